@@ -1,0 +1,38 @@
+/**
+ * Every limit the daemon enforces, with its name and default, in one place (STYLE.md: "every
+ * limit has a name and a default, in one file"). The config file can override each of them.
+ *
+ * @example
+ *   const limits = { ...DEFAULT_LIMITS, max_connections: 32 };
+ */
+export interface Limits {
+  /** Longest command line in bytes, CR LF excluded (PROTOCOL.md section 1). */
+  max_line_bytes: number;
+  /** Open TCP connections at once; the next one gets `ERR server_full` and is closed. */
+  max_connections: number;
+  /** Seconds without a complete command before a connection is closed (not while a download runs). */
+  connection_timeout: number;
+  /** Bytes queued for one client before the daemon stops producing output for it (backpressure). */
+  max_output_bytes: number;
+  /** Commands read ahead of the one being answered before the daemon stops reading the socket. */
+  max_pipelined_commands: number;
+  /** Seconds a client may leave its output queue full before it is disconnected. */
+  write_stall_timeout: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  max_line_bytes: 4096,
+  max_connections: 256,
+  connection_timeout: 60,
+  max_output_bytes: 1024 * 1024,
+  max_pipelined_commands: 64,
+  write_stall_timeout: 60,
+});
+
+/** Fixed by PROTOCOL.md section 1, not configurable. */
+export const STATUS_MAX_CHARS = 256;
+export const DEVICE_NAME_MAX_CHARS = 64;
+export const DEVICE_NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Seconds of audio in one download block (PROTOCOL.md section 2). */
+export const BLOCK_SECONDS = 30;

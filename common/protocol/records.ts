@@ -1,0 +1,123 @@
+/**
+ * The records the daemon lists: songs (`lista`, `download`) and devices (`lista dispositivos`).
+ * One definition of each record's keys, used to write them (daemon) and to read them (clients).
+ */
+import type { Field } from './response.js';
+
+/**
+ * A song as `lista` describes it (PROTOCOL.md section 1).
+ *
+ * @example
+ *   { id: 12, file: 'Artist/Album/01 Song.mp3', title: 'Song', duration: 215.34, format: 'mp3',
+ *     sampleRate: 44100, channels: 2, bytes: 3444000, blocks: 8, etag: '9f86d081884c7d65' }
+ */
+export interface SongInfo {
+  id: number;
+  file: string;
+  title?: string;
+  artist?: string;
+  album?: string;
+  duration: number;
+  format: 'mp3' | 'wav';
+  sampleRate: number;
+  channels: number;
+  /** WAV only: bits per sample of the PCM data. */
+  bits?: number;
+  bytes: number;
+  blocks: number;
+  etag: string;
+}
+
+export function songFields(song: SongInfo): Field[] {
+  const fields: Field[] = [
+    ['song', song.id],
+    ['file', song.file],
+  ];
+  if (song.title) fields.push(['title', song.title]);
+  if (song.artist) fields.push(['artist', song.artist]);
+  if (song.album) fields.push(['album', song.album]);
+  fields.push(
+    ['duration', song.duration.toFixed(3)],
+    ['format', song.format],
+    ['sample_rate', song.sampleRate],
+    ['channels', song.channels],
+  );
+  if (song.bits !== undefined) fields.push(['bits', song.bits]);
+  fields.push(['bytes', song.bytes], ['blocks', song.blocks], ['etag', song.etag]);
+  return fields;
+}
+
+/** Reads one song record back; unknown keys are ignored (the protocol may add more). */
+export function parseSongFields(fields: ReadonlyMap<string, string>): SongInfo {
+  const need = (key: string): string => {
+    const value = fields.get(key);
+    if (value === undefined) throw new Error(`song record without '${key}'`);
+    return value;
+  };
+  const format = need('format');
+  if (format !== 'mp3' && format !== 'wav') throw new Error(`unknown song format '${format}'`);
+  const song: SongInfo = {
+    id: Number(need('song')),
+    file: need('file'),
+    duration: Number(need('duration')),
+    format,
+    sampleRate: Number(need('sample_rate')),
+    channels: Number(need('channels')),
+    bytes: Number(need('bytes')),
+    blocks: Number(need('blocks')),
+    etag: need('etag'),
+  };
+  for (const key of ['title', 'artist', 'album'] as const) {
+    const value = fields.get(key);
+    if (value !== undefined) song[key] = value;
+  }
+  const bits = fields.get('bits');
+  if (bits !== undefined) song.bits = Number(bits);
+  return song;
+}
+
+/** A connected device as `lista dispositivos` describes it. */
+export interface DeviceInfo {
+  name: string;
+  address: string;
+  status: string;
+  connected: string;
+  updated: string;
+}
+
+export function deviceFields(device: DeviceInfo): Field[] {
+  return [
+    ['device', device.name],
+    ['address', device.address],
+    ['status', device.status],
+    ['connected', device.connected],
+    ['updated', device.updated],
+  ];
+}
+
+export function parseDeviceFields(fields: ReadonlyMap<string, string>): DeviceInfo {
+  return {
+    name: fields.get('device') ?? '',
+    address: fields.get('address') ?? '',
+    status: fields.get('status') ?? 'idle',
+    connected: fields.get('connected') ?? '',
+    updated: fields.get('updated') ?? '',
+  };
+}
+
+/**
+ * Splits a list of `key: value` lines into records, each starting at `firstKey`.
+ *
+ * @example splitRecords(lines, 'song') // one Map per song
+ */
+export function splitRecords(
+  lines: ReadonlyArray<readonly [string, string]>,
+  firstKey: string,
+): Map<string, string>[] {
+  const records: Map<string, string>[] = [];
+  for (const [key, value] of lines) {
+    if (key === firstKey || records.length === 0) records.push(new Map());
+    (records[records.length - 1] as Map<string, string>).set(key, value);
+  }
+  return records;
+}

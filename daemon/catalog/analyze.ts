@@ -1,0 +1,139 @@
+/**
+ * Analyses one audio file: format, duration, tags and its 30-second blocks. Never throws: a file
+ * that cannot be served comes back with the reason, for the log.
+ */
+import { createHash } from 'node:crypto';
+import { open, readFile } from 'node:fs/promises';
+import { parseBuffer, parseFile } from 'music-metadata';
+import { scanMpeg } from '../../common/audio/mpeg-frames.js';
+import { parseWav, wavBlocks } from '../../common/audio/wav.js';
+import type { SongInfo } from '../../common/protocol/records.js';
+import type { CatalogSong } from './song.js';
+import type { FoundFile } from './walk.js';
+
+/** Bump when the analysis changes, so that persisted catalogs are analysed again. */
+export const ANALYZER_VERSION = 1;
+
+/** Files larger than this are not read whole into memory to find their frames. */
+const MAX_MP3_BYTES = 512 * 1024 * 1024;
+const WAV_HEAD_BYTES = 1024 * 1024;
+
+export type Analysis =
+  | { ok: true; song: Omit<CatalogSong, 'info'> & { info: Omit<SongInfo, 'id'> }; warning?: string }
+  | { ok: false; reason: string };
+
+type Tags = Pick<SongInfo, 'title' | 'artist' | 'album'>;
+
+function etagOf(file: FoundFile): string {
+  const { size, mtimeMs, ino } = file.stamp;
+  return createHash('sha256').update(`${ANALYZER_VERSION}:${file.rel}:${size}:${mtimeMs}:${ino}`).digest('hex').slice(0, 16);
+}
+
+function pickTags(common: { title?: string; artist?: string; album?: string }): Tags {
+  const tags: Tags = {};
+  if (common.title) tags.title = common.title;
+  if (common.artist) tags.artist = common.artist;
+  if (common.album) tags.album = common.album;
+  return tags;
+}
+
+/** Trailing bytes that are a known tag are expected; anything else means a cut-off file. */
+function describeTail(buf: Buffer, audioEnd: number): string | undefined {
+  const tail = buf.length - audioEnd;
+  if (tail === 0) return undefined;
+  const text = buf.toString('latin1', audioEnd, Math.min(buf.length, audioEnd + 12));
+  if ((tail === 128 && text.startsWith('TAG')) || text.startsWith('APETAGEX') || text.startsWith('LYRICS') || text.startsWith('ID3')) {
+    return undefined;
+  }
+  return `${tail} bytes after the last complete frame are not served (cut-off file?)`;
+}
+
+async function analyzeMp3(file: FoundFile): Promise<Analysis> {
+  if (file.stamp.size > MAX_MP3_BYTES) return { ok: false, reason: `larger than ${MAX_MP3_BYTES} bytes` };
+  const buf = await readFile(file.abs);
+  const scan = scanMpeg(buf);
+  if (!scan) return { ok: false, reason: 'no MPEG audio frames found' };
+  let tags: Tags = {};
+  try {
+    const meta = await parseBuffer(buf, { mimeType: 'audio/mpeg', size: buf.length }, { duration: false, skipCovers: true });
+    tags = pickTags(meta.common);
+  } catch {
+    // Unreadable tags do not make the audio unplayable.
+  }
+  const warning = describeTail(buf, scan.audioEnd);
+  return {
+    ok: true,
+    ...(warning ? { warning } : {}),
+    song: {
+      path: file.abs,
+      stamp: file.stamp,
+      blocks: scan.blocks,
+      info: {
+        file: file.rel,
+        ...tags,
+        duration: scan.duration,
+        format: 'mp3',
+        sampleRate: scan.header.sampleRate,
+        channels: scan.header.channels,
+        bytes: scan.audioEnd - scan.audioStart,
+        blocks: scan.blocks.length,
+        etag: etagOf(file),
+      },
+    },
+  };
+}
+
+async function analyzeWav(file: FoundFile): Promise<Analysis> {
+  const handle = await open(file.abs, 'r');
+  let head: Buffer;
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(Math.min(WAV_HEAD_BYTES, file.stamp.size)), 0, Math.min(WAV_HEAD_BYTES, file.stamp.size), 0);
+    head = buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+  const parsed = parseWav(head, file.stamp.size);
+  if (!parsed.ok) return { ok: false, reason: parsed.reason };
+  const layout = parsed.layout;
+  let tags: Tags = {};
+  try {
+    tags = pickTags((await parseFile(file.abs, { duration: false, skipCovers: true })).common);
+  } catch {
+    // As for MP3: tags are a nicety.
+  }
+  const blocks = wavBlocks(layout);
+  const warning =
+    layout.claimedBytes > layout.dataBytes + layout.blockAlign
+      ? `data chunk claims ${layout.claimedBytes} bytes, the file holds ${layout.dataBytes} (cut-off file?)`
+      : undefined;
+  return {
+    ok: true,
+    ...(warning ? { warning } : {}),
+    song: {
+      path: file.abs,
+      stamp: file.stamp,
+      blocks,
+      info: {
+        file: file.rel,
+        ...tags,
+        duration: layout.duration,
+        format: 'wav',
+        sampleRate: layout.sampleRate,
+        channels: layout.channels,
+        bits: layout.bits,
+        bytes: layout.dataBytes,
+        blocks: blocks.length,
+        etag: etagOf(file),
+      },
+    },
+  };
+}
+
+export async function analyzeFile(file: FoundFile): Promise<Analysis> {
+  if (file.stamp.size === 0) return { ok: false, reason: 'empty file' };
+  try {
+    return file.format === 'mp3' ? await analyzeMp3(file) : await analyzeWav(file);
+  } catch (error) {
+    return { ok: false, reason: (error as Error).message };
+  }
+}

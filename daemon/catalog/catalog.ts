@@ -1,0 +1,189 @@
+/**
+ * The catalog: the songs of the library, found by id, path or name. It loads what the last run
+ * stored, rescans (only new or changed files are analysed, several at once), watches the folder
+ * and keeps the encoded `lista` answer ready, since that is the command clients send most.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { realpath } from 'node:fs/promises';
+import { encodeFields } from '../../common/protocol/response.js';
+import { songFields } from '../../common/protocol/records.js';
+import type { Logger } from '../log.js';
+import { analyzeFile } from './analyze.js';
+import { buildIndex, findSong, type SongIndex } from './lookup.js';
+import type { CatalogSong, FileStamp } from './song.js';
+import { loadStoredCatalog, saveStoredCatalog } from './store.js';
+import { walkLibrary } from './walk.js';
+
+export type CatalogState = 'loading' | 'scanning' | 'ready';
+
+/** Files analysed at once: reading one overlaps with parsing another. */
+const ANALYZE_CONCURRENCY = 8;
+/** Changes in the folder come in bursts (a copy writes many times): wait for quiet. */
+const RESCAN_DEBOUNCE_MS = 500;
+
+const sameStamp = (a: FileStamp, b: FileStamp): boolean =>
+  a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
+
+export class Catalog {
+  state: CatalogState = 'loading';
+  /** Goes up by one whenever the list of songs or any song's record changes. */
+  version = 0;
+  private index: SongIndex = buildIndex([]);
+  private sorted: CatalogSong[] = [];
+  private encodedList: Buffer | undefined;
+  private nextId = 1;
+  private root = '';
+  private scanning: Promise<void> | undefined;
+  private rescanWanted = false;
+  private watcher: FSWatcher | undefined;
+  private debounce: NodeJS.Timeout | undefined;
+  private saveTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly libraryDir: string,
+    private readonly storeFile: string | undefined,
+    private readonly log: Logger,
+  ) {}
+
+  get size(): number {
+    return this.sorted.length;
+  }
+
+  /** Songs in path order. */
+  songs(): readonly CatalogSong[] {
+    return this.sorted;
+  }
+
+  /** @throws ProtocolError not_found or ambiguous. */
+  find(name: string): CatalogSong {
+    return findSong(this.index, name);
+  }
+
+  /** Every song record, encoded once per catalog version. */
+  encodedSongList(): Buffer {
+    this.encodedList ??= Buffer.from(this.sorted.map((song) => encodeFields(songFields(song.info))).join(''));
+    return this.encodedList;
+  }
+
+  /** Loads the stored catalog (if any) and scans the library once. */
+  async open(): Promise<void> {
+    this.root = await realpath(this.libraryDir);
+    if (this.storeFile) {
+      const stored = await loadStoredCatalog(this.storeFile, this.root);
+      if (stored) {
+        this.nextId = stored.nextId;
+        this.replace(stored.songs);
+      }
+    }
+    await this.scan();
+  }
+
+  /** Scans now; a scan asked for while one runs is run once more after it. */
+  scan(): Promise<void> {
+    if (this.scanning) {
+      this.rescanWanted = true;
+      return this.scanning;
+    }
+    this.scanning = this.runScan().finally(() => {
+      this.scanning = undefined;
+      if (this.rescanWanted) {
+        this.rescanWanted = false;
+        void this.scan();
+      }
+    });
+    return this.scanning;
+  }
+
+  /** Rescans on changes in the library folder (recursive inotify watch). */
+  watch(): void {
+    try {
+      this.watcher = watch(this.root, { recursive: true }, () => {
+        clearTimeout(this.debounce);
+        this.debounce = setTimeout(() => void this.scan(), RESCAN_DEBOUNCE_MS);
+      });
+      this.watcher.on('error', (error) => this.log.warn(`library watch stopped: ${error.message}`));
+    } catch (error) {
+      this.log.warn(`cannot watch the library folder, changes are seen on restart: ${(error as Error).message}`);
+    }
+  }
+
+  /** Records a block hash computed on first download; stored with the next save. */
+  noteBlockHash(): void {
+    this.scheduleSave();
+  }
+
+  async close(): Promise<void> {
+    this.watcher?.close();
+    clearTimeout(this.debounce);
+    await this.scanning;
+    if (this.saveTimer) {
+      clearTimeout(this.saveTimer);
+      this.saveTimer = undefined;
+      await this.save();
+    }
+  }
+
+  private async runScan(): Promise<void> {
+    const started = performance.now();
+    if (this.state !== 'loading') this.state = 'scanning';
+    const walked = await walkLibrary(this.root);
+    for (const skip of walked.skipped) this.log.warn(`library: skipped ${skip.rel}: ${skip.reason}`);
+
+    const next: CatalogSong[] = [];
+    const toAnalyze: typeof walked.files = [];
+    for (const file of walked.files) {
+      const known = this.index.byPath.get(file.rel);
+      if (known && sameStamp(known.stamp, file.stamp) && known.path === file.abs) next.push(known);
+      else toAnalyze.push(file);
+    }
+    let analysed = 0;
+    for (let i = 0; i < toAnalyze.length; i += ANALYZE_CONCURRENCY) {
+      const batch = toAnalyze.slice(i, i + ANALYZE_CONCURRENCY);
+      const results = await Promise.all(batch.map((file) => analyzeFile(file)));
+      results.forEach((result, k) => {
+        const file = batch[k] as (typeof batch)[number];
+        if (!result.ok) {
+          this.log.warn(`library: skipped ${file.rel}: ${result.reason}`);
+          return;
+        }
+        if (result.warning) this.log.warn(`library: ${file.rel}: ${result.warning}`);
+        const id = this.index.byPath.get(file.rel)?.info.id ?? this.nextId++;
+        next.push({ ...result.song, info: { id, ...result.song.info } });
+        analysed++;
+      });
+    }
+    const changed = analysed > 0 || next.length !== this.sorted.length;
+    if (changed) {
+      this.replace(next);
+      this.scheduleSave(0);
+    }
+    this.state = 'ready';
+    const ms = (performance.now() - started).toFixed(0);
+    this.log.info(`library: ${this.sorted.length} songs (${analysed} analysed, ${walked.skipped.length} skipped) in ${ms} ms`);
+  }
+
+  private replace(songs: CatalogSong[]): void {
+    this.sorted = [...songs].sort((a, b) => (a.info.file < b.info.file ? -1 : a.info.file > b.info.file ? 1 : 0));
+    this.index = buildIndex(this.sorted);
+    this.encodedList = undefined;
+    this.version++;
+  }
+
+  private scheduleSave(delayMs = 2000): void {
+    if (!this.storeFile || this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      void this.save();
+    }, delayMs);
+    this.saveTimer.unref();
+  }
+
+  private async save(): Promise<void> {
+    if (!this.storeFile) return;
+    try {
+      await saveStoredCatalog(this.storeFile, { root: this.root, nextId: this.nextId, songs: this.sorted });
+    } catch (error) {
+      this.log.warn(`cannot store the catalog: ${(error as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,146 @@
+#!/usr/bin/env node
+/** The `streamd` command: run | start | stop | status | restart. */
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DaemonSettings } from '../common/config-schema.js';
+import { VERSION } from '../common/version.js';
+import { ConfigError, loadDaemonConfig, type DaemonConfig } from './config.js';
+import { logFileOf, runningPid, startInBackground, stopProcess } from './service.js';
+
+const USAGE = `usage: streamd <command> [options]
+
+commands:
+  run        run in the foreground (log to stderr)
+  start      start in the background (pid and log files in the state dir)
+  stop       stop the background daemon
+  status     exit 0 and print "running" when the daemon runs; exit 3 when not
+  restart    stop, then start
+
+options (each also a key of the config file, see config.example.json):
+  --config FILE            config file (default: ~/.config/streamd/config.json)
+  --music DIR              music folder (default: none, a demo library is generated)
+  --host HOST              address to listen on (default 127.0.0.1)
+  --port N                 TCP port (default 9090)
+  --udp-port N             UDP port (default 9191)
+  --state-dir DIR          pid file, log, catalog cache (default $XDG_STATE_HOME/streamd)
+  --max-connections N      connections at once (default 256)
+  --password SECRET        require "password SECRET" before other commands
+  --log-level LEVEL        debug | info | warn | error (default info)
+  -h, --help               this text
+  -v, --version            the version
+`;
+
+const OPTIONS = {
+  config: { type: 'string' },
+  music: { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'udp-port': { type: 'string' },
+  'state-dir': { type: 'string' },
+  'max-connections': { type: 'string' },
+  password: { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+/** Numbers stay strings when they are not numbers, so the schema names the field in its error. */
+const numeric = (text: string | undefined): number | string | undefined =>
+  text === undefined ? undefined : /^\d+$/.test(text) ? Number(text) : text;
+
+function settingsFromArgs(values: Record<string, string | boolean | undefined>): Partial<DaemonSettings> {
+  const text = (key: string): string | undefined => values[key] as string | undefined;
+  const dir = (key: string): string | undefined => (text(key) === undefined ? undefined : path.resolve(text(key) as string));
+  return {
+    music: dir('music'),
+    host: text('host'),
+    port: numeric(text('port')) as number,
+    udp_port: numeric(text('udp-port')) as number,
+    state_dir: dir('state-dir'),
+    max_connections: numeric(text('max-connections')) as number,
+    password: text('password'),
+    log_level: text('log-level') as DaemonSettings['log_level'],
+  };
+}
+
+async function start(config: DaemonConfig, runArgs: string[]): Promise<number> {
+  const pid = await runningPid(config.state_dir);
+  if (pid !== undefined) {
+    console.log(`streamd is already running (pid ${pid})`);
+    return 0;
+  }
+  const cliPath = fileURLToPath(import.meta.url);
+  const started = await startInBackground(cliPath, runArgs, config.state_dir);
+  console.log(`streamd started (pid ${started.pid}) on ${started.address}; log: ${logFileOf(config.state_dir)}`);
+  return 0;
+}
+
+async function stop(config: DaemonConfig): Promise<number> {
+  const pid = await runningPid(config.state_dir);
+  if (pid === undefined) {
+    console.log('streamd is not running');
+    return 0;
+  }
+  const how = await stopProcess(pid);
+  console.log(how === 'stopped' ? `streamd stopped (pid ${pid})` : `streamd did not stop in time and was killed (pid ${pid})`);
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    console.error(`streamd: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.version) {
+    console.log(`streamd ${VERSION}`);
+    return 0;
+  }
+  const command = positionals[0];
+  if (values.help || command === undefined || command === 'help') {
+    console.log(USAGE);
+    return values.help || command === 'help' ? 0 : 2;
+  }
+  if (positionals.length > 1 || !['run', 'start', 'stop', 'status', 'restart'].includes(command)) {
+    console.error(`streamd: unknown command '${positionals.join(' ')}'\n\n${USAGE}`);
+    return 2;
+  }
+  const config = loadDaemonConfig(settingsFromArgs(values), values.config ? path.resolve(values.config) : undefined);
+  const commandAt = argv.indexOf(command);
+  const runArgs = [...argv.slice(0, commandAt), ...argv.slice(commandAt + 1)];
+  switch (command) {
+    case 'run': {
+      const { runDaemon } = await import('./main.js');
+      await runDaemon(config);
+      return -1; // keeps running
+    }
+    case 'start':
+      return start(config, runArgs);
+    case 'stop':
+      return stop(config);
+    case 'restart':
+      await stop(config);
+      return start(config, runArgs);
+    case 'status': {
+      const pid = await runningPid(config.state_dir);
+      console.log(pid === undefined ? 'not running' : `running (pid ${pid}) on ${config.host}:${config.port}`);
+      return pid === undefined ? 3 : 0;
+    }
+  }
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (error: Error) => {
+    const known = error instanceof ConfigError || error.name === 'StartupError';
+    console.error(`streamd: ${known ? error.message : (error.stack ?? error.message)}`);
+    process.exit(1);
+  },
+);

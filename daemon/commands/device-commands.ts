@@ -1,0 +1,57 @@
+/** `lista dispositivos`, `att status` and `hello`: the device registry (PROTOCOL.md section 1). */
+import { ProtocolError } from '../../common/protocol/errors.js';
+import { deviceFields } from '../../common/protocol/records.js';
+import { encodeFields, okLine } from '../../common/protocol/response.js';
+import { DEVICE_NAME_PATTERN, STATUS_MAX_CHARS } from '../../common/limits.js';
+import type { Command } from './types.js';
+
+/** Unicode code points, not UTF-16 units: "1-256 chars" means what a person counts. */
+const charCount = (text: string): number => [...text].length;
+
+export const deviceCommands: Command[] = [
+  {
+    name: 'lista dispositivos',
+    aliases: ['lista_dispositivos', 'devices', '10'],
+    minArgs: 0,
+    maxArgs: 0,
+    usage: 'lista dispositivos',
+    summary: 'one record per connected device, then OK',
+    async run(ctx) {
+      const records = ctx.services.devices.list().map((device) => encodeFields(deviceFields(device)));
+      await ctx.out.write(records.join('') + okLine());
+    },
+  },
+  {
+    name: 'att status',
+    aliases: ['att_status', 'status'],
+    minArgs: 1,
+    maxArgs: 1,
+    rest: true,
+    usage: 'att status <text>',
+    summary: "sets this device's status: the rest of the line, 1-256 characters",
+    async run(ctx, [text]) {
+      const status = text as string;
+      if (/[\x00-\x1f\x7f]/.test(status)) throw new ProtocolError('bad_argument', 'status text cannot hold control characters');
+      if (charCount(status) > STATUS_MAX_CHARS) {
+        throw new ProtocolError('bad_argument', `status text is longer than ${STATUS_MAX_CHARS} characters`);
+      }
+      ctx.services.devices.setStatus(ctx.session.id, status, new Date());
+      await ctx.out.write(okLine());
+    },
+  },
+  {
+    name: 'hello',
+    aliases: [],
+    minArgs: 1,
+    maxArgs: 1,
+    usage: 'hello <name>',
+    summary: 'names this device: 1-64 characters of A-Z a-z 0-9 . _ -',
+    async run(ctx, [name]) {
+      if (!DEVICE_NAME_PATTERN.test(name as string)) {
+        throw new ProtocolError('bad_argument', 'a device name is 1-64 characters of A-Z a-z 0-9 . _ -');
+      }
+      ctx.services.devices.rename(ctx.session.id, name as string);
+      await ctx.out.write(okLine());
+    },
+  },
+];

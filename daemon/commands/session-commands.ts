@@ -1,0 +1,83 @@
+/** Commands about the connection itself: `quit`, `password`, `ping`, and `stats`. */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { ProtocolError } from '../../common/protocol/errors.js';
+import { encodeFields, okLine } from '../../common/protocol/response.js';
+import type { Command } from './types.js';
+
+/** Compares digests, so neither the length nor the content of the secret leaks through timing. */
+export function passwordMatches(given: string, expected: string): boolean {
+  const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+export const sessionCommands: Command[] = [
+  {
+    name: 'quit',
+    aliases: ['9', 'exit'],
+    minArgs: 0,
+    maxArgs: 0,
+    open: true,
+    usage: 'quit',
+    summary: 'OK goodbye, then the connection closes',
+    async run(ctx) {
+      ctx.session.closeAfterReply = true;
+      await ctx.out.write(okLine('goodbye'));
+    },
+  },
+  {
+    name: 'password',
+    aliases: [],
+    minArgs: 1,
+    maxArgs: 1,
+    open: true,
+    usage: 'password <secret>',
+    summary: 'unlocks the other commands when the daemon has a password',
+    async run(ctx, [secret]) {
+      const expected = ctx.services.password;
+      if (expected !== undefined && !passwordMatches(secret as string, expected)) {
+        throw new ProtocolError('permission', 'wrong password');
+      }
+      ctx.session.authorized = true;
+      await ctx.out.write(okLine());
+    },
+  },
+  {
+    name: 'ping',
+    aliases: [],
+    minArgs: 0,
+    maxArgs: 0,
+    open: true,
+    usage: 'ping',
+    summary: 'OK',
+    async run(ctx) {
+      await ctx.out.write(okLine());
+    },
+  },
+  {
+    name: 'stats',
+    aliases: [],
+    minArgs: 0,
+    maxArgs: 0,
+    usage: 'stats',
+    summary: 'extension: version, uptime, catalog and connection counters, then OK',
+    async run(ctx) {
+      const { catalog, counters, devices, version } = ctx.services;
+      await ctx.out.write(
+        encodeFields([
+          ['version', version],
+          ['uptime', Math.round((Date.now() - counters.startedAt.getTime()) / 1000)],
+          ['catalog', catalog.state],
+          ['catalog_version', catalog.version],
+          ['songs', catalog.size],
+          ['connections', devices.connectionCount],
+          ['devices', devices.list().length],
+          ['connections_accepted', counters.connectionsAccepted],
+          ['connections_rejected', counters.connectionsRejected],
+          ['downloads_active', counters.downloadsActive],
+          ['downloads_served', counters.downloadsServed],
+          ['bytes_sent', counters.bytesSent],
+        ]) + okLine(),
+      );
+    },
+  },
+];

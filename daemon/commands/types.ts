@@ -1,0 +1,68 @@
+/** What a command handler is given and what it is: one row of the command table. */
+import type { Catalog } from '../catalog/catalog.js';
+import type { BlockReader } from '../catalog/block-reader.js';
+import type { DeviceRegistry } from '../devices.js';
+
+/** Output to one client. `write` waits while the client's queue is full (backpressure). */
+export interface Output {
+  write(data: string | Buffer): Promise<void>;
+}
+
+export interface Session {
+  readonly id: number;
+  /** `ip:port` of the peer. */
+  readonly address: string;
+  authorized: boolean;
+  /** Set by `quit`: the connection closes once the answer is written. */
+  closeAfterReply: boolean;
+}
+
+export interface ServerCounters {
+  startedAt: Date;
+  connectionsAccepted: number;
+  connectionsRejected: number;
+  downloadsActive: number;
+  downloadsServed: number;
+  bytesSent: number;
+}
+
+/** What the daemon shares with every handler. */
+export interface Services {
+  version: string;
+  catalog: Catalog;
+  blocks: BlockReader;
+  devices: DeviceRegistry;
+  counters: ServerCounters;
+  /** Unset when the daemon has no password. */
+  password: string | undefined;
+}
+
+export interface CommandContext {
+  session: Session;
+  out: Output;
+  /** Aborted when the connection closes or the daemon stops; long handlers check it. */
+  signal: AbortSignal;
+  services: Services;
+}
+
+/**
+ * One command (STYLE.md: one command table; counts are checked in one place).
+ *
+ * @example
+ *   { name: 'ping', aliases: [], minArgs: 0, maxArgs: 0, usage: 'ping', summary: 'answers OK',
+ *     open: true, run: async (ctx) => ctx.out.write('OK\n') }
+ */
+export interface Command {
+  /** One or two words, lower case (`lista dispositivos`). */
+  name: string;
+  aliases: readonly string[];
+  minArgs: number;
+  maxArgs: number;
+  /** Takes the rest of the line as one raw argument instead of quoted arguments. */
+  rest?: boolean;
+  /** Allowed before the password is given. */
+  open?: boolean;
+  usage: string;
+  summary: string;
+  run(ctx: CommandContext, args: string[]): Promise<void>;
+}

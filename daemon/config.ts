@@ -1,0 +1,95 @@
+/**
+ * Loads the daemon's settings: defaults, then the config file (through conf, which validates it
+ * with the schema), then command-line options; the result is validated again so that a bad value
+ * from either place stops start-up with the field's name.
+ */
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Ajv from 'ajv';
+import Conf from 'conf';
+import { DEFAULT_SETTINGS, SETTINGS_ROOT_SCHEMA, SETTINGS_SCHEMA, type DaemonSettings } from '../common/config-schema.js';
+import type { Limits } from '../common/limits.js';
+
+export interface DaemonConfig extends DaemonSettings {
+  state_dir: string;
+  /** The config file that was read, if any. */
+  configFile: string | undefined;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const validate = new Ajv.default({ allErrors: true }).compile({
+  type: 'object',
+  properties: SETTINGS_SCHEMA,
+  ...SETTINGS_ROOT_SCHEMA,
+});
+
+function describeErrors(): string {
+  return (validate.errors ?? [])
+    .map((error) => {
+      const field = error.instancePath.slice(1);
+      if (error.keyword === 'additionalProperties') return `unknown setting '${String(error.params['additionalProperty'])}'`;
+      return `\`${field}\` ${error.message ?? 'is invalid'}`;
+    })
+    .join('; ');
+}
+
+export function defaultStateDir(): string {
+  const base = process.env['XDG_STATE_HOME'] || path.join(os.homedir(), '.local', 'state');
+  return path.join(base, 'streamd');
+}
+
+function readConfigFile(file: string | undefined): { store: Record<string, unknown>; path: string | undefined } {
+  try {
+    if (file) {
+      if (!existsSync(file)) throw new ConfigError(`config file ${file} does not exist`);
+      const json = path.extname(file) === '.json';
+      const conf = new Conf<Record<string, unknown>>({
+        cwd: path.dirname(path.resolve(file)),
+        configName: json ? path.basename(file, '.json') : path.basename(file),
+        fileExtension: json ? 'json' : '',
+        schema: SETTINGS_SCHEMA as never,
+        accessPropertiesByDotNotation: false,
+      });
+      return { store: conf.store, path: conf.path };
+    }
+    const conf = new Conf<Record<string, unknown>>({
+      projectName: 'streamd',
+      projectSuffix: '',
+      schema: SETTINGS_SCHEMA as never,
+      accessPropertiesByDotNotation: false,
+    });
+    return { store: conf.store, path: existsSync(conf.path) ? conf.path : undefined };
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`config file: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * @example loadDaemonConfig({ port: 0, music: '/srv/music' }, undefined)
+ * @throws ConfigError naming the field.
+ */
+export function loadDaemonConfig(overrides: Partial<DaemonSettings>, configFile: string | undefined): DaemonConfig {
+  const file = readConfigFile(configFile);
+  const merged: Record<string, unknown> = { ...DEFAULT_SETTINGS, ...file.store };
+  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) merged[key] = value;
+  if (!validate(merged)) throw new ConfigError(`invalid settings: ${describeErrors()}`);
+  for (const key of Object.keys(merged)) if (key.startsWith('//')) delete merged[key];
+  const settings = merged as unknown as DaemonSettings;
+  const resolveDir = (dir: string): string => path.resolve(file.path ? path.dirname(file.path) : process.cwd(), dir);
+  return {
+    ...settings,
+    music: settings.music === null ? null : resolveDir(settings.music),
+    state_dir: settings.state_dir === null ? defaultStateDir() : resolveDir(settings.state_dir),
+    configFile: file.path,
+  };
+}
+
+export function limitsOf(config: DaemonSettings): Limits {
+  const { max_line_bytes, max_connections, connection_timeout, max_output_bytes, max_pipelined_commands, write_stall_timeout } = config;
+  return { max_line_bytes, max_connections, connection_timeout, max_output_bytes, max_pipelined_commands, write_stall_timeout };
+}

@@ -1,0 +1,81 @@
+/**
+ * The device registry (PROTOCOL.md section 1): a device is listed while any of its connections is
+ * open, and its status is what it last set. A connection that has not said `hello` is a device of
+ * its own, called by its address. Pure bookkeeping: no sockets, time passed in.
+ */
+import type { DeviceInfo } from '../common/protocol/records.js';
+
+interface ConnectionEntry {
+  address: string;
+  name: string | undefined;
+  connected: Date;
+}
+
+interface DeviceStatus {
+  status: string;
+  updated: Date;
+}
+
+export class DeviceRegistry {
+  private readonly connections = new Map<number, ConnectionEntry>();
+  private readonly statuses = new Map<string, DeviceStatus>();
+
+  connect(connectionId: number, address: string, now: Date): void {
+    this.connections.set(connectionId, { address, name: undefined, connected: now });
+  }
+
+  /** `hello <name>`: the connection now speaks for that device (shared with its other connections). */
+  rename(connectionId: number, name: string): void {
+    const entry = this.connections.get(connectionId);
+    if (!entry) return;
+    const before = this.deviceName(entry);
+    entry.name = name;
+    const carried = this.statuses.get(before);
+    if (carried && !this.statuses.has(name)) this.statuses.set(name, carried);
+    this.forgetIfUnused(before);
+  }
+
+  setStatus(connectionId: number, status: string, now: Date): void {
+    const entry = this.connections.get(connectionId);
+    if (entry) this.statuses.set(this.deviceName(entry), { status, updated: now });
+  }
+
+  disconnect(connectionId: number): void {
+    const entry = this.connections.get(connectionId);
+    if (!entry) return;
+    this.connections.delete(connectionId);
+    this.forgetIfUnused(this.deviceName(entry));
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** One record per device, in order of connection. */
+  list(): DeviceInfo[] {
+    const byName = new Map<string, ConnectionEntry>();
+    for (const entry of this.connections.values()) {
+      const name = this.deviceName(entry);
+      if (!byName.has(name)) byName.set(name, entry); // the first is the earliest connected
+    }
+    return [...byName].map(([name, entry]) => {
+      const status = this.statuses.get(name);
+      return {
+        name,
+        address: entry.address,
+        status: status?.status ?? 'idle',
+        connected: entry.connected.toISOString(),
+        updated: (status?.updated ?? entry.connected).toISOString(),
+      };
+    });
+  }
+
+  private deviceName(entry: ConnectionEntry): string {
+    return entry.name ?? entry.address;
+  }
+
+  private forgetIfUnused(name: string): void {
+    for (const entry of this.connections.values()) if (this.deviceName(entry) === name) return;
+    this.statuses.delete(name);
+  }
+}

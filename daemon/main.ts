@@ -1,0 +1,72 @@
+/**
+ * `streamd run`: the daemon in the foreground. Listens first (so `start` can return at once), then
+ * loads the catalog; with no music folder configured it first makes the demo library.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { VERSION } from '../common/version.js';
+import { Catalog } from './catalog/catalog.js';
+import { limitsOf, type DaemonConfig } from './config.js';
+import { ensureDemoLibrary } from './demo/demo-library.js';
+import { createLogger } from './log.js';
+import { createStreamdServer } from './server/tcp-server.js';
+import { removePidFile, runningPid, writePidFile } from './service.js';
+
+/** PROTOCOL.md / the service contract: SIGTERM ends the process within 5 s. */
+const SHUTDOWN_GRACE_MS = 3500;
+const SHUTDOWN_HARD_LIMIT_MS = 4800;
+
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+export async function runDaemon(config: DaemonConfig): Promise<void> {
+  const log = createLogger(process.stderr, config.log_level);
+  if (config.music !== null && !(existsSync(config.music) && statSync(config.music).isDirectory())) {
+    throw new StartupError(`music folder ${config.music} does not exist`);
+  }
+  await mkdir(config.state_dir, { recursive: true });
+  const other = await runningPid(config.state_dir);
+  if (other !== undefined) throw new StartupError(`streamd is already running (pid ${other}) with state dir ${config.state_dir}`);
+
+  const musicDir = config.music ?? path.join(config.state_dir, 'demo-library');
+  if (config.music === null) await mkdir(musicDir, { recursive: true });
+  const catalog = new Catalog(musicDir, path.join(config.state_dir, 'catalog.json'), log);
+  const server = createStreamdServer(
+    { host: config.host, port: config.port, limits: limitsOf(config), password: config.password ?? undefined, version: VERSION },
+    { catalog, log },
+  );
+  const address = await server.listen();
+  await writePidFile(config.state_dir);
+  const where = `${address.address}:${address.port}`;
+  log.info(`streamd ${VERSION} listening on ${where} (pid ${process.pid})${config.configFile ? `, config ${config.configFile}` : ''}`);
+  process.send?.({ ready: true, address: where });
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: stopping`);
+    setTimeout(() => {
+      log.warn('shutdown took too long; exiting now');
+      process.exit(1);
+    }, SHUTDOWN_HARD_LIMIT_MS).unref();
+    await server.close(SHUTDOWN_GRACE_MS);
+    await catalog.close();
+    await removePidFile(config.state_dir);
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('disconnect', () => {}); // the parent of `start` lets go once we are up
+
+  if (config.music === null) {
+    const written = await ensureDemoLibrary(musicDir);
+    if (written.length > 0) log.info(`no music folder configured: generated a demo library of ${written.length} songs in ${musicDir}`);
+    else log.info(`no music folder configured: serving the demo library in ${musicDir}`);
+  }
+  await catalog.open();
+  catalog.watch();
+}

@@ -1,0 +1,210 @@
+/**
+ * One client connection: frames its input into lines, answers them one at a time in order
+ * (pipelining), and writes with backpressure. Bounded on every side: a line is at most
+ * max_line_bytes, at most max_pipelined_commands wait (then the socket is paused, so TCP pushes
+ * back on the client), at most max_output_bytes are queued for it (then the handler waits).
+ */
+import type { Socket } from 'node:net';
+import type { Limits } from '../../common/limits.js';
+import { ProtocolError } from '../../common/protocol/errors.js';
+import { LineReader, type Line } from '../../common/protocol/line-reader.js';
+import { errLine } from '../../common/protocol/response.js';
+import type { CommandTable } from '../commands/dispatch.js';
+import type { CommandContext, Output, Services, Session } from '../commands/types.js';
+import type { Logger } from '../log.js';
+
+/** The client went away while a handler was writing to it. */
+export class ConnectionClosedError extends Error {
+  override name = 'ConnectionClosedError';
+}
+
+export interface ConnectionDeps {
+  table: CommandTable;
+  services: Services;
+  limits: Limits;
+  log: Logger;
+  onClose(connection: Connection): void;
+}
+
+const OVERFLOW = Symbol('line too long');
+/** After `end()`, how long a peer that does not read may keep the socket half-open. */
+const END_GRACE_MS = 5000;
+
+export class Connection implements Output {
+  readonly session: Session;
+  private readonly reader: LineReader;
+  private readonly queue: Array<Line | typeof OVERFLOW> = [];
+  private readonly abort = new AbortController();
+  private readonly context: CommandContext;
+  private pumping = false;
+  private busy = false;
+  private closed = false;
+  private ending = false;
+  private shuttingDown = false;
+  private inputEnded = false;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private drainWaiter: { resolve(): void; reject(error: Error): void; timer: NodeJS.Timeout } | undefined;
+
+  constructor(
+    private readonly socket: Socket,
+    id: number,
+    private readonly deps: ConnectionDeps,
+  ) {
+    this.session = {
+      id,
+      address: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`,
+      authorized: deps.services.password === undefined,
+      closeAfterReply: false,
+    };
+    this.reader = new LineReader(deps.limits.max_line_bytes);
+    this.context = { session: this.session, out: this, signal: this.abort.signal, services: deps.services };
+  }
+
+  start(greeting: string): void {
+    this.socket.setNoDelay(true);
+    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.socket.on('drain', () => this.settleDrain());
+    this.socket.on('error', (error) => this.deps.log.debug(`${this.session.address}: ${error.message}`));
+    this.socket.on('close', () => this.onClose());
+    // The client may half-close after its last command (`printf 'lista\n' | nc`): answer it all first.
+    this.socket.on('end', () => {
+      this.inputEnded = true;
+      if (!this.pumping) this.end();
+    });
+    this.socket.write(greeting);
+    this.resetIdleTimer();
+  }
+
+  /** Output: queues the bytes, and waits while the client's queue is over max_output_bytes. */
+  write(data: string | Buffer): Promise<void> {
+    if (this.closed) return Promise.reject(new ConnectionClosedError());
+    this.socket.write(data);
+    if (this.socket.writableLength <= this.deps.limits.max_output_bytes) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.deps.log.info(`${this.session.address}: not reading for ${this.deps.limits.write_stall_timeout} s, disconnected`);
+        this.socket.destroy();
+      }, this.deps.limits.write_stall_timeout * 1000);
+      this.drainWaiter = { resolve, reject, timer };
+    });
+  }
+
+  /** Daemon stopping: idle connections close now, a download ends with ERR at its next block. */
+  shutdown(): void {
+    this.shuttingDown = true;
+    this.abort.abort();
+    if (!this.busy) this.end();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    const { lines, overflow } = this.reader.push(chunk);
+    if (lines.length > 0) this.resetIdleTimer();
+    this.queue.push(...lines);
+    if (overflow) {
+      this.queue.push(OVERFLOW);
+      this.socket.pause();
+    } else if (this.queue.length >= this.deps.limits.max_pipelined_commands) {
+      this.socket.pause();
+    }
+    void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.queue.length > 0 && !this.closed && !this.ending) {
+        const item = this.queue.shift() as Line | typeof OVERFLOW;
+        if (item === OVERFLOW) {
+          await this.write(errLine('line_too_long', `line longer than ${this.deps.limits.max_line_bytes} bytes; closing`));
+          this.end();
+          return;
+        }
+        this.busy = true;
+        await this.answer(item);
+        this.busy = false;
+        if (this.session.closeAfterReply || this.shuttingDown) {
+          this.end();
+          return;
+        }
+        if (this.socket.isPaused() && this.queue.length < this.deps.limits.max_pipelined_commands / 2) this.socket.resume();
+      }
+      if (this.inputEnded) this.end();
+    } catch (error) {
+      if (!(error instanceof ConnectionClosedError)) {
+        this.deps.log.error(`${this.session.address}: ${(error as Error).stack ?? error}`);
+        this.socket.destroy();
+      }
+    } finally {
+      this.busy = false;
+      this.pumping = false;
+    }
+  }
+
+  private async answer(line: Line): Promise<void> {
+    try {
+      if (!line.ok) throw new ProtocolError('bad_request', 'the line is not valid UTF-8');
+      const parsed = this.deps.table.parse(line.text);
+      if (!parsed) return;
+      if (!this.session.authorized && !parsed.command.open) {
+        throw new ProtocolError('permission', 'this daemon has a password: send password <secret> first');
+      }
+      await parsed.command.run(this.context, parsed.args);
+    } catch (error) {
+      if (error instanceof ProtocolError) {
+        await this.write(errLine(error.code, error.message));
+        if (error.fatal) this.session.closeAfterReply = true;
+      } else if (error instanceof ConnectionClosedError) {
+        throw error;
+      } else {
+        this.deps.log.error(`${this.session.address}: ${(error as Error).stack ?? error}`);
+        await this.write(errLine('internal_error', 'the daemon failed to answer; see its log'));
+      }
+    }
+  }
+
+  private resetIdleTimer(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.onIdle(), this.deps.limits.connection_timeout * 1000);
+    this.idleTimer.unref();
+  }
+
+  private onIdle(): void {
+    if (this.busy) return this.resetIdleTimer(); // a download in progress is not idle
+    if (this.closed || this.ending) return;
+    this.socket.write(errLine('timeout', `no command for ${this.deps.limits.connection_timeout} s; closing`));
+    this.end();
+  }
+
+  private end(): void {
+    if (this.ending || this.closed) return;
+    this.ending = true;
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), END_GRACE_MS).unref();
+  }
+
+  private settleDrain(): void {
+    const waiter = this.drainWaiter;
+    if (!waiter || this.socket.writableLength > this.deps.limits.max_output_bytes) return;
+    this.drainWaiter = undefined;
+    clearTimeout(waiter.timer);
+    waiter.resolve();
+  }
+
+  private onClose(): void {
+    this.closed = true;
+    clearTimeout(this.idleTimer);
+    this.abort.abort();
+    const waiter = this.drainWaiter;
+    if (waiter) {
+      this.drainWaiter = undefined;
+      clearTimeout(waiter.timer);
+      waiter.reject(new ConnectionClosedError());
+    }
+    this.deps.onClose(this);
+  }
+}

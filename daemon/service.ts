@@ -1,0 +1,110 @@
+/**
+ * Running as a service: the pid file, telling a live daemon from a stale pid file, starting in
+ * the background and stopping. The state dir holds `streamd.pid` and `streamd.log`.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export const pidFileOf = (stateDir: string): string => path.join(stateDir, 'streamd.pid');
+export const logFileOf = (stateDir: string): string => path.join(stateDir, 'streamd.log');
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A live pid that is not streamd (the pid was reused after a crash) is a stale pid file too. */
+function isStreamd(pid: number): boolean {
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return cmdline.includes('streamd') || cmdline.includes('daemon/cli.js');
+  } catch {
+    return true; // no /proc: trust the pid
+  }
+}
+
+/** The pid of the running daemon, or undefined (a stale pid file is removed). */
+export async function runningPid(stateDir: string): Promise<number | undefined> {
+  const file = pidFileOf(stateDir);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const pid = Number.parseInt(text, 10);
+  if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid) && isStreamd(pid)) return pid;
+  await rm(file, { force: true });
+  return undefined;
+}
+
+export async function writePidFile(stateDir: string): Promise<void> {
+  await mkdir(stateDir, { recursive: true });
+  await writeFile(pidFileOf(stateDir), `${process.pid}\n`);
+}
+
+export async function removePidFile(stateDir: string): Promise<void> {
+  const file = pidFileOf(stateDir);
+  const text = await readFile(file, 'utf8').catch(() => '');
+  if (Number.parseInt(text, 10) === process.pid) await rm(file, { force: true });
+}
+
+export interface StartResult {
+  pid: number;
+  address: string;
+}
+
+/**
+ * Starts `streamd run` detached, with its output going to the log file, and waits until it
+ * listens (or fails: then the end of its log is in the error).
+ */
+export async function startInBackground(cliPath: string, runArgs: string[], stateDir: string, timeoutMs = 20_000): Promise<StartResult> {
+  await mkdir(stateDir, { recursive: true });
+  const logFile = logFileOf(stateDir);
+  const logFd = openSync(logFile, 'a');
+  const child = spawn(process.execPath, [cliPath, 'run', ...runArgs], {
+    detached: true,
+    stdio: ['ignore', logFd, logFd, 'ipc'],
+    env: { ...process.env, STREAMD_BACKGROUND: '1' },
+  });
+  closeSync(logFd);
+  try {
+    return await new Promise<StartResult>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer from the daemon in ${timeoutMs / 1000} s; see ${logFile}`)), timeoutMs);
+      child.once('message', (message: { ready?: boolean; address?: string }) => {
+        clearTimeout(timer);
+        if (message.ready) resolve({ pid: child.pid as number, address: message.address ?? '' });
+      });
+      child.once('exit', async (code) => {
+        clearTimeout(timer);
+        const tail = (await readFile(logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join('\n');
+        reject(new Error(`the daemon exited with code ${code}:\n${tail}`));
+      });
+    });
+  } finally {
+    if (child.connected) child.disconnect();
+    child.unref();
+  }
+}
+
+/** Sends SIGTERM and waits for the process to go; SIGKILL after `timeoutMs`. */
+export async function stopProcess(pid: number, timeoutMs = 6000): Promise<'stopped' | 'killed'> {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return 'stopped';
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return 'stopped';
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  process.kill(pid, 'SIGKILL');
+  return 'killed';
+}
