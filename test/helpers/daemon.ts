@@ -1,0 +1,42 @@
+/** A daemon in the test process: the real catalog and TCP server, listening on port 0. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DEFAULT_LIMITS, type Limits } from '../../common/limits.js';
+import { Catalog } from '../../daemon/catalog/catalog.js';
+import { silentLogger, type Logger } from '../../daemon/log.js';
+import { createStreamdServer, type StreamdServer } from '../../daemon/server/tcp-server.js';
+
+export interface TestDaemon {
+  port: number;
+  server: StreamdServer;
+  catalog: Catalog;
+  stateDir: string;
+  stop(): Promise<void>;
+}
+
+export async function startTestDaemon(
+  musicDir: string,
+  options: { limits?: Partial<Limits>; password?: string; log?: Logger } = {},
+): Promise<TestDaemon> {
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'streamd-state-'));
+  const log = options.log ?? silentLogger;
+  const catalog = new Catalog(musicDir, path.join(stateDir, 'catalog.json'), log);
+  await catalog.open();
+  const server = createStreamdServer(
+    { host: '127.0.0.1', port: 0, limits: { ...DEFAULT_LIMITS, ...options.limits }, password: options.password, version: 'test' },
+    { catalog, log },
+  );
+  const address = await server.listen();
+  return {
+    port: address.port,
+    server,
+    catalog,
+    stateDir,
+    async stop() {
+      await server.close(500);
+      await catalog.close();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}

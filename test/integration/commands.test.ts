@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { FIXTURE_SONGS, makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
+import { records, TestClient } from '../helpers/client.js';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+
+let library: FixtureLibrary;
+let daemon: TestDaemon;
+const open: TestClient[] = [];
+
+async function connect(): Promise<TestClient> {
+  const { client, greeting } = await TestClient.connect(daemon.port);
+  assert.equal(greeting.ok, true);
+  assert.equal(greeting.text, 'streamd test');
+  open.push(client);
+  return client;
+}
+
+before(async () => {
+  library = makeFixtureLibrary();
+  daemon = await startTestDaemon(library.root);
+});
+after(async () => {
+  for (const client of open) client.close();
+  await daemon.stop();
+  library.cleanup();
+});
+
+describe('lista', () => {
+  for (const alias of ['lista', 'list', '7', 'LISTA']) {
+    it(`'${alias}' lists every servable song with the required keys`, async () => {
+      const client = await connect();
+      const response = await client.line(alias);
+      assert.equal(response.ok, true);
+      const songs = records(response, 'song');
+      assert.deepEqual(songs.map((s) => s.get('file')).sort(), [...FIXTURE_SONGS.map((s) => s.file), 'link-in.mp3'].sort());
+      for (const song of songs) {
+        for (const key of ['song', 'file', 'duration', 'format', 'sample_rate', 'channels', 'bytes', 'blocks', 'etag']) {
+          assert.ok(song.has(key), `${song.get('file')} has ${key}`);
+        }
+        assert.match(song.get('etag') as string, /^[0-9a-f]{16}$/);
+        assert.match(song.get('duration') as string, /^\d+\.\d{3}$/);
+      }
+      const tagged = songs.find((s) => s.get('file') === 'Ártist/Ålbum/01 Canção – tagged.mp3');
+      assert.equal(tagged?.get('title'), 'Canção');
+      assert.equal(tagged?.get('artist'), 'Ártist');
+      assert.equal(tagged?.get('album'), 'Ålbum');
+      for (const fixture of FIXTURE_SONGS) {
+        const song = songs.find((s) => s.get('file') === fixture.file);
+        assert.equal(song?.get('sample_rate'), String(fixture.sampleRate), fixture.file);
+        assert.equal(song?.get('channels'), String(fixture.channels), fixture.file);
+        assert.equal(song?.get('blocks'), String(fixture.blocks), fixture.file);
+        assert.equal(song?.get('format'), fixture.format);
+      }
+    });
+  }
+});
+
+describe('devices and status', () => {
+  for (const alias of ['lista dispositivos', 'lista_dispositivos', 'devices', '10']) {
+    it(`'${alias}' lists connected devices`, async () => {
+      const client = await connect();
+      const devices = records(await client.line(alias), 'device');
+      assert.ok(devices.length >= 1);
+      for (const device of devices) {
+        for (const key of ['device', 'address', 'status', 'connected', 'updated']) assert.ok(device.has(key));
+        assert.match(device.get('connected') as string, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      }
+    });
+  }
+
+  it('hello names the device; att status and its aliases set its status; a device goes when its connections do', async () => {
+    const a = await connect();
+    const b = await connect();
+    assert.equal((await a.line('hello living-room')).ok, true);
+    assert.equal((await b.line('hello living-room')).ok, true);
+    for (const [line, status] of [
+      ['att status playing song.mp3 1:23/3:35', 'playing song.mp3 1:23/3:35'],
+      ['att_status paused song.mp3 1:30/3:35', 'paused song.mp3 1:30/3:35'],
+      ['status idle', 'idle'],
+      ['status ção ♪ "quoted"', 'ção ♪ "quoted"'],
+    ] as const) {
+      assert.equal((await b.line(line)).ok, true);
+      const mine = records(await a.line('devices'), 'device').filter((d) => d.get('device') === 'living-room');
+      assert.equal(mine.length, 1);
+      assert.equal(mine[0]?.get('status'), status);
+    }
+    a.close();
+    await a.closed;
+    const still = records(await b.line('devices'), 'device').find((d) => d.get('device') === 'living-room');
+    assert.equal(still?.get('status'), 'ção ♪ "quoted"');
+    const watcher = await connect();
+    b.close();
+    await b.closed;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(records(await watcher.line('devices'), 'device').some((d) => d.get('device') === 'living-room'), false);
+  });
+
+  const badStatus: Array<[string, string]> = [
+    ['att status', 'bad_argument'],
+    [`att status ${'x'.repeat(257)}`, 'bad_argument'],
+    ['att status tab\there', 'bad_argument'],
+    ['att status bell\x07', 'bad_argument'],
+    ['hello', 'bad_argument'],
+    ['hello two words', 'bad_argument'],
+    ['hello bad/name', 'bad_argument'],
+    [`hello ${'n'.repeat(65)}`, 'bad_argument'],
+  ];
+  for (const [line, code] of badStatus) {
+    it(`answers ${JSON.stringify(line.slice(0, 40))} with ${code} and lives on`, async () => {
+      const client = await connect();
+      const response = await client.line(line);
+      assert.equal(response.code, code);
+      assert.equal((await client.line('ping')).ok, true);
+    });
+  }
+
+  it('accepts a status of exactly 256 characters, counted as characters', async () => {
+    const client = await connect();
+    assert.equal((await client.line(`att status ${'ç'.repeat(256)}`)).ok, true);
+  });
+});
+
+describe('session commands', () => {
+  for (const alias of ['quit', '9', 'exit', 'QUIT']) {
+    it(`'${alias}' says goodbye and closes`, async () => {
+      const client = await connect();
+      const response = await client.line(alias);
+      assert.deepEqual([response.ok, response.text], [true, 'goodbye']);
+      await client.closed;
+    });
+  }
+
+  it('help lists every command', async () => {
+    const client = await connect();
+    const response = await client.line('help');
+    const names = response.fields.filter(([k]) => k === 'command').map(([, v]) => v);
+    assert.deepEqual(names, ['lista', 'download', 'lista dispositivos', 'att status', 'hello', 'quit', 'password', 'ping', 'stats', 'help']);
+  });
+
+  it('ping answers OK, and unknown commands the seed message', async () => {
+    const client = await connect();
+    assert.equal((await client.line('ping')).ok, true);
+    const unknown = await client.line('frobnicate now');
+    assert.equal(unknown.code, 'unknown_command');
+    assert.equal(unknown.text, "unknown command 'frobnicate' (Comando Inexistente)");
+  });
+
+  it('answers pipelined commands in order, CR LF or LF', async () => {
+    const client = await connect();
+    client.send('ping\r\nlista\nfrobnicate\r\ndownload "Same Name.mp3"\nstats\n\nping\n');
+    const answers = [];
+    for (let i = 0; i < 6; i++) answers.push(await client.next());
+    assert.equal(answers[0]?.ok, true);
+    assert.equal(records(answers[1] as never, 'song').length, FIXTURE_SONGS.length + 1);
+    assert.equal(answers[2]?.code, 'unknown_command');
+    assert.equal(answers[3]?.blocks.length, 1);
+    assert.ok(answers[4]?.fields.some(([k, v]) => k === 'catalog' && v === 'ready'));
+    assert.equal(answers[5]?.ok, true);
+  });
+
+  it('answers everything a client sent before half-closing', async () => {
+    const client = await connect();
+    client.socket.end('ping\nlista\n');
+    assert.equal((await client.next()).ok, true);
+    assert.ok((await client.next()).fields.length > 0);
+    await client.closed;
+  });
+});
+
+describe('password', () => {
+  let locked: TestDaemon;
+  before(async () => {
+    locked = await startTestDaemon(library.root, { password: 's3cret word' });
+  });
+  after(() => locked.stop());
+
+  it('refuses all but password, ping, help and quit until the right secret', async () => {
+    const { client } = await TestClient.connect(locked.port);
+    open.push(client);
+    for (const line of ['lista', 'devices', 'download 1', 'att status x', 'hello me', 'stats']) {
+      assert.equal((await client.line(line)).code, 'permission', line);
+    }
+    assert.equal((await client.line('ping')).ok, true);
+    assert.equal((await client.line('help')).ok, true);
+    assert.equal((await client.line('password wrong')).code, 'permission');
+    assert.equal((await client.line('password "s3cret wor"')).code, 'permission');
+    assert.equal((await client.line('lista')).code, 'permission');
+    assert.equal((await client.line('password "s3cret word"')).ok, true);
+    assert.equal((await client.line('lista')).ok, true);
+    assert.equal((await client.line('quit')).ok, true);
+  });
+
+  it('lets quit through while locked', async () => {
+    const { client } = await TestClient.connect(locked.port);
+    assert.equal((await client.line('quit')).text, 'goodbye');
+    await client.closed;
+  });
+});
