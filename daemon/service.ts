@@ -10,13 +10,24 @@ import path from 'node:path';
 export const pidFileOf = (stateDir: string): string => path.join(stateDir, 'streamd.pid');
 export const logFileOf = (stateDir: string): string => path.join(stateDir, 'streamd.log');
 
-function isAlive(pid: number): boolean {
+function isZombie(pid: number): boolean {
+  try {
+    // /proc/<pid>/stat: "pid (comm) S ...": the state letter follows the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** A daemon that exited but is not yet reaped by its new parent is gone for our purposes. */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+  return !isZombie(pid);
 }
 
 /** A live pid that is not streamd (the pid was reused after a crash) is a stale pid file too. */

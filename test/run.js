@@ -3,8 +3,9 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '..', 'dist', 'test');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'test');
 const only = process.argv.slice(2);
 
 function find(dir) {

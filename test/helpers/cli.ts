@@ -1,0 +1,49 @@
+/** Runs the built `streamd` command as a user would, in a private HOME and state dir. */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const STREAMD = fileURLToPath(new URL('../../daemon/cli.js', import.meta.url));
+
+export interface Sandbox {
+  home: string;
+  stateDir: string;
+  env: NodeJS.ProcessEnv;
+  streamd(args: string[]): { code: number | null; stdout: string; stderr: string };
+  spawnRun(args: string[]): ChildProcess;
+  cleanup(): void;
+}
+
+export function sandbox(): Sandbox {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'streamd-home-'));
+  const stateDir = path.join(home, 'state');
+  const env = { ...process.env, HOME: home, XDG_STATE_HOME: path.join(home, '.local/state'), XDG_CONFIG_HOME: path.join(home, '.config') };
+  return {
+    home,
+    stateDir,
+    env,
+    streamd(args) {
+      const result = spawnSync(process.execPath, [STREAMD, ...args], { env, encoding: 'utf8', timeout: 60_000 });
+      return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+    },
+    spawnRun(args) {
+      return spawn(process.execPath, [STREAMD, 'run', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    },
+    cleanup() {
+      spawnSync(process.execPath, [STREAMD, 'stop', '--state-dir', stateDir], { env, timeout: 20_000 });
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A free TCP port on loopback (bound, then released). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

@@ -1,0 +1,209 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
+import { records, TestClient } from '../helpers/client.js';
+import { freePort, sandbox, type Sandbox } from '../helpers/cli.js';
+import { until } from '../helpers/log-capture.js';
+import { isAlive } from '../../daemon/service.js';
+
+let library: FixtureLibrary;
+before(() => {
+  library = makeFixtureLibrary();
+});
+after(() => library.cleanup());
+
+
+describe('streamd start / status / stop / restart', () => {
+  let box: Sandbox;
+  let args: string[];
+  before(async () => {
+    box = sandbox();
+    args = ['--music', library.root, '--state-dir', box.stateDir, '--port', String(await freePort())];
+  });
+  after(() => box.cleanup());
+
+  it('is not running before start: status exits 3', () => {
+    const status = box.streamd(['status', ...args]);
+    assert.equal(status.code, 3);
+    assert.match(status.stdout, /not running/);
+  });
+
+  it('starts in the background, returns, writes pid and log files, and answers', async () => {
+    const started = box.streamd(['start', ...args]);
+    assert.equal(started.code, 0, started.stderr);
+    assert.match(started.stdout, /streamd started \(pid \d+\)/);
+    const pid = Number(readFileSync(path.join(box.stateDir, 'streamd.pid'), 'utf8'));
+    assert.ok(isAlive(pid));
+    assert.match(readFileSync(path.join(box.stateDir, 'streamd.log'), 'utf8'), /listening on 127\.0\.0\.1:/);
+    const status = box.streamd(['status', ...args]);
+    assert.equal(status.code, 0);
+    assert.match(status.stdout, new RegExp(`running \\(pid ${pid}\\)`));
+    const port = Number(args[args.length - 1]);
+    const { client } = await TestClient.connect(port);
+    await until('the catalog', async () => records(await client.line('lista'), 'song').length > 5 || undefined);
+    client.close();
+  });
+
+  it('leaves a running daemon alone on a second start', () => {
+    const pid = Number(readFileSync(path.join(box.stateDir, 'streamd.pid'), 'utf8'));
+    const again = box.streamd(['start', ...args]);
+    assert.equal(again.code, 0);
+    assert.match(again.stdout, new RegExp(`already running \\(pid ${pid}\\)`));
+    assert.ok(isAlive(pid));
+    assert.equal(Number(readFileSync(path.join(box.stateDir, 'streamd.pid'), 'utf8')), pid);
+  });
+
+  it('restarts with a new process', () => {
+    const before = Number(readFileSync(path.join(box.stateDir, 'streamd.pid'), 'utf8'));
+    const restarted = box.streamd(['restart', ...args]);
+    assert.equal(restarted.code, 0, restarted.stderr);
+    const after = Number(readFileSync(path.join(box.stateDir, 'streamd.pid'), 'utf8'));
+    assert.notEqual(after, before);
+    assert.equal(isAlive(before), false);
+    assert.ok(isAlive(after));
+  });
+
+  it('stops, removing the pid file', () => {
+    const pid = Number(readFileSync(path.join(box.stateDir, 'streamd.pid'), 'utf8'));
+    const stopped = box.streamd(['stop', ...args]);
+    assert.equal(stopped.code, 0);
+    assert.match(stopped.stdout, /stopped/);
+    assert.equal(isAlive(pid), false);
+    assert.equal(existsSync(path.join(box.stateDir, 'streamd.pid')), false);
+    assert.equal(box.streamd(['status', ...args]).code, 3);
+  });
+
+  it('treats a stale pid file after a crash as not running, and starts over it', () => {
+    const started = box.streamd(['start', ...args]);
+    assert.equal(started.code, 0);
+    const pid = Number(readFileSync(path.join(box.stateDir, 'streamd.pid'), 'utf8'));
+    process.kill(pid, 'SIGKILL');
+    return until('the kill', () => !isAlive(pid) || undefined).then(() => {
+      assert.equal(box.streamd(['status', ...args]).code, 3);
+      writeFileSync(path.join(box.stateDir, 'streamd.pid'), `${process.pid}\n`); // alive, but not streamd
+      assert.equal(box.streamd(['status', ...args]).code, 3);
+      writeFileSync(path.join(box.stateDir, 'streamd.pid'), 'garbage');
+      const again = box.streamd(['start', ...args]);
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal(box.streamd(['status', ...args]).code, 0);
+      assert.equal(box.streamd(['stop', ...args]).code, 0);
+    });
+  });
+});
+
+describe('streamd run', () => {
+  it('on SIGTERM ends a download in progress with ERR shutting_down and exits within 5 s', async () => {
+    const box = sandbox();
+    try {
+      const port = await freePort();
+      const child = box.spawnRun(['--music', library.root, '--state-dir', box.stateDir, '--port', String(port)]);
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      let log = '';
+      child.stderr?.on('data', (chunk) => (log += chunk));
+      await until('the daemon', () => /library: \d+ songs/.test(log) || undefined);
+      const { client } = await TestClient.connect(port);
+      const idle = (await TestClient.connect(port)).client;
+      client.socket.pause();
+      client.send('download "wav/code-16bit.wav"\n');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const t0 = Date.now();
+      child.kill('SIGTERM');
+      client.socket.resume();
+      const response = await client.next();
+      assert.equal(response.trackStart, true);
+      assert.equal(response.code, 'shutting_down');
+      await client.closed;
+      await idle.closed;
+      assert.equal(await exited, 0);
+      assert.ok(Date.now() - t0 < 5000);
+      assert.match(log, /SIGTERM: stopping/);
+    } finally {
+      box.cleanup();
+    }
+  });
+
+  it('stops at start-up on a bad setting, naming the field', async () => {
+    const box = sandbox();
+    try {
+      const config = path.join(box.home, 'streamd.json');
+      const cases: Array<[string[], RegExp]> = [
+        [['--port', '99999'], /`port` must be <= 65535/],
+        [['--port', 'abc'], /`port` must be integer/],
+        [['--max-connections', '0'], /`max_connections` must be >= 1/],
+        [['--log-level', 'loud'], /`log_level` must be equal to one of the allowed values/],
+        [['--music', path.join(box.home, 'nope')], /music folder .* does not exist/],
+        [['--config', path.join(box.home, 'missing.json')], /config file .* does not exist/],
+      ];
+      for (const [extra, message] of cases) {
+        const result = box.streamd(['run', '--state-dir', box.stateDir, ...extra]);
+        assert.equal(result.code, 1, extra.join(' '));
+        assert.match(result.stderr, message);
+      }
+      writeFileSync(config, JSON.stringify({ connection_timeout: -1 }));
+      assert.match(box.streamd(['run', '--config', config]).stderr, /`connection_timeout` must be > 0/);
+      writeFileSync(config, JSON.stringify({ prot: 9090 }));
+      assert.match(box.streamd(['run', '--config', config]).stderr, /unknown setting 'prot'/);
+      writeFileSync(config, '{ not json');
+      assert.match(box.streamd(['run', '--config', config]).stderr, /config file/);
+      assert.equal(box.streamd(['bogus']).code, 2);
+    } finally {
+      box.cleanup();
+    }
+  });
+
+  it('reads the config file, with command-line options over it', async () => {
+    const box = sandbox();
+    try {
+      const port = await freePort();
+      const config = path.join(box.home, 'streamd.json');
+      writeFileSync(config, JSON.stringify({ '// note': 'comments are keys that start with //', music: library.root, port: 1, state_dir: 'state', password: 'pw' }));
+      const child = box.spawnRun(['--config', config, '--port', String(port)]);
+      let log = '';
+      child.stderr?.on('data', (chunk) => (log += chunk));
+      await until('the daemon', () => /library: \d+ songs/.test(log) || undefined);
+      const { client } = await TestClient.connect(port);
+      assert.equal((await client.line('lista')).code, 'permission');
+      assert.equal((await client.line('password pw')).ok, true);
+      assert.ok(existsSync(path.join(box.home, 'state', 'catalog.json')), 'state_dir is relative to the config file');
+      client.close();
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    } finally {
+      box.cleanup();
+    }
+  });
+
+  it('with no music configured, generates the demo library and serves it', async () => {
+    const box = sandbox();
+    try {
+      const port = await freePort();
+      const started = box.streamd(['start', '--port', String(port)]);
+      assert.equal(started.code, 0, started.stderr);
+      const { client } = await TestClient.connect(port);
+      const songs = await until(
+        'the demo library',
+        async () => {
+          const list = records(await client.line('lista'), 'song');
+          return list.length === 4 ? list : undefined;
+        },
+        60_000,
+      );
+      assert.deepEqual(songs.map((s) => s.get('format')), ['mp3', 'mp3', 'mp3', 'wav']);
+      for (const song of songs) {
+        const seconds = Number(song.get('duration'));
+        assert.ok(seconds >= 45 && seconds <= 100, `${song.get('file')} lasts ${seconds} s`);
+      }
+      assert.equal(songs[0]?.get('artist'), 'The Demo Oscillators');
+      const download = await client.command('download', songs[0]?.get('song') as string);
+      assert.equal(download.ok, true);
+      client.close();
+      const log = readFileSync(path.join(box.env['XDG_STATE_HOME'] as string, 'streamd', 'streamd.log'), 'utf8');
+      assert.match(log, /generated a demo library of 4 songs/);
+      assert.equal(box.streamd(['stop']).code, 0);
+    } finally {
+      box.cleanup();
+    }
+  });
+});

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { DEFAULT_SETTINGS } from '../../common/config-schema.js';
+import { ConfigError, loadDaemonConfig } from '../../daemon/config.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'streamd-config-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const example = new URL('../../../config.example.json', import.meta.url);
+
+describe('daemon config', () => {
+  it('config.example.json is valid and holds exactly the defaults', () => {
+    const config = loadDaemonConfig({}, example.pathname);
+    const { state_dir: _s, configFile: _c, music: _m, ...rest } = config;
+    const { state_dir: _ds, music: _dm, ...defaults } = DEFAULT_SETTINGS;
+    assert.deepEqual(rest, defaults);
+    const keys = Object.keys(JSON.parse(readFileSync(example, 'utf8'))).filter((k) => !k.startsWith('//'));
+    assert.deepEqual(keys.sort(), Object.keys(DEFAULT_SETTINGS).sort(), 'it shows every key');
+  });
+
+  it('does not rewrite the file it reads', () => {
+    const file = path.join(dir, 'mine.json');
+    writeFileSync(file, '{"port": 9999}');
+    loadDaemonConfig({}, file);
+    assert.equal(readFileSync(file, 'utf8'), '{"port": 9999}');
+  });
+
+  it('lets command-line values win, and validates them too', () => {
+    const file = path.join(dir, 'c.json');
+    writeFileSync(file, '{"port": 9999, "max_connections": 5}');
+    const config = loadDaemonConfig({ port: 1234 }, file);
+    assert.equal(config.port, 1234);
+    assert.equal(config.max_connections, 5);
+    assert.throws(() => loadDaemonConfig({ port: 70000 }, file), (e: unknown) => e instanceof ConfigError && /`port`/.test(e.message));
+  });
+});
