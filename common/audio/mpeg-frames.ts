@@ -50,6 +50,23 @@ function findFrame(buf: Uint8Array, from: number, limit: number, reference?: Mpe
 }
 
 /**
+ * Frame length by header byte 2 (bitrate, sample rate, padding) for a stream whose byte 1
+ * (version, layer) is fixed: 0 where the byte does not make a frame of this stream.
+ */
+function frameLengthTable(reference: MpegHeader): Int32Array {
+  const table = new Int32Array(256);
+  const probe = Uint8Array.from([0xff, 0, 0, 0]);
+  probe[1] = reference.version === 1 ? 0xfa : reference.version === 2 ? 0xf2 : 0xe2;
+  probe[1] |= (4 - reference.layer) << 1;
+  for (let b2 = 0; b2 < 256; b2++) {
+    probe[2] = b2;
+    const header = parseMpegHeader(probe, 0);
+    table[b2] = header && sameStream(reference, header) ? header.frameBytes : 0;
+  }
+  return table;
+}
+
+/**
  * Finds every frame of the file and the blocks they make, or undefined when the bytes hold no
  * MPEG audio stream.
  */
@@ -61,18 +78,26 @@ export function scanMpeg(buf: Uint8Array, blockSeconds?: number): MpegScan | und
   const hasVbrInfo = isVbrInfoFrame(buf, audioStart, header);
   const blocks = new BlockBuilder(header.sampleRate, blockSeconds);
 
+  // The hot loop: every frame of every song passes here on a cold scan. Frames of the stream
+  // share version, layer and sample rate, so a frame's length depends on bytes 1 and 2 only:
+  // look it up in a table built once per stream instead of decoding each header.
+  const lengths = frameLengthTable(header);
+  const sync1 = buf[audioStart + 1] as number;
+  const samplesPerFrame = header.samples;
   let at = audioStart;
   let audioEnd = audioStart;
   let frames = 0;
   let samples = 0;
   while (at < buf.length) {
-    const frame = parseMpegHeader(buf, at);
-    if (frame && sameStream(header, frame)) {
-      if (at + frame.frameBytes > buf.length) break; // cut-off last frame: not served
+    const b1 = buf[at + 1] as number;
+    const b3 = buf[at + 3] as number;
+    const length = buf[at] === 0xff && (b1 | 1) === (sync1 | 1) && (b3 & 3) !== 2 ? (lengths[buf[at + 2] as number] as number) : 0;
+    if (length > 0) {
+      if (at + length > buf.length) break; // cut-off last frame: not served
       blocks.frame(at, samples);
       frames++;
-      if (!(frames === 1 && hasVbrInfo)) samples += frame.samples;
-      at += frame.frameBytes;
+      if (!(frames === 1 && hasVbrInfo)) samples += samplesPerFrame;
+      at += length;
       audioEnd = at;
       continue;
     }

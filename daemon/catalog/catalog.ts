@@ -8,7 +8,7 @@ import { realpath } from 'node:fs/promises';
 import { encodeFields } from '../../common/protocol/response.js';
 import { songFields } from '../../common/protocol/records.js';
 import type { Logger } from '../log.js';
-import { analyzeFile } from './analyze.js';
+import { analyzeFiles } from './analyze-pool.js';
 import { buildIndex, findSong, type SongIndex } from './lookup.js';
 import type { CatalogSong, FileStamp } from './song.js';
 import { loadStoredCatalog, saveStoredCatalog } from './store.js';
@@ -16,8 +16,6 @@ import { walkLibrary } from './walk.js';
 
 export type CatalogState = 'loading' | 'scanning' | 'ready';
 
-/** Files analysed at once: reading one overlaps with parsing another. */
-const ANALYZE_CONCURRENCY = 8;
 /** Changes in the folder come in bursts (a copy writes many times): wait for quiet. */
 const RESCAN_DEBOUNCE_MS = 500;
 
@@ -38,6 +36,7 @@ export class Catalog {
   private watcher: FSWatcher | undefined;
   private debounce: NodeJS.Timeout | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
+  private saving: Promise<void> | undefined;
 
   constructor(
     private readonly libraryDir: string,
@@ -119,8 +118,9 @@ export class Catalog {
     if (this.saveTimer) {
       clearTimeout(this.saveTimer);
       this.saveTimer = undefined;
-      await this.save();
+      this.save();
     }
+    await this.saving;
   }
 
   private async runScan(): Promise<void> {
@@ -137,21 +137,18 @@ export class Catalog {
       else toAnalyze.push(file);
     }
     let analysed = 0;
-    for (let i = 0; i < toAnalyze.length; i += ANALYZE_CONCURRENCY) {
-      const batch = toAnalyze.slice(i, i + ANALYZE_CONCURRENCY);
-      const results = await Promise.all(batch.map((file) => analyzeFile(file)));
-      results.forEach((result, k) => {
-        const file = batch[k] as (typeof batch)[number];
-        if (!result.ok) {
-          this.log.warn(`library: skipped ${file.rel}: ${result.reason}`);
-          return;
-        }
-        if (result.warning) this.log.warn(`library: ${file.rel}: ${result.warning}`);
-        const id = this.index.byPath.get(file.rel)?.info.id ?? this.nextId++;
-        next.push({ ...result.song, info: { id, ...result.song.info } });
-        analysed++;
-      });
-    }
+    const results = await analyzeFiles(toAnalyze);
+    results.forEach((result, k) => {
+      const file = toAnalyze[k] as (typeof toAnalyze)[number];
+      if (!result.ok) {
+        this.log.warn(`library: skipped ${file.rel}: ${result.reason}`);
+        return;
+      }
+      if (result.warning) this.log.warn(`library: ${file.rel}: ${result.warning}`);
+      const id = this.index.byPath.get(file.rel)?.info.id ?? this.nextId++;
+      next.push({ ...result.song, info: { id, ...result.song.info } });
+      analysed++;
+    });
     const changed = analysed > 0 || next.length !== this.sorted.length;
     if (changed) {
       this.replace(next);
@@ -173,17 +170,22 @@ export class Catalog {
     if (!this.storeFile || this.saveTimer) return;
     this.saveTimer = setTimeout(() => {
       this.saveTimer = undefined;
-      void this.save();
+      this.save();
     }, delayMs);
     this.saveTimer.unref();
   }
 
-  private async save(): Promise<void> {
-    if (!this.storeFile) return;
-    try {
-      await saveStoredCatalog(this.storeFile, { root: this.root, nextId: this.nextId, songs: this.sorted });
-    } catch (error) {
-      this.log.warn(`cannot store the catalog: ${(error as Error).message}`);
-    }
+  /** One save at a time; `close()` waits for the one in flight. */
+  private save(): void {
+    const file = this.storeFile;
+    if (!file) return;
+    const previous = this.saving ?? Promise.resolve();
+    const current = previous
+      .then(() => saveStoredCatalog(file, { root: this.root, nextId: this.nextId, songs: this.sorted }))
+      .catch((error: Error) => this.log.warn(`cannot store the catalog: ${error.message}`))
+      .finally(() => {
+        if (this.saving === current) this.saving = undefined;
+      });
+    this.saving = current;
   }
 }

@@ -1,0 +1,99 @@
+/** Shared by the benchmarks: a large generated library, a daemon process, and /proc readings. */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encodeWav } from '../daemon/demo/encode.js';
+import { id3v2Tag } from '../daemon/demo/id3-writer.js';
+import { synthesize } from '../daemon/demo/synth.js';
+
+export const STREAMD = fileURLToPath(new URL('../daemon/cli.js', import.meta.url));
+
+/**
+ * `count` MP3 files of `seconds` each, copies of one lame encoding with distinct ID3v2 tags, in
+ * Artist/Album folders. Cached in the temp folder between runs.
+ */
+export function benchLibrary(count: number, seconds: number): string {
+  const dir = path.join(os.tmpdir(), `streamd-bench-library-${count}x${seconds}s`);
+  if (existsSync(path.join(dir, '.complete'))) return path.join(dir, 'music');
+  const building = mkdtempSync(path.join(os.tmpdir(), 'streamd-bench-building-'));
+  const wav = path.join(building, 'source.wav');
+  writeFileSync(wav, encodeWav(synthesize({ title: 'bench', seconds, bpm: 120, root: 60, minor: false, seed: 5 }, 44100, 2)));
+  execFileSync('lame', ['--quiet', '-b', '128', wav, path.join(building, 'source.mp3')]);
+  const audio = readFileSync(path.join(building, 'source.mp3'));
+  rmSync(wav);
+  const root = path.join(building, 'music');
+  for (let i = 0; i < count; i++) {
+    const artist = `Artist ${String(i % 50).padStart(2, '0')}`;
+    const album = `Album ${String(Math.floor(i / 10) % 20).padStart(2, '0')}`;
+    const folder = path.join(root, artist, album);
+    mkdirSync(folder, { recursive: true });
+    const tag = id3v2Tag({ title: `Song ${i}`, artist, album, track: String((i % 10) + 1) });
+    writeFileSync(path.join(folder, `${String(i).padStart(4, '0')} Song ${i}.mp3`), Buffer.concat([tag, audio]));
+  }
+  rmSync(path.join(building, 'source.mp3'));
+  writeFileSync(path.join(building, '.complete'), '');
+  renameSync(building, dir);
+  return path.join(dir, 'music');
+}
+
+export interface DaemonProcess {
+  child: ChildProcess;
+  port: number;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/** `streamd run` as its own process; resolves once the catalog is loaded. */
+export async function spawnDaemon(music: string, stateDir: string, port: number, extra: string[] = []): Promise<DaemonProcess> {
+  const child = spawn(process.execPath, [STREAMD, 'run', '--music', music, '--state-dir', stateDir, '--port', String(port), ...extra], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  child.stderr?.on('data', (chunk) => (log += chunk));
+  const deadline = Date.now() + 300_000;
+  while (!/library: \d+ songs/.test(log)) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`daemon did not come up:\n${log}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return {
+    child,
+    port,
+    log: () => log,
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Resident memory of a process, in MiB. */
+export function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** CPU seconds (user + system) a process has used. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks: 100 a second on Linux
+}
+
+export function machine(): string {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  return `${os.cpus().length} x ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, ${os.type()} ${os.release()}`;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+export function table(headers: string[], rows: Array<Array<string | number>>): string {
+  const line = (cells: Array<string | number>): string => `| ${cells.join(' | ')} |`;
+  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+}
