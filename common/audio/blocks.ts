@@ -10,7 +10,11 @@ export interface BlockSpan {
   /** Byte offset in the file. */
   offset: number;
   length: number;
-  /** Seconds of media time at the block's first frame, and at the next block's first frame. */
+  /**
+   * The block's 30 s window in seconds, as PROTOCOL.md's example writes it (`0.000 30.000`,
+   * `30.000 60.000`), the last one ending at the song's duration. The block's first frame starts
+   * at `start` or up to one frame after it.
+   */
   start: number;
   end: number;
 }
@@ -28,7 +32,7 @@ export class BlockBuilder {
 
   constructor(
     private readonly sampleRate: number,
-    blockSeconds = BLOCK_SECONDS,
+    private readonly blockSeconds = BLOCK_SECONDS,
   ) {
     this.samplesPerBlock = blockSeconds * sampleRate;
   }
@@ -38,7 +42,7 @@ export class BlockBuilder {
     const index = Math.floor(samplesBefore / this.samplesPerBlock);
     const current = this.blocks[this.blocks.length - 1];
     if (current && current.index === index) return;
-    const start = samplesBefore / this.sampleRate;
+    const start = index * this.blockSeconds;
     if (current) {
       current.length = offset - current.offset;
       current.end = start;

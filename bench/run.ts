@@ -1,0 +1,32 @@
+/**
+ * `npm run bench`: runs every benchmark and prints its tables (markdown). With `--write` the
+ * result also replaces the generated part of docs/benchmarks.md. Not a test: nothing here fails
+ * on a number.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { catalogBench } from './catalog.js';
+import { downloadBench } from './download.js';
+import { machine } from './lib.js';
+
+const sections: Array<[string, () => Promise<string>]> = [
+  ['Download throughput (loopback)', downloadBench],
+  ['Catalog and memory', catalogBench],
+];
+
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const parts = [`Machine: ${machine()}. Run on ${new Date().toISOString().slice(0, 10)}.`];
+for (const [title, run] of sections) {
+  if (only.length > 0 && !only.some((o) => title.toLowerCase().includes(o))) continue;
+  process.stderr.write(`running: ${title}\n`);
+  parts.push(`### ${title}\n\n${await run()}`);
+}
+const result = parts.join('\n\n');
+console.log(result);
+
+if (process.argv.includes('--write')) {
+  const file = new URL('../../docs/benchmarks.md', import.meta.url);
+  const doc = readFileSync(file, 'utf8');
+  const begin = '<!-- bench:begin -->';
+  const end = '<!-- bench:end -->';
+  writeFileSync(file, `${doc.slice(0, doc.indexOf(begin) + begin.length)}\n${result}\n${doc.slice(doc.indexOf(end))}`);
+}
