@@ -1,0 +1,105 @@
+/**
+ * Song bytes to 16-bit PCM, fed block after block (PROTOCOL.md: one decoder fed block after block
+ * gives the whole file's output bit-exactly). MP3 through mpg123-decoder (WASM); WAV is PCM
+ * already, only converted to 16 bits.
+ */
+import { MPEGDecoder } from 'mpg123-decoder';
+import type { SongInfo } from '../../common/protocol/records.js';
+
+export interface PcmDecoder {
+  /** Interleaved 16-bit little-endian PCM for the bytes given (may be empty until a frame completes). */
+  decode(bytes: Uint8Array): Buffer;
+  free(): void;
+}
+
+/** Output channels: the sound device gets mono or stereo; more WAV channels are folded to two. */
+export const outputChannels = (song: SongInfo): 1 | 2 => (song.channels === 1 ? 1 : 2);
+
+function toInt16(value: number): number {
+  const scaled = Math.round(value * 32767);
+  return scaled > 32767 ? 32767 : scaled < -32768 ? -32768 : scaled;
+}
+
+class Mp3Decoder implements PcmDecoder {
+  constructor(
+    private readonly decoder: MPEGDecoder,
+    private readonly channels: 1 | 2,
+  ) {}
+
+  decode(bytes: Uint8Array): Buffer {
+    const out = this.decoder.decode(bytes);
+    const frames = out.samplesDecoded;
+    const pcm = Buffer.allocUnsafe(frames * this.channels * 2);
+    const left = out.channelData[0] ?? new Float32Array(frames);
+    const right = out.channelData[1] ?? left;
+    for (let i = 0; i < frames; i++) {
+      if (this.channels === 1) pcm.writeInt16LE(toInt16(left[i] as number), i * 2);
+      else {
+        pcm.writeInt16LE(toInt16(left[i] as number), i * 4);
+        pcm.writeInt16LE(toInt16(right[i] as number), i * 4 + 2);
+      }
+    }
+    return pcm;
+  }
+
+  free(): void {
+    this.decoder.free();
+  }
+}
+
+class WavDecoder implements PcmDecoder {
+  private carry = Buffer.alloc(0);
+  private readonly inFrame: number;
+
+  constructor(
+    private readonly bits: number,
+    private readonly inChannels: number,
+    private readonly outChannels: 1 | 2,
+  ) {
+    this.inFrame = (bits / 8) * inChannels;
+  }
+
+  decode(bytes: Uint8Array): Buffer {
+    const data = this.carry.length ? Buffer.concat([this.carry, bytes]) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const frames = Math.floor(data.length / this.inFrame);
+    this.carry = Buffer.from(data.subarray(frames * this.inFrame));
+    if (this.bits === 16 && this.inChannels === this.outChannels) return Buffer.from(data.subarray(0, frames * this.inFrame));
+    const pcm = Buffer.allocUnsafe(frames * this.outChannels * 2);
+    const width = this.bits / 8;
+    for (let i = 0; i < frames; i++) {
+      for (let c = 0; c < this.outChannels; c++) {
+        const at = i * this.inFrame + Math.min(c, this.inChannels - 1) * width;
+        // 8-bit WAV is unsigned; wider samples keep their top 16 bits.
+        const sample = this.bits === 8 ? ((data[at] as number) - 128) << 8 : data.readInt16LE(at + width - 2);
+        pcm.writeInt16LE(sample, (i * this.outChannels + c) * 2);
+      }
+    }
+    return pcm;
+  }
+
+  free(): void {}
+}
+
+export async function createDecoder(song: SongInfo): Promise<PcmDecoder> {
+  if (song.format === 'wav') return new WavDecoder(song.bits ?? 16, song.channels, outputChannels(song));
+  const decoder = new MPEGDecoder({ enableGapless: false });
+  await decoder.ready;
+  return new Mp3Decoder(decoder, outputChannels(song));
+}
+
+/** Samples per MPEG frame: Layer III, 1152 for MPEG-1 rates, 576 below 32 kHz (MPEG-2 and 2.5). */
+export const samplesPerFrame = (song: SongInfo): number => (song.format === 'wav' ? 1 : song.sampleRate >= 32000 ? 1152 : 576);
+
+/** The song's sample at which block `index` starts (its first whole frame at or after 30 s x index). */
+export function blockFirstSample(song: SongInfo, index: number): number {
+  const spf = samplesPerFrame(song);
+  return Math.ceil((index * 30 * song.sampleRate) / spf) * spf;
+}
+
+/** Scales PCM in place by volume (0-100). */
+export function applyVolume(pcm: Buffer, volume: number): Buffer {
+  if (volume >= 100) return pcm;
+  const gain = volume / 100;
+  for (let at = 0; at + 1 < pcm.length; at += 2) pcm.writeInt16LE(Math.round(pcm.readInt16LE(at) * gain), at);
+  return pcm;
+}

@@ -1,0 +1,29 @@
+/** Where decoded audio goes: a sound device (through a child process) or nowhere, in real time. */
+
+export interface PcmFormat {
+  sampleRate: number;
+  channels: 1 | 2;
+}
+
+/**
+ * 16-bit little-endian interleaved PCM in, played at the format's rate. The player's clock is
+ * `playedFrames()`: the audio actually consumed, not the wall clock.
+ */
+export interface AudioSink {
+  readonly name: string;
+  open(format: PcmFormat): Promise<void>;
+  /** Resolves once the sink has room for more (backpressure: about a second is queued at most). */
+  write(pcm: Buffer): Promise<void>;
+  pause(): void;
+  resume(): void;
+  /** Drops what is queued; the clock starts again from 0. */
+  flush(): void;
+  /** Frames played since the last open or flush. */
+  playedFrames(): number;
+  /** Resolves when everything written has been played (or the sink was flushed). */
+  drain(): Promise<void>;
+  close(): void;
+}
+
+/** Seconds of audio a sink lets the player write ahead of what has been played. */
+export const AHEAD_SECONDS = 0.5;

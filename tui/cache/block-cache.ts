@@ -1,0 +1,171 @@
+/**
+ * The player's disk cache of 30-second blocks. One folder per song, named by its etag (never by
+ * a name the server sent): `<etag>/meta.json` (the song record, each block's SHA-256, when it was
+ * last played) and `<etag>/<index>.blk`. A block is written to a temp file, fsynced and renamed,
+ * so a crash leaves either the whole block or nothing; it is hashed again before it is played.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { SongInfo } from '../../common/protocol/records.js';
+
+interface SongMeta {
+  song: SongInfo;
+  /** Block index -> SHA-256 of the block on disk. */
+  blocks: Record<string, string>;
+  lastPlayed: number;
+}
+
+const ETAG = /^[0-9a-f]{16}$/;
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
+export class CacheFullError extends Error {
+  override name = 'CacheFullError';
+}
+
+export class BlockCache {
+  private readonly songs = new Map<string, SongMeta>();
+  /** Bytes of block files, kept up to date as blocks come and go. */
+  private bytes = 0;
+
+  constructor(
+    readonly dir: string,
+    private readonly capBytes: number,
+  ) {}
+
+  /** Reads what is on disk; removes leftover temp files and songs whose metadata is unreadable. */
+  init(): void {
+    mkdirSync(this.dir, { recursive: true });
+    for (const name of readdirSync(this.dir)) {
+      const folder = path.join(this.dir, name);
+      if (!ETAG.test(name)) {
+        if (name.endsWith('.tmp')) rmSync(folder, { force: true, recursive: true });
+        continue;
+      }
+      let meta: SongMeta;
+      try {
+        meta = JSON.parse(readFileSync(path.join(folder, 'meta.json'), 'utf8')) as SongMeta;
+        if (meta.song.etag !== name) throw new Error('etag mismatch');
+      } catch {
+        rmSync(folder, { recursive: true, force: true });
+        continue;
+      }
+      for (const file of readdirSync(folder)) {
+        if (file.endsWith('.tmp')) rmSync(path.join(folder, file), { force: true });
+      }
+      for (const index of Object.keys(meta.blocks)) {
+        const size = statSync(this.blockPath(name, Number(index)), { throwIfNoEntry: false })?.size;
+        if (size === undefined) delete meta.blocks[index];
+        else this.bytes += size;
+      }
+      this.songs.set(name, meta);
+    }
+  }
+
+  /** Songs with at least one block on disk: the library when the daemon is away. */
+  cachedSongs(): SongInfo[] {
+    return [...this.songs.values()].filter((m) => Object.keys(m.blocks).length > 0).map((m) => m.song);
+  }
+
+  blocksOf(etag: string): Set<number> {
+    return new Set(Object.keys(this.songs.get(etag)?.blocks ?? {}).map(Number));
+  }
+
+  get totalBytes(): number {
+    return this.bytes;
+  }
+
+  /**
+   * The block's bytes if they are on disk and match their hash; a bad block is removed (it will
+   * be fetched again).
+   */
+  async read(etag: string, index: number): Promise<Buffer | undefined> {
+    const meta = this.songs.get(etag);
+    const expected = meta?.blocks[index];
+    if (!meta || !expected) return undefined;
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(this.blockPath(etag, index));
+    } catch {
+      bytes = Buffer.alloc(0);
+    }
+    if (sha256(bytes) === expected) return bytes;
+    await this.forgetBlock(meta, index);
+    return undefined;
+  }
+
+  /**
+   * Stores a block whose hash the caller has checked.
+   * @throws CacheFullError when the disk is full (nothing is left behind).
+   */
+  async write(song: SongInfo, index: number, hash: string, bytes: Buffer): Promise<void> {
+    if (!ETAG.test(song.etag)) throw new Error(`refusing to cache a song with etag '${song.etag}'`);
+    const folder = path.join(this.dir, song.etag);
+    const meta = this.songs.get(song.etag) ?? { song, blocks: {}, lastPlayed: Date.now() };
+    const target = this.blockPath(song.etag, index);
+    const tmp = `${target}.${process.pid}.tmp`;
+    try {
+      mkdirSync(folder, { recursive: true });
+      const handle = await open(tmp, 'w');
+      try {
+        await handle.writeFile(bytes);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(tmp, target);
+      const had = meta.blocks[index] !== undefined;
+      meta.song = song;
+      meta.blocks[index] = hash;
+      this.songs.set(song.etag, meta);
+      if (!had) this.bytes += bytes.length;
+      await this.saveMeta(meta);
+    } catch (error) {
+      await rm(tmp, { force: true });
+      if ((error as NodeJS.ErrnoException).code === 'ENOSPC' || (error as NodeJS.ErrnoException).code === 'EDQUOT') {
+        throw new CacheFullError(`the cache disk is full (${this.dir})`);
+      }
+      throw error;
+    }
+    await this.evict(song.etag);
+  }
+
+  /** Marks a song as just played: eviction takes the least recently played first. */
+  async touch(etag: string): Promise<void> {
+    const meta = this.songs.get(etag);
+    if (!meta) return;
+    meta.lastPlayed = Date.now();
+    await this.saveMeta(meta).catch(() => {});
+  }
+
+  /** Removes least recently played songs until the cache is under its cap (never `keep`). */
+  async evict(keep?: string): Promise<void> {
+    if (this.bytes <= this.capBytes) return;
+    const byAge = [...this.songs.values()].filter((m) => m.song.etag !== keep).sort((a, b) => a.lastPlayed - b.lastPlayed);
+    for (const meta of byAge) {
+      if (this.bytes <= this.capBytes) break;
+      for (const index of Object.keys(meta.blocks)) this.bytes -= statSync(this.blockPath(meta.song.etag, Number(index)), { throwIfNoEntry: false })?.size ?? 0;
+      this.songs.delete(meta.song.etag);
+      await rm(path.join(this.dir, meta.song.etag), { recursive: true, force: true });
+    }
+  }
+
+  private blockPath(etag: string, index: number): string {
+    return path.join(this.dir, etag, `${index}.blk`);
+  }
+
+  private async forgetBlock(meta: SongMeta, index: number): Promise<void> {
+    const size = statSync(this.blockPath(meta.song.etag, index), { throwIfNoEntry: false })?.size ?? 0;
+    this.bytes -= size;
+    delete meta.blocks[index];
+    await rm(this.blockPath(meta.song.etag, index), { force: true });
+    await this.saveMeta(meta).catch(() => {});
+  }
+
+  private async saveMeta(meta: SongMeta): Promise<void> {
+    const file = path.join(this.dir, meta.song.etag, 'meta.json');
+    await writeFile(`${file}.tmp`, JSON.stringify(meta));
+    await rename(`${file}.tmp`, file);
+  }
+}

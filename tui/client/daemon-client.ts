@@ -1,0 +1,183 @@
+/**
+ * One connection to streamd, kept up: it reconnects with backoff when the daemon goes away, says
+ * `hello <name>` on every connect, and answers requests in order (pipelining). Downloads hand
+ * their block bytes to the caller as they arrive.
+ */
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import { formatCommand } from '../../common/protocol/args.js';
+import type { BlockHeader } from '../../common/protocol/response.js';
+import { ResponseReader, type ResponseEvent } from '../../common/protocol/response-reader.js';
+
+export interface Reply {
+  ok: boolean;
+  text: string;
+  code?: string;
+  fields: Array<[string, string]>;
+}
+
+export interface DownloadHandlers {
+  onBlock(block: BlockHeader): void;
+  onData(index: number, bytes: Buffer): void;
+  onBlockEnd(index: number): void;
+}
+
+interface Pending {
+  reply: Reply;
+  download?: DownloadHandlers;
+  resolve(reply: Reply): void;
+  reject(error: Error): void;
+}
+
+export class OfflineError extends Error {
+  override name = 'OfflineError';
+}
+
+export interface ClientOptions {
+  host: string;
+  port: number;
+  name: string;
+  password?: string | undefined;
+}
+
+const BACKOFF_MS = [250, 500, 1000, 2000, 5000];
+
+/** Emits 'online', 'offline' and 'bytes' (block bytes received, for the speed meter). */
+export class DaemonClient extends EventEmitter {
+  private socket: net.Socket | undefined;
+  private reader = new ResponseReader();
+  private readonly pending: Pending[] = [];
+  private greeted = false;
+  private attempt = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  online = false;
+
+  constructor(private readonly options: ClientOptions) {
+    super();
+  }
+
+  start(): void {
+    this.connect();
+  }
+
+  /** Sends a command (arguments quoted by the common codec) and resolves with its reply. */
+  request(name: string, ...args: Array<string | number>): Promise<Reply> {
+    return this.send(formatCommand(name, ...args));
+  }
+
+  /** `att status <text>`: the rest of the line, not a quoted argument. */
+  setStatus(text: string): Promise<Reply> {
+    return this.send(`att status ${text.replace(/[\r\n]/g, ' ')}\n`);
+  }
+
+  download(song: string | number, first: number, last: number | undefined, handlers: DownloadHandlers): Promise<Reply> {
+    const args: Array<string | number> = last === undefined ? [song, first] : [song, first, last];
+    return this.send(formatCommand('download', ...args), handlers);
+  }
+
+  /** Drops the connection now (a download we no longer want) and connects again. */
+  reconnect(): void {
+    this.socket?.destroy();
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    this.socket?.destroy();
+  }
+
+  private send(line: string, download?: DownloadHandlers): Promise<Reply> {
+    if (!this.online || !this.socket) return Promise.reject(new OfflineError('not connected to streamd'));
+    const socket = this.socket;
+    return new Promise((resolve, reject) => {
+      const pending: Pending = { reply: { ok: false, text: '', fields: [] }, resolve, reject };
+      if (download) pending.download = download;
+      this.pending.push(pending);
+      socket.write(line);
+    });
+  }
+
+  private connect(): void {
+    if (this.closed) return;
+    const socket = net.connect({ host: this.options.host, port: this.options.port });
+    this.socket = socket;
+    this.reader = new ResponseReader();
+    this.greeted = false;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => {});
+    socket.on('close', () => this.onClose(socket));
+  }
+
+  private onClose(socket: net.Socket): void {
+    if (socket !== this.socket) return;
+    const wasOnline = this.online;
+    this.online = false;
+    this.socket = undefined;
+    for (const pending of this.pending.splice(0)) pending.reject(new OfflineError('connection to streamd lost'));
+    if (wasOnline) this.emit('offline');
+    if (this.closed) return;
+    const delay = BACKOFF_MS[Math.min(this.attempt++, BACKOFF_MS.length - 1)] as number;
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  private onData(chunk: Buffer): void {
+    let events: ResponseEvent[];
+    try {
+      events = this.reader.push(chunk).events;
+    } catch {
+      this.socket?.destroy(); // the framing is broken: start over
+      return;
+    }
+    for (const event of events) {
+      if (!this.greeted) {
+        this.onGreeting(event);
+        continue;
+      }
+      const pending = this.pending[0];
+      if (!pending) continue;
+      switch (event.type) {
+        case 'field':
+          pending.reply.fields.push([event.key, event.value]);
+          break;
+        case 'block':
+          pending.download?.onBlock(event.block);
+          break;
+        case 'block-data':
+          this.emit('bytes', event.bytes.length);
+          pending.download?.onData(event.index, event.bytes);
+          break;
+        case 'block-end':
+          pending.download?.onBlockEnd(event.index);
+          break;
+        case 'ok':
+        case 'err':
+          this.pending.shift();
+          pending.reply.ok = event.type === 'ok';
+          pending.reply.text = event.type === 'ok' ? event.text : event.message;
+          if (event.type === 'err') pending.reply.code = event.code;
+          pending.resolve(pending.reply);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  private onGreeting(event: ResponseEvent): void {
+    if (event.type !== 'ok') {
+      this.socket?.destroy(); // server_full: try again later
+      return;
+    }
+    this.greeted = true;
+    this.online = true;
+    this.attempt = 0;
+    if (this.options.password) this.socket?.write(formatCommand('password', this.options.password));
+    this.socket?.write(formatCommand('hello', this.options.name));
+    // The replies to those two come first: swallow them.
+    const swallow = this.options.password ? 2 : 1;
+    for (let i = 0; i < swallow; i++) this.pending.push({ reply: { ok: false, text: '', fields: [] }, resolve: () => {}, reject: () => {} });
+    this.emit('online');
+  }
+}

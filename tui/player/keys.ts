@@ -1,0 +1,135 @@
+/**
+ * Keys to actions: a pure function of the key and the state (what a key means depends on the
+ * panel and on whether the search is open). ncmpcpp/cmus habits where the issue is silent.
+ */
+import type { PlayerState } from './state.js';
+
+export type Action =
+  | { type: 'play-selected' }
+  | { type: 'toggle-pause' }
+  | { type: 'stop' }
+  | { type: 'restart' }
+  | { type: 'cycle-loop' }
+  | { type: 'next' }
+  | { type: 'previous' }
+  | { type: 'choose' }
+  | { type: 'seek'; by: number }
+  | { type: 'volume'; by: number }
+  | { type: 'search-open' }
+  | { type: 'search-type'; text: string }
+  | { type: 'search-erase' }
+  | { type: 'search-close'; keep: boolean }
+  | { type: 'move'; by: number }
+  | { type: 'move-to'; where: 'top' | 'bottom' }
+  | { type: 'focus-next' }
+  | { type: 'play-device' }
+  | { type: 'help' }
+  | { type: 'quit' };
+
+/** A key as blessed reports it: the typed character and the key's name. */
+export interface Key {
+  ch?: string | undefined;
+  name?: string | undefined;
+  ctrl?: boolean | undefined;
+}
+
+export const KEY_HELP: ReadonlyArray<[string, string]> = [
+  ['Enter', 'play the selected song (on a device: play what it plays)'],
+  ['Space, p', 'pause / resume'],
+  ['s', 'stop'],
+  ['r', 'restart the song'],
+  ['l', 'loop: off, one, all'],
+  ['n, >', 'next song'],
+  ['b, <', 'previous song'],
+  ['c', 'choose another song (go to the library)'],
+  ['Left / Right', 'seek -5 / +5 s'],
+  [', / .', 'seek -30 / +30 s'],
+  ['+ / -', 'volume'],
+  ['/', 'search (Enter keeps the match selected, Esc clears)'],
+  ['Up/Down, j/k', 'move; g / G: top / bottom; PgUp/PgDn: a page'],
+  ['Tab', 'library / devices'],
+  ['?', 'this help'],
+  ['q', 'quit'],
+];
+
+export function keyToAction(key: Key, state: PlayerState): Action | undefined {
+  const name = key.name;
+  if (state.showHelp) return name === 'escape' || key.ch === '?' || key.ch === 'q' ? { type: 'help' } : undefined;
+  if (state.search.active) {
+    if (name === 'enter' || name === 'return') return { type: 'search-close', keep: true };
+    if (name === 'escape') return { type: 'search-close', keep: false };
+    if (name === 'backspace') return { type: 'search-erase' };
+    if (name === 'up') return { type: 'move', by: -1 };
+    if (name === 'down') return { type: 'move', by: 1 };
+    if (key.ch && !key.ctrl && key.ch >= ' ' && key.ch !== '\x7f') return { type: 'search-type', text: key.ch };
+    return undefined;
+  }
+  if (key.ctrl && name === 'c') return { type: 'quit' };
+  switch (name) {
+    case 'enter':
+    case 'return':
+      return state.focus === 'devices' ? { type: 'play-device' } : { type: 'play-selected' };
+    case 'space':
+      return { type: 'toggle-pause' };
+    case 'left':
+      return { type: 'seek', by: -5 };
+    case 'right':
+      return { type: 'seek', by: 5 };
+    case 'up':
+      return { type: 'move', by: -1 };
+    case 'down':
+      return { type: 'move', by: 1 };
+    case 'pageup':
+      return { type: 'move', by: -10 };
+    case 'pagedown':
+      return { type: 'move', by: 10 };
+    case 'home':
+      return { type: 'move-to', where: 'top' };
+    case 'end':
+      return { type: 'move-to', where: 'bottom' };
+    case 'tab':
+      return { type: 'focus-next' };
+  }
+  switch (key.ch) {
+    case 'p':
+      return { type: 'toggle-pause' };
+    case 's':
+      return { type: 'stop' };
+    case 'r':
+      return { type: 'restart' };
+    case 'l':
+      return { type: 'cycle-loop' };
+    case 'n':
+    case '>':
+      return { type: 'next' };
+    case 'b':
+    case '<':
+      return { type: 'previous' };
+    case 'c':
+      return { type: 'choose' };
+    case ',':
+      return { type: 'seek', by: -30 };
+    case '.':
+      return { type: 'seek', by: 30 };
+    case '+':
+    case '=':
+      return { type: 'volume', by: 5 };
+    case '-':
+      return { type: 'volume', by: -5 };
+    case '/':
+      return { type: 'search-open' };
+    case 'j':
+      return { type: 'move', by: 1 };
+    case 'k':
+      return { type: 'move', by: -1 };
+    case 'g':
+      return { type: 'move-to', where: 'top' };
+    case 'G':
+      return { type: 'move-to', where: 'bottom' };
+    case '?':
+      return { type: 'help' };
+    case 'q':
+      return { type: 'quit' };
+  }
+  return undefined;
+}

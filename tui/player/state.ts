@@ -1,0 +1,97 @@
+/**
+ * Everything the screen shows, in one object. Views render from it; the state machine
+ * (update.ts) is the only code that makes a new one.
+ */
+import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
+
+export type PlayState = 'Playing' | 'Paused' | 'Stopped';
+export type LoopMode = 'off' | 'one' | 'all';
+export type Panel = 'library' | 'devices';
+
+export interface NowPlaying {
+  song: SongInfo;
+  /** Seconds into the song, as far as the audio actually played. */
+  position: number;
+}
+
+export interface PlayerState {
+  /** This device's name (what `hello` said). */
+  deviceName: string;
+  connection: 'connecting' | 'online' | 'offline';
+  library: SongInfo[];
+  /** etag -> indexes of the blocks on disk. */
+  cached: Map<string, Set<number>>;
+  selected: number;
+  search: { active: boolean; query: string };
+  focus: Panel;
+  devices: DeviceInfo[];
+  selectedDevice: number;
+  playState: PlayState;
+  loop: LoopMode;
+  now: NowPlaying | undefined;
+  volume: number;
+  /** Download speed now, bytes a second. */
+  downloadRate: number;
+  message: { text: string; error: boolean } | undefined;
+  audioOutput: string;
+  showHelp: boolean;
+}
+
+export function initialState(deviceName: string): PlayerState {
+  return {
+    deviceName,
+    connection: 'connecting',
+    library: [],
+    cached: new Map(),
+    selected: 0,
+    search: { active: false, query: '' },
+    focus: 'library',
+    devices: [],
+    selectedDevice: 0,
+    playState: 'Stopped',
+    loop: 'off',
+    now: undefined,
+    volume: 100,
+    downloadRate: 0,
+    message: undefined,
+    audioOutput: '',
+    showHelp: false,
+  };
+}
+
+/** The songs the library panel shows: all, or those the search query matches. */
+export function visibleSongs(state: PlayerState): SongInfo[] {
+  const query = state.search.query.trim().toLowerCase();
+  if (!query) return state.library;
+  return state.library.filter((song) =>
+    [song.title, song.artist, song.album, song.file].some((text) => text?.toLowerCase().includes(query)),
+  );
+}
+
+/** `1:05`, `12:00`, `1:02:03`. */
+export function clock(seconds: number): string {
+  const whole = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(whole / 3600);
+  const m = Math.floor((whole % 3600) / 60);
+  const s = String(whole % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
+
+/**
+ * This device's status as `att status` sends it: read by people and by programs alike.
+ *
+ * @example statusText(state) // 'playing Artist/Album/01 Song.mp3 1:23/3:35'
+ */
+export function statusText(state: PlayerState): string {
+  if (!state.now || state.playState === 'Stopped') return 'idle';
+  const word = state.playState === 'Playing' ? 'playing' : 'paused';
+  return `${word} ${state.now.song.file} ${clock(state.now.position)}/${clock(state.now.song.duration)}`;
+}
+
+/** Reads another device's status back: the file and the position it is at, if it plays one. */
+export function parseStatus(status: string): { playing: boolean; file: string; position: number } | undefined {
+  const m = /^(playing|paused) (.+) (\d+(?::\d\d){1,2})\/(\d+(?::\d\d){1,2})$/.exec(status);
+  if (!m) return undefined;
+  const seconds = (m[3] as string).split(':').reduce((total, part) => total * 60 + Number(part), 0);
+  return { playing: m[1] === 'playing', file: m[2] as string, position: seconds };
+}
