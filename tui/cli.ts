@@ -1,4 +1,105 @@
 #!/usr/bin/env node
-/** The `streamtui` command. The player itself is the next piece of work; until then this says so. */
-console.error('streamtui: the player is not written yet; talk to streamd with `nc 127.0.0.1 9090` meanwhile (see README.md)');
-process.exit(1);
+/** The `streamtui` command: the full-screen player. */
+import { spawnSync } from 'node:child_process';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import blessed from 'blessed';
+import { VERSION } from '../common/version.js';
+import { startApp, type App } from './app.js';
+import { NullSink } from './audio/null-sink.js';
+import type { AudioSink } from './audio/sink.js';
+import { probeSpeaker, SpeakerSink } from './audio/speaker-sink.js';
+import { BlockCache } from './cache/block-cache.js';
+import { DaemonClient } from './client/daemon-client.js';
+import { loadSettings, type TuiSettings } from './settings.js';
+
+const USAGE = `usage: streamtui [options]
+
+  --host HOST          streamd's address (default 127.0.0.1)
+  --port N             streamd's TCP port (default 9090)
+  --name NAME          this device's name (default: the host name)
+  --cache-dir DIR      where blocks are cached (default $XDG_CACHE_HOME/streamtui)
+  --audio MODE         auto | speaker | null (default auto: the sound device if one works)
+  --password SECRET    streamd's password, if it has one
+  --config FILE        settings file (default ~/.config/streamtui/config.json)
+  --start-daemon       start streamd in the background first if none answers (npm start does)
+  -h, --help, -v, --version
+
+Options given are remembered for the next start. Press ? in the player for the keys.`;
+
+function answers(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function chooseSink(mode: TuiSettings['audio'], failed: (reason: string) => void): Promise<{ sink: AudioSink; notice?: string }> {
+  if (mode === 'null') return { sink: new NullSink() };
+  if (await probeSpeaker()) return { sink: new SpeakerSink((error) => failed(error.message)) };
+  return { sink: new NullSink(), notice: 'no usable sound device (ALSA): playing silently; --audio null hides this' };
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      name: { type: 'string' },
+      'cache-dir': { type: 'string' },
+      audio: { type: 'string' },
+      password: { type: 'string' },
+      config: { type: 'string' },
+      'start-daemon': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (values.version) {
+    console.log(`streamtui ${VERSION}`);
+    return 0;
+  }
+  const settings = loadSettings(
+    {
+      host: values.host,
+      port: values.port === undefined ? undefined : (Number(values.port) as number),
+      name: values.name,
+      cache_dir: values['cache-dir'],
+      audio: values.audio as TuiSettings['audio'] | undefined,
+      password: values.password,
+    },
+    values.config,
+  );
+  if (values['start-daemon'] && !(await answers(settings.host, settings.port))) {
+    const streamd = fileURLToPath(new URL('../daemon/cli.js', import.meta.url));
+    const started = spawnSync(process.execPath, [streamd, 'start', '--port', String(settings.port)], { stdio: 'inherit' });
+    if (started.status !== 0) return 1;
+  }
+
+  const cache = new BlockCache(settings.cache_dir, settings.cache_max_bytes);
+  cache.init();
+  let app: App | undefined;
+  const { sink, notice } = await chooseSink(settings.audio, (reason) => app?.audioFailed(reason));
+  const client = (): DaemonClient => new DaemonClient({ host: settings.host, port: settings.port, name: settings.name, password: settings.password ?? undefined });
+  const screen = blessed.screen({ smartCSR: true, fullUnicode: true, title: 'streamtui', autoPadding: false });
+  return new Promise((resolve) => {
+    app = startApp({ screen, control: client(), downloads: client(), cache, sink, deviceName: settings.name, notice, onQuit: () => resolve(0) });
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(`streamtui: ${error.message}`);
+    process.exit(1);
+  },
+);

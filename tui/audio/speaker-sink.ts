@@ -41,7 +41,7 @@ export function probeSpeaker(timeoutMs = 5000): Promise<boolean> {
 }
 
 export class SpeakerSink implements AudioSink {
-  readonly name = 'speaker (ALSA default device)';
+  readonly name = 'speaker (ALSA)';
   private child: ChildProcess | undefined;
   private format: PcmFormat = { sampleRate: 44100, channels: 2 };
   private gen = 0;

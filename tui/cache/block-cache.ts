@@ -28,6 +28,7 @@ export class BlockCache {
   private readonly songs = new Map<string, SongMeta>();
   /** Bytes of block files, kept up to date as blocks come and go. */
   private bytes = 0;
+  private readonly saving = new Map<string, Promise<void>>();
 
   constructor(
     readonly dir: string,
@@ -163,9 +164,17 @@ export class BlockCache {
     await this.saveMeta(meta).catch(() => {});
   }
 
-  private async saveMeta(meta: SongMeta): Promise<void> {
-    const file = path.join(this.dir, meta.song.etag, 'meta.json');
-    await writeFile(`${file}.tmp`, JSON.stringify(meta));
-    await rename(`${file}.tmp`, file);
+  /** One save at a time per song, so that an older save never lands after a newer one. */
+  private saveMeta(meta: SongMeta): Promise<void> {
+    const etag = meta.song.etag;
+    const file = path.join(this.dir, etag, 'meta.json');
+    const next = (this.saving.get(etag) ?? Promise.resolve())
+      .catch(() => {})
+      .then(async () => {
+        await writeFile(`${file}.tmp`, JSON.stringify(meta));
+        await rename(`${file}.tmp`, file);
+      });
+    this.saving.set(etag, next);
+    return next;
   }
 }

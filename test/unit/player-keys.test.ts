@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { keyToAction, type Key } from '../../tui/player/keys.js';
+import { initialState } from '../../tui/player/state.js';
+
+const base = initialState('me');
+
+describe('keyToAction', () => {
+  const table: Array<[Key, string, object?]> = [
+    [{ name: 'enter' }, 'play-selected'],
+    [{ name: 'return' }, 'play-selected'],
+    [{ name: 'space', ch: ' ' }, 'toggle-pause'],
+    [{ ch: 'p' }, 'toggle-pause'],
+    [{ ch: 's' }, 'stop'],
+    [{ ch: 'r' }, 'restart'],
+    [{ ch: 'l' }, 'cycle-loop'],
+    [{ ch: 'n' }, 'next'],
+    [{ ch: '>' }, 'next'],
+    [{ ch: 'b' }, 'previous'],
+    [{ ch: '<' }, 'previous'],
+    [{ ch: 'c' }, 'choose'],
+    [{ name: 'left' }, 'seek', { by: -5 }],
+    [{ name: 'right' }, 'seek', { by: 5 }],
+    [{ ch: ',' }, 'seek', { by: -30 }],
+    [{ ch: '.' }, 'seek', { by: 30 }],
+    [{ ch: '+' }, 'volume', { by: 5 }],
+    [{ ch: '-' }, 'volume', { by: -5 }],
+    [{ ch: '/' }, 'search-open'],
+    [{ name: 'tab' }, 'focus-next'],
+    [{ name: 'up' }, 'move', { by: -1 }],
+    [{ ch: 'j' }, 'move', { by: 1 }],
+    [{ ch: 'G' }, 'move-to', { where: 'bottom' }],
+    [{ ch: '?' }, 'help'],
+    [{ ch: 'q' }, 'quit'],
+    [{ name: 'c', ctrl: true }, 'quit'],
+  ];
+  for (const [key, type, extra] of table) {
+    it(`maps ${JSON.stringify(key)} to ${type}`, () => assert.deepEqual(keyToAction(key, base), { type, ...extra }));
+  }
+
+  it('ignores keys it does not know', () => {
+    assert.equal(keyToAction({ ch: 'z' }, base), undefined);
+    assert.equal(keyToAction({ name: 'f5' }, base), undefined);
+  });
+
+  it('plays what a device plays on Enter in the devices panel', () => {
+    assert.deepEqual(keyToAction({ name: 'enter' }, { ...base, focus: 'devices' }), { type: 'play-device' });
+  });
+
+  it('types into the search while it is open, letters that are commands elsewhere included', () => {
+    const searching = { ...base, search: { active: true, query: '' } };
+    for (const ch of ['q', 's', 'n', ' ', '/', 'ç']) assert.deepEqual(keyToAction({ ch }, searching), { type: 'search-type', text: ch });
+    assert.deepEqual(keyToAction({ name: 'enter' }, searching), { type: 'search-close', keep: true });
+    assert.deepEqual(keyToAction({ name: 'escape' }, searching), { type: 'search-close', keep: false });
+    assert.deepEqual(keyToAction({ name: 'backspace' }, searching), { type: 'search-erase' });
+    assert.deepEqual(keyToAction({ name: 'down' }, searching), { type: 'move', by: 1 });
+  });
+
+  it('only closes the help while it is shown', () => {
+    const help = { ...base, showHelp: true };
+    assert.equal(keyToAction({ ch: 's' }, help), undefined);
+    assert.deepEqual(keyToAction({ ch: '?' }, help), { type: 'help' });
+    assert.deepEqual(keyToAction({ name: 'escape' }, help), { type: 'help' });
+  });
+});

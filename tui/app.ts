@@ -1,0 +1,205 @@
+/**
+ * The player: keys become actions, actions and events go through the state machine, its effects
+ * are carried out on the playback engine, and the view renders the new state. The network
+ * clients, cache and audio sink come in from outside (cli.ts makes them; tests can too).
+ */
+import type blessed from 'blessed';
+import { parseDeviceFields, parseSongFields, splitRecords, type SongInfo } from '../common/protocol/records.js';
+import type { AudioSink } from './audio/sink.js';
+import { NullSink } from './audio/null-sink.js';
+import type { BlockCache } from './cache/block-cache.js';
+import type { DaemonClient, Reply } from './client/daemon-client.js';
+import { PlaybackEngine } from './player/engine.js';
+import { BlockFetcher } from './player/fetcher.js';
+import { keyToAction, type Action } from './player/keys.js';
+import { initialState, statusText, type PlayerState } from './player/state.js';
+import { applyAction, applyEvent, type Effect, type PlayerEvent, type Update } from './player/update.js';
+import { createView } from './ui/view.js';
+
+export interface AppDeps {
+  screen: blessed.Widgets.Screen;
+  control: DaemonClient;
+  downloads: DaemonClient;
+  cache: BlockCache;
+  sink: AudioSink;
+  deviceName: string;
+  /** A line for the status bar at start (e.g. why the audio is silent). */
+  notice?: string | undefined;
+  onQuit(): void;
+}
+
+const POSITION_MS = 250;
+const DEVICES_MS = 2000;
+const STATUS_MS = 5000;
+const CATALOG_MS = 5000;
+
+export interface App {
+  dispatch(action: Action): void;
+  state(): PlayerState;
+  /** The sound device failed: carry on silently, and say so. */
+  audioFailed(reason: string): void;
+}
+
+export function startApp(deps: AppDeps): App {
+  const { control, downloads, cache, screen } = deps;
+  let state = initialState(deps.deviceName);
+  const view = createView(screen);
+  const fetcher = new BlockFetcher(cache, downloads);
+  const engine = new PlaybackEngine(fetcher, cache, deps.sink);
+  let renderQueued = false;
+  let lastStatus = '';
+  let catalogVersion = '';
+  let bytesThisSecond = 0;
+  const timers: NodeJS.Timeout[] = [];
+
+  const render = (): void => {
+    if (renderQueued) return;
+    renderQueued = true;
+    setImmediate(() => {
+      renderQueued = false;
+      view.render(state);
+    });
+  };
+
+  const apply = (update: Update): void => {
+    const before = state;
+    state = update.state;
+    for (const effect of update.effects) run(effect);
+    if (before.playState !== state.playState || before.now?.song !== state.now?.song) sendStatus();
+    render();
+  };
+  const dispatch = (action: Action): void => apply(applyAction(state, action));
+  const tell = (event: PlayerEvent): void => apply(applyEvent(state, event));
+
+  function run(effect: Effect): void {
+    switch (effect.type) {
+      case 'play':
+        engine.play(effect.song, effect.at);
+        break;
+      case 'pause':
+        engine.pause();
+        break;
+      case 'resume':
+        engine.resume();
+        break;
+      case 'stop':
+        engine.stop();
+        break;
+      case 'seek':
+        engine.seek(effect.at);
+        break;
+      case 'volume':
+        engine.setVolume(effect.volume);
+        break;
+      case 'quit':
+        quit();
+        break;
+    }
+  }
+
+  function sendStatus(force = false): void {
+    const text = statusText(state);
+    if ((text === lastStatus && !force) || !control.online) return;
+    lastStatus = text;
+    control.setStatus(text).catch(() => {});
+  }
+
+  async function refreshLibrary(): Promise<void> {
+    const reply = await control.request('lista');
+    if (!reply.ok) return;
+    const songs = splitRecords(reply.fields, 'song').map(parseSongFields);
+    tell({ type: 'library', songs });
+    for (const song of songs) {
+      const blocks = cache.blocksOf(song.etag);
+      if (blocks.size > 0) tell({ type: 'cached', etag: song.etag, blocks });
+    }
+  }
+
+  async function refreshDevices(): Promise<void> {
+    const reply: Reply = await control.request('lista dispositivos');
+    if (reply.ok) tell({ type: 'devices', devices: splitRecords(reply.fields, 'device').map(parseDeviceFields) });
+  }
+
+  async function checkCatalog(): Promise<void> {
+    const reply = await control.request('stats');
+    const version = reply.fields.find(([key]) => key === 'catalog_version')?.[1] ?? '';
+    if (reply.ok && version !== catalogVersion) {
+      catalogVersion = version;
+      await refreshLibrary();
+    }
+  }
+
+  function offlineLibrary(): void {
+    const songs: SongInfo[] = cache.cachedSongs().sort((a, b) => (a.file < b.file ? -1 : 1));
+    if (state.library.length === 0 && songs.length > 0) tell({ type: 'library', songs });
+    for (const song of songs) tell({ type: 'cached', etag: song.etag, blocks: cache.blocksOf(song.etag) });
+  }
+
+  function quit(): void {
+    for (const timer of timers) clearInterval(timer);
+    engine.close();
+    control.close();
+    downloads.close();
+    view.destroy();
+    deps.onQuit();
+  }
+
+  control.on('online', () => {
+    tell({ type: 'connection', state: 'online' });
+    catalogVersion = '';
+    void checkCatalog().catch(() => {});
+    void refreshDevices().catch(() => {});
+    sendStatus(true);
+  });
+  control.on('offline', () => {
+    tell({ type: 'connection', state: 'offline' });
+    tell({ type: 'devices', devices: [] });
+    offlineLibrary();
+  });
+  downloads.on('bytes', (count: number) => (bytesThisSecond += count));
+  fetcher.on('cached', (etag: string) => tell({ type: 'cached', etag, blocks: cache.blocksOf(etag) }));
+  fetcher.on('warning', (text: string) => tell({ type: 'message', text, error: true }));
+  engine.on('ended', () => tell({ type: 'song-ended' }));
+  engine.on('error', (text: string) => tell({ type: 'playback-failed', text }));
+
+  screen.on('keypress', (ch: string | undefined, key: { name?: string; ctrl?: boolean } | undefined) => {
+    const action = keyToAction({ ch, name: key?.name, ctrl: key?.ctrl }, state);
+    if (action) dispatch(action);
+  });
+  screen.on('resize', render);
+
+  timers.push(
+    setInterval(() => {
+      if (state.playState === 'Playing') tell({ type: 'position', seconds: engine.position() });
+    }, POSITION_MS),
+    setInterval(() => {
+      tell({ type: 'download-rate', bytesPerSecond: bytesThisSecond });
+      bytesThisSecond = 0;
+    }, 1000),
+    setInterval(() => void refreshDevices().catch(() => {}), DEVICES_MS),
+    setInterval(() => sendStatus(true), STATUS_MS),
+    setInterval(() => void checkCatalog().catch(() => {}), CATALOG_MS),
+  );
+
+  tell({ type: 'audio-output', name: engine.audioOutput });
+  if (deps.notice) tell({ type: 'message', text: deps.notice, error: true });
+  offlineLibrary();
+  control.start();
+  downloads.start();
+  // If the daemon is not there within a moment, say so (the cached songs still play).
+  timers.push(
+    setTimeout(() => {
+      if (!control.online) tell({ type: 'connection', state: 'offline' });
+    }, 1500),
+  );
+
+  return {
+    dispatch,
+    state: () => state,
+    audioFailed(reason) {
+      engine.replaceSink(new NullSink());
+      tell({ type: 'audio-output', name: engine.audioOutput });
+      tell({ type: 'message', text: `audio device failed (${reason}): playing silently`, error: true });
+    },
+  };
+}

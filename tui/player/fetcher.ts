@@ -1,0 +1,196 @@
+/**
+ * Where the player's block bytes come from: the disk cache when the block is there (hash checked),
+ * otherwise the daemon, streamed as they arrive so that playback can start on the first bytes.
+ * One download at a time runs on its own connection; asking for a block it will not reach soon
+ * (a seek) drops it and starts another. Blocks that arrive whole and match their hash go to the
+ * cache; a full disk only means playing uncached (said once).
+ */
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { SongInfo } from '../../common/protocol/records.js';
+import type { BlockHeader } from '../../common/protocol/response.js';
+import { CacheFullError, type BlockCache } from '../cache/block-cache.js';
+import type { DaemonClient } from '../client/daemon-client.js';
+
+class BlockBuffer {
+  chunks: Buffer[] = [];
+  done = false;
+  failed: Error | undefined;
+  private readonly hash = createHash('sha256');
+  private waiters: Array<() => void> = [];
+
+  constructor(readonly header: BlockHeader) {}
+
+  add(bytes: Buffer): void {
+    const copy = Buffer.from(bytes);
+    this.chunks.push(copy);
+    this.hash.update(copy);
+    this.wake();
+  }
+
+  finish(): boolean {
+    this.done = true;
+    const ok = this.hash.digest('hex') === this.header.sha256;
+    if (!ok) this.failed = new Error(`block ${this.header.index} failed its SHA-256 check`);
+    this.wake();
+    return ok;
+  }
+
+  fail(error: Error): void {
+    if (this.done) return;
+    this.failed = error;
+    this.wake();
+  }
+
+  changed(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private wake(): void {
+    for (const resolve of this.waiters.splice(0)) resolve();
+  }
+}
+
+interface ActiveDownload {
+  etag: string;
+  first: number;
+  /** The block the download is at (or will be at next). */
+  at: number;
+  buffers: Map<number, BlockBuffer>;
+  announced: Array<() => void>;
+  finished: boolean;
+}
+
+/** Emits 'cached' (etag) when a block was stored, 'warning' (text) once when the cache is full. */
+export class BlockFetcher extends EventEmitter {
+  private active: ActiveDownload | undefined;
+  private cacheFullSaid = false;
+
+  constructor(
+    private readonly cache: BlockCache,
+    private readonly client: DaemonClient,
+  ) {
+    super();
+  }
+
+  /**
+   * The block's bytes in order: one chunk from the cache, or chunks as the daemon sends them.
+   * @throws when the bytes fail their hash (the caller may ask again: the block is fetched anew).
+   */
+  async *block(song: SongInfo, index: number, signal: { cancelled: boolean }): AsyncGenerator<Buffer> {
+    // Bytes already handed out: when a download breaks off (the daemon went away), the block is
+    // asked for again and continues where it stopped.
+    let delivered = 0;
+    const rest = function* (chunk: Buffer, from: number): Generator<Buffer> {
+      const skip = Math.max(0, delivered - from);
+      if (skip < chunk.length) {
+        delivered += chunk.length - skip;
+        yield skip > 0 ? chunk.subarray(skip) : chunk;
+      }
+    };
+    for (;;) {
+      const cached = await this.cache.read(song.etag, index);
+      if (cached) {
+        yield* rest(cached, 0);
+        return;
+      }
+      const buffer = await this.bufferFor(song, index, signal);
+      if (!buffer || signal.cancelled) return;
+      let given = 0;
+      let offset = 0;
+      for (;;) {
+        while (given < buffer.chunks.length) {
+          const chunk = buffer.chunks[given++] as Buffer;
+          yield* rest(chunk, offset);
+          offset += chunk.length;
+        }
+        if (buffer.failed && !buffer.done) break; // broken off: ask again
+        if (buffer.failed) throw buffer.failed;
+        if (buffer.done || signal.cancelled) return;
+        await buffer.changed();
+      }
+    }
+  }
+
+  /** Stops the download in progress (the song changed). */
+  cancel(): void {
+    if (!this.active || this.active.finished) return;
+    this.active.finished = true;
+    for (const buffer of this.active.buffers.values()) buffer.fail(new Error('download cancelled'));
+    this.active = undefined;
+    this.client.reconnect();
+  }
+
+  private async bufferFor(song: SongInfo, index: number, signal: { cancelled: boolean }): Promise<BlockBuffer | undefined> {
+    for (;;) {
+      if (signal.cancelled) return undefined;
+      const active = this.active;
+      // The download in progress serves this block if it has it, or will reach it next.
+      if (active && active.etag === song.etag && !active.finished && index >= active.first && index <= active.at + 1) {
+        const buffer = active.buffers.get(index);
+        if (buffer && !buffer.failed) return buffer;
+        if (index >= active.at) {
+          await new Promise<void>((resolve) => active.announced.push(resolve));
+          continue;
+        }
+      }
+      if (!this.client.online) {
+        await new Promise((resolve) => this.client.once('online', resolve));
+        continue;
+      }
+      this.cancel();
+      this.start(song, index);
+    }
+  }
+
+  private start(song: SongInfo, first: number): void {
+    const download: ActiveDownload = { etag: song.etag, first, at: first, buffers: new Map(), announced: [], finished: false };
+    this.active = download;
+    const announce = (): void => {
+      for (const resolve of download.announced.splice(0)) resolve();
+    };
+    this.client
+      .download(song.id, first, undefined, {
+        onBlock: (header) => {
+          download.at = header.index;
+          download.buffers.set(header.index, new BlockBuffer(header));
+          announce();
+        },
+        onData: (index, bytes) => download.buffers.get(index)?.add(bytes),
+        onBlockEnd: (index) => {
+          const buffer = download.buffers.get(index);
+          download.at = index + 1;
+          // Kept in memory until it is on disk, so a player behind the download can still read it.
+          if (buffer?.finish()) void this.store(song, buffer).then((stored) => stored && download.buffers.delete(index));
+        },
+      })
+      .then(
+        (reply) => {
+          if (!reply.ok) this.emit('warning', `download of ${song.file} failed: ${reply.text}`);
+        },
+        () => {},
+      )
+      .finally(() => {
+        download.finished = true;
+        for (const buffer of download.buffers.values()) buffer.fail(new Error('download ended early'));
+        if (this.active === download) this.active = undefined;
+        announce();
+      });
+  }
+
+  private async store(song: SongInfo, buffer: BlockBuffer): Promise<boolean> {
+    try {
+      await this.cache.write(song, buffer.header.index, buffer.header.sha256, Buffer.concat(buffer.chunks));
+      this.emit('cached', song.etag);
+      return true;
+    } catch (error) {
+      if (error instanceof CacheFullError && !this.cacheFullSaid) {
+        this.cacheFullSaid = true;
+        this.emit('warning', `${error.message}: playing without caching`);
+      } else if (!(error instanceof CacheFullError)) {
+        this.emit('warning', `cache: ${(error as Error).message}`);
+      }
+      return false;
+    }
+  }
+}

@@ -1,0 +1,32 @@
+/** Text helpers for the views: fitting text to a width, the progress bar, byte rates. Pure. */
+import { clock } from '../player/state.js';
+
+/** Cuts or pads `text` to exactly `width` columns (… marks a cut). */
+export function fit(text: string, width: number): string {
+  if (width <= 0) return '';
+  const chars = [...text];
+  if (chars.length <= width) return text + ' '.repeat(width - chars.length);
+  return chars.slice(0, Math.max(0, width - 1)).join('') + '…';
+}
+
+/**
+ * The progress bar: played part, then blocks on disk, then blocks not yet fetched.
+ *
+ * @example progressBar(20, 60, 90, new Set([0, 1])) // '█████████████▒▒▒▒▒▒░'... (shape)
+ */
+export function progressBar(width: number, position: number, duration: number, cached: ReadonlySet<number>): string {
+  let bar = '';
+  for (let cell = 0; cell < width; cell++) {
+    const t = ((cell + 0.5) / width) * duration;
+    bar += t <= position ? '█' : cached.has(Math.floor(t / 30)) ? '▒' : '░';
+  }
+  return bar;
+}
+
+export function rate(bytesPerSecond: number): string {
+  if (bytesPerSecond < 1024) return `${Math.round(bytesPerSecond)} B/s`;
+  if (bytesPerSecond < 1024 * 1024) return `${(bytesPerSecond / 1024).toFixed(1)} KiB/s`;
+  return `${(bytesPerSecond / 1024 / 1024).toFixed(1)} MiB/s`;
+}
+
+export { clock };

@@ -1,0 +1,135 @@
+/**
+ * The screen: library, devices, network, now playing, status line, and the help overlay. It only
+ * renders a PlayerState into blessed boxes; keys, sockets and timers live elsewhere.
+ */
+import blessed from 'blessed';
+import type { SongInfo } from '../../common/protocol/records.js';
+import { KEY_HELP } from '../player/keys.js';
+import { clock, visibleSongs, type PlayerState } from '../player/state.js';
+import { fit, progressBar, rate } from './format.js';
+
+const esc = (text: string): string => blessed.escape(text);
+const label = (text: string, focused: boolean): string => (focused ? ` {bold}{inverse} ${text} {/inverse}{/bold} ` : ` ${text} `);
+
+function songName(song: SongInfo): string {
+  if (song.title) return song.artist ? `${song.artist} - ${song.title}` : song.title;
+  return song.file;
+}
+
+/** Rows `[first, first + height)` of a list of `count` that keep `selected` in view. */
+function windowOf(count: number, selected: number, height: number): number {
+  if (count <= height) return 0;
+  return Math.max(0, Math.min(count - height, selected - Math.floor(height / 2)));
+}
+
+export interface View {
+  render(state: PlayerState): void;
+  destroy(): void;
+}
+
+export function createView(screen: blessed.Widgets.Screen): View {
+  const box = (options: blessed.Widgets.BoxOptions): blessed.Widgets.BoxElement =>
+    blessed.box({ parent: screen, tags: true, border: { type: 'line' }, style: { border: { fg: 'cyan' } }, ...options });
+  const library = box({ top: 0, left: 0 });
+  const devices = box({ top: 0 });
+  const network = box({});
+  const now = box({ left: 0, height: 5 });
+  const status = blessed.box({ parent: screen, left: 0, bottom: 0, height: 1, tags: true });
+  const help = box({ top: 'center', left: 'center', width: 64, height: KEY_HELP.length + 2, hidden: true, label: ' keys ' });
+
+  function layout(): { side: number; listHeight: number } {
+    const width = screen.width as number;
+    const height = screen.height as number;
+    const side = width >= 110 ? 44 : width >= 90 ? 36 : 30;
+    const listHeight = Math.max(3, height - 5 - 1);
+    library.width = width - side;
+    library.height = listHeight;
+    devices.left = width - side;
+    devices.width = side;
+    devices.height = Math.max(3, listHeight - 6);
+    network.left = width - side;
+    network.top = devices.height as number;
+    network.width = side;
+    network.height = listHeight - (devices.height as number);
+    now.top = listHeight;
+    now.width = width;
+    status.width = width;
+    return { side, listHeight };
+  }
+
+  function renderLibrary(state: PlayerState): void {
+    const songs = visibleSongs(state);
+    const inner = (library.width as number) - 2;
+    const rows = (library.height as number) - 2;
+    const first = windowOf(songs.length, state.selected, rows);
+    const lines: string[] = [];
+    for (let i = first; i < Math.min(songs.length, first + rows); i++) {
+      const song = songs[i] as SongInfo;
+      const cached = state.cached.get(song.etag)?.size ?? 0;
+      const mark = cached === 0 ? ' ' : cached >= song.blocks ? '●' : '◐';
+      const playing = state.now?.song.etag === song.etag && state.playState !== 'Stopped' ? '▶' : ' ';
+      const cursor = i === state.selected ? '>' : ' ';
+      const text = `${cursor}${playing}${fit(songName(song), inner - 11)} ${clock(song.duration).padStart(6)} ${mark}`;
+      lines.push(i === state.selected ? `{inverse}${esc(text)}{/inverse}` : esc(text));
+    }
+    if (songs.length === 0) lines.push(state.search.query ? ' no match' : state.connection === 'online' ? ' the library is empty' : ' waiting for streamd...');
+    const title = state.search.active || state.search.query ? `Library: /${state.search.query}` : `Library (${state.library.length})`;
+    library.setLabel(label(title, state.focus === 'library'));
+    library.setContent(lines.join('\n'));
+  }
+
+  function renderDevices(state: PlayerState): void {
+    const inner = (devices.width as number) - 2;
+    const lines = state.devices.map((device, i) => {
+      const mine = device.name === state.deviceName ? '*' : ' ';
+      const cursor = state.focus === 'devices' && i === state.selectedDevice ? '>' : ' ';
+      const text = `${cursor}${mine}${fit(device.name, Math.min(16, inner - 3))} ${device.status}`;
+      const line = esc(fit(text, inner));
+      return state.focus === 'devices' && i === state.selectedDevice ? `{inverse}${line}{/inverse}` : line;
+    });
+    devices.setLabel(label(`Devices (${state.devices.length})`, state.focus === 'devices'));
+    devices.setContent(lines.join('\n') || ' none');
+  }
+
+  function renderNetwork(state: PlayerState): void {
+    const daemon = state.connection === 'online' ? '{green-fg}online{/green-fg}' : state.connection === 'offline' ? '{red-fg}offline{/red-fg}' : 'connecting';
+    network.setLabel(' Network ');
+    network.setContent([`streamd  ${daemon}`, `download ${rate(state.downloadRate)}`, `audio    ${esc(state.audioOutput)}`].join('\n'));
+  }
+
+  function renderNow(state: PlayerState): void {
+    const inner = (now.width as number) - 2;
+    const playing = state.now;
+    const right = `loop: ${state.loop}  vol ${state.volume}%`;
+    const title = playing ? `${state.playState}  ${songName(playing.song)}` : 'Stopped';
+    const times = playing ? `${clock(playing.position)} / ${clock(playing.song.duration)}` : '0:00 / 0:00';
+    const bar = playing ? progressBar(Math.max(4, inner - times.length - 2), playing.position, playing.song.duration, state.cached.get(playing.song.etag) ?? new Set()) : '';
+    now.setLabel(' Now playing ');
+    now.setContent([`{bold}${esc(fit(title, inner - right.length - 1))}{/bold} ${right}`, `${times}  ${bar}`, esc(fit(playing ? playing.song.file : '', inner))].join('\n'));
+  }
+
+  function renderStatus(state: PlayerState): void {
+    const width = screen.width as number;
+    if (state.search.active) status.setContent(esc(fit(`/${state.search.query}▏  Enter: keep match  Esc: cancel`, width)));
+    else if (state.message) status.setContent(`${state.message.error ? '{red-fg}' : '{yellow-fg}'}${esc(fit(state.message.text, width))}{/}`);
+    else status.setContent(esc(fit('Enter play  Space pause  s stop  n/b next/prev  ←/→ seek  l loop  / search  Tab devices  ? help  q quit', width)));
+  }
+
+  return {
+    render(state) {
+      layout();
+      renderLibrary(state);
+      renderDevices(state);
+      renderNetwork(state);
+      renderNow(state);
+      renderStatus(state);
+      help.hidden = !state.showHelp;
+      help.setContent(KEY_HELP.map(([keys, what]) => ` {bold}${esc(keys.padEnd(14))}{/bold}${esc(what)}`).join('\n'));
+      if (state.showHelp) help.setFront();
+      screen.render();
+    },
+    destroy() {
+      screen.destroy();
+    },
+  };
+}
