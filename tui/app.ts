@@ -3,6 +3,7 @@
  * are carried out on the playback engine, and the view renders the new state. The network
  * clients, cache and audio sink come in from outside (cli.ts makes them; tests can too).
  */
+import { appendFileSync } from 'node:fs';
 import type blessed from 'blessed';
 import { parseDeviceFields, parseSongFields, splitRecords, type SongInfo } from '../common/protocol/records.js';
 import type { AudioSink } from './audio/sink.js';
@@ -61,9 +62,16 @@ export function startApp(deps: AppDeps): App {
     });
   };
 
+  /** STREAMTUI_LOG=FILE: what the status line says (warnings, failures) also goes to a file, with times. */
+  const logFile = process.env['STREAMTUI_LOG'];
+  const log = (text: string): void => {
+    if (logFile) appendFileSync(logFile, `${new Date().toISOString()} ${text}\n`);
+  };
+
   const apply = (update: Update): void => {
     const before = state;
     state = update.state;
+    if (state.message && state.message !== before.message) log(state.message.text);
     for (const effect of update.effects) run(effect);
     if (before.playState !== state.playState || before.now?.song !== state.now?.song) sendStatus();
     render();
@@ -159,6 +167,7 @@ export function startApp(deps: AppDeps): App {
   downloads.on('bytes', (count: number) => (bytesThisSecond += count));
   fetcher.on('cached', (etag: string) => tell({ type: 'cached', etag, blocks: cache.blocksOf(etag) }));
   fetcher.on('warning', (text: string) => tell({ type: 'message', text, error: true }));
+  fetcher.on('debug', log);
   engine.on('ended', () => tell({ type: 'song-ended' }));
   engine.on('error', (text: string) => tell({ type: 'playback-failed', text }));
 

@@ -14,6 +14,7 @@ export interface AudioSink {
   open(format: PcmFormat): Promise<void>;
   /** Resolves once the sink has room for more (backpressure: about a second is queued at most). */
   write(pcm: Buffer): Promise<void>;
+  /** Silences at once. A sink may drop what its device held: the player resumes with `play` from the position. */
   pause(): void;
   resume(): void;
   /** Drops what is queued; the clock starts again from 0. */

@@ -47,6 +47,7 @@ export class SpeakerSink implements AudioSink {
   private gen = 0;
   private written = 0;
   private played = 0;
+  private drained = false;
   private waiters: Array<() => void> = [];
   private failed: ((error: Error) => void) | undefined;
 
@@ -61,10 +62,10 @@ export class SpeakerSink implements AudioSink {
       const child = spawnChild();
       this.child = child;
       child.on('message', (message: { type: string; gen?: number; bytes?: number }) => {
-        if (message.type === 'played' && message.gen === this.gen) {
-          this.played = message.bytes as number;
-          this.wake();
-        }
+        if (message.gen !== this.gen) return;
+        if (message.type === 'played') this.played = message.bytes as number;
+        if (message.type === 'drained') this.drained = true;
+        this.wake();
       });
       child.on('exit', (code) => {
         if (this.child !== child) return;
@@ -96,6 +97,7 @@ export class SpeakerSink implements AudioSink {
     this.gen++;
     this.written = 0;
     this.played = 0;
+    this.drained = false;
     this.child?.send({ type: 'flush', gen: this.gen });
     this.wake();
   }
@@ -104,9 +106,12 @@ export class SpeakerSink implements AudioSink {
     return Math.floor(this.played / (2 * this.format.channels));
   }
 
+  /** Lets the device play out what it holds, then resolves (the child closes it to do so). */
   async drain(): Promise<void> {
     const gen = this.gen;
-    while (this.child && gen === this.gen && this.played < this.written) {
+    this.drained = false;
+    this.child?.send({ type: 'drain' });
+    while (this.child && gen === this.gen && !this.drained) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
   }

@@ -48,7 +48,9 @@ export class PlaybackEngine extends EventEmitter {
   }
 
   play(song: SongInfo, at: number): void {
-    this.stop();
+    // The same song again (resume, seek) keeps its download going: the fetcher reuses it.
+    if (this.session?.song.etag === song.etag) this.halt();
+    else this.stop();
     const session: Session = { song, origin: at, signal: { cancelled: false } };
     this.session = session;
     this.paused = false;
@@ -65,15 +67,22 @@ export class PlaybackEngine extends EventEmitter {
     this.sink.pause();
   }
 
+  /** Plays on from what was heard: a sink drops what its device held when it paused. */
   resume(): void {
     this.paused = false;
     this.sink.resume();
+    const session = this.session;
+    if (session) this.play(session.song, this.position());
   }
 
   stop(): void {
+    this.halt();
+    this.fetcher.cancel();
+  }
+
+  private halt(): void {
     if (this.session) this.session.signal.cancelled = true;
     this.session = undefined;
-    this.fetcher.cancel();
     this.sink.flush();
   }
 

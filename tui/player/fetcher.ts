@@ -168,7 +168,7 @@ export class BlockFetcher extends EventEmitter {
         (reply) => {
           if (!reply.ok) this.emit('warning', `download of ${song.file} failed: ${reply.text}`);
         },
-        () => {},
+        (error: Error) => this.emit('debug', `download of ${song.file} from block ${first} broke off: ${error.message}`),
       )
       .finally(() => {
         download.finished = true;

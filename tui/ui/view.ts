@@ -69,7 +69,8 @@ export function createView(screen: blessed.Widgets.Screen): View {
       const mark = cached === 0 ? ' ' : cached >= song.blocks ? '●' : '◐';
       const playing = state.now?.song.etag === song.etag && state.playState !== 'Stopped' ? '▶' : ' ';
       const cursor = i === state.selected ? '>' : ' ';
-      const text = `${cursor}${playing}${fit(songName(song), inner - 11)} ${clock(song.duration).padStart(6)} ${mark}`;
+      // One column spare: terminals differ on the width of ● and ◐.
+      const text = `${cursor}${playing}${fit(songName(song), inner - 12)} ${clock(song.duration).padStart(6)} ${mark}`;
       lines.push(i === state.selected ? `{inverse}${esc(text)}{/inverse}` : esc(text));
     }
     if (songs.length === 0) lines.push(state.search.query ? ' no match' : state.connection === 'online' ? ' the library is empty' : ' waiting for streamd...');

@@ -1,0 +1,170 @@
+/**
+ * Real sound for tests, chosen through HOME's .asoundrc: ALSA's `file` PCM (every byte the player
+ * sent, unpaced) or a private PulseAudio server with a null sink (paced in real time like a
+ * desktop; `parec` records its monitor).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface FilePcm {
+  home: string;
+  /** Where ALSA writes the PCM the player plays. */
+  output: string;
+  cleanup(): void;
+}
+
+export function filePcm(): FilePcm {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'streamtui-alsa-'));
+  const output = path.join(home, 'out.raw');
+  writeFileSync(path.join(home, '.asoundrc'), `pcm.!default {\n  type file\n  slave.pcm "null"\n  file "${output}"\n  format "raw"\n}\n`);
+  return { home, output, cleanup: () => rmSync(home, { recursive: true, force: true }) };
+}
+
+export interface PulseNullSink {
+  home: string;
+  env: Record<string, string>;
+  /** Starts recording the sink's monitor (16-bit stereo 44.1 kHz) into a file; resolves once it records. */
+  record(): Promise<Recording>;
+  stop(): void;
+}
+
+export interface Recording {
+  file: string;
+  /** Seconds recorded so far. */
+  seconds(): number;
+  stop(): Promise<Buffer>;
+}
+
+/** A private PulseAudio server: one null sink, its socket in a temp dir, stopped by `stop()`. */
+export async function pulseNullSink(): Promise<PulseNullSink> {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'streamtui-pulse-'));
+  const socket = path.join(home, 'pulse.sock');
+  const runtime = path.join(home, 'runtime');
+  mkdirSync(runtime, { mode: 0o700 });
+  writeFileSync(path.join(home, '.asoundrc'), 'pcm.!default { type pulse }\nctl.!default { type pulse }\n');
+  const script = path.join(home, 'default.pa');
+  writeFileSync(
+    script,
+    [
+      'load-module module-null-sink sink_name=streamtest rate=44100 channels=2',
+      'set-default-sink streamtest',
+      `load-module module-native-protocol-unix auth-anonymous=1 socket=${socket}`,
+    ].join('\n') + '\n',
+  );
+  const env = { HOME: home, PULSE_SERVER: `unix:${socket}`, XDG_RUNTIME_DIR: runtime };
+  const server: ChildProcess = spawn('pulseaudio', ['-n', '-F', script, '--exit-idle-time=-1', '--daemonize=no', '--use-pid-file=no', '--disable-shm=yes'], {
+    env: { ...process.env, ...env },
+    stdio: 'ignore',
+  });
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      execFileSync('pactl', ['info'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error('PulseAudio did not start');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  return {
+    home,
+    env,
+    async record() {
+      const file = path.join(home, `rec-${Date.now()}.raw`);
+      const parec = spawn('parec', ['-d', 'streamtest.monitor', '--format=s16le', '--rate=44100', '--channels=2', '--raw', '--latency-msec=20', file], {
+        env: { ...process.env, ...env },
+        stdio: 'ignore',
+      });
+      const seconds = (): number => {
+        try {
+          return statSync(file).size / 4 / 44100;
+        } catch {
+          return 0;
+        }
+      };
+      // parec takes a moment to connect: until its file grows, its timeline is not the wall clock's.
+      const deadline = Date.now() + 10_000;
+      while (seconds() < 0.05) {
+        if (Date.now() > deadline) throw new Error('parec does not record');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return {
+        file,
+        seconds,
+        async stop() {
+          const exited = new Promise((resolve) => parec.once('exit', resolve));
+          parec.kill('SIGINT');
+          await exited;
+          return readFileSync(file);
+        },
+      };
+    },
+    stop() {
+      server.kill();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Largest absolute sample in 16-bit PCM. */
+export function peak(pcm: Buffer): number {
+  let max = 0;
+  for (let at = 0; at + 1 < pcm.length; at += 2) max = Math.max(max, Math.abs(pcm.readInt16LE(at)));
+  return max;
+}
+
+/** Loudness per 10 ms (RMS of the left channel) of 16-bit stereo 44.1 kHz PCM. */
+function envelope(pcm: Buffer): Float64Array {
+  const step = 441;
+  const out = new Float64Array(Math.floor(pcm.length / 4 / step));
+  for (let k = 0; k < out.length; k++) {
+    let sum = 0;
+    for (let i = 0; i < step; i++) {
+      const v = pcm.readInt16LE((k * step + i) * 4);
+      sum += v * v;
+    }
+    out[k] = Math.sqrt(sum / step);
+  }
+  return out;
+}
+
+/**
+ * Where in `song` the snippet (at least a second of 16-bit stereo 44.1 kHz PCM) is, in seconds,
+ * by matching loudness envelopes (10 ms frames) with normalized correlation: robust to a sound
+ * server's gain and to the glitches a null sink's monitor records, precise to 10 ms. Returns how
+ * alike the shapes are (1 = the same). Music repeats itself, so the search stays within
+ * `radius` seconds of `near`.
+ */
+export function locate(song: Buffer, snippet: Buffer, near: number, radius = 3): { seconds: number; correlation: number } {
+  const a = envelope(snippet);
+  const b = envelope(song);
+  const n = a.length;
+  const mean = (v: Float64Array, from: number): number => {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += v[from + i] as number;
+    return sum / n;
+  };
+  const ma = mean(a, 0);
+  let best = 0;
+  let bestScore = -Infinity;
+  const from = Math.max(0, Math.round((near - radius) * 100));
+  const to = Math.min(b.length - n, Math.round((near + radius) * 100));
+  for (let offset = from; offset <= to; offset++) {
+    const mb = mean(b, offset);
+    let sxy = 0;
+    let sxx = 0;
+    let syy = 0;
+    for (let i = 0; i < n; i++) {
+      const x = (a[i] as number) - ma;
+      const y = (b[offset + i] as number) - mb;
+      sxy += x * y;
+      sxx += x * x;
+      syy += y * y;
+    }
+    const score = sxx === 0 || syy === 0 ? 0 : sxy / Math.sqrt(sxx * syy);
+    if (score > bestScore) [best, bestScore] = [offset, score];
+  }
+  return { seconds: best / 100, correlation: bestScore };
+}

@@ -1,0 +1,76 @@
+/** The real TUI in a real terminal: tmux on a private socket, send-keys to type, capture-pane to read. */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+let sessions = 0;
+
+export class Tmux {
+  private constructor(
+    readonly socket: string,
+    readonly exitFile: string,
+  ) {}
+
+  /**
+   * Runs `command` (argv) in a detached tmux session of `cols` x `rows`, with `env` added.
+   * When the command ends its exit code is written to `<dir>/exit`.
+   */
+  static start(dir: string, command: string[], env: Record<string, string>, cols = 100, rows = 30): Tmux {
+    const socket = `streamtui-test-${process.pid}-${sessions++}`;
+    const exitFile = path.join(dir, 'exit');
+    const quoted = command.map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
+    const vars = Object.entries({ NCURSES_NO_UTF8_ACS: '1', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', TERM: 'xterm-256color', ...env })
+      .map(([key, value]) => `${key}='${value}'`)
+      .join(' ');
+    const script = `env ${vars} ${quoted} 2>'${path.join(dir, 'stderr')}'; echo $? > '${exitFile}'; sleep 60`;
+    execFileSync('tmux', ['-L', socket, '-f', '/dev/null', 'new-session', '-d', '-x', String(cols), '-y', String(rows), 'sh', '-c', script]);
+    return new Tmux(socket, exitFile);
+  }
+
+  keys(...keys: string[]): void {
+    execFileSync('tmux', ['-L', this.socket, 'send-keys', ...keys]);
+  }
+
+  /** Types text literally (no key-name lookup). */
+  type(text: string): void {
+    execFileSync('tmux', ['-L', this.socket, 'send-keys', '-l', text]);
+  }
+
+  screen(): string {
+    return execFileSync('tmux', ['-L', this.socket, 'capture-pane', '-p'], { encoding: 'utf8' });
+  }
+
+  async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const screen = this.screen();
+      if (pattern.test(screen)) return screen;
+      if (Date.now() > deadline) throw new Error(`screen never showed ${pattern}:\n${screen}\n${this.logs()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  async exitCode(timeoutMs = 10_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (!existsSync(this.exitFile) || readFileSync(this.exitFile, 'utf8').trim() === '') {
+      if (Date.now() > deadline) throw new Error('the program did not exit');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return Number(readFileSync(this.exitFile, 'utf8').trim());
+  }
+
+  /** The program's stderr and its STREAMTUI_LOG, for failure messages. */
+  logs(): string {
+    const dir = path.dirname(this.exitFile);
+    const read = (name: string): string => (existsSync(path.join(dir, name)) ? readFileSync(path.join(dir, name), 'utf8') : '');
+    return `stderr:\n${read('stderr')}\nplayer.log:\n${read('player.log')}`;
+  }
+
+  kill(): void {
+    try {
+      execFileSync('tmux', ['-L', this.socket, 'kill-server'], { stdio: 'ignore' });
+    } catch {
+      // already gone
+    }
+  }
+}
