@@ -32,7 +32,8 @@ export interface AppDeps {
 const POSITION_MS = 250;
 const DEVICES_MS = 2000;
 const STATUS_MS = 5000;
-const CATALOG_MS = 5000;
+/** `stats` is cheap: asked often enough that a new library shows within two seconds. */
+const CATALOG_MS = 2000;
 
 export interface App {
   dispatch(action: Action): void;
@@ -130,7 +131,9 @@ export function startApp(deps: AppDeps): App {
 
   async function checkCatalog(): Promise<void> {
     const reply = await control.request('stats');
-    const version = reply.fields.find(([key]) => key === 'catalog_version')?.[1] ?? '';
+    const field = (name: string): string => reply.fields.find(([key]) => key === name)?.[1] ?? '';
+    const version = field('catalog_version');
+    if (reply.ok && field('catalog') !== state.catalog) tell({ type: 'catalog', state: field('catalog') });
     if (reply.ok && version !== catalogVersion) {
       catalogVersion = version;
       await refreshLibrary();

@@ -34,7 +34,7 @@ export interface Key {
 }
 
 export const KEY_HELP: ReadonlyArray<[string, string]> = [
-  ['Enter', 'play the selected song (on a device: play what it plays)'],
+  ['Enter', 'play the selected song; on a device: what it plays'],
   ['Space, p', 'pause / resume'],
   ['s', 'stop'],
   ['r', 'restart the song'],
@@ -45,8 +45,8 @@ export const KEY_HELP: ReadonlyArray<[string, string]> = [
   ['Left / Right', 'seek -5 / +5 s'],
   [', / .', 'seek -30 / +30 s'],
   ['+ / -', 'volume'],
-  ['/', 'search (Enter keeps the match selected, Esc clears)'],
-  ['Up/Down, j/k', 'move; g / G: top / bottom; PgUp/PgDn: a page'],
+  ['/', 'search; Enter keeps the match, Esc cancels'],
+  ['Up/Down, j/k', 'move (PgUp/PgDn, g/G: page, top, bottom)'],
   ['Tab', 'library / devices'],
   ['?', 'this help'],
   ['q', 'quit'],

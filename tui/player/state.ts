@@ -18,6 +18,8 @@ export interface PlayerState {
   /** This device's name (what `hello` said). */
   deviceName: string;
   connection: 'connecting' | 'online' | 'offline';
+  /** The daemon's catalog state (`stats`): 'loading' while it makes or reads its library. */
+  catalog: string;
   library: SongInfo[];
   /** etag -> indexes of the blocks on disk. */
   cached: Map<string, Set<number>>;
@@ -41,6 +43,7 @@ export function initialState(deviceName: string): PlayerState {
   return {
     deviceName,
     connection: 'connecting',
+    catalog: 'ready',
     library: [],
     cached: new Map(),
     selected: 0,

@@ -22,6 +22,7 @@ export type PlayerEvent =
   | { type: 'library'; songs: SongInfo[] }
   | { type: 'devices'; devices: DeviceInfo[] }
   | { type: 'connection'; state: PlayerState['connection'] }
+  | { type: 'catalog'; state: string }
   | { type: 'cached'; etag: string; blocks: ReadonlySet<number> }
   | { type: 'download-rate'; bytesPerSecond: number }
   | { type: 'message'; text: string; error: boolean }
@@ -160,6 +161,8 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
       return none({ ...state, devices: event.devices, selectedDevice: clamp(state.selectedDevice, 0, Math.max(0, event.devices.length - 1)) });
     case 'connection':
       return none({ ...state, connection: event.state });
+    case 'catalog':
+      return none({ ...state, catalog: event.state });
     case 'cached': {
       const cached = new Map(state.cached);
       cached.set(event.etag, new Set(event.blocks));

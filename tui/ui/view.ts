@@ -35,7 +35,9 @@ export function createView(screen: blessed.Widgets.Screen): View {
   const network = box({});
   const now = box({ left: 0, height: 5 });
   const status = blessed.box({ parent: screen, left: 0, bottom: 0, height: 1, tags: true });
-  const help = box({ top: 'center', left: 'center', width: 64, height: KEY_HELP.length + 2, hidden: true, label: ' keys ' });
+  const helpLines = KEY_HELP.map(([keys, what]) => ` {bold}${esc(keys.padEnd(14))}{/bold}${esc(what)}`);
+  const helpWidth = Math.max(...KEY_HELP.map(([, what]) => 15 + what.length)) + 3;
+  const help = box({ top: 'center', left: 'center', width: helpWidth, height: KEY_HELP.length + 2, hidden: true, label: ' keys (? or Esc to close) ' });
 
   function layout(): { side: number; listHeight: number } {
     const width = screen.width as number;
@@ -73,7 +75,16 @@ export function createView(screen: blessed.Widgets.Screen): View {
       const text = `${cursor}${playing}${fit(songName(song), inner - 12)} ${clock(song.duration).padStart(6)} ${mark}`;
       lines.push(i === state.selected ? `{inverse}${esc(text)}{/inverse}` : esc(text));
     }
-    if (songs.length === 0) lines.push(state.search.query ? ' no match' : state.connection === 'online' ? ' the library is empty' : ' waiting for streamd...');
+    if (songs.length === 0) {
+      const why = state.search.query
+        ? 'no match'
+        : state.connection !== 'online'
+          ? 'waiting for streamd...'
+          : state.catalog !== 'ready'
+            ? 'streamd is reading its library...'
+            : 'the library is empty';
+      lines.push(` ${why}`);
+    }
     const title = state.search.active || state.search.query ? `Library: /${state.search.query}` : `Library (${state.library.length})`;
     library.setLabel(label(title, state.focus === 'library'));
     library.setContent(lines.join('\n'));
@@ -125,7 +136,7 @@ export function createView(screen: blessed.Widgets.Screen): View {
       renderNow(state);
       renderStatus(state);
       help.hidden = !state.showHelp;
-      help.setContent(KEY_HELP.map(([keys, what]) => ` {bold}${esc(keys.padEnd(14))}{/bold}${esc(what)}`).join('\n'));
+      help.setContent(helpLines.join('\n'));
       if (state.showHelp) help.setFront();
       screen.render();
     },
