@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { parseBuffer, parseFile } from 'music-metadata';
+import type { BlockSpan } from '../../common/audio/blocks.js';
 import { scanMpeg } from '../../common/audio/mpeg-frames.js';
 import { parseWav, wavBlocks } from '../../common/audio/wav.js';
 import type { SongInfo } from '../../common/protocol/records.js';
@@ -35,6 +36,26 @@ function pickTags(common: { title?: string; artist?: string; album?: string }): 
   if (common.artist) tags.artist = common.artist;
   if (common.album) tags.album = common.album;
   return tags;
+}
+
+/** A file that can be served: its record (id is the catalog's to give) and its blocks. */
+function servable(
+  file: FoundFile,
+  blocks: BlockSpan[],
+  audio: Pick<SongInfo, 'duration' | 'format' | 'sampleRate' | 'channels' | 'bits' | 'bytes'>,
+  tags: Tags,
+  warning: string | undefined,
+): Analysis {
+  return {
+    ok: true,
+    ...(warning ? { warning } : {}),
+    song: {
+      path: file.abs,
+      stamp: file.stamp,
+      blocks,
+      info: { file: file.rel, ...tags, ...audio, blocks: blocks.length, etag: etagOf(file) },
+    },
+  };
 }
 
 /** Trailing bytes that are a known tag are expected; anything else means a cut-off file. */
@@ -100,27 +121,14 @@ async function analyzeMp3Bytes(file: FoundFile, buf: Buffer): Promise<Analysis> 
   const scan = scanMpeg(buf);
   if (!scan) return { ok: false, reason: 'no MPEG audio frames found' };
   const tags = await readMp3Tags(buf, scan.audioStart);
-  const warning = describeTail(buf, scan.audioEnd);
-  return {
-    ok: true,
-    ...(warning ? { warning } : {}),
-    song: {
-      path: file.abs,
-      stamp: file.stamp,
-      blocks: scan.blocks,
-      info: {
-        file: file.rel,
-        ...tags,
-        duration: scan.duration,
-        format: 'mp3',
-        sampleRate: scan.header.sampleRate,
-        channels: scan.header.channels,
-        bytes: scan.audioEnd - scan.audioStart,
-        blocks: scan.blocks.length,
-        etag: etagOf(file),
-      },
-    },
+  const audio = {
+    duration: scan.duration,
+    format: 'mp3' as const,
+    sampleRate: scan.header.sampleRate,
+    channels: scan.header.channels,
+    bytes: scan.audioEnd - scan.audioStart,
   };
+  return servable(file, scan.blocks, audio, tags, describeTail(buf, scan.audioEnd));
 }
 
 async function analyzeWav(file: FoundFile): Promise<Analysis> {
@@ -146,27 +154,15 @@ async function analyzeWav(file: FoundFile): Promise<Analysis> {
     layout.claimedBytes > layout.dataBytes + layout.blockAlign
       ? `data chunk claims ${layout.claimedBytes} bytes, the file holds ${layout.dataBytes} (cut-off file?)`
       : undefined;
-  return {
-    ok: true,
-    ...(warning ? { warning } : {}),
-    song: {
-      path: file.abs,
-      stamp: file.stamp,
-      blocks,
-      info: {
-        file: file.rel,
-        ...tags,
-        duration: layout.duration,
-        format: 'wav',
-        sampleRate: layout.sampleRate,
-        channels: layout.channels,
-        bits: layout.bits,
-        bytes: layout.dataBytes,
-        blocks: blocks.length,
-        etag: etagOf(file),
-      },
-    },
+  const audio = {
+    duration: layout.duration,
+    format: 'wav' as const,
+    sampleRate: layout.sampleRate,
+    channels: layout.channels,
+    bits: layout.bits,
+    bytes: layout.dataBytes,
   };
+  return servable(file, blocks, audio, tags, warning);
 }
 
 export async function analyzeFile(file: FoundFile): Promise<Analysis> {
