@@ -53,6 +53,7 @@ export class PlaybackEngine extends EventEmitter {
     else this.stop();
     const session: Session = { song, origin: at, signal: { cancelled: false } };
     this.session = session;
+    this.fetcher.follow(song);
     this.paused = false;
     void this.cache.touch(song.etag);
     void this.run(session).catch((error: Error) => {
@@ -77,6 +78,7 @@ export class PlaybackEngine extends EventEmitter {
 
   stop(): void {
     this.halt();
+    this.fetcher.follow(undefined);
     this.fetcher.cancel();
   }
 

@@ -65,12 +65,33 @@ interface ActiveDownload {
 export class BlockFetcher extends EventEmitter {
   private active: ActiveDownload | undefined;
   private cacheFullSaid = false;
+  /** The song being played: when the connection comes back, its missing blocks are fetched. */
+  private current: SongInfo | undefined;
 
   constructor(
     private readonly cache: BlockCache,
     private readonly client: DaemonClient,
   ) {
     super();
+    client.on('online', () => this.resume());
+  }
+
+  /** Follows the song being played (undefined: none). */
+  follow(song: SongInfo | undefined): void {
+    this.current = song;
+  }
+
+  /** After a reconnect: fetch the current song's blocks that are not on disk yet. */
+  private resume(): void {
+    const song = this.current;
+    if (!song || this.active) return;
+    const have = this.cache.blocksOf(song.etag);
+    for (let index = 0; index < song.blocks; index++) {
+      if (!have.has(index)) {
+        this.start(song, index);
+        return;
+      }
+    }
   }
 
   /**
@@ -144,6 +165,7 @@ export class BlockFetcher extends EventEmitter {
   }
 
   private start(song: SongInfo, first: number): void {
+    this.emit('debug', `download of ${song.file} from block ${first}`);
     const download: ActiveDownload = { etag: song.etag, first, at: first, buffers: new Map(), announced: [], finished: false };
     this.active = download;
     const announce = (): void => {
