@@ -7,10 +7,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { catalogBench } from './catalog.js';
 import { downloadBench } from './download.js';
 import { machine } from './lib.js';
+import { playerBench } from './player.js';
 
 const sections: Array<[string, () => Promise<string>]> = [
   ['Download throughput (loopback)', downloadBench],
   ['Catalog and memory', catalogBench],
+  ['Player', playerBench],
 ];
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));

@@ -75,7 +75,7 @@ export function startApp(deps: AppDeps): App {
     if (state.message && state.message !== before.message) log(state.message.text);
     for (const effect of update.effects) run(effect);
     if (before.playState !== state.playState || before.now?.song !== state.now?.song) sendStatus();
-    render();
+    if (state !== before) render(); // the state machine returns the same object when nothing changed
   };
   const dispatch = (action: Action): void => apply(applyAction(state, action));
   const tell = (event: PlayerEvent): void => apply(applyEvent(state, event));
@@ -182,7 +182,9 @@ export function startApp(deps: AppDeps): App {
 
   timers.push(
     setInterval(() => {
-      if (state.playState === 'Playing') tell({ type: 'position', seconds: engine.position() });
+      // The screen shows whole seconds: a position that shows the same is not worth a render.
+      const seconds = engine.position();
+      if (state.playState === 'Playing' && Math.floor(seconds) !== Math.floor(state.now?.position ?? -1)) tell({ type: 'position', seconds });
     }, POSITION_MS),
     setInterval(() => {
       tell({ type: 'download-rate', bytesPerSecond: bytesThisSecond });

@@ -29,17 +29,18 @@ class Mp3Decoder implements PcmDecoder {
   decode(bytes: Uint8Array): Buffer {
     const out = this.decoder.decode(bytes);
     const frames = out.samplesDecoded;
-    const pcm = Buffer.allocUnsafe(frames * this.channels * 2);
+    // Int16Array is native-endian; every machine this runs on is little-endian, as PCM here is.
+    const samples = new Int16Array(frames * this.channels);
     const left = out.channelData[0] ?? new Float32Array(frames);
     const right = out.channelData[1] ?? left;
-    for (let i = 0; i < frames; i++) {
-      if (this.channels === 1) pcm.writeInt16LE(toInt16(left[i] as number), i * 2);
-      else {
-        pcm.writeInt16LE(toInt16(left[i] as number), i * 4);
-        pcm.writeInt16LE(toInt16(right[i] as number), i * 4 + 2);
+    if (this.channels === 1) for (let i = 0; i < frames; i++) samples[i] = toInt16(left[i] as number);
+    else {
+      for (let i = 0; i < frames; i++) {
+        samples[2 * i] = toInt16(left[i] as number);
+        samples[2 * i + 1] = toInt16(right[i] as number);
       }
     }
-    return pcm;
+    return Buffer.from(samples.buffer, 0, samples.byteLength);
   }
 
   free(): void {
@@ -96,10 +97,12 @@ export function blockFirstSample(song: SongInfo, index: number): number {
   return Math.ceil((index * 30 * song.sampleRate) / spf) * spf;
 }
 
-/** Scales PCM in place by volume (0-100). */
+/** PCM scaled by volume (0-100): a copy, or the same buffer at full volume. */
 export function applyVolume(pcm: Buffer, volume: number): Buffer {
   if (volume >= 100) return pcm;
   const gain = volume / 100;
-  for (let at = 0; at + 1 < pcm.length; at += 2) pcm.writeInt16LE(Math.round(pcm.readInt16LE(at) * gain), at);
-  return pcm;
+  const out = Buffer.from(pcm);
+  const samples = new Int16Array(out.buffer, out.byteOffset, out.length >> 1);
+  for (let i = 0; i < samples.length; i++) samples[i] = Math.round((samples[i] as number) * gain);
+  return out;
 }

@@ -4,7 +4,7 @@
  */
 import { AHEAD_SECONDS, type AudioSink, type PcmFormat } from './sink.js';
 
-const TICK_MS = 10;
+const TICK_MS = 25;
 
 export class NullSink implements AudioSink {
   readonly name = 'null (silent)';

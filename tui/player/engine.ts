@@ -132,7 +132,7 @@ export class PlaybackEngine extends EventEmitter {
             skipFrames -= drop;
             pcm = pcm.subarray(drop * frameBytes);
           }
-          if (pcm.length > 0) await this.sink.write(applyVolume(Buffer.from(pcm), this.volume));
+          if (pcm.length > 0) await this.sink.write(applyVolume(pcm, this.volume));
           if (signal.cancelled) return;
         }
       }

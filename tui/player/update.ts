@@ -158,18 +158,21 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
       return none({ ...next, selected: index >= 0 ? index : clamp(state.selected, 0, Math.max(0, visibleSongs(next).length - 1)) });
     }
     case 'devices':
+      if (JSON.stringify(event.devices) === JSON.stringify(state.devices)) return none(state);
       return none({ ...state, devices: event.devices, selectedDevice: clamp(state.selectedDevice, 0, Math.max(0, event.devices.length - 1)) });
     case 'connection':
-      return none({ ...state, connection: event.state });
+      return none(event.state === state.connection ? state : { ...state, connection: event.state });
     case 'catalog':
-      return none({ ...state, catalog: event.state });
+      return none(event.state === state.catalog ? state : { ...state, catalog: event.state });
     case 'cached': {
+      const known = state.cached.get(event.etag);
+      if (known && known.size === event.blocks.size && [...event.blocks].every((b) => known.has(b))) return none(state);
       const cached = new Map(state.cached);
       cached.set(event.etag, new Set(event.blocks));
       return none({ ...state, cached });
     }
     case 'download-rate':
-      return none({ ...state, downloadRate: event.bytesPerSecond });
+      return none(event.bytesPerSecond === state.downloadRate ? state : { ...state, downloadRate: event.bytesPerSecond });
     case 'message':
       return none({ ...state, message: { text: event.text, error: event.error } });
     case 'audio-output':

@@ -1,0 +1,215 @@
+/**
+ * The player's numbers: time from Enter to the first audio handed to the sink for an uncached
+ * song (loopback, and through an 8 Mbit/s throttle), key press to screen update while a block is
+ * downloading, and CPU per minute of playback (player + daemon) against MPD + ncmpcpp.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseSongFields, splitRecords, type SongInfo } from '../common/protocol/records.js';
+import { NullSink } from '../tui/audio/null-sink.js';
+import { BlockCache } from '../tui/cache/block-cache.js';
+import { DaemonClient } from '../tui/client/daemon-client.js';
+import { PlaybackEngine } from '../tui/player/engine.js';
+import { BlockFetcher } from '../tui/player/fetcher.js';
+import { throttleProxy } from '../test/helpers/throttle-proxy.js';
+import { Tmux } from '../test/helpers/tmux.js';
+import { benchLibrary, cpuSeconds, freePort, median, rssMiB, spawnDaemon, table } from './lib.js';
+
+const STREAMTUI = fileURLToPath(new URL('../tui/cli.js', import.meta.url));
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A silent real-time sink that notes when the first audio reached it. */
+class FirstWriteSink extends NullSink {
+  first: number | undefined;
+  override write(pcm: Buffer): Promise<void> {
+    this.first ??= performance.now();
+    return super.write(pcm);
+  }
+}
+
+async function connected(port: number): Promise<DaemonClient> {
+  const client = new DaemonClient({ host: '127.0.0.1', port, name: 'bench' });
+  client.start();
+  await new Promise((resolve) => client.once('online', resolve));
+  return client;
+}
+
+async function firstAudioMs(port: number, songs: SongInfo[], runs: number): Promise<number[]> {
+  const client = await connected(port);
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-bench-cache-'));
+    const cache = new BlockCache(dir, 2 ** 30);
+    cache.init();
+    const sink = new FirstWriteSink();
+    const engine = new PlaybackEngine(new BlockFetcher(cache, client), cache, sink);
+    const t0 = performance.now();
+    engine.play(songs[i % songs.length] as SongInfo, 0);
+    while (sink.first === undefined) await sleep(1);
+    times.push(sink.first - t0);
+    engine.close();
+    await sleep(100); // the dropped download's connection comes back
+    while (!client.online) await sleep(5);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  client.close();
+  return times;
+}
+
+/** Key press (tmux send-keys) to the screen showing its effect, polled with capture-pane. */
+async function keyLatencies(tui: Tmux, presses: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < presses; i++) {
+    const before = tui.screen();
+    const t0 = performance.now();
+    tui.keys(i % 2 ? 'k' : 'j');
+    while (tui.screen() === before) {
+      if (performance.now() - t0 > 2000) throw new Error('the screen did not change');
+    }
+    times.push(performance.now() - t0);
+    await sleep(50);
+  }
+  return times;
+}
+
+function pidOf(pattern: string): number {
+  return Number(execFileSync('pgrep', ['-f', '-n', pattern], { encoding: 'utf8' }).trim());
+}
+
+async function ourCpu(root: string, song: string, seconds: number): Promise<{ cpu: number; rss: number }> {
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'streamd-bench-cpu-'));
+  const daemon = await spawnDaemon(root, stateDir, await freePort());
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-bench-tty-'));
+  const cacheDir = path.join(dir, 'cache');
+  const tui = Tmux.start(dir, [process.execPath, STREAMTUI, '--port', String(daemon.port), '--cache-dir', cacheDir, '--audio', 'null'], { HOME: dir, XDG_CONFIG_HOME: dir }, 100, 30);
+  try {
+    await tui.waitFor(/Library \(\d+\)/);
+    tui.keys('/');
+    tui.type(song);
+    tui.keys('Enter', 'Enter');
+    await tui.waitFor(/Playing/);
+    const pids = [daemon.child.pid as number, pidOf(cacheDir)];
+    const start = pids.map(cpuSeconds);
+    await sleep(seconds * 1000);
+    const cpu = pids.reduce((sum, pid, i) => sum + cpuSeconds(pid) - (start[i] as number), 0);
+    const rss = rssMiB(pids[1] as number);
+    tui.keys('q');
+    return { cpu: (cpu / seconds) * 60, rss };
+  } finally {
+    tui.kill();
+    await daemon.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function mpdCpu(root: string, file: string, seconds: number): Promise<{ cpu: number; rss: number }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mpd-bench-'));
+  const port = await freePort();
+  const conf = path.join(dir, 'mpd.conf');
+  writeFileSync(
+    conf,
+    [`music_directory "${root}"`, `db_file "${dir}/db"`, `bind_to_address "127.0.0.1"`, `port "${port}"`, 'audio_output {\n  type "null"\n  name "null"\n}'].join('\n') + '\n',
+  );
+  const mpd = spawn('mpd', ['--no-daemon', conf], { stdio: 'ignore' });
+  const mpc = (...args: string[]): string => execFileSync('mpc', ['-p', String(port), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const tui = Tmux.start(dir, ['ncmpcpp', '-h', '127.0.0.1', '-p', String(port)], { HOME: dir }, 100, 30);
+  try {
+    for (let i = 0; ; i++) {
+      try {
+        mpc('update', '--wait');
+        break;
+      } catch (error) {
+        if (i > 100) throw error;
+        await sleep(50);
+      }
+    }
+    mpc('add', file);
+    mpc('play');
+    await sleep(500);
+    const pids = [mpd.pid as number, pidOf(`ncmpcpp -h 127.0.0.1 -p ${port}`)];
+    const start = pids.map(cpuSeconds);
+    await sleep(seconds * 1000);
+    const cpu = pids.reduce((sum, pid, i) => sum + cpuSeconds(pid) - (start[i] as number), 0);
+    return { cpu: (cpu / seconds) * 60, rss: rssMiB(pids[1] as number) };
+  } finally {
+    tui.kill();
+    mpd.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function playerBench(): Promise<string> {
+  const root = benchLibrary(20, 200);
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'streamd-bench-player-'));
+  const daemon = await spawnDaemon(root, stateDir, await freePort());
+  const out: string[] = [];
+  try {
+    const client = await connected(daemon.port);
+    const songs = splitRecords((await client.request('lista')).fields, 'song').map(parseSongFields);
+    client.close();
+    // Warm-up: the daemon hashes each block on its first download.
+    await firstAudioMs(daemon.port, songs, songs.length);
+    const loopback = await firstAudioMs(daemon.port, songs, 20);
+    const proxy = await throttleProxy(daemon.port, 1_000_000);
+    const throttled = await firstAudioMs(proxy.port, songs, 20);
+    await proxy.close();
+    const p95 = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.95)] as number;
+    out.push(
+      'Enter to the first audio handed to the sink, uncached song (a 200 s MP3 at 128 kbps), 20 runs each. Measured in process on the real client, fetcher, decoder and engine, from `play()`; the key path is measured below.',
+      '',
+      table(
+        ['link', 'median ms', 'p95 ms', 'target'],
+        [
+          ['loopback', median(loopback).toFixed(1), p95(loopback).toFixed(1), '< 50 ms'],
+          ['throttled to 8 Mbit/s', median(throttled).toFixed(1), p95(throttled).toFixed(1), '< 250 ms'],
+        ],
+      ),
+      '',
+    );
+
+    const slow = await throttleProxy(daemon.port, 250_000); // 2 Mbit/s: the download runs for ~13 s
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-bench-keys-'));
+    const tui = Tmux.start(dir, [process.execPath, STREAMTUI, '--port', String(slow.port), '--cache-dir', path.join(dir, 'cache'), '--audio', 'null'], { HOME: dir, XDG_CONFIG_HOME: dir }, 100, 30);
+    try {
+      await tui.waitFor(/Library \(\d+\)/);
+      tui.keys('Enter');
+      await tui.waitFor(/Playing/);
+      const keys = await keyLatencies(tui, 20);
+      out.push(
+        'Key press to screen update while a block downloads (2 Mbit/s link) and decodes: `tmux send-keys` to `capture-pane` showing the change, 20 presses (includes tmux itself).',
+        '',
+        table(['median ms', 'p95 ms', 'target'], [[median(keys).toFixed(1), p95(keys).toFixed(1), '< 50 ms']]),
+        '',
+      );
+    } finally {
+      tui.kill();
+      await slow.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  } finally {
+    await daemon.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+
+  const file = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.mp3')).sort()[0] as string;
+  const seconds = 60;
+  const ours = await ourCpu(root, path.basename(file, '.mp3'), seconds);
+  const theirs = await mpdCpu(root, file, seconds);
+  out.push(
+    `CPU per minute of playback of the same 200 s MP3 to a null output, measured over ${seconds} s: streamtui (in tmux, --audio null) + streamd, against ncmpcpp (in tmux) + MPD 0.23 (null output). Player RSS at the end.`,
+    '',
+    table(
+      ['system', 'CPU s per minute', 'player RSS MiB'],
+      [
+        ['streamtui + streamd', ours.cpu.toFixed(2), ours.rss.toFixed(1)],
+        ['ncmpcpp + MPD', theirs.cpu.toFixed(2), theirs.rss.toFixed(1)],
+        ['ratio (target at most 1.5)', (ours.cpu / theirs.cpu).toFixed(2), (ours.rss / theirs.rss).toFixed(1)],
+      ],
+    ),
+  );
+  return out.join('\n');
+}
