@@ -45,12 +45,14 @@ async function firstAudioMs(port: number, songs: SongInfo[], runs: number): Prom
     const cache = new BlockCache(dir, 2 ** 30);
     cache.init();
     const sink = new FirstWriteSink();
-    const engine = new PlaybackEngine(new BlockFetcher(cache, client), cache, sink);
+    const fetcher = new BlockFetcher(cache, client);
+    const engine = new PlaybackEngine(fetcher, cache, sink);
     const t0 = performance.now();
     engine.play(songs[i % songs.length] as SongInfo, 0);
     while (sink.first === undefined) await sleep(1);
     times.push(sink.first - t0);
     engine.close();
+    fetcher.close();
     await sleep(100); // the dropped download's connection comes back
     while (!client.online) await sleep(5);
     rmSync(dir, { recursive: true, force: true });
@@ -86,7 +88,7 @@ async function ourCpu(root: string, song: string, seconds: number): Promise<{ cp
   const cacheDir = path.join(dir, 'cache');
   const tui = Tmux.start(dir, [process.execPath, STREAMTUI, '--port', String(daemon.port), '--cache-dir', cacheDir, '--audio', 'null'], { HOME: dir, XDG_CONFIG_HOME: dir }, 100, 30);
   try {
-    await tui.waitFor(/Library \(\d+\)/);
+    await tui.waitFor(/Library \([1-9]\d*\)/);
     tui.keys('/');
     tui.type(song);
     tui.keys('Enter', 'Enter');
@@ -175,7 +177,7 @@ export async function playerBench(): Promise<string> {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-bench-keys-'));
     const tui = Tmux.start(dir, [process.execPath, STREAMTUI, '--port', String(slow.port), '--cache-dir', path.join(dir, 'cache'), '--audio', 'null'], { HOME: dir, XDG_CONFIG_HOME: dir }, 100, 30);
     try {
-      await tui.waitFor(/Library \(\d+\)/);
+      await tui.waitFor(/Library \([1-9]\d*\)/);
       tui.keys('Enter');
       await tui.waitFor(/Playing/);
       const keys = await keyLatencies(tui, 20);

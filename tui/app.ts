@@ -29,11 +29,13 @@ export interface AppDeps {
   onQuit(): void;
 }
 
-const POSITION_MS = 250;
+/** The clock shows whole seconds, like ncmpcpp's; a tick twice a second keeps it within half of one. */
+const TICK_MS = 500;
 const DEVICES_MS = 2000;
 const STATUS_MS = 5000;
-/** `stats` is cheap: asked often enough that a new library shows within two seconds. */
-const CATALOG_MS = 2000;
+/** How often the daemon's catalog version is asked for: often while it loads, seldom after. */
+const CATALOG_LOADING_MS = 1000;
+const CATALOG_READY_MS = 10_000;
 
 export interface App {
   dispatch(action: Action): void;
@@ -180,20 +182,26 @@ export function startApp(deps: AppDeps): App {
   });
   screen.on('resize', render);
 
-  timers.push(
-    setInterval(() => {
-      // The screen shows whole seconds: a position that shows the same is not worth a render.
-      const seconds = engine.position();
-      if (state.playState === 'Playing' && Math.floor(seconds) !== Math.floor(state.now?.position ?? -1)) tell({ type: 'position', seconds });
-    }, POSITION_MS),
-    setInterval(() => {
+  // One tick drives all the periodic work: wake-ups are most of what an idle player costs.
+  let ticks = 0;
+  let nextCatalogCheck = 0;
+  const tick = (): void => {
+    ticks++;
+    // The screen shows whole seconds: a position that shows the same is not worth a render.
+    const seconds = engine.position();
+    if (state.playState === 'Playing' && Math.floor(seconds) !== Math.floor(state.now?.position ?? -1)) tell({ type: 'position', seconds });
+    if (ticks % (1000 / TICK_MS) === 0) {
       tell({ type: 'download-rate', bytesPerSecond: bytesThisSecond });
       bytesThisSecond = 0;
-    }, 1000),
-    setInterval(() => void refreshDevices().catch(() => {}), DEVICES_MS),
-    setInterval(() => sendStatus(true), STATUS_MS),
-    setInterval(() => void checkCatalog().catch(() => {}), CATALOG_MS),
-  );
+    }
+    if (ticks % (DEVICES_MS / TICK_MS) === 0) void refreshDevices().catch(() => {});
+    if (ticks % (STATUS_MS / TICK_MS) === 0) sendStatus(true);
+    if (ticks >= nextCatalogCheck && control.online) {
+      nextCatalogCheck = ticks + (state.catalog === 'ready' ? CATALOG_READY_MS : CATALOG_LOADING_MS) / TICK_MS;
+      void checkCatalog().catch(() => {});
+    }
+  };
+  timers.push(setInterval(tick, TICK_MS));
 
   tell({ type: 'audio-output', name: engine.audioOutput });
   if (deps.notice) tell({ type: 'message', text: deps.notice, error: true });

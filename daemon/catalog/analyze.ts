@@ -10,6 +10,7 @@ import { scanMpeg } from '../../common/audio/mpeg-frames.js';
 import { parseWav, wavBlocks } from '../../common/audio/wav.js';
 import type { SongInfo } from '../../common/protocol/records.js';
 import type { CatalogSong } from './song.js';
+import { quickTags } from './quick-tags.js';
 import type { FoundFile } from './walk.js';
 
 /** Bump when the analysis changes, so that persisted catalogs are analysed again. */
@@ -96,6 +97,8 @@ async function readWhole(file: FoundFile, buffer: Buffer): Promise<Buffer> {
  * stretches only, which halves its time on a long song, and finds the same tags.
  */
 async function readMp3Tags(buf: Buffer, audioStart: number): Promise<Tags> {
+  const quick = quickTags(buf);
+  if (quick) return quick;
   const headEnd = audioStart + 4096;
   const tags = buf.length <= headEnd + 65536 ? buf : Buffer.concat([buf.subarray(0, headEnd), buf.subarray(buf.length - 65536)]);
   try {

@@ -15,9 +15,12 @@ export interface PcmDecoder {
 /** Output channels: the sound device gets mono or stereo; more WAV channels are folded to two. */
 export const outputChannels = (song: SongInfo): 1 | 2 => (song.channels === 1 ? 1 : 2);
 
+/** Float sample to 16 bits, rounded half away from zero (as mpg123 does), clipped. Hot: every sample passes here. */
 function toInt16(value: number): number {
-  const scaled = Math.round(value * 32767);
-  return scaled > 32767 ? 32767 : scaled < -32768 ? -32768 : scaled;
+  const scaled = value * 32767;
+  if (scaled >= 32767) return 32767;
+  if (scaled <= -32768) return -32768;
+  return scaled < 0 ? (scaled - 0.5) | 0 : (scaled + 0.5) | 0;
 }
 
 class Mp3Decoder implements PcmDecoder {

@@ -26,7 +26,8 @@ type SpeakerStream = Writable & { close(flush: boolean): void };
 /** Written one piece at a time: the queue in this process stays ours to drop. */
 const PIECE_FRAMES = 2048;
 const DEVICE_BUFFER_SECONDS = 0.5;
-const TICK_MS = 20;
+/** Bookkeeping of the device-buffer model; the player reads the clock twice a second. */
+const TICK_MS = 50;
 
 const { default: Speaker } = await import('speaker');
 let format = { sampleRate: 44100, channels: 2 };

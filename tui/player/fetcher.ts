@@ -73,7 +73,13 @@ export class BlockFetcher extends EventEmitter {
     private readonly client: DaemonClient,
   ) {
     super();
-    client.on('online', () => this.resume());
+    client.on('online', this.resume);
+  }
+
+  /** Lets go of the client (which may outlive this fetcher). */
+  close(): void {
+    this.cancel();
+    this.client.off('online', this.resume);
   }
 
   /** Follows the song being played (undefined: none). */
@@ -82,7 +88,7 @@ export class BlockFetcher extends EventEmitter {
   }
 
   /** After a reconnect: fetch the current song's blocks that are not on disk yet. */
-  private resume(): void {
+  private readonly resume = (): void => {
     const song = this.current;
     if (!song || this.active) return;
     const have = this.cache.blocksOf(song.etag);
@@ -92,7 +98,7 @@ export class BlockFetcher extends EventEmitter {
         return;
       }
     }
-  }
+  };
 
   /**
    * The block's bytes in order: one chunk from the cache, or chunks as the daemon sends them.

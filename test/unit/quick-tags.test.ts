@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { parseBuffer } from 'music-metadata';
+import { quickTags } from '../../daemon/catalog/quick-tags.js';
+import { id3v2Tag } from '../../daemon/demo/id3-writer.js';
+import { FIXTURE_SONGS, makeFixtureLibrary } from '../helpers/fixtures.js';
+
+function frame(id: string, body: Buffer, size = body.length, flags = [0, 0]): Buffer {
+  const header = Buffer.alloc(10);
+  header.write(id, 0, 'latin1');
+  header.writeUInt32BE(size, 4);
+  header[8] = flags[0] as number;
+  header[9] = flags[1] as number;
+  return Buffer.concat([header, body]);
+}
+
+function tag(major: number, frames: Buffer[], flags = 0): Buffer {
+  const body = Buffer.concat(frames);
+  const size = body.length;
+  const header = Buffer.from([0x49, 0x44, 0x33, major, 0, flags, (size >> 21) & 0x7f, (size >> 14) & 0x7f, (size >> 7) & 0x7f, size & 0x7f]);
+  return Buffer.concat([header, body, Buffer.alloc(20)]);
+}
+
+const text = (encoding: number, value: Buffer): Buffer => Buffer.concat([Buffer.from([encoding]), value]);
+
+describe('quickTags', () => {
+  const library = makeFixtureLibrary();
+  after(() => library.cleanup());
+
+  for (const fixture of FIXTURE_SONGS.filter((s) => s.format === 'mp3')) {
+    it(`reads what music-metadata reads from ${fixture.file}`, async () => {
+      const buf = readFileSync(path.join(library.root, fixture.file));
+      const quick = quickTags(buf);
+      assert.ok(quick, 'plain tags');
+      const { common } = await parseBuffer(buf, { mimeType: 'audio/mpeg' }, { duration: false, skipCovers: true });
+      assert.deepEqual(quick, Object.fromEntries(Object.entries({ title: common.title, artist: common.artist, album: common.album }).filter(([, v]) => v)));
+    });
+  }
+
+  const cases: Array<[string, Buffer, object | undefined]> = [
+    ['ID3v2.3 UTF-16', id3v2Tag({ title: 'Canção ♪', artist: 'Ártist', album: 'Ålbum' }), { title: 'Canção ♪', artist: 'Ártist', album: 'Ålbum' }],
+    ['ID3v2.4 UTF-8, several values', tag(4, [frame('TIT2', text(3, Buffer.from('Uno\0Dos'))), frame('TPE1', text(3, Buffer.from('Banda')))]), { title: 'Uno', artist: 'Banda' }],
+    ['ID3v2.3 latin1 with NUL end', tag(3, [frame('TALB', text(0, Buffer.from('Album\0', 'latin1')))]), { album: 'Album' }],
+    ['ID3v2.3 UTF-16BE', tag(3, [frame('TIT2', text(2, Buffer.from('Hi', 'utf16le').swap16()))]), { title: 'Hi' }],
+    ['no tags', Buffer.alloc(200), {}],
+    ['unsynchronised tag', tag(3, [frame('TIT2', text(0, Buffer.from('x')))], 0x80), undefined],
+    ['extended header', tag(3, [frame('TIT2', text(0, Buffer.from('x')))], 0x40), undefined],
+    ['ID3v2.2', tag(2, []), undefined],
+    ['compressed frame', tag(3, [frame('TIT2', text(0, Buffer.from('x')), 2, [0, 0x80])]), undefined],
+    ['frame past the tag', tag(3, [frame('TIT2', text(0, Buffer.from('x')), 5000)]), undefined],
+    ['APE tag at the end', Buffer.concat([Buffer.alloc(100), Buffer.from('APETAGEX'), Buffer.alloc(24)]), undefined],
+  ];
+  for (const [name, bytes, expected] of cases) {
+    it(name, () => assert.deepEqual(quickTags(bytes), expected));
+  }
+
+  it('takes from ID3v1 what ID3v2 lacks', () => {
+    const v1 = Buffer.alloc(128);
+    v1.write('TAG', 0, 'latin1');
+    v1.write('Old Title', 3, 'latin1');
+    v1.write('Old Album', 63, 'latin1');
+    const bytes = Buffer.concat([tag(3, [frame('TIT2', text(0, Buffer.from('New Title')))]), Buffer.alloc(500), v1]);
+    assert.deepEqual(quickTags(bytes), { title: 'New Title', album: 'Old Album' });
+  });
+});
