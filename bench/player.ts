@@ -20,6 +20,8 @@ import { benchLibrary, cpuSeconds, freePort, median, rssMiB, spawnDaemon, table 
 
 const STREAMTUI = fileURLToPath(new URL('../tui/cli.js', import.meta.url));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Both systems play this long before CPU is counted: start-up and heap settling are not playback. */
+const WARM_UP_MS = 15_000;
 
 /** A silent real-time sink that notes when the first audio reached it. */
 class FirstWriteSink extends NullSink {
@@ -93,6 +95,7 @@ async function ourCpu(root: string, song: string, seconds: number): Promise<{ cp
     tui.type(song);
     tui.keys('Enter', 'Enter');
     await tui.waitFor(/Playing/);
+    await sleep(WARM_UP_MS);
     const pids = [daemon.child.pid as number, pidOf(cacheDir)];
     const start = pids.map(cpuSeconds);
     await sleep(seconds * 1000);
@@ -131,7 +134,7 @@ async function mpdCpu(root: string, file: string, seconds: number): Promise<{ cp
     }
     mpc('add', file);
     mpc('play');
-    await sleep(500);
+    await sleep(WARM_UP_MS);
     const pids = [mpd.pid as number, pidOf(`ncmpcpp -h 127.0.0.1 -p ${port}`)];
     const start = pids.map(cpuSeconds);
     await sleep(seconds * 1000);
@@ -202,7 +205,7 @@ export async function playerBench(): Promise<string> {
   const ours = await ourCpu(root, path.basename(file, '.mp3'), seconds);
   const theirs = await mpdCpu(root, file, seconds);
   out.push(
-    `CPU per minute of playback of the same 200 s MP3 to a null output, measured over ${seconds} s: streamtui (in tmux, --audio null) + streamd, against ncmpcpp (in tmux) + MPD 0.23 (null output). Player RSS at the end.`,
+    `CPU per minute of playback of the same 200 s MP3 to a null output, measured over ${seconds} s after ${WARM_UP_MS / 1000} s of playing: streamtui (in tmux, --audio null) + streamd, against ncmpcpp (in tmux) + MPD 0.23 (null output). Player RSS at the end.`,
     '',
     table(
       ['system', 'CPU s per minute', 'player RSS MiB'],
