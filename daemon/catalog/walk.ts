@@ -3,6 +3,7 @@
  * only; symlinks leading out, devices, FIFOs and names with control characters or invalid UTF-8
  * are left out).
  */
+import { isUtf8 } from 'node:buffer';
 import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import type { FileStamp } from './song.js';
@@ -21,7 +22,6 @@ export interface WalkResult {
   skipped: Array<{ rel: string; reason: string }>;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 const AUDIO_EXTENSIONS: Record<string, 'mp3' | 'wav'> = { '.mp3': 'mp3', '.wav': 'wav' };
 /**
  * The walk uses synchronous calls: for thousands of small metadata calls they take half the time
@@ -32,12 +32,9 @@ const SLICE_MS = 4;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function decodeName(name: Buffer): string | undefined {
-  try {
-    const text = utf8.decode(name);
-    return /[\x00-\x1f\x7f]/.test(text) ? undefined : text;
-  } catch {
-    return undefined;
-  }
+  if (!isUtf8(name)) return undefined;
+  const text = name.toString('utf8');
+  return /[\x00-\x1f\x7f]/.test(text) ? undefined : text;
 }
 
 function isInside(root: string, target: string): boolean {
@@ -101,7 +98,7 @@ export async function walkLibrary(rootDir: string): Promise<WalkResult> {
         continue;
       }
       const rel = dir.rel ? `${dir.rel}/${name}` : name;
-      const abs = path.join(dir.abs, name);
+      const abs = `${dir.abs}${path.sep}${name}`; // both parts are clean: no need for path.join's normalising
       if (entry.isDirectory()) pending.push({ abs, rel });
       else if (entry.isSymbolicLink()) visitLink(abs, rel);
       else if (entry.isFile()) addFile(rel, abs);
