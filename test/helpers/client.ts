@@ -3,6 +3,7 @@ import net from 'node:net';
 import { formatCommand } from '../../common/protocol/args.js';
 import type { BlockHeader } from '../../common/protocol/response.js';
 import { ResponseReader } from '../../common/protocol/response-reader.js';
+import { splitRecords } from '../../common/protocol/records.js';
 
 export interface Response {
   ok: boolean;
@@ -120,10 +121,5 @@ export class TestClient {
 
 /** `key: value` fields of a response as records starting at `firstKey`. */
 export function records(response: Response, firstKey: string): Array<Map<string, string>> {
-  const out: Array<Map<string, string>> = [];
-  for (const [key, value] of response.fields) {
-    if (key === firstKey || out.length === 0) out.push(new Map());
-    (out[out.length - 1] as Map<string, string>).set(key, value);
-  }
-  return out;
+  return splitRecords(response.fields, firstKey);
 }
