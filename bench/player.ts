@@ -200,6 +200,18 @@ export async function playerBench(): Promise<string> {
     rmSync(stateDir, { recursive: true, force: true });
   }
 
+  const missing = ['mpd', 'ncmpcpp', 'mpc'].filter((tool) => {
+    try {
+      execFileSync('which', [tool], { stdio: 'ignore' });
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length > 0) {
+    out.push(`CPU against MPD + ncmpcpp: not measured, ${missing.join(', ')} missing (apt-get install mpd ncmpcpp mpc).`);
+    return out.join('\n');
+  }
   const file = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.mp3')).sort()[0] as string;
   const seconds = 60;
   const ours = await ourCpu(root, path.basename(file, '.mp3'), seconds);
