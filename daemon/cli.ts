@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { DaemonSettings } from '../common/config-schema.js';
 import { VERSION } from '../common/version.js';
 import { ConfigError, loadDaemonConfig, type DaemonConfig } from './config.js';
-import { logFileOf, runningPid, startInBackground, stopProcess } from './service.js';
+import { logFileOf, runningDaemon, runningPid, startInBackground, stopProcess } from './service.js';
 
 const USAGE = `usage: streamd <command> [options]
 
@@ -126,9 +126,9 @@ async function main(argv: string[]): Promise<number> {
       await stop(config);
       return start(config, runArgs);
     case 'status': {
-      const pid = await runningPid(config.state_dir);
-      console.log(pid === undefined ? 'not running' : `running (pid ${pid}) on ${config.host}:${config.port}`);
-      return pid === undefined ? 3 : 0;
+      const daemon = await runningDaemon(config.state_dir);
+      console.log(daemon === undefined ? 'not running' : `running (pid ${daemon.pid}) on ${daemon.address || `${config.host}:${config.port}`}`);
+      return daemon === undefined ? 3 : 0;
     }
   }
   return 2;

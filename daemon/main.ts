@@ -38,8 +38,8 @@ export async function runDaemon(config: DaemonConfig): Promise<void> {
     { catalog, log },
   );
   const address = await server.listen();
-  await writePidFile(config.state_dir);
   const where = `${address.address}:${address.port}`;
+  await writePidFile(config.state_dir, where);
   log.info(`streamd ${VERSION} listening on ${where} (pid ${process.pid})${config.configFile ? `, config ${config.configFile}` : ''}`);
   process.send?.({ ready: true, address: where });
 
@@ -60,7 +60,6 @@ export async function runDaemon(config: DaemonConfig): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('disconnect', () => {}); // the parent of `start` lets go once we are up
 
   if (config.music === null) {
     const written = await ensureDemoLibrary(musicDir);

@@ -40,8 +40,14 @@ function isStreamd(pid: number): boolean {
   }
 }
 
-/** The pid of the running daemon, or undefined (a stale pid file is removed). */
-export async function runningPid(stateDir: string): Promise<number | undefined> {
+export interface RunningDaemon {
+  pid: number;
+  /** `host:port` it listens on, as it wrote it (empty in a pid file of an older version). */
+  address: string;
+}
+
+/** The running daemon, or undefined (a stale pid file is removed). The pid file: pid, then address. */
+export async function runningDaemon(stateDir: string): Promise<RunningDaemon | undefined> {
   const file = pidFileOf(stateDir);
   let text: string;
   try {
@@ -49,15 +55,20 @@ export async function runningPid(stateDir: string): Promise<number | undefined> 
   } catch {
     return undefined;
   }
-  const pid = Number.parseInt(text, 10);
-  if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid) && isStreamd(pid)) return pid;
+  const [pidLine = '', address = ''] = text.split('\n');
+  const pid = Number.parseInt(pidLine, 10);
+  if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid) && isStreamd(pid)) return { pid, address };
   await rm(file, { force: true });
   return undefined;
 }
 
-export async function writePidFile(stateDir: string): Promise<void> {
+export async function runningPid(stateDir: string): Promise<number | undefined> {
+  return (await runningDaemon(stateDir))?.pid;
+}
+
+export async function writePidFile(stateDir: string, address: string): Promise<void> {
   await mkdir(stateDir, { recursive: true });
-  await writeFile(pidFileOf(stateDir), `${process.pid}\n`);
+  await writeFile(pidFileOf(stateDir), `${process.pid}\n${address}\n`);
 }
 
 export async function removePidFile(stateDir: string): Promise<void> {

@@ -37,6 +37,7 @@ export class Catalog {
   private debounce: NodeJS.Timeout | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
   private saving: Promise<void> | undefined;
+  private closed = false;
 
   constructor(
     private readonly libraryDir: string,
@@ -77,19 +78,28 @@ export class Catalog {
     await this.scan();
   }
 
-  /** Scans now; a scan asked for while one runs is run once more after it. */
+  /**
+   * Scans now; a scan asked for while one runs is run once more after it. A scan that fails (the
+   * library folder went away) keeps the catalog as it was and says so in the log.
+   */
   scan(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     if (this.scanning) {
       this.rescanWanted = true;
       return this.scanning;
     }
-    this.scanning = this.runScan().finally(() => {
-      this.scanning = undefined;
-      if (this.rescanWanted) {
-        this.rescanWanted = false;
-        void this.scan();
-      }
-    });
+    this.scanning = this.runScan()
+      .catch((error: Error) => {
+        this.state = 'ready';
+        this.log.warn(`library: scan failed, keeping the catalog as it was: ${error.message}`);
+      })
+      .finally(() => {
+        this.scanning = undefined;
+        if (this.rescanWanted) {
+          this.rescanWanted = false;
+          void this.scan();
+        }
+      });
     return this.scanning;
   }
 
@@ -112,6 +122,7 @@ export class Catalog {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.watcher?.close();
     clearTimeout(this.debounce);
     await this.scanning;

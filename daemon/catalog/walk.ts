@@ -72,12 +72,18 @@ export async function walkLibrary(rootDir: string): Promise<WalkResult> {
       skipped.push({ rel, reason: 'symlink leads outside the library' });
       return;
     }
-    const info = statSync(target, { throwIfNoEntry: false });
-    if (info?.isDirectory()) {
+    let info;
+    try {
+      info = statSync(target);
+    } catch (error) {
+      skipped.push({ rel, reason: `cannot read: ${(error as Error).message}` });
+      return;
+    }
+    if (info.isDirectory()) {
       if (visitedDirs.has(target)) return; // a loop, or a folder already walked
       visitedDirs.add(target);
       pending.push({ abs, rel });
-    } else if (info?.isFile()) {
+    } else if (info.isFile()) {
       addFile(rel, target);
     }
   };

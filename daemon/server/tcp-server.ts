@@ -74,7 +74,8 @@ export function createStreamdServer(options: ServerOptions, deps: { catalog: Cat
     services.devices.connect(connection.session.id, connection.session.address, new Date());
     connection.start(greeting);
   });
-  server.maxConnections = limits.max_connections * 4; // far past the polite limit: the kernel's backstop
+  // Past this Node drops connections without a word; below it ours get `ERR server_full` first.
+  server.maxConnections = limits.max_connections * 4;
 
   return {
     services,

@@ -66,6 +66,29 @@ describe('catalog scan', () => {
   });
 });
 
+describe('catalog rescans that fail', () => {
+  it('keep the catalog as it was when the library folder goes away, and say so', async () => {
+    const base = mkdtempSync(path.join(os.tmpdir(), 'streamd-vanish-'));
+    const root = path.join(base, 'music');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(root);
+    copyFileSync(path.join(library.root, 'lamejs-cbr.mp3'), path.join(root, 'song.mp3'));
+    const log = captureLog();
+    const catalog = new Catalog(root, undefined, log);
+    try {
+      await catalog.open();
+      renameSync(root, path.join(base, 'moved'));
+      await catalog.scan(); // resolves: no crash
+      assert.equal(catalog.size, 1);
+      assert.ok(log.lines.some((l) => l.startsWith('warn') && l.includes('scan failed')));
+    } finally {
+      await catalog.close();
+      rmSync(base, { recursive: true, force: true });
+    }
+    await catalog.scan(); // after close: nothing runs
+  });
+});
+
 describe('catalog watch', () => {
   it('sees songs added, changed, renamed and removed, keeping ids of the ones that stay', async () => {
     const catalog = new Catalog(library.root, undefined, captureLog());

@@ -9,6 +9,8 @@ import { until } from '../helpers/log-capture.js';
 import { isAlive } from '../../daemon/service.js';
 
 let library: FixtureLibrary;
+/** The pid file's first line is the pid (the second, the address the daemon listens on). */
+const pidIn = (box: Sandbox): number => Number.parseInt(readFileSync(path.join(box.stateDir, 'streamd.pid'), 'utf8'), 10);
 before(() => {
   library = makeFixtureLibrary();
 });
@@ -34,39 +36,41 @@ describe('streamd start / status / stop / restart', () => {
     const started = box.streamd(['start', ...args]);
     assert.equal(started.code, 0, started.stderr);
     assert.match(started.stdout, /streamd started \(pid \d+\)/);
-    const pid = Number(readFileSync(path.join(box.stateDir, 'streamd.pid'), 'utf8'));
+    const pid = pidIn(box);
     assert.ok(isAlive(pid));
     assert.match(readFileSync(path.join(box.stateDir, 'streamd.log'), 'utf8'), /listening on 127\.0\.0\.1:/);
     const status = box.streamd(['status', ...args]);
     assert.equal(status.code, 0);
     assert.match(status.stdout, new RegExp(`running \\(pid ${pid}\\)`));
     const port = Number(args[args.length - 1]);
+    const withoutPort = box.streamd(['status', '--state-dir', box.stateDir]);
+    assert.match(withoutPort.stdout, new RegExp(`on 127\\.0\\.0\\.1:${port}$`, 'm'), 'the address the daemon listens on, not the default');
     const { client } = await TestClient.connect(port);
     await until('the catalog', async () => records(await client.line('lista'), 'song').length > 5 || undefined);
     client.close();
   });
 
   it('leaves a running daemon alone on a second start', () => {
-    const pid = Number(readFileSync(path.join(box.stateDir, 'streamd.pid'), 'utf8'));
+    const pid = pidIn(box);
     const again = box.streamd(['start', ...args]);
     assert.equal(again.code, 0);
     assert.match(again.stdout, new RegExp(`already running \\(pid ${pid}\\)`));
     assert.ok(isAlive(pid));
-    assert.equal(Number(readFileSync(path.join(box.stateDir, 'streamd.pid'), 'utf8')), pid);
+    assert.equal(pidIn(box), pid);
   });
 
   it('restarts with a new process', () => {
-    const before = Number(readFileSync(path.join(box.stateDir, 'streamd.pid'), 'utf8'));
+    const before = pidIn(box);
     const restarted = box.streamd(['restart', ...args]);
     assert.equal(restarted.code, 0, restarted.stderr);
-    const after = Number(readFileSync(path.join(box.stateDir, 'streamd.pid'), 'utf8'));
+    const after = pidIn(box);
     assert.notEqual(after, before);
     assert.equal(isAlive(before), false);
     assert.ok(isAlive(after));
   });
 
   it('stops, removing the pid file', () => {
-    const pid = Number(readFileSync(path.join(box.stateDir, 'streamd.pid'), 'utf8'));
+    const pid = pidIn(box);
     const stopped = box.streamd(['stop', ...args]);
     assert.equal(stopped.code, 0);
     assert.match(stopped.stdout, /stopped/);
@@ -78,7 +82,7 @@ describe('streamd start / status / stop / restart', () => {
   it('treats a stale pid file after a crash as not running, and starts over it', () => {
     const started = box.streamd(['start', ...args]);
     assert.equal(started.code, 0);
-    const pid = Number(readFileSync(path.join(box.stateDir, 'streamd.pid'), 'utf8'));
+    const pid = pidIn(box);
     process.kill(pid, 'SIGKILL');
     return until('the kill', () => !isAlive(pid) || undefined).then(() => {
       assert.equal(box.streamd(['status', ...args]).code, 3);
