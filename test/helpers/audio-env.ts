@@ -7,6 +7,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { until } from './log-capture.js';
 
 export interface FilePcm {
   home: string;
@@ -58,16 +59,14 @@ export async function pulseNullSink(): Promise<PulseNullSink> {
     env: { ...process.env, ...env },
     stdio: 'ignore',
   });
-  const deadline = Date.now() + 10_000;
-  for (;;) {
+  await until('PulseAudio to start', () => {
     try {
       execFileSync('pactl', ['info'], { env: { ...process.env, ...env }, stdio: 'ignore' });
-      break;
+      return true;
     } catch {
-      if (Date.now() > deadline) throw new Error('PulseAudio did not start');
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      return undefined;
     }
-  }
+  });
   return {
     home,
     env,
@@ -85,11 +84,7 @@ export async function pulseNullSink(): Promise<PulseNullSink> {
         }
       };
       // parec takes a moment to connect: until its file grows, its timeline is not the wall clock's.
-      const deadline = Date.now() + 10_000;
-      while (seconds() < 0.05) {
-        if (Date.now() > deadline) throw new Error('parec does not record');
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await until('parec to record', () => (seconds() >= 0.05 ? true : undefined));
       return {
         file,
         seconds,
