@@ -76,9 +76,15 @@ export class DaemonClient extends EventEmitter {
     return this.send(formatCommand('download', ...args), handlers);
   }
 
-  /** Drops the connection now (a download we no longer want) and connects again. */
+  /**
+   * Drops the connection now (a download we no longer want) and connects again at once. The client
+   * is offline from this call on, not from when the socket's close event comes.
+   */
   reconnect(): void {
-    this.socket?.destroy();
+    const socket = this.socket;
+    if (!socket) return;
+    socket.destroy();
+    this.onClose(socket, 0);
   }
 
   close(): void {
@@ -110,7 +116,8 @@ export class DaemonClient extends EventEmitter {
     socket.on('close', () => this.onClose(socket));
   }
 
-  private onClose(socket: net.Socket): void {
+  /** `delay`: when to connect again; by default the backoff for failures. */
+  private onClose(socket: net.Socket, delay?: number): void {
     if (socket !== this.socket) return;
     const wasOnline = this.online;
     this.online = false;
@@ -118,8 +125,8 @@ export class DaemonClient extends EventEmitter {
     for (const pending of this.pending.splice(0)) pending.reject(new OfflineError('connection to streamd lost'));
     if (wasOnline) this.emit('offline');
     if (this.closed) return;
-    const delay = BACKOFF_MS[Math.min(this.attempt++, BACKOFF_MS.length - 1)] as number;
-    this.retryTimer = setTimeout(() => this.connect(), delay);
+    const wait = delay ?? (BACKOFF_MS[Math.min(this.attempt++, BACKOFF_MS.length - 1)] as number);
+    this.retryTimer = setTimeout(() => this.connect(), wait);
   }
 
   private onData(chunk: Buffer): void {

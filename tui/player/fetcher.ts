@@ -78,6 +78,7 @@ export class BlockFetcher extends EventEmitter {
 
   /** Lets go of the client (which may outlive this fetcher). */
   close(): void {
+    this.current = undefined; // a catch-up already deferred finds nothing to fetch
     this.cancel();
     this.client.off('online', this.resume);
   }
@@ -87,8 +88,15 @@ export class BlockFetcher extends EventEmitter {
     this.current = song;
   }
 
-  /** After a reconnect: fetch the current song's blocks that are not on disk yet. */
+  /**
+   * After a reconnect: fetch the current song's blocks that are not on disk yet. Deferred a turn,
+   * so that a block playback is waiting for (after a seek) is asked for first.
+   */
   private readonly resume = (): void => {
+    setImmediate(() => this.resumeMissing());
+  };
+
+  private resumeMissing(): void {
     const song = this.current;
     if (!song || this.active) return;
     const have = this.cache.blocksOf(song.etag);
@@ -98,7 +106,7 @@ export class BlockFetcher extends EventEmitter {
         return;
       }
     }
-  };
+  }
 
   /**
    * The block's bytes in order: one chunk from the cache, or chunks as the daemon sends them.
@@ -161,11 +169,14 @@ export class BlockFetcher extends EventEmitter {
           continue;
         }
       }
+      if (active && !active.finished) {
+        this.cancel(); // drops the connection: wait for it to come back
+        continue;
+      }
       if (!this.client.online) {
         await new Promise((resolve) => this.client.once('online', resolve));
         continue;
       }
-      this.cancel();
       this.start(song, index);
     }
   }

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parseSongFields, splitRecords, type SongInfo } from '../../common/protocol/records.js';
+import { NullSink } from '../../tui/audio/null-sink.js';
+import { BlockCache } from '../../tui/cache/block-cache.js';
+import { DaemonClient } from '../../tui/client/daemon-client.js';
+import { PlaybackEngine } from '../../tui/player/engine.js';
+import { BlockFetcher } from '../../tui/player/fetcher.js';
+import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { until } from '../helpers/log-capture.js';
+import { throttleProxy, type ThrottleProxy } from '../helpers/throttle-proxy.js';
+
+/** A silent real-time sink that counts what it was given since the last flush. */
+class CountingSink extends NullSink {
+  bytes = 0;
+  override write(pcm: Buffer): Promise<void> {
+    this.bytes += pcm.length;
+    return super.write(pcm);
+  }
+  override flush(): void {
+    this.bytes = 0;
+    super.flush();
+  }
+}
+
+let fixtures: FixtureLibrary;
+let daemon: TestDaemon;
+let proxy: ThrottleProxy;
+const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-fetch-'));
+
+before(async () => {
+  fixtures = makeFixtureLibrary();
+  daemon = await startTestDaemon(fixtures.root);
+  proxy = await throttleProxy(daemon.port, 150_000); // block 0 of the VBR song takes ~3 s
+});
+after(async () => {
+  await proxy.close();
+  await daemon.stop();
+  fixtures.cleanup();
+  rmSync(cacheDir, { recursive: true, force: true });
+});
+
+describe('playback engine over a slow link (real client, fetcher, decoder, cache)', () => {
+  it('seeks into a block not fetched yet while a download runs: that block comes next, with one reconnect', async () => {
+    const client = new DaemonClient({ host: '127.0.0.1', port: proxy.port, name: 'seeker' });
+    let connects = 0;
+    client.on('online', () => connects++);
+    client.start();
+    await until('the client online', () => client.online || undefined);
+    const reply = await client.request('download', 'lame/vbr-xing.mp3', 0, 0).catch(() => undefined);
+    assert.ok(reply?.ok, 'warm the daemon: block hashes computed');
+    const list = await client.request('lista');
+    const song = splitRecords(list.fields, 'song').map(parseSongFields).find((s) => s.file === 'lame/vbr-xing.mp3') as SongInfo;
+
+    const cache = new BlockCache(cacheDir, 2 ** 30);
+    cache.init();
+    const sink = new CountingSink();
+    const fetcher = new BlockFetcher(cache, client);
+    const engine = new PlaybackEngine(fetcher, cache, sink);
+    try {
+      engine.play(song, 0);
+      await until('audio from block 0', () => (sink.bytes > 0 ? true : undefined));
+      const before = connects;
+      engine.seek(65); // block 2, while block 0 is still arriving
+      await until('audio from block 2', () => (sink.bytes > 0 ? true : undefined), 15_000);
+      assert.ok(engine.position() >= 65 && engine.position() < 70, `position ${engine.position()}`);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      assert.equal(connects - before, 1, 'the download was dropped once and the connection came back once');
+    } finally {
+      engine.close();
+      fetcher.close();
+      client.close();
+    }
+  });
+});
