@@ -3,12 +3,13 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { STREAMD } from '../test/helpers/cli.js';
+
+export { freePort } from '../test/helpers/cli.js';
 import { encodeWav } from '../daemon/demo/encode.js';
 import { id3v2Tag } from '../daemon/demo/id3-writer.js';
 import { synthesize } from '../daemon/demo/synth.js';
 
-export const STREAMD = fileURLToPath(new URL('../daemon/cli.js', import.meta.url));
 
 /**
  * `count` MP3 files of `seconds` each, copies of one lame encoding with distinct ID3v2 tags, in
@@ -96,13 +97,4 @@ export function median(values: number[]): number {
 export function table(headers: string[], rows: Array<Array<string | number>>): string {
   const line = (cells: Array<string | number>): string => `| ${cells.join(' | ')} |`;
   return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
-}
-
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
