@@ -20,7 +20,48 @@ export interface DaemonSettings extends Limits {
   /** null: no password. */
   password: string | null;
   log_level: LogLevel;
+  radio: RadioSettings;
+  udp: UdpSettings;
 }
+
+/** The live programme (PROTOCOL.md section 3). */
+export interface RadioSettings {
+  enabled: boolean;
+  /** Songs (ids, paths or names, as `download` takes them), in order; null: the whole library in catalog order. */
+  playlist: string[] | null;
+  max_listeners: number;
+  /** Milliseconds between two rounds of sending: each round sends the frames whose time has come. */
+  interval_ms: number;
+  /** Start again from the first song after the last; false: the programme ends (END) after it. */
+  loop: boolean;
+  /** kbit/s of the MP3 that WAV songs are encoded to for the radio. */
+  encode_kbps: number;
+}
+
+/** Limits of the UDP side. */
+export interface UdpSettings {
+  /** Pacing of a song sent with `stream` (and its resends), kbit/s. */
+  stream_rate_kbps: number;
+  /** Seconds a radio listener may be silent (no KEEPALIVE) before it is dropped. */
+  listener_timeout: number;
+  /** Song streams kept per TCP connection (for `resend`); the oldest goes first. */
+  max_streams_per_connection: number;
+}
+
+export const DEFAULT_RADIO: Readonly<RadioSettings> = Object.freeze({
+  enabled: true,
+  playlist: null,
+  max_listeners: 64,
+  interval_ms: 20,
+  loop: true,
+  encode_kbps: 128,
+});
+
+export const DEFAULT_UDP: Readonly<UdpSettings> = Object.freeze({
+  stream_rate_kbps: 16_000,
+  listener_timeout: 15,
+  max_streams_per_connection: 4,
+});
 
 export const DEFAULT_SETTINGS: Readonly<DaemonSettings> = Object.freeze({
   music: null,
@@ -30,6 +71,8 @@ export const DEFAULT_SETTINGS: Readonly<DaemonSettings> = Object.freeze({
   state_dir: null,
   password: null,
   log_level: 'info',
+  radio: DEFAULT_RADIO,
+  udp: DEFAULT_UDP,
   ...DEFAULT_LIMITS,
 });
 
@@ -50,6 +93,29 @@ export const SETTINGS_SCHEMA = {
   max_output_bytes: integer(64 * 1024, 1024 * 1024 * 1024),
   max_pipelined_commands: integer(1, 10_000),
   write_stall_timeout: { type: 'number', exclusiveMinimum: 0, maximum: 86_400 },
+  radio: {
+    type: 'object',
+    properties: {
+      enabled: { type: 'boolean' },
+      playlist: { type: ['array', 'null'], items: { type: 'string', minLength: 1 }, maxItems: 100_000 },
+      max_listeners: integer(0, 100_000),
+      interval_ms: integer(1, 1000),
+      loop: { type: 'boolean' },
+      encode_kbps: { enum: [64, 96, 112, 128, 160, 192, 224, 256, 320] },
+    },
+    patternProperties: { '^//': {} },
+    additionalProperties: false,
+  },
+  udp: {
+    type: 'object',
+    properties: {
+      stream_rate_kbps: integer(64, 10_000_000),
+      listener_timeout: { type: 'number', exclusiveMinimum: 0, maximum: 3600 },
+      max_streams_per_connection: integer(1, 64),
+    },
+    patternProperties: { '^//': {} },
+    additionalProperties: false,
+  },
 } as const;
 
 /** Keys starting with `//` are comments (config.example.json uses them); any other unknown key is a typo. */

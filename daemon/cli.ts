@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DaemonSettings } from '../common/config-schema.js';
 import { VERSION } from '../common/version.js';
+import { queryStats } from './stats-query.js';
 import { ConfigError, loadDaemonConfig, type DaemonConfig } from './config.js';
 import { logFileOf, runningDaemon, runningPid, startInBackground, stopProcess } from './service.js';
 
@@ -127,8 +128,21 @@ async function main(argv: string[]): Promise<number> {
       return start(config, runArgs);
     case 'status': {
       const daemon = await runningDaemon(config.state_dir);
-      console.log(daemon === undefined ? 'not running' : `running (pid ${daemon.pid}) on ${daemon.address || `${config.host}:${config.port}`}`);
-      return daemon === undefined ? 3 : 0;
+      if (daemon === undefined) {
+        console.log('not running');
+        return 3;
+      }
+      const address = daemon.address || `${config.host}:${config.port}`;
+      console.log(`running (pid ${daemon.pid}) on ${address}`);
+      const stats = await queryStats(address, config.password);
+      if (stats) {
+        const get = (key: string): string => stats.get(key) ?? '?';
+        console.log(`songs ${get('songs')} (catalog ${get('catalog')}), ${get('connections')} connections, ${get('downloads_served')} downloads served`);
+        console.log(
+          `radio ${get('radio')}: ${get('listeners')} listeners; udp: ${get('datagrams_sent')} datagrams sent, ${get('udp_rejected')} rejected, ${get('udp_malformed')} malformed, ${get('udp_streams')} song streams`,
+        );
+      }
+      return 0;
     }
   }
   return 2;

@@ -30,7 +30,7 @@ const validate = new Ajv.default({ allErrors: true }).compile({
 function describeErrors(): string {
   return (validate.errors ?? [])
     .map((error) => {
-      const field = error.instancePath.slice(1);
+      const field = error.instancePath.slice(1).replaceAll('/', '.');
       if (error.keyword === 'additionalProperties') return `unknown setting '${String(error.params['additionalProperty'])}'`;
       return `\`${field}\` ${error.message ?? 'is invalid'}`;
     })
@@ -77,8 +77,16 @@ export function loadDaemonConfig(overrides: Partial<DaemonSettings>, configFile:
   const file = readConfigFile(configFile);
   const merged: Record<string, unknown> = { ...DEFAULT_SETTINGS, ...file.store };
   for (const [key, value] of Object.entries(overrides)) if (value !== undefined) merged[key] = value;
+  // Sections are merged key by key: a file that sets radio.loop keeps the other radio defaults.
+  for (const section of ['radio', 'udp'] as const) {
+    const given = merged[section];
+    if (typeof given === 'object' && given !== null && !Array.isArray(given)) merged[section] = { ...DEFAULT_SETTINGS[section], ...given };
+  }
   if (!validate(merged)) throw new ConfigError(`invalid settings: ${describeErrors()}`);
   for (const key of Object.keys(merged)) if (key.startsWith('//')) delete merged[key];
+  for (const section of [merged['radio'], merged['udp']] as Array<Record<string, unknown>>) {
+    for (const key of Object.keys(section)) if (key.startsWith('//')) delete section[key];
+  }
   const settings = merged as unknown as DaemonSettings;
   const resolveDir = (dir: string): string => path.resolve(file.path ? path.dirname(file.path) : process.cwd(), dir);
   return {

@@ -34,13 +34,13 @@ export async function runDaemon(config: DaemonConfig): Promise<void> {
   if (config.music === null) await mkdir(musicDir, { recursive: true });
   const catalog = new Catalog(musicDir, path.join(config.state_dir, 'catalog.json'), log);
   const server = createStreamdServer(
-    { host: config.host, port: config.port, limits: limitsOf(config), password: config.password ?? undefined, version: VERSION },
+    { host: config.host, port: config.port, udpPort: config.udp_port, radio: config.radio, udp: config.udp, limits: limitsOf(config), password: config.password ?? undefined, version: VERSION },
     { catalog, log },
   );
   const address = await server.listen();
   const where = `${address.address}:${address.port}`;
   await writePidFile(config.state_dir, where);
-  log.info(`streamd ${VERSION} listening on ${where} (pid ${process.pid})${config.configFile ? `, config ${config.configFile}` : ''}`);
+  log.info(`streamd ${VERSION} listening on ${where}, UDP port ${server.services.udpPort} (pid ${process.pid})${config.configFile ? `, config ${config.configFile}` : ''}`);
   process.send?.({ ready: true, address: where });
 
   let stopping = false;
@@ -68,4 +68,5 @@ export async function runDaemon(config: DaemonConfig): Promise<void> {
   }
   await catalog.open();
   catalog.watch();
+  server.services.radio.status(); // the programme's clock starts with the library
 }

@@ -61,7 +61,7 @@ export const sessionCommands: Command[] = [
     usage: 'stats',
     summary: 'extension: version, uptime, catalog and connection counters, then OK',
     async run(ctx) {
-      const { catalog, counters, devices, version } = ctx.services;
+      const { catalog, counters, devices, version, radio, udpCounters, streams } = ctx.services;
       await ctx.out.write(
         encodeFields([
           ['version', version],
@@ -76,6 +76,13 @@ export const sessionCommands: Command[] = [
           ['downloads_active', counters.downloadsActive],
           ['downloads_served', counters.downloadsServed],
           ['bytes_sent', counters.bytesSent],
+          ['radio', radio.status().state],
+          ['listeners', radio.status().listeners],
+          ['udp_streams', streams.active],
+          ['datagrams_sent', udpCounters.datagramsSent],
+          ['datagram_bytes_sent', udpCounters.bytesSent],
+          ['udp_rejected', udpCounters.rejected],
+          ['udp_malformed', udpCounters.malformed],
         ]) + okLine(),
       );
     },

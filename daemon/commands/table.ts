@@ -5,6 +5,7 @@ import { CommandTable } from './dispatch.js';
 import { libraryCommands } from './library-commands.js';
 import { sessionCommands } from './session-commands.js';
 import type { Command } from './types.js';
+import { udpCommands } from './udp-commands.js';
 
 export function createCommandTable(extra: readonly Command[] = []): CommandTable {
   const help: Command = {
@@ -19,6 +20,6 @@ export function createCommandTable(extra: readonly Command[] = []): CommandTable
       await ctx.out.write(encodeFields(table.commands.map((command) => ['command', command.name])) + okLine());
     },
   };
-  const table = new CommandTable([...libraryCommands, ...deviceCommands, ...sessionCommands, help, ...extra]);
+  const table = new CommandTable([...libraryCommands, ...deviceCommands, ...sessionCommands, ...udpCommands, help, ...extra]);
   return table;
 }

@@ -2,6 +2,8 @@
 import type { Catalog } from '../catalog/catalog.js';
 import type { BlockReader } from '../catalog/block-reader.js';
 import type { DeviceRegistry } from '../devices.js';
+import type { Radio, UdpCounters } from '../radio/radio.js';
+import type { SongStreams } from '../udp/song-streams.js';
 
 /** Output to one client. `write` waits while the client's queue is full (backpressure). */
 export interface Output {
@@ -35,6 +37,12 @@ export interface Services {
   counters: ServerCounters;
   /** Unset when the daemon has no password. */
   password: string | undefined;
+  radio: Radio;
+  streams: SongStreams;
+  udpCounters: UdpCounters;
+  udpFamily: 'udp4' | 'udp6';
+  /** The UDP port the daemon listens on (known once it listens). */
+  udpPort: number;
 }
 
 export interface CommandContext {

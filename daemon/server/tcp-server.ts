@@ -3,6 +3,7 @@
  * (STYLE.md: build, then listen); only `listen()` opens the port. Tests listen on port 0.
  */
 import net, { type AddressInfo } from 'node:net';
+import type { RadioSettings, UdpSettings } from '../../common/config-schema.js';
 import type { Limits } from '../../common/limits.js';
 import { errLine, okLine } from '../../common/protocol/response.js';
 import { BlockReader } from '../catalog/block-reader.js';
@@ -12,10 +13,14 @@ import type { Services } from '../commands/types.js';
 import { DeviceRegistry } from '../devices.js';
 import type { Logger } from '../log.js';
 import { Connection } from './connection.js';
+import { createUdpServer } from './udp-server.js';
 
 export interface ServerOptions {
   host: string;
   port: number;
+  udpPort: number;
+  radio: RadioSettings;
+  udp: UdpSettings;
   limits: Limits;
   password?: string | undefined;
   version: string;
@@ -23,6 +28,7 @@ export interface ServerOptions {
 
 export interface StreamdServer {
   readonly services: Services;
+  /** Opens the TCP port, then the UDP one; resolves with the TCP address (`services.udpPort` has the other). */
   listen(): Promise<AddressInfo>;
   /** Stops accepting, ends downloads with ERR shutting_down, and closes every connection within `graceMs`. */
   close(graceMs?: number): Promise<void>;
@@ -31,6 +37,7 @@ export interface StreamdServer {
 export function createStreamdServer(options: ServerOptions, deps: { catalog: Catalog; log: Logger }): StreamdServer {
   const { limits } = options;
   const { log } = deps;
+  const udp = createUdpServer({ host: options.host, port: options.udpPort, radio: options.radio, udp: options.udp }, deps);
   const services: Services = {
     version: options.version,
     catalog: deps.catalog,
@@ -45,6 +52,11 @@ export function createStreamdServer(options: ServerOptions, deps: { catalog: Cat
       bytesSent: 0,
     },
     password: options.password || undefined,
+    radio: udp.radio,
+    streams: udp.streams,
+    udpCounters: udp.counters,
+    udpFamily: udp.family,
+    udpPort: options.udpPort,
   };
   const table = createCommandTable();
   const connections = new Set<Connection>();
@@ -68,6 +80,7 @@ export function createStreamdServer(options: ServerOptions, deps: { catalog: Cat
       onClose(closed) {
         connections.delete(closed);
         services.devices.disconnect(closed.session.id);
+        services.streams.closeSession(closed.session.id);
       },
     });
     connections.add(connection);
@@ -79,14 +92,21 @@ export function createStreamdServer(options: ServerOptions, deps: { catalog: Cat
 
   return {
     services,
-    listen() {
-      return new Promise((resolve, reject) => {
+    async listen() {
+      const address = await new Promise<AddressInfo>((resolve, reject) => {
         server.once('error', reject);
         server.listen({ host: options.host, port: options.port }, () => {
           server.off('error', reject);
           resolve(server.address() as AddressInfo);
         });
       });
+      try {
+        services.udpPort = (await udp.listen()).port;
+      } catch (error) {
+        server.close();
+        throw error;
+      }
+      return address;
     },
     async close(graceMs = 4000) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -94,6 +114,7 @@ export function createStreamdServer(options: ServerOptions, deps: { catalog: Cat
       const deadline = setTimeout(() => {
         for (const connection of connections) connection.destroy();
       }, graceMs);
+      await udp.close();
       await closed;
       clearTimeout(deadline);
     },

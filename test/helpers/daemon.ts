@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DEFAULT_RADIO, DEFAULT_UDP, type RadioSettings, type UdpSettings } from '../../common/config-schema.js';
 import { DEFAULT_LIMITS, type Limits } from '../../common/limits.js';
 import { Catalog } from '../../daemon/catalog/catalog.js';
 import { silentLogger, type Logger } from '../../daemon/log.js';
@@ -9,6 +10,7 @@ import { createStreamdServer, type StreamdServer } from '../../daemon/server/tcp
 
 export interface TestDaemon {
   port: number;
+  udpPort: number;
   server: StreamdServer;
   catalog: Catalog;
   stateDir: string;
@@ -17,19 +19,26 @@ export interface TestDaemon {
 
 export async function startTestDaemon(
   musicDir: string,
-  options: { limits?: Partial<Limits>; password?: string; log?: Logger } = {},
+  options: { limits?: Partial<Limits>; password?: string; log?: Logger; radio?: Partial<RadioSettings>; udp?: Partial<UdpSettings> } = {},
 ): Promise<TestDaemon> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'streamd-state-'));
   const log = options.log ?? silentLogger;
   const catalog = new Catalog(musicDir, path.join(stateDir, 'catalog.json'), log);
   await catalog.open();
   const server = createStreamdServer(
-    { host: '127.0.0.1', port: 0, limits: { ...DEFAULT_LIMITS, ...options.limits }, password: options.password, version: 'test' },
+    {
+      host: '127.0.0.1',
+      port: 0,
+      udpPort: 0,
+      radio: { ...DEFAULT_RADIO, ...options.radio },
+      udp: { ...DEFAULT_UDP, ...options.udp },
+      limits: { ...DEFAULT_LIMITS, ...options.limits }, password: options.password, version: 'test' },
     { catalog, log },
   );
   const address = await server.listen();
   return {
     port: address.port,
+    udpPort: server.services.udpPort,
     server,
     catalog,
     stateDir,

@@ -20,6 +20,17 @@ describe('daemon config', () => {
     assert.deepEqual(keys.sort(), Object.keys(DEFAULT_SETTINGS).sort(), 'it shows every key');
   });
 
+  it('merges the radio and udp sections key by key, and names a bad nested value', () => {
+    const file = path.join(dir, 'radio.json');
+    writeFileSync(file, '{"radio": {"loop": false, "// note": "a comment"}}');
+    const config = loadDaemonConfig({}, file);
+    assert.deepEqual(config.radio, { ...DEFAULT_SETTINGS.radio, loop: false });
+    writeFileSync(file, '{"radio": {"max_listeners": -1}}');
+    assert.throws(() => loadDaemonConfig({}, file), /radio.*max_listeners/);
+    writeFileSync(file, '{"udp": {"stream_rate": 5}}');
+    assert.throws(() => loadDaemonConfig({}, file), /udp. must NOT have additional properties/);
+  });
+
   it('does not rewrite the file it reads', () => {
     const file = path.join(dir, 'mine.json');
     writeFileSync(file, '{"port": 9999}');

@@ -1,0 +1,213 @@
+/**
+ * A song as a sequence of whole MP3 frames from a point in it, for the radio: MP3 files are read
+ * a block at a time and cut at frame boundaries; WAV files are encoded with lamejs a little at a
+ * time (about a second per call: lamejs runs ~35x real time, and the event loop must keep moving).
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { Mp3Encoder } from '@breezystack/lamejs';
+import { isVbrInfoFrame, parseMpegHeader } from '../../common/audio/mpeg-header.js';
+import { MAX_PAYLOAD_BYTES } from '../../common/datagram/codec.js';
+import type { CatalogSong } from '../catalog/song.js';
+
+export interface RadioFrame {
+  bytes: Buffer;
+  /** Seconds into the song at which the frame starts. */
+  start: number;
+  /** Seconds of audio in it. */
+  seconds: number;
+}
+
+export interface FrameSource {
+  readonly sampleRate: number;
+  readonly channels: number;
+  /** Seconds of frames read ahead and not yet taken. */
+  readonly buffered: number;
+  /** Nothing more will come: the song's frames have all been read. */
+  readonly exhausted: boolean;
+  take(): RadioFrame | undefined;
+  /** Reads or encodes more (about a block, or a second of WAV). */
+  fill(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class FrameTooLargeError extends Error {
+  override name = 'FrameTooLargeError';
+}
+
+/** Splits MPEG bytes into whole frames; what is left at the end waits for more bytes. */
+class FrameSplitter {
+  private pending = Buffer.alloc(0);
+  samples = 0;
+
+  constructor(private readonly sampleRate: number) {}
+
+  push(bytes: Buffer, out: RadioFrame[]): void {
+    const data = this.pending.length > 0 ? Buffer.concat([this.pending, bytes]) : bytes;
+    let at = 0;
+    while (at + 4 <= data.length) {
+      const header = parseMpegHeader(data, at);
+      if (!header) {
+        at++; // not expected from our own reads and encoder; resynchronise rather than fail
+        continue;
+      }
+      if (at + header.frameBytes > data.length) break;
+      if (header.frameBytes > MAX_PAYLOAD_BYTES) throw new FrameTooLargeError(`MPEG frames of ${header.frameBytes} bytes do not fit in a datagram`);
+      if (!isVbrInfoFrame(data, at, header)) {
+        out.push({ bytes: Buffer.from(data.subarray(at, at + header.frameBytes)), start: this.samples / this.sampleRate, seconds: header.samples / header.sampleRate });
+        this.samples += header.samples;
+      }
+      at += header.frameBytes;
+    }
+    this.pending = Buffer.from(data.subarray(at));
+  }
+}
+
+abstract class QueuedSource implements FrameSource {
+  protected readonly frames: RadioFrame[] = [];
+  private head = 0;
+  exhausted = false;
+
+  constructor(
+    readonly sampleRate: number,
+    readonly channels: number,
+  ) {}
+
+  get buffered(): number {
+    let seconds = 0;
+    for (let i = this.head; i < this.frames.length; i++) seconds += (this.frames[i] as RadioFrame).seconds;
+    return seconds;
+  }
+
+  take(): RadioFrame | undefined {
+    const frame = this.frames[this.head];
+    if (frame === undefined) return undefined;
+    this.head++;
+    if (this.head > 256) {
+      this.frames.splice(0, this.head);
+      this.head = 0;
+    }
+    return frame;
+  }
+
+  abstract fill(): Promise<void>;
+  abstract close(): Promise<void>;
+}
+
+class Mp3Source extends QueuedSource {
+  private block: number;
+  private readonly splitter: FrameSplitter;
+
+  constructor(
+    private readonly song: CatalogSong,
+    private readonly handle: FileHandle,
+    private readonly from: number,
+  ) {
+    super(song.info.sampleRate, song.info.channels);
+    this.block = Math.min(song.blocks.length - 1, Math.max(0, Math.floor(from / 30)));
+    this.splitter = new FrameSplitter(song.info.sampleRate);
+    // The splitter counts samples from the first frame of the block it starts at.
+    const spf = song.info.sampleRate >= 32000 ? 1152 : 576;
+    this.splitter.samples = Math.ceil((this.block * 30 * song.info.sampleRate) / spf) * spf;
+  }
+
+  async fill(): Promise<void> {
+    const span = this.song.blocks[this.block];
+    if (!span) {
+      this.exhausted = true;
+      return;
+    }
+    this.block++;
+    const bytes = Buffer.allocUnsafe(span.length);
+    const { bytesRead } = await this.handle.read(bytes, 0, span.length, span.offset);
+    const frames: RadioFrame[] = [];
+    this.splitter.push(bytes.subarray(0, bytesRead), frames);
+    for (const frame of frames) if (frame.start + frame.seconds > this.from) this.frames.push(frame);
+    if (this.block >= this.song.blocks.length || bytesRead < span.length) this.exhausted = true;
+  }
+
+  close(): Promise<void> {
+    return this.handle.close();
+  }
+}
+
+/** The highest standard bitrate not above `wanted` whose frames fit in one datagram. */
+function fittingKbps(wanted: number, sampleRate: number): number {
+  const mpeg1 = sampleRate >= 32000;
+  const rates = mpeg1 ? [32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320] : [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160];
+  const frameBytes = (kbps: number): number => Math.floor(((mpeg1 ? 144 : 72) * kbps * 1000) / sampleRate) + 1;
+  return rates.filter((kbps) => kbps <= wanted && frameBytes(kbps) <= MAX_PAYLOAD_BYTES).at(-1) ?? (rates[0] as number);
+}
+
+const WAV_STEP_SECONDS = 1;
+
+class WavSource extends QueuedSource {
+  private readonly encoder: InstanceType<typeof Mp3Encoder>;
+  private readonly splitter: FrameSplitter;
+  private position: number;
+  private readonly end: number;
+  private readonly frameBytes: number;
+
+  constructor(
+    private readonly song: CatalogSong,
+    private readonly handle: FileHandle,
+    from: number,
+    kbps: number,
+  ) {
+    const channels = song.info.channels === 1 ? 1 : 2;
+    super(song.info.sampleRate, channels);
+    this.encoder = new Mp3Encoder(channels, song.info.sampleRate, fittingKbps(kbps, song.info.sampleRate));
+    this.frameBytes = ((song.info.bits ?? 16) / 8) * song.info.channels;
+    const first = song.blocks[0];
+    const last = song.blocks.at(-1);
+    const dataStart = first?.offset ?? 0;
+    this.end = last ? last.offset + last.length : dataStart;
+    const startFrame = Math.floor(from * song.info.sampleRate);
+    this.position = Math.min(this.end, dataStart + startFrame * this.frameBytes);
+    this.splitter = new FrameSplitter(song.info.sampleRate);
+    this.splitter.samples = startFrame;
+  }
+
+  async fill(): Promise<void> {
+    if (this.exhausted) return;
+    const want = Math.min(this.end - this.position, Math.floor(WAV_STEP_SECONDS * this.song.info.sampleRate) * this.frameBytes);
+    const frames: RadioFrame[] = [];
+    if (want <= 0) {
+      this.exhausted = true;
+      this.splitter.push(Buffer.from(this.encoder.flush()), frames);
+    } else {
+      const bytes = Buffer.allocUnsafe(want);
+      const { bytesRead } = await this.handle.read(bytes, 0, want, this.position);
+      this.position += bytesRead;
+      if (bytesRead === 0) this.position = this.end;
+      const [left, right] = this.toChannels(bytes.subarray(0, bytesRead - (bytesRead % this.frameBytes)));
+      const mp3 = right ? this.encoder.encodeBuffer(left, right) : this.encoder.encodeBuffer(left);
+      this.splitter.push(Buffer.from(mp3.buffer, mp3.byteOffset, mp3.byteLength), frames);
+    }
+    this.frames.push(...frames);
+  }
+
+  /** 8-, 16-, 24- or 32-bit interleaved PCM to 16-bit channel arrays (more than two channels: the first two). */
+  private toChannels(pcm: Buffer): [Int16Array, Int16Array | undefined] {
+    const bits = this.song.info.bits ?? 16;
+    const width = bits / 8;
+    const count = pcm.length / this.frameBytes;
+    const left = new Int16Array(count);
+    const right = this.channels === 2 ? new Int16Array(count) : undefined;
+    for (let i = 0; i < count; i++) {
+      const at = i * this.frameBytes;
+      left[i] = bits === 8 ? ((pcm[at] as number) - 128) << 8 : pcm.readInt16LE(at + width - 2);
+      if (right) right[i] = bits === 8 ? ((pcm[at + 1] as number) - 128) << 8 : pcm.readInt16LE(at + 2 * width - 2);
+    }
+    return [left, right];
+  }
+
+  close(): Promise<void> {
+    return this.handle.close();
+  }
+}
+
+/** Opens `song` for the radio at `from` seconds (the first frame that ends after it). */
+export async function openFrameSource(song: CatalogSong, from: number, encodeKbps: number): Promise<FrameSource> {
+  const handle = await open(song.path, 'r');
+  return song.info.format === 'wav' ? new WavSource(song, handle, from, encodeKbps) : new Mp3Source(song, handle, from);
+}

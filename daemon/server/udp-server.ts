@@ -1,0 +1,99 @@
+/**
+ * The daemon's UDP socket (PROTOCOL.md section 3): reads datagrams, has the codec classify them,
+ * hands subscriptions to the radio, and sends for the radio and the song streams. Malformed input
+ * is counted and never answered.
+ */
+import dgram from 'node:dgram';
+import net, { type AddressInfo } from 'node:net';
+import type { RadioSettings, UdpSettings } from '../../common/config-schema.js';
+import { decodeDatagram, DatagramType } from '../../common/datagram/codec.js';
+import type { Catalog } from '../catalog/catalog.js';
+import type { Logger } from '../log.js';
+import { Radio, type Peer, type UdpCounters } from '../radio/radio.js';
+import { SongStreams } from '../udp/song-streams.js';
+
+export interface UdpServerOptions {
+  host: string;
+  port: number;
+  radio: RadioSettings;
+  udp: UdpSettings;
+}
+
+export interface UdpServer {
+  readonly radio: Radio;
+  readonly streams: SongStreams;
+  readonly counters: UdpCounters;
+  /** IPv4 or IPv6: a song stream can only go to a peer of the same family. */
+  readonly family: 'udp4' | 'udp6';
+  listen(): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+
+/** How often the counters go to the log (when they changed). */
+const LOG_EVERY_MS = 60_000;
+/** Large enough for a round of datagrams to a thousand listeners without the kernel dropping any. */
+const SEND_BUFFER_BYTES = 4 * 1024 * 1024;
+
+export function createUdpServer(options: UdpServerOptions, deps: { catalog: Catalog; log: Logger }): UdpServer {
+  const { log } = deps;
+  const family = net.isIPv6(options.host) ? 'udp6' : 'udp4';
+  const socket = dgram.createSocket({ type: family });
+  const counters: UdpCounters = { datagramsSent: 0, bytesSent: 0, rejected: 0, malformed: 0 };
+  const send = (bytes: Buffer, peer: Peer): void => socket.send(bytes, peer.port, peer.address);
+  const radio = new Radio(options.radio, options.udp.listener_timeout, deps.catalog, send, counters, log);
+  const streams = new SongStreams(options.udp, send, counters, log);
+  let logTimer: NodeJS.Timeout | undefined;
+  let logged = '';
+
+  socket.on('message', (message, from) => {
+    const decoded = decodeDatagram(message);
+    if (!decoded.ok) {
+      counters.malformed++;
+      return;
+    }
+    const { type } = decoded.datagram;
+    if (type === DatagramType.SUBSCRIBE || type === DatagramType.KEEPALIVE || type === DatagramType.LEAVE) {
+      radio.handle(decoded.datagram, { address: from.address, port: from.port }, from.size);
+    } else counters.malformed++;
+  });
+  // A send to a port nobody listens on comes back as an ICMP error on some systems: not fatal.
+  socket.on('error', (error) => log.debug(`udp: ${error.message}`));
+
+  const logCounters = (): void => {
+    const line = `udp: ${counters.datagramsSent} datagrams sent, ${radio.status().listeners} listeners, ${counters.rejected} rejected, ${counters.malformed} malformed, ${streams.active} song streams`;
+    if (line !== logged) log.info(line);
+    logged = line;
+  };
+
+  return {
+    radio,
+    streams,
+    counters,
+    family,
+    listen() {
+      return new Promise((resolve, reject) => {
+        socket.once('error', reject);
+        socket.bind({ address: options.host, port: options.port }, () => {
+          socket.off('error', reject);
+          socket.setSendBufferSize(SEND_BUFFER_BYTES);
+          logTimer = setInterval(logCounters, LOG_EVERY_MS);
+          logTimer.unref();
+          resolve(socket.address());
+        });
+      });
+    },
+    async close() {
+      clearInterval(logTimer);
+      radio.close();
+      streams.closeAll();
+      logCounters();
+      await new Promise<void>((resolve) => {
+        try {
+          socket.close(() => resolve());
+        } catch {
+          resolve(); // never bound
+        }
+      });
+    },
+  };
+}
