@@ -55,7 +55,7 @@ async function stream(ctx: CommandContext, args: string[]): Promise<void> {
     for (let index = first; index <= last; index++) {
       const block = song.blocks[index] as CatalogBlock;
       const sha256 = await reader.sha256(file, block);
-      blockFields.push(['block', `${index} ${block.start.toFixed(3)} ${block.end.toFixed(3)} ${block.length} ${sha256}`]);
+      blockFields.push(['stream_block', `${index} ${block.start.toFixed(3)} ${block.end.toFixed(3)} ${block.length} ${sha256}`]);
     }
   } finally {
     await file.close();
