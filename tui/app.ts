@@ -5,6 +5,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import type blessed from 'blessed';
+import type { LossCounts } from '../common/datagram/loss-meter.js';
 import { parseDeviceFields, parseSongFields, splitRecords, type SongInfo } from '../common/protocol/records.js';
 import type { AudioSink } from './audio/sink.js';
 import { NullSink } from './audio/null-sink.js';
@@ -16,6 +17,8 @@ import { keyToAction, type Action } from './player/keys.js';
 import { initialState, statusText, type PlayerState } from './player/state.js';
 import { applyAction, applyEvent, type Effect, type PlayerEvent, type Update } from './player/update.js';
 import { createView } from './ui/view.js';
+import { UdpActivity } from './udp/udp-activity.js';
+import { UdpDownloader } from './udp/udp-downloader.js';
 
 export interface AppDeps {
   screen: blessed.Widgets.Screen;
@@ -24,6 +27,13 @@ export interface AppDeps {
   cache: BlockCache;
   sink: AudioSink;
   deviceName: string;
+  /** streamd's host and UDP port (or a relay's in front of it), for the radio. */
+  host: string;
+  udpPort: number;
+  /** How songs are fetched: `download` over TCP, or `stream` over UDP with repair. */
+  transport: 'tcp' | 'udp';
+  /** The radio's jitter buffer depth, ms. */
+  jitterMs: number;
   /** A line for the status bar at start (e.g. why the audio is silent). */
   notice?: string | undefined;
   onQuit(): void;
@@ -33,6 +43,8 @@ export interface AppDeps {
 const TICK_MS = 500;
 const DEVICES_MS = 2000;
 const STATUS_MS = 5000;
+/** The loss figures go to the log this often while datagrams come. */
+const UDP_LOG_MS = 10_000;
 /** How often the daemon's catalog version is asked for: often while it loads, seldom after. */
 const CATALOG_LOADING_MS = 1000;
 const CATALOG_READY_MS = 10_000;
@@ -40,6 +52,8 @@ const CATALOG_READY_MS = 10_000;
 export interface App {
   dispatch(action: Action): void;
   state(): PlayerState;
+  /** What the network did to the datagrams of this run (radio and UDP songs), for the summary on quit. */
+  udpTotals(): LossCounts | undefined;
   /** The sound device failed: carry on silently, and say so. */
   audioFailed(reason: string): void;
 }
@@ -48,8 +62,19 @@ export function startApp(deps: AppDeps): App {
   const { control, downloads, cache, screen } = deps;
   let state = initialState(deps.deviceName);
   const view = createView(screen);
-  const fetcher = new BlockFetcher(cache, downloads);
+  const udpDownloader = deps.transport === 'udp' ? new UdpDownloader(downloads) : undefined;
+  const fetcher = new BlockFetcher(cache, downloads, udpDownloader ?? downloads);
   const engine = new PlaybackEngine(fetcher, cache, deps.sink);
+  const udp = new UdpActivity({
+    host: deps.host,
+    udpPort: deps.udpPort,
+    deviceName: deps.deviceName,
+    jitterMs: deps.jitterMs,
+    downloader: udpDownloader,
+    engine,
+    onRadio: (radio) => tell({ type: 'radio', radio }),
+    log: (text) => log(text),
+  });
   let renderQueued = false;
   let lastStatus = '';
   let catalogVersion = '';
@@ -101,6 +126,13 @@ export function startApp(deps: AppDeps): App {
         break;
       case 'volume':
         engine.setVolume(effect.volume);
+        udp.setVolume(effect.volume);
+        break;
+      case 'radio-start':
+        udp.startRadio(state.volume);
+        break;
+      case 'radio-stop':
+        udp.stopRadio();
         break;
       case 'quit':
         quit();
@@ -148,7 +180,14 @@ export function startApp(deps: AppDeps): App {
     for (const song of songs) tell({ type: 'cached', etag: song.etag, blocks: cache.blocksOf(song.etag) });
   }
 
+  async function refreshRadio(): Promise<void> {
+    const reply = await control.request('radio');
+    const listeners = reply.fields.find(([key]) => key === 'listeners')?.[1];
+    if (reply.ok && listeners !== undefined) tell({ type: 'radio', radio: { listeners: Number(listeners) } });
+  }
+
   function quit(): void {
+    udp.close();
     for (const timer of timers) clearInterval(timer);
     engine.close();
     control.close();
@@ -193,8 +232,12 @@ export function startApp(deps: AppDeps): App {
     if (ticks % (1000 / TICK_MS) === 0) {
       tell({ type: 'download-rate', bytesPerSecond: bytesThisSecond });
       bytesThisSecond = 0;
+      const stats = udp.stats();
+      if (stats) tell({ type: 'udp-stats', stats });
     }
+    if (ticks % (UDP_LOG_MS / TICK_MS) === 0) udp.logNow();
     if (ticks % (DEVICES_MS / TICK_MS) === 0) void refreshDevices().catch(() => {});
+    if (ticks % (DEVICES_MS / TICK_MS) === 0 && udp.listening) void refreshRadio().catch(() => {});
     if (ticks % (STATUS_MS / TICK_MS) === 0) sendStatus(true);
     if (ticks >= nextCatalogCheck && control.online) {
       nextCatalogCheck = ticks + (state.catalog === 'ready' ? CATALOG_READY_MS : CATALOG_LOADING_MS) / TICK_MS;
@@ -218,6 +261,7 @@ export function startApp(deps: AppDeps): App {
   return {
     dispatch,
     state: () => state,
+    udpTotals: () => udp.totals(),
     audioFailed(reason) {
       engine.replaceSink(new NullSink());
       tell({ type: 'audio-output', name: engine.audioOutput });

@@ -13,11 +13,15 @@ import { probeSpeaker, SpeakerSink } from './audio/speaker-sink.js';
 import { BlockCache } from './cache/block-cache.js';
 import { DaemonClient } from './client/daemon-client.js';
 import { loadSettings, type TuiSettings } from './settings.js';
+import { udpSummary } from './udp/summary.js';
 
 const USAGE = `usage: streamtui [options]
 
   --host HOST          streamd's address (default 127.0.0.1)
   --port N             streamd's TCP port (default 9090)
+  --udp-port N         streamd's UDP port, or a relay's in front of it (default 9191)
+  --transport T        tcp | udp: fetch songs with download, or over UDP with repair (default tcp)
+  --jitter-ms N        the radio's jitter buffer (default 300)
   --name NAME          this device's name (default: the host name)
   --cache-dir DIR      where blocks are cached (default $XDG_CACHE_HOME/streamtui)
   --audio MODE         auto | speaker | null (default auto: the sound device if one works)
@@ -50,6 +54,9 @@ async function main(): Promise<number> {
     options: {
       host: { type: 'string' },
       port: { type: 'string' },
+      'udp-port': { type: 'string' },
+      transport: { type: 'string' },
+      'jitter-ms': { type: 'string' },
       name: { type: 'string' },
       'cache-dir': { type: 'string' },
       audio: { type: 'string' },
@@ -72,6 +79,9 @@ async function main(): Promise<number> {
     {
       host: values.host,
       port: values.port === undefined ? undefined : (Number(values.port) as number),
+      udp_port: values['udp-port'] === undefined ? undefined : Number(values['udp-port']),
+      transport: values.transport as TuiSettings['transport'] | undefined,
+      jitter_ms: values['jitter-ms'] === undefined ? undefined : Number(values['jitter-ms']),
       name: values.name,
       cache_dir: values['cache-dir'],
       audio: values.audio as TuiSettings['audio'] | undefined,
@@ -91,9 +101,26 @@ async function main(): Promise<number> {
   const { sink, notice } = await chooseSink(settings.audio, (reason) => app?.audioFailed(reason));
   const client = (): DaemonClient => new DaemonClient({ host: settings.host, port: settings.port, name: settings.name, password: settings.password ?? undefined });
   const screen = blessed.screen({ smartCSR: true, fullUnicode: true, title: 'streamtui', autoPadding: false });
-  return new Promise((resolve) => {
-    app = startApp({ screen, control: client(), downloads: client(), cache, sink, deviceName: settings.name, notice, onQuit: () => resolve(0) });
+  const code = await new Promise<number>((resolve) => {
+    app = startApp({
+      screen,
+      control: client(),
+      downloads: client(),
+      cache,
+      sink,
+      deviceName: settings.name,
+      host: settings.host,
+      udpPort: settings.udp_port,
+      transport: settings.transport,
+      jitterMs: settings.jitter_ms,
+      notice,
+      onQuit: () => resolve(0),
+    });
   });
+  // As seed 001's client did: the datagram statistics, once the terminal is itself again.
+  const totals = app?.udpTotals();
+  if (totals) console.log(udpSummary(totals));
+  return code;
 }
 
 main().then(

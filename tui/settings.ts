@@ -15,6 +15,12 @@ export interface TuiSettings {
   cache_max_bytes: number;
   audio: 'auto' | 'speaker' | 'null';
   password: string | null;
+  /** streamd's UDP port (radio, songs over UDP), or a relay's in front of it. */
+  udp_port: number;
+  /** How songs are fetched: tcp (`download`) or udp (`stream`, gaps repaired with `resend`). */
+  transport: 'tcp' | 'udp';
+  /** The radio's jitter buffer, ms: how long a datagram may be late or out of order and still play. */
+  jitter_ms: number;
 }
 
 const SCHEMA = {
@@ -25,6 +31,9 @@ const SCHEMA = {
   cache_max_bytes: { type: 'integer', minimum: 1048576 },
   audio: { enum: ['auto', 'speaker', 'null'] },
   password: { type: ['string', 'null'] },
+  udp_port: { type: 'integer', minimum: 1, maximum: 65535 },
+  transport: { enum: ['tcp', 'udp'] },
+  jitter_ms: { type: 'integer', minimum: 20, maximum: 5000 },
 } as const;
 
 /** The host name as a device name: `hello` takes A-Z a-z 0-9 . _ - only. */
@@ -42,6 +51,9 @@ function defaults(): TuiSettings {
     cache_max_bytes: 2 * 1024 ** 3,
     audio: 'auto',
     password: null,
+    udp_port: 9191,
+    transport: 'tcp',
+    jitter_ms: 300,
   };
 }
 

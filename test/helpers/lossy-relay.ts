@@ -15,6 +15,11 @@ import { seeded } from './random.js';
 export interface RelayOptions {
   /** Share of the impaired datagrams dropped, 0-1. */
   loss: number;
+  /**
+   * random (default): each datagram is dropped with probability `loss` (seeded). even: exactly
+   * that share of every run of datagrams, spread out (so any 10 s window has the same loss).
+   */
+  pattern?: 'random' | 'even';
   /** Share held back by `delayMs` (so that later ones overtake them). */
   reorder?: number;
   delayMs?: number;
@@ -53,7 +58,8 @@ export async function lossyRelay(target: { upstreamPort: number } | { forwardTo:
     if (!decoded.ok || decoded.datagram.type !== DatagramType.AUDIO) return deliver(message);
     counts.audio++;
     const sequence = decoded.datagram.sequence;
-    if (random() < options.loss) {
+    const drop = options.pattern === 'even' ? Math.floor(counts.audio * options.loss) > Math.floor((counts.audio - 1) * options.loss) : random() < options.loss;
+    if (drop) {
       counts.dropped++;
       counts.droppedSequences.add(sequence);
       return;

@@ -138,7 +138,8 @@ describe('UDP song transfer with repair (the player’s downloader)', () => {
       control.start();
       await until('online', () => control.online || undefined);
       const arrivals: number[] = [];
-      const downloader = new UdpDownloader(control, { onArrival: (sequence) => arrivals.push(sequence) });
+      const downloader = new UdpDownloader(control);
+      downloader.onArrival = (sequence) => arrivals.push(sequence);
       const relay = await lossyRelay({ forwardTo: await downloader.open() }, { loss, reorder: 0.05, duplicate: 0.05, delayMs: 30, seed: 11 });
       downloader.advertisedPort = relay.port;
       try {

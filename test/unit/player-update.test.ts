@@ -17,7 +17,7 @@ const ALL_ACTIONS: Action[] = [
   { type: 'play-selected' }, { type: 'toggle-pause' }, { type: 'stop' }, { type: 'restart' }, { type: 'cycle-loop' },
   { type: 'next' }, { type: 'previous' }, { type: 'choose' }, { type: 'seek', by: 5 }, { type: 'seek', by: -30 },
   { type: 'volume', by: 5 }, { type: 'search-open' }, { type: 'move', by: 1 }, { type: 'focus-next' },
-  { type: 'play-device' }, { type: 'help' }, { type: 'quit' },
+  { type: 'play-device' }, { type: 'help' }, { type: 'quit' }, { type: 'toggle-radio' },
 ];
 
 /** What each action does in each state: resulting play state and the effect types. */
@@ -27,18 +27,21 @@ const EXPECTED: Record<PlayState, Record<string, [PlayState, string[]]>> = {
     'cycle-loop': ['Stopped', []], next: ['Playing', ['play']], previous: ['Stopped', []], choose: ['Stopped', []],
     seek: ['Stopped', []], volume: ['Stopped', ['volume']], 'search-open': ['Stopped', []], move: ['Stopped', []],
     'focus-next': ['Stopped', []], 'play-device': ['Stopped', []], help: ['Stopped', []], quit: ['Stopped', ['quit']],
+    'toggle-radio': ['Stopped', ['radio-start']],
   },
   Playing: {
     'play-selected': ['Playing', ['play']], 'toggle-pause': ['Paused', ['pause']], stop: ['Stopped', ['stop']], restart: ['Playing', ['play']],
     'cycle-loop': ['Playing', []], next: ['Playing', ['play']], previous: ['Playing', ['play']], choose: ['Playing', []],
     seek: ['Playing', ['seek']], volume: ['Playing', ['volume']], 'search-open': ['Playing', []], move: ['Playing', []],
     'focus-next': ['Playing', []], 'play-device': ['Playing', []], help: ['Playing', []], quit: ['Playing', ['quit']],
+    'toggle-radio': ['Stopped', ['stop', 'radio-start']],
   },
   Paused: {
     'play-selected': ['Playing', ['play']], 'toggle-pause': ['Playing', ['resume']], stop: ['Stopped', ['stop']], restart: ['Playing', ['play']],
     'cycle-loop': ['Paused', []], next: ['Playing', ['play']], previous: ['Playing', ['play']], choose: ['Paused', []],
     seek: ['Paused', ['seek']], volume: ['Paused', ['volume']], 'search-open': ['Paused', []], move: ['Paused', []],
     'focus-next': ['Paused', []], 'play-device': ['Paused', []], help: ['Paused', []], quit: ['Paused', ['quit']],
+    'toggle-radio': ['Stopped', ['stop', 'radio-start']],
   },
 };
 
@@ -53,6 +56,36 @@ describe('player state machine: every key in every state', () => {
       });
     }
   }
+});
+
+describe('player state machine: every key while listening to the radio', () => {
+  const listening: PlayerState = { ...withLibrary, radio: { on: true, status: 'listening', position: 12 } };
+  /** Radio still on afterwards, and the effects. */
+  const RADIO: Record<string, [boolean, string[]]> = {
+    'play-selected': [false, ['radio-stop', 'play']], 'toggle-pause': [false, ['radio-stop']], stop: [false, ['radio-stop']],
+    restart: [false, ['radio-stop']], 'cycle-loop': [true, []], next: [false, ['radio-stop', 'play']], previous: [false, ['radio-stop']],
+    choose: [true, []], seek: [true, []], volume: [true, ['volume']], 'search-open': [true, []], move: [true, []], 'focus-next': [true, []],
+    'play-device': [false, ['radio-stop']], help: [true, []], quit: [true, ['quit']], 'toggle-radio': [false, ['radio-stop']],
+  };
+  for (const action of ALL_ACTIONS) {
+    it(action.type, () => {
+      const { state, effects } = applyAction(listening, action);
+      const [on, expected] = RADIO[action.type] as [boolean, string[]];
+      assert.equal(state.radio.on, on);
+      assert.deepEqual(effects.map((e) => e.type), expected);
+    });
+  }
+
+  it('takes what the radio reports only while it is on, and tells the daemon `radio <file>`', () => {
+    const on = applyAction(withLibrary, { type: 'toggle-radio' }).state;
+    const playing = applyEvent(on, { type: 'radio', radio: { status: 'listening', info: { format: 'mp3', sample_rate: 44100, channels: 2, file: 'a.mp3' } } }).state;
+    assert.equal(statusText(playing), 'radio a.mp3');
+    const same = applyEvent(playing, { type: 'radio', radio: { status: 'listening' } }).state;
+    assert.equal(same, playing, 'nothing changed: the same state (no render)');
+    const off = applyAction(playing, { type: 'toggle-radio' }).state;
+    assert.equal(applyEvent(off, { type: 'radio', radio: { status: 'listening' } }).state.radio.on, false);
+    assert.equal(statusText(off), 'idle');
+  });
 });
 
 describe('player state machine: details', () => {

@@ -86,9 +86,14 @@ class WavDecoder implements PcmDecoder {
 
 export async function createDecoder(song: SongInfo): Promise<PcmDecoder> {
   if (song.format === 'wav') return new WavDecoder(song.bits ?? 16, song.channels, outputChannels(song));
+  return createMp3Decoder(outputChannels(song));
+}
+
+/** An MP3 decoder on its own (the radio: frames of any song, no song record). */
+export async function createMp3Decoder(channels: 1 | 2): Promise<PcmDecoder> {
   const decoder = new MPEGDecoder({ enableGapless: false });
   await decoder.ready;
-  return new Mp3Decoder(decoder, outputChannels(song));
+  return new Mp3Decoder(decoder, channels);
 }
 
 /** Samples per MPEG frame: Layer III, 1152 for MPEG-1 rates, 576 below 32 kHz (MPEG-2 and 2.5). */

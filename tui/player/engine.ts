@@ -39,6 +39,11 @@ export class PlaybackEngine extends EventEmitter {
     return this.sink.name;
   }
 
+  /** The sink, for the radio to play into while the engine is stopped. */
+  get currentSink(): AudioSink {
+    return this.sink;
+  }
+
   /** Swaps the sink (the device failed): playback goes on from where it was. */
   replaceSink(sink: AudioSink): void {
     const position = this.position();

@@ -68,9 +68,14 @@ export class BlockFetcher extends EventEmitter {
   /** The song being played: when the connection comes back, its missing blocks are fetched. */
   private current: SongInfo | undefined;
 
+  /**
+   * @param source where block bytes come from: the client's `download` (TCP), or a UDP
+   *   downloader that offers the same call (`--transport udp`).
+   */
   constructor(
     private readonly cache: BlockCache,
     private readonly client: DaemonClient,
+    private readonly source: Pick<DaemonClient, 'download'> = client,
   ) {
     super();
     client.on('online', this.resume);
@@ -188,7 +193,7 @@ export class BlockFetcher extends EventEmitter {
     const announce = (): void => {
       for (const resolve of download.announced.splice(0)) resolve();
     };
-    this.client
+    this.source
       .download(song.id, first, undefined, {
         onBlock: (header) => {
           download.at = header.index;

@@ -23,6 +23,7 @@ export type Action =
   | { type: 'move-to'; where: 'top' | 'bottom' }
   | { type: 'focus-next' }
   | { type: 'play-device' }
+  | { type: 'toggle-radio' }
   | { type: 'help' }
   | { type: 'quit' };
 
@@ -48,6 +49,7 @@ export const KEY_HELP: ReadonlyArray<[string, string]> = [
   ['/', 'search; Enter keeps the match, Esc cancels'],
   ['Up/Down, j/k', 'move (PgUp/PgDn, g/G: page, top, bottom)'],
   ['Tab', 'library / devices'],
+  ['R', 'listen to the radio / stop listening'],
   ['?', 'this help'],
   ['q', 'quit'],
 ];
@@ -126,6 +128,8 @@ export function keyToAction(key: Key, state: PlayerState): Action | undefined {
       return { type: 'move-to', where: 'top' };
     case 'G':
       return { type: 'move-to', where: 'bottom' };
+    case 'R':
+      return { type: 'toggle-radio' };
     case '?':
       return { type: 'help' };
     case 'q':

@@ -2,7 +2,10 @@
  * Everything the screen shows, in one object. Views render from it; the state machine
  * (update.ts) is the only code that makes a new one.
  */
+import type { LossCounts } from '../../common/datagram/loss-meter.js';
+import type { StreamInfo } from '../../common/datagram/messages.js';
 import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
+import type { RadioStatus } from '../udp/radio-player.js';
 
 export type PlayState = 'Playing' | 'Paused' | 'Stopped';
 export type LoopMode = 'off' | 'one' | 'all';
@@ -12,6 +15,30 @@ export interface NowPlaying {
   song: SongInfo;
   /** Seconds into the song, as far as the audio actually played. */
   position: number;
+}
+
+/** The live radio as the player shows it (`R`). */
+export interface RadioState {
+  on: boolean;
+  status: RadioStatus | 'off';
+  text?: string | undefined;
+  info?: StreamInfo | undefined;
+  /** Seconds into the programme's current song, as far as played here. */
+  position: number;
+  /** Listeners the daemon counts (`radio` over TCP). */
+  listeners?: number | undefined;
+}
+
+/** What the network did to the datagrams lately (radio, or a song over UDP: loss before repair). */
+export interface UdpStats {
+  source: 'radio' | 'stream';
+  /** Loss in % of each of the last seconds (at most 60), oldest first. */
+  history: number[];
+  /** Loss in % over the last 10 seconds: the figure shown as `loss N.N%`. */
+  loss: number;
+  totals: LossCounts;
+  /** RFC 3550 interarrival jitter (radio only: song streams carry byte offsets, not time). */
+  jitterMs: number | undefined;
 }
 
 export interface PlayerState {
@@ -37,6 +64,8 @@ export interface PlayerState {
   message: { text: string; error: boolean } | undefined;
   audioOutput: string;
   showHelp: boolean;
+  radio: RadioState;
+  udp: UdpStats | undefined;
 }
 
 export function initialState(deviceName: string): PlayerState {
@@ -59,6 +88,8 @@ export function initialState(deviceName: string): PlayerState {
     message: undefined,
     audioOutput: '',
     showHelp: false,
+    radio: { on: false, status: 'off', position: 0 },
+    udp: undefined,
   };
 }
 
@@ -83,9 +114,10 @@ export function clock(seconds: number): string {
 /**
  * This device's status as `att status` sends it: read by people and by programs alike.
  *
- * @example statusText(state) // 'playing Artist/Album/01 Song.mp3 1:23/3:35'
+ * @example statusText(state) // 'playing Artist/Album/01 Song.mp3 1:23/3:35', or 'radio Artist/Song.mp3'
  */
 export function statusText(state: PlayerState): string {
+  if (state.radio.on) return `radio ${state.radio.info?.file ?? ''}`.trim();
   if (!state.now || state.playState === 'Stopped') return 'idle';
   const word = state.playState === 'Playing' ? 'playing' : 'paused';
   return `${word} ${state.now.song.file} ${clock(state.now.position)}/${clock(state.now.song.duration)}`;

@@ -4,7 +4,7 @@
  */
 import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
 import type { Action } from './keys.js';
-import { parseStatus, visibleSongs, type LoopMode, type PlayerState } from './state.js';
+import { parseStatus, visibleSongs, type LoopMode, type PlayerState, type RadioState, type UdpStats } from './state.js';
 
 export type Effect =
   | { type: 'play'; song: SongInfo; at: number }
@@ -13,6 +13,8 @@ export type Effect =
   | { type: 'stop' }
   | { type: 'seek'; at: number }
   | { type: 'volume'; volume: number }
+  | { type: 'radio-start' }
+  | { type: 'radio-stop' }
   | { type: 'quit' };
 
 /** What the outside world tells the state machine. */
@@ -27,7 +29,9 @@ export type PlayerEvent =
   | { type: 'download-rate'; bytesPerSecond: number }
   | { type: 'message'; text: string; error: boolean }
   | { type: 'audio-output'; name: string }
-  | { type: 'playback-failed'; text: string };
+  | { type: 'playback-failed'; text: string }
+  | { type: 'radio'; radio: Partial<RadioState> }
+  | { type: 'udp-stats'; stats: UdpStats | undefined };
 
 export interface Update {
   state: PlayerState;
@@ -62,7 +66,28 @@ function say(state: PlayerState, text: string, error = false): Update {
   return { state: { ...state, message: { text, error } }, effects: [] };
 }
 
+/** Actions that end listening to the radio first: playing a song, or stopping. */
+const LEAVES_RADIO = new Set<Action['type']>(['play-selected', 'toggle-pause', 'stop', 'restart', 'next', 'previous', 'play-device', 'toggle-radio']);
+
 export function applyAction(state: PlayerState, action: Action): Update {
+  if (state.radio.on && LEAVES_RADIO.has(action.type)) {
+    const off: Update = { state: { ...state, radio: { on: false, status: 'off', position: 0 }, message: undefined }, effects: [{ type: 'radio-stop' }] };
+    // Space and s only stop the radio; a song key plays the song as well.
+    if (action.type === 'toggle-pause' || action.type === 'stop' || action.type === 'toggle-radio') return off;
+    const then = applyAction(off.state, action);
+    return { state: then.state, effects: [...off.effects, ...then.effects] };
+  }
+  if (action.type === 'toggle-radio') {
+    const stop: Effect[] = state.playState === 'Stopped' ? [] : [{ type: 'stop' }];
+    return {
+      state: { ...state, playState: 'Stopped', now: state.now && { ...state.now, position: 0 }, radio: { on: true, status: 'connecting', position: 0 }, message: undefined },
+      effects: [...stop, { type: 'radio-start' }],
+    };
+  }
+  return songAction(state, action);
+}
+
+function songAction(state: PlayerState, action: Action): Update {
   const none = (next: PlayerState = state): Update => ({ state: next, effects: [] });
   switch (action.type) {
     case 'play-selected': {
@@ -134,6 +159,8 @@ export function applyAction(state: PlayerState, action: Action): Update {
     }
     case 'help':
       return none({ ...state, showHelp: !state.showHelp });
+    case 'toggle-radio': // handled by applyAction
+      return none();
     case 'quit':
       return { state, effects: [{ type: 'quit' }] };
   }
@@ -179,5 +206,13 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
       return none({ ...state, audioOutput: event.name });
     case 'playback-failed':
       return none({ ...state, playState: 'Stopped', message: { text: event.text, error: true } });
+    case 'radio': {
+      if (!state.radio.on) return none(state);
+      const radio = { ...state.radio, ...event.radio };
+      const changed = (Object.keys(event.radio) as Array<keyof RadioState>).some((key) => event.radio[key] !== state.radio[key]);
+      return none(changed ? { ...state, radio } : state);
+    }
+    case 'udp-stats':
+      return none({ ...state, udp: event.stats });
   }
 }

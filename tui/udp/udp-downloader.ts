@@ -11,11 +11,6 @@ import { formatRanges } from '../../common/datagram/ranges.js';
 import type { DaemonClient, DownloadHandlers, Reply } from '../client/daemon-client.js';
 import { parseStreamPlan, SongAssembly } from './song-assembly.js';
 
-export interface UdpDownloaderOptions {
-  /** Each first arrival of a packet (not a repair), for the loss meter: loss before repair. */
-  onArrival?(sequence: number): void;
-}
-
 /** A packet this far behind the highest one seen is a gap, not reordering. */
 const REORDER_PACKETS = 48;
 const REPAIR_TICK_MS = 40;
@@ -45,11 +40,10 @@ export class UdpDownloader {
   private early: Datagram[] = [];
   /** The port the daemon is told to send to: unset, this downloader's own; or a relay's in front of it. */
   advertisedPort: number | undefined;
+  /** Told of each first arrival of a packet (not a repair), for the loss meter: loss before repair. */
+  onArrival: ((sequence: number) => void) | undefined;
 
-  constructor(
-    private readonly client: DaemonClient,
-    private readonly options: UdpDownloaderOptions = {},
-  ) {}
+  constructor(private readonly client: DaemonClient) {}
 
   get online(): boolean {
     return this.client.online;
@@ -132,7 +126,7 @@ export class UdpDownloader {
     const repair = transfer.requested.has(datagram.sequence);
     const added = transfer.assembly.add(datagram.sequence, datagram.payload);
     if (added !== 'new') return;
-    if (!repair) this.options.onArrival?.(datagram.sequence);
+    if (!repair) this.onArrival?.(datagram.sequence);
     transfer.requested.delete(datagram.sequence);
     transfer.highest = Math.max(transfer.highest, datagram.sequence);
     transfer.lastProgress = now;

@@ -6,7 +6,9 @@ import blessed from 'blessed';
 import type { SongInfo } from '../../common/protocol/records.js';
 import { KEY_HELP } from '../player/keys.js';
 import { clock, visibleSongs, type PlayerState } from '../player/state.js';
+import { lossPercent } from '../../common/datagram/loss-meter.js';
 import { fit, progressBar, rate } from './format.js';
+import { createLossChart } from './loss-chart.js';
 
 const esc = (text: string): string => blessed.escape(text);
 const label = (text: string, focused: boolean): string => (focused ? ` {bold}{inverse} ${text} {/inverse}{/bold} ` : ` ${text} `);
@@ -35,6 +37,9 @@ export function createView(screen: blessed.Widgets.Screen): View {
   const network = box({});
   const now = box({ left: 0, height: 5 });
   const status = blessed.box({ parent: screen, left: 0, bottom: 0, height: 1, tags: true });
+  const chart = createLossChart(network);
+  /** Text lines at the top of the network panel; the chart takes the rows below them. */
+  const NETWORK_LINES = 5;
   const helpLines = KEY_HELP.map(([keys, what]) => ` {bold}${esc(keys.padEnd(14))}{/bold}${esc(what)}`);
   const helpWidth = Math.max(...KEY_HELP.map(([, what]) => 15 + what.length)) + 3;
   const help = box({ top: 'center', left: 'center', width: helpWidth, height: KEY_HELP.length + 2, hidden: true, label: ' keys (? or Esc to close) ' });
@@ -48,11 +53,12 @@ export function createView(screen: blessed.Widgets.Screen): View {
     library.height = listHeight;
     devices.left = width - side;
     devices.width = side;
-    devices.height = Math.max(3, listHeight - 6);
+    devices.height = Math.max(3, listHeight - Math.min(17, Math.max(7, listHeight - 6)));
     network.left = width - side;
     network.top = devices.height as number;
     network.width = side;
     network.height = listHeight - (devices.height as number);
+
     now.top = listHeight;
     now.width = width;
     status.width = width;
@@ -106,13 +112,25 @@ export function createView(screen: blessed.Widgets.Screen): View {
   function renderNetwork(state: PlayerState): void {
     const daemon = state.connection === 'online' ? '{green-fg}online{/green-fg}' : state.connection === 'offline' ? '{red-fg}offline{/red-fg}' : 'connecting';
     network.setLabel(' Network ');
-    network.setContent([`streamd  ${daemon}`, `download ${rate(state.downloadRate)}`, `audio    ${esc(state.audioOutput)}`].join('\n'));
+    const udp = state.udp;
+    const lines = [`streamd  ${daemon}`, `download ${rate(state.downloadRate)}`, `audio    ${esc(state.audioOutput)}`];
+    if (udp) {
+      const { received, lost, late, duplicate } = udp.totals;
+      const jitter = udp.jitterMs === undefined ? '' : ` jitter ${udp.jitterMs.toFixed(1)} ms`;
+      lines.push(`loss ${udp.loss.toFixed(1)}% all ${lossPercent(udp.totals).toFixed(1)}%${jitter}`);
+      lines.push(`recv ${received} lost ${lost} late ${late} dup ${duplicate}`);
+    }
+    network.setContent(lines.map((text) => fit(text, (network.width as number) - 2)).join('\n'));
+    // blessed-contrib's canvas needs room to draw; on a small terminal the figures above suffice.
+    chart.layout(NETWORK_LINES + 1, (network.width as number) - 2, (network.height as number) - 2 - NETWORK_LINES, udp !== undefined);
+    if (udp) chart.show(udp.history, ` loss ${udp.loss.toFixed(1)}% `);
   }
 
   function renderNow(state: PlayerState): void {
     const inner = (now.width as number) - 2;
     const playing = state.now;
     const right = `loop: ${state.loop}  vol ${state.volume}%`;
+    if (state.radio.on) return renderRadio(state, inner, right);
     const title = playing ? `${state.playState}  ${songName(playing.song)}` : 'Stopped';
     const times = playing ? `${clock(playing.position)} / ${clock(playing.song.duration)}` : '0:00 / 0:00';
     const bar = playing ? progressBar(Math.max(4, inner - times.length - 2), playing.position, playing.song.duration, state.cached.get(playing.song.etag) ?? new Set()) : '';
@@ -120,11 +138,25 @@ export function createView(screen: blessed.Widgets.Screen): View {
     now.setContent([`{bold}${esc(fit(title, inner - right.length - 1))}{/bold} ${right}`, `${times}  ${bar}`, esc(fit(playing ? playing.song.file : '', inner))].join('\n'));
   }
 
+  function renderRadio(state: PlayerState, inner: number, right: string): void {
+    const { radio } = state;
+    const info = radio.info;
+    const name = info?.title ? (info.artist ? `${info.artist} - ${info.title}` : info.title) : (info?.file ?? '');
+    const title = `Radio  ${radio.status === 'listening' ? name : radio.status}`;
+    const duration = info?.duration ?? 0;
+    const times = `${clock(radio.position)} / ${clock(duration)}`;
+    const bar = progressBar(Math.max(4, inner - times.length - 2), radio.position, duration, new Set());
+    const listeners = radio.listeners === undefined ? '' : `${radio.listeners} listening`;
+    const third = radio.text ?? [info?.file, listeners].filter(Boolean).join('  ·  ');
+    now.setLabel(' Radio ');
+    now.setContent([`{bold}${esc(fit(title, inner - right.length - 1))}{/bold} ${right}`, `${times}  ${bar}`, esc(fit(third, inner))].join('\n'));
+  }
+
   function renderStatus(state: PlayerState): void {
     const width = screen.width as number;
     if (state.search.active) status.setContent(esc(fit(`/${state.search.query}▏  Enter: keep match  Esc: cancel`, width)));
     else if (state.message) status.setContent(`${state.message.error ? '{red-fg}' : '{yellow-fg}'}${esc(fit(state.message.text, width))}{/}`);
-    else status.setContent(esc(fit('Enter play  Space pause  s stop  n/b next/prev  ←/→ seek  l loop  / search  Tab devices  ? help  q quit', width)));
+    else status.setContent(esc(fit('Enter play  Space pause  s stop  n/b next/prev  ←/→ seek  l loop  / search  R radio  Tab devices  ? help  q quit', width)));
   }
 
   return {

@@ -1,0 +1,108 @@
+/**
+ * The player's UDP side, apart from the app's wiring: the radio (on and off), the downloader for
+ * `--transport udp`, and the loss meters behind the network panel's chart and the quit summary.
+ */
+import { LossMeter, lossPercent, type LossCounts } from '../../common/datagram/loss-meter.js';
+import type { PlaybackEngine } from '../player/engine.js';
+import type { RadioState, UdpStats } from '../player/state.js';
+import { RadioClient } from './radio-client.js';
+import { RadioPlayer, type RadioView } from './radio-player.js';
+import type { UdpDownloader } from './udp-downloader.js';
+
+export interface UdpActivityDeps {
+  host: string;
+  udpPort: number;
+  deviceName: string;
+  jitterMs: number;
+  /** Songs over UDP (`--transport udp`), if so. */
+  downloader: UdpDownloader | undefined;
+  engine: PlaybackEngine;
+  onRadio(radio: Partial<RadioState>): void;
+  log(text: string): void;
+}
+
+export class UdpActivity {
+  /** Loss before repair of the songs fetched over UDP. */
+  private readonly streamMeter = new LossMeter();
+  private radio: { player: RadioPlayer; meter: LossMeter } | undefined;
+  private readonly finished: LossCounts[] = [];
+
+  constructor(private readonly deps: UdpActivityDeps) {
+    if (deps.downloader) deps.downloader.onArrival = (sequence) => this.streamMeter.receive(sequence, Date.now());
+  }
+
+  get listening(): boolean {
+    return this.radio !== undefined;
+  }
+
+  startRadio(volume: number): void {
+    this.stopRadio();
+    this.deps.engine.stop();
+    const meter = new LossMeter();
+    const client = new RadioClient(this.deps.host, this.deps.udpPort, this.deps.deviceName);
+    const player = new RadioPlayer(client, () => this.deps.engine.currentSink, meter, this.deps.jitterMs);
+    player.volume = volume;
+    this.radio = { player, meter };
+    player.on('changed', (view: RadioView) => this.deps.onRadio({ status: view.status, text: view.text, info: view.info, position: view.position }));
+    player.start().catch((error: Error) => this.deps.onRadio({ status: 'refused', text: `radio: ${error.message}` }));
+    this.deps.log(`radio: listening on ${this.deps.host}:${this.deps.udpPort}`);
+  }
+
+  stopRadio(): void {
+    if (!this.radio) return;
+    this.radio.player.stop();
+    this.radio.meter.finish(Date.now());
+    this.finished.push({ ...this.radio.meter.totals });
+    this.logMeter('radio', this.radio.meter);
+    this.radio = undefined;
+  }
+
+  setVolume(volume: number): void {
+    if (this.radio) this.radio.player.volume = volume;
+  }
+
+  /** The figures for the network panel, once a second; undefined before any datagram came. */
+  stats(now = Date.now()): UdpStats | undefined {
+    const meter = this.current();
+    if (!meter) return undefined;
+    meter.advance(now);
+    return {
+      source: this.radio ? 'radio' : 'stream',
+      history: meter.seconds.map(lossPercent),
+      loss: lossPercent(meter.recent(10)),
+      totals: { ...meter.totals },
+      jitterMs: this.radio ? meter.jitterMs : undefined,
+    };
+  }
+
+  /** The same numbers in the log (every 10 s while datagrams come). */
+  logNow(): void {
+    const meter = this.current();
+    if (meter) this.logMeter(this.radio ? 'radio' : 'songs', meter);
+  }
+
+  /** Everything received this run: the summary printed on quit. */
+  totals(): LossCounts | undefined {
+    const all = [...this.finished, ...(this.radio ? [this.radio.meter.totals] : []), ...(this.streamMeter.totals.received > 0 ? [this.streamMeter.totals] : [])];
+    if (all.length === 0) return undefined;
+    return all.reduce((sum, t) => ({ received: sum.received + t.received, lost: sum.lost + t.lost, late: sum.late + t.late, duplicate: sum.duplicate + t.duplicate }));
+  }
+
+  close(): void {
+    this.stopRadio();
+    this.streamMeter.finish(Date.now());
+    this.deps.downloader?.close();
+  }
+
+  private current(): LossMeter | undefined {
+    return this.radio?.meter ?? (this.streamMeter.totals.received > 0 ? this.streamMeter : undefined);
+  }
+
+  private logMeter(what: string, meter: LossMeter): void {
+    const { received, lost, late, duplicate } = meter.totals;
+    const jitter = what === 'radio' ? `, jitter ${meter.jitterMs.toFixed(1)} ms` : '';
+    this.deps.log(
+      `udp ${what}: received ${received}, lost ${lost} (${lossPercent(meter.totals).toFixed(1)}%), late ${late}, duplicate ${duplicate}, loss last 10 s ${lossPercent(meter.recent(10)).toFixed(1)}%${jitter}`,
+    );
+  }
+}
