@@ -8,11 +8,15 @@ import { catalogBench } from './catalog.js';
 import { downloadBench } from './download.js';
 import { machine } from './lib.js';
 import { playerBench } from './player.js';
+import { radioBench } from './radio.js';
+import { udpSongsBench } from './udp-songs.js';
 
 const sections: Array<[string, () => Promise<string>]> = [
   ['Download throughput (loopback)', downloadBench],
   ['Catalog and memory', catalogBench],
   ['Player', playerBench],
+  ['Radio fan-out (UDP, loopback)', radioBench],
+  ['Songs over UDP vs TCP', udpSongsBench],
 ];
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -30,5 +34,15 @@ if (process.argv.includes('--write')) {
   const doc = readFileSync(file, 'utf8');
   const begin = '<!-- bench:begin -->';
   const end = '<!-- bench:end -->';
-  writeFileSync(file, `${doc.slice(0, doc.indexOf(begin) + begin.length)}\n${result}\n${doc.slice(doc.indexOf(end))}`);
+  const old = doc.slice(doc.indexOf(begin) + begin.length, doc.indexOf(end)).trim();
+  // Sections that did not run this time (a filter was given) keep their last results.
+  const kept = old.split(/\n(?=### )/).slice(1);
+  const ran = parts.slice(1);
+  const titleOf = (part: string): string => part.slice(4, part.indexOf('\n'));
+  const merged = sections
+    .map(([title]) => ran.find((part) => titleOf(part) === title) ?? kept.find((part) => titleOf(part) === title))
+    .filter((part): part is string => part !== undefined)
+    .map((part) => part.trim());
+  const machineLine = only.length > 0 ? `${parts[0]} Sections run on other days keep their own results below.` : (parts[0] as string);
+  writeFileSync(file, `${doc.slice(0, doc.indexOf(begin) + begin.length)}\n${[machineLine, ...merged].join('\n\n')}\n${doc.slice(doc.indexOf(end))}`);
 }

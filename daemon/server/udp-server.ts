@@ -31,8 +31,12 @@ export interface UdpServer {
 
 /** How often the counters go to the log (when they changed). */
 const LOG_EVERY_MS = 60_000;
-/** Large enough for a round of datagrams to a thousand listeners without the kernel dropping any. */
+/**
+ * Large enough for a round of datagrams to a thousand listeners, and for a burst of SUBSCRIBEs and
+ * KEEPALIVEs, without the kernel dropping any (it caps them at net.core.wmem_max / rmem_max).
+ */
 const SEND_BUFFER_BYTES = 4 * 1024 * 1024;
+const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 
 export function createUdpServer(options: UdpServerOptions, deps: { catalog: Catalog; log: Logger }): UdpServer {
   const { log } = deps;
@@ -76,6 +80,7 @@ export function createUdpServer(options: UdpServerOptions, deps: { catalog: Cata
         socket.bind({ address: options.host, port: options.port }, () => {
           socket.off('error', reject);
           socket.setSendBufferSize(SEND_BUFFER_BYTES);
+          socket.setRecvBufferSize(RECEIVE_BUFFER_BYTES);
           logTimer = setInterval(logCounters, LOG_EVERY_MS);
           logTimer.unref();
           resolve(socket.address());

@@ -17,6 +17,15 @@ export interface Sandbox {
   cleanup(): void;
 }
 
+/**
+ * Daemons started by tests take any free UDP port, so that they neither collide with each other
+ * nor with a streamd the machine runs on the default 9191.
+ */
+function withUdpPort(args: string[]): string[] {
+  const starts = ['run', 'start', 'restart'].includes(args[0] ?? '');
+  return starts && !args.includes('--udp-port') ? [...args, '--udp-port', '0'] : args;
+}
+
 export function sandbox(): Sandbox {
   const home = mkdtempSync(path.join(os.tmpdir(), 'streamd-home-'));
   const stateDir = path.join(home, 'state');
@@ -26,11 +35,11 @@ export function sandbox(): Sandbox {
     stateDir,
     env,
     streamd(args) {
-      const result = spawnSync(process.execPath, [STREAMD, ...args], { env, encoding: 'utf8', timeout: 60_000 });
+      const result = spawnSync(process.execPath, [STREAMD, ...withUdpPort(args)], { env, encoding: 'utf8', timeout: 60_000 });
       return { code: result.status, stdout: result.stdout, stderr: result.stderr };
     },
     spawnRun(args) {
-      return spawn(process.execPath, [STREAMD, 'run', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      return spawn(process.execPath, [STREAMD, ...withUdpPort(['run', ...args])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     },
     cleanup() {
       spawnSync(process.execPath, [STREAMD, 'stop', '--state-dir', stateDir], { env, timeout: 20_000 });

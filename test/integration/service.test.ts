@@ -42,6 +42,7 @@ describe('streamd start / status / stop / restart', () => {
     const status = box.streamd(['status', ...args]);
     assert.equal(status.code, 0);
     assert.match(status.stdout, new RegExp(`running \\(pid ${pid}\\)`));
+    assert.match(status.stdout, /^radio idle: 0 listeners; udp: \d+ datagrams sent, 0 rejected, 0 malformed, 0 song streams$/m, 'the UDP counters');
     const port = Number(args[args.length - 1]);
     const withoutPort = box.streamd(['status', '--state-dir', box.stateDir]);
     assert.match(withoutPort.stdout, new RegExp(`on 127\\.0\\.0\\.1:${port}$`, 'm'), 'the address the daemon listens on, not the default');
@@ -170,7 +171,8 @@ describe('streamd run', () => {
       const { client } = await TestClient.connect(port);
       assert.equal((await client.line('lista')).code, 'permission');
       assert.equal((await client.line('password pw')).ok, true);
-      assert.ok(existsSync(path.join(box.home, 'state', 'catalog.json')), 'state_dir is relative to the config file');
+      // state_dir is relative to the config file (the catalog is saved just after it is logged).
+      await until('catalog.json in the state dir next to the config file', () => existsSync(path.join(box.home, 'state', 'catalog.json')) || undefined);
       client.close();
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));

@@ -40,6 +40,8 @@ export class UdpDownloader {
   private early: Datagram[] = [];
   /** The port the daemon is told to send to: unset, this downloader's own; or a relay's in front of it. */
   advertisedPort: number | undefined;
+  /** Packets asked for again with `resend`, over this downloader's life. */
+  resendRequested = 0;
   /** Told of each first arrival of a packet (not a repair), for the loss meter: loss before repair. */
   onArrival: ((sequence: number) => void) | undefined;
 
@@ -147,6 +149,7 @@ export class UdpDownloader {
     const wanted = transfer.assembly.missing(below, 20_000).filter((sequence) => now - (transfer.requested.get(sequence) ?? 0) >= RETRY_MS);
     if (wanted.length === 0) return;
     for (const sequence of wanted) transfer.requested.set(sequence, now);
+    this.resendRequested += wanted.length;
     if (quiet) transfer.lastArrival = now; // wait for the resends before asking again
     for (const ranges of formatRanges(wanted)) {
       this.client.request('resend', id, ranges).catch(() => {});
