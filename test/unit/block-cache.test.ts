@@ -32,6 +32,19 @@ describe('BlockCache', () => {
     assert.equal(await again.read(song(1).etag, 1), undefined);
   });
 
+  it('keeps every block of a new song written at once (blocks over UDP arrive together)', async () => {
+    const dir = freshDir();
+    const cache = new BlockCache(dir, 10 * 2 ** 20);
+    cache.init();
+    const blocks = [bytes(3000, 1), bytes(2000, 2), bytes(1000, 3)];
+    await Promise.all(blocks.map((block, index) => cache.write(song(5), index, sha(block), block)));
+    assert.deepEqual([...cache.blocksOf(song(5).etag)].sort(), [0, 1, 2]);
+    const again = new BlockCache(dir, 10 * 2 ** 20);
+    again.init();
+    assert.deepEqual([...again.blocksOf(song(5).etag)].sort(), [0, 1, 2], 'and so does its record on disk');
+    assert.equal(again.totalBytes, 6000);
+  });
+
   it('drops a block whose bytes no longer match their hash, so it is fetched again', async () => {
     const dir = freshDir();
     const cache = new BlockCache(dir, 10 * 2 ** 20);

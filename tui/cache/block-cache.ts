@@ -103,7 +103,13 @@ export class BlockCache {
   async write(song: SongInfo, index: number, hash: string, bytes: Buffer): Promise<void> {
     if (!ETAG.test(song.etag)) throw new Error(`refusing to cache a song with etag '${song.etag}'`);
     const folder = path.join(this.dir, song.etag);
-    const meta = this.songs.get(song.etag) ?? { song, blocks: {}, lastPlayed: Date.now() };
+    // Known before the first await: blocks of a new song written at once share one record (each
+    // making its own, the last to finish would leave only its block in the record).
+    let meta = this.songs.get(song.etag);
+    if (!meta) {
+      meta = { song, blocks: {}, lastPlayed: Date.now() };
+      this.songs.set(song.etag, meta);
+    }
     const target = this.blockPath(song.etag, index);
     const tmp = `${target}.${process.pid}.tmp`;
     try {
@@ -119,11 +125,11 @@ export class BlockCache {
       const had = meta.blocks[index] !== undefined;
       meta.song = song;
       meta.blocks[index] = hash;
-      this.songs.set(song.etag, meta);
       if (!had) this.bytes += bytes.length;
       await this.saveMeta(meta);
     } catch (error) {
       await rm(tmp, { force: true });
+      if (Object.keys(meta.blocks).length === 0 && this.songs.get(song.etag) === meta) this.songs.delete(song.etag);
       if ((error as NodeJS.ErrnoException).code === 'ENOSPC' || (error as NodeJS.ErrnoException).code === 'EDQUOT') {
         throw new CacheFullError(`the cache disk is full (${this.dir})`);
       }
