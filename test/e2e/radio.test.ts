@@ -5,7 +5,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BlockCache } from '../../tui/cache/block-cache.js';
 import { peak, pulseNullSink, type PulseNullSink } from '../helpers/audio-env.js';
+import { TestClient } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
 import { lossyRelay } from '../helpers/lossy-relay.js';
@@ -94,5 +96,35 @@ describe('streamtui listening to the radio through a lossy relay (PulseAudio nul
       tui.kill();
       relay.close();
     }
+  });
+
+  it('--transport udp: plays a song fetched over UDP and caches it byte-identical to a TCP download', async () => {
+    const dir = mkdtempSync(path.join(work, 'tty-'));
+    const cacheDir = path.join(dir, 'cache');
+    const tui = Tmux.start(
+      dir,
+      [process.execPath, STREAMTUI, '--port', String(daemon.port), '--transport', 'udp', '--name', 'udp-fetcher', '--cache-dir', cacheDir, '--audio', 'null'],
+      { XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log'), NCURSES_NO_UTF8_ACS: '1' },
+      110,
+      34,
+    );
+    try {
+      await tui.waitFor(/Second Encoder - Variable/);
+      tui.keys('/', 'V', 'a', 'r', 'i', 'Enter', 'Enter');
+      await tui.waitFor(/Playing\s+Second Encoder - Variable[^]*0:0[1-9] \//, 15_000);
+      await tui.waitFor(/Variable\s+\d:\d\d ●/, 20_000);
+      assert.match(tui.screen(), /recv \d+ lost 0/, 'the chart’s figures are about the UDP transfer');
+      tui.keys('q');
+      assert.equal(await tui.exitCode(), 0);
+    } finally {
+      tui.kill();
+    }
+    const { client } = await TestClient.connect(daemon.port);
+    const viaTcp = await client.command('download', 'lame/vbr-xing.mp3');
+    client.close();
+    const etag = viaTcp.fields.find(([key]) => key === 'etag')?.[1] as string;
+    const cache = new BlockCache(cacheDir, 1024 ** 3);
+    cache.init();
+    for (const block of viaTcp.blocks) assert.deepEqual(await cache.read(etag, block.header.index), block.data, `block ${block.header.index}`);
   });
 });
