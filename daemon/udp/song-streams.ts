@@ -18,8 +18,8 @@ import type { Peer, Send, UdpCounters } from '../radio/radio.js';
 export const PACKET_BYTES = MAX_PAYLOAD_BYTES;
 /** Packets sent between two looks at the clock. */
 const BURST_PACKETS = 16;
-/** Sequence numbers a stream may have queued for resending at once. */
-const MAX_QUEUED = 1_000_000;
+/** Packets a stream may have queued at once, in multiples of its length: resending it all, a few times over, is the most a client can need. */
+const MAX_QUEUED_ROUNDS = 4;
 
 export interface SongStream {
   id: number;
@@ -96,7 +96,7 @@ export class SongStreams {
     if (!state || state.session !== session) throw new ProtocolError('not_found', `no stream ${id} on this connection`);
     let count = 0;
     for (const range of ranges) count += range[1] - range[0] + 1;
-    if (state.queued + count > MAX_QUEUED) throw new ProtocolError('bad_argument', 'too many packets queued for resending; wait for END');
+    if (state.queued + count > MAX_QUEUED_ROUNDS * state.packets) throw new ProtocolError('bad_argument', 'too many packets queued for resending; wait for END');
     state.queue.push(...ranges);
     state.queued += count;
     state.wake?.();

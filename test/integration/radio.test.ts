@@ -208,6 +208,22 @@ describe('radio programme', () => {
     }
   });
 
+  it('with radio.enabled false, says REJECT (bad request) and radio: off', async () => {
+    const off = await startTestDaemon(library, { radio: { enabled: false } });
+    try {
+      const listener = await UdpPeer.open(off.udpPort);
+      peers.push(listener);
+      listener.send(subscribeDatagram('anyone'));
+      await listener.until(() => listener.of(DatagramType.REJECT).length === 1);
+      assert.deepEqual(parseReject(listener.of(DatagramType.REJECT)[0]!.payload), { reason: RejectReason.BAD_REQUEST, text: 'the radio is off' });
+      const own = (await TestClient.connect(off.port)).client;
+      assert.equal((await own.command('radio')).fields.find(([k]) => k === 'radio')?.[1], 'off');
+      own.close();
+    } finally {
+      await off.stop();
+    }
+  });
+
   it('keeps its place in real time with nobody listening', async () => {
     const idle = await startTestDaemon(library, { radio: { playlist: ['c-long.mp3'] } });
     try {
