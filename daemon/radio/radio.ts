@@ -213,7 +213,7 @@ export class Radio {
       for (const listener of this.listeners.all()) this.reply(bytes, listener);
       this.sentUntil = position + frame.seconds * 1000;
     }
-    if (!this.filling && !source.exhausted && source.buffered < READ_AHEAD_SECONDS) this.read(source.fill());
+    if (!this.filling && !source.exhausted && source.buffered < READ_AHEAD_SECONDS) this.read(source);
   }
 
   private openAt(target: number): Promise<void> {
@@ -227,7 +227,12 @@ export class Radio {
     this.busy = true;
     try {
       const source = await openFrameSource(slot.song, from, this.settings.encode_kbps);
-      await source.fill();
+      try {
+        await source.fill();
+      } catch (error) {
+        await source.close().catch(() => {});
+        throw error;
+      }
       if (this.listeners.size === 0 || this.closed) {
         await source.close();
         return;
@@ -247,14 +252,15 @@ export class Radio {
     }
   }
 
-  private read(filling: Promise<void>): void {
+  private read(source: FrameSource): void {
     this.filling = true;
-    filling
+    source
+      .fill()
       .catch((error: Error) => {
+        if (this.source !== source) return; // closed meanwhile (the last listener left): not a failure
         this.log.warn(`radio: reading ${this.slot?.song.info.file ?? '?'} failed: ${error.message}; skipping it`);
-        const source = this.source;
         this.source = undefined;
-        void source?.close().catch(() => {});
+        void source.close().catch(() => {});
         this.programme.next(this.programme.timeAt(Date.now()));
       })
       .finally(() => (this.filling = false));

@@ -80,7 +80,8 @@ export class SongStreams {
   /** Begins the sending loop (after the TCP answer went out, so the client knows the stream first). */
   begin(stream: SongStream): void {
     const state = this.streams.get(stream.id);
-    if (state) void this.run(state).catch((error: Error) => this.log.warn(`stream ${state.id}: ${error.message}`));
+    // Reading a closed file is how a stream ends when its connection goes: not worth a warning.
+    if (state) void this.run(state).catch((error: Error) => state.closed || this.log.warn(`stream ${state.id}: ${error.message}`));
   }
 
   /** @throws ProtocolError not_found when the stream is not this connection's (or is gone). */

@@ -38,6 +38,7 @@ export class RadioClient extends EventEmitter {
     socket.on('message', (message) => this.onMessage(message));
     socket.on('error', () => {}); // ICMP port unreachable while the daemon is away: retried anyway
     await new Promise<void>((resolve) => socket.bind(0, resolve));
+    if (this.socket !== socket) return; // stopped while binding
     socket.setRecvBufferSize(1024 * 1024);
     this.subscribe();
     this.timer = setInterval(() => this.tick(), 500);

@@ -36,6 +36,7 @@ export class RadioPlayer extends EventEmitter {
   /** INFOs waiting for their song's first frame to be played. */
   private infos: Array<{ info: StreamInfo; at: number }> = [];
   private view: RadioView = { status: 'connecting', position: 0 };
+  private stopped = false;
   volume = 100;
 
   constructor(
@@ -60,11 +61,13 @@ export class RadioPlayer extends EventEmitter {
     this.client.on('failed', (text: string) => this.update({ status: 'connecting', text }));
     this.client.on('end', () => this.update({ status: 'ended', text: 'the programme is over' }));
     await this.client.start();
+    if (this.stopped) return;
     this.update({ status: 'connecting' });
     this.timer = setInterval(() => this.playout(), PLAYOUT_MS);
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
     this.client.stop();
     this.client.removeAllListeners();
@@ -105,12 +108,16 @@ export class RadioPlayer extends EventEmitter {
   }
 
   private async play(frame: Buffer, position: number): Promise<void> {
+    if (this.stopped) return; // frames already chained when R was pressed
     const header = parseMpegHeader(frame, 0);
     if (!header) return this.silence(26); // not a frame: conceal it
     const format: PcmFormat = { sampleRate: header.sampleRate, channels: header.channels };
     if (!this.format || this.format.sampleRate !== format.sampleRate || this.format.channels !== format.channels || !this.decoder) {
       this.decoder?.free();
-      this.decoder = await createMp3Decoder(format.channels);
+      this.decoder = undefined;
+      const decoder = await createMp3Decoder(format.channels);
+      if (this.stopped) return decoder.free();
+      this.decoder = decoder;
       this.format = format;
       await this.sink().open(format);
     }
@@ -126,7 +133,7 @@ export class RadioPlayer extends EventEmitter {
   }
 
   private async silence(ms: number): Promise<void> {
-    if (!this.format) return;
+    if (!this.format || this.stopped) return;
     const frames = Math.round((ms * this.format.sampleRate) / 1000);
     void this.sink().write(Buffer.alloc(frames * this.format.channels * 2)).catch(() => {});
   }
