@@ -68,5 +68,5 @@ export async function runDaemon(config: DaemonConfig): Promise<void> {
   }
   await catalog.open();
   catalog.watch();
-  server.services.radio.status(); // the programme's clock starts with the library
+  server.services.radio.begin();
 }

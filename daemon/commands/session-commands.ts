@@ -62,6 +62,7 @@ export const sessionCommands: Command[] = [
     summary: 'extension: version, uptime, catalog and connection counters, then OK',
     async run(ctx) {
       const { catalog, counters, devices, version, radio, udpCounters, streams } = ctx.services;
+      const programme = radio.status();
       await ctx.out.write(
         encodeFields([
           ['version', version],
@@ -76,8 +77,8 @@ export const sessionCommands: Command[] = [
           ['downloads_active', counters.downloadsActive],
           ['downloads_served', counters.downloadsServed],
           ['bytes_sent', counters.bytesSent],
-          ['radio', radio.status().state],
-          ['listeners', radio.status().listeners],
+          ['radio', programme.state],
+          ['listeners', programme.listeners],
           ['udp_streams', streams.active],
           ['datagrams_sent', udpCounters.datagramsSent],
           ['datagram_bytes_sent', udpCounters.bytesSent],

@@ -72,16 +72,21 @@ abstract class QueuedSource implements FrameSource {
     readonly channels: number,
   ) {}
 
-  get buffered(): number {
-    let seconds = 0;
-    for (let i = this.head; i < this.frames.length; i++) seconds += (this.frames[i] as RadioFrame).seconds;
-    return seconds;
+  /** Kept as frames come and go: read every tick, so not summed anew each time. */
+  buffered = 0;
+
+  protected queue(frames: RadioFrame[]): void {
+    for (const frame of frames) {
+      this.frames.push(frame);
+      this.buffered += frame.seconds;
+    }
   }
 
   take(): RadioFrame | undefined {
     const frame = this.frames[this.head];
     if (frame === undefined) return undefined;
     this.head++;
+    this.buffered = this.head === this.frames.length ? 0 : this.buffered - frame.seconds;
     if (this.head > 256) {
       this.frames.splice(0, this.head);
       this.head = 0;
@@ -121,7 +126,7 @@ class Mp3Source extends QueuedSource {
     const { bytesRead } = await this.handle.read(bytes, 0, span.length, span.offset);
     const frames: RadioFrame[] = [];
     this.splitter.push(bytes.subarray(0, bytesRead), frames);
-    for (const frame of frames) if (frame.start + frame.seconds > this.from) this.frames.push(frame);
+    this.queue(frames.filter((frame) => frame.start + frame.seconds > this.from));
     if (this.block >= this.song.blocks.length || bytesRead < span.length) this.exhausted = true;
   }
 
@@ -183,7 +188,7 @@ class WavSource extends QueuedSource {
       const mp3 = right ? this.encoder.encodeBuffer(left, right) : this.encoder.encodeBuffer(left);
       this.splitter.push(Buffer.from(mp3.buffer, mp3.byteOffset, mp3.byteLength), frames);
     }
-    this.frames.push(...frames);
+    this.queue(frames);
   }
 
   /** 8-, 16-, 24- or 32-bit interleaved PCM to 16-bit channel arrays (more than two channels: the first two). */

@@ -72,15 +72,16 @@ export class Programme {
     if (this.ended) return undefined;
     if (!this.slot) {
       // The programme begins when it first has songs: at time 0 if the library was there at
-      // start (main.ts asks right after the catalog opens), otherwise when asked.
+      // start (Radio.begin, right after the catalog opens), otherwise when asked.
       const first = this.playlist()[0];
       if (!first) return undefined;
       this.slot = { song: first, index: 0, startMs: this.everStarted ? ms : 0 };
       this.everStarted = true;
     }
+    const endMs = this.slot.startMs + this.slot.song.info.duration * 1000;
+    if (ms < endMs) return this.slot; // the common case (every SUBSCRIBE asks): no playlist built
     // A long time unheard: whole rounds of a looping playlist are skipped at once.
-    const list = this.playlist();
-    const round = list.reduce((total, song) => total + song.info.duration * 1000, 0);
+    const round = this.playlist().reduce((total, song) => total + song.info.duration * 1000, 0);
     if (this.options.loop && round > 0 && ms - this.slot.startMs > 2 * round) {
       this.slot = { ...this.slot, startMs: this.slot.startMs + Math.floor((ms - this.slot.startMs) / round - 1) * round };
     }

@@ -71,6 +71,11 @@ export class Radio {
     this.programme = new Programme(catalog, settings, log);
   }
 
+  /** The catalog is open: the programme's clock starts now (it starts when first asked otherwise). */
+  begin(): void {
+    if (this.settings.enabled) this.programme.at(this.programme.timeAt(Date.now()));
+  }
+
   status(now = Date.now()): RadioStatus {
     const slot = this.settings.enabled ? this.programme.at(this.programme.timeAt(now)) : undefined;
     const state = !this.settings.enabled ? 'off' : this.programme.hasEnded ? 'ended' : this.listeners.size > 0 ? 'playing' : 'idle';
