@@ -36,6 +36,7 @@ interface Transfer {
 
 export class UdpDownloader {
   private socket: dgram.Socket | undefined;
+  private binding: Promise<number> | undefined;
   private readonly transfers = new Map<number, Transfer>();
   private early: Datagram[] = [];
   /** The port the daemon is told to send to: unset, this downloader's own; or a relay's in front of it. */
@@ -55,6 +56,7 @@ export class UdpDownloader {
     for (const transfer of this.transfers.values()) transfer.finish(new Error('closed'));
     this.socket?.close();
     this.socket = undefined;
+    this.binding = undefined;
   }
 
   /** As DaemonClient.download: resolves when the last block was handed over (or with the daemon's ERR). */
@@ -95,19 +97,26 @@ export class UdpDownloader {
     });
   }
 
-  /** Binds the socket (once) and gives its port. */
-  async open(): Promise<number> {
-    if (this.socket) return this.socket.address().port;
-    const socket = dgram.createSocket('udp4');
-    socket.on('message', (message) => {
-      const decoded = decodeDatagram(message);
-      if (decoded.ok) this.onDatagram(decoded.datagram);
+  /** Binds the socket (once, even when asked twice at once) and gives its port. */
+  open(): Promise<number> {
+    if (this.binding) return this.binding;
+    const binding: Promise<number> = new Promise<number>((resolve) => {
+      const socket = dgram.createSocket('udp4');
+      socket.on('message', (message) => {
+        const decoded = decodeDatagram(message);
+        if (decoded.ok) this.onDatagram(decoded.datagram);
+      });
+      socket.on('error', () => {});
+      socket.bind(0, () => {
+        socket.setRecvBufferSize(4 * 1024 * 1024);
+        const port = socket.address().port;
+        if (this.binding === binding) this.socket = socket;
+        else socket.close(); // closed while binding
+        resolve(port);
+      });
     });
-    socket.on('error', () => {});
-    await new Promise<void>((resolve) => socket.bind(0, resolve));
-    socket.setRecvBufferSize(4 * 1024 * 1024);
-    this.socket = socket;
-    return socket.address().port;
+    this.binding = binding;
+    return binding;
   }
 
   private onDatagram(datagram: Datagram): void {
