@@ -20,8 +20,12 @@ export class DeviceRegistry {
   private readonly connections = new Map<number, ConnectionEntry>();
   private readonly statuses = new Map<string, DeviceStatus>();
 
+  /** `onChange` is told whenever `list()` may answer differently (`idle devices`). */
+  constructor(private readonly onChange: () => void = () => {}) {}
+
   connect(connectionId: number, address: string, now: Date): void {
     this.connections.set(connectionId, { address, name: undefined, connected: now });
+    this.onChange();
   }
 
   /** `hello <name>`: the connection now speaks for that device (shared with its other connections). */
@@ -33,11 +37,14 @@ export class DeviceRegistry {
     const carried = this.statuses.get(before);
     if (carried && !this.statuses.has(name)) this.statuses.set(name, carried);
     this.forgetIfUnused(before);
+    this.onChange();
   }
 
   setStatus(connectionId: number, status: string, now: Date): void {
     const entry = this.connections.get(connectionId);
-    if (entry) this.statuses.set(this.deviceName(entry), { status, updated: now });
+    if (!entry) return;
+    this.statuses.set(this.deviceName(entry), { status, updated: now });
+    this.onChange();
   }
 
   disconnect(connectionId: number): void {
@@ -45,6 +52,7 @@ export class DeviceRegistry {
     if (!entry) return;
     this.connections.delete(connectionId);
     this.forgetIfUnused(this.deviceName(entry));
+    this.onChange();
   }
 
   get connectionCount(): number {

@@ -23,7 +23,8 @@ const sameStamp = (a: FileStamp, b: FileStamp): boolean =>
   a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
 
 export class Catalog {
-  state: CatalogState = 'loading';
+  private currentState: CatalogState = 'loading';
+  private readonly changeListeners: Array<() => void> = [];
   /** Goes up by one whenever the list of songs or any song's record changes. */
   version = 0;
   private index: SongIndex = buildIndex([]);
@@ -44,6 +45,26 @@ export class Catalog {
     private readonly storeFile: string | undefined,
     private readonly log: Logger,
   ) {}
+
+  /** 'loading' before the first scan has finished, 'scanning' while a rescan runs, else 'ready'. */
+  get state(): CatalogState {
+    return this.currentState;
+  }
+
+  private setState(state: CatalogState): void {
+    if (state === this.currentState) return;
+    this.currentState = state;
+    this.changed();
+  }
+
+  /** `listener` is told when the version or the state moves (`idle catalog`). */
+  onChange(listener: () => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.changeListeners) listener();
+  }
 
   get size(): number {
     return this.sorted.length;
@@ -90,7 +111,7 @@ export class Catalog {
     }
     this.scanning = this.runScan()
       .catch((error: Error) => {
-        this.state = 'ready';
+        this.setState('ready');
         this.log.warn(`library: scan failed, keeping the catalog as it was: ${error.message}`);
       })
       .finally(() => {
@@ -136,7 +157,7 @@ export class Catalog {
 
   private async runScan(): Promise<void> {
     const started = performance.now();
-    if (this.state !== 'loading') this.state = 'scanning';
+    if (this.state !== 'loading') this.setState('scanning');
     const walked = await walkLibrary(this.root);
     for (const skip of walked.skipped) this.log.warn(`library: skipped ${skip.rel}: ${skip.reason}`);
 
@@ -165,7 +186,7 @@ export class Catalog {
       this.replace(next);
       this.scheduleSave(0);
     }
-    this.state = 'ready';
+    this.setState('ready');
     const ms = (performance.now() - started).toFixed(0);
     this.log.info(`library: ${this.sorted.length} songs (${analysed} analysed, ${walked.skipped.length} skipped) in ${ms} ms`);
   }
@@ -175,6 +196,7 @@ export class Catalog {
     this.index = buildIndex(this.sorted);
     this.encodedList = undefined;
     this.version++;
+    this.changed();
   }
 
   private scheduleSave(delayMs = 2000): void {

@@ -2,6 +2,7 @@
 import { encodeFields, okLine } from '../../common/protocol/response.js';
 import { deviceCommands } from './device-commands.js';
 import { CommandTable } from './dispatch.js';
+import { idleCommands } from './idle-commands.js';
 import { libraryCommands } from './library-commands.js';
 import { sessionCommands } from './session-commands.js';
 import type { Command } from './types.js';
@@ -20,6 +21,6 @@ export function createCommandTable(extra: readonly Command[] = []): CommandTable
       await ctx.out.write(encodeFields(table.commands.map((command) => ['command', command.name])) + okLine());
     },
   };
-  const table = new CommandTable([...libraryCommands, ...deviceCommands, ...sessionCommands, ...udpCommands, help, ...extra]);
+  const table = new CommandTable([...libraryCommands, ...deviceCommands, ...sessionCommands, ...udpCommands, ...idleCommands, help, ...extra]);
   return table;
 }

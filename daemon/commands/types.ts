@@ -2,6 +2,7 @@
 import type { Catalog } from '../catalog/catalog.js';
 import type { BlockReader } from '../catalog/block-reader.js';
 import type { DeviceRegistry } from '../devices.js';
+import type { ChangeBus } from '../events/change-bus.js';
 import type { Radio, UdpCounters } from '../radio/radio.js';
 import type { SongStreams } from '../udp/song-streams.js';
 
@@ -34,6 +35,8 @@ export interface Services {
   catalog: Catalog;
   blocks: BlockReader;
   devices: DeviceRegistry;
+  /** Who has heard of which change (`idle`). */
+  changes: ChangeBus;
   counters: ServerCounters;
   /** Unset when the daemon has no password. */
   password: string | undefined;
@@ -50,6 +53,8 @@ export interface CommandContext {
   out: Output;
   /** Aborted when the connection closes or the daemon stops; long handlers check it. */
   signal: AbortSignal;
+  /** Aborted when the client sends another line while this command runs (it ends an `idle`). */
+  interrupted: AbortSignal;
   services: Services;
 }
 

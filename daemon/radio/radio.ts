@@ -58,6 +58,10 @@ export class Radio {
   private timer: NodeJS.Timeout | undefined;
   private lastExpire = 0;
   private closed = false;
+  /** Fires when the programme's song changes by the clock, listened to or not (`idle radio`). */
+  private songEndTimer: NodeJS.Timeout | undefined;
+  /** Told when what `status()` says changed: now playing, listeners, state (`idle radio`). */
+  onChange: () => void = () => {};
 
   constructor(
     private readonly settings: RadioSettings,
@@ -74,6 +78,22 @@ export class Radio {
   /** The catalog is open: the programme's clock starts now (it starts when first asked otherwise). */
   begin(): void {
     if (this.settings.enabled) this.programme.at(this.programme.timeAt(Date.now()));
+    this.watchSongEnd();
+  }
+
+  /** One wake-up per song, so that `idle radio` hears of a new song with nobody listening too. */
+  private watchSongEnd(): void {
+    clearTimeout(this.songEndTimer);
+    if (!this.settings.enabled || this.closed) return;
+    const time = this.programme.timeAt(Date.now());
+    const slot = this.programme.at(time);
+    if (!slot) return;
+    const left = slot.startMs + slot.song.info.duration * 1000 - time;
+    this.songEndTimer = setTimeout(() => {
+      this.onChange();
+      this.watchSongEnd();
+    }, Math.max(50, left + 20));
+    this.songEndTimer.unref();
   }
 
   status(now = Date.now()): RadioStatus {
@@ -118,6 +138,7 @@ export class Radio {
         if (this.listeners.size >= this.settings.max_listeners) return reject(RejectReason.FULL, 'full');
         this.listeners.add(peer.address, peer.port, datagram.payload, now);
         this.log.debug(`radio: ${key} listening (${this.listeners.size})`);
+        this.onChange();
         this.reply(infoDatagram(header, this.streamInfo(now)), peer);
         this.startSending();
         return;
@@ -127,6 +148,7 @@ export class Radio {
         if (listener?.token.equals(datagram.payload)) {
           this.listeners.remove(key);
           this.log.debug(`radio: ${key} left (${this.listeners.size})`);
+          this.onChange();
         } else this.counters.malformed++;
         return;
       }
@@ -138,6 +160,7 @@ export class Radio {
   /** The daemon stops: every listener gets END. */
   close(): void {
     this.closed = true;
+    clearTimeout(this.songEndTimer);
     this.endAll();
   }
 
@@ -182,15 +205,19 @@ export class Radio {
   private endAll(): void {
     const end = Buffer.alloc(HEADER_BYTES);
     writeHeader(end, DatagramType.END, this.stream, this.sequence, this.sentUntil >>> 0);
+    const had = this.listeners.size;
     for (const listener of this.listeners.clear()) this.reply(end, listener);
     this.stopSending();
+    if (had > 0 || this.programme.hasEnded) this.onChange();
   }
 
   private tick(): void {
     const now = Date.now();
     if (now - this.lastExpire >= EXPIRE_EVERY_MS) {
       this.lastExpire = now;
-      for (const gone of this.listeners.expire(now)) this.log.debug(`radio: ${gone.key} silent, dropped`);
+      const gone = this.listeners.expire(now);
+      for (const listener of gone) this.log.debug(`radio: ${listener.key} silent, dropped`);
+      if (gone.length > 0) this.onChange();
     }
     if (this.listeners.size === 0) return this.stopSending();
     if (this.busy || now < this.retryAt) return;
@@ -248,6 +275,7 @@ export class Radio {
       const info = infoDatagram({ stream: this.stream, sequence: this.sequence, position: slot.startMs >>> 0 }, this.streamInfo(Date.now()));
       for (const listener of this.listeners.all()) this.reply(info, listener);
       this.log.info(`radio: now playing ${slot.song.info.file} to ${this.listeners.size} listener(s)`);
+      this.onChange();
     } catch (error) {
       this.log.warn(`radio: skipping ${slot.song.info.file}: ${(error as Error).message}`);
       this.retryAt = Date.now() + 1000;

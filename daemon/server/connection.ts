@@ -23,10 +23,13 @@ export interface ConnectionDeps {
   services: Services;
   limits: Limits;
   log: Logger;
+  /** The connection is done: its client said quit, broke a limit, or went away. Called once. */
   onClose(connection: Connection): void;
 }
 
 const OVERFLOW = Symbol('line too long');
+/** A blank line asks nothing (it gets no answer), so it does not end an `idle` either. */
+const asksSomething = (line: Line): boolean => !line.ok || line.text.trim() !== '';
 /** After `end()`, how long a peer that does not read may keep the socket half-open. */
 const END_GRACE_MS = 5000;
 
@@ -35,13 +38,16 @@ export class Connection implements Output {
   private readonly reader: LineReader;
   private readonly queue: Array<Line | typeof OVERFLOW> = [];
   private readonly abort = new AbortController();
-  private readonly context: CommandContext;
+  private readonly context: Omit<CommandContext, 'interrupted'>;
+  /** Aborted when a line arrives while a command runs: it ends an `idle`. */
+  private interrupt = new AbortController();
   private pumping = false;
   private busy = false;
   private closed = false;
   private ending = false;
   private shuttingDown = false;
   private inputEnded = false;
+  private released = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private drainWaiter: { resolve(): void; reject(error: Error): void; timer: NodeJS.Timeout } | undefined;
 
@@ -103,6 +109,7 @@ export class Connection implements Output {
   private onData(chunk: Buffer): void {
     const { lines, overflow } = this.reader.push(chunk);
     if (lines.length > 0) this.resetIdleTimer();
+    if (this.busy && (overflow || lines.some(asksSomething))) this.interrupt.abort();
     this.queue.push(...lines);
     if (overflow) {
       this.queue.push(OVERFLOW);
@@ -127,6 +134,9 @@ export class Connection implements Output {
         this.busy = true;
         await this.answer(item);
         this.busy = false;
+        // Time without a command counts from the end of the last answer: a long download or
+        // `idle` leaves the client the whole connection_timeout afterwards.
+        this.resetIdleTimer();
         if (this.session.closeAfterReply || this.shuttingDown) {
           this.end();
           return;
@@ -153,7 +163,10 @@ export class Connection implements Output {
       if (!this.session.authorized && !parsed.command.open) {
         throw new ProtocolError('permission', 'this daemon has a password: send password <secret> first');
       }
-      await parsed.command.run(this.context, parsed.args);
+      this.interrupt = new AbortController();
+      // A line that came in while the previous command ran is already queued: it interrupts too.
+      if (this.queue.some((queued) => queued === OVERFLOW || asksSomething(queued))) this.interrupt.abort();
+      await parsed.command.run({ ...this.context, interrupted: this.interrupt.signal }, parsed.args);
     } catch (error) {
       if (error instanceof ProtocolError) {
         await this.write(errLine(error.code, error.message));
@@ -180,11 +193,23 @@ export class Connection implements Output {
     this.end();
   }
 
+  /**
+   * Closes after the last answer: the device is gone at once (not when the peer closes its side),
+   * and the socket is destroyed as soon as the answer is flushed, whatever the client does.
+   */
   private end(): void {
     if (this.ending || this.closed) return;
     this.ending = true;
-    this.socket.end();
+    clearTimeout(this.idleTimer);
+    this.release();
+    this.socket.end(() => this.socket.destroy());
     setTimeout(() => this.socket.destroy(), END_GRACE_MS).unref();
+  }
+
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.deps.onClose(this);
   }
 
   private settleDrain(): void {
@@ -205,6 +230,6 @@ export class Connection implements Output {
       clearTimeout(waiter.timer);
       waiter.reject(new ConnectionClosedError());
     }
-    this.deps.onClose(this);
+    this.release();
   }
 }

@@ -11,6 +11,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import { createCommandTable } from '../commands/table.js';
 import type { Services } from '../commands/types.js';
 import { DeviceRegistry } from '../devices.js';
+import { ChangeBus } from '../events/change-bus.js';
 import type { Logger } from '../log.js';
 import { Connection } from './connection.js';
 import { createUdpServer } from './udp-server.js';
@@ -38,11 +39,16 @@ export function createStreamdServer(options: ServerOptions, deps: { catalog: Cat
   const { limits } = options;
   const { log } = deps;
   const udp = createUdpServer({ host: options.host, port: options.udpPort, radio: options.radio, udp: options.udp }, deps);
+  // PROTOCOL.md section 4: every change that `idle` can wait for is announced here.
+  const changes = new ChangeBus();
+  deps.catalog.onChange(() => changes.notify('catalog'));
+  udp.radio.onChange = () => changes.notify('radio');
   const services: Services = {
     version: options.version,
     catalog: deps.catalog,
     blocks: new BlockReader(deps.catalog),
-    devices: new DeviceRegistry(),
+    devices: new DeviceRegistry(() => changes.notify('devices')),
+    changes,
     counters: {
       startedAt: new Date(),
       connectionsAccepted: 0,
@@ -79,11 +85,13 @@ export function createStreamdServer(options: ServerOptions, deps: { catalog: Cat
       log,
       onClose(closed) {
         connections.delete(closed);
+        changes.unsubscribe(closed.session.id);
         services.devices.disconnect(closed.session.id);
         services.streams.closeSession(closed.session.id);
       },
     });
     connections.add(connection);
+    changes.subscribe(connection.session.id);
     services.devices.connect(connection.session.id, connection.session.address, new Date());
     connection.start(greeting);
   });

@@ -73,6 +73,30 @@ export class TestClient {
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
+  /** The next response if one comes within `ms`, else undefined (a later one stays for `next`). */
+  nextWithin(ms: number): Promise<Response | undefined> {
+    const ready = this.done.shift();
+    if (ready) return Promise.resolve(ready);
+    if (this.ended) return Promise.reject(new Error('connection closed'));
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        resolve(response: Response) {
+          clearTimeout(timer);
+          resolve(response);
+        },
+        reject(error: Error) {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        resolve(undefined);
+      }, ms);
+      this.waiters.push(waiter);
+    });
+  }
+
   close(): void {
     this.socket.destroy();
   }

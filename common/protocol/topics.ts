@@ -1,0 +1,12 @@
+/**
+ * The topics of `idle` (PROTOCOL.md section 4): what a client can wait for a change of.
+ *
+ * @example parseTopics(['devices', 'radio']) // ['devices', 'radio']; [] means every topic
+ */
+export const IDLE_TOPICS = ['devices', 'catalog', 'radio', 'calls'] as const;
+
+export type IdleTopic = (typeof IDLE_TOPICS)[number];
+
+export function isIdleTopic(word: string): word is IdleTopic {
+  return (IDLE_TOPICS as readonly string[]).includes(word);
+}
