@@ -12,8 +12,8 @@ import { parseSongFields, splitRecords, type SongInfo } from '../common/protocol
 import { NullSink } from '../tui/audio/null-sink.js';
 import { BlockCache } from '../tui/cache/block-cache.js';
 import { DaemonClient } from '../tui/client/daemon-client.js';
-import { PlaybackEngine } from '../tui/player/engine.js';
-import { BlockFetcher } from '../tui/player/fetcher.js';
+import { Playback } from '../tui/playback/playback.js';
+import { BlockFetcher } from '../tui/playback/block-fetcher.js';
 import { throttleProxy } from '../test/helpers/throttle-proxy.js';
 import { Tmux } from '../test/helpers/tmux.js';
 import { benchLibrary, cpuSeconds, freePort, median, rssMiB, spawnDaemon, table } from './lib.js';
@@ -48,7 +48,7 @@ async function firstAudioMs(port: number, songs: SongInfo[], runs: number): Prom
     cache.init();
     const sink = new FirstWriteSink();
     const fetcher = new BlockFetcher(cache, client);
-    const engine = new PlaybackEngine(fetcher, cache, sink);
+    const engine = new Playback(fetcher, sink);
     const t0 = performance.now();
     engine.play(songs[i % songs.length] as SongInfo, 0);
     while (sink.first === undefined) await sleep(1);

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { DownloadHandlers } from '../tui/client/daemon-client.js';
 import { DaemonClient } from '../tui/client/daemon-client.js';
-import { UdpDownloader } from '../tui/udp/udp-downloader.js';
+import { UdpDownloader } from '../tui/client/udp-downloader.js';
 import { until } from '../test/helpers/log-capture.js';
 import { lossyRelay } from '../test/helpers/lossy-relay.js';
 import { benchLibrary, freePort, median, spawnDaemon, table } from './lib.js';

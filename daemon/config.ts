@@ -3,13 +3,14 @@
  * with the schema), then command-line options; the result is validated again so that a bad value
  * from either place stops start-up with the field's name.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Ajv from 'ajv';
 import Conf from 'conf';
 import { DEFAULT_SETTINGS, SETTINGS_ROOT_SCHEMA, SETTINGS_SCHEMA, type DaemonSettings } from '../common/config-schema.js';
 import type { Limits } from '../common/limits.js';
+import { secretFileProblem } from '../common/secret-file.js';
 
 export interface DaemonConfig extends DaemonSettings {
   state_dir: string;
@@ -75,6 +76,11 @@ function readConfigFile(file: string | undefined): { store: Record<string, unkno
  */
 export function loadDaemonConfig(overrides: Partial<DaemonSettings>, configFile: string | undefined): DaemonConfig {
   const file = readConfigFile(configFile);
+  if (file.path) {
+    const password = file.store['password'];
+    const problem = secretFileProblem(file.path, statSync(file.path).mode, typeof password === 'string' && password !== '');
+    if (problem) throw new ConfigError(problem);
+  }
   const merged: Record<string, unknown> = { ...DEFAULT_SETTINGS, ...file.store };
   for (const [key, value] of Object.entries(overrides)) if (value !== undefined) merged[key] = value;
   // Sections are merged key by key: a file that sets radio.loop keeps the other radio defaults.

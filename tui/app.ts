@@ -1,32 +1,41 @@
 /**
- * The player: keys become actions, actions and events go through the state machine, its effects
- * are carried out on the playback engine, and the view renders the new state. The network
- * clients, cache and audio sink come in from outside (cli.ts makes them; tests can too).
+ * The player's wiring, and nothing else: keys become actions, actions and events go through the
+ * state machine (state/), its effects are carried out on playback (playback/), the daemon is
+ * followed by push (sync/), and the view (views/) renders the new state. The network clients,
+ * cache and audio sink come in from outside (cli.ts makes them; tests can too).
  */
 import { appendFileSync } from 'node:fs';
 import type blessed from 'blessed';
 import type { LossCounts } from '../common/datagram/loss-meter.js';
-import { parseDeviceFields, parseSongFields, splitRecords, type SongInfo } from '../common/protocol/records.js';
+import type { SongInfo } from '../common/protocol/records.js';
 import type { AudioSink } from './audio/sink.js';
 import { NullSink } from './audio/null-sink.js';
 import type { BlockCache } from './cache/block-cache.js';
-import type { DaemonClient, Reply } from './client/daemon-client.js';
-import { PlaybackEngine } from './player/engine.js';
-import { BlockFetcher } from './player/fetcher.js';
-import { keyToAction, type Action } from './player/keys.js';
-import { initialState, statusText, type PlayerState } from './player/state.js';
-import { applyAction, applyEvent, type Effect, type PlayerEvent, type Update } from './player/update.js';
-import { createView } from './ui/view.js';
-import { UdpActivity } from './udp/udp-activity.js';
-import { UdpDownloader } from './udp/udp-downloader.js';
+import type { DaemonClient } from './client/daemon-client.js';
+import { UdpDownloader } from './client/udp-downloader.js';
+import { BlockFetcher } from './playback/block-fetcher.js';
+import { Playback } from './playback/playback.js';
+import type { RadioView } from './playback/radio-source.js';
+import { keyToAction, type Action } from './state/keys.js';
+import { initialState, statusText, type PlayerState } from './state/state.js';
+import { applyAction, applyEvent, type Effect, type PlayerEvent, type Update } from './state/update.js';
+import { DaemonSync } from './sync/daemon-sync.js';
+import { UdpActivity } from './sync/udp-activity.js';
+import { createView } from './views/view.js';
 
 export interface AppDeps {
   screen: blessed.Widgets.Screen;
+  /** Requests and the status. */
   control: DaemonClient;
+  /** Block downloads, which a seek may cut off. */
   downloads: DaemonClient;
+  /** The `idle` loop (push events). */
+  events: DaemonClient;
   cache: BlockCache;
   sink: AudioSink;
   deviceName: string;
+  /** Whether a password is given (to say what a refusal means). */
+  hasPassword: boolean;
   /** streamd's host and UDP port (or a relay's in front of it), for the radio. */
   host: string;
   udpPort: number;
@@ -41,13 +50,12 @@ export interface AppDeps {
 
 /** The clock shows whole seconds, like ncmpcpp's; a tick twice a second keeps it within half of one. */
 const TICK_MS = 500;
-const DEVICES_MS = 2000;
-const STATUS_MS = 5000;
+/** Other devices see this one's position move this often while it plays (its status text). */
+const STATUS_REFRESH_MS = 5000;
 /** The loss figures go to the log this often while datagrams come. */
 const UDP_LOG_MS = 10_000;
-/** How often the daemon's catalog version is asked for: often while it loads, seldom after. */
-const CATALOG_LOADING_MS = 1000;
-const CATALOG_READY_MS = 10_000;
+/** No daemon within this long after start: say so (the cached songs play all the same). */
+const OFFLINE_NOTICE_MS = 1500;
 
 export interface App {
   dispatch(action: Action): void;
@@ -56,29 +64,21 @@ export interface App {
   udpTotals(): LossCounts | undefined;
   /** The sound device failed: carry on silently, and say so. */
   audioFailed(reason: string): void;
+  /** A line for STREAMTUI_LOG (the audio child's complaints). */
+  log(text: string): void;
 }
 
 export function startApp(deps: AppDeps): App {
-  const { control, downloads, cache, screen } = deps;
+  const { control, downloads, events, cache, screen } = deps;
   let state = initialState(deps.deviceName);
   const view = createView(screen);
   const udpDownloader = deps.transport === 'udp' ? new UdpDownloader(downloads) : undefined;
   const fetcher = new BlockFetcher(cache, downloads, udpDownloader ?? downloads);
-  const engine = new PlaybackEngine(fetcher, cache, deps.sink);
-  const udp = new UdpActivity({
-    host: deps.host,
-    udpPort: deps.udpPort,
-    deviceName: deps.deviceName,
-    jitterMs: deps.jitterMs,
-    downloader: udpDownloader,
-    engine,
-    onRadio: (radio) => tell({ type: 'radio', radio }),
-    log: (text) => log(text),
-  });
+  const playback = new Playback(fetcher, deps.sink);
+  const udp = new UdpActivity({ host: deps.host, udpPort: deps.udpPort, deviceName: deps.deviceName, jitterMs: deps.jitterMs, downloader: udpDownloader, playback, log: (text) => log(text) });
   let renderQueued = false;
-  let lastStatus = '';
-  let catalogVersion = '';
   let bytesThisSecond = 0;
+  let socketErrorShown = false;
   const timers: NodeJS.Timeout[] = [];
 
   const render = (): void => {
@@ -95,41 +95,62 @@ export function startApp(deps: AppDeps): App {
   const log = (text: string): void => {
     if (logFile) appendFileSync(logFile, `${new Date().toISOString()} ${text}\n`);
   };
+  const warn = (text: string): void => tell({ type: 'message', text, error: true });
 
   const apply = (update: Update): void => {
     const before = state;
     state = update.state;
     if (state.message && state.message !== before.message) log(state.message.text);
     for (const effect of update.effects) run(effect);
-    if (before.playState !== state.playState || before.now?.song !== state.now?.song) sendStatus();
+    if (before.playState !== state.playState || before.now?.song !== state.now?.song || before.radio.info !== state.radio.info) sync.publishStatus(statusText(state));
     if (state !== before) render(); // the state machine returns the same object when nothing changed
   };
   const dispatch = (action: Action): void => apply(applyAction(state, action));
   const tell = (event: PlayerEvent): void => apply(applyEvent(state, event));
 
+  const sync = new DaemonSync(
+    control,
+    events,
+    {
+      library: (songs) => {
+        tell({ type: 'library', songs });
+        for (const song of songs) {
+          const blocks = cache.blocksOf(song.etag);
+          if (blocks.size > 0) tell({ type: 'cached', etag: song.etag, blocks });
+        }
+      },
+      catalogState: (catalog) => tell({ type: 'catalog', state: catalog }),
+      devices: (devices) => tell({ type: 'devices', devices }),
+      radioListeners: (listeners) => tell({ type: 'radio', radio: { listeners } }),
+      warning: warn,
+      debug: log,
+    },
+    () => udp.listening,
+    deps.hasPassword,
+  );
+
   function run(effect: Effect): void {
     switch (effect.type) {
       case 'play':
-        engine.play(effect.song, effect.at);
+        playback.play(effect.song, effect.at);
         break;
       case 'pause':
-        engine.pause();
+        playback.pause();
         break;
       case 'resume':
-        engine.resume();
+        playback.resume();
         break;
       case 'stop':
-        engine.stop();
+        playback.stop();
         break;
       case 'seek':
-        engine.seek(effect.at);
+        playback.seek(effect.at);
         break;
       case 'volume':
-        engine.setVolume(effect.volume);
-        udp.setVolume(effect.volume);
+        playback.setVolume(effect.volume);
         break;
       case 'radio-start':
-        udp.startRadio(state.volume);
+        udp.startRadio();
         break;
       case 'radio-stop':
         udp.stopRadio();
@@ -140,80 +161,53 @@ export function startApp(deps: AppDeps): App {
     }
   }
 
-  function sendStatus(force = false): void {
-    const text = statusText(state);
-    if ((text === lastStatus && !force) || !control.online) return;
-    lastStatus = text;
-    control.setStatus(text).catch(() => {});
-  }
-
-  async function refreshLibrary(): Promise<void> {
-    const reply = await control.request('lista');
-    if (!reply.ok) return;
-    const songs = splitRecords(reply.fields, 'song').map(parseSongFields);
-    tell({ type: 'library', songs });
-    for (const song of songs) {
-      const blocks = cache.blocksOf(song.etag);
-      if (blocks.size > 0) tell({ type: 'cached', etag: song.etag, blocks });
-    }
-  }
-
-  async function refreshDevices(): Promise<void> {
-    const reply: Reply = await control.request('lista dispositivos');
-    if (reply.ok) tell({ type: 'devices', devices: splitRecords(reply.fields, 'device').map(parseDeviceFields) });
-  }
-
-  async function checkCatalog(): Promise<void> {
-    const reply = await control.request('stats');
-    const field = (name: string): string => reply.fields.find(([key]) => key === name)?.[1] ?? '';
-    const version = field('catalog_version');
-    if (reply.ok && field('catalog') !== state.catalog) tell({ type: 'catalog', state: field('catalog') });
-    if (reply.ok && version !== catalogVersion) {
-      catalogVersion = version;
-      await refreshLibrary();
-    }
-  }
-
   function offlineLibrary(): void {
     const songs: SongInfo[] = cache.cachedSongs().sort((a, b) => (a.file < b.file ? -1 : 1));
     if (state.library.length === 0 && songs.length > 0) tell({ type: 'library', songs });
     for (const song of songs) tell({ type: 'cached', etag: song.etag, blocks: cache.blocksOf(song.etag) });
   }
 
-  async function refreshRadio(): Promise<void> {
-    const reply = await control.request('radio');
-    const listeners = reply.fields.find(([key]) => key === 'listeners')?.[1];
-    if (reply.ok && listeners !== undefined) tell({ type: 'radio', radio: { listeners: Number(listeners) } });
-  }
-
+  /** Every way out the player controls comes here: the radio says LEAVE before the sockets close. */
   function quit(): void {
     udp.close();
     for (const timer of timers) clearInterval(timer);
-    engine.close();
+    sync.close();
+    playback.close();
     control.close();
     downloads.close();
+    events.close();
     view.destroy();
     deps.onQuit();
   }
 
   control.on('online', () => {
+    socketErrorShown = false;
     tell({ type: 'connection', state: 'online' });
-    catalogVersion = '';
-    void checkCatalog().catch(() => {});
-    void refreshDevices().catch(() => {});
-    sendStatus(true);
   });
   control.on('offline', () => {
     tell({ type: 'connection', state: 'offline' });
     tell({ type: 'devices', devices: [] });
     offlineLibrary();
   });
+  control.on('refused', warn);
+  for (const client of [control, downloads, events]) {
+    client.on('warning', warn);
+    client.on('socket-error', (text: string) => {
+      log(`socket: ${text}`);
+      // Once per outage on the status line: the reconnect attempts would say it every few seconds.
+      if (client === control && !socketErrorShown) {
+        socketErrorShown = true;
+        warn(`streamd: ${text}; playing from the cache until it is back`);
+      }
+    });
+  }
   downloads.on('bytes', (count: number) => (bytesThisSecond += count));
   fetcher.on('cached', (etag: string) => tell({ type: 'cached', etag, blocks: cache.blocksOf(etag) }));
-  fetcher.on('warning', (text: string) => tell({ type: 'message', text, error: true }));
+  fetcher.on('warning', warn);
   fetcher.on('debug', log);
-  engine.on('ended', () => tell({ type: 'song-ended' }));
-  engine.on('error', (text: string) => tell({ type: 'playback-failed', text }));
+  playback.on('ended', () => tell({ type: 'song-ended' }));
+  playback.on('error', (text: string) => tell({ type: 'playback-failed', text }));
+  playback.on('radio', (radio: RadioView) => tell({ type: 'radio', radio: { status: radio.status, text: radio.text, info: radio.info, position: radio.position } }));
 
   screen.on('keypress', (ch: string | undefined, key: { name?: string; ctrl?: boolean } | undefined) => {
     const action = keyToAction({ ch, name: key?.name, ctrl: key?.ctrl }, state);
@@ -221,13 +215,12 @@ export function startApp(deps: AppDeps): App {
   });
   screen.on('resize', render);
 
-  // One tick drives all the periodic work: wake-ups are most of what an idle player costs.
+  // One tick drives the periodic work that is left: the clock, the rate figures, the log.
   let ticks = 0;
-  let nextCatalogCheck = 0;
   const tick = (): void => {
     ticks++;
     // The screen shows whole seconds: a position that shows the same is not worth a render.
-    const seconds = engine.position();
+    const seconds = playback.position();
     if (state.playState === 'Playing' && Math.floor(seconds) !== Math.floor(state.now?.position ?? -1)) tell({ type: 'position', seconds });
     if (ticks % (1000 / TICK_MS) === 0) {
       tell({ type: 'download-rate', bytesPerSecond: bytesThisSecond });
@@ -236,36 +229,31 @@ export function startApp(deps: AppDeps): App {
       if (stats) tell({ type: 'udp-stats', stats });
     }
     if (ticks % (UDP_LOG_MS / TICK_MS) === 0) udp.logNow();
-    if (ticks % (DEVICES_MS / TICK_MS) === 0) void refreshDevices().catch(() => {});
-    if (ticks % (DEVICES_MS / TICK_MS) === 0 && udp.listening) void refreshRadio().catch(() => {});
-    if (ticks % (STATUS_MS / TICK_MS) === 0) sendStatus(true);
-    if (ticks >= nextCatalogCheck && control.online) {
-      nextCatalogCheck = ticks + (state.catalog === 'ready' ? CATALOG_READY_MS : CATALOG_LOADING_MS) / TICK_MS;
-      void checkCatalog().catch(() => {});
-    }
+    if (ticks % (STATUS_REFRESH_MS / TICK_MS) === 0 && state.playState === 'Playing') sync.publishStatus(statusText(state));
   };
   timers.push(setInterval(tick, TICK_MS));
 
-  tell({ type: 'audio-output', name: engine.audioOutput });
-  if (deps.notice) tell({ type: 'message', text: deps.notice, error: true });
+  tell({ type: 'audio-output', name: playback.audioOutput });
+  if (deps.notice) warn(deps.notice);
   offlineLibrary();
   control.start();
   downloads.start();
-  // If the daemon is not there within a moment, say so (the cached songs still play).
+  events.start();
   timers.push(
     setTimeout(() => {
       if (!control.online) tell({ type: 'connection', state: 'offline' });
-    }, 1500),
+    }, OFFLINE_NOTICE_MS),
   );
 
   return {
     dispatch,
     state: () => state,
     udpTotals: () => udp.totals(),
+    log,
     audioFailed(reason) {
-      engine.replaceSink(new NullSink());
-      tell({ type: 'audio-output', name: engine.audioOutput });
-      tell({ type: 'message', text: `audio device failed (${reason}): playing silently`, error: true });
+      playback.replaceSink(new NullSink());
+      tell({ type: 'audio-output', name: playback.audioOutput });
+      warn(`audio device failed (${reason}): playing silently`);
     },
   };
 }

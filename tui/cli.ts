@@ -13,7 +13,7 @@ import { probeSpeaker, SpeakerSink } from './audio/speaker-sink.js';
 import { BlockCache } from './cache/block-cache.js';
 import { DaemonClient } from './client/daemon-client.js';
 import { loadSettings, type TuiSettings } from './settings.js';
-import { udpSummary } from './udp/summary.js';
+import { udpSummary } from './views/summary.js';
 
 const USAGE = `usage: streamtui [options]
 
@@ -27,10 +27,11 @@ const USAGE = `usage: streamtui [options]
   --audio MODE         auto | speaker | null (default auto: the sound device if one works)
   --password SECRET    streamd's password, if it has one
   --config FILE        settings file (default ~/.config/streamtui/config.json)
+  --save               also store the options given in the settings file, for later runs
   --start-daemon       start streamd in the background first if none answers (npm start does)
   -h, --help, -v, --version
 
-Options given are remembered for the next start. Press ? in the player for the keys.`;
+Options apply to this run (--save keeps them). Press ? in the player for the keys.`;
 
 function answers(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -43,9 +44,11 @@ function answers(host: string, port: number): Promise<boolean> {
   });
 }
 
+let app: App | undefined;
+
 async function chooseSink(mode: TuiSettings['audio'], failed: (reason: string) => void): Promise<{ sink: AudioSink; notice?: string }> {
   if (mode === 'null') return { sink: new NullSink() };
-  if (await probeSpeaker()) return { sink: new SpeakerSink((error) => failed(error.message)) };
+  if (await probeSpeaker()) return { sink: new SpeakerSink((error) => failed(error.message), (text) => app?.log(text)) };
   return { sink: new NullSink(), notice: 'no usable sound device (ALSA): playing silently; --audio null hides this' };
 }
 
@@ -63,6 +66,7 @@ async function main(): Promise<number> {
       password: { type: 'string' },
       config: { type: 'string' },
       'start-daemon': { type: 'boolean' },
+      save: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -88,6 +92,7 @@ async function main(): Promise<number> {
       password: values.password,
     },
     values.config,
+    values.save === true,
   );
   if (values['start-daemon'] && !(await answers(settings.host, settings.port))) {
     const streamd = fileURLToPath(new URL('../daemon/cli.js', import.meta.url));
@@ -97,7 +102,6 @@ async function main(): Promise<number> {
 
   const cache = new BlockCache(settings.cache_dir, settings.cache_max_bytes);
   cache.init();
-  let app: App | undefined;
   const { sink, notice } = await chooseSink(settings.audio, (reason) => app?.audioFailed(reason));
   const client = (): DaemonClient => new DaemonClient({ host: settings.host, port: settings.port, name: settings.name, password: settings.password ?? undefined });
   const screen = blessed.screen({ smartCSR: true, fullUnicode: true, title: 'streamtui', autoPadding: false });
@@ -106,6 +110,8 @@ async function main(): Promise<number> {
       screen,
       control: client(),
       downloads: client(),
+      events: client(),
+      hasPassword: settings.password !== null && settings.password !== '',
       cache,
       sink,
       deviceName: settings.name,

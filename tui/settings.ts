@@ -1,10 +1,15 @@
 /**
- * streamtui's settings, kept through conf (~/.config/streamtui/config.json): what was given on
- * the command line is remembered for the next start.
+ * streamtui's settings: defaults, then the settings file (~/.config/streamtui/config.json, read
+ * through conf with a schema), then the flags of this run. A flag applies to the run it is given
+ * on; the file holds what the user wrote there, or what `--save` stored. A file that holds a
+ * password is written owner-only, and one readable by others is refused (as ssh does with keys).
  */
+import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Ajv from 'ajv';
 import Conf from 'conf';
+import { SECRET_FILE_MODE, secretFileProblem } from '../common/secret-file.js';
 
 export interface TuiSettings {
   host: string;
@@ -36,6 +41,8 @@ const SCHEMA = {
   jitter_ms: { type: 'integer', minimum: 20, maximum: 5000 },
 } as const;
 
+const validateFlags = new Ajv.default().compile({ type: 'object', properties: SCHEMA });
+
 /** The host name as a device name: `hello` takes A-Z a-z 0-9 . _ - only. */
 export function defaultDeviceName(): string {
   return os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'streamtui';
@@ -58,15 +65,25 @@ function defaults(): TuiSettings {
 }
 
 /**
- * Settings: defaults, then the stored ones, then `given` (which are stored for next time).
- * @throws Error naming the field when a value does not fit the schema.
+ * Settings for this run: defaults, the file, then `given` (this run's flags). With `save`, the
+ * flags are also stored in the file for later runs.
+ * @throws Error naming the field when a value does not fit the schema, or when the file holds a
+ *   password and others can read it.
  */
-export function loadSettings(given: Partial<TuiSettings>, configFile?: string): TuiSettings {
+export function loadSettings(given: Partial<TuiSettings>, configFile?: string, save = false): TuiSettings {
   const options = configFile
     ? { cwd: path.dirname(path.resolve(configFile)), configName: path.basename(configFile, '.json') }
     : { projectName: 'streamtui', projectSuffix: '' };
-  const conf = new Conf<Partial<TuiSettings>>({ ...options, schema: SCHEMA as never, accessPropertiesByDotNotation: false });
+  const conf = new Conf<Partial<TuiSettings>>({ ...options, schema: SCHEMA as never, accessPropertiesByDotNotation: false, configFileMode: SECRET_FILE_MODE });
+  const stored = conf.store;
+  const mode = statSync(conf.path, { throwIfNoEntry: false })?.mode;
+  const problem = mode === undefined ? undefined : secretFileProblem(conf.path, mode, typeof stored.password === 'string');
+  if (problem) throw new Error(problem);
   const wanted = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) as Partial<TuiSettings>;
-  if (Object.keys(wanted).length > 0) conf.set(wanted);
-  return { ...defaults(), ...conf.store };
+  if (!validateFlags(wanted)) {
+    const error = validateFlags.errors?.[0];
+    throw new Error(`--${(error?.instancePath.slice(1) ?? '').replaceAll('_', '-')} ${error?.message ?? 'is invalid'}`);
+  }
+  if (save && Object.keys(wanted).length > 0) conf.set(wanted);
+  return { ...defaults(), ...stored, ...wanted };
 }

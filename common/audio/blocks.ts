@@ -60,3 +60,27 @@ export class BlockBuilder {
     return this.blocks;
   }
 }
+
+/**
+ * Samples in one frame: MPEG Layer III has 1152 at MPEG-1 rates (32 kHz and up) and 576 below
+ * (MPEG-2 and 2.5); a PCM (WAV) frame is one sample.
+ */
+export function samplesPerFrame(format: 'mp3' | 'wav', sampleRate: number): number {
+  if (format === 'wav') return 1;
+  return sampleRate >= 32000 ? 1152 : 576;
+}
+
+/** The block whose 30 s window holds second `seconds` of a song of `blocks` blocks. */
+export function blockIndexAt(seconds: number, blocks: number): number {
+  return Math.min(blocks - 1, Math.max(0, Math.floor(seconds / BLOCK_SECONDS)));
+}
+
+/**
+ * The song's sample at which block `index` starts: its first whole frame at or after
+ * BLOCK_SECONDS x index (the rule BlockBuilder cuts by).
+ *
+ * @example blockFirstSample(1, 44100, 1152) // 1323648: frame 1149 starts at or after 30 s
+ */
+export function blockFirstSample(index: number, sampleRate: number, frameSamples: number): number {
+  return Math.ceil((index * BLOCK_SECONDS * sampleRate) / frameSamples) * frameSamples;
+}

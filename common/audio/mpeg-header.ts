@@ -16,6 +16,7 @@ export interface MpegHeader {
   frameBytes: number;
 }
 
+/** Bitrates in kbit/s by `<1 for MPEG-1, 2 for MPEG-2 and 2.5>-<layer>` and the header's index. */
 const BITRATES: Record<string, readonly number[]> = {
   '1-1': [0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448],
   '1-2': [0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384],
@@ -24,6 +25,11 @@ const BITRATES: Record<string, readonly number[]> = {
   '2-2': [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
   '2-3': [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
 };
+
+/** The Layer III bitrates (kbit/s) a stream at `sampleRate` may use, lowest first. */
+export function layer3Bitrates(sampleRate: number): readonly number[] {
+  return (BITRATES[sampleRate >= 32000 ? '1-3' : '2-3'] as readonly number[]).slice(1);
+}
 
 const SAMPLE_RATES: Record<number, readonly number[]> = {
   1: [44100, 48000, 32000],

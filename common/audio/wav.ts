@@ -2,6 +2,7 @@
  * RIFF/WAVE layout: the PCM format and where the `data` chunk is, read from the start of the
  * file. Blocks are 30 s of whole sample frames (PROTOCOL.md section 2).
  */
+import { BLOCK_SECONDS } from '../limits.js';
 import { BlockBuilder, type BlockSpan } from './blocks.js';
 
 export interface WavLayout {
@@ -70,7 +71,7 @@ export function parseWav(head: Buffer, fileSize: number): WavResult {
 export function wavBlocks(layout: WavLayout, blockSeconds?: number): BlockSpan[] {
   const blocks = new BlockBuilder(layout.sampleRate, blockSeconds);
   const frames = layout.dataBytes / layout.blockAlign;
-  const framesPerBlock = (blockSeconds ?? 30) * layout.sampleRate;
+  const framesPerBlock = (blockSeconds ?? BLOCK_SECONDS) * layout.sampleRate;
   for (let frame = 0; frame < frames; frame += framesPerBlock) {
     blocks.frame(layout.dataOffset + frame * layout.blockAlign, frame);
   }

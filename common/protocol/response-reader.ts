@@ -31,12 +31,18 @@ export class FramingError extends Error {
 }
 
 const LF = 0x0a;
-const BLOCK_LINE = /^block: (\d+) (\d+(?:\.\d+)?) (\d+(?:\.\d+)?) (\d+) ([0-9a-f]{64})$/;
+/** What follows `block: ` (a download) and `stream_block: ` (a `stream` answer) alike. */
+const BLOCK_VALUE = /^(\d+) (\d+(?:\.\d+)?) (\d+(?:\.\d+)?) (\d+) ([0-9a-f]{64})$/;
 /** Generous: a server line is a record field, far below this. */
 export const MAX_RESPONSE_LINE_BYTES = 64 * 1024;
 
 export function parseBlockLine(line: string): BlockHeader | undefined {
-  const m = BLOCK_LINE.exec(line);
+  return line.startsWith('block: ') ? parseStreamBlockValue(line.slice('block: '.length)) : undefined;
+}
+
+/** The value of a `stream_block:` field: the same five parts as a `block:` line. */
+export function parseStreamBlockValue(value: string): BlockHeader | undefined {
+  const m = BLOCK_VALUE.exec(value);
   if (!m) return undefined;
   return {
     index: Number(m[1]),

@@ -39,7 +39,15 @@ export interface BlockHeader {
 }
 
 export function blockLine(block: BlockHeader): string {
-  return `block: ${block.index} ${block.start.toFixed(3)} ${block.end.toFixed(3)} ${block.bytes} ${block.sha256}\n`;
+  return `block: ${blockValue(block)}\n`;
+}
+
+/**
+ * The five parts of a `block:` line, also the value of a `stream` answer's `stream_block:` field
+ * (named apart so that readers of downloads do not take it as raw bytes to follow).
+ */
+export function blockValue(block: BlockHeader): string {
+  return `${block.index} ${block.start.toFixed(3)} ${block.end.toFixed(3)} ${block.bytes} ${block.sha256}`;
 }
 
 /** Shows a client-supplied word in an error message without echoing control bytes. */

@@ -4,6 +4,7 @@
  * frames, an extended header, ID3v2.2, APE tags) returns undefined, and music-metadata reads the
  * file instead: on a cold scan of 2,000 songs this saves about half the time.
  */
+import { readSyncsafe } from '../../common/audio/id3.js';
 
 export interface QuickTags {
   title?: string;
@@ -41,8 +42,6 @@ function decodeText(body: Uint8Array): string | undefined {
   return value || undefined;
 }
 
-const syncsafe = (b: Uint8Array, at: number): number =>
-  ((b[at] as number) << 21) | ((b[at + 1] as number) << 14) | ((b[at + 2] as number) << 7) | (b[at + 3] as number);
 
 /** The ID3v2 tag at the start, `{}` when there is none, undefined when it is not plain. */
 function id3v2(buf: Uint8Array): QuickTags | undefined {
@@ -50,12 +49,12 @@ function id3v2(buf: Uint8Array): QuickTags | undefined {
   const major = buf[3] as number;
   const flags = buf[5] as number;
   if ((major !== 3 && major !== 4) || (flags & 0xc0) !== 0) return undefined;
-  const end = Math.min(buf.length, 10 + syncsafe(buf, 6));
+  const end = Math.min(buf.length, 10 + readSyncsafe(buf, 6));
   const tags: QuickTags = {};
   for (let at = 10; at + 10 <= end; ) {
     if (buf[at] === 0) break; // padding
     const id = String.fromCharCode(buf[at] as number, buf[at + 1] as number, buf[at + 2] as number, buf[at + 3] as number);
-    const size = major === 4 ? syncsafe(buf, at + 4) : ((buf[at + 4] as number) << 24) | ((buf[at + 5] as number) << 16) | ((buf[at + 6] as number) << 8) | (buf[at + 7] as number);
+    const size = major === 4 ? readSyncsafe(buf, at + 4) : ((buf[at + 4] as number) << 24) | ((buf[at + 5] as number) << 16) | ((buf[at + 6] as number) << 8) | (buf[at + 7] as number);
     const formatFlags = buf[at + 9] as number;
     if (size < 0 || at + 10 + size > end) return undefined;
     const key = FRAMES[id];

@@ -2,7 +2,7 @@
 import { parseRanges, RangeSyntaxError } from '../../common/datagram/ranges.js';
 import { ProtocolError } from '../../common/protocol/errors.js';
 import { songFields } from '../../common/protocol/records.js';
-import { encodeFields, okLine, type Field } from '../../common/protocol/response.js';
+import { blockValue, encodeFields, okLine, type Field } from '../../common/protocol/response.js';
 import { SongFile } from '../catalog/block-reader.js';
 import type { CatalogBlock } from '../catalog/song.js';
 import { PACKET_BYTES } from '../udp/song-streams.js';
@@ -55,7 +55,7 @@ async function stream(ctx: CommandContext, args: string[]): Promise<void> {
     for (let index = first; index <= last; index++) {
       const block = song.blocks[index] as CatalogBlock;
       const sha256 = await reader.sha256(file, block);
-      blockFields.push(['stream_block', `${index} ${block.start.toFixed(3)} ${block.end.toFixed(3)} ${block.length} ${sha256}`]);
+      blockFields.push(['stream_block', blockValue({ index, start: block.start, end: block.end, bytes: block.length, sha256 })]);
     }
   } finally {
     await file.close();

@@ -1,4 +1,5 @@
 /** A minimal ID3v2.3 writer: text frames only, enough to tag the demo songs. */
+import { writeSyncsafe } from '../../common/audio/id3.js';
 
 export interface Tags {
   title?: string;
@@ -9,9 +10,6 @@ export interface Tags {
 
 const FRAME_IDS: Record<keyof Tags, string> = { title: 'TIT2', artist: 'TPE1', album: 'TALB', track: 'TRCK' };
 
-function syncsafe(n: number): Buffer {
-  return Buffer.from([(n >> 21) & 0x7f, (n >> 14) & 0x7f, (n >> 7) & 0x7f, n & 0x7f]);
-}
 
 /** Text frames in UTF-16 with BOM (encoding 1), which every ID3v2.3 reader understands. */
 function textFrame(id: string, text: string): Buffer {
@@ -31,6 +29,6 @@ export function id3v2Tag(tags: Tags): Buffer {
       .filter((key) => tags[key])
       .map((key) => textFrame(FRAME_IDS[key], tags[key] as string)),
   );
-  const header = Buffer.concat([Buffer.from('ID3\x03\x00\x00', 'latin1'), syncsafe(frames.length)]);
+  const header = Buffer.concat([Buffer.from('ID3\x03\x00\x00', 'latin1'), writeSyncsafe(frames.length)]);
   return Buffer.concat([header, frames]);
 }

@@ -5,7 +5,8 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { Mp3Encoder } from '@breezystack/lamejs';
-import { isVbrInfoFrame, parseMpegHeader } from '../../common/audio/mpeg-header.js';
+import { blockFirstSample, blockIndexAt, samplesPerFrame } from '../../common/audio/blocks.js';
+import { isVbrInfoFrame, layer3Bitrates, parseMpegHeader } from '../../common/audio/mpeg-header.js';
 import { MAX_PAYLOAD_BYTES } from '../../common/datagram/codec.js';
 import type { CatalogSong } from '../catalog/song.js';
 
@@ -108,11 +109,10 @@ class Mp3Source extends QueuedSource {
     private readonly from: number,
   ) {
     super(song.info.sampleRate, song.info.channels);
-    this.block = Math.min(song.blocks.length - 1, Math.max(0, Math.floor(from / 30)));
+    this.block = blockIndexAt(from, song.blocks.length);
     this.splitter = new FrameSplitter(song.info.sampleRate);
     // The splitter counts samples from the first frame of the block it starts at.
-    const spf = song.info.sampleRate >= 32000 ? 1152 : 576;
-    this.splitter.samples = Math.ceil((this.block * 30 * song.info.sampleRate) / spf) * spf;
+    this.splitter.samples = blockFirstSample(this.block, song.info.sampleRate, samplesPerFrame('mp3', song.info.sampleRate));
   }
 
   async fill(): Promise<void> {
@@ -138,7 +138,7 @@ class Mp3Source extends QueuedSource {
 /** The highest standard bitrate not above `wanted` whose frames fit in one datagram. */
 function fittingKbps(wanted: number, sampleRate: number): number {
   const mpeg1 = sampleRate >= 32000;
-  const rates = mpeg1 ? [32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320] : [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160];
+  const rates = layer3Bitrates(sampleRate);
   const frameBytes = (kbps: number): number => Math.floor(((mpeg1 ? 144 : 72) * kbps * 1000) / sampleRate) + 1;
   return rates.filter((kbps) => kbps <= wanted && frameBytes(kbps) <= MAX_PAYLOAD_BYTES).at(-1) ?? (rates[0] as number);
 }

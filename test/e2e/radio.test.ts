@@ -110,7 +110,12 @@ describe('streamtui listening to the radio through a lossy relay (PulseAudio nul
     );
     try {
       await tui.waitFor(/Second Encoder - Variable/);
-      tui.keys('/', 'V', 'a', 'r', 'i', 'Enter', 'Enter');
+      tui.keys('/', 'V', 'a', 'r', 'i', 'Enter');
+      // One Enter closes the search and keeps the match selected; it does not play it.
+      const kept = await tui.waitFor(/Library \(\d+\)/);
+      assert.match(kept, />.*Second Encoder - Variable/, 'the match is selected');
+      assert.match(kept, /Stopped/, 'and not played');
+      tui.keys('Enter');
       await tui.waitFor(/Playing\s+Second Encoder - Variable[^]*0:0[1-9] \//, 15_000);
       await tui.waitFor(/Variable\s+\d:\d\d ●/, 20_000);
       assert.match(tui.screen(), /recv \d+ lost 0/, 'the chart’s figures are about the UDP transfer');

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { FIXTURE_SONGS, makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
 import { records, TestClient } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { until } from '../helpers/log-capture.js';
 
 let library: FixtureLibrary;
 let daemon: TestDaemon;
@@ -92,8 +93,9 @@ describe('devices and status', () => {
     const watcher = await connect();
     b.close();
     await b.closed;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(records(await watcher.line('devices'), 'device').some((d) => d.get('device') === 'living-room'), false);
+    // The daemon sees the close a moment after the client does: wait for the push that says so.
+    await watcher.line('idle devices');
+    await until('living-room gone', async () => !records(await watcher.line('devices'), 'device').some((d) => d.get('device') === 'living-room') || undefined);
   });
 
   const badStatus: Array<[string, string]> = [

@@ -125,7 +125,7 @@ describe('hostile lines', () => {
         return socket;
       }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await until('the junk written out', () => sockets.every((socket) => socket.writableLength === 0) || undefined);
     for (const socket of sockets) socket.destroy();
     await assertHealthy();
   });
@@ -140,7 +140,15 @@ describe('slow and vanishing readers', () => {
     await new Promise((resolve) => stalled.once('connect', resolve));
     stalled.pause();
     stalled.write('download "wav/code-16bit.wav"\n'.repeat(20)); // 20 x 5.8 MB if it were all queued
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Until the daemon stops sending: its queue and the kernel's buffers are full.
+    let last = -1;
+    await until('the daemon to stop sending to a client that reads nothing', async () => {
+      const now = daemon.server.services.counters.bytesSent;
+      const settled = now > bytesBefore && now === last;
+      last = now;
+      if (!settled) await new Promise((resolve) => setTimeout(resolve, 200));
+      return settled || undefined;
+    });
     const sent = daemon.server.services.counters.bytesSent - bytesBefore;
     // What left the daemon: its own queue (256 KiB) plus what the kernel's socket buffers hold.
     assert.ok(sent < 16 * 1024 * 1024, `${sent} bytes went out to a client that reads nothing`);
@@ -209,7 +217,11 @@ describe('connection limits', () => {
       await new Promise((resolve) => busy.once('connect', resolve));
       busy.pause();
       busy.write('download "wav/code-16bit.wav"\n');
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // A connection opened with it that sends nothing is timed out: by then, the busy one would be too.
+      const control = await connect(quick.port);
+      await until('a download running', () => quick.server.services.counters.downloadsActive === 1 || undefined);
+      await control.closed;
+      await new Promise((resolve) => setTimeout(resolve, 600)); // and one more connection_timeout
       assert.equal(busy.destroyed, false);
       assert.equal(quick.server.services.counters.downloadsActive, 1);
       busy.destroy();

@@ -12,6 +12,7 @@ import { synthesize } from '../../daemon/demo/synth.js';
 import { TestClient } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { decodeMp3 } from '../helpers/decode.js';
+import { until } from '../helpers/log-capture.js';
 import { UdpPeer } from '../helpers/udp-peer.js';
 
 /** A library of two short songs, so that song changes and the programme's end come quickly. */
@@ -58,7 +59,7 @@ describe('radio over UDP', () => {
     assert.equal(parsed.info.format, 'mp3');
     assert.equal(parsed.info.sample_rate, 44100);
     assert.equal(parsed.info.file, 'c-long.mp3');
-    await sleep(400);
+    await sleep(400); // a window in which nothing must come (an absence has no event to wait for)
     assert.equal(listener.of(DatagramType.AUDIO).length, 0, 'no audio before the token is echoed');
 
     listener.token = parsed.token;
@@ -77,18 +78,20 @@ describe('radio over UDP', () => {
     assert.equal(await radioField('listeners'), '1');
     assert.equal(await radioField('file'), 'c-long.mp3');
     listener.leave();
-    await sleep(200);
+    await until('the LEAVE taken', async () => (await radioField('listeners')) === '0');
     const before = listener.of(DatagramType.AUDIO).length;
-    await sleep(400);
+    await sleep(400); // a window in which nothing must come
     assert.ok(listener.of(DatagramType.AUDIO).length - before <= 1, 'LEAVE stops the audio');
-    assert.equal(await radioField('listeners'), '0');
   });
 
   it('sends in real time, and the frames decode', async () => {
     const listener = await peer(daemon.udpPort);
     await listener.listen();
     await listener.until(() => listener.of(DatagramType.AUDIO).length > 0);
-    await sleep(3000);
+    const started = listener.of(DatagramType.AUDIO)[0]!.at;
+    const keeping = setInterval(() => listener.keepalive(), 500); // listener_timeout is 1.5 s here
+    await listener.until(() => listener.of(DatagramType.AUDIO).at(-1)!.at - started >= 3000, 10_000, '3 s of audio');
+    clearInterval(keeping);
     listener.leave();
     const audio = listener.of(DatagramType.AUDIO).slice(10); // the first ones may come as a burst of catch-up
     const wall = audio.at(-1)!.at - audio[0]!.at;
@@ -107,8 +110,9 @@ describe('radio over UDP', () => {
     await victim.until(() => victim.of(DatagramType.ACCEPT).length === 1);
     const token = parseAccept(victim.of(DatagramType.ACCEPT)[0]!.payload)!.token;
     attacker.send(tokenDatagram(DatagramType.KEEPALIVE, 0, token)); // even with the token, from elsewhere
+    const malformed = await stat('udp_malformed');
     attacker.send(tokenDatagram(DatagramType.KEEPALIVE, 0, Buffer.alloc(8))); // or a guess
-    await sleep(800);
+    await until('both KEEPALIVEs refused', async () => (await stat('udp_malformed')) >= malformed + 2);
     assert.equal(victim.received.length, 1, 'the victim got the one ACCEPT, nothing more');
     assert.equal(attacker.received.length, 0);
     assert.equal(await radioField('listeners'), '0');
@@ -127,7 +131,7 @@ describe('radio over UDP', () => {
     assert.equal(parseReject(duplicate.payload).reason, RejectReason.DUPLICATE);
     assert.ok(duplicate.size <= MIN_SUBSCRIBE_BYTES);
     for (const listener of listeners) listener.leave();
-    await sleep(100);
+    await until('the listeners gone', async () => (await radioField('listeners')) === '0');
   });
 
   it('drops a listener that stops sending KEEPALIVE, and keeps one that does', async () => {
@@ -136,10 +140,12 @@ describe('radio over UDP', () => {
     await silent.listen();
     await alive.listen();
     const keeping = setInterval(() => alive.keepalive(), 500);
-    await sleep(2600); // listener_timeout is 1.5 s in this daemon
+    await until('both listening', async () => (await radioField('listeners')) === '2');
+    // listener_timeout is 1.5 s in this daemon.
+    await until('the silent listener dropped', async () => (await radioField('listeners')) === '1', 6000);
     const silentCount = silent.of(DatagramType.AUDIO).length;
     const aliveCount = alive.of(DatagramType.AUDIO).length;
-    await sleep(600);
+    await alive.until(() => alive.of(DatagramType.AUDIO).length > aliveCount + 10);
     clearInterval(keeping);
     assert.equal(silent.of(DatagramType.AUDIO).length, silentCount, 'the silent listener was dropped');
     assert.ok(alive.of(DatagramType.AUDIO).length > aliveCount + 10, 'the other still gets audio');
@@ -169,9 +175,9 @@ describe('radio over UDP', () => {
       tokenDatagram(DatagramType.KEEPALIVE, 0, Buffer.alloc(8, 7)), // a token never given
     ];
     for (const bytes of junk) prober.send(bytes);
-    await sleep(600);
-    assert.equal(prober.raw.length, 0, 'no reply to any of them');
+    await until('every one counted', async () => (await stat('udp_malformed')) - before >= junk.length);
     assert.equal((await stat('udp_malformed')) - before, junk.length);
+    assert.equal(prober.raw.length, 0, 'no reply to any of them');
     // The daemon still serves.
     await prober.listen();
     await prober.until(() => prober.of(DatagramType.AUDIO).length > 0);
@@ -227,7 +233,12 @@ describe('radio programme', () => {
   it('keeps its place in real time with nobody listening', async () => {
     const idle = await startTestDaemon(library, { radio: { playlist: ['c-long.mp3'] } });
     try {
-      await sleep(1500);
+      const tcp = (await TestClient.connect(idle.port)).client;
+      await until('1.5 s of programme with nobody listening', async () => {
+        const position = (await tcp.command('radio')).fields.find(([key]) => key === 'position')?.[1];
+        return Number(position) >= 1.5;
+      });
+      tcp.close();
       const listener = await UdpPeer.open(idle.udpPort);
       peers.push(listener);
       await listener.listen();

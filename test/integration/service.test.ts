@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
@@ -112,7 +112,7 @@ describe('streamd run', () => {
       const idle = (await TestClient.connect(port)).client;
       client.socket.pause();
       client.send('download "wav/code-16bit.wav"\n');
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await until('the download running', async () => (await idle.command('stats')).fields.some(([key, value]) => key === 'downloads_active' && value === '1') || undefined);
       const t0 = Date.now();
       child.kill('SIGTERM');
       client.socket.resume();
@@ -163,7 +163,14 @@ describe('streamd run', () => {
     try {
       const port = await freePort();
       const config = path.join(box.home, 'streamd.json');
-      writeFileSync(config, JSON.stringify({ '// note': 'comments are keys that start with //', music: library.root, port: 1, state_dir: 'state', password: 'pw' }));
+      const settings = { '// note': 'comments are keys that start with //', music: library.root, port: 1, state_dir: 'state', password: 'pw' };
+      // A file with a password that others can read is refused, as ssh refuses such a key.
+      writeFileSync(config, JSON.stringify(settings), { mode: 0o644 });
+      chmodSync(config, 0o644);
+      const refused = box.streamd(['run', '--config', config]);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /holds a password and is readable by others \(mode 644\): chmod 600 /);
+      chmodSync(config, 0o600);
       const child = box.spawnRun(['--config', config, '--port', String(port)]);
       let log = '';
       child.stderr?.on('data', (chunk) => (log += chunk));

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DatagramType } from '../../common/datagram/codec.js';
 import type { BlockHeader } from '../../common/protocol/response.js';
 import { DaemonClient } from '../../tui/client/daemon-client.js';
-import { UdpDownloader } from '../../tui/udp/udp-downloader.js';
+import { UdpDownloader } from '../../tui/client/udp-downloader.js';
 import { TestClient, type Response } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
@@ -115,7 +115,7 @@ describe('stream: a song over UDP', () => {
     peers.push(listener);
     const response = await own.command('stream', 'lamejs-cbr.mp3', String(listener.port));
     const started = Date.now();
-    await sleep(1000);
+    await sleep(1000); // the window the pace is measured over
     const bytes = listener.of(DatagramType.AUDIO).reduce((sum, d) => sum + d.payload.length, 0);
     const elapsed = Date.now() - started;
     // 2000 kbit/s is 250,000 bytes a second; a burst of 16 packets may run ahead of it.
@@ -124,9 +124,9 @@ describe('stream: a song over UDP', () => {
     assert.ok(listener.of(DatagramType.AUDIO).length < Number(field(response, 'packets')), 'still sending');
     own.close();
     await own.closed;
-    await sleep(200);
+    await until('the stream forgotten', () => slow.server.services.streams.active === 0 || undefined);
     const atClose = listener.received.length;
-    await sleep(500);
+    await sleep(500); // a window in which nothing must come
     assert.equal(listener.received.length, atClose, 'nothing after the TCP connection closed');
   });
 });

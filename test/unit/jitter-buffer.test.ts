@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { JitterBuffer, type Playout } from '../../tui/udp/jitter-buffer.js';
+import { JitterBuffer, type Playout } from '../../tui/playback/jitter-buffer.js';
 
 const FRAME = 26;
 const payload = (sequence: number): Buffer => Buffer.from([sequence & 0xff]);

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { keyToAction, type Key } from '../../tui/player/keys.js';
-import { initialState } from '../../tui/player/state.js';
+import { keyToAction, type Key } from '../../tui/state/keys.js';
+import { initialState } from '../../tui/state/state.js';
 
 const base = initialState('me');
 
 describe('keyToAction', () => {
   const table: Array<[Key, string, object?]> = [
-    [{ name: 'enter' }, 'play-selected'],
-    [{ name: 'return' }, 'play-selected'],
+    [{ name: 'return', ch: '\r' }, 'play-selected'],
+    [{ name: 'linefeed', ch: '\n' }, 'play-selected'],
     [{ name: 'space', ch: ' ' }, 'toggle-pause'],
     [{ ch: 'p' }, 'toggle-pause'],
     [{ ch: 's' }, 'stop'],
@@ -44,16 +44,27 @@ describe('keyToAction', () => {
   });
 
   it('plays what a device plays on Enter in the devices panel', () => {
-    assert.deepEqual(keyToAction({ name: 'enter' }, { ...base, focus: 'devices' }), { type: 'play-device' });
+    assert.deepEqual(keyToAction({ name: 'return' }, { ...base, focus: 'devices' }), { type: 'play-device' });
   });
 
   it('types into the search while it is open, letters that are commands elsewhere included', () => {
     const searching = { ...base, search: { active: true, query: '' } };
     for (const ch of ['q', 's', 'n', ' ', '/', 'ç']) assert.deepEqual(keyToAction({ ch }, searching), { type: 'search-type', text: ch });
-    assert.deepEqual(keyToAction({ name: 'enter' }, searching), { type: 'search-close', keep: true });
+    assert.deepEqual(keyToAction({ name: 'return' }, searching), { type: 'search-close', keep: true });
     assert.deepEqual(keyToAction({ name: 'escape' }, searching), { type: 'search-close', keep: false });
     assert.deepEqual(keyToAction({ name: 'backspace' }, searching), { type: 'search-erase' });
     assert.deepEqual(keyToAction({ name: 'down' }, searching), { type: 'move', by: 1 });
+  });
+
+  // blessed reports one carriage return as two keypresses: a copy named `enter`, then `return`.
+  const physicalEnter: Key[] = [{ name: 'enter', ch: '\r' }, { name: 'return', ch: '\r' }];
+
+  it('one physical Enter is one action, in every panel and in the search', () => {
+    const states = [base, { ...base, focus: 'devices' as const }, { ...base, search: { active: true, query: 'x' } }];
+    for (const state of states) {
+      const actions = physicalEnter.map((key) => keyToAction(key, state)).filter((action) => action !== undefined);
+      assert.equal(actions.length, 1, JSON.stringify(actions));
+    }
   });
 
   it('only closes the help while it is shown', () => {

@@ -1,16 +1,24 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Action } from '../../tui/player/keys.js';
-import { clock, initialState, parseStatus, statusText, type PlayerState, type PlayState } from '../../tui/player/state.js';
-import { applyAction, applyEvent } from '../../tui/player/update.js';
+import type { Action } from '../../tui/state/keys.js';
+import { clock, initialState, parseStatus, statusText, type PlayerState, type PlayState } from '../../tui/state/state.js';
+import { applyAction, applyEvent, type Effect } from '../../tui/state/update.js';
 import { song } from '../helpers/songs.js';
 
 const library = [song(1), song(2), song(3)];
 const withLibrary: PlayerState = { ...initialState('me'), library, connection: 'online' };
 
+/** A playing device in the devices panel, and this one. */
+const devices = [
+  { name: 'den', address: '1.2.3.4:5', status: `playing ${library[2]?.file} 1:05/1:35`, connected: '', updated: '' },
+  { name: 'me', address: '1.2.3.4:6', status: 'idle', connected: '', updated: '' },
+];
+
+/** Song 1 selected; while Playing or Paused, song 2 at 0:40; volume at 50, so that both ways move it. */
 function inState(playState: PlayState): PlayerState {
-  if (playState === 'Stopped') return withLibrary;
-  return { ...withLibrary, playState, now: { song: library[1] as never, position: 40 }, selected: 1 };
+  const base: PlayerState = { ...withLibrary, devices, volume: 50 };
+  if (playState === 'Stopped') return base;
+  return { ...base, playState, now: { song: library[1] as never, position: 40 } };
 }
 
 const ALL_ACTIONS: Action[] = [
@@ -20,42 +28,71 @@ const ALL_ACTIONS: Action[] = [
   { type: 'play-device' }, { type: 'help' }, { type: 'quit' }, { type: 'toggle-radio' },
 ];
 
-/** What each action does in each state: resulting play state and the effect types. */
-const EXPECTED: Record<PlayState, Record<string, [PlayState, string[]]>> = {
+/** An effect in short: `play:<song id>@<at>`, `seek@<at>`, `volume=<n>`, or its type. */
+const short = (effect: Effect): string =>
+  effect.type === 'play' ? `play:${effect.song.id}@${effect.at}` : effect.type === 'seek' ? `seek@${effect.at}` : effect.type === 'volume' ? `volume=${effect.volume}` : effect.type;
+
+/** The state's fields whose values the action changed. */
+const changedFields = (before: PlayerState, after: PlayerState): string[] =>
+  (Object.keys(after) as Array<keyof PlayerState>).filter((key) => JSON.stringify(after[key]) !== JSON.stringify(before[key]));
+
+/** What each action does in each state: the play state after it, its effects, and every field it changes. */
+const EXPECTED: Record<PlayState, Record<string, [PlayState, string, string]>> = {
   Stopped: {
-    'play-selected': ['Playing', ['play']], 'toggle-pause': ['Playing', ['play']], stop: ['Stopped', []], restart: ['Stopped', []],
-    'cycle-loop': ['Stopped', []], next: ['Playing', ['play']], previous: ['Stopped', []], choose: ['Stopped', []],
-    seek: ['Stopped', []], volume: ['Stopped', ['volume']], 'search-open': ['Stopped', []], move: ['Stopped', []],
-    'focus-next': ['Stopped', []], 'play-device': ['Stopped', []], help: ['Stopped', []], quit: ['Stopped', ['quit']],
-    'toggle-radio': ['Stopped', ['radio-start']],
+    'play-selected': ['Playing', 'play:1@0', 'playState,now'], 'toggle-pause': ['Playing', 'play:1@0', 'playState,now'],
+    stop: ['Stopped', '', ''], restart: ['Stopped', '', ''], 'cycle-loop': ['Stopped', '', 'loop'],
+    next: ['Playing', 'play:2@0', 'playState,now'], previous: ['Stopped', '', 'message'], choose: ['Stopped', '', ''],
+    'seek+5': ['Stopped', '', ''], 'seek-30': ['Stopped', '', ''], volume: ['Stopped', 'volume=55', 'volume'],
+    'search-open': ['Stopped', '', 'search'], move: ['Stopped', '', 'selected'], 'focus-next': ['Stopped', '', 'focus'],
+    'play-device': ['Playing', 'play:3@65', 'playState,now'], help: ['Stopped', '', 'showHelp'], quit: ['Stopped', 'quit', ''],
+    'toggle-radio': ['Stopped', 'radio-start', 'radio'],
   },
   Playing: {
-    'play-selected': ['Playing', ['play']], 'toggle-pause': ['Paused', ['pause']], stop: ['Stopped', ['stop']], restart: ['Playing', ['play']],
-    'cycle-loop': ['Playing', []], next: ['Playing', ['play']], previous: ['Playing', ['play']], choose: ['Playing', []],
-    seek: ['Playing', ['seek']], volume: ['Playing', ['volume']], 'search-open': ['Playing', []], move: ['Playing', []],
-    'focus-next': ['Playing', []], 'play-device': ['Playing', []], help: ['Playing', []], quit: ['Playing', ['quit']],
-    'toggle-radio': ['Stopped', ['stop', 'radio-start']],
+    'play-selected': ['Playing', 'play:1@0', 'now'], 'toggle-pause': ['Paused', 'pause', 'playState'],
+    stop: ['Stopped', 'stop', 'playState,now'], restart: ['Playing', 'play:2@0', 'now'], 'cycle-loop': ['Playing', '', 'loop'],
+    next: ['Playing', 'play:3@0', 'now'], previous: ['Playing', 'play:1@0', 'now'], choose: ['Playing', '', 'selected'],
+    'seek+5': ['Playing', 'seek@45', 'now'], 'seek-30': ['Playing', 'seek@10', 'now'], volume: ['Playing', 'volume=55', 'volume'],
+    'search-open': ['Playing', '', 'search'], move: ['Playing', '', 'selected'], 'focus-next': ['Playing', '', 'focus'],
+    'play-device': ['Playing', 'play:3@65', 'now'], help: ['Playing', '', 'showHelp'], quit: ['Playing', 'quit', ''],
+    'toggle-radio': ['Stopped', 'stop,radio-start', 'playState,now,radio'],
   },
   Paused: {
-    'play-selected': ['Playing', ['play']], 'toggle-pause': ['Playing', ['resume']], stop: ['Stopped', ['stop']], restart: ['Playing', ['play']],
-    'cycle-loop': ['Paused', []], next: ['Playing', ['play']], previous: ['Playing', ['play']], choose: ['Paused', []],
-    seek: ['Paused', ['seek']], volume: ['Paused', ['volume']], 'search-open': ['Paused', []], move: ['Paused', []],
-    'focus-next': ['Paused', []], 'play-device': ['Paused', []], help: ['Paused', []], quit: ['Paused', ['quit']],
-    'toggle-radio': ['Stopped', ['stop', 'radio-start']],
+    'play-selected': ['Playing', 'play:1@0', 'playState,now'], 'toggle-pause': ['Playing', 'resume', 'playState'],
+    stop: ['Stopped', 'stop', 'playState,now'], restart: ['Playing', 'play:2@0', 'playState,now'], 'cycle-loop': ['Paused', '', 'loop'],
+    next: ['Playing', 'play:3@0', 'playState,now'], previous: ['Playing', 'play:1@0', 'playState,now'], choose: ['Paused', '', 'selected'],
+    'seek+5': ['Paused', 'seek@45', 'now'], 'seek-30': ['Paused', 'seek@10', 'now'], volume: ['Paused', 'volume=55', 'volume'],
+    'search-open': ['Paused', '', 'search'], move: ['Paused', '', 'selected'], 'focus-next': ['Paused', '', 'focus'],
+    'play-device': ['Playing', 'play:3@65', 'playState,now'], help: ['Paused', '', 'showHelp'], quit: ['Paused', 'quit', ''],
+    'toggle-radio': ['Stopped', 'stop,radio-start', 'playState,now,radio'],
   },
 };
+
+const rowName = (action: Action): string => (action.type === 'seek' ? `seek${action.by > 0 ? '+' : ''}${action.by}` : action.type);
 
 describe('player state machine: every key in every state', () => {
   for (const playState of ['Stopped', 'Playing', 'Paused'] as const) {
     for (const action of ALL_ACTIONS) {
-      it(`${action.type} while ${playState}`, () => {
-        const { state, effects } = applyAction(inState(playState), action);
-        const [expectedState, expectedEffects] = EXPECTED[playState][action.type] as [PlayState, string[]];
-        assert.equal(state.playState, expectedState);
-        assert.deepEqual(effects.map((e) => e.type), expectedEffects);
+      it(`${rowName(action)} while ${playState}`, () => {
+        const before = inState(playState);
+        const { state, effects } = applyAction(before, action);
+        const [expectedState, expectedEffects, expectedChanges] = EXPECTED[playState][rowName(action)] as [PlayState, string, string];
+        assert.equal(state.playState, expectedState, 'play state');
+        assert.equal(effects.map(short).join(','), expectedEffects, 'effects');
+        assert.equal(changedFields(before, state).join(','), expectedChanges, 'fields changed');
       });
     }
   }
+
+  it('moves, focuses, chooses and helps as they say', () => {
+    const playing = inState('Playing');
+    assert.equal(applyAction(playing, { type: 'move', by: 1 }).state.selected, 1);
+    assert.equal(applyAction(playing, { type: 'choose' }).state.selected, 1, 'choose selects the song playing');
+    const onDevices = applyAction(playing, { type: 'focus-next' }).state;
+    assert.equal(onDevices.focus, 'devices');
+    assert.equal(applyAction(onDevices, { type: 'move', by: 1 }).state.selectedDevice, 1, 'move moves in the focused panel');
+    assert.equal(applyAction(onDevices, { type: 'choose' }).state.focus, 'library', 'choose goes back to the library');
+    assert.equal(applyAction(applyAction(playing, { type: 'help' }).state, { type: 'help' }).state.showHelp, false);
+  });
 });
 
 describe('player state machine: every key while listening to the radio', () => {

@@ -95,22 +95,3 @@ export async function createMp3Decoder(channels: 1 | 2): Promise<PcmDecoder> {
   await decoder.ready;
   return new Mp3Decoder(decoder, channels);
 }
-
-/** Samples per MPEG frame: Layer III, 1152 for MPEG-1 rates, 576 below 32 kHz (MPEG-2 and 2.5). */
-export const samplesPerFrame = (song: SongInfo): number => (song.format === 'wav' ? 1 : song.sampleRate >= 32000 ? 1152 : 576);
-
-/** The song's sample at which block `index` starts (its first whole frame at or after 30 s x index). */
-export function blockFirstSample(song: SongInfo, index: number): number {
-  const spf = samplesPerFrame(song);
-  return Math.ceil((index * 30 * song.sampleRate) / spf) * spf;
-}
-
-/** PCM scaled by volume (0-100): a copy, or the same buffer at full volume. */
-export function applyVolume(pcm: Buffer, volume: number): Buffer {
-  if (volume >= 100) return pcm;
-  const gain = volume / 100;
-  const out = Buffer.from(pcm);
-  const samples = new Int16Array(out.buffer, out.byteOffset, out.length >> 1);
-  for (let i = 0; i < samples.length; i++) samples[i] = Math.round((samples[i] as number) * gain);
-  return out;
-}

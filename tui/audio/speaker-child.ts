@@ -88,10 +88,15 @@ function finishDrain(): void {
   closing.end(); // plays what the device holds, then closes
 }
 
+function openSpeaker(): SpeakerStream {
+  const opened = new Speaker({ sampleRate: format.sampleRate, channels: format.channels, bitDepth: 16 }) as unknown as SpeakerStream;
+  opened.on('error', (error: Error) => send({ type: 'error', message: error.message })); // once per device opened
+  return opened;
+}
+
 function pump(): void {
   if (writing || paused || queue.length === 0) return finishDrain();
-  speaker ??= new Speaker({ sampleRate: format.sampleRate, channels: format.channels, bitDepth: 16 }) as unknown as SpeakerStream;
-  speaker.on('error', (error: Error) => send({ type: 'error', message: error.message }));
+  speaker ??= openSpeaker();
   const head = queue[0] as Buffer;
   const size = Math.min(head.length, PIECE_FRAMES * format.channels * 2);
   const piece = head.subarray(0, size);

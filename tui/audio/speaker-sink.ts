@@ -51,8 +51,14 @@ export class SpeakerSink implements AudioSink {
   private waiters: Array<() => void> = [];
   private failed: ((error: Error) => void) | undefined;
 
-  /** `onFailure` is told when the audio child dies (the device went away). */
-  constructor(onFailure: (error: Error) => void) {
+  /**
+   * @param onFailure told when the audio child dies (the device went away)
+   * @param onMessage told what the child says: speaker's errors, and ALSA's complaints on its stderr
+   */
+  constructor(
+    onFailure: (error: Error) => void,
+    private readonly onMessage: (text: string) => void = () => {},
+  ) {
     this.failed = onFailure;
   }
 
@@ -61,7 +67,12 @@ export class SpeakerSink implements AudioSink {
     if (!this.child) {
       const child = spawnChild();
       this.child = child;
-      child.on('message', (message: { type: string; gen?: number; bytes?: number }) => {
+      child.stderr?.setEncoding('utf8');
+      child.stderr?.on('data', (text: string) => {
+        for (const line of text.split('\n')) if (line.trim()) this.onMessage(`audio: ${line.trim()}`);
+      });
+      child.on('message', (message: { type: string; gen?: number; bytes?: number; message?: string }) => {
+        if (message.type === 'error') return this.onMessage(`audio: ${message.message ?? 'error'}`);
         if (message.gen !== this.gen) return;
         if (message.type === 'played') this.played = message.bytes as number;
         if (message.type === 'drained') this.drained = true;

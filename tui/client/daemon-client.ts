@@ -1,13 +1,13 @@
 /**
  * One connection to streamd, kept up: it reconnects with backoff when the daemon goes away, says
- * `hello <name>` on every connect, and answers requests in order (pipelining). Downloads hand
- * their block bytes to the caller as they arrive.
+ * `password` (if it has one) and `hello <name>` on every connect, and answers requests in order
+ * (pipelining). Downloads hand their block bytes to the caller as they arrive.
  */
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { formatCommand } from '../../common/protocol/args.js';
 import type { BlockHeader } from '../../common/protocol/response.js';
-import { ResponseReader, type ResponseEvent } from '../../common/protocol/response-reader.js';
+import { FramingError, ResponseReader, type ResponseEvent } from '../../common/protocol/response-reader.js';
 
 export interface Reply {
   ok: boolean;
@@ -42,7 +42,12 @@ export interface ClientOptions {
 
 const BACKOFF_MS = [250, 500, 1000, 2000, 5000];
 
-/** Emits 'online', 'offline' and 'bytes' (block bytes received, for the speed meter). */
+/**
+ * Emits 'online', 'offline', 'bytes' (block bytes received, for the speed meter), 'refused'
+ * (text: the daemon refused the password or the name), 'warning' (text: the daemon broke the
+ * protocol; the connection starts over) and 'socket-error' (text: connecting failed, or the
+ * connection broke).
+ */
 export class DaemonClient extends EventEmitter {
   private socket: net.Socket | undefined;
   private reader = new ResponseReader();
@@ -112,7 +117,7 @@ export class DaemonClient extends EventEmitter {
     this.greeted = false;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', () => {});
+    socket.on('error', (error: Error) => this.emit('socket-error', `${this.options.host}:${this.options.port}: ${error.message}`));
     socket.on('close', () => this.onClose(socket));
   }
 
@@ -133,7 +138,9 @@ export class DaemonClient extends EventEmitter {
     let events: ResponseEvent[];
     try {
       events = this.reader.push(chunk).events;
-    } catch {
+    } catch (error) {
+      if (!(error instanceof FramingError)) throw error;
+      this.emit('warning', `streamd broke the protocol (${error.message}): connecting again`);
       this.socket?.destroy(); // the framing is broken: start over
       return;
     }
@@ -180,11 +187,17 @@ export class DaemonClient extends EventEmitter {
     this.greeted = true;
     this.online = true;
     this.attempt = 0;
-    if (this.options.password) this.socket?.write(formatCommand('password', this.options.password));
-    this.socket?.write(formatCommand('hello', this.options.name));
-    // The replies to those two come first: swallow them.
-    const swallow = this.options.password ? 2 : 1;
-    for (let i = 0; i < swallow; i++) this.pending.push({ reply: { ok: false, text: '', fields: [] }, resolve: () => {}, reject: () => {} });
+    // Their answers come first; a refusal is told, and later commands say what they lack.
+    const refusedIf = (what: string) => (reply: Reply): void => {
+      if (!reply.ok) this.emit('refused', `streamd refused the ${what}: ${reply.text || reply.code}`);
+    };
+    if (this.options.password) this.handshake(formatCommand('password', this.options.password), refusedIf('password'));
+    this.handshake(formatCommand('hello', this.options.name), refusedIf(`device name '${this.options.name}'`));
     this.emit('online');
+  }
+
+  private handshake(line: string, check: (reply: Reply) => void): void {
+    this.pending.push({ reply: { ok: false, text: '', fields: [] }, resolve: check, reject: () => {} });
+    this.socket?.write(line);
   }
 }

@@ -4,38 +4,8 @@
  * in and their SHA-256 matches, and the list of what is still missing for `resend`. Pure.
  */
 import { createHash } from 'node:crypto';
+import type { StreamPlan } from '../../common/protocol/replies.js';
 import type { BlockHeader } from '../../common/protocol/response.js';
-
-/** What the `stream` answer said. */
-export interface StreamPlan {
-  stream: number;
-  packets: number;
-  packetBytes: number;
-  /** The blocks in the stream, in order, as `stream_block:` fields give them. */
-  blocks: BlockHeader[];
-}
-
-/** Reads the `stream` answer's fields. @throws Error when a field is missing or does not add up. */
-export function parseStreamPlan(fields: ReadonlyArray<readonly [string, string]>): StreamPlan {
-  const one = (key: string): number => {
-    const value = fields.find(([k]) => k === key)?.[1];
-    if (value === undefined || !/^\d+$/.test(value)) throw new Error(`stream answer without a valid ${key}`);
-    return Number(value);
-  };
-  const blocks = fields
-    .filter(([key]) => key === 'stream_block')
-    .map(([, value]) => {
-      const m = /^(\d+) (\d+(?:\.\d+)?) (\d+(?:\.\d+)?) (\d+) ([0-9a-f]{64})$/.exec(value);
-      if (!m) throw new Error(`bad stream_block field '${value.slice(0, 80)}'`);
-      return { index: Number(m[1]), start: Number(m[2]), end: Number(m[3]), bytes: Number(m[4]), sha256: m[5] as string };
-    });
-  const plan = { stream: one('stream'), packets: one('packets'), packetBytes: one('packet_bytes'), blocks };
-  const total = blocks.reduce((sum, block) => sum + block.bytes, 0);
-  if (plan.packetBytes === 0 || Math.max(1, Math.ceil(total / plan.packetBytes)) !== plan.packets) {
-    throw new Error(`stream answer does not add up: ${plan.packets} packets of ${plan.packetBytes} bytes for ${total} bytes`);
-  }
-  return plan;
-}
 
 export interface CompletedBlock {
   header: BlockHeader;

@@ -9,7 +9,8 @@ import dgram from 'node:dgram';
 import { decodeDatagram, DatagramType, type Datagram } from '../../common/datagram/codec.js';
 import { formatRanges } from '../../common/datagram/ranges.js';
 import type { DaemonClient, DownloadHandlers, Reply } from '../client/daemon-client.js';
-import { parseStreamPlan, SongAssembly } from './song-assembly.js';
+import { parseStreamPlan } from '../../common/protocol/replies.js';
+import { SongAssembly } from './song-assembly.js';
 
 /** A packet this far behind the highest one seen is a gap, not reordering. */
 const REORDER_PACKETS = 48;

@@ -5,7 +5,6 @@
 import type { LossCounts } from '../../common/datagram/loss-meter.js';
 import type { StreamInfo } from '../../common/datagram/messages.js';
 import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
-import type { RadioStatus } from '../udp/radio-player.js';
 
 export type PlayState = 'Playing' | 'Paused' | 'Stopped';
 export type LoopMode = 'off' | 'one' | 'all';
@@ -16,6 +15,9 @@ export interface NowPlaying {
   /** Seconds into the song, as far as the audio actually played. */
   position: number;
 }
+
+/** Where listening to the radio is at (playback's radio source says which). */
+export type RadioStatus = 'connecting' | 'buffering' | 'listening' | 'ended' | 'refused';
 
 /** The live radio as the player shows it (`R`). */
 export interface RadioState {

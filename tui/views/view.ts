@@ -4,8 +4,8 @@
  */
 import blessed from 'blessed';
 import type { SongInfo } from '../../common/protocol/records.js';
-import { KEY_HELP } from '../player/keys.js';
-import { clock, visibleSongs, type PlayerState } from '../player/state.js';
+import { KEY_HELP } from '../state/keys.js';
+import { clock, visibleSongs, type PlayerState } from '../state/state.js';
 import { lossPercent } from '../../common/datagram/loss-meter.js';
 import { fit, progressBar, rate } from './format.js';
 import { createLossChart } from './loss-chart.js';

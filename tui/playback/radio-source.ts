@@ -1,6 +1,6 @@
 /**
- * Listening to the radio: datagrams from the RadioClient go through the loss meter (what the
- * network did) and the jitter buffer (what is played when), then the MP3 decoder and the sink.
+ * The radio as a music source: datagrams from the radio feed go through the loss meter (what the
+ * network did) and the jitter buffer (what is played when), then the MP3 decoder and the output.
  * A lost frame is concealed with silence of its length; a format change (the next song is mono,
  * or 48 kHz) reopens the decoder and the sink. Emits 'changed' when what the screen shows changed.
  */
@@ -9,10 +9,14 @@ import { parseMpegHeader } from '../../common/audio/mpeg-header.js';
 import type { LossMeter } from '../../common/datagram/loss-meter.js';
 import type { Datagram } from '../../common/datagram/codec.js';
 import type { StreamInfo } from '../../common/datagram/messages.js';
-import { applyVolume, createMp3Decoder, type PcmDecoder } from '../audio/decoder.js';
-import type { AudioSink, PcmFormat } from '../audio/sink.js';
+import { createMp3Decoder, type PcmDecoder } from '../audio/decoder.js';
+import type { PcmFormat } from '../audio/sink.js';
 import { JitterBuffer } from './jitter-buffer.js';
-import type { RadioClient } from './radio-client.js';
+import type { RadioClient } from '../client/radio-client.js';
+import type { MusicOutput } from './mixer.js';
+
+/** A radio listener's datagrams and what it is told (the client's socket; `stop` sends LEAVE). */
+export type RadioFeed = Pick<RadioClient, 'on' | 'removeAllListeners' | 'start' | 'stop'>;
 
 export type RadioStatus = 'connecting' | 'buffering' | 'listening' | 'ended' | 'refused';
 
@@ -26,8 +30,10 @@ export interface RadioView {
 }
 
 const PLAYOUT_MS = 20;
+/** What a datagram that is not a frame stands for: one MPEG-1 frame (1152 samples at 44.1 kHz). */
+const FRAME_MS = (1000 * 1152) / 44100;
 
-export class RadioPlayer extends EventEmitter {
+export class RadioSource extends EventEmitter {
   private readonly buffer: JitterBuffer;
   private timer: NodeJS.Timeout | undefined;
   private decoder: PcmDecoder | undefined;
@@ -37,11 +43,10 @@ export class RadioPlayer extends EventEmitter {
   private infos: Array<{ info: StreamInfo; at: number }> = [];
   private view: RadioView = { status: 'connecting', position: 0 };
   private stopped = false;
-  volume = 100;
 
   constructor(
-    private readonly client: RadioClient,
-    private readonly sink: () => AudioSink,
+    private readonly client: RadioFeed,
+    private readonly output: MusicOutput,
     private readonly meter: LossMeter,
     jitterMs: number,
   ) {
@@ -73,7 +78,7 @@ export class RadioPlayer extends EventEmitter {
     this.client.removeAllListeners();
     this.decoder?.free();
     this.decoder = undefined;
-    this.sink().flush();
+    this.output.flush();
   }
 
   private update(patch: Partial<RadioView>): void {
@@ -90,7 +95,7 @@ export class RadioPlayer extends EventEmitter {
   private onAudio(datagram: Datagram, now: number): void {
     this.meter.receive(datagram.sequence, now, datagram.position);
     const header = parseMpegHeader(datagram.payload, 0);
-    const ms = header ? (1000 * header.samples) / header.sampleRate : 26;
+    const ms = header ? (1000 * header.samples) / header.sampleRate : FRAME_MS;
     this.buffer.push(datagram.sequence, datagram.position, ms, Buffer.from(datagram.payload), now);
     if (this.view.status === 'connecting') this.update({ status: 'buffering', text: undefined });
   }
@@ -110,7 +115,7 @@ export class RadioPlayer extends EventEmitter {
   private async play(frame: Buffer, position: number): Promise<void> {
     if (this.stopped) return; // frames already chained when R was pressed
     const header = parseMpegHeader(frame, 0);
-    if (!header) return this.silence(26); // not a frame: conceal it
+    if (!header) return this.silence(FRAME_MS); // not a frame: conceal it
     const format: PcmFormat = { sampleRate: header.sampleRate, channels: header.channels };
     if (!this.format || this.format.sampleRate !== format.sampleRate || this.format.channels !== format.channels || !this.decoder) {
       this.decoder?.free();
@@ -119,10 +124,10 @@ export class RadioPlayer extends EventEmitter {
       if (this.stopped) return decoder.free();
       this.decoder = decoder;
       this.format = format;
-      await this.sink().open(format);
+      await this.output.open(format);
     }
     const pcm = this.decoder.decode(frame);
-    void this.sink().write(applyVolume(pcm, this.volume)).catch(() => {});
+    void this.output.write(pcm);
     // The song shown is the one whose start has been played.
     let info = this.view.info;
     while (this.infos.length > 0 && (this.infos[0] as { at: number }).at <= position) info = (this.infos.shift() as { info: StreamInfo }).info;
@@ -135,6 +140,6 @@ export class RadioPlayer extends EventEmitter {
   private async silence(ms: number): Promise<void> {
     if (!this.format || this.stopped) return;
     const frames = Math.round((ms * this.format.sampleRate) / 1000);
-    void this.sink().write(Buffer.alloc(frames * this.format.channels * 2)).catch(() => {});
+    void this.output.write(Buffer.alloc(frames * this.format.channels * 2));
   }
 }

@@ -1,5 +1,6 @@
 /** Text helpers for the views: fitting text to a width, the progress bar, byte rates. Pure. */
-import { clock } from '../player/state.js';
+import { BLOCK_SECONDS } from '../../common/limits.js';
+import { clock } from '../state/state.js';
 
 /** Cuts or pads `text` to exactly `width` columns (… marks a cut). */
 export function fit(text: string, width: number): string {
@@ -18,7 +19,7 @@ export function progressBar(width: number, position: number, duration: number, c
   let bar = '';
   for (let cell = 0; cell < width; cell++) {
     const t = ((cell + 0.5) / width) * duration;
-    bar += t <= position ? '█' : cached.has(Math.floor(t / 30)) ? '▒' : '░';
+    bar += t <= position ? '█' : cached.has(Math.floor(t / BLOCK_SECONDS)) ? '▒' : '░';
   }
   return bar;
 }

@@ -1,13 +1,12 @@
 /**
- * The player's UDP side, apart from the app's wiring: the radio (on and off), the downloader for
- * `--transport udp`, and the loss meters behind the network panel's chart and the quit summary.
+ * The player's UDP side, apart from the app's wiring: the radio's socket (on and off; playback
+ * plays what it brings), the downloader for `--transport udp`, and the loss meters behind the
+ * network panel's chart and the quit summary.
  */
 import { LossMeter, lossPercent, type LossCounts } from '../../common/datagram/loss-meter.js';
-import type { PlaybackEngine } from '../player/engine.js';
-import type { RadioState, UdpStats } from '../player/state.js';
-import { RadioClient } from './radio-client.js';
-import { RadioPlayer, type RadioView } from './radio-player.js';
-import type { UdpDownloader } from './udp-downloader.js';
+import { RadioClient } from '../client/radio-client.js';
+import type { UdpDownloader } from '../client/udp-downloader.js';
+import type { UdpStats } from '../state/state.js';
 
 export interface UdpActivityDeps {
   host: string;
@@ -16,15 +15,15 @@ export interface UdpActivityDeps {
   jitterMs: number;
   /** Songs over UDP (`--transport udp`), if so. */
   downloader: UdpDownloader | undefined;
-  engine: PlaybackEngine;
-  onRadio(radio: Partial<RadioState>): void;
+  /** Plays the radio's datagrams (playback owns the sound); `stop` ends it and sends LEAVE. */
+  playback: { listenRadio(feed: RadioClient, meter: LossMeter, jitterMs: number): void; stopRadio(): void };
   log(text: string): void;
 }
 
 export class UdpActivity {
   /** Loss before repair of the songs fetched over UDP. */
   private readonly streamMeter = new LossMeter();
-  private radio: { player: RadioPlayer; meter: LossMeter } | undefined;
+  private radio: { meter: LossMeter } | undefined;
   private readonly finished: LossCounts[] = [];
 
   constructor(private readonly deps: UdpActivityDeps) {
@@ -35,30 +34,21 @@ export class UdpActivity {
     return this.radio !== undefined;
   }
 
-  startRadio(volume: number): void {
+  startRadio(): void {
     this.stopRadio();
-    this.deps.engine.stop();
     const meter = new LossMeter();
-    const client = new RadioClient(this.deps.host, this.deps.udpPort, this.deps.deviceName);
-    const player = new RadioPlayer(client, () => this.deps.engine.currentSink, meter, this.deps.jitterMs);
-    player.volume = volume;
-    this.radio = { player, meter };
-    player.on('changed', (view: RadioView) => this.deps.onRadio({ status: view.status, text: view.text, info: view.info, position: view.position }));
-    player.start().catch((error: Error) => this.deps.onRadio({ status: 'refused', text: `radio: ${error.message}` }));
+    this.radio = { meter };
+    this.deps.playback.listenRadio(new RadioClient(this.deps.host, this.deps.udpPort, this.deps.deviceName), meter, this.deps.jitterMs);
     this.deps.log(`radio: listening on ${this.deps.host}:${this.deps.udpPort}`);
   }
 
   stopRadio(): void {
     if (!this.radio) return;
-    this.radio.player.stop();
+    this.deps.playback.stopRadio();
     this.radio.meter.finish(Date.now());
     this.finished.push({ ...this.radio.meter.totals });
     this.logMeter('radio', this.radio.meter);
     this.radio = undefined;
-  }
-
-  setVolume(volume: number): void {
-    if (this.radio) this.radio.player.volume = volume;
   }
 
   /** The figures for the network panel, once a second; undefined before any datagram came. */

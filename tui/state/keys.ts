@@ -54,11 +54,21 @@ export const KEY_HELP: ReadonlyArray<[string, string]> = [
   ['q', 'quit'],
 ];
 
+/**
+ * One physical key is one action. blessed reports a carriage return twice, as `enter` (a copy it
+ * makes) and then as `return`; a line feed (Ctrl-J, some terminals' Enter) comes as `linefeed`.
+ * Only `return` and `linefeed` count as Enter.
+ */
+function enterKey(key: Key): boolean {
+  return key.name === 'return' || key.name === 'linefeed';
+}
+
 export function keyToAction(key: Key, state: PlayerState): Action | undefined {
-  const name = key.name;
+  if (key.name === 'enter') return undefined; // blessed's copy of a `return`
+  const name = enterKey(key) ? 'return' : key.name;
   if (state.showHelp) return name === 'escape' || key.ch === '?' || key.ch === 'q' ? { type: 'help' } : undefined;
   if (state.search.active) {
-    if (name === 'enter' || name === 'return') return { type: 'search-close', keep: true };
+    if (name === 'return') return { type: 'search-close', keep: true };
     if (name === 'escape') return { type: 'search-close', keep: false };
     if (name === 'backspace') return { type: 'search-erase' };
     if (name === 'up') return { type: 'move', by: -1 };
@@ -68,7 +78,6 @@ export function keyToAction(key: Key, state: PlayerState): Action | undefined {
   }
   if (key.ctrl && name === 'c') return { type: 'quit' };
   switch (name) {
-    case 'enter':
     case 'return':
       return state.focus === 'devices' ? { type: 'play-device' } : { type: 'play-selected' };
     case 'space':

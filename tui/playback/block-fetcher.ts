@@ -11,6 +11,7 @@ import type { SongInfo } from '../../common/protocol/records.js';
 import type { BlockHeader } from '../../common/protocol/response.js';
 import { CacheFullError, type BlockCache } from '../cache/block-cache.js';
 import type { DaemonClient } from '../client/daemon-client.js';
+import { waitOrAbort, type BlockSource } from './block-source.js';
 
 class BlockBuffer {
   chunks: Buffer[] = [];
@@ -42,8 +43,11 @@ class BlockBuffer {
     this.wake();
   }
 
-  changed(): Promise<void> {
-    return new Promise((resolve) => this.waiters.push(resolve));
+  changed(signal: AbortSignal): Promise<void> {
+    return waitOrAbort(signal, (wake) => {
+      this.waiters.push(wake);
+      return () => this.waiters.splice(this.waiters.indexOf(wake) >>> 0, 1);
+    });
   }
 
   private wake(): void {
@@ -62,7 +66,7 @@ interface ActiveDownload {
 }
 
 /** Emits 'cached' (etag) when a block was stored, 'warning' (text) once when the cache is full. */
-export class BlockFetcher extends EventEmitter {
+export class BlockFetcher extends EventEmitter implements BlockSource {
   private active: ActiveDownload | undefined;
   private cacheFullSaid = false;
   /** The song being played: when the connection comes back, its missing blocks are fetched. */
@@ -117,7 +121,7 @@ export class BlockFetcher extends EventEmitter {
    * The block's bytes in order: one chunk from the cache, or chunks as the daemon sends them.
    * @throws when the bytes fail their hash (the caller may ask again: the block is fetched anew).
    */
-  async *block(song: SongInfo, index: number, signal: { cancelled: boolean }): AsyncGenerator<Buffer> {
+  async *block(song: SongInfo, index: number, signal: AbortSignal): AsyncGenerator<Buffer> {
     // Bytes already handed out: when a download breaks off (the daemon went away), the block is
     // asked for again and continues where it stopped.
     let delivered = 0;
@@ -135,7 +139,7 @@ export class BlockFetcher extends EventEmitter {
         return;
       }
       const buffer = await this.bufferFor(song, index, signal);
-      if (!buffer || signal.cancelled) return;
+      if (!buffer || signal.aborted) return;
       let given = 0;
       let offset = 0;
       for (;;) {
@@ -146,10 +150,14 @@ export class BlockFetcher extends EventEmitter {
         }
         if (buffer.failed && !buffer.done) break; // broken off: ask again
         if (buffer.failed) throw buffer.failed;
-        if (buffer.done || signal.cancelled) return;
-        await buffer.changed();
+        if (buffer.done || signal.aborted) return;
+        await buffer.changed(signal);
       }
     }
+  }
+
+  cached(song: SongInfo, index: number): Promise<Buffer | undefined> {
+    return this.cache.read(song.etag, index);
   }
 
   /** Stops the download in progress (the song changed). */
@@ -161,16 +169,19 @@ export class BlockFetcher extends EventEmitter {
     this.client.reconnect();
   }
 
-  private async bufferFor(song: SongInfo, index: number, signal: { cancelled: boolean }): Promise<BlockBuffer | undefined> {
+  private async bufferFor(song: SongInfo, index: number, signal: AbortSignal): Promise<BlockBuffer | undefined> {
     for (;;) {
-      if (signal.cancelled) return undefined;
+      if (signal.aborted) return undefined;
       const active = this.active;
       // The download in progress serves this block if it has it, or will reach it next.
       if (active && active.etag === song.etag && !active.finished && index >= active.first && index <= active.at + 1) {
         const buffer = active.buffers.get(index);
         if (buffer && !buffer.failed) return buffer;
         if (index >= active.at) {
-          await new Promise<void>((resolve) => active.announced.push(resolve));
+          await waitOrAbort(signal, (wake) => {
+            active.announced.push(wake);
+            return () => active.announced.splice(active.announced.indexOf(wake) >>> 0, 1);
+          });
           continue;
         }
       }
@@ -179,7 +190,10 @@ export class BlockFetcher extends EventEmitter {
         continue;
       }
       if (!this.client.online) {
-        await new Promise((resolve) => this.client.once('online', resolve));
+        await waitOrAbort(signal, (wake) => {
+          this.client.once('online', wake);
+          return () => this.client.off('online', wake);
+        });
         continue;
       }
       this.start(song, index);

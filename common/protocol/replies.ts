@@ -1,0 +1,108 @@
+/**
+ * Typed decoders of the daemon's answers, for clients: `key: value` fields in, a typed value out.
+ * One place reads each answer, so no client parses `key: value` lines by hand. Pure.
+ *
+ * @example parseChanged([['changed', 'devices']]) // ['devices']
+ */
+import { parseStreamBlockValue } from './response-reader.js';
+import type { BlockHeader } from './response.js';
+import { isIdleTopic, type IdleTopic } from './topics.js';
+import { parseDeviceFields, parseSongFields, splitRecords, type DeviceInfo, type SongInfo } from './records.js';
+
+export type Fields = ReadonlyArray<readonly [string, string]>;
+
+/** An answer that does not read as the command's answer. */
+export class ReplyFormatError extends Error {
+  override name = 'ReplyFormatError';
+}
+
+const first = (fields: Fields, key: string): string | undefined => fields.find(([k]) => k === key)?.[1];
+
+function count(fields: Fields, key: string): number {
+  const value = first(fields, key);
+  if (value === undefined || !/^\d+$/.test(value)) throw new ReplyFormatError(`answer without a valid ${key}`);
+  return Number(value);
+}
+
+/** `idle`: the topics that changed (unknown ones, from a newer daemon, are left out). */
+export function parseChanged(fields: Fields): IdleTopic[] {
+  return fields.filter(([key, value]) => key === 'changed' && isIdleTopic(value)).map(([, value]) => value as IdleTopic);
+}
+
+/** `lista`: the songs, in the daemon's order. @throws ReplyFormatError on a record that does not read. */
+export function parseSongList(fields: Fields): SongInfo[] {
+  try {
+    return splitRecords(fields, 'song').map(parseSongFields);
+  } catch (error) {
+    throw new ReplyFormatError((error as Error).message);
+  }
+}
+
+/** `lista dispositivos`. */
+export function parseDeviceList(fields: Fields): DeviceInfo[] {
+  return fields.length === 0 ? [] : splitRecords(fields, 'device').map(parseDeviceFields);
+}
+
+/** What `stats` says of the catalog (the rest is for people: `streamd status` prints it all). */
+export interface CatalogStats {
+  /** 'loading', 'scanning' or 'ready'. */
+  state: string;
+  version: string;
+}
+
+export function parseCatalogStats(fields: Fields): CatalogStats {
+  return { state: first(fields, 'catalog') ?? '', version: first(fields, 'catalog_version') ?? '' };
+}
+
+/** `stats` as a map, for printing every counter. */
+export function parseStatsMap(fields: Fields): Map<string, string> {
+  return new Map(fields.map(([key, value]) => [key, value]));
+}
+
+/** `radio`: the programme as the TCP side tells it. */
+export interface RadioReply {
+  state: string;
+  listeners: number;
+  file?: string | undefined;
+  position?: number | undefined;
+}
+
+export function parseRadioReply(fields: Fields): RadioReply {
+  const position = first(fields, 'position');
+  return {
+    state: first(fields, 'radio') ?? '',
+    listeners: count(fields, 'listeners'),
+    file: first(fields, 'file'),
+    position: position === undefined ? undefined : Number(position),
+  };
+}
+
+/** The `stream` answer (PROTOCOL.md section 3): what the datagrams will carry. */
+export interface StreamPlan {
+  stream: number;
+  packets: number;
+  packetBytes: number;
+  /** The blocks in the stream, in order, as `stream_block:` fields give them. */
+  blocks: BlockHeader[];
+  /** 16 hex digits (protocol 1.2), to prove the UDP port wants the stream; absent from older daemons. */
+  token?: string | undefined;
+}
+
+/** @throws ReplyFormatError when a field is missing or the sizes do not add up. */
+export function parseStreamPlan(fields: Fields): StreamPlan {
+  const blocks = fields
+    .filter(([key]) => key === 'stream_block')
+    .map(([, value]) => {
+      const block = parseStreamBlockValue(value);
+      if (!block) throw new ReplyFormatError(`bad stream_block field '${value.slice(0, 80)}'`);
+      return block;
+    });
+  const plan: StreamPlan = { stream: count(fields, 'stream'), packets: count(fields, 'packets'), packetBytes: count(fields, 'packet_bytes'), blocks };
+  const token = first(fields, 'token');
+  if (token !== undefined) plan.token = token;
+  const total = blocks.reduce((sum, block) => sum + block.bytes, 0);
+  if (plan.packetBytes === 0 || Math.max(1, Math.ceil(total / plan.packetBytes)) !== plan.packets) {
+    throw new ReplyFormatError(`stream answer does not add up: ${plan.packets} packets of ${plan.packetBytes} bytes for ${total} bytes`);
+  }
+  return plan;
+}

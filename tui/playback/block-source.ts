@@ -1,0 +1,41 @@
+/**
+ * Where a song's block bytes come from, as playback sees it: one interface whether the block is on
+ * disk, downloaded over TCP or streamed over UDP (BlockFetcher implements it over all three).
+ */
+import type { SongInfo } from '../../common/protocol/records.js';
+
+export interface BlockSource {
+  /**
+   * The block's bytes in order, as they arrive (one chunk when it is on disk). Ends early, or
+   * throws an AbortError, when `signal` aborts; throws when the bytes fail their SHA-256.
+   */
+  block(song: SongInfo, index: number, signal: AbortSignal): AsyncIterable<Buffer>;
+  /** The block if it is on disk already (priming a decoder), without going to the network. */
+  cached(song: SongInfo, index: number): Promise<Buffer | undefined>;
+  /** The song being played (undefined: none): what to fetch ahead, and after a reconnect. */
+  follow(song: SongInfo | undefined): void;
+  /** Stops fetching (the song changed). */
+  cancel(): void;
+}
+
+/**
+ * Resolves when `register`'s wake-up is called or `signal` aborts, whichever comes first; a wait
+ * that ignores its signal would park its caller (and what it holds) until the event comes.
+ * `register` may return how to take its wake-up back, which is done on abort.
+ */
+export function waitOrAbort(signal: AbortSignal, register: (wake: () => void) => (() => void) | void): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    let unregister: (() => void) | void = undefined;
+    const woken = (): void => {
+      signal.removeEventListener('abort', aborted);
+      resolve();
+    };
+    const aborted = (): void => {
+      unregister?.();
+      resolve();
+    };
+    signal.addEventListener('abort', aborted, { once: true });
+    unregister = register(woken);
+  });
+}

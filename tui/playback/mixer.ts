@@ -1,0 +1,107 @@
+/**
+ * The one way into the sink (MPD's player owns its outputs the same way): music, from a song or
+ * the radio, at the player's volume; and a second stream laid over it, a call's voice, with the
+ * music ducked while it lasts. The second stream comes in the sink's format (its producer
+ * resamples), is queued boundedly, and is mixed into the music as the music passes.
+ */
+import type { AudioSink, PcmFormat } from '../audio/sink.js';
+
+/** Music under a voice plays at this share of its volume (voice calls: 20%). */
+export const DUCK_GAIN = 0.2;
+/** At most this much of the second stream waits to be mixed; older audio is dropped first. */
+export const OVERLAY_MAX_SECONDS = 0.5;
+
+/** What a music source (a song, the radio) writes to: open a format, write PCM, drop what is queued. */
+export interface MusicOutput {
+  open(format: PcmFormat): Promise<void>;
+  /** 16-bit interleaved PCM in the opened format; resolves when the sink has room for more. */
+  write(pcm: Buffer): Promise<void>;
+  flush(): void;
+}
+
+/**
+ * `music` scaled by `gain`, plus `overlay` sample by sample from its start (it may be shorter),
+ * clipped to 16 bits. A new buffer; `music` is left as it was.
+ *
+ * @example mix(Int16Array.of(1000, -1000), 0.5, Int16Array.of(100)) // Int16Array [600, -500]
+ */
+export function mix(music: Int16Array, gain: number, overlay?: Int16Array): Int16Array {
+  const out = new Int16Array(music.length);
+  const laid = overlay ? Math.min(overlay.length, music.length) : 0;
+  for (let i = 0; i < music.length; i++) {
+    const value = Math.round((music[i] as number) * gain) + (i < laid ? ((overlay as Int16Array)[i] as number) : 0);
+    out[i] = value > 32767 ? 32767 : value < -32768 ? -32768 : value;
+  }
+  return out;
+}
+
+const samplesOf = (pcm: Buffer): Int16Array => new Int16Array(pcm.buffer, pcm.byteOffset, pcm.length >> 1);
+const bufferOf = (samples: Int16Array): Buffer => Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
+
+export class Mixer implements MusicOutput {
+  /** 0-100. */
+  volume = 100;
+  private ducked = false;
+  private format: PcmFormat = { sampleRate: 44100, channels: 2 };
+  private overlay: Int16Array[] = [];
+  private overlaySamples = 0;
+
+  constructor(private sink: AudioSink) {}
+
+  setSink(sink: AudioSink): void {
+    this.sink = sink;
+  }
+
+  async open(format: PcmFormat): Promise<void> {
+    this.format = format;
+    this.dropOverlay();
+    await this.sink.open(format);
+  }
+
+  write(pcm: Buffer): Promise<void> {
+    const gain = (this.volume / 100) * (this.ducked ? DUCK_GAIN : 1);
+    if (gain === 1 && this.overlaySamples === 0) return this.sink.write(pcm);
+    const music = samplesOf(pcm);
+    return this.sink.write(bufferOf(mix(music, gain, this.takeOverlay(music.length))));
+  }
+
+  flush(): void {
+    this.dropOverlay();
+    this.sink.flush();
+  }
+
+  /** Music at DUCK_GAIN of its volume (on) or back to full (off). */
+  duck(on: boolean): void {
+    this.ducked = on;
+  }
+
+  /** Queues a second stream's PCM, in the opened format, to be mixed into the music. */
+  lay(pcm: Buffer): void {
+    const samples = Int16Array.from(samplesOf(pcm));
+    this.overlay.push(samples);
+    this.overlaySamples += samples.length;
+    const max = OVERLAY_MAX_SECONDS * this.format.sampleRate * this.format.channels;
+    while (this.overlaySamples > max && this.overlay.length > 0) this.overlaySamples -= (this.overlay.shift() as Int16Array).length;
+  }
+
+  private takeOverlay(count: number): Int16Array | undefined {
+    if (this.overlaySamples === 0) return undefined;
+    const out = new Int16Array(Math.min(count, this.overlaySamples));
+    let at = 0;
+    while (at < out.length) {
+      const head = this.overlay[0] as Int16Array;
+      const take = Math.min(head.length, out.length - at);
+      out.set(head.subarray(0, take), at);
+      at += take;
+      if (take === head.length) this.overlay.shift();
+      else this.overlay[0] = head.subarray(take);
+    }
+    this.overlaySamples -= out.length;
+    return out;
+  }
+
+  private dropOverlay(): void {
+    this.overlay = [];
+    this.overlaySamples = 0;
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * The one owner of playback: the sink, and every source that feeds it. A song (its blocks from the
+ * cache, TCP or UDP behind one BlockSource) or the radio is the music; the mixer lays a second
+ * stream over it (a call's voice). Nothing else touches the sink. The clock is the sink's: the
+ * audio actually played. Emits 'ended' when a song played to its end, 'error' (text) when it could
+ * not go on, and 'radio' (RadioView) when what the radio shows changed.
+ */
+import { EventEmitter } from 'node:events';
+import { blockFirstSample, blockIndexAt, samplesPerFrame } from '../../common/audio/blocks.js';
+import type { LossMeter } from '../../common/datagram/loss-meter.js';
+import type { SongInfo } from '../../common/protocol/records.js';
+import { createDecoder, outputChannels, type PcmDecoder } from '../audio/decoder.js';
+import type { AudioSink } from '../audio/sink.js';
+import type { BlockSource } from './block-source.js';
+import { Mixer } from './mixer.js';
+import { primeDecoder } from './priming.js';
+import { RadioSource, type RadioFeed, type RadioView } from './radio-source.js';
+
+interface SongSession {
+  song: SongInfo;
+  /** Seconds of the song at the sink's frame 0. */
+  origin: number;
+  abort: AbortController;
+}
+
+export class Playback extends EventEmitter {
+  private session: SongSession | undefined;
+  private radio: RadioSource | undefined;
+  private paused = false;
+  private readonly mixer: Mixer;
+
+  constructor(
+    private readonly blocks: BlockSource,
+    private sink: AudioSink,
+  ) {
+    super();
+    this.mixer = new Mixer(sink);
+  }
+
+  get audioOutput(): string {
+    return this.sink.name;
+  }
+
+  /** The way in for a second stream over the music (a call's voice) and its ducking. */
+  get overlay(): Pick<Mixer, 'lay' | 'duck'> {
+    return this.mixer;
+  }
+
+  /** Swaps the sink (the device failed): playback goes on from where it was. */
+  replaceSink(sink: AudioSink): void {
+    const position = this.position();
+    this.sink.close();
+    this.sink = sink;
+    this.mixer.setSink(sink);
+    if (this.session) this.play(this.session.song, position);
+  }
+
+  play(song: SongInfo, at: number): void {
+    this.stopRadio();
+    // The same song again (resume, seek) keeps its download going: the fetcher reuses it.
+    if (this.session?.song.etag === song.etag) this.halt();
+    else this.stop();
+    const session: SongSession = { song, origin: at, abort: new AbortController() };
+    this.session = session;
+    this.blocks.follow(song);
+    this.paused = false;
+    void this.runSong(session).catch((error: Error) => {
+      if (session.abort.signal.aborted) return;
+      this.session = undefined;
+      this.emit('error', `${song.file}: ${error.message}`);
+    });
+  }
+
+  pause(): void {
+    this.paused = true;
+    this.sink.pause();
+  }
+
+  /** Plays on from what was heard: a sink drops what its device held when it paused. */
+  resume(): void {
+    this.paused = false;
+    this.sink.resume();
+    const session = this.session;
+    if (session) this.play(session.song, this.position());
+  }
+
+  stop(): void {
+    this.halt();
+    this.blocks.follow(undefined);
+    this.blocks.cancel();
+  }
+
+  seek(at: number): void {
+    const session = this.session;
+    if (!session) return;
+    const wasPaused = this.paused;
+    this.play(session.song, at);
+    if (wasPaused) this.pause();
+  }
+
+  setVolume(volume: number): void {
+    this.mixer.volume = volume;
+  }
+
+  /** Seconds into the current song, as far as the sink has played. */
+  position(): number {
+    const session = this.session;
+    if (!session) return 0;
+    return Math.min(session.song.duration, session.origin + this.sink.playedFrames() / session.song.sampleRate);
+  }
+
+  /** The radio becomes the music: the song stops. `meter` counts what the network did. */
+  listenRadio(feed: RadioFeed, meter: LossMeter, jitterMs: number): void {
+    this.stop();
+    this.stopRadio();
+    const radio = new RadioSource(feed, this.mixer, meter, jitterMs);
+    this.radio = radio;
+    radio.on('changed', (view: RadioView) => this.emit('radio', view));
+    radio.start().catch((error: Error) => this.emit('radio', { status: 'refused', text: `radio: ${error.message}`, position: 0 } satisfies RadioView));
+  }
+
+  /** Stops the radio (LEAVE is sent): every way out of listening goes through here. */
+  stopRadio(): void {
+    this.radio?.stop();
+    this.radio = undefined;
+  }
+
+  close(): void {
+    this.stop();
+    this.stopRadio();
+    this.sink.close();
+  }
+
+  private halt(): void {
+    this.session?.abort.abort();
+    this.session = undefined;
+    this.mixer.flush();
+  }
+
+  private async runSong(session: SongSession): Promise<void> {
+    const { song } = session;
+    const signal = session.abort.signal;
+    await this.mixer.open({ sampleRate: song.sampleRate, channels: outputChannels(song) });
+    if (this.paused) this.sink.pause();
+    const first = blockIndexAt(session.origin, song.blocks);
+    const decoder: PcmDecoder = await createDecoder(song);
+    try {
+      await primeDecoder(decoder, song, first, this.blocks);
+      // Samples of block `first` before the position asked for are decoded and dropped.
+      let skipFrames = Math.max(0, Math.round(session.origin * song.sampleRate) - blockFirstSample(first, song.sampleRate, samplesPerFrame(song.format, song.sampleRate)));
+      const frameBytes = 2 * outputChannels(song);
+      for (let index = first; index < song.blocks; index++) {
+        for await (const chunk of this.blocks.block(song, index, signal)) {
+          if (signal.aborted) return;
+          let pcm = decoder.decode(chunk);
+          if (skipFrames > 0) {
+            const drop = Math.min(skipFrames, pcm.length / frameBytes);
+            skipFrames -= drop;
+            pcm = pcm.subarray(drop * frameBytes);
+          }
+          if (pcm.length > 0) await this.mixer.write(pcm);
+          if (signal.aborted) return;
+        }
+        if (signal.aborted) return;
+      }
+      await this.sink.drain();
+      if (!signal.aborted) {
+        this.session = undefined;
+        this.emit('ended');
+      }
+    } finally {
+      decoder.free();
+    }
+  }
+}

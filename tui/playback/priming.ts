@@ -1,0 +1,29 @@
+/**
+ * MP3 frames may borrow bits from the frames before them (the bit reservoir): a decoder that
+ * starts at block `index` is first fed the last frames of block `index - 1`, when that block is on
+ * disk, and their output is dropped (docs/protocol.md, Downloads).
+ */
+import { scanMpeg } from '../../common/audio/mpeg-frames.js';
+import { parseMpegHeader } from '../../common/audio/mpeg-header.js';
+import type { SongInfo } from '../../common/protocol/records.js';
+import type { PcmDecoder } from '../audio/decoder.js';
+import type { BlockSource } from './block-source.js';
+
+/** Frames of the block before that are decoded and dropped: the reservoir reaches back at most 511 bytes. */
+const PRIMING_FRAMES = 2;
+
+export async function primeDecoder(decoder: PcmDecoder, song: SongInfo, index: number, blocks: BlockSource): Promise<void> {
+  if (song.format !== 'mp3' || index === 0) return;
+  const before = await blocks.cached(song, index - 1);
+  const scan = before && scanMpeg(before);
+  if (!before || !scan) return;
+  const starts: number[] = [];
+  for (let at = scan.audioStart; at < scan.audioEnd; ) {
+    const header = parseMpegHeader(before, at);
+    if (!header) break;
+    starts.push(at);
+    at += header.frameBytes;
+  }
+  const from = starts[Math.max(0, starts.length - PRIMING_FRAMES)] ?? scan.audioStart;
+  decoder.decode(before.subarray(from));
+}

@@ -1,0 +1,137 @@
+/**
+ * Keeps what the player shows of the daemon in step with it, by push (PROTOCOL.md section 4): a
+ * connection of its own loops on `idle devices catalog radio`, and each change is fetched on the
+ * control connection (`lista dispositivos`, `stats` then `lista`, `radio`). Nothing is polled.
+ * Also sends this device's status when it changes. Failures are told, never swallowed; a refused
+ * answer keeps the last good data.
+ */
+import { parseCatalogStats, parseChanged, parseDeviceList, parseRadioReply, parseSongList, ReplyFormatError } from '../../common/protocol/replies.js';
+import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
+import type { IdleTopic } from '../../common/protocol/topics.js';
+import { OfflineError, type DaemonClient, type Reply } from '../client/daemon-client.js';
+
+export interface SyncListener {
+  library(songs: SongInfo[]): void;
+  catalogState(state: string): void;
+  devices(devices: DeviceInfo[]): void;
+  radioListeners(count: number): void;
+  /** Something went wrong that the person should know (status line). */
+  warning(text: string): void;
+  /** For the log only. */
+  debug(text: string): void;
+}
+
+const WATCHED: readonly IdleTopic[] = ['devices', 'catalog', 'radio'];
+
+export class DaemonSync {
+  private catalogVersion = '';
+  private lastStatus = '';
+  private watching = false;
+  private closed = false;
+
+  /**
+   * @param control  requests and the status (the connection the player's commands go on)
+   * @param events   the `idle` loop alone, so that a wait never holds up a request
+   * @param radioWanted whether the radio's listener count is worth a request (the player listens)
+   */
+  constructor(
+    private readonly control: DaemonClient,
+    private readonly events: DaemonClient,
+    private readonly out: SyncListener,
+    private readonly radioWanted: () => boolean,
+    private readonly hasPassword: boolean,
+  ) {
+    control.on('online', this.onControlOnline);
+    events.on('online', this.onEventsOnline);
+  }
+
+  /** `att status <text>`, when it says something new (or `force`: a periodic refresh of the position). */
+  publishStatus(text: string, force = false): void {
+    if ((text === this.lastStatus && !force) || !this.control.online) return;
+    this.lastStatus = text;
+    this.request('att status', () => this.control.setStatus(text), () => {});
+  }
+
+  close(): void {
+    this.closed = true;
+    this.control.off('online', this.onControlOnline);
+    this.events.off('online', this.onEventsOnline);
+  }
+
+  private readonly onControlOnline = (): void => {
+    this.catalogVersion = '';
+    this.lastStatus = '';
+    this.refresh(WATCHED);
+  };
+
+  /** Changes made while the events connection was down were not seen: fetch everything once. */
+  private readonly onEventsOnline = (): void => {
+    this.refresh(WATCHED);
+    void this.watch();
+  };
+
+  private async watch(): Promise<void> {
+    if (this.watching) return;
+    this.watching = true;
+    try {
+      while (!this.closed && this.events.online) {
+        const reply = await this.events.request('idle', ...WATCHED);
+        if (!reply.ok) {
+          this.out.warning(`streamd: idle refused (${reply.text}): the devices and library will not follow changes`);
+          return;
+        }
+        this.refresh(parseChanged(reply.fields));
+      }
+    } catch (error) {
+      if (!(error instanceof OfflineError)) this.out.warning(`streamd events: ${(error as Error).message}`);
+    } finally {
+      this.watching = false;
+    }
+  }
+
+  private refresh(topics: readonly IdleTopic[]): void {
+    if (!this.control.online) return;
+    for (const topic of topics) {
+      if (topic === 'devices') this.request('lista dispositivos', () => this.control.request('lista dispositivos'), (fields) => this.out.devices(parseDeviceList(fields)));
+      if (topic === 'catalog') this.request('stats', () => this.control.request('stats'), (fields) => this.onStats(fields));
+      if (topic === 'radio' && this.radioWanted()) {
+        this.request('radio', () => this.control.request('radio'), (fields) => this.out.radioListeners(parseRadioReply(fields).listeners));
+      }
+    }
+  }
+
+  private onStats(fields: Reply['fields']): void {
+    const stats = parseCatalogStats(fields);
+    this.out.catalogState(stats.state);
+    if (stats.version === this.catalogVersion) return;
+    this.request('lista', () => this.control.request('lista'), (songs) => {
+      this.out.library(parseSongList(songs));
+      this.catalogVersion = stats.version;
+    });
+  }
+
+  /** One request: its answer to `use`, a refusal or a failure to the status line (offline is shown already). */
+  private request(what: string, send: () => Promise<Reply>, use: (fields: Reply['fields']) => void): void {
+    send().then(
+      (reply) => {
+        if (reply.ok) return this.use(what, reply, use);
+        if (reply.code !== 'permission') return this.out.warning(`streamd refused ${what}: ${reply.text}`);
+        // The last good library and devices stay on screen.
+        this.out.warning(this.hasPassword ? 'streamd refused the password (--password): showing what it sent last' : 'streamd has a password: give it with --password');
+      },
+      (error: Error) => {
+        if (error instanceof OfflineError) this.out.debug(`${what}: ${error.message}`);
+        else this.out.warning(`${what}: ${error.message}`);
+      },
+    );
+  }
+
+  private use(what: string, reply: Reply, use: (fields: Reply['fields']) => void): void {
+    try {
+      use(reply.fields);
+    } catch (error) {
+      if (!(error instanceof ReplyFormatError)) throw error;
+      this.out.warning(`streamd's answer to ${what} does not read: ${error.message}`);
+    }
+  }
+}
