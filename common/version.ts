@@ -1,6 +1,5 @@
-/** The package version, read once from package.json (two folders up from dist/common/). */
-import { readFileSync } from 'node:fs';
-
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+/**
+ * The version both programs report (the greeting `OK streamd <version>`, `--version`). Kept here
+ * as a constant so that common/ reads no file; a test ties it to package.json's.
+ */
+export const VERSION = '0.1.0';

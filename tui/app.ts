@@ -153,7 +153,7 @@ export function startApp(deps: AppDeps): App {
         udp.startRadio();
         break;
       case 'radio-stop':
-        udp.stopRadio();
+        void udp.stopRadio();
         break;
       case 'quit':
         quit();
@@ -167,17 +167,22 @@ export function startApp(deps: AppDeps): App {
     for (const song of songs) tell({ type: 'cached', etag: song.etag, blocks: cache.blocksOf(song.etag) });
   }
 
-  /** Every way out the player controls comes here: the radio says LEAVE before the sockets close. */
+  /**
+   * Every way out the player controls comes here (q, Ctrl-C, SIGTERM, SIGHUP): the terminal is
+   * given back at once, and the process ends once the radio has said LEAVE.
+   */
+  let quitting = false;
   function quit(): void {
-    udp.close();
+    if (quitting) return;
+    quitting = true;
     for (const timer of timers) clearInterval(timer);
+    view.destroy();
+    const left = Promise.all([udp.close(), playback.close()]);
     sync.close();
-    playback.close();
     control.close();
     downloads.close();
     events.close();
-    view.destroy();
-    deps.onQuit();
+    void left.finally(() => deps.onQuit());
   }
 
   control.on('online', () => {

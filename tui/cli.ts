@@ -122,6 +122,8 @@ async function main(): Promise<number> {
       notice,
       onQuit: () => resolve(0),
     });
+    // A closed terminal or a kill ends the player the way q does: LEAVE said, terminal restored.
+    for (const signal of ['SIGTERM', 'SIGHUP'] as const) process.once(signal, () => app?.dispatch({ type: 'quit' }));
   });
   // As seed 001's client did: the datagram statistics, once the terminal is itself again.
   const totals = app?.udpTotals();

@@ -10,6 +10,7 @@ import { peak, pulseNullSink, type PulseNullSink } from '../helpers/audio-env.js
 import { TestClient } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
+import { until } from '../helpers/log-capture.js';
 import { lossyRelay } from '../helpers/lossy-relay.js';
 import { Tmux } from '../helpers/tmux.js';
 
@@ -76,6 +77,8 @@ describe('streamtui listening to the radio through a lossy relay (PulseAudio nul
       const endedAt = recording.seconds();
       tui.keys('q');
       assert.equal(await tui.exitCode(), 0);
+      // q said LEAVE (through the relay): the daemon stops sending now, not after its 15 s listener_timeout.
+      await until('the daemon to forget the listener', () => (daemon.server.services.radio.status().listeners === 0 ? true : undefined), 3000);
       // The summary printed after the terminal is restored, against what the relay really did.
       const summary = await tui.waitFor(/udp: received \d+, lost \d+ \((\d+\.\d)%\)/);
       const lostShare = figure(summary, /lost \d+ \((\d+\.\d)%\)/);
@@ -110,7 +113,9 @@ describe('streamtui listening to the radio through a lossy relay (PulseAudio nul
     );
     try {
       await tui.waitFor(/Second Encoder - Variable/);
-      tui.keys('/', 'V', 'a', 'r', 'i', 'Enter');
+      tui.keys('/', 'V', 'a', 'r', 'i');
+      await tui.waitFor(/Library: \/Vari/);
+      tui.keys('Enter');
       // One Enter closes the search and keeps the match selected; it does not play it.
       const kept = await tui.waitFor(/Library \(\d+\)/);
       assert.match(kept, />.*Second Encoder - Variable/, 'the match is selected');

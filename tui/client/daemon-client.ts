@@ -188,8 +188,9 @@ export class DaemonClient extends EventEmitter {
     this.online = true;
     this.attempt = 0;
     // Their answers come first; a refusal is told, and later commands say what they lack.
+    // A name refused for want of the password is the password's refusal, told once.
     const refusedIf = (what: string) => (reply: Reply): void => {
-      if (!reply.ok) this.emit('refused', `streamd refused the ${what}: ${reply.text || reply.code}`);
+      if (!reply.ok && (what === 'password' || reply.code !== 'permission')) this.emit('refused', `streamd refused the ${what}: ${reply.text || reply.code}`);
     };
     if (this.options.password) this.handshake(formatCommand('password', this.options.password), refusedIf('password'));
     this.handshake(formatCommand('hello', this.options.name), refusedIf(`device name '${this.options.name}'`));

@@ -12,6 +12,8 @@ import { parseAccept, parseInfo, parseReject, subscribeDatagram, tokenDatagram }
 const KEEPALIVE_MS = 5000;
 const SUBSCRIBE_RETRY_MS = 1000;
 const SUBSCRIBE_TRIES = 5;
+/** About 25 s of radio datagrams: enough to ride out a busy event loop. */
+const RECEIVE_BUFFER_BYTES = 1024 * 1024;
 /** No audio for this long while listening: subscribe again. */
 const SILENCE_MS = 6000;
 
@@ -37,19 +39,33 @@ export class RadioClient extends EventEmitter {
     this.socket = socket;
     socket.on('message', (message) => this.onMessage(message));
     socket.on('error', () => {}); // ICMP port unreachable while the daemon is away: retried anyway
-    await new Promise<void>((resolve) => socket.bind(0, resolve));
-    if (this.socket !== socket) return; // stopped while binding
-    socket.setRecvBufferSize(1024 * 1024);
+    const bound = await new Promise<boolean>((resolve) => {
+      socket.once('close', () => resolve(false)); // stopped while binding: the bind never completes
+      socket.bind(0, () => resolve(true));
+    });
+    if (!bound || this.socket !== socket) return;
+    socket.setRecvBufferSize(RECEIVE_BUFFER_BYTES);
     this.subscribe();
     this.timer = setInterval(() => this.tick(), 500);
   }
 
-  stop(): void {
+  /**
+   * Says LEAVE (when listening) and closes. Resolves once the LEAVE has left: a socket closed
+   * right after `send` drops what it had not sent yet, and the daemon would go on sending to
+   * this port until its listener_timeout.
+   */
+  stop(): Promise<void> {
     clearInterval(this.timer);
-    if (this.socket && this.token) this.send(tokenDatagram(DatagramType.LEAVE, this.stream, this.token));
-    this.socket?.close();
+    const socket = this.socket;
+    const token = this.token;
     this.socket = undefined;
     this.token = undefined;
+    if (!socket) return Promise.resolve();
+    return new Promise((resolve) => {
+      const close = (): void => void socket.close(() => resolve());
+      if (token) socket.send(tokenDatagram(DatagramType.LEAVE, this.stream, token), this.port, this.host, close);
+      else close();
+    });
   }
 
   private send(bytes: Buffer): void {

@@ -21,6 +21,10 @@ const RETRY_MS = 400;
 const QUIET_MS = 150;
 /** No new packet for this long: the transfer failed. */
 const STALL_MS = 10_000;
+/** Room for about 3,000 datagrams (4 s at the default 16 Mbit/s) while the event loop is busy decoding. */
+const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+/** Packets asked for in one repair round at most (resend lines are cut to fit the daemon's line limit anyway). */
+const MAX_REPAIR_PACKETS = 20_000;
 /** Datagrams kept for a stream whose `stream` answer has not been read yet. */
 const EARLY_LIMIT = 4096;
 
@@ -109,7 +113,7 @@ export class UdpDownloader {
       });
       socket.on('error', () => {});
       socket.bind(0, () => {
-        socket.setRecvBufferSize(4 * 1024 * 1024);
+        socket.setRecvBufferSize(RECEIVE_BUFFER_BYTES);
         const port = socket.address().port;
         if (this.binding === binding) this.socket = socket;
         else socket.close(); // closed while binding
@@ -156,7 +160,7 @@ export class UdpDownloader {
     if (now - transfer.lastProgress > STALL_MS) return transfer.finish(new Error(`UDP stream ${id} stalled: no packet for ${STALL_MS / 1000} s`));
     const quiet = now - transfer.lastArrival >= QUIET_MS && (transfer.ended || now - transfer.lastArrival >= 4 * QUIET_MS);
     const below = quiet ? transfer.assembly.plan.packets : transfer.highest - REORDER_PACKETS;
-    const wanted = transfer.assembly.missing(below, 20_000).filter((sequence) => now - (transfer.requested.get(sequence) ?? 0) >= RETRY_MS);
+    const wanted = transfer.assembly.missing(below, MAX_REPAIR_PACKETS).filter((sequence) => now - (transfer.requested.get(sequence) ?? 0) >= RETRY_MS);
     if (wanted.length === 0) return;
     for (const sequence of wanted) transfer.requested.set(sequence, now);
     this.resendRequested += wanted.length;

@@ -56,7 +56,7 @@ export class Playback extends EventEmitter {
   }
 
   play(song: SongInfo, at: number): void {
-    this.stopRadio();
+    void this.stopRadio();
     // The same song again (resume, seek) keeps its download going: the fetcher reuses it.
     if (this.session?.song.etag === song.etag) this.halt();
     else this.stop();
@@ -112,23 +112,26 @@ export class Playback extends EventEmitter {
   /** The radio becomes the music: the song stops. `meter` counts what the network did. */
   listenRadio(feed: RadioFeed, meter: LossMeter, jitterMs: number): void {
     this.stop();
-    this.stopRadio();
+    void this.stopRadio();
     const radio = new RadioSource(feed, this.mixer, meter, jitterMs);
     this.radio = radio;
     radio.on('changed', (view: RadioView) => this.emit('radio', view));
     radio.start().catch((error: Error) => this.emit('radio', { status: 'refused', text: `radio: ${error.message}`, position: 0 } satisfies RadioView));
   }
 
-  /** Stops the radio (LEAVE is sent): every way out of listening goes through here. */
-  stopRadio(): void {
-    this.radio?.stop();
+  /** Stops the radio: every way out of listening goes through here. Resolves once LEAVE is sent. */
+  stopRadio(): Promise<void> {
+    const radio = this.radio;
     this.radio = undefined;
+    return radio ? radio.stop() : Promise.resolve();
   }
 
-  close(): void {
+  /** Stops everything and closes the sink; resolves once the radio (if on) has said LEAVE. */
+  close(): Promise<void> {
     this.stop();
-    this.stopRadio();
+    const left = this.stopRadio();
     this.sink.close();
+    return left;
   }
 
   private halt(): void {

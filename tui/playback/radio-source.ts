@@ -71,14 +71,16 @@ export class RadioSource extends EventEmitter {
     this.timer = setInterval(() => this.playout(), PLAYOUT_MS);
   }
 
-  stop(): void {
+  /** Silences the radio now; resolves once the feed has said LEAVE. */
+  stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    this.client.stop();
+    const left = this.client.stop();
     this.client.removeAllListeners();
     this.decoder?.free();
     this.decoder = undefined;
     this.output.flush();
+    return left;
   }
 
   private update(patch: Partial<RadioView>): void {

@@ -28,6 +28,8 @@ export class DaemonSync {
   private lastStatus = '';
   private watching = false;
   private closed = false;
+  /** A refusal for want of the password is said once per connection, not once per request. */
+  private permissionSaid = false;
 
   /**
    * @param control  requests and the status (the connection the player's commands go on)
@@ -59,6 +61,7 @@ export class DaemonSync {
   }
 
   private readonly onControlOnline = (): void => {
+    this.permissionSaid = false;
     this.catalogVersion = '';
     this.lastStatus = '';
     this.refresh(WATCHED);
@@ -77,7 +80,8 @@ export class DaemonSync {
       while (!this.closed && this.events.online) {
         const reply = await this.events.request('idle', ...WATCHED);
         if (!reply.ok) {
-          this.out.warning(`streamd: idle refused (${reply.text}): the devices and library will not follow changes`);
+          if (reply.code === 'permission') this.refusedForPassword();
+          else this.out.warning(`streamd: idle refused (${reply.text}): the devices and library will not follow changes`);
           return;
         }
         this.refresh(parseChanged(reply.fields));
@@ -116,14 +120,20 @@ export class DaemonSync {
       (reply) => {
         if (reply.ok) return this.use(what, reply, use);
         if (reply.code !== 'permission') return this.out.warning(`streamd refused ${what}: ${reply.text}`);
-        // The last good library and devices stay on screen.
-        this.out.warning(this.hasPassword ? 'streamd refused the password (--password): showing what it sent last' : 'streamd has a password: give it with --password');
+        this.refusedForPassword();
       },
       (error: Error) => {
         if (error instanceof OfflineError) this.out.debug(`${what}: ${error.message}`);
         else this.out.warning(`${what}: ${error.message}`);
       },
     );
+  }
+
+  /** The last good library and devices stay on screen; the status line says why nothing new comes. */
+  private refusedForPassword(): void {
+    if (this.permissionSaid) return;
+    this.permissionSaid = true;
+    this.out.warning(this.hasPassword ? 'streamd refused the password (--password): showing what it sent last' : 'streamd has a password: give it with --password');
   }
 
   private use(what: string, reply: Reply, use: (fields: Reply['fields']) => void): void {

@@ -16,7 +16,7 @@ export interface UdpActivityDeps {
   /** Songs over UDP (`--transport udp`), if so. */
   downloader: UdpDownloader | undefined;
   /** Plays the radio's datagrams (playback owns the sound); `stop` ends it and sends LEAVE. */
-  playback: { listenRadio(feed: RadioClient, meter: LossMeter, jitterMs: number): void; stopRadio(): void };
+  playback: { listenRadio(feed: RadioClient, meter: LossMeter, jitterMs: number): void; stopRadio(): Promise<void> };
   log(text: string): void;
 }
 
@@ -42,13 +42,15 @@ export class UdpActivity {
     this.deps.log(`radio: listening on ${this.deps.host}:${this.deps.udpPort}`);
   }
 
-  stopRadio(): void {
-    if (!this.radio) return;
-    this.deps.playback.stopRadio();
+  /** Resolves once the radio has said LEAVE. */
+  stopRadio(): Promise<void> {
+    if (!this.radio) return Promise.resolve();
+    const left = this.deps.playback.stopRadio();
     this.radio.meter.finish(Date.now());
     this.finished.push({ ...this.radio.meter.totals });
     this.logMeter('radio', this.radio.meter);
     this.radio = undefined;
+    return left;
   }
 
   /** The figures for the network panel, once a second; undefined before any datagram came. */
@@ -78,10 +80,11 @@ export class UdpActivity {
     return all.reduce((sum, t) => ({ received: sum.received + t.received, lost: sum.lost + t.lost, late: sum.late + t.late, duplicate: sum.duplicate + t.duplicate }));
   }
 
-  close(): void {
-    this.stopRadio();
+  close(): Promise<void> {
+    const left = this.stopRadio();
     this.streamMeter.finish(Date.now());
     this.deps.downloader?.close();
+    return left;
   }
 
   private current(): LossMeter | undefined {
