@@ -42,6 +42,8 @@ export interface RelayCounts {
 export interface LossyRelay {
   port: number;
   counts: RelayCounts;
+  /** Changes the share dropped from now on (1: a blackout). */
+  setLoss(loss: number): void;
   close(): void;
 }
 
@@ -97,6 +99,9 @@ export async function lossyRelay(target: { upstreamPort: number } | { forwardTo:
   return {
     port: front.address().port,
     counts,
+    setLoss(loss) {
+      options.loss = loss;
+    },
     close() {
       closed = true;
       front.close();

@@ -13,6 +13,7 @@ import { RadioClient } from '../../tui/client/radio-client.js';
 import { TestClient } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { until } from '../helpers/log-capture.js';
+import { lossyRelay } from '../helpers/lossy-relay.js';
 
 const library = mkdtempSync(path.join(os.tmpdir(), 'streamd-radio-client-'));
 writeFileSync(path.join(library, 'a.mp3'), encodeMp3(synthesize({ title: 'x', seconds: 20, bpm: 120, root: 60, minor: false, seed: 3 }, 44100, 2), 128));
@@ -43,6 +44,32 @@ describe('radio client', () => {
     await client.stop();
     await until('the listener gone', async () => ((await listeners()) === '0' ? true : undefined), 5000);
     assert.ok(Date.now() - stopped < 5000, 'well before the 15 s listener_timeout');
+  });
+
+  it('after a silence it subscribes again, leaving first, so it is not refused as a duplicate', async () => {
+    const relay = await lossyRelay({ upstreamPort: daemon.udpPort }, { loss: 0 });
+    const options = { loss: 0 };
+    const client = new RadioClient('127.0.0.1', relay.port, 'blackout');
+    const accepts: number[] = [];
+    const rejects: string[] = [];
+    client.on('accept', () => accepts.push(Date.now()));
+    client.on('reject', (text: string) => rejects.push(text));
+    try {
+      const audio = new Promise((resolve) => client.once('audio', resolve));
+      await client.start();
+      await audio;
+      // Every audio datagram lost for longer than the client waits before subscribing again.
+      relay.setLoss(1);
+      await until('a second ACCEPT', () => (accepts.length >= 2 ? true : undefined), 15_000);
+      relay.setLoss(options.loss);
+      await new Promise((resolve) => client.once('audio', resolve));
+      assert.deepEqual(rejects, []);
+      assert.equal(await listeners(), '1', 'one listener, not an old one beside a new one');
+    } finally {
+      await client.stop();
+      await until('the LEAVE through the relay', async () => ((await listeners()) === '0' ? true : undefined));
+      relay.close();
+    }
   });
 
   it('a stop before any answer leaves nothing behind', async () => {

@@ -73,6 +73,9 @@ export class RadioClient extends EventEmitter {
   }
 
   private subscribe(): void {
+    // Subscribing again (the audio stopped): the daemon may still hold this address as a
+    // listener, and would refuse a new SUBSCRIBE as a duplicate. Leave first.
+    if (this.token) this.send(tokenDatagram(DatagramType.LEAVE, this.stream, this.token));
     this.token = undefined;
     this.tries++;
     this.lastKeepalive = Date.now();

@@ -1,4 +1,4 @@
-/** Text helpers for the views: fitting text to a width, the progress bar, byte rates. Pure. */
+/** Text helpers for the views: fitting text to a width, styled text, the progress bar, byte rates. Pure. */
 import { BLOCK_SECONDS } from '../../common/limits.js';
 import { clock } from '../state/state.js';
 
@@ -10,12 +10,39 @@ export function fit(text: string, width: number): string {
   return chars.slice(0, Math.max(0, width - 1)).join('') + '…';
 }
 
+/** A piece of a line and the blessed colour it is shown in (none: plain). */
+export type Span = readonly [text: string, style?: string];
+
+const escapeTags = (text: string): string => text.replace(/[{}]/g, (ch) => (ch === '{' ? '{open}' : '{close}'));
+
+/**
+ * A line of styled pieces cut to `width` columns (… marks a cut), then tagged: text is cut before
+ * tags are added, so a cut never splits a tag (`online{/green-…` was one).
+ *
+ * @example styled([['streamd '], ['online', 'green-fg']], 10) // 'streamd {green-fg}o…{/green-fg}'
+ */
+export function styled(spans: readonly Span[], width: number): string {
+  const plain = spans.map(([text]) => text).join('');
+  const cut = [...fit(plain, width)];
+  let at = 0;
+  let out = '';
+  for (const [text, style] of spans) {
+    const length = [...text].length;
+    const piece = cut.slice(at, at + length).join('');
+    at += length;
+    if (piece === '') continue;
+    out += style ? `{${style}}${escapeTags(piece)}{/${style}}` : escapeTags(piece);
+  }
+  return out + escapeTags(cut.slice(at).join(''));
+}
+
 /**
  * The progress bar: played part, then blocks on disk, then blocks not yet fetched.
  *
  * @example progressBar(20, 60, 90, new Set([0, 1])) // '█████████████▒▒▒▒▒▒░'... (shape)
  */
 export function progressBar(width: number, position: number, duration: number, cached: ReadonlySet<number>): string {
+  if (duration <= 0) return '░'.repeat(Math.max(0, width)); // nothing known yet: nothing played
   let bar = '';
   for (let cell = 0; cell < width; cell++) {
     const t = ((cell + 0.5) / width) * duration;

@@ -1,13 +1,15 @@
 /**
- * The screen: library, devices, network, now playing, status line, and the help overlay. It only
- * renders a PlayerState into blessed boxes; keys, sockets and timers live elsewhere.
+ * The screen: library, devices, network (with the loss chart, full width), now playing, status
+ * line, and the help overlay. It only renders a PlayerState into blessed boxes, placed by
+ * layout.ts for the terminal's size at each render; keys, sockets and timers live elsewhere.
  */
 import blessed from 'blessed';
 import type { SongInfo } from '../../common/protocol/records.js';
 import { KEY_HELP } from '../state/keys.js';
 import { clock, visibleSongs, type PlayerState } from '../state/state.js';
 import { lossPercent } from '../../common/datagram/loss-meter.js';
-import { fit, progressBar, rate } from './format.js';
+import { fit, progressBar, rate, styled, type Span } from './format.js';
+import { computeLayout, type Layout, type Rect } from './layout.js';
 import { createLossChart } from './loss-chart.js';
 
 const esc = (text: string): string => blessed.escape(text);
@@ -38,38 +40,38 @@ export function createView(screen: blessed.Widgets.Screen): View {
   const now = box({ left: 0, height: 5 });
   const status = blessed.box({ parent: screen, left: 0, bottom: 0, height: 1, tags: true });
   const chart = createLossChart(network);
-  /** Text lines at the top of the network panel; the chart takes the rows below them. */
-  const NETWORK_LINES = 5;
   const helpLines = KEY_HELP.map(([keys, what]) => ` {bold}${esc(keys.padEnd(14))}{/bold}${esc(what)}`);
   const helpWidth = Math.max(...KEY_HELP.map(([, what]) => 15 + what.length)) + 3;
   const help = box({ top: 'center', left: 'center', width: helpWidth, height: KEY_HELP.length + 2, hidden: true, label: ' keys (? or Esc to close) ' });
+  let current: Layout = computeLayout(80, 24, false);
 
-  function layout(): { side: number; listHeight: number } {
-    const width = screen.width as number;
-    const height = screen.height as number;
-    const side = width >= 110 ? 44 : width >= 90 ? 36 : 30;
-    const listHeight = Math.max(3, height - 5 - 1);
-    library.width = width - side;
-    library.height = listHeight;
-    devices.left = width - side;
-    devices.width = side;
-    devices.height = Math.max(3, listHeight - Math.min(17, Math.max(7, listHeight - 6)));
-    network.left = width - side;
-    network.top = devices.height as number;
-    network.width = side;
-    network.height = listHeight - (devices.height as number);
+  function place(element: blessed.Widgets.BoxElement, rect: Rect): void {
+    element.left = rect.left;
+    element.top = rect.top;
+    element.width = rect.width;
+    element.height = rect.height;
+    element.hidden = rect.height < 3 || rect.width < 4;
+  }
 
-    now.top = listHeight;
-    now.width = width;
-    status.width = width;
-    return { side, listHeight };
+  function layout(state: PlayerState): void {
+    current = computeLayout(screen.width as number, screen.height as number, state.udp !== undefined);
+    place(library, current.library);
+    place(devices, current.devices);
+    place(network, current.network);
+    place(now, current.now);
+    status.width = current.status.width;
   }
 
   function renderLibrary(state: PlayerState): void {
     const songs = visibleSongs(state);
-    const inner = (library.width as number) - 2;
-    const rows = (library.height as number) - 2;
+    const inner = current.library.width - 2;
+    const rows = current.library.height - 2;
     const first = windowOf(songs.length, state.selected, rows);
+    // Columns: cursor and playing marks, name, album (when there is room), duration, cached mark.
+    // One column spare after the mark: terminals differ on the width of ● and ◐.
+    const fixed = 2 + 1 + 6 + 2 + 1;
+    const albumWidth = inner >= 60 ? Math.floor((inner - fixed) * 0.35) : 0;
+    const nameWidth = Math.max(1, inner - fixed - (albumWidth > 0 ? albumWidth + 1 : 0));
     const lines: string[] = [];
     for (let i = first; i < Math.min(songs.length, first + rows); i++) {
       const song = songs[i] as SongInfo;
@@ -77,8 +79,8 @@ export function createView(screen: blessed.Widgets.Screen): View {
       const mark = cached === 0 ? ' ' : cached >= song.blocks ? '●' : '◐';
       const playing = state.now?.song.etag === song.etag && state.playState !== 'Stopped' ? '▶' : ' ';
       const cursor = i === state.selected ? '>' : ' ';
-      // One column spare: terminals differ on the width of ● and ◐.
-      const text = `${cursor}${playing}${fit(songName(song), inner - 12)} ${clock(song.duration).padStart(6)} ${mark}`;
+      const album = albumWidth > 0 ? ` ${fit(song.album ?? '', albumWidth)}` : '';
+      const text = fit(`${cursor}${playing}${fit(songName(song), nameWidth)}${album} ${clock(song.duration).padStart(6)} ${mark}`, inner);
       lines.push(i === state.selected ? `{inverse}${esc(text)}{/inverse}` : esc(text));
     }
     if (songs.length === 0) {
@@ -92,7 +94,7 @@ export function createView(screen: blessed.Widgets.Screen): View {
       lines.push(` ${why}`);
     }
     const title = state.search.active || state.search.query ? `Library: /${state.search.query}` : `Library (${state.library.length})`;
-    library.setLabel(label(title, state.focus === 'library'));
+    library.setLabel(label(fit(title, Math.max(1, inner - 6)).trimEnd(), state.focus === 'library'));
     library.setContent(lines.join('\n'));
   }
 
@@ -110,19 +112,20 @@ export function createView(screen: blessed.Widgets.Screen): View {
   }
 
   function renderNetwork(state: PlayerState): void {
-    const daemon = state.connection === 'online' ? '{green-fg}online{/green-fg}' : state.connection === 'offline' ? '{red-fg}offline{/red-fg}' : 'connecting';
-    network.setLabel(' Network ');
+    const inner = current.network.width - 2;
+    const daemon: Span = state.connection === 'online' ? ['online', 'green-fg'] : state.connection === 'offline' ? ['offline', 'red-fg'] : ['connecting'];
+    const lines = [styled([['streamd '], daemon, [`   download ${rate(state.downloadRate)}   audio ${state.audioOutput}`]], inner)];
     const udp = state.udp;
-    const lines = [`streamd  ${daemon}`, `download ${rate(state.downloadRate)}`, `audio    ${esc(state.audioOutput)}`];
     if (udp) {
       const { received, lost, late, duplicate } = udp.totals;
-      const jitter = udp.jitterMs === undefined ? '' : ` jitter ${udp.jitterMs.toFixed(1)} ms`;
-      lines.push(`loss ${udp.loss.toFixed(1)}% all ${lossPercent(udp.totals).toFixed(1)}%${jitter}`);
-      lines.push(`recv ${received} lost ${lost} late ${late} dup ${duplicate}`);
+      const jitter = udp.jitterMs === undefined ? '' : `   jitter ${udp.jitterMs.toFixed(1)} ms`;
+      const source = udp.source === 'radio' ? 'radio' : 'songs over UDP';
+      lines.push(styled([[`${source}: `], [`loss ${udp.loss.toFixed(1)}%`, udp.loss >= 1 ? 'red-fg' : 'green-fg'], [` (all ${lossPercent(udp.totals).toFixed(1)}%)${jitter}   recv ${received} lost ${lost} late ${late} dup ${duplicate}`]], inner));
     }
-    network.setContent(lines.map((text) => fit(text, (network.width as number) - 2)).join('\n'));
-    // blessed-contrib's canvas needs room to draw; on a small terminal the figures above suffice.
-    chart.layout(NETWORK_LINES + 1, (network.width as number) - 2, (network.height as number) - 2 - NETWORK_LINES, udp !== undefined);
+    network.setLabel(' Network ');
+    network.setContent(lines.join('\n'));
+    // blessed-contrib's canvas needs room to draw; the layout gives the chart none when there is none.
+    chart.layout(current.chart.top, current.chart.width, current.chart.height, udp !== undefined && current.chart.height > 0);
     if (udp) chart.show(udp.history, ` loss ${udp.loss.toFixed(1)}% `);
   }
 
@@ -161,7 +164,7 @@ export function createView(screen: blessed.Widgets.Screen): View {
 
   return {
     render(state) {
-      layout();
+      layout(state);
       renderLibrary(state);
       renderDevices(state);
       renderNetwork(state);

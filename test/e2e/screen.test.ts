@@ -1,0 +1,92 @@
+/**
+ * The screen as a person sees it, at the smallest and largest sizes streamtui is made for: the
+ * loss chart is drawn at 80x24 while listening to the radio, no blessed tag is cut in half, long
+ * names end in an ellipsis, and a resize redraws the whole layout.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
+import { Tmux } from '../helpers/tmux.js';
+
+const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
+const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-screen-'));
+const LONG = `${'A Very Long Name For A Song That Goes On '.repeat(4)}End.mp3`;
+let fixtures: FixtureLibrary;
+let daemon: TestDaemon;
+
+before(async () => {
+  fixtures = makeFixtureLibrary();
+  const library = path.join(work, 'library');
+  mkdirSync(library);
+  copyFileSync(path.join(fixtures.root, 'lamejs-cbr.mp3'), path.join(library, 'lamejs-cbr.mp3'));
+  copyFileSync(path.join(fixtures.root, 'lamejs-cbr.mp3'), path.join(library, LONG));
+  daemon = await startTestDaemon(library, { radio: { playlist: ['lamejs-cbr.mp3'] } });
+});
+after(async () => {
+  await daemon.stop();
+  fixtures.cleanup();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const resize = (tui: Tmux, cols: number, rows: number): void => {
+  execFileSync('tmux', ['-L', tui.socket, 'resize-window', '-x', String(cols), '-y', String(rows)]);
+};
+
+/** The network panel's top border at a width: a redraw for that width has happened. */
+const networkTop = (cols: number): RegExp => new RegExp(`^┌─ Network ─{${cols - 12}}┐$`, 'm');
+
+/** Checks that hold at any size: every row as wide as the terminal, boxes closed, no tag shown as text. */
+function assertWhole(screen: string, cols: number, rows: number): void {
+  const lines = screen.replace(/\n$/, '').split('\n');
+  assert.equal(lines.length, rows, 'one line per row');
+  assert.doesNotMatch(screen, /\{\/?[a-z-]+(\}|…|$)/m, 'no blessed tag shown as text');
+  for (const label of ['Library', 'Devices', 'Network']) assert.equal(screen.split(label).length - 1, 1, `${label} once`);
+  // The boxes' top corners: the library and devices side by side on the first row, the network under them.
+  assert.match(lines[0] as string, /^┌.*┐┌.*┐$/);
+  for (const line of lines.slice(0, -1)) assert.ok([...line].length <= cols, `a row wider than ${cols}: ${line}`);
+}
+
+describe('streamtui on screens from 80x24 to 250x70', () => {
+  it('draws the chart at 80x24 while listening, cuts long names with …, and redraws on resize', async () => {
+    const dir = mkdtempSync(path.join(work, 'tty-'));
+    const tui = Tmux.start(
+      dir,
+      [process.execPath, STREAMTUI, '--port', String(daemon.port), '--udp-port', String(daemon.udpPort), '--name', 'small', '--cache-dir', path.join(dir, 'cache'), '--audio', 'null'],
+      { XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log') },
+      80,
+      24,
+    );
+    try {
+      const list = await tui.waitFor(/A Very Long Name/);
+      assert.match(list, /A Very Long Name[^│\n]*…/, 'the long name ends in an ellipsis');
+      assertWhole(list, 80, 24);
+      tui.keys('R');
+      const small = await tui.waitFor(/-60s[^]*-15s/, 10_000);
+      assert.match(small, /[⡀-⣿]{20,}/, 'the chart’s line, at 80x24');
+      assert.match(small, /streamd online/, 'the network figures whole');
+      assertWhole(small, 80, 24);
+
+      resize(tui, 250, 70);
+      const large = await tui.waitFor(networkTop(250));
+      assertWhole(large, 250, 70);
+      const axis = /-60s( +)-45s/.exec(large);
+      assert.ok(axis && axis[1]!.length > 30, 'the chart spans the wide screen');
+      assert.match(large, /lamejs-cbr\.mp3/, 'the library shows its songs');
+
+      resize(tui, 80, 24);
+      const back = await tui.waitFor(networkTop(80));
+      assertWhole(back, 80, 24);
+      assert.match(back, /-60s[^]*-15s/, 'the chart drawn again for the small screen');
+      tui.keys('q');
+      assert.equal(await tui.exitCode(), 0);
+    } finally {
+      tui.kill();
+    }
+  });
+});

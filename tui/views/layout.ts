@@ -1,0 +1,53 @@
+/**
+ * Where each panel goes for a terminal of a given size: pure, so that every size from 80x24 to
+ * 250x70 can be checked for overlaps without a terminal. The library and the devices share the
+ * top; the network panel (figures, and the loss chart when there is one) spans the full width
+ * under them and grows with the terminal; now playing and the status line are at the bottom.
+ */
+import { MIN_CHART_ROWS } from './loss-chart.js';
+
+export interface Rect {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+export interface Layout {
+  library: Rect;
+  devices: Rect;
+  network: Rect;
+  now: Rect;
+  status: Rect;
+  /** Inside the network panel: rows of figures, then the chart (height 0: no chart). */
+  figureRows: number;
+  chart: Rect;
+}
+
+export const NOW_ROWS = 5;
+/** Rows of figures in the network panel: the link, then (with datagrams) the loss. */
+const FIGURE_ROWS_PLAIN = 1;
+const FIGURE_ROWS_UDP = 2;
+/** The library keeps at least this many rows (its border included) whatever the chart wants. */
+const MIN_LIBRARY_ROWS = 6;
+
+export function computeLayout(width: number, height: number, withChart: boolean): Layout {
+  const side = width >= 200 ? 56 : width >= 110 ? 44 : width >= 90 ? 36 : 30;
+  const middle = Math.max(0, height - NOW_ROWS - 1);
+  const figureRows = withChart ? FIGURE_ROWS_UDP : FIGURE_ROWS_PLAIN;
+  // The chart takes about 40% of the middle, at least enough to draw, never the library's share.
+  const wantedChart = withChart ? Math.max(MIN_CHART_ROWS, Math.floor(middle * 0.4) - figureRows - 2) : 0;
+  const chartRows = Math.max(0, Math.min(wantedChart, middle - MIN_LIBRARY_ROWS - figureRows - 2));
+  const networkRows = Math.min(middle, figureRows + (chartRows >= MIN_CHART_ROWS ? chartRows : 0) + 2);
+  const topRows = middle - networkRows;
+  const chart = chartRows >= MIN_CHART_ROWS ? { left: 1, top: 1 + figureRows, width: width - 2, height: chartRows } : { left: 1, top: 1 + figureRows, width: width - 2, height: 0 };
+  return {
+    library: { left: 0, top: 0, width: width - side, height: topRows },
+    devices: { left: width - side, top: 0, width: side, height: topRows },
+    network: { left: 0, top: topRows, width, height: networkRows },
+    now: { left: 0, top: middle, width, height: NOW_ROWS },
+    status: { left: 0, top: height - 1, width, height: 1 },
+    figureRows,
+    chart,
+  };
+}
