@@ -48,7 +48,11 @@ let app: App | undefined;
 
 async function chooseSink(mode: TuiSettings['audio'], failed: (reason: string) => void): Promise<{ sink: AudioSink; notice?: string }> {
   if (mode === 'null') return { sink: new NullSink() };
-  if (await probeSpeaker()) return { sink: new SpeakerSink((error) => failed(error.message), (text) => app?.log(text)) };
+  if (await probeSpeaker()) {
+    const sink = new SpeakerSink((error) => failed(error.message), (text) => app?.log(text));
+    sink.warm(); // the audio child and the device open while the screen comes up
+    return { sink };
+  }
   return { sink: new NullSink(), notice: 'no usable sound device (ALSA): playing silently; --audio null hides this' };
 }
 

@@ -14,9 +14,13 @@ export async function decodeMp3(bytes: Uint8Array): Promise<{ samples: Float32Ar
   }
 }
 
-/** 16-bit PCM from the mpg123 command-line decoder (no resampling, raw to stdout). */
-export function mpg123Pcm(file: string): Buffer {
-  return execFileSync('mpg123', ['-q', '--no-gapless', '-s', file], { maxBuffer: 256 * 1024 * 1024 });
+/**
+ * 16-bit PCM from the mpg123 command-line decoder (no resampling, raw to stdout). Gapless by
+ * default, as mpg123 plays: LAME's encoder delay and padding trimmed; `gapless: false` keeps every
+ * decoded sample (block joins compare that way).
+ */
+export function mpg123Pcm(file: string, gapless = false): Buffer {
+  return execFileSync('mpg123', ['-q', ...(gapless ? [] : ['--no-gapless']), '-s', file], { maxBuffer: 256 * 1024 * 1024 });
 }
 
 /** Raw little-endian PCM of a WAV file's data as sox reads it. */

@@ -84,14 +84,19 @@ class WavDecoder implements PcmDecoder {
   free(): void {}
 }
 
+/**
+ * A song's decoder. MP3 is decoded gapless, as MPD and cmus do: when it starts at the song's
+ * first frame, the encoder delay and padding that LAME records in its Info frame are trimmed,
+ * so the song is exactly its original samples (no 25 ms of silence first).
+ */
 export async function createDecoder(song: SongInfo): Promise<PcmDecoder> {
   if (song.format === 'wav') return new WavDecoder(song.bits ?? 16, song.channels, outputChannels(song));
-  return createMp3Decoder(outputChannels(song));
+  return createMp3Decoder(outputChannels(song), true);
 }
 
-/** An MP3 decoder on its own (the radio: frames of any song, no song record). */
-export async function createMp3Decoder(channels: 1 | 2): Promise<PcmDecoder> {
-  const decoder = new MPEGDecoder({ enableGapless: false });
+/** An MP3 decoder on its own (the radio: frames of any song, no Info frame, nothing to trim). */
+export async function createMp3Decoder(channels: 1 | 2, gapless = false): Promise<PcmDecoder> {
+  const decoder = new MPEGDecoder({ enableGapless: gapless });
   await decoder.ready;
   return new Mp3Decoder(decoder, channels);
 }

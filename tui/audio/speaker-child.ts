@@ -2,14 +2,21 @@
  * The audio child process: the only code that loads `speaker`, because `speaker` aborts its whole
  * process when ALSA has no usable device (a worker thread does not contain that; a process does).
  *
+ * The device is opened as soon as the format is known, and kept open and warm: a pause, a stop
+ * or a new song drops what it holds (ALSA's drop, through speaker's native binding) but does not
+ * close it, so the next sound does not wait for a new ALSA and PulseAudio stream (tens of ms). It
+ * is closed when the format changes, and when a song ends (to play out what the device holds).
+ *
  * The device holds up to half a second that was accepted but not yet heard (mpg123's ALSA output
  * asks for a 0.5 s buffer), so "played" is what was accepted less a model of that buffer, drained
- * in real time. Pause drops the buffer (silence at once); the player resumes from what was heard.
+ * in real time.
  *
  * Messages (IPC, advanced serialization): in `open`, `pcm` (with a generation: audio of an older
  * generation, sent before a flush, is dropped), `pause`, `resume`, `flush`, `drain`, `probe`;
  * out `played` (bytes heard in the current generation), `drained`, `probed`, `error`.
  */
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import type { Writable } from 'node:stream';
 
 type Message =
@@ -21,7 +28,7 @@ type Message =
   | { type: 'drain' }
   | { type: 'probe' };
 
-type SpeakerStream = Writable & { close(flush: boolean): void };
+type SpeakerStream = Writable & { close(flush: boolean): void; _open(): unknown; audio_handle: unknown };
 
 /** Written one piece at a time: the queue in this process stays ours to drop. */
 const PIECE_FRAMES = 2048;
@@ -30,6 +37,10 @@ const DEVICE_BUFFER_SECONDS = 0.5;
 const TICK_MS = 50;
 
 const { default: Speaker } = await import('speaker');
+// speaker's own native binding, for `flush` (snd_pcm_drop, then prepare) on a device left open.
+const speakerRequire = createRequire(createRequire(import.meta.url).resolve('speaker'));
+const binding = speakerRequire('bindings')({ bindings: 'binding', module_root: path.dirname(speakerRequire.resolve('./package.json')) }) as { flush(handle: unknown): void };
+
 let format = { sampleRate: 44100, channels: 2 };
 let speaker: SpeakerStream | undefined;
 let gen = 0;
@@ -39,7 +50,9 @@ let reported = -1;
 let paused = false;
 let writing = false;
 let draining = false;
-let dropAfterWrite = false;
+let silenceAfterWrite = false;
+/** The format changed while a piece was being written: close the device once it is written. */
+let reopenAfterWrite = false;
 let lastTick = performance.now();
 const queue: Buffer[] = [];
 
@@ -60,19 +73,38 @@ function tick(): void {
   report();
 }
 
-/** Drops what the device holds and closes it: silence now. */
-function drop(): void {
+/** Opens the device now (not at the first write), in the current format. */
+function openSpeaker(): SpeakerStream {
+  const opened = new Speaker({ sampleRate: format.sampleRate, channels: format.channels, bitDepth: 16 }) as unknown as SpeakerStream;
+  opened.on('error', (error: Error) => send({ type: 'error', message: error.message })); // once per device opened
+  opened._open();
+  return opened;
+}
+
+/** Drops what the device holds, keeping it open: silence now. A write in flight finishes first. */
+function silence(): void {
   if (!speaker) return;
   if (writing) {
-    dropAfterWrite = true;
+    silenceAfterWrite = true;
     return;
   }
+  if (speaker.audio_handle) binding.flush(speaker.audio_handle);
+  accepted -= deviceQueued;
+  deviceQueued = 0;
+}
+
+function closeSpeaker(): void {
+  if (!speaker) return;
   speaker.close(true);
   speaker = undefined;
   accepted -= deviceQueued;
   deviceQueued = 0;
 }
 
+/**
+ * The song ended: the device plays out what it holds and closes (ALSA's drain: nothing is cut,
+ * also in a file PCM), then says so. The next play opens it again.
+ */
 function finishDrain(): void {
   if (!draining || writing || queue.length > 0) return;
   draining = false;
@@ -85,13 +117,7 @@ function finishDrain(): void {
   };
   if (!closing) return done();
   closing.once('close', done);
-  closing.end(); // plays what the device holds, then closes
-}
-
-function openSpeaker(): SpeakerStream {
-  const opened = new Speaker({ sampleRate: format.sampleRate, channels: format.channels, bitDepth: 16 }) as unknown as SpeakerStream;
-  opened.on('error', (error: Error) => send({ type: 'error', message: error.message })); // once per device opened
-  return opened;
+  closing.end();
 }
 
 function pump(): void {
@@ -106,14 +132,18 @@ function pump(): void {
   const pieceGen = gen;
   speaker.write(piece, () => {
     writing = false;
-    if (dropAfterWrite) {
-      dropAfterWrite = false;
-      drop();
-    }
     if (pieceGen === gen && speaker) {
       accepted += piece.length;
       deviceQueued = Math.min(DEVICE_BUFFER_SECONDS * byteRate(), deviceQueued + piece.length);
       report();
+    }
+    if (silenceAfterWrite) {
+      silenceAfterWrite = false;
+      silence();
+    }
+    if (reopenAfterWrite) {
+      reopenAfterWrite = false;
+      closeSpeaker(); // the next piece opens it in the new format
     }
     pump();
   });
@@ -130,8 +160,12 @@ process.on('message', (message: Message) => {
       break;
     }
     case 'open':
-      drop();
+      if (speaker && (message.sampleRate !== format.sampleRate || message.channels !== format.channels)) {
+        if (writing) reopenAfterWrite = true;
+        else closeSpeaker();
+      }
       format = { sampleRate: message.sampleRate, channels: message.channels };
+      if (!writing) speaker ??= openSpeaker(); // warm: the first sound does not wait for the device
       break;
     case 'pcm':
       if (message.gen === gen) queue.push(Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength));
@@ -139,7 +173,7 @@ process.on('message', (message: Message) => {
       break;
     case 'pause':
       paused = true;
-      drop();
+      silence();
       report();
       break;
     case 'resume':
@@ -149,7 +183,7 @@ process.on('message', (message: Message) => {
     case 'flush':
       gen = message.gen;
       queue.length = 0;
-      drop();
+      silence();
       accepted = 0;
       deviceQueued = 0;
       reported = -1;

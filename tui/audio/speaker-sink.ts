@@ -62,31 +62,44 @@ export class SpeakerSink implements AudioSink {
     this.failed = onFailure;
   }
 
+  /**
+   * Starts the audio child and opens the device now, in `format`: the first play then waits for
+   * neither Node's start (~70 ms) nor a new ALSA and PulseAudio stream.
+   */
+  warm(format: PcmFormat = { sampleRate: 44100, channels: 2 }): void {
+    if (this.child) return;
+    this.format = format;
+    this.child = this.spawn();
+    this.child.send({ type: 'open', sampleRate: format.sampleRate, channels: format.channels });
+  }
+
   async open(format: PcmFormat): Promise<void> {
     this.format = format;
-    if (!this.child) {
-      const child = spawnChild();
-      this.child = child;
-      child.stderr?.setEncoding('utf8');
-      child.stderr?.on('data', (text: string) => {
-        for (const line of text.split('\n')) if (line.trim()) this.onMessage(`audio: ${line.trim()}`);
-      });
-      child.on('message', (message: { type: string; gen?: number; bytes?: number; message?: string }) => {
-        if (message.type === 'error') return this.onMessage(`audio: ${message.message ?? 'error'}`);
-        if (message.gen !== this.gen) return;
-        if (message.type === 'played') this.played = message.bytes as number;
-        if (message.type === 'drained') this.drained = true;
-        this.wake();
-      });
-      child.on('exit', (code) => {
-        if (this.child !== child) return;
-        this.child = undefined;
-        this.wake();
-        this.failed?.(new Error(`the audio process ended (code ${code})`));
-      });
-    }
+    this.child ??= this.spawn();
     this.flush();
     this.child.send({ type: 'open', sampleRate: format.sampleRate, channels: format.channels });
+  }
+
+  private spawn(): ChildProcess {
+    const child = spawnChild();
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (text: string) => {
+      for (const line of text.split('\n')) if (line.trim()) this.onMessage(`audio: ${line.trim()}`);
+    });
+    child.on('message', (message: { type: string; gen?: number; bytes?: number; message?: string }) => {
+      if (message.type === 'error') return this.onMessage(`audio: ${message.message ?? 'error'}`);
+      if (message.gen !== this.gen) return;
+      if (message.type === 'played') this.played = message.bytes as number;
+      if (message.type === 'drained') this.drained = true;
+      this.wake();
+    });
+    child.on('exit', (code) => {
+      if (this.child !== child) return;
+      this.child = undefined;
+      this.wake();
+      this.failed?.(new Error(`the audio process ended (code ${code})`));
+    });
+    return child;
   }
 
   write(pcm: Buffer): Promise<void> {

@@ -16,6 +16,9 @@ import { Mixer } from './mixer.js';
 import { primeDecoder } from './priming.js';
 import { RadioSource, type RadioFeed, type RadioView } from './radio-source.js';
 
+/** Song bytes decoded at a time: about 0.5 s of a 128 kbit/s MP3, 46 ms of CD-quality WAV. */
+const DECODE_PIECE_BYTES = 8 * 1024;
+
 interface SongSession {
   song: SongInfo;
   /** Seconds of the song at the sink's frame 0. */
@@ -154,15 +157,18 @@ export class Playback extends EventEmitter {
       const frameBytes = 2 * outputChannels(song);
       for (let index = first; index < song.blocks; index++) {
         for await (const chunk of this.blocks.block(song, index, signal)) {
-          if (signal.aborted) return;
-          let pcm = decoder.decode(chunk);
-          if (skipFrames > 0) {
-            const drop = Math.min(skipFrames, pcm.length / frameBytes);
-            skipFrames -= drop;
-            pcm = pcm.subarray(drop * frameBytes);
+          // A cached block comes whole (30 s): decoded in pieces, its first sound is out after
+          // one piece's work instead of the whole block's.
+          for (let at = 0; at < chunk.length; at += DECODE_PIECE_BYTES) {
+            if (signal.aborted) return;
+            let pcm = decoder.decode(chunk.subarray(at, at + DECODE_PIECE_BYTES));
+            if (skipFrames > 0) {
+              const drop = Math.min(skipFrames, pcm.length / frameBytes);
+              skipFrames -= drop;
+              pcm = pcm.subarray(drop * frameBytes);
+            }
+            if (pcm.length > 0) await this.mixer.write(pcm);
           }
-          if (pcm.length > 0) await this.mixer.write(pcm);
-          if (signal.aborted) return;
         }
         if (signal.aborted) return;
       }

@@ -1,0 +1,205 @@
+/**
+ * Key to sound, as a person hears it: `tmux send-keys Enter` to the first 5 ms of sound in a
+ * PulseAudio null sink's recording (parec on its monitor), streamtui against ncmpcpp + MPD (pulse
+ * output) on the same server in the same run. Songs are full-scale tones from their first sample,
+ * encoded by Debian's lame, so the onset is the song's start and not a quiet intro.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pulseNullSink, type PulseNullSink, type Recording } from '../test/helpers/audio-env.js';
+import { Tmux } from '../test/helpers/tmux.js';
+import { freePort, median, rssMiB, spawnDaemon, table } from './lib.js';
+
+const STREAMTUI = fileURLToPath(new URL('../tui/cli.js', import.meta.url));
+const RUNS = 10;
+const RATE = 44100;
+/** A window of this many samples over the threshold is "sound". */
+const WINDOW = Math.round(0.005 * RATE);
+const THRESHOLD = 2000;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** RUNS x 2 tone songs of 40 s: a new song for every run of a path that must not be cached. */
+function toneLibrary(): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'key-to-sound-'));
+  const wav = path.join(root, 'tone.wav');
+  execFileSync('sox', ['-n', '-r', String(RATE), '-c', '2', wav, 'synth', '40', 'sine', '440', 'vol', '0.5']);
+  mkdirSync(path.join(root, 'music'));
+  for (let i = 0; i < RUNS * 2; i++) execFileSync('lame', ['--quiet', '-b', '128', wav, path.join(root, 'music', `tone-${String(i).padStart(2, '0')}.mp3`)]);
+  rmSync(wav);
+  return root;
+}
+
+/** Seconds from `from` (recording time) to the first 5 ms of sound after it, read from the recording. */
+async function onsetAfter(recording: Recording, from: number, timeoutMs = 3000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  const { readFileSync } = await import('node:fs');
+  for (;;) {
+    const pcm = readFileSync(recording.file);
+    const start = Math.floor(from * RATE) * 4;
+    let run = 0;
+    for (let at = start; at + 1 < pcm.length; at += 4) {
+      run = Math.abs(pcm.readInt16LE(at)) > THRESHOLD || Math.abs(pcm.readInt16LE(at + 2)) > THRESHOLD ? run + 1 : 0;
+      // A sine crosses zero: count a window as sound when most of it is over the threshold.
+      if (run >= WINDOW / 2) return (at / 4 - run + 1) / RATE - from;
+    }
+    if (Date.now() > deadline) throw new Error('no sound came');
+    await sleep(20);
+  }
+}
+
+/** Silence first (the previous song stopped), then Enter, then the onset. */
+async function measure(tui: Tmux, recording: Recording, stopKey: string): Promise<number> {
+  tui.keys(stopKey);
+  await sleep(600);
+  const from = recording.seconds();
+  tui.keys('Enter');
+  return 1000 * (await onsetAfter(recording, from));
+}
+
+interface PathTimes {
+  first: number[];
+  uncached: number[];
+  cached: number[];
+  rss: number[];
+}
+
+async function streamtuiTimes(pulse: PulseNullSink, recording: Recording, music: string): Promise<PathTimes> {
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'streamd-key-'));
+  const daemon = await spawnDaemon(music, stateDir, await freePort(), ['--udp-port', String(await freePort())]);
+  const times: PathTimes = { first: [], uncached: [], cached: [], rss: [] };
+  const start = (dir: string): Tmux =>
+    Tmux.start(dir, [process.execPath, STREAMTUI, '--port', String(daemon.port), '--cache-dir', path.join(dir, 'cache'), '--audio', 'speaker', '--name', 'bench'], { ...pulse.env, XDG_CONFIG_HOME: dir }, 100, 30);
+  try {
+    // First play after start: a fresh player (and cache) each run, Enter on the first song once the library shows.
+    for (let i = 0; i < RUNS; i++) {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-key-'));
+      const tui = start(dir);
+      try {
+        await tui.waitFor(/Library \([1-9]\d*\)/);
+        await sleep(1000); // as a person would: the screen is up, then the key
+        times.first.push(await measure(tui, recording, 's'));
+      } finally {
+        tui.keys('q');
+        await sleep(300);
+        tui.kill();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    // One player: RUNS songs not cached yet (each moved to with j), then the same songs again from the cache.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-key-'));
+    const tui = start(dir);
+    try {
+      await tui.waitFor(/Library \([1-9]\d*\)/);
+      await sleep(1000);
+      const pid = Number(execFileSync('pgrep', ['-f', '-n', `${dir}/cache`], { encoding: 'utf8' }).trim());
+      tui.keys('j'); // song 0 was the first-play path's
+      for (let i = 0; i < RUNS; i++) {
+        tui.keys('j');
+        await sleep(100);
+        times.uncached.push(await measure(tui, recording, 's'));
+        await sleep(1500); // the whole song downloads meanwhile (loopback): it is cached for the next round
+        times.rss.push(rssMiB(pid));
+      }
+      tui.keys('g', 'j');
+      for (let i = 0; i < RUNS; i++) {
+        tui.keys('j');
+        await sleep(100);
+        times.cached.push(await measure(tui, recording, 's'));
+        await sleep(500);
+        times.rss.push(rssMiB(pid));
+      }
+      tui.keys('s');
+    } finally {
+      tui.keys('q');
+      await sleep(300);
+      tui.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  } finally {
+    await daemon.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+  return times;
+}
+
+async function mpdTimes(pulse: PulseNullSink, recording: Recording, music: string): Promise<{ times: number[]; rss: number }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mpd-key-'));
+  const port = await freePort();
+  const conf = path.join(dir, 'mpd.conf');
+  writeFileSync(conf, [`music_directory "${music}"`, `db_file "${dir}/db"`, `bind_to_address "127.0.0.1"`, `port "${port}"`, 'audio_output {\n  type "pulse"\n  name "pulse"\n}'].join('\n') + '\n');
+  const mpd = spawn('mpd', ['--no-daemon', conf], { stdio: 'ignore', env: { ...process.env, ...pulse.env } });
+  const mpc = (...args: string[]): string => execFileSync('mpc', ['-p', String(port), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const tui = Tmux.start(dir, ['ncmpcpp', '-h', '127.0.0.1', '-p', String(port)], { HOME: dir }, 100, 30);
+  const times: number[] = [];
+  try {
+    for (let i = 0; ; i++) {
+      try {
+        mpc('update', '--wait');
+        break;
+      } catch (error) {
+        if (i > 100) throw error;
+        await sleep(50);
+      }
+    }
+    mpc('add', '/');
+    await tui.waitFor(/tone-00/);
+    await sleep(1000);
+    for (let i = 0; i < RUNS; i++) {
+      times.push(await measure(tui, recording, 's'));
+      await sleep(300);
+      tui.keys('Down');
+    }
+    tui.keys('s');
+    const rss = rssMiB(Number(execFileSync('pgrep', ['-f', '-n', `ncmpcpp -h 127.0.0.1 -p ${port}`], { encoding: 'utf8' }).trim()));
+    return { times, rss };
+  } finally {
+    tui.kill();
+    mpd.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function keyToSoundBench(): Promise<string> {
+  const missing = ['mpd', 'ncmpcpp', 'mpc', 'lame', 'sox', 'parec'].filter((tool) => {
+    try {
+      execFileSync('which', [tool], { stdio: 'ignore' });
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length > 0) return `Not measured: ${missing.join(', ')} missing (apt-get install mpd ncmpcpp mpc lame sox pulseaudio-utils).`;
+  const root = toneLibrary();
+  const pulse = await pulseNullSink();
+  const recording = await pulse.record();
+  try {
+    const ours = await streamtuiTimes(pulse, recording, path.join(root, 'music'));
+    const theirs = await mpdTimes(pulse, recording, path.join(root, 'music'));
+    const p90 = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.9)] as number;
+    const row = (name: string, values: number[]): string[] => [name, median(values).toFixed(1), p90(values).toFixed(1), (median(values) / median(theirs.times)).toFixed(2)];
+    return [
+      `Enter (tmux send-keys) to the first 5 ms of sound in a PulseAudio null sink's recording (parec, 20 ms latency, on its monitor), ${RUNS} runs of each path, both systems on the same server in the same run. The recording's own lag is in every figure alike.`,
+      '',
+      table(
+        ['path', 'median ms', 'p90 ms', 'x ncmpcpp + MPD'],
+        [
+          row('streamtui, first play after start (fresh cache)', ours.first),
+          row('streamtui, uncached song', ours.uncached),
+          row('streamtui, cached song', ours.cached),
+          row('ncmpcpp + MPD 0.23 (pulse output)', theirs.times),
+        ],
+      ),
+      '',
+      `Player RSS (the main process; the audio child is apart) over ${ours.rss.length} plays in one run: ${ours.rss[0]?.toFixed(1)} MiB after the first, ${ours.rss.at(-1)?.toFixed(1)} MiB after the last, ${Math.max(...ours.rss).toFixed(1)} MiB at most. ncmpcpp: ${theirs.rss.toFixed(1)} MiB.`,
+    ].join('\n');
+  } finally {
+    await recording.stop();
+    pulse.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.log(await keyToSoundBench());
