@@ -9,6 +9,7 @@ import type blessed from 'blessed';
 import type { LossCounts } from '../common/datagram/loss-meter.js';
 import type { SongInfo } from '../common/protocol/records.js';
 import type { AudioSink } from './audio/sink.js';
+import { warmUpDecoders } from './audio/decoder.js';
 import { NullSink } from './audio/null-sink.js';
 import type { BlockCache } from './cache/block-cache.js';
 import type { DaemonClient } from './client/daemon-client.js';
@@ -54,6 +55,8 @@ const TICK_MS = 500;
 const STATUS_REFRESH_MS = 5000;
 /** The loss figures go to the log this often while datagrams come. */
 const UDP_LOG_MS = 10_000;
+/** After Enter, the screen shows Playing this much later: the first sound goes out before a render. */
+const RENDER_AFTER_PLAY_MS = 30;
 /** No daemon within this long after start: say so (the cached songs play all the same). */
 const OFFLINE_NOTICE_MS = 1500;
 
@@ -81,13 +84,28 @@ export function startApp(deps: AppDeps): App {
   let socketErrorShown = false;
   const timers: NodeJS.Timeout[] = [];
 
-  const render = (): void => {
+  /**
+   * A render holds the one thread for a few ms, and so does what an `att status` sets off: after a
+   * play, both wait until the first sound is out (or RENDER_AFTER_PLAY_MS at most).
+   */
+  let quietUntil = 0;
+  let quietTimer: NodeJS.Timeout | undefined;
+  const afterFirstSound = (): void => {
+    quietUntil = 0;
+    clearTimeout(quietTimer);
     if (renderQueued) return;
     renderQueued = true;
-    setImmediate(() => {
-      renderQueued = false;
-      view.render(state);
-    });
+    setImmediate(draw);
+    sync.publishStatus(statusText(state));
+  };
+  const draw = (): void => {
+    renderQueued = false;
+    view.render(state);
+  };
+  const render = (): void => {
+    if (renderQueued || performance.now() < quietUntil) return;
+    renderQueued = true;
+    setImmediate(draw);
   };
 
   /** STREAMTUI_LOG=FILE: what the status line says (warnings, failures) also goes to a file, with times. */
@@ -102,7 +120,14 @@ export function startApp(deps: AppDeps): App {
     state = update.state;
     if (state.message && state.message !== before.message) log(state.message.text);
     for (const effect of update.effects) run(effect);
-    if (before.playState !== state.playState || before.now?.song !== state.now?.song || before.radio.info !== state.radio.info) sync.publishStatus(statusText(state));
+    if (update.effects.some((effect) => effect.type === 'play')) {
+      quietUntil = performance.now() + RENDER_AFTER_PLAY_MS;
+      clearTimeout(quietTimer);
+      quietTimer = setTimeout(afterFirstSound, RENDER_AFTER_PLAY_MS);
+    }
+    const quiet = performance.now() < quietUntil;
+    const moved = before.playState !== state.playState || before.now?.song !== state.now?.song || before.radio.info !== state.radio.info;
+    if (moved && !quiet) sync.publishStatus(statusText(state));
     if (state !== before) render(); // the state machine returns the same object when nothing changed
   };
   const dispatch = (action: Action): void => apply(applyAction(state, action));
@@ -211,6 +236,9 @@ export function startApp(deps: AppDeps): App {
   fetcher.on('warning', warn);
   fetcher.on('debug', log);
   playback.on('ended', () => tell({ type: 'song-ended' }));
+  playback.on('sounding', () => {
+    if (quietUntil > 0) afterFirstSound();
+  });
   playback.on('error', (text: string) => tell({ type: 'playback-failed', text }));
   playback.on('radio', (radio: RadioView) => tell({ type: 'radio', radio: { status: radio.status, text: radio.text, info: radio.info, position: radio.position } }));
 
@@ -238,6 +266,7 @@ export function startApp(deps: AppDeps): App {
   };
   timers.push(setInterval(tick, TICK_MS));
 
+  void warmUpDecoders();
   tell({ type: 'audio-output', name: playback.audioOutput });
   if (deps.notice) warn(deps.notice);
   offlineLibrary();

@@ -32,6 +32,7 @@ type SpeakerStream = Writable & { close(flush: boolean): void; _open(): unknown;
 
 /** Written one piece at a time: the queue in this process stays ours to drop. */
 const PIECE_FRAMES = 2048;
+const FIRST_PIECE_FRAMES = 512;
 const DEVICE_BUFFER_SECONDS = 0.5;
 /** Bookkeeping of the device-buffer model; the player reads the clock twice a second. */
 const TICK_MS = 50;
@@ -124,7 +125,9 @@ function pump(): void {
   if (writing || paused || queue.length === 0) return finishDrain();
   speaker ??= openSpeaker();
   const head = queue[0] as Buffer;
-  const size = Math.min(head.length, PIECE_FRAMES * format.channels * 2);
+  // The first piece after a flush is short: the first sound reaches the device sooner.
+  const frames = accepted === 0 ? FIRST_PIECE_FRAMES : PIECE_FRAMES;
+  const size = Math.min(head.length, frames * format.channels * 2);
   const piece = head.subarray(0, size);
   if (size === head.length) queue.shift();
   else queue[0] = head.subarray(size);

@@ -3,7 +3,8 @@
  * cache, TCP or UDP behind one BlockSource) or the radio is the music; the mixer lays a second
  * stream over it (a call's voice). Nothing else touches the sink. The clock is the sink's: the
  * audio actually played. Emits 'ended' when a song played to its end, 'error' (text) when it could
- * not go on, and 'radio' (RadioView) when what the radio shows changed.
+ * not go on, 'sounding' when a song's first sound has been handed to the sink, and 'radio'
+ * (RadioView) when what the radio shows changed.
  */
 import { EventEmitter } from 'node:events';
 import { blockFirstSample, blockIndexAt, samplesPerFrame } from '../../common/audio/blocks.js';
@@ -18,6 +19,8 @@ import { RadioSource, type RadioFeed, type RadioView } from './radio-source.js';
 
 /** Song bytes decoded at a time: about 0.5 s of a 128 kbit/s MP3, 46 ms of CD-quality WAV. */
 const DECODE_PIECE_BYTES = 8 * 1024;
+/** About four frames of a 128 kbit/s MP3: about 100 ms of sound, decoded in well under a ms. */
+const FIRST_PIECE_BYTES = 2 * 1024;
 
 interface SongSession {
   song: SongInfo;
@@ -155,19 +158,29 @@ export class Playback extends EventEmitter {
       // Samples of block `first` before the position asked for are decoded and dropped.
       let skipFrames = Math.max(0, Math.round(session.origin * song.sampleRate) - blockFirstSample(first, song.sampleRate, samplesPerFrame(song.format, song.sampleRate)));
       const frameBytes = 2 * outputChannels(song);
+      let sounding = false;
       for (let index = first; index < song.blocks; index++) {
         for await (const chunk of this.blocks.block(song, index, signal)) {
           // A cached block comes whole (30 s): decoded in pieces, its first sound is out after
           // one piece's work instead of the whole block's.
-          for (let at = 0; at < chunk.length; at += DECODE_PIECE_BYTES) {
+          for (let at = 0; at < chunk.length; ) {
             if (signal.aborted) return;
-            let pcm = decoder.decode(chunk.subarray(at, at + DECODE_PIECE_BYTES));
+            // The song's very first piece is small: its sound is out before the rest is decoded.
+            const size = at === 0 && index === first ? FIRST_PIECE_BYTES : DECODE_PIECE_BYTES;
+            let pcm = decoder.decode(chunk.subarray(at, at + size));
+            at += size;
             if (skipFrames > 0) {
               const drop = Math.min(skipFrames, pcm.length / frameBytes);
               skipFrames -= drop;
               pcm = pcm.subarray(drop * frameBytes);
             }
-            if (pcm.length > 0) await this.mixer.write(pcm);
+            if (pcm.length === 0) continue;
+            const written = this.mixer.write(pcm);
+            if (!sounding) {
+              sounding = true;
+              this.emit('sounding');
+            }
+            await written;
           }
         }
         if (signal.aborted) return;
