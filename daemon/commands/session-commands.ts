@@ -84,6 +84,8 @@ export const sessionCommands: Command[] = [
           ['datagram_bytes_sent', udpCounters.bytesSent],
           ['udp_rejected', udpCounters.rejected],
           ['udp_malformed', udpCounters.malformed],
+          ['event_loop_delay_p99_ms', counters.loopDelay.p99().toFixed(1)],
+          ['event_loop_delay_max_ms', counters.loopDelay.max().toFixed(1)],
         ]) + okLine(),
       );
     },

@@ -22,6 +22,8 @@ export interface Session {
 
 export interface ServerCounters {
   startedAt: Date;
+  /** The event loop's delay over the last minute, ms. */
+  loopDelay: { p99(): number; max(): number };
   connectionsAccepted: number;
   connectionsRejected: number;
   downloadsActive: number;

@@ -14,6 +14,7 @@ import { DeviceRegistry } from '../devices.js';
 import { ChangeBus } from '../events/change-bus.js';
 import type { Logger } from '../log.js';
 import { Connection } from './connection.js';
+import { watchLoopDelay } from './loop-delay.js';
 import { createUdpServer } from './udp-server.js';
 
 export interface ServerOptions {
@@ -41,6 +42,7 @@ export function createStreamdServer(options: ServerOptions, deps: { catalog: Cat
   const udp = createUdpServer({ host: options.host, port: options.udpPort, radio: options.radio, udp: options.udp }, deps);
   // PROTOCOL.md section 4: every change that `idle` can wait for is announced here.
   const changes = new ChangeBus();
+  const loopDelay = watchLoopDelay();
   deps.catalog.onChange(() => changes.notify('catalog'));
   udp.radio.onChange = () => changes.notify('radio');
   const services: Services = {
@@ -51,6 +53,7 @@ export function createStreamdServer(options: ServerOptions, deps: { catalog: Cat
     changes,
     counters: {
       startedAt: new Date(),
+      loopDelay,
       connectionsAccepted: 0,
       connectionsRejected: 0,
       downloadsActive: 0,
@@ -124,6 +127,7 @@ export function createStreamdServer(options: ServerOptions, deps: { catalog: Cat
       }, graceMs);
       await udp.close();
       await closed;
+      loopDelay.stop();
       clearTimeout(deadline);
     },
   };
