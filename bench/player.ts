@@ -1,19 +1,13 @@
 /**
- * The player's numbers: time from Enter to the first audio handed to the sink for an uncached
- * song (loopback, and through an 8 Mbit/s throttle), key press to screen update while a block is
- * downloading, and CPU per minute of playback (player + daemon) against MPD + ncmpcpp.
+ * The player's numbers beside ncmpcpp + MPD: CPU per minute idle (stopped) and playing, player
+ * and daemon together, and what the player's memory is; key press to screen update while a block
+ * downloads. Key to sound has its own section (key-to-sound.ts).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseSongFields, splitRecords, type SongInfo } from '../common/protocol/records.js';
-import { NullSink } from '../tui/audio/null-sink.js';
-import { BlockCache } from '../tui/cache/block-cache.js';
-import { DaemonClient } from '../tui/client/daemon-client.js';
-import { Playback } from '../tui/playback/playback.js';
-import { BlockFetcher } from '../tui/playback/block-fetcher.js';
 import { throttleProxy } from '../test/helpers/throttle-proxy.js';
 import { Tmux } from '../test/helpers/tmux.js';
 import { benchLibrary, cpuSeconds, freePort, median, rssMiB, spawnDaemon, table } from './lib.js';
@@ -22,46 +16,6 @@ const STREAMTUI = fileURLToPath(new URL('../tui/cli.js', import.meta.url));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 /** Both systems play this long before CPU is counted: start-up and heap settling are not playback. */
 const WARM_UP_MS = 15_000;
-
-/** A silent real-time sink that notes when the first audio reached it. */
-class FirstWriteSink extends NullSink {
-  first: number | undefined;
-  override write(pcm: Buffer): Promise<void> {
-    this.first ??= performance.now();
-    return super.write(pcm);
-  }
-}
-
-async function connected(port: number): Promise<DaemonClient> {
-  const client = new DaemonClient({ host: '127.0.0.1', port, name: 'bench' });
-  client.start();
-  await new Promise((resolve) => client.once('online', resolve));
-  return client;
-}
-
-async function firstAudioMs(port: number, songs: SongInfo[], runs: number): Promise<number[]> {
-  const client = await connected(port);
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-bench-cache-'));
-    const cache = new BlockCache(dir, 2 ** 30);
-    cache.init();
-    const sink = new FirstWriteSink();
-    const fetcher = new BlockFetcher(cache, client);
-    const engine = new Playback(fetcher, sink);
-    const t0 = performance.now();
-    engine.play(songs[i % songs.length] as SongInfo, 0);
-    while (sink.first === undefined) await sleep(1);
-    times.push(sink.first - t0);
-    engine.close();
-    fetcher.close();
-    await sleep(100); // the dropped download's connection comes back
-    while (!client.online) await sleep(5);
-    rmSync(dir, { recursive: true, force: true });
-  }
-  client.close();
-  return times;
-}
 
 /** Key press (tmux send-keys) to the screen showing its effect, polled with capture-pane. */
 async function keyLatencies(tui: Tmux, presses: number): Promise<number[]> {
@@ -83,7 +37,8 @@ function pidOf(pattern: string): number {
   return Number(execFileSync('pgrep', ['-f', '-n', pattern], { encoding: 'utf8' }).trim());
 }
 
-async function ourCpu(root: string, song: string, seconds: number): Promise<{ cpu: number; rss: number }> {
+/** CPU s per minute of player + daemon, idle (the library on screen, stopped) or playing `song`; the player's RSS at the end. */
+async function ourCpu(root: string, song: string, seconds: number, playing: boolean): Promise<{ cpu: number; rss: number }> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'streamd-bench-cpu-'));
   const daemon = await spawnDaemon(root, stateDir, await freePort());
   const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-bench-tty-'));
@@ -91,10 +46,12 @@ async function ourCpu(root: string, song: string, seconds: number): Promise<{ cp
   const tui = Tmux.start(dir, [process.execPath, STREAMTUI, '--port', String(daemon.port), '--cache-dir', cacheDir, '--audio', 'null'], { HOME: dir, XDG_CONFIG_HOME: dir }, 100, 30);
   try {
     await tui.waitFor(/Library \([1-9]\d*\)/);
-    tui.keys('/');
-    tui.type(song);
-    tui.keys('Enter', 'Enter');
-    await tui.waitFor(/Playing/);
+    if (playing) {
+      tui.keys('/');
+      tui.type(song);
+      tui.keys('Enter', 'Enter');
+      await tui.waitFor(/Playing/);
+    }
     await sleep(WARM_UP_MS);
     const pids = [daemon.child.pid as number, pidOf(cacheDir)];
     const start = pids.map(cpuSeconds);
@@ -111,7 +68,7 @@ async function ourCpu(root: string, song: string, seconds: number): Promise<{ cp
   }
 }
 
-async function mpdCpu(root: string, file: string, seconds: number): Promise<{ cpu: number; rss: number }> {
+async function mpdCpu(root: string, file: string, seconds: number, playing: boolean): Promise<{ cpu: number; rss: number }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mpd-bench-'));
   const port = await freePort();
   const conf = path.join(dir, 'mpd.conf');
@@ -133,7 +90,7 @@ async function mpdCpu(root: string, file: string, seconds: number): Promise<{ cp
       }
     }
     mpc('add', file);
-    mpc('play');
+    if (playing) mpc('play');
     await sleep(WARM_UP_MS);
     const pids = [mpd.pid as number, pidOf(`ncmpcpp -h 127.0.0.1 -p ${port}`)];
     const start = pids.map(cpuSeconds);
@@ -152,30 +109,8 @@ export async function playerBench(): Promise<string> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'streamd-bench-player-'));
   const daemon = await spawnDaemon(root, stateDir, await freePort());
   const out: string[] = [];
+  const p95 = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.95)] as number;
   try {
-    const client = await connected(daemon.port);
-    const songs = splitRecords((await client.request('lista')).fields, 'song').map(parseSongFields);
-    client.close();
-    // Warm-up: the daemon hashes each block on its first download.
-    await firstAudioMs(daemon.port, songs, songs.length);
-    const loopback = await firstAudioMs(daemon.port, songs, 20);
-    const proxy = await throttleProxy(daemon.port, 1_000_000);
-    const throttled = await firstAudioMs(proxy.port, songs, 20);
-    await proxy.close();
-    const p95 = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.95)] as number;
-    out.push(
-      'Enter to the first audio handed to the sink, uncached song (a 200 s MP3 at 128 kbps), 20 runs each. Measured in process on the real client, fetcher, decoder and engine, from `play()`; the key path is measured below.',
-      '',
-      table(
-        ['link', 'median ms', 'p95 ms', 'target'],
-        [
-          ['loopback', median(loopback).toFixed(1), p95(loopback).toFixed(1), '< 50 ms'],
-          ['throttled to 8 Mbit/s', median(throttled).toFixed(1), p95(throttled).toFixed(1), '< 250 ms'],
-        ],
-      ),
-      '',
-    );
-
     const slow = await throttleProxy(daemon.port, 250_000); // 2 Mbit/s: the download runs for ~13 s
     const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-bench-keys-'));
     const tui = Tmux.start(dir, [process.execPath, STREAMTUI, '--port', String(slow.port), '--cache-dir', path.join(dir, 'cache'), '--audio', 'null'], { HOME: dir, XDG_CONFIG_HOME: dir }, 100, 30);
@@ -214,19 +149,19 @@ export async function playerBench(): Promise<string> {
   }
   const file = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.mp3')).sort()[0] as string;
   const seconds = 60;
-  const ours = await ourCpu(root, path.basename(file, '.mp3'), seconds);
-  const theirs = await mpdCpu(root, file, seconds);
+  const rows: Array<Array<string | number>> = [];
+  for (const playing of [false, true]) {
+    const ours = await ourCpu(root, path.basename(file, '.mp3'), seconds, playing);
+    const theirs = await mpdCpu(root, file, seconds, playing);
+    const what = playing ? 'playing' : 'idle (stopped, library on screen)';
+    rows.push([`streamtui + streamd, ${what}`, ours.cpu.toFixed(2), ours.rss.toFixed(1)]);
+    rows.push([`ncmpcpp + MPD, ${what}`, theirs.cpu.toFixed(2), theirs.rss.toFixed(1)]);
+    rows.push([`ratio, ${what} (target at most 1.0)`, (ours.cpu / Math.max(theirs.cpu, 0.005)).toFixed(2), (ours.rss / theirs.rss).toFixed(1)]);
+  }
   out.push(
-    `CPU per minute of playback of the same 200 s MP3 to a null output, measured over ${seconds} s after ${WARM_UP_MS / 1000} s of playing: streamtui (in tmux, --audio null) + streamd, against ncmpcpp (in tmux) + MPD 0.23 (null output). Player RSS at the end.`,
+    `CPU per minute, player and daemon together, of the same 200 s MP3 to a null output, measured over ${seconds} s after ${WARM_UP_MS / 1000} s: streamtui (in tmux, --audio null) + streamd, against ncmpcpp (in tmux) + MPD 0.23 (null output); idle, then playing. Player RSS at the end (streamtui: its main process; with a sound device the audio child adds its own).`,
     '',
-    table(
-      ['system', 'CPU s per minute', 'player RSS MiB'],
-      [
-        ['streamtui + streamd', ours.cpu.toFixed(2), ours.rss.toFixed(1)],
-        ['ncmpcpp + MPD', theirs.cpu.toFixed(2), theirs.rss.toFixed(1)],
-        ['ratio (target at most 1.5)', (ours.cpu / theirs.cpu).toFixed(2), (ours.rss / theirs.rss).toFixed(1)],
-      ],
-    ),
+    table(['system', 'CPU s per minute', 'player RSS MiB'], rows),
   );
   return out.join('\n');
 }

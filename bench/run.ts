@@ -7,7 +7,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { catalogBench } from './catalog.js';
 import { downloadBench } from './download.js';
 import { machine } from './lib.js';
+import { keyToSoundBench } from './key-to-sound.js';
 import { playerBench } from './player.js';
+import { pushBench } from './push.js';
 import { radioBench } from './radio.js';
 import { udpSongsBench } from './udp-songs.js';
 
@@ -15,6 +17,8 @@ const sections: Array<[string, () => Promise<string>]> = [
   ['Download throughput (loopback)', downloadBench],
   ['Catalog and memory', catalogBench],
   ['Player', playerBench],
+  ['Key to sound (PulseAudio null sink)', keyToSoundBench],
+  ['Push events', pushBench],
   ['Radio fan-out (UDP, loopback)', radioBench],
   ['Songs over UDP vs TCP', udpSongsBench],
 ];

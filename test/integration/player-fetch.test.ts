@@ -11,7 +11,9 @@ import { Playback } from '../../tui/playback/playback.js';
 import { BlockFetcher } from '../../tui/playback/block-fetcher.js';
 import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { freePort } from '../helpers/cli.js';
 import { until } from '../helpers/log-capture.js';
+import { song } from '../helpers/songs.js';
 import { throttleProxy, type ThrottleProxy } from '../helpers/throttle-proxy.js';
 
 /** A silent real-time sink that counts what it was given since the last flush. */
@@ -76,6 +78,36 @@ describe('playback engine over a slow link (real client, fetcher, decoder, cache
       engine.close();
       fetcher.close();
       client.close();
+    }
+  });
+});
+
+describe('playback with the daemon gone (nothing cached)', () => {
+  it('a play that is left parks nothing: no listener or decoder is kept per play', async () => {
+    const port = await freePort(); // nothing listens: the client stays offline
+    const client = new DaemonClient({ host: '127.0.0.1', port, name: 'offline' });
+    client.start();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-offline-'));
+    const cache = new BlockCache(dir, 2 ** 30);
+    cache.init();
+    const fetcher = new BlockFetcher(cache, client);
+    const playback = new Playback(fetcher, new NullSink());
+    try {
+      const base = client.listenerCount('online');
+      const songs = Array.from({ length: 20 }, (_, i) => song(100 + i));
+      for (const next of songs) {
+        playback.play(next, 0);
+        // Each play waits for the daemon to come back, until the next play takes over.
+        await until('the play waiting for the daemon', () => (client.listenerCount('online') > base ? true : undefined));
+      }
+      playback.stop();
+      await until('the last wait let go', () => (client.listenerCount('online') === base ? true : undefined));
+      assert.equal(client.listenerCount('online'), base, 'no wait is left behind');
+    } finally {
+      await playback.close();
+      fetcher.close();
+      client.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
