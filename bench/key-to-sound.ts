@@ -4,14 +4,15 @@
  * output) on the same server in the same run. Songs are full-scale tones from their first sample,
  * encoded by Debian's lame, so the onset is the song's start and not a quiet intro.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pulseNullSink, type PulseNullSink, type Recording } from '../test/helpers/audio-env.js';
 import { Tmux } from '../test/helpers/tmux.js';
-import { freePort, median, rssMiB, spawnDaemon, table } from './lib.js';
+import { freePort, median, missingTools, rssMiB, spawnDaemon, table } from './lib.js';
+import { startMpd } from './mpd.js';
 
 const STREAMTUI = fileURLToPath(new URL('../tui/cli.js', import.meta.url));
 const RUNS = 10;
@@ -39,7 +40,6 @@ function toneLibrary(): string {
  */
 async function onsetAfter(recording: Recording, from: number, timeoutMs = 3000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
-  const { readFileSync } = await import('node:fs');
   for (;;) {
     const pcm = readFileSync(recording.file);
     const start = Math.floor((from - 0.3) * RATE) * 4;
@@ -164,51 +164,26 @@ async function streamtuiTimes(pulse: PulseNullSink, recording: Recording, music:
 }
 
 async function mpdTimes(pulse: PulseNullSink, recording: Recording, music: string): Promise<{ times: number[]; rss: number }> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mpd-key-'));
-  const port = await freePort();
-  const conf = path.join(dir, 'mpd.conf');
-  writeFileSync(conf, [`music_directory "${music}"`, `db_file "${dir}/db"`, `bind_to_address "127.0.0.1"`, `port "${port}"`, 'audio_output {\n  type "pulse"\n  name "pulse"\n}'].join('\n') + '\n');
-  const mpd = spawn('mpd', ['--no-daemon', conf], { stdio: 'ignore', env: { ...process.env, ...pulse.env } });
-  const mpc = (...args: string[]): string => execFileSync('mpc', ['-p', String(port), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  const tui = Tmux.start(dir, ['ncmpcpp', '-h', '127.0.0.1', '-p', String(port)], { HOME: dir }, 100, 30);
+  const mpd = await startMpd(music, 'pulse', pulse.env);
   const times: number[] = [];
   try {
-    for (let i = 0; ; i++) {
-      try {
-        mpc('update', '--wait');
-        break;
-      } catch (error) {
-        if (i > 100) throw error;
-        await sleep(50);
-      }
-    }
-    mpc('add', '/');
-    await tui.waitFor(/tone-00/);
+    mpd.mpc('add', '/');
+    await mpd.ncmpcpp.waitFor(/tone-00/);
     await sleep(1000);
     for (let i = 0; i < RUNS; i++) {
-      times.push(await measure(tui, recording, () => mpc('stop')));
+      times.push(await measure(mpd.ncmpcpp, recording, () => mpd.mpc('stop')));
       await sleep(300);
-      tui.keys('Down');
+      mpd.ncmpcpp.keys('Down');
     }
-    mpc('stop');
-    const rss = rssMiB(Number(execFileSync('pgrep', ['-f', '-n', `ncmpcpp -h 127.0.0.1 -p ${port}`], { encoding: 'utf8' }).trim()));
-    return { times, rss };
+    mpd.mpc('stop');
+    return { times, rss: rssMiB(mpd.ncmpcppPid()) };
   } finally {
-    tui.kill();
-    mpd.kill();
-    rmSync(dir, { recursive: true, force: true });
+    mpd.stop();
   }
 }
 
 export async function keyToSoundBench(): Promise<string> {
-  const missing = ['mpd', 'ncmpcpp', 'mpc', 'lame', 'sox', 'parec'].filter((tool) => {
-    try {
-      execFileSync('which', [tool], { stdio: 'ignore' });
-      return false;
-    } catch {
-      return true;
-    }
-  });
+  const missing = missingTools(['mpd', 'ncmpcpp', 'mpc', 'lame', 'sox', 'parec']);
   if (missing.length > 0) return `Not measured: ${missing.join(', ')} missing (apt-get install mpd ncmpcpp mpc lame sox pulseaudio-utils).`;
   const root = toneLibrary();
   const pulse = await pulseNullSink();

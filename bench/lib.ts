@@ -98,3 +98,15 @@ export function table(headers: string[], rows: Array<Array<string | number>>): s
   const line = (cells: Array<string | number>): string => `| ${cells.join(' | ')} |`;
   return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
 }
+
+/** The tools of `names` that are not on the PATH. */
+export function missingTools(names: readonly string[]): string[] {
+  return names.filter((tool) => {
+    try {
+      execFileSync('which', [tool], { stdio: 'ignore' });
+      return false;
+    } catch {
+      return true;
+    }
+  });
+}

@@ -3,14 +3,15 @@
  * and daemon together, and what the player's memory is; key press to screen update while a block
  * downloads. Key to sound has its own section (key-to-sound.ts).
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { throttleProxy } from '../test/helpers/throttle-proxy.js';
 import { Tmux } from '../test/helpers/tmux.js';
-import { benchLibrary, cpuSeconds, freePort, median, rssMiB, spawnDaemon, table } from './lib.js';
+import { benchLibrary, cpuSeconds, freePort, median, missingTools, rssMiB, spawnDaemon, table } from './lib.js';
+import { startMpd } from './mpd.js';
 
 const STREAMTUI = fileURLToPath(new URL('../tui/cli.js', import.meta.url));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -69,38 +70,18 @@ async function ourCpu(root: string, song: string, seconds: number, playing: bool
 }
 
 async function mpdCpu(root: string, file: string, seconds: number, playing: boolean): Promise<{ cpu: number; rss: number }> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mpd-bench-'));
-  const port = await freePort();
-  const conf = path.join(dir, 'mpd.conf');
-  writeFileSync(
-    conf,
-    [`music_directory "${root}"`, `db_file "${dir}/db"`, `bind_to_address "127.0.0.1"`, `port "${port}"`, 'audio_output {\n  type "null"\n  name "null"\n}'].join('\n') + '\n',
-  );
-  const mpd = spawn('mpd', ['--no-daemon', conf], { stdio: 'ignore' });
-  const mpc = (...args: string[]): string => execFileSync('mpc', ['-p', String(port), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  const tui = Tmux.start(dir, ['ncmpcpp', '-h', '127.0.0.1', '-p', String(port)], { HOME: dir }, 100, 30);
+  const mpd = await startMpd(root, 'null');
   try {
-    for (let i = 0; ; i++) {
-      try {
-        mpc('update', '--wait');
-        break;
-      } catch (error) {
-        if (i > 100) throw error;
-        await sleep(50);
-      }
-    }
-    mpc('add', file);
-    if (playing) mpc('play');
+    mpd.mpc('add', file);
+    if (playing) mpd.mpc('play');
     await sleep(WARM_UP_MS);
-    const pids = [mpd.pid as number, pidOf(`ncmpcpp -h 127.0.0.1 -p ${port}`)];
+    const pids = [mpd.process.pid as number, mpd.ncmpcppPid()];
     const start = pids.map(cpuSeconds);
     await sleep(seconds * 1000);
     const cpu = pids.reduce((sum, pid, i) => sum + cpuSeconds(pid) - (start[i] as number), 0);
     return { cpu: (cpu / seconds) * 60, rss: rssMiB(pids[1] as number) };
   } finally {
-    tui.kill();
-    mpd.kill();
-    rmSync(dir, { recursive: true, force: true });
+    mpd.stop();
   }
 }
 
@@ -135,14 +116,7 @@ export async function playerBench(): Promise<string> {
     rmSync(stateDir, { recursive: true, force: true });
   }
 
-  const missing = ['mpd', 'ncmpcpp', 'mpc'].filter((tool) => {
-    try {
-      execFileSync('which', [tool], { stdio: 'ignore' });
-      return false;
-    } catch {
-      return true;
-    }
-  });
+  const missing = missingTools(['mpd', 'ncmpcpp', 'mpc']);
   if (missing.length > 0) {
     out.push(`CPU against MPD + ncmpcpp: not measured, ${missing.join(', ')} missing (apt-get install mpd ncmpcpp mpc).`);
     return out.join('\n');

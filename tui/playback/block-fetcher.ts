@@ -13,6 +13,12 @@ import { CacheFullError, type BlockCache } from '../cache/block-cache.js';
 import type { DaemonClient } from '../client/daemon-client.js';
 import { waitOrAbort, type BlockSource } from './block-source.js';
 
+/** Takes `item` out of `list`, if it is there. */
+function remove<T>(list: T[], item: T): void {
+  const at = list.indexOf(item);
+  if (at >= 0) list.splice(at, 1);
+}
+
 class BlockBuffer {
   chunks: Buffer[] = [];
   done = false;
@@ -46,7 +52,7 @@ class BlockBuffer {
   changed(signal: AbortSignal): Promise<void> {
     return waitOrAbort(signal, (wake) => {
       this.waiters.push(wake);
-      return () => this.waiters.splice(this.waiters.indexOf(wake) >>> 0, 1);
+      return () => remove(this.waiters, wake);
     });
   }
 
@@ -180,7 +186,7 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
         if (index >= active.at) {
           await waitOrAbort(signal, (wake) => {
             active.announced.push(wake);
-            return () => active.announced.splice(active.announced.indexOf(wake) >>> 0, 1);
+            return () => remove(active.announced, wake);
           });
           continue;
         }
