@@ -141,6 +141,7 @@ async function main(argv: string[]): Promise<number> {
         console.log(
           `radio ${get('radio')}: ${get('listeners')} listeners; udp: ${get('datagrams_sent')} datagrams sent, ${get('udp_rejected')} rejected, ${get('udp_malformed')} malformed, ${get('udp_streams')} song streams`,
         );
+        console.log(`event loop delay over the last minute: p99 ${get('event_loop_delay_p99_ms')} ms, worst ${get('event_loop_delay_max_ms')} ms`);
       }
       return 0;
     }

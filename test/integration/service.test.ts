@@ -43,6 +43,7 @@ describe('streamd start / status / stop / restart', () => {
     assert.equal(status.code, 0);
     assert.match(status.stdout, new RegExp(`running \\(pid ${pid}\\)`));
     assert.match(status.stdout, /^radio idle: 0 listeners; udp: \d+ datagrams sent, 0 rejected, 0 malformed, 0 song streams$/m, 'the UDP counters');
+    assert.match(status.stdout, /^event loop delay over the last minute: p99 \d+\.\d ms, worst \d+\.\d ms$/m, 'the event loop');
     const port = Number(args[args.length - 1]);
     const withoutPort = box.streamd(['status', '--state-dir', box.stateDir]);
     assert.match(withoutPort.stdout, new RegExp(`on 127\\.0\\.0\\.1:${port}$`, 'm'), 'the address the daemon listens on, not the default');
