@@ -199,10 +199,12 @@ export async function soak(minutes: number): Promise<string> {
   );
 
   const samples: Sample[] = [];
-  const probe = (await TestClient.connect(port)).client;
   for (let minute = 1; minute <= minutes; minute++) {
     await sleep(Math.max(0, end - (minutes - minute) * 60_000 - Date.now()));
+    // A connection of its own each minute: one kept for the whole run would be timed out (60 s).
+    const probe = (await TestClient.connect(port)).client;
     const stats = new Map((await probe.line('stats')).fields);
+    probe.close();
     samples.push({
       minute,
       rss: rssMiB(pid),
@@ -214,7 +216,6 @@ export async function soak(minutes: number): Promise<string> {
     });
     process.stderr.write(`soak minute ${minute}: ${JSON.stringify(samples.at(-1))}\n`);
   }
-  probe.close();
   await Promise.all(workers);
   await daemon.stop();
   rmSync(stateDir, { recursive: true, force: true });
