@@ -7,9 +7,17 @@ import type { ErrorCode } from './errors.js';
 
 export type Field = readonly [key: string, value: string | number];
 
-/** Values come from file tags and clients: a line break in one would break the framing. */
+/**
+ * Characters no value may carry to another client's screen: C0 and C1 controls (a C1 CSI,
+ * U+009B, starts a terminal escape like ESC [), line and paragraph separators (U+2028, U+2029),
+ * and bidi overrides and isolates (U+202A-U+202E, U+2066-U+2069), which reorder what is shown.
+ */
+export const UNSAFE_TEXT = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const UNSAFE_TEXT_ALL = new RegExp(UNSAFE_TEXT.source, 'g');
+
+/** Values come from file tags and clients: a line break in one would break the framing, a control the screen. */
 export function sanitizeValue(value: string): string {
-  return value.replace(/[\x00-\x1f\x7f]/g, ' ');
+  return value.replace(UNSAFE_TEXT_ALL, ' ');
 }
 
 export function encodeFields(fields: readonly Field[]): string {
@@ -53,5 +61,8 @@ export function blockValue(block: BlockHeader): string {
 /** Shows a client-supplied word in an error message without echoing control bytes. */
 export function printable(word: string, max = 64): string {
   const shown = word.length > max ? `${word.slice(0, max)}...` : word;
-  return shown.replace(/[\x00-\x1f\x7f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return shown.replace(UNSAFE_TEXT_ALL, (ch) => {
+    const code = ch.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
 }

@@ -1,7 +1,7 @@
 /** `lista dispositivos`, `att status` and `hello`: the device registry (PROTOCOL.md section 1). */
 import { ProtocolError } from '../../common/protocol/errors.js';
 import { deviceFields } from '../../common/protocol/records.js';
-import { encodeFields, okLine } from '../../common/protocol/response.js';
+import { encodeFields, okLine, UNSAFE_TEXT } from '../../common/protocol/response.js';
 import { DEVICE_NAME_PATTERN, STATUS_MAX_CHARS } from '../../common/limits.js';
 import type { Command } from './types.js';
 
@@ -31,7 +31,7 @@ export const deviceCommands: Command[] = [
     summary: "sets this device's status: the rest of the line, 1-256 characters",
     async run(ctx, [text]) {
       const status = text as string;
-      if (/[\x00-\x1f\x7f]/.test(status)) throw new ProtocolError('bad_argument', 'status text cannot hold control characters');
+      if (UNSAFE_TEXT.test(status)) throw new ProtocolError('bad_argument', 'status text cannot hold control characters, line separators or bidi overrides');
       if (charCount(status) > STATUS_MAX_CHARS) {
         throw new ProtocolError('bad_argument', `status text is longer than ${STATUS_MAX_CHARS} characters`);
       }

@@ -109,3 +109,19 @@ describe('ResponseReader', () => {
     }
   });
 });
+
+describe('values that reach other screens', () => {
+  it('carry no control, separator or bidi override, whatever a tag holds', async () => {
+    const { sanitizeValue, printable } = await import('../../common/protocol/response.js');
+    const table: Array<[string, string]> = [
+      ['plain ção ♪', 'plain ção ♪'],
+      ['a\nb\rc\td', 'a b c d'],
+      ['x\u009by\u0085z\u007f', 'x y z '],
+      ['\u202eevil\u202c', ' evil '],
+      ['a\u2028b\u2029c', 'a b c'],
+      ['\u2066iso\u2069', ' iso '],
+    ];
+    for (const [value, expected] of table) assert.equal(sanitizeValue(value), expected, JSON.stringify(value));
+    assert.equal(printable('bo\x07gus\u202e'), 'bo\\x07gus\\u202e');
+  });
+});
