@@ -18,6 +18,8 @@ export type CatalogState = 'loading' | 'scanning' | 'ready';
 
 /** Changes in the folder come in bursts (a copy writes many times): wait for quiet. */
 const RESCAN_DEBOUNCE_MS = 500;
+/** A folder that never stops changing (a file touched every 200 ms) still gets a rescan this often. */
+export const RESCAN_MAX_WAIT_MS = 5000;
 
 const sameStamp = (a: FileStamp, b: FileStamp): boolean =>
   a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
@@ -36,6 +38,8 @@ export class Catalog {
   private rescanWanted = false;
   private watcher: FSWatcher | undefined;
   private debounce: NodeJS.Timeout | undefined;
+  /** When the first change not yet rescanned came: the debounce never waits past RESCAN_MAX_WAIT_MS of it. */
+  private firstChangeAt: number | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
   private saving: Promise<void> | undefined;
   private closed = false;
@@ -128,8 +132,14 @@ export class Catalog {
   watch(): void {
     try {
       this.watcher = watch(this.root, { recursive: true }, () => {
+        const now = Date.now();
+        this.firstChangeAt ??= now;
         clearTimeout(this.debounce);
-        this.debounce = setTimeout(() => void this.scan(), RESCAN_DEBOUNCE_MS);
+        const wait = Math.min(RESCAN_DEBOUNCE_MS, Math.max(0, this.firstChangeAt + RESCAN_MAX_WAIT_MS - now));
+        this.debounce = setTimeout(() => {
+          this.firstChangeAt = undefined;
+          void this.scan();
+        }, wait);
       });
       this.watcher.on('error', (error) => this.log.warn(`library watch stopped: ${error.message}`));
     } catch (error) {

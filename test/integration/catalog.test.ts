@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Catalog } from '../../daemon/catalog/catalog.js';
+import { Catalog, RESCAN_MAX_WAIT_MS } from '../../daemon/catalog/catalog.js';
 import { BROKEN_FILES, FIXTURE_SONGS, makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
 import { captureLog, until } from '../helpers/log-capture.js';
 
@@ -115,6 +115,28 @@ describe('catalog watch', () => {
       assert.equal(catalog.find('lamejs-cbr.mp3').info.id, cbr.info.id);
     } finally {
       await catalog.close();
+    }
+  });
+});
+
+describe('catalog watch under constant change', () => {
+  it('rescans within RESCAN_MAX_WAIT_MS even while a file is touched every 200 ms', async () => {
+    const catalog = new Catalog(library.root, undefined, captureLog());
+    await catalog.open();
+    catalog.watch();
+    const busy = path.join(library.root, 'busy.txt');
+    const toucher = setInterval(() => writeFileSync(busy, String(Date.now())), 200);
+    try {
+      const added = path.join(library.root, 'while-busy.mp3');
+      copyFileSync(path.join(library.root, 'lamejs-cbr.mp3'), added);
+      const started = Date.now();
+      await until('the song added while the folder kept changing', () => catalog.songs().find((s) => s.info.file === 'while-busy.mp3'), RESCAN_MAX_WAIT_MS + 5000);
+      assert.ok(Date.now() - started < RESCAN_MAX_WAIT_MS + 3000, `seen after ${Date.now() - started} ms`);
+    } finally {
+      clearInterval(toucher);
+      await catalog.close();
+      rmSync(busy, { force: true });
+      rmSync(path.join(library.root, 'while-busy.mp3'), { force: true });
     }
   });
 });
