@@ -48,7 +48,8 @@ export interface DaemonProcess {
 
 /** `streamd run` as its own process; resolves once the catalog is loaded. */
 export async function spawnDaemon(music: string, stateDir: string, port: number, extra: string[] = []): Promise<DaemonProcess> {
-  const child = spawn(process.execPath, [STREAMD, 'run', '--music', music, '--state-dir', stateDir, '--port', String(port), ...extra], {
+  // Every benchmark client comes from 127.0.0.1: the per-address limit is lifted (a config file in `extra` may set it).
+  const child = spawn(process.execPath, [STREAMD, 'run', '--music', music, '--state-dir', stateDir, '--port', String(port), '--max-connections-per-address', '100000', ...extra], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';

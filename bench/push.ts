@@ -117,7 +117,7 @@ export async function pushBench(): Promise<string> {
   const root = benchLibrary(10, 30);
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'streamd-bench-push-'));
   const config = path.join(stateDir, 'streamd.json');
-  writeFileSync(config, JSON.stringify({ max_connections: 1024 }), { mode: 0o600 });
+  writeFileSync(config, JSON.stringify({ max_connections: 1024, max_connections_per_address: 1024 }), { mode: 0o600 });
   const daemon = await spawnDaemon(root, stateDir, await freePort(), ['--config', config, '--udp-port', String(await freePort())]);
   try {
     const fan = await fanOut(daemon.port);

@@ -89,6 +89,8 @@ export const SETTINGS_SCHEMA = {
   log_level: { enum: ['debug', 'info', 'warn', 'error'] },
   max_line_bytes: integer(256, 1024 * 1024),
   max_connections: integer(1, 100_000),
+  max_connections_per_address: integer(1, 100_000),
+  auth_timeout: { type: 'number', exclusiveMinimum: 0, maximum: 86_400 },
   connection_timeout: { type: 'number', exclusiveMinimum: 0, maximum: 86_400 },
   max_output_bytes: integer(64 * 1024, 1024 * 1024 * 1024),
   max_pipelined_commands: integer(1, 10_000),

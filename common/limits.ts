@@ -10,6 +10,10 @@ export interface Limits {
   max_line_bytes: number;
   /** Open TCP connections at once; the next one gets `ERR server_full` and is closed. */
   max_connections: number;
+  /** Open TCP connections from one IP address; the next one from it gets `ERR server_full`. */
+  max_connections_per_address: number;
+  /** With a password set: seconds a connection has to give it before it is closed. */
+  auth_timeout: number;
   /** Seconds without a complete command before a connection is closed (not while a download runs). */
   connection_timeout: number;
   /** Bytes queued for one client before the daemon stops producing output for it (backpressure). */
@@ -23,6 +27,8 @@ export interface Limits {
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   max_line_bytes: 4096,
   max_connections: 256,
+  max_connections_per_address: 32,
+  auth_timeout: 10,
   connection_timeout: 60,
   max_output_bytes: 1024 * 1024,
   max_pipelined_commands: 64,

@@ -26,6 +26,8 @@ options (each also a key of the config file, see config.example.json):
   --udp-port N             UDP port (default 9191)
   --state-dir DIR          pid file, log, catalog cache (default $XDG_STATE_HOME/streamd)
   --max-connections N      connections at once (default 256)
+  --max-connections-per-address N
+                           connections at once from one IP address (default 32)
   --password SECRET        require "password SECRET" before other commands
   --log-level LEVEL        debug | info | warn | error (default info)
   -h, --help               this text
@@ -40,6 +42,7 @@ const OPTIONS = {
   'udp-port': { type: 'string' },
   'state-dir': { type: 'string' },
   'max-connections': { type: 'string' },
+  'max-connections-per-address': { type: 'string' },
   password: { type: 'string' },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -60,6 +63,7 @@ function settingsFromArgs(values: Record<string, string | boolean | undefined>):
     udp_port: numeric(text('udp-port')) as number,
     state_dir: dir('state-dir'),
     max_connections: numeric(text('max-connections')) as number,
+    max_connections_per_address: numeric(text('max-connections-per-address')) as number,
     password: text('password'),
     log_level: text('log-level') as DaemonSettings['log_level'],
   };

@@ -49,6 +49,7 @@ export class Connection implements Output {
   private inputEnded = false;
   private released = false;
   private idleTimer: NodeJS.Timeout | undefined;
+  private authTimer: NodeJS.Timeout | undefined;
   private drainWaiter: { resolve(): void; reject(error: Error): void; timer: NodeJS.Timeout } | undefined;
 
   constructor(
@@ -79,6 +80,15 @@ export class Connection implements Output {
     });
     this.socket.write(greeting);
     this.resetIdleTimer();
+    if (!this.session.authorized) {
+      // With a password, a connection that does not give it soon holds no slot for long.
+      this.authTimer = setTimeout(() => {
+        if (this.session.authorized || this.closed || this.ending) return;
+        this.socket.write(errLine('timeout', `no password within ${this.deps.limits.auth_timeout} s; closing`));
+        this.end();
+      }, this.deps.limits.auth_timeout * 1000);
+      this.authTimer.unref();
+    }
   }
 
   /** Output: queues the bytes, and waits while the client's queue is over max_output_bytes. */
@@ -108,9 +118,11 @@ export class Connection implements Output {
 
   private onData(chunk: Buffer): void {
     const { lines, overflow } = this.reader.push(chunk);
-    if (lines.length > 0) this.resetIdleTimer();
+    // A blank line asks nothing: it does not keep a connection from being idle.
+    if (lines.some(asksSomething)) this.resetIdleTimer();
     if (this.busy && (overflow || lines.some(asksSomething))) this.interrupt.abort();
-    this.queue.push(...lines);
+    // Blank lines are not queued: they get no answer, hold no memory and reset no timer.
+    for (const line of lines) if (asksSomething(line)) this.queue.push(line);
     if (overflow) {
       this.queue.push(OVERFLOW);
       this.socket.pause();
@@ -223,6 +235,7 @@ export class Connection implements Output {
   private onClose(): void {
     this.closed = true;
     clearTimeout(this.idleTimer);
+    clearTimeout(this.authTimer);
     this.abort.abort();
     const waiter = this.drainWaiter;
     if (waiter) {

@@ -72,14 +72,23 @@ export function createStreamdServer(options: ServerOptions, deps: { catalog: Cat
   let nextId = 1;
   const greeting = okLine(`streamd ${options.version}`);
 
+  /** Open connections by peer IP: one address may not take every slot. */
+  const perAddress = new Map<string, number>();
+  const refuse = (socket: net.Socket, why: string): void => {
+    services.counters.connectionsRejected++;
+    socket.on('error', () => {});
+    socket.end(errLine('server_full', why));
+    setTimeout(() => socket.destroy(), 2000).unref();
+  };
+
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
-    if (connections.size >= limits.max_connections) {
-      services.counters.connectionsRejected++;
-      socket.on('error', () => {});
-      socket.end(errLine('server_full', `${limits.max_connections} connections are open; try again later`));
-      setTimeout(() => socket.destroy(), 2000).unref();
-      return;
+    const ip = socket.remoteAddress ?? '?';
+    if (connections.size >= limits.max_connections) return refuse(socket, `${limits.max_connections} connections are open; try again later`);
+    const fromHere = perAddress.get(ip) ?? 0;
+    if (fromHere >= limits.max_connections_per_address) {
+      return refuse(socket, `${limits.max_connections_per_address} connections from your address are open; try again later`);
     }
+    perAddress.set(ip, fromHere + 1);
     services.counters.connectionsAccepted++;
     const connection = new Connection(socket, nextId++, {
       table,
@@ -88,6 +97,9 @@ export function createStreamdServer(options: ServerOptions, deps: { catalog: Cat
       log,
       onClose(closed) {
         connections.delete(closed);
+        const left = (perAddress.get(ip) ?? 1) - 1;
+        if (left > 0) perAddress.set(ip, left);
+        else perAddress.delete(ip);
         changes.unsubscribe(closed.session.id);
         services.devices.disconnect(closed.session.id);
         services.streams.closeSession(closed.session.id);

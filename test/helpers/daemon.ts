@@ -32,7 +32,11 @@ export async function startTestDaemon(
       udpPort: 0,
       radio: { ...DEFAULT_RADIO, ...options.radio },
       udp: { ...DEFAULT_UDP, ...options.udp },
-      limits: { ...DEFAULT_LIMITS, ...options.limits }, password: options.password, version: 'test' },
+      // Every test client comes from 127.0.0.1: the per-address limit is lifted unless a test sets it.
+      limits: { ...DEFAULT_LIMITS, max_connections_per_address: 100_000, ...options.limits },
+      password: options.password,
+      version: 'test',
+    },
     { catalog, log },
   );
   const address = await server.listen();

@@ -252,6 +252,59 @@ describe('connection limits', () => {
     await assertHealthy();
   });
 
+  it('refuses a connection past max_connections_per_address, and takes one again when another closes', async () => {
+    const limited = await startTestDaemon(library.root, { limits: { max_connections_per_address: 3 } });
+    try {
+      const three = await Promise.all([0, 1, 2].map(async () => (await TestClient.connect(limited.port)).client));
+      const fourth = await TestClient.connect(limited.port);
+      assert.equal(fourth.greeting.code, 'server_full');
+      assert.match(fourth.greeting.text, /3 connections from your address are open/);
+      await fourth.client.closed;
+      three[0]!.close();
+      await until('the slot free', () => (limited.server.services.devices.connectionCount === 2 ? true : undefined));
+      const again = await TestClient.connect(limited.port);
+      assert.equal(again.greeting.ok, true);
+      for (const client of [...three, again.client]) client.close();
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it('does not count blank lines as commands: a client sending only them is timed out', async () => {
+    const quick = await startTestDaemon(library.root, { limits: { connection_timeout: 0.5 } });
+    try {
+      const blank = await connect(quick.port);
+      const keeping = setInterval(() => blank.send('\n'), 100);
+      const started = Date.now();
+      const answer = await blank.next();
+      clearInterval(keeping);
+      assert.equal(answer.code, 'timeout');
+      assert.ok(Date.now() - started < 3000, 'timed out although it sent a blank line every 100 ms');
+      await blank.closed;
+    } finally {
+      await quick.stop();
+    }
+  });
+
+  it('with a password, closes a connection that has not given it within auth_timeout', async () => {
+    const locked = await startTestDaemon(library.root, { password: 'pw', limits: { auth_timeout: 0.5 } });
+    try {
+      const guesser = await connect(locked.port);
+      assert.equal((await guesser.line('ping')).ok, true, 'open commands answer meanwhile');
+      const answer = await guesser.next();
+      assert.equal(answer.code, 'timeout');
+      assert.match(answer.text, /no password within 0\.5 s/);
+      await guesser.closed;
+      const member = await connect(locked.port);
+      assert.equal((await member.line('password pw')).ok, true);
+      await new Promise((resolve) => setTimeout(resolve, 800)); // past auth_timeout: nothing must come
+      assert.equal((await member.line('ping')).ok, true, 'a connection that gave the password stays');
+      member.close();
+    } finally {
+      await locked.stop();
+    }
+  });
+
   it('closes a connection idle for connection_timeout, partial bytes or not, but not a download in progress', async () => {
     const quick = await startTestDaemon(library.root, { limits: { connection_timeout: 0.5, write_stall_timeout: 30 } });
     try {
