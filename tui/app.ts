@@ -80,6 +80,7 @@ export function startApp(deps: AppDeps): App {
   const playback = new Playback(fetcher, deps.sink);
   const udp = new UdpActivity({ host: deps.host, udpPort: deps.udpPort, deviceName: deps.deviceName, jitterMs: deps.jitterMs, downloader: udpDownloader, playback, log: (text) => log(text) });
   let renderQueued = false;
+  let quitting = false;
   let bytesThisSecond = 0;
   let socketErrorShown = false;
   const timers: NodeJS.Timeout[] = [];
@@ -93,14 +94,12 @@ export function startApp(deps: AppDeps): App {
   const afterFirstSound = (): void => {
     quietUntil = 0;
     clearTimeout(quietTimer);
-    if (renderQueued) return;
-    renderQueued = true;
-    setImmediate(draw);
     sync.publishStatus(statusText(state));
+    render();
   };
   const draw = (): void => {
     renderQueued = false;
-    view.render(state);
+    if (!quitting) view.render(state);
   };
   const render = (): void => {
     if (renderQueued || performance.now() < quietUntil) return;
@@ -196,10 +195,10 @@ export function startApp(deps: AppDeps): App {
    * Every way out the player controls comes here (q, Ctrl-C, SIGTERM, SIGHUP): the terminal is
    * given back at once, and the process ends once the radio has said LEAVE.
    */
-  let quitting = false;
   function quit(): void {
     if (quitting) return;
     quitting = true;
+    clearTimeout(quietTimer);
     for (const timer of timers) clearInterval(timer);
     view.destroy();
     const left = Promise.all([udp.close(), playback.close()]);
