@@ -5,6 +5,12 @@ import { encodeFields, okLine } from '../../common/protocol/response.js';
 import type { Command } from './types.js';
 
 /** Compares digests, so neither the length nor the content of the secret leaks through timing. */
+/** The first wrong password is answered after this long, each next one after twice as long. */
+const PASSWORD_DELAY_MS = 250;
+const PASSWORD_DELAY_MAX_MS = 4000;
+/** Wrong passwords on one connection before it is closed. */
+export const MAX_PASSWORD_FAILURES = 3;
+
 export function passwordMatches(given: string, expected: string): boolean {
   const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
   return timingSafeEqual(digest(given), digest(expected));
@@ -35,6 +41,14 @@ export const sessionCommands: Command[] = [
     async run(ctx, [secret]) {
       const expected = ctx.services.password;
       if (expected !== undefined && !passwordMatches(secret as string, expected)) {
+        const failures = ++ctx.session.passwordFailures;
+        const ip = ctx.session.address.slice(0, ctx.session.address.lastIndexOf(':'));
+        const port = ctx.session.address.slice(ctx.session.address.lastIndexOf(':') + 1);
+        // One greppable line per failure, the address alone in it (fail2ban: README).
+        ctx.services.log.warn(`password refused for ${ip} port ${port}`);
+        // The answer waits longer each time; commands pipelined behind it wait too.
+        await new Promise((resolve) => setTimeout(resolve, Math.min(PASSWORD_DELAY_MAX_MS, PASSWORD_DELAY_MS * 2 ** (failures - 1))));
+        if (failures >= MAX_PASSWORD_FAILURES) throw new ProtocolError('permission', `wrong password, ${failures} times: closing`, true);
         throw new ProtocolError('permission', 'wrong password');
       }
       ctx.session.authorized = true;

@@ -5,6 +5,7 @@ import type { DeviceRegistry } from '../devices.js';
 import type { ChangeBus } from '../events/change-bus.js';
 import type { Radio, UdpCounters } from '../radio/radio.js';
 import type { SongStreams } from '../udp/song-streams.js';
+import type { Logger } from '../log.js';
 
 /** Output to one client. `write` waits while the client's queue is full (backpressure). */
 export interface Output {
@@ -16,6 +17,8 @@ export interface Session {
   /** `ip:port` of the peer. */
   readonly address: string;
   authorized: boolean;
+  /** Wrong passwords given on this connection: each costs a longer wait, a few close it. */
+  passwordFailures: number;
   /** Set by `quit`: the connection closes once the answer is written. */
   closeAfterReply: boolean;
 }
@@ -42,6 +45,8 @@ export interface Services {
   counters: ServerCounters;
   /** Unset when the daemon has no password. */
   password: string | undefined;
+  /** The daemon's log, for events an operator (or fail2ban) must see: refused passwords. */
+  log: Logger;
   radio: Radio;
   streams: SongStreams;
   udpCounters: UdpCounters;

@@ -61,6 +61,7 @@ export class Connection implements Output {
       id,
       address: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`,
       authorized: deps.services.password === undefined,
+      passwordFailures: 0,
       closeAfterReply: false,
     };
     this.reader = new LineReader(deps.limits.max_line_bytes);

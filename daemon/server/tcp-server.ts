@@ -61,6 +61,7 @@ export function createStreamdServer(options: ServerOptions, deps: { catalog: Cat
       bytesSent: 0,
     },
     password: options.password || undefined,
+    log,
     radio: udp.radio,
     streams: udp.streams,
     udpCounters: udp.counters,

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { FIXTURE_SONGS, makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
 import { records, TestClient } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { until } from '../helpers/log-capture.js';
+import { captureLog, until } from '../helpers/log-capture.js';
 
 let library: FixtureLibrary;
 let daemon: TestDaemon;
@@ -197,5 +197,31 @@ describe('password', () => {
     const { client } = await TestClient.connect(locked.port);
     assert.equal((await client.line('quit')).text, 'goodbye');
     await client.closed;
+  });
+});
+
+describe('password guessing', () => {
+  it('makes each wrong password wait longer, closes after three, and logs each with the address', async () => {
+    const log = captureLog();
+    const locked = await startTestDaemon(library.root, { password: 'right', log });
+    try {
+      const { client } = await TestClient.connect(locked.port);
+      const started = Date.now();
+      // Pipelined, as a guesser would: the later ones wait behind the first's delay.
+      client.send('password a\npassword b\npassword c\nping\n');
+      const answers = [await client.next(), await client.next(), await client.next()];
+      const elapsed = Date.now() - started;
+      assert.deepEqual(answers.map((a) => a.code), ['permission', 'permission', 'permission']);
+      assert.match(answers[2]!.text, /3 times: closing/);
+      assert.ok(elapsed >= 250 + 500 + 1000, `three wrong passwords took ${elapsed} ms`);
+      await client.closed; // the ping behind them is never answered
+      const refused = log.lines.filter((line) => /^warn password refused for 127\.0\.0\.1 port \d+$/.test(line));
+      assert.equal(refused.length, 3, log.lines.join('\n'));
+      const fresh = (await TestClient.connect(locked.port)).client;
+      assert.equal((await fresh.line('password right')).ok, true, 'the right password still opens');
+      fresh.close();
+    } finally {
+      await locked.stop();
+    }
   });
 });
