@@ -61,9 +61,17 @@ async function stream(ctx: CommandContext, args: string[]): Promise<void> {
     await file.close();
   }
   const opened = await streams.open(ctx.session.id, song, first, last, { address: ip, port });
-  await ctx.out.write(
-    encodeFields([...songFields(song.info), ['stream', opened.id], ['packets', opened.packets], ['packet_bytes', PACKET_BYTES], ['stream_bytes', opened.bytes], ...blockFields]) + okLine(),
-  );
+  // The connection may have closed while the file was opening: its streams were dropped already,
+  // and this one (with its open file) would be left behind.
+  if (ctx.signal.aborted) return streams.forget(opened);
+  try {
+    await ctx.out.write(
+      encodeFields([...songFields(song.info), ['stream', opened.id], ['packets', opened.packets], ['packet_bytes', PACKET_BYTES], ['stream_bytes', opened.bytes], ...blockFields]) + okLine(),
+    );
+  } catch (error) {
+    streams.forget(opened);
+    throw error;
+  }
   streams.begin(opened);
 }
 

@@ -105,6 +105,12 @@ export class SongStreams {
   }
 
   /** The TCP connection closed: its streams stop and are forgotten. */
+  /** Drops one stream (its connection went away before it began). */
+  forget(stream: SongStream): void {
+    const state = this.streams.get(stream.id);
+    if (state) this.drop(state);
+  }
+
   closeSession(session: number): void {
     for (const state of this.streams.values()) if (state.session === session) this.drop(state);
   }

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { readdirSync } from 'node:fs';
+import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DatagramType } from '../../common/datagram/codec.js';
 import type { BlockHeader } from '../../common/protocol/response.js';
@@ -171,4 +173,23 @@ describe('UDP song transfer with repair (the player’s downloader)', () => {
       }
     });
   }
+});
+
+describe('song streams and connections that vanish', () => {
+  it('a stream whose connection resets while it opens leaves no stream and no open file behind', async () => {
+    const fds = (): number => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const streamsBefore = daemon.server.services.streams.active; // other tests' connections keep theirs
+    for (let i = 0; i < 300; i++) {
+      const socket = net.connect(daemon.port, '127.0.0.1');
+      socket.on('error', () => {});
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.write(`stream lamejs-cbr.mp3 9\n`);
+      // Gone with a reset within a moment: before, while or after the daemon opens the file.
+      await new Promise((resolve) => setTimeout(resolve, i % 3));
+      socket.resetAndDestroy();
+    }
+    await until('every stream forgotten', () => (daemon.server.services.streams.active <= streamsBefore ? true : undefined), 5000);
+    await until('the files closed', () => (fds() <= before + 10 ? true : undefined), 5000);
+  });
 });
