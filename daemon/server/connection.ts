@@ -28,7 +28,7 @@ export interface ConnectionDeps {
 }
 
 const OVERFLOW = Symbol('line too long');
-/** A blank line asks nothing (it gets no answer), so it does not end an `idle` either. */
+/** A blank line asks nothing: see onData. */
 const asksSomething = (line: Line): boolean => !line.ok || line.text.trim() !== '';
 /** After `end()`, how long a peer that does not read may keep the socket half-open. */
 const END_GRACE_MS = 5000;
@@ -119,11 +119,12 @@ export class Connection implements Output {
 
   private onData(chunk: Buffer): void {
     const { lines, overflow } = this.reader.push(chunk);
-    // A blank line asks nothing: it does not keep a connection from being idle.
-    if (lines.some(asksSomething)) this.resetIdleTimer();
-    if (this.busy && (overflow || lines.some(asksSomething))) this.interrupt.abort();
-    // Blank lines are not queued: they get no answer, hold no memory and reset no timer.
-    for (const line of lines) if (asksSomething(line)) this.queue.push(line);
+    // Blank lines ask nothing: they are not queued, get no answer, hold no memory, keep no
+    // connection from being idle and end no `idle`.
+    const asked = lines.filter(asksSomething);
+    if (asked.length > 0) this.resetIdleTimer();
+    if (this.busy && (overflow || asked.length > 0)) this.interrupt.abort();
+    this.queue.push(...asked);
     if (overflow) {
       this.queue.push(OVERFLOW);
       this.socket.pause();
@@ -178,7 +179,7 @@ export class Connection implements Output {
       }
       this.interrupt = new AbortController();
       // A line that came in while the previous command ran is already queued: it interrupts too.
-      if (this.queue.some((queued) => queued === OVERFLOW || asksSomething(queued))) this.interrupt.abort();
+      if (this.queue.length > 0) this.interrupt.abort();
       await parsed.command.run({ ...this.context, interrupted: this.interrupt.signal }, parsed.args);
     } catch (error) {
       if (error instanceof ProtocolError) {
