@@ -31,7 +31,8 @@ async function measure(rateKbps: number): Promise<Array<Array<string | number>>>
   const state = mkdtempSync(path.join(os.tmpdir(), 'streamd-bench-udp-'));
   const config = path.join(state, 'config.json');
   writeFileSync(config, JSON.stringify({ udp: { stream_rate_kbps: rateKbps } }));
-  const daemon = await spawnDaemon(benchLibrary(20, 120), state, await freePort(), ['--config', config, '--udp-port', String(await freePort())]);
+  const udpPort = await freePort();
+  const daemon = await spawnDaemon(benchLibrary(20, 120), state, await freePort(), ['--config', config, '--udp-port', String(udpPort)]);
   const client = new DaemonClient({ host: '127.0.0.1', port: daemon.port, name: 'bench' });
   client.start();
   await until('online', () => client.online || undefined);
@@ -54,9 +55,11 @@ async function measure(rateKbps: number): Promise<Array<Array<string | number>>>
       const resent: number[] = [];
       let bytes = 0;
       for (let run = 0; run < RUNS; run++) {
-        const downloader = new UdpDownloader(client);
-        const relay = await lossyRelay({ forwardTo: await downloader.open() }, { loss, reorder: 0.05, duplicate: 0.02, delayMs: 20, seed: run + 1 });
+        const downloader = new UdpDownloader(client, { host: '127.0.0.1', port: udpPort });
+        const relay = await lossyRelay({ forwardTo: await downloader.open(), upstreamPort: udpPort }, { loss, reorder: 0.05, duplicate: 0.02, delayMs: 20, seed: run + 1 });
         downloader.advertisedPort = relay.port;
+        downloader.keepalivePort = relay.port;
+      downloader.keepalivePort = relay.port;
         const handlers = counting();
         const t0 = performance.now();
         await downloader.download(SONG, 0, undefined, handlers);

@@ -46,6 +46,10 @@ export interface UdpSettings {
   listener_timeout: number;
   /** Song streams kept per TCP connection (for `resend`); the oldest goes first. */
   max_streams_per_connection: number;
+  /** Song streams to one client IP at once, over all its connections; beyond it `ERR busy`. */
+  max_streams_per_address: number;
+  /** Song streams at once in all; beyond it `ERR busy`. */
+  max_streams: number;
 }
 
 export const DEFAULT_RADIO: Readonly<RadioSettings> = Object.freeze({
@@ -61,6 +65,8 @@ export const DEFAULT_UDP: Readonly<UdpSettings> = Object.freeze({
   stream_rate_kbps: 16_000,
   listener_timeout: 15,
   max_streams_per_connection: 4,
+  max_streams_per_address: 16,
+  max_streams: 256,
 });
 
 export const DEFAULT_SETTINGS: Readonly<DaemonSettings> = Object.freeze({
@@ -114,6 +120,8 @@ export const SETTINGS_SCHEMA = {
       stream_rate_kbps: integer(64, 10_000_000),
       listener_timeout: { type: 'number', exclusiveMinimum: 0, maximum: 3600 },
       max_streams_per_connection: integer(1, 64),
+      max_streams_per_address: integer(1, 10_000),
+      max_streams: integer(1, 100_000),
     },
     patternProperties: { '^//': {} },
     additionalProperties: false,

@@ -75,7 +75,7 @@ export function startApp(deps: AppDeps): App {
   const { control, downloads, events, cache, screen } = deps;
   let state = initialState(deps.deviceName);
   const view = createView(screen);
-  const udpDownloader = deps.transport === 'udp' ? new UdpDownloader(downloads) : undefined;
+  const udpDownloader = deps.transport === 'udp' ? new UdpDownloader(downloads, { host: deps.host, port: deps.udpPort }) : undefined;
   const fetcher = new BlockFetcher(cache, downloads, udpDownloader ?? downloads);
   const playback = new Playback(fetcher, deps.sink);
   const udp = new UdpActivity({ host: deps.host, udpPort: deps.udpPort, deviceName: deps.deviceName, jitterMs: deps.jitterMs, downloader: udpDownloader, playback, log: (text) => log(text) });

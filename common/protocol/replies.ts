@@ -99,7 +99,10 @@ export function parseStreamPlan(fields: Fields): StreamPlan {
     });
   const plan: StreamPlan = { stream: count(fields, 'stream'), packets: count(fields, 'packets'), packetBytes: count(fields, 'packet_bytes'), blocks };
   const token = first(fields, 'token');
-  if (token !== undefined) plan.token = token;
+  if (token !== undefined) {
+    if (!/^[0-9a-f]{16}$/.test(token)) throw new ReplyFormatError(`bad token field '${token.slice(0, 40)}'`);
+    plan.token = token;
+  }
   const total = blocks.reduce((sum, block) => sum + block.bytes, 0);
   if (plan.packetBytes === 0 || Math.max(1, Math.ceil(total / plan.packetBytes)) !== plan.packets) {
     throw new ReplyFormatError(`stream answer does not add up: ${plan.packets} packets of ${plan.packetBytes} bytes for ${total} bytes`);

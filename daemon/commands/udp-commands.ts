@@ -5,7 +5,7 @@ import { songFields } from '../../common/protocol/records.js';
 import { blockValue, encodeFields, okLine, type Field } from '../../common/protocol/response.js';
 import { SongFile } from '../catalog/block-reader.js';
 import type { CatalogBlock } from '../catalog/song.js';
-import { PACKET_BYTES } from '../udp/song-streams.js';
+import { PACKET_BYTES } from '../udp/stream-sender.js';
 import { blockRange } from './library-commands.js';
 import type { Command, CommandContext } from './types.js';
 
@@ -66,7 +66,7 @@ async function stream(ctx: CommandContext, args: string[]): Promise<void> {
   if (ctx.signal.aborted) return streams.forget(opened);
   try {
     await ctx.out.write(
-      encodeFields([...songFields(song.info), ['stream', opened.id], ['packets', opened.packets], ['packet_bytes', PACKET_BYTES], ['stream_bytes', opened.bytes], ...blockFields]) + okLine(),
+      encodeFields([...songFields(song.info), ['stream', opened.id], ['token', opened.token], ['packets', opened.packets], ['packet_bytes', PACKET_BYTES], ['stream_bytes', opened.bytes], ...blockFields]) + okLine(),
     );
   } catch (error) {
     streams.forget(opened);
@@ -107,7 +107,7 @@ export const udpCommands: Command[] = [
     minArgs: 2,
     maxArgs: 4,
     usage: 'stream <song> <udp-port> [<first> [<last>]]',
-    summary: "sends the song's blocks as UDP datagrams to this connection's IP",
+    summary: "sends the song's blocks as UDP datagrams to this connection's IP, once that port echoes the answer's token in a KEEPALIVE",
     run: stream,
   },
   {

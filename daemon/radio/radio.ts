@@ -24,9 +24,17 @@ export interface UdpCounters {
   bytesSent: number;
   rejected: number;
   malformed: number;
+  /** Radio datagrams not sent because the socket's send queue was full (a live programme drops, never queues). */
+  radioDropped: number;
+  /** Times a song stream waited for the send queue to drain. */
+  streamPauses: number;
+  /** Song streams dropped: never proven by a KEEPALIVE, or silent too long after. */
+  streamsUnproven: number;
+  streamsSilent: number;
 }
 
-export type Send = (bytes: Buffer, peer: Peer) => void;
+/** Sends one datagram; false when it was dropped because the socket's send queue is full. */
+export type Send = (bytes: Buffer, peer: Peer) => boolean;
 
 /** Seconds of frames read ahead of the clock. */
 const READ_AHEAD_SECONDS = 3;
@@ -165,7 +173,7 @@ export class Radio {
   }
 
   private reply(bytes: Buffer, peer: Peer): void {
-    this.send(bytes, peer);
+    if (!this.send(bytes, peer)) return void this.counters.radioDropped++;
     this.counters.datagramsSent++;
     this.counters.bytesSent += bytes.length;
   }

@@ -11,6 +11,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { Logger } from '../log.js';
 import { Radio, type Peer, type UdpCounters } from '../radio/radio.js';
 import { SongStreams } from '../udp/song-streams.js';
+import { SOCKET_QUEUE_BYTES, type PacedSocket } from '../udp/stream-sender.js';
 
 export interface UdpServerOptions {
   host: string;
@@ -42,29 +43,42 @@ export function createUdpServer(options: UdpServerOptions, deps: { catalog: Cata
   const { log } = deps;
   const family = net.isIPv6(options.host) ? 'udp6' : 'udp4';
   const socket = dgram.createSocket({ type: family });
-  const counters: UdpCounters = { datagramsSent: 0, bytesSent: 0, rejected: 0, malformed: 0 };
-  const send = (bytes: Buffer, peer: Peer): void => socket.send(bytes, peer.port, peer.address);
-  const radio = new Radio(options.radio, options.udp.listener_timeout, deps.catalog, send, counters, log);
-  const streams = new SongStreams(options.udp, send, counters, log);
+  const counters: UdpCounters = { datagramsSent: 0, bytesSent: 0, rejected: 0, malformed: 0, radioDropped: 0, streamPauses: 0, streamsUnproven: 0, streamsSilent: 0 };
+  // The radio is live: when the path cannot take its datagrams they are dropped, never queued.
+  const sendLive = (bytes: Buffer, peer: Peer): boolean => {
+    if (socket.getSendQueueSize() > SOCKET_QUEUE_BYTES) return false;
+    socket.send(bytes, peer.port, peer.address);
+    return true;
+  };
+  // Song streams wait instead: each send's callback tells them the datagram left the queue.
+  const paced: PacedSocket = {
+    send: (bytes, peer, done) => socket.send(bytes, peer.port, peer.address, done),
+    queuedBytes: () => socket.getSendQueueSize(),
+  };
+  const radio = new Radio(options.radio, options.udp.listener_timeout, deps.catalog, sendLive, counters, log);
+  const streams = new SongStreams(options.udp, paced, counters, log, radio.stream);
   let logTimer: NodeJS.Timeout | undefined;
   let logged = '';
 
-  socket.on('message', (message, from) => {
+  socket.on('message', (message, rinfo) => {
     const decoded = decodeDatagram(message);
     if (!decoded.ok) {
       counters.malformed++;
       return;
     }
     const { type } = decoded.datagram;
-    if (type === DatagramType.SUBSCRIBE || type === DatagramType.KEEPALIVE || type === DatagramType.LEAVE) {
-      radio.handle(decoded.datagram, { address: from.address, port: from.port }, from.size);
+    const from = { address: rinfo.address, port: rinfo.port };
+    if ((type === DatagramType.KEEPALIVE || type === DatagramType.LEAVE) && streams.owns(decoded.datagram.stream)) {
+      streams.handle(decoded.datagram, from);
+    } else if (type === DatagramType.SUBSCRIBE || type === DatagramType.KEEPALIVE || type === DatagramType.LEAVE) {
+      radio.handle(decoded.datagram, from, rinfo.size);
     } else counters.malformed++;
   });
   // A send to a port nobody listens on comes back as an ICMP error on some systems: not fatal.
   socket.on('error', (error) => log.debug(`udp: ${error.message}`));
 
   const logCounters = (): void => {
-    const line = `udp: ${counters.datagramsSent} datagrams sent, ${radio.status().listeners} listeners, ${counters.rejected} rejected, ${counters.malformed} malformed, ${streams.active} song streams`;
+    const line = `udp: ${counters.datagramsSent} datagrams sent, ${radio.status().listeners} listeners, ${counters.rejected} rejected, ${counters.malformed} malformed, ${streams.active} song streams, ${counters.streamPauses} stream pauses, ${counters.radioDropped} radio datagrams dropped`;
     if (line !== logged) log.info(line);
     logged = line;
   };

@@ -106,7 +106,7 @@ describe('streamtui listening to the radio through a lossy relay (PulseAudio nul
     const cacheDir = path.join(dir, 'cache');
     const tui = Tmux.start(
       dir,
-      [process.execPath, STREAMTUI, '--port', String(daemon.port), '--transport', 'udp', '--name', 'udp-fetcher', '--cache-dir', cacheDir, '--audio', 'null'],
+      [process.execPath, STREAMTUI, '--port', String(daemon.port), '--udp-port', String(daemon.udpPort), '--transport', 'udp', '--name', 'udp-fetcher', '--cache-dir', cacheDir, '--audio', 'null'],
       { XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log'), NCURSES_NO_UTF8_ACS: '1' },
       110,
       34,

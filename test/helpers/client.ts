@@ -40,8 +40,9 @@ export class TestClient {
   }
 
   /** Connects and reads the greeting. */
-  static async connect(port: number, host = '127.0.0.1'): Promise<{ client: TestClient; greeting: Response }> {
-    const socket = net.connect({ port, host });
+  /** `localAddress` (another of 127/8, say) makes the connection come from another client address. */
+  static async connect(port: number, host = '127.0.0.1', localAddress?: string): Promise<{ client: TestClient; greeting: Response }> {
+    const socket = net.connect({ port, host, ...(localAddress ? { localAddress } : {}) });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('error', reject);

@@ -19,7 +19,7 @@ export interface TestDaemon {
 
 export async function startTestDaemon(
   musicDir: string,
-  options: { limits?: Partial<Limits>; password?: string; log?: Logger; radio?: Partial<RadioSettings>; udp?: Partial<UdpSettings> } = {},
+  options: { host?: string; limits?: Partial<Limits>; password?: string; log?: Logger; radio?: Partial<RadioSettings>; udp?: Partial<UdpSettings> } = {},
 ): Promise<TestDaemon> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'streamd-state-'));
   const log = options.log ?? silentLogger;
@@ -27,7 +27,7 @@ export async function startTestDaemon(
   await catalog.open();
   const server = createStreamdServer(
     {
-      host: '127.0.0.1',
+      host: options.host ?? '127.0.0.1',
       port: 0,
       udpPort: 0,
       radio: { ...DEFAULT_RADIO, ...options.radio },

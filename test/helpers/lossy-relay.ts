@@ -5,8 +5,10 @@
  *
  * - proxy mode (`upstreamPort`): clients talk to the relay as if it were the daemon; each client
  *   gets its own socket towards the daemon, and the daemon's answers are impaired on the way back.
- * - forward mode (`forwardTo`): whatever arrives is impaired and sent on to that port (a song
- *   stream, which the daemon sends to the port the client named).
+ * - forward mode (`forwardTo`, `upstreamPort`): what the daemon sends is impaired and sent on to
+ *   the client's port (a song stream, which the daemon sends to the port the client named); what
+ *   the client sends from that port goes on to the daemon from the relay's, so that the relay's
+ *   port is the one that proves it wants the stream.
  */
 import dgram from 'node:dgram';
 import { decodeDatagram, DatagramType } from '../../common/datagram/codec.js';
@@ -47,7 +49,7 @@ export interface LossyRelay {
   close(): void;
 }
 
-export async function lossyRelay(target: { upstreamPort: number } | { forwardTo: number }, options: RelayOptions): Promise<LossyRelay> {
+export async function lossyRelay(target: { upstreamPort: number } | { forwardTo: number; upstreamPort: number }, options: RelayOptions): Promise<LossyRelay> {
   const random = seeded(options.seed ?? 7);
   const counts: RelayCounts = { audio: 0, dropped: 0, reordered: 0, duplicated: 0, droppedSequences: new Set(), passedSequences: new Set() };
   const front = dgram.createSocket('udp4');
@@ -82,7 +84,10 @@ export async function lossyRelay(target: { upstreamPort: number } | { forwardTo:
   };
 
   front.on('message', (message, from) => {
-    if ('forwardTo' in target) return impair(message, (bytes) => front.send(bytes, target.forwardTo, '127.0.0.1'));
+    if ('forwardTo' in target) {
+      if (from.port === target.forwardTo) return front.send(message, target.upstreamPort, '127.0.0.1');
+      return impair(message, (bytes) => front.send(bytes, target.forwardTo, '127.0.0.1'));
+    }
     const key = `${from.address}:${from.port}`;
     let socket = upstream.get(key);
     if (!socket) {

@@ -80,6 +80,11 @@ export class UdpPeer {
     this.send(tokenDatagram(DatagramType.LEAVE, this.stream, this.token as Buffer));
   }
 
+  /** Proves this socket wants song stream `stream` (protocol 1.2): its token back in a KEEPALIVE (or a LEAVE). */
+  proveStream(stream: number | string, token: string, type: typeof DatagramType.KEEPALIVE | typeof DatagramType.LEAVE = DatagramType.KEEPALIVE): void {
+    this.send(tokenDatagram(type, Number(stream), Buffer.from(token, 'hex')));
+  }
+
   close(): void {
     this.socket.close();
   }

@@ -40,6 +40,13 @@ after(async () => {
 });
 
 const field = (response: Response, key: string): string => response.fields.find(([k]) => k === key)?.[1] ?? '';
+/** `stream`, then the KEEPALIVE that lets the datagrams flow to `listener`. */
+const startStream = async (client: TestClient, listener: UdpPeer, ...args: string[]): Promise<Response> => {
+  const response = await client.command('stream', args[0] as string, String(listener.port), ...args.slice(1));
+  assert.equal(response.ok, true, response.text);
+  listener.proveStream(field(response, 'stream'), field(response, 'token'));
+  return response;
+};
 const downloadBytes = async (song: string, first?: number, last?: number): Promise<Buffer> => {
   const args = [song, ...(first === undefined ? [] : [String(first)]), ...(last === undefined ? [] : [String(last)])];
   const response = await tcp.command('download', ...args);
@@ -55,9 +62,9 @@ const audioBytes = (listener: UdpPeer): Buffer => {
 describe('stream: a song over UDP', () => {
   it('answers with the song record, stream, packets, packet_bytes and the blocks, then sends every byte and END', async () => {
     const listener = await peer();
-    const response = await tcp.command('stream', 'lame/vbr-xing.mp3', String(listener.port));
-    assert.equal(response.ok, true, response.text);
+    const response = await startStream(tcp, listener, 'lame/vbr-xing.mp3');
     assert.equal(field(response, 'file'), 'lame/vbr-xing.mp3');
+    assert.match(field(response, 'token'), /^[0-9a-f]{16}$/);
     const packets = Number(field(response, 'packets'));
     const packetBytes = Number(field(response, 'packet_bytes'));
     assert.equal(packetBytes, 1384);
@@ -75,8 +82,7 @@ describe('stream: a song over UDP', () => {
 
   it('sends a range of blocks, and resends the sequence numbers asked for, then END again', async () => {
     const listener = await peer();
-    const response = await tcp.command('stream', 'wav/code-16bit.wav', String(listener.port), '1', '1');
-    assert.equal(response.ok, true, response.text);
+    const response = await startStream(tcp, listener, 'wav/code-16bit.wav', '1', '1');
     await listener.until(() => listener.of(DatagramType.END).length === 1);
     assert.deepEqual(audioBytes(listener), await downloadBytes('wav/code-16bit.wav', 1, 1));
     const before = listener.of(DatagramType.AUDIO).length;
@@ -102,7 +108,7 @@ describe('stream: a song over UDP', () => {
       assert.equal(response.code, code, `${command.join(' ')}: ${response.text}`);
     }
     const listener = await peer();
-    const response = await tcp.command('stream', 'lamejs-cbr.mp3', String(listener.port));
+    const response = await startStream(tcp, listener, 'lamejs-cbr.mp3');
     const id = field(response, 'stream');
     for (const ranges of ['0-', '5-2', '999999', 'a,b', '1,,2']) assert.equal((await tcp.command('resend', id, ranges)).code, 'bad_argument', ranges);
     // Another connection cannot touch this one's stream.
@@ -115,7 +121,8 @@ describe('stream: a song over UDP', () => {
     const own = (await TestClient.connect(slow.port)).client;
     const listener = await UdpPeer.open(slow.udpPort);
     peers.push(listener);
-    const response = await own.command('stream', 'lamejs-cbr.mp3', String(listener.port));
+    const response = await startStream(own, listener, 'lamejs-cbr.mp3');
+    await listener.until(() => listener.of(DatagramType.AUDIO).length > 0);
     const started = Date.now();
     await sleep(1000); // the window the pace is measured over
     const bytes = listener.of(DatagramType.AUDIO).reduce((sum, d) => sum + d.payload.length, 0);
@@ -140,10 +147,11 @@ describe('UDP song transfer with repair (the player’s downloader)', () => {
       control.start();
       await until('online', () => control.online || undefined);
       const arrivals: number[] = [];
-      const downloader = new UdpDownloader(control);
+      const downloader = new UdpDownloader(control, { host: '127.0.0.1', port: daemon.udpPort });
       downloader.onArrival = (sequence) => arrivals.push(sequence);
-      const relay = await lossyRelay({ forwardTo: await downloader.open() }, { loss, reorder: 0.05, duplicate: 0.05, delayMs: 30, seed: 11 });
+      const relay = await lossyRelay({ forwardTo: await downloader.open(), upstreamPort: daemon.udpPort }, { loss, reorder: 0.05, duplicate: 0.05, delayMs: 30, seed: 11 });
       downloader.advertisedPort = relay.port;
+      downloader.keepalivePort = relay.port;
       try {
         const blocks: Array<{ header: BlockHeader; bytes: Buffer[] }> = [];
         const reply = await downloader.download('lame/vbr-xing.mp3', 0, undefined, {

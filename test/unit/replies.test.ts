@@ -66,6 +66,9 @@ describe('reply decoders', () => {
       [good.map(([k, v]) => [k, k === 'packets' ? '4' : v]), /does not add up/],
       [good.map(([k, v]) => [k, k === 'packet_bytes' ? '0' : v]), /does not add up/],
       [[...good, ['stream_block', 'junk']], /bad stream_block/],
+      [good.map(([k, v]) => [k, k === 'token' ? '00112233' : v]), /bad token/],
+      [good.map(([k, v]) => [k, k === 'token' ? '0011223344556677zz' : v]), /bad token/],
+      [good.map(([k, v]) => [k, k === 'token' ? 'G011223344556677' : v]), /bad token/],
     ];
     for (const [fields, message] of table) assert.throws(() => parseStreamPlan(fields), (error: Error) => error instanceof ReplyFormatError && message.test(error.message));
   });

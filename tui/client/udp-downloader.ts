@@ -4,9 +4,12 @@
  * with `resend` as soon as they are clearly gaps (not reordering), so blocks complete nearly in
  * order and playback can start on the first; every block is checked against its SHA-256, so the
  * cache ends byte-identical to a TCP download. Offers the same `download` as DaemonClient.
+ * The port proves it wants each stream (protocol 1.2): the answer's token goes back in a KEEPALIVE
+ * from this socket, again until the first datagram comes and every 5 s after; LEAVE when done.
  */
 import dgram from 'node:dgram';
 import { decodeDatagram, DatagramType, type Datagram } from '../../common/datagram/codec.js';
+import { tokenDatagram } from '../../common/datagram/messages.js';
 import { formatRanges } from '../../common/datagram/ranges.js';
 import type { DaemonClient, DownloadHandlers, Reply } from '../client/daemon-client.js';
 import { parseStreamPlan } from '../../common/protocol/replies.js';
@@ -25,8 +28,10 @@ const STALL_MS = 10_000;
 const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 /** Packets asked for in one repair round at most (resend lines are cut to fit the daemon's line limit anyway). */
 const MAX_REPAIR_PACKETS = 20_000;
-/** Datagrams kept for a stream whose `stream` answer has not been read yet. */
-const EARLY_LIMIT = 4096;
+/** The proving KEEPALIVE is sent again this often until the first datagram comes (it may be lost)... */
+const PROOF_RETRY_MS = 200;
+/** ...and this often after, so that the daemon knows the port still wants the stream. */
+const KEEPALIVE_MS = 5000;
 
 interface Transfer {
   assembly: SongAssembly;
@@ -36,6 +41,9 @@ interface Transfer {
   lastArrival: number;
   lastProgress: number;
   ended: boolean;
+  token: Buffer | undefined;
+  heard: boolean;
+  lastKeepalive: number;
   finish(error?: Error): void;
 }
 
@@ -43,15 +51,20 @@ export class UdpDownloader {
   private socket: dgram.Socket | undefined;
   private binding: Promise<number> | undefined;
   private readonly transfers = new Map<number, Transfer>();
-  private early: Datagram[] = [];
   /** The port the daemon is told to send to: unset, this downloader's own; or a relay's in front of it. */
   advertisedPort: number | undefined;
+  /** Where KEEPALIVEs go: unset, the daemon's UDP port; or a relay's that passes them on from `advertisedPort`. */
+  keepalivePort: number | undefined;
   /** Packets asked for again with `resend`, over this downloader's life. */
   resendRequested = 0;
   /** Told of each first arrival of a packet (not a repair), for the loss meter: loss before repair. */
   onArrival: ((sequence: number) => void) | undefined;
 
-  constructor(private readonly client: DaemonClient) {}
+  /** `daemon` is the daemon's UDP address, where the KEEPALIVEs that prove this socket go. */
+  constructor(
+    private readonly client: DaemonClient,
+    private readonly daemon: { host: string; port: number },
+  ) {}
 
   get online(): boolean {
     return this.client.online;
@@ -86,8 +99,12 @@ export class UdpDownloader {
         lastArrival: now,
         lastProgress: now,
         ended: false,
+        token: assembly.plan.token === undefined ? undefined : Buffer.from(assembly.plan.token, 'hex'),
+        heard: false,
+        lastKeepalive: now,
         finish: (error) => {
           clearInterval(timer);
+          this.keepalive(id, transfer, DatagramType.LEAVE);
           this.client.off('offline', offline);
           this.transfers.delete(id);
           if (error) reject(error);
@@ -96,9 +113,7 @@ export class UdpDownloader {
       };
       this.transfers.set(id, transfer);
       this.client.once('offline', offline);
-      const early = this.early.filter((datagram) => datagram.stream === id);
-      this.early = this.early.filter((datagram) => datagram.stream !== id);
-      for (const datagram of early) this.onDatagram(datagram);
+      this.keepalive(id, transfer, DatagramType.KEEPALIVE);
     });
   }
 
@@ -126,14 +141,10 @@ export class UdpDownloader {
 
   private onDatagram(datagram: Datagram): void {
     const transfer = this.transfers.get(datagram.stream);
-    if (!transfer) {
-      if ((datagram.type === DatagramType.AUDIO || datagram.type === DatagramType.END) && this.early.length < EARLY_LIMIT) {
-        this.early.push({ ...datagram, payload: Buffer.from(datagram.payload) });
-      }
-      return;
-    }
+    if (!transfer) return;
     const now = Date.now();
     transfer.lastArrival = now;
+    transfer.heard = true;
     if (datagram.type === DatagramType.END) {
       transfer.ended = true;
       return;
@@ -154,10 +165,18 @@ export class UdpDownloader {
     if (transfer.assembly.complete) transfer.finish();
   }
 
+  private keepalive(id: number, transfer: Transfer, type: typeof DatagramType.KEEPALIVE | typeof DatagramType.LEAVE): void {
+    if (!transfer.token || !this.socket) return; // a daemon before 1.2 sends without it
+    transfer.lastKeepalive = Date.now();
+    this.socket.send(tokenDatagram(type, id, transfer.token), this.keepalivePort ?? this.daemon.port, this.daemon.host);
+  }
+
   /** Asks again for packets that are clearly lost: behind the reorder window, or all once the stream went quiet. */
   private repair(id: number, transfer: Transfer): void {
     const now = Date.now();
     if (now - transfer.lastProgress > STALL_MS) return transfer.finish(new Error(`UDP stream ${id} stalled: no packet for ${STALL_MS / 1000} s`));
+    if (now - transfer.lastKeepalive >= (transfer.heard ? KEEPALIVE_MS : PROOF_RETRY_MS)) this.keepalive(id, transfer, DatagramType.KEEPALIVE);
+    if (!transfer.heard) return; // nothing to repair before the stream begins
     const quiet = now - transfer.lastArrival >= QUIET_MS && (transfer.ended || now - transfer.lastArrival >= 4 * QUIET_MS);
     const below = quiet ? transfer.assembly.plan.packets : transfer.highest - REORDER_PACKETS;
     const wanted = transfer.assembly.missing(below, MAX_REPAIR_PACKETS).filter((sequence) => now - (transfer.requested.get(sequence) ?? 0) >= RETRY_MS);
