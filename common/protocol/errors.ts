@@ -32,8 +32,10 @@ export class ProtocolError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly fatal = false,
+    /** What went wrong underneath (an errno error, say), for the daemon's log. */
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, cause === undefined ? undefined : { cause });
     this.name = 'ProtocolError';
   }
 }

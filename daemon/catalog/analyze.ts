@@ -3,12 +3,12 @@
  * that cannot be served comes back with the reason, for the log.
  */
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
 import { parseBuffer, parseFile } from 'music-metadata';
 import type { BlockSpan } from '../../common/audio/blocks.js';
 import { scanMpeg } from '../../common/audio/mpeg-frames.js';
 import { parseWav, wavBlocks } from '../../common/audio/wav.js';
 import type { SongInfo } from '../../common/protocol/records.js';
+import { openScanned } from './open-song.js';
 import type { CatalogSong } from './song.js';
 import { quickTags } from './quick-tags.js';
 import type { FoundFile } from './walk.js';
@@ -78,7 +78,7 @@ const spareBuffers: Buffer[] = [];
 
 /** Reads the whole file into `buffer` (large enough), returning the part filled. */
 async function readWhole(file: FoundFile, buffer: Buffer): Promise<Buffer> {
-  const handle = await open(file.abs, 'r');
+  const handle = await openScanned(file.abs, file.stamp, file.rel);
   try {
     let filled = 0;
     while (filled < file.stamp.size) {
@@ -135,7 +135,7 @@ async function analyzeMp3Bytes(file: FoundFile, buf: Buffer): Promise<Analysis> 
 }
 
 async function analyzeWav(file: FoundFile): Promise<Analysis> {
-  const handle = await open(file.abs, 'r');
+  const handle = await openScanned(file.abs, file.stamp, file.rel);
   let head: Buffer;
   try {
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(Math.min(WAV_HEAD_BYTES, file.stamp.size)), 0, Math.min(WAV_HEAD_BYTES, file.stamp.size), 0);

@@ -4,13 +4,23 @@
  * hands the bytes out in chunks so that a download never holds a whole block in memory.
  */
 import { createHash } from 'node:crypto';
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { ProtocolError } from '../../common/protocol/errors.js';
 import type { Catalog } from './catalog.js';
+import { openScanned } from './open-song.js';
 import type { CatalogBlock, CatalogSong } from './song.js';
 
 /** Large enough that a read is cheap per byte, small enough to pause between chunks. */
 export const READ_CHUNK_BYTES = 256 * 1024;
+
+/** A song's file for serving. @throws ProtocolError io_error (its cause the SongFileError) when it cannot be. */
+export async function openSongFile(song: CatalogSong): Promise<FileHandle> {
+  try {
+    return await openScanned(song.path, song.stamp, song.info.file);
+  } catch (error) {
+    throw new ProtocolError('io_error', (error as Error).message, false, error);
+  }
+}
 
 export class SongFile {
   private constructor(
@@ -18,20 +28,9 @@ export class SongFile {
     private readonly handle: FileHandle,
   ) {}
 
-  /** @throws ProtocolError io_error when the file is gone or changed since the scan. */
+  /** @throws ProtocolError io_error when the file is gone, or not the one scanned (open-song.ts). */
   static async open(song: CatalogSong): Promise<SongFile> {
-    let handle: FileHandle;
-    try {
-      handle = await open(song.path, 'r');
-    } catch (error) {
-      throw new ProtocolError('io_error', `cannot open '${song.info.file}': ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
-    }
-    const stat = await handle.stat();
-    if (stat.size !== song.stamp.size || stat.mtimeMs !== song.stamp.mtimeMs) {
-      await handle.close();
-      throw new ProtocolError('io_error', `'${song.info.file}' changed since it was scanned; try again shortly`);
-    }
-    return new SongFile(song, handle);
+    return new SongFile(song, await openSongFile(song));
   }
 
   /** The block's bytes, chunk by chunk; each chunk is a fresh buffer the caller may keep. */

@@ -103,6 +103,8 @@ export const sessionCommands: Command[] = [
           ['udp_radio_dropped', udpCounters.radioDropped],
           ['udp_streams_unproven', udpCounters.streamsUnproven],
           ['udp_streams_silent', udpCounters.streamsSilent],
+          ['open_files', counters.descriptors.open()],
+          ['open_files_limit', counters.descriptors.limit()],
           ['event_loop_delay_p99_ms', counters.loopDelay.p99().toFixed(1)],
           ['event_loop_delay_max_ms', counters.loopDelay.max().toFixed(1)],
         ]) + okLine(),

@@ -27,6 +27,8 @@ export interface ServerCounters {
   startedAt: Date;
   /** The event loop's delay over the last minute, ms. */
   loopDelay: { p99(): number; max(): number };
+  /** Open file descriptors, the limit, and where EMFILE/ENFILE are reported (server/descriptors.ts). */
+  descriptors: { open(): number; limit(): number; failed(code: string | undefined, what: string): void };
   connectionsAccepted: number;
   connectionsRejected: number;
   downloadsActive: number;

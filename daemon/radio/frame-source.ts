@@ -3,12 +3,13 @@
  * a block at a time and cut at frame boundaries; WAV files are encoded with lamejs a little at a
  * time (about a second per call: lamejs runs ~35x real time, and the event loop must keep moving).
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { Mp3Encoder } from '@breezystack/lamejs';
 import { blockFirstSample, blockIndexAt, samplesPerFrame } from '../../common/audio/blocks.js';
 import { isVbrInfoFrame, layer3Bitrates, parseMpegHeader } from '../../common/audio/mpeg-header.js';
 import { MAX_PAYLOAD_BYTES } from '../../common/datagram/codec.js';
 import type { CatalogSong } from '../catalog/song.js';
+import { openScanned } from '../catalog/open-song.js';
 
 export interface RadioFrame {
   bytes: Buffer;
@@ -213,6 +214,6 @@ class WavSource extends QueuedSource {
 
 /** Opens `song` for the radio at `from` seconds (the first frame that ends after it). */
 export async function openFrameSource(song: CatalogSong, from: number, encodeKbps: number): Promise<FrameSource> {
-  const handle = await open(song.path, 'r');
+  const handle = await openScanned(song.path, song.stamp, song.info.file);
   return song.info.format === 'wav' ? new WavSource(song, handle, from, encodeKbps) : new Mp3Source(song, handle, from);
 }

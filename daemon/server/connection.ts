@@ -11,6 +11,7 @@ import { LineReader, type Line } from '../../common/protocol/line-reader.js';
 import { errLine } from '../../common/protocol/response.js';
 import type { CommandTable } from '../commands/dispatch.js';
 import type { CommandContext, Output, Services, Session } from '../commands/types.js';
+import { SongFileError } from '../catalog/open-song.js';
 import type { Logger } from '../log.js';
 
 /** The client went away while a handler was writing to it. */
@@ -183,6 +184,7 @@ export class Connection implements Output {
       await parsed.command.run({ ...this.context, interrupted: this.interrupt.signal }, parsed.args);
     } catch (error) {
       if (error instanceof ProtocolError) {
+        if (error.cause instanceof SongFileError) this.deps.services.counters.descriptors.failed(error.cause.code, error.message);
         await this.write(errLine(error.code, error.message));
         if (error.fatal) this.session.closeAfterReply = true;
       } else if (error instanceof ConnectionClosedError) {

@@ -13,6 +13,7 @@ import type { Services } from '../commands/types.js';
 import { DeviceRegistry } from '../devices.js';
 import { ChangeBus } from '../events/change-bus.js';
 import type { Logger } from '../log.js';
+import { watchDescriptors } from './descriptors.js';
 import { Connection } from './connection.js';
 import { watchLoopDelay } from './loop-delay.js';
 import { createUdpServer } from './udp-server.js';
@@ -43,6 +44,7 @@ export function createStreamdServer(options: ServerOptions, deps: { catalog: Cat
   // PROTOCOL.md section 4: every change that `idle` can wait for is announced here.
   const changes = new ChangeBus();
   const loopDelay = watchLoopDelay();
+  const descriptors = watchDescriptors(log);
   deps.catalog.onChange(() => changes.notify('catalog'));
   udp.radio.onChange = () => changes.notify('radio');
   const services: Services = {
@@ -54,6 +56,7 @@ export function createStreamdServer(options: ServerOptions, deps: { catalog: Cat
     counters: {
       startedAt: new Date(),
       loopDelay,
+      descriptors,
       connectionsAccepted: 0,
       connectionsRejected: 0,
       downloadsActive: 0,
@@ -141,6 +144,7 @@ export function createStreamdServer(options: ServerOptions, deps: { catalog: Cat
       await udp.close();
       await closed;
       loopDelay.stop();
+      descriptors.stop();
       clearTimeout(deadline);
     },
   };

@@ -10,11 +10,11 @@
  * address and in all.
  */
 import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
-import { open } from 'node:fs/promises';
 import { DatagramType, TOKEN_BYTES, type Datagram } from '../../common/datagram/codec.js';
 import type { SequenceRange } from '../../common/datagram/ranges.js';
 import type { UdpSettings } from '../../common/config-schema.js';
 import { ProtocolError } from '../../common/protocol/errors.js';
+import { openSongFile } from '../catalog/block-reader.js';
 import type { CatalogSong } from '../catalog/song.js';
 import type { Logger } from '../log.js';
 import type { Peer } from '../radio/radio.js';
@@ -88,9 +88,7 @@ export class SongStreams {
     const end = song.blocks[last];
     if (!start || !end) throw new ProtocolError('bad_argument', `blocks ${first}-${last} out of range`);
     this.checkCaps(session, peer);
-    const handle = await open(song.path, 'r').catch((error: NodeJS.ErrnoException) => {
-      throw new ProtocolError('io_error', `cannot open '${song.info.file}': ${error.code ?? 'error'}`);
-    });
+    const handle = await openSongFile(song);
     try {
       this.checkCaps(session, peer); // others may have opened while the file opened
     } catch (error) {

@@ -1,0 +1,48 @@
+/**
+ * Opens a song's file for reading as the catalog knows it, and nothing else (issue 9, items 8
+ * and 9): the library is not trusted between a scan and a read. The last path component is not
+ * followed if it became a symlink (O_NOFOLLOW); a FIFO or device swapped in does not block a
+ * libuv worker thread in open() (O_NONBLOCK; regular files ignore it); and the descriptor itself
+ * must be a regular file with the inode, size and mtime that were scanned, which also catches a
+ * folder above it swapped for a symlink to somewhere else.
+ */
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import type { FileStamp } from './song.js';
+
+const FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/** Why a file cannot be opened as the scanned one; the message is for the client and the log. */
+export class SongFileError extends Error {
+  constructor(
+    message: string,
+    /** The errno code when open() itself failed (ENOENT, EMFILE, ...). */
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = 'SongFileError';
+  }
+}
+
+/** @throws SongFileError when the file cannot be opened or is not the one scanned. */
+export async function openScanned(path: string, stamp: FileStamp, name: string): Promise<FileHandle> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, FLAGS);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    // ELOOP is what O_NOFOLLOW answers for a symlink.
+    throw new SongFileError(code === 'ELOOP' ? `'${name}' is a symlink now; not served` : `cannot open '${name}': ${code}`, code);
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new SongFileError(`'${name}' is not a regular file now; not served`);
+    if (stat.ino !== stamp.ino || stat.size !== stamp.size || stat.mtimeMs !== stamp.mtimeMs) {
+      throw new SongFileError(`'${name}' changed since it was scanned; try again shortly`);
+    }
+    return handle;
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
