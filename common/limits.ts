@@ -20,6 +20,8 @@ export interface Limits {
   max_output_bytes: number;
   /** Commands read ahead of the one being answered before the daemon stops reading the socket. */
   max_pipelined_commands: number;
+  /** Bytes of commands read ahead, whatever their number: past it the daemon stops reading the socket too. */
+  max_pipelined_bytes: number;
   /** Seconds a client may leave its output queue full before it is disconnected. */
   write_stall_timeout: number;
 }
@@ -32,6 +34,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   connection_timeout: 60,
   max_output_bytes: 1024 * 1024,
   max_pipelined_commands: 64,
+  max_pipelined_bytes: 64 * 1024,
   write_stall_timeout: 60,
 });
 

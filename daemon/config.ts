@@ -104,6 +104,6 @@ export function loadDaemonConfig(overrides: Partial<DaemonSettings>, configFile:
 }
 
 export function limitsOf(config: DaemonSettings): Limits {
-  const { max_line_bytes, max_connections, max_connections_per_address, auth_timeout, connection_timeout, max_output_bytes, max_pipelined_commands, write_stall_timeout } = config;
-  return { max_line_bytes, max_connections, max_connections_per_address, auth_timeout, connection_timeout, max_output_bytes, max_pipelined_commands, write_stall_timeout };
+  const { max_line_bytes, max_connections, max_connections_per_address, auth_timeout, connection_timeout, max_output_bytes, max_pipelined_commands, max_pipelined_bytes, write_stall_timeout } = config;
+  return { max_line_bytes, max_connections, max_connections_per_address, auth_timeout, connection_timeout, max_output_bytes, max_pipelined_commands, max_pipelined_bytes, write_stall_timeout };
 }

@@ -15,6 +15,8 @@ export interface LineReaderResult {
   overflow: boolean;
   /** Bytes of an unfinished line held back for the next push. */
   pending: number;
+  /** When `maxLines` lines were taken before the chunk's end: the bytes not read yet, to push again later. */
+  rest?: Buffer;
 }
 
 const LF = 0x0a;
@@ -41,11 +43,19 @@ export class LineReader {
 
   constructor(private readonly maxLineBytes: number) {}
 
-  push(chunk: Buffer): LineReaderResult {
+  /**
+   * Frames the lines of `chunk`, at most `maxLines` of them: a caller with no room left takes the
+   * rest later, so that one chunk of 64 KiB of short lines does not become 30,000 queued lines.
+   */
+  push(chunk: Buffer, maxLines = Infinity): LineReaderResult {
     const lines: Line[] = [];
     if (this.overflowed) return { lines, overflow: true, pending: this.heldBytes };
     let from = 0;
     for (;;) {
+      if (lines.length >= maxLines) {
+        if (from < chunk.length) return { lines, overflow: false, pending: this.heldBytes, rest: chunk.subarray(from) };
+        break;
+      }
       const newline = chunk.indexOf(LF, from);
       if (newline === -1) break;
       const piece = chunk.subarray(from, newline);

@@ -1,8 +1,9 @@
 /**
  * One client connection: frames its input into lines, answers them one at a time in order
  * (pipelining), and writes with backpressure. Bounded on every side: a line is at most
- * max_line_bytes, at most max_pipelined_commands wait (then the socket is paused, so TCP pushes
- * back on the client), at most max_output_bytes are queued for it (then the handler waits).
+ * max_line_bytes, at most max_pipelined_commands (and max_pipelined_bytes) wait (then the socket is
+ * paused, so TCP pushes back on the client, and the rest of the chunk in hand stays raw bytes), at
+ * most max_output_bytes are queued for it (then the handler waits).
  */
 import type { Socket } from 'node:net';
 import type { Limits } from '../../common/limits.js';
@@ -38,6 +39,11 @@ export class Connection implements Output {
   readonly session: Session;
   private readonly reader: LineReader;
   private readonly queue: Array<Line | typeof OVERFLOW> = [];
+  /** Bytes of the queued lines' text. */
+  private queuedBytes = 0;
+  /** Input read from the socket but not framed yet, because the queue was full: at most a chunk or two. */
+  private backlog: Buffer | undefined;
+  private overflowed = false;
   private readonly abort = new AbortController();
   private readonly context: Omit<CommandContext, 'interrupted'>;
   /** Aborted when a line arrives while a command runs: it ends an `idle`. */
@@ -119,20 +125,38 @@ export class Connection implements Output {
   }
 
   private onData(chunk: Buffer): void {
-    const { lines, overflow } = this.reader.push(chunk);
-    // Blank lines ask nothing: they are not queued, get no answer, hold no memory, keep no
-    // connection from being idle and end no `idle`.
-    const asked = lines.filter(asksSomething);
-    if (asked.length > 0) this.resetIdleTimer();
-    if (this.busy && (overflow || asked.length > 0)) this.interrupt.abort();
-    this.queue.push(...asked);
-    if (overflow) {
-      this.queue.push(OVERFLOW);
-      this.socket.pause();
-    } else if (this.queue.length >= this.deps.limits.max_pipelined_commands) {
-      this.socket.pause();
-    }
+    if (this.overflowed) return; // the connection is closing: nothing more is read
+    this.backlog = this.backlog ? Buffer.concat([this.backlog, chunk]) : chunk;
+    this.frame();
     void this.pump();
+  }
+
+  private get queueFull(): boolean {
+    return this.queue.length >= this.deps.limits.max_pipelined_commands || this.queuedBytes >= this.deps.limits.max_pipelined_bytes;
+  }
+
+  /** Frames backlog into queued lines while there is room, and stops reading the socket when there is none. */
+  private frame(): void {
+    while (this.backlog && !this.queueFull) {
+      const { lines, overflow, rest } = this.reader.push(this.backlog, this.deps.limits.max_pipelined_commands - this.queue.length);
+      this.backlog = rest;
+      // Blank lines ask nothing: they are not queued, get no answer, hold no memory, keep no
+      // connection from being idle and end no `idle`.
+      const asked = lines.filter(asksSomething);
+      if (asked.length > 0) this.resetIdleTimer();
+      if (this.busy && (overflow || asked.length > 0)) this.interrupt.abort();
+      for (const line of asked) {
+        this.queue.push(line);
+        this.queuedBytes += line.ok ? line.text.length : 0;
+      }
+      if (overflow) {
+        this.queue.push(OVERFLOW);
+        this.overflowed = true;
+        this.backlog = undefined;
+        break;
+      }
+    }
+    if (this.backlog || this.queueFull || this.overflowed) this.socket.pause();
   }
 
   private async pump(): Promise<void> {
@@ -141,6 +165,7 @@ export class Connection implements Output {
     try {
       while (this.queue.length > 0 && !this.closed && !this.ending) {
         const item = this.queue.shift() as Line | typeof OVERFLOW;
+        if (item !== OVERFLOW && item.ok) this.queuedBytes -= item.text.length;
         if (item === OVERFLOW) {
           await this.write(errLine('line_too_long', `line longer than ${this.deps.limits.max_line_bytes} bytes; closing`));
           this.end();
@@ -156,7 +181,10 @@ export class Connection implements Output {
           this.end();
           return;
         }
-        if (this.socket.isPaused() && this.queue.length < this.deps.limits.max_pipelined_commands / 2) this.socket.resume();
+        if (this.socket.isPaused() && this.queue.length < this.deps.limits.max_pipelined_commands / 2 && this.queuedBytes < this.deps.limits.max_pipelined_bytes / 2) {
+          this.frame();
+          if (!this.backlog && !this.queueFull) this.socket.resume();
+        }
       }
       if (this.inputEnded) this.end();
     } catch (error) {

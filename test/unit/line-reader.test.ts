@@ -89,4 +89,24 @@ describe('LineReader', () => {
       }
     }
   });
+  it('takes at most maxLines lines and hands back the rest of the chunk, which reads on as if never cut', () => {
+    const input = Buffer.from('a\nb\nc\nd\ne');
+    for (const max of [1, 2, 3, 4, 10]) {
+      const reader = new LineReader(4096);
+      const lines: Line[] = [];
+      let chunk: Buffer | undefined = input;
+      let pending = 0;
+      while (chunk) {
+        const result = reader.push(chunk, max);
+        assert.ok(result.lines.length <= max, `at most ${max}`);
+        lines.push(...result.lines);
+        chunk = result.rest;
+        pending = result.pending;
+      }
+      assert.deepEqual(lines, ['a', 'b', 'c', 'd'].map(text), `maxLines ${max}`);
+      assert.equal(pending, 1, 'the unfinished line is held as usual');
+    }
+    const exact = new LineReader(4096).push(Buffer.from('a\nb\n'), 2);
+    assert.equal(exact.rest, undefined, 'nothing left: no rest');
+  });
 });

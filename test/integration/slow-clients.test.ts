@@ -1,0 +1,87 @@
+/**
+ * Issue 9, items 6 and 7: clients that do not read, or read slowly. Input queued behind an answer
+ * the client does not read is bounded in bytes (not only in commands); a client that reads slowly
+ * but steadily is not taken for one that reads nothing.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import net from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
+import { until } from '../helpers/log-capture.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+const heapUsed = (): number => {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+};
+
+let library: FixtureLibrary;
+let daemon: TestDaemon;
+
+before(async () => {
+  library = makeFixtureLibrary();
+  daemon = await startTestDaemon(library.root, { limits: { write_stall_timeout: 30 } });
+});
+after(async () => {
+  await daemon.stop();
+  library.cleanup();
+});
+
+const connect = async (): Promise<net.Socket> => {
+  const socket = net.connect(daemon.port, '127.0.0.1');
+  socket.on('error', () => {});
+  await new Promise((resolve) => socket.once('connect', resolve));
+  return socket;
+};
+
+describe('input queued behind an answer that is not read', () => {
+  it('is bounded in bytes: 40 connections each sending 256 KiB of short commands hold a few MB, not hundreds', async () => {
+    const sockets: net.Socket[] = [];
+    try {
+      for (let i = 0; i < 40; i++) {
+        const socket = await connect();
+        socket.pause(); // reads nothing: the download below never ends
+        socket.write('download "wav/code-16bit.wav"\n');
+        sockets.push(socket);
+      }
+      await until('40 downloads stuck', () => daemon.server.services.counters.downloadsActive === 40 || undefined);
+      await sleep(200);
+      const before = heapUsed();
+      // 'ping\n' x 52,000: each connection would hold 52,000 queued lines if it framed them all.
+      const flood = Buffer.from('ping\n'.repeat(52_000));
+      await Promise.all(sockets.map((socket) => new Promise((resolve) => socket.write(flood, resolve))));
+      await sleep(500);
+      const grown = heapUsed() - before;
+      // Framing it all grew the heap by 38 MB here; bounded, by 0.3 MB. The bound is 64 lines (or 64 KiB) a
+      // connection, plus the chunk in hand as raw bytes.
+      assert.ok(grown < 10 * 1024 * 1024, `the heap grew by ${(grown / 1e6).toFixed(1)} MB`);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+    }
+    await until('downloads to end', () => daemon.server.services.counters.downloadsActive === 0 || undefined);
+  });
+
+  it('every queued command is still answered, in order, once the client reads', async () => {
+    const socket = await connect();
+    socket.pause();
+    socket.write('download "wav/code-16bit.wav"\n');
+    const count = 20_000;
+    socket.write(Array.from({ length: count }, (_, i) => (i % 2 ? 'ping\n' : 'nosuch\n')).join(''));
+    await sleep(300);
+    let text = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => (text += chunk));
+    socket.resume();
+    await until('every answer', () => ((text.match(/^(OK|ERR unknown_command .*)$/gm)?.length ?? 0) >= count + 1 ? true : undefined), 20_000);
+    const answers = text.slice(text.indexOf('track data end')).match(/^(OK|ERR unknown_command)/gm) ?? [];
+    assert.equal(answers.length, count + 1, 'the download, then each command');
+    answers.slice(1).forEach((answer, i) => assert.equal(answer, i % 2 ? 'OK' : 'ERR unknown_command', `answer ${i}`));
+    socket.destroy();
+  });
+});
