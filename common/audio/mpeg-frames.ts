@@ -29,24 +29,29 @@ export interface MpegScan {
 /** How far into a file the first frame is looked for, after the ID3v2 tags. */
 const MAX_LEADING_JUNK = 1 << 20;
 
-/**
- * A frame header at `at` that is followed by another frame of the same stream (or by the end of
- * the data): one header alone is too easily a false sync inside tag or image bytes.
- */
-function confirmedHeader(buf: Uint8Array, at: number, reference?: MpegHeader): MpegHeader | undefined {
-  const header = parseMpegHeader(buf, at);
-  if (!header || (reference && !sameStream(reference, header))) return undefined;
-  const next = at + header.frameBytes;
-  if (next === buf.length) return header;
-  const following = parseMpegHeader(buf, next);
-  return following && sameStream(header, following) ? header : undefined;
-}
+/** Where a search for a frame got to: a confirmed frame, none before the limit, or undecidable without the next window's bytes. */
+type Search = { found: number } | { none: true } | { undecided: number };
 
-function findFrame(buf: Uint8Array, from: number, limit: number, reference?: MpegHeader): number {
+/**
+ * The first frame header at or after `from` (before `limit`) that is followed by another frame of
+ * the same stream, or by the end of the data: one header alone is too easily a false sync inside
+ * tag or image bytes. `eof` says whether `buf` reaches the end of the data.
+ */
+function findFrame(buf: Uint8Array, from: number, limit: number, eof: boolean, reference?: MpegHeader): Search {
   for (let at = buf.indexOf(0xff, from); at !== -1 && at < limit; at = buf.indexOf(0xff, at + 1)) {
-    if (confirmedHeader(buf, at, reference)) return at;
+    if (at + 4 > buf.length) return eof ? { none: true } : { undecided: at };
+    const header = parseMpegHeader(buf, at);
+    if (!header || (reference && !sameStream(reference, header))) continue;
+    const next = at + header.frameBytes;
+    if (next === buf.length && eof) return { found: at };
+    if (next + 4 > buf.length) {
+      if (eof) continue; // a cut-off frame confirms nothing
+      return { undecided: at };
+    }
+    const following = parseMpegHeader(buf, next);
+    if (following && sameStream(header, following)) return { found: at };
   }
-  return -1;
+  return !eof && limit >= buf.length ? { undecided: Math.max(from, buf.length - 3) } : { none: true };
 }
 
 /**
@@ -67,54 +72,121 @@ function frameLengthTable(reference: MpegHeader): Int32Array {
 }
 
 /**
- * Finds every frame of the file and the blocks they make, or undefined when the bytes hold no
- * MPEG audio stream.
+ * Walks the frames of an MP3 file window by window, so that a file of any size is walked in a
+ * buffer of fixed size (issue 9, item 12). Feed it the window at each offset it asks for; the
+ * result is the same as one walk over the whole file (scanMpeg, and the tests, check that).
+ */
+export class MpegWalker {
+  private header: MpegHeader | undefined;
+  private lengths: Int32Array | undefined;
+  private sync1 = 0;
+  private hasVbrInfo = false;
+  private audioStart = 0;
+  private audioEnd = 0;
+  private frames = 0;
+  private samples = 0;
+  private blocks: BlockBuilder | undefined;
+  /** After junk, the next window starts with a search, not with a frame taken on trust. */
+  private searching = false;
+  private over = false;
+
+  /** `from`: where the audio may start (after the ID3v2 tags). */
+  constructor(
+    private readonly from: number,
+    private readonly blockSeconds?: number,
+  ) {}
+
+  /**
+   * Walks `window`, the file's bytes from offset `base` (`eof`: to the file's end).
+   * @returns the offset the next window must start at, or undefined when the walk is over.
+   */
+  walk(window: Uint8Array, base: number, eof: boolean): number | undefined {
+    if (this.over) return undefined;
+    if (!this.header) return this.findStart(window, base, eof);
+    const lengths = this.lengths as Int32Array;
+    const sync1 = this.sync1;
+    const samplesPerFrame = this.header.samples;
+    const blocks = this.blocks as BlockBuilder;
+    let at = 0;
+    // The hot loop: every frame of every song passes here on a cold scan. Frames of the stream
+    // share version, layer and sample rate, so a frame's length depends on bytes 1 and 2 only:
+    // look it up in a table built once per stream instead of decoding each header.
+    while (at < window.length) {
+      if (this.searching) {
+        // Junk between frames stays in the block before it; trailing tags have no frame after them.
+        const search = findFrame(window, at, window.length, eof, this.header);
+        if ('undecided' in search) return base + search.undecided;
+        if ('none' in search) return this.end();
+        at = search.found;
+        this.searching = false;
+      }
+      if (at + 4 > window.length) return eof ? this.end() : base + at;
+      const b1 = window[at + 1] as number;
+      const b3 = window[at + 3] as number;
+      const length = window[at] === 0xff && (b1 | 1) === (sync1 | 1) && (b3 & 3) !== 2 ? (lengths[window[at + 2] as number] as number) : 0;
+      if (length === 0) {
+        this.searching = true;
+        at++;
+        continue;
+      }
+      if (at + length > window.length) return eof ? this.end() : base + at; // cut-off last frame: not served
+      blocks.frame(base + at, this.samples);
+      this.frames++;
+      if (!(this.frames === 1 && this.hasVbrInfo)) this.samples += samplesPerFrame;
+      at += length;
+      this.audioEnd = base + at;
+    }
+    return eof ? this.end() : base + at;
+  }
+
+  /** The walk's result: undefined when the bytes held no MPEG audio stream. */
+  finish(): MpegScan | undefined {
+    const header = this.header;
+    if (!header || this.samples === 0) return undefined;
+    return {
+      header,
+      audioStart: this.audioStart,
+      audioEnd: this.audioEnd,
+      frames: this.frames,
+      samples: this.samples,
+      duration: this.samples / header.sampleRate,
+      hasVbrInfo: this.hasVbrInfo,
+      blocks: (this.blocks as BlockBuilder).finish(this.audioEnd, this.samples),
+    };
+  }
+
+  private end(): undefined {
+    this.over = true;
+    return undefined;
+  }
+
+  private findStart(window: Uint8Array, base: number, eof: boolean): number | undefined {
+    const from = Math.max(0, this.from - base);
+    const limit = Math.min(window.length, this.from + MAX_LEADING_JUNK - base);
+    const search = findFrame(window, from, limit, eof);
+    if ('undecided' in search) return base + search.undecided;
+    if ('none' in search) return this.end();
+    const at = search.found;
+    const header = parseMpegHeader(window, at) as MpegHeader;
+    // The Info frame is read in one piece.
+    if (at + header.frameBytes > window.length && !eof) return base + at;
+    this.header = header;
+    this.audioStart = base + at;
+    this.audioEnd = base + at;
+    this.hasVbrInfo = isVbrInfoFrame(window, at, header);
+    this.lengths = frameLengthTable(header);
+    this.sync1 = window[at + 1] as number;
+    this.blocks = new BlockBuilder(header.sampleRate, this.blockSeconds);
+    return this.walk(window.subarray(at), base + at, eof);
+  }
+}
+
+/**
+ * Finds every frame of an MP3 held in memory and the blocks they make, or undefined when the
+ * bytes hold no MPEG audio stream.
  */
 export function scanMpeg(buf: Uint8Array, blockSeconds?: number): MpegScan | undefined {
-  const tagEnd = skipId3v2Tags(buf);
-  const audioStart = findFrame(buf, tagEnd, Math.min(buf.length, tagEnd + MAX_LEADING_JUNK));
-  if (audioStart === -1) return undefined;
-  const header = parseMpegHeader(buf, audioStart) as MpegHeader;
-  const hasVbrInfo = isVbrInfoFrame(buf, audioStart, header);
-  const blocks = new BlockBuilder(header.sampleRate, blockSeconds);
-
-  // The hot loop: every frame of every song passes here on a cold scan. Frames of the stream
-  // share version, layer and sample rate, so a frame's length depends on bytes 1 and 2 only:
-  // look it up in a table built once per stream instead of decoding each header.
-  const lengths = frameLengthTable(header);
-  const sync1 = buf[audioStart + 1] as number;
-  const samplesPerFrame = header.samples;
-  let at = audioStart;
-  let audioEnd = audioStart;
-  let frames = 0;
-  let samples = 0;
-  while (at < buf.length) {
-    const b1 = buf[at + 1] as number;
-    const b3 = buf[at + 3] as number;
-    const length = buf[at] === 0xff && (b1 | 1) === (sync1 | 1) && (b3 & 3) !== 2 ? (lengths[buf[at + 2] as number] as number) : 0;
-    if (length > 0) {
-      if (at + length > buf.length) break; // cut-off last frame: not served
-      blocks.frame(at, samples);
-      frames++;
-      if (!(frames === 1 && hasVbrInfo)) samples += samplesPerFrame;
-      at += length;
-      audioEnd = at;
-      continue;
-    }
-    // Junk between frames stays in the block before it; trailing tags have no frame after them.
-    const next = findFrame(buf, at + 1, buf.length, header);
-    if (next === -1) break;
-    at = next;
-  }
-  if (samples === 0) return undefined;
-  return {
-    header,
-    audioStart,
-    audioEnd,
-    frames,
-    samples,
-    duration: samples / header.sampleRate,
-    hasVbrInfo,
-    blocks: blocks.finish(audioEnd, samples),
-  };
+  const walker = new MpegWalker(skipId3v2Tags(buf), blockSeconds);
+  walker.walk(buf, 0, true);
+  return walker.finish();
 }

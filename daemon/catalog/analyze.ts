@@ -3,28 +3,39 @@
  * that cannot be served comes back with the reason, for the log.
  */
 import { createHash } from 'node:crypto';
-import { parseBuffer, parseFile } from 'music-metadata';
+import type { FileHandle } from 'node:fs/promises';
+import { parseBuffer } from 'music-metadata';
 import type { BlockSpan } from '../../common/audio/blocks.js';
-import { scanMpeg } from '../../common/audio/mpeg-frames.js';
+import { id3v2Length } from '../../common/audio/id3.js';
+import { MpegWalker, type MpegScan } from '../../common/audio/mpeg-frames.js';
 import { parseWav, wavBlocks } from '../../common/audio/wav.js';
 import type { SongInfo } from '../../common/protocol/records.js';
 import { openScanned } from './open-song.js';
 import type { CatalogSong } from './song.js';
 import { quickTags } from './quick-tags.js';
 import type { FoundFile } from './walk.js';
+import { readWavTags, type Tags } from './wav-tags.js';
 
 /** Bump when the analysis changes, so that persisted catalogs are analysed again. */
 export const ANALYZER_VERSION = 1;
 
-/** Files larger than this are not read whole into memory to find their frames. */
-const MAX_MP3_BYTES = 512 * 1024 * 1024;
+/**
+ * The budget of one file's analysis: larger files are not analysed, and one that takes longer
+ * (a slow disk, a file crafted to make a parser crawl) is given up; either is skipped with a
+ * warning. The frame walk reads WALK_WINDOW_BYTES at a time, whatever the file's size.
+ */
+export const MAX_SONG_BYTES = 4 * 1024 ** 3;
+export const ANALYSIS_MAX_MS = 30_000;
+const WALK_WINDOW_BYTES = 256 * 1024;
 const WAV_HEAD_BYTES = 1024 * 1024;
+/** Tags are read from the head (up to this much of ID3v2, covers and all) and the last 64 KiB. */
+const MAX_TAG_HEAD_BYTES = 8 * 1024 * 1024;
+const TAG_TAIL_BYTES = 64 * 1024;
 
 export type Analysis =
   | { ok: true; song: Omit<CatalogSong, 'info'> & { info: Omit<SongInfo, 'id'> }; warning?: string }
   | { ok: false; reason: string };
 
-type Tags = Pick<SongInfo, 'title' | 'artist' | 'album'>;
 
 function etagOf(file: FoundFile): string {
   const { size, mtimeMs, ino } = file.stamp;
@@ -60,47 +71,72 @@ function servable(
 }
 
 /** Trailing bytes that are a known tag are expected; anything else means a cut-off file. */
-function describeTail(buf: Buffer, audioEnd: number): string | undefined {
-  const tail = buf.length - audioEnd;
+function describeTail(start: Buffer, tail: number): string | undefined {
   if (tail === 0) return undefined;
-  const text = buf.toString('latin1', audioEnd, Math.min(buf.length, audioEnd + 12));
+  const text = start.toString('latin1', 0, 12);
   if ((tail === 128 && text.startsWith('TAG')) || text.startsWith('APETAGEX') || text.startsWith('LYRICS') || text.startsWith('ID3')) {
     return undefined;
   }
   return `${tail} bytes after the last complete frame are not served (cut-off file?)`;
 }
 
-/**
- * Buffers that whole files are read into, kept for the next file: a cold scan reads gigabytes,
- * and a fresh buffer per file costs more than the read itself.
- */
-const spareBuffers: Buffer[] = [];
+/** A window buffer per thread, kept for the next file: a cold scan walks thousands. */
+let windowBuffer: Buffer | undefined;
 
-/** Reads the whole file into `buffer` (large enough), returning the part filled. */
-async function readWhole(file: FoundFile, buffer: Buffer): Promise<Buffer> {
-  const handle = await openScanned(file.abs, file.stamp, file.rel);
+async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(length);
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return buffer.subarray(0, filled);
+}
+
+/** Where the audio may start: past every ID3v2 tag at the head (some taggers stack them). */
+async function audioSearchStart(handle: FileHandle, size: number): Promise<number> {
+  let at = 0;
+  for (let n = 0; n < 16 && at + 10 <= size; n++) {
+    const length = id3v2Length(await readAt(handle, at, 10));
+    if (length === 0) break;
+    at += length;
+  }
+  return at;
+}
+
+/** Every frame of the file, walked window by window within the time budget. */
+async function walkFrames(handle: FileHandle, size: number, deadline: number): Promise<MpegScan | undefined> {
+  const walker = new MpegWalker(await audioSearchStart(handle, size));
+  const buffer = (windowBuffer ??= Buffer.allocUnsafe(WALK_WINDOW_BYTES));
+  windowBuffer = undefined; // two analyses at once on one thread each get their own
   try {
-    let filled = 0;
-    while (filled < file.stamp.size) {
-      const { bytesRead } = await handle.read(buffer, filled, file.stamp.size - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
+    let at: number | undefined = 0;
+    while (at !== undefined) {
+      if (Date.now() > deadline) throw new Error('the analysis ran out of its time budget; skipped');
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(WALK_WINDOW_BYTES, size - at), at);
+      const next: number | undefined = walker.walk(buffer.subarray(0, bytesRead), at, bytesRead === 0 || at + bytesRead >= size);
+      if (next !== undefined && next <= at) throw new Error(`the frame walk made no progress at byte ${at}`);
+      at = next;
     }
-    return buffer.subarray(0, filled);
+    return walker.finish();
   } finally {
-    await handle.close();
+    windowBuffer = buffer;
   }
 }
 
 /**
- * Tags sit before the audio (ID3v2) or after it (ID3v1, APE): music-metadata is given those
- * stretches only, which halves its time on a long song, and finds the same tags.
+ * Tags sit before the audio (ID3v2) or after it (ID3v1, APE): only those stretches are read, and
+ * music-metadata is given them alone, which also halves its time on a long song.
  */
-async function readMp3Tags(buf: Buffer, audioStart: number): Promise<Tags> {
-  const quick = quickTags(buf);
+async function readMp3Tags(handle: FileHandle, size: number, audioStart: number): Promise<Tags> {
+  const headEnd = Math.min(size, audioStart + 4096, MAX_TAG_HEAD_BYTES);
+  const tags =
+    size <= headEnd + TAG_TAIL_BYTES
+      ? await readAt(handle, 0, size)
+      : Buffer.concat([await readAt(handle, 0, headEnd), await readAt(handle, size - TAG_TAIL_BYTES, TAG_TAIL_BYTES)]);
+  const quick = quickTags(tags);
   if (quick) return quick;
-  const headEnd = audioStart + 4096;
-  const tags = buf.length <= headEnd + 65536 ? buf : Buffer.concat([buf.subarray(0, headEnd), buf.subarray(buf.length - 65536)]);
   try {
     const meta = await parseBuffer(tags, { mimeType: 'audio/mpeg', size: tags.length }, { duration: false, skipCovers: true });
     return pickTags(meta.common);
@@ -109,49 +145,39 @@ async function readMp3Tags(buf: Buffer, audioStart: number): Promise<Tags> {
   }
 }
 
-async function analyzeMp3(file: FoundFile): Promise<Analysis> {
-  if (file.stamp.size > MAX_MP3_BYTES) return { ok: false, reason: `larger than ${MAX_MP3_BYTES} bytes` };
-  let buffer = spareBuffers.pop();
-  if (!buffer || buffer.length < file.stamp.size) buffer = Buffer.allocUnsafe(Math.max(file.stamp.size, 4 << 20));
+async function analyzeMp3(file: FoundFile, deadline: number): Promise<Analysis> {
+  const handle = await openScanned(file.abs, file.stamp, file.rel);
   try {
-    return await analyzeMp3Bytes(file, await readWhole(file, buffer));
+    const size = file.stamp.size;
+    const scan = await walkFrames(handle, size, deadline);
+    if (!scan) return { ok: false, reason: 'no MPEG audio frames found' };
+    const tags = await readMp3Tags(handle, size, scan.audioStart);
+    const audio = {
+      duration: scan.duration,
+      format: 'mp3' as const,
+      sampleRate: scan.header.sampleRate,
+      channels: scan.header.channels,
+      bytes: scan.audioEnd - scan.audioStart,
+    };
+    const tail = await readAt(handle, scan.audioEnd, Math.min(16, size - scan.audioEnd));
+    return servable(file, scan.blocks, audio, tags, describeTail(tail, size - scan.audioEnd));
   } finally {
-    spareBuffers.push(buffer);
+    await handle.close();
   }
-}
-
-async function analyzeMp3Bytes(file: FoundFile, buf: Buffer): Promise<Analysis> {
-  const scan = scanMpeg(buf);
-  if (!scan) return { ok: false, reason: 'no MPEG audio frames found' };
-  const tags = await readMp3Tags(buf, scan.audioStart);
-  const audio = {
-    duration: scan.duration,
-    format: 'mp3' as const,
-    sampleRate: scan.header.sampleRate,
-    channels: scan.header.channels,
-    bytes: scan.audioEnd - scan.audioStart,
-  };
-  return servable(file, scan.blocks, audio, tags, describeTail(buf, scan.audioEnd));
 }
 
 async function analyzeWav(file: FoundFile): Promise<Analysis> {
   const handle = await openScanned(file.abs, file.stamp, file.rel);
-  let head: Buffer;
+  let parsed;
+  let tags: Tags;
   try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(Math.min(WAV_HEAD_BYTES, file.stamp.size)), 0, Math.min(WAV_HEAD_BYTES, file.stamp.size), 0);
-    head = buffer.subarray(0, bytesRead);
+    parsed = parseWav(await readAt(handle, 0, Math.min(WAV_HEAD_BYTES, file.stamp.size)), file.stamp.size);
+    if (!parsed.ok) return { ok: false, reason: parsed.reason };
+    tags = await readWavTags((position, length) => readAt(handle, position, length), file.stamp.size);
   } finally {
     await handle.close();
   }
-  const parsed = parseWav(head, file.stamp.size);
-  if (!parsed.ok) return { ok: false, reason: parsed.reason };
   const layout = parsed.layout;
-  let tags: Tags = {};
-  try {
-    tags = pickTags((await parseFile(file.abs, { duration: false, skipCovers: true })).common);
-  } catch {
-    // As for MP3: tags are a nicety.
-  }
   const blocks = wavBlocks(layout);
   const warning =
     layout.claimedBytes > layout.dataBytes + layout.blockAlign
@@ -168,10 +194,12 @@ async function analyzeWav(file: FoundFile): Promise<Analysis> {
   return servable(file, blocks, audio, tags, warning);
 }
 
-export async function analyzeFile(file: FoundFile): Promise<Analysis> {
+/** `budgetMs`: the time the analysis may take (tests make it small). */
+export async function analyzeFile(file: FoundFile, budgetMs = ANALYSIS_MAX_MS): Promise<Analysis> {
   if (file.stamp.size === 0) return { ok: false, reason: 'empty file' };
+  if (file.stamp.size > MAX_SONG_BYTES) return { ok: false, reason: `larger than ${MAX_SONG_BYTES / 1024 ** 3} GiB` };
   try {
-    return file.format === 'mp3' ? await analyzeMp3(file) : await analyzeWav(file);
+    return file.format === 'mp3' ? await analyzeMp3(file, Date.now() + budgetMs) : await analyzeWav(file);
   } catch (error) {
     return { ok: false, reason: (error as Error).message };
   }

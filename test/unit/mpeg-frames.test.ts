@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import CodecParser, { type CodecFrame } from 'codec-parser';
 import { parseMpegHeader } from '../../common/audio/mpeg-header.js';
-import { scanMpeg } from '../../common/audio/mpeg-frames.js';
+import { MpegWalker, scanMpeg, type MpegScan } from '../../common/audio/mpeg-frames.js';
 import { id3v2Length, skipId3v2Tags } from '../../common/audio/id3.js';
 import { FIXTURE_SONGS, makeFixtureLibrary } from '../helpers/fixtures.js';
 
@@ -127,4 +127,51 @@ describe('scanMpeg against codec-parser', () => {
     assert.equal(scan.frames, clean.frames);
     assert.equal(scan.audioEnd, clean.audioEnd + 8);
   });
+});
+
+describe('MpegWalker: the same walk in windows of a fixed size', () => {
+  const library = makeFixtureLibrary();
+  after(() => library.cleanup());
+
+  /** Walks `buf` as the analysis walks a file: windows of `size` bytes from wherever the walker asks. */
+  const walkInWindows = (buf: Buffer, size: number): MpegScan | undefined => {
+    const walker = new MpegWalker(skipId3v2Tags(buf));
+    let at: number | undefined = 0;
+    while (at !== undefined) {
+      const window = buf.subarray(at, at + size);
+      const next = walker.walk(window, at, at + window.length >= buf.length);
+      assert.ok(next === undefined || next > at, `progress from ${at}`);
+      at = next;
+    }
+    return walker.finish();
+  };
+
+  const junky = (): Buffer => {
+    const buf = readFileSync(path.join(library.root, 'lamejs-cbr.mp3'));
+    const parts: Buffer[] = [];
+    let at = 0;
+    // Junk of every length from 1 to 40 bytes, some holding 0xff, between frames all along the file.
+    for (let n = 1; at < buf.length; n++) {
+      const length = parseMpegHeader(buf, at)?.frameBytes ?? buf.length - at;
+      parts.push(buf.subarray(at, at + length), Buffer.alloc(n % 41, n % 3 === 0 ? 0xff : 0x20));
+      at += length;
+    }
+    return Buffer.concat(parts);
+  };
+
+  const inputs = (): Array<[string, Buffer]> => [
+    ...FIXTURE_SONGS.filter((s) => s.format === 'mp3').map((song): [string, Buffer] => [song.file, readFileSync(path.join(library.root, song.file))]),
+    ['junk between every two frames', junky()],
+    ['zeros after the frames', Buffer.concat([readFileSync(path.join(library.root, 'lamejs-cbr.mp3')), Buffer.alloc(300_000)])],
+    ['no audio at all', Buffer.alloc(200_000)],
+  ];
+  for (const size of [8192, 10_007, 65_536, 1 << 20]) {
+    it(`windows of ${size} bytes find exactly what one walk over the whole file finds`, () => {
+      for (const [name, buf] of inputs()) {
+        const whole = scanMpeg(buf);
+        assert.equal(whole === undefined, name === 'no audio at all', `${name}: a stream found where there is one`);
+        assert.deepEqual(walkInWindows(buf, size), whole, name);
+      }
+    });
+  }
 });

@@ -1,0 +1,67 @@
+/**
+ * The tags of a WAV file, read with a bounded walk over its RIFF chunks (issue 9, item 12): a LIST
+ * INFO chunk (INAM title, IART artist, IPRD album) and an `id3 ` chunk (an ID3v2 tag, given to
+ * music-metadata alone). At most MAX_CHUNKS chunk headers are read and no chunk over its bound is
+ * read at all, so a file crafted to make a parser crawl (a data chunk of size 0 followed by
+ * zeros, thousands of empty chunks) costs a few small reads.
+ */
+import { parseBuffer } from 'music-metadata';
+import type { SongInfo } from '../../common/protocol/records.js';
+
+export type Tags = Pick<SongInfo, 'title' | 'artist' | 'album'>;
+/** Reads `length` bytes at `position` (fewer at the end of the file). */
+export type ReadAt = (position: number, length: number) => Promise<Buffer>;
+
+const MAX_CHUNKS = 64;
+const MAX_INFO_BYTES = 64 * 1024;
+const MAX_ID3_BYTES = 1024 * 1024;
+const INFO_FIELDS: Record<string, keyof Tags> = { INAM: 'title', IART: 'artist', IPRD: 'album' };
+
+/** LIST INFO sub-chunks: id, size, a zero-terminated string, padded to an even length. */
+export function parseInfoList(body: Buffer): Tags {
+  const tags: Tags = {};
+  for (let at = 4; at + 8 <= body.length; ) {
+    const id = body.toString('latin1', at, at + 4);
+    const size = body.readUInt32LE(at + 4);
+    const field = INFO_FIELDS[id];
+    if (field && at + 8 + size <= body.length) {
+      const text = body.toString('utf8', at + 8, at + 8 + size).replace(/\0.*$/s, '').trim();
+      if (text) tags[field] = text;
+    }
+    at += 8 + size + (size & 1);
+  }
+  return tags;
+}
+
+async function id3Tags(tag: Buffer): Promise<Tags> {
+  try {
+    const { common } = await parseBuffer(tag, { mimeType: 'audio/mpeg', size: tag.length }, { duration: false, skipCovers: true, skipPostHeaders: true });
+    const tags: Tags = {};
+    if (common.title) tags.title = common.title;
+    if (common.artist) tags.artist = common.artist;
+    if (common.album) tags.album = common.album;
+    return tags;
+  } catch {
+    return {}; // unreadable tags do not make the audio unplayable
+  }
+}
+
+/** The tags found in the chunks of a RIFF/WAVE file of `fileSize` bytes; an ID3 tag wins over INFO. */
+export async function readWavTags(readAt: ReadAt, fileSize: number): Promise<Tags> {
+  let info: Tags = {};
+  let id3: Tags = {};
+  let at = 12;
+  for (let n = 0; n < MAX_CHUNKS && at + 8 <= fileSize; n++) {
+    const header = await readAt(at, 12);
+    if (header.length < 8) break;
+    const id = header.toString('latin1', 0, 4);
+    const size = header.readUInt32LE(4);
+    const body = at + 8;
+    // A streamed WAV's data chunk says 0 or 0xffffffff and runs to the end: nothing follows it.
+    if (id === 'data' && (size === 0 || size === 0xffffffff)) break;
+    if (id === 'LIST' && header.toString('latin1', 8, 12) === 'INFO' && size <= MAX_INFO_BYTES) info = parseInfoList(await readAt(body, size));
+    else if ((id === 'id3 ' || id === 'ID3 ') && size <= MAX_ID3_BYTES) id3 = await id3Tags(await readAt(body, size));
+    at = body + size + (size & 1);
+  }
+  return { ...info, ...id3 };
+}
