@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { catalogBench } from './catalog.js';
 import { downloadBench } from './download.js';
+import { folderWatchBench } from './folder-watch.js';
 import { machine } from './lib.js';
 import { keyToSoundBench } from './key-to-sound.js';
 import { playerBench } from './player.js';
@@ -16,6 +17,7 @@ import { udpSongsBench } from './udp-songs.js';
 const sections: Array<[string, () => Promise<string>]> = [
   ['Download throughput (loopback)', downloadBench],
   ['Catalog and memory', catalogBench],
+  ['Folder watch under a crowd', folderWatchBench],
   ['Player', playerBench],
   ['Key to sound (PulseAudio null sink)', keyToSoundBench],
   ['Push events', pushBench],

@@ -3,12 +3,12 @@
  * stored, rescans (only new or changed files are analysed, several at once), watches the folder
  * and keeps the encoded `lista` answer ready, since that is the command clients send most.
  */
-import { watch, type FSWatcher } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { encodeFields } from '../../common/protocol/response.js';
 import { songFields } from '../../common/protocol/records.js';
 import type { Logger } from '../log.js';
 import { analyzeFiles } from './analyze-pool.js';
+import { FolderWatch } from './folder-watch.js';
 import { buildIndex, findSong, type SongIndex } from './lookup.js';
 import type { CatalogSong, FileStamp } from './song.js';
 import { loadStoredCatalog, saveStoredCatalog } from './store.js';
@@ -36,7 +36,9 @@ export class Catalog {
   private root = '';
   private scanning: Promise<void> | undefined;
   private rescanWanted = false;
-  private watcher: FSWatcher | undefined;
+  private watcher: FolderWatch | undefined;
+  /** The folders of the last walk, for the watch. */
+  private folders: string[] = [];
   private debounce: NodeJS.Timeout | undefined;
   /** When the first change not yet rescanned came: the debounce never waits past RESCAN_MAX_WAIT_MS of it. */
   private firstChangeAt: number | undefined;
@@ -128,23 +130,24 @@ export class Catalog {
     return this.scanning;
   }
 
-  /** Rescans on changes in the library folder (recursive inotify watch). */
+  /** Rescans on changes in the library's folders (folder-watch.ts), debounced. */
   watch(): void {
-    try {
-      this.watcher = watch(this.root, { recursive: true }, () => {
-        const now = Date.now();
-        this.firstChangeAt ??= now;
-        clearTimeout(this.debounce);
-        const wait = Math.min(RESCAN_DEBOUNCE_MS, Math.max(0, this.firstChangeAt + RESCAN_MAX_WAIT_MS - now));
-        this.debounce = setTimeout(() => {
-          this.firstChangeAt = undefined;
-          void this.scan();
-        }, wait);
-      });
-      this.watcher.on('error', (error) => this.log.warn(`library watch stopped: ${error.message}`));
-    } catch (error) {
-      this.log.warn(`cannot watch the library folder, changes are seen on restart: ${(error as Error).message}`);
-    }
+    this.watcher = new FolderWatch(() => this.changeSeen(), this.log);
+    // Whatever changed between the last scan and the watches is found by one more look.
+    if (this.watcher.sync(this.folders)) this.changeSeen();
+    if (this.watcher.size === 0) this.log.warn('cannot watch the library folder, changes are seen on restart');
+  }
+
+  private changeSeen(): void {
+    if (this.closed) return;
+    const now = Date.now();
+    this.firstChangeAt ??= now;
+    clearTimeout(this.debounce);
+    const wait = Math.min(RESCAN_DEBOUNCE_MS, Math.max(0, this.firstChangeAt + RESCAN_MAX_WAIT_MS - now));
+    this.debounce = setTimeout(() => {
+      this.firstChangeAt = undefined;
+      void this.scan();
+    }, wait);
   }
 
   /** Records a block hash computed on first download; stored with the next save. */
@@ -170,6 +173,9 @@ export class Catalog {
     if (this.state !== 'loading') this.setState('scanning');
     const walked = await walkLibrary(this.root);
     for (const skip of walked.skipped) this.log.warn(`library: skipped ${skip.rel}: ${skip.reason}`);
+    this.folders = walked.folders;
+    // A new folder's files may have come before its watch: look once more.
+    if (this.watcher?.sync(walked.folders)) this.rescanWanted = true;
 
     const next: CatalogSong[] = [];
     const toAnalyze: typeof walked.files = [];

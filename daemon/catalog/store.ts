@@ -34,7 +34,8 @@ interface StoredFile {
   songs: StoredSong[];
 }
 
-const defaultPath = (root: string, song: SongInfo): string => path.join(root, song.file);
+/** Where a song is when it is where its name says (the walk joins names the same way). */
+const defaultPath = (root: string, song: SongInfo): string => `${root}${path.sep}${song.file}`;
 
 export async function loadStoredCatalog(file: string, root: string): Promise<StoredCatalog | undefined> {
   try {
@@ -58,20 +59,26 @@ export async function loadStoredCatalog(file: string, root: string): Promise<Sto
   }
 }
 
+/** Songs stringified between two yields to the event loop: the whole of 3,000 songs at once is 15 ms. */
+const SAVE_BATCH = 250;
+
 export async function saveStoredCatalog(file: string, catalog: StoredCatalog): Promise<void> {
-  const data: StoredFile = {
-    format: 2,
-    analyzer: ANALYZER_VERSION,
-    root: catalog.root,
-    nextId: catalog.nextId,
-    songs: catalog.songs.map((song) => ({
-      info: song.info,
-      ...(song.path === defaultPath(catalog.root, song.info) ? {} : { path: song.path }),
-      stamp: song.stamp,
-      blocks: song.blocks.map((b): StoredBlock => [b.offset, b.length, b.start, b.end, b.sha256 ?? '']),
-    })),
-  };
+  const header: Omit<StoredFile, 'songs'> = { format: 2, analyzer: ANALYZER_VERSION, root: catalog.root, nextId: catalog.nextId };
+  const parts: string[] = [];
+  for (let from = 0; from < catalog.songs.length; from += SAVE_BATCH) {
+    const batch = catalog.songs.slice(from, from + SAVE_BATCH).map(
+      (song): StoredSong => ({
+        info: song.info,
+        ...(song.path === defaultPath(catalog.root, song.info) ? {} : { path: song.path }),
+        stamp: song.stamp,
+        blocks: song.blocks.map((b): StoredBlock => [b.offset, b.length, b.start, b.end, b.sha256 ?? '']),
+      }),
+    );
+    parts.push(batch.map((song) => JSON.stringify(song)).join(','));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const json = `${JSON.stringify(header).slice(0, -1)},"songs":[${parts.join(',')}]}`;
   const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(data));
+  await writeFile(tmp, json);
   await rename(tmp, file);
 }

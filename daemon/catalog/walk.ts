@@ -20,6 +20,8 @@ export interface WalkResult {
   files: FoundFile[];
   /** Names passed over, with why, for the log. */
   skipped: Array<{ rel: string; reason: string }>;
+  /** Every folder walked (the root first): what the folder watch watches. */
+  folders: string[];
 }
 
 const AUDIO_EXTENSIONS: Record<string, 'mp3' | 'wav'> = { '.mp3': 'mp3', '.wav': 'wav' };
@@ -45,6 +47,7 @@ export async function walkLibrary(rootDir: string): Promise<WalkResult> {
   const root = realpathSync(rootDir);
   const files: FoundFile[] = [];
   const skipped: WalkResult['skipped'] = [];
+  const folders: string[] = [];
   const visitedDirs = new Set<string>([root]);
   const pending: Array<{ abs: string; rel: string }> = [{ abs: root, rel: '' }];
   let sliceStart = performance.now();
@@ -97,6 +100,7 @@ export async function walkLibrary(rootDir: string): Promise<WalkResult> {
       skipped.push({ rel: dir.rel || '.', reason: `cannot read folder: ${(error as Error).message}` });
       continue;
     }
+    folders.push(dir.abs);
     for (const entry of entries) {
       const name = decodeName(entry.name);
       if (name === undefined) {
@@ -108,12 +112,13 @@ export async function walkLibrary(rootDir: string): Promise<WalkResult> {
       if (entry.isDirectory()) pending.push({ abs, rel });
       else if (entry.isSymbolicLink()) visitLink(abs, rel);
       else if (entry.isFile()) addFile(rel, abs);
-    }
-    if (performance.now() - sliceStart > SLICE_MS) {
-      await yieldToEventLoop();
-      sliceStart = performance.now();
+      // Checked per entry, not per folder: a folder of 3,000 files is 40 ms of stat calls.
+      if (performance.now() - sliceStart > SLICE_MS) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+      }
     }
   }
   files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
-  return { files, skipped };
+  return { files, skipped, folders };
 }
