@@ -22,7 +22,7 @@ export interface Limits {
   max_pipelined_commands: number;
   /** Bytes of commands read ahead, whatever their number: past it the daemon stops reading the socket too. */
   max_pipelined_bytes: number;
-  /** Seconds a client may leave its output queue full before it is disconnected. */
+  /** Seconds a client with a full output queue may read nothing (its TCP acknowledges nothing) before it is disconnected. */
   write_stall_timeout: number;
 }
 

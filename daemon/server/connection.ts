@@ -13,6 +13,7 @@ import { errLine } from '../../common/protocol/response.js';
 import type { CommandTable } from '../commands/dispatch.js';
 import type { CommandContext, Output, Services, Session } from '../commands/types.js';
 import { SongFileError } from '../catalog/open-song.js';
+import { transmitProgress } from './transmit-progress.js';
 import type { Logger } from '../log.js';
 
 /** The client went away while a handler was writing to it. */
@@ -105,8 +106,15 @@ export class Connection implements Output {
     this.socket.write(data);
     if (this.socket.writableLength <= this.deps.limits.max_output_bytes) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.deps.log.info(`${this.session.address}: not reading for ${this.deps.limits.write_stall_timeout} s, disconnected`);
+      // Progress, not an empty queue: a client that reads slowly but steadily is not cut.
+      let seen = transmitProgress(this.socket);
+      const timer = setInterval(() => {
+        const now = transmitProgress(this.socket);
+        if (now !== seen) {
+          seen = now;
+          return;
+        }
+        this.deps.log.info(`${this.session.address}: read nothing for ${this.deps.limits.write_stall_timeout} s, disconnected`);
         this.socket.destroy();
       }, this.deps.limits.write_stall_timeout * 1000);
       this.drainWaiter = { resolve, reject, timer };
@@ -260,7 +268,7 @@ export class Connection implements Output {
     const waiter = this.drainWaiter;
     if (!waiter || this.socket.writableLength > this.deps.limits.max_output_bytes) return;
     this.drainWaiter = undefined;
-    clearTimeout(waiter.timer);
+    clearInterval(waiter.timer);
     waiter.resolve();
   }
 
@@ -272,7 +280,7 @@ export class Connection implements Output {
     const waiter = this.drainWaiter;
     if (waiter) {
       this.drainWaiter = undefined;
-      clearTimeout(waiter.timer);
+      clearInterval(waiter.timer);
       waiter.reject(new ConnectionClosedError());
     }
     this.release();

@@ -9,6 +9,10 @@ import net from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { encodeWav } from '../../daemon/demo/encode.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
 import { until } from '../helpers/log-capture.js';
@@ -82,6 +86,52 @@ describe('input queued behind an answer that is not read', () => {
     const answers = text.slice(text.indexOf('track data end')).match(/^(OK|ERR unknown_command)/gm) ?? [];
     assert.equal(answers.length, count + 1, 'the download, then each command');
     answers.slice(1).forEach((answer, i) => assert.equal(answer, i % 2 ? 'OK' : 'ERR unknown_command', `answer ${i}`));
+    socket.destroy();
+  });
+});
+
+describe('write_stall_timeout measures progress', () => {
+  let dir: string;
+  let stalling: TestDaemon;
+  before(async () => {
+    // A song larger than what the kernel's socket buffers and max_output_bytes hold together.
+    dir = mkdtempSync(path.join(os.tmpdir(), 'streamd-slow-'));
+    mkdirSync(path.join(dir, 'music'));
+    const samples = new Int16Array(44100 * 180).map((_, i) => Math.round(8000 * Math.sin(i / 7)));
+    writeFileSync(path.join(dir, 'music', 'long.wav'), encodeWav({ sampleRate: 44100, channels: [samples, samples] }));
+    stalling = await startTestDaemon(path.join(dir, 'music'), { limits: { write_stall_timeout: 2 } });
+  });
+  after(async () => {
+    await stalling.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a client reading 128 KB/s outlives several write_stall_timeouts; once it stops reading it is cut', { timeout: 40_000 }, async () => {
+    const socket = net.connect(stalling.port, '127.0.0.1');
+    socket.on('error', () => {});
+    await new Promise((resolve) => socket.once('connect', resolve));
+    let closed = false;
+    socket.once('close', () => (closed = true));
+    socket.pause();
+    socket.write('download long.wav\n');
+    await sleep(1500); // every buffer on the way fills
+    let received = 0;
+    const read = (): void => {
+      let chunk: Buffer | null;
+      let now = 0;
+      while (now < 64 * 1024 && (chunk = socket.read() as Buffer | null) !== null) now += chunk.length;
+      received += now;
+    };
+    const started = Date.now();
+    while (Date.now() - started < 9000) {
+      read();
+      await sleep(500);
+    }
+    assert.equal(closed, false, `a steady reader (${(received / 1e6).toFixed(1)} MB in 9 s) was cut`);
+    assert.ok(received > 500_000, `${received} bytes read`);
+    assert.equal(stalling.server.services.counters.downloadsActive, 1, 'its download goes on');
+    // Now it reads nothing at all: cut within a few write_stall_timeouts.
+    await until('the stalled client cut', () => (stalling.server.services.counters.downloadsActive === 0 ? true : undefined), 10_000);
     socket.destroy();
   });
 });
