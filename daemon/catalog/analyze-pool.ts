@@ -13,11 +13,11 @@ const POOL_THRESHOLD = 32;
 /** Files in flight per thread: enough to overlap reads with parsing. */
 const PER_THREAD = 4;
 
-async function analyzeHere(files: FoundFile[]): Promise<Analysis[]> {
+async function analyzeHere(files: FoundFile[], signal: AbortSignal): Promise<Analysis[]> {
   const results: Analysis[] = new Array(files.length);
   let next = 0;
   const lane = async (): Promise<void> => {
-    while (next < files.length) {
+    while (next < files.length && !signal.aborted) {
       const index = next++;
       results[index] = await analyzeFile(files[index] as FoundFile);
     }
@@ -26,7 +26,7 @@ async function analyzeHere(files: FoundFile[]): Promise<Analysis[]> {
   return results;
 }
 
-async function analyzeInWorkers(files: FoundFile[], threads: number): Promise<Analysis[]> {
+async function analyzeInWorkers(files: FoundFile[], threads: number, signal: AbortSignal): Promise<Analysis[]> {
   const results: Analysis[] = new Array(files.length);
   const workers = Array.from({ length: threads }, () => new Worker(new URL('./analyze-worker.js', import.meta.url)));
   let next = 0;
@@ -50,6 +50,7 @@ async function analyzeInWorkers(files: FoundFile[], threads: number): Promise<An
               feed();
             });
             worker.on('error', reject);
+            signal.addEventListener('abort', () => resolve(), { once: true }); // the workers are terminated below
             feed();
           }),
       ),
@@ -60,8 +61,8 @@ async function analyzeInWorkers(files: FoundFile[], threads: number): Promise<An
   return results;
 }
 
-/** Analyses `files`, results in the same order. */
-export function analyzeFiles(files: FoundFile[]): Promise<Analysis[]> {
+/** Analyses `files`, results in the same order; on `signal`, stops early (results then incomplete). */
+export function analyzeFiles(files: FoundFile[], signal: AbortSignal): Promise<Analysis[]> {
   const threads = Math.min(os.availableParallelism(), 8);
-  return files.length < POOL_THRESHOLD || threads < 2 ? analyzeHere(files) : analyzeInWorkers(files, threads);
+  return files.length < POOL_THRESHOLD || threads < 2 ? analyzeHere(files, signal) : analyzeInWorkers(files, threads, signal);
 }

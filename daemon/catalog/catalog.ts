@@ -45,6 +45,8 @@ export class Catalog {
   private saveTimer: NodeJS.Timeout | undefined;
   private saving: Promise<void> | undefined;
   private closed = false;
+  /** Aborted by close(): a scan in progress stops between files instead of running to its end. */
+  private readonly closing = new AbortController();
 
   constructor(
     private readonly libraryDir: string,
@@ -157,6 +159,7 @@ export class Catalog {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.closing.abort();
     this.watcher?.close();
     clearTimeout(this.debounce);
     await this.scanning;
@@ -185,7 +188,8 @@ export class Catalog {
       else toAnalyze.push(file);
     }
     let analysed = 0;
-    const results = await analyzeFiles(toAnalyze);
+    const results = await analyzeFiles(toAnalyze, this.closing.signal);
+    if (this.closing.signal.aborted) return; // closing: an incomplete scan changes nothing
     results.forEach((result, k) => {
       const file = toAnalyze[k] as (typeof toAnalyze)[number];
       if (!result.ok) {

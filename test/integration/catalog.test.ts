@@ -140,3 +140,23 @@ describe('catalog watch under constant change', () => {
     }
   });
 });
+
+describe('catalog close during a scan', () => {
+  it('stops the scan between files (workers terminated) and changes nothing', async () => {
+    const crowd = path.join(library.root, 'crowd-close');
+    const { mkdirSync, readFileSync } = await import('node:fs');
+    mkdirSync(crowd);
+    const song = readFileSync(path.join(library.root, 'lame/mono-22k.mp3'));
+    for (let i = 0; i < 1500; i++) writeFileSync(path.join(crowd, `${i}.mp3`), song);
+    try {
+      const catalog = new Catalog(library.root, undefined, captureLog());
+      const opening = catalog.open();
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      await catalog.close();
+      await opening;
+      assert.equal(catalog.size, 0, 'the incomplete first scan listed nothing');
+    } finally {
+      rmSync(crowd, { recursive: true, force: true });
+    }
+  });
+});
