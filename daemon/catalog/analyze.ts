@@ -34,7 +34,11 @@ const TAG_TAIL_BYTES = 64 * 1024;
 
 export type Analysis =
   | { ok: true; song: Omit<CatalogSong, 'info'> & { info: Omit<SongInfo, 'id'> }; warning?: string }
-  | { ok: false; reason: string };
+  /** `transient`: out of file descriptors, not the file's fault: the file is to be kept and analysed again later. */
+  | { ok: false; reason: string; transient?: true };
+
+/** Errors that say nothing about the file: the daemon ran out of descriptors. */
+export const isTransient = (error: unknown): boolean => ['EMFILE', 'ENFILE'].includes((error as { code?: string } | undefined)?.code ?? '');
 
 
 function etagOf(file: FoundFile): string {
@@ -201,6 +205,6 @@ export async function analyzeFile(file: FoundFile, budgetMs = ANALYSIS_MAX_MS): 
   try {
     return file.format === 'mp3' ? await analyzeMp3(file, Date.now() + budgetMs) : await analyzeWav(file);
   } catch (error) {
-    return { ok: false, reason: (error as Error).message };
+    return { ok: false, reason: (error as Error).message, ...(isTransient(error) ? { transient: true as const } : {}) };
   }
 }

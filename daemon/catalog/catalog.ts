@@ -7,6 +7,7 @@ import { realpath } from 'node:fs/promises';
 import { encodeFields } from '../../common/protocol/response.js';
 import { songFields } from '../../common/protocol/records.js';
 import type { Logger } from '../log.js';
+import { isTransient } from './analyze.js';
 import { analyzeFiles } from './analyze-pool.js';
 import { FolderWatch } from './folder-watch.js';
 import { buildIndex, findSong, type SongIndex } from './lookup.js';
@@ -20,6 +21,7 @@ export type CatalogState = 'loading' | 'scanning' | 'ready';
 const RESCAN_DEBOUNCE_MS = 500;
 /** A folder that never stops changing (a file touched every 200 ms) still gets a rescan this often. */
 export const RESCAN_MAX_WAIT_MS = 5000;
+const RETRY_SCAN_MS = 5000;
 
 const sameStamp = (a: FileStamp, b: FileStamp): boolean =>
   a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
@@ -43,6 +45,7 @@ export class Catalog {
   /** When the first change not yet rescanned came: the debounce never waits past RESCAN_MAX_WAIT_MS of it. */
   private firstChangeAt: number | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
   private saving: Promise<void> | undefined;
   private closed = false;
   /** Aborted by close(): a scan in progress stops between files instead of running to its end. */
@@ -121,6 +124,7 @@ export class Catalog {
       .catch((error: Error) => {
         this.setState('ready');
         this.log.warn(`library: scan failed, keeping the catalog as it was: ${error.message}`);
+        if (isTransient(error)) this.retryLater();
       })
       .finally(() => {
         this.scanning = undefined;
@@ -160,6 +164,7 @@ export class Catalog {
   async close(): Promise<void> {
     this.closed = true;
     this.closing.abort();
+    clearTimeout(this.retryTimer);
     this.watcher?.close();
     clearTimeout(this.debounce);
     await this.scanning;
@@ -190,8 +195,16 @@ export class Catalog {
     let analysed = 0;
     const results = await analyzeFiles(toAnalyze, this.closing.signal);
     if (this.closing.signal.aborted) return; // closing: an incomplete scan changes nothing
+    let transient = 0;
     results.forEach((result, k) => {
       const file = toAnalyze[k] as (typeof toAnalyze)[number];
+      if (!result.ok && result.transient) {
+        // Not the file's fault: what the catalog knew of it stays until a later scan can look.
+        transient++;
+        const known = this.index.byPath.get(file.rel);
+        if (known) next.push(known);
+        return;
+      }
       if (!result.ok) {
         this.log.warn(`library: skipped ${file.rel}: ${result.reason}`);
         return;
@@ -207,8 +220,22 @@ export class Catalog {
       this.scheduleSave(0);
     }
     this.setState('ready');
+    if (transient > 0) {
+      this.log.warn(`library: ${transient} files could not be opened (out of file descriptors); they are kept as they were`);
+      this.retryLater();
+    }
     const ms = (performance.now() - started).toFixed(0);
     this.log.info(`library: ${this.sorted.length} songs (${analysed} analysed, ${walked.skipped.length} skipped) in ${ms} ms`);
+  }
+
+  /** A scan cut short by a lack of descriptors is tried again a little later (not at once: they may still be short). */
+  private retryLater(): void {
+    if (this.closed || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.scan();
+    }, RETRY_SCAN_MS);
+    this.retryTimer.unref();
   }
 
   private replace(songs: CatalogSong[]): void {

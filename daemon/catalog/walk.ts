@@ -97,6 +97,9 @@ export async function walkLibrary(rootDir: string): Promise<WalkResult> {
     try {
       entries = readdirSync(dir.abs, { withFileTypes: true, encoding: 'buffer' });
     } catch (error) {
+      // Out of descriptors says nothing about the folder: the scan fails, and the catalog stays.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EMFILE' || code === 'ENFILE') throw error;
       skipped.push({ rel: dir.rel || '.', reason: `cannot read folder: ${(error as Error).message}` });
       continue;
     }
