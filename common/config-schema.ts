@@ -22,7 +22,16 @@ export interface DaemonSettings extends Limits {
   log_level: LogLevel;
   radio: RadioSettings;
   udp: UdpSettings;
+  calls: CallSettings;
 }
+
+/** Voice calls between devices (PROTOCOL.md section 5). */
+export interface CallSettings {
+  /** Calls ringing or active at once; a further `call` answers `ERR busy`. */
+  max: number;
+}
+
+export const DEFAULT_CALLS: Readonly<CallSettings> = Object.freeze({ max: 32 });
 
 /** The live programme (PROTOCOL.md section 3). */
 export interface RadioSettings {
@@ -79,6 +88,7 @@ export const DEFAULT_SETTINGS: Readonly<DaemonSettings> = Object.freeze({
   log_level: 'info',
   radio: DEFAULT_RADIO,
   udp: DEFAULT_UDP,
+  calls: DEFAULT_CALLS,
   ...DEFAULT_LIMITS,
 });
 
@@ -123,6 +133,14 @@ export const SETTINGS_SCHEMA = {
       max_streams_per_connection: integer(1, 64),
       max_streams_per_address: integer(1, 10_000),
       max_streams: integer(1, 100_000),
+    },
+    patternProperties: { '^//': {} },
+    additionalProperties: false,
+  },
+  calls: {
+    type: 'object',
+    properties: {
+      max: integer(0, 100_000),
     },
     patternProperties: { '^//': {} },
     additionalProperties: false,

@@ -84,13 +84,13 @@ export function loadDaemonConfig(overrides: Partial<DaemonSettings>, configFile:
   const merged: Record<string, unknown> = { ...DEFAULT_SETTINGS, ...file.store };
   for (const [key, value] of Object.entries(overrides)) if (value !== undefined) merged[key] = value;
   // Sections are merged key by key: a file that sets radio.loop keeps the other radio defaults.
-  for (const section of ['radio', 'udp'] as const) {
+  for (const section of ['radio', 'udp', 'calls'] as const) {
     const given = merged[section];
     if (typeof given === 'object' && given !== null && !Array.isArray(given)) merged[section] = { ...DEFAULT_SETTINGS[section], ...given };
   }
   if (!validate(merged)) throw new ConfigError(`invalid settings: ${describeErrors()}`);
   for (const key of Object.keys(merged)) if (key.startsWith('//')) delete merged[key];
-  for (const section of [merged['radio'], merged['udp']] as Array<Record<string, unknown>>) {
+  for (const section of [merged['radio'], merged['udp'], merged['calls']] as Array<Record<string, unknown>>) {
     for (const key of Object.keys(section)) if (key.startsWith('//')) delete section[key];
   }
   const settings = merged as unknown as DaemonSettings;

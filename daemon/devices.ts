@@ -20,8 +20,14 @@ export class DeviceRegistry {
   private readonly connections = new Map<number, ConnectionEntry>();
   private readonly statuses = new Map<string, DeviceStatus>();
 
-  /** `onChange` is told whenever `list()` may answer differently (`idle devices`). */
-  constructor(private readonly onChange: () => void = () => {}) {}
+  /**
+   * `onChange` is told whenever `list()` may answer differently (`idle devices`); `onGone` when a
+   * device's last connection closed or was renamed away (its calls end).
+   */
+  constructor(
+    private readonly onChange: () => void = () => {},
+    private readonly onGone: (name: string) => void = () => {},
+  ) {}
 
   connect(connectionId: number, address: string, now: Date): void {
     this.connections.set(connectionId, { address, name: undefined, connected: now });
@@ -82,8 +88,27 @@ export class DeviceRegistry {
     return entry.name ?? entry.address;
   }
 
+  /** The device name a connection speaks for (its address until `hello`). */
+  nameOf(connectionId: number): string | undefined {
+    const entry = this.connections.get(connectionId);
+    return entry && this.deviceName(entry);
+  }
+
+  /** The connections of the device called `name` (compared case-insensitively). */
+  connectionsOf(name: string): number[] {
+    const wanted = name.toLowerCase();
+    return [...this.connections].filter(([, entry]) => this.deviceName(entry).toLowerCase() === wanted).map(([id]) => id);
+  }
+
+  /** The device's record, its name compared case-insensitively. */
+  find(name: string): DeviceInfo | undefined {
+    const wanted = name.toLowerCase();
+    return this.list().find((device) => device.name.toLowerCase() === wanted);
+  }
+
   private forgetIfUnused(name: string): void {
     for (const entry of this.connections.values()) if (this.deviceName(entry) === name) return;
     this.statuses.delete(name);
+    this.onGone(name);
   }
 }

@@ -34,7 +34,7 @@ export async function runDaemon(config: DaemonConfig): Promise<void> {
   if (config.music === null) await mkdir(musicDir, { recursive: true });
   const catalog = new Catalog(musicDir, path.join(config.state_dir, 'catalog.json'), log);
   const server = createStreamdServer(
-    { host: config.host, port: config.port, udpPort: config.udp_port, radio: config.radio, udp: config.udp, limits: limitsOf(config), password: config.password ?? undefined, version: VERSION },
+    { host: config.host, port: config.port, udpPort: config.udp_port, radio: config.radio, udp: config.udp, calls: config.calls, limits: limitsOf(config), password: config.password ?? undefined, version: VERSION },
     { catalog, log },
   );
   const address = await server.listen();

@@ -22,6 +22,8 @@ export const DatagramType = {
   KEEPALIVE: 6,
   LEAVE: 7,
   INFO: 8,
+  /** A call's voice (PROTOCOL.md section 5): to the daemon, the party's token then one Opus packet; from it, the packet alone. */
+  VOICE: 9,
 } as const;
 export type DatagramType = (typeof DatagramType)[keyof typeof DatagramType];
 
@@ -66,6 +68,7 @@ const PAYLOAD_SIZES: Record<DatagramType, [number, number]> = {
   [DatagramType.KEEPALIVE]: [TOKEN_BYTES, TOKEN_BYTES],
   [DatagramType.LEAVE]: [TOKEN_BYTES, TOKEN_BYTES],
   [DatagramType.INFO]: [2, MAX_PAYLOAD_BYTES],
+  [DatagramType.VOICE]: [1, MAX_PAYLOAD_BYTES],
 };
 
 const u32 = (value: number): number => value >>> 0;

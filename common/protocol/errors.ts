@@ -14,7 +14,8 @@ export const ERROR_CODES = {
   server_full: 'max_connections (or max_connections_per_address from the address) are open; sent instead of the greeting, then the connection is closed',
   timeout: 'no complete command for connection_timeout seconds, or no password within auth_timeout; the connection is closed',
   shutting_down: 'the daemon is stopping; ends a download in progress',
-  busy: 'a limit of things running at once is reached (song streams per address or in all); try again when one ends',
+  busy: 'a limit of things running at once is reached (song streams per address or in all, calls), or a party of a call is in a call already',
+  unavailable: 'the device is not registered for calls (`register`); `hello` alone does not make it callable',
   io_error: 'the song could not be read (vanished, changed or unreadable)',
   internal_error: 'a fault in the daemon itself; it is logged, and the connection lives on',
 } as const;

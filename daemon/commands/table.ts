@@ -1,5 +1,6 @@
 /** The daemon's command table: every command, its aliases and argument counts, in one list. */
 import { encodeFields, okLine } from '../../common/protocol/response.js';
+import { callCommands } from './call-commands.js';
 import { deviceCommands } from './device-commands.js';
 import { CommandTable } from './dispatch.js';
 import { idleCommands } from './idle-commands.js';
@@ -21,6 +22,6 @@ export function createCommandTable(extra: readonly Command[] = []): CommandTable
       await ctx.out.write(encodeFields(table.commands.map((command) => ['command', command.name])) + okLine());
     },
   };
-  const table = new CommandTable([...libraryCommands, ...deviceCommands, ...sessionCommands, ...udpCommands, ...idleCommands, help, ...extra]);
+  const table = new CommandTable([...libraryCommands, ...deviceCommands, ...sessionCommands, ...udpCommands, ...idleCommands, ...callCommands, help, ...extra]);
   return table;
 }

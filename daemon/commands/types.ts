@@ -1,4 +1,6 @@
 /** What a command handler is given and what it is: one row of the command table. */
+import type { CallRegistry } from '../calls/call-registry.js';
+import type { VoiceCounters } from '../calls/voice-relay.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { BlockReader } from '../catalog/block-reader.js';
 import type { DeviceRegistry } from '../devices.js';
@@ -53,6 +55,8 @@ export interface Services {
   streams: SongStreams;
   udpCounters: UdpCounters;
   udpFamily: 'udp4' | 'udp6';
+  calls: CallRegistry;
+  voiceCounters: VoiceCounters;
   /** The UDP port the daemon listens on (known once it listens). */
   udpPort: number;
 }

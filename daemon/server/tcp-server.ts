@@ -3,7 +3,7 @@
  * (STYLE.md: build, then listen); only `listen()` opens the port. Tests listen on port 0.
  */
 import net, { type AddressInfo } from 'node:net';
-import type { RadioSettings, UdpSettings } from '../../common/config-schema.js';
+import { DEFAULT_CALLS, type CallSettings, type RadioSettings, type UdpSettings } from '../../common/config-schema.js';
 import type { Limits } from '../../common/limits.js';
 import { errLine, okLine } from '../../common/protocol/response.js';
 import { BlockReader } from '../catalog/block-reader.js';
@@ -13,10 +13,14 @@ import type { Services } from '../commands/types.js';
 import { DeviceRegistry } from '../devices.js';
 import { ChangeBus } from '../events/change-bus.js';
 import type { Logger } from '../log.js';
+import { CallRegistry } from '../calls/call-registry.js';
 import { watchDescriptors } from './descriptors.js';
 import { Connection } from './connection.js';
 import { watchLoopDelay } from './loop-delay.js';
 import { createUdpServer } from './udp-server.js';
+
+/** How often unanswered rings time out and ended calls are forgotten. */
+const CALL_TICK_MS = 500;
 
 export interface ServerOptions {
   host: string;
@@ -24,6 +28,8 @@ export interface ServerOptions {
   udpPort: number;
   radio: RadioSettings;
   udp: UdpSettings;
+  /** Unset: the defaults. */
+  calls?: CallSettings;
   limits: Limits;
   password?: string | undefined;
   version: string;
@@ -40,9 +46,19 @@ export interface StreamdServer {
 export function createStreamdServer(options: ServerOptions, deps: { catalog: Catalog; log: Logger }): StreamdServer {
   const { limits } = options;
   const { log } = deps;
-  const udp = createUdpServer({ host: options.host, port: options.udpPort, radio: options.radio, udp: options.udp }, deps);
   // PROTOCOL.md section 4: every change that `idle` can wait for is announced here.
   const changes = new ChangeBus();
+  // Section 5: a call's changes go to its parties' connections only.
+  const calls = new CallRegistry((options.calls ?? DEFAULT_CALLS).max, (names) => {
+    for (const name of names) changes.notify('calls', devices.connectionsOf(name));
+  });
+  const devices = new DeviceRegistry(
+    () => changes.notify('devices'),
+    (name) => calls.deviceGone(name, new Date()),
+  );
+  const callTimer = setInterval(() => calls.expire(new Date()), CALL_TICK_MS);
+  callTimer.unref();
+  const udp = createUdpServer({ host: options.host, port: options.udpPort, radio: options.radio, udp: options.udp }, { ...deps, calls });
   const loopDelay = watchLoopDelay();
   const descriptors = watchDescriptors(log);
   deps.catalog.onChange(() => changes.notify('catalog'));
@@ -51,7 +67,9 @@ export function createStreamdServer(options: ServerOptions, deps: { catalog: Cat
     version: options.version,
     catalog: deps.catalog,
     blocks: new BlockReader(deps.catalog),
-    devices: new DeviceRegistry(() => changes.notify('devices')),
+    devices,
+    calls,
+    voiceCounters: udp.voiceCounters,
     changes,
     counters: {
       startedAt: new Date(),
@@ -145,6 +163,7 @@ export function createStreamdServer(options: ServerOptions, deps: { catalog: Cat
       await closed;
       loopDelay.stop();
       descriptors.stop();
+      clearInterval(callTimer);
       clearTimeout(deadline);
     },
   };

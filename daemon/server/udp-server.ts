@@ -10,6 +10,8 @@ import { decodeDatagram, DatagramType } from '../../common/datagram/codec.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Logger } from '../log.js';
 import { Radio, type Peer, type UdpCounters } from '../radio/radio.js';
+import type { CallRegistry } from '../calls/call-registry.js';
+import { newVoiceCounters, VoiceRelay, type VoiceCounters } from '../calls/voice-relay.js';
 import { SongStreams } from '../udp/song-streams.js';
 import { SOCKET_QUEUE_BYTES, type PacedSocket } from '../udp/stream-sender.js';
 
@@ -24,6 +26,7 @@ export interface UdpServer {
   readonly radio: Radio;
   readonly streams: SongStreams;
   readonly counters: UdpCounters;
+  readonly voiceCounters: VoiceCounters;
   /** IPv4 or IPv6: a song stream can only go to a peer of the same family. */
   readonly family: 'udp4' | 'udp6';
   listen(): Promise<AddressInfo>;
@@ -39,7 +42,7 @@ const LOG_EVERY_MS = 60_000;
 const SEND_BUFFER_BYTES = 4 * 1024 * 1024;
 const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 
-export function createUdpServer(options: UdpServerOptions, deps: { catalog: Catalog; log: Logger }): UdpServer {
+export function createUdpServer(options: UdpServerOptions, deps: { catalog: Catalog; log: Logger; calls: CallRegistry }): UdpServer {
   const { log } = deps;
   const family = net.isIPv6(options.host) ? 'udp6' : 'udp4';
   const socket = dgram.createSocket({ type: family });
@@ -57,6 +60,8 @@ export function createUdpServer(options: UdpServerOptions, deps: { catalog: Cata
   };
   const radio = new Radio(options.radio, options.udp.listener_timeout, deps.catalog, sendLive, counters, log);
   const streams = new SongStreams(options.udp, paced, counters, log, radio.stream);
+  // Voice is live too: a full queue drops it rather than delay it.
+  const voice = new VoiceRelay(deps.calls, newVoiceCounters(), sendLive);
   let logTimer: NodeJS.Timeout | undefined;
   let logged = '';
 
@@ -68,7 +73,9 @@ export function createUdpServer(options: UdpServerOptions, deps: { catalog: Cata
     }
     const { type } = decoded.datagram;
     const from = { address: rinfo.address, port: rinfo.port };
-    if ((type === DatagramType.KEEPALIVE || type === DatagramType.LEAVE) && streams.owns(decoded.datagram.stream)) {
+    if (type === DatagramType.VOICE) {
+      voice.handle(decoded.datagram, from);
+    } else if ((type === DatagramType.KEEPALIVE || type === DatagramType.LEAVE) && streams.owns(decoded.datagram.stream)) {
       streams.handle(decoded.datagram, from);
     } else if (type === DatagramType.SUBSCRIBE || type === DatagramType.KEEPALIVE || type === DatagramType.LEAVE) {
       radio.handle(decoded.datagram, from, rinfo.size);
@@ -87,6 +94,7 @@ export function createUdpServer(options: UdpServerOptions, deps: { catalog: Cata
     radio,
     streams,
     counters,
+    voiceCounters: voice.counters,
     family,
     listen() {
       return new Promise((resolve, reject) => {

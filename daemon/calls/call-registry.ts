@@ -1,0 +1,187 @@
+/**
+ * Calls between devices (PROTOCOL.md section 5, seeds 003 and 004): which devices can take calls,
+ * and every call's state: ringing, active, ended (rejected, hangup, timeout, gone). Pure
+ * bookkeeping: no sockets, time passed in; the parties of every change are told through
+ * `onChange`, the relay (voice-relay.ts) reads the calls and records the parties' proven addresses.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { TOKEN_BYTES } from '../../common/datagram/codec.js';
+import { ProtocolError } from '../../common/protocol/errors.js';
+
+/** A ringing call nobody answers ends after this long (`timeout`). */
+export const RING_TIMEOUT_MS = 30_000;
+/** Ended calls stay listed this long. */
+export const ENDED_KEPT_MS = 60_000;
+
+export type CallState = 'ringing' | 'active' | 'ended';
+export type EndReason = 'rejected' | 'hangup' | 'timeout' | 'gone';
+
+export interface Peer {
+  address: string;
+  port: number;
+}
+
+export interface Party {
+  /** The device name as it registered. */
+  name: string;
+  /** What its VOICE datagrams carry first; given to this party only. */
+  token: Buffer;
+  /** Where its valid VOICE datagrams come from: the relay sends the other party's voice there. */
+  proven: Peer | undefined;
+}
+
+export interface Call {
+  id: number;
+  caller: Party;
+  callee: Party;
+  state: CallState;
+  started: Date;
+  ended?: Date;
+  reason?: EndReason;
+}
+
+export interface Registration {
+  name: string;
+  /** The voice address it gave (`register <name> <ip> <port>`): its IP is the only one its VOICE may come from. */
+  voice: Peer;
+}
+
+const key = (name: string): string => name.toLowerCase();
+const live = (call: Call): boolean => call.state !== 'ended';
+
+export class CallRegistry {
+  private readonly registrations = new Map<string, Registration>();
+  private readonly calls = new Map<number, Call>();
+
+  /** `onChange` is told the device names of the parties of every change (`changed: calls`). */
+  constructor(
+    private readonly maxCalls: number,
+    private readonly onChange: (names: string[]) => void = () => {},
+  ) {}
+
+  /** @throws ProtocolError permission when another device holds the name in another spelling. */
+  register(name: string, voice: Peer): void {
+    const held = this.registrations.get(key(name));
+    if (held && held.name !== name) throw new ProtocolError('permission', `'${held.name}' is registered for calls by another device`);
+    this.registrations.set(key(name), { name, voice });
+  }
+
+  registration(name: string): Registration | undefined {
+    return this.registrations.get(key(name));
+  }
+
+  /** `disconnect`: the device takes no calls from now on; its calls end as hung up. */
+  unregister(name: string, now: Date): void {
+    this.endAllOf(name, 'hangup', now);
+    this.registrations.delete(key(name));
+  }
+
+  /** The device's last connection closed: its calls end (`gone`) and it is registered no more. */
+  deviceGone(name: string, now: Date): void {
+    if (!this.registrations.has(key(name))) return;
+    this.endAllOf(name, 'gone', now);
+    this.registrations.delete(key(name));
+  }
+
+  /** @throws ProtocolError bad_argument (oneself), not_found / unavailable via `callable`, busy. */
+  call(from: string, to: string, exists: (name: string) => boolean, now: Date): Call {
+    const caller = this.registrations.get(key(from));
+    if (!caller) throw new ProtocolError('unavailable', `register for calls first: register ${from} <ip> <port>`);
+    if (key(from) === key(to)) throw new ProtocolError('bad_argument', 'a device cannot call itself');
+    const callee = this.registrations.get(key(to));
+    if (!callee) {
+      if (!exists(to)) throw new ProtocolError('not_found', `no device '${to}'`);
+      throw new ProtocolError('unavailable', `'${to}' is not registered for calls`);
+    }
+    if (this.liveCallOf(caller.name)) throw new ProtocolError('busy', 'you are in a call already');
+    if (this.liveCallOf(callee.name)) throw new ProtocolError('busy', `'${callee.name}' is in a call`);
+    const running = [...this.calls.values()].filter(live).length;
+    if (running >= this.maxCalls) throw new ProtocolError('busy', `${this.maxCalls} calls are in progress: try again later`);
+    const call: Call = {
+      id: this.newId(),
+      caller: { name: caller.name, token: randomBytes(TOKEN_BYTES), proven: undefined },
+      callee: { name: callee.name, token: randomBytes(TOKEN_BYTES), proven: undefined },
+      state: 'ringing',
+      started: now,
+    };
+    this.calls.set(call.id, call);
+    this.onChange([caller.name, callee.name]);
+    return call;
+  }
+
+  /** @throws ProtocolError not_found, permission (not the callee), bad_argument (not ringing). */
+  answer(name: string, id: number, accept: boolean, now: Date): Call {
+    const call = this.partyCall(name, id);
+    if (key(call.callee.name) !== key(name)) throw new ProtocolError('permission', `only ${call.callee.name} can answer call ${id}`);
+    if (call.state !== 'ringing') throw new ProtocolError('bad_argument', `call ${id} is ${call.state}, not ringing`);
+    if (accept) {
+      call.state = 'active';
+      this.onChange([call.caller.name, call.callee.name]);
+    } else this.end(call, 'rejected', now);
+    return call;
+  }
+
+  /** @throws ProtocolError not_found, bad_argument (ended already). */
+  hangup(name: string, id: number, now: Date): Call {
+    const call = this.partyCall(name, id);
+    if (call.state === 'ended') throw new ProtocolError('bad_argument', `call ${id} has ended already`);
+    this.end(call, 'hangup', now);
+    return call;
+  }
+
+  /** The device's calls, live and recently ended, oldest first. */
+  callsOf(name: string): Call[] {
+    return [...this.calls.values()].filter((call) => key(call.caller.name) === key(name) || key(call.callee.name) === key(name));
+  }
+
+  get(id: number): Call | undefined {
+    return this.calls.get(id);
+  }
+
+  get counts(): { ringing: number; active: number } {
+    let ringing = 0;
+    let active = 0;
+    for (const call of this.calls.values()) {
+      if (call.state === 'ringing') ringing++;
+      else if (call.state === 'active') active++;
+    }
+    return { ringing, active };
+  }
+
+  /** Rings that went unanswered end (`timeout`); calls ended long enough ago are forgotten. */
+  expire(now: Date): void {
+    for (const call of this.calls.values()) {
+      if (call.state === 'ringing' && now.getTime() - call.started.getTime() >= RING_TIMEOUT_MS) this.end(call, 'timeout', now);
+      else if (call.state === 'ended' && now.getTime() - (call.ended as Date).getTime() >= ENDED_KEPT_MS) this.calls.delete(call.id);
+    }
+  }
+
+  /** A call of this device's, or not_found: another device's calls are not told apart from none. */
+  private partyCall(name: string, id: number): Call {
+    const call = this.calls.get(id);
+    if (!call || (key(call.caller.name) !== key(name) && key(call.callee.name) !== key(name))) throw new ProtocolError('not_found', `no call ${id} of yours`);
+    return call;
+  }
+
+  private liveCallOf(name: string): Call | undefined {
+    return this.callsOf(name).find(live);
+  }
+
+  private endAllOf(name: string, reason: EndReason, now: Date): void {
+    for (const call of this.callsOf(name)) if (live(call)) this.end(call, reason, now);
+  }
+
+  private end(call: Call, reason: EndReason, now: Date): void {
+    call.state = 'ended';
+    call.reason = reason;
+    call.ended = now;
+    this.onChange([call.caller.name, call.callee.name]);
+  }
+
+  private newId(): number {
+    let id: number;
+    do id = randomInt(1, 2 ** 31);
+    while (this.calls.has(id));
+    return id;
+  }
+}

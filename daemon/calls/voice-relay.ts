@@ -1,0 +1,53 @@
+/**
+ * The voice relay (PROTOCOL.md section 5): a VOICE datagram from a party of an active call, with
+ * that party's token, from the IP that party registered, is forwarded to the other party's proven
+ * address (where the other party's own valid VOICE datagrams come from) with the token left out:
+ * one datagram out per datagram in, never larger, never to an address that did not prove itself.
+ * Anything else is counted by why and dropped.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { DatagramType, HEADER_BYTES, TOKEN_BYTES, writeHeader, type Datagram } from '../../common/datagram/codec.js';
+import type { CallRegistry, Party, Peer } from './call-registry.js';
+
+export interface VoiceCounters {
+  forwarded: number;
+  /** The call is not active (ringing, ended, or no such call). */
+  droppedNotActive: number;
+  droppedBadToken: number;
+  /** The right token from an IP other than the party's own. */
+  droppedBadAddress: number;
+  /** The other party has not sent a valid VOICE yet: there is nowhere proven to send it. */
+  droppedUnproven: number;
+  /** Too short to hold a token and a packet. */
+  droppedTruncated: number;
+}
+
+export const newVoiceCounters = (): VoiceCounters => ({ forwarded: 0, droppedNotActive: 0, droppedBadToken: 0, droppedBadAddress: 0, droppedUnproven: 0, droppedTruncated: 0 });
+
+const samePeer = (a: Peer | undefined, b: Peer): boolean => a !== undefined && a.address === b.address && a.port === b.port;
+
+export class VoiceRelay {
+  constructor(
+    private readonly calls: CallRegistry,
+    readonly counters: VoiceCounters,
+    private readonly send: (bytes: Buffer, peer: Peer) => boolean,
+  ) {}
+
+  handle(datagram: Datagram, from: Peer): void {
+    if (datagram.payload.length <= TOKEN_BYTES) return void this.counters.droppedTruncated++;
+    const call = this.calls.get(datagram.stream);
+    if (!call || call.state !== 'active') return void this.counters.droppedNotActive++;
+    const token = datagram.payload.subarray(0, TOKEN_BYTES);
+    const sender = timingSafeEqual(token, call.caller.token) ? call.caller : timingSafeEqual(token, call.callee.token) ? call.callee : undefined;
+    if (!sender) return void this.counters.droppedBadToken++;
+    if (from.address !== this.calls.registration(sender.name)?.voice.address) return void this.counters.droppedBadAddress++;
+    if (!samePeer(sender.proven, from)) sender.proven = { address: from.address, port: from.port };
+    const receiver: Party = sender === call.caller ? call.callee : call.caller;
+    if (!receiver.proven) return void this.counters.droppedUnproven++;
+    const packet = datagram.payload.subarray(TOKEN_BYTES);
+    const out = Buffer.allocUnsafe(HEADER_BYTES + packet.length);
+    writeHeader(out, DatagramType.VOICE, datagram.stream, datagram.sequence, datagram.position);
+    packet.copy(out, HEADER_BYTES);
+    if (this.send(out, receiver.proven)) this.counters.forwarded++;
+  }
+}

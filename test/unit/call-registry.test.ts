@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CallRegistry, ENDED_KEPT_MS, RING_TIMEOUT_MS } from '../../daemon/calls/call-registry.js';
+import { ProtocolError } from '../../common/protocol/errors.js';
+
+const at = (ms: number): Date => new Date(1_700_000_000_000 + ms);
+const voice = { address: '127.0.0.1', port: 5000 };
+
+function setup(max = 32): { calls: CallRegistry; told: string[][]; exists: (name: string) => boolean } {
+  const told: string[][] = [];
+  const calls = new CallRegistry(max, (names) => told.push(names));
+  for (const name of ['alice', 'bob', 'carol']) calls.register(name, voice);
+  return { calls, told, exists: (name) => ['alice', 'bob', 'carol', 'dave'].includes(name.toLowerCase()) };
+}
+const code = (run: () => unknown): string => {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ProtocolError) return error.code;
+    throw error;
+  }
+  return 'ok';
+};
+
+describe('CallRegistry', () => {
+  it('rings, is answered, and is hung up by either party; both parties are told of every change', () => {
+    const { calls, told, exists } = setup();
+    const call = calls.call('alice', 'Bob', exists, at(0));
+    assert.equal(call.state, 'ringing');
+    assert.deepEqual([call.caller.name, call.callee.name], ['alice', 'bob'], 'names as registered');
+    assert.notDeepEqual(call.caller.token, call.callee.token, 'a token per party');
+    calls.answer('bob', call.id, true, at(1000));
+    assert.equal(call.state, 'active');
+    calls.hangup('alice', call.id, at(2000));
+    assert.deepEqual([call.state, call.reason, call.ended], ['ended', 'hangup', at(2000)]);
+    assert.deepEqual(told, [['alice', 'bob'], ['alice', 'bob'], ['alice', 'bob']]);
+  });
+
+  it('ends as rejected, timeout (30 s unanswered) and gone (a party’s last connection closed)', () => {
+    const { calls, exists } = setup();
+    const rejected = calls.call('alice', 'bob', exists, at(0));
+    calls.answer('bob', rejected.id, false, at(10));
+    assert.equal(rejected.reason, 'rejected');
+
+    const unanswered = calls.call('alice', 'bob', exists, at(100));
+    calls.expire(at(100 + RING_TIMEOUT_MS - 1));
+    assert.equal(unanswered.state, 'ringing');
+    calls.expire(at(100 + RING_TIMEOUT_MS));
+    assert.deepEqual([unanswered.state, unanswered.reason], ['ended', 'timeout']);
+
+    const active = calls.call('carol', 'bob', exists, at(200));
+    calls.answer('bob', active.id, true, at(300));
+    calls.deviceGone('carol', at(400));
+    assert.deepEqual([active.state, active.reason], ['ended', 'gone']);
+    assert.equal(calls.registration('carol'), undefined, 'gone is unregistered');
+    assert.equal(calls.counts.active + calls.counts.ringing, 0);
+  });
+
+  it('lists ended calls for 60 s, then forgets them', () => {
+    const { calls, exists } = setup();
+    const call = calls.call('alice', 'bob', exists, at(0));
+    calls.hangup('bob', call.id, at(1000));
+    calls.expire(at(1000 + ENDED_KEPT_MS - 1));
+    assert.equal(calls.callsOf('alice').length, 1);
+    calls.expire(at(1000 + ENDED_KEPT_MS));
+    assert.equal(calls.callsOf('alice').length, 0);
+    assert.equal(calls.get(call.id), undefined);
+  });
+
+  it('refuses what section 5 refuses, with its code', () => {
+    const { calls, exists } = setup(2);
+    const ringing = calls.call('alice', 'bob', exists, at(0));
+    const table: Array<[string, () => unknown, string]> = [
+      ['calling oneself', () => calls.call('carol', 'CAROL', exists, at(1)), 'bad_argument'],
+      ['an unknown device', () => calls.call('carol', 'zed', exists, at(1)), 'not_found'],
+      ['a device not registered for calls', () => calls.call('carol', 'dave', exists, at(1)), 'unavailable'],
+      ['a caller not registered', () => calls.call('dave', 'carol', exists, at(1)), 'unavailable'],
+      ['a callee ringing already', () => calls.call('carol', 'bob', exists, at(1)), 'busy'],
+      ['a caller in a call', () => calls.call('alice', 'carol', exists, at(1)), 'busy'],
+      ['answering as the caller', () => calls.answer('alice', ringing.id, true, at(1)), 'permission'],
+      ['answering someone else’s call', () => calls.answer('carol', ringing.id, true, at(1)), 'not_found'],
+      ['hanging up someone else’s call', () => calls.hangup('carol', ringing.id, at(1)), 'not_found'],
+      ['an unknown call', () => calls.hangup('alice', 12345, at(1)), 'not_found'],
+      ['another spelling of a registered name', () => calls.register('ALICE', voice), 'permission'],
+    ];
+    for (const [name, run, expected] of table) assert.equal(code(run), expected, name);
+    calls.answer('bob', ringing.id, true, at(2));
+    assert.equal(code(() => calls.answer('bob', ringing.id, true, at(3))), 'bad_argument', 'answering an active call');
+    calls.register('dave', voice);
+    calls.register('erin', voice);
+    calls.call('carol', 'dave', exists, at(4));
+    assert.equal(code(() => calls.call('erin', 'alice', () => true, at(5))), 'busy', 'calls.max (2) reached');
+    calls.hangup('alice', ringing.id, at(6));
+    assert.equal(code(() => calls.hangup('alice', ringing.id, at(7))), 'bad_argument', 'hanging up an ended call');
+  });
+
+  it('disconnect ends the device’s calls as hung up and it takes no more', () => {
+    const { calls, exists } = setup();
+    const call = calls.call('alice', 'bob', exists, at(0));
+    calls.unregister('bob', at(5));
+    assert.deepEqual([call.state, call.reason], ['ended', 'hangup']);
+    assert.equal(code(() => calls.call('alice', 'bob', exists, at(6))), 'unavailable');
+  });
+});
