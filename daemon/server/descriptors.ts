@@ -88,7 +88,7 @@ export function watchDescriptors(log: Logger): DescriptorWatch {
   const timer = setInterval(check, EVERY_MS);
   timer.unref();
   return {
-    open: () => open,
+    open: () => (open = counter.count()),
     limit: () => limit,
     failed(code, what) {
       if (code !== 'EMFILE' && code !== 'ENFILE') return;

@@ -131,6 +131,9 @@ describe('out of file descriptors', () => {
         sockets.push(socket);
         await new Promise((resolve) => socket.once('connect', resolve));
       }
+      // The daemon accepts them as it gets to them: wait until its descriptors are all taken.
+      const openFiles = async (): Promise<number> => Number((await first.command('stats')).fields.find(([key]) => key === 'open_files')?.[1]);
+      await until('the descriptors used up', async () => ((await openFiles()) >= 88 ? true : undefined), 10_000);
       const download = await first.command('download', 'lamejs-cbr.mp3');
       assert.equal(download.code, 'io_error', download.text);
       assert.match(download.text, /EMFILE/);
