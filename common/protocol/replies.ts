@@ -109,3 +109,49 @@ export function parseStreamPlan(fields: Fields): StreamPlan {
   }
   return plan;
 }
+
+/** A call as `calls` gives it to one party (PROTOCOL.md section 5). */
+export interface CallRecord {
+  id: number;
+  from: string;
+  to: string;
+  state: 'ringing' | 'active' | 'ended';
+  started: string;
+  /** This party's media token: 16 hex digits. */
+  token: string;
+  reason?: 'rejected' | 'hangup' | 'timeout' | 'gone' | undefined;
+  ended?: string | undefined;
+}
+
+const CALL_STATES = new Set(['ringing', 'active', 'ended']);
+const END_REASONS = new Set(['rejected', 'hangup', 'timeout', 'gone']);
+
+/** `calls`. @throws ReplyFormatError on a record that does not read. */
+export function parseCallList(fields: Fields): CallRecord[] {
+  if (fields.length === 0) return [];
+  return splitRecords(fields, 'call').map((record) => {
+    const get = (key: string): string => {
+      const value = record.get(key);
+      if (value === undefined) throw new ReplyFormatError(`call record without ${key}`);
+      return value;
+    };
+    const id = get('call');
+    const state = get('state');
+    const token = get('token');
+    const reason = record.get('reason');
+    if (!/^\d{1,10}$/.test(id)) throw new ReplyFormatError(`bad call id '${id.slice(0, 20)}'`);
+    if (!CALL_STATES.has(state)) throw new ReplyFormatError(`bad call state '${state.slice(0, 20)}'`);
+    if (!/^[0-9a-f]{16}$/.test(token)) throw new ReplyFormatError(`bad token '${token.slice(0, 40)}'`);
+    if (reason !== undefined && !END_REASONS.has(reason)) throw new ReplyFormatError(`bad end reason '${reason.slice(0, 20)}'`);
+    return {
+      id: Number(id),
+      from: get('from'),
+      to: get('to'),
+      state: state as CallRecord['state'],
+      started: get('started'),
+      token,
+      reason: reason as CallRecord['reason'],
+      ended: record.get('ended'),
+    };
+  });
+}

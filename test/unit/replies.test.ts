@@ -1,7 +1,7 @@
 /** The typed decoders of daemon answers, table-tested: what reads, and what is refused. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseCatalogStats, parseChanged, parseDeviceList, parseRadioReply, parseSongList, parseStreamPlan, ReplyFormatError, type Fields } from '../../common/protocol/replies.js';
+import { parseCallList, parseCatalogStats, parseChanged, parseDeviceList, parseRadioReply, parseSongList, parseStreamPlan, ReplyFormatError, type Fields } from '../../common/protocol/replies.js';
 import { songFields } from '../../common/protocol/records.js';
 import { blockValue, encodeFields } from '../../common/protocol/response.js';
 import { parseStreamBlockValue } from '../../common/protocol/response-reader.js';
@@ -77,5 +77,32 @@ describe('reply decoders', () => {
     const text = encodeFields([['changed', 'devices'], ['changed', 'radio']]);
     const fields = text.trim().split('\n').map((line) => line.split(': ') as [string, string]);
     assert.deepEqual(parseChanged(fields), ['devices', 'radio']);
+  });
+});
+
+describe('parseCallList', () => {
+  const record = (id: string, state: string, extra: Array<[string, string]> = []): Array<[string, string]> => [
+    ['call', id],
+    ['from', 'alice'],
+    ['to', 'bob'],
+    ['state', state],
+    ['started', '2026-11-21T21:40:00.000Z'],
+    ['token', '0011223344556677'],
+    ...extra,
+  ];
+  it('reads each record, ended ones with reason and time', () => {
+    const calls = parseCallList([...record('7', 'ringing'), ...record('8', 'ended', [['reason', 'rejected'], ['ended', '2026-11-21T21:41:00.000Z']])]);
+    assert.deepEqual(calls.map((call) => [call.id, call.state, call.reason]), [[7, 'ringing', undefined], [8, 'ended', 'rejected']]);
+    assert.deepEqual(parseCallList([]), []);
+  });
+  it('refuses a record that does not read', () => {
+    const table: Array<[Array<[string, string]>, RegExp]> = [
+      [record('x', 'ringing'), /bad call id/],
+      [record('7', 'dialling'), /bad call state/],
+      [record('7', 'ended', [['reason', 'bored']]), /bad end reason/],
+      [record('7', 'active').filter(([k]) => k !== 'token'), /without token/],
+      [record('7', 'active').map(([k, v]) => [k, k === 'token' ? 'zz' : v]), /bad token/],
+    ];
+    for (const [fields, message] of table) assert.throws(() => parseCallList(fields), (error: Error) => error instanceof ReplyFormatError && message.test(error.message));
   });
 });
