@@ -14,6 +14,7 @@ import { NullSink } from './audio/null-sink.js';
 import type { BlockCache } from './cache/block-cache.js';
 import type { DaemonClient } from './client/daemon-client.js';
 import { UdpDownloader } from './client/udp-downloader.js';
+import { CallControl } from './calls/call-control.js';
 import { BlockFetcher } from './playback/block-fetcher.js';
 import { Playback } from './playback/playback.js';
 import type { RadioView } from './playback/radio-source.js';
@@ -44,6 +45,8 @@ export interface AppDeps {
   transport: 'tcp' | 'udp';
   /** The radio's jitter buffer depth, ms. */
   jitterMs: number;
+  /** Whether this device takes calls (registered for them on the control connection). */
+  calls: boolean;
   /** A line for the status bar at start (e.g. why the audio is silent). */
   notice?: string | undefined;
   onQuit(): void;
@@ -73,7 +76,7 @@ export interface App {
 
 export function startApp(deps: AppDeps): App {
   const { control, downloads, events, cache, screen } = deps;
-  let state = initialState(deps.deviceName);
+  let state = initialState(deps.deviceName, deps.calls);
   const view = createView(screen);
   const udpDownloader = deps.transport === 'udp' ? new UdpDownloader(downloads, { host: deps.host, port: deps.udpPort }) : undefined;
   const fetcher = new BlockFetcher(cache, downloads, udpDownloader ?? downloads);
@@ -125,11 +128,12 @@ export function startApp(deps: AppDeps): App {
       quietTimer = setTimeout(afterFirstSound, RENDER_AFTER_PLAY_MS);
     }
     const quiet = performance.now() < quietUntil;
-    const moved = before.playState !== state.playState || before.now?.song !== state.now?.song || before.radio.info !== state.radio.info;
+    const moved = before.playState !== state.playState || before.now?.song !== state.now?.song || before.radio.info !== state.radio.info || before.call?.state !== state.call?.state;
     if (moved && !quiet) sync.publishStatus(statusText(state));
     if (state !== before) render(); // the state machine returns the same object when nothing changed
   };
   const dispatch = (action: Action): void => apply(applyAction(state, action));
+  const calls = new CallControl(control, { warn: (text) => warn(text), log: (text) => log(text), bell: () => screen.program.bell() });
   const tell = (event: PlayerEvent): void => apply(applyEvent(state, event));
 
   const sync = new DaemonSync(
@@ -146,6 +150,7 @@ export function startApp(deps: AppDeps): App {
       catalogState: (catalog) => tell({ type: 'catalog', state: catalog }),
       devices: (devices) => tell({ type: 'devices', devices }),
       radioListeners: (listeners) => tell({ type: 'radio', radio: { listeners } }),
+      calls: deps.calls ? (records) => tell({ type: 'calls', records, now: Date.now() }) : undefined,
       warning: warn,
       debug: log,
     },
@@ -182,6 +187,8 @@ export function startApp(deps: AppDeps): App {
       case 'quit':
         quit();
         break;
+      default:
+        calls.run(effect);
     }
   }
 
@@ -201,9 +208,9 @@ export function startApp(deps: AppDeps): App {
     clearTimeout(quietTimer);
     for (const timer of timers) clearInterval(timer);
     view.destroy();
-    const left = Promise.all([udp.close(), playback.close()]);
+    const left = Promise.all([udp.close(), playback.close(), calls.settled()]);
     sync.close();
-    control.close();
+    void calls.settled().then(() => control.close());
     downloads.close();
     events.close();
     void left.finally(() => deps.onQuit());
@@ -255,6 +262,7 @@ export function startApp(deps: AppDeps): App {
     const seconds = playback.position();
     if (state.playState === 'Playing' && Math.floor(seconds) !== Math.floor(state.now?.position ?? -1)) tell({ type: 'position', seconds });
     if (ticks % (1000 / TICK_MS) === 0) {
+      if (state.call) render(); // the call's clock
       tell({ type: 'download-rate', bytesPerSecond: bytesThisSecond });
       bytesThisSecond = 0;
       const stats = udp.stats();

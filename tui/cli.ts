@@ -23,6 +23,8 @@ const USAGE = `usage: streamtui [options]
   --transport T        tcp | udp: fetch songs with download, or over UDP with repair (default tcp)
   --jitter-ms N        the radio's jitter buffer (default 300)
   --name NAME          this device's name (default: the host name)
+  --no-calls           take no calls (by default the device registers for calls: C calls the
+                       selected device, y / n answer)
   --cache-dir DIR      where blocks are cached (default $XDG_CACHE_HOME/streamtui)
   --audio MODE         auto | speaker | null (default auto: the sound device if one works)
   --password SECRET    streamd's password, if it has one
@@ -70,6 +72,7 @@ async function main(): Promise<number> {
       password: { type: 'string' },
       config: { type: 'string' },
       'start-daemon': { type: 'boolean' },
+      'no-calls': { type: 'boolean' },
       save: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -94,6 +97,7 @@ async function main(): Promise<number> {
       cache_dir: values['cache-dir'],
       audio: values.audio as TuiSettings['audio'] | undefined,
       password: values.password,
+      calls: values['no-calls'] ? false : undefined,
     },
     values.config,
     values.save === true,
@@ -107,12 +111,15 @@ async function main(): Promise<number> {
   const cache = new BlockCache(settings.cache_dir, settings.cache_max_bytes);
   cache.init();
   const { sink, notice } = await chooseSink(settings.audio, (reason) => app?.audioFailed(reason));
-  const client = (): DaemonClient => new DaemonClient({ host: settings.host, port: settings.port, name: settings.name, password: settings.password ?? undefined });
+  const client = (register = false): DaemonClient =>
+    new DaemonClient({ host: settings.host, port: settings.port, name: settings.name, password: settings.password ?? undefined, register: register ? { voicePort: 0 } : undefined });
   const screen = blessed.screen({ smartCSR: true, fullUnicode: true, title: 'streamtui', autoPadding: false });
   const code = await new Promise<number>((resolve) => {
     app = startApp({
       screen,
-      control: client(),
+      // The control connection registers the device for calls (unless --no-calls).
+      control: client(settings.calls),
+      calls: settings.calls,
       downloads: client(),
       events: client(),
       hasPassword: settings.password !== null && settings.password !== '',

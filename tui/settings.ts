@@ -26,6 +26,8 @@ export interface TuiSettings {
   transport: 'tcp' | 'udp';
   /** The radio's jitter buffer, ms: how long a datagram may be late or out of order and still play. */
   jitter_ms: number;
+  /** Take calls from other devices (`register`); false: `--no-calls`. */
+  calls: boolean;
 }
 
 const SCHEMA = {
@@ -39,6 +41,7 @@ const SCHEMA = {
   udp_port: { type: 'integer', minimum: 1, maximum: 65535 },
   transport: { enum: ['tcp', 'udp'] },
   jitter_ms: { type: 'integer', minimum: 20, maximum: 5000 },
+  calls: { type: 'boolean' },
 } as const;
 
 const validateFlags = new Ajv.default().compile({ type: 'object', properties: SCHEMA });
@@ -61,6 +64,7 @@ function defaults(): TuiSettings {
     udp_port: 9191,
     transport: 'tcp',
     jitter_ms: 300,
+    calls: true,
   };
 }
 

@@ -38,6 +38,8 @@ export interface ClientOptions {
   port: number;
   name: string;
   password?: string | undefined;
+  /** Register the device for calls (`register <name> - <port>`) instead of a plain `hello`. */
+  register?: { voicePort: number } | undefined;
 }
 
 const BACKOFF_MS = [250, 500, 1000, 2000, 5000];
@@ -193,7 +195,15 @@ export class DaemonClient extends EventEmitter {
       if (!reply.ok && (what === 'password' || reply.code !== 'permission')) this.emit('refused', `streamd refused the ${what}: ${reply.text || reply.code}`);
     };
     if (this.options.password) this.handshake(formatCommand('password', this.options.password), refusedIf('password'));
-    this.handshake(formatCommand('hello', this.options.name), refusedIf(`device name '${this.options.name}'`));
+    const name = refusedIf(`device name '${this.options.name}'`);
+    const register = this.options.register;
+    if (register) {
+      // A daemon without calls does not know `register`: a plain `hello` then.
+      this.handshake(formatCommand('register', this.options.name, '-', register.voicePort), (reply) => {
+        if (reply.code === 'unknown_command') this.handshake(formatCommand('hello', this.options.name), name);
+        else name(reply);
+      });
+    } else this.handshake(formatCommand('hello', this.options.name), name);
     this.emit('online');
   }
 

@@ -2,6 +2,7 @@
  * Keys to actions: a pure function of the key and the state (what a key means depends on the
  * panel and on whether the search is open). ncmpcpp/cmus habits where the issue is silent.
  */
+import { callKey, type CallAction } from './calls.js';
 import type { PlayerState } from './state.js';
 
 export type Action =
@@ -25,7 +26,8 @@ export type Action =
   | { type: 'play-device' }
   | { type: 'toggle-radio' }
   | { type: 'help' }
-  | { type: 'quit' };
+  | { type: 'quit' }
+  | CallAction;
 
 /** A key as blessed reports it: the typed character and the key's name. */
 export interface Key {
@@ -50,6 +52,8 @@ export const KEY_HELP: ReadonlyArray<[string, string]> = [
   ['Up/Down, j/k', 'move (PgUp/PgDn, g/G: page, top, bottom)'],
   ['Tab', 'library / devices'],
   ['R', 'listen to the radio / stop listening'],
+  ['C', 'call the selected device (devices panel); y / n answer a call'],
+  ['h, m', 'in a call: hang up, mute the microphone (Esc cancels a call that rings)'],
   ['?', 'this help'],
   ['q', 'quit'],
 ];
@@ -77,6 +81,8 @@ export function keyToAction(key: Key, state: PlayerState): Action | undefined {
     return undefined;
   }
   if (key.ctrl && name === 'c') return { type: 'quit' };
+  const forCall = callKey(key, state);
+  if (forCall) return forCall;
   switch (name) {
     case 'return':
       return state.focus === 'devices' ? { type: 'play-device' } : { type: 'play-selected' };

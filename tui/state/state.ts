@@ -5,6 +5,7 @@
 import type { LossCounts } from '../../common/datagram/loss-meter.js';
 import type { StreamInfo } from '../../common/datagram/messages.js';
 import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
+import type { CallView } from './calls.js';
 
 export type PlayState = 'Playing' | 'Paused' | 'Stopped';
 export type LoopMode = 'off' | 'one' | 'all';
@@ -68,9 +69,13 @@ export interface PlayerState {
   showHelp: boolean;
   radio: RadioState;
   udp: UdpStats | undefined;
+  /** Whether this player takes calls (registered; `--no-calls` says no). */
+  callsEnabled: boolean;
+  /** This device's live call, if any. */
+  call: CallView | undefined;
 }
 
-export function initialState(deviceName: string): PlayerState {
+export function initialState(deviceName: string, callsEnabled = true): PlayerState {
   return {
     deviceName,
     connection: 'connecting',
@@ -92,6 +97,8 @@ export function initialState(deviceName: string): PlayerState {
     showHelp: false,
     radio: { on: false, status: 'off', position: 0 },
     udp: undefined,
+    callsEnabled,
+    call: undefined,
   };
 }
 
@@ -116,9 +123,10 @@ export function clock(seconds: number): string {
 /**
  * This device's status as `att status` sends it: read by people and by programs alike.
  *
- * @example statusText(state) // 'playing Artist/Album/01 Song.mp3 1:23/3:35', or 'radio Artist/Song.mp3'
+ * @example statusText(state) // 'playing Artist/Album/01 Song.mp3 1:23/3:35', 'radio Artist/Song.mp3', 'in call with bob'
  */
 export function statusText(state: PlayerState): string {
+  if (state.call?.state === 'active') return `in call with ${state.call.peer}`;
   if (state.radio.on) return `radio ${state.radio.info?.file ?? ''}`.trim();
   if (!state.now || state.playState === 'Stopped') return 'idle';
   const word = state.playState === 'Playing' ? 'playing' : 'paused';

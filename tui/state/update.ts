@@ -3,6 +3,8 @@
  * (start playing, pause, seek...). Pure: the app carries the effects out on the engine.
  */
 import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
+import type { CallRecord } from '../../common/protocol/replies.js';
+import { callAction, callsChanged, type CallAction, type CallEffect } from './calls.js';
 import type { Action } from './keys.js';
 import { parseStatus, visibleSongs, type LoopMode, type PlayerState, type RadioState, type UdpStats } from './state.js';
 
@@ -15,7 +17,8 @@ export type Effect =
   | { type: 'volume'; volume: number }
   | { type: 'radio-start' }
   | { type: 'radio-stop' }
-  | { type: 'quit' };
+  | { type: 'quit' }
+  | CallEffect;
 
 /** What the outside world tells the state machine. */
 export type PlayerEvent =
@@ -31,7 +34,8 @@ export type PlayerEvent =
   | { type: 'audio-output'; name: string }
   | { type: 'playback-failed'; text: string }
   | { type: 'radio'; radio: Partial<RadioState> }
-  | { type: 'udp-stats'; stats: UdpStats | undefined };
+  | { type: 'udp-stats'; stats: UdpStats | undefined }
+  | { type: 'calls'; records: CallRecord[]; now: number };
 
 export interface Update {
   state: PlayerState;
@@ -69,7 +73,10 @@ function say(state: PlayerState, text: string, error = false): Update {
 /** Actions that end listening to the radio first: playing a song, or stopping. */
 const LEAVES_RADIO = new Set<Action['type']>(['play-selected', 'toggle-pause', 'stop', 'restart', 'next', 'previous', 'play-device', 'toggle-radio']);
 
+const CALL_ACTIONS = new Set<Action['type']>(['call-selected', 'answer-call', 'hang-up', 'toggle-mute']);
+
 export function applyAction(state: PlayerState, action: Action): Update {
+  if (CALL_ACTIONS.has(action.type)) return callAction(state, action as CallAction);
   if (state.radio.on && LEAVES_RADIO.has(action.type)) {
     const off: Update = { state: { ...state, radio: { on: false, status: 'off', position: 0 }, message: undefined }, effects: [{ type: 'radio-stop' }] };
     // Space and s only stop the radio; a song key plays the song as well.
@@ -162,7 +169,13 @@ function songAction(state: PlayerState, action: Action): Update {
     case 'toggle-radio': // handled by applyAction
       return none();
     case 'quit':
-      return { state, effects: [{ type: 'quit' }] };
+      // Quitting during a call hangs up first.
+      return { state, effects: state.call ? [{ type: 'hangup', id: state.call.id }, { type: 'quit' }] : [{ type: 'quit' }] };
+    case 'call-selected':
+    case 'answer-call':
+    case 'hang-up':
+    case 'toggle-mute':
+      return none(); // handled by applyAction
   }
 }
 
@@ -214,5 +227,7 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
     }
     case 'udp-stats':
       return none({ ...state, udp: event.stats });
+    case 'calls':
+      return callsChanged(state, event.records, event.now);
   }
 }

@@ -1,11 +1,12 @@
 /**
  * Keeps what the player shows of the daemon in step with it, by push (PROTOCOL.md section 4): a
- * connection of its own loops on `idle devices catalog radio`, and each change is fetched on the
- * control connection (`lista dispositivos`, `stats` then `lista`, `radio`). Nothing is polled.
+ * connection of its own loops on `idle devices catalog radio` (and `calls` when the player takes
+ * calls), and each change is fetched on the control connection (`lista dispositivos`, `stats` then
+ * `lista`, `radio`, `calls`). Nothing is polled.
  * Also sends this device's status when it changes. Failures are told, never swallowed; a refused
  * answer keeps the last good data.
  */
-import { parseCatalogStats, parseChanged, parseDeviceList, parseRadioReply, parseSongList, ReplyFormatError } from '../../common/protocol/replies.js';
+import { parseCallList, parseCatalogStats, parseChanged, parseDeviceList, parseRadioReply, parseSongList, ReplyFormatError, type CallRecord } from '../../common/protocol/replies.js';
 import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
 import type { IdleTopic } from '../../common/protocol/topics.js';
 import { OfflineError, type DaemonClient, type Reply } from '../client/daemon-client.js';
@@ -15,15 +16,17 @@ export interface SyncListener {
   catalogState(state: string): void;
   devices(devices: DeviceInfo[]): void;
   radioListeners(count: number): void;
+  /** This device's calls (`calls`), when the player takes calls: then `idle` watches them too. */
+  calls?: ((records: CallRecord[]) => void) | undefined;
   /** Something went wrong that the person should know (status line). */
   warning(text: string): void;
   /** For the log only. */
   debug(text: string): void;
 }
 
-const WATCHED: readonly IdleTopic[] = ['devices', 'catalog', 'radio'];
 
 export class DaemonSync {
+  private readonly watched: readonly IdleTopic[];
   private catalogVersion = '';
   private lastStatus = '';
   private watching = false;
@@ -43,6 +46,7 @@ export class DaemonSync {
     private readonly radioWanted: () => boolean,
     private readonly hasPassword: boolean,
   ) {
+    this.watched = out.calls ? ['devices', 'catalog', 'radio', 'calls'] : ['devices', 'catalog', 'radio'];
     control.on('online', this.onControlOnline);
     events.on('online', this.onEventsOnline);
   }
@@ -64,12 +68,12 @@ export class DaemonSync {
     this.permissionSaid = false;
     this.catalogVersion = '';
     this.lastStatus = '';
-    this.refresh(WATCHED);
+    this.refresh(this.watched);
   };
 
   /** Changes made while the events connection was down were not seen: fetch everything once. */
   private readonly onEventsOnline = (): void => {
-    this.refresh(WATCHED);
+    this.refresh(this.watched);
     void this.watch();
   };
 
@@ -78,7 +82,7 @@ export class DaemonSync {
     this.watching = true;
     try {
       while (!this.closed && this.events.online) {
-        const reply = await this.events.request('idle', ...WATCHED);
+        const reply = await this.events.request('idle', ...this.watched);
         if (!reply.ok) {
           if (reply.code === 'permission') this.refusedForPassword();
           else this.out.warning(`streamd: idle refused (${reply.text}): the devices and library will not follow changes`);
@@ -101,6 +105,8 @@ export class DaemonSync {
       if (topic === 'radio' && this.radioWanted()) {
         this.request('radio', () => this.control.request('radio'), (fields) => this.out.radioListeners(parseRadioReply(fields).listeners));
       }
+      const calls = this.out.calls?.bind(this.out);
+      if (topic === 'calls' && calls) this.request('calls', () => this.control.request('calls'), (fields) => calls(parseCallList(fields)));
     }
   }
 

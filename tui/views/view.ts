@@ -6,6 +6,7 @@
 import blessed from 'blessed';
 import type { SongInfo } from '../../common/protocol/records.js';
 import { KEY_HELP } from '../state/keys.js';
+import { callLine } from '../state/calls.js';
 import { clock, visibleSongs, type PlayerState } from '../state/state.js';
 import { lossPercent } from '../../common/datagram/loss-meter.js';
 import { fit, progressBar, rate, styled, type Span } from './format.js';
@@ -43,6 +44,7 @@ export function createView(screen: blessed.Widgets.Screen): View {
   const helpLines = KEY_HELP.map(([keys, what]) => ` {bold}${esc(keys.padEnd(14))}{/bold}${esc(what)}`);
   const helpWidth = Math.max(...KEY_HELP.map(([, what]) => 15 + what.length)) + 3;
   const help = box({ top: 'center', left: 'center', width: helpWidth, height: KEY_HELP.length + 2, hidden: true, label: ' keys (? or Esc to close) ' });
+  const call = box({ top: 1, left: 'center', height: 3, hidden: true, label: ' Call ', style: { border: { fg: 'yellow' } } });
   let current: Layout = computeLayout(80, 24, false);
 
   function place(element: blessed.Widgets.BoxElement, rect: Rect): void {
@@ -162,6 +164,16 @@ export function createView(screen: blessed.Widgets.Screen): View {
     else status.setContent(esc(fit('Enter play  Space pause  s stop  n/b next/prev  ←/→ seek  l loop  / search  R radio  Tab devices  ? help  q quit', width)));
   }
 
+  /** The call, over the panels while it rings or runs: the dialog that answers it, or its line. */
+  function renderCall(state: PlayerState): void {
+    call.hidden = state.call === undefined;
+    if (!state.call) return;
+    const text = callLine(state.call, Date.now());
+    call.width = Math.min((screen.width as number) - 2, text.length + 4);
+    call.setContent(state.call.state === 'ringing' && state.call.incoming ? `{bold}${esc(text)}{/bold}` : esc(text));
+    call.setFront();
+  }
+
   return {
     render(state) {
       layout(state);
@@ -170,6 +182,7 @@ export function createView(screen: blessed.Widgets.Screen): View {
       renderNetwork(state);
       renderNow(state);
       renderStatus(state);
+      renderCall(state);
       help.hidden = !state.showHelp;
       help.setContent(helpLines.join('\n'));
       if (state.showHelp) help.setFront();

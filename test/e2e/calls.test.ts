@@ -1,0 +1,117 @@
+/**
+ * Calls between two real players in tmux (issue 10, the signalling): alice calls bob from the
+ * devices panel, bob's screen rings with the dialog wherever he is, `y` puts both in the call and
+ * both devices' status says so, `h` ends it on both, and the daemon lists it ended; `n` rejects and
+ * the caller is told. (The voice itself is the next step: its test records both sinks.)
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { TestClient } from '../helpers/client.js';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
+import { until } from '../helpers/log-capture.js';
+import { Tmux } from '../helpers/tmux.js';
+
+const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
+const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-calls-'));
+let fixtures: FixtureLibrary;
+let daemon: TestDaemon;
+
+before(async () => {
+  fixtures = makeFixtureLibrary();
+  daemon = await startTestDaemon(fixtures.root);
+});
+after(async () => {
+  await daemon.stop();
+  fixtures.cleanup();
+  rmSync(work, { recursive: true, force: true });
+});
+
+function player(name: string): Tmux {
+  const dir = mkdtempSync(path.join(work, `${name}-`));
+  return Tmux.start(dir, [process.execPath, STREAMTUI, '--port', String(daemon.port), '--name', name, '--cache-dir', path.join(dir, 'cache'), '--audio', 'null'], {
+    XDG_CONFIG_HOME: path.join(dir, 'config'),
+    STREAMTUI_LOG: path.join(dir, 'player.log'),
+    NCURSES_NO_UTF8_ACS: '1',
+  });
+}
+
+/** Tab to the devices panel and down to `name` (the list is in order of connection). */
+async function selectDevice(tui: Tmux, name: string): Promise<void> {
+  const selected = new RegExp(`>[ *]${name}\\b`);
+  tui.keys('Tab', 'g');
+  for (let i = 0; i < 6; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the screen catches up with the key
+    if (selected.test(tui.screen())) return;
+    tui.keys('Down');
+  }
+  await tui.waitFor(selected, 2000);
+}
+
+describe('calls between two players', () => {
+  it('C rings the other player, y answers, both show the call, h ends it on both', async () => {
+    const alice = player('alice');
+    const bob = player('bob');
+    const observer = (await TestClient.connect(daemon.port)).client;
+    try {
+      await alice.waitFor(/ bob\s+idle/);
+      await bob.waitFor(/ alice\s+idle/);
+      await selectDevice(alice, 'bob');
+      alice.keys('C');
+      await alice.waitFor(/calling bob\.\.\. \(h or Esc cancels\)/);
+      await bob.waitFor(/alice is calling: y accept, n reject/);
+      bob.keys('y');
+      await bob.waitFor(/in call with alice \d:\d\d/);
+      await alice.waitFor(/in call with bob \d:\d\d/);
+      // Other devices see it in the status text.
+      await until('both statuses say so', async () => {
+        const list = (await observer.command('lista dispositivos')).fields.filter(([key]) => key === 'status').map(([, value]) => value);
+        return list.includes('in call with alice') && list.includes('in call with bob') ? true : undefined;
+      });
+      alice.keys('h');
+      await alice.waitFor(/call with bob ended: hung up/);
+      await bob.waitFor(/call with alice ended: hung up/);
+      const bobCalls = (await observer.command('get', 'bob')).fields;
+      assert.ok(bobCalls.some(([key, value]) => key === 'calls' && value === 'yes'), 'bob is registered for calls');
+      assert.equal(daemon.server.services.calls.callsOf('bob')[0]?.reason, 'hangup', 'the daemon lists it ended');
+      alice.keys('q');
+      bob.keys('q');
+      assert.equal(await alice.exitCode(), 0);
+      assert.equal(await bob.exitCode(), 0);
+    } finally {
+      observer.close();
+      alice.kill();
+      bob.kill();
+    }
+  });
+
+  it('n rejects: the caller is told; quitting during a call hangs it up', async () => {
+    const carol = player('carol');
+    const dave = player('dave');
+    try {
+      await carol.waitFor(/dave/);
+      await dave.waitFor(/carol/);
+      await selectDevice(carol, 'dave');
+      carol.keys('C');
+      await dave.waitFor(/carol is calling/);
+      dave.keys('n');
+      await carol.waitFor(/call with dave ended: rejected/);
+      carol.keys('C');
+      await dave.waitFor(/carol is calling/);
+      dave.keys('y');
+      await carol.waitFor(/in call with dave/);
+      dave.keys('q');
+      assert.equal(await dave.exitCode(), 0);
+      await carol.waitFor(/call with dave ended: hung up/);
+      carol.keys('q');
+      assert.equal(await carol.exitCode(), 0);
+    } finally {
+      carol.kill();
+      dave.kill();
+    }
+  });
+});

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { CallRecord } from '../../common/protocol/replies.js';
+import { callLine, type CallView } from '../../tui/state/calls.js';
+import { keyToAction, type Key } from '../../tui/state/keys.js';
+import { initialState, statusText, type PlayerState } from '../../tui/state/state.js';
+import { applyAction, applyEvent } from '../../tui/state/update.js';
+
+const device = (name: string) => ({ name, address: '127.0.0.1:1', status: 'idle', connected: '', updated: '' });
+const base = (): PlayerState => ({ ...initialState('alice'), devices: [device('alice'), device('bob')], selectedDevice: 1, focus: 'devices' });
+const record = (id: number, from: string, to: string, state: CallRecord['state'], reason?: CallRecord['reason']): CallRecord => ({
+  id,
+  from,
+  to,
+  state,
+  started: '2026-11-21T21:40:00.000Z',
+  token: '0011223344556677',
+  reason,
+});
+const withCall = (call: Partial<CallView>): PlayerState => ({ ...base(), call: { id: 7, peer: 'bob', incoming: false, state: 'ringing', since: 0, muted: false, ...call } });
+const key = (ch: string, name?: string): Key => ({ ch, name: name ?? ch });
+
+describe('calls in the state machine', () => {
+  it('maps every call key in every call state', () => {
+    const table: Array<[string, PlayerState, Key, unknown]> = [
+      ['C on a device calls it', base(), key('C'), { type: 'call-selected' }],
+      ['C in the library is not a call', { ...base(), focus: 'library' }, key('C'), undefined],
+      ['C with calls off', { ...base(), callsEnabled: false }, key('C'), undefined],
+      ['C during a call', withCall({}), key('C'), undefined],
+      ['y on an incoming ring accepts', withCall({ incoming: true }), key('y'), { type: 'answer-call', accept: true }],
+      ['n on an incoming ring rejects', withCall({ incoming: true }), key('n'), { type: 'answer-call', accept: false }],
+      ['h on an incoming ring hangs up', withCall({ incoming: true }), key('h'), { type: 'hang-up' }],
+      ['y on an outgoing ring is not an answer', withCall({}), key('y'), undefined],
+      ['h cancels an outgoing ring', withCall({}), key('h'), { type: 'hang-up' }],
+      ['Esc cancels an outgoing ring', withCall({}), { name: 'escape' }, { type: 'hang-up' }],
+      ['h hangs up an active call', withCall({ state: 'active' }), key('h'), { type: 'hang-up' }],
+      ['m mutes an active call', withCall({ state: 'active' }), key('m'), { type: 'toggle-mute' }],
+      ['m on a ring is nothing', withCall({}), key('m'), undefined],
+    ];
+    for (const [name, state, pressed, expected] of table) {
+      const action = keyToAction(pressed, state);
+      if (expected === undefined) assert.ok(action === undefined || !['call-selected', 'answer-call', 'hang-up', 'toggle-mute'].includes(action.type), name);
+      else assert.deepEqual(action, expected, name);
+    }
+  });
+
+  it('turns call actions into effects: call the selected device, answer, hang up, mute', () => {
+    assert.deepEqual(applyAction(base(), { type: 'call-selected' }).effects, [{ type: 'call-device', device: 'bob' }]);
+    assert.deepEqual(applyAction({ ...base(), selectedDevice: 0 }, { type: 'call-selected' }).effects, [], 'not oneself');
+    assert.deepEqual(applyAction(withCall({ incoming: true }), { type: 'answer-call', accept: false }).effects, [{ type: 'answer', id: 7, accept: false }]);
+    assert.deepEqual(applyAction(withCall({}), { type: 'hang-up' }).effects, [{ type: 'hangup', id: 7 }]);
+    const muted = applyAction(withCall({ state: 'active' }), { type: 'toggle-mute' });
+    assert.deepEqual([muted.state.call?.muted, muted.effects], [true, [{ type: 'mute', muted: true }]]);
+    assert.deepEqual(applyAction(withCall({ state: 'active' }), { type: 'quit' }).effects, [{ type: 'hangup', id: 7 }, { type: 'quit' }], 'quitting hangs up first');
+    assert.deepEqual(applyAction(base(), { type: 'quit' }).effects, [{ type: 'quit' }]);
+  });
+
+  it('follows the daemon’s records: a ring rings the bell, an answer shows the call, an end says why', () => {
+    let state = base();
+    let update = applyEvent(state, { type: 'calls', records: [record(7, 'bob', 'alice', 'ringing')], now: 1000 });
+    assert.deepEqual([update.state.call?.incoming, update.state.call?.peer, update.effects], [true, 'bob', [{ type: 'bell' }]]);
+    assert.equal(callLine(update.state.call as CallView, 1000), 'bob is calling: y accept, n reject');
+    state = update.state;
+    update = applyEvent(state, { type: 'calls', records: [record(7, 'bob', 'alice', 'ringing')], now: 2000 });
+    assert.deepEqual(update.effects, [], 'the same ring rings once');
+    update = applyEvent(update.state, { type: 'calls', records: [record(7, 'bob', 'alice', 'active')], now: 5000 });
+    assert.equal(update.state.call?.state, 'active');
+    assert.equal(statusText(update.state), 'in call with bob', 'what other devices see');
+    assert.equal(callLine(update.state.call as CallView, 65_000), 'in call with bob 1:00  h hang up, m mute');
+    update = applyEvent(update.state, { type: 'calls', records: [record(7, 'bob', 'alice', 'ended', 'hangup')], now: 70_000 });
+    assert.equal(update.state.call, undefined);
+    assert.deepEqual(update.state.message, { text: 'call with bob ended: hung up', error: false });
+
+    const outgoing = applyEvent(base(), { type: 'calls', records: [record(8, 'alice', 'bob', 'ringing')], now: 0 });
+    assert.deepEqual([outgoing.state.call?.incoming, outgoing.effects], [false, []], 'one’s own call does not ring');
+    assert.equal(callLine(outgoing.state.call as CallView, 0), 'calling bob... (h or Esc cancels)');
+    const rejected = applyEvent(outgoing.state, { type: 'calls', records: [record(8, 'alice', 'bob', 'ended', 'rejected')], now: 1 });
+    assert.deepEqual(rejected.state.message, { text: 'call with bob ended: rejected', error: true });
+  });
+});
