@@ -4,6 +4,7 @@
  * on a number.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { callsBench } from './calls.js';
 import { catalogBench } from './catalog.js';
 import { downloadBench } from './download.js';
 import { folderWatchBench } from './folder-watch.js';
@@ -23,6 +24,7 @@ const sections: Array<[string, () => Promise<string>]> = [
   ['Push events', pushBench],
   ['Radio fan-out (UDP, loopback)', radioBench],
   ['Songs over UDP vs TCP', udpSongsBench],
+  ['Calls through one daemon', callsBench],
 ];
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));

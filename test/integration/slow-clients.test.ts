@@ -99,7 +99,7 @@ describe('write_stall_timeout measures progress', () => {
     mkdirSync(path.join(dir, 'music'));
     const samples = new Int16Array(44100 * 180).map((_, i) => Math.round(8000 * Math.sin(i / 7)));
     writeFileSync(path.join(dir, 'music', 'long.wav'), encodeWav({ sampleRate: 44100, channels: [samples, samples] }));
-    stalling = await startTestDaemon(path.join(dir, 'music'), { limits: { write_stall_timeout: 2 } });
+    stalling = await startTestDaemon(path.join(dir, 'music'), { limits: { write_stall_timeout: 3 } });
   });
   after(async () => {
     await stalling.stop();
@@ -115,23 +115,27 @@ describe('write_stall_timeout measures progress', () => {
     socket.pause();
     socket.write('download long.wav\n');
     await sleep(1500); // every buffer on the way fills
+    // Reads 32 KB every 250 ms (128 KB/s): resumed until that much came, then paused again.
     let received = 0;
-    const read = (): void => {
-      let chunk: Buffer | null;
-      let now = 0;
-      while (now < 64 * 1024 && (chunk = socket.read() as Buffer | null) !== null) now += chunk.length;
-      received += now;
-    };
+    let allowance = 0;
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      allowance -= chunk.length;
+      if (allowance <= 0) socket.pause();
+    });
+    socket.pause();
     const started = Date.now();
-    while (Date.now() - started < 9000) {
-      read();
-      await sleep(500);
+    while (Date.now() - started < 10_000) {
+      allowance = 32 * 1024;
+      socket.resume();
+      await sleep(250);
     }
-    assert.equal(closed, false, `a steady reader (${(received / 1e6).toFixed(1)} MB in 9 s) was cut`);
+    socket.pause();
+    assert.equal(closed, false, `a steady reader (${(received / 1e6).toFixed(1)} MB in 10 s) was cut`);
     assert.ok(received > 500_000, `${received} bytes read`);
     assert.equal(stalling.server.services.counters.downloadsActive, 1, 'its download goes on');
     // Now it reads nothing at all: cut within a few write_stall_timeouts.
-    await until('the stalled client cut', () => (stalling.server.services.counters.downloadsActive === 0 ? true : undefined), 10_000);
+    await until('the stalled client cut', () => (stalling.server.services.counters.downloadsActive === 0 ? true : undefined), 15_000);
     socket.destroy();
   });
 });
