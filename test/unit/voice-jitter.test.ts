@@ -1,0 +1,86 @@
+/** The call receiver's jitter buffer, with the real Opus codec (libopus-wasm) on both sides. */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { createVoiceDecoder, createVoiceEncoder, FRAME_SAMPLES, VOICE_RATE, type VoiceEncoder } from '../../tui/audio/opus-codec.js';
+import { MAX_DEPTH_MS, MIN_DEPTH_MS, VoiceJitterBuffer } from '../../tui/playback/voice-jitter.js';
+
+const FRAMES = 100;
+let packets: Uint8Array[];
+
+/** 2 s of a 440 Hz tone, as 100 Opus packets of 20 ms. */
+async function tonePackets(encoder: VoiceEncoder): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for (let f = 0; f < FRAMES; f++) {
+    const frame = new Int16Array(FRAME_SAMPLES);
+    for (let i = 0; i < FRAME_SAMPLES; i++) frame[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * (f * FRAME_SAMPLES + i)) / VOICE_RATE));
+    out.push(Uint8Array.from(encoder.encode(frame)));
+  }
+  return out;
+}
+
+const rms = (frame: Int16Array): number => Math.sqrt(frame.reduce((sum, value) => sum + value * value, 0) / frame.length);
+
+/** Plays `arrivals` (sequence, arrival ms) through a fresh buffer, pulling every 20 ms from the first arrival on. */
+async function play(arrivals: Array<[number, number]>): Promise<{ frames: Int16Array[]; buffer: VoiceJitterBuffer }> {
+  const buffer = new VoiceJitterBuffer(await createVoiceDecoder());
+  const frames: Int16Array[] = [];
+  const sorted = [...arrivals].sort((a, b) => a[1] - b[1]);
+  let at = 0;
+  for (let now = 0; now < FRAMES * 20 + 500; now += 20) {
+    while (at < sorted.length && (sorted[at] as [number, number])[1] <= now) {
+      const [sequence, arrival] = sorted[at] as [number, number];
+      buffer.push(sequence, sequence * FRAME_SAMPLES, packets[sequence] as Uint8Array, arrival);
+      at++;
+    }
+    const frame = buffer.pull(now);
+    if (frame) frames.push(frame);
+  }
+  return { frames, buffer };
+}
+
+before(async () => {
+  packets = await tonePackets(await createVoiceEncoder());
+});
+
+describe('VoiceJitterBuffer', () => {
+  it('plays packets in order, one 20 ms frame each, after the minimum depth', async () => {
+    const { frames, buffer } = await play(packets.map((_, i) => [i, i * 20]));
+    assert.equal(frames.length, FRAMES);
+    assert.ok(frames.every((frame) => frame.length === FRAME_SAMPLES));
+    assert.deepEqual(buffer.counts, { received: FRAMES, lost: 0, recovered: 0, late: 0, duplicate: 0 });
+    assert.equal(buffer.depthMs, MIN_DEPTH_MS);
+  });
+
+  it('keeps time through loss: a lost frame comes from the next packet’s FEC, or is concealed, exactly 20 ms', async () => {
+    // Every 10th packet lost; and 50-51 both lost (50 is concealed: 51 is not there to carry it).
+    const lost = new Set([...Array.from({ length: 10 }, (_, i) => i * 10 + 5), 50, 51]);
+    const { frames, buffer } = await play(packets.map((_, i): [number, number] => [i, i * 20]).filter(([i]) => !lost.has(i)));
+    assert.equal(frames.length, FRAMES, 'not a frame more or less than was sent');
+    assert.equal(buffer.counts.lost, lost.size);
+    assert.equal(buffer.counts.recovered, lost.size - 1, 'all but 50 from FEC');
+    // The tone goes on: no frame after the first few falls silent.
+    const quiet = frames.slice(3).filter((frame) => rms(frame) < 1000).length;
+    assert.equal(quiet, 0, `${quiet} near-silent frames`);
+  });
+
+  it('reorders what comes out of order, refuses late and duplicate packets', async () => {
+    const arrivals: Array<[number, number]> = packets.map((_, i) => [i, i * 20]);
+    arrivals[30] = [30, 30 * 20 + 30]; // 30 ms late: still before its turn
+    arrivals[60] = [60, 60 * 20 + 400]; // far too late: its frame was played without it
+    arrivals.push([70, 70 * 20 + 5]); // a duplicate
+    const { frames, buffer } = await play(arrivals);
+    assert.equal(frames.length, FRAMES);
+    assert.equal(buffer.counts.late, 1);
+    assert.equal(buffer.counts.duplicate, 1);
+    assert.equal(buffer.counts.lost, 1, 'only 60, played from 61’s FEC');
+  });
+
+  it('deepens with jitter, up to its maximum', async () => {
+    // Arrivals spread over ±60 ms around their time.
+    let seed = 7;
+    const random = (): number => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const { buffer } = await play(packets.map((_, i) => [i, i * 20 + 60 + Math.round((random() - 0.5) * 120)]));
+    assert.ok(buffer.jitterMs > 10, `jitter ${buffer.jitterMs.toFixed(1)} ms`);
+    assert.ok(buffer.depthMs > MIN_DEPTH_MS && buffer.depthMs <= MAX_DEPTH_MS, `depth ${buffer.depthMs} ms`);
+  });
+});
