@@ -38,8 +38,11 @@ export interface Recording {
   stop(): Promise<Buffer>;
 }
 
-/** A private PulseAudio server: one null sink, its socket in a temp dir, stopped by `stop()`. */
-export async function pulseNullSink(): Promise<PulseNullSink> {
+/**
+ * A private PulseAudio server: one null sink, its socket in a temp dir, stopped by `stop()`. With
+ * `sineHz`, its default source is a sine wave of that frequency (a microphone that always speaks).
+ */
+export async function pulseNullSink(options: { sineHz?: number } = {}): Promise<PulseNullSink> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'streamtui-pulse-'));
   const socket = path.join(home, 'pulse.sock');
   const runtime = path.join(home, 'runtime');
@@ -51,6 +54,7 @@ export async function pulseNullSink(): Promise<PulseNullSink> {
     [
       'load-module module-null-sink sink_name=streamtest rate=44100 channels=2',
       'set-default-sink streamtest',
+      ...(options.sineHz ? [`load-module module-sine-source source_name=tone rate=48000 frequency=${options.sineHz}`, 'set-default-source tone'] : []),
       `load-module module-native-protocol-unix auth-anonymous=1 socket=${socket}`,
     ].join('\n') + '\n',
   );
