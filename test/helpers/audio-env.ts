@@ -40,7 +40,9 @@ export interface Recording {
 
 /**
  * A private PulseAudio server: one null sink, its socket in a temp dir, stopped by `stop()`. With
- * `sineHz`, its default source is a sine wave of that frequency (a microphone that always speaks).
+ * `sineHz`, its default source is a sine wave of that frequency (a microphone that always speaks):
+ * the monitor of a second null sink into which `pacat` plays the tone. (module-sine-source would be
+ * simpler, but it hands out its samples in bursts of 2 s, which no microphone does.)
  */
 export async function pulseNullSink(options: { sineHz?: number } = {}): Promise<PulseNullSink> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'streamtui-pulse-'));
@@ -54,7 +56,7 @@ export async function pulseNullSink(options: { sineHz?: number } = {}): Promise<
     [
       'load-module module-null-sink sink_name=streamtest rate=44100 channels=2',
       'set-default-sink streamtest',
-      ...(options.sineHz ? [`load-module module-sine-source source_name=tone rate=48000 frequency=${options.sineHz}`, 'set-default-source tone'] : []),
+      ...(options.sineHz ? ['load-module module-null-sink sink_name=mic rate=48000 channels=1', 'set-default-source mic.monitor'] : []),
       `load-module module-native-protocol-unix auth-anonymous=1 socket=${socket}`,
     ].join('\n') + '\n',
   );
@@ -71,6 +73,22 @@ export async function pulseNullSink(options: { sineHz?: number } = {}): Promise<
       return undefined;
     }
   });
+  let tone: ChildProcess | undefined;
+  if (options.sineHz) {
+    // An hour of the tone, written in real time by pacat into the `mic` sink.
+    const samples = Buffer.alloc(48000 * 2);
+    for (let i = 0; i < 48000; i++) samples.writeInt16LE(Math.round(12000 * Math.sin((2 * Math.PI * options.sineHz * i) / 48000)), i * 2);
+    tone = spawn('pacat', ['--playback', '-d', 'mic', '--raw', '--format=s16le', '--rate=48000', '--channels=1', '--latency-msec=20'], { env: { ...process.env, ...env }, stdio: ['pipe', 'ignore', 'ignore'] });
+    const feed = tone.stdin as NodeJS.WritableStream;
+    const more = (): void => {
+      while (feed.write(samples)) {
+        /* fill until pacat pushes back */
+      }
+    };
+    feed.on('drain', more);
+    feed.on('error', () => {});
+    more();
+  }
   return {
     home,
     env,
@@ -101,6 +119,7 @@ export async function pulseNullSink(options: { sineHz?: number } = {}): Promise<
       };
     },
     stop() {
+      tone?.kill();
       server.kill();
       rmSync(home, { recursive: true, force: true });
     },

@@ -28,6 +28,8 @@ export interface RelayOptions {
   /** Share sent twice. */
   duplicate?: number;
   seed?: number;
+  /** The datagram type impaired (default AUDIO; VOICE for a call); the others pass untouched. */
+  type?: DatagramType;
 }
 
 export interface RelayCounts {
@@ -56,10 +58,10 @@ export async function lossyRelay(target: { upstreamPort: number } | { forwardTo:
   const upstream = new Map<string, dgram.Socket>();
   let closed = false;
 
-  /** Only AUDIO is impaired: the loss figure is about audio, and the handshake is tested elsewhere. */
+  /** Only AUDIO (or `type`) is impaired: the loss figure is about audio, and the handshake is tested elsewhere. */
   const impair = (message: Buffer, deliver: (bytes: Buffer) => void): void => {
     const decoded = decodeDatagram(message);
-    if (!decoded.ok || decoded.datagram.type !== DatagramType.AUDIO) return deliver(message);
+    if (!decoded.ok || decoded.datagram.type !== (options.type ?? DatagramType.AUDIO)) return deliver(message);
     counts.audio++;
     const sequence = decoded.datagram.sequence;
     const drop = options.pattern === 'even' ? Math.floor(counts.audio * options.loss) > Math.floor((counts.audio - 1) * options.loss) : random() < options.loss;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { createVoiceDecoder, createVoiceEncoder, FRAME_SAMPLES, VOICE_RATE, type VoiceEncoder } from '../../tui/audio/opus-codec.js';
-import { MAX_DEPTH_MS, MIN_DEPTH_MS, VoiceJitterBuffer } from '../../tui/playback/voice-jitter.js';
+import { MAX_DEPTH_MS, MIN_DEPTH_MS, VoiceJitterBuffer } from '../../tui/calls/voice-jitter.js';
 
 const FRAMES = 100;
 let packets: Uint8Array[];

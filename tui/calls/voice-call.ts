@@ -1,0 +1,112 @@
+/**
+ * One call's voice (issue 10): what the microphone says, Opus-encoded, goes out as VOICE every
+ * 20 ms (silence when muted or when there is no microphone: the daemon relays to an address only
+ * once it has heard from it, and the other side's jitter buffer keeps its clock); what comes back
+ * goes through the jitter buffer and out as 20 ms frames of 48 kHz mono to `onVoice`. The encoder
+ * is told the loss this side sees (the path is taken to be alike both ways).
+ */
+import { createVoiceDecoder, createVoiceEncoder, FRAME_SAMPLES, type VoiceDecoder, type VoiceEncoder } from '../audio/opus-codec.js';
+import type { VoiceLink } from '../client/voice-link.js';
+import { VoiceJitterBuffer, type VoiceCounts } from './voice-jitter.js';
+
+/** Where the voice to send comes from: the microphone, or nothing. */
+export interface VoiceInput {
+  readonly name: string;
+  level(): number;
+  stop(): void;
+}
+
+export interface VoiceStats extends VoiceCounts {
+  jitterMs: number;
+  depthMs: number;
+  /** The microphone's level, 0-1 (0 without one). */
+  micLevel: number;
+}
+
+const FRAME_MS = 20;
+/** A microphone quiet this long has stalled (or there is none): silence is sent in its place. Devices hand out 10-50 ms at a time. */
+const MIC_STALL_MS = 200;
+/** The loss figure given to the encoder is taken over this many frames. */
+const LOSS_WINDOW = 250;
+
+export class VoiceCall {
+  private sequence = 0;
+  private position = 0;
+  private muted = false;
+  private lastMicFrame = 0;
+  private readonly silence = new Int16Array(FRAME_SAMPLES);
+  private readonly timer: NodeJS.Timeout;
+  private readonly jitter: VoiceJitterBuffer;
+  private input: VoiceInput | undefined;
+  private lossMark = { lost: 0, played: 0 };
+  private stopped = false;
+
+  private constructor(
+    private readonly link: VoiceLink,
+    private readonly token: Buffer,
+    private readonly encoder: VoiceEncoder,
+    private readonly decoder: VoiceDecoder,
+    private readonly onVoice: (frame: Int16Array) => void,
+  ) {
+    this.jitter = new VoiceJitterBuffer(decoder);
+    link.onPacket = ({ sequence, position, packet }) => this.jitter.push(sequence, position, packet, performance.now());
+    // One clock for both ways: a frame out (silence if the microphone said nothing lately), a frame played.
+    this.timer = setInterval(() => this.tick(), FRAME_MS);
+  }
+
+  static async start(link: VoiceLink, call: number, token: string, onVoice: (frame: Int16Array) => void): Promise<VoiceCall> {
+    link.call = call;
+    return new VoiceCall(link, Buffer.from(token, 'hex'), await createVoiceEncoder(), await createVoiceDecoder(), onVoice);
+  }
+
+  /** A frame of the microphone's (20 ms, 48 kHz mono). */
+  readonly takeFrame = (frame: Int16Array): void => {
+    this.lastMicFrame = performance.now();
+    this.send(this.muted ? this.silence : frame);
+  };
+
+  /** The microphone feeding `takeFrame`: its level is shown, and it stops with the call. */
+  setInput(input: VoiceInput): void {
+    this.input = input;
+  }
+
+  setMuted(muted: boolean): void {
+    this.muted = muted;
+  }
+
+  stats(): VoiceStats {
+    return { ...this.jitter.counts, jitterMs: this.jitter.jitterMs, depthMs: this.jitter.depthMs, micLevel: this.muted ? 0 : (this.input?.level() ?? 0) };
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.input?.stop();
+    this.link.call = undefined;
+    this.link.onPacket = undefined;
+    this.encoder.close();
+    this.decoder.close();
+  }
+
+  private tick(): void {
+    const now = performance.now();
+    // No microphone, or it has stalled: silence keeps the way open and the other side's clock going.
+    if (now - this.lastMicFrame > MIC_STALL_MS) this.send(this.silence);
+    const frame = this.jitter.pull(now);
+    if (frame) this.onVoice(frame);
+    const counts = this.jitter.counts;
+    const played = counts.received + counts.lost;
+    if (played - this.lossMark.played >= LOSS_WINDOW) {
+      this.encoder.setExpectedLoss((100 * (counts.lost - this.lossMark.lost)) / (played - this.lossMark.played));
+      this.lossMark = { lost: counts.lost, played };
+    }
+  }
+
+  private send(frame: Int16Array): void {
+    if (this.stopped) return; // the microphone's last chunk may still come after the call ended
+    this.link.send(this.token, this.sequence, this.position, this.encoder.encode(frame));
+    this.sequence = (this.sequence + 1) >>> 0;
+    this.position = (this.position + FRAME_SAMPLES) >>> 0;
+  }
+}
