@@ -14,7 +14,8 @@ import { NullSink } from './audio/null-sink.js';
 import type { BlockCache } from './cache/block-cache.js';
 import type { DaemonClient } from './client/daemon-client.js';
 import { UdpDownloader } from './client/udp-downloader.js';
-import { CallControl } from './calls/call-control.js';
+import { CallControl, type VoiceSetup } from './calls/call-control.js';
+import { followConnections } from './connection-events.js';
 import { BlockFetcher } from './playback/block-fetcher.js';
 import { Playback } from './playback/playback.js';
 import type { RadioView } from './playback/radio-source.js';
@@ -45,8 +46,9 @@ export interface AppDeps {
   transport: 'tcp' | 'udp';
   /** The radio's jitter buffer depth, ms. */
   jitterMs: number;
-  /** Whether this device takes calls (registered for them on the control connection). */
+  /** Whether this device takes calls (registered for them on the control connection), and their voice. */
   calls: boolean;
+  voice?: VoiceSetup | undefined;
   /** A line for the status bar at start (e.g. why the audio is silent). */
   notice?: string | undefined;
   onQuit(): void;
@@ -85,7 +87,6 @@ export function startApp(deps: AppDeps): App {
   let renderQueued = false;
   let quitting = false;
   let bytesThisSecond = 0;
-  let socketErrorShown = false;
   const timers: NodeJS.Timeout[] = [];
 
   /**
@@ -122,6 +123,7 @@ export function startApp(deps: AppDeps): App {
     state = update.state;
     if (state.message && state.message !== before.message) log(state.message.text);
     for (const effect of update.effects) run(effect);
+    if (state.call !== before.call) calls.follow(state.call);
     if (update.effects.some((effect) => effect.type === 'play')) {
       quietUntil = performance.now() + RENDER_AFTER_PLAY_MS;
       clearTimeout(quietTimer);
@@ -133,7 +135,11 @@ export function startApp(deps: AppDeps): App {
     if (state !== before) render(); // the state machine returns the same object when nothing changed
   };
   const dispatch = (action: Action): void => apply(applyAction(state, action));
-  const calls = new CallControl(control, { warn: (text) => warn(text), log: (text) => log(text), bell: () => screen.program.bell() });
+  const calls = new CallControl(
+    control,
+    { warn: (text) => warn(text), log: (text) => log(text), bell: () => screen.program.bell(), setCall: (active) => playback.setCall(active), voice: (frame) => playback.voice(frame) },
+    deps.voice,
+  );
   const tell = (event: PlayerEvent): void => apply(applyEvent(state, event));
 
   const sync = new DaemonSync(
@@ -216,27 +222,7 @@ export function startApp(deps: AppDeps): App {
     void left.finally(() => deps.onQuit());
   }
 
-  control.on('online', () => {
-    socketErrorShown = false;
-    tell({ type: 'connection', state: 'online' });
-  });
-  control.on('offline', () => {
-    tell({ type: 'connection', state: 'offline' });
-    tell({ type: 'devices', devices: [] });
-    offlineLibrary();
-  });
-  control.on('refused', warn);
-  for (const client of [control, downloads, events]) {
-    client.on('warning', warn);
-    client.on('socket-error', (text: string) => {
-      log(`socket: ${text}`);
-      // Once per outage on the status line: the reconnect attempts would say it every few seconds.
-      if (client === control && !socketErrorShown) {
-        socketErrorShown = true;
-        warn(`streamd: ${text}; playing from the cache until it is back`);
-      }
-    });
-  }
+  followConnections(control, [downloads, events], { tell, warn, log, offlineLibrary });
   downloads.on('bytes', (count: number) => (bytesThisSecond += count));
   fetcher.on('cached', (etag: string) => tell({ type: 'cached', etag, blocks: cache.blocksOf(etag) }));
   fetcher.on('warning', warn);

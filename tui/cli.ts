@@ -8,10 +8,12 @@ import blessed from 'blessed';
 import { VERSION } from '../common/version.js';
 import { startApp, type App } from './app.js';
 import { NullSink } from './audio/null-sink.js';
+import { resolveMicrophone } from './audio/microphone.js';
 import type { AudioSink } from './audio/sink.js';
 import { probeSpeaker, SpeakerSink } from './audio/speaker-sink.js';
 import { BlockCache } from './cache/block-cache.js';
 import { DaemonClient } from './client/daemon-client.js';
+import { VoiceLink } from './client/voice-link.js';
 import { loadSettings, type TuiSettings } from './settings.js';
 import { udpSummary } from './views/summary.js';
 
@@ -23,6 +25,8 @@ const USAGE = `usage: streamtui [options]
   --transport T        tcp | udp: fetch songs with download, or over UDP with repair (default tcp)
   --jitter-ms N        the radio's jitter buffer (default 300)
   --name NAME          this device's name (default: the host name)
+  --mic auto|pulse|alsa|none   the microphone for calls (auto: PulseAudio's default source
+                       when a server answers, else ALSA's default)
   --no-calls           take no calls (by default the device registers for calls: C calls the
                        selected device, y / n answer)
   --cache-dir DIR      where blocks are cached (default $XDG_CACHE_HOME/streamtui)
@@ -73,6 +77,7 @@ async function main(): Promise<number> {
       config: { type: 'string' },
       'start-daemon': { type: 'boolean' },
       'no-calls': { type: 'boolean' },
+      mic: { type: 'string' },
       save: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -98,6 +103,7 @@ async function main(): Promise<number> {
       audio: values.audio as TuiSettings['audio'] | undefined,
       password: values.password,
       calls: values['no-calls'] ? false : undefined,
+      mic: values.mic as TuiSettings['mic'] | undefined,
     },
     values.config,
     values.save === true,
@@ -111,8 +117,10 @@ async function main(): Promise<number> {
   const cache = new BlockCache(settings.cache_dir, settings.cache_max_bytes);
   cache.init();
   const { sink, notice } = await chooseSink(settings.audio, (reason) => app?.audioFailed(reason));
+  // Calls: the voice's UDP socket first, since the device registers with its port.
+  const voice = settings.calls ? { link: await VoiceLink.open({ host: settings.host, port: settings.udp_port }), mic: resolveMicrophone(settings.mic) } : undefined;
   const client = (register = false): DaemonClient =>
-    new DaemonClient({ host: settings.host, port: settings.port, name: settings.name, password: settings.password ?? undefined, register: register ? { voicePort: 0 } : undefined });
+    new DaemonClient({ host: settings.host, port: settings.port, name: settings.name, password: settings.password ?? undefined, register: register && voice ? { voicePort: voice.link.port } : undefined });
   const screen = blessed.screen({ smartCSR: true, fullUnicode: true, title: 'streamtui', autoPadding: false });
   const code = await new Promise<number>((resolve) => {
     app = startApp({
@@ -120,6 +128,7 @@ async function main(): Promise<number> {
       // The control connection registers the device for calls (unless --no-calls).
       control: client(settings.calls),
       calls: settings.calls,
+      voice,
       downloads: client(),
       events: client(),
       hasPassword: settings.password !== null && settings.password !== '',

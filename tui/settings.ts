@@ -28,6 +28,8 @@ export interface TuiSettings {
   jitter_ms: number;
   /** Take calls from other devices (`register`); false: `--no-calls`. */
   calls: boolean;
+  /** The microphone for calls: auto (PulseAudio if a server answers, else ALSA), pulse, alsa, none. */
+  mic: 'auto' | 'pulse' | 'alsa' | 'none';
 }
 
 const SCHEMA = {
@@ -42,6 +44,7 @@ const SCHEMA = {
   transport: { enum: ['tcp', 'udp'] },
   jitter_ms: { type: 'integer', minimum: 20, maximum: 5000 },
   calls: { type: 'boolean' },
+  mic: { enum: ['auto', 'pulse', 'alsa', 'none'] },
 } as const;
 
 const validateFlags = new Ajv.default().compile({ type: 'object', properties: SCHEMA });
@@ -65,6 +68,7 @@ function defaults(): TuiSettings {
     transport: 'tcp',
     jitter_ms: 300,
     calls: true,
+    mic: 'auto',
   };
 }
 

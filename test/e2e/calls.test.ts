@@ -14,6 +14,7 @@ import { TestClient } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
 import { until } from '../helpers/log-capture.js';
+import { pulseNullSink, type PulseNullSink } from '../helpers/audio-env.js';
 import { Tmux } from '../helpers/tmux.js';
 
 const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
@@ -31,13 +32,33 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function player(name: string): Tmux {
+function player(name: string, pulse?: PulseNullSink): Tmux {
   const dir = mkdtempSync(path.join(work, `${name}-`));
-  return Tmux.start(dir, [process.execPath, STREAMTUI, '--port', String(daemon.port), '--name', name, '--cache-dir', path.join(dir, 'cache'), '--audio', 'null'], {
-    XDG_CONFIG_HOME: path.join(dir, 'config'),
-    STREAMTUI_LOG: path.join(dir, 'player.log'),
-    NCURSES_NO_UTF8_ACS: '1',
-  });
+  const audio = pulse ? ['--audio', 'speaker', '--mic', 'pulse'] : ['--audio', 'null', '--mic', 'none'];
+  return Tmux.start(
+    dir,
+    [process.execPath, STREAMTUI, '--port', String(daemon.port), '--udp-port', String(daemon.udpPort), '--name', name, '--cache-dir', path.join(dir, 'cache'), ...audio],
+    { XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log'), NCURSES_NO_UTF8_ACS: '1', ...(pulse?.env ?? {}) },
+  );
+}
+
+/** The strongest frequency between 200 and 1000 Hz of 16-bit stereo 44.1 kHz PCM, by a plain DFT in 10 Hz steps. */
+function strongest(pcm: Buffer): { hz: number; power: number } {
+  const count = Math.min(pcm.length / 4, 44100);
+  const left = new Float64Array(count);
+  for (let i = 0; i < count; i++) left[i] = pcm.readInt16LE(i * 4);
+  let best = { hz: 0, power: 0 };
+  for (let hz = 200; hz <= 1000; hz += 10) {
+    let re = 0;
+    let im = 0;
+    for (let i = 0; i < count; i++) {
+      re += (left[i] as number) * Math.cos((2 * Math.PI * hz * i) / 44100);
+      im -= (left[i] as number) * Math.sin((2 * Math.PI * hz * i) / 44100);
+    }
+    const power = Math.sqrt(re * re + im * im) / count;
+    if (power > best.power) best = { hz, power };
+  }
+  return best;
 }
 
 /** Tab to the devices panel and down to `name` (the list is in order of connection). */
@@ -86,6 +107,41 @@ describe('calls between two players', () => {
       observer.close();
       alice.kill();
       bob.kill();
+    }
+  });
+
+  it('each side hears the other’s microphone (440 and 660 Hz) in its own sink, and h ends it on both', { timeout: 90_000 }, async () => {
+    const pulses = [await pulseNullSink({ sineHz: 440 }), await pulseNullSink({ sineHz: 660 })] as const;
+    const erin = player('erin', pulses[0]);
+    const fred = player('fred', pulses[1]);
+    try {
+      await erin.waitFor(/ fred\s+idle/);
+      await fred.waitFor(/ erin\s+idle/);
+      await selectDevice(erin, 'fred');
+      erin.keys('C');
+      await fred.waitFor(/erin is calling/);
+      fred.keys('y');
+      await erin.waitFor(/in call with fred/);
+      await fred.waitFor(/in call with erin/);
+      await new Promise((resolve) => setTimeout(resolve, 3000)); // the microphones start
+      const recordings = await Promise.all(pulses.map((pulse) => pulse.record()));
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      const [erinHears, fredHears] = await Promise.all(recordings.map((recording) => recording.stop()));
+      const erinTone = strongest(erinHears as Buffer);
+      const fredTone = strongest(fredHears as Buffer);
+      assert.equal(erinTone.hz, 660, `erin's sink: ${JSON.stringify(erinTone)}`);
+      assert.equal(fredTone.hz, 440, `fred's sink: ${JSON.stringify(fredTone)}`);
+      assert.ok(erinTone.power > 100 && fredTone.power > 100, 'loud enough to be the voice, not a leak');
+      erin.keys('h');
+      await fred.waitFor(/call with erin ended: hung up/);
+      erin.keys('q');
+      fred.keys('q');
+      assert.equal(await erin.exitCode(), 0);
+      assert.equal(await fred.exitCode(), 0);
+    } finally {
+      erin.kill();
+      fred.kill();
+      for (const pulse of pulses) pulse.stop();
     }
   });
 

@@ -17,7 +17,7 @@ const record = (id: number, from: string, to: string, state: CallRecord['state']
   token: '0011223344556677',
   reason,
 });
-const withCall = (call: Partial<CallView>): PlayerState => ({ ...base(), call: { id: 7, peer: 'bob', incoming: false, state: 'ringing', since: 0, muted: false, ...call } });
+const withCall = (call: Partial<CallView>): PlayerState => ({ ...base(), call: { id: 7, peer: 'bob', incoming: false, state: 'ringing', since: 0, muted: false, token: '0011223344556677', ...call } });
 const key = (ch: string, name?: string): Key => ({ ch, name: name ?? ch });
 
 describe('calls in the state machine', () => {

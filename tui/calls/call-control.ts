@@ -4,13 +4,25 @@
  * status line what the daemon refused. The calls themselves come back through `idle calls`
  * (DaemonSync), never from these answers, so every screen shows the daemon's view.
  */
+import { openMicrophone } from '../audio/microphone.js';
 import { OfflineError, type DaemonClient, type Reply } from '../client/daemon-client.js';
-import type { CallEffect } from '../state/calls.js';
+import type { VoiceLink } from '../client/voice-link.js';
+import type { CallEffect, CallView } from '../state/calls.js';
+import { VoiceCall, type VoiceStats } from './voice-call.js';
 
 export interface CallOutput {
   warn(text: string): void;
   log(text: string): void;
   bell(): void;
+  /** Where the other side's voice goes, and the music is ducked (playback's `setCall`/`voice`). */
+  setCall(active: boolean): void;
+  voice(frame: Int16Array): void;
+}
+
+/** The voice of calls: the UDP link to the daemon, and which microphone (none: one way only). */
+export interface VoiceSetup {
+  link: VoiceLink;
+  mic: 'pulse' | 'alsa' | 'none';
 }
 
 /** How long quitting waits for the daemon to take a hang-up. */
@@ -18,11 +30,31 @@ const HANGUP_WAIT_MS = 1000;
 
 export class CallControl {
   private lastHangup: Promise<unknown> = Promise.resolve();
+  private voiceCall: VoiceCall | undefined;
+  private voiceFor: number | undefined;
+  private muted = false;
 
   constructor(
     private readonly control: DaemonClient,
     private readonly out: CallOutput,
+    private readonly voice: VoiceSetup | undefined,
   ) {}
+
+  /** The state's call, after every change: the voice starts when a call is answered and stops when it ends. */
+  follow(call: CallView | undefined): void {
+    const active = call?.state === 'active' ? call : undefined;
+    if (active?.id === this.voiceFor) return;
+    this.stopVoice();
+    if (!active) return;
+    this.voiceFor = active.id;
+    this.muted = active.muted;
+    this.out.setCall(true);
+    if (this.voice) void this.startVoice(this.voice, active);
+  }
+
+  voiceStats(): VoiceStats | undefined {
+    return this.voiceCall?.stats();
+  }
 
   run(effect: CallEffect): void {
     switch (effect.type) {
@@ -36,6 +68,8 @@ export class CallControl {
         this.lastHangup = this.send('hangup', this.control.request('hangup', effect.id));
         break;
       case 'mute':
+        this.muted = effect.muted;
+        this.voiceCall?.setMuted(effect.muted);
         this.out.log(effect.muted ? 'microphone muted' : 'microphone on');
         break;
       case 'bell':
@@ -44,8 +78,27 @@ export class CallControl {
     }
   }
 
+  private async startVoice(setup: VoiceSetup, call: CallView): Promise<void> {
+    const id = call.id;
+    const voiceCall = await VoiceCall.start(setup.link, id, call.token, (frame) => this.out.voice(frame));
+    if (this.voiceFor !== id) return voiceCall.stop(); // the call ended while the codec loaded
+    this.voiceCall = voiceCall;
+    voiceCall.setMuted(this.muted);
+    if (setup.mic === 'none') return this.out.warn(`in call with ${call.peer}: no microphone (--mic), they do not hear you`);
+    voiceCall.setInput(openMicrophone(setup.mic, voiceCall.takeFrame, (text) => this.out.warn(`${text}: they do not hear you`)));
+  }
+
+  private stopVoice(): void {
+    if (this.voiceFor === undefined) return;
+    this.voiceFor = undefined;
+    this.voiceCall?.stop();
+    this.voiceCall = undefined;
+    this.out.setCall(false);
+  }
+
   /** Quitting: the hang-up sent last is answered (or HANGUP_WAIT_MS passes) before the connection goes. */
   settled(): Promise<void> {
+    this.stopVoice();
     return Promise.race([this.lastHangup.then(() => undefined), new Promise<void>((resolve) => setTimeout(resolve, HANGUP_WAIT_MS).unref())]);
   }
 

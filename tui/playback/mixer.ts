@@ -42,7 +42,7 @@ export class Mixer implements MusicOutput {
   /** 0-100. */
   volume = 100;
   private ducked = false;
-  private format: PcmFormat = { sampleRate: 44100, channels: 2 };
+  private opened: PcmFormat = { sampleRate: 44100, channels: 2 };
   private overlay: Int16Array[] = [];
   private overlaySamples = 0;
 
@@ -52,8 +52,13 @@ export class Mixer implements MusicOutput {
     this.sink = sink;
   }
 
+  /** The format the sink was last opened in (the music's, or the voice's when it plays alone). */
+  get format(): PcmFormat {
+    return this.opened;
+  }
+
   async open(format: PcmFormat): Promise<void> {
-    this.format = format;
+    this.opened = format;
     this.dropOverlay();
     await this.sink.open(format);
   }
@@ -80,7 +85,7 @@ export class Mixer implements MusicOutput {
     const samples = Int16Array.from(samplesOf(pcm));
     this.overlay.push(samples);
     this.overlaySamples += samples.length;
-    const max = OVERLAY_MAX_SECONDS * this.format.sampleRate * this.format.channels;
+    const max = OVERLAY_MAX_SECONDS * this.opened.sampleRate * this.opened.channels;
     while (this.overlaySamples > max && this.overlay.length > 0) this.overlaySamples -= (this.overlay.shift() as Int16Array).length;
   }
 

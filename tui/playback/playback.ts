@@ -11,11 +11,16 @@ import { blockFirstSample, blockIndexAt, samplesPerFrame } from '../../common/au
 import type { LossMeter } from '../../common/datagram/loss-meter.js';
 import type { SongInfo } from '../../common/protocol/records.js';
 import { createDecoder, outputChannels, type PcmDecoder } from '../audio/decoder.js';
-import type { AudioSink } from '../audio/sink.js';
+import { VOICE_RATE } from '../audio/opus-codec.js';
+import type { AudioSink, PcmFormat } from '../audio/sink.js';
 import type { BlockSource } from './block-source.js';
 import { Mixer } from './mixer.js';
 import { primeDecoder } from './priming.js';
 import { RadioSource, type RadioFeed, type RadioView } from './radio-source.js';
+import { VoiceResampler } from './voice-resampler.js';
+
+/** A call's voice played alone (no music): the sink opened in the voice's own format. */
+const VOICE_FORMAT: PcmFormat = { sampleRate: VOICE_RATE, channels: 1 };
 
 /** Song bytes decoded at a time: about 0.5 s of a 128 kbit/s MP3, 46 ms of CD-quality WAV. */
 const DECODE_PIECE_BYTES = 8 * 1024;
@@ -33,6 +38,10 @@ export class Playback extends EventEmitter {
   private session: SongSession | undefined;
   private radio: RadioSource | undefined;
   private paused = false;
+  private inCall = false;
+  /** The song paused during a call: stopped, and played again from here on resume. */
+  private heldAt: { song: SongInfo; position: number } | undefined;
+  private voiceOut: VoiceResampler | undefined;
   private readonly mixer: Mixer;
 
   constructor(
@@ -63,6 +72,8 @@ export class Playback extends EventEmitter {
 
   play(song: SongInfo, at: number): void {
     void this.stopRadio();
+    this.heldAt = undefined;
+    this.voiceOut = undefined; // the music's format from now on
     // The same song again (resume, seek) keeps its download going: the fetcher reuses it.
     if (this.session?.song.etag === song.etag) this.halt();
     else this.stop();
@@ -79,6 +90,12 @@ export class Playback extends EventEmitter {
 
   pause(): void {
     this.paused = true;
+    if (this.inCall && this.session) {
+      // The sink goes on carrying the voice: the song stops where it was, and resumes from there.
+      this.heldAt = { song: this.session.song, position: this.position() };
+      this.halt();
+      return;
+    }
     this.sink.pause();
   }
 
@@ -86,9 +103,42 @@ export class Playback extends EventEmitter {
   resume(): void {
     this.paused = false;
     this.sink.resume();
-    const session = this.session;
-    if (session) this.play(session.song, this.position());
+    const held = this.heldAt ?? (this.session && { song: this.session.song, position: this.position() });
+    this.heldAt = undefined;
+    if (held) this.play(held.song, held.position);
   }
+
+  /** A call starts or ends: the music is ducked under the voice meanwhile. */
+  setCall(active: boolean): void {
+    this.inCall = active;
+    this.mixer.duck(active);
+    this.voiceOut = undefined;
+    if (active && this.paused && this.session) {
+      // Paused music holds the sink paused: the song lets go of it, the voice needs it.
+      this.heldAt = { song: this.session.song, position: this.position() };
+      this.halt();
+      this.sink.resume();
+    }
+  }
+
+  /**
+   * 20 ms of a call's voice (48 kHz mono): laid over the music while music plays, else played
+   * alone, the sink opened for it.
+   */
+  voice(frame: Int16Array): void {
+    if (!this.inCall) return;
+    const music = (this.session !== undefined && !this.paused) || this.radio !== undefined;
+    const format = music ? this.mixer.format : VOICE_FORMAT;
+    if (this.voiceOut?.format !== format) {
+      this.voiceOut = new VoiceResampler(VOICE_RATE, format);
+      if (!music) void this.mixer.open(VOICE_FORMAT);
+    }
+    const pcm = this.voiceOut.convert(frame);
+    const bytes = Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
+    if (music) this.mixer.lay(bytes);
+    else void this.sink.write(bytes);
+  }
+
 
   stop(): void {
     this.halt();

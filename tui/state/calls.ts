@@ -16,6 +16,8 @@ export interface CallView {
   /** When it started ringing, or was answered (ms since the epoch, this machine's clock). */
   since: number;
   muted: boolean;
+  /** This party's media token (what its VOICE datagrams carry). */
+  token: string;
 }
 
 export type CallAction = { type: 'call-selected' } | { type: 'answer-call'; accept: boolean } | { type: 'hang-up' } | { type: 'toggle-mute' };
@@ -94,6 +96,7 @@ export function callsChanged(state: PlayerState, records: readonly CallRecord[],
       state: state_,
       since: same && before.state === state_ ? before.since : state_ === 'ringing' ? Date.parse(live.started) || now : now,
       muted: same ? before.muted : false,
+      token: live.token,
     };
     const rings = incoming && state_ === 'ringing' && !same;
     const message = state_ === 'active' && before?.state !== 'active' ? { text: `in call with ${call.peer}`, error: false } : state.message;
