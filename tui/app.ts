@@ -248,7 +248,7 @@ export function startApp(deps: AppDeps): App {
     const seconds = playback.position();
     if (state.playState === 'Playing' && Math.floor(seconds) !== Math.floor(state.now?.position ?? -1)) tell({ type: 'position', seconds });
     if (ticks % (1000 / TICK_MS) === 0) {
-      if (state.call) render(); // the call's clock
+      if (state.call) tell({ type: 'call-stats', stats: calls.voiceStats() }); // and the call's clock moves
       tell({ type: 'download-rate', bytesPerSecond: bytesThisSecond });
       bytesThisSecond = 0;
       const stats = udp.stats();

@@ -132,6 +132,9 @@ describe('calls between two players', () => {
       assert.equal(erinTone.hz, 660, `erin's sink: ${JSON.stringify(erinTone)}`);
       assert.equal(fredTone.hz, 440, `fred's sink: ${JSON.stringify(fredTone)}`);
       assert.ok(erinTone.power > 100 && fredTone.power > 100, 'loud enough to be the voice, not a leak');
+      // The call panel: the voice coming in, counted, and the microphone's level.
+      const panel = await fred.waitFor(/voice in: \d+ recv, \d+ lost \(\d+\.\d%, \d+ by FEC\), \d+ late\s+jitter \d+\.\d ms\s+buffer \d+ ms\s+mic ▮+/);
+      assert.ok(Number(/voice in: (\d+) recv/.exec(panel)?.[1]) > 100, 'frames received');
       erin.keys('h');
       await fred.waitFor(/call with erin ended: hung up/);
       erin.keys('q');

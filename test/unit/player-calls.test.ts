@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CallRecord } from '../../common/protocol/replies.js';
-import { callLine, type CallView } from '../../tui/state/calls.js';
+import { callLine, voiceLine, type CallView } from '../../tui/state/calls.js';
 import { keyToAction, type Key } from '../../tui/state/keys.js';
 import { initialState, statusText, type PlayerState } from '../../tui/state/state.js';
 import { applyAction, applyEvent } from '../../tui/state/update.js';
@@ -76,5 +76,15 @@ describe('calls in the state machine', () => {
     assert.equal(callLine(outgoing.state.call as CallView, 0), 'calling bob... (h or Esc cancels)');
     const rejected = applyEvent(outgoing.state, { type: 'calls', records: [record(8, 'alice', 'bob', 'ended', 'rejected')], now: 1 });
     assert.deepEqual(rejected.state.message, { text: 'call with bob ended: rejected', error: true });
+  });
+});
+
+describe('the voice line', () => {
+  it('says what came in, what was lost and repaired, the jitter, the buffer and the microphone', () => {
+    assert.equal(
+      voiceLine({ received: 990, lost: 10, recovered: 7, late: 3, jitterMs: 2.14, depthMs: 40, micLevel: 0.2 }),
+      'voice in: 990 recv, 10 lost (1.0%, 7 by FEC), 3 late  jitter 2.1 ms  buffer 40 ms  mic ▮▮▮▯▯',
+    );
+    assert.match(voiceLine({ received: 0, lost: 0, recovered: 0, late: 0, jitterMs: 0, depthMs: 40, micLevel: 0 }), /0 lost \(0\.0%.*mic ▯▯▯▯▯$/);
   });
 });

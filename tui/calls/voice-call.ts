@@ -26,6 +26,8 @@ export interface VoiceStats extends VoiceCounts {
 const FRAME_MS = 20;
 /** A microphone quiet this long has stalled (or there is none): silence is sent in its place. Devices hand out 10-50 ms at a time. */
 const MIC_STALL_MS = 200;
+/** Frames played at most in one tick after the event loop was held up. */
+const MAX_CATCH_UP = 10;
 /** The loss figure given to the encoder is taken over this many frames. */
 const LOSS_WINDOW = 250;
 
@@ -40,6 +42,7 @@ export class VoiceCall {
   private input: VoiceInput | undefined;
   private lossMark = { lost: 0, played: 0 };
   private stopped = false;
+  private nextPull: number | undefined;
 
   private constructor(
     private readonly link: VoiceLink,
@@ -93,8 +96,15 @@ export class VoiceCall {
     const now = performance.now();
     // No microphone, or it has stalled: silence keeps the way open and the other side's clock going.
     if (now - this.lastMicFrame > MIC_STALL_MS) this.send(this.silence);
-    const frame = this.jitter.pull(now);
-    if (frame) this.onVoice(frame);
+    // Frames by the wall clock, not by the timer's count: setInterval runs a little slow, and a
+    // playout that falls behind the sender's clock would keep dropping frames to catch up.
+    this.nextPull ??= now;
+    for (let n = 0; now >= this.nextPull && n < MAX_CATCH_UP; n++) {
+      this.nextPull += FRAME_MS;
+      const frame = this.jitter.pull(now);
+      if (frame) this.onVoice(frame);
+    }
+    if (now >= this.nextPull) this.nextPull = now; // a stall longer than that: start the clock again
     const counts = this.jitter.counts;
     const played = counts.received + counts.lost;
     if (played - this.lossMark.played >= LOSS_WINDOW) {

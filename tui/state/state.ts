@@ -5,7 +5,7 @@
 import type { LossCounts } from '../../common/datagram/loss-meter.js';
 import type { StreamInfo } from '../../common/datagram/messages.js';
 import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
-import type { CallView } from './calls.js';
+import type { CallStats, CallView } from './calls.js';
 
 export type PlayState = 'Playing' | 'Paused' | 'Stopped';
 export type LoopMode = 'off' | 'one' | 'all';
@@ -71,8 +71,9 @@ export interface PlayerState {
   udp: UdpStats | undefined;
   /** Whether this player takes calls (registered; `--no-calls` says no). */
   callsEnabled: boolean;
-  /** This device's live call, if any. */
+  /** This device's live call, if any, and the figures of its voice. */
   call: CallView | undefined;
+  callStats: CallStats | undefined;
 }
 
 export function initialState(deviceName: string, callsEnabled = true): PlayerState {
@@ -99,6 +100,7 @@ export function initialState(deviceName: string, callsEnabled = true): PlayerSta
     udp: undefined,
     callsEnabled,
     call: undefined,
+    callStats: undefined,
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
 import type { CallRecord } from '../../common/protocol/replies.js';
-import { callAction, callsChanged, type CallAction, type CallEffect } from './calls.js';
+import { callAction, callsChanged, type CallAction, type CallEffect, type CallStats } from './calls.js';
 import type { Action } from './keys.js';
 import { parseStatus, visibleSongs, type LoopMode, type PlayerState, type RadioState, type UdpStats } from './state.js';
 
@@ -35,7 +35,8 @@ export type PlayerEvent =
   | { type: 'playback-failed'; text: string }
   | { type: 'radio'; radio: Partial<RadioState> }
   | { type: 'udp-stats'; stats: UdpStats | undefined }
-  | { type: 'calls'; records: CallRecord[]; now: number };
+  | { type: 'calls'; records: CallRecord[]; now: number }
+  | { type: 'call-stats'; stats: CallStats | undefined };
 
 export interface Update {
   state: PlayerState;
@@ -229,5 +230,7 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
       return none({ ...state, udp: event.stats });
     case 'calls':
       return callsChanged(state, event.records, event.now);
+    case 'call-stats':
+      return none({ ...state, callStats: state.call ? event.stats : undefined });
   }
 }

@@ -6,7 +6,7 @@
 import blessed from 'blessed';
 import type { SongInfo } from '../../common/protocol/records.js';
 import { KEY_HELP } from '../state/keys.js';
-import { callLine } from '../state/calls.js';
+import { callLine, voiceLine } from '../state/calls.js';
 import { clock, visibleSongs, type PlayerState } from '../state/state.js';
 import { lossPercent } from '../../common/datagram/loss-meter.js';
 import { fit, progressBar, rate, styled, type Span } from './format.js';
@@ -169,8 +169,12 @@ export function createView(screen: blessed.Widgets.Screen): View {
     call.hidden = state.call === undefined;
     if (!state.call) return;
     const text = callLine(state.call, Date.now());
-    call.width = Math.min((screen.width as number) - 2, text.length + 4);
-    call.setContent(state.call.state === 'ringing' && state.call.incoming ? `{bold}${esc(text)}{/bold}` : esc(text));
+    const voice = state.call.state === 'active' && state.callStats ? voiceLine(state.callStats) : undefined;
+    const width = Math.min((screen.width as number) - 2, Math.max(text.length, voice?.length ?? 0) + 4);
+    call.width = width;
+    call.height = voice ? 4 : 3;
+    const first = state.call.state === 'ringing' && state.call.incoming ? `{bold}${esc(text)}{/bold}` : esc(text);
+    call.setContent(voice ? `${first}\n${esc(fit(voice, width - 4))}` : first);
     call.setFront();
   }
 
