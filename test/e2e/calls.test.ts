@@ -14,6 +14,8 @@ import { TestClient } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
 import { until } from '../helpers/log-capture.js';
+import { lossyRelay } from '../helpers/lossy-relay.js';
+import { DatagramType } from '../../common/datagram/codec.js';
 import { pulseNullSink, type PulseNullSink } from '../helpers/audio-env.js';
 import { Tmux } from '../helpers/tmux.js';
 
@@ -32,12 +34,12 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function player(name: string, pulse?: PulseNullSink): Tmux {
+function player(name: string, pulse?: PulseNullSink, udpPort = daemon.udpPort): Tmux {
   const dir = mkdtempSync(path.join(work, `${name}-`));
   const audio = pulse ? ['--audio', 'speaker', '--mic', 'pulse'] : ['--audio', 'null', '--mic', 'none'];
   return Tmux.start(
     dir,
-    [process.execPath, STREAMTUI, '--port', String(daemon.port), '--udp-port', String(daemon.udpPort), '--name', name, '--cache-dir', path.join(dir, 'cache'), ...audio],
+    [process.execPath, STREAMTUI, '--port', String(daemon.port), '--udp-port', String(udpPort), '--name', name, '--cache-dir', path.join(dir, 'cache'), ...audio],
     { XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log'), NCURSES_NO_UTF8_ACS: '1', ...(pulse?.env ?? {}) },
   );
 }
@@ -110,10 +112,12 @@ describe('calls between two players', () => {
     }
   });
 
-  it('each side hears the other’s microphone (440 and 660 Hz) in its own sink, and h ends it on both', { timeout: 90_000 }, async () => {
+  it('each side hears the other’s microphone (440 and 660 Hz) in its own sink, fred through a relay that drops 10%, and h ends it on both', { timeout: 90_000 }, async () => {
     const pulses = [await pulseNullSink({ sineHz: 440 }), await pulseNullSink({ sineHz: 660 })] as const;
+    // What the daemon sends fred goes through a relay that drops exactly 10% of the VOICE and reorders some.
+    const relay = await lossyRelay({ upstreamPort: daemon.udpPort }, { loss: 0.1, pattern: 'even', reorder: 0.03, delayMs: 30, type: DatagramType.VOICE, seed: 9 });
     const erin = player('erin', pulses[0]);
-    const fred = player('fred', pulses[1]);
+    const fred = player('fred', pulses[1], relay.port);
     try {
       await erin.waitFor(/ fred\s+idle/);
       await fred.waitFor(/ erin\s+idle/);
@@ -133,8 +137,10 @@ describe('calls between two players', () => {
       assert.equal(fredTone.hz, 440, `fred's sink: ${JSON.stringify(fredTone)}`);
       assert.ok(erinTone.power > 100 && fredTone.power > 100, 'loud enough to be the voice, not a leak');
       // The call panel: the voice coming in, counted, and the microphone's level.
-      const panel = await fred.waitFor(/voice in: \d+ recv, \d+ lost \(\d+\.\d%, \d+ by FEC\), \d+ late\s+jitter \d+\.\d ms\s+buffer \d+ ms\s+mic ▮+/);
+      const panel = await fred.waitFor(/voice in: \d{3,} recv, \d+ lost \(\d+\.\d%, \d+ by FEC\), \d+ late\s+jitter \d+\.\d ms\s+buffer \d+ ms\s+mic ▮+/);
       assert.ok(Number(/voice in: (\d+) recv/.exec(panel)?.[1]) > 100, 'frames received');
+      const shown = Number(/lost \((\d+\.\d)%/.exec(panel)?.[1]);
+      assert.ok(Math.abs(shown - 10) <= 1, `fred's panel shows ${shown}% lost; the relay drops 10%`);
       erin.keys('h');
       await fred.waitFor(/call with erin ended: hung up/);
       erin.keys('q');
@@ -144,6 +150,7 @@ describe('calls between two players', () => {
     } finally {
       erin.kill();
       fred.kill();
+      relay.close();
       for (const pulse of pulses) pulse.stop();
     }
   });
