@@ -4,6 +4,7 @@
  * on a number.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { callLatencyBench } from './call-latency.js';
 import { callsBench } from './calls.js';
 import { catalogBench } from './catalog.js';
 import { downloadBench } from './download.js';
@@ -25,6 +26,7 @@ const sections: Array<[string, () => Promise<string>]> = [
   ['Radio fan-out (UDP, loopback)', radioBench],
   ['Songs over UDP vs TCP', udpSongsBench],
   ['Calls through one daemon', callsBench],
+  ['Call mouth to ear (PulseAudio, loopback)', callLatencyBench],
 ];
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
