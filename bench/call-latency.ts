@@ -8,10 +8,11 @@
  * speaker, whatever the recording's own start.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startPulseServer } from '../test/helpers/audio-env.js';
 import { until } from '../test/helpers/log-capture.js';
 import { Tmux } from '../test/helpers/tmux.js';
 import { benchLibrary, cpuSeconds, freePort, median, spawnDaemon, table } from './lib.js';
@@ -53,31 +54,14 @@ function pacat(env: NodeJS.ProcessEnv, sink: string): ChildProcess {
 
 export async function callLatencyBench(): Promise<string> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'streamd-bench-latency-'));
-  const socket = path.join(work, 'pulse.sock');
-  const runtime = path.join(work, 'runtime');
-  mkdirSync(runtime, { mode: 0o700 });
-  writeFileSync(path.join(work, '.asoundrc'), 'pcm.!default { type pulse }\nctl.!default { type pulse }\n');
-  const script = path.join(work, 'default.pa');
-  writeFileSync(
-    script,
-    [
-      'load-module module-null-sink sink_name=erin_out rate=44100 channels=2',
-      'load-module module-null-sink sink_name=fred_out rate=48000 channels=1',
-      'load-module module-null-sink sink_name=mic rate=48000 channels=1',
-      'set-default-source mic.monitor',
-      `load-module module-native-protocol-unix auth-anonymous=1 socket=${socket}`,
-    ].join('\n') + '\n',
-  );
-  const env = { ...process.env, HOME: work, PULSE_SERVER: `unix:${socket}`, XDG_RUNTIME_DIR: runtime };
-  const server = spawn('pulseaudio', ['-n', '-F', script, '--exit-idle-time=-1', '--daemonize=no', '--use-pid-file=no', '--disable-shm=yes'], { env, stdio: 'ignore' });
-  await until('PulseAudio', () => {
-    try {
-      execFileSync('pactl', ['info'], { env, stdio: 'ignore' });
-      return true;
-    } catch {
-      return undefined;
-    }
-  });
+  const pulse = await startPulseServer([
+    'load-module module-null-sink sink_name=erin_out rate=44100 channels=2',
+    'load-module module-null-sink sink_name=fred_out rate=48000 channels=1',
+    'load-module module-null-sink sink_name=mic rate=48000 channels=1',
+    'set-default-source mic.monitor',
+  ]);
+  const env = { ...process.env, ...pulse.env };
+  const server = pulse.server;
   const udpPort = await freePort();
   const daemon = await spawnDaemon(benchLibrary(20, 120), path.join(work, 'state'), await freePort(), ['--udp-port', String(udpPort)]);
   const mic = pacat(env, 'mic');
@@ -95,9 +79,7 @@ export async function callLatencyBench(): Promise<string> {
     return Tmux.start(dir, [process.execPath, STREAMTUI, '--port', String(daemon.port), '--udp-port', String(udpPort), '--name', name, '--cache-dir', path.join(dir, 'cache'), '--audio', 'speaker', '--mic', micChoice], {
       XDG_CONFIG_HOME: path.join(dir, 'config'),
       NCURSES_NO_UTF8_ACS: '1',
-      HOME: work,
-      PULSE_SERVER: env.PULSE_SERVER,
-      XDG_RUNTIME_DIR: runtime,
+      ...pulse.env,
       PULSE_SINK: sink,
     });
   };
@@ -159,14 +141,15 @@ export async function callLatencyBench(): Promise<string> {
     server.kill();
     await daemon.stop();
     rmSync(work, { recursive: true, force: true });
+    rmSync(pulse.home, { recursive: true, force: true });
   }
   const sorted = [...latencies].sort((a, b) => a - b);
   const p95 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))] ?? NaN;
   return `${table(['clicks heard', 'mouth to ear, median', 'p95', 'best', 'caller CPU', 'callee CPU'], [[`${latencies.length} of ${CLICKS}`, `${median(latencies)} ms`, `${p95} ms`, `${sorted[0] ?? NaN} ms`, `${cpu.erin.toFixed(1)}%`, `${cpu.fred.toFixed(1)}%`]])}
 
 No music playing (the voice is played alone). 5 ms resolution. Target: under 150 ms (ITU-T G.114), goal under 100 ms; CPU (% of one core, the player and its audio child, during the call): under 5%.
-The latency is steady within a run and differs between runs (four runs on 2026-11-21: 150, 170,
-230 and 335 ms): the output queue (speaker's ALSA output through the pulse plugin, 0.5 s deep)
+The latency is steady within a run and differs between runs (five runs on 2026-11-21: 100, 150, 170,
+230 and 335 ms medians): the output queue (speaker's ALSA output through the pulse plugin, 0.5 s deep)
 keeps whatever fill it had when the voice began. The jitter buffer is 40 ms of it. The fix is an
 output sized for calls (a pacat sink with a short --latency-msec), which key-to-sound wants too.`;
 }

@@ -7,6 +7,9 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { TOKEN_BYTES } from '../../common/datagram/codec.js';
 import { ProtocolError } from '../../common/protocol/errors.js';
+import type { Peer } from '../udp/udp-types.js';
+
+export type { Peer };
 
 /** A ringing call nobody answers ends after this long (`timeout`). */
 export const RING_TIMEOUT_MS = 30_000;
@@ -15,11 +18,6 @@ export const ENDED_KEPT_MS = 60_000;
 
 export type CallState = 'ringing' | 'active' | 'ended';
 export type EndReason = 'rejected' | 'hangup' | 'timeout' | 'gone';
-
-export interface Peer {
-  address: string;
-  port: number;
-}
 
 export interface Party {
   /** The device name as it registered. */

@@ -5,7 +5,8 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { BlockReader } from '../catalog/block-reader.js';
 import type { DeviceRegistry } from '../devices.js';
 import type { ChangeBus } from '../events/change-bus.js';
-import type { Radio, UdpCounters } from '../radio/radio.js';
+import type { Radio } from '../radio/radio.js';
+import type { UdpCounters } from '../udp/udp-types.js';
 import type { SongStreams } from '../udp/song-streams.js';
 import type { Logger } from '../log.js';
 

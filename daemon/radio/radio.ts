@@ -13,28 +13,8 @@ import type { Logger } from '../log.js';
 import { openFrameSource, type FrameSource } from './frame-source.js';
 import { ListenerRegistry } from './listeners.js';
 import { Programme, type ProgrammeSlot } from './programme.js';
+import type { Peer, Send, UdpCounters } from '../udp/udp-types.js';
 
-export interface Peer {
-  address: string;
-  port: number;
-}
-
-export interface UdpCounters {
-  datagramsSent: number;
-  bytesSent: number;
-  rejected: number;
-  malformed: number;
-  /** Radio datagrams not sent because the socket's send queue was full (a live programme drops, never queues). */
-  radioDropped: number;
-  /** Times a song stream waited for the send queue to drain. */
-  streamPauses: number;
-  /** Song streams dropped: never proven by a KEEPALIVE, or silent too long after. */
-  streamsUnproven: number;
-  streamsSilent: number;
-}
-
-/** Sends one datagram; false when it was dropped because the socket's send queue is full. */
-export type Send = (bytes: Buffer, peer: Peer) => boolean;
 
 /** Seconds of frames read ahead of the clock. */
 const READ_AHEAD_SECONDS = 3;

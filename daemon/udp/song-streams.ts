@@ -17,7 +17,7 @@ import { ProtocolError } from '../../common/protocol/errors.js';
 import { openSongFile } from '../catalog/block-reader.js';
 import type { CatalogSong } from '../catalog/song.js';
 import type { Logger } from '../log.js';
-import type { Peer } from '../radio/radio.js';
+import type { Peer } from './udp-types.js';
 import { PACKET_BYTES, runSender, type PacedSocket, type SenderCounters, type SenderState } from './stream-sender.js';
 
 export { PACKET_BYTES };

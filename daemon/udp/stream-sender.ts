@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DatagramType, HEADER_BYTES, MAX_PAYLOAD_BYTES, writeHeader } from '../../common/datagram/codec.js';
 import type { SequenceRange } from '../../common/datagram/ranges.js';
 import type { CatalogSong } from '../catalog/song.js';
-import type { Peer } from '../radio/radio.js';
+import type { Peer } from './udp-types.js';
 
 export const PACKET_BYTES = MAX_PAYLOAD_BYTES;
 /** Packets sent between two looks at the clock (and at the send queue). */

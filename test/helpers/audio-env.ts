@@ -44,22 +44,15 @@ export interface Recording {
  * the monitor of a second null sink into which `pacat` plays the tone. (module-sine-source would be
  * simpler, but it hands out its samples in bursts of 2 s, which no microphone does.)
  */
-export async function pulseNullSink(options: { sineHz?: number } = {}): Promise<PulseNullSink> {
+/** A private PulseAudio server from `modules` (default.pa lines), its socket and ALSA default in a temp HOME. */
+export async function startPulseServer(modules: readonly string[]): Promise<{ home: string; env: Record<string, string>; server: ChildProcess }> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'streamtui-pulse-'));
   const socket = path.join(home, 'pulse.sock');
   const runtime = path.join(home, 'runtime');
   mkdirSync(runtime, { mode: 0o700 });
   writeFileSync(path.join(home, '.asoundrc'), 'pcm.!default { type pulse }\nctl.!default { type pulse }\n');
   const script = path.join(home, 'default.pa');
-  writeFileSync(
-    script,
-    [
-      'load-module module-null-sink sink_name=streamtest rate=44100 channels=2',
-      'set-default-sink streamtest',
-      ...(options.sineHz ? ['load-module module-null-sink sink_name=mic rate=48000 channels=1', 'set-default-source mic.monitor'] : []),
-      `load-module module-native-protocol-unix auth-anonymous=1 socket=${socket}`,
-    ].join('\n') + '\n',
-  );
+  writeFileSync(script, [...modules, `load-module module-native-protocol-unix auth-anonymous=1 socket=${socket}`].join('\n') + '\n');
   const env = { HOME: home, PULSE_SERVER: `unix:${socket}`, XDG_RUNTIME_DIR: runtime };
   const server: ChildProcess = spawn('pulseaudio', ['-n', '-F', script, '--exit-idle-time=-1', '--daemonize=no', '--use-pid-file=no', '--disable-shm=yes'], {
     env: { ...process.env, ...env },
@@ -73,6 +66,15 @@ export async function pulseNullSink(options: { sineHz?: number } = {}): Promise<
       return undefined;
     }
   });
+  return { home, env, server };
+}
+
+export async function pulseNullSink(options: { sineHz?: number } = {}): Promise<PulseNullSink> {
+  const { home, env, server } = await startPulseServer([
+    'load-module module-null-sink sink_name=streamtest rate=44100 channels=2',
+    'set-default-sink streamtest',
+    ...(options.sineHz ? ['load-module module-null-sink sink_name=mic rate=48000 channels=1', 'set-default-source mic.monitor'] : []),
+  ]);
   let tone: ChildProcess | undefined;
   if (options.sineHz) {
     // An hour of the tone, written in real time by pacat into the `mic` sink.
