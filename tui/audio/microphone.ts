@@ -54,9 +54,8 @@ export function openMicrophone(
   child.stdout?.on('data', (chunk: Buffer) => {
     held = held.length === 0 ? chunk : Buffer.concat([held, chunk]);
     while (held.length >= FRAME_BYTES) {
-      // A copy: the frame outlives the chunk it came in.
-      const frame = new Int16Array(FRAME_SAMPLES);
-      for (let i = 0; i < FRAME_SAMPLES; i++) frame[i] = held.readInt16LE(i * 2);
+      // A copy (the frame outlives the chunk it came in), aligned for the Int16Array view.
+      const frame = new Int16Array(Uint8Array.prototype.slice.call(held, 0, FRAME_BYTES).buffer);
       held = held.subarray(FRAME_BYTES);
       let sum = 0;
       for (let i = 0; i < FRAME_SAMPLES; i++) sum += (frame[i] as number) ** 2;
