@@ -115,7 +115,7 @@ describe('calls between two players', () => {
   it('each side hears the other’s microphone (440 and 660 Hz) in its own sink, fred through a relay that drops 10%, and h ends it on both', { timeout: 90_000 }, async () => {
     const pulses = [await pulseNullSink({ sineHz: 440 }), await pulseNullSink({ sineHz: 660 })] as const;
     // What the daemon sends fred goes through a relay that drops exactly 10% of the VOICE and reorders some.
-    const relay = await lossyRelay({ upstreamPort: daemon.udpPort }, { loss: 0.1, pattern: 'even', reorder: 0.03, delayMs: 30, type: DatagramType.VOICE, seed: 9 });
+    const relay = await lossyRelay({ upstreamPort: daemon.udpPort }, { loss: 0.1, pattern: 'even', reorder: 0.03, delayMs: 20, type: DatagramType.VOICE, seed: 9 });
     const erin = player('erin', pulses[0]);
     const fred = player('fred', pulses[1], relay.port);
     try {

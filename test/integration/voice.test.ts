@@ -1,7 +1,7 @@
 /**
  * A call's voice end to end but for the speakers (issue 10): two real microphones (two private
  * PulseAudio servers whose default sources are 440 Hz and 660 Hz sines), Opus, VOICE through the
- * real daemon's relay behind a relay that drops 10% and reorders some, the jitter buffer with FEC
+ * real daemon's relay behind relays that drop 10% and hold 3% back by one frame (reordered), the jitter buffer with FEC
  * and concealment: each side hears the other's tone, continuously, and counts the loss it saw.
  */
 import assert from 'node:assert/strict';
@@ -39,7 +39,7 @@ const pulses: PulseNullSink[] = [];
 before(async () => {
   library = makeFixtureLibrary();
   daemon = await startTestDaemon(library.root);
-  for (const seed of [3, 4]) relays.push(await lossyRelay({ upstreamPort: daemon.udpPort }, { loss: 0.1, pattern: 'even', reorder: 0.03, delayMs: 30, type: DatagramType.VOICE, seed }));
+  for (const seed of [3, 4]) relays.push(await lossyRelay({ upstreamPort: daemon.udpPort }, { loss: 0.1, pattern: 'even', reorder: 0.03, delayMs: 20, type: DatagramType.VOICE, seed }));
   pulses.push(await pulseNullSink({ sineHz: 440 }), await pulseNullSink({ sineHz: 660 }));
 });
 after(async () => {
