@@ -87,6 +87,12 @@ describe('a call’s voice', () => {
         assert.ok(stats.recovered > 0, `${side.name}: some from FEC`);
       }
       assert.ok(daemon.server.services.voiceCounters.forwarded > 300);
+      // Muted, alice sends silence (encoded once): bob hears it go quiet, and the call goes on.
+      (alice.call as VoiceCall).setMuted(true);
+      const mutedAt = bob.heard.length;
+      await until('a second more on bob\'s side', () => (bob.heard.length >= mutedAt + 50 ? true : undefined), 5000);
+      const quiet = bob.heard.slice(mutedAt + 20, mutedAt + 50).filter((frame) => rms(frame) < 100).length;
+      assert.equal(quiet, 30, 'silence once alice is muted');
     } finally {
       for (const side of sides) {
         side.call?.stop();

@@ -43,6 +43,7 @@ export class VoiceCall {
   private lossMark = { lost: 0, played: 0 };
   private stopped = false;
   private nextPull: number | undefined;
+  private silencePacket: Uint8Array | undefined;
 
   private constructor(
     private readonly link: VoiceLink,
@@ -115,7 +116,9 @@ export class VoiceCall {
 
   private send(frame: Int16Array): void {
     if (this.stopped) return; // the microphone's last chunk may still come after the call ended
-    this.link.send(this.token, this.sequence, this.position, this.encoder.encode(frame));
+    // Silence (muted, or no microphone) is encoded once: the encoder is the dearest part of a call.
+    const packet = frame === this.silence ? (this.silencePacket ??= Uint8Array.from(this.encoder.encode(this.silence))) : this.encoder.encode(frame);
+    this.link.send(this.token, this.sequence, this.position, packet);
     this.sequence = (this.sequence + 1) >>> 0;
     this.position = (this.position + FRAME_SAMPLES) >>> 0;
   }
