@@ -148,8 +148,8 @@ export async function callLatencyBench(): Promise<string> {
   return `${table(['clicks heard', 'mouth to ear, median', 'p95', 'best', 'caller CPU', 'callee CPU'], [[`${latencies.length} of ${CLICKS}`, `${median(latencies)} ms`, `${p95} ms`, `${sorted[0] ?? NaN} ms`, `${cpu.erin.toFixed(1)}%`, `${cpu.fred.toFixed(1)}%`]])}
 
 No music playing (the voice is played alone). 5 ms resolution. Target: under 150 ms (ITU-T G.114), goal under 100 ms; CPU (% of one core, the player and its audio child, during the call): under 5%.
-The latency is steady within a run and differs between runs (five runs on 2026-11-21: 100, 150, 170,
-230 and 335 ms medians): the output queue (speaker's ALSA output through the pulse plugin, 0.5 s deep)
+The latency is steady within a run and differs between runs (ten runs on 2026-11-21: medians from
+95 to 335 ms, most near 150-200): the output queue (speaker's ALSA output through the pulse plugin, 0.5 s deep)
 keeps whatever fill it had when the voice began. The jitter buffer is 40 ms of it. The fix is an
 output sized for calls (a pacat sink with a short --latency-msec), which key-to-sound wants too.`;
 }
