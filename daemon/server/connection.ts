@@ -33,6 +33,8 @@ export interface ConnectionDeps {
 const OVERFLOW = Symbol('line too long');
 /** A blank line asks nothing: see onData. */
 const asksSomething = (line: Line): boolean => !line.ok || line.text.trim() !== '';
+/** How long a write waits before it takes its first reading of the client's progress. */
+const STALL_BASELINE_MS = 1000;
 /** After `end()`, how long a peer that does not read may keep the socket half-open. */
 const END_GRACE_MS = 5000;
 
@@ -106,9 +108,11 @@ export class Connection implements Output {
     this.socket.write(data);
     if (this.socket.writableLength <= this.deps.limits.max_output_bytes) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      // Progress, not an empty queue: a client that reads slowly but steadily is not cut.
-      let seen = transmitProgress(this.socket);
-      const timer = setInterval(() => {
+      // Progress, not an empty queue: a client that reads slowly but steadily is not cut. The first
+      // reading (it reads /proc) waits a moment: most waits end within milliseconds.
+      const limitMs = this.deps.limits.write_stall_timeout * 1000;
+      let seen = '';
+      const check = (): void => {
         const now = transmitProgress(this.socket);
         if (now !== seen) {
           seen = now;
@@ -116,8 +120,16 @@ export class Connection implements Output {
         }
         this.deps.log.info(`${this.session.address}: read nothing for ${this.deps.limits.write_stall_timeout} s, disconnected`);
         this.socket.destroy();
-      }, this.deps.limits.write_stall_timeout * 1000);
-      this.drainWaiter = { resolve, reject, timer };
+      };
+      const waiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          seen = transmitProgress(this.socket);
+          waiter.timer = setInterval(check, limitMs);
+        }, Math.min(STALL_BASELINE_MS, limitMs / 4)),
+      };
+      this.drainWaiter = waiter;
     });
   }
 
@@ -268,7 +280,7 @@ export class Connection implements Output {
     const waiter = this.drainWaiter;
     if (!waiter || this.socket.writableLength > this.deps.limits.max_output_bytes) return;
     this.drainWaiter = undefined;
-    clearInterval(waiter.timer);
+    clearTimeout(waiter.timer); // the first reading's timeout, or the interval after it
     waiter.resolve();
   }
 
@@ -280,7 +292,7 @@ export class Connection implements Output {
     const waiter = this.drainWaiter;
     if (waiter) {
       this.drainWaiter = undefined;
-      clearInterval(waiter.timer);
+      clearTimeout(waiter.timer); // the first reading's timeout, or the interval after it
       waiter.reject(new ConnectionClosedError());
     }
     this.release();

@@ -72,10 +72,12 @@ export function watchDescriptors(log: Logger): DescriptorWatch {
   const limit = softLimit();
   const counter = descriptorCounter(limit);
   let open = counter.count();
+  let countedAt = Date.now();
   let short = false;
   let lastAlarm = 0;
   const check = (): void => {
     open = counter.count();
+    countedAt = Date.now();
     if (limit === 0) return;
     if (!short && open >= limit * HIGH) {
       short = true;
@@ -88,7 +90,15 @@ export function watchDescriptors(log: Logger): DescriptorWatch {
   const timer = setInterval(check, EVERY_MS);
   timer.unref();
   return {
-    open: () => (open = counter.count()),
+    // Counted afresh when asked (stats), but at most once a second: players ask on every catalog change.
+    open() {
+      const now = Date.now();
+      if (now - countedAt >= 1000) {
+        countedAt = now;
+        open = counter.count();
+      }
+      return open;
+    },
     limit: () => limit,
     failed(code, what) {
       if (code !== 'EMFILE' && code !== 'ENFILE') return;
