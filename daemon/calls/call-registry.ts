@@ -13,8 +13,10 @@ export type { Peer };
 
 /** A ringing call nobody answers ends after this long (`timeout`). */
 export const RING_TIMEOUT_MS = 30_000;
-/** Ended calls stay listed this long. */
+/** Ended calls stay listed this long... */
 export const ENDED_KEPT_MS = 60_000;
+/** ...and this many at most: calls made and hung up as fast as a client can type keep no more. */
+export const ENDED_KEPT_MAX = 256;
 
 export type CallState = 'ringing' | 'active' | 'ended';
 export type EndReason = 'rejected' | 'hangup' | 'timeout' | 'gone';
@@ -50,6 +52,7 @@ const live = (call: Call): boolean => call.state !== 'ended';
 export class CallRegistry {
   private readonly registrations = new Map<string, Registration>();
   private readonly calls = new Map<number, Call>();
+  private endedCount = 0;
 
   /** `onChange` is told the device names of the parties of every change (`changed: calls`). */
   constructor(
@@ -150,7 +153,10 @@ export class CallRegistry {
   expire(now: Date): void {
     for (const call of this.calls.values()) {
       if (call.state === 'ringing' && now.getTime() - call.started.getTime() >= RING_TIMEOUT_MS) this.end(call, 'timeout', now);
-      else if (call.state === 'ended' && now.getTime() - (call.ended as Date).getTime() >= ENDED_KEPT_MS) this.calls.delete(call.id);
+      else if (call.state === 'ended' && now.getTime() - (call.ended as Date).getTime() >= ENDED_KEPT_MS) {
+        this.calls.delete(call.id);
+        this.endedCount--;
+      }
     }
   }
 
@@ -173,6 +179,14 @@ export class CallRegistry {
     call.state = 'ended';
     call.reason = reason;
     call.ended = now;
+    this.endedCount++;
+    // The map keeps calls in the order they were made: the oldest ended ones go first.
+    for (const [id, old] of this.calls) {
+      if (this.endedCount <= ENDED_KEPT_MAX) break;
+      if (old.state !== 'ended' || old === call) continue;
+      this.calls.delete(id);
+      this.endedCount--;
+    }
     this.onChange([call.caller.name, call.callee.name]);
   }
 

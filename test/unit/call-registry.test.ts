@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CallRegistry, ENDED_KEPT_MS, RING_TIMEOUT_MS } from '../../daemon/calls/call-registry.js';
+import { CallRegistry, ENDED_KEPT_MAX, ENDED_KEPT_MS, RING_TIMEOUT_MS } from '../../daemon/calls/call-registry.js';
 import { ProtocolError } from '../../common/protocol/errors.js';
 
 const at = (ms: number): Date => new Date(1_700_000_000_000 + ms);
@@ -65,6 +65,18 @@ describe('CallRegistry', () => {
     calls.expire(at(1000 + ENDED_KEPT_MS));
     assert.equal(calls.callsOf('alice').length, 0);
     assert.equal(calls.get(call.id), undefined);
+  });
+
+  it('keeps at most ENDED_KEPT_MAX ended calls, the oldest going first, however fast calls are made and hung up', () => {
+    const { calls, exists } = setup();
+    const first = calls.call('alice', 'bob', exists, at(0));
+    calls.hangup('alice', first.id, at(0));
+    for (let i = 0; i < ENDED_KEPT_MAX + 500; i++) calls.hangup('alice', calls.call('alice', 'bob', exists, at(i)).id, at(i));
+    assert.equal(calls.callsOf('alice').length, ENDED_KEPT_MAX);
+    assert.equal(calls.get(first.id), undefined, 'the oldest went first');
+    const live = calls.call('alice', 'bob', exists, at(9999));
+    assert.equal(calls.callsOf('alice').length, ENDED_KEPT_MAX + 1, 'a live call is never dropped');
+    assert.equal(calls.get(live.id)?.state, 'ringing');
   });
 
   it('refuses what section 5 refuses, with its code', () => {
