@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { createVoiceDecoder, createVoiceEncoder, FRAME_SAMPLES, VOICE_RATE, type VoiceEncoder } from '../../tui/audio/opus-codec.js';
 import { MAX_DEPTH_MS, MIN_DEPTH_MS, VoiceJitterBuffer } from '../../tui/calls/voice-jitter.js';
+import { rms } from '../helpers/audio-env.js';
 
 const FRAMES = 100;
 let packets: Uint8Array[];
@@ -18,7 +19,6 @@ async function tonePackets(encoder: VoiceEncoder): Promise<Uint8Array[]> {
   return out;
 }
 
-const rms = (frame: Int16Array): number => Math.sqrt(frame.reduce((sum, value) => sum + value * value, 0) / frame.length);
 
 /** Plays `arrivals` (sequence, arrival ms) through a fresh buffer, pulling every 20 ms from the first arrival on. */
 async function play(arrivals: Array<[number, number]>): Promise<{ frames: Int16Array[]; buffer: VoiceJitterBuffer }> {
@@ -73,6 +73,15 @@ describe('VoiceJitterBuffer', () => {
     assert.equal(buffer.counts.late, 1);
     assert.equal(buffer.counts.duplicate, 1);
     assert.equal(buffer.counts.lost, 1, 'only 60, played from 61’s FEC');
+  });
+
+  it('holds a bounded number of packets from a peer that sends faster than it speaks', async () => {
+    const buffer = new VoiceJitterBuffer(await createVoiceDecoder());
+    for (let i = 0; i < 400; i++) buffer.push(i, i * FRAME_SAMPLES, packets[i % FRAMES] as Uint8Array, 0);
+    assert.ok(buffer.counts.late >= 400 - 64, `${buffer.counts.late} refused`);
+    let played = 0;
+    while (buffer.pull(1000)) played++;
+    assert.ok(played <= 64, `${played} frames held`);
   });
 
   it('deepens with jitter, up to its maximum', async () => {

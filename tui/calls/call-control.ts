@@ -49,7 +49,7 @@ export class CallControl {
     this.voiceFor = active.id;
     this.muted = active.muted;
     this.out.setCall(true);
-    if (this.voice) void this.startVoice(this.voice, active);
+    if (this.voice) void this.startVoice(this.voice, active).catch((error: Error) => this.out.warn(`call voice: ${error.message}`));
   }
 
   voiceStats(): VoiceStats | undefined {

@@ -12,6 +12,8 @@ import { FRAME_SAMPLES, VOICE_RATE, type VoiceDecoder } from '../audio/opus-code
 export const MIN_DEPTH_MS = 40;
 export const MAX_DEPTH_MS = 200;
 const FRAME_MS = (1000 * FRAME_SAMPLES) / VOICE_RATE;
+/** Packets held at most (over a second of voice): a peer that sends faster than it speaks gains no memory. */
+const MAX_HELD = 64;
 /** Sequence numbers further than this from the expected one are a new stream (the sender restarted). */
 const RESET_SEQUENCES = 500;
 
@@ -51,6 +53,7 @@ export class VoiceJitterBuffer {
     if (this.next !== undefined && Math.abs(sequence - this.next) > RESET_SEQUENCES) this.reset();
     if (this.next !== undefined && sequence < this.next) return void this.counts.late++;
     if (this.packets.has(sequence)) return void this.counts.duplicate++;
+    if (this.packets.size >= MAX_HELD) return void this.counts.late++; // it could not be played in time anyway
     this.packets.set(sequence, packet);
     this.firstArrival ??= arrivalMs;
     // RFC 3550 6.4.1: the running mean of the difference in transit time, in ms.
