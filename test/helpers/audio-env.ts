@@ -188,3 +188,23 @@ export function locate(song: Buffer, snippet: Buffer, near: number, radius = 3):
   }
   return { seconds: best / 100, correlation: bestScore };
 }
+
+/** The frequency of a tone in 16-bit mono frames (48 kHz unless said), from its zero crossings. */
+export function toneFrequency(frames: readonly Int16Array[], rate = 48000): number {
+  let crossings = 0;
+  let samples = 0;
+  let previous: number | undefined;
+  for (const frame of frames) {
+    for (const sample of frame) {
+      if (previous !== undefined && (previous < 0) !== (sample < 0)) crossings++;
+      previous = sample;
+    }
+    samples += frame.length;
+  }
+  return crossings / 2 / (samples / rate);
+}
+
+/** Root mean square of 16-bit samples. */
+export function rms(frame: Int16Array): number {
+  return Math.sqrt(frame.reduce((sum, value) => sum + value * value, 0) / frame.length);
+}

@@ -4,17 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { FRAME_SAMPLES, VOICE_RATE } from '../../tui/audio/opus-codec.js';
+import { FRAME_SAMPLES } from '../../tui/audio/opus-codec.js';
 import { openMicrophone, resolveMicrophone } from '../../tui/audio/microphone.js';
-import { pulseNullSink, type PulseNullSink } from '../helpers/audio-env.js';
+import { pulseNullSink, toneFrequency, type PulseNullSink } from '../helpers/audio-env.js';
 import { until } from '../helpers/log-capture.js';
-
-/** The frequency of a tone, from its zero crossings. */
-const frequencyOf = (samples: Int16Array): number => {
-  let crossings = 0;
-  for (let i = 1; i < samples.length; i++) if (((samples[i - 1] as number) < 0) !== ((samples[i] as number) < 0)) crossings++;
-  return crossings / 2 / (samples.length / VOICE_RATE);
-};
 
 let pulse: PulseNullSink;
 before(async () => {
@@ -41,7 +34,7 @@ describe('the microphone', () => {
     assert.ok(frames.every((frame) => frame.length === FRAME_SAMPLES));
     const joined = new Int16Array(50 * FRAME_SAMPLES);
     frames.slice(10, 60).forEach((frame, i) => joined.set(frame, i * FRAME_SAMPLES));
-    const hz = frequencyOf(joined);
+    const hz = toneFrequency([joined]);
     assert.ok(Math.abs(hz - 440) < 5, `${hz.toFixed(1)} Hz`);
     assert.ok(mic.level() > 0.05, `level ${mic.level()}`);
   });

@@ -7,27 +7,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DatagramType } from '../../common/datagram/codec.js';
-import { FRAME_SAMPLES, VOICE_RATE } from '../../tui/audio/opus-codec.js';
 import { openMicrophone } from '../../tui/audio/microphone.js';
 import { VoiceLink } from '../../tui/client/voice-link.js';
 import { VoiceCall } from '../../tui/calls/voice-call.js';
-import { pulseNullSink, type PulseNullSink } from '../helpers/audio-env.js';
+import { pulseNullSink, rms, toneFrequency, type PulseNullSink } from '../helpers/audio-env.js';
 import { TestClient, type Response } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
 import { until } from '../helpers/log-capture.js';
 import { lossyRelay, type LossyRelay } from '../helpers/lossy-relay.js';
 
-const frequencyOf = (frames: Int16Array[]): number => {
-  let crossings = 0;
-  let previous = 0;
-  for (const frame of frames) for (const sample of frame) {
-    if ((previous < 0) !== (sample < 0)) crossings++;
-    previous = sample;
-  }
-  return crossings / 2 / ((frames.length * FRAME_SAMPLES) / VOICE_RATE);
-};
-const rms = (frame: Int16Array): number => Math.sqrt(frame.reduce((sum, value) => sum + value * value, 0) / frame.length);
 const field = (response: Response, key: string): string => response.fields.find(([k]) => k === key)?.[1] ?? '';
 
 let library: FixtureLibrary;
@@ -74,8 +63,8 @@ describe('a call’s voice', () => {
       const toneFrom = (heard: Int16Array[]): number => heard.findIndex((frame) => rms(frame) > 2000);
       await until('3 s of tone heard on both sides', () => (sides.every((side) => toneFrom(side.heard) >= 0 && side.heard.length - toneFrom(side.heard) >= 160) ? true : undefined), 20_000);
       const tone = (heard: Int16Array[]): Int16Array[] => heard.slice(toneFrom(heard) + 10, toneFrom(heard) + 160);
-      const aliceHz = frequencyOf(tone(alice.heard));
-      const bobHz = frequencyOf(tone(bob.heard));
+      const aliceHz = toneFrequency(tone(alice.heard));
+      const bobHz = toneFrequency(tone(bob.heard));
       assert.ok(Math.abs(aliceHz - 660) < 10, `alice hears ${aliceHz.toFixed(0)} Hz`);
       assert.ok(Math.abs(bobHz - 440) < 10, `bob hears ${bobHz.toFixed(0)} Hz`);
       for (const side of sides) {
