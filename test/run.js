@@ -1,14 +1,29 @@
-// Runs every compiled test file (dist/test/**/*.test.js) with node's test runner: unit and
-// integration tests two at a time, then the end-to-end tests (real time audio, tmux) one at a
-// time, so that their timing does not compete with the rest for the machine's two cores.
-// Node 20's --test does not expand globs, so the files are listed here.
-import { spawnSync } from 'node:child_process';
+// Runs every compiled test file (dist/test/**/*.test.js), each in its own `node --test` process
+// and process group: unit and integration files two at a time, then the end-to-end files (real
+// time audio, tmux) one at a time, so that their timing does not compete for the machine's two
+// cores. One line per file; the whole output of a file only when it fails.
+//
+// Nothing here can hang CI: every test has a default timeout, every file a deadline after which
+// its process group is killed, and the runner never waits on a pipe that something a test left
+// behind may hold (it waits for the file's process, not for the end of its output). A process left
+// alive in a file's group after the file ended is a failure of that file, and is killed.
+//
+//   node test/run.js [part ...] [--verbose]   parts select files whose path contains them
+import { Buffer } from 'node:buffer';
+import { spawn } from 'node:child_process';
+import { clearTimeout, setTimeout } from 'node:timers';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'test');
-const only = process.argv.slice(2);
+const args = process.argv.slice(2);
+const verbose = args.includes('--verbose');
+const only = args.filter((arg) => arg !== '--verbose');
+const testTimeoutMs = 180_000;
+const fileDeadlineMs = 600_000;
+/** CI stops a run at 90 minutes; past this budget no new file starts, so the report still comes out. */
+const runBudgetMs = 50 * 60_000;
 
 function find(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -25,15 +40,95 @@ if (files.length === 0) {
   console.error('no test files found under', root);
   process.exit(1);
 }
-const e2e = `${path.sep}e2e${path.sep}`;
-const groups = [
-  { files: files.filter((f) => !f.includes(e2e)), concurrency: 2 },
-  { files: files.filter((f) => f.includes(e2e)), concurrency: 1 },
-].filter((group) => group.files.length > 0);
 
-let failed = false;
-for (const group of groups) {
-  const result = spawnSync(process.execPath, ['--test', `--test-concurrency=${group.concurrency}`, ...group.files], { stdio: 'inherit' });
-  failed ||= result.status !== 0;
+/** True while any process is left in the group. */
+function groupAlive(pgid) {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
-process.exit(failed ? 1 : 0);
+
+function killGroup(pgid) {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+/** Runs one file; resolves with what happened, never rejects, never waits past the deadline. */
+function runFile(file) {
+  const started = Date.now();
+  const child = spawn(process.execPath, ['--test', '--test-reporter=spec', `--test-timeout=${testTimeoutMs}`, file], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = [];
+  child.stdout.on('data', (chunk) => output.push(chunk));
+  child.stderr.on('data', (chunk) => output.push(chunk));
+  return new Promise((resolve) => {
+    let timedOut = false;
+    const deadline = setTimeout(() => {
+      timedOut = true;
+      killGroup(child.pid);
+    }, fileDeadlineMs);
+    child.once('exit', (code, signal) => {
+      clearTimeout(deadline);
+      // The group's leader is gone; give what it started a moment to end with it.
+      setTimeout(() => {
+        const leftBehind = !timedOut && groupAlive(child.pid);
+        if (leftBehind) killGroup(child.pid);
+        const text = Buffer.concat(output).toString('utf8');
+        const tests = /^ℹ tests (\d+)/m.exec(text)?.[1] ?? '?';
+        resolve({ file, code, signal, timedOut, leftBehind, text, tests, seconds: (Date.now() - started) / 1000 });
+      }, 500);
+    });
+  });
+}
+
+function report(result) {
+  const name = path.relative(path.dirname(root), result.file);
+  const failed = result.code !== 0 || result.timedOut || result.leftBehind;
+  const why = result.timedOut
+    ? `killed after ${fileDeadlineMs / 1000} s`
+    : result.leftBehind
+      ? 'left processes running after it ended'
+      : result.code !== 0
+        ? `exit ${result.code ?? result.signal}`
+        : `${result.tests} tests`;
+  console.log(`${failed ? 'FAIL' : 'ok  '} ${result.seconds.toFixed(1).padStart(6)} s  ${name}  (${why})`);
+  if (failed || verbose) console.log(result.text.replace(/^/gm, '     | '));
+  return failed;
+}
+
+async function runGroup(group, concurrency) {
+  const queue = [...group];
+  const failures = [];
+  const worker = async () => {
+    for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+      if (Date.now() - runStarted > runBudgetMs) {
+        console.log(`FAIL          ${path.relative(path.dirname(root), file)}  (not run: the run's ${runBudgetMs / 60_000} min are spent)`);
+        failures.push(file);
+      } else if (report(await runFile(file))) failures.push(file);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return failures;
+}
+
+const e2e = `${path.sep}e2e${path.sep}`;
+const runStarted = Date.now();
+const failures = [
+  ...(await runGroup(files.filter((f) => !f.includes(e2e)), 2)),
+  ...(await runGroup(files.filter((f) => f.includes(e2e)), 1)),
+];
+const minutes = ((Date.now() - runStarted) / 60_000).toFixed(1);
+if (failures.length > 0) {
+  console.log(`\n${failures.length} of ${files.length} test files failed (${minutes} min):`);
+  for (const file of failures) console.log(`  ${path.relative(path.dirname(root), file)}`);
+  process.exit(1);
+}
+console.log(`\nall ${files.length} test files passed (${minutes} min)`);

@@ -60,7 +60,7 @@ export async function startPulseServer(modules: readonly string[]): Promise<{ ho
   });
   await until('PulseAudio to start', () => {
     try {
-      execFileSync('pactl', ['info'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+      execFileSync('pactl', ['info'], { env: { ...process.env, ...env }, stdio: 'ignore', timeout: 3000 });
       return true;
     } catch {
       return undefined;

@@ -23,21 +23,21 @@ export class Tmux {
       .map(([key, value]) => `${key}='${value}'`)
       .join(' ');
     const script = `env ${vars} ${quoted} 2>'${path.join(dir, 'stderr')}'; echo $? > '${exitFile}'; sleep 60`;
-    execFileSync('tmux', ['-L', socket, '-f', '/dev/null', 'new-session', '-d', '-x', String(cols), '-y', String(rows), 'sh', '-c', script]);
+    execFileSync('tmux', ['-L', socket, '-f', '/dev/null', 'new-session', '-d', '-x', String(cols), '-y', String(rows), 'sh', '-c', script], { timeout: 10_000 });
     return new Tmux(socket, exitFile);
   }
 
   keys(...keys: string[]): void {
-    execFileSync('tmux', ['-L', this.socket, 'send-keys', ...keys]);
+    execFileSync('tmux', ['-L', this.socket, 'send-keys', ...keys], { timeout: 10_000 });
   }
 
   /** Types text literally (no key-name lookup). */
   type(text: string): void {
-    execFileSync('tmux', ['-L', this.socket, 'send-keys', '-l', text]);
+    execFileSync('tmux', ['-L', this.socket, 'send-keys', '-l', text], { timeout: 10_000 });
   }
 
   screen(): string {
-    return execFileSync('tmux', ['-L', this.socket, 'capture-pane', '-p'], { encoding: 'utf8' });
+    return execFileSync('tmux', ['-L', this.socket, 'capture-pane', '-p'], { encoding: 'utf8', timeout: 10_000 });
   }
 
   async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<string> {
@@ -68,7 +68,7 @@ export class Tmux {
 
   kill(): void {
     try {
-      execFileSync('tmux', ['-L', this.socket, 'kill-server'], { stdio: 'ignore' });
+      execFileSync('tmux', ['-L', this.socket, 'kill-server'], { stdio: 'ignore', timeout: 10_000 });
     } catch {
       // already gone
     }
