@@ -12,7 +12,7 @@
 import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import { clearTimeout, setTimeout } from 'node:timers';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,14 +41,25 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-/** True while any process is left in the group. */
-function groupAlive(pgid) {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
+/**
+ * The live processes left in the group ("pid (command)"). Read from /proc, for a zombie answers signals
+ * too, and where PID 1 does not reap orphans (some containers) one stays until the machine ends.
+ */
+function groupMembers(pgid) {
+  const members = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so split after the last ')'.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) === pgid && state !== 'Z') members.push(stat.slice(0, stat.lastIndexOf(')') + 1));
   }
+  return members;
 }
 
 function killGroup(pgid) {
@@ -75,27 +86,26 @@ function runFile(file) {
       timedOut = true;
       killGroup(child.pid);
     }, fileDeadlineMs);
-    child.once('exit', (code, signal) => {
+    child.once('exit', async (code, signal) => {
       clearTimeout(deadline);
-      // The group's leader is gone; give what it started a moment to end with it.
-      setTimeout(() => {
-        const leftBehind = !timedOut && groupAlive(child.pid);
-        if (leftBehind) killGroup(child.pid);
-        const text = Buffer.concat(output).toString('utf8');
-        const tests = /^ℹ tests (\d+)/m.exec(text)?.[1] ?? '?';
-        resolve({ file, code, signal, timedOut, leftBehind, text, tests, seconds: (Date.now() - started) / 1000 });
-      }, 500);
+      // The group's leader is gone; give what it started a few seconds to end with it.
+      for (let waited = 0; waited < 3000 && groupMembers(child.pid).length > 0; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+      const leftBehind = timedOut ? [] : groupMembers(child.pid);
+      if (leftBehind.length > 0) killGroup(child.pid);
+      const text = Buffer.concat(output).toString('utf8');
+      const tests = /^ℹ tests (\d+)/m.exec(text)?.[1] ?? '?';
+      resolve({ file, code, signal, timedOut, leftBehind, text, tests, seconds: (Date.now() - started) / 1000 });
     });
   });
 }
 
 function report(result) {
   const name = path.relative(path.dirname(root), result.file);
-  const failed = result.code !== 0 || result.timedOut || result.leftBehind;
+  const failed = result.code !== 0 || result.timedOut || result.leftBehind.length > 0;
   const why = result.timedOut
     ? `killed after ${fileDeadlineMs / 1000} s`
-    : result.leftBehind
-      ? 'left processes running after it ended'
+    : result.leftBehind.length > 0
+      ? `left running after it ended: ${result.leftBehind.join(', ')}`
       : result.code !== 0
         ? `exit ${result.code ?? result.signal}`
         : `${result.tests} tests`;
