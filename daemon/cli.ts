@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The `streamd` command: run | start | stop | status | restart. */
+import '../common/runtime/exit-deadlock.js';
 import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,12 +1,16 @@
 // Runs every compiled test file (dist/test/**/*.test.js), each in its own `node --test` process
 // and process group: unit and integration files two at a time, then the end-to-end files (real
 // time audio, tmux) one at a time, so that their timing does not compete for the machine's two
-// cores. One line per file; the whole output of a file only when it fails.
+// cores. One line per file; the output of a file only when it fails (its last lines): CI's log is
+// bounded, and the node runner's TAP of every test (over 100 KB) was more than it kept.
 //
 // Nothing here can hang CI: every test has a default timeout, every file a deadline after which
 // its process group is killed, and the runner never waits on a pipe that something a test left
 // behind may hold (it waits for the file's process, not for the end of its output). A process left
 // alive in a file's group after the file ended is a failure of that file, and is killed.
+// Optimizing compiles run on the main thread (--no-concurrent-recompilation, passed on to each
+// file's process): with them in the background, Node 20 sometimes deadlocks at exit
+// (nodejs/node#54918); here, one exit in 15 to 40 of the voice jitter test, which hung CI.
 //
 //   node test/run.js [part ...] [--verbose]   parts select files whose path contains them
 import { Buffer } from 'node:buffer';
@@ -24,6 +28,8 @@ const testTimeoutMs = 180_000;
 const fileDeadlineMs = 600_000;
 /** CI stops a run at 90 minutes; past this budget no new file starts, so the report still comes out. */
 const runBudgetMs = 50 * 60_000;
+/** Lines of a failing file's output shown (its last). */
+const failureLines = 200;
 
 function find(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -73,7 +79,7 @@ function killGroup(pgid) {
 /** Runs one file; resolves with what happened, never rejects, never waits past the deadline. */
 function runFile(file) {
   const started = Date.now();
-  const child = spawn(process.execPath, ['--test', '--test-reporter=spec', `--test-timeout=${testTimeoutMs}`, file], {
+  const child = spawn(process.execPath, ['--no-concurrent-recompilation', '--test', '--test-reporter=spec', `--test-timeout=${testTimeoutMs}`, file], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -110,7 +116,13 @@ function report(result) {
         ? `exit ${result.code ?? result.signal}`
         : `${result.tests} tests`;
   console.log(`${failed ? 'FAIL' : 'ok  '} ${result.seconds.toFixed(1).padStart(6)} s  ${name}  (${why})`);
-  if (failed || verbose) console.log(result.text.replace(/^/gm, '     | '));
+  if (verbose) console.log(result.text.replace(/^/gm, '     | '));
+  else if (failed) {
+    // CI keeps a bounded log: the end of a failing file's output is where the reasons are.
+    const lines = result.text.trimEnd().split('\n');
+    if (lines.length > failureLines) console.log(`     | ... (${lines.length - failureLines} lines before)`);
+    console.log(lines.slice(-failureLines).join('\n').replace(/^/gm, '     | '));
+  }
   return failed;
 }
 

@@ -15,6 +15,7 @@
  * generation, sent before a flush, is dropped), `pause`, `resume`, `flush`, `drain`, `probe`;
  * out `played` (bytes heard in the current generation), `drained`, `probed`, `error`.
  */
+import '../../common/runtime/exit-deadlock.js';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
