@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The `streamtui` command: the full-screen player. */
+import '../common/runtime/exit-deadlock.js';
 import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,8 @@ import { startApp, type App } from './app.js';
 import { NullSink } from './audio/null-sink.js';
 import { resolveMicrophone } from './audio/microphone.js';
 import type { AudioSink } from './audio/sink.js';
+import { pulseServerAnswers } from './audio/pulse-server.js';
+import { PulseSink } from './audio/pulse-sink.js';
 import { probeSpeaker, SpeakerSink } from './audio/speaker-sink.js';
 import { BlockCache } from './cache/block-cache.js';
 import { DaemonClient } from './client/daemon-client.js';
@@ -30,7 +33,8 @@ const USAGE = `usage: streamtui [options]
   --no-calls           take no calls (by default the device registers for calls: C calls the
                        selected device, y / n answer)
   --cache-dir DIR      where blocks are cached (default $XDG_CACHE_HOME/streamtui)
-  --audio MODE         auto | speaker | null (default auto: the sound device if one works)
+  --audio MODE         auto | pulse | speaker | null (default auto: PulseAudio through pacat
+                       when a server answers, else ALSA's default device through speaker)
   --password SECRET    streamd's password, if it has one
   --config FILE        settings file (default ~/.config/streamtui/config.json)
   --save               also store the options given in the settings file, for later runs
@@ -52,8 +56,17 @@ function answers(host: string, port: number): Promise<boolean> {
 
 let app: App | undefined;
 
+/**
+ * auto: PulseAudio through pacat when a server answers (a short, chosen latency: calls need it),
+ * else speaker on ALSA's default device when it opens, else silence.
+ */
 async function chooseSink(mode: TuiSettings['audio'], failed: (reason: string) => void): Promise<{ sink: AudioSink; notice?: string }> {
   if (mode === 'null') return { sink: new NullSink() };
+  if (mode === 'pulse' || (mode === 'auto' && pulseServerAnswers())) {
+    const sink = new PulseSink((error) => failed(error.message));
+    sink.warm(); // pacat and its spare connect while the screen comes up
+    return { sink };
+  }
   if (await probeSpeaker()) {
     const sink = new SpeakerSink((error) => failed(error.message), (text) => app?.log(text));
     sink.warm(); // the audio child and the device open while the screen comes up

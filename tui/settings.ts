@@ -18,7 +18,7 @@ export interface TuiSettings {
   cache_dir: string;
   /** Bytes of blocks kept on disk; least recently played songs go first. */
   cache_max_bytes: number;
-  audio: 'auto' | 'speaker' | 'null';
+  audio: 'auto' | 'pulse' | 'speaker' | 'null';
   password: string | null;
   /** streamd's UDP port (radio, songs over UDP), or a relay's in front of it. */
   udp_port: number;
@@ -38,7 +38,7 @@ const SCHEMA = {
   name: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' },
   cache_dir: { type: 'string', minLength: 1 },
   cache_max_bytes: { type: 'integer', minimum: 1048576 },
-  audio: { enum: ['auto', 'speaker', 'null'] },
+  audio: { enum: ['auto', 'pulse', 'speaker', 'null'] },
   password: { type: ['string', 'null'] },
   udp_port: { type: 'integer', minimum: 1, maximum: 65535 },
   transport: { enum: ['tcp', 'udp'] },

@@ -2,9 +2,11 @@
  * Calls between two real players in tmux (issue 10, the signalling): alice calls bob from the
  * devices panel, bob's screen rings with the dialog wherever he is, `y` puts both in the call and
  * both devices' status says so, `h` ends it on both, and the daemon lists it ended; `n` rejects and
- * the caller is told. (The voice itself is the next step: its test records both sinks.)
+ * the caller is told. With two PulseAudio servers whose microphones are tones: each side hears the
+ * other, through a lossy relay too, and music plays on under the voice, ducked.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +28,8 @@ let daemon: TestDaemon;
 
 before(async () => {
   fixtures = makeFixtureLibrary();
+  // Music that can be told from the voices: a steady 880 Hz (the microphones say 440 and 660).
+  execFileSync('sox', ['-n', '-r', '44100', '-c', '2', '-b', '16', path.join(fixtures.root, 'tone-880.wav'), 'synth', '60', 'sine', '880', 'vol', '0.25']);
   daemon = await startTestDaemon(fixtures.root);
 });
 after(async () => {
@@ -36,7 +40,7 @@ after(async () => {
 
 function player(name: string, pulse?: PulseNullSink, udpPort = daemon.udpPort): Tmux {
   const dir = mkdtempSync(path.join(work, `${name}-`));
-  const audio = pulse ? ['--audio', 'speaker', '--mic', 'pulse'] : ['--audio', 'null', '--mic', 'none'];
+  const audio = pulse ? ['--audio', 'pulse', '--mic', 'pulse'] : ['--audio', 'null', '--mic', 'none'];
   return Tmux.start(
     dir,
     [process.execPath, STREAMTUI, '--port', String(daemon.port), '--udp-port', String(udpPort), '--name', name, '--cache-dir', path.join(dir, 'cache'), ...audio],
@@ -44,23 +48,34 @@ function player(name: string, pulse?: PulseNullSink, udpPort = daemon.udpPort): 
   );
 }
 
-/** The strongest frequency between 200 and 1000 Hz of 16-bit stereo 44.1 kHz PCM, by a plain DFT in 10 Hz steps. */
-function strongest(pcm: Buffer): { hz: number; power: number } {
+/** The power at `hz` of the left channel of 16-bit stereo 44.1 kHz PCM (its first second), by a plain DFT. */
+function powerAt(pcm: Buffer, hz: number): number {
   const count = Math.min(pcm.length / 4, 44100);
-  const left = new Float64Array(count);
-  for (let i = 0; i < count; i++) left[i] = pcm.readInt16LE(i * 4);
+  let re = 0;
+  let im = 0;
+  for (let i = 0; i < count; i++) {
+    const sample = pcm.readInt16LE(i * 4);
+    re += sample * Math.cos((2 * Math.PI * hz * i) / 44100);
+    im -= sample * Math.sin((2 * Math.PI * hz * i) / 44100);
+  }
+  return Math.sqrt(re * re + im * im) / count;
+}
+
+/** The strongest frequency between 200 and 1000 Hz, in 10 Hz steps. */
+function strongest(pcm: Buffer): { hz: number; power: number } {
   let best = { hz: 0, power: 0 };
   for (let hz = 200; hz <= 1000; hz += 10) {
-    let re = 0;
-    let im = 0;
-    for (let i = 0; i < count; i++) {
-      re += (left[i] as number) * Math.cos((2 * Math.PI * hz * i) / 44100);
-      im -= (left[i] as number) * Math.sin((2 * Math.PI * hz * i) / 44100);
-    }
-    const power = Math.sqrt(re * re + im * im) / count;
+    const power = powerAt(pcm, hz);
     if (power > best.power) best = { hz, power };
   }
   return best;
+}
+
+/** Records a second of `pulse`'s sink. */
+async function listen(pulse: PulseNullSink, seconds = 1.2): Promise<Buffer> {
+  const recording = await pulse.record();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  return recording.stop();
 }
 
 /** Tab to the devices panel and down to `name` (the list is in order of connection). */
@@ -151,6 +166,47 @@ describe('calls between two players', () => {
       erin.kill();
       fred.kill();
       relay.close();
+      for (const pulse of pulses) pulse.stop();
+    }
+  });
+
+  it('music plays on during a call, ducked to 20% under the voice, and comes back after', { timeout: 90_000 }, async () => {
+    const pulses = [await pulseNullSink({ sineHz: 440 }), await pulseNullSink({ sineHz: 660 })] as const;
+    const gina = player('gina', pulses[0]);
+    const hank = player('hank', pulses[1]);
+    try {
+      await gina.waitFor(/tone-880/);
+      gina.keys('/');
+      gina.type('tone-880');
+      gina.keys('Enter', 'Enter');
+      await gina.waitFor(/Playing/);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const alone = powerAt(await listen(pulses[0]), 880);
+      await hank.waitFor(/ gina\s+playing/);
+      await selectDevice(hank, 'gina');
+      hank.keys('C');
+      await gina.waitFor(/hank is calling/);
+      gina.keys('y');
+      await gina.waitFor(/in call with hank/);
+      await new Promise((resolve) => setTimeout(resolve, 3000)); // the microphones start
+      const during = await listen(pulses[0]);
+      hank.keys('h');
+      await gina.waitFor(/call with hank ended: hung up/);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const afterwards = powerAt(await listen(pulses[0]), 880);
+      assert.ok(alone > 500, `the music is heard before the call (power ${alone.toFixed(0)} at 880 Hz)`);
+      assert.equal(strongest(during).hz, 660, 'during the call the voice is the loudest');
+      const ducked = powerAt(during, 880) / alone;
+      assert.ok(ducked > 0.14 && ducked < 0.26, `the music under the voice at ${(100 * ducked).toFixed(0)}% (20% asked)`);
+      assert.ok(Math.abs(afterwards / alone - 1) < 0.1, `the music comes back after: ${(100 * afterwards / alone).toFixed(0)}% of before`);
+      assert.match(gina.screen(), /Playing/, 'and it never stopped');
+      gina.keys('q');
+      hank.keys('q');
+      assert.equal(await gina.exitCode(), 0);
+      assert.equal(await hank.exitCode(), 0);
+    } finally {
+      gina.kill();
+      hank.kill();
       for (const pulse of pulses) pulse.stop();
     }
   });

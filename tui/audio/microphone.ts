@@ -4,10 +4,9 @@
  * PulseAudio when a server answers (`pactl info`), else ALSA when `arecord` is there. Frames of
  * 20 ms go to `onFrame`; a child that cannot start or dies is told once through `onError`.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { FRAME_SAMPLES, VOICE_RATE } from './opus-codec.js';
+import { answers, pulseServerAnswers } from './pulse-server.js';
 
 export type MicChoice = 'auto' | 'pulse' | 'alsa' | 'none';
 
@@ -20,17 +19,10 @@ export interface Microphone {
 }
 
 const FRAME_BYTES = FRAME_SAMPLES * 2;
-const answers = (command: string, args: string[], env: NodeJS.ProcessEnv): boolean => spawnSync(command, args, { env, stdio: 'ignore', timeout: 2000 }).status === 0;
-
-/**
- * Which microphone `choice` means on this machine; 'none' when there is none to be had. A
- * PulseAudio (or PipeWire) server is there when PULSE_SERVER names one or its socket is in the
- * runtime dir, and then it must answer: `pactl` is not asked otherwise, since asking can start one.
- */
+/** Which microphone `choice` means on this machine; 'none' when there is none to be had. */
 export function resolveMicrophone(choice: MicChoice, env: NodeJS.ProcessEnv = process.env): 'pulse' | 'alsa' | 'none' {
   if (choice !== 'auto') return choice;
-  const socket = env['XDG_RUNTIME_DIR'] ? path.join(env['XDG_RUNTIME_DIR'], 'pulse', 'native') : undefined;
-  if ((env['PULSE_SERVER'] || (socket && existsSync(socket))) && answers('pactl', ['info'], env)) return 'pulse';
+  if (pulseServerAnswers(env)) return 'pulse';
   return answers('arecord', ['--version'], env) ? 'alsa' : 'none';
 }
 

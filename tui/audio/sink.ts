@@ -24,6 +24,18 @@ export interface AudioSink {
   /** Resolves when everything written has been played (or the sink was flushed). */
   drain(): Promise<void>;
   close(): void;
+  /**
+   * Mixes `pcm` (16-bit, the opened format) into what the device plays next, ahead of any music
+   * waiting (a call's voice). A sink without it gets it mixed into the music as the music is written.
+   */
+  lay?(pcm: Buffer): void;
+  /**
+   * The music's gain (0-1: volume, ducking), applied as the device is fed, so that it is heard at
+   * once. A sink without it gets the music scaled as it is written.
+   */
+  setGain?(gain: number): void;
+  /** Keeps the device's lead short (a call) or lets it be long (music only, fewer wake-ups). */
+  lowLatency?(on: boolean): void;
 }
 
 /** Seconds of audio a sink lets the player write ahead of what has been played. */

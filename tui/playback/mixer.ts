@@ -39,8 +39,7 @@ const samplesOf = (pcm: Buffer): Int16Array => new Int16Array(pcm.buffer, pcm.by
 const bufferOf = (samples: Int16Array): Buffer => Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
 
 export class Mixer implements MusicOutput {
-  /** 0-100. */
-  volume = 100;
+  private level = 100;
   private ducked = false;
   private opened: PcmFormat = { sampleRate: 44100, channels: 2 };
   private overlay: Int16Array[] = [];
@@ -50,6 +49,17 @@ export class Mixer implements MusicOutput {
 
   setSink(sink: AudioSink): void {
     this.sink = sink;
+    this.sink.setGain?.(this.gain());
+  }
+
+  /** 0-100. */
+  get volume(): number {
+    return this.level;
+  }
+
+  set volume(volume: number) {
+    this.level = volume;
+    this.sink.setGain?.(this.gain());
   }
 
   /** The format the sink was last opened in (the music's, or the voice's when it plays alone). */
@@ -64,7 +74,8 @@ export class Mixer implements MusicOutput {
   }
 
   write(pcm: Buffer): Promise<void> {
-    const gain = (this.volume / 100) * (this.ducked ? DUCK_GAIN : 1);
+    // A sink that applies the gain as it feeds its device gets the music as it is.
+    const gain = this.sink.setGain ? 1 : this.gain();
     if (gain === 1 && this.overlaySamples === 0) return this.sink.write(pcm);
     const music = samplesOf(pcm);
     return this.sink.write(bufferOf(mix(music, gain, this.takeOverlay(music.length))));
@@ -78,10 +89,19 @@ export class Mixer implements MusicOutput {
   /** Music at DUCK_GAIN of its volume (on) or back to full (off). */
   duck(on: boolean): void {
     this.ducked = on;
+    this.sink.setGain?.(this.gain());
   }
 
-  /** Queues a second stream's PCM, in the opened format, to be mixed into the music. */
+  private gain(): number {
+    return (this.level / 100) * (this.ducked ? DUCK_GAIN : 1);
+  }
+
+  /**
+   * A second stream's PCM, in the opened format: mixed in by the sink as it feeds its device when
+   * it can (no wait behind the music written ahead), else queued and mixed into the music here.
+   */
   lay(pcm: Buffer): void {
+    if (this.sink.lay) return this.sink.lay(pcm);
     const samples = Int16Array.from(samplesOf(pcm));
     this.overlay.push(samples);
     this.overlaySamples += samples.length;

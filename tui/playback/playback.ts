@@ -67,6 +67,7 @@ export class Playback extends EventEmitter {
     this.sink.close();
     this.sink = sink;
     this.mixer.setSink(sink);
+    sink.lowLatency?.(this.inCall);
     if (this.session) this.play(this.session.song, position);
   }
 
@@ -112,6 +113,7 @@ export class Playback extends EventEmitter {
   setCall(active: boolean): void {
     this.inCall = active;
     this.mixer.duck(active);
+    this.sink.lowLatency?.(active);
     this.voiceOut = undefined;
     if (active && this.paused && this.session) {
       // Paused music holds the sink paused: the song lets go of it, the voice needs it.

@@ -1,0 +1,127 @@
+/**
+ * The PulseAudio sink (pacat) on a private PulseAudio server, its null sink recorded with parec:
+ * the sound comes out, a flush silences at once (the stream that held sound is dropped, not
+ * played out), and a second stream laid over the music is heard at once, not behind the music
+ * written ahead. Timings are read off the recording, against sound in the same recording.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { PulseSink } from '../../tui/audio/pulse-sink.js';
+import { AHEAD_SECONDS, type PcmFormat } from '../../tui/audio/sink.js';
+import { pulseNullSink, type PulseNullSink } from '../helpers/audio-env.js';
+
+const FORMAT: PcmFormat = { sampleRate: 44100, channels: 2 };
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function tone(seconds: number, hz: number, amplitude = 8000): Buffer {
+  const frames = Math.round(seconds * FORMAT.sampleRate);
+  const pcm = Buffer.alloc(frames * 4);
+  for (let i = 0; i < frames; i++) {
+    const sample = Math.round(amplitude * Math.sin((2 * Math.PI * hz * i) / FORMAT.sampleRate));
+    pcm.writeInt16LE(sample, 4 * i);
+    pcm.writeInt16LE(sample, 4 * i + 2);
+  }
+  return pcm;
+}
+
+/** Seconds (10 ms steps) of the recording whose left channel is louder than `threshold` RMS. */
+function loud(recording: Buffer, threshold = 2000): number[] {
+  const step = 441;
+  const out: number[] = [];
+  for (let k = 0; (k + 1) * step * 4 <= recording.length; k++) {
+    let sum = 0;
+    for (let i = 0; i < step; i++) sum += recording.readInt16LE((k * step + i) * 4) ** 2;
+    if (Math.sqrt(sum / step) > threshold) out.push(k / 100);
+  }
+  return out;
+}
+
+/** Writes `pcm` to the sink as a player does, in pieces, each when there is room. */
+async function play(sink: PulseSink, pcm: Buffer, signal?: { stop: boolean }): Promise<void> {
+  for (let at = 0; at < pcm.length && !signal?.stop; at += 16384) await sink.write(pcm.subarray(at, at + 16384));
+}
+
+describe('PulseAudio sink (pacat)', () => {
+  let pulse: PulseNullSink;
+  let env: NodeJS.ProcessEnv;
+  before(async () => {
+    pulse = await pulseNullSink();
+    env = { ...process.env, ...pulse.env };
+  });
+  after(() => pulse.stop());
+
+  it('plays what it is given, and its clock says how much was heard', async () => {
+    const failures: Error[] = [];
+    const sink = new PulseSink((error) => failures.push(error), env);
+    const recording = await pulse.record();
+    await sink.open(FORMAT);
+    await play(sink, tone(1.5, 440));
+    await sink.drain();
+    const frames = sink.playedFrames();
+    await sleep(300);
+    const heard = loud(await recording.stop());
+    sink.close();
+    assert.deepEqual(failures, []);
+    assert.equal(frames, 1.5 * FORMAT.sampleRate, 'drained: every frame played');
+    const span = (heard.at(-1) as number) - (heard[0] as number);
+    assert.ok(Math.abs(span - 1.5) < 0.05, `the tone lasts 1.5 s in the recording: ${span.toFixed(2)} s`);
+  });
+
+  it('a flush silences at once: what the device held is dropped, not played out', async () => {
+    const sink = new PulseSink(() => {}, env);
+    sink.warm(FORMAT);
+    const recording = await pulse.record();
+    const signal = { stop: false };
+    const playing = play(sink, tone(3, 440), signal);
+    await sleep(1000);
+    const playedAtFlush = sink.playedFrames() / FORMAT.sampleRate;
+    sink.flush();
+    signal.stop = true;
+    await playing;
+    await sleep(500);
+    const heard = loud(await recording.stop());
+    sink.close();
+    const span = (heard.at(-1) as number) - (heard[0] as number);
+    // Written ahead: AHEAD_SECONDS here and the lead in the device; none of it may be heard.
+    assert.ok(span - playedAtFlush < 0.08, `tone heard ${span.toFixed(2)} s, ${playedAtFlush.toFixed(2)} s played at the flush (${AHEAD_SECONDS} s written ahead)`);
+    assert.ok(span > 0.8, `the tone played until the flush: ${span.toFixed(2)} s`);
+  });
+
+  it('a second stream laid over the music is heard at once, not behind the music written ahead', async () => {
+    const sink = new PulseSink(() => {}, env);
+    sink.warm(FORMAT);
+    sink.lowLatency(true);
+    const recording = await pulse.record();
+    // Music: quiet, with one loud click 1 s in; the voice is laid when the clock says the click plays.
+    const music = tone(3, 200, 500);
+    const click = tone(0.05, 1000, 16000);
+    click.copy(music, 1 * FORMAT.sampleRate * 4);
+    const playing = play(sink, music);
+    while (sink.playedFrames() < FORMAT.sampleRate) await sleep(2);
+    sink.lay(tone(0.2, 3000, 16000));
+    await playing;
+    await sink.drain();
+    await sleep(300);
+    const heard = loud(await recording.stop());
+    sink.close();
+    // Two loud stretches: the click, then the voice; the gap between their starts is the voice's lag.
+    const starts = heard.filter((at, i) => i === 0 || at - (heard[i - 1] as number) > 0.015);
+    assert.ok(starts.length >= 1, 'something loud was heard');
+    const clickAt = heard[0] as number;
+    const voiceEnd = heard.at(-1) as number;
+    const lag = voiceEnd - 0.2 - clickAt;
+    assert.ok(lag >= -0.03 && lag < 0.12, `the voice started ${(lag * 1000).toFixed(0)} ms after the click (the music was written ${AHEAD_SECONDS * 1000} ms ahead)`);
+  });
+
+  it('says why when pacat cannot play (no server)', async () => {
+    const failures: Error[] = [];
+    const sink = new PulseSink((error) => failures.push(error), { ...process.env, PULSE_SERVER: 'unix:/nonexistent/pulse.sock' });
+    await sink.open(FORMAT);
+    void sink.write(tone(0.2, 440));
+    const deadline = Date.now() + 5000;
+    while (failures.length === 0 && Date.now() < deadline) await sleep(20);
+    sink.close();
+    assert.equal(failures.length, 1);
+    assert.match(failures[0]?.message ?? '', /^pacat: .*(Connection refused|No such file|failed)/i);
+  });
+});

@@ -1,0 +1,240 @@
+/**
+ * Plays through PulseAudio (or PipeWire's pulse server) with `pacat`, raw PCM on its stdin, at a
+ * latency chosen here, which speaker's ALSA output (a fixed half second in the device) cannot do:
+ *
+ * - The device holds only a short lead (200 ms; 60 ms in a call); the rest of what the player
+ *   wrote waits here, in memory that is dropped at once.
+ * - A flush or a pause kills pacat (PulseAudio drops what its stream held) and swaps in a spare
+ *   started beforehand in the same format: new sound waits for no process and no connection.
+ * - A second stream (a call's voice) is mixed in, and the music's gain (volume, ducking) applied,
+ *   as the device is fed: both are heard at once, not behind the music written ahead.
+ *
+ * The clock is a model: what was fed less what the device holds, which drains at the format's
+ * rate by the wall clock (a null sink follows that clock, a sound card stays within a fraction of
+ * a percent of it). A pacat that stops reading (its stream is full: the device runs slower) is
+ * not fed until it reads again, so what waits in the pipe stays bounded.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { addPcm, PcmQueue, scalePcm } from './pcm-queue.js';
+import { AHEAD_SECONDS, type AudioSink, type PcmFormat } from './sink.js';
+
+/** What PulseAudio buffers for the stream (pacat --latency-msec); our lead is at least this. */
+const STREAM_LATENCY_MS = 40;
+const MUSIC_LEAD_MS = 200;
+const CALL_LEAD_MS = 60;
+const SPARE_RETRY_MS = 5000;
+/** Voice waiting to be mixed in is kept to this; older is dropped (it would only come late). */
+const OVERLAY_MAX_SECONDS = 0.5;
+
+interface Pacat {
+  child: ChildProcess;
+  format: PcmFormat;
+  stderr: string;
+}
+
+export class PulseSink implements AudioSink {
+  readonly name = 'PulseAudio (pacat)';
+  private format: PcmFormat = { sampleRate: 44100, channels: 2 };
+  private current: Pacat | undefined;
+  private spare: Pacat | undefined;
+  private readonly music = new PcmQueue();
+  private readonly overlay = new PcmQueue();
+  /** Bytes fed to the current stream since the last open or flush, and what of them the device still holds. */
+  private fed = 0;
+  private inDevice = 0;
+  private lastTick = 0;
+  private leadMs = MUSIC_LEAD_MS;
+  private gain = 1;
+  private paused = false;
+  private closed = false;
+  /** Goes up on every open and flush: a drain waits for the audio of its own generation only. */
+  private generation = 0;
+  /** When a spare last died on its own: not started again for a while (a server that refuses clients). */
+  private spareFailedAt = -Infinity;
+  private timer: NodeJS.Timeout | undefined;
+  private waiters: Array<() => void> = [];
+
+  /** @param onFailure told when pacat cannot play (no server, the server went away) */
+  constructor(
+    private readonly onFailure: (error: Error) => void,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  /** Starts pacat (and its spare) now: the first play then waits for no process or connection. */
+  warm(format: PcmFormat = this.format): void {
+    this.setFormat(format);
+    this.current ??= this.spawn();
+    this.spare ??= this.spawn();
+  }
+
+  async open(format: PcmFormat): Promise<void> {
+    this.setFormat(format);
+    this.flush();
+  }
+
+  write(pcm: Buffer): Promise<void> {
+    this.music.push(pcm);
+    this.run();
+    return this.room();
+  }
+
+  lay(pcm: Buffer): void {
+    this.overlay.push(pcm);
+    this.overlay.trim(Math.floor(OVERLAY_MAX_SECONDS * this.byteRate()) & ~1);
+    this.run();
+  }
+
+  setGain(gain: number): void {
+    this.gain = gain;
+  }
+
+  lowLatency(on: boolean): void {
+    this.leadMs = on ? CALL_LEAD_MS : MUSIC_LEAD_MS;
+    if (this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+      this.run();
+    }
+  }
+
+  pause(): void {
+    this.advance();
+    this.paused = true;
+    this.dropDevice();
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.run();
+  }
+
+  flush(): void {
+    this.music.clear();
+    this.advance();
+    this.dropDevice();
+    this.fed = 0;
+    this.generation++;
+    this.wake();
+  }
+
+  playedFrames(): number {
+    this.advance();
+    return Math.floor((this.fed - this.inDevice) / (2 * this.format.channels));
+  }
+
+  async drain(): Promise<void> {
+    const generation = this.generation;
+    // A flush or a close ends the wait as well.
+    while (!this.closed && generation === this.generation && (this.music.length > 0 || this.inDevice > 0)) {
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    for (const pacat of [this.current, this.spare]) pacat?.child.kill('SIGKILL');
+    this.current = this.spare = undefined;
+    this.wake();
+  }
+
+  private byteRate(): number {
+    return this.format.sampleRate * this.format.channels * 2;
+  }
+
+  private setFormat(format: PcmFormat): void {
+    if (format.sampleRate === this.format.sampleRate && format.channels === this.format.channels) return;
+    this.advance();
+    this.dropDevice();
+    this.current?.child.kill('SIGKILL');
+    this.spare?.child.kill('SIGKILL');
+    this.current = this.spare = undefined;
+    this.format = format;
+    this.overlay.clear(); // in the old format
+  }
+
+  /** Silence now: the stream that holds sound is killed and the spare takes its place. */
+  private dropDevice(): void {
+    this.fed -= this.inDevice;
+    if (this.inDevice === 0 || !this.current) return;
+    this.inDevice = 0;
+    this.current.child.kill('SIGKILL');
+    this.current = this.spare;
+    this.spare = undefined;
+  }
+
+  /** The device's model, brought up to now. */
+  private advance(): void {
+    const now = performance.now();
+    if (!this.paused) this.inDevice = Math.max(0, this.inDevice - Math.floor(((now - this.lastTick) / 1000) * this.byteRate()));
+    this.lastTick = now;
+  }
+
+  /** Feeds the device while there is anything to feed or play out; the timer stops when idle. */
+  private run(): void {
+    if (this.timer || this.closed) return;
+    this.lastTick = performance.now();
+    this.timer = setInterval(() => this.feed(), Math.max(10, this.leadMs / 4));
+    this.feed();
+  }
+
+  private feed(): void {
+    this.advance();
+    if (!this.paused) {
+      this.current ??= this.spawn();
+      if (!this.spare && performance.now() - this.spareFailedAt > SPARE_RETRY_MS) this.spare = this.spawn();
+      const stdin = this.current.child.stdin;
+      const frame = 2 * this.format.channels;
+      const want = Math.floor(((this.leadMs / 1000) * this.byteRate() - this.inDevice) / frame) * frame;
+      if (stdin && stdin.writable && stdin.writableLength === 0 && want > 0) {
+        const music = scalePcm(this.music.take(want), this.gain);
+        const voice = this.overlay.take(want);
+        const pcm = voice.length === 0 ? music : addPcm(music, voice);
+        if (pcm.length > 0) {
+          stdin.write(pcm);
+          this.fed += pcm.length;
+          this.inDevice += pcm.length;
+        }
+      }
+    }
+    if (this.music.length < AHEAD_SECONDS * this.byteRate()) this.wake();
+    if (this.paused || (this.music.length === 0 && this.overlay.length === 0 && this.inDevice === 0)) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+      this.wake();
+    }
+  }
+
+  private spawn(): Pacat {
+    const { sampleRate, channels } = this.format;
+    const args = ['--playback', '--raw', '--format=s16le', `--rate=${sampleRate}`, `--channels=${channels}`, `--latency-msec=${STREAM_LATENCY_MS}`, '--client-name=streamtui', '--stream-name=streamtui'];
+    const child = spawn('pacat', args, { env: this.env, stdio: ['pipe', 'ignore', 'pipe'] });
+    const pacat: Pacat = { child, format: this.format, stderr: '' };
+    child.stderr?.on('data', (chunk: Buffer) => (pacat.stderr = (pacat.stderr + chunk.toString()).slice(-500)));
+    child.stdin?.on('error', () => {}); // EPIPE when it died: its exit says why
+    const failed = (reason: string): void => {
+      if (this.spare === pacat) {
+        this.spare = undefined;
+        this.spareFailedAt = performance.now();
+      }
+      if (this.current !== pacat || this.closed) return;
+      this.current = undefined;
+      this.close();
+      this.onFailure(new Error(`pacat: ${pacat.stderr.trim().split('\n').pop() || reason}`));
+    };
+    child.on('error', (error) => failed(error.message));
+    child.on('exit', (code, signal) => failed(`exited (${code ?? signal})`));
+    return pacat;
+  }
+
+  private async room(): Promise<void> {
+    while (!this.closed && this.music.length > AHEAD_SECONDS * this.byteRate()) {
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  private wake(): void {
+    for (const resolve of this.waiters.splice(0)) resolve();
+  }
+}
