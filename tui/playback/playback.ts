@@ -137,7 +137,8 @@ export class Playback extends EventEmitter {
     }
     const pcm = this.voiceOut.convert(frame);
     const bytes = Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
-    if (music) this.mixer.lay(bytes);
+    // A sink that mixes as it feeds takes the voice that way alone too: not as music, which is ducked.
+    if (music || this.sink.lay) this.mixer.lay(bytes);
     else void this.sink.write(bytes);
   }
 
