@@ -173,5 +173,13 @@ export async function callLatencyBench(): Promise<string> {
 Both players play through PulseAudio with pacat (--audio pulse). The callee hears the voice alone,
 then with a song playing under it (ducked). 5 ms resolution. Target: under 150 ms (ITU-T G.114),
 goal under 100 ms. CPU: % of one core, each player with its children (pacat, parec), during the
-call; target under 5%.`;
+call; target under 5%.
+Runs on 2026-11-22 (seven): with music under the voice, medians 115 to 185 ms (target met in
+most); the voice alone, 175 to 480 ms. Steady within a run, different between runs: the voice is
+fed at the pace it plays, so whatever backlog forms while the output starts (pacat for the voice's
+format, PulseAudio's prebuffer) stays for the call; with music, the stream is already running and
+the voice is mixed in at its head. Bounding that backlog, and topping the stream up with silence
+so that PulseAudio never stops it, were tried and made it worse (325-480 ms): the sink's clock
+is a wall-clock model that cannot see PulseAudio's own buffer. Next: a sink that reads the
+stream's real latency (PulseAudio's protocol rather than pacat).`;
 }
