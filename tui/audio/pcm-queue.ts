@@ -50,6 +50,18 @@ export class PcmQueue {
   }
 }
 
+/** 16-bit samples of `pcm`: a view when it is aligned (it nearly always is), else of a copy. */
+function samplesOf(pcm: Buffer): Int16Array {
+  const bytes = pcm.byteOffset % 2 === 0 ? pcm : Buffer.from(pcm);
+  return new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length >> 1);
+}
+
+/** A new buffer of `count` bytes and its samples (Buffer.alloc is never a shared, unaligned pool slice). */
+function newPcm(count: number): [Buffer, Int16Array] {
+  const out = Buffer.alloc(count & ~1);
+  return [out, new Int16Array(out.buffer, out.byteOffset, out.length >> 1)];
+}
+
 /**
  * `music` and `overlay` (16-bit little-endian PCM of one format) added sample by sample, clipped:
  * as long as the longer of the two. A new buffer.
@@ -57,11 +69,12 @@ export class PcmQueue {
  * @example addPcm(pcm(1000, 30000), pcm(500, 5000)) // pcm(1500, 32767)
  */
 export function addPcm(music: Buffer, overlay: Buffer): Buffer {
-  const out = Buffer.alloc(Math.max(music.length, overlay.length) & ~1);
-  music.copy(out);
-  for (let at = 0; at + 1 < overlay.length; at += 2) {
-    const value = out.readInt16LE(at) + overlay.readInt16LE(at);
-    out.writeInt16LE(value > 32767 ? 32767 : value < -32768 ? -32768 : value, at);
+  const [out, sum] = newPcm(Math.max(music.length, overlay.length));
+  sum.set(samplesOf(music));
+  const laid = samplesOf(overlay);
+  for (let i = 0; i < laid.length; i++) {
+    const value = (sum[i] as number) + (laid[i] as number);
+    sum[i] = value > 32767 ? 32767 : value < -32768 ? -32768 : value;
   }
   return out;
 }
@@ -69,7 +82,8 @@ export function addPcm(music: Buffer, overlay: Buffer): Buffer {
 /** `pcm` (16-bit little-endian) at `gain` (0-1), rounded; `pcm` itself when the gain is 1. */
 export function scalePcm(pcm: Buffer, gain: number): Buffer {
   if (gain === 1) return pcm;
-  const out = Buffer.allocUnsafe(pcm.length & ~1);
-  for (let at = 0; at + 1 < pcm.length; at += 2) out.writeInt16LE(Math.round(pcm.readInt16LE(at) * gain), at);
+  const [out, scaled] = newPcm(pcm.length);
+  const samples = samplesOf(pcm);
+  for (let i = 0; i < samples.length; i++) scaled[i] = Math.round((samples[i] as number) * gain);
   return out;
 }

@@ -6,11 +6,19 @@ import path from 'node:path';
 /** Whether `command args` runs and succeeds within 2 s. */
 export const answers = (command: string, args: string[], env: NodeJS.ProcessEnv): boolean => spawnSync(command, args, { env, stdio: 'ignore', timeout: 2000 }).status === 0;
 
+/** What `pactl info` said, per environment: the output and the microphone both ask at start-up. */
+const answered = new WeakMap<NodeJS.ProcessEnv, boolean>();
+
 /**
  * A server is there when PULSE_SERVER names one or its socket is in the runtime dir, and then it
- * must answer `pactl info`: pactl is not asked otherwise, since asking can start a server.
+ * must answer `pactl info`: pactl is not asked otherwise, since asking can start a server. Asked
+ * once per environment object.
  */
 export function pulseServerAnswers(env: NodeJS.ProcessEnv = process.env): boolean {
+  const known = answered.get(env);
+  if (known !== undefined) return known;
   const socket = env['XDG_RUNTIME_DIR'] ? path.join(env['XDG_RUNTIME_DIR'], 'pulse', 'native') : undefined;
-  return Boolean(env['PULSE_SERVER'] || (socket && existsSync(socket))) && answers('pactl', ['info'], env);
+  const serverAnswers = Boolean(env['PULSE_SERVER'] || (socket && existsSync(socket))) && answers('pactl', ['info'], env);
+  answered.set(env, serverAnswers);
+  return serverAnswers;
 }

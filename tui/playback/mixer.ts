@@ -4,6 +4,7 @@
  * music ducked while it lasts. The second stream comes in the sink's format (its producer
  * resamples), is queued boundedly, and is mixed into the music as the music passes.
  */
+import { PcmQueue } from '../audio/pcm-queue.js';
 import type { AudioSink, PcmFormat } from '../audio/sink.js';
 
 /** Music under a voice plays at this share of its volume (voice calls: 20%). */
@@ -42,8 +43,8 @@ export class Mixer implements MusicOutput {
   private level = 100;
   private ducked = false;
   private opened: PcmFormat = { sampleRate: 44100, channels: 2 };
-  private overlay: Int16Array[] = [];
-  private overlaySamples = 0;
+  /** The second stream, for a sink that does not mix it in itself. */
+  private readonly overlay = new PcmQueue();
 
   constructor(private sink: AudioSink) {}
 
@@ -76,9 +77,9 @@ export class Mixer implements MusicOutput {
   write(pcm: Buffer): Promise<void> {
     // A sink that applies the gain as it feeds its device gets the music as it is.
     const gain = this.sink.setGain ? 1 : this.gain();
-    if (gain === 1 && this.overlaySamples === 0) return this.sink.write(pcm);
-    const music = samplesOf(pcm);
-    return this.sink.write(bufferOf(mix(music, gain, this.takeOverlay(music.length))));
+    if (gain === 1 && this.overlay.length === 0) return this.sink.write(pcm);
+    const overlay = this.overlay.length > 0 ? samplesOf(this.overlay.take(pcm.length)) : undefined;
+    return this.sink.write(bufferOf(mix(samplesOf(pcm), gain, overlay)));
   }
 
   flush(): void {
@@ -102,31 +103,11 @@ export class Mixer implements MusicOutput {
    */
   lay(pcm: Buffer): void {
     if (this.sink.lay) return this.sink.lay(pcm);
-    const samples = Int16Array.from(samplesOf(pcm));
-    this.overlay.push(samples);
-    this.overlaySamples += samples.length;
-    const max = OVERLAY_MAX_SECONDS * this.opened.sampleRate * this.opened.channels;
-    while (this.overlaySamples > max && this.overlay.length > 0) this.overlaySamples -= (this.overlay.shift() as Int16Array).length;
-  }
-
-  private takeOverlay(count: number): Int16Array | undefined {
-    if (this.overlaySamples === 0) return undefined;
-    const out = new Int16Array(Math.min(count, this.overlaySamples));
-    let at = 0;
-    while (at < out.length) {
-      const head = this.overlay[0] as Int16Array;
-      const take = Math.min(head.length, out.length - at);
-      out.set(head.subarray(0, take), at);
-      at += take;
-      if (take === head.length) this.overlay.shift();
-      else this.overlay[0] = head.subarray(take);
-    }
-    this.overlaySamples -= out.length;
-    return out;
+    this.overlay.push(pcm);
+    this.overlay.trim(OVERLAY_MAX_SECONDS * this.opened.sampleRate * this.opened.channels * 2);
   }
 
   private dropOverlay(): void {
-    this.overlay = [];
-    this.overlaySamples = 0;
+    this.overlay.clear();
   }
 }
