@@ -49,7 +49,7 @@ export function openMicrophone(
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-500)));
   child.on('error', (error) => fail(error.message));
-  child.on('exit', (code) => fail(stderr.trim().split('\n').pop() || `exited (${code})`));
+  child.on('close', (code) => fail(stderr.trim().split('\n').pop() || `exited (${code})`)); // after its stderr is read
   child.stdout?.on('data', (chunk: Buffer) => {
     held = held.length === 0 ? chunk : Buffer.concat([held, chunk]);
     while (held.length >= FRAME_BYTES) {

@@ -224,7 +224,8 @@ export class PulseSink implements AudioSink {
       this.onFailure(new Error(`pacat: ${pacat.stderr.trim().split('\n').pop() || reason}`));
     };
     child.on('error', (error) => failed(error.message));
-    child.on('exit', (code, signal) => failed(`exited (${code ?? signal})`));
+    // 'close', not 'exit': by then its stderr has been read, and the reason is in it.
+    child.on('close', (code, signal) => failed(`exited (${code ?? signal})`));
     return pacat;
   }
 
