@@ -9,12 +9,13 @@
  * - A second stream (a call's voice) is mixed in, and the music's gain (volume, ducking) applied,
  *   as the device is fed: both are heard at once, not behind the music written ahead.
  *
- * The clock is a model: what was fed less what the device holds, which drains at the format's
- * rate by the wall clock (a null sink follows that clock, a sound card stays within a fraction of
- * a percent of it). A pacat that stops reading (its stream is full: the device runs slower) is
- * not fed until it reads again, so what waits in the pipe stays bounded.
+ * The clock is PulseAudio's (pacat -v reports the stream's playback position, see PacatClock):
+ * what was written to a pacat and not yet played is what the device holds, wherever it waits (the
+ * pipe, pacat, the server), so a stream that starts late or stalls builds no hidden delay. A pacat
+ * that never reports falls back to a model draining by the wall clock.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { PacatClock } from './pacat-clock.js';
 import { addPcm, PcmQueue, scalePcm } from './pcm-queue.js';
 import { AHEAD_SECONDS, type AudioSink, type PcmFormat } from './sink.js';
 
@@ -24,12 +25,22 @@ const MUSIC_LEAD_MS = 200;
 const CALL_LEAD_MS = 60;
 const SPARE_RETRY_MS = 5000;
 /** Voice waiting to be mixed in is kept to this; older is dropped (it would only come late). */
-const OVERLAY_MAX_SECONDS = 0.5;
+const OVERLAY_MAX_SECONDS = 0.12;
+/** A pacat silent about its clock this long after it started is taken not to tell it. */
+const CLOCK_WAIT_MS = 2000;
 
 interface Pacat {
   child: ChildProcess;
   format: PcmFormat;
   stderr: string;
+  clock: PacatClock;
+  startedAt: number;
+  /** Bytes written to it; and what its clock ran ahead of them (silence played in an underrun). */
+  written: number;
+  skew: number;
+  /** Its underruns seen, and what had been written at the last: a dry stream holds a rest of under a block that plays only with more. */
+  underruns: number;
+  writtenAtUnderrun: number;
 }
 
 export class PulseSink implements AudioSink {
@@ -164,10 +175,26 @@ export class PulseSink implements AudioSink {
     this.spare = undefined;
   }
 
-  /** The device's model, brought up to now. */
+  /** What the device holds, brought up to now: by pacat's clock, else by the wall clock. */
   private advance(): void {
     const now = performance.now();
-    if (!this.paused) this.inDevice = Math.max(0, this.inDevice - Math.floor(((now - this.lastTick) / 1000) * this.byteRate()));
+    const pacat = this.current;
+    if (pacat?.clock.known) {
+      // Silence played in an underrun counts in PulseAudio's time, not in what was written.
+      pacat.skew = Math.max(pacat.skew, Math.floor(pacat.clock.reportedSeconds * this.byteRate()) - pacat.written);
+      const played = Math.floor(pacat.clock.playedSeconds(now) * this.byteRate()) - pacat.skew;
+      this.inDevice = pacat.written - Math.min(pacat.written, played);
+      if (pacat.clock.underruns > pacat.underruns) {
+        pacat.underruns = pacat.clock.underruns;
+        pacat.writtenAtUnderrun = pacat.written;
+      }
+      // Run dry with nothing written since: what it holds is that rest, as good as played (a drain ends).
+      if (!pacat.clock.playing && pacat.underruns > 0 && pacat.written === pacat.writtenAtUnderrun) this.inDevice = 0;
+    } else if (pacat && now - pacat.startedAt < CLOCK_WAIT_MS) {
+      this.inDevice = pacat.written; // still connecting: nothing played yet
+    } else if (!this.paused) {
+      this.inDevice = Math.max(0, this.inDevice - Math.floor(((now - this.lastTick) / 1000) * this.byteRate()));
+    }
     this.lastTick = now;
   }
 
@@ -193,6 +220,7 @@ export class PulseSink implements AudioSink {
         const pcm = voice.length === 0 ? music : addPcm(music, voice);
         if (pcm.length > 0) {
           stdin.write(pcm);
+          this.current.written += pcm.length;
           this.fed += pcm.length;
           this.inDevice += pcm.length;
         }
@@ -208,10 +236,13 @@ export class PulseSink implements AudioSink {
 
   private spawn(): Pacat {
     const { sampleRate, channels } = this.format;
-    const args = ['--playback', '--raw', '--format=s16le', `--rate=${sampleRate}`, `--channels=${channels}`, `--latency-msec=${STREAM_LATENCY_MS}`, '--client-name=streamtui', '--stream-name=streamtui'];
+    const args = ['--playback', '--verbose', '--raw', '--format=s16le', `--rate=${sampleRate}`, `--channels=${channels}`, `--latency-msec=${STREAM_LATENCY_MS}`, '--client-name=streamtui', '--stream-name=streamtui'];
     const child = spawn('pacat', args, { env: this.env, stdio: ['pipe', 'ignore', 'pipe'] });
-    const pacat: Pacat = { child, format: this.format, stderr: '' };
-    child.stderr?.on('data', (chunk: Buffer) => (pacat.stderr = (pacat.stderr + chunk.toString()).slice(-500)));
+    const pacat: Pacat = { child, format: this.format, stderr: '', clock: new PacatClock(), startedAt: performance.now(), written: 0, skew: 0, underruns: 0, writtenAtUnderrun: 0 };
+    child.stderr?.on('data', (chunk: Buffer) => {
+      const said = pacat.clock.take(chunk.toString(), performance.now());
+      if (said.length > 0) pacat.stderr = (pacat.stderr + said.join('\n') + '\n').slice(-500);
+    });
     child.stdin?.on('error', () => {}); // EPIPE when it died: its exit says why
     const failed = (reason: string): void => {
       if (this.spare === pacat) {

@@ -130,15 +130,17 @@ export class Playback extends EventEmitter {
   voice(frame: Int16Array): void {
     if (!this.inCall) return;
     const music = (this.session !== undefined && !this.paused) || this.radio !== undefined;
-    const format = music ? this.mixer.format : VOICE_FORMAT;
+    // A sink that mixes as it feeds takes the voice alone that way too, in the format it is open
+    // in: not as music (which is ducked), and with no new output stream to wait for.
+    const mixes = this.sink.lay !== undefined;
+    const format = music || mixes ? this.mixer.format : VOICE_FORMAT;
     if (this.voiceOut?.format !== format) {
       this.voiceOut = new VoiceResampler(VOICE_RATE, format);
-      if (!music) void this.mixer.open(VOICE_FORMAT);
+      if (!music && !mixes) void this.mixer.open(VOICE_FORMAT);
     }
     const pcm = this.voiceOut.convert(frame);
     const bytes = Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
-    // A sink that mixes as it feeds takes the voice that way alone too: not as music, which is ducked.
-    if (music || this.sink.lay) this.mixer.lay(bytes);
+    if (music || mixes) this.mixer.lay(bytes);
     else void this.sink.write(bytes);
   }
 
