@@ -137,7 +137,7 @@ export function startApp(deps: AppDeps): App {
   const dispatch = (action: Action): void => apply(applyAction(state, action));
   const calls = new CallControl(
     control,
-    { warn: (text) => warn(text), log: (text) => log(text), bell: () => screen.program.bell(), setCall: (active) => playback.setCall(active), voice: (frame) => playback.voice(frame) },
+    { warn: (text) => warn(text), log: (text) => log(text), bell: () => screen.program.bell(), setCall: (active) => playback.setCall(active), setVoice: (frames) => playback.setVoice(frames) },
     deps.voice,
   );
   const tell = (event: PlayerEvent): void => apply(applyEvent(state, event));

@@ -177,7 +177,7 @@ describe('calls between two players', () => {
       const panel = await fred.waitFor(/voice in: \d{3,} recv, \d+ lost \(\d+\.\d%, \d+ by FEC\), \d+ late\s+jitter \d+\.\d ms\s+buffer \d+ ms\s+mic ▮+/);
       assert.ok(Number(/voice in: (\d+) recv/.exec(panel)?.[1]) > 100, 'frames received');
       const shown = Number(/lost \((\d+\.\d)%/.exec(panel)?.[1]);
-      assert.ok(Math.abs(shown - 10) <= 1, `fred's panel shows ${shown}% lost; the relay drops 10%`);
+      assert.ok(Math.abs(shown - 10) <= 1, `fred's panel shows ${shown}% lost; the relay drops 10%: ${/voice in:.*/.exec(panel)?.[0]}`);
       erin.keys('h');
       await fred.waitFor(/call with erin ended: hung up/);
       erin.keys('q');

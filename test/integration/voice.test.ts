@@ -10,6 +10,7 @@ import { DatagramType } from '../../common/datagram/codec.js';
 import { openMicrophone } from '../../tui/audio/microphone.js';
 import { VoiceLink } from '../../tui/client/voice-link.js';
 import { VoiceCall } from '../../tui/calls/voice-call.js';
+import { VoiceClock } from '../../tui/playback/voice-clock.js';
 import { pulseNullSink, rms, toneFrequency, type PulseNullSink } from '../helpers/audio-env.js';
 import { TestClient, type Response } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
@@ -45,7 +46,7 @@ describe('a call’s voice', () => {
         const tcp = (await TestClient.connect(daemon.port)).client;
         const link = await VoiceLink.open({ host: '127.0.0.1', port: (relays[i] as LossyRelay).port });
         assert.equal((await tcp.command('register', name, '-', String(link.port))).ok, true);
-        return { name, tcp, link, pulse: pulses[i] as PulseNullSink, heard: [] as Int16Array[], call: undefined as VoiceCall | undefined };
+        return { name, tcp, link, pulse: pulses[i] as PulseNullSink, heard: [] as Int16Array[], call: undefined as VoiceCall | undefined, clock: undefined as VoiceClock | undefined };
       }),
     );
     const [alice, bob] = sides as [(typeof sides)[0], (typeof sides)[0]];
@@ -54,7 +55,8 @@ describe('a call’s voice', () => {
       assert.equal((await bob.tcp.command('answer', id, 'yes')).ok, true);
       for (const side of sides) {
         const token = field(await side.tcp.command('calls'), 'token');
-        const call = await VoiceCall.start(side.link, Number(id), token, (frame) => side.heard.push(frame));
+        const call = await VoiceCall.start(side.link, Number(id), token);
+        side.clock = new VoiceClock(call, (frame) => side.heard.push(frame)); // played by the wall clock, as for the speaker
         const errors: string[] = [];
         call.setInput(openMicrophone('pulse', call.takeFrame, (text) => errors.push(text), { ...process.env, ...side.pulse.env }));
         side.call = call;
@@ -84,6 +86,7 @@ describe('a call’s voice', () => {
       assert.equal(quiet, 30, 'silence once alice is muted');
     } finally {
       for (const side of sides) {
+        side.clock?.stop();
         side.call?.stop();
         side.link.close();
         side.tcp.close();

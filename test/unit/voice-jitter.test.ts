@@ -63,16 +63,20 @@ describe('VoiceJitterBuffer', () => {
     assert.equal(quiet, 0, `${quiet} near-silent frames`);
   });
 
-  it('reorders what comes out of order, refuses late and duplicate packets', async () => {
+  it('reorders what comes out of order, refuses late and duplicate packets; a late one is not counted lost', async () => {
     const arrivals: Array<[number, number]> = packets.map((_, i) => [i, i * 20]);
     arrivals[30] = [30, 30 * 20 + 30]; // 30 ms late: still before its turn
-    arrivals[60] = [60, 60 * 20 + 400]; // far too late: its frame was played without it
-    arrivals.push([70, 70 * 20 + 5]); // a duplicate
+    arrivals[60] = [60, 60 * 20 + 400]; // far too late: its frame was played without it (from 61's FEC)
+    arrivals.splice(80, 1); // never comes: lost
+    arrivals.push([70, 70 * 20 + 5]); // a duplicate while 70 waits
+    arrivals.push([20, 90 * 20]); // a duplicate of one long played
     const { frames, buffer } = await play(arrivals);
     assert.equal(frames.length, FRAMES);
-    assert.equal(buffer.counts.late, 1);
-    assert.equal(buffer.counts.duplicate, 1);
-    assert.equal(buffer.counts.lost, 1, 'only 60, played from 61’s FEC');
+    assert.equal(buffer.counts.late, 1, '60');
+    assert.equal(buffer.counts.duplicate, 2);
+    assert.equal(buffer.counts.lost, 1, 'only 80');
+    assert.equal(buffer.counts.recovered, 1, '80 from 81’s FEC; 60 was too, but it came');
+    assert.equal(buffer.playedWithout, 2, 'the listener missed 60 and 80');
   });
 
   it('holds a bounded number of packets from a peer that sends faster than it speaks', async () => {
@@ -82,6 +86,24 @@ describe('VoiceJitterBuffer', () => {
     let played = 0;
     while (played <= 400 && buffer.pull(1000)) played++;
     assert.ok(played <= 64, `${played} frames held`);
+  });
+
+  it('after an output that stalled, drops back to its depth at once: one skip, then frames in order', async () => {
+    const buffer = new VoiceJitterBuffer(await createVoiceDecoder());
+    let played = 0;
+    for (let i = 0; i < 5; i++) {
+      buffer.push(i, i * FRAME_SAMPLES, packets[i] as Uint8Array, i * 20);
+      if (buffer.pull(i * 20)) played++;
+    }
+    assert.equal(played, 3, 'playing after 40 ms');
+    // The output takes nothing for 600 ms while the voice keeps coming.
+    for (let i = 5; i < 35; i++) buffer.push(i, i * FRAME_SAMPLES, packets[i] as Uint8Array, i * 20);
+    assert.ok(buffer.pull(700));
+    const skipped = buffer.counts.late;
+    assert.ok(skipped >= 25, `${skipped} dropped in one go`);
+    for (let now = 720; buffer.pull(now); now += 20);
+    assert.equal(buffer.counts.late, skipped, 'no more after');
+    assert.equal(buffer.counts.received + buffer.counts.late, 35);
   });
 
   it('deepens with jitter, up to its maximum', async () => {

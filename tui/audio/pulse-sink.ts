@@ -6,8 +6,9 @@
  *   wrote waits here, in memory that is dropped at once.
  * - A flush or a pause kills pacat (PulseAudio drops what its stream held) and swaps in a spare
  *   started beforehand in the same format: new sound waits for no process and no connection.
- * - A second stream (a call's voice) is mixed in, and the music's gain (volume, ducking) applied,
- *   as the device is fed: both are heard at once, not behind the music written ahead.
+ * - A second stream (a call's voice) is taken as the device is fed, and mixed in with the music's
+ *   gain (volume, ducking) applied: both are heard at once, not behind the music written ahead,
+ *   and the voice is paced by the device's clock (while it is set the device never runs dry).
  *
  * The clock is PulseAudio's (pacat -v reports the stream's playback position, see PacatClock):
  * what was written to a pacat and not yet played is what the device holds, wherever it waits (the
@@ -16,16 +17,15 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PacatClock } from './pacat-clock.js';
+import { FillerSpans } from './filler-spans.js';
 import { addPcm, PcmQueue, scalePcm } from './pcm-queue.js';
-import { AHEAD_SECONDS, type AudioSink, type PcmFormat } from './sink.js';
+import { AHEAD_SECONDS, type AudioSink, type PcmFormat, type VoiceSource } from './sink.js';
 
 /** What PulseAudio buffers for the stream (pacat --latency-msec); our lead is at least this. */
 const STREAM_LATENCY_MS = 40;
 const MUSIC_LEAD_MS = 200;
 const CALL_LEAD_MS = 60;
 const SPARE_RETRY_MS = 5000;
-/** Voice waiting to be mixed in is kept to this; older is dropped (it would only come late). */
-const OVERLAY_MAX_SECONDS = 0.12;
 /** A pacat silent about its clock this long after it started is taken not to tell it. */
 const CLOCK_WAIT_MS = 2000;
 
@@ -49,9 +49,11 @@ export class PulseSink implements AudioSink {
   private current: Pacat | undefined;
   private spare: Pacat | undefined;
   private readonly music = new PcmQueue();
-  private readonly overlay = new PcmQueue();
+  private voice: VoiceSource | undefined;
   /** Bytes fed to the current stream since the last open or flush, and what of them the device still holds. */
   private fed = 0;
+  /** Where in `fed` a voice played over no music. */
+  private readonly filler = new FillerSpans();
   private inDevice = 0;
   private lastTick = 0;
   private leadMs = MUSIC_LEAD_MS;
@@ -89,10 +91,9 @@ export class PulseSink implements AudioSink {
     return this.room();
   }
 
-  lay(pcm: Buffer): void {
-    this.overlay.push(pcm);
-    this.overlay.trim(Math.floor(OVERLAY_MAX_SECONDS * this.byteRate()) & ~1);
-    this.run();
+  setVoice(voice: VoiceSource | undefined): void {
+    this.voice = voice;
+    if (voice) this.run();
   }
 
   setGain(gain: number): void {
@@ -124,19 +125,20 @@ export class PulseSink implements AudioSink {
     this.advance();
     this.dropDevice();
     this.fed = 0;
+    this.filler.clear();
     this.generation++;
     this.wake();
   }
 
   playedFrames(): number {
     this.advance();
-    return Math.floor((this.fed - this.inDevice) / (2 * this.format.channels));
+    return Math.floor(this.musicPlayed() / (2 * this.format.channels));
   }
 
   async drain(): Promise<void> {
     const generation = this.generation;
     // A flush or a close ends the wait as well.
-    while (!this.closed && generation === this.generation && (this.music.length > 0 || this.inDevice > 0)) {
+    while (!this.closed && generation === this.generation && (this.music.length > 0 || this.musicPlayed() < this.fed - this.filler.total)) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
   }
@@ -148,6 +150,12 @@ export class PulseSink implements AudioSink {
     for (const pacat of [this.current, this.spare]) pacat?.child.kill('SIGKILL');
     this.current = this.spare = undefined;
     this.wake();
+  }
+
+  /** Bytes of music played since the last open or flush (what the device played, less voice over silence). */
+  private musicPlayed(): number {
+    const played = this.fed - this.inDevice;
+    return played - this.filler.within(played);
   }
 
   private byteRate(): number {
@@ -162,12 +170,12 @@ export class PulseSink implements AudioSink {
     this.spare?.child.kill('SIGKILL');
     this.current = this.spare = undefined;
     this.format = format;
-    this.overlay.clear(); // in the old format
   }
 
   /** Silence now: the stream that holds sound is killed and the spare takes its place. */
   private dropDevice(): void {
     this.fed -= this.inDevice;
+    this.filler.truncate(this.fed);
     if (this.inDevice === 0 || !this.current) return;
     this.inDevice = 0;
     this.current.child.kill('SIGKILL');
@@ -216,8 +224,11 @@ export class PulseSink implements AudioSink {
       const want = Math.floor(((this.leadMs / 1000) * this.byteRate() - this.inDevice) / frame) * frame;
       if (stdin && stdin.writable && stdin.writableLength === 0 && want > 0) {
         const music = scalePcm(this.music.take(want), this.gain);
-        const voice = this.overlay.take(want);
-        const pcm = voice.length === 0 ? music : addPcm(music, voice);
+        let pcm = music;
+        if (this.voice) {
+          pcm = addPcm(music, this.voice.read(want, this.format));
+          this.filler.add(this.fed + music.length, this.fed + want);
+        }
         if (pcm.length > 0) {
           stdin.write(pcm);
           this.current.written += pcm.length;
@@ -227,7 +238,7 @@ export class PulseSink implements AudioSink {
       }
     }
     if (this.music.length < AHEAD_SECONDS * this.byteRate()) this.wake();
-    if (this.paused || (this.music.length === 0 && this.overlay.length === 0 && this.inDevice === 0)) {
+    if (this.paused || (this.music.length === 0 && !this.voice && this.inDevice === 0)) {
       clearInterval(this.timer);
       this.timer = undefined;
       this.wake();

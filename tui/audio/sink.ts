@@ -25,10 +25,11 @@ export interface AudioSink {
   drain(): Promise<void>;
   close(): void;
   /**
-   * Mixes `pcm` (16-bit, the opened format) into what the device plays next, ahead of any music
-   * waiting (a call's voice). A sink without it gets it mixed into the music as the music is written.
+   * A second stream (a call's voice) that the sink takes as its device needs it and mixes over
+   * the music: the device's clock paces it, and the device never runs dry while it is set. A sink
+   * without it gets the voice mixed into the music as the music is written.
    */
-  lay?(pcm: Buffer): void;
+  setVoice?(voice: VoiceSource | undefined): void;
   /**
    * The music's gain (0-1: volume, ducking), applied as the device is fed, so that it is heard at
    * once. A sink without it gets the music scaled as it is written.
@@ -36,6 +37,16 @@ export interface AudioSink {
   setGain?(gain: number): void;
   /** Keeps the device's lead short (a call) or lets it be long (music only, fewer wake-ups). */
   lowLatency?(on: boolean): void;
+}
+
+/** A call's voice as the output takes it: 20 ms frames of 48 kHz mono, undefined when there is none to play now. */
+export interface VoiceFrames {
+  nextFrame(): Int16Array | undefined;
+}
+
+/** A stream a sink pulls from: exactly `bytes` of 16-bit PCM in `format` on each read (silence when it has nothing). */
+export interface VoiceSource {
+  read(bytes: number, format: PcmFormat): Buffer;
 }
 
 /** Seconds of audio a sink lets the player write ahead of what has been played. */

@@ -5,6 +5,7 @@
  * (DaemonSync), never from these answers, so every screen shows the daemon's view.
  */
 import { openMicrophone } from '../audio/microphone.js';
+import type { VoiceFrames } from '../audio/sink.js';
 import { OfflineError, type DaemonClient, type Reply } from '../client/daemon-client.js';
 import type { VoiceLink } from '../client/voice-link.js';
 import type { CallEffect, CallView } from '../state/calls.js';
@@ -14,9 +15,9 @@ export interface CallOutput {
   warn(text: string): void;
   log(text: string): void;
   bell(): void;
-  /** Where the other side's voice goes, and the music is ducked (playback's `setCall`/`voice`). */
+  /** The music is ducked, and the other side's voice played from its frames (playback's `setCall`/`setVoice`). */
   setCall(active: boolean): void;
-  voice(frame: Int16Array): void;
+  setVoice(frames: VoiceFrames | undefined): void;
 }
 
 /** The voice of calls: the UDP link to the daemon, and which microphone (none: one way only). */
@@ -80,9 +81,10 @@ export class CallControl {
 
   private async startVoice(setup: VoiceSetup, call: CallView): Promise<void> {
     const id = call.id;
-    const voiceCall = await VoiceCall.start(setup.link, id, call.token, (frame) => this.out.voice(frame));
+    const voiceCall = await VoiceCall.start(setup.link, id, call.token);
     if (this.voiceFor !== id) return voiceCall.stop(); // the call ended while the codec loaded
     this.voiceCall = voiceCall;
+    this.out.setVoice(voiceCall);
     voiceCall.setMuted(this.muted);
     if (setup.mic === 'none') return this.out.warn(`in call with ${call.peer}: no microphone (--mic), they do not hear you`);
     voiceCall.setInput(openMicrophone(setup.mic, voiceCall.takeFrame, (text) => this.out.warn(`${text}: they do not hear you`)));
@@ -91,6 +93,7 @@ export class CallControl {
   private stopVoice(): void {
     if (this.voiceFor === undefined) return;
     this.voiceFor = undefined;
+    if (this.voiceCall) this.out.setVoice(undefined);
     this.voiceCall?.stop();
     this.voiceCall = undefined;
     this.out.setCall(false);

@@ -2,11 +2,13 @@
  * One call's voice (issue 10): what the microphone says, Opus-encoded, goes out as VOICE every
  * 20 ms (silence when muted or when there is no microphone: the daemon relays to an address only
  * once it has heard from it, and the other side's jitter buffer keeps its clock); what comes back
- * goes through the jitter buffer and out as 20 ms frames of 48 kHz mono to `onVoice`. The encoder
- * is told the loss this side sees (the path is taken to be alike both ways).
+ * goes into the jitter buffer, and the output takes it from there as 20 ms frames of 48 kHz mono
+ * (`nextFrame`) at the pace it plays. The encoder is told the loss this side sees (the path is
+ * taken to be alike both ways).
  */
 import { createVoiceDecoder, createVoiceEncoder, FRAME_SAMPLES, type VoiceDecoder, type VoiceEncoder } from '../audio/opus-codec.js';
 import type { VoiceLink } from '../client/voice-link.js';
+import type { VoiceFrames } from '../audio/sink.js';
 import { VoiceJitterBuffer, type VoiceCounts } from './voice-jitter.js';
 
 /** Where the voice to send comes from: the microphone, or nothing. */
@@ -26,12 +28,10 @@ export interface VoiceStats extends VoiceCounts {
 const FRAME_MS = 20;
 /** A microphone quiet this long has stalled (or there is none): silence is sent in its place. Devices hand out 10-50 ms at a time. */
 const MIC_STALL_MS = 200;
-/** Frames played at most in one tick after the event loop was held up. */
-const MAX_CATCH_UP = 10;
 /** The loss figure given to the encoder is taken over this many frames. */
 const LOSS_WINDOW = 250;
 
-export class VoiceCall {
+export class VoiceCall implements VoiceFrames {
   private sequence = 0;
   private position = 0;
   private muted = false;
@@ -40,9 +40,8 @@ export class VoiceCall {
   private readonly timer: NodeJS.Timeout;
   private readonly jitter: VoiceJitterBuffer;
   private input: VoiceInput | undefined;
-  private lossMark = { lost: 0, played: 0 };
+  private lossMark = { missed: 0, played: 0 };
   private stopped = false;
-  private nextPull: number | undefined;
   private silencePacket: Uint8Array | undefined;
 
   private constructor(
@@ -50,17 +49,20 @@ export class VoiceCall {
     private readonly token: Buffer,
     private readonly encoder: VoiceEncoder,
     private readonly decoder: VoiceDecoder,
-    private readonly onVoice: (frame: Int16Array) => void,
   ) {
     this.jitter = new VoiceJitterBuffer(decoder);
     link.onPacket = ({ sequence, position, packet }) => this.jitter.push(sequence, position, packet, performance.now());
-    // One clock for both ways: a frame out (silence if the microphone said nothing lately), a frame played.
     this.timer = setInterval(() => this.tick(), FRAME_MS);
   }
 
-  static async start(link: VoiceLink, call: number, token: string, onVoice: (frame: Int16Array) => void): Promise<VoiceCall> {
+  static async start(link: VoiceLink, call: number, token: string): Promise<VoiceCall> {
     link.call = call;
-    return new VoiceCall(link, Buffer.from(token, 'hex'), await createVoiceEncoder(), await createVoiceDecoder(), onVoice);
+    return new VoiceCall(link, Buffer.from(token, 'hex'), await createVoiceEncoder(), await createVoiceDecoder());
+  }
+
+  /** The next 20 ms of the other side's voice, for the output to play now; undefined: nothing to play. */
+  nextFrame(): Int16Array | undefined {
+    return this.stopped ? undefined : this.jitter.pull(performance.now());
   }
 
   /** A frame of the microphone's (20 ms, 48 kHz mono). */
@@ -94,23 +96,14 @@ export class VoiceCall {
   }
 
   private tick(): void {
-    const now = performance.now();
     // No microphone, or it has stalled: silence keeps the way open and the other side's clock going.
-    if (now - this.lastMicFrame > MIC_STALL_MS) this.send(this.silence);
-    // Frames by the wall clock, not by the timer's count: setInterval runs a little slow, and a
-    // playout that falls behind the sender's clock would keep dropping frames to catch up.
-    this.nextPull ??= now;
-    for (let n = 0; now >= this.nextPull && n < MAX_CATCH_UP; n++) {
-      this.nextPull += FRAME_MS;
-      const frame = this.jitter.pull(now);
-      if (frame) this.onVoice(frame);
-    }
-    if (now >= this.nextPull) this.nextPull = now; // a stall longer than that: start the clock again
-    const counts = this.jitter.counts;
-    const played = counts.received + counts.lost;
+    if (performance.now() - this.lastMicFrame > MIC_STALL_MS) this.send(this.silence);
+    // What the listener missed, lost or late: the encoder adds that much redundancy (FEC).
+    const missed = this.jitter.playedWithout;
+    const played = this.jitter.counts.received + missed;
     if (played - this.lossMark.played >= LOSS_WINDOW) {
-      this.encoder.setExpectedLoss((100 * (counts.lost - this.lossMark.lost)) / (played - this.lossMark.played));
-      this.lossMark = { lost: counts.lost, played };
+      this.encoder.setExpectedLoss((100 * (missed - this.lossMark.missed)) / (played - this.lossMark.played));
+      this.lossMark = { missed, played };
     }
   }
 

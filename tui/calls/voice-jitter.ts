@@ -4,7 +4,7 @@
  * frame is decoded from the FEC copy the next packet carries when that one is here, else
  * concealed: exactly 20 ms either way, so the voice never loses or gains time. The depth adapts to
  * the jitter measured (RFC 3550's estimator over position vs arrival): twice the jitter plus one
- * frame, between 40 and 200 ms; a buffer that has grown past its depth drops a frame to catch up.
+ * frame, between 40 and 200 ms; a buffer that has grown past its depth drops back to it at once.
  * Pure but for the decoder it is given; times are passed in.
  */
 import { FRAME_SAMPLES, VOICE_RATE, type VoiceDecoder } from '../audio/opus-codec.js';
@@ -20,10 +20,14 @@ const RESET_SEQUENCES = 500;
 export interface VoiceCounts {
   /** Frames played from their own packet. */
   received: number;
-  /** Frames whose packet had not come in time: `recovered` of them from FEC, the rest concealed. */
+  /** Frames whose packet never came (as far as is known): `recovered` of them from FEC, the rest concealed. */
   lost: number;
   recovered: number;
-  /** Packets that came after their frame was played (or dropped to catch up): not played. */
+  /**
+   * Packets that came after their frame was played without them (counted lost until they came), or
+   * that were dropped to catch up: not played. Lost and late apart, as Mumble shows them: the
+   * network's loss, and the playout's.
+   */
   late: number;
   duplicate: number;
 }
@@ -35,6 +39,10 @@ export class VoiceJitterBuffer {
   private firstArrival: number | undefined;
   private jitter = 0;
   private transit: number | undefined;
+  /** Frames played without their packet lately, and whether from FEC: one that comes later is late, not lost. */
+  private readonly missed = new Map<number, boolean>();
+  /** Frames played without their own packet (lost or late): what the listener missed. */
+  playedWithout = 0;
   readonly counts: VoiceCounts = { received: 0, lost: 0, recovered: 0, late: 0, duplicate: 0 };
 
   constructor(private readonly decoder: VoiceDecoder) {}
@@ -51,7 +59,7 @@ export class VoiceJitterBuffer {
 
   push(sequence: number, position: number, packet: Uint8Array, arrivalMs: number): void {
     if (this.next !== undefined && Math.abs(sequence - this.next) > RESET_SEQUENCES) this.reset();
-    if (this.next !== undefined && sequence < this.next) return void this.counts.late++;
+    if (this.next !== undefined && sequence < this.next) return this.tooLate(sequence);
     if (this.packets.has(sequence)) return void this.counts.duplicate++;
     if (this.packets.size >= MAX_HELD) return void this.counts.late++; // it could not be played in time anyway
     this.packets.set(sequence, packet);
@@ -68,11 +76,14 @@ export class VoiceJitterBuffer {
       if (this.firstArrival === undefined || nowMs - this.firstArrival < this.depthMs) return undefined;
       this.next = Math.min(...this.packets.keys());
     }
-    // Grown past the depth (a burst after a stall): drop the oldest frame to catch up.
-    if (this.buffered() * FRAME_MS > this.depthMs + 2 * FRAME_MS && this.packets.has(this.next)) {
-      this.packets.delete(this.next);
-      this.next++;
-      this.counts.late++;
+    // Grown past the depth (a burst after a stall, an output that started late): back to the
+    // depth at once, the oldest dropped: one skip, not a voice chopped frame by frame.
+    if (this.buffered() * FRAME_MS > this.depthMs + 2 * FRAME_MS) {
+      while (this.buffered() * FRAME_MS > this.depthMs) {
+        if (this.packets.delete(this.next)) this.counts.late++;
+        else this.missing(this.next, false); // skipped, but the network's loss all the same
+        this.next++;
+      }
     }
     const sequence = this.next;
     this.next++;
@@ -87,13 +98,28 @@ export class VoiceJitterBuffer {
       this.next = sequence;
       return undefined;
     }
-    this.counts.lost++;
+    this.playedWithout++;
     const following = this.packets.get(sequence + 1);
-    if (following) {
-      this.counts.recovered++;
-      return this.decoder.decodeFec(following);
-    }
-    return this.decoder.conceal();
+    this.missing(sequence, following !== undefined);
+    return following ? this.decoder.decodeFec(following) : this.decoder.conceal();
+  }
+
+  /** A packet for a frame already played: late if the frame went without it, else a copy. */
+  private tooLate(sequence: number): void {
+    const recovered = this.missed.get(sequence);
+    if (recovered === undefined) return void this.counts.duplicate++;
+    this.missed.delete(sequence);
+    this.counts.lost--;
+    if (recovered) this.counts.recovered--;
+    this.counts.late++;
+  }
+
+  /** A frame whose packet has not come: lost, until it comes (then late). */
+  private missing(sequence: number, recovered: boolean): void {
+    this.counts.lost++;
+    if (recovered) this.counts.recovered++;
+    this.missed.set(sequence, recovered);
+    if (this.missed.size > MAX_HELD) this.missed.delete(this.missed.keys().next().value as number);
   }
 
   private buffered(): number {
@@ -108,6 +134,7 @@ export class VoiceJitterBuffer {
 
   private reset(): void {
     this.packets.clear();
+    this.missed.clear();
     this.next = undefined;
     this.firstArrival = undefined;
     this.transit = undefined;

@@ -98,11 +98,10 @@ export class Mixer implements MusicOutput {
   }
 
   /**
-   * A second stream's PCM, in the opened format: mixed in by the sink as it feeds its device when
-   * it can (no wait behind the music written ahead), else queued and mixed into the music here.
+   * A second stream's PCM, in the opened format, for a sink that cannot take it itself (see
+   * AudioSink.setVoice): queued and mixed into the music here.
    */
   lay(pcm: Buffer): void {
-    if (this.sink.lay) return this.sink.lay(pcm);
     this.overlay.push(pcm);
     this.overlay.trim(OVERLAY_MAX_SECONDS * this.opened.sampleRate * this.opened.channels * 2);
   }

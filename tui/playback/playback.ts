@@ -1,7 +1,8 @@
 /**
  * The one owner of playback: the sink, and every source that feeds it. A song (its blocks from the
- * cache, TCP or UDP behind one BlockSource) or the radio is the music; the mixer lays a second
- * stream over it (a call's voice). Nothing else touches the sink. The clock is the sink's: the
+ * cache, TCP or UDP behind one BlockSource) or the radio is the music; a call's voice goes over
+ * it, taken by the sink at its device's pace when it can (else laid over the music by the mixer,
+ * by the wall clock). Nothing else touches the sink. The clock is the sink's: the
  * audio actually played. Emits 'ended' when a song played to its end, 'error' (text) when it could
  * not go on, 'sounding' when a song's first sound has been handed to the sink, and 'radio'
  * (RadioView) when what the radio shows changed.
@@ -11,12 +12,14 @@ import { blockFirstSample, blockIndexAt, samplesPerFrame } from '../../common/au
 import type { LossMeter } from '../../common/datagram/loss-meter.js';
 import type { SongInfo } from '../../common/protocol/records.js';
 import { createDecoder, outputChannels, type PcmDecoder } from '../audio/decoder.js';
-import { VOICE_RATE } from '../audio/opus-codec.js';
-import type { AudioSink, PcmFormat } from '../audio/sink.js';
+import { FRAME_SAMPLES, VOICE_RATE } from '../audio/opus-codec.js';
+import type { AudioSink, PcmFormat, VoiceFrames } from '../audio/sink.js';
 import type { BlockSource } from './block-source.js';
 import { Mixer } from './mixer.js';
 import { primeDecoder } from './priming.js';
 import { RadioSource, type RadioFeed, type RadioView } from './radio-source.js';
+import { VoiceClock } from './voice-clock.js';
+import { VoiceFeed } from './voice-feed.js';
 import { VoiceResampler } from './voice-resampler.js';
 
 /** A call's voice played alone (no music): the sink opened in the voice's own format. */
@@ -42,6 +45,8 @@ export class Playback extends EventEmitter {
   /** The song paused during a call: stopped, and played again from here on resume. */
   private heldAt: { song: SongInfo; position: number } | undefined;
   private voiceOut: VoiceResampler | undefined;
+  private voiceFrames: VoiceFrames | undefined;
+  private voiceClock: VoiceClock | undefined;
   private readonly mixer: Mixer;
 
   constructor(
@@ -56,11 +61,6 @@ export class Playback extends EventEmitter {
     return this.sink.name;
   }
 
-  /** The way in for a second stream over the music (a call's voice) and its ducking. */
-  get overlay(): Pick<Mixer, 'lay' | 'duck'> {
-    return this.mixer;
-  }
-
   /** Swaps the sink (the device failed): playback goes on from where it was. */
   replaceSink(sink: AudioSink): void {
     const position = this.position();
@@ -68,6 +68,7 @@ export class Playback extends EventEmitter {
     this.sink = sink;
     this.mixer.setSink(sink);
     sink.lowLatency?.(this.inCall);
+    this.attachVoice();
     if (this.session) this.play(this.session.song, position);
   }
 
@@ -123,27 +124,35 @@ export class Playback extends EventEmitter {
     }
   }
 
-  /**
-   * 20 ms of a call's voice (48 kHz mono): laid over the music while music plays, else played
-   * alone, the sink opened for it.
-   */
-  voice(frame: Int16Array): void {
+  /** A call's voice, from when it starts (its frames) to when it ends (undefined). */
+  setVoice(frames: VoiceFrames | undefined): void {
+    this.voiceFrames = frames;
+    this.attachVoice();
+  }
+
+  private attachVoice(): void {
+    this.voiceClock?.stop();
+    this.voiceClock = undefined;
+    this.voiceOut = undefined;
+    const frames = this.voiceFrames;
+    if (this.sink.setVoice) this.sink.setVoice(frames && new VoiceFeed(frames, VOICE_RATE, FRAME_SAMPLES));
+    else if (frames) this.voiceClock = new VoiceClock(frames, (frame) => this.layVoice(frame));
+  }
+
+  /** 20 ms of voice for a sink that cannot take it itself: laid over the music, else played alone in its own format. */
+  private layVoice(frame: Int16Array): void {
     if (!this.inCall) return;
     const music = (this.session !== undefined && !this.paused) || this.radio !== undefined;
-    // A sink that mixes as it feeds takes the voice alone that way too, in the format it is open
-    // in: not as music (which is ducked), and with no new output stream to wait for.
-    const mixes = this.sink.lay !== undefined;
-    const format = music || mixes ? this.mixer.format : VOICE_FORMAT;
+    const format = music ? this.mixer.format : VOICE_FORMAT;
     if (this.voiceOut?.format !== format) {
       this.voiceOut = new VoiceResampler(VOICE_RATE, format);
-      if (!music && !mixes) void this.mixer.open(VOICE_FORMAT);
+      if (!music) void this.mixer.open(VOICE_FORMAT);
     }
     const pcm = this.voiceOut.convert(frame);
     const bytes = Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
-    if (music || mixes) this.mixer.lay(bytes);
+    if (music) this.mixer.lay(bytes);
     else void this.sink.write(bytes);
   }
-
 
   stop(): void {
     this.halt();

@@ -125,8 +125,9 @@ export function callsChanged(state: PlayerState, records: readonly CallRecord[],
  * `voice in: 1520 recv, 12 lost (0.8%, 9 by FEC), 3 late  jitter 2.1 ms  buffer 40 ms  mic ▮▮▮▯▯`.
  */
 export function voiceLine(stats: CallStats): string {
-  const played = stats.received + stats.lost;
-  const share = played === 0 ? 0 : (100 * stats.lost) / played;
+  // The network's loss: of all the frames sent, those that never came (the late ones did come).
+  const sent = stats.received + stats.lost + stats.late;
+  const share = sent === 0 ? 0 : (100 * stats.lost) / sent;
   const bars = Math.min(5, Math.round(stats.micLevel * 15));
   return `voice in: ${stats.received} recv, ${stats.lost} lost (${share.toFixed(1)}%, ${stats.recovered} by FEC), ${stats.late} late  jitter ${stats.jitterMs.toFixed(1)} ms  buffer ${Math.round(stats.depthMs)} ms  mic ${'▮'.repeat(bars)}${'▯'.repeat(5 - bars)}`;
 }
