@@ -174,12 +174,16 @@ Both players play through PulseAudio with pacat (--audio pulse). The callee hear
 then with a song playing under it (ducked). 5 ms resolution. Target: under 150 ms (ITU-T G.114),
 goal under 100 ms. CPU: % of one core, each player with its children (pacat, parec), during the
 call; target under 5%.
-Runs on 2026-11-22 (seven): with music under the voice, medians 115 to 185 ms (target met in
-most); the voice alone, 175 to 480 ms. Steady within a run, different between runs: the voice is
-fed at the pace it plays, so whatever backlog forms while the output starts (pacat for the voice's
-format, PulseAudio's prebuffer) stays for the call; with music, the stream is already running and
-the voice is mixed in at its head. Bounding that backlog, and topping the stream up with silence
-so that PulseAudio never stops it, were tried and made it worse (325-480 ms): the sink's clock
-is a wall-clock model that cannot see PulseAudio's own buffer. Next: a sink that reads the
-stream's real latency (PulseAudio's protocol rather than pacat).`;
+Runs on 2026-11-22, second session (twelve): the voice alone 95 to 145 ms, with music under it
+65 to 165 ms (165 once, the others up to 130); steady within a run (p95 = median), different
+between runs by where the 20 ms frames fall against the output's wake-ups. The first session's 175-480 ms (voice alone) came from
+a wall-clock model of the output: a stream that started late (an idle null sink wakes up to 2 s
+later) or stalled left a backlog in the pipe that lasted the call, and with music under it the
+voice queued behind every gap. Now the sink runs on PulseAudio's clock (pacat -v) and takes the
+voice from the jitter buffer as its device plays. What is left: the jitter buffer's 40 ms
+minimum, the 60 ms lead, PulseAudio's 40 ms, the microphone's 20 ms. CPU: the talking side
+encodes (Opus at complexity 10: 0.68 ms a frame here, 3.4% of a core; complexity 5 takes 1.5%,
+but its loss concealment let a frame of the tone fall near-silent in the jitter buffer's loss
+test, so 10 stays); the rest is the event loop's 50-70 wake-ups a second of the call's clocks,
+and pacat and parec (about 1% each); the target is not met.`;
 }
