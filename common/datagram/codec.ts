@@ -24,6 +24,8 @@ export const DatagramType = {
   INFO: 8,
   /** A call's voice (PROTOCOL.md section 5): to the daemon, the party's token then one Opus packet; from it, the packet alone. */
   VOICE: 9,
+  /** What a party receives of the other's voice, and the echo that measures the round trip (voice-report.ts): relayed as VOICE. */
+  VOICE_REPORT: 10,
 } as const;
 export type DatagramType = (typeof DatagramType)[keyof typeof DatagramType];
 
@@ -69,6 +71,7 @@ const PAYLOAD_SIZES: Record<DatagramType, [number, number]> = {
   [DatagramType.LEAVE]: [TOKEN_BYTES, TOKEN_BYTES],
   [DatagramType.INFO]: [2, MAX_PAYLOAD_BYTES],
   [DatagramType.VOICE]: [1, MAX_PAYLOAD_BYTES],
+  [DatagramType.VOICE_REPORT]: [1, MAX_PAYLOAD_BYTES],
 };
 
 const u32 = (value: number): number => value >>> 0;

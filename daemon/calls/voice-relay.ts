@@ -1,12 +1,13 @@
 /**
- * The voice relay (PROTOCOL.md section 5): a VOICE datagram from a party of an active call, with
+ * The voice relay (PROTOCOL.md section 5): a VOICE datagram (or a VOICE_REPORT, relayed alike:
+ * docs/protocol.md) from a party of an active call, with
  * that party's token, from the IP that party registered, is forwarded to the other party's proven
  * address (where the other party's own valid VOICE datagrams come from) with the token left out:
  * one datagram out per datagram in, never larger, never to an address that did not prove itself.
  * Anything else is counted by why and dropped.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { DatagramType, HEADER_BYTES, TOKEN_BYTES, writeHeader, type Datagram } from '../../common/datagram/codec.js';
+import { HEADER_BYTES, TOKEN_BYTES, writeHeader, type Datagram } from '../../common/datagram/codec.js';
 import type { CallRegistry, Party, Peer } from './call-registry.js';
 
 export interface VoiceCounters {
@@ -46,7 +47,7 @@ export class VoiceRelay {
     if (!receiver.proven) return void this.counters.droppedUnproven++;
     const packet = datagram.payload.subarray(TOKEN_BYTES);
     const out = Buffer.allocUnsafe(HEADER_BYTES + packet.length);
-    writeHeader(out, DatagramType.VOICE, datagram.stream, datagram.sequence, datagram.position);
+    writeHeader(out, datagram.type, datagram.stream, datagram.sequence, datagram.position);
     packet.copy(out, HEADER_BYTES);
     if (this.send(out, receiver.proven)) this.counters.forwarded++;
   }

@@ -74,7 +74,7 @@ export function createUdpServer(options: UdpServerOptions, deps: { catalog: Cata
     }
     const { type } = decoded.datagram;
     const from = { address: rinfo.address, port: rinfo.port };
-    if (type === DatagramType.VOICE) {
+    if (type === DatagramType.VOICE || type === DatagramType.VOICE_REPORT) {
       voice.handle(decoded.datagram, from);
     } else if ((type === DatagramType.KEEPALIVE || type === DatagramType.LEAVE) && streams.owns(decoded.datagram.stream)) {
       streams.handle(decoded.datagram, from);

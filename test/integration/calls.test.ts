@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import dgram from 'node:dgram';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DatagramType, encodeDatagram, MAX_DATAGRAM_BYTES } from '../../common/datagram/codec.js';
+import { encodeVoiceReport } from '../../common/datagram/voice-report.js';
 import { TestClient, type Response } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
@@ -161,12 +162,19 @@ describe('the voice relay', () => {
     kim.udp.send(voice(id, kimToken, 2, packet));
     await lee.udp.until(() => lee.udp.of(DatagramType.VOICE).length === 1);
     assert.deepEqual(lee.udp.of(DatagramType.VOICE)[0]?.payload, packet);
+    // A receiver report goes the same way, as what it is.
+    const report = encodeVoiceReport({ echo: 0, heldMs: 0, received: 50, lost: 1, late: 0, jitterUs: 800 });
+    lee.udp.send(encodeDatagram({ type: DatagramType.VOICE_REPORT, stream: id, sequence: 0, position: 123, payload: Buffer.concat([Buffer.from(leeToken, 'hex'), report]) }));
+    await kim.udp.until(() => kim.udp.of(DatagramType.VOICE_REPORT).length === 1);
+    assert.deepEqual(kim.udp.of(DatagramType.VOICE_REPORT)[0]?.payload, report, 'token left out');
+    assert.equal(kim.udp.of(DatagramType.VOICE_REPORT)[0]?.position, 123);
 
     // Hostile datagrams: each counted by its reason, none forwarded.
     before = counters();
     const received = kim.udp.received.length + lee.udp.received.length;
     const wrongToken = (BigInt(`0x${kimToken}`) ^ 1n).toString(16).padStart(16, '0');
     stranger.send(voice(id, wrongToken, 3, packet));
+    stranger.send(encodeDatagram({ type: DatagramType.VOICE_REPORT, stream: id, sequence: 1, position: 0, payload: Buffer.concat([Buffer.from(wrongToken, 'hex'), report]) }));
     kim.udp.send(voice(id + 1, kimToken, 3, packet));
     kim.udp.send(encodeDatagram({ type: DatagramType.VOICE, stream: id, sequence: 4, position: 0, payload: Buffer.from(kimToken, 'hex') }));
     kim.udp.send(Buffer.concat([voice(id, kimToken, 5, packet), Buffer.alloc(MAX_DATAGRAM_BYTES)]));

@@ -77,6 +77,15 @@ describe('a call’s voice', () => {
         assert.ok(Math.abs(seen - 10) <= 1, `${side.name} saw ${seen.toFixed(1)}% lost (its relay drops 10%)`);
         assert.ok(stats.recovered > 0, `${side.name}: some from FEC`);
       }
+      // Each side knows how its own voice arrives from the other's reports, and the round trip.
+      for (const [side, other] of [[alice, bob], [bob, alice]] as const) {
+        const out = (side.call as VoiceCall).stats();
+        const peer = (other.call as VoiceCall).stats();
+        assert.ok(out.outgoing, `${side.name} has had ${other.name}'s report`);
+        const share = (s: { received: number; lost: number; late: number }): number => (100 * s.lost) / (s.received + s.lost + s.late);
+        assert.ok(Math.abs(share(out.outgoing) - share(peer)) <= 1, `${side.name}'s voice: ${share(out.outgoing).toFixed(1)}% lost as reported, ${share(peer).toFixed(1)}% as ${other.name} counts now`);
+        assert.ok(out.roundTripMs !== undefined && out.roundTripMs < 100, `round trip ${out.roundTripMs} ms`);
+      }
       assert.ok(daemon.server.services.voiceCounters.forwarded > 300);
       // Muted, alice sends silence (encoded once): bob hears it go quiet, and the call goes on.
       (alice.call as VoiceCall).setMuted(true);

@@ -12,6 +12,7 @@ import {
 } from '../../common/datagram/codec.js';
 import { acceptDatagram, parseAccept, parseInfo, parseReject, rejectDatagram, subscribeDatagram, subscriberName, tokenDatagram } from '../../common/datagram/messages.js';
 import { formatRanges, parseRanges } from '../../common/datagram/ranges.js';
+import { decodeVoiceReport, encodeVoiceReport, roundTripMs, VOICE_REPORT_BYTES, type VoiceReport } from '../../common/datagram/voice-report.js';
 import { randomBytes, seeded } from '../helpers/random.js';
 
 const header = (type: number, rest: number[] = []): Buffer => Buffer.from([0x53, 0x44, 1, type, 0, 0, 0, 7, 0, 0, 1, 0, 0xff, 0xff, 0xff, 0xfe, ...rest]);
@@ -53,8 +54,9 @@ describe('malformed datagrams are classified', () => {
     ['version 0', Buffer.from([0x53, 0x44, 0, ...header(4, [1]).subarray(3)]), 'bad_version'],
     ['version 2', Buffer.from([0x53, 0x44, 2, ...header(4, [1]).subarray(3)]), 'bad_version'],
     ['type 0', header(0, [1]), 'unknown_type'],
-    ['type 10', header(10, [1]), 'unknown_type'],
+    ['type 11', header(11, [1]), 'unknown_type'],
     ['VOICE with no payload', header(9, []), 'bad_payload'],
+    ['VOICE_REPORT with no payload', header(10, []), 'bad_payload'],
     ['type 255', header(255, [1]), 'unknown_type'],
     ['SUBSCRIBE of 1199 bytes', subscribe.subarray(0, MIN_SUBSCRIBE_BYTES - 1), 'short_subscribe'],
     ['SUBSCRIBE of 16 bytes', header(1), 'short_subscribe'],
@@ -74,7 +76,7 @@ describe('malformed datagrams are classified', () => {
   }
 
   it('takes the smallest valid datagram of each type', () => {
-    const sizes: Array<[number, number]> = [[1, MIN_SUBSCRIBE_BYTES - 16], [2, 8], [3, 1], [4, 1], [5, 0], [6, 8], [7, 8], [8, 2]];
+    const sizes: Array<[number, number]> = [[1, MIN_SUBSCRIBE_BYTES - 16], [2, 8], [3, 1], [4, 1], [5, 0], [6, 8], [7, 8], [8, 2], [9, 1], [10, 1]];
     for (const [type, size] of sizes) {
       const bytes = header(type, Array.from({ length: size }, () => (type === 3 ? 1 : 0x20)));
       assert.equal(decodeDatagram(bytes).ok, true, `type ${type}`);
@@ -163,4 +165,26 @@ describe('resend ranges', () => {
     assert.ok(pieces.every((piece) => piece.length <= 100));
     assert.deepEqual(pieces.flatMap((piece) => parseRanges(piece, 2000).map(([a]) => a)), many);
   });
+});
+
+describe('VOICE_REPORT payload', () => {
+  const report: VoiceReport = { echo: 4_000_000_000, heldMs: 250, received: 1520, lost: 12, late: 3, jitterUs: 2100 };
+  it('writes each field big-endian at its offset, and reads it back', () => {
+    const bytes = encodeVoiceReport(report);
+    assert.equal(bytes.length, VOICE_REPORT_BYTES);
+    assert.deepEqual([0, 4, 8, 12, 16, 20].map((at) => bytes.readUInt32BE(at)), [4_000_000_000, 250, 1520, 12, 3, 2100]);
+    assert.deepEqual(decodeVoiceReport(bytes), report);
+  });
+  it('clamps what does not fit 32 bits instead of wrapping it', () => {
+    assert.deepEqual(decodeVoiceReport(encodeVoiceReport({ ...report, lost: -5, late: 2 ** 40, jitterUs: 12.6 })), { ...report, lost: 0, late: 0xffffffff, jitterUs: 13 });
+  });
+  const wrongLengths: Array<[string, number]> = [['empty', 0], ['one short', 23], ['one over', 25], ['with the token still on', 32]];
+  for (const [name, length] of wrongLengths) it(`is not read when ${name} (${length} bytes)`, () => assert.equal(decodeVoiceReport(Buffer.alloc(length)), undefined));
+  const trips: Array<[string, Partial<VoiceReport>, number, number | undefined]> = [
+    ['no echo yet', { echo: 0 }, 5000, undefined],
+    ['sent at 1000, held 30, back at 1072', { echo: 1000, heldMs: 30 }, 1072, 42],
+    ['across the 2^32 wrap', { echo: 2 ** 32 - 10, heldMs: 5 }, 2 ** 32 + 20, 25],
+    ['an echo from the future (not ours)', { echo: 9000, heldMs: 0 }, 1000, undefined],
+  ];
+  for (const [name, fields, now, expected] of trips) it(`round trip: ${name}`, () => assert.equal(roundTripMs({ ...report, ...fields }, now), expected));
 });

@@ -3,13 +3,16 @@
  * 20 ms (silence when muted or when there is no microphone: the daemon relays to an address only
  * once it has heard from it, and the other side's jitter buffer keeps its clock); what comes back
  * goes into the jitter buffer, and the output takes it from there as 20 ms frames of 48 kHz mono
- * (`nextFrame`) at the pace it plays. The encoder is told the loss this side sees (the path is
- * taken to be alike both ways).
+ * (`nextFrame`) at the pace it plays. Once a second each side reports what it receives
+ * (VoiceReports): the encoder is told the loss the other side sees of this side's voice (until
+ * the first report, the loss this side sees, the path taken to be alike both ways), and the panel
+ * shows both directions and the round trip.
  */
 import { createVoiceDecoder, createVoiceEncoder, FRAME_SAMPLES, type VoiceDecoder, type VoiceEncoder } from '../audio/opus-codec.js';
 import type { VoiceLink } from '../client/voice-link.js';
 import type { VoiceFrames } from '../audio/sink.js';
 import { VoiceJitterBuffer, type VoiceCounts } from './voice-jitter.js';
+import { VoiceReports, type OutgoingVoice } from './voice-reports.js';
 
 /** Where the voice to send comes from: the microphone, or nothing. */
 export interface VoiceInput {
@@ -23,13 +26,21 @@ export interface VoiceStats extends VoiceCounts {
   depthMs: number;
   /** The microphone's level, 0-1 (0 without one). */
   micLevel: number;
+  /** How the other side receives this side's voice, and the round trip: from its reports, once one came. */
+  outgoing: OutgoingVoice | undefined;
+  roundTripMs: number | undefined;
 }
 
 const FRAME_MS = 20;
 /** A microphone quiet this long has stalled (or there is none): silence is sent in its place. Devices hand out 10-50 ms at a time. */
 const MIC_STALL_MS = 200;
-/** The loss figure given to the encoder is taken over this many frames. */
+/** The loss figure given to the encoder is taken over this many frames (until the other side reports). */
 const LOSS_WINDOW = 250;
+/** A receiver report every this many frames: once a second. */
+const REPORT_EVERY = 50;
+
+/** The clock of the reports: ms, mod 2^32 on the wire. */
+const clockMs = (): number => Math.floor(performance.timeOrigin + performance.now()) % 2 ** 32;
 
 export class VoiceCall implements VoiceFrames {
   private sequence = 0;
@@ -43,6 +54,9 @@ export class VoiceCall implements VoiceFrames {
   private lossMark = { missed: 0, played: 0 };
   private stopped = false;
   private silencePacket: Uint8Array | undefined;
+  private readonly reports = new VoiceReports();
+  private reportSequence = 0;
+  private ticks = 0;
 
   private constructor(
     private readonly link: VoiceLink,
@@ -52,6 +66,10 @@ export class VoiceCall implements VoiceFrames {
   ) {
     this.jitter = new VoiceJitterBuffer(decoder);
     link.onPacket = ({ sequence, position, packet }) => this.jitter.push(sequence, position, packet, performance.now());
+    link.onReport = (report, sentAt) => {
+      const loss = this.reports.take(report, sentAt, clockMs());
+      if (loss !== undefined) this.encoder.setExpectedLoss(loss);
+    };
     this.timer = setInterval(() => this.tick(), FRAME_MS);
   }
 
@@ -81,7 +99,14 @@ export class VoiceCall implements VoiceFrames {
   }
 
   stats(): VoiceStats {
-    return { ...this.jitter.counts, jitterMs: this.jitter.jitterMs, depthMs: this.jitter.depthMs, micLevel: this.muted ? 0 : (this.input?.level() ?? 0) };
+    return {
+      ...this.jitter.counts,
+      jitterMs: this.jitter.jitterMs,
+      depthMs: this.jitter.depthMs,
+      micLevel: this.muted ? 0 : (this.input?.level() ?? 0),
+      outgoing: this.reports.outgoing,
+      roundTripMs: this.reports.roundTripMs,
+    };
   }
 
   stop(): void {
@@ -91,6 +116,7 @@ export class VoiceCall implements VoiceFrames {
     this.input?.stop();
     this.link.call = undefined;
     this.link.onPacket = undefined;
+    this.link.onReport = undefined;
     this.encoder.close();
     this.decoder.close();
   }
@@ -98,6 +124,11 @@ export class VoiceCall implements VoiceFrames {
   private tick(): void {
     // No microphone, or it has stalled: silence keeps the way open and the other side's clock going.
     if (performance.now() - this.lastMicFrame > MIC_STALL_MS) this.send(this.silence);
+    if (++this.ticks % REPORT_EVERY === 0) {
+      const now = clockMs();
+      this.link.sendReport(this.token, this.reportSequence++, now, this.reports.report(this.jitter.counts, this.jitter.jitterMs, now));
+    }
+    if (this.reports.outgoing) return; // the other side reports: its figures go to the encoder
     // What the listener missed, lost or late: the encoder adds that much redundancy (FEC).
     const missed = this.jitter.playedWithout;
     const played = this.jitter.counts.received + missed;
