@@ -1,6 +1,7 @@
 /**
- * The call microphone through a real PulseAudio server whose default source is a 440 Hz sine
- * (module-sine-source): `parec` in a child, 20 ms frames of 48 kHz mono, and the tone in them.
+ * The call microphone through a real PulseAudio server whose default source is a 440 Hz sine:
+ * `parec`, or `arecord` through ALSA's pulse plugin, in a child, 20 ms frames of 48 kHz mono, and
+ * the tone in them.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -21,10 +22,12 @@ describe('the microphone', () => {
     assert.equal(resolveMicrophone('none'), 'none');
   });
 
-  it('gives 20 ms frames of 48 kHz mono holding what the source says', async () => {
+  // ALSA's default is PulseAudio here (the server's HOME has an .asoundrc saying so): arecord
+  // records the same source through libasound2-plugins, as on a desktop without parec.
+  for (const kind of ['pulse', 'alsa'] as const) it(`${kind}: gives 20 ms frames of 48 kHz mono holding what the source says`, async () => {
     const frames: Int16Array[] = [];
     const errors: string[] = [];
-    const mic = openMicrophone('pulse', (frame) => frames.push(frame), (text) => errors.push(text), { ...process.env, ...pulse.env });
+    const mic = openMicrophone(kind, (frame) => frames.push(frame), (text) => errors.push(text), { ...process.env, ...pulse.env });
     try {
       await until('a second of frames', () => (frames.length >= 60 ? true : undefined), 10_000);
     } finally {

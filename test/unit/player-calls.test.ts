@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CallRecord } from '../../common/protocol/replies.js';
-import { callLine, voiceLine, type CallView } from '../../tui/state/calls.js';
+import { callLine, callLossHistory, voiceLine, voiceOutLine, type CallView } from '../../tui/state/calls.js';
 import { keyToAction, type Key } from '../../tui/state/keys.js';
 import { initialState, statusText, type PlayerState } from '../../tui/state/state.js';
 import { applyAction, applyEvent } from '../../tui/state/update.js';
@@ -86,5 +86,33 @@ describe('the voice line', () => {
       'voice in: 990 recv, 10 lost (1.0%, 7 by FEC), 3 late  jitter 2.1 ms  buffer 40 ms  mic ▮▮▮▯▯',
     );
     assert.match(voiceLine({ received: 0, lost: 0, recovered: 0, late: 0, jitterMs: 0, depthMs: 40, micLevel: 0 }), /0 lost \(0\.0%.*mic ▯▯▯▯▯$/);
+  });
+
+  const incoming = { received: 990, lost: 10, recovered: 7, late: 3, jitterMs: 2.14, depthMs: 40, micLevel: 0.2 };
+  const outgoingCases: Array<[string, Partial<Parameters<typeof voiceOutLine>[0]>, string]> = [
+    ['no report yet', {}, 'voice out: no report from the other side yet'],
+    ['a report, no round trip yet', { outgoing: { received: 1490, lost: 8, late: 2, jitterMs: 1.24 } }, 'voice out: 1490 recv, 8 lost (0.5%), 2 late  jitter 1.2 ms'],
+    ['a report and a round trip', { outgoing: { received: 95, lost: 5, late: 0, jitterMs: 0 }, roundTripMs: 41.6 }, 'voice out: 95 recv, 5 lost (5.0%), 0 late  jitter 0.0 ms  round trip 42 ms'],
+  ];
+  for (const [name, stats, line] of outgoingCases) it(`the other direction: ${name}`, () => assert.equal(voiceOutLine({ ...incoming, ...stats }), line));
+});
+
+describe('the loss chart of a call', () => {
+  const stats = (received: number, lost: number, late = 0) => ({ received, lost, late, recovered: 0, jitterMs: 0, depthMs: 40, micLevel: 0 });
+  it('adds the share of the frames sent since the last figures that never came', () => {
+    assert.deepEqual(callLossHistory([], undefined, stats(50, 0)), [], 'the first figures: nothing to compare');
+    assert.deepEqual(callLossHistory([], stats(50, 0), stats(95, 5)), [10]);
+    assert.deepEqual(callLossHistory([10], stats(95, 5), stats(143, 5, 2)), [10, 0], 'late ones came');
+    assert.deepEqual(callLossHistory([1], stats(95, 5), stats(95, 5)), [1, 0], 'nothing sent: nothing lost');
+    assert.equal(callLossHistory(Array.from({ length: 60 }, () => 1), stats(0, 0), stats(9, 1)).length, 60, 'a minute at most');
+  });
+
+  it('follows the call from the once-a-second figures, and is dropped with it', () => {
+    const active = applyEvent(initialState('alice'), { type: 'calls', records: [record(3, 'alice', 'bob', 'active')], now: 0 }).state;
+    let state = applyEvent(active, { type: 'call-stats', stats: stats(50, 0) }).state;
+    state = applyEvent(state, { type: 'call-stats', stats: stats(95, 5) }).state;
+    assert.deepEqual(state.callLoss, [10]);
+    const ended = applyEvent(state, { type: 'calls', records: [record(3, 'alice', 'bob', 'ended', 'hangup')], now: 1 }).state;
+    assert.deepEqual(applyEvent(ended, { type: 'call-stats', stats: undefined }).state.callLoss, []);
   });
 });

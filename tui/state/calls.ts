@@ -30,6 +30,9 @@ export interface CallStats {
   depthMs: number;
   /** The microphone's level, 0-1. */
   micLevel: number;
+  /** How the other side receives this side's voice, and the round trip (from its reports; none yet: undefined). */
+  outgoing?: { received: number; lost: number; late: number; jitterMs: number } | undefined;
+  roundTripMs?: number | undefined;
 }
 
 export type CallAction = { type: 'call-selected' } | { type: 'answer-call'; accept: boolean } | { type: 'hang-up' } | { type: 'toggle-mute' };
@@ -130,6 +133,27 @@ export function voiceLine(stats: CallStats): string {
   const share = sent === 0 ? 0 : (100 * stats.lost) / sent;
   const bars = Math.min(5, Math.round(stats.micLevel * 15));
   return `voice in: ${stats.received} recv, ${stats.lost} lost (${share.toFixed(1)}%, ${stats.recovered} by FEC), ${stats.late} late  jitter ${stats.jitterMs.toFixed(1)} ms  buffer ${Math.round(stats.depthMs)} ms  mic ${'▮'.repeat(bars)}${'▯'.repeat(5 - bars)}`;
+}
+
+/**
+ * The other direction, from the other side's reports:
+ * `voice out: 1490 recv, 10 lost (0.7%), 2 late  jitter 1.2 ms  round trip 42 ms`.
+ */
+export function voiceOutLine(stats: CallStats): string {
+  const out = stats.outgoing;
+  const trip = stats.roundTripMs === undefined ? '' : `  round trip ${Math.round(stats.roundTripMs)} ms`;
+  if (!out) return `voice out: no report from the other side yet${trip}`;
+  const sent = out.received + out.lost + out.late;
+  const share = sent === 0 ? 0 : (100 * out.lost) / sent;
+  return `voice out: ${out.received} recv, ${out.lost} lost (${share.toFixed(1)}%), ${out.late} late  jitter ${out.jitterMs.toFixed(1)} ms${trip}`;
+}
+
+/** The loss chart's history once more figures came (about a second after the last): the share of frames sent since that never came. */
+export function callLossHistory(history: number[], before: CallStats | undefined, now: CallStats | undefined): number[] {
+  if (!before || !now) return history;
+  const lost = now.lost - before.lost;
+  const sent = now.received - before.received + lost + (now.late - before.late);
+  return [...history, sent > 0 ? Math.max(0, (100 * lost) / sent) : 0].slice(-60);
 }
 
 /** The call line: `calling bob... (h or Esc cancels)`, `bob is calling: y accept, n reject`, `in call with bob 1:05`. */

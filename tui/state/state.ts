@@ -74,6 +74,8 @@ export interface PlayerState {
   /** This device's live call, if any, and the figures of its voice. */
   call: CallView | undefined;
   callStats: CallStats | undefined;
+  /** The call's incoming voice lost, % of each of the last seconds (at most 60), oldest first: the loss chart during a call. */
+  callLoss: number[];
 }
 
 export function initialState(deviceName: string, callsEnabled = true): PlayerState {
@@ -101,6 +103,7 @@ export function initialState(deviceName: string, callsEnabled = true): PlayerSta
     callsEnabled,
     call: undefined,
     callStats: undefined,
+    callLoss: [],
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
 import type { CallRecord } from '../../common/protocol/replies.js';
-import { callAction, callsChanged, type CallAction, type CallEffect, type CallStats } from './calls.js';
+import { callAction, callLossHistory, callsChanged, type CallAction, type CallEffect, type CallStats } from './calls.js';
 import type { Action } from './keys.js';
 import { parseStatus, visibleSongs, type LoopMode, type PlayerState, type RadioState, type UdpStats } from './state.js';
 
@@ -231,6 +231,6 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
     case 'calls':
       return callsChanged(state, event.records, event.now);
     case 'call-stats':
-      return none({ ...state, callStats: state.call ? event.stats : undefined });
+      return none(state.call ? { ...state, callStats: event.stats, callLoss: callLossHistory(state.callLoss, state.callStats, event.stats) } : { ...state, callStats: undefined, callLoss: [] });
   }
 }

@@ -6,7 +6,7 @@
 import blessed from 'blessed';
 import type { SongInfo } from '../../common/protocol/records.js';
 import { KEY_HELP } from '../state/keys.js';
-import { callLine, voiceLine } from '../state/calls.js';
+import { callLine, voiceLine, voiceOutLine } from '../state/calls.js';
 import { clock, visibleSongs, type PlayerState } from '../state/state.js';
 import { lossPercent } from '../../common/datagram/loss-meter.js';
 import { fit, progressBar, rate, styled, type Span } from './format.js';
@@ -55,8 +55,24 @@ export function createView(screen: blessed.Widgets.Screen): View {
     element.hidden = rect.height < 3 || rect.width < 4;
   }
 
+  /** What the loss chart follows: a call's voice while there is one, else the radio or a song over UDP. */
+  function lossShown(state: PlayerState): { line: Span[]; history: number[]; label: string } | undefined {
+    if (state.call?.state === 'active' && state.callStats) {
+      const recent = state.callLoss.slice(-10);
+      const loss = recent.length === 0 ? 0 : recent.reduce((sum, value) => sum + value, 0) / recent.length;
+      return { line: [[`call with ${state.call.peer}: `], [`voice loss ${loss.toFixed(1)}%`, loss >= 1 ? 'red-fg' : 'green-fg'], ['   (the voice coming in; the call panel has both ways)']], history: state.callLoss, label: ` call loss ${loss.toFixed(1)}% ` };
+    }
+    const udp = state.udp;
+    if (!udp) return undefined;
+    const { received, lost, late, duplicate } = udp.totals;
+    const jitter = udp.jitterMs === undefined ? '' : `   jitter ${udp.jitterMs.toFixed(1)} ms`;
+    const source = udp.source === 'radio' ? 'radio' : 'songs over UDP';
+    const line: Span[] = [[`${source}: `], [`loss ${udp.loss.toFixed(1)}%`, udp.loss >= 1 ? 'red-fg' : 'green-fg'], [` (all ${lossPercent(udp.totals).toFixed(1)}%)${jitter}   recv ${received} lost ${lost} late ${late} dup ${duplicate}`]];
+    return { line, history: udp.history, label: ` loss ${udp.loss.toFixed(1)}% ` };
+  }
+
   function layout(state: PlayerState): void {
-    current = computeLayout(screen.width as number, screen.height as number, state.udp !== undefined);
+    current = computeLayout(screen.width as number, screen.height as number, lossShown(state) !== undefined);
     place(library, current.library);
     place(devices, current.devices);
     place(network, current.network);
@@ -117,18 +133,13 @@ export function createView(screen: blessed.Widgets.Screen): View {
     const inner = current.network.width - 2;
     const daemon: Span = state.connection === 'online' ? ['online', 'green-fg'] : state.connection === 'offline' ? ['offline', 'red-fg'] : ['connecting'];
     const lines = [styled([['streamd '], daemon, [`   download ${rate(state.downloadRate)}   audio ${state.audioOutput}`]], inner)];
-    const udp = state.udp;
-    if (udp) {
-      const { received, lost, late, duplicate } = udp.totals;
-      const jitter = udp.jitterMs === undefined ? '' : `   jitter ${udp.jitterMs.toFixed(1)} ms`;
-      const source = udp.source === 'radio' ? 'radio' : 'songs over UDP';
-      lines.push(styled([[`${source}: `], [`loss ${udp.loss.toFixed(1)}%`, udp.loss >= 1 ? 'red-fg' : 'green-fg'], [` (all ${lossPercent(udp.totals).toFixed(1)}%)${jitter}   recv ${received} lost ${lost} late ${late} dup ${duplicate}`]], inner));
-    }
+    const shown = lossShown(state);
+    if (shown) lines.push(styled(shown.line, inner));
     network.setLabel(' Network ');
     network.setContent(lines.join('\n'));
     // blessed-contrib's canvas needs room to draw; the layout gives the chart none when there is none.
-    chart.layout(current.chart.top, current.chart.width, current.chart.height, udp !== undefined && current.chart.height > 0);
-    if (udp) chart.show(udp.history, ` loss ${udp.loss.toFixed(1)}% `);
+    chart.layout(current.chart.top, current.chart.width, current.chart.height, shown !== undefined && current.chart.height > 0);
+    if (shown) chart.show(shown.history, shown.label);
   }
 
   function renderNow(state: PlayerState): void {
@@ -169,12 +180,12 @@ export function createView(screen: blessed.Widgets.Screen): View {
     call.hidden = state.call === undefined;
     if (!state.call) return;
     const text = callLine(state.call, Date.now());
-    const voice = state.call.state === 'active' && state.callStats ? voiceLine(state.callStats) : undefined;
-    const width = Math.min((screen.width as number) - 2, Math.max(text.length, voice?.length ?? 0) + 4);
+    const voice = state.call.state === 'active' && state.callStats ? [voiceLine(state.callStats), voiceOutLine(state.callStats)] : [];
+    const width = Math.min((screen.width as number) - 2, Math.max(text.length, ...voice.map((line) => line.length)) + 4);
     call.width = width;
-    call.height = voice ? 4 : 3;
+    call.height = 3 + voice.length;
     const first = state.call.state === 'ringing' && state.call.incoming ? `{bold}${esc(text)}{/bold}` : esc(text);
-    call.setContent(voice ? `${first}\n${esc(fit(voice, width - 4))}` : first);
+    call.setContent([first, ...voice.map((line) => esc(fit(line, width - 4)))].join('\n'));
     call.setFront();
   }
 
