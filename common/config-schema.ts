@@ -20,6 +20,12 @@ export interface DaemonSettings extends Limits {
   /** null: no password. */
   password: string | null;
   log_level: LogLevel;
+  /** Where `run` logs; null: stderr (the journal under systemd). `start` logs to streamd.log in the state dir. */
+  log_file: string | null;
+  /** A log file this large is rotated (streamd.log -> streamd.log.1 ...). */
+  log_max_bytes: number;
+  /** Rotated log files kept besides the current one. */
+  log_files_kept: number;
   radio: RadioSettings;
   udp: UdpSettings;
   calls: CallSettings;
@@ -86,6 +92,9 @@ export const DEFAULT_SETTINGS: Readonly<DaemonSettings> = Object.freeze({
   state_dir: null,
   password: null,
   log_level: 'info',
+  log_file: null,
+  log_max_bytes: 10 * 1024 * 1024,
+  log_files_kept: 3,
   radio: DEFAULT_RADIO,
   udp: DEFAULT_UDP,
   calls: DEFAULT_CALLS,
@@ -103,6 +112,9 @@ export const SETTINGS_SCHEMA = {
   state_dir: { type: ['string', 'null'], minLength: 1 },
   password: { type: ['string', 'null'], minLength: 1, maxLength: 1024 },
   log_level: { enum: ['debug', 'info', 'warn', 'error'] },
+  log_file: { type: ['string', 'null'], minLength: 1 },
+  log_max_bytes: integer(4096, 1024 * 1024 * 1024),
+  log_files_kept: integer(1, 100),
   max_line_bytes: integer(256, 1024 * 1024),
   max_connections: integer(1, 100_000),
   max_connections_per_address: integer(1, 100_000),

@@ -31,6 +31,8 @@ options (each also a key of the config file, see config.example.json):
                            connections at once from one IP address (default 32)
   --password SECRET        require "password SECRET" before other commands
   --log-level LEVEL        debug | info | warn | error (default info)
+  --log-file FILE          log there, rotated by size (run: default stderr; start: streamd.log
+                           in the state dir)
   -h, --help               this text
   -v, --version            the version
 `;
@@ -46,6 +48,7 @@ const OPTIONS = {
   'max-connections-per-address': { type: 'string' },
   password: { type: 'string' },
   'log-level': { type: 'string' },
+  'log-file': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -67,6 +70,7 @@ function settingsFromArgs(values: Record<string, string | boolean | undefined>):
     max_connections_per_address: numeric(text('max-connections-per-address')) as number,
     password: text('password'),
     log_level: text('log-level') as DaemonSettings['log_level'],
+    log_file: dir('log-file'),
   };
 }
 
@@ -77,8 +81,9 @@ async function start(config: DaemonConfig, runArgs: string[]): Promise<number> {
     return 0;
   }
   const cliPath = fileURLToPath(import.meta.url);
-  const started = await startInBackground(cliPath, runArgs, config.state_dir);
-  console.log(`streamd started (pid ${started.pid}) on ${started.address}; log: ${logFileOf(config.state_dir)}`);
+  const logFile = config.log_file ?? logFileOf(config.state_dir);
+  const started = await startInBackground(cliPath, config.log_file ? runArgs : [...runArgs, '--log-file', logFile], config.state_dir, logFile);
+  console.log(`streamd started (pid ${started.pid}) on ${started.address}; log: ${logFile}`);
   return 0;
 }
 

@@ -99,6 +99,7 @@ export function loadDaemonConfig(overrides: Partial<DaemonSettings>, configFile:
     ...settings,
     music: settings.music === null ? null : resolveDir(settings.music),
     state_dir: settings.state_dir === null ? defaultStateDir() : resolveDir(settings.state_dir),
+    log_file: settings.log_file === null ? null : resolveDir(settings.log_file),
     configFile: file.path,
   };
 }

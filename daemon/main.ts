@@ -9,7 +9,8 @@ import { VERSION } from '../common/version.js';
 import { Catalog } from './catalog/catalog.js';
 import { limitsOf, type DaemonConfig } from './config.js';
 import { ensureDemoLibrary } from './demo/demo-library.js';
-import { createLogger } from './log.js';
+import { createLogger, type LogOutput } from './log.js';
+import { RotatingLogFile } from './log-file.js';
 import { createStreamdServer } from './server/tcp-server.js';
 import { removePidFile, runningPid, writePidFile } from './service.js';
 
@@ -22,7 +23,10 @@ export class StartupError extends Error {
 }
 
 export async function runDaemon(config: DaemonConfig): Promise<void> {
-  const log = createLogger(process.stderr, config.log_level);
+  const out: LogOutput = config.log_file ? new RotatingLogFile(config.log_file, config.log_max_bytes, config.log_files_kept) : process.stderr;
+  // systemd says where stderr goes: the journal keeps the time, and reads the level from a prefix.
+  const format = !config.log_file && process.env.JOURNAL_STREAM ? 'journal' : 'plain';
+  const log = createLogger(out, config.log_level, format);
   if (config.music !== null && !(existsSync(config.music) && statSync(config.music).isDirectory())) {
     throw new StartupError(`music folder ${config.music} does not exist`);
   }

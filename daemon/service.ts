@@ -83,19 +83,20 @@ export interface StartResult {
 }
 
 /**
- * Starts `streamd run` detached, with its output going to the log file, and waits until it
- * listens (or fails: then the end of its log is in the error).
+ * Starts `streamd run` detached and waits until it listens (or fails: then the end of what it
+ * said is in the error). It writes its log itself (`--log-file`, rotated); its stderr, where only
+ * a crash would write, goes to streamd.stderr, begun anew at each start so that it stays small.
  */
-export async function startInBackground(cliPath: string, runArgs: string[], stateDir: string, timeoutMs = 20_000): Promise<StartResult> {
+export async function startInBackground(cliPath: string, runArgs: string[], stateDir: string, logFile: string, timeoutMs = 20_000): Promise<StartResult> {
   await mkdir(stateDir, { recursive: true });
-  const logFile = logFileOf(stateDir);
-  const logFd = openSync(logFile, 'a');
+  const stderrFile = path.join(stateDir, 'streamd.stderr');
+  const stderrFd = openSync(stderrFile, 'w', 0o600);
   const child = spawn(process.execPath, [cliPath, 'run', ...runArgs], {
     detached: true,
-    stdio: ['ignore', logFd, logFd, 'ipc'],
+    stdio: ['ignore', 'ignore', stderrFd, 'ipc'],
     env: { ...process.env, STREAMD_BACKGROUND: '1' },
   });
-  closeSync(logFd);
+  closeSync(stderrFd);
   try {
     return await new Promise<StartResult>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no answer from the daemon in ${timeoutMs / 1000} s; see ${logFile}`)), timeoutMs);
@@ -105,7 +106,8 @@ export async function startInBackground(cliPath: string, runArgs: string[], stat
       });
       child.once('exit', async (code) => {
         clearTimeout(timer);
-        const tail = (await readFile(logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join('\n');
+        const said = async (file: string): Promise<string[]> => (await readFile(file, 'utf8').catch(() => '')).trim().split('\n').filter(Boolean);
+        const tail = [...(await said(logFile)), ...(await said(stderrFile))].slice(-5).join('\n');
         reject(new Error(`the daemon exited with code ${code}:\n${tail}`));
       });
     });

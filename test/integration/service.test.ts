@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
@@ -8,6 +11,8 @@ import { freePort, sandbox, type Sandbox } from '../helpers/cli.js';
 import { until } from '../helpers/log-capture.js';
 import { isAlive } from '../../daemon/service.js';
 
+/** The repository (the tests run from dist/test/integration). */
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 let library: FixtureLibrary;
 /** The pid file's first line is the pid (the second, the address the daemon listens on). */
 const pidIn = (box: Sandbox): number => Number.parseInt(readFileSync(path.join(box.stateDir, 'streamd.pid'), 'utf8'), 10);
@@ -189,6 +194,45 @@ describe('streamd run', () => {
     }
   });
 
+  it('in the background, caps its log and rotates it, keeping the files it is told to; a password guesser cannot fill the disk', async () => {
+    const box = sandbox();
+    try {
+      const port = await freePort();
+      const config = path.join(box.home, 'streamd.json');
+      writeFileSync(config, JSON.stringify({ music: library.root, password: 'pw', log_max_bytes: 4096, log_files_kept: 2 }), { mode: 0o600 });
+      const args = ['--config', config, '--state-dir', box.stateDir, '--port', String(port)];
+      assert.equal(box.streamd(['start', ...args]).code, 0);
+      try {
+        // Each wrong password is a line in the log (for fail2ban): 200 of them, about 14 KB, 20 at a
+        // time (each answer waits 250 ms; the daemon takes 32 connections from one address).
+        for (let round = 0; round < 10; round++) {
+          await Promise.all(
+            Array.from({ length: 20 }, async (_, i) => {
+              const { client } = await TestClient.connect(port);
+              await client.line(`password guess${round}-${i}`);
+              client.close();
+            }),
+          );
+        }
+        const log = path.join(box.stateDir, 'streamd.log');
+        const files = [log, `${log}.1`, `${log}.2`];
+        await until('the last guess logged', () => readFileSync(log, 'utf8').includes('password refused') || undefined);
+        for (const file of files) {
+          const size = statSync(file).size;
+          assert.ok(size > 0 && size <= 4096, `${path.basename(file)}: ${size} bytes`);
+          assert.match(readFileSync(file, 'utf8'), /\n$/, 'whole lines only');
+        }
+        assert.equal(existsSync(`${log}.3`), false, 'two rotated files kept, no more');
+        assert.equal(readFileSync(path.join(box.stateDir, 'streamd.stderr'), 'utf8'), '', 'nothing on stderr but a crash');
+      } finally {
+        box.streamd(['stop', ...args]);
+      }
+      assert.match(readFileSync(path.join(box.stateDir, 'streamd.log'), 'utf8'), /stopped\n$/, 'the last line before exit is kept');
+    } finally {
+      box.cleanup();
+    }
+  });
+
   it('with no music configured, generates the demo library and serves it', async () => {
     const box = sandbox();
     try {
@@ -218,6 +262,27 @@ describe('streamd run', () => {
       assert.equal(box.streamd(['stop']).code, 0);
     } finally {
       box.cleanup();
+    }
+  });
+});
+
+describe('contrib/streamd.service', () => {
+  it('passes systemd-analyze verify, with streamd installed where systemd looks for it', () => {
+    // A root of its own: the unit, systemd's own units it depends on, and a streamd in /usr/local/bin.
+    const root = mkdtempSync(path.join(os.tmpdir(), 'streamd-unit-'));
+    try {
+      mkdirSync(path.join(root, 'etc/systemd/system'), { recursive: true });
+      mkdirSync(path.join(root, 'usr/local/bin'), { recursive: true });
+      mkdirSync(path.join(root, 'usr/lib/systemd'), { recursive: true });
+      cpSync('/usr/lib/systemd/system', path.join(root, 'usr/lib/systemd/system'), { recursive: true, verbatimSymlinks: true });
+      writeFileSync(path.join(root, 'usr/local/bin/streamd'), '#!/bin/sh\n', { mode: 0o755 });
+      cpSync(path.join(REPO, 'contrib/streamd.service'), path.join(root, 'etc/systemd/system/streamd.service'));
+      const verify = spawnSync('systemd-analyze', [`--root=${root}`, 'verify', 'streamd.service'], { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(verify.error, undefined, 'systemd-analyze runs (the systemd package)');
+      assert.equal(verify.status, 0, verify.stderr);
+      assert.equal(verify.stderr.trim(), '', 'no warnings (an unknown key is only a warning)');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });
