@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DaemonSettings } from '../common/config-schema.js';
 import { VERSION } from '../common/version.js';
+import { parseCatalogStats, scanText } from '../common/protocol/replies.js';
 import { queryStats } from './stats-query.js';
 import { ConfigError, loadDaemonConfig, type DaemonConfig } from './config.js';
 import { logFileOf, runningDaemon, runningPid, startInBackground, stopProcess } from './service.js';
@@ -147,7 +148,9 @@ async function main(argv: string[]): Promise<number> {
       const stats = await queryStats(address, config.password);
       if (stats) {
         const get = (key: string): string => stats.get(key) ?? '?';
-        console.log(`songs ${get('songs')} (catalog ${get('catalog')}), ${get('connections')} connections, ${get('downloads_served')} downloads served`);
+        const scan = parseCatalogStats([...stats]).scan;
+        const catalog = `catalog ${get('catalog')}${scan ? `: ${scanText(scan)}` : ''}`;
+        console.log(`songs ${get('songs')} (${catalog}), ${get('connections')} connections, ${get('downloads_served')} downloads served`);
         console.log(
           `radio ${get('radio')}: ${get('listeners')} listeners; udp: ${get('datagrams_sent')} datagrams sent, ${get('udp_rejected')} rejected, ${get('udp_malformed')} malformed, ${get('udp_streams')} song streams`,
         );

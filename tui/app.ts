@@ -153,7 +153,7 @@ export function startApp(deps: AppDeps): App {
           if (blocks.size > 0) tell({ type: 'cached', etag: song.etag, blocks });
         }
       },
-      catalogState: (catalog) => tell({ type: 'catalog', state: catalog }),
+      catalogState: (catalog, scan) => tell({ type: 'catalog', state: catalog, scan }),
       devices: (devices) => tell({ type: 'devices', devices }),
       radioListeners: (listeners) => tell({ type: 'radio', radio: { listeners } }),
       calls: deps.calls ? (records) => tell({ type: 'calls', records, now: Date.now() }) : undefined,

@@ -48,10 +48,28 @@ export interface CatalogStats {
   /** 'loading', 'scanning' or 'ready'. */
   state: string;
   version: string;
+  /** While a scan runs: the library's files looked at so far, of all. */
+  scan?: ScanProgress;
+}
+
+export interface ScanProgress {
+  done: number;
+  total: number;
 }
 
 export function parseCatalogStats(fields: Fields): CatalogStats {
-  return { state: first(fields, 'catalog') ?? '', version: first(fields, 'catalog_version') ?? '' };
+  const stats: CatalogStats = { state: first(fields, 'catalog') ?? '', version: first(fields, 'catalog_version') ?? '' };
+  const [done, total] = [first(fields, 'scan_files_done'), first(fields, 'scan_files_total')];
+  if (done !== undefined && total !== undefined && /^\d+$/.test(done) && /^\d+$/.test(total)) stats.scan = { done: Number(done), total: Number(total) };
+  return stats;
+}
+
+/**
+ * A scan's progress as both sides show it.
+ * @example scanText({ done: 1234, total: 20000 }) // 'scanning 1,234 of 20,000 files'
+ */
+export function scanText(scan: ScanProgress): string {
+  return `scanning ${scan.done.toLocaleString('en-US')} of ${scan.total.toLocaleString('en-US')} files`;
 }
 
 /** `stats` as a map, for printing every counter. */

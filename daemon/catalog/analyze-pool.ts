@@ -13,20 +13,21 @@ const POOL_THRESHOLD = 32;
 /** Files in flight per thread: enough to overlap reads with parsing. */
 const PER_THREAD = 4;
 
-async function analyzeHere(files: FoundFile[], signal: AbortSignal): Promise<Analysis[]> {
+async function analyzeHere(files: FoundFile[], signal: AbortSignal, onDone: () => void): Promise<Analysis[]> {
   const results: Analysis[] = new Array(files.length);
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < files.length && !signal.aborted) {
       const index = next++;
       results[index] = await analyzeFile(files[index] as FoundFile);
+      onDone();
     }
   };
   await Promise.all(Array.from({ length: PER_THREAD * 2 }, lane));
   return results;
 }
 
-async function analyzeInWorkers(files: FoundFile[], threads: number, signal: AbortSignal): Promise<Analysis[]> {
+async function analyzeInWorkers(files: FoundFile[], threads: number, signal: AbortSignal, onDone: () => void): Promise<Analysis[]> {
   const results: Analysis[] = new Array(files.length);
   const workers = Array.from({ length: threads }, () => new Worker(new URL('./analyze-worker.js', import.meta.url)));
   let next = 0;
@@ -47,6 +48,7 @@ async function analyzeInWorkers(files: FoundFile[], threads: number, signal: Abo
             worker.on('message', (message: { id: number; result: Analysis }) => {
               results[message.id] = message.result;
               inFlight--;
+              onDone();
               feed();
             });
             worker.on('error', reject);
@@ -61,8 +63,8 @@ async function analyzeInWorkers(files: FoundFile[], threads: number, signal: Abo
   return results;
 }
 
-/** Analyses `files`, results in the same order; on `signal`, stops early (results then incomplete). */
-export function analyzeFiles(files: FoundFile[], signal: AbortSignal): Promise<Analysis[]> {
+/** Analyses `files`, results in the same order, `onDone` told of each; on `signal`, stops early (results then incomplete). */
+export function analyzeFiles(files: FoundFile[], signal: AbortSignal, onDone: () => void = () => {}): Promise<Analysis[]> {
   const threads = Math.min(os.availableParallelism(), 8);
-  return files.length < POOL_THRESHOLD || threads < 2 ? analyzeHere(files, signal) : analyzeInWorkers(files, threads, signal);
+  return files.length < POOL_THRESHOLD || threads < 2 ? analyzeHere(files, signal, onDone) : analyzeInWorkers(files, threads, signal, onDone);
 }

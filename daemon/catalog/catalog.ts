@@ -23,6 +23,9 @@ const RESCAN_DEBOUNCE_MS = 500;
 export const RESCAN_MAX_WAIT_MS = 5000;
 const RETRY_SCAN_MS = 5000;
 
+/** A scan's progress is told (`idle catalog`) at most this often. */
+const PROGRESS_EVERY_MS = 1000;
+
 const sameStamp = (a: FileStamp, b: FileStamp): boolean =>
   a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
 
@@ -62,13 +65,16 @@ export class Catalog {
     return this.currentState;
   }
 
+  /** While a scan runs: the library's files looked at so far (the unchanged ones at once), of all. */
+  progress: { done: number; total: number } | undefined;
+
   private setState(state: CatalogState): void {
     if (state === this.currentState) return;
     this.currentState = state;
     this.changed();
   }
 
-  /** `listener` is told when the version or the state moves (`idle catalog`). */
+  /** `listener` is told when the version or the state moves (`idle catalog`), and a scan's progress (once a second at most). */
   onChange(listener: () => void): void {
     this.changeListeners.push(listener);
   }
@@ -193,7 +199,16 @@ export class Catalog {
       else toAnalyze.push(file);
     }
     let analysed = 0;
-    const results = await analyzeFiles(toAnalyze, this.closing.signal);
+    const progress = { done: next.length, total: walked.files.length };
+    this.progress = progress;
+    let toldAt = performance.now();
+    const onDone = (): void => {
+      progress.done++;
+      if (performance.now() - toldAt < PROGRESS_EVERY_MS) return;
+      toldAt = performance.now();
+      this.changed();
+    };
+    const results = await analyzeFiles(toAnalyze, this.closing.signal, onDone).finally(() => (this.progress = undefined));
     if (this.closing.signal.aborted) return; // closing: an incomplete scan changes nothing
     let transient = 0;
     results.forEach((result, k) => {

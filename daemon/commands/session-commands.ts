@@ -82,6 +82,8 @@ export const sessionCommands: Command[] = [
           ['version', version],
           ['uptime', Math.round((Date.now() - counters.startedAt.getTime()) / 1000)],
           ['catalog', catalog.state],
+          // While the library is scanned: files looked at, of all (a long first scan shows how far it is).
+          ...(catalog.progress ? ([['scan_files_done', catalog.progress.done], ['scan_files_total', catalog.progress.total]] as const) : []),
           ['catalog_version', catalog.version],
           ['songs', catalog.size],
           ['connections', devices.connectionCount],

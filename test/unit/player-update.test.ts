@@ -198,3 +198,14 @@ describe('player state machine: details', () => {
     assert.deepEqual(['0:00', '1:05', '59:59', '1:00:00'], [0, 65, 3599, 3600].map(clock));
   });
 });
+
+describe('the daemon’s catalog state', () => {
+  it('keeps how far a scan is while it runs, and drops it when the catalog is ready', () => {
+    let state = applyEvent(initialState('alice'), { type: 'catalog', state: 'loading', scan: { done: 10, total: 400 } }).state;
+    assert.deepEqual([state.catalog, state.catalogScan], ['loading', { done: 10, total: 400 }]);
+    state = applyEvent(state, { type: 'catalog', state: 'loading', scan: { done: 250, total: 400 } }).state;
+    assert.deepEqual(state.catalogScan, { done: 250, total: 400 }, 'the same state, further on');
+    state = applyEvent(state, { type: 'catalog', state: 'ready' }).state;
+    assert.deepEqual([state.catalog, state.catalogScan], ['ready', undefined]);
+  });
+});

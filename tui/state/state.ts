@@ -5,6 +5,7 @@
 import type { LossCounts } from '../../common/datagram/loss-meter.js';
 import type { StreamInfo } from '../../common/datagram/messages.js';
 import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
+import type { ScanProgress } from '../../common/protocol/replies.js';
 import type { CallStats, CallView } from './calls.js';
 
 export type PlayState = 'Playing' | 'Paused' | 'Stopped';
@@ -50,6 +51,8 @@ export interface PlayerState {
   connection: 'connecting' | 'online' | 'offline';
   /** The daemon's catalog state (`stats`): 'loading' while it makes or reads its library. */
   catalog: string;
+  /** While the daemon scans its library: how far it is. */
+  catalogScan: ScanProgress | undefined;
   library: SongInfo[];
   /** etag -> indexes of the blocks on disk. */
   cached: Map<string, Set<number>>;
@@ -83,6 +86,7 @@ export function initialState(deviceName: string, callsEnabled = true): PlayerSta
     deviceName,
     connection: 'connecting',
     catalog: 'ready',
+    catalogScan: undefined,
     library: [],
     cached: new Map(),
     selected: 0,

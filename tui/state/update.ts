@@ -3,7 +3,7 @@
  * (start playing, pause, seek...). Pure: the app carries the effects out on the engine.
  */
 import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
-import type { CallRecord } from '../../common/protocol/replies.js';
+import type { CallRecord, ScanProgress } from '../../common/protocol/replies.js';
 import { callAction, callLossHistory, callsChanged, type CallAction, type CallEffect, type CallStats } from './calls.js';
 import type { Action } from './keys.js';
 import { parseStatus, visibleSongs, type LoopMode, type PlayerState, type RadioState, type UdpStats } from './state.js';
@@ -27,7 +27,7 @@ export type PlayerEvent =
   | { type: 'library'; songs: SongInfo[] }
   | { type: 'devices'; devices: DeviceInfo[] }
   | { type: 'connection'; state: PlayerState['connection'] }
-  | { type: 'catalog'; state: string }
+  | { type: 'catalog'; state: string; scan?: ScanProgress | undefined }
   | { type: 'cached'; etag: string; blocks: ReadonlySet<number> }
   | { type: 'download-rate'; bytesPerSecond: number }
   | { type: 'message'; text: string; error: boolean }
@@ -204,7 +204,7 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
     case 'connection':
       return none(event.state === state.connection ? state : { ...state, connection: event.state });
     case 'catalog':
-      return none(event.state === state.catalog ? state : { ...state, catalog: event.state });
+      return none(event.state === state.catalog && event.scan?.done === state.catalogScan?.done ? state : { ...state, catalog: event.state, catalogScan: event.scan });
     case 'cached': {
       const known = state.cached.get(event.etag);
       if (known && known.size === event.blocks.size && [...event.blocks].every((b) => known.has(b))) return none(state);

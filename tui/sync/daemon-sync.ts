@@ -6,14 +6,15 @@
  * Also sends this device's status when it changes. Failures are told, never swallowed; a refused
  * answer keeps the last good data.
  */
-import { parseCallList, parseCatalogStats, parseChanged, parseDeviceList, parseRadioReply, parseSongList, ReplyFormatError, type CallRecord } from '../../common/protocol/replies.js';
+import { parseCallList, parseCatalogStats, parseChanged, parseDeviceList, parseRadioReply, parseSongList, ReplyFormatError, type CallRecord, type ScanProgress } from '../../common/protocol/replies.js';
 import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
 import type { IdleTopic } from '../../common/protocol/topics.js';
 import { OfflineError, type DaemonClient, type Reply } from '../client/daemon-client.js';
 
 export interface SyncListener {
   library(songs: SongInfo[]): void;
-  catalogState(state: string): void;
+  /** The catalog's state, and while the daemon scans its library how far it is (told once a second). */
+  catalogState(state: string, scan: ScanProgress | undefined): void;
   devices(devices: DeviceInfo[]): void;
   radioListeners(count: number): void;
   /** This device's calls (`calls`), when the player takes calls: then `idle` watches them too. */
@@ -112,7 +113,7 @@ export class DaemonSync {
 
   private onStats(fields: Reply['fields']): void {
     const stats = parseCatalogStats(fields);
-    this.out.catalogState(stats.state);
+    this.out.catalogState(stats.state, stats.scan);
     if (stats.version === this.catalogVersion) return;
     this.request('lista', () => this.control.request('lista'), (songs) => {
       this.out.library(parseSongList(songs));

@@ -5,6 +5,7 @@
  */
 import blessed from 'blessed';
 import type { SongInfo } from '../../common/protocol/records.js';
+import { scanText } from '../../common/protocol/replies.js';
 import { KEY_HELP } from '../state/keys.js';
 import { callLine, voiceLine, voiceOutLine } from '../state/calls.js';
 import { clock, visibleSongs, type PlayerState } from '../state/state.js';
@@ -107,7 +108,7 @@ export function createView(screen: blessed.Widgets.Screen): View {
         : state.connection !== 'online'
           ? 'waiting for streamd...'
           : state.catalog !== 'ready'
-            ? 'streamd is reading its library...'
+            ? `streamd is ${state.catalogScan ? scanText(state.catalogScan) : 'reading its library'}...`
             : 'the library is empty';
       lines.push(` ${why}`);
     }
