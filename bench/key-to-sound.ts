@@ -109,7 +109,7 @@ async function streamtuiTimes(pulse: PulseNullSink, recording: Recording, music:
   const daemon = await spawnDaemon(music, stateDir, await freePort(), ['--udp-port', String(await freePort())]);
   const times: PathTimes = { first: [], uncached: [], cached: [], rss: [] };
   const start = (dir: string): Tmux =>
-    Tmux.start(dir, [process.execPath, STREAMTUI, '--port', String(daemon.port), '--cache-dir', path.join(dir, 'cache'), '--audio', 'speaker', '--name', 'bench'], { ...pulse.env, XDG_CONFIG_HOME: dir }, 100, 30);
+    Tmux.start(dir, [process.execPath, STREAMTUI, '--port', String(daemon.port), '--cache-dir', path.join(dir, 'cache'), '--audio', 'pulse', '--name', 'bench'], { ...pulse.env, XDG_CONFIG_HOME: dir }, 100, 30);
   try {
     // First play after start: a fresh player (and cache) each run, Enter on the first song once the library shows.
     for (let i = 0; i < RUNS; i++) {

@@ -9,6 +9,7 @@ import { callsBench } from './calls.js';
 import { catalogBench } from './catalog.js';
 import { downloadBench } from './download.js';
 import { folderWatchBench } from './folder-watch.js';
+import { icecastBench } from './icecast.js';
 import { machine } from './lib.js';
 import { keyToSoundBench } from './key-to-sound.js';
 import { playerBench } from './player.js';
@@ -24,6 +25,7 @@ const sections: Array<[string, () => Promise<string>]> = [
   ['Key to sound (PulseAudio null sink)', keyToSoundBench],
   ['Push events', pushBench],
   ['Radio fan-out (UDP, loopback)', radioBench],
+  ['Radio through Icecast', icecastBench],
   ['Songs over UDP vs TCP', udpSongsBench],
   ['Calls through one daemon', callsBench],
   ['Call mouth to ear (PulseAudio, loopback)', callLatencyBench],

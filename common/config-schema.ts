@@ -51,6 +51,20 @@ export interface RadioSettings {
   loop: boolean;
   /** kbit/s of the MP3 that WAV songs are encoded to for the radio. */
   encode_kbps: number;
+  /** Icecast servers the programme is sent to as a source (their relays carry it further). */
+  icecast: IcecastTargetSettings[];
+}
+
+/**
+ * One Icecast mount to feed.
+ * @example { "url": "http://radio.example.net:8000/streamd.mp3", "password": "hackme" }
+ */
+export interface IcecastTargetSettings {
+  /** `http://host:port/mount`; a user and password in it are taken when not given apart. */
+  url: string;
+  /** Default `source`. */
+  user?: string;
+  password?: string;
 }
 
 /** Limits of the UDP side. */
@@ -74,6 +88,7 @@ export const DEFAULT_RADIO: Readonly<RadioSettings> = Object.freeze({
   interval_ms: 20,
   loop: true,
   encode_kbps: 128,
+  icecast: [],
 });
 
 export const DEFAULT_UDP: Readonly<UdpSettings> = Object.freeze({
@@ -133,6 +148,16 @@ export const SETTINGS_SCHEMA = {
       interval_ms: integer(1, 1000),
       loop: { type: 'boolean' },
       encode_kbps: { enum: [64, 96, 112, 128, 160, 192, 224, 256, 320] },
+      icecast: {
+        type: 'array',
+        maxItems: 16,
+        items: {
+          type: 'object',
+          properties: { url: { type: 'string', pattern: '^http://[^/]+/.+' }, user: { type: 'string', minLength: 1, maxLength: 256 }, password: { type: 'string', maxLength: 1024 } },
+          required: ['url'],
+          additionalProperties: false,
+        },
+      },
     },
     patternProperties: { '^//': {} },
     additionalProperties: false,

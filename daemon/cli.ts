@@ -34,6 +34,8 @@ options (each also a key of the config file, see config.example.json):
   --log-level LEVEL        debug | info | warn | error (default info)
   --log-file FILE          log there, rotated by size (run: default stderr; start: streamd.log
                            in the state dir)
+  --icecast-url URL        also send the radio to this Icecast mount as a source
+                           (http://source:PASSWORD@host:8000/mount; may be given again)
   -h, --help               this text
   -v, --version            the version
 `;
@@ -50,6 +52,7 @@ const OPTIONS = {
   password: { type: 'string' },
   'log-level': { type: 'string' },
   'log-file': { type: 'string' },
+  'icecast-url': { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -58,7 +61,7 @@ const OPTIONS = {
 const numeric = (text: string | undefined): number | string | undefined =>
   text === undefined ? undefined : /^\d+$/.test(text) ? Number(text) : text;
 
-function settingsFromArgs(values: Record<string, string | boolean | undefined>): Partial<DaemonSettings> {
+function settingsFromArgs(values: Record<string, unknown>): Partial<DaemonSettings> {
   const text = (key: string): string | undefined => values[key] as string | undefined;
   const dir = (key: string): string | undefined => (text(key) === undefined ? undefined : path.resolve(text(key) as string));
   return {
@@ -121,7 +124,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`streamd: unknown command '${positionals.join(' ')}'\n\n${USAGE}`);
     return 2;
   }
-  const config = loadDaemonConfig(settingsFromArgs(values), values.config ? path.resolve(values.config) : undefined);
+  const config = loadDaemonConfig(settingsFromArgs(values), values.config ? path.resolve(values.config) : undefined, (values['icecast-url'] as string[] | undefined) ?? []);
   const commandAt = argv.indexOf(command);
   const runArgs = [...argv.slice(0, commandAt), ...argv.slice(commandAt + 1)];
   switch (command) {
@@ -161,6 +164,7 @@ async function main(argv: string[]): Promise<number> {
           `calls: ${get('calls_active')} active, ${get('calls_ringing')} ringing; voice: ${get('voice_forwarded')} forwarded, dropped ${get('voice_dropped_not_active')} not active, ${get('voice_dropped_bad_token')} bad token, ${get('voice_dropped_bad_address')} bad address, ${get('voice_dropped_unproven')} unproven peer, ${get('voice_dropped_truncated')} truncated`,
         );
         console.log(`open files ${get('open_files')} of ${get('open_files_limit')}`);
+        for (const [key, value] of stats) if (/^icecast_\d+$/.test(key)) console.log(`icecast ${value}`);
         console.log(`event loop delay over the last minute: p99 ${get('event_loop_delay_p99_ms')} ms, worst ${get('event_loop_delay_max_ms')} ms`);
       }
       return 0;

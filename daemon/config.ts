@@ -74,7 +74,7 @@ function readConfigFile(file: string | undefined): { store: Record<string, unkno
  * @example loadDaemonConfig({ port: 0, music: '/srv/music' }, undefined)
  * @throws ConfigError naming the field.
  */
-export function loadDaemonConfig(overrides: Partial<DaemonSettings>, configFile: string | undefined): DaemonConfig {
+export function loadDaemonConfig(overrides: Partial<DaemonSettings>, configFile: string | undefined, icecastUrls: readonly string[] = []): DaemonConfig {
   const file = readConfigFile(configFile);
   if (file.path) {
     const password = file.store['password'];
@@ -88,6 +88,9 @@ export function loadDaemonConfig(overrides: Partial<DaemonSettings>, configFile:
     const given = merged[section];
     if (typeof given === 'object' && given !== null && !Array.isArray(given)) merged[section] = { ...DEFAULT_SETTINGS[section], ...given };
   }
+  // --icecast-url adds targets to the file's.
+  const radio = merged['radio'] as { icecast?: unknown };
+  if (icecastUrls.length > 0 && Array.isArray(radio.icecast)) radio.icecast = [...(radio.icecast as unknown[]), ...icecastUrls.map((url) => ({ url }))];
   if (!validate(merged)) throw new ConfigError(`invalid settings: ${describeErrors()}`);
   for (const key of Object.keys(merged)) if (key.startsWith('//')) delete merged[key];
   for (const section of [merged['radio'], merged['udp'], merged['calls']] as Array<Record<string, unknown>>) {

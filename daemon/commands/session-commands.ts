@@ -3,6 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { ProtocolError } from '../../common/protocol/errors.js';
 import { encodeFields, okLine } from '../../common/protocol/response.js';
 import type { Command } from './types.js';
+import { stateText } from '../icecast/icecast-source.js';
 
 /** Compares digests, so neither the length nor the content of the secret leaks through timing. */
 /** The first wrong password is answered after this long, each next one after twice as long. */
@@ -85,6 +86,8 @@ export const sessionCommands: Command[] = [
           // While the library is scanned: files looked at, of all (a long first scan shows how far it is).
           ...(catalog.progress ? ([['scan_files_done', catalog.progress.done], ['scan_files_total', catalog.progress.total]] as const) : []),
           ['catalog_version', catalog.version],
+          // The radio's Icecast targets, one line each: `icecast_1: http://host:8000/mount connected`.
+          ...ctx.services.icecast.map((source, i) => [`icecast_${i + 1}`, `${source.status().url} ${stateText(source.status())}`] as const),
           ['songs', catalog.size],
           ['connections', devices.connectionCount],
           ['devices', devices.list().length],

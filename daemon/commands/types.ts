@@ -5,6 +5,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { BlockReader } from '../catalog/block-reader.js';
 import type { DeviceRegistry } from '../devices.js';
 import type { ChangeBus } from '../events/change-bus.js';
+import type { IcecastSource } from '../icecast/icecast-source.js';
 import type { Radio } from '../radio/radio.js';
 import type { UdpCounters } from '../udp/udp-types.js';
 import type { SongStreams } from '../udp/song-streams.js';
@@ -53,6 +54,8 @@ export interface Services {
   /** The daemon's log, for events an operator (or fail2ban) must see: refused passwords. */
   log: Logger;
   radio: Radio;
+  /** The programme's Icecast sources (config radio.icecast). */
+  icecast: readonly IcecastSource[];
   streams: SongStreams;
   udpCounters: UdpCounters;
   udpFamily: 'udp4' | 'udp6';

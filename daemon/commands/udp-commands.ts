@@ -4,6 +4,7 @@ import { ProtocolError } from '../../common/protocol/errors.js';
 import { songFields } from '../../common/protocol/records.js';
 import { blockValue, encodeFields, okLine, type Field } from '../../common/protocol/response.js';
 import { SongFile } from '../catalog/block-reader.js';
+import { stateText } from '../icecast/icecast-source.js';
 import type { CatalogBlock } from '../catalog/song.js';
 import { PACKET_BYTES } from '../udp/stream-sender.js';
 import { blockRange } from './library-commands.js';
@@ -37,6 +38,11 @@ async function radio(ctx: CommandContext): Promise<void> {
     if (song.title !== undefined) fields.push(['title', song.title]);
     if (song.artist !== undefined) fields.push(['artist', song.artist]);
     fields.push(['duration', song.duration.toFixed(3)], ['position', status.position.toFixed(3)]);
+  }
+  // Each Icecast target, a record of its own.
+  for (const source of ctx.services.icecast) {
+    const target = source.status();
+    fields.push(['icecast', target.url], ['icecast_state', stateText(target)], ['icecast_frames_dropped', target.framesDropped]);
   }
   await ctx.out.write(encodeFields(fields) + okLine());
 }

@@ -2,7 +2,8 @@
  * The live radio of PROTOCOL.md section 3: subscription (SUBSCRIBE, ACCEPT with a token, audio
  * only after the token comes back in a KEEPALIVE, REJECT when full or duplicate, LEAVE, silence =
  * dropped) and the programme sent in real time as whole MP3 frames, one frame a datagram, the
- * same bytes to every listener. With no listener there is no timer and no file open.
+ * same bytes to every listener; and to its outlets (Icecast sources), which keep it running while
+ * one is connected. With no listener and no outlet connected there is no timer and no file open.
  */
 import { randomInt } from 'node:crypto';
 import { DatagramType, HEADER_BYTES, RejectReason, writeHeader, type Datagram } from '../../common/datagram/codec.js';
@@ -12,6 +13,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { Logger } from '../log.js';
 import { openFrameSource, type FrameSource } from './frame-source.js';
 import { ListenerRegistry } from './listeners.js';
+import { RadioOutlets } from './outlets.js';
 import { Programme, type ProgrammeSlot } from './programme.js';
 import type { Peer, Send, UdpCounters } from '../udp/udp-types.js';
 
@@ -50,6 +52,8 @@ export class Radio {
   private songEndTimer: NodeJS.Timeout | undefined;
   /** Told when what `status()` says changed: now playing, listeners, state (`idle radio`). */
   onChange: () => void = () => {};
+  /** Icecast sources: the programme runs while one is connected. */
+  readonly outlets = new RadioOutlets();
 
   constructor(
     private readonly settings: RadioSettings,
@@ -84,9 +88,20 @@ export class Radio {
     this.songEndTimer.unref();
   }
 
+  /** An outlet connected or went: the programme starts for it, or stops when nobody is left. */
+  outletChanged(): void {
+    if (this.outlets.wanted && this.settings.enabled && !this.programme.hasEnded) this.startSending();
+    this.onChange();
+  }
+
+  /** Anyone to send to: a UDP listener or a connected outlet. */
+  private get audience(): boolean {
+    return this.listeners.size > 0 || this.outlets.wanted;
+  }
+
   status(now = Date.now()): RadioStatus {
     const slot = this.settings.enabled ? this.programme.at(this.programme.timeAt(now)) : undefined;
-    const state = !this.settings.enabled ? 'off' : this.programme.hasEnded ? 'ended' : this.listeners.size > 0 ? 'playing' : 'idle';
+    const state = !this.settings.enabled ? 'off' : this.programme.hasEnded ? 'ended' : this.audience ? 'playing' : 'idle';
     const position = slot ? Math.max(0, (this.programme.timeAt(now) - slot.startMs) / 1000) : 0;
     return { state, stream: this.stream, listeners: this.listeners.size, slot, position };
   }
@@ -207,12 +222,13 @@ export class Radio {
       for (const listener of gone) this.log.debug(`radio: ${listener.key} silent, dropped`);
       if (gone.length > 0) this.onChange();
     }
-    if (this.listeners.size === 0) return this.stopSending();
+    if (!this.audience) return this.stopSending();
     if (this.busy || now < this.retryAt) return;
     const target = this.programme.timeAt(now);
     if (!this.source) return void this.openAt(target);
     const source = this.source;
     const slot = this.slot as ProgrammeSlot;
+    const forOutlets: Buffer[] = [];
     while (this.sentUntil <= target) {
       const frame = source.take();
       if (!frame) {
@@ -231,8 +247,10 @@ export class Radio {
       writeHeader(bytes, DatagramType.AUDIO, this.stream, this.sequence++, Math.round(position) >>> 0);
       frame.bytes.copy(bytes, HEADER_BYTES);
       for (const listener of this.listeners.all()) this.reply(bytes, listener);
+      forOutlets.push(frame.bytes);
       this.sentUntil = position + frame.seconds * 1000;
     }
+    this.outlets.write(forOutlets);
     if (!this.filling && !source.exhausted && source.buffered < READ_AHEAD_SECONDS) this.read(source);
   }
 
@@ -253,7 +271,7 @@ export class Radio {
         await source.close().catch(() => {});
         throw error;
       }
-      if (this.listeners.size === 0 || this.closed) {
+      if (!this.audience || this.closed) {
         await source.close();
         return;
       }
@@ -262,6 +280,7 @@ export class Radio {
       this.sentUntil = slot.startMs + from * 1000;
       const info = infoDatagram({ stream: this.stream, sequence: this.sequence, position: slot.startMs >>> 0 }, this.streamInfo(Date.now()));
       for (const listener of this.listeners.all()) this.reply(info, listener);
+      this.outlets.setTitle(slot.song.info);
       this.log.info(`radio: now playing ${slot.song.info.file} to ${this.listeners.size} listener(s)`);
       this.onChange();
     } catch (error) {

@@ -58,7 +58,7 @@ export function createStreamdServer(options: ServerOptions, deps: { catalog: Cat
   );
   const callTimer = setInterval(() => calls.expire(new Date()), CALL_TICK_MS);
   callTimer.unref();
-  const udp = createUdpServer({ host: options.host, port: options.udpPort, radio: options.radio, udp: options.udp }, { ...deps, calls });
+  const udp = createUdpServer({ host: options.host, port: options.udpPort, radio: options.radio, udp: options.udp, version: options.version }, { ...deps, calls });
   const loopDelay = watchLoopDelay();
   const descriptors = watchDescriptors(log);
   deps.catalog.onChange(() => changes.notify('catalog'));
@@ -84,6 +84,7 @@ export function createStreamdServer(options: ServerOptions, deps: { catalog: Cat
     password: options.password || undefined,
     log,
     radio: udp.radio,
+    icecast: udp.icecast,
     streams: udp.streams,
     udpCounters: udp.counters,
     udpFamily: udp.family,

@@ -9,6 +9,7 @@ import type { RadioSettings, UdpSettings } from '../../common/config-schema.js';
 import { decodeDatagram, DatagramType } from '../../common/datagram/codec.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Logger } from '../log.js';
+import { IcecastSource } from '../icecast/icecast-source.js';
 import { Radio } from '../radio/radio.js';
 import type { Peer, UdpCounters } from '../udp/udp-types.js';
 import type { CallRegistry } from '../calls/call-registry.js';
@@ -21,10 +22,14 @@ export interface UdpServerOptions {
   port: number;
   radio: RadioSettings;
   udp: UdpSettings;
+  /** Sent to Icecast as the source's User-Agent. */
+  version?: string;
 }
 
 export interface UdpServer {
   readonly radio: Radio;
+  /** The programme as an Icecast source, one per target (issue 11). */
+  readonly icecast: readonly IcecastSource[];
   readonly streams: SongStreams;
   readonly counters: UdpCounters;
   readonly voiceCounters: VoiceCounters;
@@ -60,6 +65,9 @@ export function createUdpServer(options: UdpServerOptions, deps: { catalog: Cata
     queuedBytes: () => socket.getSendQueueSize(),
   };
   const radio = new Radio(options.radio, options.udp.listener_timeout, deps.catalog, sendLive, counters, log);
+  const about = { name: 'streamd radio', description: 'the live programme of a streamd music library', userAgent: `streamd/${options.version ?? '?'}` };
+  const icecast = options.radio.enabled ? options.radio.icecast.map((target) => new IcecastSource(target, about, log, () => radio.outletChanged())) : [];
+  for (const source of icecast) radio.outlets.add(source);
   const streams = new SongStreams(options.udp, paced, counters, log, radio.stream);
   // Voice is live too: a full queue drops it rather than delay it.
   const voice = new VoiceRelay(deps.calls, newVoiceCounters(), sendLive);
@@ -93,6 +101,7 @@ export function createUdpServer(options: UdpServerOptions, deps: { catalog: Cata
 
   return {
     radio,
+    icecast,
     streams,
     counters,
     voiceCounters: voice.counters,
@@ -106,12 +115,14 @@ export function createUdpServer(options: UdpServerOptions, deps: { catalog: Cata
           socket.setRecvBufferSize(RECEIVE_BUFFER_BYTES);
           logTimer = setInterval(logCounters, LOG_EVERY_MS);
           logTimer.unref();
+          for (const source of icecast) source.start();
           resolve(socket.address());
         });
       });
     },
     async close() {
       clearInterval(logTimer);
+      for (const source of icecast) source.close();
       radio.close();
       streams.closeAll();
       logCounters();

@@ -1,0 +1,154 @@
+/**
+ * The radio as an Icecast source (issue 11), against Debian's real icecast2 and a real listener
+ * (mpg123 reading the mount over HTTP): the programme runs for Icecast with no UDP listener, the
+ * audio decodes, the stream title follows the programme, and a wrong password is said once and
+ * tried again with backoff while the rest of the daemon serves on.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { TestClient } from '../helpers/client.js';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
+import { startIcecast, SOURCE_PASSWORD, type Icecast } from '../helpers/icecast.js';
+import { captureLog, until } from '../helpers/log-capture.js';
+
+const MOUNT = '/streamd.mp3';
+let library: FixtureLibrary;
+let icecast: Icecast;
+before(async () => {
+  library = makeFixtureLibrary();
+  icecast = await startIcecast();
+});
+after(async () => {
+  await icecast.stop();
+  library.cleanup();
+});
+
+/** The `radio` answer's fields as a map (one Icecast target). */
+async function radioFields(daemon: TestDaemon): Promise<Map<string, string>> {
+  const { client } = await TestClient.connect(daemon.port);
+  try {
+    return new Map((await client.command('radio')).fields);
+  } finally {
+    client.close();
+  }
+}
+
+/** `seconds` of what a listener hears: mpg123 decoding the mount to 16-bit PCM. */
+function listen(url: string, seconds: number): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const mpg123 = spawn('mpg123', ['-q', '-s', '-r', '44100', '--stereo', url], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const chunks: Buffer[] = [];
+    mpg123.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    setTimeout(() => mpg123.kill(), seconds * 1000);
+    mpg123.on('close', () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+function rms(pcm: Buffer): number {
+  let sum = 0;
+  const samples = Math.floor(pcm.length / 2);
+  for (let i = 0; i < samples; i++) sum += pcm.readInt16LE(2 * i) ** 2;
+  return Math.sqrt(sum / Math.max(1, samples));
+}
+
+describe('the radio as an Icecast source', () => {
+  it('feeds the mount with no UDP listener: a listener decodes it, and the title follows the programme', { timeout: 120_000 }, async () => {
+    const log = captureLog();
+    // Two short songs, one of them a WAV (encoded to MP3 for the radio as for UDP listeners): the title changes soon.
+    const radio = { playlist: ['Same Name.mp3', 'other/same name.wav'], icecast: [{ url: icecast.url(MOUNT), password: SOURCE_PASSWORD }] };
+    const daemon = await startTestDaemon(library.root, { log, radio });
+    try {
+      const connected = await until('connected', async () => ((await radioFields(daemon)).get('icecast_state') === 'connected' ? true : undefined), 15_000);
+      assert.ok(connected);
+      const answer = await radioFields(daemon);
+      assert.equal(answer.get('radio'), 'playing', 'the programme runs for Icecast alone');
+      assert.equal(answer.get('listeners'), '0');
+      assert.equal(answer.get('icecast'), icecast.url(MOUNT), 'no password shown');
+      const source = await until('the mount in Icecast’s status', async () => (await icecast.sources())[0]);
+      assert.equal(source.server_name, 'streamd radio');
+      assert.equal(source.listenurl, icecast.url(MOUNT));
+      // What a listener hears: music, not silence, about as long as it listened.
+      const heard = await listen(icecast.url(MOUNT), 3);
+      assert.ok(heard.length > 44100 * 4 * 1.5, `${(heard.length / 44100 / 4).toFixed(1)} s decoded`);
+      assert.ok(rms(heard) > 50, `level ${rms(heard).toFixed(0)}: not silence`);
+      // The title is the programme's song, and moves on with it.
+      const titleNow = async (): Promise<string | undefined> => (await icecast.sources())[0]?.title;
+      // The title is what the radio plays now: `Artist - Title`, or the title, or the file's name.
+      const expected = async (): Promise<string> => {
+        const radio = await radioFields(daemon);
+        return [radio.get('artist'), radio.get('title') ?? radio.get('file')].filter(Boolean).join(' - ');
+      };
+      const first = await until('the title of the song playing', async () => {
+        const title = await titleNow();
+        return title !== undefined && title === (await expected()) ? title : undefined;
+      });
+      const next = await until('the next song’s title', async () => {
+        const title = await titleNow();
+        return title !== undefined && title !== first && title === (await expected()) ? title : undefined;
+      }, 20_000);
+      assert.notEqual(next, first);
+      assert.ok(log.lines.some((line) => /icecast http:\/\/127\.0\.0\.1:\d+\/streamd\.mp3: connected \(PUT\)/.test(line)), log.lines.join('\n'));
+    } finally {
+      await daemon.stop();
+    }
+  });
+
+  it('a relay of the mount serves the same stream; the first Icecast killed and started again, the daemon reconnects and the relay’s listeners hear it again', { timeout: 180_000 }, async () => {
+    const master = await startIcecast();
+    let relay: Icecast | undefined;
+    let restarted: Icecast | undefined;
+    const log = captureLog();
+    const daemon = await startTestDaemon(library.root, { log, radio: { icecast: [{ url: master.url(MOUNT), password: SOURCE_PASSWORD }] } });
+    try {
+      await until('connected to the master', async () => ((await radioFields(daemon)).get('icecast_state') === 'connected' ? true : undefined), 15_000);
+      relay = await startIcecast({ relay: { port: master.port, mount: MOUNT } });
+      const onRelay = relay;
+      await until('the mount on the relay', async () => (await onRelay.sources())[0], 30_000);
+      const before = await listen(relay.url(MOUNT), 3);
+      assert.ok(before.length > 44100 * 4 * 1.5 && rms(before) > 50, `the relay's listener hears ${(before.length / 176400).toFixed(1)} s at level ${rms(before).toFixed(0)}`);
+
+      await master.stop();
+      const lost = await until('the daemon sees it go', async () => {
+        const state = (await radioFields(daemon)).get('icecast_state');
+        return state?.startsWith('retrying') ? state : undefined;
+      });
+      assert.match(lost, /^retrying in \d+ s/);
+      restarted = await startIcecast({ port: master.port });
+      await until('connected again', async () => ((await radioFields(daemon)).get('icecast_state') === 'connected' ? true : undefined), 90_000);
+      assert.ok(log.lines.some((line) => line.includes('connected again')), log.lines.join('\n'));
+      const after = await until('the relay’s listeners hear the programme again', async () => {
+        const heard = await listen(onRelay.url(MOUNT), 3);
+        return heard.length > 44100 * 4 * 1.5 && rms(heard) > 50 ? heard : undefined;
+      }, 120_000);
+      assert.ok(after.length > 0);
+    } finally {
+      await daemon.stop();
+      await relay?.stop();
+      await restarted?.stop();
+      await master.stop();
+    }
+  });
+
+  it('a wrong password: said once, tried again with backoff, and the daemon serves on', { timeout: 60_000 }, async () => {
+    const log = captureLog();
+    const daemon = await startTestDaemon(library.root, { log, radio: { icecast: [{ url: icecast.url('/wrong.mp3'), password: 'not-it' }] } });
+    try {
+      const state = await until('retrying', async () => {
+        const value = (await radioFields(daemon)).get('icecast_state');
+        return value?.startsWith('retrying') ? value : undefined;
+      });
+      assert.match(state, /^retrying in \d+ s \(wrong user or password \(401\)\)$/);
+      await new Promise((resolve) => setTimeout(resolve, 3500)); // tries at 1 s and 2 s more
+      const said = log.lines.filter((line) => line.includes('wrong user or password'));
+      assert.equal(said.length, 1, said.join('\n'));
+      assert.equal((await radioFields(daemon)).get('radio'), 'idle', 'no programme for nobody');
+      const { client } = await TestClient.connect(daemon.port);
+      assert.equal((await client.command('ping')).ok, true);
+      client.close();
+    } finally {
+      await daemon.stop();
+    }
+  });
+});
