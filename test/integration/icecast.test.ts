@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
+import { freePort } from '../helpers/cli.js';
 import { TestClient } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
@@ -128,6 +129,26 @@ describe('the radio as an Icecast source', () => {
       await relay?.stop();
       await restarted?.stop();
       await master.stop();
+    }
+  });
+
+  it('an Icecast not there at start: retried, the reason shown, the UDP radio and TCP side unaffected', { timeout: 60_000 }, async () => {
+    const log = captureLog();
+    const nowhere = `http://127.0.0.1:${await freePort()}/streamd.mp3`;
+    const daemon = await startTestDaemon(library.root, { log, radio: { icecast: [{ url: nowhere, password: 'x' }] } });
+    try {
+      const state = await until('retrying', async () => {
+        const value = (await radioFields(daemon)).get('icecast_state');
+        return value?.startsWith('retrying') ? value : undefined;
+      });
+      assert.match(state, /^retrying in \d+ s \(connect ECONNREFUSED 127\.0\.0\.1:\d+\)$/);
+      const { client } = await TestClient.connect(daemon.port);
+      assert.equal((await client.command('lista')).ok, true);
+      const stats = new Map((await client.command('stats')).fields);
+      assert.match(stats.get('icecast_1') ?? '', /^http:\/\/127\.0\.0\.1:\d+\/streamd\.mp3 retrying in \d+ s \(connect ECONNREFUSED/);
+      client.close();
+    } finally {
+      await daemon.stop();
     }
   });
 
