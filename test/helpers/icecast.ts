@@ -44,7 +44,8 @@ export async function startIcecast(options: { port?: number; relay?: { port: num
 <security><chroot>0</chroot>${asRoot}</security></icecast>`,
   );
   chmodSync(config, 0o644);
-  const child: ChildProcess = spawn('icecast2', ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // A thousand listeners need more descriptors than the usual soft limit of 1024: raised to the hard one.
+  const child: ChildProcess = spawn('sh', ['-c', 'ulimit -n "$(ulimit -Hn)"; exec icecast2 -c "$0"', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const get = (pathname: string): Promise<string> =>
