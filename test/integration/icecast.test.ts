@@ -1,6 +1,6 @@
 /**
  * The radio as an Icecast source (issue 11), against Debian's real icecast2 and a real listener
- * (mpg123 reading the mount over HTTP): the programme runs for Icecast with no UDP listener, the
+ * (mpg123 and ffmpeg reading the mount over HTTP): the programme runs for Icecast with no UDP listener, the
  * audio decodes, the stream title follows the programme, and a wrong password is said once and
  * tried again with backoff while the rest of the daemon serves on.
  */
@@ -36,14 +36,15 @@ async function radioFields(daemon: TestDaemon): Promise<Map<string, string>> {
   }
 }
 
-/** `seconds` of what a listener hears: mpg123 decoding the mount to 16-bit PCM. */
-function listen(url: string, seconds: number): Promise<Buffer> {
+/** `seconds` of what a listener hears: mpg123 (or ffmpeg) decoding the mount to 16-bit stereo PCM at 44.1 kHz. */
+function listen(url: string, seconds: number, player: 'mpg123' | 'ffmpeg' = 'mpg123'): Promise<Buffer> {
+  const args = player === 'mpg123' ? ['-q', '-s', '-r', '44100', '--stereo', url] : ['-loglevel', 'error', '-i', url, '-f', 's16le', '-ac', '2', '-ar', '44100', '-'];
   return new Promise((resolve) => {
-    const mpg123 = spawn('mpg123', ['-q', '-s', '-r', '44100', '--stereo', url], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const decoder = spawn(player, args, { stdio: ['ignore', 'pipe', 'ignore'] });
     const chunks: Buffer[] = [];
-    mpg123.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-    setTimeout(() => mpg123.kill(), seconds * 1000);
-    mpg123.on('close', () => resolve(Buffer.concat(chunks)));
+    decoder.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    setTimeout(() => decoder.kill(), seconds * 1000);
+    decoder.on('close', () => resolve(Buffer.concat(chunks)));
   });
 }
 
@@ -70,10 +71,12 @@ describe('the radio as an Icecast source', () => {
       const source = await until('the mount in Icecast’s status', async () => (await icecast.sources())[0]);
       assert.equal(source.server_name, 'streamd radio');
       assert.equal(source.listenurl, icecast.url(MOUNT));
-      // What a listener hears: music, not silence, about as long as it listened.
-      const heard = await listen(icecast.url(MOUNT), 3);
-      assert.ok(heard.length > 44100 * 4 * 1.5, `${(heard.length / 44100 / 4).toFixed(1)} s decoded`);
-      assert.ok(rms(heard) > 50, `level ${rms(heard).toFixed(0)}: not silence`);
+      // What two listeners hear, mpg123 and ffmpeg at once: music, not silence, about as long as they listened.
+      const heard = await Promise.all([listen(icecast.url(MOUNT), 3), listen(icecast.url(MOUNT), 3, 'ffmpeg')]);
+      for (const [player, pcm] of [['mpg123', heard[0]], ['ffmpeg', heard[1]]] as const) {
+        assert.ok(pcm.length > 44100 * 4 * 1.5, `${player}: ${(pcm.length / 44100 / 4).toFixed(1)} s decoded`);
+        assert.ok(rms(pcm) > 50, `${player}: level ${rms(pcm).toFixed(0)}, not silence`);
+      }
       // The title is the programme's song, and moves on with it.
       const titleNow = async (): Promise<string | undefined> => (await icecast.sources())[0]?.title;
       // The title is what the radio plays now: `Artist - Title`, or the title, or the file's name.
@@ -132,7 +135,7 @@ describe('the radio as an Icecast source', () => {
     }
   });
 
-  it('an Icecast not there at start: retried, the reason shown, the UDP radio and TCP side unaffected', { timeout: 60_000 }, async () => {
+  it('an Icecast not there at start: retried, the reason shown in radio and stats, the TCP side serving on', { timeout: 60_000 }, async () => {
     const log = captureLog();
     const nowhere = `http://127.0.0.1:${await freePort()}/streamd.mp3`;
     const daemon = await startTestDaemon(library.root, { log, radio: { icecast: [{ url: nowhere, password: 'x' }] } });
