@@ -23,12 +23,15 @@ export interface Icecast {
   stop(): Promise<void>;
 }
 
-export async function startIcecast(options: { port?: number; relay?: { port: number; mount: string } } = {}): Promise<Icecast> {
+/**
+ * A folder holding the config of an icecast2 on 127.0.0.1:`port` (a relay of `relay` when given),
+ * and the command that runs it: put a prefix before it to run it elsewhere (`ip netns exec NS`).
+ */
+export function icecastSetup(port: number, relay?: { port: number; mount: string }): { dir: string; argv: string[] } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'streamd-icecast-'));
   chmodSync(dir, 0o777);
-  const port = options.port ?? (await freePort());
-  const relay = options.relay
-    ? `<relay><server>127.0.0.1</server><port>${options.relay.port}</port><mount>${options.relay.mount}</mount><local-mount>${options.relay.mount}</local-mount><on-demand>0</on-demand><relay-shoutcast-metadata>1</relay-shoutcast-metadata></relay>`
+  const relaying = relay
+    ? `<relay><server>127.0.0.1</server><port>${relay.port}</port><mount>${relay.mount}</mount><local-mount>${relay.mount}</local-mount><on-demand>0</on-demand><relay-shoutcast-metadata>1</relay-shoutcast-metadata></relay>`
     : '';
   const asRoot = process.getuid?.() === 0 ? '<changeowner><user>nobody</user><group>nogroup</group></changeowner>' : '';
   const config = path.join(dir, 'icecast.xml');
@@ -37,7 +40,7 @@ export async function startIcecast(options: { port?: number; relay?: { port: num
     `<icecast><location>test</location><admin>test@localhost</admin>
 <limits><clients>5000</clients><sources>8</sources><queue-size>524288</queue-size><client-timeout>30</client-timeout><header-timeout>15</header-timeout><source-timeout>5</source-timeout><burst-size>65536</burst-size></limits>
 <authentication><source-password>${SOURCE_PASSWORD}</source-password><relay-password>relay-secret</relay-password><admin-user>admin</admin-user><admin-password>admin-secret</admin-password></authentication>
-<hostname>127.0.0.1</hostname><listen-socket><port>${port}</port><bind-address>127.0.0.1</bind-address></listen-socket>${relay}
+<hostname>127.0.0.1</hostname><listen-socket><port>${port}</port><bind-address>127.0.0.1</bind-address></listen-socket>${relaying}
 <fileserve>1</fileserve>
 <paths><basedir>/usr/share/icecast2</basedir><logdir>${dir}</logdir><webroot>/usr/share/icecast2/web</webroot><adminroot>/usr/share/icecast2/admin</adminroot></paths>
 <logging><accesslog>access.log</accesslog><errorlog>error.log</errorlog><loglevel>3</loglevel></logging>
@@ -45,7 +48,13 @@ export async function startIcecast(options: { port?: number; relay?: { port: num
   );
   chmodSync(config, 0o644);
   // A thousand listeners need more descriptors than the usual soft limit of 1024: raised to the hard one.
-  const child: ChildProcess = spawn('sh', ['-c', 'ulimit -n "$(ulimit -Hn)"; exec icecast2 -c "$0"', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return { dir, argv: ['sh', '-c', 'ulimit -n "$(ulimit -Hn)"; exec icecast2 -c "$0"', config] };
+}
+
+export async function startIcecast(options: { port?: number; relay?: { port: number; mount: string } } = {}): Promise<Icecast> {
+  const port = options.port ?? (await freePort());
+  const { dir, argv } = icecastSetup(port, options.relay);
+  const child: ChildProcess = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const get = (pathname: string): Promise<string> =>
