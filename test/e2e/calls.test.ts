@@ -176,7 +176,9 @@ describe('calls between two players', () => {
         const left = new Int16Array(pcm.length / 4).map((_, i) => pcm.readInt16LE(4 * i));
         const windows = Array.from({ length: Math.floor(left.length / 441) }, (_, w) => rms(left.subarray(w * 441, (w + 1) * 441)));
         const silent = windows.filter((level) => level < 1000).length;
-        assert.ok(silent <= 2, `${who}'s sink is silent in ${silent} of ${windows.length} windows of 10 ms`);
+        // About 13 frames of fred's were dropped: without FEC and concealment at least as many
+        // windows would be silent. A few may be when a busy machine holds the output up (seen in CI).
+        assert.ok(silent <= 5, `${who}'s sink is silent in ${silent} of ${windows.length} windows of 10 ms`);
       }
       // The call panel: the voice coming in, counted, and the microphone's level.
       const panel = await fred.waitFor(/voice in: \d{3,} recv, \d+ lost \(\d+\.\d%, \d+ by FEC\), \d+ late\s+jitter \d+\.\d ms\s+buffer \d+ ms\s+mic ▮+/);

@@ -31,7 +31,7 @@ export function icecastSetup(port: number, relay?: { port: number; mount: string
   const dir = mkdtempSync(path.join(os.tmpdir(), 'streamd-icecast-'));
   chmodSync(dir, 0o777);
   const relaying = relay
-    ? `<relay><server>127.0.0.1</server><port>${relay.port}</port><mount>${relay.mount}</mount><local-mount>${relay.mount}</local-mount><on-demand>0</on-demand><relay-shoutcast-metadata>1</relay-shoutcast-metadata></relay>`
+    ? `<relay><server>127.0.0.1</server><port>${relay.port}</port><mount>${relay.mount}</mount><local-mount>${relay.mount}</local-mount><on-demand>0</on-demand><relay-shoutcast-metadata>1</relay-shoutcast-metadata></relay><master-update-interval>1</master-update-interval>`
     : '';
   const asRoot = process.getuid?.() === 0 ? '<changeowner><user>nobody</user><group>nogroup</group></changeowner>' : '';
   const config = path.join(dir, 'icecast.xml');

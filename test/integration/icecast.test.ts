@@ -6,9 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { DatagramType } from '../../common/datagram/codec.js';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '../helpers/cli.js';
 import { TestClient } from '../helpers/client.js';
+import { UdpPeer } from '../helpers/udp-peer.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
 import { startIcecast, SOURCE_PASSWORD, type Icecast } from '../helpers/icecast.js';
@@ -155,7 +157,7 @@ describe('the radio as an Icecast source', () => {
     }
   });
 
-  it('a wrong password: said once, tried again with backoff, and the daemon serves on', { timeout: 60_000 }, async () => {
+  it('a wrong password: said once, tried again with backoff, and the daemon serves on, its UDP radio in real time', { timeout: 60_000 }, async () => {
     const log = captureLog();
     const daemon = await startTestDaemon(library.root, { log, radio: { icecast: [{ url: icecast.url('/wrong.mp3'), password: 'not-it' }] } });
     try {
@@ -171,6 +173,20 @@ describe('the radio as an Icecast source', () => {
       const { client } = await TestClient.connect(daemon.port);
       assert.equal((await client.command('ping')).ok, true);
       client.close();
+      // The UDP radio meanwhile: a listener gets the programme in real time.
+      const listener = await UdpPeer.open(daemon.udpPort);
+      try {
+        await listener.listen('kitchen');
+        await listener.until(() => listener.of(DatagramType.AUDIO).length > 0);
+        const from = listener.of(DatagramType.AUDIO).length;
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        // Real time by the media clock the datagrams carry (ms in their position), whatever the song's frame length.
+        const audio = listener.of(DatagramType.AUDIO).slice(from);
+        const span = (audio.at(-1)?.position ?? 0) - (audio[0]?.position ?? 0);
+        assert.ok(span > 2500, `${span} ms of programme in 3 s while the Icecast target fails`);
+      } finally {
+        listener.close();
+      }
     } finally {
       await daemon.stop();
     }

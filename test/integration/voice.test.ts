@@ -70,8 +70,10 @@ describe('a call’s voice', () => {
       assert.ok(Math.abs(aliceHz - 660) < 10, `alice hears ${aliceHz.toFixed(0)} Hz`);
       assert.ok(Math.abs(bobHz - 440) < 10, `bob hears ${bobHz.toFixed(0)} Hz`);
       for (const side of sides) {
+        // 15 of these 150 frames were dropped on the way: without FEC and concealment as many would
+        // be silent. One or two may be, when a busy machine holds the playout up past a packet's turn.
         const quiet = tone(side.heard).filter((frame) => rms(frame) < 1000).length;
-        assert.equal(quiet, 0, `${side.name}: ${quiet} near-silent frames in 3 s of tone`);
+        assert.ok(quiet <= 2, `${side.name}: ${quiet} near-silent frames in 3 s of tone`);
         const stats = (side.call as VoiceCall).stats();
         const seen = (100 * stats.lost) / (stats.received + stats.lost);
         assert.ok(Math.abs(seen - 10) <= 1, `${side.name} saw ${seen.toFixed(1)}% lost (its relay drops 10%)`);
