@@ -184,8 +184,7 @@ export class IcecastSource {
     this.streaming = true;
     this.failures = 0;
     this.lastError = undefined;
-    if (this.loggedError !== undefined) this.log.info(`icecast ${this.target.shown}: connected again`);
-    else this.log.info(`icecast ${this.target.shown}: connected (${this.method})`);
+    this.log.info(`icecast ${this.target.shown}: connected${this.loggedError !== undefined ? ' again' : ''} (${this.method})`);
     this.loggedError = undefined;
     // A server that stops reading: what is queued makes no progress for WRITE_TIMEOUT_MS.
     let written = socket.bytesWritten;

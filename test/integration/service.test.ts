@@ -233,6 +233,23 @@ describe('streamd run', () => {
     }
   });
 
+  it('status shows each Icecast target with its state', async () => {
+    const box = sandbox();
+    try {
+      const nowhere = `http://source:pw@127.0.0.1:${await freePort()}/streamd.mp3`;
+      const args = ['--music', library.root, '--state-dir', box.stateDir, '--port', String(await freePort()), '--icecast-url', nowhere];
+      assert.equal(box.streamd(['start', ...args]).code, 0);
+      try {
+        const line = await until('the target in status', () => /^icecast http:\/\/127\.0\.0\.1:\d+\/streamd\.mp3 retrying in \d+ s \(connect ECONNREFUSED [^)]*\)$/m.exec(box.streamd(['status', ...args]).stdout)?.[0]);
+        assert.ok(!line.includes('pw'), 'no password shown');
+      } finally {
+        box.streamd(['stop', ...args]);
+      }
+    } finally {
+      box.cleanup();
+    }
+  });
+
   it('with no music configured, generates the demo library and serves it', async () => {
     const box = sandbox();
     try {
