@@ -1,0 +1,63 @@
+/**
+ * A long first scan seen by people: `streamd status` and the player's library panel say how far
+ * it is (`scanning 1,234 of 20,000 files`), then the library fills. The daemon runs as `streamd
+ * start` does it, over 20,000 hard links of one MP3 (Debian's lame), several seconds of scan here.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { linkSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { encodeWav } from '../../daemon/demo/encode.js';
+import { synthesize } from '../../daemon/demo/synth.js';
+import { freePort, sandbox, type Sandbox } from '../helpers/cli.js';
+import { until } from '../helpers/log-capture.js';
+import { Tmux } from '../helpers/tmux.js';
+
+const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
+const FILES = 20_000;
+const work = mkdtempSync(path.join(os.tmpdir(), 'streamd-scan-e2e-'));
+const music = path.join(work, 'music');
+let box: Sandbox;
+
+before(() => {
+  const wav = path.join(work, 'song.wav');
+  writeFileSync(wav, encodeWav(synthesize({ title: 'long', seconds: 60, bpm: 120, root: 60, minor: false, seed: 3 }, 44100, 2)));
+  execFileSync('lame', ['--quiet', '-b', '128', wav, path.join(work, 'song.mp3')]);
+  for (let i = 0; i < FILES; i++) {
+    const folder = path.join(music, `folder ${Math.floor(i / 500)}`);
+    if (i % 500 === 0) mkdirSync(folder, { recursive: true });
+    linkSync(path.join(work, 'song.mp3'), path.join(folder, `song ${i}.mp3`));
+  }
+  box = sandbox();
+});
+after(() => {
+  box.cleanup();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('a long first scan', () => {
+  it('streamd status and the library panel say how far it is, then the library fills', { timeout: 180_000 }, async () => {
+    const port = await freePort();
+    const args = ['--music', music, '--state-dir', box.stateDir, '--port', String(port)];
+    assert.equal(box.streamd(['start', ...args]).code, 0, 'start returns once it listens, before the scan');
+    const tui = Tmux.start(box.home, [process.execPath, STREAMTUI, '--port', String(port), '--name', 'watcher', '--cache-dir', path.join(box.home, 'cache'), '--audio', 'null', '--no-calls'], {
+      XDG_CONFIG_HOME: path.join(box.home, 'config'),
+      STREAMTUI_LOG: path.join(box.home, 'player.log'),
+    });
+    try {
+      const status = await until('status during the scan', () => /^songs \d+ \(catalog loading: scanning [\d,]+ of 20,000 files\)/m.exec(box.streamd(['status', ...args]).stdout)?.[0], 60_000);
+      assert.ok(status);
+      await tui.waitFor(/streamd is scanning [\d,]+ of 20,000 files\.\.\./, 60_000);
+      await tui.waitFor(/Library \(20000\)/, 120_000);
+      assert.match(box.streamd(['status', ...args]).stdout, /^songs 20000 \(catalog ready\)/m, 'and status says nothing of a scan once done');
+      tui.keys('q');
+      assert.equal(await tui.exitCode(), 0);
+    } finally {
+      tui.kill();
+      box.streamd(['stop', ...args]);
+    }
+  });
+});
