@@ -132,11 +132,11 @@ export class IcecastSource {
     });
   }
 
-  /** One or more whole MP3 frames, at the moment they are due. */
-  write(frames: Buffer): void {
+  /** `count` whole MP3 frames, at the moment they are due. */
+  write(frames: Buffer, count: number): void {
     const socket = this.socket;
     if (!this.streaming || !socket) return;
-    if (socket.writableLength > MAX_QUEUED_BYTES) return void this.framesDropped++;
+    if (socket.writableLength > MAX_QUEUED_BYTES) return void (this.framesDropped += count);
     socket.write(frames);
   }
 

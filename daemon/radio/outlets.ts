@@ -6,8 +6,8 @@
 export interface RadioOutlet {
   /** Whether it takes frames now. */
   readonly connected: boolean;
-  /** Whole MP3 frames, as they are due. */
-  write(frames: Buffer): void;
+  /** Whole MP3 frames (`count` of them), as they are due. */
+  write(frames: Buffer, count: number): void;
   /** The song now playing (`Artist - Title`), at each change. */
   setTitle(title: string): void;
 }
@@ -27,7 +27,7 @@ export class RadioOutlets {
   write(frames: Buffer[]): void {
     if (frames.length === 0 || !this.wanted) return;
     const bytes = Buffer.concat(frames);
-    for (const outlet of this.all) if (outlet.connected) outlet.write(bytes);
+    for (const outlet of this.all) if (outlet.connected) outlet.write(bytes, frames.length);
   }
 
   setTitle(song: { artist?: string | undefined; title?: string | undefined; file: string }): void {
