@@ -4,33 +4,24 @@
  * start` does it, over 20,000 hard links of one MP3 (Debian's lame), several seconds of scan here.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { linkSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { encodeWav } from '../../daemon/demo/encode.js';
-import { synthesize } from '../../daemon/demo/synth.js';
 import { freePort, sandbox, type Sandbox } from '../helpers/cli.js';
+import { hardLinkLibrary } from '../helpers/fixtures.js';
 import { until } from '../helpers/log-capture.js';
 import { Tmux } from '../helpers/tmux.js';
 
 const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
 const FILES = 20_000;
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamd-scan-e2e-'));
-const music = path.join(work, 'music');
+let music = '';
 let box: Sandbox;
 
 before(() => {
-  const wav = path.join(work, 'song.wav');
-  writeFileSync(wav, encodeWav(synthesize({ title: 'long', seconds: 60, bpm: 120, root: 60, minor: false, seed: 3 }, 44100, 2)));
-  execFileSync('lame', ['--quiet', '-b', '128', wav, path.join(work, 'song.mp3')]);
-  for (let i = 0; i < FILES; i++) {
-    const folder = path.join(music, `folder ${Math.floor(i / 500)}`);
-    if (i % 500 === 0) mkdirSync(folder, { recursive: true });
-    linkSync(path.join(work, 'song.mp3'), path.join(folder, `song ${i}.mp3`));
-  }
+  music = hardLinkLibrary(work, FILES);
   box = sandbox();
 });
 after(() => {

@@ -7,7 +7,7 @@
  * Files are made once per machine into a cache folder (atomic rename), then copied per test.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { encodeMp3, encodeWav } from '../../daemon/demo/encode.js';
@@ -143,4 +143,21 @@ export function makeFixtureLibrary(): FixtureLibrary {
   writeFileSync(path.join(root, 'control\x01char.mp3'), readFileSync(path.join(root, 'lamejs-cbr.mp3')));
   writeFileSync(Buffer.concat([Buffer.from(root + '/bad-'), Buffer.from([0xff, 0xfe]), Buffer.from('.mp3')]), 'x');
   return { root, outside, cleanup: () => rmSync(base, { recursive: true, force: true }) };
+}
+
+/**
+ * A library of `count` files that are hard links of one 60 s MP3 (Debian's lame), 500 to a folder,
+ * in `dir`/music: a long scan (each path is analysed) for little disk and little making.
+ */
+export function hardLinkLibrary(dir: string, count: number): string {
+  const wav = path.join(dir, 'song.wav');
+  writeFileSync(wav, encodeWav(synthesize({ title: 'long', seconds: 60, bpm: 120, root: 60, minor: false, seed: 3 }, 44100, 2)));
+  execFileSync('lame', ['--quiet', '-b', '128', wav, path.join(dir, 'song.mp3')]);
+  const music = path.join(dir, 'music');
+  for (let i = 0; i < count; i++) {
+    const folder = path.join(music, `folder ${Math.floor(i / 500)}`);
+    if (i % 500 === 0) mkdirSync(folder, { recursive: true });
+    linkSync(path.join(dir, 'song.mp3'), path.join(folder, `song ${i}.mp3`));
+  }
+  return music;
 }

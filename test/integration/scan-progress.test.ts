@@ -5,8 +5,7 @@
  * seconds of analysis here; the daemon listens first and scans after, as `streamd run` does.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { linkSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,25 +13,17 @@ import { DEFAULT_LIMITS } from '../../common/limits.js';
 import { DEFAULT_RADIO, DEFAULT_UDP } from '../../common/config-schema.js';
 import { parseCatalogStats, scanText, type ScanProgress } from '../../common/protocol/replies.js';
 import { Catalog } from '../../daemon/catalog/catalog.js';
-import { encodeWav } from '../../daemon/demo/encode.js';
-import { synthesize } from '../../daemon/demo/synth.js';
 import { silentLogger } from '../../daemon/log.js';
 import { createStreamdServer } from '../../daemon/server/tcp-server.js';
 import { TestClient } from '../helpers/client.js';
+import { hardLinkLibrary } from '../helpers/fixtures.js';
 
 const FILES = 10_000;
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamd-scan-'));
-const music = path.join(work, 'music');
+let music = '';
 
 before(() => {
-  const wav = path.join(work, 'song.wav');
-  writeFileSync(wav, encodeWav(synthesize({ title: 'long', seconds: 60, bpm: 120, root: 60, minor: false, seed: 3 }, 44100, 2)));
-  execFileSync('lame', ['--quiet', '-b', '128', wav, path.join(work, 'song.mp3')]);
-  for (let i = 0; i < FILES; i++) {
-    const folder = path.join(music, `folder ${Math.floor(i / 500)}`);
-    if (i % 500 === 0) mkdirSync(folder, { recursive: true });
-    linkSync(path.join(work, 'song.mp3'), path.join(folder, `song ${i}.mp3`));
-  }
+  music = hardLinkLibrary(work, FILES);
 });
 after(() => rmSync(work, { recursive: true, force: true }));
 
