@@ -10,6 +10,8 @@ import { closeSync, existsSync, fstatSync, openSync, renameSync, rmSync, writeSy
 export class RotatingLogFile {
   private fd: number | undefined;
   private size = 0;
+  /** After a rotation that failed: not tried again until the file has grown by a cap more (not at every line). */
+  private rotateAt: number;
 
   /** @param keep rotated files kept besides the one written to */
   constructor(
@@ -17,12 +19,13 @@ export class RotatingLogFile {
     private readonly maxBytes: number,
     private readonly keep: number,
   ) {
+    this.rotateAt = maxBytes;
     this.open();
   }
 
   write(text: string): boolean {
     const bytes = Buffer.from(text);
-    if (this.size > 0 && this.size + bytes.length > this.maxBytes) this.rotate();
+    if (this.size > 0 && this.size + bytes.length > this.rotateAt) this.rotate();
     if (this.fd === undefined) this.open();
     if (this.fd === undefined) return false;
     try {
@@ -49,6 +52,7 @@ export class RotatingLogFile {
       // Could not move them (a read-only or full disk): the file is written on, past its cap.
     }
     this.open();
+    this.rotateAt = this.size + this.maxBytes;
   }
 
   private open(): void {

@@ -87,7 +87,10 @@ export const sessionCommands: Command[] = [
           ...(catalog.progress ? ([['scan_files_done', catalog.progress.done], ['scan_files_total', catalog.progress.total]] as const) : []),
           ['catalog_version', catalog.version],
           // The radio's Icecast targets, one line each: `icecast_1: http://host:8000/mount connected`.
-          ...ctx.services.icecast.map((source, i) => [`icecast_${i + 1}`, `${source.status().url} ${stateText(source.status())}`] as const),
+          ...ctx.services.icecast.map((source, i) => {
+            const status = source.status();
+            return [`icecast_${i + 1}`, `${status.url} ${stateText(status)}`] as const;
+          }),
           ['songs', catalog.size],
           ['connections', devices.connectionCount],
           ['devices', devices.list().length],
