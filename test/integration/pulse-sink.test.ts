@@ -5,6 +5,7 @@
  * and keeps the device running. Timings are read off the recording, against sound in the same recording.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { PulseSink } from '../../tui/audio/pulse-sink.js';
 import { AHEAD_SECONDS, type PcmFormat, type VoiceSource } from '../../tui/audio/sink.js';
@@ -150,6 +151,24 @@ describe('PulseAudio sink (pacat)', () => {
     assert.deepEqual(gaps, [], 'the voice sounds without a break, through the music and after it');
     const seconds = recorded.length / (4 * FORMAT.sampleRate);
     assert.ok((heard.at(-1) as number) > seconds - 0.05, `and on after the music ended, to the end of the recording (${(heard.at(-1) as number).toFixed(2)} of ${seconds.toFixed(2)} s)`);
+  });
+
+  it('lets its pacats go when it has had nothing to play for a while (each wakes 20 times a second), and plays again at once', async () => {
+    const pacats = (): number => Number(spawnSync('pgrep', ['-c', '-P', String(process.pid), '-x', 'pacat'], { encoding: 'utf8' }).stdout.trim() || 0);
+    await sleep(300); // the pacats of the tests before are gone
+    const before = pacats();
+    const sink = new PulseSink(() => {}, env, 500);
+    sink.warm(FORMAT);
+    assert.equal(pacats() - before, 2, 'warm: the stream and its spare');
+    await sleep(1000);
+    assert.equal(pacats(), before, 'gone after the idle time');
+    const recording = await pulse.record();
+    await play(sink, tone(0.5, 440));
+    await sink.drain();
+    await sleep(300);
+    const heard = loud(await recording.stop());
+    assert.ok(heard.length > 40, `the tone after the release: ${heard.length} loud 10 ms windows`);
+    sink.close();
   });
 
   it('says why when pacat cannot play (no server)', async () => {
