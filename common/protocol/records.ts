@@ -17,6 +17,10 @@ export interface SongInfo {
   title?: string;
   artist?: string;
   album?: string;
+  /** Track number on its album (protocol 1.3 extension, when tagged). */
+  track?: number;
+  /** Release year (protocol 1.3 extension, when tagged). */
+  year?: number;
   duration: number;
   format: 'mp3' | 'wav';
   sampleRate: number;
@@ -36,6 +40,8 @@ export function songFields(song: SongInfo): Field[] {
   if (song.title) fields.push(['title', song.title]);
   if (song.artist) fields.push(['artist', song.artist]);
   if (song.album) fields.push(['album', song.album]);
+  if (song.track !== undefined) fields.push(['track', song.track]);
+  if (song.year !== undefined) fields.push(['year', song.year]);
   fields.push(
     ['duration', song.duration.toFixed(3)],
     ['format', song.format],
@@ -70,6 +76,10 @@ export function parseSongFields(fields: ReadonlyMap<string, string>): SongInfo {
   for (const key of ['title', 'artist', 'album'] as const) {
     const value = fields.get(key);
     if (value !== undefined) song[key] = value;
+  }
+  for (const key of ['track', 'year'] as const) {
+    const value = Number(fields.get(key));
+    if (Number.isInteger(value) && value > 0) song[key] = value;
   }
   const bits = fields.get('bits');
   if (bits !== undefined) song.bits = Number(bits);

@@ -14,10 +14,12 @@ import { openScanned } from './open-song.js';
 import type { CatalogSong } from './song.js';
 import { quickTags } from './quick-tags.js';
 import type { FoundFile } from './walk.js';
-import { readWavTags, type Tags } from './wav-tags.js';
+import { pickTags, readWavTags, type Tags } from './wav-tags.js';
 
-/** Bump when the analysis changes, so that persisted catalogs are analysed again. */
-export const ANALYZER_VERSION = 1;
+/** Bump when the analysis changes, so that persisted catalogs are analysed again (2: track and year). */
+export const ANALYZER_VERSION = 2;
+/** Part of every etag: bumped only when the served bytes of an unchanged file may differ, which empties every player's cache. */
+const ETAG_VERSION = 1;
 
 /**
  * The budget of one file's analysis: larger files are not analysed, and one that takes longer
@@ -43,15 +45,7 @@ export const isTransient = (error: unknown): boolean => ['EMFILE', 'ENFILE'].inc
 
 function etagOf(file: FoundFile): string {
   const { size, mtimeMs, ino } = file.stamp;
-  return createHash('sha256').update(`${ANALYZER_VERSION}:${file.rel}:${size}:${mtimeMs}:${ino}`).digest('hex').slice(0, 16);
-}
-
-function pickTags(common: { title?: string; artist?: string; album?: string }): Tags {
-  const tags: Tags = {};
-  if (common.title) tags.title = common.title;
-  if (common.artist) tags.artist = common.artist;
-  if (common.album) tags.album = common.album;
-  return tags;
+  return createHash('sha256').update(`${ETAG_VERSION}:${file.rel}:${size}:${mtimeMs}:${ino}`).digest('hex').slice(0, 16);
 }
 
 /** A file that can be served: its record (id is the catalog's to give) and its blocks. */

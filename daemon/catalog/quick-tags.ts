@@ -1,5 +1,5 @@
 /**
- * Title, artist and album from the plain tags nearly every MP3 has (ID3v2.3/2.4 text frames,
+ * Title, artist, album, track and year from the plain tags nearly every MP3 has (ID3v2.3/2.4 text frames,
  * ID3v1), read in microseconds. Anything less plain (unsynchronisation, compressed or encrypted
  * frames, an extended header, ID3v2.2, APE tags) returns undefined, and music-metadata reads the
  * file instead: on a cold scan of 2,000 songs this saves about half the time.
@@ -10,9 +10,28 @@ export interface QuickTags {
   title?: string;
   artist?: string;
   album?: string;
+  track?: number;
+  year?: number;
 }
 
-const FRAMES: Record<string, keyof QuickTags> = { TIT2: 'title', TPE1: 'artist', TALB: 'album' };
+type TextTag = 'title' | 'artist' | 'album' | 'track' | 'year';
+/** ID3v2.3 TYER and ID3v2.4 TDRC both give the year (TDRC a date that starts with it). */
+const FRAMES: Record<string, TextTag> = { TIT2: 'title', TPE1: 'artist', TALB: 'album', TRCK: 'track', TYER: 'year', TDRC: 'year' };
+
+/** `7`, `07/12` (track 7 of 12), `2019-05-01`: the leading number, when it is a sane one. */
+export function leadingNumber(text: string, max: number): number | undefined {
+  const m = /^\s*(\d{1,4})/.exec(text);
+  const value = m ? Number(m[1]) : 0;
+  return value > 0 && value <= max ? value : undefined;
+}
+
+/** Sets a text tag's value on `tags`, numbers parsed; the first value of a tag wins. */
+function setTag(tags: QuickTags, key: TextTag, value: string): void {
+  if (key === 'track') tags.track ??= leadingNumber(value, 9999);
+  else if (key === 'year') tags.year ??= leadingNumber(value, 9999);
+  else tags[key] ??= value;
+  if (tags[key] === undefined) delete tags[key];
+}
 
 function decodeText(body: Uint8Array): string | undefined {
   const encoding = body[0];
@@ -62,7 +81,7 @@ function id3v2(buf: Uint8Array): QuickTags | undefined {
       if ((major === 3 && (formatFlags & 0xc0) !== 0) || (major === 4 && (formatFlags & 0x0f) !== 0)) return undefined;
       const value = decodeText(buf.subarray(at + 10, at + 10 + size));
       if (value === undefined && buf[at + 10] !== undefined && (buf[at + 10] as number) > 3) return undefined;
-      if (value) tags[key] ??= value;
+      if (value) setTag(tags, key, value);
     }
     at += 10 + size;
   }
@@ -81,9 +100,13 @@ function id3v1(buf: Uint8Array): QuickTags | undefined {
   const title = field(3);
   const artist = field(33);
   const album = field(63);
+  const year = leadingNumber(tag.toString('latin1', 93, 97), 9999);
   if (title) tags.title = title;
   if (artist) tags.artist = artist;
   if (album) tags.album = album;
+  if (year) tags.year = year;
+  // ID3v1.1: a zero byte before the last byte of the comment makes that byte the track number.
+  if (tag[125] === 0 && (tag[126] as number) > 0) tags.track = tag[126] as number;
   return tags;
 }
 

@@ -40,13 +40,13 @@ const defaultPath = (root: string, song: SongInfo): string => `${root}${path.sep
 export async function loadStoredCatalog(file: string, root: string): Promise<StoredCatalog | undefined> {
   try {
     const data = JSON.parse(await readFile(file, 'utf8')) as StoredFile;
-    if (data.format !== 2 || data.analyzer !== ANALYZER_VERSION || data.root !== root || !Array.isArray(data.songs)) {
-      return undefined;
-    }
+    if (data.format !== 2 || data.root !== root || !Array.isArray(data.songs)) return undefined;
+    // A catalog from an older analysis keeps its ids; a stamp that matches no file has every song analysed again.
+    const stale = data.analyzer !== ANALYZER_VERSION;
     const songs = data.songs.map((song): CatalogSong => ({
       info: song.info,
       path: song.path ?? defaultPath(root, song.info),
-      stamp: song.stamp,
+      stamp: stale ? { ...song.stamp, mtimeMs: -1 } : song.stamp,
       blocks: song.blocks.map(([offset, length, start, end, sha256], index): CatalogBlock => {
         const block: CatalogBlock = { index, offset, length, start, end };
         if (sha256) block.sha256 = sha256;

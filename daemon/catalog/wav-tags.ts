@@ -1,21 +1,22 @@
 /**
  * The tags of a WAV file, read with a bounded walk over its RIFF chunks (issue 9, item 12): a LIST
- * INFO chunk (INAM title, IART artist, IPRD album) and an `id3 ` chunk (an ID3v2 tag, given to
+ * INFO chunk (INAM title, IART artist, IPRD album, ITRK track, ICRD year) and an `id3 ` chunk (an ID3v2 tag, given to
  * music-metadata alone). At most MAX_CHUNKS chunk headers are read and no chunk over its bound is
  * read at all, so a file crafted to make a parser crawl (a data chunk of size 0 followed by
  * zeros, thousands of empty chunks) costs a few small reads.
  */
 import { parseBuffer } from 'music-metadata';
 import type { SongInfo } from '../../common/protocol/records.js';
+import { leadingNumber } from './quick-tags.js';
 
-export type Tags = Pick<SongInfo, 'title' | 'artist' | 'album'>;
+export type Tags = Pick<SongInfo, 'title' | 'artist' | 'album' | 'track' | 'year'>;
 /** Reads `length` bytes at `position` (fewer at the end of the file). */
 export type ReadAt = (position: number, length: number) => Promise<Buffer>;
 
 const MAX_CHUNKS = 64;
 const MAX_INFO_BYTES = 64 * 1024;
 const MAX_ID3_BYTES = 1024 * 1024;
-const INFO_FIELDS: Record<string, keyof Tags> = { INAM: 'title', IART: 'artist', IPRD: 'album' };
+const INFO_FIELDS: Record<string, keyof Tags> = { INAM: 'title', IART: 'artist', IPRD: 'album', ITRK: 'track', ICRD: 'year' };
 
 /** LIST INFO sub-chunks: id, size, a zero-terminated string, padded to an even length. */
 export function parseInfoList(body: Buffer): Tags {
@@ -26,21 +27,31 @@ export function parseInfoList(body: Buffer): Tags {
     const field = INFO_FIELDS[id];
     if (field && at + 8 + size <= body.length) {
       const text = body.toString('utf8', at + 8, at + 8 + size).replace(/\0.*$/s, '').trim();
-      if (text) tags[field] = text;
+      if (field === 'track' || field === 'year') {
+        const value = leadingNumber(text, 9999);
+        if (value) tags[field] = value;
+      } else if (text) tags[field] = text;
     }
     at += 8 + size + (size & 1);
   }
   return tags;
 }
 
+/** The tags the catalog keeps, from what music-metadata read. */
+export function pickTags(common: { title?: string; artist?: string; album?: string; track?: { no: number | null }; year?: number }): Tags {
+  const tags: Tags = {};
+  if (common.title) tags.title = common.title;
+  if (common.artist) tags.artist = common.artist;
+  if (common.album) tags.album = common.album;
+  if (common.track?.no && common.track.no > 0) tags.track = common.track.no;
+  if (common.year && common.year > 0 && common.year <= 9999) tags.year = common.year;
+  return tags;
+}
+
 async function id3Tags(tag: Buffer): Promise<Tags> {
   try {
     const { common } = await parseBuffer(tag, { mimeType: 'audio/mpeg', size: tag.length }, { duration: false, skipCovers: true, skipPostHeaders: true });
-    const tags: Tags = {};
-    if (common.title) tags.title = common.title;
-    if (common.artist) tags.artist = common.artist;
-    if (common.album) tags.album = common.album;
-    return tags;
+    return pickTags(common);
   } catch {
     return {}; // unreadable tags do not make the audio unplayable
   }

@@ -14,7 +14,7 @@ import { encodeMp3, encodeWav } from '../../daemon/demo/encode.js';
 import { id3v2Tag } from '../../daemon/demo/id3-writer.js';
 import { synthesize, type SongSpec } from '../../daemon/demo/synth.js';
 
-const FIXTURE_VERSION = 3;
+const FIXTURE_VERSION = 4;
 const spec = (title: string, seconds: number, seed: number): SongSpec => ({ title, seconds, bpm: 110, root: 62, minor: seed % 2 === 0, seed });
 
 export interface FixtureSong {
@@ -73,7 +73,7 @@ function writeAll(root: string): void {
     run('lame', ['--quiet', '--resample', '48', '-b', '192', short, path.join(root, 'lame/rate-48k.mp3')]);
     const tagged = 'Ártist/Ålbum/01 Canção – tagged.mp3';
     mkdirSync(path.dirname(path.join(root, tagged)), { recursive: true });
-    run('lame', ['--quiet', '-b', '160', '--tt', 'Canção', '--ta', 'Ártist', '--tl', 'Ålbum', '--add-id3v2', '--id3v2-utf16', short, path.join(root, tagged)]);
+    run('lame', ['--quiet', '-b', '160', '--tt', 'Canção', '--ta', 'Ártist', '--tl', 'Ålbum', '--tn', '1/9', '--ty', '2019', '--add-id3v2', '--id3v2-utf16', short, path.join(root, tagged)]);
 
     // Cut mid-frame: the catalog must serve only the complete frames.
     const whole = readFileSync(path.join(root, tagged));

@@ -56,6 +56,31 @@ describe('catalog scan', () => {
     );
   });
 
+  it('analyses everything again after an analyser change, keeping ids and etags', async () => {
+    const first = new Catalog(library.root, store, captureLog());
+    await first.open();
+    await first.close();
+    // As an older streamd wrote it: analyser 1, no track or year.
+    const { readFileSync } = await import('node:fs');
+    const data = JSON.parse(readFileSync(store, 'utf8')) as { analyzer: number; songs: Array<{ info: { track?: number; year?: number } }> };
+    data.analyzer = 1;
+    for (const song of data.songs) {
+      delete song.info.track;
+      delete song.info.year;
+    }
+    writeFileSync(store, JSON.stringify(data));
+    const log = captureLog();
+    const second = new Catalog(library.root, store, log);
+    await second.open();
+    await second.close();
+    assert.ok(log.lines.some((l) => new RegExp(`library: \\d+ songs \\(${FIXTURE_SONGS.length + 1} analysed`).test(l)), log.lines.join('\n'));
+    assert.deepEqual(
+      second.songs().map((s) => [s.info.id, s.info.file, s.info.etag]),
+      first.songs().map((s) => [s.info.id, s.info.file, s.info.etag]),
+    );
+    assert.equal(second.songs().find((s) => s.info.file.includes('tagged'))?.info.year, 2019);
+  });
+
   it('ignores a corrupt stored catalog and scans cold', async () => {
     appendFileSync(store, '{{{ not json');
     const log = captureLog();

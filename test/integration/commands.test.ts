@@ -46,6 +46,9 @@ describe('lista', () => {
       assert.equal(tagged?.get('title'), 'Canção');
       assert.equal(tagged?.get('artist'), 'Ártist');
       assert.equal(tagged?.get('album'), 'Ålbum');
+      assert.equal(tagged?.get('track'), '1', 'track 1 of 9: the number');
+      assert.equal(tagged?.get('year'), '2019');
+      assert.equal(songs.find((s) => s.get('file') === 'lamejs-cbr.mp3')?.get('track'), undefined, 'no tag, no key');
       for (const fixture of FIXTURE_SONGS) {
         const song = songs.find((s) => s.get('file') === fixture.file);
         assert.equal(song?.get('sample_rate'), String(fixture.sampleRate), fixture.file);

@@ -35,7 +35,8 @@ describe('quickTags', () => {
       const quick = quickTags(buf);
       assert.ok(quick, 'plain tags');
       const { common } = await parseBuffer(buf, { mimeType: 'audio/mpeg' }, { duration: false, skipCovers: true });
-      assert.deepEqual(quick, Object.fromEntries(Object.entries({ title: common.title, artist: common.artist, album: common.album }).filter(([, v]) => v)));
+      const expected = { title: common.title, artist: common.artist, album: common.album, track: common.track.no ?? undefined, year: common.year };
+      assert.deepEqual(quick, Object.fromEntries(Object.entries(expected).filter(([, v]) => v)));
     });
   }
 
@@ -45,6 +46,8 @@ describe('quickTags', () => {
     ['ID3v2.3 latin1 with NUL end', tag(3, [frame('TALB', text(0, Buffer.from('Album\0', 'latin1')))]), { album: 'Album' }],
     ['ID3v2.3 UTF-16BE', tag(3, [frame('TIT2', text(2, Buffer.from('Hi', 'utf16le').swap16()))]), { title: 'Hi' }],
     ['no tags', Buffer.alloc(200), {}],
+    ['track of a total, a 2.4 date', tag(4, [frame('TRCK', text(3, Buffer.from('07/12'))), frame('TDRC', text(3, Buffer.from('2019-05-01')))]), { track: 7, year: 2019 }],
+    ['track 0 and a year that is no number are no tags', tag(3, [frame('TRCK', text(0, Buffer.from('0'))), frame('TYER', text(0, Buffer.from('n/a')))]), {}],
     ['unsynchronised tag', tag(3, [frame('TIT2', text(0, Buffer.from('x')))], 0x80), undefined],
     ['extended header', tag(3, [frame('TIT2', text(0, Buffer.from('x')))], 0x40), undefined],
     ['ID3v2.2', tag(2, []), undefined],
@@ -61,7 +64,9 @@ describe('quickTags', () => {
     v1.write('TAG', 0, 'latin1');
     v1.write('Old Title', 3, 'latin1');
     v1.write('Old Album', 63, 'latin1');
+    v1.write('1998', 93, 'latin1');
+    v1[126] = 4; // ID3v1.1: byte 125 zero, 126 the track
     const bytes = Buffer.concat([tag(3, [frame('TIT2', text(0, Buffer.from('New Title')))]), Buffer.alloc(500), v1]);
-    assert.deepEqual(quickTags(bytes), { title: 'New Title', album: 'Old Album' });
+    assert.deepEqual(quickTags(bytes), { title: 'New Title', album: 'Old Album', year: 1998, track: 4 });
   });
 });
