@@ -22,6 +22,7 @@ import type { RadioView } from './playback/radio-source.js';
 import { keyToAction, type Action } from './state/keys.js';
 import { initialState, statusText, type PlayerState } from './state/state.js';
 import { applyAction, applyEvent, type Effect, type PlayerEvent, type Update } from './state/update.js';
+import { StateFollowers, type FollowerOptions } from './state-followers.js';
 import { DaemonSync } from './sync/daemon-sync.js';
 import { UdpActivity } from './sync/udp-activity.js';
 import { createView } from './views/view.js';
@@ -51,6 +52,10 @@ export interface AppDeps {
   voice?: VoiceSetup | undefined;
   /** A line for the status bar at start (e.g. why the audio is silent). */
   notice?: string | undefined;
+  /** The queue's file, playlists, MPRIS, the song-change hook. */
+  followers: FollowerOptions;
+  /** Seeds the shuffle (tests give one). */
+  seed?: number | undefined;
   onQuit(): void;
 }
 
@@ -78,11 +83,14 @@ export interface App {
 
 export function startApp(deps: AppDeps): App {
   const { control, downloads, events, cache, screen } = deps;
-  let state = initialState(deps.deviceName, deps.calls);
+  const seed = deps.seed ?? Date.now();
+  let state = initialState(deps.deviceName, deps.calls, seed);
   const view = createView(screen);
   const udpDownloader = deps.transport === 'udp' ? new UdpDownloader(downloads, { host: deps.host, port: deps.udpPort }) : undefined;
   const fetcher = new BlockFetcher(cache, downloads, udpDownloader ?? downloads);
   const playback = new Playback(fetcher, deps.sink);
+  const followers = new StateFollowers(deps.followers, playback, { say: (text, error) => tell({ type: 'message', text, error }), log: (text) => log(text) }, deps.deviceName);
+  state = { ...state, queue: followers.savedQueue(seed) ?? state.queue };
   const udp = new UdpActivity({ host: deps.host, udpPort: deps.udpPort, deviceName: deps.deviceName, jitterMs: deps.jitterMs, downloader: udpDownloader, playback, log: (text) => log(text) });
   let renderQueued = false;
   let quitting = false;
@@ -124,6 +132,7 @@ export function startApp(deps: AppDeps): App {
     if (state.message && state.message !== before.message) log(state.message.text);
     for (const effect of update.effects) run(effect);
     if (state.call !== before.call) calls.follow(state.call);
+    followers.changed(before, state, update.effects);
     if (update.effects.some((effect) => effect.type === 'play')) {
       quietUntil = performance.now() + RENDER_AFTER_PLAY_MS;
       clearTimeout(quietTimer);
@@ -152,6 +161,7 @@ export function startApp(deps: AppDeps): App {
           const blocks = cache.blocksOf(song.etag);
           if (blocks.size > 0) tell({ type: 'cached', etag: song.etag, blocks });
         }
+        loadPlaylist();
       },
       catalogState: (catalog, scan) => tell({ type: 'catalog', state: catalog, scan }),
       devices: (devices) => tell({ type: 'devices', devices }),
@@ -193,6 +203,8 @@ export function startApp(deps: AppDeps): App {
       case 'quit':
         quit();
         break;
+      case 'write-playlist':
+        break; // the followers write it
       default:
         calls.run(effect);
     }
@@ -202,6 +214,13 @@ export function startApp(deps: AppDeps): App {
     const songs: SongInfo[] = cache.cachedSongs().sort((a, b) => (a.file < b.file ? -1 : 1));
     if (state.library.length === 0 && songs.length > 0) tell({ type: 'library', songs });
     for (const song of songs) tell({ type: 'cached', etag: song.etag, blocks: cache.blocksOf(song.etag) });
+  }
+
+  /** --queue-file: its songs become the queue once there is a library to find them in. */
+  function loadPlaylist(): void {
+    if (state.library.length === 0) return;
+    const playlist = followers.takePlaylist();
+    if (playlist) tell({ type: 'queue-loaded', ...playlist });
   }
 
   /**
@@ -214,6 +233,7 @@ export function startApp(deps: AppDeps): App {
     clearTimeout(quietTimer);
     for (const timer of timers) clearInterval(timer);
     view.destroy();
+    followers.close();
     const left = Promise.all([udp.close(), playback.close(), calls.settled()]);
     sync.close();
     void calls.settled().then(() => control.close());
@@ -228,6 +248,7 @@ export function startApp(deps: AppDeps): App {
   fetcher.on('warning', warn);
   fetcher.on('debug', log);
   playback.on('ended', () => tell({ type: 'song-ended' }));
+  playback.on('advanced', (song: SongInfo) => tell({ type: 'song-advanced', song }));
   playback.on('sounding', () => {
     if (quietUntil > 0) afterFirstSound();
   });
@@ -260,6 +281,7 @@ export function startApp(deps: AppDeps): App {
   timers.push(setInterval(tick, TICK_MS));
 
   void warmUpDecoders();
+  followers.startMpris({ state: () => state, position: () => playback.position(), dispatch });
   tell({ type: 'audio-output', name: playback.audioOutput });
   if (deps.notice) warn(deps.notice);
   offlineLibrary();

@@ -33,6 +33,12 @@ const USAGE = `usage: streamtui [options]
   --no-calls           take no calls (by default the device registers for calls: C calls the
                        selected device, y / n answer)
   --cache-dir DIR      where blocks are cached (default $XDG_CACHE_HOME/streamtui)
+  --state-dir DIR      where the queue is kept across runs (default $XDG_STATE_HOME/streamtui)
+  --queue-file FILE    an M3U8 playlist to queue at start (paths from the library root);
+                       W writes the queue back to it
+  --on-song-change CMD a shell command run at each new song, with STREAMTUI_TITLE,
+                       STREAMTUI_ARTIST, STREAMTUI_ALBUM, STREAMTUI_FILE... in its environment
+  --no-mpris           do not offer MPRIS on the session D-Bus (media keys, playerctl)
   --audio MODE         auto | pulse | speaker | null (default auto: PulseAudio through pacat
                        when a server answers, else ALSA's default device through speaker)
   --password SECRET    streamd's password, if it has one
@@ -85,6 +91,10 @@ async function main(): Promise<number> {
       'jitter-ms': { type: 'string' },
       name: { type: 'string' },
       'cache-dir': { type: 'string' },
+      'state-dir': { type: 'string' },
+      'queue-file': { type: 'string' },
+      'on-song-change': { type: 'string' },
+      'no-mpris': { type: 'boolean' },
       audio: { type: 'string' },
       password: { type: 'string' },
       config: { type: 'string' },
@@ -117,6 +127,9 @@ async function main(): Promise<number> {
       password: values.password,
       calls: values['no-calls'] ? false : undefined,
       mic: values.mic as TuiSettings['mic'] | undefined,
+      state_dir: values['state-dir'],
+      on_song_change: values['on-song-change'],
+      mpris: values['no-mpris'] ? false : undefined,
     },
     values.config,
     values.save === true,
@@ -153,6 +166,7 @@ async function main(): Promise<number> {
       transport: settings.transport,
       jitterMs: settings.jitter_ms,
       notice,
+      followers: { stateDir: settings.state_dir, queueFile: values['queue-file'], onSongChange: settings.on_song_change ?? undefined, mpris: settings.mpris },
       onQuit: () => resolve(0),
     });
     // A closed terminal or a kill ends the player the way q does: LEAVE said, terminal restored.

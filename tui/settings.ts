@@ -30,6 +30,12 @@ export interface TuiSettings {
   calls: boolean;
   /** The microphone for calls: auto (PulseAudio if a server answers, else ALSA), pulse, alsa, none. */
   mic: 'auto' | 'pulse' | 'alsa' | 'none';
+  /** Where the queue is kept across runs (and W writes without --queue-file). */
+  state_dir: string;
+  /** A shell command run at each new song, its fields in STREAMTUI_* variables (null: none). */
+  on_song_change: string | null;
+  /** Be an MPRIS player on the session D-Bus (media keys, playerctl). */
+  mpris: boolean;
 }
 
 const SCHEMA = {
@@ -45,6 +51,9 @@ const SCHEMA = {
   jitter_ms: { type: 'integer', minimum: 20, maximum: 5000 },
   calls: { type: 'boolean' },
   mic: { enum: ['auto', 'pulse', 'alsa', 'none'] },
+  state_dir: { type: 'string', minLength: 1 },
+  on_song_change: { type: ['string', 'null'] },
+  mpris: { type: 'boolean' },
 } as const;
 
 const validateFlags = new Ajv.default().compile({ type: 'object', properties: SCHEMA });
@@ -56,6 +65,7 @@ export function defaultDeviceName(): string {
 
 function defaults(): TuiSettings {
   const cacheBase = process.env['XDG_CACHE_HOME'] || path.join(os.homedir(), '.cache');
+  const stateBase = process.env['XDG_STATE_HOME'] || path.join(os.homedir(), '.local', 'state');
   return {
     host: '127.0.0.1',
     port: 9090,
@@ -69,6 +79,9 @@ function defaults(): TuiSettings {
     jitter_ms: 300,
     calls: true,
     mic: 'auto',
+    state_dir: path.join(stateBase, 'streamtui'),
+    on_song_change: null,
+    mpris: true,
   };
 }
 

@@ -28,9 +28,9 @@ function importsOf(file: string): string[] {
   return specifiers.map((spec) => (spec.startsWith('.') ? path.join(path.dirname(file), spec).replace(/\.js$/, '.ts') : spec));
 }
 
-const WIRING = new Set(['tui/app.ts', 'tui/cli.ts', 'tui/settings.ts', 'tui/connection-events.ts']);
-const MIDDLE = ['state', 'views', 'sync', 'playback', 'calls'];
-const BOTTOM = ['client', 'cache', 'audio'];
+const WIRING = new Set(['tui/app.ts', 'tui/cli.ts', 'tui/settings.ts', 'tui/connection-events.ts', 'tui/state-followers.ts']);
+const MIDDLE = ['state', 'views', 'sync', 'playback', 'calls', 'desktop'];
+const BOTTOM = ['client', 'cache', 'audio', 'store'];
 /** The tui layer of a file: 0 wiring, 1 middle, 2 client/cache/audio. */
 function layerOf(file: string): { layer: number; folder: string } {
   if (WIRING.has(file)) return { layer: 0, folder: '' };

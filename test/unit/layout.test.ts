@@ -14,7 +14,7 @@ describe('layout', () => {
       for (let height = 24; height <= 70; height += 2) {
         for (const withChart of [false, true]) {
           const layout = computeLayout(width, height, withChart);
-          const panels = { library: layout.library, devices: layout.devices, network: layout.network, now: layout.now, status: layout.status };
+          const panels = { library: layout.library, queue: layout.queue, devices: layout.devices, network: layout.network, now: layout.now, status: layout.status };
           const at = `${width}x${height}${withChart ? ' chart' : ''}`;
           for (const [name, rect] of Object.entries(panels)) {
             assert.ok(rect.left >= 0 && rect.top >= 0 && rect.left + rect.width <= width && rect.top + rect.height <= height, `${name} inside at ${at}`);
@@ -22,6 +22,7 @@ describe('layout', () => {
           const names = Object.keys(panels) as Array<keyof typeof panels>;
           for (const a of names) for (const b of names) if (a < b) assert.ok(!overlap(panels[a], panels[b]), `${a} and ${b} apart at ${at}`);
           assert.ok(layout.library.height >= 6, `the library keeps its rows at ${at}`);
+          assert.ok(layout.queue.height >= 3 && layout.devices.height >= 3, `the queue and the devices each show a row at ${at}`);
           assert.equal(layout.network.width, width, 'the network panel spans the width');
           const chart = layout.chart;
           if (withChart) {

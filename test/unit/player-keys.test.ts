@@ -39,7 +39,7 @@ describe('keyToAction', () => {
   }
 
   it('ignores keys it does not know', () => {
-    assert.equal(keyToAction({ ch: 'z' }, base), undefined);
+    assert.equal(keyToAction({ ch: 'Z' }, base), undefined);
     assert.equal(keyToAction({ name: 'f5' }, base), undefined);
   });
 

@@ -87,8 +87,11 @@ describe('player state machine: every key in every state', () => {
     const playing = inState('Playing');
     assert.equal(applyAction(playing, { type: 'move', by: 1 }).state.selected, 1);
     assert.equal(applyAction(playing, { type: 'choose' }).state.selected, 1, 'choose selects the song playing');
-    const onDevices = applyAction(playing, { type: 'focus-next' }).state;
+    const onQueue = applyAction(playing, { type: 'focus-next' }).state;
+    assert.equal(onQueue.focus, 'queue', 'Tab: library, queue, devices');
+    const onDevices = applyAction(onQueue, { type: 'focus-next' }).state;
     assert.equal(onDevices.focus, 'devices');
+    assert.equal(applyAction(onDevices, { type: 'focus-next' }).state.focus, 'library', 'and round');
     assert.equal(applyAction(onDevices, { type: 'move', by: 1 }).state.selectedDevice, 1, 'move moves in the focused panel');
     assert.equal(applyAction(onDevices, { type: 'choose' }).state.focus, 'library', 'choose goes back to the library');
     assert.equal(applyAction(applyAction(playing, { type: 'help' }).state, { type: 'help' }).state.showHelp, false);

@@ -77,6 +77,8 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
   private cacheFullSaid = false;
   /** The song being played: when the connection comes back, its missing blocks are fetched. */
   private current: SongInfo | undefined;
+  /** The song that follows it (gapless): its first block is fetched once the current one is all here. */
+  private upcoming: SongInfo | undefined;
 
   /**
    * @param source where block bytes come from: the client's `download` (TCP), or a UDP
@@ -101,6 +103,25 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
   /** Follows the song being played (undefined: none). */
   follow(song: SongInfo | undefined): void {
     this.current = song;
+  }
+
+  /** The song to have the first block of on disk before the current one ends (undefined: none). */
+  prefetch(song: SongInfo | undefined): void {
+    this.upcoming = song;
+    if (song && !this.active) setImmediate(() => this.fetchUpcoming());
+  }
+
+  /**
+   * Once nothing else is being fetched and the current song's blocks are all on disk, the first
+   * block of the song that follows it is fetched too, so that it starts without a wait.
+   */
+  private fetchUpcoming(): void {
+    const song = this.upcoming;
+    if (!song || this.active || !this.client.online) return;
+    const current = this.current;
+    if (current && this.cache.blocksOf(current.etag).size < current.blocks) return;
+    if (this.cache.blocksOf(song.etag).has(0)) return;
+    this.start(song, 0, 0);
   }
 
   /**
@@ -206,15 +227,15 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
     }
   }
 
-  private start(song: SongInfo, first: number): void {
-    this.emit('debug', `download of ${song.file} from block ${first}`);
+  private start(song: SongInfo, first: number, last?: number): void {
+    this.emit('debug', last === undefined ? `download of ${song.file} from block ${first}` : `download of ${song.file} block ${first} (next up)`);
     const download: ActiveDownload = { etag: song.etag, first, at: first, buffers: new Map(), announced: [], finished: false };
     this.active = download;
     const announce = (): void => {
       for (const resolve of download.announced.splice(0)) resolve();
     };
     this.source
-      .download(song.id, first, undefined, {
+      .download(song.id, first, last, {
         onBlock: (header) => {
           download.at = header.index;
           download.buffers.set(header.index, new BlockBuffer(header));
@@ -239,6 +260,7 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
         for (const buffer of download.buffers.values()) buffer.fail(new Error('download ended early'));
         if (this.active === download) this.active = undefined;
         announce();
+        setImmediate(() => this.fetchUpcoming());
       });
   }
 

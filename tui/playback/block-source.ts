@@ -14,6 +14,8 @@ export interface BlockSource {
   cached(song: SongInfo, index: number): Promise<Buffer | undefined>;
   /** The song being played (undefined: none): what to fetch ahead, and after a reconnect. */
   follow(song: SongInfo | undefined): void;
+  /** The song that follows the one played (gapless): its start is fetched ahead. */
+  prefetch(song: SongInfo | undefined): void;
   /** Stops fetching (the song changed). */
   cancel(): void;
 }

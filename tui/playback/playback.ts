@@ -3,9 +3,17 @@
  * cache, TCP or UDP behind one BlockSource) or the radio is the music; a call's voice goes over
  * it, taken by the sink at its device's pace when it can (else laid over the music by the mixer,
  * by the wall clock). Nothing else touches the sink. The clock is the sink's: the
- * audio actually played. Emits 'ended' when a song played to its end, 'error' (text) when it could
- * not go on, 'sounding' when a song's first sound has been handed to the sink, and 'radio'
- * (RadioView) when what the radio shows changed.
+ * audio actually played.
+ *
+ * Gapless: told the song that follows (setNext), playback fetches its first block ahead and, once
+ * the current song's last sound is written, writes the next song's straight after it into the open
+ * sink, as MPD's player does: no drain, no reopening, no gap. (A song of another sample rate or
+ * channel count cannot join: the sink drains and opens anew.)
+ *
+ * Emits 'ended' when a song played to its end and nothing follows it, 'advanced' (SongInfo) when
+ * the next song's first sound is being heard, 'error' (text) when it could not go on, 'sounding'
+ * when a song's first sound has been handed to the sink, and 'radio' (RadioView) when what the
+ * radio shows changed.
  */
 import { EventEmitter } from 'node:events';
 import { blockFirstSample, blockIndexAt, samplesPerFrame } from '../../common/audio/blocks.js';
@@ -32,13 +40,25 @@ const FIRST_PIECE_BYTES = 2 * 1024;
 
 interface SongSession {
   song: SongInfo;
-  /** Seconds of the song at the sink's frame 0. */
+  /** Seconds of the song at its first frame written. */
   origin: number;
+  /** The sink frame (since it was opened) of that first frame: 0, or where the song before it ended. */
+  startFrame: number;
   abort: AbortController;
 }
 
+const sameOutput = (a: SongInfo, b: SongInfo): boolean => a.sampleRate === b.sampleRate && outputChannels(a) === outputChannels(b);
+
 export class Playback extends EventEmitter {
+  /** The song being heard. */
   private session: SongSession | undefined;
+  /** The song written after it (gapless), until its first frame is heard. */
+  private upcoming: SongSession | undefined;
+  private advanceTimer: NodeJS.Timeout | undefined;
+  /** What follows the current song, as the player's state says. */
+  private next: SongInfo | undefined;
+  /** Frames written to the sink since it was opened. */
+  private framesWritten = 0;
   private radio: RadioSource | undefined;
   private paused = false;
   private inCall = false;
@@ -79,15 +99,22 @@ export class Playback extends EventEmitter {
     // The same song again (resume, seek) keeps its download going: the fetcher reuses it.
     if (this.session?.song.etag === song.etag) this.halt();
     else this.stop();
-    const session: SongSession = { song, origin: at, abort: new AbortController() };
+    const session: SongSession = { song, origin: at, startFrame: 0, abort: new AbortController() };
     this.session = session;
     this.blocks.follow(song);
     this.paused = false;
-    void this.runSong(session).catch((error: Error) => {
+    void this.runSongs(session).catch((error: Error) => {
       if (session.abort.signal.aborted) return;
-      this.session = undefined;
-      this.emit('error', `${song.file}: ${error.message}`);
+      const failed = this.upcoming?.song ?? song;
+      this.halt();
+      this.emit('error', `${failed.file}: ${error.message}`);
     });
+  }
+
+  /** The song that follows the current one, if any: fetched ahead, and joined to it without a gap. */
+  setNext(song: SongInfo | undefined): void {
+    this.next = song;
+    this.blocks.prefetch(song);
   }
 
   pause(): void {
@@ -174,9 +201,26 @@ export class Playback extends EventEmitter {
 
   /** Seconds into the current song, as far as the sink has played. */
   position(): number {
+    this.checkAdvance();
     const session = this.session;
     if (!session) return 0;
-    return Math.min(session.song.duration, session.origin + this.sink.playedFrames() / session.song.sampleRate);
+    const played = Math.max(0, this.sink.playedFrames() - session.startFrame);
+    return Math.min(session.song.duration, session.origin + played / session.song.sampleRate);
+  }
+
+  /** The song written after the current one becomes the one heard once the sink plays its first frame. */
+  private checkAdvance(): void {
+    const upcoming = this.upcoming;
+    if (!upcoming) return;
+    clearTimeout(this.advanceTimer);
+    const ahead = upcoming.startFrame - this.sink.playedFrames();
+    if (ahead > 0) {
+      this.advanceTimer = setTimeout(() => this.checkAdvance(), Math.max(5, (ahead / upcoming.song.sampleRate) * 1000));
+      return;
+    }
+    this.upcoming = undefined;
+    this.session = upcoming;
+    this.emit('advanced', upcoming.song);
   }
 
   /** The radio becomes the music: the song stops. `meter` counts what the network did. */
@@ -207,14 +251,42 @@ export class Playback extends EventEmitter {
   private halt(): void {
     this.session?.abort.abort();
     this.session = undefined;
+    this.upcoming = undefined;
+    clearTimeout(this.advanceTimer);
     this.mixer.flush();
+    this.framesWritten = 0;
   }
 
+  /**
+   * Plays `first`, then each song that follows it while one is set and can join (same output
+   * format), into the one open sink; drains at the end of the last.
+   */
+  private async runSongs(first: SongSession): Promise<void> {
+    const signal = first.abort.signal;
+    await this.mixer.open({ sampleRate: first.song.sampleRate, channels: outputChannels(first.song) });
+    this.framesWritten = 0;
+    if (this.paused) this.sink.pause();
+    let session = first;
+    for (;;) {
+      await this.runSong(session);
+      const next = this.next;
+      if (signal.aborted || !next || !sameOutput(next, session.song)) break;
+      session = { song: next, origin: 0, startFrame: this.framesWritten, abort: first.abort };
+      this.upcoming = session;
+      this.blocks.follow(next);
+      this.checkAdvance();
+    }
+    await this.sink.drain();
+    if (signal.aborted) return;
+    this.checkAdvance(); // all played: the last song joined is the one heard
+    this.session = undefined;
+    this.emit('ended');
+  }
+
+  /** Decodes one song into the sink, from its origin to its end. */
   private async runSong(session: SongSession): Promise<void> {
     const { song } = session;
     const signal = session.abort.signal;
-    await this.mixer.open({ sampleRate: song.sampleRate, channels: outputChannels(song) });
-    if (this.paused) this.sink.pause();
     const first = blockIndexAt(session.origin, song.blocks);
     const decoder: PcmDecoder = await createDecoder(song);
     try {
@@ -240,6 +312,7 @@ export class Playback extends EventEmitter {
             }
             if (pcm.length === 0) continue;
             const written = this.mixer.write(pcm);
+            this.framesWritten += pcm.length / frameBytes;
             if (!sounding) {
               sounding = true;
               this.emit('sounding');
@@ -248,11 +321,6 @@ export class Playback extends EventEmitter {
           }
         }
         if (signal.aborted) return;
-      }
-      await this.sink.drain();
-      if (!signal.aborted) {
-        this.session = undefined;
-        this.emit('ended');
       }
     } finally {
       decoder.free();

@@ -3,11 +3,14 @@
  * panel and on whether the search is open). ncmpcpp/cmus habits where the issue is silent.
  */
 import { callKey, type CallAction } from './calls.js';
-import type { PlayerState } from './state.js';
+import type { PanelAction } from './panel-actions.js';
+import { selectedRow, type LoopMode, type PlayerState } from './state.js';
 
 export type Action =
   | { type: 'play-selected' }
   | { type: 'toggle-pause' }
+  | { type: 'play' }
+  | { type: 'pause' }
   | { type: 'stop' }
   | { type: 'restart' }
   | { type: 'cycle-loop' }
@@ -15,7 +18,10 @@ export type Action =
   | { type: 'previous' }
   | { type: 'choose' }
   | { type: 'seek'; by: number }
+  | { type: 'seek-to'; at: number }
   | { type: 'volume'; by: number }
+  | { type: 'set-volume'; volume: number }
+  | { type: 'set-loop'; loop: LoopMode }
   | { type: 'search-open' }
   | { type: 'search-type'; text: string }
   | { type: 'search-erase' }
@@ -27,6 +33,7 @@ export type Action =
   | { type: 'toggle-radio' }
   | { type: 'help' }
   | { type: 'quit' }
+  | PanelAction
   | CallAction;
 
 /** A key as blessed reports it: the typed character and the key's name. */
@@ -37,7 +44,7 @@ export interface Key {
 }
 
 export const KEY_HELP: ReadonlyArray<[string, string]> = [
-  ['Enter', 'play the selected song; on a device: what it plays'],
+  ['Enter', 'play the selected song (open an artist or album); on a device: what it plays'],
   ['Space, p', 'pause / resume'],
   ['s', 'stop'],
   ['r', 'restart the song'],
@@ -48,9 +55,14 @@ export const KEY_HELP: ReadonlyArray<[string, string]> = [
   ['Left / Right', 'seek -5 / +5 s'],
   [', / .', 'seek -30 / +30 s'],
   ['+ / -', 'volume'],
-  ['/', 'search; Enter keeps the match, Esc cancels'],
+  ['/', 'fuzzy search; Enter keeps the match, Esc cancels'],
+  ['v', 'library as a list / as artist > album > song (Right opens, Left closes)'],
+  ['a, A', 'add the selection (song, album, artist) to the queue / play it next'],
+  ['z', 'shuffle the queue on / off'],
+  ['In the queue', 'Enter plays from there, d removes, J/K move down/up, X clears'],
+  ['W', 'write the queue as an M3U8 playlist'],
   ['Up/Down, j/k', 'move (PgUp/PgDn, g/G: page, top, bottom)'],
-  ['Tab', 'library / devices'],
+  ['Tab', 'library / queue / devices'],
   ['R', 'listen to the radio / stop listening'],
   ['C', 'call the selected device (devices panel); y / n answer a call'],
   ['h, m', 'in a call: hang up, mute the microphone (Esc cancels a call that rings)'],
@@ -83,6 +95,9 @@ export function keyToAction(key: Key, state: PlayerState): Action | undefined {
   if (key.ctrl && name === 'c') return { type: 'quit' };
   const forCall = callKey(key, state);
   if (forCall) return forCall;
+  if (state.confirm && (key.ch === 'y' || key.ch === 'n' || name === 'escape')) return { type: 'confirm', yes: key.ch === 'y' };
+  const panel = panelKey(key, name, state);
+  if (panel) return panel;
   switch (name) {
     case 'return':
       return state.focus === 'devices' ? { type: 'play-device' } : { type: 'play-selected' };
@@ -149,6 +164,33 @@ export function keyToAction(key: Key, state: PlayerState): Action | undefined {
       return { type: 'help' };
     case 'q':
       return { type: 'quit' };
+    case 'v':
+      return { type: 'toggle-view' };
+    case 'z':
+      return { type: 'toggle-shuffle' };
+    case 'W':
+      return { type: 'write-playlist' };
+  }
+  return undefined;
+}
+
+/** Keys that mean something in one panel: the queue's editing, the tree's opening and closing, adding to the queue. */
+function panelKey(key: Key, name: string | undefined, state: PlayerState): Action | undefined {
+  if (state.focus === 'queue') {
+    if (name === 'return') return { type: 'queue-play' };
+    if (name === 'delete' || key.ch === 'd') return { type: 'queue-remove' };
+    if (key.ch === 'J') return { type: 'queue-move', by: 1 };
+    if (key.ch === 'K') return { type: 'queue-move', by: -1 };
+    if (key.ch === 'X') return { type: 'queue-clear' };
+    return undefined;
+  }
+  if (state.focus !== 'library') return undefined;
+  if (key.ch === 'a') return { type: 'queue-add', where: 'end' };
+  if (key.ch === 'A') return { type: 'queue-add', where: 'next' };
+  if (state.libraryView === 'tree' && !state.search.query) {
+    // On an artist or album Right opens; anywhere Left closes (on a song: its album). Right on a song seeks.
+    if (name === 'right' && selectedRow(state)?.kind !== 'song') return { type: 'tree-open' };
+    if (name === 'left') return { type: 'tree-close' };
   }
   return undefined;
 }

@@ -7,15 +7,21 @@ import type { StreamInfo } from '../../common/datagram/messages.js';
 import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
 import type { ScanProgress } from '../../common/protocol/replies.js';
 import type { CallStats, CallView } from './calls.js';
+import { searchRows, treeRows, type LibraryRow } from './library-tree.js';
+import { emptyQueue, type QueueState } from './queue.js';
 
 export type PlayState = 'Playing' | 'Paused' | 'Stopped';
 export type LoopMode = 'off' | 'one' | 'all';
-export type Panel = 'library' | 'devices';
+/** The panels Tab cycles through, in its order. */
+export const PANELS = ['library', 'queue', 'devices'] as const;
+export type Panel = (typeof PANELS)[number];
 
 export interface NowPlaying {
   song: SongInfo;
   /** Seconds into the song, as far as the audio actually played. */
   position: number;
+  /** The queue entry it plays from, if it does. */
+  entry?: number | undefined;
 }
 
 /** Where listening to the radio is at (playback's radio source says which). */
@@ -56,9 +62,17 @@ export interface PlayerState {
   library: SongInfo[];
   /** etag -> indexes of the blocks on disk. */
   cached: Map<string, Set<number>>;
+  /** The library panel: the flat list or the artist -> album -> song tree (`v`), and its open nodes. */
+  libraryView: 'list' | 'tree';
+  expanded: ReadonlySet<string>;
+  /** The cursor in the library panel's rows (libraryRows). */
   selected: number;
   search: { active: boolean; query: string };
   focus: Panel;
+  queue: QueueState;
+  selectedEntry: number;
+  /** A question on the status line that y / n answer. */
+  confirm: 'clear-queue' | undefined;
   devices: DeviceInfo[];
   selectedDevice: number;
   playState: PlayState;
@@ -81,7 +95,7 @@ export interface PlayerState {
   callLoss: number[];
 }
 
-export function initialState(deviceName: string, callsEnabled = true): PlayerState {
+export function initialState(deviceName: string, callsEnabled = true, seed = 1): PlayerState {
   return {
     deviceName,
     connection: 'connecting',
@@ -89,9 +103,14 @@ export function initialState(deviceName: string, callsEnabled = true): PlayerSta
     catalogScan: undefined,
     library: [],
     cached: new Map(),
+    libraryView: 'list',
+    expanded: new Set(),
     selected: 0,
     search: { active: false, query: '' },
     focus: 'library',
+    queue: emptyQueue(seed),
+    selectedEntry: 0,
+    confirm: undefined,
     devices: [],
     selectedDevice: 0,
     playState: 'Stopped',
@@ -111,14 +130,19 @@ export function initialState(deviceName: string, callsEnabled = true): PlayerSta
   };
 }
 
-/** The songs the library panel shows: all, or those the search query matches. */
-export function visibleSongs(state: PlayerState): SongInfo[] {
-  const query = state.search.query.trim().toLowerCase();
-  if (!query) return state.library;
-  return state.library.filter((song) =>
-    [song.title, song.artist, song.album, song.file].some((text) => text?.toLowerCase().includes(query)),
-  );
+const listRows = new WeakMap<readonly SongInfo[], LibraryRow[]>();
+
+/** The rows the library panel shows: the songs the search matches (best first), the tree, or the list. */
+export function libraryRows(state: PlayerState): LibraryRow[] {
+  if (state.search.query.trim()) return searchRows(state.library, state.search.query);
+  if (state.libraryView === 'tree') return treeRows(state.library, state.expanded);
+  let rows = listRows.get(state.library);
+  if (!rows) listRows.set(state.library, (rows = state.library.map((song): LibraryRow => ({ kind: 'song', song, depth: 0 }))));
+  return rows;
 }
+
+/** The row under the library cursor. */
+export const selectedRow = (state: PlayerState): LibraryRow | undefined => libraryRows(state)[state.selected];
 
 /** `1:05`, `12:00`, `1:02:03`. */
 export function clock(seconds: number): string {

@@ -4,9 +4,12 @@
  */
 import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
 import type { CallRecord, ScanProgress } from '../../common/protocol/replies.js';
+import { following } from './advance.js';
 import { callAction, callLossHistory, callsChanged, type CallAction, type CallEffect, type CallStats } from './calls.js';
 import type { Action } from './keys.js';
-import { parseStatus, visibleSongs, type LoopMode, type PlayerState, type RadioState, type UdpStats } from './state.js';
+import { cursorOn, panelAction, PANEL_ACTIONS, reveal, type PanelAction, type PanelEffect } from './panel-actions.js';
+import { refreshSongs, replaceSongs } from './queue.js';
+import { libraryRows, parseStatus, PANELS, selectedRow, type LoopMode, type PlayerState, type RadioState, type UdpStats } from './state.js';
 
 export type Effect =
   | { type: 'play'; song: SongInfo; at: number }
@@ -18,11 +21,16 @@ export type Effect =
   | { type: 'radio-start' }
   | { type: 'radio-stop' }
   | { type: 'quit' }
+  | PanelEffect
   | CallEffect;
 
 /** What the outside world tells the state machine. */
 export type PlayerEvent =
   | { type: 'song-ended' }
+  /** The songs of a playlist (--queue-file), to become the queue once the library is there. */
+  | { type: 'queue-loaded'; files: string[]; from: string }
+  /** Playback went on into the song it was told follows (gapless): no new play. */
+  | { type: 'song-advanced'; song: SongInfo }
   | { type: 'position'; seconds: number }
   | { type: 'library'; songs: SongInfo[] }
   | { type: 'devices'; devices: DeviceInfo[] }
@@ -46,25 +54,11 @@ export interface Update {
 const LOOP_NEXT: Record<LoopMode, LoopMode> = { off: 'one', one: 'all', all: 'off' };
 const clamp = (value: number, low: number, high: number): number => Math.max(low, Math.min(high, value));
 
-function play(state: PlayerState, song: SongInfo, at = 0): Update {
+function play(state: PlayerState, song: SongInfo, at = 0, entry?: number): Update {
   return {
-    state: { ...state, playState: 'Playing', now: { song, position: at }, message: undefined },
+    state: { ...state, playState: 'Playing', now: { song, position: at, entry }, message: undefined },
     effects: [{ type: 'play', song, at }],
   };
-}
-
-function indexOfSong(list: SongInfo[], song: SongInfo | undefined): number {
-  return song ? list.findIndex((s) => s.etag === song.etag) : -1;
-}
-
-/** The song `step` away from the current one (or the selection) in library order. */
-function neighbour(state: PlayerState, step: 1 | -1, wrap: boolean): SongInfo | undefined {
-  const list = state.library;
-  if (list.length === 0) return undefined;
-  const from = state.now ? indexOfSong(list, state.now.song) : indexOfSong(list, visibleSongs(state)[state.selected]);
-  const to = from + step;
-  if (to >= 0 && to < list.length) return list[to];
-  return wrap ? list[(to + list.length) % list.length] : undefined;
 }
 
 function say(state: PlayerState, text: string, error = false): Update {
@@ -72,16 +66,17 @@ function say(state: PlayerState, text: string, error = false): Update {
 }
 
 /** Actions that end listening to the radio first: playing a song, or stopping. */
-const LEAVES_RADIO = new Set<Action['type']>(['play-selected', 'toggle-pause', 'stop', 'restart', 'next', 'previous', 'play-device', 'toggle-radio']);
+const LEAVES_RADIO = new Set<Action['type']>(['play-selected', 'toggle-pause', 'play', 'stop', 'restart', 'next', 'previous', 'play-device', 'toggle-radio', 'queue-play']);
 
 const CALL_ACTIONS = new Set<Action['type']>(['call-selected', 'answer-call', 'hang-up', 'toggle-mute']);
 
 export function applyAction(state: PlayerState, action: Action): Update {
   if (CALL_ACTIONS.has(action.type)) return callAction(state, action as CallAction);
+  if (state.confirm && action.type !== 'confirm') state = { ...state, confirm: undefined, message: undefined }; // any other key is a no
   if (state.radio.on && LEAVES_RADIO.has(action.type)) {
     const off: Update = { state: { ...state, radio: { on: false, status: 'off', position: 0 }, message: undefined }, effects: [{ type: 'radio-stop' }] };
     // Space and s only stop the radio; a song key plays the song as well.
-    if (action.type === 'toggle-pause' || action.type === 'stop' || action.type === 'toggle-radio') return off;
+    if (action.type === 'toggle-pause' || action.type === 'play' || action.type === 'stop' || action.type === 'toggle-radio') return off;
     const then = applyAction(off.state, action);
     return { state: then.state, effects: [...off.effects, ...then.effects] };
   }
@@ -92,6 +87,14 @@ export function applyAction(state: PlayerState, action: Action): Update {
       effects: [...stop, { type: 'radio-start' }],
     };
   }
+  if (PANEL_ACTIONS.has(action.type)) {
+    const update = panelAction(state, action as PanelAction);
+    if (update.play) {
+      const then = play(update.state, update.play.song, 0, update.play.entry);
+      return { state: then.state, effects: [...update.effects, ...then.effects] };
+    }
+    return update;
+  }
   return songAction(state, action);
 }
 
@@ -99,13 +102,21 @@ function songAction(state: PlayerState, action: Action): Update {
   const none = (next: PlayerState = state): Update => ({ state: next, effects: [] });
   switch (action.type) {
     case 'play-selected': {
-      const song = visibleSongs(state)[state.selected];
-      return song ? play(state, song) : say(state, 'nothing to play: the library is empty');
+      const row = selectedRow(state);
+      if (!row) return say(state, 'nothing to play: the library is empty');
+      if (row.kind === 'song') return play(state, row.song);
+      // Enter on an artist or an album opens it (or closes it again).
+      return applyAction(state, { type: row.open ? 'tree-close' : 'tree-open' });
     }
+    case 'play':
+      if (state.playState === 'Playing') return none();
+      return applyAction(state, { type: 'toggle-pause' });
+    case 'pause':
+      return state.playState === 'Playing' ? applyAction(state, { type: 'toggle-pause' }) : none();
     case 'toggle-pause':
       if (state.playState === 'Playing') return { state: { ...state, playState: 'Paused' }, effects: [{ type: 'pause' }] };
       if (state.playState === 'Paused') return { state: { ...state, playState: 'Playing' }, effects: [{ type: 'resume' }] };
-      return state.now ? play(state, state.now.song, state.now.position) : applyAction(state, { type: 'play-selected' });
+      return state.now ? play(state, state.now.song, state.now.position, state.now.entry) : applyAction(state, { type: 'play-selected' });
     case 'stop':
       if (state.playState === 'Stopped') return none();
       return {
@@ -113,25 +124,33 @@ function songAction(state: PlayerState, action: Action): Update {
         effects: [{ type: 'stop' }],
       };
     case 'restart':
-      return state.now ? play(state, state.now.song, 0) : none();
+      return state.now ? play(state, state.now.song, 0, state.now.entry) : none();
     case 'cycle-loop':
       return none({ ...state, loop: LOOP_NEXT[state.loop] });
+    case 'set-loop':
+      return none(state.loop === action.loop ? state : { ...state, loop: action.loop });
     case 'next':
     case 'previous': {
-      const song = neighbour(state, action.type === 'next' ? 1 : -1, state.loop === 'all');
-      return song ? play(state, song) : say(state, action.type === 'next' ? 'end of the library' : 'start of the library');
+      const step = following(state, action.type === 'next' ? 1 : -1, false);
+      const where = state.queue.entries.length > 0 ? 'queue' : 'library';
+      if (!step) return say(state, action.type === 'next' ? `end of the ${where}` : `start of the ${where}`);
+      return play({ ...state, queue: step.queue }, step.song, 0, step.entry);
     }
     case 'choose': {
-      const index = indexOfSong(state.library, state.now?.song);
-      return none({ ...state, focus: 'library', search: { active: false, query: '' }, selected: index >= 0 ? index : state.selected });
+      const closed: PlayerState = { ...state, focus: 'library', search: { active: false, query: '' } };
+      return none(state.now ? reveal(closed, state.now.song) : closed);
     }
-    case 'seek': {
+    case 'seek':
+    case 'seek-to': {
       if (!state.now || state.playState === 'Stopped') return none();
-      const at = clamp(state.now.position + action.by, 0, Math.max(0, state.now.song.duration - 0.5));
+      const wanted = action.type === 'seek' ? state.now.position + action.by : action.at;
+      const at = clamp(wanted, 0, Math.max(0, state.now.song.duration - 0.5));
       return { state: { ...state, now: { ...state.now, position: at } }, effects: [{ type: 'seek', at }] };
     }
-    case 'volume': {
-      const volume = clamp(state.volume + action.by, 0, 100);
+    case 'volume':
+    case 'set-volume': {
+      const volume = clamp(action.type === 'volume' ? state.volume + action.by : Math.round(action.volume), 0, 100);
+      if (action.type === 'set-volume' && volume === state.volume) return none();
       return { state: { ...state, volume }, effects: [{ type: 'volume', volume }] };
     }
     case 'search-open':
@@ -141,21 +160,19 @@ function songAction(state: PlayerState, action: Action): Update {
     case 'search-erase':
       return none({ ...state, search: { active: true, query: state.search.query.slice(0, -1) }, selected: 0 });
     case 'search-close': {
-      const match = action.keep ? visibleSongs(state)[state.selected] : undefined;
-      const index = indexOfSong(state.library, match);
-      return none({ ...state, search: { active: false, query: '' }, selected: index >= 0 ? index : 0 });
+      const row = action.keep ? selectedRow(state) : undefined;
+      const closed: PlayerState = { ...state, search: { active: false, query: '' }, selected: 0 };
+      return none(row?.kind === 'song' ? reveal(closed, row.song) : closed);
     }
     case 'move':
     case 'move-to': {
-      const count = state.focus === 'devices' ? state.devices.length : visibleSongs(state).length;
-      const current = state.focus === 'devices' ? state.selectedDevice : state.selected;
-      const target =
-        action.type === 'move' ? current + action.by : action.where === 'top' ? 0 : count - 1;
-      const index = clamp(target, 0, Math.max(0, count - 1));
-      return none(state.focus === 'devices' ? { ...state, selectedDevice: index } : { ...state, selected: index });
+      const field = state.focus === 'devices' ? 'selectedDevice' : state.focus === 'queue' ? 'selectedEntry' : 'selected';
+      const count = state.focus === 'devices' ? state.devices.length : state.focus === 'queue' ? state.queue.entries.length : libraryRows(state).length;
+      const target = action.type === 'move' ? state[field] + action.by : action.where === 'top' ? 0 : count - 1;
+      return none({ ...state, [field]: clamp(target, 0, Math.max(0, count - 1)) });
     }
     case 'focus-next':
-      return none({ ...state, focus: state.focus === 'library' ? 'devices' : 'library' });
+      return none({ ...state, focus: PANELS[(PANELS.indexOf(state.focus) + 1) % PANELS.length] as PlayerState['focus'] });
     case 'play-device': {
       const device = state.devices[state.selectedDevice];
       if (!device) return none();
@@ -172,31 +189,48 @@ function songAction(state: PlayerState, action: Action): Update {
     case 'quit':
       // Quitting during a call hangs up first.
       return { state, effects: state.call ? [{ type: 'hangup', id: state.call.id }, { type: 'quit' }] : [{ type: 'quit' }] };
-    case 'call-selected':
-    case 'answer-call':
-    case 'hang-up':
-    case 'toggle-mute':
-      return none(); // handled by applyAction
+    default:
+      return none(); // calls and the panels' actions: handled by applyAction
   }
+}
+
+/** The song after the current one, as the end of a song takes it (loop one: the same again). */
+function afterEnd(state: PlayerState): Update {
+  if (!state.now) return { state, effects: [] };
+  const step = following(state, 1, true);
+  if (step) return play({ ...state, queue: step.queue }, step.song, 0, step.entry);
+  // The end of the queue (or library): stopped, and the queue starts again from its first entry.
+  return { state: { ...state, playState: 'Stopped', now: { ...state.now, position: 0 }, queue: { ...state.queue, place: undefined } }, effects: [] };
 }
 
 export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
   const none = (next: PlayerState): Update => ({ state: next, effects: [] });
   switch (event.type) {
-    case 'song-ended': {
-      if (!state.now) return none(state);
-      if (state.loop === 'one') return play(state, state.now.song);
-      const next = neighbour(state, 1, state.loop === 'all');
-      if (next) return play(state, next);
-      return none({ ...state, playState: 'Stopped', now: { ...state.now, position: 0 } });
+    case 'song-ended':
+      return afterEnd(state);
+    case 'queue-loaded': {
+      const byFile = new Map(state.library.map((song) => [song.file.normalize('NFC'), song]));
+      const songs = event.files.flatMap((file) => byFile.get(file.normalize('NFC')) ?? []);
+      const missing = event.files.length - songs.length;
+      const text = `${songs.length} song${songs.length === 1 ? '' : 's'} queued from ${event.from}${missing > 0 ? `; ${missing} not in the library` : ''}`;
+      return none({ ...state, queue: replaceSongs(state.queue, songs), selectedEntry: 0, message: { text, error: missing > 0 } });
+    }
+    case 'song-advanced': {
+      // Playback is already in the song: the state follows without a new play.
+      const step = following(state, 1, true);
+      if (step && step.song.etag === event.song.etag) return none({ ...state, queue: step.queue, now: { song: step.song, position: 0, entry: step.entry } });
+      return none({ ...state, now: { song: event.song, position: 0 } });
     }
     case 'position':
       return none(state.now ? { ...state, now: { ...state.now, position: event.seconds } } : state);
     case 'library': {
-      const selectedSong = visibleSongs(state)[state.selected];
-      const next = { ...state, library: event.songs };
-      const index = indexOfSong(visibleSongs(next), selectedSong);
-      return none({ ...next, selected: index >= 0 ? index : clamp(state.selected, 0, Math.max(0, visibleSongs(next).length - 1)) });
+      // The cursor stays on its song (or its node's first song) if the new library has it.
+      const row = selectedRow(state);
+      const song = row?.kind === 'song' ? row.song : row?.songs[0];
+      const byFile = new Map(event.songs.map((s) => [s.file, s]));
+      const next = { ...state, library: event.songs, queue: refreshSongs(state.queue, byFile) };
+      const kept = song && event.songs.find((s) => s.etag === song.etag);
+      return none({ ...next, selected: kept ? cursorOn(next, kept) : clamp(state.selected, 0, Math.max(0, libraryRows(next).length - 1)) });
     }
     case 'devices':
       if (JSON.stringify(event.devices) === JSON.stringify(state.devices)) return none(state);

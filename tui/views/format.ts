@@ -37,6 +37,27 @@ export function styled(spans: readonly Span[], width: number): string {
 }
 
 /**
+ * `text` fitted to `width` as spans, the characters at `positions` (a search's matches) in `style`.
+ *
+ * @example markedSpans('Help', [0, 1], 4, 'yellow-fg') // [['He', 'yellow-fg'], ['lp']]
+ */
+export function markedSpans(text: string, positions: readonly number[], width: number, style: string): Span[] {
+  const fitted = fit(text, width);
+  if (positions.length === 0) return [[fitted]];
+  const marked = new Set(positions);
+  if ([...text].length > width) marked.delete(fitted.length - 1); // the … of a cut
+  const spans: Array<[string, string | undefined]> = [];
+  // Positions count UTF-16 units of `text`; a cut keeps the units before it, so they still match.
+  for (let at = 0; at < fitted.length; at++) {
+    const style_ = marked.has(at) ? style : undefined;
+    const last = spans[spans.length - 1];
+    if (last && last[1] === style_) last[0] += fitted[at] as string;
+    else spans.push([fitted[at] as string, style_]);
+  }
+  return spans.map(([piece, how]) => (how ? [piece, how] : [piece]));
+}
+
+/**
  * The progress bar: played part, then blocks on disk, then blocks not yet fetched.
  *
  * @example progressBar(20, 60, 90, new Set([0, 1])) // '█████████████▒▒▒▒▒▒░'... (shape)

@@ -1,7 +1,7 @@
 /**
  * Where each panel goes for a terminal of a given size: pure, so that every size from 80x24 to
- * 250x70 can be checked for overlaps without a terminal. The library and the devices share the
- * top; the network panel (figures, and the loss chart when there is one) spans the full width
+ * 250x70 can be checked for overlaps without a terminal. The library has the top left; the queue
+ * and, under it, the devices share the column on the right; the network panel (figures, and the loss chart when there is one) spans the full width
  * under them and grows with the terminal; now playing and the status line are at the bottom.
  */
 import { MIN_CHART_ROWS } from './loss-chart.js';
@@ -15,6 +15,7 @@ export interface Rect {
 
 export interface Layout {
   library: Rect;
+  queue: Rect;
   devices: Rect;
   network: Rect;
   now: Rect;
@@ -40,10 +41,14 @@ export function computeLayout(width: number, height: number, withChart: boolean)
   const chartRows = Math.max(0, Math.min(wantedChart, middle - MIN_LIBRARY_ROWS - figureRows - 2));
   const networkRows = Math.min(middle, figureRows + (chartRows >= MIN_CHART_ROWS ? chartRows : 0) + 2);
   const topRows = middle - networkRows;
+  // The queue takes most of the right column; the devices keep at least a few rows (border included).
+  const devicesRows = topRows >= 12 ? Math.max(5, Math.floor(topRows * 0.4)) : Math.floor(topRows / 2);
+  const queueRows = topRows - devicesRows;
   const chart = chartRows >= MIN_CHART_ROWS ? { left: 1, top: 1 + figureRows, width: width - 2, height: chartRows } : { left: 1, top: 1 + figureRows, width: width - 2, height: 0 };
   return {
     library: { left: 0, top: 0, width: width - side, height: topRows },
-    devices: { left: width - side, top: 0, width: side, height: topRows },
+    queue: { left: width - side, top: 0, width: side, height: queueRows },
+    devices: { left: width - side, top: queueRows, width: side, height: devicesRows },
     network: { left: 0, top: topRows, width, height: networkRows },
     now: { left: 0, top: middle, width, height: NOW_ROWS },
     status: { left: 0, top: height - 1, width, height: 1 },

@@ -8,18 +8,23 @@ import type { SongInfo } from '../../common/protocol/records.js';
 import { scanText } from '../../common/protocol/replies.js';
 import { KEY_HELP } from '../state/keys.js';
 import { callLine, voiceLine, voiceOutLine } from '../state/calls.js';
-import { clock, visibleSongs, type PlayerState } from '../state/state.js';
+import { songName, type LibraryRow } from '../state/library-tree.js';
+import { clock, libraryRows, type PlayerState } from '../state/state.js';
 import { lossPercent } from '../../common/datagram/loss-meter.js';
-import { fit, progressBar, rate, styled, type Span } from './format.js';
+import { fit, markedSpans, progressBar, rate, styled, type Span } from './format.js';
 import { computeLayout, type Layout, type Rect } from './layout.js';
 import { createLossChart } from './loss-chart.js';
 
 const esc = (text: string): string => blessed.escape(text);
 const label = (text: string, focused: boolean): string => (focused ? ` {bold}{inverse} ${text} {/inverse}{/bold} ` : ` ${text} `);
 
-function songName(song: SongInfo): string {
-  if (song.title) return song.artist ? `${song.artist} - ${song.title}` : song.title;
-  return song.file;
+/** A search's matched characters. */
+const MATCH_STYLE = 'yellow-fg';
+
+/** A song's line in the tree: its track number and title (the artist and album are its parents). */
+function treeSongName(song: SongInfo): string {
+  const track = song.track === undefined ? '  ' : String(song.track).padStart(2, '0');
+  return `${track} ${song.title ?? song.file.split('/').pop() ?? song.file}`;
 }
 
 /** Rows `[first, first + height)` of a list of `count` that keep `selected` in view. */
@@ -37,6 +42,7 @@ export function createView(screen: blessed.Widgets.Screen): View {
   const box = (options: blessed.Widgets.BoxOptions): blessed.Widgets.BoxElement =>
     blessed.box({ parent: screen, tags: true, border: { type: 'line' }, style: { border: { fg: 'cyan' } }, ...options });
   const library = box({ top: 0, left: 0 });
+  const queue = box({ top: 0 });
   const devices = box({ top: 0 });
   const network = box({});
   const now = box({ left: 0, height: 5 });
@@ -75,6 +81,7 @@ export function createView(screen: blessed.Widgets.Screen): View {
   function layout(state: PlayerState): void {
     current = computeLayout(screen.width as number, screen.height as number, lossShown(state) !== undefined);
     place(library, current.library);
+    place(queue, current.queue);
     place(devices, current.devices);
     place(network, current.network);
     place(now, current.now);
@@ -82,27 +89,38 @@ export function createView(screen: blessed.Widgets.Screen): View {
   }
 
   function renderLibrary(state: PlayerState): void {
-    const songs = visibleSongs(state);
+    const rows = libraryRows(state);
     const inner = current.library.width - 2;
-    const rows = current.library.height - 2;
-    const first = windowOf(songs.length, state.selected, rows);
+    const height = current.library.height - 2;
+    const first = windowOf(rows.length, state.selected, height);
     // Columns: cursor and playing marks, name, album (when there is room), duration, cached mark.
     // One column spare after the mark: terminals differ on the width of ● and ◐.
     const fixed = 2 + 1 + 6 + 2 + 1;
-    const albumWidth = inner >= 60 ? Math.floor((inner - fixed) * 0.35) : 0;
+    const albumWidth = inner >= 60 && state.libraryView === 'list' ? Math.floor((inner - fixed) * 0.35) : 0;
     const nameWidth = Math.max(1, inner - fixed - (albumWidth > 0 ? albumWidth + 1 : 0));
     const lines: string[] = [];
-    for (let i = first; i < Math.min(songs.length, first + rows); i++) {
-      const song = songs[i] as SongInfo;
-      const cached = state.cached.get(song.etag)?.size ?? 0;
-      const mark = cached === 0 ? ' ' : cached >= song.blocks ? '●' : '◐';
-      const playing = state.now?.song.etag === song.etag && state.playState !== 'Stopped' ? '▶' : ' ';
+    for (let i = first; i < Math.min(rows.length, first + height); i++) {
+      const row = rows[i] as LibraryRow;
       const cursor = i === state.selected ? '>' : ' ';
-      const album = albumWidth > 0 ? ` ${fit(song.album ?? '', albumWidth)}` : '';
-      const text = fit(`${cursor}${playing}${fit(songName(song), nameWidth)}${album} ${clock(song.duration).padStart(6)} ${mark}`, inner);
-      lines.push(i === state.selected ? `{inverse}${esc(text)}{/inverse}` : esc(text));
+      let spans: Span[];
+      if (row.kind !== 'song') {
+        const indent = row.kind === 'album' ? '  ' : '';
+        spans = [[`${cursor} ${indent}${row.open ? '▾' : '▸'} ${row.label}  (${row.songs.length})`]];
+      } else {
+        const song = row.song;
+        const cached = state.cached.get(song.etag)?.size ?? 0;
+        const mark = cached === 0 ? ' ' : cached >= song.blocks ? '●' : '◐';
+        const playing = state.now?.song.etag === song.etag && state.playState !== 'Stopped' ? '▶' : ' ';
+        const indent = ' '.repeat(row.depth * 2);
+        const name = row.depth > 0 ? treeSongName(song) : songName(song);
+        spans = [[`${cursor}${playing}${indent}`], ...markedSpans(name, row.match?.name ?? [], Math.max(1, nameWidth - indent.length), MATCH_STYLE)];
+        if (albumWidth > 0) spans.push([' '], ...markedSpans(song.album ?? '', row.match?.album ?? [], albumWidth, MATCH_STYLE));
+        spans.push([` ${clock(song.duration).padStart(6)} ${mark}`]);
+      }
+      const line = styled(spans, inner);
+      lines.push(i === state.selected ? `{inverse}${line}{/inverse}` : line);
     }
-    if (songs.length === 0) {
+    if (rows.length === 0) {
       const why = state.search.query
         ? 'no match'
         : state.connection !== 'online'
@@ -112,9 +130,29 @@ export function createView(screen: blessed.Widgets.Screen): View {
             : 'the library is empty';
       lines.push(` ${why}`);
     }
-    const title = state.search.active || state.search.query ? `Library: /${state.search.query}` : `Library (${state.library.length})`;
+    const view = state.libraryView === 'tree' ? ', by artist' : '';
+    const title = state.search.active || state.search.query ? `Library: /${state.search.query} (${rows.length})` : `Library (${state.library.length}${view})`;
     library.setLabel(label(fit(title, Math.max(1, inner - 6)).trimEnd(), state.focus === 'library'));
     library.setContent(lines.join('\n'));
+  }
+
+  function renderQueue(state: PlayerState): void {
+    const inner = current.queue.width - 2;
+    const height = current.queue.height - 2;
+    const entries = state.queue.entries;
+    const focused = state.focus === 'queue';
+    const first = windowOf(entries.length, state.selectedEntry, height);
+    const lines: string[] = [];
+    for (let i = first; i < Math.min(entries.length, first + height); i++) {
+      const entry = entries[i] as (typeof entries)[number];
+      const cursor = focused && i === state.selectedEntry ? '>' : ' ';
+      const playing = state.now?.entry === entry.id && state.playState !== 'Stopped' ? '▶' : state.queue.place === entry.id ? '·' : ' ';
+      const line = esc(fit(`${cursor}${playing}${songName(entry.song)}`, inner));
+      lines.push(focused && i === state.selectedEntry ? `{inverse}${line}{/inverse}` : line);
+    }
+    const shuffle = state.queue.shuffle ? ', shuffle' : '';
+    queue.setLabel(label(`Queue (${entries.length}${shuffle})`, focused));
+    queue.setContent(lines.join('\n') || esc(fit(' empty: a adds, A plays next', inner)));
   }
 
   function renderDevices(state: PlayerState): void {
@@ -146,7 +184,7 @@ export function createView(screen: blessed.Widgets.Screen): View {
   function renderNow(state: PlayerState): void {
     const inner = (now.width as number) - 2;
     const playing = state.now;
-    const right = `loop: ${state.loop}  vol ${state.volume}%`;
+    const right = `loop: ${state.loop}${state.queue.shuffle ? '  shuffle' : ''}  vol ${state.volume}%`;
     if (state.radio.on) return renderRadio(state, inner, right);
     const title = playing ? `${state.playState}  ${songName(playing.song)}` : 'Stopped';
     const times = playing ? `${clock(playing.position)} / ${clock(playing.song.duration)}` : '0:00 / 0:00';
@@ -173,7 +211,7 @@ export function createView(screen: blessed.Widgets.Screen): View {
     const width = screen.width as number;
     if (state.search.active) status.setContent(esc(fit(`/${state.search.query}▏  Enter: keep match  Esc: cancel`, width)));
     else if (state.message) status.setContent(`${state.message.error ? '{red-fg}' : '{yellow-fg}'}${esc(fit(state.message.text, width))}{/}`);
-    else status.setContent(esc(fit('Enter play  Space pause  s stop  n/b next/prev  ←/→ seek  l loop  / search  R radio  Tab devices  ? help  q quit', width)));
+    else status.setContent(esc(fit('Enter play  Space pause  s stop  n/b next/prev  ←/→ seek  a queue  / search  v tree  R radio  Tab panels  ? help  q quit', width)));
   }
 
   /** The call, over the panels while it rings or runs: the dialog that answers it, or its line. */
@@ -194,6 +232,7 @@ export function createView(screen: blessed.Widgets.Screen): View {
     render(state) {
       layout(state);
       renderLibrary(state);
+      renderQueue(state);
       renderDevices(state);
       renderNetwork(state);
       renderNow(state);

@@ -1,0 +1,99 @@
+/** The library's fuzzy search (fzf's ranking) and its artist -> album -> song tree, and the keys that move in it. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { fuzzyMatch, matchFields } from '../../tui/state/fuzzy.js';
+import { searchRows, treeRows, type LibraryRow } from '../../tui/state/library-tree.js';
+import { keyToAction } from '../../tui/state/keys.js';
+import { initialState, libraryRows, type PlayerState } from '../../tui/state/state.js';
+import { applyAction } from '../../tui/state/update.js';
+import { song } from '../helpers/songs.js';
+
+const label = (row: LibraryRow): string => (row.kind === 'song' ? `  ${row.song.title}` : `${row.kind === 'album' ? ' ' : ''}${row.open ? '-' : '+'}${row.label}`);
+
+describe('fuzzyMatch', () => {
+  it('matches the characters in order, anywhere, and says where', () => {
+    assert.deepEqual(fuzzyMatch('btl', 'Beatles')?.positions, [0, 3, 4]);
+    assert.equal(fuzzyMatch('xyz', 'Beatles'), undefined);
+    assert.equal(fuzzyMatch('selt', 'Beatles'), undefined, 'order matters');
+  });
+
+  it('ranks as fzf does: consecutive first, then word starts, then scattered', () => {
+    const texts = ['Hotel Emergency Lights Pulse', 'The Help', 'Shelp', 'Whole Empty Lamp'];
+    const ranked = texts.map((text) => [text, fuzzyMatch('help', text)?.score ?? -1] as const).sort((a, b) => b[1] - a[1]);
+    assert.deepEqual(ranked.map(([text]) => text), ['The Help', 'Shelp', 'Hotel Emergency Lights Pulse', 'Whole Empty Lamp']);
+  });
+
+  it('is smart about case: a capital matches case, lower case matches either', () => {
+    assert.ok(fuzzyMatch('abba', 'ABBA'));
+    assert.equal(fuzzyMatch('Abba', 'abba'), undefined);
+    assert.ok(fuzzyMatch('çã', 'Canção'));
+  });
+
+  it('needs every term in some field (title, artist, album or file), and marks the shown ones', () => {
+    const fields = { name: 'Odd Band - Song 1', album: 'First Light', file: 'odd/first/01.mp3' };
+    const match = matchFields(['odd', 'light'], fields);
+    assert.ok(match);
+    assert.deepEqual(match.name, [0, 1, 2]);
+    assert.deepEqual(match.album, [6, 7, 8, 9, 10]);
+    assert.equal(matchFields(['odd', 'zzz'], fields), undefined);
+  });
+});
+
+describe('search rows', () => {
+  const library = [song(1, { title: 'Whole Empty Lamp' }), song(2, { title: 'The Help' }), song(3, { title: 'Nothing' })];
+  it('keeps the matches only, best first', () => {
+    assert.deepEqual(searchRows(library, 'help').map((row) => (row.kind === 'song' ? row.song.id : 0)), [2, 1]);
+  });
+});
+
+describe('the tree', () => {
+  const library = [
+    song(1, { artist: 'Zed', album: 'Late', year: 2020, track: 2, title: 'z-late-2' }),
+    song(2, { artist: 'Zed', album: 'Early', year: 2001, track: 1, title: 'z-early-1' }),
+    song(3, { artist: 'Zed', album: 'Late', year: 2020, track: 1, title: 'z-late-1' }),
+    song(4, { artist: 'abba', album: undefined, title: 'untagged album' }),
+    song(5, { artist: undefined, title: 'nobody' }),
+  ];
+  it('artists by name (unknown last), albums by year, songs by track number', () => {
+    const all = new Set(['a\0Zed', 'b\0Zed\0Late', 'a\0abba']);
+    assert.deepEqual(treeRows(library, all).map(label), ['-abba', ' +Unknown album', '-Zed', ' +2001  Early', ' -2020  Late', '  z-late-1', '  z-late-2', '+Unknown artist']);
+  });
+
+  const tree: PlayerState = { ...initialState('me'), library, libraryView: 'tree', connection: 'online' };
+  const press = (state: PlayerState, key: Parameters<typeof keyToAction>[0]): PlayerState => {
+    const action = keyToAction(key, state);
+    return action ? applyAction(state, action).state : state;
+  };
+  const shown = (state: PlayerState): string[] => libraryRows(state).map((row, i) => (i === state.selected ? '>' : '') + label(row));
+
+  it('Enter or Right opens, Left closes (from a song: its album, the cursor on it)', () => {
+    let state = press(tree, { name: 'down' }); // Zed
+    state = press(state, { name: 'right' });
+    assert.deepEqual(shown(state), ['+abba', '>-Zed', ' +2001  Early', ' +2020  Late', '+Unknown artist']);
+    state = press(press(press(state, { name: 'down' }), { name: 'down' }), { name: 'return' }); // open Late
+    state = press(state, { name: 'down' });
+    assert.deepEqual(shown(state), ['+abba', '-Zed', ' +2001  Early', ' -2020  Late', '>  z-late-1', '  z-late-2', '+Unknown artist']);
+    state = press(state, { name: 'left' });
+    assert.deepEqual(shown(state), ['+abba', '-Zed', ' +2001  Early', '> +2020  Late', '+Unknown artist']);
+    state = press(state, { name: 'left' });
+    assert.deepEqual(shown(state), ['+abba', '>-Zed', ' +2001  Early', ' +2020  Late', '+Unknown artist'], 'a closed album: Left goes up to its artist');
+    state = press(state, { name: 'left' });
+    assert.deepEqual(shown(state), ['+abba', '>+Zed', '+Unknown artist']);
+  });
+
+  it('Right on a song seeks; Enter on a song plays it', () => {
+    const open: PlayerState = { ...tree, expanded: new Set(['a\0Zed', 'b\0Zed\0Early']), selected: 3 };
+    assert.deepEqual(keyToAction({ name: 'right' }, open), { type: 'seek', by: 5 });
+    assert.equal(applyAction(open, { type: 'play-selected' }).state.now?.song.id, 2);
+  });
+
+  it('v keeps the cursor on its song; a search kept with Enter opens the way to it', () => {
+    const list: PlayerState = { ...tree, libraryView: 'list', selected: 2 }; // song 3
+    const asTree = press(list, { ch: 'v' });
+    assert.deepEqual(shown(asTree)[asTree.selected], '>+Zed', 'its artist, closed');
+    let search = press(asTree, { ch: '/' });
+    for (const ch of 'zlate2') search = press(search, { ch });
+    const kept = press(search, { name: 'return' });
+    assert.equal(shown(kept)[kept.selected], '>  z-late-2');
+  });
+});

@@ -1,0 +1,107 @@
+/**
+ * The library as the panel lists it: the flat list (or, while a search is typed, the songs that
+ * match, best first), or the artist -> album -> song tree (`v`). Pure; the grouping of a library
+ * is made once per library (the daemon sends a new array when it changes).
+ */
+import type { SongInfo } from '../../common/protocol/records.js';
+import { matchFields, queryTerms, type FieldsMatch } from './fuzzy.js';
+
+export type LibraryRow =
+  | { kind: 'artist'; key: string; label: string; open: boolean; songs: SongInfo[] }
+  | { kind: 'album'; key: string; label: string; open: boolean; songs: SongInfo[] }
+  | { kind: 'song'; song: SongInfo; depth: number; match?: FieldsMatch | undefined };
+
+export const UNKNOWN_ARTIST = 'Unknown artist';
+export const UNKNOWN_ALBUM = 'Unknown album';
+
+/** What a song row shows: `Artist - Title`, the title, or the file when it has no tags. */
+export function songName(song: SongInfo): string {
+  if (song.title) return song.artist ? `${song.artist} - ${song.title}` : song.title;
+  return song.file;
+}
+
+interface Album {
+  key: string;
+  name: string;
+  year: number | undefined;
+  songs: SongInfo[];
+}
+interface Artist {
+  key: string;
+  name: string;
+  albums: Album[];
+  songs: SongInfo[];
+}
+
+const byName = (a: string, b: string): number => a.localeCompare(b, undefined, { sensitivity: 'base', numeric: true });
+/** Tagged first, by number; then by file name. */
+const byTrack = (a: SongInfo, b: SongInfo): number => (a.track ?? Infinity) - (b.track ?? Infinity) || byName(a.file, b.file);
+
+export const artistKey = (song: SongInfo): string => `a\0${song.artist ?? ''}`;
+export const albumKey = (song: SongInfo): string => `b\0${song.artist ?? ''}\0${song.album ?? ''}`;
+
+const groupings = new WeakMap<readonly SongInfo[], Artist[]>();
+
+/** Artists by name; their albums by year (untagged last), then name; songs by track number. */
+export function groupLibrary(library: readonly SongInfo[]): Artist[] {
+  const known = groupings.get(library);
+  if (known) return known;
+  const artists = new Map<string, Artist>();
+  for (const song of library) {
+    const key = artistKey(song);
+    let artist = artists.get(key);
+    if (!artist) artists.set(key, (artist = { key, name: song.artist ?? UNKNOWN_ARTIST, albums: [], songs: [] }));
+    const albumAt = albumKey(song);
+    let album = artist.albums.find((a) => a.key === albumAt);
+    if (!album) artist.albums.push((album = { key: albumAt, name: song.album ?? UNKNOWN_ALBUM, year: undefined, songs: [] }));
+    album.songs.push(song);
+    if (song.year !== undefined) album.year = Math.min(album.year ?? Infinity, song.year);
+  }
+  const grouped = [...artists.values()].sort((a, b) => (a.name === UNKNOWN_ARTIST ? 1 : b.name === UNKNOWN_ARTIST ? -1 : byName(a.name, b.name)));
+  for (const artist of grouped) {
+    artist.albums.sort((a, b) => (a.year ?? Infinity) - (b.year ?? Infinity) || byName(a.name, b.name));
+    for (const album of artist.albums) album.songs.sort(byTrack);
+    artist.songs = artist.albums.flatMap((album) => album.songs);
+  }
+  groupings.set(library, grouped);
+  return grouped;
+}
+
+/** The tree's rows with the `expanded` artists and albums open. */
+export function treeRows(library: readonly SongInfo[], expanded: ReadonlySet<string>): LibraryRow[] {
+  const rows: LibraryRow[] = [];
+  for (const artist of groupLibrary(library)) {
+    const artistOpen = expanded.has(artist.key);
+    rows.push({ kind: 'artist', key: artist.key, label: artist.name, open: artistOpen, songs: artist.songs });
+    if (!artistOpen) continue;
+    for (const album of artist.albums) {
+      const open = expanded.has(album.key);
+      rows.push({ kind: 'album', key: album.key, label: album.year ? `${album.year}  ${album.name}` : album.name, open, songs: album.songs });
+      if (open) for (const song of album.songs) rows.push({ kind: 'song', song, depth: 2 });
+    }
+  }
+  return rows;
+}
+
+let lastSearch: { library: readonly SongInfo[]; query: string; rows: LibraryRow[] } | undefined;
+
+/** The songs `query` matches, best first (library order among equals), with what matched. */
+export function searchRows(library: readonly SongInfo[], query: string): LibraryRow[] {
+  if (lastSearch && lastSearch.library === library && lastSearch.query === query) return lastSearch.rows;
+  const terms = queryTerms(query);
+  const found: Array<{ song: SongInfo; match: FieldsMatch; at: number }> = [];
+  library.forEach((song, at) => {
+    const match = matchFields(terms, { name: songName(song), album: song.album ?? '', file: song.file });
+    if (match) found.push({ song, match, at });
+  });
+  found.sort((a, b) => b.match.score - a.match.score || a.at - b.at);
+  const rows: LibraryRow[] = found.map(({ song, match }) => ({ kind: 'song', song, depth: 0, match }));
+  lastSearch = { library, query, rows };
+  return rows;
+}
+
+/** The songs a row stands for: one song, or an album's or artist's songs in play order. */
+export function rowSongs(row: LibraryRow | undefined): SongInfo[] {
+  if (!row) return [];
+  return row.kind === 'song' ? [row.song] : row.songs;
+}

@@ -1,0 +1,130 @@
+/**
+ * The library and queue panels' actions: adding to the queue, editing it, the tree's opening and
+ * closing, the view and shuffle toggles. Pure, like the rest of the state machine (update.ts
+ * dispatches here and carries out the effects).
+ */
+import type { SongInfo } from '../../common/protocol/records.js';
+import { albumKey, artistKey, rowSongs } from './library-tree.js';
+import { addSongs, clearQueue, moveEntry, placeAt, removeEntry, toggleShuffle, type QueueState } from './queue.js';
+import { libraryRows, selectedRow, type PlayerState } from './state.js';
+
+export type PanelAction =
+  | { type: 'queue-add'; where: 'end' | 'next' }
+  | { type: 'queue-play' }
+  | { type: 'queue-remove' }
+  | { type: 'queue-move'; by: 1 | -1 }
+  | { type: 'queue-clear' }
+  | { type: 'confirm'; yes: boolean }
+  | { type: 'toggle-shuffle' }
+  | { type: 'set-shuffle'; on: boolean }
+  | { type: 'toggle-view' }
+  | { type: 'tree-open' }
+  | { type: 'tree-close' }
+  | { type: 'write-playlist' };
+
+export const PANEL_ACTIONS = new Set<string>(['queue-add', 'queue-play', 'queue-remove', 'queue-move', 'queue-clear', 'confirm', 'toggle-shuffle', 'set-shuffle', 'toggle-view', 'tree-open', 'tree-close', 'write-playlist']);
+
+export type PanelEffect = { type: 'write-playlist'; songs: SongInfo[] };
+
+/** What a panel action leads to: a new state, a song to play (from a queue entry), effects. */
+export interface PanelUpdate {
+  state: PlayerState;
+  play?: { song: SongInfo; entry: number } | undefined;
+  effects: PanelEffect[];
+}
+
+const clamp = (value: number, low: number, high: number): number => Math.max(low, Math.min(high, value));
+const plural = (count: number, what: string): string => `${count} ${what}${count === 1 ? '' : 's'}`;
+
+function withQueue(state: PlayerState, queue: QueueState, message?: string): PlayerState {
+  const selectedEntry = clamp(state.selectedEntry, 0, Math.max(0, queue.entries.length - 1));
+  return { ...state, queue, selectedEntry, message: message === undefined ? state.message : { text: message, error: false } };
+}
+
+/** The row index of the tree row with `key` (an artist or an album), else `fallback`. */
+function rowIndexOf(state: PlayerState, key: string, fallback: number): number {
+  const at = libraryRows(state).findIndex((row) => row.kind !== 'song' && row.key === key);
+  return at >= 0 ? at : fallback;
+}
+
+export function panelAction(state: PlayerState, action: PanelAction): PanelUpdate {
+  const just = (next: PlayerState): PanelUpdate => ({ state: next, effects: [] });
+  const entry = state.queue.entries[state.selectedEntry];
+  switch (action.type) {
+    case 'queue-add': {
+      if (state.focus !== 'library') return just(state);
+      const songs = rowSongs(selectedRow(state));
+      if (songs.length === 0) return just(state);
+      const queue = addSongs(state.queue, songs, action.where);
+      const what = songs.length === 1 ? `'${songs[0]?.title ?? songs[0]?.file}'` : plural(songs.length, 'song');
+      return just(withQueue(state, queue, action.where === 'end' ? `${what} added to the queue` : `${what} to play next`));
+    }
+    case 'queue-play': {
+      const placed = entry && placeAt(state.queue, entry.id);
+      if (!placed) return just(state);
+      return { state: withQueue(state, placed.queue), play: { song: placed.entry.song, entry: placed.entry.id }, effects: [] };
+    }
+    case 'queue-remove':
+      return just(entry ? withQueue(state, removeEntry(state.queue, entry.id)) : state);
+    case 'queue-move': {
+      if (!entry) return just(state);
+      const queue = moveEntry(state.queue, entry.id, action.by);
+      return just({ ...state, queue, selectedEntry: clamp(state.selectedEntry + (queue === state.queue ? 0 : action.by), 0, queue.entries.length - 1) });
+    }
+    case 'queue-clear':
+      return just(state.queue.entries.length === 0 ? state : { ...state, confirm: 'clear-queue', message: { text: `clear the queue (${plural(state.queue.entries.length, 'song')})? y / n`, error: false } });
+    case 'confirm':
+      if (!state.confirm) return just(state);
+      if (!action.yes) return just({ ...state, confirm: undefined, message: undefined });
+      return just({ ...withQueue(state, clearQueue(state.queue), 'queue cleared'), confirm: undefined, now: state.now && { ...state.now, entry: undefined } });
+    case 'toggle-shuffle':
+      return just(withQueue(state, toggleShuffle(state.queue), state.queue.shuffle ? 'shuffle off' : 'shuffle on'));
+    case 'set-shuffle':
+      return just(action.on === state.queue.shuffle ? state : withQueue(state, toggleShuffle(state.queue)));
+    case 'toggle-view': {
+      // The cursor stays on what it was on: its song, or the album or artist that holds it.
+      const row = selectedRow(state);
+      const next: PlayerState = { ...state, libraryView: state.libraryView === 'list' ? 'tree' : 'list', search: { active: false, query: '' } };
+      const song = row?.kind === 'song' ? row.song : row?.songs[0];
+      return just({ ...next, selected: song ? cursorOn(next, song) : 0 });
+    }
+    case 'tree-open': {
+      const row = selectedRow(state);
+      if (state.libraryView !== 'tree' || !row || row.kind === 'song' || row.open) return just(state);
+      return just({ ...state, expanded: new Set([...state.expanded, row.key]) });
+    }
+    case 'tree-close': {
+      const row = selectedRow(state);
+      if (state.libraryView !== 'tree' || !row || (row.kind === 'artist' && !row.open)) return just(state);
+      // An open node closes; a song closes its album; a closed album: the cursor goes up to its artist.
+      if (row.kind === 'album' && !row.open) return just({ ...state, selected: rowIndexOf(state, artistKey(row.songs[0] as SongInfo), state.selected) });
+      const key = row.kind === 'song' ? albumKey(row.song) : row.key;
+      const expanded = new Set(state.expanded);
+      expanded.delete(key);
+      const next = { ...state, expanded };
+      return just({ ...next, selected: rowIndexOf(next, key, state.selected) });
+    }
+    case 'write-playlist':
+      if (state.queue.entries.length === 0) return just({ ...state, message: { text: 'the queue is empty: no playlist written', error: true } });
+      return { state, effects: [{ type: 'write-playlist', songs: state.queue.entries.map((e) => e.song) }] };
+  }
+}
+
+/**
+ * The row index of `song` in the library panel as it is; in the tree, when its album is closed,
+ * the album's row, else its artist's.
+ */
+export function cursorOn(state: PlayerState, song: SongInfo): number {
+  const rows = libraryRows(state);
+  const at = rows.findIndex((row) => row.kind === 'song' && row.song.etag === song.etag);
+  if (at >= 0) return at;
+  const album = rows.findIndex((row) => row.kind === 'album' && row.key === albumKey(song));
+  if (album >= 0) return album;
+  return Math.max(0, rows.findIndex((row) => row.kind === 'artist' && row.key === artistKey(song)));
+}
+
+/** The state with the cursor on `song`, its artist and album opened when the tree shows. */
+export function reveal(state: PlayerState, song: SongInfo): PlayerState {
+  const next = state.libraryView === 'tree' ? { ...state, expanded: new Set([...state.expanded, artistKey(song), albumKey(song)]) } : state;
+  return { ...next, selected: cursorOn(next, song) };
+}
