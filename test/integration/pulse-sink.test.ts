@@ -82,6 +82,25 @@ describe('PulseAudio sink (pacat)', () => {
     assert.ok(Math.abs(span - 1.5) < 0.05, `the tone lasts 1.5 s in the recording: ${span.toFixed(2)} s`);
   });
 
+  it('a short first piece (a song\'s first MP3 frames) and then the rest: no dropout after it', async () => {
+    const sink = new PulseSink(() => {}, env);
+    sink.warm(FORMAT);
+    await sleep(500);
+    const recording = await pulse.record();
+    await sink.open(FORMAT);
+    const whole = tone(1, 440);
+    // 27 ms first, as the player writes a song's first 2 KB of MP3 once the encoder delay is trimmed.
+    await sink.write(whole.subarray(0, 1200 * 4));
+    await play(sink, whole.subarray(1200 * 4));
+    await sink.drain();
+    const heard = loud(await recording.stop());
+    sink.close();
+    const first = heard[0] as number;
+    const missing = [];
+    for (let t = first; t <= (heard.at(-1) as number); t = Math.round((t + 0.01) * 100) / 100) if (!heard.includes(t)) missing.push(t);
+    assert.deepEqual(missing, [], 'no silent 10 ms from the first sound to the last');
+  });
+
   it('a flush silences at once: what the device held is dropped, not played out', async () => {
     const sink = new PulseSink(() => {}, env);
     sink.warm(FORMAT);

@@ -96,7 +96,10 @@ export class PulseSink implements AudioSink {
 
   write(pcm: Buffer): Promise<void> {
     this.music.push(pcm);
-    this.run();
+    // Fed now, not at the next tick: a song's first piece is short (tens of ms), and a device fed
+    // only that ran dry before a tick 50 ms later brought the rest (a dropout at each start).
+    if (this.timer) this.feed();
+    else this.run();
     return this.room();
   }
 
