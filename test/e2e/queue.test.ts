@@ -147,26 +147,49 @@ describe('the queue, end to end', () => {
   });
 });
 
+/** Queues `songs`, plays them from the queue's top, and returns the recording once playback stopped. */
+async function playQueued(tui: Tmux, songs: readonly ToneSong[]): Promise<Buffer> {
+  await tui.waitFor(/Second half/);
+  for (const [i, song] of songs.entries()) await queueSong(tui, song, i + 1);
+  tui.keys('Tab');
+  tui.keys('g');
+  const recording = await pulse.record();
+  tui.keys('Enter');
+  await tui.waitFor(/Playing\s+Sine - First half/);
+  await until('the songs played', () => (recording.seconds() > 2 && /Stopped/.test(tui.screen()) ? true : undefined), 30_000);
+  return recording.stop();
+}
+
+function assertSeamless(pcm: Buffer, seconds: number): void {
+  const stretch = soundStretch(pcm);
+  assert.deepEqual(stretch.silentWindows, [], `no silent window between ${stretch.start} s and ${stretch.end} s`);
+  // A gap of even 30 ms per join would show here too.
+  assert.ok(Math.abs(stretch.end - stretch.start - seconds) < 0.06, `${seconds} s of sound, heard ${(stretch.end - stretch.start).toFixed(2)} s`);
+}
+
 describe('gapless playback, end to end', () => {
   it('two halves of one sine (MP3 by lame, then WAV) play as one: no silent 10 ms at any join', async () => {
     const tui = player(path.join(work, 'state-gapless'));
     try {
-      await tui.waitFor(/Second half/);
-      for (const [i, song] of library.gapless.entries()) await queueSong(tui, song, i + 1);
-      tui.keys('Tab');
-      tui.keys('g');
-      const recording = await pulse.record();
-      tui.keys('Enter');
-      await tui.waitFor(/Playing\s+Sine - First half/);
-      await until('the four halves played', () => (recording.seconds() > 2 && /Stopped/.test(tui.screen()) ? true : undefined), 30_000);
-      const pcm = await recording.stop();
-      const stretch = soundStretch(pcm);
-      assert.deepEqual(stretch.silentWindows, [], `no silent window between ${stretch.start} s and ${stretch.end} s`);
-      // 4 x 3 s of sine: a gap of even 30 ms per join would show here too.
-      assert.ok(Math.abs(stretch.end - stretch.start - 12) < 0.06, `12 s of sound, heard ${(stretch.end - stretch.start).toFixed(2)} s`);
+      assertSeamless(await playQueued(tui, library.gapless), 12);
       await quit(tui);
     } finally {
       tui.kill();
+    }
+  });
+
+  it('the same from the cache (a second run), and over UDP (--transport udp)', async () => {
+    const mp3 = library.gapless.slice(0, 2);
+    const cacheDir = path.join(work, 'cache-gapless-again');
+    const runs = [['--cache-dir', cacheDir], ['--cache-dir', cacheDir], ['--transport', 'udp', '--udp-port', String(daemon.udpPort)]];
+    for (const [i, extra] of runs.entries()) {
+      const tui = player(path.join(work, `state-gapless-${i}`), extra);
+      try {
+        assertSeamless(await playQueued(tui, mp3), 6);
+        await quit(tui);
+      } finally {
+        tui.kill();
+      }
     }
   });
 });
