@@ -37,7 +37,7 @@ after(async () => {
 function player(stateDir: string, extra: string[] = [], env: Record<string, string> = {}): Tmux {
   const dir = mkdtempSync(path.join(work, 'tty-'));
   const args = ['--port', String(daemon.port), '--name', 'queuer', '--cache-dir', path.join(dir, 'cache'), '--state-dir', stateDir, '--audio', 'pulse', '--no-calls', ...extra];
-  return Tmux.start(dir, [process.execPath, STREAMTUI, ...args], { ...pulse.env, XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log'), ...env }, 120, 36);
+  return Tmux.start(dir, [process.execPath, STREAMTUI, ...args], { ...pulse.env, XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log'), DBUS_SESSION_BUS_ADDRESS: '', ...env }, 120, 36);
 }
 
 /** Finds a song with the search and adds it to the end of the queue, which then holds `count`. */
@@ -120,6 +120,7 @@ describe('the queue, end to end', () => {
     try {
       const screen = await tui.waitFor(/Queue \(3\)/);
       assert.deepEqual(titlesIn(queueRows(screen)), ['Three-Thirty', 'Seven-Seventy', 'Five-Fifty'], screen);
+      assert.equal(tui.logs().match(/MPRIS off: no session D-Bus/g)?.length, 1, 'no session bus: one line in the log, and the rest works');
       // X asks first; n keeps it, y clears it (and the cleared queue is what is kept).
       tui.keys('Tab');
       tui.keys('X');

@@ -33,9 +33,10 @@ export function lameSong(wav: string, root: string, rel: string, tags: { title: 
  * A library for the queue and gapless tests:
  * - `gapless`: one continuous 440 Hz sine of 6 s cut at 3 s into two halves, each encoded on its
  *   own by lame (so each has its own encoder delay and padding), then the same halves as WAV;
- * - `tones`: three 2 s songs at 330, 550 and 770 Hz.
+ * - `tones`: three 2 s songs at 330, 550 and 770 Hz;
+ * - `long`: 10 s at 660 Hz (long enough to pause and resume in).
  */
-export function toneLibrary(): { root: string; gapless: ToneSong[]; tones: ToneSong[]; cleanup(): void } {
+export function toneLibrary(): { root: string; gapless: ToneSong[]; tones: ToneSong[]; long: ToneSong; cleanup(): void } {
   const root = mkdtempSync(path.join(os.tmpdir(), 'streamtui-tones-'));
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'streamtui-tones-src-'));
   const whole = path.join(scratch, 'whole.wav');
@@ -67,8 +68,12 @@ export function toneLibrary(): { root: string; gapless: ToneSong[]; tones: ToneS
     lameSong(wav, root, file, { title, artist: 'Tones', album: 'Three', track: i + 1 });
     return { file, title, hz };
   });
+  const longWav = path.join(scratch, 'long.wav');
+  sineWav(longWav, 660, 10);
+  const long: ToneSong = { file: 'Tones/Long/Long tone.mp3', title: 'Long tone', hz: 660 };
+  lameSong(longWav, root, long.file, { title: long.title, artist: 'Tones', album: 'Long', track: 1 });
   rmSync(scratch, { recursive: true, force: true });
-  return { root, gapless, tones, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+  return { root, gapless, tones, long, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
 /** The left channel of 16-bit stereo PCM. */
