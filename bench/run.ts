@@ -9,6 +9,8 @@ import { callsBench } from './calls.js';
 import { catalogBench } from './catalog.js';
 import { downloadBench } from './download.js';
 import { folderWatchBench } from './folder-watch.js';
+import { fuzzyBench } from './fuzzy.js';
+import { gaplessBench } from './gapless.js';
 import { icecastBench } from './icecast.js';
 import { machine } from './lib.js';
 import { keyToSoundBench } from './key-to-sound.js';
@@ -23,6 +25,8 @@ const sections: Array<[string, () => Promise<string>]> = [
   ['Folder watch under a crowd', folderWatchBench],
   ['Player', playerBench],
   ['Key to sound (PulseAudio null sink)', keyToSoundBench],
+  ['Gapless joins (PulseAudio null sink)', gaplessBench],
+  ['Fuzzy search', fuzzyBench],
   ['Push events', pushBench],
   ['Radio fan-out (UDP, loopback)', radioBench],
   ['Radio through Icecast', icecastBench],

@@ -174,37 +174,29 @@ export function startApp(deps: AppDeps): App {
     deps.hasPassword,
   );
 
+  /** Carries an effect out: on playback, the radio, the call; the queue's are the followers'. */
   function run(effect: Effect): void {
     switch (effect.type) {
       case 'play':
-        playback.play(effect.song, effect.at);
-        break;
+        return playback.play(effect.song, effect.at);
       case 'pause':
-        playback.pause();
-        break;
+        return playback.pause();
       case 'resume':
-        playback.resume();
-        break;
+        return playback.resume();
       case 'stop':
-        playback.stop();
-        break;
+        return playback.stop();
       case 'seek':
-        playback.seek(effect.at);
-        break;
+        return playback.seek(effect.at);
       case 'volume':
-        playback.setVolume(effect.volume);
-        break;
+        return playback.setVolume(effect.volume);
       case 'radio-start':
-        udp.startRadio();
-        break;
+        return udp.startRadio();
       case 'radio-stop':
-        void udp.stopRadio();
-        break;
+        return void udp.stopRadio();
       case 'quit':
-        quit();
-        break;
+        return quit();
       case 'write-playlist':
-        break; // the followers write it
+        return; // state-followers.ts writes it
       default:
         calls.run(effect);
     }

@@ -148,6 +148,45 @@ describe('the queue, end to end', () => {
   });
 });
 
+describe('browsing, end to end', () => {
+  it('v shows artist > album > song (Right opens, Left closes, a whole album queued with a); / highlights what matched', async () => {
+    const tui = player(path.join(work, 'state-browse'));
+    try {
+      await tui.waitFor(/Seven-Seventy/);
+      tui.keys('v');
+      let screen = await tui.waitFor(/Library \(\d+, by artist\)/);
+      // The cursor stays on what it was on (the library's first song, an untagged WAV): its artist.
+      assert.match(screen, /> ▸ Unknown artist\s+\(2\)/);
+      tui.keys('g');
+      screen = await tui.waitFor(/> ▸ Sine\s+\(2\)/);
+      assert.match(screen, /▸ Tones\s+\(4\)/);
+      tui.keys('Down', 'Right');
+      screen = await tui.waitFor(/▾ Tones/);
+      assert.match(screen, /▸ Long\s+\(1\)[\s\S]*▸ Three\s+\(3\)/, 'albums under the artist');
+      tui.keys('Down', 'Down', 'Enter');
+      screen = await tui.waitFor(/▾ Three/);
+      assert.match(screen, /01 Three-Thirty[\s\S]*02 Five-Fifty[\s\S]*03 Seven-Seventy/, 'songs by track number');
+      tui.keys('Left');
+      await tui.waitFor(/> +▸ Three/);
+      tui.keys('a');
+      await tui.waitFor(/3 songs added to the queue/);
+      await tui.waitFor(/Queue \(3\)/);
+      tui.keys('/');
+      tui.type('svnty');
+      screen = await tui.waitFor(/Library: \/svnty \(1\)/);
+      assert.match(screen, /Tones - Seven-Seventy/);
+      // The matched letters in the search's colour (yellow: SGR 33), the others not.
+      const row = tui.styledScreen().split('\n').find((line) => line.includes('even-')) ?? '';
+      assert.match(row, /\x1b\[(?:[0-9;]*;)?33(?:;[0-9;]*)?m[^\x1b]*S/, `S marked: ${JSON.stringify(row)}`);
+      tui.keys('Escape');
+      await tui.waitFor(/Library \(\d+, by artist\)/);
+      await quit(tui);
+    } finally {
+      tui.kill();
+    }
+  });
+});
+
 /** Queues `songs`, plays them from the queue's top, and returns the recording once playback stopped. */
 async function playQueued(tui: Tmux, songs: readonly ToneSong[]): Promise<Buffer> {
   await tui.waitFor(/Second half/);

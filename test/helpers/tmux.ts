@@ -40,6 +40,11 @@ export class Tmux {
     return execFileSync('tmux', ['-L', this.socket, 'capture-pane', '-p'], { encoding: 'utf8', timeout: 10_000 });
   }
 
+  /** The screen with its colours and attributes as escape sequences (capture-pane -e). */
+  styledScreen(): string {
+    return execFileSync('tmux', ['-L', this.socket, 'capture-pane', '-p', '-e'], { encoding: 'utf8', timeout: 10_000 });
+  }
+
   async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {

@@ -20,18 +20,12 @@ import { blockFirstSample, blockIndexAt, samplesPerFrame } from '../../common/au
 import type { LossMeter } from '../../common/datagram/loss-meter.js';
 import type { SongInfo } from '../../common/protocol/records.js';
 import { createDecoder, outputChannels, type PcmDecoder } from '../audio/decoder.js';
-import { FRAME_SAMPLES, VOICE_RATE } from '../audio/opus-codec.js';
-import type { AudioSink, PcmFormat, VoiceFrames } from '../audio/sink.js';
+import type { AudioSink, VoiceFrames } from '../audio/sink.js';
 import type { BlockSource } from './block-source.js';
 import { Mixer } from './mixer.js';
 import { primeDecoder } from './priming.js';
 import { RadioSource, type RadioFeed, type RadioView } from './radio-source.js';
-import { VoiceClock } from './voice-clock.js';
-import { VoiceFeed } from './voice-feed.js';
-import { VoiceResampler } from './voice-resampler.js';
-
-/** A call's voice played alone (no music): the sink opened in the voice's own format. */
-const VOICE_FORMAT: PcmFormat = { sampleRate: VOICE_RATE, channels: 1 };
+import { VoiceOutput } from './voice-output.js';
 
 /** Song bytes decoded at a time: about 0.5 s of a 128 kbit/s MP3, 46 ms of CD-quality WAV. */
 const DECODE_PIECE_BYTES = 8 * 1024;
@@ -64,9 +58,7 @@ export class Playback extends EventEmitter {
   private inCall = false;
   /** The song paused during a call: stopped, and played again from here on resume. */
   private heldAt: { song: SongInfo; position: number } | undefined;
-  private voiceOut: VoiceResampler | undefined;
-  private voiceFrames: VoiceFrames | undefined;
-  private voiceClock: VoiceClock | undefined;
+  private readonly voice: VoiceOutput;
   private readonly mixer: Mixer;
 
   constructor(
@@ -75,6 +67,11 @@ export class Playback extends EventEmitter {
   ) {
     super();
     this.mixer = new Mixer(sink);
+    this.voice = new VoiceOutput(this.mixer, {
+      inCall: () => this.inCall,
+      musicPlaying: () => (this.session !== undefined && !this.paused) || this.radio !== undefined,
+      sink: () => this.sink,
+    });
   }
 
   get audioOutput(): string {
@@ -88,14 +85,14 @@ export class Playback extends EventEmitter {
     this.sink = sink;
     this.mixer.setSink(sink);
     sink.lowLatency?.(this.inCall);
-    this.attachVoice();
+    this.voice.attach();
     if (this.session) this.play(this.session.song, position);
   }
 
   play(song: SongInfo, at: number): void {
     void this.stopRadio();
     this.heldAt = undefined;
-    this.voiceOut = undefined; // the music's format from now on
+    this.voice.formatChanged(); // the music's format from now on
     // The same song again (resume, seek) keeps its download going: the fetcher reuses it.
     if (this.session?.song.etag === song.etag) this.halt();
     else this.stop();
@@ -142,7 +139,7 @@ export class Playback extends EventEmitter {
     this.inCall = active;
     this.mixer.duck(active);
     this.sink.lowLatency?.(active);
-    this.voiceOut = undefined;
+    this.voice.formatChanged();
     if (active && this.paused && this.session) {
       // Paused music holds the sink paused: the song lets go of it, the voice needs it.
       this.heldAt = { song: this.session.song, position: this.position() };
@@ -153,32 +150,7 @@ export class Playback extends EventEmitter {
 
   /** A call's voice, from when it starts (its frames) to when it ends (undefined). */
   setVoice(frames: VoiceFrames | undefined): void {
-    this.voiceFrames = frames;
-    this.attachVoice();
-  }
-
-  private attachVoice(): void {
-    this.voiceClock?.stop();
-    this.voiceClock = undefined;
-    this.voiceOut = undefined;
-    const frames = this.voiceFrames;
-    if (this.sink.setVoice) this.sink.setVoice(frames && new VoiceFeed(frames, VOICE_RATE, FRAME_SAMPLES));
-    else if (frames) this.voiceClock = new VoiceClock(frames, (frame) => this.layVoice(frame));
-  }
-
-  /** 20 ms of voice for a sink that cannot take it itself: laid over the music, else played alone in its own format. */
-  private layVoice(frame: Int16Array): void {
-    if (!this.inCall) return;
-    const music = (this.session !== undefined && !this.paused) || this.radio !== undefined;
-    const format = music ? this.mixer.format : VOICE_FORMAT;
-    if (this.voiceOut?.format !== format) {
-      this.voiceOut = new VoiceResampler(VOICE_RATE, format);
-      if (!music) void this.mixer.open(VOICE_FORMAT);
-    }
-    const pcm = this.voiceOut.convert(frame);
-    const bytes = Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
-    if (music) this.mixer.lay(bytes);
-    else void this.sink.write(bytes);
+    this.voice.set(frames);
   }
 
   stop(): void {

@@ -68,10 +68,10 @@ function scoreOf(text: string, positions: readonly number[]): number {
  * shortest greedy match (fzf v1: forward to the end of the first match, back to its latest start)
  * and the first exact substring, the better scored is taken.
  */
-export function fuzzyMatch(term: string, text: string): FuzzyMatch | undefined {
+export function fuzzyMatch(term: string, text: string, lowered?: string): FuzzyMatch | undefined {
   if (term.length === 0) return { score: 0, positions: [] };
   const caseSensitive = term !== term.toLowerCase();
-  const haystack = caseSensitive ? text : text.toLowerCase();
+  const haystack = caseSensitive ? text : (lowered ?? text.toLowerCase());
   // Lower-casing can change the length (İ); such texts are matched case-sensitively.
   const subject = haystack.length === text.length ? haystack : text;
   let end = -1;
@@ -87,8 +87,9 @@ export function fuzzyMatch(term: string, text: string): FuzzyMatch | undefined {
     if (subject[at] === term[t]) positions[t--] = at;
   }
   let best: FuzzyMatch = { score: scoreOf(text, positions), positions };
-  const exact = subject.indexOf(term);
-  if (exact >= 0) {
+  // One character: the greedy match is the first occurrence already.
+  const exact = term.length > 1 ? subject.indexOf(term) : -1;
+  if (exact >= 0 && exact !== positions[0]) {
     const run = Array.from(term, (_, i) => exact + i);
     const score = scoreOf(text, run);
     if (score > best.score) best = { score, positions: run };
@@ -103,6 +104,16 @@ export interface MatchFields {
   file: string;
 }
 
+/** The fields and their lower-case forms, made once per song (a key press matches every song). */
+export interface PreparedFields {
+  fields: MatchFields;
+  lower: MatchFields;
+}
+
+export function prepareFields(fields: MatchFields): PreparedFields {
+  return { fields, lower: { name: fields.name.toLowerCase(), album: fields.album.toLowerCase(), file: fields.file.toLowerCase() } };
+}
+
 export interface FieldsMatch {
   score: number;
   /** Matched character indexes in the name and the album, for highlighting. */
@@ -114,12 +125,13 @@ export interface FieldsMatch {
  * Every term of `query` (split on spaces, as fzf does) must match one of the fields; the score is
  * the sum of each term's best field score. undefined: no match.
  */
-export function matchFields(terms: readonly string[], fields: MatchFields): FieldsMatch | undefined {
+export function matchFields(terms: readonly string[], given: MatchFields | PreparedFields): FieldsMatch | undefined {
+  const { fields, lower } = 'lower' in given ? given : prepareFields(given);
   const result: FieldsMatch = { score: 0, name: [], album: [] };
   for (const term of terms) {
-    const name = fuzzyMatch(term, fields.name);
-    const album = fuzzyMatch(term, fields.album);
-    const file = fuzzyMatch(term, fields.file);
+    const name = fuzzyMatch(term, fields.name, lower.name);
+    const album = fuzzyMatch(term, fields.album, lower.album);
+    const file = fuzzyMatch(term, fields.file, lower.file);
     const best = Math.max(name?.score ?? -Infinity, album?.score ?? -Infinity, file?.score ?? -Infinity);
     if (best === -Infinity) return undefined;
     result.score += best;

@@ -4,7 +4,7 @@
  * is made once per library (the daemon sends a new array when it changes).
  */
 import type { SongInfo } from '../../common/protocol/records.js';
-import { matchFields, queryTerms, type FieldsMatch } from './fuzzy.js';
+import { matchFields, prepareFields, queryTerms, type FieldsMatch, type PreparedFields } from './fuzzy.js';
 
 export type LibraryRow =
   | { kind: 'artist'; key: string; label: string; open: boolean; songs: SongInfo[] }
@@ -83,20 +83,43 @@ export function treeRows(library: readonly SongInfo[], expanded: ReadonlySet<str
   return rows;
 }
 
-let lastSearch: { library: readonly SongInfo[]; query: string; rows: LibraryRow[] } | undefined;
+interface Search {
+  library: readonly SongInfo[];
+  query: string;
+  rows: LibraryRow[];
+  /** Indexes into the library of the songs that matched, in library order. */
+  matched: number[];
+}
+let lastSearch: Search | undefined;
+const prepared = new WeakMap<SongInfo, PreparedFields>();
 
-/** The songs `query` matches, best first (library order among equals), with what matched. */
+function fieldsOf(song: SongInfo): PreparedFields {
+  let fields = prepared.get(song);
+  if (!fields) prepared.set(song, (fields = prepareFields({ name: songName(song), album: song.album ?? '', file: song.file })));
+  return fields;
+}
+
+/**
+ * The songs `query` matches, best first (library order among equals), with what matched. A query
+ * typed on from the last one (a key press) looks only among the last one's matches, as fzf does:
+ * whatever matches the longer query matched the shorter.
+ */
 export function searchRows(library: readonly SongInfo[], query: string): LibraryRow[] {
-  if (lastSearch && lastSearch.library === library && lastSearch.query === query) return lastSearch.rows;
+  const last = lastSearch;
+  if (last && last.library === library && last.query === query) return last.rows;
   const terms = queryTerms(query);
+  const narrowing = last !== undefined && last.library === library && query.startsWith(last.query);
+  const candidates = narrowing ? last.matched : library.map((_, at) => at);
   const found: Array<{ song: SongInfo; match: FieldsMatch; at: number }> = [];
-  library.forEach((song, at) => {
-    const match = matchFields(terms, { name: songName(song), album: song.album ?? '', file: song.file });
+  for (const at of candidates) {
+    const song = library[at] as SongInfo;
+    const match = matchFields(terms, fieldsOf(song));
     if (match) found.push({ song, match, at });
-  });
+  }
+  const matched = found.map((f) => f.at);
   found.sort((a, b) => b.match.score - a.match.score || a.at - b.at);
   const rows: LibraryRow[] = found.map(({ song, match }) => ({ kind: 'song', song, depth: 0, match }));
-  lastSearch = { library, query, rows };
+  lastSearch = { library, query, rows, matched };
   return rows;
 }
 
