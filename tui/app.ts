@@ -240,7 +240,10 @@ export function startApp(deps: AppDeps): App {
   fetcher.on('warning', warn);
   fetcher.on('debug', log);
   playback.on('ended', () => tell({ type: 'song-ended' }));
-  playback.on('advanced', (song: SongInfo) => tell({ type: 'song-advanced', song }));
+  playback.on('advanced', (song: SongInfo) => {
+    tell({ type: 'song-advanced', song });
+    followers.advanced(song);
+  });
   playback.on('sounding', () => {
     if (quietUntil > 0) afterFirstSound();
   });

@@ -88,13 +88,16 @@ export class StateFollowers {
       this.playback.setNext(next);
     }
     const play = effects.find((effect): effect is Extract<Effect, { type: 'play' }> => effect.type === 'play');
-    const joined = !play && after.now && after.now.song !== before.now?.song && after.playState === 'Playing';
-    const started = play && play.at === 0 ? play.song : joined ? after.now?.song : undefined;
-    if (started) this.hook?.songChanged(started);
+    if (play && play.at === 0) this.hook?.songChanged(play.song);
     const seek = effects.find((effect): effect is Extract<Effect, { type: 'seek' }> => effect.type === 'seek');
     this.mpris?.update(after, seek?.at);
     const write = effects.find((effect): effect is Extract<Effect, { type: 'write-playlist' }> => effect.type === 'write-playlist');
     if (write) this.writePlaylist(write.songs);
+  }
+
+  /** Playback went on into the next song by itself (gapless): it starts as much as one played by a key. */
+  advanced(song: SongInfo): void {
+    this.hook?.songChanged(song);
   }
 
   private writePlaylist(songs: readonly SongInfo[]): void {
