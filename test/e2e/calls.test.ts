@@ -93,10 +93,10 @@ async function listen(pulse: PulseNullSink, seconds = 1.2): Promise<Buffer> {
   return recording.stop();
 }
 
-/** Tab to the devices panel and down to `name` (the list is in order of connection). */
+/** Tab to the devices panel (library, queue, devices) and down to `name` (the list is in order of connection). */
 async function selectDevice(tui: Tmux, name: string): Promise<void> {
   const selected = new RegExp(`>[ *]${name}\\b`);
-  tui.keys('Tab', 'g');
+  tui.keys('Tab', 'Tab', 'g');
   for (let i = 0; i < 6; i++) {
     await new Promise((resolve) => setTimeout(resolve, 300)); // the screen catches up with the key
     if (selected.test(tui.screen())) return;

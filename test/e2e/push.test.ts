@@ -34,8 +34,12 @@ function player(port: number, extra: string[] = []): Tmux {
   });
 }
 
-/** The devices panel's rows (the right-hand column at the top), for the failure message. */
-const devicesOf = (screen: string): string => screen.split('\n').slice(0, 8).join('\n');
+/** The devices panel's rows (the right-hand column, under the queue). */
+function devicesOf(screen: string): string {
+  const lines = screen.split('\n');
+  const top = lines.findIndex((line) => line.includes('Devices ('));
+  return lines.slice(top, top + 8).join('\n');
+}
 
 describe('streamtui follows the daemon by push', () => {
   let daemon: TestDaemon;
