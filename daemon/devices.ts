@@ -3,6 +3,7 @@
  * open, and its status is what it last set. A connection that has not said `hello` is a device of
  * its own, called by its address. Pure bookkeeping: no sockets, time passed in.
  */
+import type { PlaybackRecord } from '../common/protocol/playback.js';
 import type { DeviceInfo } from '../common/protocol/records.js';
 
 interface ConnectionEntry {
@@ -16,9 +17,16 @@ interface DeviceStatus {
   updated: Date;
 }
 
+/** What a device says of its playback for listening along (`att playback`, `att follow`). */
+interface DeviceSync {
+  playback?: PlaybackRecord | undefined;
+  follows?: string | undefined;
+}
+
 export class DeviceRegistry {
   private readonly connections = new Map<number, ConnectionEntry>();
   private readonly statuses = new Map<string, DeviceStatus>();
+  private readonly syncs = new Map<string, DeviceSync>();
 
   /**
    * `onChange` is told whenever `list()` may answer differently (`idle devices`); `onGone` when a
@@ -42,6 +50,8 @@ export class DeviceRegistry {
     entry.name = name;
     const carried = this.statuses.get(before);
     if (carried && !this.statuses.has(name)) this.statuses.set(name, carried);
+    const carriedSync = this.syncs.get(before);
+    if (carriedSync && !this.syncs.has(name)) this.syncs.set(name, carriedSync);
     this.forgetIfUnused(before);
     this.onChange();
   }
@@ -50,6 +60,24 @@ export class DeviceRegistry {
     const entry = this.connections.get(connectionId);
     if (!entry) return;
     this.statuses.set(this.deviceName(entry), { status, updated: now });
+    this.onChange();
+  }
+
+  /** `att playback`: where the device is in its song (undefined: stopped). */
+  setPlayback(connectionId: number, playback: PlaybackRecord | undefined): void {
+    this.setSync(connectionId, { playback });
+  }
+
+  /** `att follow`: the device it follows (undefined: none). */
+  setFollows(connectionId: number, follows: string | undefined): void {
+    this.setSync(connectionId, { follows });
+  }
+
+  private setSync(connectionId: number, change: DeviceSync): void {
+    const entry = this.connections.get(connectionId);
+    if (!entry) return;
+    const name = this.deviceName(entry);
+    this.syncs.set(name, { ...this.syncs.get(name), ...change });
     this.onChange();
   }
 
@@ -74,12 +102,15 @@ export class DeviceRegistry {
     }
     return [...byName].map(([name, entry]) => {
       const status = this.statuses.get(name);
+      const sync = this.syncs.get(name);
       return {
         name,
         address: entry.address,
         status: status?.status ?? 'idle',
         connected: entry.connected.toISOString(),
         updated: (status?.updated ?? entry.connected).toISOString(),
+        ...(sync?.playback ? { playback: sync.playback } : {}),
+        ...(sync?.follows ? { follows: sync.follows } : {}),
       };
     });
   }
@@ -109,6 +140,7 @@ export class DeviceRegistry {
   private forgetIfUnused(name: string): void {
     for (const entry of this.connections.values()) if (this.deviceName(entry) === name) return;
     this.statuses.delete(name);
+    this.syncs.delete(name);
     this.onGone(name);
   }
 }

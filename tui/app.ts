@@ -22,6 +22,7 @@ import type { RadioView } from './playback/radio-source.js';
 import { keyToAction, type Action } from './state/keys.js';
 import { initialState, statusText, type PlayerState } from './state/state.js';
 import { applyAction, applyEvent, type Effect, type PlayerEvent, type Update } from './state/update.js';
+import { ListenAlong } from './listen-along.js';
 import { StateFollowers, type FollowerOptions } from './state-followers.js';
 import { DaemonSync } from './sync/daemon-sync.js';
 import { UdpActivity } from './sync/udp-activity.js';
@@ -56,6 +57,9 @@ export interface AppDeps {
   followers: FollowerOptions;
   /** Seeds the shuffle (tests give one). */
   seed?: number | undefined;
+  /** Listening along: a device to follow from the start, and this device's extra output delay (ms). */
+  follow?: string | undefined;
+  latencyMs?: number | undefined;
   onQuit(): void;
 }
 
@@ -91,6 +95,8 @@ export function startApp(deps: AppDeps): App {
   const playback = new Playback(fetcher, deps.sink);
   const followers = new StateFollowers(deps.followers, playback, { say: (text, error) => tell({ type: 'message', text, error }), log: (text) => log(text) }, deps.deviceName);
   state = { ...state, queue: followers.savedQueue(seed) ?? state.queue };
+  const along = new ListenAlong(control, playback, () => state, (deps.latencyMs ?? 0) / 1000, (text) => log(text));
+  let followAtStart = deps.follow;
   const udp = new UdpActivity({ host: deps.host, udpPort: deps.udpPort, deviceName: deps.deviceName, jitterMs: deps.jitterMs, downloader: udpDownloader, playback, log: (text) => log(text) });
   let renderQueued = false;
   let quitting = false;
@@ -133,6 +139,7 @@ export function startApp(deps: AppDeps): App {
     for (const effect of update.effects) run(effect);
     if (state.call !== before.call) calls.follow(state.call);
     followers.changed(before, state, update.effects);
+    along.changed(update.effects);
     if (update.effects.some((effect) => effect.type === 'play')) {
       quietUntil = performance.now() + RENDER_AFTER_PLAY_MS;
       clearTimeout(quietTimer);
@@ -164,7 +171,12 @@ export function startApp(deps: AppDeps): App {
         loadPlaylist();
       },
       catalogState: (catalog, scan) => tell({ type: 'catalog', state: catalog, scan }),
-      devices: (devices) => tell({ type: 'devices', devices }),
+      devices: (devices) => {
+        tell({ type: 'devices', devices, daemonNow: along.daemonNow() });
+        // --follow: once the device is there.
+        if (followAtStart && devices.some((device) => device.name === followAtStart)) dispatch({ type: 'follow-device', name: followAtStart });
+        if (followAtStart && state.follow) followAtStart = undefined;
+      },
       radioListeners: (listeners) => tell({ type: 'radio', radio: { listeners } }),
       calls: deps.calls ? (records) => tell({ type: 'calls', records, now: Date.now() }) : undefined,
       warning: warn,
@@ -178,7 +190,7 @@ export function startApp(deps: AppDeps): App {
   function run(effect: Effect): void {
     switch (effect.type) {
       case 'play':
-        return playback.play(effect.song, effect.at);
+        return state.follow ? along.play(effect.song, effect.at) : playback.play(effect.song, effect.at);
       case 'pause':
         return playback.pause();
       case 'resume':
@@ -197,6 +209,10 @@ export function startApp(deps: AppDeps): App {
         return quit();
       case 'write-playlist':
         return; // state-followers.ts writes it
+      case 'follow-set':
+      case 'follow-target':
+      case 'follow-end':
+        return along.run(effect);
       default:
         calls.run(effect);
     }
@@ -226,6 +242,7 @@ export function startApp(deps: AppDeps): App {
     for (const timer of timers) clearInterval(timer);
     view.destroy();
     followers.close();
+    along.close();
     const left = Promise.all([udp.close(), playback.close(), calls.settled()]);
     sync.close();
     void calls.settled().then(() => control.close());
@@ -281,6 +298,7 @@ export function startApp(deps: AppDeps): App {
   if (deps.notice) warn(deps.notice);
   offlineLibrary();
   control.start();
+  along.start();
   downloads.start();
   events.start();
   timers.push(

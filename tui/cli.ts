@@ -39,6 +39,9 @@ const USAGE = `usage: streamtui [options]
   --on-song-change CMD a shell command run at each new song, with STREAMTUI_TITLE,
                        STREAMTUI_ARTIST, STREAMTUI_ALBUM, STREAMTUI_FILE... in its environment
   --no-mpris           do not offer MPRIS on the session D-Bus (media keys, playerctl)
+  --follow DEVICE      listen along with DEVICE from the start: its song, at the same moment
+  --latency-ms N       this device's output is heard N ms late (Bluetooth, HDMI): listening
+                       along plays that much earlier
   --audio MODE         auto | pulse | speaker | null (default auto: PulseAudio through pacat
                        when a server answers, else ALSA's default device through speaker)
   --password SECRET    streamd's password, if it has one
@@ -61,6 +64,12 @@ function answers(host: string, port: number): Promise<boolean> {
 }
 
 let app: App | undefined;
+
+function latencyMs(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > 5000) throw new Error('--latency-ms is a whole number of ms, 0 to 5000');
+  return value;
+}
 
 /**
  * auto: PulseAudio through pacat when a server answers (a short, chosen latency: calls need it),
@@ -95,6 +104,8 @@ async function main(): Promise<number> {
       'queue-file': { type: 'string' },
       'on-song-change': { type: 'string' },
       'no-mpris': { type: 'boolean' },
+      follow: { type: 'string' },
+      'latency-ms': { type: 'string' },
       audio: { type: 'string' },
       password: { type: 'string' },
       config: { type: 'string' },
@@ -166,6 +177,8 @@ async function main(): Promise<number> {
       transport: settings.transport,
       jitterMs: settings.jitter_ms,
       notice,
+      follow: values.follow,
+      latencyMs: values['latency-ms'] === undefined ? undefined : latencyMs(values['latency-ms']),
       followers: { stateDir: settings.state_dir, queueFile: values['queue-file'], onSongChange: settings.on_song_change ?? undefined, mpris: settings.mpris },
       onQuit: () => resolve(0),
     });

@@ -2,6 +2,7 @@
  * The records the daemon lists: songs (`lista`, `download`) and devices (`lista dispositivos`).
  * One definition of each record's keys, used to write them (daemon) and to read them (clients).
  */
+import { formatPlayback, parsePlayback, type PlaybackRecord } from './playback.js';
 import type { Field } from './response.js';
 
 /**
@@ -93,26 +94,39 @@ export interface DeviceInfo {
   status: string;
   connected: string;
   updated: string;
+  /** Where it is in its song, placed in time (protocol 1.3 extension, `att playback`). */
+  playback?: PlaybackRecord | undefined;
+  /** The device it follows (listen along; `att follow`). */
+  follows?: string | undefined;
 }
 
 export function deviceFields(device: DeviceInfo): Field[] {
-  return [
+  const fields: Field[] = [
     ['device', device.name],
     ['address', device.address],
     ['status', device.status],
     ['connected', device.connected],
     ['updated', device.updated],
   ];
+  if (device.playback) fields.push(['playback', formatPlayback(device.playback)]);
+  if (device.follows) fields.push(['follows', device.follows]);
+  return fields;
 }
 
 export function parseDeviceFields(fields: ReadonlyMap<string, string>): DeviceInfo {
-  return {
+  const device: DeviceInfo = {
     name: fields.get('device') ?? '',
     address: fields.get('address') ?? '',
     status: fields.get('status') ?? 'idle',
     connected: fields.get('connected') ?? '',
     updated: fields.get('updated') ?? '',
   };
+  const playback = fields.get('playback');
+  const parsed = playback === undefined ? undefined : parsePlayback(playback.split(' '));
+  if (parsed && typeof parsed !== 'string') device.playback = parsed;
+  const follows = fields.get('follows');
+  if (follows) device.follows = follows;
+  return device;
 }
 
 /**

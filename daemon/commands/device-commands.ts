@@ -1,5 +1,6 @@
 /** `lista dispositivos`, `att status` and `hello`: the device registry (PROTOCOL.md section 1). */
 import { ProtocolError } from '../../common/protocol/errors.js';
+import { parsePlayback } from '../../common/protocol/playback.js';
 import { deviceFields } from '../../common/protocol/records.js';
 import { encodeFields, okLine, UNSAFE_TEXT } from '../../common/protocol/response.js';
 import { DEVICE_NAME_PATTERN, STATUS_MAX_CHARS } from '../../common/limits.js';
@@ -36,6 +37,36 @@ export const deviceCommands: Command[] = [
         throw new ProtocolError('bad_argument', `status text is longer than ${STATUS_MAX_CHARS} characters`);
       }
       ctx.services.devices.setStatus(ctx.session.id, status, new Date());
+      await ctx.out.write(okLine());
+    },
+  },
+  {
+    name: 'att playback',
+    aliases: ['att_playback'],
+    minArgs: 1,
+    maxArgs: 4,
+    usage: 'att playback <song> <position_ms> playing|paused <at_ms> | att playback stopped',
+    summary: "extension (listen along): where this device is in its song, at an instant of the daemon's clock (time)",
+    async run(ctx, words) {
+      if (words.length === 1 && words[0]?.toLowerCase() === 'stopped') ctx.services.devices.setPlayback(ctx.session.id, undefined);
+      else {
+        const record = parsePlayback(words);
+        if (typeof record === 'string') throw new ProtocolError('bad_argument', record);
+        ctx.services.devices.setPlayback(ctx.session.id, record);
+      }
+      await ctx.out.write(okLine());
+    },
+  },
+  {
+    name: 'att follow',
+    aliases: ['att_follow'],
+    minArgs: 0,
+    maxArgs: 1,
+    usage: 'att follow [<device>]',
+    summary: 'extension (listen along): the device this one follows; none: follows no one',
+    async run(ctx, [name]) {
+      if (name !== undefined && !DEVICE_NAME_PATTERN.test(name)) throw new ProtocolError('bad_argument', 'a device name is 1-64 characters of A-Z a-z 0-9 . _ -');
+      ctx.services.devices.setFollows(ctx.session.id, name);
       await ctx.out.write(okLine());
     },
   },

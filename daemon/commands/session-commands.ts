@@ -3,6 +3,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { ProtocolError } from '../../common/protocol/errors.js';
 import { encodeFields, okLine } from '../../common/protocol/response.js';
 import type { Command } from './types.js';
+
+/** The daemon's clock for `time` and playback records: monotonic (performance.now), near the epoch in ms. */
+export const daemonClockMs = (): number => performance.timeOrigin + performance.now();
 import { stateText } from '../icecast/icecast-source.js';
 
 /** Compares digests, so neither the length nor the content of the secret leaks through timing. */
@@ -66,6 +69,17 @@ export const sessionCommands: Command[] = [
     summary: 'OK',
     async run(ctx) {
       await ctx.out.write(okLine());
+    },
+  },
+  {
+    name: 'time',
+    aliases: [],
+    minArgs: 0,
+    maxArgs: 0,
+    usage: 'time',
+    summary: "extension (listen along): the daemon's monotonic clock in ms (time_ms), for a client's offset estimate",
+    async run(ctx) {
+      await ctx.out.write(encodeFields([['time_ms', daemonClockMs().toFixed(3)]]) + okLine());
     },
   },
   {

@@ -19,7 +19,7 @@ import { until } from '../helpers/log-capture.js';
 import { lossyRelay } from '../helpers/lossy-relay.js';
 import { DatagramType } from '../../common/datagram/codec.js';
 import { pulseNullSink, rms, type PulseNullSink } from '../helpers/audio-env.js';
-import { Tmux } from '../helpers/tmux.js';
+import { selectDevice, Tmux } from '../helpers/tmux.js';
 
 const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-calls-'));
@@ -91,18 +91,6 @@ async function listen(pulse: PulseNullSink, seconds = 1.2): Promise<Buffer> {
   const recording = await pulse.record();
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   return recording.stop();
-}
-
-/** Tab to the devices panel (library, queue, devices) and down to `name` (the list is in order of connection). */
-async function selectDevice(tui: Tmux, name: string): Promise<void> {
-  const selected = new RegExp(`>[ *]${name}\\b`);
-  tui.keys('Tab', 'Tab', 'g');
-  for (let i = 0; i < 6; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the screen catches up with the key
-    if (selected.test(tui.screen())) return;
-    tui.keys('Down');
-  }
-  await tui.waitFor(selected, 2000);
 }
 
 describe('calls between two players', () => {

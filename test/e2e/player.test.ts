@@ -164,8 +164,17 @@ describe('streamtui end to end (PulseAudio null sink: real time)', () => {
       tui.keys('Right', 'Right');
       const seekAt = recording.seconds();
       await new Promise((resolve) => setTimeout(resolve, 2000));
+      // Paused, then Enter on the song: it plays again (the sink paused before is not left paused).
+      tui.keys('Space');
+      await tui.waitFor(/Paused/);
+      tui.keys('Enter');
+      await tui.waitFor(/Playing/);
+      const playedAgainAt = recording.seconds();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
       const pcm = await recording.stop();
       await quit(tui);
+      const again = peak(pcm.subarray(Math.floor((playedAgainAt + 0.3) * 44100) * 4));
+      assert.ok(again > 1000, `Enter while paused plays (peak ${again} after it)`);
 
       const at = (seconds: number): number => Math.floor(seconds * 44100) * 4;
       // The stream that held sound is dropped, not played out: silence follows the key at once.

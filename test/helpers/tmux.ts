@@ -79,3 +79,15 @@ export class Tmux {
     }
   }
 }
+
+/** Tab to the devices panel (library, queue, devices) and down to `name` (the list is in order of connection). */
+export async function selectDevice(tui: Tmux, name: string): Promise<void> {
+  const selected = new RegExp(`>[ *]${name}\\b`);
+  tui.keys('Tab', 'Tab', 'g');
+  for (let i = 0; i < 6; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the screen catches up with the key
+    if (selected.test(tui.screen())) return;
+    tui.keys('Down');
+  }
+  await tui.waitFor(selected, 2000);
+}

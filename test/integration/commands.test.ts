@@ -140,7 +140,7 @@ describe('session commands', () => {
     const client = await connect();
     const response = await client.line('help');
     const names = response.fields.filter(([k]) => k === 'command').map(([, v]) => v);
-    assert.deepEqual(names, ['lista', 'download', 'lista dispositivos', 'att status', 'hello', 'quit', 'password', 'ping', 'stats', 'radio', 'stream', 'resend', 'idle', 'noidle', 'register', 'get', 'disconnect', 'call', 'answer', 'hangup', 'calls', 'help']);
+    assert.deepEqual(names, ['lista', 'download', 'lista dispositivos', 'att status', 'att playback', 'att follow', 'hello', 'quit', 'password', 'ping', 'time', 'stats', 'radio', 'stream', 'resend', 'idle', 'noidle', 'register', 'get', 'disconnect', 'call', 'answer', 'hangup', 'calls', 'help']);
   });
 
   it('ping answers OK, and unknown commands the seed message', async () => {

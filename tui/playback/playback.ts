@@ -25,6 +25,7 @@ import type { BlockSource } from './block-source.js';
 import { Mixer } from './mixer.js';
 import { primeDecoder } from './priming.js';
 import { RadioSource, type RadioFeed, type RadioView } from './radio-source.js';
+import { FrameLedger } from './frame-ledger.js';
 import { VoiceOutput } from './voice-output.js';
 
 /** Song bytes decoded at a time: about 0.5 s of a 128 kbit/s MP3, 46 ms of CD-quality WAV. */
@@ -38,6 +39,8 @@ interface SongSession {
   origin: number;
   /** The sink frame (since it was opened) of that first frame: 0, or where the song before it ended. */
   startFrame: number;
+  /** Frames repeated minus dropped before it (listen along). */
+  startDelta: number;
   abort: AbortController;
 }
 
@@ -51,8 +54,8 @@ export class Playback extends EventEmitter {
   private advanceTimer: NodeJS.Timeout | undefined;
   /** What follows the current song, as the player's state says. */
   private next: SongInfo | undefined;
-  /** Frames written to the sink since it was opened. */
-  private framesWritten = 0;
+  /** Frames written to the sink since it was opened, and those nudged to follow another device. */
+  private readonly ledger = new FrameLedger();
   private radio: RadioSource | undefined;
   private paused = false;
   private inCall = false;
@@ -96,9 +99,11 @@ export class Playback extends EventEmitter {
     // The same song again (resume, seek) keeps its download going: the fetcher reuses it.
     if (this.session?.song.etag === song.etag) this.halt();
     else this.stop();
-    const session: SongSession = { song, origin: at, startFrame: 0, abort: new AbortController() };
+    const session: SongSession = { song, origin: at, startFrame: 0, startDelta: 0, abort: new AbortController() };
     this.session = session;
     this.blocks.follow(song);
+    // A play is a play: a sink paused before it sounds again (a song chosen while paused, a resume from elsewhere).
+    if (this.paused) this.sink.resume();
     this.paused = false;
     void this.runSongs(session).catch((error: Error) => {
       if (session.abort.signal.aborted) return;
@@ -176,8 +181,24 @@ export class Playback extends EventEmitter {
     this.checkAdvance();
     const session = this.session;
     if (!session) return 0;
-    const played = Math.max(0, this.sink.playedFrames() - session.startFrame);
+    const sinkFrame = this.sink.playedFrames();
+    const played = Math.max(0, sinkFrame - session.startFrame - (this.ledger.deltaAt(sinkFrame) - session.startDelta));
     return Math.min(session.song.duration, session.origin + played / session.song.sampleRate);
+  }
+
+  /** The song playing now (the one heard), if any. */
+  get song(): SongInfo | undefined {
+    return this.session?.song;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Playback is `errorSeconds` ahead of where it should be (behind: negative): frames are repeated or dropped, unheard, until it is not. */
+  correct(errorSeconds: number): void {
+    const song = this.session?.song;
+    if (song) this.ledger.correct(errorSeconds, this.sink.playedFrames(), song.sampleRate);
   }
 
   /** The song written after the current one becomes the one heard once the sink plays its first frame. */
@@ -226,7 +247,7 @@ export class Playback extends EventEmitter {
     this.upcoming = undefined;
     clearTimeout(this.advanceTimer);
     this.mixer.flush();
-    this.framesWritten = 0;
+    this.ledger.reset();
   }
 
   /**
@@ -236,14 +257,14 @@ export class Playback extends EventEmitter {
   private async runSongs(first: SongSession): Promise<void> {
     const signal = first.abort.signal;
     await this.mixer.open({ sampleRate: first.song.sampleRate, channels: outputChannels(first.song) });
-    this.framesWritten = 0;
+    this.ledger.reset();
     if (this.paused) this.sink.pause();
     let session = first;
     for (;;) {
       await this.runSong(session);
       const next = this.next;
       if (signal.aborted || !next || !sameOutput(next, session.song)) break;
-      session = { song: next, origin: 0, startFrame: this.framesWritten, abort: first.abort };
+      session = { song: next, origin: 0, startFrame: this.ledger.written, startDelta: this.ledger.deltaAt(this.ledger.written), abort: first.abort };
       this.upcoming = session;
       this.blocks.follow(next);
       this.checkAdvance();
@@ -283,8 +304,7 @@ export class Playback extends EventEmitter {
               pcm = pcm.subarray(drop * frameBytes);
             }
             if (pcm.length === 0) continue;
-            const written = this.mixer.write(pcm);
-            this.framesWritten += pcm.length / frameBytes;
+            const written = this.mixer.write(this.ledger.write(pcm, frameBytes));
             if (!sounding) {
               sounding = true;
               this.emit('sounding');

@@ -3,6 +3,7 @@
  * panel and on whether the search is open). ncmpcpp/cmus habits where the issue is silent.
  */
 import { callKey, type CallAction } from './calls.js';
+import type { FollowAction } from './follow.js';
 import type { PanelAction } from './panel-actions.js';
 import { selectedRow, type LoopMode, type PlayerState } from './state.js';
 
@@ -34,6 +35,7 @@ export type Action =
   | { type: 'help' }
   | { type: 'quit' }
   | PanelAction
+  | FollowAction
   | CallAction;
 
 /** A key as blessed reports it: the typed character and the key's name. */
@@ -44,7 +46,8 @@ export interface Key {
 }
 
 export const KEY_HELP: ReadonlyArray<[string, string]> = [
-  ['Enter', 'play the selected song (open an artist or album); on a device: what it plays'],
+  ['Enter', 'play the selected song (open an artist or album); on a device: listen along, in sync'],
+  ['Esc', 'stop following (so does any playback key of your own)'],
   ['Space, p', 'pause / resume'],
   ['s', 'stop'],
   ['r', 'restart the song'],
@@ -100,7 +103,11 @@ export function keyToAction(key: Key, state: PlayerState): Action | undefined {
   if (panel) return panel;
   switch (name) {
     case 'return':
-      return state.focus === 'devices' ? { type: 'play-device' } : { type: 'play-selected' };
+      if (state.focus !== 'devices') return { type: 'play-selected' };
+      // A device that says where it is in its song is followed; an older one is joined once, from its status.
+      return state.devices[state.selectedDevice]?.playback ? { type: 'follow-device' } : { type: 'play-device' };
+    case 'escape':
+      return state.follow ? { type: 'unfollow' } : undefined;
     case 'space':
       return { type: 'toggle-pause' };
     case 'left':

@@ -73,6 +73,8 @@ export interface PlayerState {
   selectedEntry: number;
   /** A question on the status line that y / n answer. */
   confirm: 'clear-queue' | undefined;
+  /** The device this one follows (listen along), if any. */
+  follow: { leader: string } | undefined;
   devices: DeviceInfo[];
   selectedDevice: number;
   playState: PlayState;
@@ -111,6 +113,7 @@ export function initialState(deviceName: string, callsEnabled = true, seed = 1):
     queue: emptyQueue(seed),
     selectedEntry: 0,
     confirm: undefined,
+    follow: undefined,
     devices: [],
     selectedDevice: 0,
     playState: 'Stopped',

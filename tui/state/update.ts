@@ -6,6 +6,7 @@ import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
 import type { CallRecord, ScanProgress } from '../../common/protocol/replies.js';
 import { following } from './advance.js';
 import { callAction, callLossHistory, callsChanged, type CallAction, type CallEffect, type CallStats } from './calls.js';
+import { ENDS_FOLLOWING, followAction, leaderChanged, type FollowAction, type FollowEffect } from './follow.js';
 import type { Action } from './keys.js';
 import { cursorOn, panelAction, PANEL_ACTIONS, reveal, type PanelAction, type PanelEffect } from './panel-actions.js';
 import { refreshSongs, replaceSongs } from './queue.js';
@@ -22,6 +23,7 @@ export type Effect =
   | { type: 'radio-stop' }
   | { type: 'quit' }
   | PanelEffect
+  | FollowEffect
   | CallEffect;
 
 /** What the outside world tells the state machine. */
@@ -33,7 +35,8 @@ export type PlayerEvent =
   | { type: 'song-advanced'; song: SongInfo }
   | { type: 'position'; seconds: number }
   | { type: 'library'; songs: SongInfo[] }
-  | { type: 'devices'; devices: DeviceInfo[] }
+  /** `daemonNow`: the daemon's clock now (ms), when known: where a followed device is. */
+  | { type: 'devices'; devices: DeviceInfo[]; daemonNow?: number | undefined }
   | { type: 'connection'; state: PlayerState['connection'] }
   | { type: 'catalog'; state: string; scan?: ScanProgress | undefined }
   | { type: 'cached'; etag: string; blocks: ReadonlySet<number> }
@@ -73,6 +76,12 @@ const CALL_ACTIONS = new Set<Action['type']>(['call-selected', 'answer-call', 'h
 export function applyAction(state: PlayerState, action: Action): Update {
   if (CALL_ACTIONS.has(action.type)) return callAction(state, action as CallAction);
   if (state.confirm && action.type !== 'confirm') state = { ...state, confirm: undefined, message: undefined }; // any other key is a no
+  if (action.type === 'follow-device' || action.type === 'unfollow') return followAction(state, action as FollowAction, undefined);
+  if (state.follow && ENDS_FOLLOWING.has(action.type)) {
+    const ended = followAction(state, { type: 'unfollow' }, undefined);
+    const then = applyAction(ended.state, action);
+    return { state: then.state, effects: [...ended.effects, ...then.effects] };
+  }
   if (state.radio.on && LEAVES_RADIO.has(action.type)) {
     const off: Update = { state: { ...state, radio: { on: false, status: 'off', position: 0 }, message: undefined }, effects: [{ type: 'radio-stop' }] };
     // Space and s only stop the radio; a song key plays the song as well.
@@ -232,9 +241,11 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
       const kept = song && event.songs.find((s) => s.etag === song.etag);
       return none({ ...next, selected: kept ? cursorOn(next, kept) : clamp(state.selected, 0, Math.max(0, libraryRows(next).length - 1)) });
     }
-    case 'devices':
+    case 'devices': {
       if (JSON.stringify(event.devices) === JSON.stringify(state.devices)) return none(state);
-      return none({ ...state, devices: event.devices, selectedDevice: clamp(state.selectedDevice, 0, Math.max(0, event.devices.length - 1)) });
+      const next = { ...state, devices: event.devices, selectedDevice: clamp(state.selectedDevice, 0, Math.max(0, event.devices.length - 1)) };
+      return leaderChanged(state, next, event.daemonNow);
+    }
     case 'connection':
       return none(event.state === state.connection ? state : { ...state, connection: event.state });
     case 'catalog':

@@ -160,11 +160,13 @@ export function createView(screen: blessed.Widgets.Screen): View {
     const lines = state.devices.map((device, i) => {
       const mine = device.name === state.deviceName ? '*' : ' ';
       const cursor = state.focus === 'devices' && i === state.selectedDevice ? '>' : ' ';
-      const text = `${cursor}${mine}${fit(device.name, Math.min(16, inner - 3))} ${device.status}`;
+      const follows = device.follows ? `→ ${device.follows}: ` : '';
+      const text = `${cursor}${mine}${fit(device.name, Math.min(16, inner - 3))} ${follows}${device.status}`;
       const line = esc(fit(text, inner));
       return state.focus === 'devices' && i === state.selectedDevice ? `{inverse}${line}{/inverse}` : line;
     });
-    devices.setLabel(label(`Devices (${state.devices.length})`, state.focus === 'devices'));
+    const following = state.follow ? `, following ${state.follow.leader}` : '';
+    devices.setLabel(label(fit(`Devices (${state.devices.length}${following})`, Math.max(1, inner - 4)).trimEnd(), state.focus === 'devices'));
     devices.setContent(lines.join('\n') || ' none');
   }
 

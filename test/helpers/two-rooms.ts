@@ -1,0 +1,170 @@
+/**
+ * Two rooms on one PulseAudio server, recorded on one timeline: two mono remap sinks (`lead`,
+ * `follow`) onto the left and the right channel of one null sink (`rooms`), whose monitor one
+ * parec records. A player picks its room with PULSE_SINK; the recording's left channel is what the
+ * first room heard, its right channel the second, sample for sample at the same moments.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { startPulseServer } from './audio-env.js';
+import { until } from './log-capture.js';
+
+export const ROOM_RATE = 44100;
+
+export interface TwoRooms {
+  /** The environment of a player in each room. */
+  lead: Record<string, string>;
+  follow: Record<string, string>;
+  /** Starts recording both rooms (16-bit stereo: left the lead room, right the follow room). */
+  record(): Promise<{ file: string; seconds(): number; stop(): Promise<Buffer> }>;
+  stop(): void;
+}
+
+export async function twoRooms(): Promise<TwoRooms> {
+  const { home, env, server } = await startPulseServer([
+    `load-module module-null-sink sink_name=rooms rate=${ROOM_RATE} channels=2 channel_map=front-left,front-right`,
+    'load-module module-remap-sink sink_name=lead master=rooms channels=1 channel_map=mono master_channel_map=front-left remix=no',
+    'load-module module-remap-sink sink_name=follow master=rooms channels=1 channel_map=mono master_channel_map=front-right remix=no',
+    'set-default-sink rooms',
+  ]);
+  let recorder: ChildProcess | undefined;
+  return {
+    lead: { ...env, PULSE_SINK: 'lead' },
+    follow: { ...env, PULSE_SINK: 'follow' },
+    async record() {
+      const file = path.join(home, `rooms-${Date.now()}.raw`);
+      const parec = spawn('parec', ['-d', 'rooms.monitor', '--format=s16le', `--rate=${ROOM_RATE}`, '--channels=2', '--raw', '--latency-msec=20', file], { env: { ...process.env, ...env }, stdio: 'ignore' });
+      recorder = parec;
+      const seconds = (): number => {
+        try {
+          return statSync(file).size / 4 / ROOM_RATE;
+        } catch {
+          return 0;
+        }
+      };
+      await until('parec to record', () => (seconds() >= 0.05 ? true : undefined));
+      return {
+        file,
+        seconds,
+        async stop() {
+          const exited = new Promise((resolve) => parec.once('exit', resolve));
+          parec.kill('SIGINT');
+          await exited;
+          return readFileSync(file);
+        },
+      };
+    },
+    stop() {
+      recorder?.kill();
+      server.kill();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** RMS of each 1 ms (44 frames) of one channel of 16-bit stereo PCM, from frame `from` for `count` windows. */
+function envelope(pcm: Buffer, which: 0 | 1, from: number, count: number): Float64Array {
+  const out = new Float64Array(count);
+  for (let k = 0; k < count; k++) {
+    let sum = 0;
+    for (let i = 0; i < 44; i++) {
+      const at = (from + k * 44 + i) * 4 + which * 2;
+      const v = at + 1 < pcm.length && at >= 0 ? pcm.readInt16LE(at) : 0;
+      sum += v * v;
+    }
+    out[k] = Math.sqrt(sum / 44);
+  }
+  return out;
+}
+
+/**
+ * How far the right channel (the follower) is behind the left (the leader) around second
+ * `atSecond`, in ms (negative: ahead), by normalized cross-correlation of their 1 ms loudness
+ * envelopes over `windowSeconds` (robust to the single frames a follower drops or repeats, which
+ * decorrelate raw noise), searched within ±`maxMs` and refined between windows by a parabola
+ * through the peak; with the correlation's strength (1: the same shape). undefined when a room is silent.
+ */
+export function roomOffset(pcm: Buffer, atSecond: number, windowSeconds = 1, maxMs = 300): { ms: number; strength: number } | undefined {
+  const lags = Math.round(maxMs);
+  const count = Math.round(windowSeconds * 1000);
+  const from = Math.round(atSecond * ROOM_RATE);
+  if ((from + (count + lags) * 44) * 4 > pcm.length || from - lags * 44 < 0) return undefined;
+  const lead = envelope(pcm, 0, from, count);
+  const follow = envelope(pcm, 1, from - lags * 44, count + 2 * lags);
+  const mean = (v: Float64Array, start: number): number => {
+    let sum = 0;
+    for (let i = 0; i < count; i++) sum += v[start + i] as number;
+    return sum / count;
+  };
+  const leadMean = mean(lead, 0);
+  if (leadMean < 100) return undefined;
+  const score = (lag: number): number => {
+    const start = lags + lag;
+    const followMean = mean(follow, start);
+    let sxy = 0;
+    let sxx = 0;
+    let syy = 0;
+    for (let i = 0; i < count; i++) {
+      const x = (lead[i] as number) - leadMean;
+      const y = (follow[start + i] as number) - followMean;
+      sxy += x * y;
+      sxx += x * x;
+      syy += y * y;
+    }
+    return sxx === 0 || syy === 0 ? 0 : sxy / Math.sqrt(sxx * syy);
+  };
+  if (mean(follow, lags) < 100 && mean(follow, 0) < 100) return undefined;
+  let best = 0;
+  let bestScore = -Infinity;
+  const scores = new Map<number, number>();
+  for (let lag = -lags; lag <= lags; lag++) {
+    const s = score(lag);
+    scores.set(lag, s);
+    if (s > bestScore) [best, bestScore] = [lag, s];
+  }
+  const before = scores.get(best - 1);
+  const after = scores.get(best + 1);
+  let refined = best;
+  if (before !== undefined && after !== undefined) {
+    const curve = before - 2 * bestScore + after;
+    if (curve < 0) refined = best + (0.5 * (before - after)) / curve;
+  }
+  return { ms: refined, strength: bestScore };
+}
+
+/** A song that cross-correlates sharply: noise bursts of varied length, level and spacing, stereo 16-bit WAV. */
+export function burstsWav(seconds: number, seed = 7): Buffer {
+  let state = seed;
+  const random = (): number => {
+    state = (state * 1103515245 + 12345) & 0x7fffffff;
+    return state / 0x7fffffff;
+  };
+  const frames = seconds * ROOM_RATE;
+  const data = Buffer.alloc(frames * 4);
+  let at = 0;
+  while (at < frames) {
+    const length = Math.round((0.02 + random() * 0.08) * ROOM_RATE);
+    const level = 4000 + random() * 8000;
+    for (let i = 0; i < length && at + i < frames; i++) {
+      const sample = Math.round((random() * 2 - 1) * level);
+      data.writeInt16LE(sample, (at + i) * 4);
+      data.writeInt16LE(sample, (at + i) * 4 + 2);
+    }
+    at += length + Math.round((0.03 + random() * 0.15) * ROOM_RATE);
+  }
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'latin1');
+  header.writeUInt32LE(36 + data.length, 4);
+  header.write('WAVEfmt ', 8, 'latin1');
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(2, 22);
+  header.writeUInt32LE(ROOM_RATE, 24);
+  header.writeUInt32LE(ROOM_RATE * 4, 28);
+  header.writeUInt16LE(4, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36, 'latin1');
+  header.writeUInt32LE(data.length, 40);
+  return Buffer.concat([header, data]);
+}

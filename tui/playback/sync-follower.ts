@@ -1,0 +1,89 @@
+/**
+ * Keeps playback on the sample another device plays (listen along), as Snapcast's clients do:
+ * the leader's record says where it is at an instant of the daemon's clock; every 100 ms the
+ * position heard here is compared with where the leader is now, and the difference is taken out
+ * by dropping or repeating single frames (at most 1% of them: unheard), or, beyond 200 ms, by
+ * starting again at the right place. A start is placed where the leader will be when the first
+ * sound comes out, by how long starts took here before.
+ */
+import { positionAt, type PlaybackRecord } from '../../common/protocol/playback.js';
+import type { SongInfo } from '../../common/protocol/records.js';
+import type { Playback } from './playback.js';
+
+const CHECK_MS = 100;
+/** Beyond this, frames are not enough: playback starts again where it should be. */
+export const HARD_RESYNC_SECONDS = 0.2;
+/** After a start, the sound is out and the sink's clock has reported by then. */
+const SETTLE_MS = 400;
+
+export class SyncFollower {
+  private target: { song: SongInfo; record: PlaybackRecord } | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private settleUntil = 0;
+  /** Seconds from asking for a play to its first sound, learned from each start here. */
+  private startLead = 0.02;
+  private calibrating = false;
+  /** The last error measured, seconds (positive: ahead of the leader). */
+  lastError: number | undefined;
+
+  /**
+   * @param daemonNow the daemon's clock now (ms), once estimated
+   * @param latency this device's extra output delay, seconds (--latency-ms): what it plays is heard that much later
+   */
+  constructor(
+    private readonly playback: Playback,
+    private readonly daemonNow: () => number | undefined,
+    private readonly latency: number,
+  ) {}
+
+  /** Where playback is to be from now on. */
+  follow(song: SongInfo, record: PlaybackRecord): void {
+    this.target = { song, record };
+    this.timer ??= setInterval(() => this.check(), CHECK_MS);
+  }
+
+  /** A play while following: started where the leader will be when its sound is heard here. */
+  play(song: SongInfo, fallbackAt: number): void {
+    const want = this.target?.song.etag === song.etag ? this.want() : undefined;
+    this.start(song, want ?? fallbackAt);
+  }
+
+  end(): void {
+    this.target = undefined;
+    this.lastError = undefined;
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Where playback should be now (seconds into the song on the sink's clock), if known. */
+  private want(): number | undefined {
+    const target = this.target;
+    const now = this.daemonNow();
+    if (!target || now === undefined) return undefined;
+    return Math.min(target.song.duration, positionAt(target.record, now) / 1000) + this.latency;
+  }
+
+  private start(song: SongInfo, at: number): void {
+    const playing = this.target?.record.playing ?? true;
+    this.playback.play(song, Math.max(0, at + (playing ? this.startLead : 0)));
+    this.settleUntil = performance.now() + SETTLE_MS;
+    this.calibrating = playing;
+  }
+
+  private check(): void {
+    const target = this.target;
+    if (!target?.record.playing || this.playback.song?.etag !== target.song.etag || this.playback.isPaused) return;
+    if (performance.now() < this.settleUntil) return;
+    const want = this.want();
+    if (want === undefined) return;
+    const error = this.playback.position() - want;
+    this.lastError = error;
+    if (this.calibrating) {
+      // Ahead: the start was placed too far on; behind: not far enough.
+      this.calibrating = false;
+      this.startLead = Math.max(0, Math.min(1, this.startLead - error));
+    }
+    if (Math.abs(error) > HARD_RESYNC_SECONDS) return this.start(target.song, want);
+    this.playback.correct(error);
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Listening along: this device follows another (Enter on it in the devices panel, or --follow) and
+ * plays what it plays, where it is, as its playback record (`att playback`) says: song changes,
+ * pause, resume, seek and stop follow. Esc, or a playback key of one's own, ends following. Pure:
+ * the daemon's clock is passed in with each change; keeping the two outputs on the same sample is
+ * playback's (SyncFollower), told by the `follow-target` effect.
+ */
+import { positionAt, type PlaybackRecord } from '../../common/protocol/playback.js';
+import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
+import type { PlayerState } from './state.js';
+
+/** Follow the selected device, or the one called `name` (--follow). */
+export type FollowAction = { type: 'follow-device'; name?: string | undefined } | { type: 'unfollow' };
+
+export type FollowEffect =
+  /** Tell the daemon whom this device follows (`att follow`). */
+  | { type: 'follow-set'; leader: string | undefined }
+  /** Where playback is to be, from now on (undefined: nowhere, following ended). */
+  | { type: 'follow-target'; song: SongInfo; record: PlaybackRecord }
+  | { type: 'follow-end' };
+
+/** Keys of one's own that end following before they act. */
+export const ENDS_FOLLOWING = new Set<string>(['play-selected', 'toggle-pause', 'play', 'pause', 'stop', 'restart', 'next', 'previous', 'seek', 'seek-to', 'queue-play', 'toggle-radio', 'play-device']);
+
+type SongEffect = { type: 'play'; song: SongInfo; at: number } | { type: 'pause' } | { type: 'stop' } | { type: 'seek'; at: number };
+
+export interface FollowUpdate {
+  state: PlayerState;
+  effects: Array<FollowEffect | SongEffect>;
+}
+
+const say = (state: PlayerState, text: string, error = false): PlayerState => ({ ...state, message: { text, error } });
+
+export function followAction(state: PlayerState, action: FollowAction, daemonNow: number | undefined): FollowUpdate {
+  if (action.type === 'unfollow') {
+    if (!state.follow) return { state, effects: [] };
+    return { state: say({ ...state, follow: undefined }, `stopped following ${state.follow.leader}`), effects: [{ type: 'follow-set', leader: undefined }, { type: 'follow-end' }] };
+  }
+  const device = action.name === undefined ? state.devices[state.selectedDevice] : state.devices.find((d) => d.name === action.name);
+  if (!device) return { state: action.name === undefined ? state : say(state, `no device called ${action.name}`, true), effects: [] };
+  if (device.name === state.deviceName) return { state: say(state, 'that is this device'), effects: [] };
+  const following: PlayerState = say({ ...state, follow: { leader: device.name } }, `following ${device.name}: Esc stops`);
+  const then = toLeader(following, device, daemonNow);
+  return { state: then.state, effects: [{ type: 'follow-set', leader: device.name }, ...then.effects] };
+}
+
+/** The devices changed while following: what the leader does now, if that changed. */
+export function leaderChanged(before: PlayerState, state: PlayerState, daemonNow: number | undefined): FollowUpdate {
+  const follow = state.follow;
+  if (!follow) return { state, effects: [] };
+  const leader = state.devices.find((device) => device.name === follow.leader);
+  if (!leader) return { state: say({ ...state, follow: undefined }, `${follow.leader} left: not following any more`), effects: [{ type: 'follow-set', leader: undefined }, { type: 'follow-end' }] };
+  const was = before.devices.find((device) => device.name === follow.leader)?.playback;
+  if (JSON.stringify(was) === JSON.stringify(leader.playback)) return { state, effects: [] };
+  return toLeader(state, leader, daemonNow);
+}
+
+/** Playback brought to where `leader` is. */
+function toLeader(state: PlayerState, leader: DeviceInfo, daemonNow: number | undefined): FollowUpdate {
+  const record = leader.playback;
+  if (!record) {
+    if (state.playState === 'Stopped') return { state, effects: [] };
+    return { state: { ...state, playState: 'Stopped', now: state.now && { ...state.now, position: 0 } }, effects: [{ type: 'stop' }] };
+  }
+  const song = state.library.find((s) => s.id === record.song);
+  if (!song) return { state: say(state, `${leader.name} plays song ${record.song}, which is not in the library`, true), effects: [] };
+  const at = Math.min(song.duration, positionAt(record, daemonNow ?? record.atMs) / 1000);
+  // The target first: a play that follows it starts where the leader will be when the sound is out.
+  const target: FollowEffect = { type: 'follow-target', song, record };
+  const same = state.now?.song.etag === song.etag;
+  if (record.playing) {
+    if (same && state.playState === 'Playing') return { state, effects: [target] };
+    return { state: { ...state, playState: 'Playing', now: { song, position: at } }, effects: [target, { type: 'play', song, at }] };
+  }
+  // Paused: where the leader paused, paused.
+  const effects: SongEffect[] = same && state.playState !== 'Stopped' ? [{ type: 'seek', at }] : [{ type: 'play', song, at }];
+  if (state.playState === 'Playing' || !same) effects.push({ type: 'pause' });
+  return { state: { ...state, playState: 'Paused', now: { song, position: at } }, effects: [target, ...effects] };
+}

@@ -1,0 +1,65 @@
+/**
+ * This device's playback record for those that follow it (`att playback`): the song, the
+ * position heard, playing or paused, and the daemon-clock instant it was true at. Sent a moment
+ * after each change (once the sound is out, the sink's clock says where it is), again a second
+ * later, then every few seconds while playing so that followers stay on this device's own clock.
+ */
+import { formatPlayback, type PlaybackRecord } from '../../common/protocol/playback.js';
+import type { DaemonClient } from '../client/daemon-client.js';
+import { localClockMs } from './clock-offset.js';
+
+/** After a change the sound takes this long to come out and be counted by the sink's clock. */
+const AFTER_CHANGE_MS = [250, 1250];
+const REFRESH_MS = 5000;
+
+/** Where this device is, as playback knows it now (undefined: not playing a song). */
+export interface PlaybackNow {
+  song: number;
+  /** Seconds into the song, as heard. */
+  position: number;
+  playing: boolean;
+}
+
+export class PlaybackPublisher {
+  private timers: NodeJS.Timeout[] = [];
+  private refresh: NodeJS.Timeout | undefined;
+  private last: string | undefined;
+
+  constructor(
+    private readonly control: DaemonClient,
+    private readonly daemonAt: (localMs: number) => number | undefined,
+    private readonly read: () => PlaybackNow | undefined,
+  ) {}
+
+  /** Playback changed (a play, pause, seek, stop, or the next song): publish soon, and again. */
+  changed(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers = AFTER_CHANGE_MS.map((ms) => setTimeout(() => this.publish(), ms));
+    clearInterval(this.refresh);
+    this.refresh = setInterval(() => this.publish(), REFRESH_MS);
+  }
+
+  close(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    clearInterval(this.refresh);
+  }
+
+  private publish(): void {
+    const now = this.read();
+    const local = localClockMs();
+    const at = this.daemonAt(local);
+    if (!now || at === undefined) {
+      if (!now) clearInterval(this.refresh);
+      return this.send(now ? undefined : 'stopped');
+    }
+    const record: PlaybackRecord = { song: now.song, positionMs: Math.max(0, now.position * 1000), playing: now.playing, atMs: at };
+    if (!now.playing) clearInterval(this.refresh);
+    this.send(formatPlayback(record));
+  }
+
+  private send(text: string | undefined): void {
+    if (text === undefined || (text === 'stopped' && this.last === 'stopped')) return;
+    this.last = text;
+    void this.control.request('att playback', ...text.split(' ')).catch(() => {});
+  }
+}
