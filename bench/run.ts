@@ -14,6 +14,7 @@ import { gaplessBench } from './gapless.js';
 import { icecastBench } from './icecast.js';
 import { machine } from './lib.js';
 import { keyToSoundBench } from './key-to-sound.js';
+import { listenAlongBench } from './listen-along.js';
 import { playerBench } from './player.js';
 import { pushBench } from './push.js';
 import { radioBench } from './radio.js';
@@ -27,6 +28,7 @@ const sections: Array<[string, () => Promise<string>]> = [
   ['Key to sound (PulseAudio null sink)', keyToSoundBench],
   ['Gapless joins (PulseAudio null sink)', gaplessBench],
   ['Fuzzy search', fuzzyBench],
+  ['Listening along (two rooms, PulseAudio)', listenAlongBench],
   ['Push events', pushBench],
   ['Radio fan-out (UDP, loopback)', radioBench],
   ['Radio through Icecast', icecastBench],

@@ -23,6 +23,7 @@ import { keyToAction, type Action } from './state/keys.js';
 import { initialState, statusText, type PlayerState } from './state/state.js';
 import { applyAction, applyEvent, type Effect, type PlayerEvent, type Update } from './state/update.js';
 import { ListenAlong } from './listen-along.js';
+import { RenderScheduler } from './render-scheduler.js';
 import { StateFollowers, type FollowerOptions } from './state-followers.js';
 import { DaemonSync } from './sync/daemon-sync.js';
 import { UdpActivity } from './sync/udp-activity.js';
@@ -98,32 +99,11 @@ export function startApp(deps: AppDeps): App {
   const along = new ListenAlong(control, playback, () => state, (deps.latencyMs ?? 0) / 1000, (text) => log(text));
   let followAtStart = deps.follow;
   const udp = new UdpActivity({ host: deps.host, udpPort: deps.udpPort, deviceName: deps.deviceName, jitterMs: deps.jitterMs, downloader: udpDownloader, playback, log: (text) => log(text) });
-  let renderQueued = false;
   let quitting = false;
   let bytesThisSecond = 0;
   const timers: NodeJS.Timeout[] = [];
-
-  /**
-   * A render holds the one thread for a few ms, and so does what an `att status` sets off: after a
-   * play, both wait until the first sound is out (or RENDER_AFTER_PLAY_MS at most).
-   */
-  let quietUntil = 0;
-  let quietTimer: NodeJS.Timeout | undefined;
-  const afterFirstSound = (): void => {
-    quietUntil = 0;
-    clearTimeout(quietTimer);
-    sync.publishStatus(statusText(state));
-    render();
-  };
-  const draw = (): void => {
-    renderQueued = false;
-    if (!quitting) view.render(state);
-  };
-  const render = (): void => {
-    if (renderQueued || performance.now() < quietUntil) return;
-    renderQueued = true;
-    setImmediate(draw);
-  };
+  const screenUpdates = new RenderScheduler(() => view.render(state), () => sync.publishStatus(statusText(state)));
+  const render = (): void => screenUpdates.render();
 
   /** STREAMTUI_LOG=FILE: what the status line says (warnings, failures) also goes to a file, with times. */
   const logFile = process.env['STREAMTUI_LOG'];
@@ -140,12 +120,8 @@ export function startApp(deps: AppDeps): App {
     if (state.call !== before.call) calls.follow(state.call);
     followers.changed(before, state, update.effects);
     along.changed(update.effects);
-    if (update.effects.some((effect) => effect.type === 'play')) {
-      quietUntil = performance.now() + RENDER_AFTER_PLAY_MS;
-      clearTimeout(quietTimer);
-      quietTimer = setTimeout(afterFirstSound, RENDER_AFTER_PLAY_MS);
-    }
-    const quiet = performance.now() < quietUntil;
+    if (update.effects.some((effect) => effect.type === 'play')) screenUpdates.quiet(RENDER_AFTER_PLAY_MS);
+    const quiet = screenUpdates.quieting;
     const moved = before.playState !== state.playState || before.now?.song !== state.now?.song || before.radio.info !== state.radio.info || before.call?.state !== state.call?.state;
     if (moved && !quiet) sync.publishStatus(statusText(state));
     if (state !== before) render(); // the state machine returns the same object when nothing changed
@@ -238,7 +214,7 @@ export function startApp(deps: AppDeps): App {
   function quit(): void {
     if (quitting) return;
     quitting = true;
-    clearTimeout(quietTimer);
+    screenUpdates.stop();
     for (const timer of timers) clearInterval(timer);
     view.destroy();
     followers.close();
@@ -262,7 +238,7 @@ export function startApp(deps: AppDeps): App {
     followers.advanced(song);
   });
   playback.on('sounding', () => {
-    if (quietUntil > 0) afterFirstSound();
+    screenUpdates.soundOut();
   });
   playback.on('error', (text: string) => tell({ type: 'playback-failed', text }));
   playback.on('radio', (radio: RadioView) => tell({ type: 'radio', radio: { status: radio.status, text: radio.text, info: radio.info, position: radio.position } }));

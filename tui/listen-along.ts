@@ -35,7 +35,7 @@ export class ListenAlong {
       if (!now.now || now.playState === 'Stopped' || now.radio.on) return undefined;
       return { song: now.now.song.id, position: Math.max(0, playback.position() - latencySeconds), playing: now.playState === 'Playing' };
     });
-    this.follower = new SyncFollower(playback, () => this.clock.now(), latencySeconds);
+    this.follower = new SyncFollower(playback, () => this.clock.now(), latencySeconds, log);
     playback.on('advanced', () => this.publisher.changed());
   }
 

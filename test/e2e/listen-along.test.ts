@@ -53,16 +53,17 @@ function offsets(file: string, seconds: number): Array<{ ms: number; strength: n
   return found;
 }
 
-function assertInSync(file: string, when: string): void {
+function assertInSync(file: string, when: string, logs: () => string = () => ''): void {
   const windows = offsets(file, 3);
   // KEEP_ROOMS=FILE keeps the recording as it was at this check, to look at after a failure.
   if (process.env["KEEP_ROOMS"]) copyFileSync(file, process.env["KEEP_ROOMS"]);
   const said = windows.map((w) => (w ? `${w.ms.toFixed(1)} ms (${w.strength.toFixed(2)})` : 'silent')).join(', ');
   const seen = windows.flatMap((w) => (w && w.strength > 0.5 ? [w.ms] : []));
   console.log(`${when}: ${said}`);
-  assert.ok(seen.length >= 4, `${when}: both rooms sound and match in most windows: ${said}`);
-  const worst = Math.max(...seen.map(Math.abs));
-  assert.ok(worst < TARGET_MS, `${when}: the follower within ${TARGET_MS} ms of the leader, saw ${seen.map((ms) => ms.toFixed(1)).join(', ')} ms`);
+  assert.ok(seen.length >= 4, `${when}: both rooms sound and match in most windows: ${said}\n${logs()}`);
+  // The last 2 s of the 3: the first second after a change may still be taking out a start's error (10 ms a second).
+  const worst = Math.max(...seen.slice(-4).map(Math.abs));
+  assert.ok(worst < TARGET_MS, `${when}: the follower within ${TARGET_MS} ms of the leader, saw ${seen.map((ms) => ms.toFixed(1)).join(', ')} ms\n${logs()}`);
 }
 
 describe('listening along, two rooms', () => {
@@ -81,11 +82,11 @@ describe('listening along, two rooms', () => {
       await follower.waitFor(/Playing\s+a bursts\.wav/);
       await leader.waitFor(/follower\s+→ leader/);
       await sleep(4000);
-      assertInSync(recording.file, 'after the start');
+      assertInSync(recording.file, 'after the start', () => follower.logs());
 
       leader.keys('.');
       await sleep(3500);
-      assertInSync(recording.file, 'after the leader seeks 30 s on');
+      assertInSync(recording.file, 'after the leader seeks 30 s on', () => follower.logs());
 
       leader.keys('Space');
       await follower.waitFor(/Paused\s+a bursts\.wav/, 3000);
@@ -93,12 +94,12 @@ describe('listening along, two rooms', () => {
       leader.keys('Space');
       await follower.waitFor(/Playing\s+a bursts\.wav/, 3000);
       await sleep(3500);
-      assertInSync(recording.file, 'after a pause and resume');
+      assertInSync(recording.file, 'after a pause and resume', () => follower.logs());
 
       leader.keys('n');
       await follower.waitFor(/Playing\s+b bursts\.wav/, 3000);
       await sleep(3500);
-      assertInSync(recording.file, 'after a new song');
+      assertInSync(recording.file, 'after a new song', () => follower.logs());
 
       follower.keys('Escape');
       await follower.waitFor(/stopped following leader/);

@@ -41,10 +41,27 @@ interface SongSession {
   startFrame: number;
   /** Frames repeated minus dropped before it (listen along). */
   startDelta: number;
+  /**
+   * Listening along: asked as the first sound is written, where in the song that sound should
+   * be (seconds); playback skips to there, or waits with silence, before anything is heard.
+   */
+  align?: (() => number | undefined) | undefined;
   abort: AbortController;
 }
 
 const sameOutput = (a: SongInfo, b: SongInfo): boolean => a.sampleRate === b.sampleRate && outputChannels(a) === outputChannels(b);
+
+/** The most silence written before a start to wait for the right moment: more would be a hang, not a wait. */
+const MAX_ALIGN_SILENCE_SECONDS = 0.5;
+
+/** How far a session's first frame is to move (seconds, on: skip; back: silence first), its origin moved with it. */
+function alignShift(session: SongSession, song: SongInfo): number {
+  const want = session.align?.();
+  if (want === undefined) return 0;
+  const shift = Math.max(-MAX_ALIGN_SILENCE_SECONDS, Math.min(song.duration - session.origin, want - session.origin));
+  session.origin += shift;
+  return shift;
+}
 
 export class Playback extends EventEmitter {
   /** The song being heard. */
@@ -92,14 +109,14 @@ export class Playback extends EventEmitter {
     if (this.session) this.play(this.session.song, position);
   }
 
-  play(song: SongInfo, at: number): void {
+  play(song: SongInfo, at: number, align?: () => number | undefined): void {
     void this.stopRadio();
     this.heldAt = undefined;
     this.voice.formatChanged(); // the music's format from now on
     // The same song again (resume, seek) keeps its download going: the fetcher reuses it.
     if (this.session?.song.etag === song.etag) this.halt();
     else this.stop();
-    const session: SongSession = { song, origin: at, startFrame: 0, startDelta: 0, abort: new AbortController() };
+    const session: SongSession = { song, origin: at, startFrame: 0, startDelta: 0, align, abort: new AbortController() };
     this.session = session;
     this.blocks.follow(song);
     // A play is a play: a sink paused before it sounds again (a song chosen while paused, a resume from elsewhere).
@@ -302,6 +319,17 @@ export class Playback extends EventEmitter {
               const drop = Math.min(skipFrames, pcm.length / frameBytes);
               skipFrames -= drop;
               pcm = pcm.subarray(drop * frameBytes);
+            }
+            if (!sounding && session.align && skipFrames === 0 && pcm.length > 0) {
+              // Where the first sound should be, now that it is about to be written: skip on to it, or wait with silence.
+              const shift = alignShift(session, song);
+              session.align = undefined;
+              if (shift > 0) {
+                skipFrames = Math.round(shift * song.sampleRate);
+                const drop = Math.min(skipFrames, pcm.length / frameBytes);
+                skipFrames -= drop;
+                pcm = pcm.subarray(drop * frameBytes);
+              } else if (shift < 0) pcm = Buffer.concat([Buffer.alloc(Math.round(-shift * song.sampleRate) * frameBytes), pcm]);
             }
             if (pcm.length === 0) continue;
             const written = this.mixer.write(this.ledger.write(pcm, frameBytes));

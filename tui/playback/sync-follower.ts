@@ -3,8 +3,9 @@
  * the leader's record says where it is at an instant of the daemon's clock; every 100 ms the
  * position heard here is compared with where the leader is now, and the difference is taken out
  * by dropping or repeating single frames (at most 1% of them: unheard), or, beyond 200 ms, by
- * starting again at the right place. A start is placed where the leader will be when the first
- * sound comes out, by how long starts took here before.
+ * starting again at the right place. A start is placed as its first sound is written (however
+ * long the song took to fetch): where the leader will be when that sound is heard, by how long
+ * the sink took from a first write to sound at the starts before.
  */
 import { positionAt, type PlaybackRecord } from '../../common/protocol/playback.js';
 import type { SongInfo } from '../../common/protocol/records.js';
@@ -20,8 +21,8 @@ export class SyncFollower {
   private target: { song: SongInfo; record: PlaybackRecord } | undefined;
   private timer: NodeJS.Timeout | undefined;
   private settleUntil = 0;
-  /** Seconds from asking for a play to its first sound, learned from each start here. */
-  private startLead = 0.02;
+  /** Seconds from a start's first write to its sound, learned from each start here. */
+  private startLead = 0.005;
   private calibrating = false;
   /** The last error measured, seconds (positive: ahead of the leader). */
   lastError: number | undefined;
@@ -34,6 +35,7 @@ export class SyncFollower {
     private readonly playback: Playback,
     private readonly daemonNow: () => number | undefined,
     private readonly latency: number,
+    private readonly log: (text: string) => void = () => {},
   ) {}
 
   /** Where playback is to be from now on. */
@@ -65,7 +67,11 @@ export class SyncFollower {
 
   private start(song: SongInfo, at: number): void {
     const playing = this.target?.record.playing ?? true;
-    this.playback.play(song, Math.max(0, at + (playing ? this.startLead : 0)));
+    const align = (): number | undefined => {
+      const want = this.target?.song.etag === song.etag ? this.want() : undefined;
+      return want === undefined || !this.target?.record.playing ? undefined : want + this.startLead;
+    };
+    this.playback.play(song, Math.max(0, at + (playing ? this.startLead : 0)), align);
     this.settleUntil = performance.now() + SETTLE_MS;
     this.calibrating = playing;
   }
@@ -81,9 +87,13 @@ export class SyncFollower {
     if (this.calibrating) {
       // Ahead: the start was placed too far on; behind: not far enough.
       this.calibrating = false;
-      this.startLead = Math.max(0, Math.min(1, this.startLead - error));
+      this.log(`listen along: ${(error * 1000).toFixed(1)} ms from the leader after a start placed ${(this.startLead * 1000).toFixed(1)} ms on`);
+      this.startLead = Math.max(0, Math.min(0.5, this.startLead - error));
     }
-    if (Math.abs(error) > HARD_RESYNC_SECONDS) return this.start(target.song, want);
+    if (Math.abs(error) > HARD_RESYNC_SECONDS) {
+      this.log(`listen along: ${(error * 1000).toFixed(0)} ms from the leader: starting again where it is`);
+      return this.start(target.song, want);
+    }
     this.playback.correct(error);
   }
 }

@@ -1,0 +1,112 @@
+/**
+ * Listening along: the offset between the leader's and the follower's output over 2 minutes with
+ * a seek and a pause in it. Two real streamtui, each in its own room of one PulseAudio server (a
+ * sink each), both rooms recorded on one timeline by one parec (left, right); the offset in each
+ * 0.5 s is found by cross-correlating the rooms' 1 ms loudness envelopes. Once with the players
+ * on the daemon directly (loopback), once through a TCP relay that holds every piece of data a
+ * random 0-40 ms (their clock estimates, the leader's records and the follower's fetches all cross it).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tcpJitterRelay } from '../test/helpers/tcp-jitter-relay.js';
+import { selectDevice, Tmux } from '../test/helpers/tmux.js';
+import { burstsWav, roomOffset, twoRooms, type TwoRooms } from '../test/helpers/two-rooms.js';
+import { freePort, median, spawnDaemon, table } from './lib.js';
+
+const STREAMTUI = fileURLToPath(new URL('../tui/cli.js', import.meta.url));
+const MINUTES = 2;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Run {
+  offsets: number[];
+  windows: number;
+  /** Seconds from each leader change (seek, resume) until the rooms were within 5 ms again. */
+  settle: number[];
+}
+
+function player(name: string, port: number, env: Record<string, string>, work: string): Tmux {
+  const dir = mkdtempSync(path.join(work, `${name}-`));
+  const args = ['--port', String(port), '--name', name, '--cache-dir', path.join(dir, 'cache'), '--state-dir', dir, '--audio', 'pulse', '--no-calls', '--no-mpris'];
+  return Tmux.start(dir, [process.execPath, STREAMTUI, ...args], { ...env, XDG_CONFIG_HOME: dir }, 120, 36);
+}
+
+async function measure(rooms: TwoRooms, port: number, work: string): Promise<Run> {
+  const recording = await rooms.record();
+  const leader = player('leader', port, rooms.lead, work);
+  const follower = player('follower', port, rooms.follow, work);
+  try {
+    await leader.waitFor(/bursts\.wav/);
+    leader.keys('Enter');
+    await follower.waitFor(/leader\s+playing bursts/, 10_000);
+    await selectDevice(follower, 'leader');
+    const started = recording.seconds();
+    follower.keys('Enter');
+    await follower.waitFor(/following leader/);
+    const changes: number[] = [];
+    const total = MINUTES * 60;
+    await sleep((total / 3) * 1000);
+    changes.push(recording.seconds());
+    leader.keys('.'); // 30 s on
+    await sleep((total / 3) * 1000);
+    leader.keys('Space');
+    await sleep(3000);
+    changes.push(recording.seconds());
+    leader.keys('Space');
+    await sleep((total / 3 - 3) * 1000);
+    const pcm = await recording.stop();
+    const seconds = pcm.length / 4 / 44100;
+    const timeline: Array<[number, number | undefined]> = [];
+    for (let at = started; at + 0.9 < seconds; at += 0.5) {
+      const offset = roomOffset(pcm, at, 0.5);
+      timeline.push([at, offset && offset.strength > 0.5 ? offset.ms : undefined]);
+    }
+    const settle = changes.map((change) => {
+      const back = timeline.find(([at, ms]) => at > change + 0.3 && ms !== undefined && Math.abs(ms) < 5);
+      return back ? back[0] - change : Infinity;
+    });
+    const offsets = timeline.flatMap(([, ms]) => (ms === undefined ? [] : [Math.abs(ms)]));
+    return { offsets, windows: timeline.length, settle };
+  } finally {
+    for (const tui of [leader, follower]) {
+      tui.keys('q');
+      await sleep(300);
+      tui.kill();
+    }
+  }
+}
+
+export async function listenAlongBench(): Promise<string> {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'bench-along-'));
+  const library = path.join(work, 'library');
+  mkdirSync(library);
+  writeFileSync(path.join(library, 'bursts.wav'), burstsWav(MINUTES * 60 + 60, 11));
+  const stateDir = path.join(work, 'state');
+  mkdirSync(stateDir);
+  const daemon = await spawnDaemon(library, stateDir, await freePort(), ['--udp-port', String(await freePort())]);
+  const rooms = await twoRooms();
+  const rows: Array<Array<string | number>> = [];
+  try {
+    const add = (name: string, run: Run): void => {
+      const sorted = [...run.offsets].sort((a, b) => a - b);
+      const p95 = sorted[Math.floor(sorted.length * 0.95)] ?? NaN;
+      rows.push([name, `${run.offsets.length} of ${run.windows}`, median(sorted).toFixed(1), p95.toFixed(1), (sorted.at(-1) ?? NaN).toFixed(1), run.settle.map((s) => (Number.isFinite(s) ? s.toFixed(1) : 'never')).join(' / ')]);
+    };
+    add('loopback', await measure(rooms, daemon.port, work));
+    const relay = await tcpJitterRelay(daemon.port, 40);
+    try {
+      add('through a relay adding 0-40 ms of jitter', await measure(rooms, relay.port, work));
+    } finally {
+      await relay.close();
+    }
+  } finally {
+    await daemon.stop();
+    rooms.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+  return [
+    `Two streamtui (--audio pulse), each in its own room of one PulseAudio server (a mono remap sink each onto one null sink's left and right), both recorded by one parec on one timeline; the follower follows from the first seconds; over ${MINUTES} minutes the leader seeks 30 s on at a third, and pauses for 3 s at two thirds. The offset in each 0.5 s window: cross-correlation of the rooms' 1 ms loudness envelopes, refined between windows by a parabola (windows with a silent room, the pause, are left out). Settling: from the leader's change until a window within 5 ms again (seek / resume). Target: median under 5 ms, p95 under 20 ms.`,
+    table(['path', 'windows matched', 'median |offset| ms', 'p95 ms', 'worst ms', 'settling after seek / resume, s'], rows),
+  ].join('\n\n');
+}
