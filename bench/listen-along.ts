@@ -16,7 +16,8 @@ import { burstsWav, roomOffset, twoRooms, type TwoRooms } from '../test/helpers/
 import { freePort, median, spawnDaemon, table } from './lib.js';
 
 const STREAMTUI = fileURLToPath(new URL('../tui/cli.js', import.meta.url));
-const MINUTES = 2;
+/** BENCH_ALONG_MINUTES shortens a run (to try the benchmark itself). */
+const MINUTES = Number(process.env['BENCH_ALONG_MINUTES'] ?? 2);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Run {
@@ -29,7 +30,7 @@ interface Run {
 function player(name: string, port: number, env: Record<string, string>, work: string): Tmux {
   const dir = mkdtempSync(path.join(work, `${name}-`));
   const args = ['--port', String(port), '--name', name, '--cache-dir', path.join(dir, 'cache'), '--state-dir', dir, '--audio', 'pulse', '--no-calls', '--no-mpris'];
-  return Tmux.start(dir, [process.execPath, STREAMTUI, ...args], { ...env, XDG_CONFIG_HOME: dir }, 120, 36);
+  return Tmux.start(dir, [process.execPath, STREAMTUI, ...args], { ...env, XDG_CONFIG_HOME: dir, STREAMTUI_LOG: path.join(dir, 'player.log') }, 120, 36);
 }
 
 async function measure(rooms: TwoRooms, port: number, work: string): Promise<Run> {
@@ -67,6 +68,8 @@ async function measure(rooms: TwoRooms, port: number, work: string): Promise<Run
       return back ? back[0] - change : Infinity;
     });
     const offsets = timeline.flatMap(([, ms]) => (ms === undefined ? [] : [Math.abs(ms)]));
+    // BENCH_ALONG_DEBUG=1: the follower's account of its starts and resyncs, and the offsets seen.
+    if (process.env['BENCH_ALONG_DEBUG']) process.stderr.write(`${follower.logs()}\n${timeline.map(([at, ms]) => `${at.toFixed(1)}: ${ms?.toFixed(1) ?? '-'}`).join('  ')}\n`);
     return { offsets, windows: timeline.length, settle };
   } finally {
     for (const tui of [leader, follower]) {
@@ -93,13 +96,15 @@ export async function listenAlongBench(): Promise<string> {
       const p95 = sorted[Math.floor(sorted.length * 0.95)] ?? NaN;
       rows.push([name, `${run.offsets.length} of ${run.windows}`, median(sorted).toFixed(1), p95.toFixed(1), (sorted.at(-1) ?? NaN).toFixed(1), run.settle.map((s) => (Number.isFinite(s) ? s.toFixed(1) : 'never')).join(' / ')]);
     };
-    add('loopback', await measure(rooms, daemon.port, work));
+    if (!process.env['BENCH_ALONG_RELAY_ONLY']) add('loopback', await measure(rooms, daemon.port, work));
     const relay = await tcpJitterRelay(daemon.port, 40);
     try {
       add('through a relay adding 0-40 ms of jitter', await measure(rooms, relay.port, work));
     } finally {
       await relay.close();
     }
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\nstreamd said:\n${daemon.log().slice(-3000)}`);
   } finally {
     await daemon.stop();
     rooms.stop();

@@ -119,7 +119,7 @@ export function startApp(deps: AppDeps): App {
     for (const effect of update.effects) run(effect);
     if (state.call !== before.call) calls.follow(state.call);
     followers.changed(before, state, update.effects);
-    along.changed(update.effects);
+    along.changed(before, state, update.effects);
     if (update.effects.some((effect) => effect.type === 'play')) screenUpdates.quiet(RENDER_AFTER_PLAY_MS);
     const quiet = screenUpdates.quieting;
     const moved = before.playState !== state.playState || before.now?.song !== state.now?.song || before.radio.info !== state.radio.info || before.call?.state !== state.call?.state;

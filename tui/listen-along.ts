@@ -20,6 +20,8 @@ export class ListenAlong {
   readonly clock: DaemonClock;
   private readonly publisher: PlaybackPublisher;
   private readonly follower: SyncFollower;
+  /** Devices that follow this one now. */
+  private followers = 0;
 
   /** @param latencySeconds this device's extra output delay (--latency-ms) */
   constructor(
@@ -34,7 +36,7 @@ export class ListenAlong {
       const now = state();
       if (!now.now || now.playState === 'Stopped' || now.radio.on) return undefined;
       return { song: now.now.song.id, position: Math.max(0, playback.position() - latencySeconds), playing: now.playState === 'Playing' };
-    });
+    }, () => this.followers > 0);
     this.follower = new SyncFollower(playback, () => this.clock.now(), latencySeconds, log);
     playback.on('advanced', () => this.publisher.changed());
   }
@@ -48,9 +50,14 @@ export class ListenAlong {
     return this.clock.now();
   }
 
-  /** A state change's effects: this device's record is published again when its playback moved. */
-  changed(effects: readonly Effect[]): void {
-    if (effects.some((effect) => MOVES.has(effect.type))) this.publisher.changed();
+  /** A state change: this device's record is published again when its playback moved, or when a device starts following it. */
+  changed(before: PlayerState, after: PlayerState, effects: readonly Effect[]): void {
+    const followers = after.devices.filter((device) => device.follows === after.deviceName).length;
+    const newFollower = followers > this.followers && after.devices !== before.devices;
+    this.followers = followers;
+    this.clock.busy = followers > 0 || after.follow !== undefined;
+    const halted = effects.some((effect) => effect.type === 'pause' || effect.type === 'stop');
+    if (newFollower || effects.some((effect) => MOVES.has(effect.type))) this.publisher.changed(halted);
   }
 
   /** A play while following goes through the follower: it starts where the leader will be heard. */

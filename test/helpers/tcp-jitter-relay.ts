@@ -16,14 +16,30 @@ export async function tcpJitterRelay(targetPort: number, jitterMs: number, seed 
     return state / 0x7fffffff;
   };
   const sockets = new Set<net.Socket>();
-  /** Forwards `from` to `to`, each chunk held a random while, never before the one before it. */
+  /**
+   * Forwards `from` to `to`, each chunk held a random while, never before the one before it: one
+   * queue and one timer a direction (timers of their own would fire out of order, as setTimeout
+   * rounds each delay down to whole ms).
+   */
   const pipe = (from: net.Socket, to: net.Socket): void => {
-    let due = 0;
-    from.on('data', (chunk: Buffer) => {
-      due = Math.max(due, performance.now() + random() * jitterMs);
-      setTimeout(() => to.writable && to.write(chunk), due - performance.now());
-    });
-    from.on('end', () => setTimeout(() => to.end(), Math.max(0, due - performance.now())));
+    const queue: Array<{ due: number; chunk: Buffer | null }> = [];
+    let timer: NodeJS.Timeout | undefined;
+    const drain = (): void => {
+      timer = undefined;
+      while (queue.length > 0 && (queue[0] as { due: number }).due <= performance.now()) {
+        const { chunk } = queue.shift() as { chunk: Buffer | null };
+        if (chunk === null) to.end();
+        else if (to.writable) to.write(chunk);
+      }
+      if (queue.length > 0) timer = setTimeout(drain, Math.max(1, (queue[0] as { due: number }).due - performance.now()));
+    };
+    const push = (chunk: Buffer | null): void => {
+      const last = queue.at(-1)?.due ?? 0;
+      queue.push({ due: Math.max(last, performance.now() + random() * jitterMs), chunk });
+      timer ??= setTimeout(drain, Math.max(1, (queue[0] as { due: number }).due - performance.now()));
+    };
+    from.on('data', (chunk: Buffer) => push(chunk));
+    from.on('end', () => push(null));
     from.on('error', () => to.destroy());
   };
   const server = net.createServer((client) => {

@@ -5,6 +5,9 @@ import { formatPlayback, parsePlayback, positionAt, type PlaybackRecord } from '
 import { parseDeviceFields, deviceFields, type DeviceInfo } from '../../common/protocol/records.js';
 import { nudgeFrames } from '../../tui/playback/frame-nudge.js';
 import { FrameLedger } from '../../tui/playback/frame-ledger.js';
+import type { Playback } from '../../tui/playback/playback.js';
+import { SyncFollower } from '../../tui/playback/sync-follower.js';
+import { upNext } from '../../tui/state/advance.js';
 import { keyToAction, type Action } from '../../tui/state/keys.js';
 import { initialState, type PlayerState } from '../../tui/state/state.js';
 import { applyAction, applyEvent, type Effect } from '../../tui/state/update.js';
@@ -159,9 +162,51 @@ describe('following in the state machine', () => {
     assert.equal(keyToAction({ name: 'escape' }, base), undefined);
   });
 
+  it('the end of a song while following waits for the leader (no next song of one\'s own, none prepared)', () => {
+    const playing = leader({ song: 2, positionMs: 94_000, playing: true, atMs: 2000 }).state;
+    assert.equal(upNext(playing), undefined);
+    const { state, effects } = applyEvent(playing, { type: 'song-ended' });
+    assert.equal(state.playState, 'Stopped');
+    assert.deepEqual(effects, []);
+    assert.deepEqual(state.follow, { leader: 'den' });
+  });
+
   it('--follow names the device', () => {
     const { state } = applyAction({ ...base, focus: 'library' }, { type: 'follow-device', name: 'den' });
     assert.deepEqual(state.follow, { leader: 'den' });
     assert.match(applyAction(base, { type: 'follow-device', name: 'attic' }).state.message?.text ?? '', /no device called attic/);
+  });
+});
+
+describe('the sync follower', () => {
+  /** Playback as the follower sees it: what it was asked to play, and where it says it is. */
+  function fakePlayback(): { playback: Playback; plays: Array<{ at: number; align?: () => number | undefined }> } {
+    const plays: Array<{ at: number; align?: () => number | undefined }> = [];
+    const playback = { play: (_song: unknown, at: number, align?: () => number | undefined) => plays.push({ at, align }), position: () => 0, song: undefined, isPaused: false, correct: () => {} };
+    return { playback: playback as unknown as Playback, plays };
+  }
+
+  it('starts where the leader will be, --latency-ms earlier still, and places the first sound again as it is written', () => {
+    const { playback, plays } = fakePlayback();
+    let daemonNow = 10_000;
+    const follower = new SyncFollower(playback, () => daemonNow, 0.1);
+    follower.follow(song(2), { song: 2, positionMs: 30_000, playing: true, atMs: 9_000 });
+    follower.play(song(2), 0);
+    // The leader is at 31 s; this device is heard 100 ms late; a start's own latency is guessed at 5 ms.
+    assert.ok(Math.abs((plays[0]?.at ?? 0) - 31.105) < 1e-9, String(plays[0]?.at));
+    daemonNow = 10_500; // the song took half a second to fetch
+    assert.ok(Math.abs((plays[0]?.align?.() ?? 0) - 31.605) < 1e-9, String(plays[0]?.align?.()));
+    follower.end();
+    assert.equal(plays[0]?.align?.(), undefined, 'following ended: nothing to align to');
+  });
+
+  it('a paused leader: the place it paused at, no lead, no alignment', () => {
+    const { playback, plays } = fakePlayback();
+    const follower = new SyncFollower(playback, () => 10_000, 0);
+    follower.follow(song(2), { song: 2, positionMs: 30_000, playing: false, atMs: 9_000 });
+    follower.play(song(2), 0);
+    follower.end();
+    assert.equal(plays[0]?.at, 30);
+    assert.equal(plays[0]?.align?.(), undefined);
   });
 });

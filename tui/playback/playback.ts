@@ -16,52 +16,18 @@
  * radio shows changed.
  */
 import { EventEmitter } from 'node:events';
-import { blockFirstSample, blockIndexAt, samplesPerFrame } from '../../common/audio/blocks.js';
 import type { LossMeter } from '../../common/datagram/loss-meter.js';
 import type { SongInfo } from '../../common/protocol/records.js';
-import { createDecoder, outputChannels, type PcmDecoder } from '../audio/decoder.js';
+import { outputChannels } from '../audio/decoder.js';
 import type { AudioSink, VoiceFrames } from '../audio/sink.js';
 import type { BlockSource } from './block-source.js';
 import { Mixer } from './mixer.js';
-import { primeDecoder } from './priming.js';
 import { RadioSource, type RadioFeed, type RadioView } from './radio-source.js';
 import { FrameLedger } from './frame-ledger.js';
+import { writeSong, type SongSession } from './song-writer.js';
 import { VoiceOutput } from './voice-output.js';
 
-/** Song bytes decoded at a time: about 0.5 s of a 128 kbit/s MP3, 46 ms of CD-quality WAV. */
-const DECODE_PIECE_BYTES = 8 * 1024;
-/** About four frames of a 128 kbit/s MP3: about 100 ms of sound, decoded in well under a ms. */
-const FIRST_PIECE_BYTES = 2 * 1024;
-
-interface SongSession {
-  song: SongInfo;
-  /** Seconds of the song at its first frame written. */
-  origin: number;
-  /** The sink frame (since it was opened) of that first frame: 0, or where the song before it ended. */
-  startFrame: number;
-  /** Frames repeated minus dropped before it (listen along). */
-  startDelta: number;
-  /**
-   * Listening along: asked as the first sound is written, where in the song that sound should
-   * be (seconds); playback skips to there, or waits with silence, before anything is heard.
-   */
-  align?: (() => number | undefined) | undefined;
-  abort: AbortController;
-}
-
 const sameOutput = (a: SongInfo, b: SongInfo): boolean => a.sampleRate === b.sampleRate && outputChannels(a) === outputChannels(b);
-
-/** The most silence written before a start to wait for the right moment: more would be a hang, not a wait. */
-const MAX_ALIGN_SILENCE_SECONDS = 0.5;
-
-/** How far a session's first frame is to move (seconds, on: skip; back: silence first), its origin moved with it. */
-function alignShift(session: SongSession, song: SongInfo): number {
-  const want = session.align?.();
-  if (want === undefined) return 0;
-  const shift = Math.max(-MAX_ALIGN_SILENCE_SECONDS, Math.min(song.duration - session.origin, want - session.origin));
-  session.origin += shift;
-  return shift;
-}
 
 export class Playback extends EventEmitter {
   /** The song being heard. */
@@ -278,7 +244,7 @@ export class Playback extends EventEmitter {
     if (this.paused) this.sink.pause();
     let session = first;
     for (;;) {
-      await this.runSong(session);
+      await writeSong(session, { blocks: this.blocks, write: (pcm, frameBytes) => this.mixer.write(this.ledger.write(pcm, frameBytes)), sounding: () => this.emit('sounding') });
       const next = this.next;
       if (signal.aborted || !next || !sameOutput(next, session.song)) break;
       session = { song: next, origin: 0, startFrame: this.ledger.written, startDelta: this.ledger.deltaAt(this.ledger.written), abort: first.abort };
@@ -291,59 +257,5 @@ export class Playback extends EventEmitter {
     this.checkAdvance(); // all played: the last song joined is the one heard
     this.session = undefined;
     this.emit('ended');
-  }
-
-  /** Decodes one song into the sink, from its origin to its end. */
-  private async runSong(session: SongSession): Promise<void> {
-    const { song } = session;
-    const signal = session.abort.signal;
-    const first = blockIndexAt(session.origin, song.blocks);
-    const decoder: PcmDecoder = await createDecoder(song);
-    try {
-      await primeDecoder(decoder, song, first, this.blocks);
-      // Samples of block `first` before the position asked for are decoded and dropped.
-      let skipFrames = Math.max(0, Math.round(session.origin * song.sampleRate) - blockFirstSample(first, song.sampleRate, samplesPerFrame(song.format, song.sampleRate)));
-      const frameBytes = 2 * outputChannels(song);
-      let sounding = false;
-      for (let index = first; index < song.blocks; index++) {
-        for await (const chunk of this.blocks.block(song, index, signal)) {
-          // A cached block comes whole (30 s): decoded in pieces, its first sound is out after
-          // one piece's work instead of the whole block's.
-          for (let at = 0; at < chunk.length; ) {
-            if (signal.aborted) return;
-            // The song's very first piece is small: its sound is out before the rest is decoded.
-            const size = at === 0 && index === first ? FIRST_PIECE_BYTES : DECODE_PIECE_BYTES;
-            let pcm = decoder.decode(chunk.subarray(at, at + size));
-            at += size;
-            if (skipFrames > 0) {
-              const drop = Math.min(skipFrames, pcm.length / frameBytes);
-              skipFrames -= drop;
-              pcm = pcm.subarray(drop * frameBytes);
-            }
-            if (!sounding && session.align && skipFrames === 0 && pcm.length > 0) {
-              // Where the first sound should be, now that it is about to be written: skip on to it, or wait with silence.
-              const shift = alignShift(session, song);
-              session.align = undefined;
-              if (shift > 0) {
-                skipFrames = Math.round(shift * song.sampleRate);
-                const drop = Math.min(skipFrames, pcm.length / frameBytes);
-                skipFrames -= drop;
-                pcm = pcm.subarray(drop * frameBytes);
-              } else if (shift < 0) pcm = Buffer.concat([Buffer.alloc(Math.round(-shift * song.sampleRate) * frameBytes), pcm]);
-            }
-            if (pcm.length === 0) continue;
-            const written = this.mixer.write(this.ledger.write(pcm, frameBytes));
-            if (!sounding) {
-              sounding = true;
-              this.emit('sounding');
-            }
-            await written;
-          }
-        }
-        if (signal.aborted) return;
-      }
-    } finally {
-      decoder.free();
-    }
   }
 }

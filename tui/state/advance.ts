@@ -45,6 +45,7 @@ export function following(state: PlayerState, step: 1 | -1, ended: boolean): Ste
 
 /** The song to have ready before the current one ends (gapless), if one follows it. */
 export function upNext(state: PlayerState): SongInfo | undefined {
-  if (!state.now || state.playState === 'Stopped' || state.radio.on) return undefined;
+  // While following another device, what comes next is that device's to say.
+  if (!state.now || state.playState === 'Stopped' || state.radio.on || state.follow) return undefined;
   return following(state, 1, true)?.song;
 }

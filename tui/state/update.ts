@@ -206,6 +206,8 @@ function songAction(state: PlayerState, action: Action): Update {
 /** The song after the current one, as the end of a song takes it (loop one: the same again). */
 function afterEnd(state: PlayerState): Update {
   if (!state.now) return { state, effects: [] };
+  // Following: the leader's next song comes with its record; until then, silence.
+  if (state.follow) return { state: { ...state, playState: 'Stopped', now: { ...state.now, position: 0 } }, effects: [] };
   const step = following(state, 1, true);
   if (step) return play({ ...state, queue: step.queue }, step.song, 0, step.entry);
   // The end of the queue (or library): stopped, and the queue starts again from its first entry.

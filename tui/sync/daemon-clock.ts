@@ -1,19 +1,23 @@
 /**
  * The daemon's clock, estimated here by `time` round trips on the control connection (see
- * ClockOffset): a burst of five at start, then one every few seconds, so that the estimate follows
- * the two clocks' drift. Listening along places every playback record on this clock.
+ * ClockOffset): a burst of five at start, then one a second while listening along (10 s else, to
+ * follow the two clocks' drift). Listening along places every playback record on this clock.
  */
 import type { DaemonClient } from '../client/daemon-client.js';
 import { ClockOffset, localClockMs } from './clock-offset.js';
 
 const BURST = 5;
 const BURST_GAP_MS = 100;
-const REFRESH_MS = 3000;
+/** While listening along (following, or followed), the estimate is kept fresh; otherwise it only keeps up with drift. */
+const REFRESH_MS = 1000;
+const IDLE_REFRESH_MS = 10_000;
 
 export class DaemonClock {
   readonly estimate = new ClockOffset();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Listening along: round trips every second. */
+  busy = false;
 
   constructor(
     private readonly control: DaemonClient,
@@ -25,10 +29,14 @@ export class DaemonClock {
       if (this.closed) return;
       void this.ping().finally(() => {
         if (left > 1) this.timer = setTimeout(() => burst(left - 1), BURST_GAP_MS);
-        else this.timer = setTimeout(() => this.refresh(), REFRESH_MS);
+        else this.timer = setTimeout(() => this.refresh(), this.refreshMs);
       });
     };
     burst(BURST);
+  }
+
+  private get refreshMs(): number {
+    return this.busy ? REFRESH_MS : IDLE_REFRESH_MS;
   }
 
   /** The daemon's clock now (ms), once known. */
@@ -44,7 +52,7 @@ export class DaemonClock {
   private refresh(): void {
     if (this.closed) return;
     void this.ping().finally(() => {
-      if (!this.closed) this.timer = setTimeout(() => this.refresh(), REFRESH_MS);
+      if (!this.closed) this.timer = setTimeout(() => this.refresh(), this.refreshMs);
     });
   }
 

@@ -2,7 +2,9 @@
  * This device's playback record for those that follow it (`att playback`): the song, the
  * position heard, playing or paused, and the daemon-clock instant it was true at. Sent a moment
  * after each change (once the sound is out, the sink's clock says where it is), again a second
- * later, then every few seconds while playing so that followers stay on this device's own clock.
+ * later, then, while a device follows this one, every few seconds while playing, so that it stays
+ * on this device's own clock (each record wakes every client's `idle devices`: none is sent for
+ * nobody).
  */
 import { formatPlayback, type PlaybackRecord } from '../../common/protocol/playback.js';
 import type { DaemonClient } from '../client/daemon-client.js';
@@ -10,6 +12,8 @@ import { localClockMs } from './clock-offset.js';
 
 /** After a change the sound takes this long to come out and be counted by the sink's clock. */
 const AFTER_CHANGE_MS = [250, 1250];
+/** A pause or a stop is where it is at once: said at once. */
+const AFTER_STOP_MS = [0, 1250];
 const REFRESH_MS = 5000;
 
 /** Where this device is, as playback knows it now (undefined: not playing a song). */
@@ -29,14 +33,15 @@ export class PlaybackPublisher {
     private readonly control: DaemonClient,
     private readonly daemonAt: (localMs: number) => number | undefined,
     private readonly read: () => PlaybackNow | undefined,
+    private readonly followed: () => boolean,
   ) {}
 
-  /** Playback changed (a play, pause, seek, stop, or the next song): publish soon, and again. */
-  changed(): void {
+  /** Playback changed (a play, pause, seek, stop, or the next song): publish soon (`halted`: a pause or stop, at once), and again. */
+  changed(halted = false): void {
     for (const timer of this.timers) clearTimeout(timer);
-    this.timers = AFTER_CHANGE_MS.map((ms) => setTimeout(() => this.publish(), ms));
+    this.timers = (halted ? AFTER_STOP_MS : AFTER_CHANGE_MS).map((ms) => setTimeout(() => this.publish(), ms));
     clearInterval(this.refresh);
-    this.refresh = setInterval(() => this.publish(), REFRESH_MS);
+    this.refresh = setInterval(() => this.followed() && this.publish(), REFRESH_MS);
   }
 
   close(): void {

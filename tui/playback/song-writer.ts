@@ -1,0 +1,106 @@
+/**
+ * One song written into the sink: its blocks fetched, decoded in pieces (the first one small, so
+ * that its sound is out at once), from the position asked for (the block's frames before it
+ * decoded and dropped), and, when listening along, its first sound placed where the leader will
+ * be when it is heard.
+ */
+import { blockFirstSample, blockIndexAt, samplesPerFrame } from '../../common/audio/blocks.js';
+import type { SongInfo } from '../../common/protocol/records.js';
+import { createDecoder, outputChannels, type PcmDecoder } from '../audio/decoder.js';
+import type { BlockSource } from './block-source.js';
+import { primeDecoder } from './priming.js';
+
+/** Song bytes decoded at a time: about 0.5 s of a 128 kbit/s MP3, 46 ms of CD-quality WAV. */
+const DECODE_PIECE_BYTES = 8 * 1024;
+/** About four frames of a 128 kbit/s MP3: about 100 ms of sound, decoded in well under a ms. */
+const FIRST_PIECE_BYTES = 2 * 1024;
+
+export interface SongSession {
+  song: SongInfo;
+  /** Seconds of the song at its first frame written. */
+  origin: number;
+  /** The sink frame (since it was opened) of that first frame: 0, or where the song before it ended. */
+  startFrame: number;
+  /** Frames repeated minus dropped before it (listen along). */
+  startDelta: number;
+  /**
+   * Listening along: asked as the first sound is written, where in the song that sound should
+   * be (seconds); playback skips to there, or waits with silence, before anything is heard.
+   */
+  align?: (() => number | undefined) | undefined;
+  abort: AbortController;
+}
+
+/** Where a song's sound goes, and who is told when its first sound is written. */
+export interface SongOutput {
+  blocks: BlockSource;
+  /** 16-bit PCM of `frameBytes` a frame; resolves when there is room for more. */
+  write(pcm: Buffer, frameBytes: number): Promise<void>;
+  sounding(): void;
+}
+
+/** The most silence written before a start to wait for the right moment: more would be a hang, not a wait. */
+const MAX_ALIGN_SILENCE_SECONDS = 0.5;
+
+/** How far a session's first frame is to move (seconds, on: skip; back: silence first), its origin moved with it. */
+function alignShift(session: SongSession, song: SongInfo): number {
+  const want = session.align?.();
+  if (want === undefined) return 0;
+  const shift = Math.max(-MAX_ALIGN_SILENCE_SECONDS, Math.min(song.duration - session.origin, want - session.origin));
+  session.origin += shift;
+  return shift;
+}
+
+/** Decodes one song into the sink, from its origin to its end. */
+export async function writeSong(session: SongSession, out: SongOutput): Promise<void> {
+  const { song } = session;
+  const signal = session.abort.signal;
+  const first = blockIndexAt(session.origin, song.blocks);
+  const decoder: PcmDecoder = await createDecoder(song);
+  try {
+    await primeDecoder(decoder, song, first, out.blocks);
+    // Samples of block `first` before the position asked for are decoded and dropped.
+    let skipFrames = Math.max(0, Math.round(session.origin * song.sampleRate) - blockFirstSample(first, song.sampleRate, samplesPerFrame(song.format, song.sampleRate)));
+    const frameBytes = 2 * outputChannels(song);
+    let sounding = false;
+    for (let index = first; index < song.blocks; index++) {
+      for await (const chunk of out.blocks.block(song, index, signal)) {
+        // A cached block comes whole (30 s): decoded in pieces, its first sound is out after
+        // one piece's work instead of the whole block's.
+        for (let at = 0; at < chunk.length; ) {
+          if (signal.aborted) return;
+          // The song's very first piece is small: its sound is out before the rest is decoded.
+          const size = at === 0 && index === first ? FIRST_PIECE_BYTES : DECODE_PIECE_BYTES;
+          let pcm = decoder.decode(chunk.subarray(at, at + size));
+          at += size;
+          if (skipFrames > 0) {
+            const drop = Math.min(skipFrames, pcm.length / frameBytes);
+            skipFrames -= drop;
+            pcm = pcm.subarray(drop * frameBytes);
+          }
+          if (!sounding && session.align && skipFrames === 0 && pcm.length > 0) {
+            // Where the first sound should be, now that it is about to be written: skip on to it, or wait with silence.
+            const shift = alignShift(session, song);
+            session.align = undefined;
+            if (shift > 0) {
+              skipFrames = Math.round(shift * song.sampleRate);
+              const drop = Math.min(skipFrames, pcm.length / frameBytes);
+              skipFrames -= drop;
+              pcm = pcm.subarray(drop * frameBytes);
+            } else if (shift < 0) pcm = Buffer.concat([Buffer.alloc(Math.round(-shift * song.sampleRate) * frameBytes), pcm]);
+          }
+          if (pcm.length === 0) continue;
+          const written = out.write(pcm, frameBytes);
+          if (!sounding) {
+            sounding = true;
+            out.sounding();
+          }
+          await written;
+        }
+      }
+      if (signal.aborted) return;
+    }
+  } finally {
+    decoder.free();
+  }
+}
