@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { pulseNullSink, type PulseNullSink } from '../test/helpers/audio-env.js';
 import { Tmux } from '../test/helpers/tmux.js';
 import { toneLibrary, type ToneSong } from '../test/helpers/tones.js';
-import { freePort, median, missingTools, spawnDaemon, table } from './lib.js';
+import { closeTui, freePort, median, missingTools, spawnDaemon, table } from './lib.js';
 import { startMpd } from './mpd.js';
 
 const STREAMTUI = fileURLToPath(new URL('../tui/cli.js', import.meta.url));
@@ -78,10 +78,7 @@ async function streamtuiJoins(pulse: PulseNullSink, music: string, halves: reado
         await sleep(300);
         joins.push(measureJoin(await recording.stop(), 6));
       } finally {
-        tui.keys('q');
-        await sleep(300);
-        tui.kill();
-        rmSync(dir, { recursive: true, force: true });
+        await closeTui(tui, dir);
       }
     }
   } finally {

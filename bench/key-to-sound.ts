@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pulseNullSink, type PulseNullSink, type Recording } from '../test/helpers/audio-env.js';
 import { Tmux } from '../test/helpers/tmux.js';
-import { freePort, median, missingTools, rssMiB, spawnDaemon, table } from './lib.js';
+import { closeTui, freePort, median, missingTools, rssMiB, spawnDaemon, table } from './lib.js';
 import { startMpd } from './mpd.js';
 
 const STREAMTUI = fileURLToPath(new URL('../tui/cli.js', import.meta.url));
@@ -120,10 +120,7 @@ async function streamtuiTimes(pulse: PulseNullSink, recording: Recording, music:
         await sleep(1000); // as a person would: the screen is up, then the key
         times.first.push(await measure(tui, recording, () => tui.keys('s')));
       } finally {
-        tui.keys('q');
-        await sleep(300);
-        tui.kill();
-        rmSync(dir, { recursive: true, force: true });
+        await closeTui(tui, dir);
       }
     }
     // One player: RUNS songs not cached yet (each moved to with j), then the same songs again from the cache.
@@ -151,10 +148,7 @@ async function streamtuiTimes(pulse: PulseNullSink, recording: Recording, music:
       }
       tui.keys('s');
     } finally {
-      tui.keys('q');
-      await sleep(300);
-      tui.kill();
-      rmSync(dir, { recursive: true, force: true });
+      await closeTui(tui, dir);
     }
   } finally {
     await daemon.stop();

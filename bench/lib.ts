@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import os from 'node:os';
 import path from 'node:path';
 import { STREAMD } from '../test/helpers/cli.js';
+import type { Tmux } from '../test/helpers/tmux.js';
 
 export { freePort } from '../test/helpers/cli.js';
 import { encodeWav } from '../daemon/demo/encode.js';
@@ -130,4 +131,12 @@ export function missingTools(names: readonly string[]): string[] {
       return true;
     }
   });
+}
+
+/** Quits a player in tmux as a person would (q), then takes its terminal and, when given, its folder away. */
+export async function closeTui(tui: Tmux, dir?: string): Promise<void> {
+  tui.keys('q');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  tui.kill();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 }

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { tcpJitterRelay } from '../test/helpers/tcp-jitter-relay.js';
 import { selectDevice, Tmux } from '../test/helpers/tmux.js';
 import { burstsWav, roomOffset, twoRooms, type TwoRooms } from '../test/helpers/two-rooms.js';
-import { freePort, median, spawnDaemon, table } from './lib.js';
+import { closeTui, freePort, median, spawnDaemon, table } from './lib.js';
 
 const STREAMTUI = fileURLToPath(new URL('../tui/cli.js', import.meta.url));
 /** BENCH_ALONG_MINUTES shortens a run (to try the benchmark itself). */
@@ -72,11 +72,7 @@ async function measure(rooms: TwoRooms, port: number, work: string): Promise<Run
     if (process.env['BENCH_ALONG_DEBUG']) process.stderr.write(`${follower.logs()}\n${timeline.map(([at, ms]) => `${at.toFixed(1)}: ${ms?.toFixed(1) ?? '-'}`).join('  ')}\n`);
     return { offsets, windows: timeline.length, settle };
   } finally {
-    for (const tui of [leader, follower]) {
-      tui.keys('q');
-      await sleep(300);
-      tui.kill();
-    }
+    for (const tui of [leader, follower]) await closeTui(tui);
   }
 }
 

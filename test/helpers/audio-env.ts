@@ -94,36 +94,43 @@ export async function pulseNullSink(options: { sineHz?: number } = {}): Promise<
   return {
     home,
     env,
-    async record() {
-      const file = path.join(home, `rec-${Date.now()}.raw`);
-      const parec = spawn('parec', ['-d', 'streamtest.monitor', '--format=s16le', '--rate=44100', '--channels=2', '--raw', '--latency-msec=20', file], {
-        env: { ...process.env, ...env },
-        stdio: 'ignore',
-      });
-      const seconds = (): number => {
-        try {
-          return statSync(file).size / 4 / 44100;
-        } catch {
-          return 0;
-        }
-      };
-      // parec takes a moment to connect: until its file grows, its timeline is not the wall clock's.
-      await until('parec to record', () => (seconds() >= 0.05 ? true : undefined));
-      return {
-        file,
-        seconds,
-        async stop() {
-          const exited = new Promise((resolve) => parec.once('exit', resolve));
-          parec.kill('SIGINT');
-          await exited;
-          return readFileSync(file);
-        },
-      };
-    },
+    record: () => recordSink(env, home, 'streamtest.monitor', 44100, 2),
     stop() {
       tone?.kill();
       server.kill();
       rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * parec recording `device` (a monitor) of the server at `env` into a file in `home`, 16-bit at
+ * `rate`; resolves once it records. The process is there to be killed with the server.
+ */
+export async function recordSink(env: Record<string, string>, home: string, device: string, rate: number, channels: number): Promise<Recording & { process: ChildProcess }> {
+  const file = path.join(home, `rec-${Date.now()}-${Math.random().toString(36).slice(2, 6)}.raw`);
+  const parec = spawn('parec', ['-d', device, '--format=s16le', `--rate=${rate}`, `--channels=${channels}`, '--raw', '--latency-msec=20', file], {
+    env: { ...process.env, ...env },
+    stdio: 'ignore',
+  });
+  const seconds = (): number => {
+    try {
+      return statSync(file).size / (2 * channels) / rate;
+    } catch {
+      return 0;
+    }
+  };
+  // parec takes a moment to connect: until its file grows, its timeline is not the wall clock's.
+  await until('parec to record', () => (seconds() >= 0.05 ? true : undefined));
+  return {
+    file,
+    seconds,
+    process: parec,
+    async stop() {
+      const exited = new Promise((resolve) => parec.once('exit', resolve));
+      parec.kill('SIGINT');
+      await exited;
+      return readFileSync(file);
     },
   };
 }

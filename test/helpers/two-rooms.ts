@@ -4,11 +4,10 @@
  * parec records. A player picks its room with PULSE_SINK; the recording's left channel is what the
  * first room heard, its right channel the second, sample for sample at the same moments.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { startPulseServer } from './audio-env.js';
-import { until } from './log-capture.js';
+import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { encodeWav } from '../../daemon/demo/encode.js';
+import { recordSink, startPulseServer, type Recording } from './audio-env.js';
 
 export const ROOM_RATE = 44100;
 
@@ -17,7 +16,7 @@ export interface TwoRooms {
   lead: Record<string, string>;
   follow: Record<string, string>;
   /** Starts recording both rooms (16-bit stereo: left the lead room, right the follow room). */
-  record(): Promise<{ file: string; seconds(): number; stop(): Promise<Buffer> }>;
+  record(): Promise<Recording>;
   stop(): void;
 }
 
@@ -33,27 +32,9 @@ export async function twoRooms(): Promise<TwoRooms> {
     lead: { ...env, PULSE_SINK: 'lead' },
     follow: { ...env, PULSE_SINK: 'follow' },
     async record() {
-      const file = path.join(home, `rooms-${Date.now()}.raw`);
-      const parec = spawn('parec', ['-d', 'rooms.monitor', '--format=s16le', `--rate=${ROOM_RATE}`, '--channels=2', '--raw', '--latency-msec=20', file], { env: { ...process.env, ...env }, stdio: 'ignore' });
-      recorder = parec;
-      const seconds = (): number => {
-        try {
-          return statSync(file).size / 4 / ROOM_RATE;
-        } catch {
-          return 0;
-        }
-      };
-      await until('parec to record', () => (seconds() >= 0.05 ? true : undefined));
-      return {
-        file,
-        seconds,
-        async stop() {
-          const exited = new Promise((resolve) => parec.once('exit', resolve));
-          parec.kill('SIGINT');
-          await exited;
-          return readFileSync(file);
-        },
-      };
+      const recording = await recordSink(env, home, 'rooms.monitor', ROOM_RATE, 2);
+      recorder = recording.process;
+      return recording;
     },
     stop() {
       recorder?.kill();
@@ -141,30 +122,13 @@ export function burstsWav(seconds: number, seed = 7): Buffer {
     return state / 0x7fffffff;
   };
   const frames = seconds * ROOM_RATE;
-  const data = Buffer.alloc(frames * 4);
+  const samples = new Int16Array(frames);
   let at = 0;
   while (at < frames) {
     const length = Math.round((0.02 + random() * 0.08) * ROOM_RATE);
     const level = 4000 + random() * 8000;
-    for (let i = 0; i < length && at + i < frames; i++) {
-      const sample = Math.round((random() * 2 - 1) * level);
-      data.writeInt16LE(sample, (at + i) * 4);
-      data.writeInt16LE(sample, (at + i) * 4 + 2);
-    }
+    for (let i = 0; i < length && at + i < frames; i++) samples[at + i] = Math.round((random() * 2 - 1) * level);
     at += length + Math.round((0.03 + random() * 0.15) * ROOM_RATE);
   }
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVEfmt ', 8, 'latin1');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(2, 22);
-  header.writeUInt32LE(ROOM_RATE, 24);
-  header.writeUInt32LE(ROOM_RATE * 4, 28);
-  header.writeUInt16LE(4, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'latin1');
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
+  return encodeWav({ sampleRate: ROOM_RATE, channels: [samples, samples] });
 }

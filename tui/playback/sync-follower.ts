@@ -16,6 +16,12 @@ const CHECK_MS = 100;
 export const HARD_RESYNC_SECONDS = 0.2;
 /** After a start, the sound is out and the sink's clock has reported by then. */
 const SETTLE_MS = 400;
+/**
+ * Checks a correction is decided on: the median of the last ones, so that one reading of the
+ * sink's clock (interpolated between PulseAudio's reports, rough in a stream's first moments) is
+ * not taken for a difference to correct.
+ */
+const MEDIAN_OF = 5;
 
 export class SyncFollower {
   private target: { song: SongInfo; record: PlaybackRecord } | undefined;
@@ -24,6 +30,7 @@ export class SyncFollower {
   /** Seconds from a start's first write to its sound, learned from each start here. */
   private startLead = 0.005;
   private calibrating = false;
+  private recent: number[] = [];
   /** The last error measured, seconds (positive: ahead of the leader). */
   lastError: number | undefined;
 
@@ -74,6 +81,7 @@ export class SyncFollower {
     this.playback.play(song, Math.max(0, at + (playing ? this.startLead : 0)), align);
     this.settleUntil = performance.now() + SETTLE_MS;
     this.calibrating = playing;
+    this.recent = [];
   }
 
   private check(): void {
@@ -82,7 +90,16 @@ export class SyncFollower {
     if (performance.now() < this.settleUntil) return;
     const want = this.want();
     if (want === undefined) return;
-    const error = this.playback.position() - want;
+    const reading = this.playback.position() - want;
+    // A jump (the leader seeked) is acted on at once; anything less waits for a few readings.
+    if (Math.abs(reading) > HARD_RESYNC_SECONDS * 2) {
+      this.log(`listen along: ${(reading * 1000).toFixed(0)} ms from the leader: starting again where it is`);
+      return this.start(target.song, want);
+    }
+    this.recent.push(reading);
+    if (this.recent.length > MEDIAN_OF) this.recent.shift();
+    if (this.recent.length < MEDIAN_OF) return;
+    const error = [...this.recent].sort((a, b) => a - b)[MEDIAN_OF >> 1] as number;
     this.lastError = error;
     if (this.calibrating) {
       // Ahead: the start was placed too far on; behind: not far enough.
