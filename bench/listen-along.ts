@@ -21,6 +21,8 @@ const MINUTES = Number(process.env['BENCH_ALONG_MINUTES'] ?? 2);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Run {
+  /** ms from a leader's change reaching the follower to the follower's first sound written (its log). */
+  reactions: number[];
   offsets: number[];
   windows: number;
   /** Seconds from each leader change (seek, resume) until the rooms were within 5 ms again. */
@@ -70,7 +72,8 @@ async function measure(rooms: TwoRooms, port: number, work: string): Promise<Run
     const offsets = timeline.flatMap(([, ms]) => (ms === undefined ? [] : [Math.abs(ms)]));
     // BENCH_ALONG_DEBUG=1: the follower's account of its starts and resyncs, and the offsets seen.
     if (process.env['BENCH_ALONG_DEBUG']) process.stderr.write(`${follower.logs()}\n${timeline.map(([at, ms]) => `${at.toFixed(1)}: ${ms?.toFixed(1) ?? '-'}`).join('  ')}\n`);
-    return { offsets, windows: timeline.length, settle };
+    const reactions = [...follower.logs().matchAll(/first sound written ([\d.]+) ms after the change came/g)].map((m) => Number(m[1]));
+    return { reactions, offsets, windows: timeline.length, settle };
   } finally {
     for (const tui of [leader, follower]) await closeTui(tui);
   }
@@ -90,7 +93,8 @@ export async function listenAlongBench(): Promise<string> {
     const add = (name: string, run: Run): void => {
       const sorted = [...run.offsets].sort((a, b) => a - b);
       const p95 = sorted[Math.floor(sorted.length * 0.95)] ?? NaN;
-      rows.push([name, `${run.offsets.length} of ${run.windows}`, median(sorted).toFixed(1), p95.toFixed(1), (sorted.at(-1) ?? NaN).toFixed(1), run.settle.map((s) => (Number.isFinite(s) ? s.toFixed(1) : 'never')).join(' / ')]);
+      const reaction = run.reactions.length > 0 ? `${median(run.reactions).toFixed(0)} (${Math.max(...run.reactions).toFixed(0)})` : '-';
+      rows.push([name, `${run.offsets.length} of ${run.windows}`, median(sorted).toFixed(1), p95.toFixed(1), (sorted.at(-1) ?? NaN).toFixed(1), run.settle.map((s) => (Number.isFinite(s) ? s.toFixed(1) : 'never')).join(' / '), reaction]);
     };
     if (!process.env['BENCH_ALONG_RELAY_ONLY']) add('loopback', await measure(rooms, daemon.port, work));
     const relay = await tcpJitterRelay(daemon.port, 40);
@@ -107,7 +111,7 @@ export async function listenAlongBench(): Promise<string> {
     rmSync(work, { recursive: true, force: true });
   }
   return [
-    `Two streamtui (--audio pulse), each in its own room of one PulseAudio server (a mono remap sink each onto one null sink's left and right), both recorded by one parec on one timeline; the follower follows from the first seconds; over ${MINUTES} minutes the leader seeks 30 s on at a third, and pauses for 3 s at two thirds. The offset in each 0.5 s window: cross-correlation of the rooms' 1 ms loudness envelopes, refined between windows by a parabola (windows with a silent room, the pause, are left out). Settling: from the leader's change until a window within 5 ms again (seek / resume). Target: median under 5 ms, p95 under 20 ms.`,
-    table(['path', 'windows matched', 'median |offset| ms', 'p95 ms', 'worst ms', 'settling after seek / resume, s'], rows),
+    `Two streamtui (--audio pulse), each in its own room of one PulseAudio server (a mono remap sink each onto one null sink's left and right), both recorded by one parec on one timeline; the follower follows from the first seconds; over ${MINUTES} minutes the leader seeks 30 s on at a third, and pauses for 3 s at two thirds. The offset in each 0.5 s window: cross-correlation of the rooms' 1 ms loudness envelopes, refined between windows by a parabola (windows with a silent room, the pause, are left out). Settling: from the leader's change until a window within 5 ms again (seek / resume). The change to first sound: from the leader's record reaching the follower (the daemon's push, on loopback within a ms of reaching the daemon) to the follower's first sound written, by the follower's log (target: within 100 ms). Target for the offset: median under 5 ms, p95 under 20 ms.`,
+    table(['path', 'windows matched', 'median |offset| ms', 'p95 ms', 'worst ms', 'settling after seek / resume, s', "a leader's change to the follower's first sound, median (worst) ms"], rows),
   ].join('\n\n');
 }

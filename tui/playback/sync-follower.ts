@@ -74,7 +74,10 @@ export class SyncFollower {
 
   private start(song: SongInfo, at: number): void {
     const playing = this.target?.record.playing ?? true;
+    const asked = performance.now();
     const align = (): number | undefined => {
+      // Called as the first sound is written: how long the leader's change took to become sound here.
+      this.log(`listen along: first sound written ${(performance.now() - asked).toFixed(1)} ms after the change came`);
       const want = this.target?.song.etag === song.etag ? this.want() : undefined;
       return want === undefined || !this.target?.record.playing ? undefined : want + this.startLead;
     };
