@@ -52,10 +52,14 @@ export class ListenAlong {
 
   /** A state change: this device's record is published again when its playback moved, or when a device starts following it. */
   changed(before: PlayerState, after: PlayerState, effects: readonly Effect[]): void {
-    const followers = after.devices.filter((device) => device.follows === after.deviceName).length;
-    const newFollower = followers > this.followers && after.devices !== before.devices;
-    this.followers = followers;
-    this.clock.busy = followers > 0 || after.follow !== undefined;
+    // Who follows this device changes only with the device list: counted then, not at every tick.
+    let newFollower = false;
+    if (after.devices !== before.devices) {
+      const followers = after.devices.filter((device) => device.follows === after.deviceName).length;
+      newFollower = followers > this.followers;
+      this.followers = followers;
+    }
+    this.clock.busy = this.followers > 0 || after.follow !== undefined;
     const halted = effects.some((effect) => effect.type === 'pause' || effect.type === 'stop');
     if (newFollower || effects.some((effect) => MOVES.has(effect.type))) this.publisher.changed(halted);
   }

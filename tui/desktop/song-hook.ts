@@ -47,10 +47,10 @@ export class SongHook {
     this.run(song);
   }
 
-  /** Kills a command still running (quitting). */
+  /** Kills a command still running (quitting), with what it started, as the deadline does. */
   close(): void {
     this.waiting = undefined;
-    this.running?.kill('SIGKILL');
+    if (this.running) killGroup(this.running);
   }
 
   private run(song: SongInfo): void {

@@ -67,8 +67,14 @@ export function groupLibrary(library: readonly SongInfo[]): Artist[] {
   return grouped;
 }
 
-/** The tree's rows with the `expanded` artists and albums open. */
+let lastTree: { library: readonly SongInfo[]; expanded: ReadonlySet<string>; rows: LibraryRow[] } | undefined;
+
+/**
+ * The tree's rows with the `expanded` artists and albums open. Made once per library and set of
+ * open nodes (both are replaced, never changed in place): every render and key asks for them.
+ */
 export function treeRows(library: readonly SongInfo[], expanded: ReadonlySet<string>): LibraryRow[] {
+  if (lastTree && lastTree.library === library && lastTree.expanded === expanded) return lastTree.rows;
   const rows: LibraryRow[] = [];
   for (const artist of groupLibrary(library)) {
     const artistOpen = expanded.has(artist.key);
@@ -80,6 +86,7 @@ export function treeRows(library: readonly SongInfo[], expanded: ReadonlySet<str
       if (open) for (const song of album.songs) rows.push({ kind: 'song', song, depth: 2 });
     }
   }
+  lastTree = { library, expanded, rows };
   return rows;
 }
 
