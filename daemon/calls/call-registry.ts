@@ -149,6 +149,12 @@ export class CallRegistry {
     return { ringing, active };
   }
 
+  /** Whether `expire` has anything to do: a call rings, or an ended one is still listed. */
+  get expiring(): boolean {
+    for (const call of this.calls.values()) if (call.state !== 'active') return true;
+    return false;
+  }
+
   /** Rings that went unanswered end (`timeout`); calls ended long enough ago are forgotten. */
   expire(now: Date): void {
     for (const call of this.calls.values()) {

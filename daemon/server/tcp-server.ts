@@ -49,15 +49,25 @@ export function createStreamdServer(options: ServerOptions, deps: { catalog: Cat
   // PROTOCOL.md section 4: every change that `idle` can wait for is announced here.
   const changes = new ChangeBus();
   // Section 5: a call's changes go to its parties' connections only.
+  // The calls' clock (ring timeouts, ended calls forgotten) ticks only while one of them needs it.
+  let callTimer: NodeJS.Timeout | undefined;
+  const expireCalls = (): void => {
+    calls.expire(new Date());
+    if (calls.expiring) return;
+    clearInterval(callTimer);
+    callTimer = undefined;
+  };
   const calls = new CallRegistry((options.calls ?? DEFAULT_CALLS).max, (names) => {
     for (const name of names) changes.notify('calls', devices.connectionsOf(name));
+    if (!callTimer && calls.expiring) {
+      callTimer = setInterval(expireCalls, CALL_TICK_MS);
+      callTimer.unref();
+    }
   });
   const devices = new DeviceRegistry(
     () => changes.notify('devices'),
     (name) => calls.deviceGone(name, new Date()),
   );
-  const callTimer = setInterval(() => calls.expire(new Date()), CALL_TICK_MS);
-  callTimer.unref();
   const udp = createUdpServer({ host: options.host, port: options.udpPort, radio: options.radio, udp: options.udp, version: options.version }, { ...deps, calls });
   const loopDelay = watchLoopDelay();
   const descriptors = watchDescriptors(log);
