@@ -25,6 +25,7 @@ import { applyAction, applyEvent, type Effect, type PlayerEvent, type Update } f
 import { ListenAlong } from './listen-along.js';
 import { RenderScheduler } from './render-scheduler.js';
 import { StateFollowers, type FollowerOptions } from './state-followers.js';
+import { Ticker } from './ticker.js';
 import { DaemonSync } from './sync/daemon-sync.js';
 import { UdpActivity } from './sync/udp-activity.js';
 import { createView } from './views/view.js';
@@ -64,8 +65,6 @@ export interface AppDeps {
   onQuit(): void;
 }
 
-/** The clock shows whole seconds, like ncmpcpp's; a tick twice a second keeps it within half of one. */
-const TICK_MS = 500;
 /** Other devices see this one's position move this often while it plays (its status text). */
 const STATUS_REFRESH_MS = 5000;
 /** The loss figures go to the log this often while datagrams come. */
@@ -105,6 +104,25 @@ export function startApp(deps: AppDeps): App {
   const screenUpdates = new RenderScheduler(() => view.render(state), () => sync.publishStatus(statusText(state)));
   const render = (): void => screenUpdates.render();
 
+  // One ticker drives the periodic work that is left: the clock, the rate figures, the log.
+  const ticker = new Ticker(() => (state.playState === 'Playing' && !state.radio.on && playback.song ? { position: playback.position(), duration: playback.song.duration } : undefined), [
+    {
+      everyMs: 0,
+      run: (elapsedMs) => {
+        // The screen shows whole seconds: a position that shows the same is not worth a render.
+        const seconds = playback.position();
+        if (state.playState === 'Playing' && Math.floor(seconds) !== Math.floor(state.now?.position ?? -1)) tell({ type: 'position', seconds });
+        if (state.call) tell({ type: 'call-stats', stats: calls.voiceStats() }); // and the call's clock moves
+        tell({ type: 'download-rate', bytesPerSecond: Math.round((bytesThisSecond * 1000) / Math.max(elapsedMs, 1)) });
+        bytesThisSecond = 0;
+        const stats = udp.stats();
+        if (stats) tell({ type: 'udp-stats', stats });
+      },
+    },
+    { everyMs: UDP_LOG_MS, run: () => udp.logNow() },
+    { everyMs: STATUS_REFRESH_MS, run: () => state.playState === 'Playing' && sync.publishStatus(statusText(state)) },
+  ]);
+
   /** STREAMTUI_LOG=FILE: what the status line says (warnings, failures) also goes to a file, with times. */
   const logFile = process.env['STREAMTUI_LOG'];
   const log = (text: string): void => {
@@ -121,6 +139,7 @@ export function startApp(deps: AppDeps): App {
     followers.changed(before, state, update.effects);
     along.changed(before, state, update.effects);
     if (update.effects.some((effect) => effect.type === 'play')) screenUpdates.quiet(RENDER_AFTER_PLAY_MS);
+    if (update.effects.some((effect) => effect.type === 'seek' || effect.type === 'resume')) ticker.retime();
     const quiet = screenUpdates.quieting;
     const moved = before.playState !== state.playState || before.now?.song !== state.now?.song || before.radio.info !== state.radio.info || before.call?.state !== state.call?.state;
     if (moved && !quiet) sync.publishStatus(statusText(state));
@@ -215,6 +234,7 @@ export function startApp(deps: AppDeps): App {
     if (quitting) return;
     quitting = true;
     screenUpdates.stop();
+    ticker.stop();
     for (const timer of timers) clearInterval(timer);
     view.destroy();
     followers.close();
@@ -238,6 +258,7 @@ export function startApp(deps: AppDeps): App {
     followers.advanced(song);
   });
   playback.on('sounding', () => {
+    ticker.retime();
     screenUpdates.soundOut();
   });
   playback.on('error', (text: string) => tell({ type: 'playback-failed', text }));
@@ -249,24 +270,7 @@ export function startApp(deps: AppDeps): App {
   });
   screen.on('resize', render);
 
-  // One tick drives the periodic work that is left: the clock, the rate figures, the log.
-  let ticks = 0;
-  const tick = (): void => {
-    ticks++;
-    // The screen shows whole seconds: a position that shows the same is not worth a render.
-    const seconds = playback.position();
-    if (state.playState === 'Playing' && Math.floor(seconds) !== Math.floor(state.now?.position ?? -1)) tell({ type: 'position', seconds });
-    if (ticks % (1000 / TICK_MS) === 0) {
-      if (state.call) tell({ type: 'call-stats', stats: calls.voiceStats() }); // and the call's clock moves
-      tell({ type: 'download-rate', bytesPerSecond: bytesThisSecond });
-      bytesThisSecond = 0;
-      const stats = udp.stats();
-      if (stats) tell({ type: 'udp-stats', stats });
-    }
-    if (ticks % (UDP_LOG_MS / TICK_MS) === 0) udp.logNow();
-    if (ticks % (STATUS_REFRESH_MS / TICK_MS) === 0 && state.playState === 'Playing') sync.publishStatus(statusText(state));
-  };
-  timers.push(setInterval(tick, TICK_MS));
+  ticker.start();
 
   void warmUpDecoders();
   followers.startMpris({ state: () => state, position: () => playback.position(), dispatch });

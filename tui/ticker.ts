@@ -1,0 +1,82 @@
+/**
+ * The player's one clock for periodic work (the song's clock on screen, the rate figures, the
+ * log): it wakes when the next thing it shows will have changed, not on a fixed beat. While a song
+ * plays that is the moment its position reaches the next whole second (or the song's end), so the
+ * clock on screen is never late and the player wakes once a second, as ncmpcpp does; otherwise
+ * once a second. Each wake-up of an otherwise idle player costs about as much as the work it does.
+ */
+
+/** The longest a tick waits: the rate figures are per second. */
+export const TICK_MAX_MS = 1000;
+/** The shortest: a song about to end is not polled in a tight loop. */
+const TICK_MIN_MS = 20;
+/** Past the second's edge by this much, so that the position read then shows the new second. */
+const EDGE_MARGIN_MS = 2;
+
+/** Where the song playing now is, or undefined when none is moving (stopped, paused, the radio). */
+export interface MovingSong {
+  position: number;
+  duration: number;
+}
+
+/** ms until `song`'s position shows another whole second, or it ends; TICK_MAX_MS with no song moving. */
+export function msToNextChange(song: MovingSong | undefined): number {
+  if (!song) return TICK_MAX_MS;
+  const toSecond = Math.floor(song.position) + 1 - song.position;
+  const toEnd = song.duration - song.position;
+  const seconds = toEnd > 0 ? Math.min(toSecond, toEnd) : toSecond;
+  return Math.min(TICK_MAX_MS, Math.max(TICK_MIN_MS, seconds * 1000 + EDGE_MARGIN_MS));
+}
+
+/** Work done on a tick once `everyMs` have passed since it was last done (0: at every tick); given the ms since. */
+export interface TickJob {
+  everyMs: number;
+  run(elapsedMs: number): void;
+}
+
+export class Ticker {
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly lastRun: number[];
+
+  /**
+   * @param moving the song whose clock is shown, when it moves
+   * @param jobs the periodic work
+   */
+  constructor(
+    private readonly moving: () => MovingSong | undefined,
+    private readonly jobs: readonly TickJob[],
+  ) {
+    this.lastRun = jobs.map(() => performance.now());
+  }
+
+  start(): void {
+    this.lastRun.fill(performance.now());
+    this.schedule();
+  }
+
+  /** Something moved the clock (the first sound of a play, a seek, a resume): the next tick is timed from here. */
+  retime(): void {
+    if (this.stopped) return;
+    this.schedule();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private schedule(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      const now = performance.now();
+      this.jobs.forEach((job, i) => {
+        const elapsed = now - (this.lastRun[i] as number);
+        if (elapsed < job.everyMs) return;
+        this.lastRun[i] = now;
+        job.run(elapsed);
+      });
+      if (!this.stopped) this.schedule();
+    }, msToNextChange(this.moving()));
+  }
+}
