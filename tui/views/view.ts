@@ -50,9 +50,15 @@ export function createView(screen: blessed.Widgets.Screen): View {
   const chart = createLossChart(network);
   const helpLines = KEY_HELP.map(([keys, what]) => ` {bold}${esc(keys.padEnd(14))}{/bold}${esc(what)}`);
   const helpWidth = Math.max(...KEY_HELP.map(([, what]) => 15 + what.length)) + 3;
-  const help = box({ top: 'center', left: 'center', width: helpWidth, height: KEY_HELP.length + 2, hidden: true, label: ' keys (? or Esc to close) ' });
+  const help = box({ top: 'center', left: 'center', width: helpWidth, height: KEY_HELP.length + 2, hidden: true, label: ' keys (? or Esc to close) ', content: helpLines.join('\n') });
   const call = box({ top: 1, left: 'center', height: 3, hidden: true, label: ' Call ', style: { border: { fg: 'yellow' } } });
   let current: Layout = computeLayout(80, 24, false);
+  let placed = '';
+  const shown = new Map<blessed.Widgets.BoxElement, string>();
+  /** Panels whose text changed since the last draw. */
+  const changed = new Set<blessed.Widgets.BoxElement>();
+  /** Whether a dialog or the help was over the panels at the last draw (its place is drawn again when it goes). */
+  let wasOverlaid = false;
 
   function place(element: blessed.Widgets.BoxElement, rect: Rect): void {
     element.left = rect.left;
@@ -78,14 +84,33 @@ export function createView(screen: blessed.Widgets.Screen): View {
     return { line, history: udp.history, label: ` loss ${udp.loss.toFixed(1)}% ` };
   }
 
-  function layout(state: PlayerState): void {
-    current = computeLayout(screen.width as number, screen.height as number, lossShown(state) !== undefined);
+  /** Whether the panels moved (a resize, the chart shown or hidden): then the whole screen is drawn. */
+  function layout(state: PlayerState): boolean {
+    const next = computeLayout(screen.width as number, screen.height as number, lossShown(state) !== undefined);
+    const key = JSON.stringify(next);
+    if (key === placed) return false;
+    placed = key;
+    current = next;
     place(library, current.library);
     place(queue, current.queue);
     place(devices, current.devices);
     place(network, current.network);
     place(now, current.now);
     status.width = current.status.width;
+    return true;
+  }
+
+  /**
+   * A panel's label and text, set only when they differ from what it shows: blessed parses and
+   * lays out text on every set, and the panels set are the ones drawn again.
+   */
+  function show(element: blessed.Widgets.BoxElement, text: string, title?: string): void {
+    const key = `${title ?? ''}\u0000${text}`;
+    if (shown.get(element) === key) return;
+    shown.set(element, key);
+    if (title !== undefined) element.setLabel(title);
+    element.setContent(text);
+    changed.add(element);
   }
 
   function renderLibrary(state: PlayerState): void {
@@ -132,8 +157,7 @@ export function createView(screen: blessed.Widgets.Screen): View {
     }
     const view = state.libraryView === 'tree' ? ', by artist' : '';
     const title = state.search.active || state.search.query ? `Library: /${state.search.query} (${rows.length})` : `Library (${state.library.length}${view})`;
-    library.setLabel(label(fit(title, Math.max(1, inner - 6)).trimEnd(), state.focus === 'library'));
-    library.setContent(lines.join('\n'));
+    show(library, lines.join('\n'), label(fit(title, Math.max(1, inner - 6)).trimEnd(), state.focus === 'library'));
   }
 
   function renderQueue(state: PlayerState): void {
@@ -151,8 +175,7 @@ export function createView(screen: blessed.Widgets.Screen): View {
       lines.push(focused && i === state.selectedEntry ? `{inverse}${line}{/inverse}` : line);
     }
     const shuffle = state.queue.shuffle ? ', shuffle' : '';
-    queue.setLabel(label(`Queue (${entries.length}${shuffle})`, focused));
-    queue.setContent(lines.join('\n') || esc(fit(' empty: a adds, A plays next', inner)));
+    show(queue, lines.join('\n') || esc(fit(' empty: a adds, A plays next', inner)), label(`Queue (${entries.length}${shuffle})`, focused));
   }
 
   function renderDevices(state: PlayerState): void {
@@ -166,8 +189,7 @@ export function createView(screen: blessed.Widgets.Screen): View {
       return state.focus === 'devices' && i === state.selectedDevice ? `{inverse}${line}{/inverse}` : line;
     });
     const following = state.follow ? `, following ${state.follow.leader}` : '';
-    devices.setLabel(label(fit(`Devices (${state.devices.length}${following})`, Math.max(1, inner - 4)).trimEnd(), state.focus === 'devices'));
-    devices.setContent(lines.join('\n') || ' none');
+    show(devices, lines.join('\n') || ' none', label(fit(`Devices (${state.devices.length}${following})`, Math.max(1, inner - 4)).trimEnd(), state.focus === 'devices'));
   }
 
   function renderNetwork(state: PlayerState): void {
@@ -176,8 +198,7 @@ export function createView(screen: blessed.Widgets.Screen): View {
     const lines = [styled([['streamd '], daemon, [`   download ${rate(state.downloadRate)}   audio ${state.audioOutput}`]], inner)];
     const shown = lossShown(state);
     if (shown) lines.push(styled(shown.line, inner));
-    network.setLabel(' Network ');
-    network.setContent(lines.join('\n'));
+    show(network, lines.join('\n'), ' Network ');
     // blessed-contrib's canvas needs room to draw; the layout gives the chart none when there is none.
     chart.layout(current.chart.top, current.chart.width, current.chart.height, shown !== undefined && current.chart.height > 0);
     if (shown) chart.show(shown.history, shown.label);
@@ -191,8 +212,7 @@ export function createView(screen: blessed.Widgets.Screen): View {
     const title = playing ? `${state.playState}  ${songName(playing.song)}` : 'Stopped';
     const times = playing ? `${clock(playing.position)} / ${clock(playing.song.duration)}` : '0:00 / 0:00';
     const bar = playing ? progressBar(Math.max(4, inner - times.length - 2), playing.position, playing.song.duration, state.cached.get(playing.song.etag) ?? new Set()) : '';
-    now.setLabel(' Now playing ');
-    now.setContent([`{bold}${esc(fit(title, inner - right.length - 1))}{/bold} ${right}`, `${times}  ${bar}`, esc(fit(playing ? playing.song.file : '', inner))].join('\n'));
+    show(now, [`{bold}${esc(fit(title, inner - right.length - 1))}{/bold} ${right}`, `${times}  ${bar}`, esc(fit(playing ? playing.song.file : '', inner))].join('\n'), ' Now playing ');
   }
 
   function renderRadio(state: PlayerState, inner: number, right: string): void {
@@ -205,15 +225,14 @@ export function createView(screen: blessed.Widgets.Screen): View {
     const bar = progressBar(Math.max(4, inner - times.length - 2), radio.position, duration, new Set());
     const listeners = radio.listeners === undefined ? '' : `${radio.listeners} listening`;
     const third = radio.text ?? [info?.file, listeners].filter(Boolean).join('  ·  ');
-    now.setLabel(' Radio ');
-    now.setContent([`{bold}${esc(fit(title, inner - right.length - 1))}{/bold} ${right}`, `${times}  ${bar}`, esc(fit(third, inner))].join('\n'));
+    show(now, [`{bold}${esc(fit(title, inner - right.length - 1))}{/bold} ${right}`, `${times}  ${bar}`, esc(fit(third, inner))].join('\n'), ' Radio ');
   }
 
   function renderStatus(state: PlayerState): void {
     const width = screen.width as number;
-    if (state.search.active) status.setContent(esc(fit(`/${state.search.query}▏  Enter: keep match  Esc: cancel`, width)));
-    else if (state.message) status.setContent(`${state.message.error ? '{red-fg}' : '{yellow-fg}'}${esc(fit(state.message.text, width))}{/}`);
-    else status.setContent(esc(fit('Enter play  Space pause  s stop  n/b next/prev  ←/→ seek  a queue  / search  v tree  R radio  Tab panels  ? help  q quit', width)));
+    if (state.search.active) show(status, esc(fit(`/${state.search.query}▏  Enter: keep match  Esc: cancel`, width)));
+    else if (state.message) show(status, `${state.message.error ? '{red-fg}' : '{yellow-fg}'}${esc(fit(state.message.text, width))}{/}`);
+    else show(status, esc(fit('Enter play  Space pause  s stop  n/b next/prev  ←/→ seek  a queue  / search  v tree  R radio  Tab panels  ? help  q quit', width)));
   }
 
   /** The call, over the panels while it rings or runs: the dialog that answers it, or its line. */
@@ -232,7 +251,7 @@ export function createView(screen: blessed.Widgets.Screen): View {
 
   return {
     render(state) {
-      layout(state);
+      const moved = layout(state);
       renderLibrary(state);
       renderQueue(state);
       renderDevices(state);
@@ -241,9 +260,19 @@ export function createView(screen: blessed.Widgets.Screen): View {
       renderStatus(state);
       renderCall(state);
       help.hidden = !state.showHelp;
-      help.setContent(helpLines.join('\n'));
       if (state.showHelp) help.setFront();
-      screen.render();
+      // Most renders are the clock moving a second: only the panels that changed are drawn, unless
+      // something lies or lay over them (a dialog, the help) or under them moved (the layout, the chart).
+      const overlaid = !call.hidden || !help.hidden;
+      const alone = !moved && !overlaid && !wasOverlaid && lossShown(state) === undefined && [...changed].every((element) => element === now || element === status);
+      wasOverlaid = overlaid;
+      if (alone) {
+        for (const element of changed) {
+          const coords = element.render() as { yi: number; yl: number } | undefined;
+          if (coords) screen.draw(coords.yi, Math.min(coords.yl, screen.height as number) - 1);
+        }
+      } else screen.render();
+      changed.clear();
     },
     destroy() {
       screen.destroy();
