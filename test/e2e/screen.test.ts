@@ -1,7 +1,8 @@
 /**
  * The screen as a person sees it, at the smallest and largest sizes streamtui is made for: the
  * loss chart is drawn at 80x24 while listening to the radio, no blessed tag is cut in half, long
- * names end in an ellipsis, and a resize redraws the whole layout.
+ * names end in an ellipsis, a resize redraws the whole layout, and the panels drawn alone (the
+ * clock's second) leave nothing stale of a closed overlay.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -83,6 +84,43 @@ describe('streamtui on screens from 80x24 to 250x70', () => {
       const back = await tui.waitFor(networkTop(80));
       assertWhole(back, 80, 24);
       assert.match(back, /-60s[^]*-15s/, 'the chart drawn again for the small screen');
+      tui.keys('q');
+      assert.equal(await tui.exitCode(), 0);
+    } finally {
+      tui.kill();
+    }
+  });
+
+  it('draws only the panels that changed, and leaves nothing of a closed overlay behind', async () => {
+    const dir = mkdtempSync(path.join(work, 'tty-'));
+    const tui = Tmux.start(
+      dir,
+      [process.execPath, STREAMTUI, '--port', String(daemon.port), '--udp-port', String(daemon.udpPort), '--name', 'panels', '--cache-dir', path.join(dir, 'cache'), '--audio', 'null'],
+      { XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log') },
+      100,
+      50, // tall enough that the help leaves the clock in view
+    );
+    const clock = (screen: string): string => /(\d:\d\d) \/ 0:41/.exec(screen)?.[1] ?? '';
+    try {
+      await tui.waitFor(/lamejs-cbr\.mp3/);
+      tui.keys('Enter');
+      const playing = await tui.waitFor(/Playing[^]*0:0[1-9] \/ 0:41/);
+      // The clock moves second by second, drawn alone: the rest of the screen stays whole.
+      const moved = await tui.waitFor(new RegExp(`Playing[^]*(?!${clock(playing)})\\d:\\d\\d / 0:41`));
+      assertWhole(moved, 100, 50);
+      assert.notEqual(clock(moved), clock(playing));
+      // The help over the panels, with the clock moving under it; closed, the panels are whole again.
+      tui.keys('?');
+      const help = await tui.waitFor(/keys \(\? or Esc to close\)/);
+      await tui.waitFor(new RegExp(`(?!${clock(help)})\\d:\\d\\d / 0:41`));
+      tui.keys('Escape');
+      const closed = await tui.waitFor(/^(?![^]*keys \(\?)[^]*Playing/);
+      assert.doesNotMatch(closed, /pause \/ resume|loop: off, one, all/, 'no line of the help left on the panels');
+      assertWhole(closed, 100, 50);
+      // And after the next second, drawn alone again, still nothing of it.
+      const later = await tui.waitFor(new RegExp(`(?!${clock(closed)})\\d:\\d\\d / 0:41`));
+      assert.doesNotMatch(later, /pause \/ resume|loop: off, one, all|keys \(/);
+      assertWhole(later, 100, 50);
       tui.keys('q');
       assert.equal(await tui.exitCode(), 0);
     } finally {

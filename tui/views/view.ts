@@ -54,7 +54,8 @@ export function createView(screen: blessed.Widgets.Screen): View {
   const call = box({ top: 1, left: 'center', height: 3, hidden: true, label: ' Call ', style: { border: { fg: 'yellow' } } });
   let current: Layout = computeLayout(80, 24, false);
   let placed = '';
-  const shown = new Map<blessed.Widgets.BoxElement, string>();
+  const texts = new Map<blessed.Widgets.BoxElement, string>();
+  const labels = new Map<blessed.Widgets.BoxElement, string>();
   /** Panels whose text changed since the last draw. */
   const changed = new Set<blessed.Widgets.BoxElement>();
   /** Whether a dialog or the help was over the panels at the last draw (its place is drawn again when it goes). */
@@ -105,12 +106,16 @@ export function createView(screen: blessed.Widgets.Screen): View {
    * lays out text on every set, and the panels set are the ones drawn again.
    */
   function show(element: blessed.Widgets.BoxElement, text: string, title?: string): void {
-    const key = `${title ?? ''}\u0000${text}`;
-    if (shown.get(element) === key) return;
-    shown.set(element, key);
-    if (title !== undefined) element.setLabel(title);
-    element.setContent(text);
-    changed.add(element);
+    if (title !== undefined && labels.get(element) !== title) {
+      labels.set(element, title);
+      element.setLabel(title);
+      changed.add(element);
+    }
+    if (texts.get(element) !== text) {
+      texts.set(element, text);
+      element.setContent(text);
+      changed.add(element);
+    }
   }
 
   function renderLibrary(state: PlayerState): void {
@@ -261,10 +266,11 @@ export function createView(screen: blessed.Widgets.Screen): View {
       renderCall(state);
       help.hidden = !state.showHelp;
       if (state.showHelp) help.setFront();
-      // Most renders are the clock moving a second: only the panels that changed are drawn, unless
-      // something lies or lay over them (a dialog, the help) or under them moved (the layout, the chart).
+      // Most renders are the clock moving a second: only the panels that changed are drawn (they
+      // never overlap), unless something lies or lay over them (a dialog, the help) or they moved
+      // (the layout), or the chart draws (its canvas is drawn by the screen's render).
       const overlaid = !call.hidden || !help.hidden;
-      const alone = !moved && !overlaid && !wasOverlaid && lossShown(state) === undefined && [...changed].every((element) => element === now || element === status);
+      const alone = !moved && !overlaid && !wasOverlaid && lossShown(state) === undefined;
       wasOverlaid = overlaid;
       if (alone) {
         for (const element of changed) {
