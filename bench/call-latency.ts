@@ -11,13 +11,11 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startPulseServer } from '../test/helpers/audio-env.js';
 import { until } from '../test/helpers/log-capture.js';
 import { Tmux } from '../test/helpers/tmux.js';
-import { benchLibrary, cpuSeconds, freePort, median, spawnDaemon, table, treeOf } from './lib.js';
+import { benchLibrary, cpuSeconds, freePort, median, spawnDaemon, table, treeOf, streamtuiCommand } from './lib.js';
 
-const STREAMTUI = fileURLToPath(new URL('../tui/cli.js', import.meta.url));
 const CLICKS = 15;
 const RATE = 48000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -76,7 +74,7 @@ export async function callLatencyBench(): Promise<string> {
   }, 20);
   const player = (name: string, sink: string, micChoice: string): Tmux => {
     const dir = mkdtempSync(path.join(work, `${name}-`));
-    return Tmux.start(dir, [process.execPath, STREAMTUI, '--port', String(daemon.port), '--udp-port', String(udpPort), '--name', name, '--cache-dir', path.join(dir, 'cache'), '--audio', 'pulse', '--mic', micChoice], {
+    return Tmux.start(dir, [...streamtuiCommand(), '--port', String(daemon.port), '--udp-port', String(udpPort), '--name', name, '--cache-dir', path.join(dir, 'cache'), '--audio', 'pulse', '--mic', micChoice], {
       XDG_CONFIG_HOME: path.join(dir, 'config'),
       NCURSES_NO_UTF8_ACS: '1',
       ...pulse.env,

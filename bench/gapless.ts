@@ -9,14 +9,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pulseNullSink, type PulseNullSink } from '../test/helpers/audio-env.js';
 import { Tmux } from '../test/helpers/tmux.js';
 import { toneLibrary, type ToneSong } from '../test/helpers/tones.js';
-import { closeTui, freePort, median, missingTools, spawnDaemon, table } from './lib.js';
+import { closeTui, freePort, median, missingTools, spawnDaemon, table, streamtuiCommand } from './lib.js';
 import { startMpd } from './mpd.js';
 
-const STREAMTUI = fileURLToPath(new URL('../tui/cli.js', import.meta.url));
 const RUNS = 5;
 const RATE = 44100;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -59,7 +57,7 @@ async function streamtuiJoins(pulse: PulseNullSink, music: string, halves: reado
     for (let run = 0; run < runs; run++) {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-gapless-'));
       const args = ['--port', String(daemon.port), '--cache-dir', path.join(dir, 'cache'), '--state-dir', dir, '--audio', 'pulse', '--name', 'bench', '--no-calls', '--no-mpris'];
-      const tui = Tmux.start(dir, [process.execPath, STREAMTUI, ...args], { ...pulse.env, XDG_CONFIG_HOME: dir }, 120, 36);
+      const tui = Tmux.start(dir, [...streamtuiCommand(), ...args], { ...pulse.env, XDG_CONFIG_HOME: dir }, 120, 36);
       try {
         await tui.waitFor(/Second half/);
         for (const [i, song] of halves.entries()) {

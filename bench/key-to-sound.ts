@@ -8,13 +8,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pulseNullSink, type PulseNullSink, type Recording } from '../test/helpers/audio-env.js';
 import { Tmux } from '../test/helpers/tmux.js';
-import { closeTui, freePort, median, missingTools, rssMiB, spawnDaemon, table } from './lib.js';
+import { closeTui, freePort, median, missingTools, rssMiB, spawnDaemon, table, streamtuiCommand } from './lib.js';
 import { startMpd } from './mpd.js';
 
-const STREAMTUI = fileURLToPath(new URL('../tui/cli.js', import.meta.url));
 const RUNS = 10;
 const RATE = 44100;
 /** A window of this many samples over the threshold is "sound". */
@@ -109,7 +107,7 @@ async function streamtuiTimes(pulse: PulseNullSink, recording: Recording, music:
   const daemon = await spawnDaemon(music, stateDir, await freePort(), ['--udp-port', String(await freePort())]);
   const times: PathTimes = { first: [], uncached: [], cached: [], rss: [] };
   const start = (dir: string): Tmux =>
-    Tmux.start(dir, [process.execPath, STREAMTUI, '--port', String(daemon.port), '--cache-dir', path.join(dir, 'cache'), '--audio', 'pulse', '--name', 'bench'], { ...pulse.env, XDG_CONFIG_HOME: dir }, 100, 30);
+    Tmux.start(dir, [...streamtuiCommand(), '--port', String(daemon.port), '--cache-dir', path.join(dir, 'cache'), '--audio', 'pulse', '--name', 'bench'], { ...pulse.env, XDG_CONFIG_HOME: dir }, 100, 30);
   try {
     // First play after start: a fresh player (and cache) each run, Enter on the first song once the library shows.
     for (let i = 0; i < RUNS; i++) {

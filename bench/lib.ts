@@ -7,6 +7,7 @@ import { STREAMD } from '../test/helpers/cli.js';
 import type { Tmux } from '../test/helpers/tmux.js';
 
 export { freePort } from '../test/helpers/cli.js';
+export { streamtuiCommand } from '../test/helpers/cli.js';
 import { encodeWav } from '../daemon/demo/encode.js';
 import { id3v2Tag } from '../daemon/demo/id3-writer.js';
 import { synthesize } from '../daemon/demo/synth.js';

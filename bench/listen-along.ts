@@ -9,13 +9,11 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { tcpJitterRelay } from '../test/helpers/tcp-jitter-relay.js';
 import { selectDevice, Tmux } from '../test/helpers/tmux.js';
 import { burstsWav, roomOffset, twoRooms, type TwoRooms } from '../test/helpers/two-rooms.js';
-import { closeTui, freePort, median, spawnDaemon, table } from './lib.js';
+import { closeTui, freePort, median, spawnDaemon, table, streamtuiCommand } from './lib.js';
 
-const STREAMTUI = fileURLToPath(new URL('../tui/cli.js', import.meta.url));
 /** BENCH_ALONG_MINUTES shortens a run (to try the benchmark itself). */
 const MINUTES = Number(process.env['BENCH_ALONG_MINUTES'] ?? 2);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -32,7 +30,7 @@ interface Run {
 function player(name: string, port: number, env: Record<string, string>, work: string): Tmux {
   const dir = mkdtempSync(path.join(work, `${name}-`));
   const args = ['--port', String(port), '--name', name, '--cache-dir', path.join(dir, 'cache'), '--state-dir', dir, '--audio', 'pulse', '--no-calls', '--no-mpris'];
-  return Tmux.start(dir, [process.execPath, STREAMTUI, ...args], { ...env, XDG_CONFIG_HOME: dir, STREAMTUI_LOG: path.join(dir, 'player.log') }, 120, 36);
+  return Tmux.start(dir, [...streamtuiCommand(), ...args], { ...env, XDG_CONFIG_HOME: dir, STREAMTUI_LOG: path.join(dir, 'player.log') }, 120, 36);
 }
 
 async function measure(rooms: TwoRooms, port: number, work: string): Promise<Run> {

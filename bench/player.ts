@@ -7,13 +7,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { throttleProxy } from '../test/helpers/throttle-proxy.js';
 import { Tmux } from '../test/helpers/tmux.js';
-import { benchLibrary, cpuSeconds, freePort, median, missingTools, rssMiB, spawnDaemon, table } from './lib.js';
+import { benchLibrary, cpuSeconds, freePort, median, missingTools, rssMiB, spawnDaemon, table, streamtuiCommand } from './lib.js';
 import { startMpd } from './mpd.js';
 
-const STREAMTUI = fileURLToPath(new URL('../tui/cli.js', import.meta.url));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 /** Both systems play this long before CPU is counted: start-up and heap settling are not playback. */
 const WARM_UP_MS = 15_000;
@@ -44,7 +42,7 @@ async function ourCpu(root: string, song: string, seconds: number, playing: bool
   const daemon = await spawnDaemon(root, stateDir, await freePort());
   const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-bench-tty-'));
   const cacheDir = path.join(dir, 'cache');
-  const tui = Tmux.start(dir, [process.execPath, STREAMTUI, '--port', String(daemon.port), '--cache-dir', cacheDir, '--audio', 'null'], { HOME: dir, XDG_CONFIG_HOME: dir }, 100, 30);
+  const tui = Tmux.start(dir, [...streamtuiCommand(), '--port', String(daemon.port), '--cache-dir', cacheDir, '--audio', 'null'], { HOME: dir, XDG_CONFIG_HOME: dir }, 100, 30);
   try {
     await tui.waitFor(/Library \([1-9]\d*\)/);
     if (playing) {
@@ -94,7 +92,7 @@ export async function playerBench(): Promise<string> {
   try {
     const slow = await throttleProxy(daemon.port, 250_000); // 2 Mbit/s: the download runs for ~13 s
     const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-bench-keys-'));
-    const tui = Tmux.start(dir, [process.execPath, STREAMTUI, '--port', String(slow.port), '--cache-dir', path.join(dir, 'cache'), '--audio', 'null'], { HOME: dir, XDG_CONFIG_HOME: dir }, 100, 30);
+    const tui = Tmux.start(dir, [...streamtuiCommand(), '--port', String(slow.port), '--cache-dir', path.join(dir, 'cache'), '--audio', 'null'], { HOME: dir, XDG_CONFIG_HOME: dir }, 100, 30);
     try {
       await tui.waitFor(/Library \([1-9]\d*\)/);
       tui.keys('Enter');

@@ -8,13 +8,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ResponseReader } from '../common/protocol/response-reader.js';
 import { TestClient } from '../test/helpers/client.js';
 import { Tmux } from '../test/helpers/tmux.js';
-import { benchLibrary, freePort, median, spawnDaemon, table } from './lib.js';
+import { benchLibrary, freePort, median, spawnDaemon, table, streamtuiCommand } from './lib.js';
 
-const STREAMTUI = fileURLToPath(new URL('../tui/cli.js', import.meta.url));
 const IDLERS = 500;
 const ROUNDS = 10;
 
@@ -86,7 +84,7 @@ async function fanOut(port: number): Promise<number[]> {
 
 async function toScreen(port: number): Promise<number[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-push-'));
-  const tui = Tmux.start(dir, [process.execPath, STREAMTUI, '--port', String(port), '--cache-dir', path.join(dir, 'cache'), '--audio', 'null', '--name', 'screen'], { HOME: dir, XDG_CONFIG_HOME: dir }, 120, 30);
+  const tui = Tmux.start(dir, [...streamtuiCommand(), '--port', String(port), '--cache-dir', path.join(dir, 'cache'), '--audio', 'null', '--name', 'screen'], { HOME: dir, XDG_CONFIG_HOME: dir }, 120, 30);
   const other = (await TestClient.connect(port)).client;
   const times: number[] = [];
   try {

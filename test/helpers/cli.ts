@@ -1,12 +1,24 @@
 /** Runs the built `streamd` command as a user would, in a private HOME and state dir. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const STREAMD = fileURLToPath(new URL('../../daemon/cli.js', import.meta.url));
+const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
+
+/**
+ * The player's command as a user's `streamtui` runs it: node with the flags of its shebang, so
+ * that the benchmarks measure what is shipped.
+ */
+export function streamtuiCommand(): string[] {
+  const shebang = readFileSync(STREAMTUI, 'utf8').split('\n', 1)[0] as string;
+  const flags = /^#!\/usr\/bin\/env -S node(?<flags>( --[\w-]+)*)$/.exec(shebang)?.groups?.['flags'];
+  if (flags === undefined) throw new Error(`streamtui's shebang is not '#!/usr/bin/env -S node --flags': ${shebang}`);
+  return [process.execPath, ...flags.split(' ').filter(Boolean), STREAMTUI];
+}
 
 export interface Sandbox {
   home: string;
