@@ -15,6 +15,7 @@ import { startMpd } from './mpd.js';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 /** Both systems play this long before CPU is counted: start-up and heap settling are not playback. */
 const WARM_UP_MS = 15_000;
+const ROUNDS = 3;
 
 /** Key press (tmux send-keys) to the screen showing its effect, polled with capture-pane. */
 async function keyLatencies(tui: Tmux, presses: number): Promise<number[]> {
@@ -37,7 +38,7 @@ function pidOf(pattern: string): number {
 }
 
 /** CPU s per minute of player + daemon, idle (the library on screen, stopped) or playing `song`; the player's RSS at the end. */
-async function ourCpu(root: string, song: string, seconds: number, playing: boolean): Promise<{ cpu: number; rss: number }> {
+async function ourCpu(root: string, song: string, seconds: number, playing: boolean): Promise<{ cpu: number; daemon: number; rss: number }> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'streamd-bench-cpu-'));
   const daemon = await spawnDaemon(root, stateDir, await freePort());
   const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-bench-tty-'));
@@ -55,10 +56,10 @@ async function ourCpu(root: string, song: string, seconds: number, playing: bool
     const pids = [daemon.child.pid as number, pidOf(cacheDir)];
     const start = pids.map(cpuSeconds);
     await sleep(seconds * 1000);
-    const cpu = pids.reduce((sum, pid, i) => sum + cpuSeconds(pid) - (start[i] as number), 0);
+    const used = pids.map((pid, i) => cpuSeconds(pid) - (start[i] as number));
     const rss = rssMiB(pids[1] as number);
     tui.keys('q');
-    return { cpu: (cpu / seconds) * 60, rss };
+    return { cpu: (((used[0] as number) + (used[1] as number)) / seconds) * 60, daemon: ((used[0] as number) / seconds) * 60, rss };
   } finally {
     tui.kill();
     await daemon.stop();
@@ -120,20 +121,31 @@ export async function playerBench(): Promise<string> {
     return out.join('\n');
   }
   const file = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.mp3')).sort()[0] as string;
-  const seconds = 60;
+  // A minute's CPU of a mostly idle process moves by a third from run to run (the daemon's most):
+  // each figure is the median of ROUNDS windows, the two systems taking turns.
+  const seconds = 40;
   const rows: Array<Array<string | number>> = [];
+  const range = (values: number[]): string => `${Math.min(...values).toFixed(2)}-${Math.max(...values).toFixed(2)}`;
   for (const playing of [false, true]) {
-    const ours = await ourCpu(root, path.basename(file, '.mp3'), seconds, playing);
-    const theirs = await mpdCpu(root, file, seconds, playing);
+    const ours: Array<{ cpu: number; daemon: number; rss: number }> = [];
+    const theirs: Array<{ cpu: number; rss: number }> = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      ours.push(await ourCpu(root, path.basename(file, '.mp3'), seconds, playing));
+      theirs.push(await mpdCpu(root, file, seconds, playing));
+    }
     const what = playing ? 'playing' : 'idle (stopped, library on screen)';
-    rows.push([`streamtui + streamd, ${what}`, ours.cpu.toFixed(2), ours.rss.toFixed(1)]);
-    rows.push([`ncmpcpp + MPD, ${what}`, theirs.cpu.toFixed(2), theirs.rss.toFixed(1)]);
-    rows.push([`ratio, ${what} (target at most 1.0)`, (ours.cpu / Math.max(theirs.cpu, 0.005)).toFixed(2), (ours.rss / theirs.rss).toFixed(1)]);
+    const ourCpuMedian = median(ours.map((run) => run.cpu));
+    const theirCpuMedian = median(theirs.map((run) => run.cpu));
+    const ourRss = median(ours.map((run) => run.rss));
+    const theirRss = median(theirs.map((run) => run.rss));
+    rows.push([`streamtui + streamd, ${what}`, ourCpuMedian.toFixed(2), range(ours.map((run) => run.cpu)), median(ours.map((run) => run.daemon)).toFixed(2), ourRss.toFixed(1)]);
+    rows.push([`ncmpcpp + MPD, ${what}`, theirCpuMedian.toFixed(2), range(theirs.map((run) => run.cpu)), '', theirRss.toFixed(1)]);
+    rows.push([`ratio, ${what} (target at most 1.0)`, (ourCpuMedian / Math.max(theirCpuMedian, 0.005)).toFixed(2), '', '', (ourRss / theirRss).toFixed(1)]);
   }
   out.push(
-    `CPU per minute, player and daemon together, of the same 200 s MP3 to a null output, measured over ${seconds} s after ${WARM_UP_MS / 1000} s: streamtui (in tmux, --audio null) + streamd, against ncmpcpp (in tmux) + MPD 0.23 (null output); idle, then playing. Player RSS at the end (streamtui: its main process; with a sound device the audio child adds its own).`,
+    `CPU per minute, player and daemon together, of the same 200 s MP3 to a null output, measured over ${seconds} s after ${WARM_UP_MS / 1000} s, the median of ${ROUNDS} runs each (the two systems taking turns): streamtui (in tmux, --audio null, started as its command starts it) + streamd, against ncmpcpp (in tmux) + MPD 0.23 (null output); idle, then playing. Player RSS at the end (streamtui: its main process; with a sound device the audio child adds its own).`,
     '',
-    table(['system', 'CPU s per minute', 'player RSS MiB'], rows),
+    table(['system', 'CPU s per minute (median)', 'range', 'of which streamd', 'player RSS MiB'], rows),
   );
   return out.join('\n');
 }
