@@ -53,16 +53,21 @@ function assertWhole(screen: string, cols: number, rows: number): void {
   for (const line of lines.slice(0, -1)) assert.ok([...line].length <= cols, `a row wider than ${cols}: ${line}`);
 }
 
+/** A silent streamtui named `name` on the test daemon, in a terminal of `cols` x `rows`. */
+function player(name: string, cols: number, rows: number): Tmux {
+  const dir = mkdtempSync(path.join(work, 'tty-'));
+  return Tmux.start(
+    dir,
+    [process.execPath, STREAMTUI, '--port', String(daemon.port), '--udp-port', String(daemon.udpPort), '--name', name, '--cache-dir', path.join(dir, 'cache'), '--audio', 'null'],
+    { XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log') },
+    cols,
+    rows,
+  );
+}
+
 describe('streamtui on screens from 80x24 to 250x70', () => {
   it('draws the chart at 80x24 while listening, cuts long names with …, and redraws on resize', async () => {
-    const dir = mkdtempSync(path.join(work, 'tty-'));
-    const tui = Tmux.start(
-      dir,
-      [process.execPath, STREAMTUI, '--port', String(daemon.port), '--udp-port', String(daemon.udpPort), '--name', 'small', '--cache-dir', path.join(dir, 'cache'), '--audio', 'null'],
-      { XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log') },
-      80,
-      24,
-    );
+    const tui = player('small', 80, 24);
     try {
       const list = await tui.waitFor(/A Very Long Name/);
       assert.match(list, /A Very Long Name[^│\n]*…/, 'the long name ends in an ellipsis');
@@ -92,14 +97,7 @@ describe('streamtui on screens from 80x24 to 250x70', () => {
   });
 
   it('draws only the panels that changed, and leaves nothing of a closed overlay behind', async () => {
-    const dir = mkdtempSync(path.join(work, 'tty-'));
-    const tui = Tmux.start(
-      dir,
-      [process.execPath, STREAMTUI, '--port', String(daemon.port), '--udp-port', String(daemon.udpPort), '--name', 'panels', '--cache-dir', path.join(dir, 'cache'), '--audio', 'null'],
-      { XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log') },
-      100,
-      50, // tall enough that the help leaves the clock in view
-    );
+    const tui = player('panels', 100, 50); // tall enough that the help leaves the clock in view
     const clock = (screen: string): string => /(\d:\d\d) \/ 0:41/.exec(screen)?.[1] ?? '';
     try {
       await tui.waitFor(/lamejs-cbr\.mp3/);
