@@ -96,7 +96,7 @@ export async function callLatencyBench(): Promise<string> {
         await fred.waitFor(/Playing/);
       }
       await erin.waitFor(new RegExp(` ${fredName}\\s+(idle|playing)`));
-      erin.keys('Tab', 'g');
+      erin.keys('Tab', 'Tab', 'g'); // library, queue, devices
       const selected = new RegExp(`>[ *]${fredName}\\b`);
       for (let i = 0; i < 6 && !selected.test(erin.screen()); i++) {
         await sleep(300);
