@@ -41,7 +41,8 @@ export class PlaybackPublisher {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers = (halted ? AFTER_STOP_MS : AFTER_CHANGE_MS).map((ms) => setTimeout(() => this.publish(), ms));
     clearInterval(this.refresh);
-    this.refresh = setInterval(() => this.followed() && this.publish(), REFRESH_MS);
+    // Only while followed (a new follower comes through here): nobody's refresh is a wake-up for nothing.
+    this.refresh = this.followed() ? setInterval(() => (this.followed() ? this.publish() : clearInterval(this.refresh)), REFRESH_MS) : undefined;
   }
 
   close(): void {
