@@ -86,8 +86,8 @@ export function createView(screen: blessed.Widgets.Screen): View {
   }
 
   /** Whether the panels moved (a resize, the chart shown or hidden): then the whole screen is drawn. */
-  function layout(state: PlayerState): boolean {
-    const next = computeLayout(screen.width as number, screen.height as number, lossShown(state) !== undefined);
+  function layout(withChart: boolean): boolean {
+    const next = computeLayout(screen.width as number, screen.height as number, withChart);
     const key = JSON.stringify(next);
     if (key === placed) return false;
     placed = key;
@@ -197,11 +197,10 @@ export function createView(screen: blessed.Widgets.Screen): View {
     show(devices, lines.join('\n') || ' none', label(fit(`Devices (${state.devices.length}${following})`, Math.max(1, inner - 4)).trimEnd(), state.focus === 'devices'));
   }
 
-  function renderNetwork(state: PlayerState): void {
+  function renderNetwork(state: PlayerState, shown: ReturnType<typeof lossShown>): void {
     const inner = current.network.width - 2;
     const daemon: Span = state.connection === 'online' ? ['online', 'green-fg'] : state.connection === 'offline' ? ['offline', 'red-fg'] : ['connecting'];
     const lines = [styled([['streamd '], daemon, [`   download ${rate(state.downloadRate)}   audio ${state.audioOutput}`]], inner)];
-    const shown = lossShown(state);
     if (shown) lines.push(styled(shown.line, inner));
     show(network, lines.join('\n'), ' Network ');
     // blessed-contrib's canvas needs room to draw; the layout gives the chart none when there is none.
@@ -256,11 +255,12 @@ export function createView(screen: blessed.Widgets.Screen): View {
 
   return {
     render(state) {
-      const moved = layout(state);
+      const shown = lossShown(state);
+      const moved = layout(shown !== undefined);
       renderLibrary(state);
       renderQueue(state);
       renderDevices(state);
-      renderNetwork(state);
+      renderNetwork(state, shown);
       renderNow(state);
       renderStatus(state);
       renderCall(state);
@@ -270,7 +270,7 @@ export function createView(screen: blessed.Widgets.Screen): View {
       // never overlap), unless something lies or lay over them (a dialog, the help) or they moved
       // (the layout), or the chart draws (its canvas is drawn by the screen's render).
       const overlaid = !call.hidden || !help.hidden;
-      const alone = !moved && !overlaid && !wasOverlaid && lossShown(state) === undefined;
+      const alone = !moved && !overlaid && !wasOverlaid && shown === undefined;
       wasOverlaid = overlaid;
       if (alone) {
         for (const element of changed) {
