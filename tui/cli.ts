@@ -29,6 +29,9 @@ import { VoiceLink } from './client/voice-link.js';
 import { loadSettings, type TuiSettings } from './settings.js';
 import { udpSummary } from './views/summary.js';
 
+/** Under the daemon's default connection_timeout (60 s), with room for a busy loop. */
+const DOWNLOADS_KEEPALIVE_MS = 45_000;
+
 const USAGE = `usage: streamtui [options]
 
   --host HOST          streamd's address (default 127.0.0.1)
@@ -165,8 +168,8 @@ async function main(): Promise<number> {
   const { sink, notice } = await chooseSink(settings.audio, (reason) => app?.audioFailed(reason));
   // Calls: the voice's UDP socket first, since the device registers with its port.
   const voice = settings.calls ? { link: await VoiceLink.open({ host: settings.host, port: settings.udp_port }), mic: resolveMicrophone(settings.mic) } : undefined;
-  const client = (register = false): DaemonClient =>
-    new DaemonClient({ host: settings.host, port: settings.port, name: settings.name, password: settings.password ?? undefined, register: register && voice ? { voicePort: voice.link.port } : undefined });
+  const client = (register = false, keepAliveMs?: number): DaemonClient =>
+    new DaemonClient({ host: settings.host, port: settings.port, name: settings.name, password: settings.password ?? undefined, register: register && voice ? { voicePort: voice.link.port } : undefined, keepAliveMs });
   const screen = blessed.screen({ smartCSR: true, fullUnicode: true, title: 'streamtui', autoPadding: false });
   const code = await new Promise<number>((resolve) => {
     app = startApp({
@@ -175,7 +178,8 @@ async function main(): Promise<number> {
       control: client(settings.calls),
       calls: settings.calls,
       voice,
-      downloads: client(),
+      // Quiet between songs: kept open under the daemon's default connection_timeout (60 s).
+      downloads: client(false, DOWNLOADS_KEEPALIVE_MS),
       events: client(),
       hasPassword: settings.password !== null && settings.password !== '',
       cache,

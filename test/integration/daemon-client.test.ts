@@ -7,7 +7,11 @@ import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { DaemonClient } from '../../tui/client/daemon-client.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { freePort } from '../helpers/cli.js';
+import { startTestDaemon } from '../helpers/daemon.js';
 
 describe('daemon client', () => {
   it('tells of a daemon that breaks the framing, and connects again', async () => {
@@ -47,6 +51,30 @@ describe('daemon client', () => {
       assert.match(text, new RegExp(`127\\.0\\.0\\.1:${port}: connect ECONNREFUSED`));
     } finally {
       client.close();
+    }
+  });
+
+  it('keeps a quiet connection open under connection_timeout with a ping (a reconnect is a devices change for every idler)', async () => {
+    const music = mkdtempSync(path.join(os.tmpdir(), 'streamd-empty-music-'));
+    const daemon = await startTestDaemon(music, { limits: { connection_timeout: 0.6 } });
+    const kept = new DaemonClient({ host: '127.0.0.1', port: daemon.port, name: 'kept', keepAliveMs: 300 });
+    const plain = new DaemonClient({ host: '127.0.0.1', port: daemon.port, name: 'plain' });
+    const drops = { kept: 0, plain: 0 };
+    kept.on('offline', () => drops.kept++);
+    plain.on('offline', () => drops.plain++);
+    try {
+      kept.start();
+      plain.start();
+      await Promise.all([once(kept, 'online'), once(plain, 'online')]);
+      await new Promise((resolve) => setTimeout(resolve, 2000)); // over three connection_timeouts
+      assert.equal(drops.kept, 0, 'the kept connection was never closed');
+      assert.ok(drops.plain >= 1, 'without the ping the daemon closes it (the test would prove nothing otherwise)');
+      assert.equal((await kept.request('ping')).ok, true);
+    } finally {
+      kept.close();
+      plain.close();
+      await daemon.stop();
+      rmSync(music, { recursive: true, force: true });
     }
   });
 });

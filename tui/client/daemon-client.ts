@@ -40,6 +40,12 @@ export interface ClientOptions {
   password?: string | undefined;
   /** Register the device for calls (`register <name> - <port>`) instead of a plain `hello`. */
   register?: { voicePort: number } | undefined;
+  /**
+   * A connection quiet this long says `ping`: the daemon closes one that sends no command for
+   * `connection_timeout` (60 s by default), and a reconnect is a `devices` change that every idle
+   * client fetches. Not for a connection that waits in `idle` (which the timeout spares).
+   */
+  keepAliveMs?: number | undefined;
 }
 
 const BACKOFF_MS = [250, 500, 1000, 2000, 5000];
@@ -58,6 +64,7 @@ export class DaemonClient extends EventEmitter {
   private attempt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private keepAlive: NodeJS.Timeout | undefined;
   online = false;
 
   constructor(private readonly options: ClientOptions) {
@@ -97,6 +104,7 @@ export class DaemonClient extends EventEmitter {
   close(): void {
     this.closed = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.keepAlive);
     this.socket?.destroy();
   }
 
@@ -108,7 +116,20 @@ export class DaemonClient extends EventEmitter {
       if (download) pending.download = download;
       this.pending.push(pending);
       socket.write(line);
+      this.keepAlive?.refresh();
     });
+  }
+
+  /** Quiet for `keepAliveMs`: a `ping`, and the wait starts again (a download in progress counts as not quiet). */
+  private armKeepAlive(): void {
+    const every = this.options.keepAliveMs;
+    if (every === undefined) return;
+    clearTimeout(this.keepAlive);
+    this.keepAlive = setTimeout(() => {
+      if (this.online && this.pending.length === 0) void this.request('ping').catch(() => {}); // offline meanwhile: the reconnect greets anew
+      this.keepAlive?.refresh();
+    }, every);
+    this.keepAlive.unref();
   }
 
   private connect(): void {
@@ -130,6 +151,7 @@ export class DaemonClient extends EventEmitter {
     this.online = false;
     this.socket = undefined;
     for (const pending of this.pending.splice(0)) pending.reject(new OfflineError('connection to streamd lost'));
+    clearTimeout(this.keepAlive);
     if (wasOnline) this.emit('offline');
     if (this.closed) return;
     const wait = delay ?? (BACKOFF_MS[Math.min(this.attempt++, BACKOFF_MS.length - 1)] as number);
@@ -204,6 +226,7 @@ export class DaemonClient extends EventEmitter {
         else name(reply);
       });
     } else this.handshake(formatCommand('hello', this.options.name), name);
+    this.armKeepAlive();
     this.emit('online');
   }
 
