@@ -25,7 +25,7 @@ import { applyAction, applyEvent, type Effect, type PlayerEvent, type Update } f
 import { ListenAlong } from './listen-along.js';
 import { RenderScheduler } from './render-scheduler.js';
 import { StateFollowers, type FollowerOptions } from './state-followers.js';
-import { Ticker } from './ticker.js';
+import { periodicWork } from './periodic-work.js';
 import { DaemonSync } from './sync/daemon-sync.js';
 import { UdpActivity } from './sync/udp-activity.js';
 import { createView } from './views/view.js';
@@ -65,10 +65,6 @@ export interface AppDeps {
   onQuit(): void;
 }
 
-/** Other devices see this one's position move this often while it plays (its status text). */
-const STATUS_REFRESH_MS = 5000;
-/** The loss figures go to the log this often while datagrams come. */
-const UDP_LOG_MS = 10_000;
 /** After Enter, the screen shows Playing this much later: the first sound goes out before a render. */
 const RENDER_AFTER_PLAY_MS = 30;
 /** No daemon within this long after start: say so (the cached songs play all the same). */
@@ -99,29 +95,19 @@ export function startApp(deps: AppDeps): App {
   let followAtStart = deps.follow;
   const udp = new UdpActivity({ host: deps.host, udpPort: deps.udpPort, deviceName: deps.deviceName, jitterMs: deps.jitterMs, downloader: udpDownloader, playback, log: (text) => log(text) });
   let quitting = false;
-  let bytesThisSecond = 0;
   const timers: NodeJS.Timeout[] = [];
   const screenUpdates = new RenderScheduler(() => view.render(state), () => sync.publishStatus(statusText(state)));
   const render = (): void => screenUpdates.render();
 
-  // One ticker drives the periodic work that is left: the clock, the rate figures, the log.
-  const ticker = new Ticker(() => (state.playState === 'Playing' && !state.radio.on && playback.song ? { position: playback.position(), duration: playback.song.duration } : undefined), [
-    {
-      everyMs: 0,
-      run: (elapsedMs) => {
-        // The screen shows whole seconds: a position that shows the same is not worth a render.
-        const seconds = playback.position();
-        if (state.playState === 'Playing' && Math.floor(seconds) !== Math.floor(state.now?.position ?? -1)) tell({ type: 'position', seconds });
-        if (state.call) tell({ type: 'call-stats', stats: calls.voiceStats() }); // and the call's clock moves
-        tell({ type: 'download-rate', bytesPerSecond: Math.round((bytesThisSecond * 1000) / Math.max(elapsedMs, 1)) });
-        bytesThisSecond = 0;
-        const stats = udp.stats();
-        if (stats) tell({ type: 'udp-stats', stats });
-      },
-    },
-    { everyMs: UDP_LOG_MS, run: () => udp.logNow() },
-    { everyMs: STATUS_REFRESH_MS, run: () => state.playState === 'Playing' && sync.publishStatus(statusText(state)) },
-  ]);
+  const periodic = periodicWork({
+    state: () => state,
+    tell: (event) => tell(event),
+    playing: () => (playback.song ? { position: playback.position(), duration: playback.song.duration } : undefined),
+    voiceStats: () => calls.voiceStats(),
+    udp,
+    publishStatus: () => sync.publishStatus(statusText(state)),
+  });
+  const ticker = periodic.ticker;
 
   /** STREAMTUI_LOG=FILE: what the status line says (warnings, failures) also goes to a file, with times. */
   const logFile = process.env['STREAMTUI_LOG'];
@@ -140,6 +126,7 @@ export function startApp(deps: AppDeps): App {
     along.changed(before, state, update.effects);
     if (update.effects.some((effect) => effect.type === 'play')) screenUpdates.quiet(RENDER_AFTER_PLAY_MS);
     if (update.effects.some((effect) => effect.type === 'seek' || effect.type === 'resume')) ticker.retime();
+    else ticker.wake(); // a play, a call, the radio: ticks may be wanted again
     const quiet = screenUpdates.quieting;
     const moved = before.playState !== state.playState || before.now?.song !== state.now?.song || before.radio.info !== state.radio.info || before.call?.state !== state.call?.state;
     if (moved && !quiet) sync.publishStatus(statusText(state));
@@ -248,7 +235,7 @@ export function startApp(deps: AppDeps): App {
   }
 
   followConnections(control, [downloads, events], { tell, warn, log, offlineLibrary });
-  downloads.on('bytes', (count: number) => (bytesThisSecond += count));
+  downloads.on('bytes', (count: number) => periodic.countBytes(count));
   fetcher.on('cached', (etag: string) => tell({ type: 'cached', etag, blocks: cache.blocksOf(etag) }));
   fetcher.on('warning', warn);
   fetcher.on('debug', log);

@@ -3,7 +3,9 @@
  * log): it wakes when the next thing it shows will have changed, not on a fixed beat. While a song
  * plays that is the moment its position reaches the next whole second (or the song's end), so the
  * clock on screen is never late and the player wakes once a second, as ncmpcpp does; otherwise
- * once a second. Each wake-up of an otherwise idle player costs about as much as the work it does.
+ * once a second while there is periodic work at all (a download's rate, a call's clock, the loss
+ * chart), and not at all when there is none: a stopped player sleeps until something happens
+ * (`wake`). Each wake-up of an otherwise idle player costs about as much as the work it does.
  */
 
 /** The longest a tick waits: the rate figures are per second. */
@@ -42,10 +44,12 @@ export class Ticker {
   /**
    * @param moving the song whose clock is shown, when it moves
    * @param jobs the periodic work
+   * @param busy whether there is periodic work with no song moving; when not, the ticker sleeps
    */
   constructor(
     private readonly moving: () => MovingSong | undefined,
     private readonly jobs: readonly TickJob[],
+    private readonly busy: () => boolean = () => true,
   ) {
     this.lastRun = jobs.map(() => performance.now());
   }
@@ -61,13 +65,30 @@ export class Ticker {
     this.schedule();
   }
 
+  /** Something happened that may need ticks (a play, a download, a call): a sleeping ticker starts again. */
+  wake(): void {
+    if (this.stopped || this.timer) return;
+    this.lastRun.fill(performance.now()); // a job's figures are taken over time awake, not the sleep before
+    this.schedule();
+  }
+
+  /** Whether a tick is due at all (false: sleeping until `wake`). */
+  get awake(): boolean {
+    return this.timer !== undefined;
+  }
+
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   private schedule(): void {
     clearTimeout(this.timer);
+    this.timer = undefined;
+    const song = this.moving();
+    if (!song && !this.busy()) return;
+    // The handle stays set while the jobs run: what they tell wakes nothing (the tick schedules the next).
     this.timer = setTimeout(() => {
       const now = performance.now();
       this.jobs.forEach((job, i) => {
@@ -77,6 +98,6 @@ export class Ticker {
         job.run(elapsed);
       });
       if (!this.stopped) this.schedule();
-    }, msToNextChange(this.moving()));
+    }, msToNextChange(song));
   }
 }

@@ -20,6 +20,7 @@ export interface LossCounts {
 export type Arrival = 'new' | 'late' | 'duplicate';
 
 const zero = (): LossCounts => ({ received: 0, lost: 0, late: 0, duplicate: 0 });
+const isZero = (counts: LossCounts): boolean => counts.received + counts.lost + counts.late + counts.duplicate === 0;
 /** Sequence numbers remembered for duplicate detection behind the highest. */
 const SEEN_WINDOW = 8192;
 /** A jump larger than this is a new stream (or garbage), not a gap to count. */
@@ -103,6 +104,11 @@ export class LossMeter {
       sum.duplicate += counts.duplicate;
     }
     return sum;
+  }
+
+  /** Nothing counted in the seconds kept, nor pending: a chart of them is flat, and stays so until a datagram comes. */
+  get quiet(): boolean {
+    return this.missing.size === 0 && isZero(this.current) && this.seconds.every(isZero);
   }
 
   /** Gaps not yet declared lost (for repair: these may still arrive). */

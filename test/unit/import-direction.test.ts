@@ -28,7 +28,7 @@ function importsOf(file: string): string[] {
   return specifiers.map((spec) => (spec.startsWith('.') ? path.join(path.dirname(file), spec).replace(/\.js$/, '.ts') : spec));
 }
 
-const WIRING = new Set(['tui/app.ts', 'tui/cli.ts', 'tui/settings.ts', 'tui/connection-events.ts', 'tui/state-followers.ts', 'tui/listen-along.ts', 'tui/render-scheduler.ts', 'tui/ticker.ts']);
+const WIRING = new Set(['tui/app.ts', 'tui/cli.ts', 'tui/settings.ts', 'tui/connection-events.ts', 'tui/state-followers.ts', 'tui/listen-along.ts', 'tui/render-scheduler.ts', 'tui/ticker.ts', 'tui/periodic-work.ts']);
 const MIDDLE = ['state', 'views', 'sync', 'playback', 'calls', 'desktop'];
 const BOTTOM = ['client', 'cache', 'audio', 'store'];
 /** The tui layer of a file: 0 wiring, 1 middle, 2 client/cache/audio. */

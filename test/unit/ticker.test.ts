@@ -58,4 +58,54 @@ describe('Ticker', () => {
     assert.equal(ticks.length, 1);
     assert.ok((ticks[0] as number) >= 41 && (ticks[0] as number) < 41.25, `the tick at ${ticks[0]} s, just past 41`);
   });
+
+  it('sleeps with nothing moving and nothing to do, and wakes when told', async () => {
+    let busy = false;
+    const ticks: number[] = [];
+    const started = performance.now();
+    const ticker = new Ticker(() => undefined, [{ everyMs: 0, run: () => ticks.push(performance.now() - started) }], () => busy);
+    ticker.start();
+    assert.equal(ticker.awake, false, 'stopped, no work: no timer at all');
+    await sleep(1100);
+    assert.equal(ticks.length, 0);
+    busy = true; // a download starts
+    ticker.wake();
+    assert.equal(ticker.awake, true);
+    await sleep(1100);
+    assert.equal(ticks.length, 1, 'a tick a second while busy');
+    busy = false; // the last tick of the download shows its rate fall to 0, then sleep
+    await sleep(1100);
+    assert.equal(ticks.length, 2);
+    assert.equal(ticker.awake, false);
+    await sleep(1100);
+    assert.equal(ticks.length, 2, 'asleep again');
+    ticker.stop();
+  });
+
+  it('takes a job\'s period from the wake-up, not from before the sleep', async () => {
+    let busy = false;
+    const elapsed: number[] = [];
+    const ticker = new Ticker(() => undefined, [{ everyMs: 900, run: (ms) => elapsed.push(ms) }], () => busy);
+    ticker.start();
+    await sleep(600);
+    busy = true;
+    ticker.wake();
+    await sleep(1100);
+    ticker.stop();
+    assert.equal(elapsed.length, 1);
+    assert.ok((elapsed[0] as number) >= 990 && (elapsed[0] as number) < 1300, `a rate over ${elapsed[0]} ms, the time awake (not 1.6 s)`);
+  });
+
+  it('is not woken by what its own jobs tell (their periods hold)', async () => {
+    const slow: number[] = [];
+    let ticker: Ticker | undefined = undefined;
+    ticker = new Ticker(() => ({ position: 0.99 + performance.now() / 1e9, duration: 100 }), [
+      { everyMs: 0, run: () => ticker?.wake() }, // as app.ts does: every state change wakes the ticker
+      { everyMs: 1500, run: (ms) => slow.push(ms) },
+    ]);
+    ticker.start();
+    await sleep(2200);
+    ticker.stop();
+    assert.equal(slow.length, 1, 'the 1.5 s job ran, its period not reset by the wake inside the tick');
+  });
 });

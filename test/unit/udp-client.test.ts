@@ -42,6 +42,23 @@ describe('loss meter', () => {
     assert.equal(lossPercent(recent), 10);
   });
 
+  it('is quiet once the seconds it keeps hold nothing, and not while a gap is pending', () => {
+    const meter = new LossMeter(500, 5);
+    assert.equal(meter.quiet, true, 'new: nothing to chart');
+    meter.receive(1, 1000);
+    meter.receive(3, 1100); // 2 is missing, not yet lost
+    meter.advance(1200);
+    assert.equal(meter.quiet, false);
+    meter.advance(3000); // 2 is lost now; the second with the datagrams is kept
+    assert.equal(meter.quiet, false);
+    meter.advance(6999); // five seconds kept, the one with datagrams still among them
+    assert.equal(meter.quiet, false);
+    meter.advance(7000); // scrolled out
+    assert.equal(meter.quiet, true);
+    meter.receive(4, 7100);
+    assert.equal(meter.quiet, false, 'a datagram: counted again');
+  });
+
   it('matches a random loss share over a long run, and ends by counting open gaps', () => {
     const meter = new LossMeter(300);
     const random = seeded(3);

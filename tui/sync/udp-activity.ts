@@ -53,6 +53,11 @@ export class UdpActivity {
     return left;
   }
 
+  /** Whether the figures move: the radio is on, or the chart still holds datagrams (it scrolls them out). */
+  active(): boolean {
+    return this.radio !== undefined || !this.streamMeter.quiet;
+  }
+
   /** The figures for the network panel, once a second; undefined before any datagram came. */
   stats(now = Date.now()): UdpStats | undefined {
     const meter = this.current();

@@ -1,0 +1,84 @@
+/**
+ * What the player does on its ticks (ticker.ts), and when it has nothing to do on them: the song's
+ * clock and the call's on screen, the download rate, the loss chart, the UDP log, and the status
+ * other devices see. A stopped player with no download, call or datagrams in the chart's window
+ * does not wake at all.
+ */
+import type { UdpActivity } from './sync/udp-activity.js';
+import type { PlayerState } from './state/state.js';
+import type { PlayerEvent } from './state/update.js';
+import type { VoiceStats } from './calls/voice-call.js';
+import { Ticker } from './ticker.js';
+
+/** Other devices see this one's position move this often while it plays (its status text). */
+const STATUS_REFRESH_MS = 5000;
+/** The loss figures go to the log this often while datagrams come. */
+const UDP_LOG_MS = 10_000;
+/**
+ * The download rate is taken over at least this long: a tick timed to a song's end can come tens
+ * of ms after the one before, and a block arriving then would read as a burst many times the rate.
+ */
+const RATE_WINDOW_MS = 900;
+
+export interface PeriodicWorkDeps {
+  state(): PlayerState;
+  tell(event: PlayerEvent): void;
+  /** The song playing and where it is (seconds), or none. */
+  playing(): { position: number; duration: number } | undefined;
+  voiceStats(): VoiceStats | undefined;
+  udp: UdpActivity;
+  publishStatus(): void;
+}
+
+export interface PeriodicWork {
+  ticker: Ticker;
+  /** Bytes of a download arrived: the rate counts them, and a sleeping ticker wakes. */
+  countBytes(count: number): void;
+}
+
+export function periodicWork(deps: PeriodicWorkDeps): PeriodicWork {
+  let bytes = 0;
+  const moving = (): { position: number; duration: number } | undefined => {
+    const state = deps.state();
+    return state.playState === 'Playing' && !state.radio.on ? deps.playing() : undefined;
+  };
+  const busy = (): boolean => {
+    const state = deps.state();
+    return state.call !== undefined || bytes > 0 || state.downloadRate > 0 || deps.udp.active();
+  };
+  const ticker = new Ticker(
+    moving,
+    [
+      {
+        everyMs: 0,
+        run: () => {
+          const state = deps.state();
+          // The screen shows whole seconds: a position that shows the same is not worth a render.
+          const seconds = deps.playing()?.position;
+          if (seconds !== undefined && state.playState === 'Playing' && Math.floor(seconds) !== Math.floor(state.now?.position ?? -1)) deps.tell({ type: 'position', seconds });
+          const stats = state.call ? deps.voiceStats() : undefined;
+          if (stats) deps.tell({ type: 'call-stats', stats }); // and the call's clock moves
+          const udp = deps.udp.stats();
+          if (udp) deps.tell({ type: 'udp-stats', stats: udp });
+        },
+      },
+      {
+        everyMs: RATE_WINDOW_MS,
+        run: (elapsedMs) => {
+          deps.tell({ type: 'download-rate', bytesPerSecond: Math.round((bytes * 1000) / Math.max(elapsedMs, 1)) });
+          bytes = 0;
+        },
+      },
+      { everyMs: UDP_LOG_MS, run: () => deps.udp.logNow() },
+      { everyMs: STATUS_REFRESH_MS, run: () => deps.state().playState === 'Playing' && deps.publishStatus() },
+    ],
+    busy,
+  );
+  return {
+    ticker,
+    countBytes(count) {
+      bytes += count;
+      ticker.wake();
+    },
+  };
+}
