@@ -86,6 +86,23 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks: 100 a second on Linux
 }
 
+/**
+ * CPU seconds a process's live threads have run, to the nanosecond (/proc/<pid>/task/<tid>/schedstat):
+ * for idle figures of a few hundredths of a second a minute, where clock ticks (10 ms) are too
+ * coarse. A thread that ended meanwhile drops out of the sum: for long-lived processes only.
+ */
+export function cpuSecondsExact(pid: number): number {
+  let ns = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return ns / 1e9;
+}
+
 /** `pids` and all their descendants (children such as pacat, parec and the audio child), from /proc. */
 export function treeOf(pids: readonly number[]): number[] {
   const parents = new Map<number, number>();

@@ -9,12 +9,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { throttleProxy } from '../test/helpers/throttle-proxy.js';
 import { Tmux } from '../test/helpers/tmux.js';
-import { benchLibrary, cpuSeconds, freePort, median, missingTools, rssMiB, spawnDaemon, table, streamtuiCommand } from './lib.js';
+import { benchLibrary, cpuSecondsExact, freePort, median, missingTools, rssMiB, spawnDaemon, table, streamtuiCommand } from './lib.js';
 import { startMpd } from './mpd.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-/** Both systems play this long before CPU is counted: start-up and heap settling are not playback. */
-const WARM_UP_MS = 15_000;
+/**
+ * Both systems play this long before CPU is counted: start-up and heap settling are not playback.
+ * streamd's heap settles about 16 s after its start (V8's memory reducer: two compacting
+ * collections, ~75 ms of CPU, once), so 15 s was not enough.
+ */
+const WARM_UP_MS = 30_000;
 const ROUNDS = 3;
 
 /** Key press (tmux send-keys) to the screen showing its effect, polled with capture-pane. */
@@ -54,9 +58,9 @@ async function ourCpu(root: string, song: string, seconds: number, playing: bool
     }
     await sleep(WARM_UP_MS);
     const pids = [daemon.child.pid as number, pidOf(cacheDir)];
-    const start = pids.map(cpuSeconds);
+    const start = pids.map(cpuSecondsExact);
     await sleep(seconds * 1000);
-    const used = pids.map((pid, i) => cpuSeconds(pid) - (start[i] as number));
+    const used = pids.map((pid, i) => cpuSecondsExact(pid) - (start[i] as number));
     const rss = rssMiB(pids[1] as number);
     tui.keys('q');
     return { cpu: (((used[0] as number) + (used[1] as number)) / seconds) * 60, daemon: ((used[0] as number) / seconds) * 60, rss };
@@ -75,9 +79,9 @@ async function mpdCpu(root: string, file: string, seconds: number, playing: bool
     if (playing) mpd.mpc('play');
     await sleep(WARM_UP_MS);
     const pids = [mpd.process.pid as number, mpd.ncmpcppPid()];
-    const start = pids.map(cpuSeconds);
+    const start = pids.map(cpuSecondsExact);
     await sleep(seconds * 1000);
-    const cpu = pids.reduce((sum, pid, i) => sum + cpuSeconds(pid) - (start[i] as number), 0);
+    const cpu = pids.reduce((sum, pid, i) => sum + cpuSecondsExact(pid) - (start[i] as number), 0);
     return { cpu: (cpu / seconds) * 60, rss: rssMiB(pids[1] as number) };
   } finally {
     mpd.stop();
@@ -143,7 +147,7 @@ export async function playerBench(): Promise<string> {
     rows.push([`ratio, ${what} (target at most 1.0)`, (ourCpuMedian / Math.max(theirCpuMedian, 0.005)).toFixed(2), '', '', (ourRss / theirRss).toFixed(1)]);
   }
   out.push(
-    `CPU per minute, player and daemon together, of the same 200 s MP3 to a null output, measured over ${seconds} s after ${WARM_UP_MS / 1000} s, the median of ${ROUNDS} runs each (the two systems taking turns): streamtui (in tmux, --audio null, started as its command starts it) + streamd, against ncmpcpp (in tmux) + MPD 0.23 (null output); idle, then playing. Player RSS at the end (streamtui: its main process; with a sound device the audio child adds its own).`,
+    `CPU per minute, player and daemon together, of the same 200 s MP3 to a null output, measured over ${seconds} s after ${WARM_UP_MS / 1000} s (CPU time of each process's threads, to the ns), the median of ${ROUNDS} runs each (the two systems taking turns): streamtui (in tmux, --audio null, started as its command starts it) + streamd, against ncmpcpp (in tmux) + MPD 0.23 (null output); idle, then playing. Player RSS at the end (streamtui: its main process; with a sound device the audio child adds its own).`,
     '',
     table(['system', 'CPU s per minute (median)', 'range', 'of which streamd', 'player RSS MiB'], rows),
   );
