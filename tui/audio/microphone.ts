@@ -3,11 +3,6 @@
  * PulseAudio's default source through `parec`, or ALSA's default through `arecord`. `auto` takes
  * PulseAudio when a server answers (`pactl info`), else ALSA when `arecord` is there. Frames of
  * 20 ms go to `onFrame`; a child that cannot start or dies is told once through `onError`.
- *
- * The recorder writes whatever its source hands it: parec on a monitor or a low-latency source
- * writes 2.5 ms at a time, 400 writes a second, each a wake-up of the player (measured: 3.8% of a
- * core for reading alone). Between them `dd` (coreutils) gathers whole 20 ms frames, one write
- * each, 50 a second, for 0.25% of its own; a frame is out as soon as it is complete, as before.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { FRAME_SAMPLES, VOICE_RATE } from './opus-codec.js';
@@ -42,8 +37,6 @@ export function openMicrophone(
       ? (['parec', ['--format=s16le', `--rate=${VOICE_RATE}`, '--channels=1', '--raw', '--latency-msec=20'], 'PulseAudio (parec)'] as const)
       : (['arecord', ['-q', '-t', 'raw', '-f', 'S16_LE', '-r', String(VOICE_RATE), '-c', '1', '--buffer-time=40000'], 'ALSA (arecord)'] as const);
   const child: ChildProcess = spawn(command, [...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const frames: ChildProcess = spawn('dd', [`bs=${FRAME_BYTES}`, 'iflag=fullblock', 'status=none'], { stdio: [child.stdout ?? 'ignore', 'pipe', 'pipe'] });
-  child.stdout?.destroy(); // dd reads it now (its own copy of the pipe)
   let stopped = false;
   let said = false;
   let level = 0;
@@ -57,9 +50,7 @@ export function openMicrophone(
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-500)));
   child.on('error', (error) => fail(error.message));
   child.on('close', (code) => fail(stderr.trim().split('\n').pop() || `exited (${code})`)); // after its stderr is read
-  frames.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-500)));
-  frames.on('error', (error) => fail(`dd: ${error.message}`));
-  frames.stdout?.on('data', (chunk: Buffer) => {
+  child.stdout?.on('data', (chunk: Buffer) => {
     held = held.length === 0 ? chunk : Buffer.concat([held, chunk]);
     while (held.length >= FRAME_BYTES) {
       // A copy (the frame outlives the chunk it came in), aligned for the Int16Array view.
@@ -77,7 +68,6 @@ export function openMicrophone(
     stop() {
       stopped = true;
       child.kill();
-      frames.kill();
     },
   };
 }
