@@ -32,10 +32,6 @@ export interface VoiceStats extends VoiceCounts {
 }
 
 const FRAME_MS = 20;
-/** Quiet microphone: silent frames are sent at least this often when the output does not take frames. */
-const SILENCE_WATCHDOG_MS = 100;
-/** After a longer stall the silent frames missed are dropped, not sent in one burst. */
-const MAX_SILENCE_BURST = 5;
 /** A microphone quiet this long has stalled (or there is none): silence is sent in its place. Devices hand out 10-50 ms at a time. */
 const MIC_STALL_MS = 200;
 /** The loss figure given to the encoder is taken over this many frames (until the other side reports). */
@@ -52,17 +48,7 @@ export class VoiceCall implements VoiceFrames {
   private muted = false;
   private lastMicFrame = 0;
   private readonly silence = new Int16Array(FRAME_SAMPLES);
-  /**
-   * The call's clock, without a 20 ms timer of its own: while the microphone speaks its frames
-   * pace what is sent; while it is quiet (none, or stalled) a silent frame is sent for every 20 ms
-   * passed whenever the output takes a frame to play, which it does every 20 ms of its device's
-   * clock. Either way one wake-up does the work of two; a watchdog covers a microphone that
-   * stalls and an output that stops taking.
-   */
-  private watchdog: NodeJS.Timeout | undefined;
-  private micFlowing = false;
-  /** Quiet microphone: when the next silent frame is due (performance.now()). */
-  private silenceDue = 0;
+  private readonly timer: NodeJS.Timeout;
   private readonly jitter: VoiceJitterBuffer;
   private input: VoiceInput | undefined;
   private lossMark = { missed: 0, played: 0 };
@@ -70,7 +56,7 @@ export class VoiceCall implements VoiceFrames {
   private silencePacket: Uint8Array | undefined;
   private readonly reports = new VoiceReports();
   private reportSequence = 0;
-  private framesSent = 0;
+  private ticks = 0;
 
   private constructor(
     private readonly link: VoiceLink,
@@ -84,7 +70,7 @@ export class VoiceCall implements VoiceFrames {
       const loss = this.reports.take(report, sentAt, clockMs());
       if (loss !== undefined) this.encoder.setExpectedLoss(loss);
     };
-    this.silentClock();
+    this.timer = setInterval(() => this.tick(), FRAME_MS);
   }
 
   static async start(link: VoiceLink, call: number, token: string): Promise<VoiceCall> {
@@ -94,16 +80,12 @@ export class VoiceCall implements VoiceFrames {
 
   /** The next 20 ms of the other side's voice, for the output to play now; undefined: nothing to play. */
   nextFrame(): Int16Array | undefined {
-    if (this.stopped) return undefined;
-    const now = performance.now();
-    if (!this.micFlowing) this.sendSilenceDue(now);
-    return this.jitter.pull(now);
+    return this.stopped ? undefined : this.jitter.pull(performance.now());
   }
 
   /** A frame of the microphone's (20 ms, 48 kHz mono). */
   readonly takeFrame = (frame: Int16Array): void => {
     this.lastMicFrame = performance.now();
-    if (!this.micFlowing && !this.stopped) this.micClock();
     this.send(this.muted ? this.silence : frame);
   };
 
@@ -130,7 +112,7 @@ export class VoiceCall implements VoiceFrames {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
-    clearInterval(this.watchdog);
+    clearInterval(this.timer);
     this.input?.stop();
     this.link.call = undefined;
     this.link.onPacket = undefined;
@@ -139,36 +121,10 @@ export class VoiceCall implements VoiceFrames {
     this.decoder.close();
   }
 
-  /** No microphone, or it stalled: silence keeps the way open and the other side's clock going. */
-  private silentClock(): void {
-    clearInterval(this.watchdog);
-    this.micFlowing = false;
-    this.silenceDue = performance.now();
-    this.sendSilenceDue(this.silenceDue);
-    this.watchdog = setInterval(() => this.sendSilenceDue(performance.now()), SILENCE_WATCHDOG_MS);
-  }
-
-  /** A silent frame for each 20 ms passed since the last (a few at most). */
-  private sendSilenceDue(now: number): void {
-    for (let n = 0; now >= this.silenceDue && n < MAX_SILENCE_BURST; n++) {
-      this.silenceDue += FRAME_MS;
-      this.send(this.silence);
-    }
-    if (now >= this.silenceDue) this.silenceDue = now + FRAME_MS; // a longer stall: the clock starts again
-  }
-
-  /** The microphone's frames pace the call; the watchdog goes back to silence if they stop coming. */
-  private micClock(): void {
-    clearInterval(this.watchdog);
-    this.micFlowing = true;
-    this.watchdog = setInterval(() => {
-      if (performance.now() - this.lastMicFrame > MIC_STALL_MS) this.silentClock();
-    }, MIC_STALL_MS);
-  }
-
-  /** Once a frame is sent (20 ms of the call): the report each second, the encoder's loss figure. */
-  private frameSent(): void {
-    if (++this.framesSent % REPORT_EVERY === 0) {
+  private tick(): void {
+    // No microphone, or it has stalled: silence keeps the way open and the other side's clock going.
+    if (performance.now() - this.lastMicFrame > MIC_STALL_MS) this.send(this.silence);
+    if (++this.ticks % REPORT_EVERY === 0) {
       const now = clockMs();
       this.link.sendReport(this.token, this.reportSequence++, now, this.reports.report(this.jitter.counts, this.jitter.jitterMs, now));
     }
@@ -189,6 +145,5 @@ export class VoiceCall implements VoiceFrames {
     this.link.send(this.token, this.sequence, this.position, packet);
     this.sequence = (this.sequence + 1) >>> 0;
     this.position = (this.position + FRAME_SAMPLES) >>> 0;
-    this.frameSent();
   }
 }
