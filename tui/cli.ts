@@ -29,8 +29,11 @@ import { VoiceLink } from './client/voice-link.js';
 import { loadSettings, type TuiSettings } from './settings.js';
 import { udpSummary } from './views/summary.js';
 
-/** Under the daemon's default connection_timeout (60 s), with room for a busy loop. */
-const DOWNLOADS_KEEPALIVE_MS = 45_000;
+/**
+ * A quiet request connection pings this often: under the daemon's default connection_timeout
+ * (60 s), with room for a busy loop; a daemon set shorter is learnt from its first `ERR timeout`.
+ */
+const KEEPALIVE_MS = 45_000;
 
 const USAGE = `usage: streamtui [options]
 
@@ -175,11 +178,11 @@ async function main(): Promise<number> {
     app = startApp({
       screen,
       // The control connection registers the device for calls (unless --no-calls).
-      control: client(settings.calls),
+      control: client(settings.calls, KEEPALIVE_MS),
       calls: settings.calls,
       voice,
-      // Quiet between songs: kept open under the daemon's default connection_timeout (60 s).
-      downloads: client(false, DOWNLOADS_KEEPALIVE_MS),
+      // Quiet between songs (the control connection between clock round trips): kept open.
+      downloads: client(false, KEEPALIVE_MS),
       events: client(),
       hasPassword: settings.password !== null && settings.password !== '',
       cache,

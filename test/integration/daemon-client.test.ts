@@ -77,4 +77,25 @@ describe('daemon client', () => {
       rmSync(music, { recursive: true, force: true });
     }
   });
+
+  it('learns a connection_timeout shorter than its keep-alive from the first ERR timeout, and stays open after', async () => {
+    const music = mkdtempSync(path.join(os.tmpdir(), 'streamd-empty-music-'));
+    const daemon = await startTestDaemon(music, { limits: { connection_timeout: 0.6 } });
+    const client = new DaemonClient({ host: '127.0.0.1', port: daemon.port, name: 'learner', keepAliveMs: 45_000 });
+    let drops = 0;
+    client.on('offline', () => drops++);
+    try {
+      client.start();
+      await once(client, 'online');
+      await once(client, 'offline'); // quiet for 0.6 s: closed, the timeout learnt
+      await once(client, 'online');
+      await new Promise((resolve) => setTimeout(resolve, 2000)); // over three connection_timeouts
+      assert.equal(drops, 1, 'closed once, then kept open by pings at half the timeout');
+      assert.equal((await client.request('ping')).ok, true);
+    } finally {
+      client.close();
+      await daemon.stop();
+      rmSync(music, { recursive: true, force: true });
+    }
+  });
 });

@@ -49,6 +49,8 @@ export interface ClientOptions {
 }
 
 const BACKOFF_MS = [250, 500, 1000, 2000, 5000];
+/** However short the daemon's connection_timeout, no keep-alive pings more often than this. */
+const MIN_KEEPALIVE_MS = 100;
 
 /**
  * Emits 'online', 'offline', 'bytes' (block bytes received, for the speed meter), 'refused'
@@ -65,10 +67,14 @@ export class DaemonClient extends EventEmitter {
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private keepAlive: NodeJS.Timeout | undefined;
+  /** The keep-alive's wait: `keepAliveMs`, shortened when the daemon's connection_timeout proves shorter. */
+  private keepAliveMs: number | undefined;
+  private lastSentAt = 0;
   online = false;
 
   constructor(private readonly options: ClientOptions) {
     super();
+    this.keepAliveMs = options.keepAliveMs;
   }
 
   start(): void {
@@ -104,7 +110,7 @@ export class DaemonClient extends EventEmitter {
   close(): void {
     this.closed = true;
     clearTimeout(this.retryTimer);
-    clearTimeout(this.keepAlive);
+    this.stopKeepAlive();
     this.socket?.destroy();
   }
 
@@ -116,20 +122,38 @@ export class DaemonClient extends EventEmitter {
       if (download) pending.download = download;
       this.pending.push(pending);
       socket.write(line);
+      this.lastSentAt = performance.now();
       this.keepAlive?.refresh();
     });
   }
 
-  /** Quiet for `keepAliveMs`: a `ping`, and the wait starts again (a download in progress counts as not quiet). */
+  /** Quiet for the keep-alive's wait: a `ping`, and the wait starts again (a download in progress counts as not quiet). */
   private armKeepAlive(): void {
-    const every = this.options.keepAliveMs;
+    const every = this.keepAliveMs;
+    this.stopKeepAlive();
     if (every === undefined) return;
-    clearTimeout(this.keepAlive);
     this.keepAlive = setTimeout(() => {
       if (this.online && this.pending.length === 0) void this.request('ping').catch(() => {}); // offline meanwhile: the reconnect greets anew
       this.keepAlive?.refresh();
     }, every);
     this.keepAlive.unref();
+  }
+
+  /** Cleared and forgotten: a later `refresh()` would start a cleared timer again. */
+  private stopKeepAlive(): void {
+    clearTimeout(this.keepAlive);
+    this.keepAlive = undefined;
+  }
+
+  /**
+   * The daemon closed this connection for quiet (`ERR timeout`, unasked): its connection_timeout is
+   * about the time since the last command, shorter than the keep-alive's wait. The next connection
+   * pings at half of it.
+   */
+  private timedOut(): void {
+    if (this.keepAliveMs === undefined) return;
+    const quietMs = performance.now() - this.lastSentAt;
+    this.keepAliveMs = Math.max(MIN_KEEPALIVE_MS, Math.min(this.keepAliveMs, quietMs / 2));
   }
 
   private connect(): void {
@@ -151,7 +175,7 @@ export class DaemonClient extends EventEmitter {
     this.online = false;
     this.socket = undefined;
     for (const pending of this.pending.splice(0)) pending.reject(new OfflineError('connection to streamd lost'));
-    clearTimeout(this.keepAlive);
+    this.stopKeepAlive();
     if (wasOnline) this.emit('offline');
     if (this.closed) return;
     const wait = delay ?? (BACKOFF_MS[Math.min(this.attempt++, BACKOFF_MS.length - 1)] as number);
@@ -174,7 +198,10 @@ export class DaemonClient extends EventEmitter {
         continue;
       }
       const pending = this.pending[0];
-      if (!pending) continue;
+      if (!pending) {
+        if (event.type === 'err' && event.code === 'timeout') this.timedOut();
+        continue;
+      }
       switch (event.type) {
         case 'field':
           pending.reply.fields.push([event.key, event.value]);
@@ -210,6 +237,7 @@ export class DaemonClient extends EventEmitter {
     }
     this.greeted = true;
     this.online = true;
+    this.lastSentAt = performance.now();
     this.attempt = 0;
     // Their answers come first; a refusal is told, and later commands say what they lack.
     // A name refused for want of the password is the password's refusal, told once.

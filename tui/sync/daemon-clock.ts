@@ -1,8 +1,8 @@
 /**
  * The daemon's clock, estimated here by `time` round trips on the control connection (see
  * ClockOffset): a burst of five at start, then one a second while listening along (30 s else, to
- * follow the two clocks' drift: 1.5 ms at 50 ppm; the pings also keep the control connection under
- * the daemon's connection_timeout). Listening along places every playback record on this clock.
+ * follow the two clocks' drift: 1.5 ms at 50 ppm). Listening along places every playback record
+ * on this clock.
  */
 import type { DaemonClient } from '../client/daemon-client.js';
 import { ClockOffset, localClockMs } from './clock-offset.js';
