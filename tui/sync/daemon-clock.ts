@@ -19,9 +19,12 @@ const IDLE_REFRESH_MS = 30_000;
 export class DaemonClock {
   readonly estimate = new ClockOffset();
   private timer: NodeJS.Timeout | undefined;
+  private started = false;
   private closed = false;
-  /** Listening along: round trips every second. */
-  busy = false;
+  private inFlight = false;
+  /** Round trips left in the current burst (at start, and when listening along starts). */
+  private burstLeft = 0;
+  private listening = false;
 
   constructor(
     private readonly control: DaemonClient,
@@ -29,18 +32,24 @@ export class DaemonClock {
   ) {}
 
   start(): void {
-    const burst = (left: number): void => {
-      if (this.closed) return;
-      void this.ping().finally(() => {
-        if (left > 1) this.timer = setTimeout(() => burst(left - 1), BURST_GAP_MS);
-        else this.timer = setTimeout(() => this.refresh(), this.refreshMs);
-      });
-    };
-    burst(BURST);
+    this.started = true;
+    this.burstLeft = BURST;
+    this.schedule(0);
   }
 
-  private get refreshMs(): number {
-    return this.busy ? REFRESH_MS : IDLE_REFRESH_MS;
+  /** Listening along (following, or followed): round trips every second. */
+  get busy(): boolean {
+    return this.listening;
+  }
+
+  set busy(on: boolean) {
+    // When listening along starts, a fresh burst at once: waiting out the idle round trip (up to
+    // 30 s) left a new leader with only the five round trips of its start, taken while it loaded.
+    if (on && !this.listening && this.started && !this.closed) {
+      this.burstLeft = BURST;
+      if (!this.inFlight) this.schedule(0);
+    }
+    this.listening = on;
   }
 
   /** The daemon's clock now (ms), once known. */
@@ -53,10 +62,19 @@ export class DaemonClock {
     clearTimeout(this.timer);
   }
 
-  private refresh(): void {
+  private schedule(ms: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.roundTrip(), ms);
+  }
+
+  private roundTrip(): void {
     if (this.closed) return;
+    this.inFlight = true;
     void this.ping().finally(() => {
-      if (!this.closed) this.timer = setTimeout(() => this.refresh(), this.refreshMs);
+      this.inFlight = false;
+      if (this.closed) return;
+      if (this.burstLeft > 0) this.burstLeft -= 1;
+      this.schedule(this.burstLeft > 0 ? BURST_GAP_MS : this.listening ? REFRESH_MS : IDLE_REFRESH_MS);
     });
   }
 
