@@ -33,9 +33,9 @@ export class SongFile {
     return new SongFile(song, await openSongFile(song));
   }
 
-  /** The block's bytes, chunk by chunk; each chunk is a fresh buffer the caller may keep. */
-  async *chunks(block: CatalogBlock, chunkBytes = READ_CHUNK_BYTES): AsyncGenerator<Buffer> {
-    let position = block.offset;
+  /** The block's bytes from `from` on, chunk by chunk; each chunk is a fresh buffer the caller may keep. */
+  async *chunks(block: CatalogBlock, chunkBytes = READ_CHUNK_BYTES, from = 0): AsyncGenerator<Buffer> {
+    let position = block.offset + from;
     const end = block.offset + block.length;
     while (position < end) {
       const want = Math.min(chunkBytes, end - position);
@@ -58,12 +58,25 @@ export class BlockReader {
   constructor(private readonly catalog: Catalog) {}
 
   async sha256(file: SongFile, block: CatalogBlock): Promise<string> {
-    if (block.sha256) return block.sha256;
+    return (await this.hashed(file, block)).sha256;
+  }
+
+  /**
+   * The block's hash, and, when this call read the block to hash it, the block's first bytes
+   * (up to READ_CHUNK_BYTES, a copy): a download sends them without reading them again, which is
+   * a read less between a song's first `download` and its first byte.
+   */
+  async hashed(file: SongFile, block: CatalogBlock): Promise<{ sha256: string; head?: Buffer }> {
+    if (block.sha256) return { sha256: block.sha256 };
     let pending = this.hashing.get(block);
+    let head: Buffer | undefined;
     if (!pending) {
       pending = (async () => {
         const hash = createHash('sha256');
-        for await (const chunk of file.chunks(block, 1024 * 1024)) hash.update(chunk);
+        for await (const chunk of file.chunks(block, 1024 * 1024)) {
+          head ??= Buffer.from(chunk.subarray(0, READ_CHUNK_BYTES));
+          hash.update(chunk);
+        }
         return hash.digest('hex');
       })();
       this.hashing.set(block, pending);
@@ -72,7 +85,7 @@ export class BlockReader {
       const sha = await pending;
       block.sha256 = sha;
       this.catalog.noteBlockHash();
-      return sha;
+      return head ? { sha256: sha, head } : { sha256: sha };
     } finally {
       this.hashing.delete(block);
     }

@@ -2,7 +2,7 @@
 import { ProtocolError } from '../../common/protocol/errors.js';
 import { songFields } from '../../common/protocol/records.js';
 import { blockLine, encodeFields, errLine, okLine, TRACK_END, TRACK_START } from '../../common/protocol/response.js';
-import { SongFile } from '../catalog/block-reader.js';
+import { READ_CHUNK_BYTES, SongFile } from '../catalog/block-reader.js';
 import type { CatalogBlock } from '../catalog/song.js';
 import type { Command, CommandContext } from './types.js';
 
@@ -35,10 +35,14 @@ async function download(ctx: CommandContext, args: string[]): Promise<void> {
     for (let index = first; index <= last; index++) {
       if (ctx.signal.aborted) throw new ProtocolError('shutting_down', 'the daemon is stopping', true);
       const block = song.blocks[index] as CatalogBlock;
-      const sha256 = await reader.sha256(file, block);
+      const { sha256, head } = await reader.hashed(file, block);
       await ctx.out.write(blockLine({ index, start: block.start, end: block.end, bytes: block.length, sha256 }));
       midBlock = true;
-      for await (const chunk of file.chunks(block)) {
+      if (head) {
+        await ctx.out.write(head);
+        counters.bytesSent += head.length;
+      }
+      for await (const chunk of file.chunks(block, READ_CHUNK_BYTES, head?.length ?? 0)) {
         await ctx.out.write(chunk);
         counters.bytesSent += chunk.length;
       }
