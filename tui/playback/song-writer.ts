@@ -55,11 +55,34 @@ function alignShift(session: SongSession, song: SongInfo): number {
   return shift;
 }
 
+/**
+ * `source` set going now (an async generator runs only when first read): its first item is asked
+ * for at once, and handed to whoever reads it later. A failure waits for that reader.
+ */
+function started<T>(source: AsyncIterable<T>): AsyncIterable<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let first: Promise<IteratorResult<T>> | undefined = iterator.next();
+  first.catch(() => {}); // told to the reader, not unhandled meanwhile
+  return {
+    [Symbol.asyncIterator]: () => ({
+      next: () => {
+        const next = first ?? iterator.next();
+        first = undefined;
+        return next;
+      },
+      return: async (value?: unknown) => (await iterator.return?.(value)) ?? { done: true, value: undefined },
+    }),
+  };
+}
+
 /** Decodes one song into the sink, from its origin to its end. */
 export async function writeSong(session: SongSession, out: SongOutput): Promise<void> {
   const { song } = session;
   const signal = session.abort.signal;
   const first = blockIndexAt(session.origin, song.blocks);
+  // The first block is asked for before the decoder is made: a download's first bytes take a
+  // round trip to the daemon and its disk, and the decoder is made meanwhile.
+  const firstBlock = started(out.blocks.block(song, first, signal));
   const decoder: PcmDecoder = await createDecoder(song);
   try {
     await primeDecoder(decoder, song, first, out.blocks);
@@ -68,7 +91,7 @@ export async function writeSong(session: SongSession, out: SongOutput): Promise<
     const frameBytes = 2 * outputChannels(song);
     let sounding = false;
     for (let index = first; index < song.blocks; index++) {
-      for await (const chunk of out.blocks.block(song, index, signal)) {
+      for await (const chunk of index === first ? firstBlock : out.blocks.block(song, index, signal)) {
         // A cached block comes whole (30 s): decoded in pieces, its first sound is out after
         // one piece's work instead of the whole block's.
         for (let at = 0; at < chunk.length; ) {
