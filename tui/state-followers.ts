@@ -1,8 +1,8 @@
 /**
  * What follows the player's state outside the screen, wired here so that app.ts stays the wiring
  * of keys, state and playback: the queue kept on disk, the song that comes next made ready for a
- * gapless join, playlists written (W) and read (--queue-file), MPRIS told of each change, and the
- * song-change hook run at each song's start.
+ * gapless join, the song under the cursor fetched ahead, playlists written (W) and read
+ * (--queue-file), MPRIS told of each change, and the song-change hook run at each song's start.
  */
 import path from 'node:path';
 import type { SongInfo } from '../common/protocol/records.js';
@@ -11,7 +11,7 @@ import { SongHook } from './desktop/song-hook.js';
 import type { Playback } from './playback/playback.js';
 import { upNext } from './state/advance.js';
 import { queueFromSnapshot, queueSnapshot, type QueueState } from './state/queue.js';
-import type { PlayerState } from './state/state.js';
+import { songUnderCursor, type PlayerState } from './state/state.js';
 import type { Effect } from './state/update.js';
 import { QueueStore, readPlaylist, writePlaylist } from './store/queue-store.js';
 
@@ -31,12 +31,24 @@ export interface FollowerOutput {
   log(text: string): void;
 }
 
+/** What the song under the cursor depends on changed (compared by reference: no rows are made here). */
+const cursorMoved = (before: PlayerState, after: PlayerState): boolean =>
+  after.selected !== before.selected ||
+  after.selectedEntry !== before.selectedEntry ||
+  after.focus !== before.focus ||
+  after.library !== before.library ||
+  after.search !== before.search ||
+  after.libraryView !== before.libraryView ||
+  after.expanded !== before.expanded ||
+  after.queue.entries !== before.queue.entries;
+
 export class StateFollowers {
   private readonly store: QueueStore | undefined;
   private readonly hook: SongHook | undefined;
   private mpris: Mpris | undefined;
   private closed = false;
   private next: SongInfo | undefined;
+  private browsed: SongInfo | undefined;
   /** The --queue-file's songs, until the library is there to find them in. */
   private playlist: string[] | undefined;
 
@@ -86,6 +98,14 @@ export class StateFollowers {
     if (next !== this.next) {
       this.next = next;
       this.playback.setNext(next);
+    }
+    if (cursorMoved(before, after)) {
+      // Not while a search is typed: each key moves the cursor, and the list is ranked again to find it.
+      const song = after.search.active ? undefined : songUnderCursor(after);
+      if (song !== this.browsed) {
+        this.browsed = song;
+        this.playback.browse(song);
+      }
     }
     const play = effects.find((effect): effect is Extract<Effect, { type: 'play' }> => effect.type === 'play');
     if (play && play.at === 0) this.hook?.songChanged(play.song);

@@ -196,3 +196,24 @@ describe('streamtui end to end (PulseAudio null sink: real time)', () => {
     }
   });
 });
+
+describe('streamtui end to end: the song under the cursor', () => {
+  it('fetches the first block of the song the cursor rests on (◐ in the library), and only that', async () => {
+    const daemon = await startTestDaemon(libraryOf('wav/code-16bit.wav', 'lame/vbr-xing.mp3'));
+    const cacheDir = path.join(work, 'cache-browse');
+    const tui = player(daemon.port, cacheDir, {}, 'null');
+    try {
+      // The cursor starts on the first song and rests there.
+      await tui.waitFor(/> Second Encoder - Variable\s+1:15 ◐/, 5000);
+      let screen = await tui.waitFor(/wav\/code-16bit\.wav\s+0:33/);
+      assert.doesNotMatch(screen, /code-16bit\.wav\s+0:33 ◐/, 'not the song the cursor never rested on');
+      tui.keys('j');
+      screen = await tui.waitFor(/code-16bit\.wav\s+0:33 ◐/, 5000);
+      assert.match(screen, /Stopped/, 'nothing played');
+      await quit(tui);
+    } finally {
+      tui.kill();
+      await daemon.stop();
+    }
+  });
+});

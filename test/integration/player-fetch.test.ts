@@ -8,7 +8,7 @@ import { NullSink } from '../../tui/audio/null-sink.js';
 import { BlockCache } from '../../tui/cache/block-cache.js';
 import { DaemonClient } from '../../tui/client/daemon-client.js';
 import { Playback } from '../../tui/playback/playback.js';
-import { BlockFetcher } from '../../tui/playback/block-fetcher.js';
+import { BlockFetcher, BROWSE_REST_MS } from '../../tui/playback/block-fetcher.js';
 import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { freePort } from '../helpers/cli.js';
@@ -105,6 +105,54 @@ describe('playback with the daemon gone (nothing cached)', () => {
       assert.equal(client.listenerCount('online'), base, 'no wait is left behind');
     } finally {
       await playback.close();
+      fetcher.close();
+      client.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the song under the cursor (real client, fetcher, cache)', () => {
+  it('fetches the first block of the song the cursor rests on, and nothing for songs it only passes', async () => {
+    const client = new DaemonClient({ host: '127.0.0.1', port: daemon.port, name: 'browser' });
+    client.start();
+    await until('the client online', () => client.online || undefined);
+    const songs = splitRecords((await client.request('lista')).fields, 'song').map(parseSongFields).filter((s) => s.blocks > 1);
+    assert.ok(songs.length >= 3, `songs of two blocks or more: ${songs.length}`);
+    const [passed, other, rested] = songs as [SongInfo, SongInfo, SongInfo];
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-browse-'));
+    const cache = new BlockCache(dir, 2 ** 30);
+    cache.init();
+    const fetcher = new BlockFetcher(cache, client);
+    const stored: string[] = [];
+    fetcher.on('cached', (etag: string) => stored.push(etag));
+    try {
+      // The cursor runs over two songs (under BROWSE_REST_MS each) and rests on the third.
+      fetcher.browse(passed);
+      await new Promise((resolve) => setTimeout(resolve, BROWSE_REST_MS / 3));
+      fetcher.browse(other);
+      await new Promise((resolve) => setTimeout(resolve, BROWSE_REST_MS / 3));
+      fetcher.browse(rested);
+      await until('the rested song\'s first block on disk', () => (cache.blocksOf(rested.etag).has(0) ? true : undefined));
+      await new Promise((resolve) => setTimeout(resolve, BROWSE_REST_MS * 2));
+      assert.deepEqual([...cache.blocksOf(rested.etag)], [0], 'its first block only');
+      assert.deepEqual(stored, [rested.etag], 'nothing for the songs passed over');
+      assert.ok(await cache.read(rested.etag, 0), 'the block reads back with its hash');
+
+      // The cursor leaves before the rest is over: nothing is fetched.
+      fetcher.browse(passed);
+      fetcher.browse(undefined);
+      await new Promise((resolve) => setTimeout(resolve, BROWSE_REST_MS * 2));
+      assert.equal(cache.blocksOf(passed.etag).size, 0);
+
+      // A song the daemon refuses (gone from its library) is asked for once, not again and again.
+      const refusals: string[] = [];
+      fetcher.on('warning', (text: string) => refusals.push(text));
+      fetcher.browse({ ...rested, id: 999_999, etag: 'f'.repeat(16) });
+      await until('the refusal', () => (refusals.length > 0 ? true : undefined));
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      assert.equal(refusals.length, 1, refusals.join('\n'));
+    } finally {
       fetcher.close();
       client.close();
       rmSync(dir, { recursive: true, force: true });

@@ -3,7 +3,9 @@
  * otherwise the daemon, streamed as they arrive so that playback can start on the first bytes.
  * One download at a time runs on its own connection; asking for a block it will not reach soon
  * (a seek) drops it and starts another. Blocks that arrive whole and match their hash go to the
- * cache; a full disk only means playing uncached (said once).
+ * cache; a full disk only means playing uncached (said once). With nothing else to fetch, the
+ * first block of the song that follows (gapless) and of the song the cursor rests on are fetched
+ * ahead, so that either starts from the disk.
  */
 import { EventEmitter } from 'node:events';
 import type { SongInfo } from '../../common/protocol/records.js';
@@ -11,6 +13,12 @@ import { CacheFullError, type BlockCache } from '../cache/block-cache.js';
 import type { DaemonClient } from '../client/daemon-client.js';
 import { BlockBuffer, remove } from './block-buffer.js';
 import { waitOrAbort, type BlockSource } from './block-source.js';
+
+/**
+ * The cursor rests on a song this long before its first block is fetched: Enter comes later than
+ * that after a person reads the title, and a cursor run through the list fetches nothing.
+ */
+export const BROWSE_REST_MS = 250;
 
 interface ActiveDownload {
   etag: string;
@@ -30,6 +38,16 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
   private current: SongInfo | undefined;
   /** The song that follows it (gapless): its first block is fetched once the current one is all here. */
   private upcoming: SongInfo | undefined;
+  /** The song the cursor rested on (what Enter would play). */
+  private browsed: SongInfo | undefined;
+  private browseTimer: NodeJS.Timeout | undefined;
+  /** Blocks downloaded and being written to the cache. */
+  private storing = 0;
+  /**
+   * Songs whose first block was fetched ahead: once each, so that one the daemon refuses or the
+   * cache cannot hold is not asked for again and again (it is when it plays).
+   */
+  private readonly triedAhead = new Set<string>();
 
   /**
    * @param source where block bytes come from: the client's `download` (TCP), or a UDP
@@ -47,6 +65,7 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
   /** Lets go of the client (which may outlive this fetcher). */
   close(): void {
     this.current = undefined; // a catch-up already deferred finds nothing to fetch
+    this.browse(undefined);
     this.cancel();
     this.client.off('online', this.resume);
   }
@@ -54,25 +73,41 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
   /** Follows the song being played (undefined: none). */
   follow(song: SongInfo | undefined): void {
     this.current = song;
+    if (song) this.triedAhead.delete(song.etag);
   }
 
   /** The song to have the first block of on disk before the current one ends (undefined: none). */
   prefetch(song: SongInfo | undefined): void {
     this.upcoming = song;
-    if (song && !this.active) setImmediate(() => this.fetchUpcoming());
+    if (song && !this.active) setImmediate(() => this.fetchAhead());
+  }
+
+  /** The song under the cursor (undefined: none): its first block is fetched once the cursor rests there. */
+  browse(song: SongInfo | undefined): void {
+    clearTimeout(this.browseTimer);
+    this.browseTimer = undefined;
+    this.browsed = undefined;
+    if (!song) return;
+    this.browseTimer = setTimeout(() => {
+      this.browseTimer = undefined;
+      this.browsed = song;
+      this.fetchAhead();
+    }, BROWSE_REST_MS);
   }
 
   /**
    * Once nothing else is being fetched and the current song's blocks are all on disk, the first
-   * block of the song that follows it is fetched too, so that it starts without a wait.
+   * block of the song that follows it, then of the song the cursor rests on, is fetched too.
    */
-  private fetchUpcoming(): void {
-    const song = this.upcoming;
-    if (!song || this.active || !this.client.online) return;
+  private fetchAhead(): void {
+    if (this.active || this.storing > 0 || !this.client.online) return;
     const current = this.current;
     if (current && this.cache.blocksOf(current.etag).size < current.blocks) return;
-    if (this.cache.blocksOf(song.etag).has(0)) return;
-    this.start(song, 0, 0);
+    for (const song of [this.upcoming, this.browsed]) {
+      if (!song || song.etag === current?.etag || this.triedAhead.has(song.etag) || this.cache.blocksOf(song.etag).has(0)) continue;
+      this.triedAhead.add(song.etag);
+      return this.start(song, 0, 0);
+    }
   }
 
   /**
@@ -179,7 +214,7 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
   }
 
   private start(song: SongInfo, first: number, last?: number): void {
-    this.emit('debug', last === undefined ? `download of ${song.file} from block ${first}` : `download of ${song.file} block ${first} (next up)`);
+    this.emit('debug', last === undefined ? `download of ${song.file} from block ${first}` : `download of ${song.file} block ${first} (ahead)`);
     const download: ActiveDownload = { etag: song.etag, first, at: first, buffers: new Map(), announced: [], finished: false };
     this.active = download;
     const announce = (): void => {
@@ -197,7 +232,14 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
           const buffer = download.buffers.get(index);
           download.at = index + 1;
           // Kept in memory until it is on disk, so a player behind the download can still read it.
-          if (buffer?.finish()) void this.store(song, buffer).then((stored) => stored && download.buffers.delete(index));
+          if (!buffer?.finish()) return;
+          this.storing += 1;
+          void this.store(song, buffer).then((stored) => {
+            if (stored) download.buffers.delete(index);
+            this.storing -= 1;
+            // What to fetch ahead is decided from the disk: once this block is there.
+            if (this.storing === 0) this.fetchAhead();
+          });
         },
       })
       .then(
@@ -211,7 +253,7 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
         for (const buffer of download.buffers.values()) buffer.fail(new Error('download ended early'));
         if (this.active === download) this.active = undefined;
         announce();
-        setImmediate(() => this.fetchUpcoming());
+        setImmediate(() => this.fetchAhead());
       });
   }
 

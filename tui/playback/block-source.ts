@@ -16,6 +16,8 @@ export interface BlockSource {
   follow(song: SongInfo | undefined): void;
   /** The song that follows the one played (gapless): its start is fetched ahead. */
   prefetch(song: SongInfo | undefined): void;
+  /** The song under the cursor (what Enter would play): its start is fetched ahead once the cursor rests on it. */
+  browse(song: SongInfo | undefined): void;
   /** Stops fetching (the song changed). */
   cancel(): void;
 }

@@ -102,6 +102,11 @@ export class Playback extends EventEmitter {
     this.blocks.prefetch(song);
   }
 
+  /** The song under the cursor, if any: its start is fetched ahead when the cursor rests on it. */
+  browse(song: SongInfo | undefined): void {
+    this.blocks.browse(song);
+  }
+
   pause(): void {
     this.paused = true;
     if (this.inCall && this.session) {

@@ -147,6 +147,14 @@ export function libraryRows(state: PlayerState): LibraryRow[] {
 /** The row under the library cursor. */
 export const selectedRow = (state: PlayerState): LibraryRow | undefined => libraryRows(state)[state.selected];
 
+/** The song Enter would play: the one under the cursor of the library or the queue, if any. */
+export function songUnderCursor(state: PlayerState): SongInfo | undefined {
+  if (state.focus === 'queue') return state.queue.entries[state.selectedEntry]?.song;
+  if (state.focus !== 'library') return undefined;
+  const row = selectedRow(state);
+  return row?.kind === 'song' ? row.song : undefined;
+}
+
 /** `1:05`, `12:00`, `1:02:03`. */
 export function clock(seconds: number): string {
   const whole = Math.max(0, Math.floor(seconds));
