@@ -20,13 +20,17 @@ const WINDOW = Math.round(0.005 * RATE);
 const THRESHOLD = 2000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** RUNS x 2 tone songs of 40 s: a new song for every run of a path that must not be cached. */
+/**
+ * RUNS x 3 + 1 tone songs of 40 s: a new song for every run of a path that must not be cached
+ * (the uncached path takes every other song: the one after a song played is fetched ahead as the
+ * next song, for gapless).
+ */
 function toneLibrary(): string {
   const root = mkdtempSync(path.join(os.tmpdir(), 'key-to-sound-'));
   const wav = path.join(root, 'tone.wav');
   execFileSync('sox', ['-n', '-r', String(RATE), '-c', '2', wav, 'synth', '40', 'sine', '440', 'vol', '0.5']);
   mkdirSync(path.join(root, 'music'));
-  for (let i = 0; i < RUNS * 2; i++) execFileSync('lame', ['--quiet', '-b', '128', wav, path.join(root, 'music', `tone-${String(i).padStart(2, '0')}.mp3`)]);
+  for (let i = 0; i < RUNS * 3 + 1; i++) execFileSync('lame', ['--quiet', '-b', '128', wav, path.join(root, 'music', `tone-${String(i).padStart(2, '0')}.mp3`)]);
   rmSync(wav);
   return root;
 }
@@ -86,18 +90,19 @@ class RecordingClock {
 
 let clock: RecordingClock;
 
-/** Silence first (the previous song stopped), then Enter, then the onset. */
-async function measure(tui: Tmux, recording: Recording, stop: () => void): Promise<number> {
+/** Silence first (the previous song stopped), then `keys` (Enter, or a move and Enter at once), then the onset. */
+async function measure(tui: Tmux, recording: Recording, stop: () => void, keys: string[] = ['Enter']): Promise<number> {
   stop();
   await sleep(600);
   const sent = performance.now();
-  tui.keys('Enter');
+  tui.keys(...keys);
   return 1000 * (await onsetAfter(recording, clock.at(sent)));
 }
 
 interface PathTimes {
   first: number[];
   uncached: number[];
+  rested: number[];
   cached: number[];
   rss: number[];
 }
@@ -105,9 +110,9 @@ interface PathTimes {
 async function streamtuiTimes(pulse: PulseNullSink, recording: Recording, music: string): Promise<PathTimes> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'streamd-key-'));
   const daemon = await spawnDaemon(music, stateDir, await freePort(), ['--udp-port', String(await freePort())]);
-  const times: PathTimes = { first: [], uncached: [], cached: [], rss: [] };
+  const times: PathTimes = { first: [], uncached: [], rested: [], cached: [], rss: [] };
   const start = (dir: string): Tmux =>
-    Tmux.start(dir, [...streamtuiCommand(), '--port', String(daemon.port), '--cache-dir', path.join(dir, 'cache'), '--audio', 'pulse', '--name', 'bench'], { ...pulse.env, XDG_CONFIG_HOME: dir }, 100, 30);
+    Tmux.start(dir, [...streamtuiCommand(), '--port', String(daemon.port), '--cache-dir', path.join(dir, 'cache'), '--audio', 'pulse', '--name', 'bench'], { ...pulse.env, XDG_CONFIG_HOME: dir, STREAMTUI_LOG: path.join(dir, 'player.log') }, 100, 30);
   try {
     // First play after start: a fresh player (and cache) each run, Enter on the first song once the library shows.
     for (let i = 0; i < RUNS; i++) {
@@ -121,28 +126,38 @@ async function streamtuiTimes(pulse: PulseNullSink, recording: Recording, music:
         await closeTui(tui, dir);
       }
     }
-    // One player: RUNS songs not cached yet (each moved to with j), then the same songs again from the cache.
+    // One player: songs not cached (moved to and played at once: j j Enter, every other song), songs
+    // the cursor rested on (j, then Enter after the silence), then the first ones again from the cache.
     const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-key-'));
     const tui = start(dir);
     try {
       await tui.waitFor(/Library \([1-9]\d*\)/);
       await sleep(1000);
       const pid = Number(execFileSync('pgrep', ['-f', '-n', `${dir}/cache`], { encoding: 'utf8' }).trim());
-      tui.keys('j'); // song 0 was the first-play path's
       for (let i = 0; i < RUNS; i++) {
-        tui.keys('j');
-        await sleep(100);
-        times.uncached.push(await measure(tui, recording, () => tui.keys('s')));
-        await sleep(1500); // the whole song downloads meanwhile (loopback): it is cached for the next round
+        times.uncached.push(await measure(tui, recording, () => tui.keys('s'), ['j', 'j', 'Enter']));
+        await sleep(1500); // the whole song downloads meanwhile (loopback): it is cached for the cached path
         times.rss.push(rssMiB(pid));
       }
-      tui.keys('g', 'j');
       for (let i = 0; i < RUNS; i++) {
         tui.keys('j');
+        times.rested.push(await measure(tui, recording, () => tui.keys('s')));
+        await sleep(500);
+        times.rss.push(rssMiB(pid));
+      }
+      tui.keys('s', 'g');
+      for (let i = 0; i < RUNS; i++) {
+        tui.keys('j', 'j');
         await sleep(100);
         times.cached.push(await measure(tui, recording, () => tui.keys('s')));
         await sleep(500);
         times.rss.push(rssMiB(pid));
+      }
+      const log = readFileSync(path.join(dir, 'player.log'), 'utf8');
+      const fetched = (pattern: RegExp): number => log.split('\n').filter((line) => pattern.test(line)).length;
+      // The paths are what they say: the uncached songs came from the daemon, the rested ones ahead.
+      if (fetched(/download of tone-\d+\.mp3 from block 0$/) < RUNS || fetched(/download of tone-\d+\.mp3 block 0 \(ahead\)$/) < RUNS) {
+        throw new Error(`the paths were not what they say:\n${log}`);
       }
       tui.keys('s');
     } finally {
@@ -188,13 +203,14 @@ export async function keyToSoundBench(): Promise<string> {
     const p90 = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.9)] as number;
     const row = (name: string, values: number[]): string[] => [name, median(values).toFixed(1), p90(values).toFixed(1), (median(values) - median(theirs.times)).toFixed(1)];
     return [
-      `Enter (tmux send-keys) to the first 5 ms of sound in a PulseAudio null sink's recording (parec on its monitor; the recording's samples placed on the wall clock by the least lag seen between the two over the run), ${RUNS} runs of each path, both systems on the same server in the same run; streamtui plays through --audio pulse (what auto picks with a PulseAudio server: pacat, a short lead in the device, PulseAudio's clock). tmux's delivery of the key, parec's latency and the null sink rendering ahead of its clock are in every figure alike, so a figure is only meaningful beside the others: the last column is what counts (target: 0 or less).`,
+      `Enter (tmux send-keys) to the first 5 ms of sound in a PulseAudio null sink's recording (parec on its monitor; the recording's samples placed on the wall clock by the least lag seen between the two over the run), ${RUNS} runs of each path, both systems on the same server in the same run; streamtui plays through --audio pulse (what auto picks with a PulseAudio server: pacat, a short lead in the device, PulseAudio's clock). tmux's delivery of the key, parec's latency and the null sink rendering ahead of its clock are in every figure alike, so a figure is only meaningful beside the others: the last column is what counts (target: 0 or less). The song the cursor rests on for a quarter of a second has its first block fetched ahead (and so does the first song, the cursor on it since start), so a person who reads a title and presses Enter is on the rested path; the uncached path is Enter in the same key press as the move.`,
       '',
       table(
         ['path', 'median ms', 'p90 ms', 'median minus ncmpcpp + MPD\'s, ms'],
         [
-          row('streamtui (pulse), first play after start (fresh cache)', ours.first),
-          row('streamtui (pulse), uncached song', ours.uncached),
+          row('streamtui (pulse), first play after start (fresh cache; the cursor rested 1 s)', ours.first),
+          row('streamtui (pulse), uncached song (moved to and Enter at once: from the daemon)', ours.uncached),
+          row('streamtui (pulse), a song the cursor rested on (first block fetched ahead)', ours.rested),
           row('streamtui (pulse), cached song', ours.cached),
           row('ncmpcpp + MPD 0.23 (pulse output)', theirs.times),
         ],

@@ -24,7 +24,9 @@ export class RenderScheduler {
     this.queued = true;
     setImmediate(() => {
       this.queued = false;
-      if (!this.stopped) this.draw();
+      // A play came after this render was asked for (a move and Enter in one read): the play's
+      // quiet holds it too, and its end draws.
+      if (!this.stopped && !this.quieting) this.draw();
     });
   }
 

@@ -91,12 +91,19 @@ class WavDecoder implements PcmDecoder {
  */
 export async function createDecoder(song: SongInfo): Promise<PcmDecoder> {
   if (song.format === 'wav') return new WavDecoder(song.bits ?? 16, song.channels, outputChannels(song));
-  // A decoder made ahead is taken, and the next one made in the background: WebAssembly's
-  // instantiation is asynchronous and takes 5-20 ms on a busy event loop, right after a key press.
+  // A decoder made ahead is taken, and the next one made a moment later: WebAssembly's
+  // instantiation takes 5-20 ms on a busy event loop, and made at once it held up the first bytes
+  // of the song's download as they came (traced: 1-6 ms between their arrival and their decoding).
   const made = spare ?? newMpegDecoder(true);
-  spare = newMpegDecoder(true);
+  spare = undefined;
+  clearTimeout(spareTimer);
+  spareTimer = setTimeout(() => (spare ??= newMpegDecoder(true)), SPARE_AFTER_MS).unref();
   return new Mp3Decoder(await made, outputChannels(song));
 }
+
+/** After a song's start, its first sound is out by then (a play is 10-20 ms from key to sound). */
+const SPARE_AFTER_MS = 200;
+let spareTimer: NodeJS.Timeout | undefined;
 
 /** The next song's MP3 decoder (gapless), made ahead. */
 let spare: Promise<MPEGDecoder> | undefined;
