@@ -159,3 +159,38 @@ describe('the song under the cursor (real client, fetcher, cache)', () => {
     }
   });
 });
+
+describe('fetching ahead when the daemon goes away', () => {
+  it('asks again for a block fetched ahead whose download broke off, once the daemon is back', async () => {
+    const flaky = await throttleProxy(daemon.port, 150_000); // a first block takes seconds
+    const client = new DaemonClient({ host: '127.0.0.1', port: flaky.port, name: 'flaky' });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-ahead-'));
+    const cache = new BlockCache(dir, 2 ** 30);
+    cache.init();
+    const fetcher = new BlockFetcher(cache, client);
+    const asked: string[] = [];
+    fetcher.on('debug', (text: string) => {
+      if (text.endsWith('(ahead)')) asked.push(text);
+    });
+    try {
+      client.start();
+      await until('the client online', () => client.online || undefined);
+      const songs = splitRecords((await client.request('lista')).fields, 'song').map(parseSongFields);
+      const rested = songs.find((s) => s.file === 'lame/vbr-xing.mp3') as SongInfo;
+      fetcher.browse(rested);
+      await until('the block asked for ahead', () => (asked.length === 1 ? true : undefined));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await flaky.vanish();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(cache.blocksOf(rested.etag).size, 0, 'nothing on disk from the broken download');
+      await flaky.comeBack();
+      await until('the block on disk', () => (cache.blocksOf(rested.etag).has(0) ? true : undefined), 15_000);
+      assert.equal(asked.length, 2, asked.join('\n'));
+    } finally {
+      fetcher.close();
+      client.close();
+      await flaky.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -44,10 +44,11 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
   /** Blocks downloaded and being written to the cache. */
   private storing = 0;
   /**
-   * Songs whose first block was fetched ahead: once each, so that one the daemon refuses or the
-   * cache cannot hold is not asked for again and again (it is when it plays).
+   * Songs whose first block, fetched ahead, the daemon refused, failed its hash or found no room
+   * on disk: not asked for ahead again and again (it is when it plays). A download that broke
+   * off is tried again when the daemon is back.
    */
-  private readonly triedAhead = new Set<string>();
+  private readonly failedAhead = new Set<string>();
 
   /**
    * @param source where block bytes come from: the client's `download` (TCP), or a UDP
@@ -73,7 +74,7 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
   /** Follows the song being played (undefined: none). */
   follow(song: SongInfo | undefined): void {
     this.current = song;
-    if (song) this.triedAhead.delete(song.etag);
+    if (song) this.failedAhead.delete(song.etag);
   }
 
   /** The song to have the first block of on disk before the current one ends (undefined: none). */
@@ -104,8 +105,7 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
     const current = this.current;
     if (current && this.cache.blocksOf(current.etag).size < current.blocks) return;
     for (const song of [this.upcoming, this.browsed]) {
-      if (!song || song.etag === current?.etag || this.triedAhead.has(song.etag) || this.cache.blocksOf(song.etag).has(0)) continue;
-      this.triedAhead.add(song.etag);
+      if (!song || song.etag === current?.etag || this.failedAhead.has(song.etag) || this.cache.blocksOf(song.etag).has(0)) continue;
       return this.start(song, 0, 0);
     }
   }
@@ -120,7 +120,8 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
 
   private resumeMissing(): void {
     const song = this.current;
-    if (!song || this.active) return;
+    if (!song) return this.fetchAhead();
+    if (this.active) return;
     const have = this.cache.blocksOf(song.etag);
     for (let index = 0; index < song.blocks; index++) {
       if (!have.has(index)) {
@@ -128,6 +129,7 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
         return;
       }
     }
+    this.fetchAhead();
   }
 
   /**
@@ -214,6 +216,10 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
   }
 
   private start(song: SongInfo, first: number, last?: number): void {
+    const ahead = last !== undefined;
+    const failedAhead = (): void => {
+      if (ahead) this.failedAhead.add(song.etag);
+    };
     this.emit('debug', last === undefined ? `download of ${song.file} from block ${first}` : `download of ${song.file} block ${first} (ahead)`);
     const download: ActiveDownload = { etag: song.etag, first, at: first, buffers: new Map(), announced: [], finished: false };
     this.active = download;
@@ -232,10 +238,11 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
           const buffer = download.buffers.get(index);
           download.at = index + 1;
           // Kept in memory until it is on disk, so a player behind the download can still read it.
-          if (!buffer?.finish()) return;
+          if (!buffer?.finish()) return failedAhead();
           this.storing += 1;
           void this.store(song, buffer).then((stored) => {
             if (stored) download.buffers.delete(index);
+            else failedAhead();
             this.storing -= 1;
             // What to fetch ahead is decided from the disk: once this block is there.
             if (this.storing === 0) this.fetchAhead();
@@ -244,7 +251,9 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
       })
       .then(
         (reply) => {
-          if (!reply.ok) this.emit('warning', `download of ${song.file} failed: ${reply.text}`);
+          if (reply.ok) return;
+          failedAhead();
+          this.emit('warning', `download of ${song.file} failed: ${reply.text}`);
         },
         (error: Error) => this.emit('debug', `download of ${song.file} from block ${first} broke off: ${error.message}`),
       )
