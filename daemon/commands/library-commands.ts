@@ -36,16 +36,19 @@ async function download(ctx: CommandContext, args: string[]): Promise<void> {
       if (ctx.signal.aborted) throw new ProtocolError('shutting_down', 'the daemon is stopping', true);
       const block = song.blocks[index] as CatalogBlock;
       const { sha256, head } = await reader.hashed(file, block);
-      await ctx.out.write(blockLine({ index, start: block.start, end: block.end, bytes: block.length, sha256 }));
-      midBlock = true;
-      if (head) {
-        await ctx.out.write(head);
-        counters.bytesSent += head.length;
-      }
-      for await (const chunk of file.chunks(block, READ_CHUNK_BYTES, head?.length ?? 0)) {
-        await ctx.out.write(chunk);
+      // The block line goes out with the block's first bytes: one write, and one wake-up of the
+      // reader for both (a song's first sound waits for them); a failed first read still ends with ERR.
+      let line: Buffer | undefined = Buffer.from(blockLine({ index, start: block.start, end: block.end, bytes: block.length, sha256 }));
+      const send = async (chunk: Buffer): Promise<void> => {
+        const bytes = line ? Buffer.concat([line, chunk]) : chunk;
+        line = undefined;
+        midBlock = true;
+        await ctx.out.write(bytes);
         counters.bytesSent += chunk.length;
-      }
+      };
+      if (head) await send(head);
+      for await (const chunk of file.chunks(block, READ_CHUNK_BYTES, head?.length ?? 0)) await send(chunk);
+      if (line) await ctx.out.write(line); // a block of no bytes: none is made, but the line is owed
       midBlock = false;
     }
     await ctx.out.write(TRACK_END + okLine());
