@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -138,6 +138,11 @@ describe('the song under the cursor (real client, fetcher, cache)', () => {
       assert.deepEqual([...cache.blocksOf(rested.etag)], [0], 'its first block only');
       assert.deepEqual(stored, [rested.etag], 'nothing for the songs passed over');
       assert.ok(await cache.read(rested.etag, 0), 'the block reads back with its hash');
+      const lastPlayed = (): number => (JSON.parse(readFileSync(path.join(dir, rested.etag, 'meta.json'), 'utf8')) as { lastPlayed: number }).lastPlayed;
+      assert.equal(lastPlayed(), 0, 'fetched ahead: not played, the first the cache lets go');
+      fetcher.follow(rested);
+      await until('played: recent for the cache', () => (lastPlayed() > 0 ? true : undefined));
+      fetcher.follow(undefined);
 
       // The cursor leaves before the rest is over: nothing is fetched.
       fetcher.browse(passed);

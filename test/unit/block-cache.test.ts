@@ -87,6 +87,17 @@ describe('BlockCache', () => {
     assert.ok(cache.totalBytes <= 2500);
   });
 
+  it('a block fetched ahead does not make its song recent: it is evicted before songs played earlier', async () => {
+    const cache = new BlockCache(freshDir(), 2500);
+    cache.init();
+    const block = bytes(1000, 4);
+    await cache.write(song(5), 0, sha(block), block);
+    await new Promise((r) => setTimeout(r, 5));
+    await cache.write(song(6), 0, sha(block), block, false); // the cursor rested on it
+    await cache.write(song(7), 0, sha(block), block);
+    assert.deepEqual(cache.cachedSongs().map((s) => s.id).sort(), [5, 7]);
+  });
+
   it('never builds a path from anything but a well-formed etag', async () => {
     const cache = new BlockCache(freshDir(), 2 ** 20);
     cache.init();

@@ -100,17 +100,18 @@ export class BlockCache {
   }
 
   /**
-   * Stores a block whose hash the caller has checked.
+   * Stores a block whose hash the caller has checked. `played`: the song is being played; a block
+   * fetched ahead (false) does not make its song recent for eviction: it is when it plays (touch).
    * @throws CacheFullError when the disk is full (nothing is left behind).
    */
-  async write(song: SongInfo, index: number, hash: string, bytes: Buffer): Promise<void> {
+  async write(song: SongInfo, index: number, hash: string, bytes: Buffer, played = true): Promise<void> {
     if (!ETAG.test(song.etag)) throw new Error(`refusing to cache a song with etag '${song.etag}'`);
     const folder = path.join(this.dir, song.etag);
     // Known before the first await: blocks of a new song written at once share one record (each
     // making its own, the last to finish would leave only its block in the record).
     let meta = this.songs.get(song.etag);
     if (!meta) {
-      meta = { song, blocks: {}, lastPlayed: Date.now() };
+      meta = { song, blocks: {}, lastPlayed: played ? Date.now() : 0 };
       this.songs.set(song.etag, meta);
     }
     const target = this.blockPath(song.etag, index);

@@ -74,7 +74,9 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
   /** Follows the song being played (undefined: none). */
   follow(song: SongInfo | undefined): void {
     this.current = song;
-    if (song) this.failedAhead.delete(song.etag);
+    if (!song) return;
+    this.failedAhead.delete(song.etag);
+    void this.cache.touch(song.etag); // played now: the last the cache evicts
   }
 
   /** The song to have the first block of on disk before the current one ends (undefined: none). */
@@ -268,7 +270,7 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
 
   private async store(song: SongInfo, buffer: BlockBuffer): Promise<boolean> {
     try {
-      await this.cache.write(song, buffer.header.index, buffer.header.sha256, Buffer.concat(buffer.chunks));
+      await this.cache.write(song, buffer.header.index, buffer.header.sha256, Buffer.concat(buffer.chunks), song.etag === this.current?.etag);
       this.emit('cached', song.etag);
       return true;
     } catch (error) {
