@@ -229,6 +229,7 @@ export function startApp(deps: AppDeps): App {
     const left = Promise.all([udp.close(), playback.close(), calls.settled()]);
     sync.close();
     void calls.settled().then(() => control.close());
+    fetcher.close(); // the cursor's fetch ahead, not to start on the way out
     downloads.close();
     events.close();
     void left.finally(() => deps.onQuit());

@@ -65,7 +65,8 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
 
   /** Lets go of the client (which may outlive this fetcher). */
   close(): void {
-    this.current = undefined; // a catch-up already deferred finds nothing to fetch
+    // A catch-up or a fetch ahead already deferred (a block still being stored) finds nothing to fetch.
+    this.current = this.upcoming = undefined;
     this.browse(undefined);
     this.cancel();
     this.client.off('online', this.resume);
@@ -73,10 +74,13 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
 
   /** Follows the song being played (undefined: none). */
   follow(song: SongInfo | undefined): void {
+    const before = this.current;
     this.current = song;
-    if (!song) return;
+    // A song that starts playing (not the same one again: a seek, a resume) is played now, the
+    // last the cache evicts: one write of its record a song, not one a key press.
+    if (!song || song.etag === before?.etag) return;
     this.failedAhead.delete(song.etag);
-    void this.cache.touch(song.etag); // played now: the last the cache evicts
+    void this.cache.touch(song.etag);
   }
 
   /** The song to have the first block of on disk before the current one ends (undefined: none). */
