@@ -45,7 +45,7 @@ function band(samples: Int16Array, hz: number): Float64Array {
 }
 
 function pacat(env: NodeJS.ProcessEnv, sink: string): ChildProcess {
-  const child = spawn('pacat', ['--playback', '-d', sink, '--raw', '--format=s16le', `--rate=${RATE}`, '--channels=1', '--latency-msec=10'], { env, stdio: ['pipe', 'ignore', 'ignore'] });
+  const child = spawn('pacat', ['--playback', '-d', sink, '--raw', '--format=s16le', `--rate=${RATE}`, '--channels=1', '--latency-msec=80'], { env, stdio: ['pipe', 'ignore', 'ignore'] });
   child.stdin?.on('error', () => {});
   return child;
 }
