@@ -14,28 +14,39 @@ async function tonePackets(encoder: VoiceEncoder): Promise<Uint8Array[]> {
   for (let f = 0; f < FRAMES; f++) {
     const frame = new Int16Array(FRAME_SAMPLES);
     for (let i = 0; i < FRAME_SAMPLES; i++) frame[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * (f * FRAME_SAMPLES + i)) / VOICE_RATE));
-    out.push(Uint8Array.from(encoder.encode(frame)));
+    const packet = encoder.encode(frame);
+    assert.ok(packet, 'a tone is never kept back (DTX)');
+    out.push(Uint8Array.from(packet));
   }
   return out;
 }
 
 
-/** Plays `arrivals` (sequence, arrival ms) through a fresh buffer, pulling every 20 ms from the first arrival on. */
-async function play(arrivals: Array<[number, number]>): Promise<{ frames: Int16Array[]; buffer: VoiceJitterBuffer }> {
+/**
+ * Plays `arrivals` (sequence, arrival ms, and the sender's frame when it is not the sequence
+ * number) through a fresh buffer, pulling every 20 ms from 0 on: the frames played, and when each
+ * was (ms).
+ */
+async function play(arrivals: Array<[number, number, number?]>): Promise<{ frames: Int16Array[]; times: number[]; buffer: VoiceJitterBuffer }> {
   const buffer = new VoiceJitterBuffer(await createVoiceDecoder());
   const frames: Int16Array[] = [];
+  const times: number[] = [];
   const sorted = [...arrivals].sort((a, b) => a[1] - b[1]);
+  const end = Math.max(FRAMES * 20, ...arrivals.map(([, arrival]) => arrival)) + 500;
   let at = 0;
-  for (let now = 0; now < FRAMES * 20 + 500; now += 20) {
+  for (let now = 0; now < end; now += 20) {
     while (at < sorted.length && (sorted[at] as [number, number])[1] <= now) {
-      const [sequence, arrival] = sorted[at] as [number, number];
-      buffer.push(sequence, sequence * FRAME_SAMPLES, packets[sequence] as Uint8Array, arrival);
+      const [sequence, arrival, frame = sequence] = sorted[at] as [number, number, number?];
+      buffer.push(sequence, frame * FRAME_SAMPLES, packets[sequence % FRAMES] as Uint8Array, arrival);
       at++;
     }
     const frame = buffer.pull(now);
-    if (frame) frames.push(frame);
+    if (frame) {
+      frames.push(frame);
+      times.push(now);
+    }
   }
-  return { frames, buffer };
+  return { frames, times, buffer };
 }
 
 before(async () => {
@@ -77,6 +88,43 @@ describe('VoiceJitterBuffer', () => {
     assert.equal(buffer.counts.lost, 1, 'only 80');
     assert.equal(buffer.counts.recovered, 1, '80 from 81’s FEC; 60 was too, but it came');
     assert.equal(buffer.playedWithout, 2, 'the listener missed 60 and 80');
+  });
+
+  it('takes a sender quiet in silence (DTX): its clock jumps, its sequence runs on; silence, not loss, and each talkspurt starts at the depth', async () => {
+    // Talkspurts of 20 frames, 30 frames of silence between (sent: none), and one comfort packet
+    // alone in a silence. Each packet arrives 5 ms after its time.
+    const arrivals: Array<[number, number, number]> = [];
+    const spurts = [0, 50, 100];
+    for (const [n, first] of spurts.entries()) for (let i = 0; i < 20; i++) arrivals.push([n * 21 + i, (first + i) * 20 + 5, first + i]);
+    for (const [n, first] of [[0, 35], [1, 85]] as const) arrivals.push([n * 21 + 20, first * 20 + 5, first]);
+    const { frames, times, buffer } = await play(arrivals);
+    assert.equal(buffer.counts.lost, 0, 'nothing was lost');
+    assert.equal(buffer.counts.received, 62);
+    assert.equal(frames.length, 62);
+    // Each talkspurt's first frame plays at the first pull its depth (40 ms) after it came (5 ms
+    // late): 60 ms after its time, whatever the silence before it.
+    const delays = spurts.map((first) => (times.find((t) => t >= first * 20) as number) - first * 20);
+    assert.deepEqual(delays, [60, 60, 60]);
+  });
+
+  it('plays a jump in the clock between packets held as silence, in time', async () => {
+    // Frame 10 was not sent (DTX); packet 10 is frame 11, there before its turn.
+    const arrivals: Array<[number, number, number]> = packets.map((_, i): [number, number, number] => (i < 10 ? [i, i * 20, i] : [i, (i + 1) * 20 - 30, i + 1]));
+    const { frames, times, buffer } = await play(arrivals);
+    assert.equal(buffer.counts.lost, 0);
+    assert.equal(frames.length, FRAMES);
+    const gap = times.findIndex((t, i) => i > 0 && t - (times[i - 1] as number) > 20);
+    assert.equal(gap, 10, 'one frame of silence, where frame 10 would have been');
+    assert.equal((times[10] as number) - (times[9] as number), 40);
+  });
+
+  it('after a burst of loss longer than its depth, starts anew: the burst counted lost, the rest in time', async () => {
+    const lost = new Set([20, 21, 22, 23, 24]);
+    const { frames, buffer } = await play(packets.map((_, i): [number, number] => [i, i * 20]).filter(([i]) => !lost.has(i)));
+    assert.equal(buffer.counts.lost, 5);
+    assert.equal(buffer.playedWithout, 5);
+    assert.equal(buffer.counts.received, FRAMES - 5);
+    assert.equal(frames.length, FRAMES - 5, 'the burst is silence, not concealed after it');
   });
 
   it('holds a bounded number of packets from a peer that sends faster than it speaks', async () => {

@@ -1,6 +1,7 @@
 /**
  * Opus for calls (issue 10): 48 kHz mono, 20 ms frames, VoIP mode, 24 kbit/s, in-band FEC on,
- * through libopus-wasm (WASM: no install script, no native build; the 0.2 line runs on Node 20).
+ * DTX on (in silence the encoder keeps its frames but one each 400 ms, RFC 7587 3.1.3), through
+ * libopus-wasm (WASM: no install script, no native build; the 0.2 line runs on Node 20).
  * It was chosen over opusscript for its API to the two things a receiver needs: decoding the FEC
  * copy a packet carries of the one before it, and concealing exactly one missing frame.
  */
@@ -12,8 +13,8 @@ export const FRAME_SAMPLES = 960;
 export const VOICE_BITRATE = 24_000;
 
 export interface VoiceEncoder {
-  /** One frame of FRAME_SAMPLES samples in, one Opus packet out. */
-  encode(frame: Int16Array): Uint8Array;
+  /** One frame of FRAME_SAMPLES samples in, one Opus packet out; undefined: silence, nothing to send (DTX). */
+  encode(frame: Int16Array): Uint8Array | undefined;
   /** The loss the other side reports, so that the encoder spends enough on FEC. */
   setExpectedLoss(percent: number): void;
   close(): void;
@@ -29,9 +30,13 @@ export interface VoiceDecoder {
 }
 
 export async function createVoiceEncoder(): Promise<VoiceEncoder> {
-  const encoder: OpusEncoderHandle = await createEncoder({ application: Application.Voip, sampleRate: VOICE_RATE, channels: 1, bitrate: VOICE_BITRATE, fec: true, packetLossPercent: 5, frameSize: FRAME_SAMPLES });
+  const encoder: OpusEncoderHandle = await createEncoder({ application: Application.Voip, sampleRate: VOICE_RATE, channels: 1, bitrate: VOICE_BITRATE, fec: true, packetLossPercent: 5, frameSize: FRAME_SAMPLES, dtx: true });
   return {
-    encode: (frame) => encoder.encode(frame),
+    // libopus marks a frame kept back in DTX by a packet of 1 or 2 bytes (its TOC alone).
+    encode: (frame) => {
+      const packet = encoder.encode(frame);
+      return packet.length <= 2 ? undefined : packet;
+    },
     setExpectedLoss: (percent) => encoder.setPacketLossPercent(Math.max(0, Math.min(100, Math.round(percent)))),
     close: () => encoder.free(),
   };

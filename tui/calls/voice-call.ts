@@ -1,7 +1,10 @@
 /**
- * One call's voice (issue 10): what the microphone says, Opus-encoded, goes out as VOICE every
- * 20 ms (silence when muted or when there is no microphone: the daemon relays to an address only
- * once it has heard from it, and the other side's jitter buffer keeps its clock); what comes back
+ * One call's voice (issue 10): what the microphone says, Opus-encoded, goes out as VOICE, a packet
+ * a 20 ms frame. In silence little goes out: the encoder keeps back the frames of a pause (DTX)
+ * but one each 400 ms, and muted or with no microphone a silence packet goes each 400 ms, timed
+ * by the microphone's frames or, with none, by a timer (the daemon relays to an address only once
+ * it has heard from it: the first goes at once). The sender's clock (the packets' position) runs
+ * on through what is kept back, and the other side plays that as silence. What comes back
  * goes into the jitter buffer, and the output takes it from there as 20 ms frames of 48 kHz mono
  * (`nextFrame`) at the pace it plays. Once a second each side reports what it receives
  * (VoiceReports): the encoder is told the loss the other side sees of this side's voice (until
@@ -32,12 +35,13 @@ export interface VoiceStats extends VoiceCounts {
 }
 
 const FRAME_MS = 20;
-/** A microphone quiet this long has stalled (or there is none): silence is sent in its place. Devices hand out 10-50 ms at a time. */
+/** A microphone quiet this long has stalled (or there is none): its silence is timed by the clock. Devices hand out 10-50 ms at a time. */
 const MIC_STALL_MS = 200;
+/** In silence a packet at least this often, as Opus's DTX does: the way stays open, and the other side sees the call alive. */
+const KEEPALIVE_MS = 400;
 /** The loss figure given to the encoder is taken over this many frames (until the other side reports). */
 const LOSS_WINDOW = 250;
-/** A receiver report every this many frames: once a second. */
-const REPORT_EVERY = 50;
+const REPORT_MS = 1000;
 
 /** The clock of the reports: ms, mod 2^32 on the wire. */
 const clockMs = (): number => Math.floor(performance.timeOrigin + performance.now()) % 2 ** 32;
@@ -46,17 +50,19 @@ export class VoiceCall implements VoiceFrames {
   private sequence = 0;
   private position = 0;
   private muted = false;
-  private lastMicFrame = 0;
-  private readonly silence = new Int16Array(FRAME_SAMPLES);
-  private readonly timer: NodeJS.Timeout;
+  private lastMicFrame = -Infinity;
+  /** When the sender's clock last moved on (a frame sent or kept back), and when a packet last went. */
+  private movedAt = 0;
+  private sentAt = -Infinity;
+  private sentSilence = false;
+  private readonly silencePacket: Uint8Array;
+  private readonly timers: NodeJS.Timeout[];
   private readonly jitter: VoiceJitterBuffer;
   private input: VoiceInput | undefined;
   private lossMark = { missed: 0, played: 0 };
   private stopped = false;
-  private silencePacket: Uint8Array | undefined;
   private readonly reports = new VoiceReports();
   private reportSequence = 0;
-  private ticks = 0;
 
   private constructor(
     private readonly link: VoiceLink,
@@ -70,7 +76,12 @@ export class VoiceCall implements VoiceFrames {
       const loss = this.reports.take(report, sentAt, clockMs());
       if (loss !== undefined) this.encoder.setExpectedLoss(loss);
     };
-    this.timer = setInterval(() => this.tick(), FRAME_MS);
+    // Silence is encoded once: the encoder is the dearest part of a call. (A new encoder does not
+    // keep back its first frame: DTX starts after a pause.)
+    this.silencePacket = Uint8Array.from(encoder.encode(new Int16Array(FRAME_SAMPLES)) as Uint8Array);
+    this.movedAt = performance.now();
+    this.send(this.silencePacket);
+    this.timers = [setInterval(() => this.keepAlive(), KEEPALIVE_MS), setInterval(() => this.report(), REPORT_MS)];
   }
 
   static async start(link: VoiceLink, call: number, token: string): Promise<VoiceCall> {
@@ -85,8 +96,14 @@ export class VoiceCall implements VoiceFrames {
 
   /** A frame of the microphone's (20 ms, 48 kHz mono). */
   readonly takeFrame = (frame: Int16Array): void => {
-    this.lastMicFrame = performance.now();
-    this.send(this.muted ? this.silence : frame);
+    if (this.stopped) return; // the microphone's last chunk may still come after the call ended
+    const now = performance.now();
+    this.lastMicFrame = now;
+    // Muted: silence at once (the other side's decoder goes quiet with it), then each 400 ms.
+    const silenceDue = !this.sentSilence || now - this.sentAt >= KEEPALIVE_MS;
+    const packet = this.muted ? (silenceDue ? this.silencePacket : undefined) : this.encoder.encode(frame);
+    if (packet) this.send(packet);
+    else this.skip(1);
   };
 
   /** The microphone feeding `takeFrame`: its level is shown, and it stops with the call. */
@@ -112,7 +129,7 @@ export class VoiceCall implements VoiceFrames {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
-    clearInterval(this.timer);
+    for (const timer of this.timers) clearInterval(timer);
     this.input?.stop();
     this.link.call = undefined;
     this.link.onPacket = undefined;
@@ -121,13 +138,17 @@ export class VoiceCall implements VoiceFrames {
     this.decoder.close();
   }
 
-  private tick(): void {
-    // No microphone, or it has stalled: silence keeps the way open and the other side's clock going.
-    if (performance.now() - this.lastMicFrame > MIC_STALL_MS) this.send(this.silence);
-    if (++this.ticks % REPORT_EVERY === 0) {
-      const now = clockMs();
-      this.link.sendReport(this.token, this.reportSequence++, now, this.reports.report(this.jitter.counts, this.jitter.jitterMs, now));
-    }
+  /** No microphone, or it has stalled: the frames since are kept back as silence, and a silence packet goes. */
+  private keepAlive(): void {
+    const now = performance.now();
+    if (now - this.lastMicFrame <= MIC_STALL_MS) return;
+    this.skip(Math.max(0, Math.round((now - this.movedAt) / FRAME_MS) - 1));
+    this.send(this.silencePacket);
+  }
+
+  private report(): void {
+    const now = clockMs();
+    this.link.sendReport(this.token, this.reportSequence++, now, this.reports.report(this.jitter.counts, this.jitter.jitterMs, now));
     if (this.reports.outgoing) return; // the other side reports: its figures go to the encoder
     // What the listener missed, lost or late: the encoder adds that much redundancy (FEC).
     const missed = this.jitter.playedWithout;
@@ -138,12 +159,18 @@ export class VoiceCall implements VoiceFrames {
     }
   }
 
-  private send(frame: Int16Array): void {
-    if (this.stopped) return; // the microphone's last chunk may still come after the call ended
-    // Silence (muted, or no microphone) is encoded once: the encoder is the dearest part of a call.
-    const packet = frame === this.silence ? (this.silencePacket ??= Uint8Array.from(this.encoder.encode(this.silence))) : this.encoder.encode(frame);
+  /** The next frame of the sender's clock, sent. */
+  private send(packet: Uint8Array): void {
     this.link.send(this.token, this.sequence, this.position, packet);
     this.sequence = (this.sequence + 1) >>> 0;
-    this.position = (this.position + FRAME_SAMPLES) >>> 0;
+    this.sentAt = performance.now();
+    this.sentSilence = packet === this.silencePacket;
+    this.skip(1);
+  }
+
+  /** Frames of the sender's clock that go unsent (silence). */
+  private skip(frames: number): void {
+    this.position = (this.position + frames * FRAME_SAMPLES) >>> 0;
+    this.movedAt = performance.now();
   }
 }

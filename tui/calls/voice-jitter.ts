@@ -5,6 +5,12 @@
  * concealed: exactly 20 ms either way, so the voice never loses or gains time. The depth adapts to
  * the jitter measured (RFC 3550's estimator over position vs arrival): twice the jitter plus one
  * frame, between 40 and 200 ms; a buffer that has grown past its depth drops back to it at once.
+ *
+ * The sender sends nothing in silence (Opus DTX): its sequence numbers run on while its clock
+ * jumps over the frames it kept. A buffer that runs dry goes idle, and the next talkspurt fills
+ * it to its depth again before it plays, as at the start (the delay is set anew where the silence
+ * hides it); the sequence numbers skipped meanwhile were lost. A jump in the clock between two
+ * packets held is played as silence, not loss.
  * Pure but for the decoder it is given; times are passed in.
  */
 import { FRAME_SAMPLES, VOICE_RATE, type VoiceDecoder } from '../audio/opus-codec.js';
@@ -32,10 +38,20 @@ export interface VoiceCounts {
   duplicate: number;
 }
 
+interface Held {
+  packet: Uint8Array;
+  position: number;
+}
+
 export class VoiceJitterBuffer {
-  private readonly packets = new Map<number, Uint8Array>();
-  /** The sequence number of the next frame to play; undefined until playout starts. */
+  private readonly packets = new Map<number, Held>();
+  /** The sequence number of the next frame to play; undefined while idle (before the first packet, and after running dry). */
   private next: number | undefined;
+  /** The sender's clock at the next frame to play. */
+  private position = 0;
+  /** The last sequence number played (or given up): where the next talkspurt's count of lost packets starts. */
+  private last: number | undefined;
+  /** When the first packet since going idle came. */
   private firstArrival: number | undefined;
   private jitter = 0;
   private transit: number | undefined;
@@ -58,11 +74,12 @@ export class VoiceJitterBuffer {
   }
 
   push(sequence: number, position: number, packet: Uint8Array, arrivalMs: number): void {
-    if (this.next !== undefined && Math.abs(sequence - this.next) > RESET_SEQUENCES) this.reset();
-    if (this.next !== undefined && sequence < this.next) return this.tooLate(sequence);
+    const expected = this.next ?? (this.last === undefined ? undefined : this.last + 1);
+    if (expected !== undefined && Math.abs(sequence - expected) > RESET_SEQUENCES) this.reset();
+    else if (expected !== undefined && sequence < expected) return this.tooLate(sequence);
     if (this.packets.has(sequence)) return void this.counts.duplicate++;
     if (this.packets.size >= MAX_HELD) return void this.counts.late++; // it could not be played in time anyway
-    this.packets.set(sequence, packet);
+    this.packets.set(sequence, { packet, position });
     this.firstArrival ??= arrivalMs;
     // RFC 3550 6.4.1: the running mean of the difference in transit time, in ms.
     const transit = arrivalMs - (position / VOICE_RATE) * 1000;
@@ -70,38 +87,65 @@ export class VoiceJitterBuffer {
     this.transit = transit;
   }
 
-  /** The next 20 ms of voice, or undefined while the buffer fills (or nothing has come). */
+  /** The next 20 ms of voice, or undefined: silence (the buffer fills, or the other side sends nothing). */
   pull(nowMs: number): Int16Array | undefined {
-    if (this.next === undefined) {
-      if (this.firstArrival === undefined || nowMs - this.firstArrival < this.depthMs) return undefined;
-      this.next = Math.min(...this.packets.keys());
-    }
+    if (this.next === undefined) this.start(nowMs);
+    if (this.next === undefined) return undefined; // filling, or nothing has come
     // Grown past the depth (a burst after a stall, an output that started late): back to the
     // depth at once, the oldest dropped: one skip, not a voice chopped frame by frame.
     if (this.buffered() * FRAME_MS > this.depthMs + 2 * FRAME_MS) {
       while (this.buffered() * FRAME_MS > this.depthMs) {
-        if (this.packets.delete(this.next)) this.counts.late++;
-        else this.missing(this.next, false); // skipped, but the network's loss all the same
-        this.next++;
+        const dropped = this.packets.get(this.next);
+        if (dropped) {
+          this.packets.delete(this.next);
+          this.counts.late++;
+        } else this.missing(this.next, false); // skipped, but the network's loss all the same
+        this.played(this.next, dropped?.position ?? this.position);
       }
     }
     const sequence = this.next;
-    this.next++;
-    const packet = this.packets.get(sequence);
-    if (packet) {
+    const held = this.packets.get(sequence);
+    if (held) {
+      // Further on in the sender's clock than this frame: it sent nothing in between (DTX).
+      const ahead = (held.position - this.position) | 0;
+      if (ahead >= FRAME_SAMPLES && ahead <= MAX_HELD * FRAME_SAMPLES) {
+        this.position = (this.position + FRAME_SAMPLES) >>> 0;
+        return undefined;
+      }
+      this.played(sequence, held.position);
       this.packets.delete(sequence);
       this.counts.received++;
-      return this.decoder.decode(packet);
+      return this.decoder.decode(held.packet);
     }
     if (this.packets.size === 0) {
-      // Nothing more has come: the other side is quiet or gone; do not run ahead of it.
-      this.next = sequence;
+      // Run dry: the other side is quiet (DTX) or its packets are lost; the next talkspurt starts anew.
+      this.next = undefined;
+      this.firstArrival = undefined;
       return undefined;
     }
+    this.played(sequence, this.position);
     this.playedWithout++;
     const following = this.packets.get(sequence + 1);
     this.missing(sequence, following !== undefined);
-    return following ? this.decoder.decodeFec(following) : this.decoder.conceal();
+    return following ? this.decoder.decodeFec(following.packet) : this.decoder.conceal();
+  }
+
+  /** Idle, with a packet held its depth: playout starts at the first held; those between the last played and it never came. */
+  private start(nowMs: number): void {
+    if (this.firstArrival === undefined || nowMs - this.firstArrival < this.depthMs) return;
+    const first = Math.min(...this.packets.keys());
+    for (let sequence = (this.last ?? first - 1) + 1; sequence < first; sequence++) {
+      this.missing(sequence, false);
+      this.playedWithout++;
+    }
+    this.next = first;
+    this.position = (this.packets.get(first) as Held).position;
+  }
+
+  private played(sequence: number, position: number): void {
+    this.last = sequence;
+    this.next = sequence + 1;
+    this.position = (position + FRAME_SAMPLES) >>> 0;
   }
 
   /** A packet for a frame already played: late if the frame went without it, else a copy. */
@@ -136,6 +180,7 @@ export class VoiceJitterBuffer {
     this.packets.clear();
     this.missed.clear();
     this.next = undefined;
+    this.last = undefined;
     this.firstArrival = undefined;
     this.transit = undefined;
   }
