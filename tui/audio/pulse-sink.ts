@@ -15,14 +15,12 @@
  * pipe, pacat, the server), so a stream that starts late or stalls builds no hidden delay. A pacat
  * that never reports falls back to a model draining by the wall clock.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { PacatClock } from './pacat-clock.js';
 import { FillerSpans } from './filler-spans.js';
+import { PacatStream } from './pacat-stream.js';
 import { addPcm, PcmQueue, scalePcm } from './pcm-queue.js';
 import { AHEAD_SECONDS, type AudioSink, type PcmFormat, type VoiceSource } from './sink.js';
 
-/** What PulseAudio buffers for the stream (pacat --latency-msec); our lead is at least this. */
-const STREAM_LATENCY_MS = 40;
+/** Our lead is at least what PulseAudio buffers for the stream (pacat-stream.ts, STREAM_LATENCY_MS). */
 const MUSIC_LEAD_MS = 200;
 const CALL_LEAD_MS = 60;
 const SPARE_RETRY_MS = 5000;
@@ -35,25 +33,11 @@ const CLOCK_WAIT_MS = 2000;
  */
 const IDLE_RELEASE_MS = 10_000;
 
-interface Pacat {
-  child: ChildProcess;
-  format: PcmFormat;
-  stderr: string;
-  clock: PacatClock;
-  startedAt: number;
-  /** Bytes written to it; and what its clock ran ahead of them (silence played in an underrun). */
-  written: number;
-  skew: number;
-  /** Its underruns seen, and what had been written at the last: a dry stream holds a rest of under a block that plays only with more. */
-  underruns: number;
-  writtenAtUnderrun: number;
-}
-
 export class PulseSink implements AudioSink {
   readonly name = 'PulseAudio (pacat)';
   private format: PcmFormat = { sampleRate: 44100, channels: 2 };
-  private current: Pacat | undefined;
-  private spare: Pacat | undefined;
+  private current: PacatStream | undefined;
+  private spare: PacatStream | undefined;
   private readonly music = new PcmQueue();
   private voice: VoiceSource | undefined;
   /** Bytes fed to the current stream since the last open or flush, and what of them the device still holds. */
@@ -160,7 +144,7 @@ export class PulseSink implements AudioSink {
     clearInterval(this.timer);
     clearTimeout(this.releaseTimer);
     this.timer = undefined;
-    for (const pacat of [this.current, this.spare]) pacat?.child.kill('SIGKILL');
+    for (const pacat of [this.current, this.spare]) pacat?.kill();
     this.current = this.spare = undefined;
     this.wake();
   }
@@ -179,8 +163,8 @@ export class PulseSink implements AudioSink {
     if (format.sampleRate === this.format.sampleRate && format.channels === this.format.channels) return;
     this.advance();
     this.dropDevice();
-    this.current?.child.kill('SIGKILL');
-    this.spare?.child.kill('SIGKILL');
+    this.current?.kill();
+    this.spare?.kill();
     this.current = this.spare = undefined;
     this.format = format;
   }
@@ -191,7 +175,7 @@ export class PulseSink implements AudioSink {
     this.filler.truncate(this.fed);
     if (this.inDevice === 0 || !this.current) return;
     this.inDevice = 0;
-    this.current.child.kill('SIGKILL');
+    this.current.kill();
     this.current = this.spare;
     this.spare = undefined;
   }
@@ -200,17 +184,9 @@ export class PulseSink implements AudioSink {
   private advance(): void {
     const now = performance.now();
     const pacat = this.current;
-    if (pacat?.clock.known) {
-      // Silence played in an underrun counts in PulseAudio's time, not in what was written.
-      pacat.skew = Math.max(pacat.skew, Math.floor(pacat.clock.reportedSeconds * this.byteRate()) - pacat.written);
-      const played = Math.floor(pacat.clock.playedSeconds(now) * this.byteRate()) - pacat.skew;
-      this.inDevice = pacat.written - Math.min(pacat.written, played);
-      if (pacat.clock.underruns > pacat.underruns) {
-        pacat.underruns = pacat.clock.underruns;
-        pacat.writtenAtUnderrun = pacat.written;
-      }
-      // Run dry with nothing written since: what it holds is that rest, as good as played (a drain ends).
-      if (!pacat.clock.playing && pacat.underruns > 0 && pacat.written === pacat.writtenAtUnderrun) this.inDevice = 0;
+    const unplayed = pacat?.unplayed(now);
+    if (unplayed !== undefined) {
+      this.inDevice = unplayed;
     } else if (pacat && now - pacat.startedAt < CLOCK_WAIT_MS) {
       this.inDevice = pacat.written; // still connecting: nothing played yet
     } else if (!this.paused) {
@@ -234,10 +210,9 @@ export class PulseSink implements AudioSink {
     if (!this.paused) {
       this.current ??= this.spawn();
       if (!this.spare && performance.now() - this.spareFailedAt > SPARE_RETRY_MS) this.spare = this.spawn();
-      const stdin = this.current.child.stdin;
       const frame = 2 * this.format.channels;
       const want = Math.floor(((this.leadMs / 1000) * this.byteRate() - this.inDevice) / frame) * frame;
-      if (stdin && stdin.writable && stdin.writableLength === 0 && want > 0) {
+      if (this.current.ready && want > 0) {
         const music = scalePcm(this.music.take(want), this.gain);
         let pcm = music;
         if (this.voice) {
@@ -245,8 +220,7 @@ export class PulseSink implements AudioSink {
           this.filler.add(this.fed + music.length, this.fed + want);
         }
         if (pcm.length > 0) {
-          stdin.write(pcm);
-          this.current.written += pcm.length;
+          this.current.write(pcm);
           this.fed += pcm.length;
           this.inDevice += pcm.length;
         }
@@ -269,24 +243,15 @@ export class PulseSink implements AudioSink {
       if (this.timer || this.closed) return;
       this.advance();
       this.dropDevice();
-      for (const pacat of [this.current, this.spare]) pacat?.child.kill('SIGKILL');
+      for (const pacat of [this.current, this.spare]) pacat?.kill();
       this.current = this.spare = undefined;
       this.inDevice = 0;
     }, this.idleReleaseMs);
     this.releaseTimer.unref();
   }
 
-  private spawn(): Pacat {
-    const { sampleRate, channels } = this.format;
-    const args = ['--playback', '--verbose', '--raw', '--format=s16le', `--rate=${sampleRate}`, `--channels=${channels}`, `--latency-msec=${STREAM_LATENCY_MS}`, '--client-name=streamtui', '--stream-name=streamtui'];
-    const child = spawn('pacat', args, { env: this.env, stdio: ['pipe', 'ignore', 'pipe'] });
-    const pacat: Pacat = { child, format: this.format, stderr: '', clock: new PacatClock(), startedAt: performance.now(), written: 0, skew: 0, underruns: 0, writtenAtUnderrun: 0 };
-    child.stderr?.on('data', (chunk: Buffer) => {
-      const said = pacat.clock.take(chunk.toString(), performance.now());
-      if (said.length > 0) pacat.stderr = (pacat.stderr + said.join('\n') + '\n').slice(-500);
-    });
-    child.stdin?.on('error', () => {}); // EPIPE when it died: its exit says why
-    const failed = (reason: string): void => {
+  private spawn(): PacatStream {
+    return new PacatStream(this.format, this.env, (pacat, reason) => {
       if (this.spare === pacat) {
         this.spare = undefined;
         this.spareFailedAt = performance.now();
@@ -294,12 +259,8 @@ export class PulseSink implements AudioSink {
       if (this.current !== pacat || this.closed) return;
       this.current = undefined;
       this.close();
-      this.onFailure(new Error(`pacat: ${pacat.stderr.trim().split('\n').pop() || reason}`));
-    };
-    child.on('error', (error) => failed(error.message));
-    // 'close', not 'exit': by then its stderr has been read, and the reason is in it.
-    child.on('close', (code, signal) => failed(`exited (${code ?? signal})`));
-    return pacat;
+      this.onFailure(new Error(`pacat: ${reason}`));
+    });
   }
 
   private async room(): Promise<void> {

@@ -1,0 +1,88 @@
+/**
+ * One `pacat --playback --verbose` process: raw PCM on its stdin, and PulseAudio's account of how
+ * much of it has played from its stderr (PacatClock). It knows what was written to it, and from
+ * its clock what it still holds: written and not yet played, wherever that waits (the pipe, pacat,
+ * the server). The sink (PulseSink) decides what to write and when to swap one for another.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { PacatClock } from './pacat-clock.js';
+import type { PcmFormat } from './sink.js';
+
+/** What PulseAudio buffers for the stream (pacat --latency-msec). */
+export const STREAM_LATENCY_MS = 40;
+
+export class PacatStream {
+  readonly startedAt = performance.now();
+  private readonly child: ChildProcess;
+  private readonly clock = new PacatClock();
+  private bytes = 0;
+  /** What its clock ran ahead of what was written (silence played in an underrun). */
+  private skew = 0;
+  /** Its underruns seen, and what had been written at the last: a dry stream holds a rest of under a block that plays only with more. */
+  private underruns = 0;
+  private writtenAtUnderrun = 0;
+  /** The last of what it said that was not its clock: why it failed, when it does. */
+  private said = '';
+
+  /** @param onEnd told once it has ended, on its own or killed, with the last thing it said */
+  constructor(
+    readonly format: PcmFormat,
+    env: NodeJS.ProcessEnv,
+    onEnd: (stream: PacatStream, reason: string) => void,
+  ) {
+    const { sampleRate, channels } = format;
+    const args = ['--playback', '--verbose', '--raw', '--format=s16le', `--rate=${sampleRate}`, `--channels=${channels}`, `--latency-msec=${STREAM_LATENCY_MS}`, '--client-name=streamtui', '--stream-name=streamtui'];
+    this.child = spawn('pacat', args, { env, stdio: ['pipe', 'ignore', 'pipe'] });
+    this.child.stderr?.on('data', (chunk: Buffer) => {
+      const said = this.clock.take(chunk.toString(), performance.now());
+      if (said.length > 0) this.said = (this.said + said.join('\n') + '\n').slice(-500);
+    });
+    this.child.stdin?.on('error', () => {}); // EPIPE when it died: its end says why
+    let ended = false;
+    const end = (reason: string): void => {
+      if (ended) return;
+      ended = true;
+      onEnd(this, this.said.trim().split('\n').pop() || reason);
+    };
+    this.child.on('error', (error) => end(error.message));
+    // 'close', not 'exit': by then its stderr has been read, and the reason is in it.
+    this.child.on('close', (code, signal) => end(`exited (${code ?? signal})`));
+  }
+
+  /** Bytes written to it. */
+  get written(): number {
+    return this.bytes;
+  }
+
+  /** Whether it takes a write now: it has taken all it was given before. */
+  get ready(): boolean {
+    const stdin = this.child.stdin;
+    return Boolean(stdin && stdin.writable && stdin.writableLength === 0);
+  }
+
+  write(pcm: Buffer): void {
+    this.child.stdin?.write(pcm);
+    this.bytes += pcm.length;
+  }
+
+  /** Bytes written and not yet played, by its clock; undefined while it has not told its clock yet. */
+  unplayed(now: number): number | undefined {
+    if (!this.clock.known) return undefined;
+    const byteRate = this.format.sampleRate * this.format.channels * 2;
+    // Silence played in an underrun counts in PulseAudio's time, not in what was written.
+    this.skew = Math.max(this.skew, Math.floor(this.clock.reportedSeconds * byteRate) - this.written);
+    const played = Math.floor(this.clock.playedSeconds(now) * byteRate) - this.skew;
+    if (this.clock.underruns > this.underruns) {
+      this.underruns = this.clock.underruns;
+      this.writtenAtUnderrun = this.written;
+    }
+    // Run dry with nothing written since: what it holds is that rest, as good as played.
+    if (!this.clock.playing && this.underruns > 0 && this.written === this.writtenAtUnderrun) return 0;
+    return this.written - Math.min(this.written, played);
+  }
+
+  /** Ends it at once: what its stream held is dropped, not played out. */
+  kill(): void {
+    this.child.kill('SIGKILL');
+  }
+}
