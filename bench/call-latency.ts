@@ -14,7 +14,8 @@ import path from 'node:path';
 import { startPulseServer } from '../test/helpers/audio-env.js';
 import { until } from '../test/helpers/log-capture.js';
 import { Tmux } from '../test/helpers/tmux.js';
-import { benchLibrary, cpuSeconds, freePort, median, spawnDaemon, table, treeOf, streamtuiCommand } from './lib.js';
+import { createVoiceEncoder, FRAME_SAMPLES } from '../tui/audio/opus-codec.js';
+import { benchLibrary, freePort, median, spawnDaemon, table, treeOf, streamtuiCommand, usageBetween, usageOf } from './lib.js';
 
 const CLICKS = 15;
 const RATE = 48000;
@@ -81,8 +82,9 @@ export async function callLatencyBench(): Promise<string> {
       PULSE_SINK: sink,
     });
   };
-  /** One call from erin to fred, fred playing music under it or not: the latencies of the clicks, and both players' CPU. */
-  const measure = async (round: number, music: boolean): Promise<{ latencies: number[]; cpu: { erin: number; fred: number } }> => {
+  type Usage = ReturnType<typeof usageBetween>;
+  /** One call from erin to fred, fred playing music under it or not: the latencies of the clicks, and both players' CPU by process. */
+  const measure = async (round: number, music: boolean): Promise<{ latencies: number[]; usage: { erin: Usage; fred: Usage } }> => {
     const [erinName, fredName] = [`erin${round}`, `fred${round}`];
     const erin = player(erinName, 'erin_out', 'pulse');
     const fred = player(fredName, 'fred_out', 'none');
@@ -109,14 +111,9 @@ export async function callLatencyBench(): Promise<string> {
       await sleep(3000); // the microphone starts
       parec = spawn('parec', ['-d', 'fred_out.monitor', '--format=s16le', `--rate=${RATE}`, '--channels=1', '--raw', '--latency-msec=20', recordingFile], { env, stdio: 'ignore' });
       await until('parec', () => (statSync(recordingFile, { throwIfNoEntry: false })?.size ?? 0) > 0 || undefined);
-      const cpuOf = (name: string): number => treeOf(execFileSync('pgrep', ['-f', '--', `--name ${name} `]).toString().trim().split('\n').map(Number)).reduce((sum, pid) => {
-          try {
-            return sum + cpuSeconds(pid);
-          } catch {
-            return sum; // ended meanwhile
-          }
-        }, 0);
-      const cpu0 = { erin: cpuOf(erinName), fred: cpuOf(fredName) };
+      const treeNamed = (name: string): number[] => treeOf(execFileSync('pgrep', ['-f', '--', `--name ${name} `]).toString().trim().split('\n').map(Number));
+      const trees = { erin: treeNamed(erinName), fred: treeNamed(fredName) };
+      const before = { erin: usageOf(trees.erin), fred: usageOf(trees.fred) };
       const t0 = performance.now();
       for (let n = 0; n < CLICKS; n++) {
         await sleep(1000);
@@ -124,7 +121,7 @@ export async function callLatencyBench(): Promise<string> {
       }
       await sleep(1500);
       const seconds = (performance.now() - t0) / 1000;
-      const cpu = { erin: (100 * (cpuOf(erinName) - cpu0.erin)) / seconds, fred: (100 * (cpuOf(fredName) - cpu0.fred)) / seconds };
+      const usage = { erin: usageBetween(before.erin, usageOf(trees.erin), seconds), fred: usageBetween(before.fred, usageOf(trees.fred), seconds) };
       parec.kill('SIGINT');
       await sleep(300);
       const bytes = readFileSync(recordingFile);
@@ -142,7 +139,7 @@ export async function callLatencyBench(): Promise<string> {
           }
         }
       }
-      return { latencies, cpu };
+      return { latencies, usage };
     } finally {
       parec?.kill();
       erin.kill();
@@ -150,12 +147,18 @@ export async function callLatencyBench(): Promise<string> {
     }
   };
   const rows: string[][] = [];
+  const processRows: string[][] = [];
+  const total = (usage: Usage): number => [...usage.values()].reduce((sum, { percent }) => sum + percent, 0);
   try {
     for (const [round, music] of [[1, false], [2, true]] as const) {
-      const { latencies, cpu } = await measure(round, music);
+      const { latencies, usage } = await measure(round, music);
       const sorted = [...latencies].sort((a, b) => a - b);
       const p95 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))] ?? NaN;
-      rows.push([music ? 'music under the voice' : 'voice alone', `${latencies.length} of ${CLICKS}`, `${median(latencies)} ms`, `${p95} ms`, `${sorted[0] ?? NaN} ms`, `${cpu.erin.toFixed(1)}%`, `${cpu.fred.toFixed(1)}%`]);
+      const callee = music ? 'music under the voice' : 'voice alone';
+      rows.push([callee, `${latencies.length} of ${CLICKS}`, `${median(latencies)} ms`, `${p95} ms`, `${sorted[0] ?? NaN} ms`, `${total(usage.erin).toFixed(1)}%`, `${total(usage.fred).toFixed(1)}%`]);
+      for (const [side, used] of [['caller', usage.erin], ['callee', usage.fred]] as const) {
+        for (const [command, { percent, wakeupsPerSecond }] of used) if (percent >= 0.05) processRows.push([callee, side, command, `${percent.toFixed(2)}%`, wakeupsPerSecond.toFixed(0)]);
+      }
     }
   } finally {
     clearInterval(feeder);
@@ -166,7 +169,15 @@ export async function callLatencyBench(): Promise<string> {
     rmSync(work, { recursive: true, force: true });
     rmSync(pulse.home, { recursive: true, force: true });
   }
+  const encode = await encoderCost();
   return `${table(['callee', 'clicks heard', 'mouth to ear, median', 'p95', 'best', 'caller CPU', 'callee CPU'], rows)}
+
+Where each player's CPU goes (each process with all its threads; wake-ups: voluntary context
+switches a second):
+
+${table(['callee', 'player', 'process', 'CPU, % of a core', 'wake-ups a second'], processRows)}
+
+The encoder alone, in this process on speech-like input: ${encode.toFixed(3)} ms a 20 ms frame, ${((100 * encode) / 20).toFixed(2)}% of a core for a side that talks.
 
 Both players play through PulseAudio with pacat (--audio pulse). The callee hears the voice alone,
 then with a song playing under it (ducked). 5 ms resolution. Target: under 150 ms (ITU-T G.114),
@@ -184,4 +195,25 @@ encodes (Opus at complexity 10: 0.68 ms a frame here, 3.4% of a core; complexity
 but its loss concealment let a frame of the tone fall near-silent in the jitter buffer's loss
 test, so 10 stays); the rest is the event loop's 50-70 wake-ups a second of the call's clocks,
 and pacat and parec (about 1% each); the target is not met.`;
+}
+
+/** Opus encoding's cost as the call sets it up (complexity 10), ms a frame, on a voice-like signal. */
+async function encoderCost(): Promise<number> {
+  const encoder = await createVoiceEncoder();
+  const frames = Array.from({ length: 600 }, (_, f) => {
+    const frame = new Int16Array(FRAME_SAMPLES);
+    for (let i = 0; i < FRAME_SAMPLES; i++) {
+      const t = (f * FRAME_SAMPLES + i) / RATE;
+      let value = 0;
+      for (let h = 1; h < 12; h++) value += Math.sin(2 * Math.PI * 140 * h * t * (1 + 0.05 * Math.sin(2 * Math.PI * 2 * t))) / h;
+      frame[i] = Math.round(5000 * (0.5 + 0.5 * Math.sin(2 * Math.PI * 4 * t)) * value); // syllables at 4 Hz
+    }
+    return frame;
+  });
+  for (const frame of frames.slice(0, 100)) encoder.encode(frame); // warm
+  const start = performance.now();
+  for (const frame of frames.slice(100)) encoder.encode(frame);
+  const ms = (performance.now() - start) / 500;
+  encoder.close();
+  return ms;
 }

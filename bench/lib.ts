@@ -103,6 +103,50 @@ export function cpuSecondsExact(pid: number): number {
   return ns / 1e9;
 }
 
+/** CPU time and wake-ups of a process, summed over its live threads. */
+export interface ProcessUsage {
+  command: string;
+  /** CPU seconds (schedstat, ns). */
+  seconds: number;
+  /** Voluntary context switches: each a sleep ended by a wake-up. */
+  wakeups: number;
+}
+
+/** Usage of each of `pids` (those that ended meanwhile are left out). */
+export function usageOf(pids: readonly number[]): Map<number, ProcessUsage> {
+  const out = new Map<number, ProcessUsage>();
+  for (const pid of pids) {
+    try {
+      const usage: ProcessUsage = { command: readFileSync(`/proc/${pid}/comm`, 'utf8').trim(), seconds: 0, wakeups: 0 };
+      for (const task of readdirSync(`/proc/${pid}/task`)) {
+        try {
+          usage.seconds += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
+          usage.wakeups += Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8'))?.[1] ?? 0);
+        } catch {
+          // a thread that ended meanwhile
+        }
+      }
+      out.set(pid, usage);
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return out;
+}
+
+/** Per command, % of a core and wake-ups a second between two `usageOf` readings `seconds` apart. */
+export function usageBetween(before: Map<number, ProcessUsage>, after: Map<number, ProcessUsage>, seconds: number): Map<string, { percent: number; wakeupsPerSecond: number }> {
+  const out = new Map<string, { percent: number; wakeupsPerSecond: number }>();
+  for (const [pid, now] of after) {
+    const then = before.get(pid) ?? { seconds: 0, wakeups: 0 };
+    const sum = out.get(now.command) ?? { percent: 0, wakeupsPerSecond: 0 };
+    sum.percent += (100 * (now.seconds - then.seconds)) / seconds;
+    sum.wakeupsPerSecond += (now.wakeups - then.wakeups) / seconds;
+    out.set(now.command, sum);
+  }
+  return out;
+}
+
 /** `pids` and all their descendants (children such as pacat, parec and the audio child), from /proc. */
 export function treeOf(pids: readonly number[]): number[] {
   const parents = new Map<number, number>();
