@@ -5,7 +5,8 @@
  * and keeps the device running. Timings are read off the recording, against sound in the same recording.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { PulseSink } from '../../tui/audio/pulse-sink.js';
 import { AHEAD_SECONDS, type PcmFormat, type VoiceSource } from '../../tui/audio/sink.js';
@@ -119,6 +120,52 @@ describe('PulseAudio sink (pacat)', () => {
     // Written ahead: AHEAD_SECONDS here and the lead in the device; none of it may be heard.
     assert.ok(span - playedAtFlush < 0.08, `tone heard ${span.toFixed(2)} s, ${playedAtFlush.toFixed(2)} s played at the flush (${AHEAD_SECONDS} s written ahead)`);
     assert.ok(span > 0.8, `the tone played until the flush: ${span.toFixed(2)} s`);
+  });
+
+  it('its spare waits stopped, takes over at once after a flush, and dies with the player', async () => {
+    const state = (pid: number): string => readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '')[0] as string;
+    const pacatsOf = (parent: number): number[] => spawnSync('pgrep', ['-P', String(parent), '-x', 'pacat'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+    await sleep(300); // the pacats of the tests before are gone
+    const sink = new PulseSink(() => {}, env);
+    sink.warm(FORMAT);
+    const stoppedOf = async (parent: number): Promise<number[]> => {
+      for (let tries = 0; tries < 50; tries++, await sleep(100)) {
+        const stopped = pacatsOf(parent).filter((pid) => state(pid) === 'T');
+        if (stopped.length > 0) return stopped;
+      }
+      return [];
+    };
+    const [spare] = await stoppedOf(process.pid);
+    assert.ok(spare, 'the spare stopped once connected');
+    assert.equal(pacatsOf(process.pid).length, 2, 'beside the stream that plays');
+    const recording = await pulse.record();
+    const signal = { stop: false };
+    const first = play(sink, tone(3, 440), signal);
+    await sleep(600);
+    sink.flush();
+    signal.stop = true;
+    await first;
+    const flushedAt = Date.now();
+    await play(sink, tone(0.5, 440));
+    await sink.drain();
+    const playedIn = Date.now() - flushedAt;
+    await sleep(300);
+    const heard = loud(await recording.stop());
+    assert.notEqual(state(spare as number), 'T', 'the spare woke to play');
+    assert.ok(playedIn < 1500, `the next half second played in ${playedIn} ms`);
+    const gap = heard.slice(1).reduce((most, at, i) => Math.max(most, at - (heard[i] as number)), 0);
+    assert.ok(gap < 0.25, `the sound after the flush came at once: a gap of ${gap.toFixed(2)} s`);
+    const newSpare = await stoppedOf(process.pid);
+    assert.ok(newSpare.length === 1 && newSpare[0] !== spare, 'a new spare waits stopped');
+    sink.close();
+    // A player killed outright: the kernel ends its pacats, the stopped spare too.
+    const player = spawn(process.execPath, ['--input-type=module', '-e', `import { PulseSink } from ${JSON.stringify(new URL('../../tui/audio/pulse-sink.js', import.meta.url).href)}; new PulseSink(() => {}).warm(); setInterval(() => {}, 1000);`], { env, stdio: 'ignore' });
+    const orphans = await stoppedOf(player.pid as number);
+    assert.equal(orphans.length, 1, 'the killed player’s spare was stopped');
+    player.kill('SIGKILL');
+    await sleep(500);
+    const after = ((): string => { try { return state(orphans[0] as number); } catch { return 'gone'; } })();
+    assert.ok(after === 'gone' || after === 'Z', `and is gone with it (${after})`); // Z: dead, for init to reap
   });
 
   it('a voice taken by the sink is heard at once, not behind the music written ahead', async () => {

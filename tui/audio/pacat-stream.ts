@@ -3,13 +3,23 @@
  * much of it has played from its stderr (PacatClock). It knows what was written to it, and from
  * its clock what it still holds: written and not yet played, wherever that waits (the pipe, pacat,
  * the server). The sink (PulseSink) decides what to write and when to swap one for another.
+ *
+ * A stream kept as a spare waits stopped (SIGSTOP) once connected, until it is woken to play:
+ * awake, pacat -v tells its clock 20 times a second, each a wake-up of the player, of pacat and of
+ * the server, for a stream that plays nothing. A stopped process sees no pipe close, so this is
+ * done only where the kernel ends it with the player: pacat runs under `setpriv --pdeathsig KILL`
+ * (util-linux), and without setpriv a spare waits awake.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PacatClock } from './pacat-clock.js';
+import { answers } from './pulse-server.js';
 import type { PcmFormat } from './sink.js';
 
 /** What PulseAudio buffers for the stream (pacat --latency-msec). */
 export const STREAM_LATENCY_MS = 40;
+
+/** Whether pacat can run with a parent-death signal (setpriv), asked once. */
+let parentDeathSignal: boolean | undefined;
 
 export class PacatStream {
   readonly startedAt = performance.now();
@@ -23,6 +33,9 @@ export class PacatStream {
   private writtenAtUnderrun = 0;
   /** The last of what it said that was not its clock: why it failed, when it does. */
   private said = '';
+  /** Asked to wait stopped once connected (a spare), and whether it is. */
+  private holding = false;
+  private stopped = false;
 
   /** @param onEnd told once it has ended, on its own or killed, with the last thing it said */
   constructor(
@@ -32,10 +45,14 @@ export class PacatStream {
   ) {
     const { sampleRate, channels } = format;
     const args = ['--playback', '--verbose', '--raw', '--format=s16le', `--rate=${sampleRate}`, `--channels=${channels}`, `--latency-msec=${STREAM_LATENCY_MS}`, '--client-name=streamtui', '--stream-name=streamtui'];
-    this.child = spawn('pacat', args, { env, stdio: ['pipe', 'ignore', 'pipe'] });
+    parentDeathSignal ??= answers('setpriv', ['--version'], env);
+    this.child = parentDeathSignal
+      ? spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'pacat', ...args], { env, stdio: ['pipe', 'ignore', 'pipe'] })
+      : spawn('pacat', args, { env, stdio: ['pipe', 'ignore', 'pipe'] });
     this.child.stderr?.on('data', (chunk: Buffer) => {
       const said = this.clock.take(chunk.toString(), performance.now());
       if (said.length > 0) this.said = (this.said + said.join('\n') + '\n').slice(-500);
+      this.stopIfHeld(); // connected once it tells its clock
     });
     this.child.stdin?.on('error', () => {}); // EPIPE when it died: its end says why
     let ended = false;
@@ -79,6 +96,23 @@ export class PacatStream {
     // Run dry with nothing written since: what it holds is that rest, as good as played.
     if (!this.clock.playing && this.underruns > 0 && this.written === this.writtenAtUnderrun) return 0;
     return this.written - Math.min(this.written, played);
+  }
+
+  /** As a spare: it waits stopped, from when it is connected (where pacat dies with the player). */
+  hold(): void {
+    this.holding = Boolean(parentDeathSignal);
+    this.stopIfHeld();
+  }
+
+  /** To play: a stream that waited stopped goes on at once. */
+  wake(): void {
+    this.holding = false;
+    if (this.stopped) this.child.kill('SIGCONT');
+    this.stopped = false;
+  }
+
+  private stopIfHeld(): void {
+    if (this.holding && !this.stopped && this.clock.known) this.stopped = this.child.kill('SIGSTOP');
   }
 
   /** Ends it at once: what its stream held is dropped, not played out. */

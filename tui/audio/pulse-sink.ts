@@ -5,7 +5,8 @@
  * - The device holds only a short lead (200 ms; 60 ms in a call); the rest of what the player
  *   wrote waits here, in memory that is dropped at once.
  * - A flush or a pause kills pacat (PulseAudio drops what its stream held) and swaps in a spare
- *   started beforehand in the same format: new sound waits for no process and no connection.
+ *   started beforehand in the same format: new sound waits for no process and no connection (it
+ *   waits stopped meanwhile, see PacatStream).
  * - A second stream (a call's voice) is taken as the device is fed, and mixed in with the music's
  *   gain (volume, ducking) applied: both are heard at once, not behind the music written ahead,
  *   and the voice is paced by the device's clock (while it is set the device never runs dry).
@@ -69,7 +70,7 @@ export class PulseSink implements AudioSink {
   warm(format: PcmFormat = this.format): void {
     this.setFormat(format);
     this.current ??= this.spawn();
-    this.spare ??= this.spawn();
+    this.spare ??= this.spawnSpare();
     if (!this.timer) this.releaseLater();
   }
 
@@ -178,6 +179,7 @@ export class PulseSink implements AudioSink {
     this.current.kill();
     this.current = this.spare;
     this.spare = undefined;
+    this.current?.wake();
   }
 
   /** What the device holds, brought up to now: by pacat's clock, else by the wall clock. */
@@ -209,7 +211,7 @@ export class PulseSink implements AudioSink {
     this.advance();
     if (!this.paused) {
       this.current ??= this.spawn();
-      if (!this.spare && performance.now() - this.spareFailedAt > SPARE_RETRY_MS) this.spare = this.spawn();
+      if (!this.spare && performance.now() - this.spareFailedAt > SPARE_RETRY_MS) this.spare = this.spawnSpare();
       const frame = 2 * this.format.channels;
       const want = Math.floor(((this.leadMs / 1000) * this.byteRate() - this.inDevice) / frame) * frame;
       if (this.current.ready && want > 0) {
@@ -248,6 +250,12 @@ export class PulseSink implements AudioSink {
       this.inDevice = 0;
     }, this.idleReleaseMs);
     this.releaseTimer.unref();
+  }
+
+  private spawnSpare(): PacatStream {
+    const spare = this.spawn();
+    spare.hold();
+    return spare;
   }
 
   private spawn(): PacatStream {
