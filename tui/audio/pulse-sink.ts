@@ -24,6 +24,11 @@ import { AHEAD_SECONDS, type AudioSink, type PcmFormat, type VoiceSource } from 
 /** Our lead is at least what PulseAudio buffers for the stream (pacat-stream.ts, STREAM_LATENCY_MS). */
 const MUSIC_LEAD_MS = 200;
 const CALL_LEAD_MS = 60;
+/**
+ * The device is topped up to its lead this many times per lead: it holds at least two thirds of
+ * it (40 ms in a call, PulseAudio's own buffer) when fed; in a call a feed each 20 ms, a voice frame.
+ */
+const FEEDS_PER_LEAD = 3;
 const SPARE_RETRY_MS = 5000;
 /** A pacat silent about its clock this long after it started is taken not to tell it. */
 const CLOCK_WAIT_MS = 2000;
@@ -203,7 +208,7 @@ export class PulseSink implements AudioSink {
     clearTimeout(this.releaseTimer);
     this.releaseTimer = undefined;
     this.lastTick = performance.now();
-    this.timer = setInterval(() => this.feed(), Math.max(10, this.leadMs / 4));
+    this.timer = setInterval(() => this.feed(), this.leadMs / FEEDS_PER_LEAD);
     this.feed();
   }
 
