@@ -179,22 +179,28 @@ ${table(['callee', 'player', 'process', 'CPU, % of a core', 'wake-ups a second']
 
 The encoder alone, in this process on speech-like input: ${encode.toFixed(3)} ms a 20 ms frame, ${((100 * encode) / 20).toFixed(2)}% of a core for a side that talks.
 
-Both players play through PulseAudio with pacat (--audio pulse). The callee hears the voice alone,
+Both players play through PulseAudio with pacat (--audio pulse). erin calls and talks: a 1 kHz
+click each second into its microphone (a null sink's monitor that hands out 20 ms at a time, as a
+capture device's periods do), silence between; fred has no microphone and hears the voice alone,
 then with a song playing under it (ducked). 5 ms resolution. Target: under 150 ms (ITU-T G.114),
 goal under 100 ms. CPU: % of one core, each player with its children (pacat, parec), during the
 call; target under 5%.
-Runs on 2026-11-22, second session (twelve): the voice alone 95 to 145 ms, with music under it
-65 to 165 ms (165 once, the others up to 130); steady within a run (p95 = median), different
-between runs by where the 20 ms frames fall against the output's wake-ups. The first session's 175-480 ms (voice alone) came from
-a wall-clock model of the output: a stream that started late (an idle null sink wakes up to 2 s
-later) or stalled left a backlog in the pipe that lasted the call, and with music under it the
-voice queued behind every gap. Now the sink runs on PulseAudio's clock (pacat -v) and takes the
-voice from the jitter buffer as its device plays. What is left: the jitter buffer's 40 ms
-minimum, the 60 ms lead, PulseAudio's 40 ms, the microphone's 20 ms. CPU: the talking side
-encodes (Opus at complexity 10: 0.68 ms a frame here, 3.4% of a core; complexity 5 takes 1.5%,
-but its loss concealment let a frame of the tone fall near-silent in the jitter buffer's loss
-test, so 10 stays); the rest is the event loop's 50-70 wake-ups a second of the call's clocks,
-and pacat and parec (about 1% each); the target is not met.`;
+
+Mouth to ear: each click is a talkspurt after a pause the caller's encoder kept back (DTX), so
+the callee's jitter buffer fills to its depth (40 ms) for each, and the clicks of a run spread by
+where that falls against the output's feeds (each 20 ms). The parts: the microphone's 20 ms, the
+jitter buffer's 40, the device's lead of 40-60 (PulseAudio's own 40 among it).
+
+CPU, not met. A side that talks pays the encoder first (the line above: libopus-wasm at
+complexity 10, which the loss test needs; opusscript and the SIMD WebAssembly build of @evan/opus
+measure the same here, 0.73-0.76 ms a frame, a native libopus 0.37) and pacat and parec about
+1.3% more: 4.5-6% of a core before the player does anything else. Most of the rest is wake-ups:
+on this machine (a virtual machine) each costs the process 100-300 us (a bare node setInterval at
+15 ms: 206 us a wake-up; a Python sleep loop 50-100 us), so the player's 90-125 a second (the
+device fed each 20 ms, pacat's clock 20 times a second, the microphone's frames) are 2-3%.
+2026-11-22, third session, from 537 (caller) and 195 (callee) wake-ups a second: the bench's
+microphone handed out 20 ms, not 2.5; Opus DTX, and a silence packet each 400 ms without a
+microphone; the spare pacat stopped while it waits; the device fed each 20 ms, not 15.`;
 }
 
 /** Opus encoding's cost as the call sets it up (complexity 10), ms a frame, on a voice-like signal. */
