@@ -49,6 +49,14 @@ describe('PacatClock', () => {
     assert.equal(clock.playing, true);
   });
 
+  it('a stream held stopped played nothing meanwhile: once started it runs on from its waking, not from its last report', () => {
+    const clock = new PacatClock();
+    clock.take(time('0.000', 0), 50); // connected, then stopped as a spare
+    clock.heldUntil(30_000); // woken 30 s later
+    clock.take('Stream started.\x1b[K\n', 30_010); // before its next report
+    assert.ok(Math.abs(clock.playedSeconds(30_020) - 0.02) < 1e-9, `played ${clock.playedSeconds(30_020)} s`);
+  });
+
   it('reads a line split across two chunks, and lines that are not its own', () => {
     const clock = new PacatClock();
     assert.deepEqual(clock.take('Time: 1.2', 10), []);

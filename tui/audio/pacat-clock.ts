@@ -48,6 +48,14 @@ export class PacatClock {
     return others;
   }
 
+  /**
+   * Nothing played between the last report and `now` (the process was stopped): a report dated
+   * when it stopped would run on from then once its stream starts, before its next report.
+   */
+  heldUntil(now: number): void {
+    if (this.report && !this.running) this.report = { seconds: this.report.seconds, at: now };
+  }
+
   /** Whether the stream plays (started, and not run dry since). */
   get playing(): boolean {
     return this.running;

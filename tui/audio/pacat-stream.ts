@@ -107,7 +107,9 @@ export class PacatStream {
   /** To play: a stream that waited stopped goes on at once. */
   wake(): void {
     this.holding = false;
-    if (this.stopped) this.child.kill('SIGCONT');
+    if (!this.stopped) return;
+    this.child.kill('SIGCONT');
+    this.clock.heldUntil(performance.now());
     this.stopped = false;
   }
 
