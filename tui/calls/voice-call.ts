@@ -39,6 +39,11 @@ const FRAME_MS = 20;
 const MIC_STALL_MS = 200;
 /** In silence a packet at least this often, as Opus's DTX does: the way stays open, and the other side sees the call alive. */
 const KEEPALIVE_MS = 400;
+/**
+ * Muted, silence goes in every frame for this many first (as Opus's DTX goes on a while after
+ * speech): the other side's decoder goes quiet with them, even if one is lost on the way.
+ */
+const MUTE_HANGOVER_FRAMES = 5;
 /** The loss figure given to the encoder is taken over this many frames (until the other side reports). */
 const LOSS_WINDOW = 250;
 const REPORT_MS = 1000;
@@ -54,7 +59,8 @@ export class VoiceCall implements VoiceFrames {
   /** When the sender's clock last moved on (a frame sent or kept back), and when a packet last went. */
   private movedAt = 0;
   private sentAt = -Infinity;
-  private sentSilence = false;
+  /** Frames of the microphone's since it was muted. */
+  private mutedFrames = 0;
   private readonly silencePacket: Uint8Array;
   private readonly timers: NodeJS.Timeout[];
   private readonly jitter: VoiceJitterBuffer;
@@ -99,9 +105,14 @@ export class VoiceCall implements VoiceFrames {
     if (this.stopped) return; // the microphone's last chunk may still come after the call ended
     const now = performance.now();
     this.lastMicFrame = now;
-    // Muted: silence at once (the other side's decoder goes quiet with it), then each 400 ms.
-    const silenceDue = !this.sentSilence || now - this.sentAt >= KEEPALIVE_MS;
-    const packet = this.muted ? (silenceDue ? this.silencePacket : undefined) : this.encoder.encode(frame);
+    if (this.muted) {
+      const due = this.mutedFrames++ < MUTE_HANGOVER_FRAMES || now - this.sentAt >= KEEPALIVE_MS;
+      if (due) this.send(this.silencePacket);
+      else this.skip(1);
+      return;
+    }
+    this.mutedFrames = 0;
+    const packet = this.encoder.encode(frame);
     if (packet) this.send(packet);
     else this.skip(1);
   };
@@ -164,7 +175,6 @@ export class VoiceCall implements VoiceFrames {
     this.link.send(this.token, this.sequence, this.position, packet);
     this.sequence = (this.sequence + 1) >>> 0;
     this.sentAt = performance.now();
-    this.sentSilence = packet === this.silencePacket;
     this.skip(1);
   }
 
