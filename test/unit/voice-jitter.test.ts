@@ -118,13 +118,24 @@ describe('VoiceJitterBuffer', () => {
     assert.equal((times[10] as number) - (times[9] as number), 40);
   });
 
-  it('after a burst of loss longer than its depth, starts anew: the burst counted lost, the rest in time', async () => {
+  it('run dry by loss or lateness, plays on where it was: the missing from FEC or concealed, the tone unbroken', async () => {
+    // 20 lost and 21-22 held up: nothing is there when 20's turn comes.
+    const arrivals = packets.map((_, i): [number, number] => [i, i === 21 || i === 22 ? 470 : i * 20]).filter(([i]) => i !== 20);
+    const { frames, buffer } = await play(arrivals);
+    assert.equal(buffer.counts.lost, 1);
+    assert.equal(buffer.counts.late, 0);
+    assert.equal(frames.length, FRAMES, 'every frame, 20 a turn late');
+    const quiet = frames.slice(3).filter((frame) => rms(frame) < 1000).length;
+    assert.equal(quiet, 0, `${quiet} near-silent frames`);
+  });
+
+  it('after a burst of loss longer than its depth, drops back to its depth: the burst counted lost', async () => {
     const lost = new Set([20, 21, 22, 23, 24]);
     const { frames, buffer } = await play(packets.map((_, i): [number, number] => [i, i * 20]).filter(([i]) => !lost.has(i)));
     assert.equal(buffer.counts.lost, 5);
+    assert.equal(buffer.counts.recovered, 1, '24 from 25’s FEC');
     assert.equal(buffer.playedWithout, 5);
-    assert.equal(buffer.counts.received, FRAMES - 5);
-    assert.equal(frames.length, FRAMES - 5, 'the burst is silence, not concealed after it');
+    assert.equal(frames.length, FRAMES - 4, '20-23 skipped to keep to the depth');
   });
 
   it('holds a bounded number of packets from a peer that sends faster than it speaks', async () => {

@@ -7,9 +7,11 @@
  * frame, between 40 and 200 ms; a buffer that has grown past its depth drops back to it at once.
  *
  * The sender sends nothing in silence (Opus DTX): its sequence numbers run on while its clock
- * jumps over the frames it kept. A buffer that runs dry goes idle, and the next talkspurt fills
- * it to its depth again before it plays, as at the start (the delay is set anew where the silence
- * hides it); the sequence numbers skipped meanwhile were lost. A jump in the clock between two
+ * jumps over the frames it kept. When the buffer has run dry and the next packet's clock is
+ * further on than its sequence number says, the sender paused: that talkspurt fills the buffer to
+ * its depth again before it plays, as at the start (the delay is set anew where the silence hides
+ * it), and packets skipped before it were lost. A buffer run dry for loss or lateness alone plays
+ * on, the missing frames from FEC or concealed, as before it ran dry. A jump in the clock between
  * packets held is played as silence, not loss.
  * Pure but for the decoder it is given; times are passed in.
  */
@@ -41,18 +43,19 @@ export interface VoiceCounts {
 interface Held {
   packet: Uint8Array;
   position: number;
+  arrival: number;
 }
 
 export class VoiceJitterBuffer {
   private readonly packets = new Map<number, Held>();
-  /** The sequence number of the next frame to play; undefined while idle (before the first packet, and after running dry). */
+  /** The sequence number of the next frame to play; undefined before the first packet. */
   private next: number | undefined;
   /** The sender's clock at the next frame to play. */
   private position = 0;
-  /** The last sequence number played (or given up): where the next talkspurt's count of lost packets starts. */
-  private last: number | undefined;
-  /** When the first packet since going idle came. */
-  private firstArrival: number | undefined;
+  /** Filling to the depth (at the start, and at a talkspurt after a pause) since this arrival, ms. */
+  private fillingFrom: number | undefined;
+  /** The last pull found nothing to play. */
+  private dry = false;
   private jitter = 0;
   private transit: number | undefined;
   /** Frames played without their packet lately, and whether from FEC: one that comes later is late, not lost. */
@@ -74,13 +77,11 @@ export class VoiceJitterBuffer {
   }
 
   push(sequence: number, position: number, packet: Uint8Array, arrivalMs: number): void {
-    const expected = this.next ?? (this.last === undefined ? undefined : this.last + 1);
-    if (expected !== undefined && Math.abs(sequence - expected) > RESET_SEQUENCES) this.reset();
-    else if (expected !== undefined && sequence < expected) return this.tooLate(sequence);
+    if (this.next !== undefined && Math.abs(sequence - this.next) > RESET_SEQUENCES) this.reset();
+    if (this.next !== undefined && sequence < this.next) return this.tooLate(sequence);
     if (this.packets.has(sequence)) return void this.counts.duplicate++;
     if (this.packets.size >= MAX_HELD) return void this.counts.late++; // it could not be played in time anyway
-    this.packets.set(sequence, { packet, position });
-    this.firstArrival ??= arrivalMs;
+    this.packets.set(sequence, { packet, position, arrival: arrivalMs });
     // RFC 3550 6.4.1: the running mean of the difference in transit time, in ms.
     const transit = arrivalMs - (position / VOICE_RATE) * 1000;
     if (this.transit !== undefined) this.jitter += (Math.abs(transit - this.transit) - this.jitter) / 16;
@@ -89,8 +90,17 @@ export class VoiceJitterBuffer {
 
   /** The next 20 ms of voice, or undefined: silence (the buffer fills, or the other side sends nothing). */
   pull(nowMs: number): Int16Array | undefined {
-    if (this.next === undefined) this.start(nowMs);
-    if (this.next === undefined) return undefined; // filling, or nothing has come
+    if (this.packets.size === 0) {
+      // Nothing here: the other side is quiet (DTX) or its packets are lost or late; do not run ahead of it.
+      this.dry = this.next !== undefined;
+      return undefined;
+    }
+    if (this.next === undefined || this.dry) this.resume();
+    if (this.next === undefined) return undefined;
+    if (this.fillingFrom !== undefined) {
+      if (nowMs - this.fillingFrom < this.depthMs) return undefined;
+      this.fillingFrom = undefined;
+    }
     // Grown past the depth (a burst after a stall, an output that started late): back to the
     // depth at once, the oldest dropped: one skip, not a voice chopped frame by frame.
     if (this.buffered() * FRAME_MS > this.depthMs + 2 * FRAME_MS) {
@@ -99,7 +109,10 @@ export class VoiceJitterBuffer {
         if (dropped) {
           this.packets.delete(this.next);
           this.counts.late++;
-        } else this.missing(this.next, false); // skipped, but the network's loss all the same
+        } else {
+          this.missing(this.next, false); // skipped, but the network's loss all the same
+          this.playedWithout++;
+        }
         this.played(this.next, dropped?.position ?? this.position);
       }
     }
@@ -117,12 +130,6 @@ export class VoiceJitterBuffer {
       this.counts.received++;
       return this.decoder.decode(held.packet);
     }
-    if (this.packets.size === 0) {
-      // Run dry: the other side is quiet (DTX) or its packets are lost; the next talkspurt starts anew.
-      this.next = undefined;
-      this.firstArrival = undefined;
-      return undefined;
-    }
     this.played(sequence, this.position);
     this.playedWithout++;
     const following = this.packets.get(sequence + 1);
@@ -130,20 +137,26 @@ export class VoiceJitterBuffer {
     return following ? this.decoder.decodeFec(following.packet) : this.decoder.conceal();
   }
 
-  /** Idle, with a packet held its depth: playout starts at the first held; those between the last played and it never came. */
-  private start(nowMs: number): void {
-    if (this.firstArrival === undefined || nowMs - this.firstArrival < this.depthMs) return;
+  /**
+   * Packets again after none (or the first ever): playout starts, filling to the depth, at the
+   * first packet, or at a talkspurt after a pause (its clock further on than its sequence number
+   * says); else it plays on where it was.
+   */
+  private resume(): void {
+    this.dry = false;
     const first = Math.min(...this.packets.keys());
-    for (let sequence = (this.last ?? first - 1) + 1; sequence < first; sequence++) {
+    const held = this.packets.get(first) as Held;
+    if (this.next !== undefined && ((held.position - this.position) | 0) <= (first - this.next) * FRAME_SAMPLES) return;
+    for (let sequence = this.next ?? first; sequence < first; sequence++) {
       this.missing(sequence, false);
       this.playedWithout++;
     }
     this.next = first;
-    this.position = (this.packets.get(first) as Held).position;
+    this.position = held.position;
+    this.fillingFrom = held.arrival;
   }
 
   private played(sequence: number, position: number): void {
-    this.last = sequence;
     this.next = sequence + 1;
     this.position = (position + FRAME_SAMPLES) >>> 0;
   }
@@ -180,8 +193,8 @@ export class VoiceJitterBuffer {
     this.packets.clear();
     this.missed.clear();
     this.next = undefined;
-    this.last = undefined;
-    this.firstArrival = undefined;
+    this.fillingFrom = undefined;
+    this.dry = false;
     this.transit = undefined;
   }
 }
