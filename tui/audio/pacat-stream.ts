@@ -18,7 +18,11 @@ import type { PcmFormat } from './sink.js';
 /** What PulseAudio buffers for the stream (pacat --latency-msec). */
 export const STREAM_LATENCY_MS = 40;
 
-/** Whether pacat can run with a parent-death signal (setpriv), asked once. */
+/**
+ * Whether pacat can run with a parent-death signal, asked once (at the player's start, 2-4 ms):
+ * setpriv runs with the option itself, since a util-linux older than 2.33 has setpriv without it
+ * and pacat would not start at all.
+ */
 let parentDeathSignal: boolean | undefined;
 
 export class PacatStream {
@@ -45,7 +49,7 @@ export class PacatStream {
   ) {
     const { sampleRate, channels } = format;
     const args = ['--playback', '--verbose', '--raw', '--format=s16le', `--rate=${sampleRate}`, `--channels=${channels}`, `--latency-msec=${STREAM_LATENCY_MS}`, '--client-name=streamtui', '--stream-name=streamtui'];
-    parentDeathSignal ??= answers('setpriv', ['--version'], env);
+    parentDeathSignal ??= answers('setpriv', ['--pdeathsig', 'KILL', '--', 'true'], env);
     this.child = parentDeathSignal
       ? spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'pacat', ...args], { env, stdio: ['pipe', 'ignore', 'pipe'] })
       : spawn('pacat', args, { env, stdio: ['pipe', 'ignore', 'pipe'] });
