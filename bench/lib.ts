@@ -92,15 +92,20 @@ export function cpuSeconds(pid: number): number {
  * coarse. A thread that ended meanwhile drops out of the sum: for long-lived processes only.
  */
 export function cpuSecondsExact(pid: number): number {
-  let ns = 0;
+  return sumOverThreads(pid, (task) => Number(readFileSync(`${task}/schedstat`, 'utf8').split(' ')[0])) / 1e9;
+}
+
+/** `read` of each live thread of `pid`, summed (a thread that ends meanwhile counts 0); throws when the process is gone. */
+function sumOverThreads(pid: number, read: (taskDir: string) => number): number {
+  let sum = 0;
   for (const task of readdirSync(`/proc/${pid}/task`)) {
     try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+      sum += read(`/proc/${pid}/task/${task}`);
     } catch {
       // ended meanwhile
     }
   }
-  return ns / 1e9;
+  return sum;
 }
 
 /** CPU time and wake-ups of a process, summed over its live threads. */
@@ -117,16 +122,9 @@ export function usageOf(pids: readonly number[]): Map<number, ProcessUsage> {
   const out = new Map<number, ProcessUsage>();
   for (const pid of pids) {
     try {
-      const usage: ProcessUsage = { command: readFileSync(`/proc/${pid}/comm`, 'utf8').trim(), seconds: 0, wakeups: 0 };
-      for (const task of readdirSync(`/proc/${pid}/task`)) {
-        try {
-          usage.seconds += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
-          usage.wakeups += Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8'))?.[1] ?? 0);
-        } catch {
-          // a thread that ended meanwhile
-        }
-      }
-      out.set(pid, usage);
+      const command = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      const wakeups = sumOverThreads(pid, (task) => Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`${task}/status`, 'utf8'))?.[1] ?? 0));
+      out.set(pid, { command, seconds: cpuSecondsExact(pid), wakeups });
     } catch {
       // ended meanwhile
     }
