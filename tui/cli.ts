@@ -21,6 +21,7 @@ import { NullSink } from './audio/null-sink.js';
 import { resolveMicrophone } from './audio/microphone.js';
 import type { AudioSink } from './audio/sink.js';
 import { pulseServerAnswers } from './audio/pulse-server.js';
+import { noSoundAdvice } from './audio/sound-advice.js';
 import { PulseSink } from './audio/pulse-sink.js';
 import { probeSpeaker, SpeakerSink } from './audio/speaker-sink.js';
 import { BlockCache } from './cache/block-cache.js';
@@ -102,7 +103,7 @@ async function chooseSink(mode: TuiSettings['audio'], failed: (reason: string) =
     sink.warm(); // the audio child and the device open while the screen comes up
     return { sink };
   }
-  return { sink: new NullSink(), notice: 'no usable sound device (ALSA): playing silently; --audio null hides this' };
+  return { sink: new NullSink(), notice: noSoundAdvice() };
 }
 
 async function main(): Promise<number> {

@@ -30,6 +30,7 @@ type Message =
   | { type: 'probe' };
 
 type SpeakerStream = Writable & { close(flush: boolean): void; _open(): unknown; audio_handle: unknown };
+type SpeakerClass = new (format: { sampleRate: number; channels: number; bitDepth: number }) => SpeakerStream;
 
 /** Written one piece at a time: the queue in this process stays ours to drop. */
 const PIECE_FRAMES = 2048;
@@ -38,9 +39,12 @@ const DEVICE_BUFFER_SECONDS = 0.5;
 /** Bookkeeping of the device-buffer model; the player reads the clock twice a second. */
 const TICK_MS = 50;
 
-const { default: Speaker } = await import('speaker');
+// `speaker` is optional (its native part needs a compiler and ALSA's headers): it is imported by a name
+// that the compiler does not resolve, so the player builds without it; its type is what this file uses.
+const SPEAKER_MODULE: string = 'speaker';
+const { default: Speaker } = (await import(SPEAKER_MODULE)) as { default: SpeakerClass };
 // speaker's own native binding, for `flush` (snd_pcm_drop, then prepare) on a device left open.
-const speakerRequire = createRequire(createRequire(import.meta.url).resolve('speaker'));
+const speakerRequire = createRequire(createRequire(import.meta.url).resolve(SPEAKER_MODULE));
 const binding = speakerRequire('bindings')({ bindings: 'binding', module_root: path.dirname(speakerRequire.resolve('./package.json')) }) as { flush(handle: unknown): void };
 
 let format = { sampleRate: 44100, channels: 2 };
@@ -77,7 +81,7 @@ function tick(): void {
 
 /** Opens the device now (not at the first write), in the current format. */
 function openSpeaker(): SpeakerStream {
-  const opened = new Speaker({ sampleRate: format.sampleRate, channels: format.channels, bitDepth: 16 }) as unknown as SpeakerStream;
+  const opened = new Speaker({ sampleRate: format.sampleRate, channels: format.channels, bitDepth: 16 });
   opened.on('error', (error: Error) => send({ type: 'error', message: error.message })); // once per device opened
   opened._open();
   return opened;
@@ -156,7 +160,7 @@ function pump(): void {
 process.on('message', (message: Message) => {
   switch (message.type) {
     case 'probe': {
-      const probe = new Speaker({ sampleRate: 44100, channels: 2, bitDepth: 16 }) as unknown as SpeakerStream;
+      const probe = new Speaker({ sampleRate: 44100, channels: 2, bitDepth: 16 });
       probe.write(Buffer.alloc(44100 * 4 * 0.02), () => {
         probe.close(true);
         send({ type: 'probed' });
