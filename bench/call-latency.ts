@@ -15,14 +15,25 @@ import { startPulseServer } from '../test/helpers/audio-env.js';
 import { until } from '../test/helpers/log-capture.js';
 import { Tmux } from '../test/helpers/tmux.js';
 import { createVoiceEncoder, FRAME_SAMPLES } from '../tui/audio/opus-codec.js';
-import { benchLibrary, freePort, median, spawnDaemon, table, treeOf, streamtuiCommand, usageBetween, usageOf } from './lib.js';
+import {
+  benchLibrary,
+  freePort,
+  median,
+  spawnDaemon,
+  table,
+  treeOf,
+  streamtuiCommand,
+  usageBetween,
+  usageOf,
+} from './lib.js';
 
 const CLICKS = 15;
 const RATE = 48000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const tone = (hz: number, amplitude: number): Buffer => {
   const out = Buffer.alloc(960 * 2);
-  for (let i = 0; i < 960; i++) out.writeInt16LE(Math.round(amplitude * Math.sin((2 * Math.PI * hz * i) / RATE)), i * 2);
+  for (let i = 0; i < 960; i++)
+    out.writeInt16LE(Math.round(amplitude * Math.sin((2 * Math.PI * hz * i) / RATE)), i * 2);
   return out;
 };
 const SILENCE = Buffer.alloc(960 * 2);
@@ -46,7 +57,11 @@ function band(samples: Int16Array, hz: number): Float64Array {
 }
 
 function pacat(env: NodeJS.ProcessEnv, sink: string): ChildProcess {
-  const child = spawn('pacat', ['--playback', '-d', sink, '--raw', '--format=s16le', `--rate=${RATE}`, '--channels=1', '--latency-msec=80'], { env, stdio: ['pipe', 'ignore', 'ignore'] });
+  const child = spawn(
+    'pacat',
+    ['--playback', '-d', sink, '--raw', '--format=s16le', `--rate=${RATE}`, '--channels=1', '--latency-msec=80'],
+    { env, stdio: ['pipe', 'ignore', 'ignore'] },
+  );
   child.stdin?.on('error', () => {});
   return child;
 }
@@ -62,7 +77,10 @@ export async function callLatencyBench(): Promise<string> {
   const env = { ...process.env, ...pulse.env };
   const server = pulse.server;
   const udpPort = await freePort();
-  const daemon = await spawnDaemon(benchLibrary(20, 120), path.join(work, 'state'), await freePort(), ['--udp-port', String(udpPort)]);
+  const daemon = await spawnDaemon(benchLibrary(20, 120), path.join(work, 'state'), await freePort(), [
+    '--udp-port',
+    String(udpPort),
+  ]);
   const mic = pacat(env, 'mic');
   const marker = pacat(env, 'fred_out');
   const CLICK = tone(1000, 24000);
@@ -75,16 +93,37 @@ export async function callLatencyBench(): Promise<string> {
   }, 20);
   const player = (name: string, sink: string, micChoice: string): Tmux => {
     const dir = mkdtempSync(path.join(work, `${name}-`));
-    return Tmux.start(dir, [...streamtuiCommand(), '--port', String(daemon.port), '--udp-port', String(udpPort), '--name', name, '--cache-dir', path.join(dir, 'cache'), '--audio', 'pulse', '--mic', micChoice], {
-      XDG_CONFIG_HOME: path.join(dir, 'config'),
-      NCURSES_NO_UTF8_ACS: '1',
-      ...pulse.env,
-      PULSE_SINK: sink,
-    });
+    return Tmux.start(
+      dir,
+      [
+        ...streamtuiCommand(),
+        '--port',
+        String(daemon.port),
+        '--udp-port',
+        String(udpPort),
+        '--name',
+        name,
+        '--cache-dir',
+        path.join(dir, 'cache'),
+        '--audio',
+        'pulse',
+        '--mic',
+        micChoice,
+      ],
+      {
+        XDG_CONFIG_HOME: path.join(dir, 'config'),
+        NCURSES_NO_UTF8_ACS: '1',
+        ...pulse.env,
+        PULSE_SINK: sink,
+      },
+    );
   };
   type Usage = ReturnType<typeof usageBetween>;
   /** One call from erin to fred, fred playing music under it or not: the latencies of the clicks, and both players' CPU by process. */
-  const measure = async (round: number, music: boolean): Promise<{ latencies: number[]; usage: { erin: Usage; fred: Usage } }> => {
+  const measure = async (
+    round: number,
+    music: boolean,
+  ): Promise<{ latencies: number[]; usage: { erin: Usage; fred: Usage } }> => {
     const [erinName, fredName] = [`erin${round}`, `fred${round}`];
     const erin = player(erinName, 'erin_out', 'pulse');
     const fred = player(fredName, 'fred_out', 'none');
@@ -109,9 +148,29 @@ export async function callLatencyBench(): Promise<string> {
       fred.keys('y');
       await fred.waitFor(new RegExp(`in call with ${erinName}`));
       await sleep(3000); // the microphone starts
-      parec = spawn('parec', ['-d', 'fred_out.monitor', '--format=s16le', `--rate=${RATE}`, '--channels=1', '--raw', '--latency-msec=20', recordingFile], { env, stdio: 'ignore' });
+      parec = spawn(
+        'parec',
+        [
+          '-d',
+          'fred_out.monitor',
+          '--format=s16le',
+          `--rate=${RATE}`,
+          '--channels=1',
+          '--raw',
+          '--latency-msec=20',
+          recordingFile,
+        ],
+        { env, stdio: 'ignore' },
+      );
       await until('parec', () => (statSync(recordingFile, { throwIfNoEntry: false })?.size ?? 0) > 0 || undefined);
-      const treeNamed = (name: string): number[] => treeOf(execFileSync('pgrep', ['-f', '--', `--name ${name} `]).toString().trim().split('\n').map(Number));
+      const treeNamed = (name: string): number[] =>
+        treeOf(
+          execFileSync('pgrep', ['-f', '--', `--name ${name} `])
+            .toString()
+            .trim()
+            .split('\n')
+            .map(Number),
+        );
       const trees = { erin: treeNamed(erinName), fred: treeNamed(fredName) };
       const before = { erin: usageOf(trees.erin), fred: usageOf(trees.fred) };
       const t0 = performance.now();
@@ -121,7 +180,10 @@ export async function callLatencyBench(): Promise<string> {
       }
       await sleep(1500);
       const seconds = (performance.now() - t0) / 1000;
-      const usage = { erin: usageBetween(before.erin, usageOf(trees.erin), seconds), fred: usageBetween(before.fred, usageOf(trees.fred), seconds) };
+      const usage = {
+        erin: usageBetween(before.erin, usageOf(trees.erin), seconds),
+        fred: usageBetween(before.fred, usageOf(trees.fred), seconds),
+      };
       parec.kill('SIGINT');
       await sleep(300);
       const bytes = readFileSync(recordingFile);
@@ -150,14 +212,30 @@ export async function callLatencyBench(): Promise<string> {
   const processRows: string[][] = [];
   const total = (usage: Usage): number => [...usage.values()].reduce((sum, { percent }) => sum + percent, 0);
   try {
-    for (const [round, music] of [[1, false], [2, true]] as const) {
+    for (const [round, music] of [
+      [1, false],
+      [2, true],
+    ] as const) {
       const { latencies, usage } = await measure(round, music);
       const sorted = [...latencies].sort((a, b) => a - b);
       const p95 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))] ?? NaN;
       const callee = music ? 'music under the voice' : 'voice alone';
-      rows.push([callee, `${latencies.length} of ${CLICKS}`, `${median(latencies)} ms`, `${p95} ms`, `${sorted[0] ?? NaN} ms`, `${total(usage.erin).toFixed(1)}%`, `${total(usage.fred).toFixed(1)}%`]);
-      for (const [side, used] of [['caller', usage.erin], ['callee', usage.fred]] as const) {
-        for (const [command, { percent, wakeupsPerSecond }] of used) if (percent >= 0.05) processRows.push([callee, side, command, `${percent.toFixed(2)}%`, wakeupsPerSecond.toFixed(0)]);
+      rows.push([
+        callee,
+        `${latencies.length} of ${CLICKS}`,
+        `${median(latencies)} ms`,
+        `${p95} ms`,
+        `${sorted[0] ?? NaN} ms`,
+        `${total(usage.erin).toFixed(1)}%`,
+        `${total(usage.fred).toFixed(1)}%`,
+      ]);
+      for (const [side, used] of [
+        ['caller', usage.erin],
+        ['callee', usage.fred],
+      ] as const) {
+        for (const [command, { percent, wakeupsPerSecond }] of used)
+          if (percent >= 0.05)
+            processRows.push([callee, side, command, `${percent.toFixed(2)}%`, wakeupsPerSecond.toFixed(0)]);
       }
     }
   } finally {
@@ -211,7 +289,8 @@ async function encoderCost(): Promise<number> {
     for (let i = 0; i < FRAME_SAMPLES; i++) {
       const t = (f * FRAME_SAMPLES + i) / RATE;
       let value = 0;
-      for (let h = 1; h < 12; h++) value += Math.sin(2 * Math.PI * 140 * h * t * (1 + 0.05 * Math.sin(2 * Math.PI * 2 * t))) / h;
+      for (let h = 1; h < 12; h++)
+        value += Math.sin(2 * Math.PI * 140 * h * t * (1 + 0.05 * Math.sin(2 * Math.PI * 2 * t))) / h;
       frame[i] = Math.round(5000 * (0.5 + 0.5 * Math.sin(2 * Math.PI * 4 * t)) * value); // syllables at 4 Hz
     }
     return frame;

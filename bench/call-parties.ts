@@ -46,7 +46,17 @@ for (let i = 0; i < callsText; i++) {
 }
 const send = (party: Party): void => {
   const payload = Buffer.concat([party.token, PACKET]);
-  party.socket.send(encodeDatagram({ type: DatagramType.VOICE, stream: party.call, sequence: party.sequence, position: party.sequence * 960, payload }), udpPort, '127.0.0.1');
+  party.socket.send(
+    encodeDatagram({
+      type: DatagramType.VOICE,
+      stream: party.call,
+      sequence: party.sequence,
+      position: party.sequence * 960,
+      payload,
+    }),
+    udpPort,
+    '127.0.0.1',
+  );
   party.sequence++;
 };
 // One datagram from each party proves its address before the window.

@@ -33,13 +33,25 @@ async function run(calls: number): Promise<Array<string | number>> {
     const cpu0 = cpuSeconds(pid);
     const t0 = performance.now();
     generator.send({ type: 'measure', seconds: WINDOW_SECONDS });
-    const result = await new Promise<{ sent: number; received: number }>((resolve) => generator.on('message', (m: { type: string }) => m.type === 'result' && resolve(m as never)));
+    const result = await new Promise<{ sent: number; received: number }>((resolve) =>
+      generator.on('message', (m: { type: string }) => m.type === 'result' && resolve(m as never)),
+    );
     const seconds = (performance.now() - t0) / 1000;
     const cpu = cpuSeconds(pid) - cpu0;
     const after = await stats(daemon.port);
     const delta = (key: string): number => (after.get(key) ?? 0) - (before.get(key) ?? 0);
-    const dropped = ['not_active', 'bad_token', 'bad_address', 'unproven', 'truncated'].reduce((sum, why) => sum + delta(`voice_dropped_${why}`), 0);
-    return [calls, result.sent, delta('voice_forwarded'), dropped, result.received, `${((100 * cpu) / seconds).toFixed(1)}%`];
+    const dropped = ['not_active', 'bad_token', 'bad_address', 'unproven', 'truncated'].reduce(
+      (sum, why) => sum + delta(`voice_dropped_${why}`),
+      0,
+    );
+    return [
+      calls,
+      result.sent,
+      delta('voice_forwarded'),
+      dropped,
+      result.received,
+      `${((100 * cpu) / seconds).toFixed(1)}%`,
+    ];
   } finally {
     await daemon.stop();
     rmSync(state, { recursive: true, force: true });

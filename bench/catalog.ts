@@ -58,14 +58,23 @@ export async function catalogBench(): Promise<string> {
         if (seconds === 200 && run === 0) {
           const lista = await listaTimes(again.port, 50);
           const sorted = [...lista.ms].sort((a, b) => a - b);
-          listaRow = ['`lista` of 2,000 songs', (lista.bytes / 1024).toFixed(0), median(lista.ms).toFixed(2), (sorted[Math.floor(sorted.length * 0.95)] as number).toFixed(2)];
+          listaRow = [
+            '`lista` of 2,000 songs',
+            (lista.bytes / 1024).toFixed(0),
+            median(lista.ms).toFixed(2),
+            (sorted[Math.floor(sorted.length * 0.95)] as number).toFixed(2),
+          ];
           await new Promise((resolve) => setTimeout(resolve, 2000));
           const idle = rssMiB(again.child.pid as number);
           const sockets = await Promise.all(
-            Array.from({ length: 500 }, () => new Promise<net.Socket>((resolve) => {
-              const socket = net.connect(again.port, '127.0.0.1');
-              socket.once('data', () => resolve(socket));
-            })),
+            Array.from(
+              { length: 500 },
+              () =>
+                new Promise<net.Socket>((resolve) => {
+                  const socket = net.connect(again.port, '127.0.0.1');
+                  socket.once('data', () => resolve(socket));
+                }),
+            ),
           );
           await new Promise((resolve) => setTimeout(resolve, 1000));
           const connected = rssMiB(again.child.pid as number);
@@ -80,9 +89,16 @@ export async function catalogBench(): Promise<string> {
         rmSync(stateDir, { recursive: true, force: true });
       }
     }
-    scanRows.push([`2,000 MP3s of ${seconds} s (${seconds === 200 ? '6.0 GiB' : '0.9 GiB'})`, median(cold), median(warm)]);
+    scanRows.push([
+      `2,000 MP3s of ${seconds} s (${seconds === 200 ? '6.0 GiB' : '0.9 GiB'})`,
+      median(cold),
+      median(warm),
+    ]);
   }
-  out.push('Scan times are what the daemon logs (walk, stat, analyse, index), median of 3; files in the page cache.', '');
+  out.push(
+    'Scan times are what the daemon logs (walk, stat, analyse, index), median of 3; files in the page cache.',
+    '',
+  );
   out.push(table(['library', 'cold scan ms', 'no-change restart ms'], scanRows), '');
   out.push(table(['request', 'KiB', 'median ms', 'p95 ms'], [listaRow]), '');
   out.push(table(['daemon', 'RSS MiB'], memoryRows));

@@ -74,7 +74,9 @@ export async function downloadBench(): Promise<string> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'streamd-bench-dl-'));
   const daemon = await spawnDaemon(root, stateDir, await freePort());
   const baseline = fork(fileURLToPath(new URL('./baseline-server.js', import.meta.url)), { stdio: 'ignore' });
-  const baselinePort = await new Promise<number>((resolve) => baseline.once('message', (port) => resolve(port as number)));
+  const baselinePort = await new Promise<number>((resolve) =>
+    baseline.once('message', (port) => resolve(port as number)),
+  );
   const ids = Array.from({ length: files.length }, (_, i) => i + 1);
   const totalBytes = files.reduce((sum, f) => sum + statSync(f).size, 0);
   try {
@@ -83,9 +85,26 @@ export async function downloadBench(): Promise<string> {
     const firstPass = { seconds: (performance.now() - t0) / 1000, bytes: firstBytes };
     const rows: Array<Array<string | number>> = [];
     for (const clients of [1, 50]) {
-      const share = (k: number): number[] => (clients === 1 ? ids : ids.slice(k % ids.length).concat(ids.slice(0, k % ids.length)).slice(0, 5));
-      const base = await timed(() => Promise.all(Array.from({ length: clients }, (_, k) => baselineClient(baselinePort, share(k).map((id) => files[id - 1] as string)))));
-      const ours = await timed(() => Promise.all(Array.from({ length: clients }, (_, k) => streamdClient(daemon.port, share(k)))));
+      const share = (k: number): number[] =>
+        clients === 1
+          ? ids
+          : ids
+              .slice(k % ids.length)
+              .concat(ids.slice(0, k % ids.length))
+              .slice(0, 5);
+      const base = await timed(() =>
+        Promise.all(
+          Array.from({ length: clients }, (_, k) =>
+            baselineClient(
+              baselinePort,
+              share(k).map((id) => files[id - 1] as string),
+            ),
+          ),
+        ),
+      );
+      const ours = await timed(() =>
+        Promise.all(Array.from({ length: clients }, (_, k) => streamdClient(daemon.port, share(k)))),
+      );
       const mbps = (r: { seconds: number; bytes: number }): number => r.bytes / r.seconds / 2 ** 20;
       rows.push([
         clients === 1 ? `1 client, ${ids.length} songs` : `50 clients, 5 songs each`,

@@ -24,7 +24,10 @@ async function crowd(count: number): Promise<Array<string | number>> {
   const base = mkdtempSync(path.join(os.tmpdir(), 'streamd-bench-watch-'));
   const music = path.join(base, 'music');
   cpSync(benchLibrary(20, 10), music, { recursive: true });
-  const daemon = await spawnDaemon(music, path.join(base, 'state'), await freePort(), ['--udp-port', String(await freePort())]);
+  const daemon = await spawnDaemon(music, path.join(base, 'state'), await freePort(), [
+    '--udp-port',
+    String(await freePort()),
+  ]);
   const pinger = (await TestClient.connect(daemon.port)).client;
   const watcher = (await TestClient.connect(daemon.port)).client;
   const source = path.join(base, 'source.mp3');
@@ -47,7 +50,8 @@ async function crowd(count: number): Promise<Array<string | number>> {
   const written = new Promise((resolve) => child.once('exit', resolve));
   let writtenAt = 0;
   void written.then(() => (writtenAt = performance.now() - started));
-  const songs = async (): Promise<number> => Number((await watcher.command('stats')).fields.find(([key]) => key === 'songs')?.[1]);
+  const songs = async (): Promise<number> =>
+    Number((await watcher.command('stats')).fields.find(([key]) => key === 'songs')?.[1]);
   while ((await songs()) < 20 + count) await new Promise((resolve) => setTimeout(resolve, 100));
   const listedAt = performance.now() - started;
   await written;
@@ -59,7 +63,14 @@ async function crowd(count: number): Promise<Array<string | number>> {
   rmSync(base, { recursive: true, force: true });
   const sorted = [...late].sort((a, b) => a - b);
   const p99 = sorted[Math.floor(sorted.length * 0.99)] as number;
-  return [count.toLocaleString('en'), `${(writtenAt / 1000).toFixed(1)} s`, `${(listedAt / 1000).toFixed(1)} s`, late.length, `${p99.toFixed(1)} ms`, `${(sorted.at(-1) as number).toFixed(1)} ms`];
+  return [
+    count.toLocaleString('en'),
+    `${(writtenAt / 1000).toFixed(1)} s`,
+    `${(listedAt / 1000).toFixed(1)} s`,
+    late.length,
+    `${p99.toFixed(1)} ms`,
+    `${(sorted.at(-1) as number).toFixed(1)} ms`,
+  ];
 }
 
 export async function folderWatchBench(): Promise<string> {

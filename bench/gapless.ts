@@ -46,17 +46,39 @@ export function measureJoin(pcm: Buffer, expectedSeconds: number): Join {
     if (run > longest) [longest, longestEnd] = [run, k];
   }
   const ms = (count: number): number => (count * step * 1000) / RATE;
-  return { silenceMs: ms(longest), silenceAt: ms(longestEnd - longest + 1 - first) / 1000, extraMs: ms(last + 1 - first) - expectedSeconds * 1000 };
+  return {
+    silenceMs: ms(longest),
+    silenceAt: ms(longestEnd - longest + 1 - first) / 1000,
+    extraMs: ms(last + 1 - first) - expectedSeconds * 1000,
+  };
 }
 
-async function streamtuiJoins(pulse: PulseNullSink, music: string, halves: readonly ToneSong[], runs = RUNS): Promise<Join[]> {
+async function streamtuiJoins(
+  pulse: PulseNullSink,
+  music: string,
+  halves: readonly ToneSong[],
+  runs = RUNS,
+): Promise<Join[]> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'streamd-gapless-'));
   const daemon = await spawnDaemon(music, stateDir, await freePort(), ['--udp-port', String(await freePort())]);
   const joins: Join[] = [];
   try {
     for (let run = 0; run < runs; run++) {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-gapless-'));
-      const args = ['--port', String(daemon.port), '--cache-dir', path.join(dir, 'cache'), '--state-dir', dir, '--audio', 'pulse', '--name', 'bench', '--no-calls', '--no-mpris'];
+      const args = [
+        '--port',
+        String(daemon.port),
+        '--cache-dir',
+        path.join(dir, 'cache'),
+        '--state-dir',
+        dir,
+        '--audio',
+        'pulse',
+        '--name',
+        'bench',
+        '--no-calls',
+        '--no-mpris',
+      ];
       const tui = Tmux.start(dir, [...streamtuiCommand(), ...args], { ...pulse.env, XDG_CONFIG_HOME: dir }, 120, 36);
       try {
         await tui.waitFor(/Second half/);
@@ -113,7 +135,8 @@ export async function probeStreamtui(runs: number): Promise<Join[]> {
   const pulse = await pulseNullSink();
   try {
     const joins: Join[] = [];
-    for (let i = 0; i < runs; i++) joins.push(...(await streamtuiJoins(pulse, library.root, library.gapless.slice(0, 2), 1)));
+    for (let i = 0; i < runs; i++)
+      joins.push(...(await streamtuiJoins(pulse, library.root, library.gapless.slice(0, 2), 1)));
     return joins;
   } finally {
     pulse.stop();
@@ -133,14 +156,24 @@ export async function gaplessBench(): Promise<string> {
       const extra = joins.map((j) => j.extraMs);
       const worst = joins.reduce((a, b) => (b.silenceMs > a.silenceMs ? b : a));
       const where = worst.silenceMs > 0 ? ` (at ${worst.silenceAt.toFixed(2)} s)` : '';
-      rows.push([name, RUNS, median(silence).toFixed(1), `${worst.silenceMs.toFixed(1)}${where}`, median(extra).toFixed(1), `${Math.min(...extra).toFixed(1)} to ${Math.max(...extra).toFixed(1)}`]);
+      rows.push([
+        name,
+        RUNS,
+        median(silence).toFixed(1),
+        `${worst.silenceMs.toFixed(1)}${where}`,
+        median(extra).toFixed(1),
+        `${Math.min(...extra).toFixed(1)} to ${Math.max(...extra).toFixed(1)}`,
+      ]);
     };
     add('streamtui (pulse)', await streamtuiJoins(pulse, library.root, halves));
     if (missing.length === 0) add('MPD 0.23 (pulse output)', await mpdJoins(pulse, library.root, halves));
     const note = missing.length > 0 ? `\n\nMPD not measured: ${missing.join(', ')} missing.` : '';
     return [
       `One 6 s sine (440 Hz, half scale) cut at 3 s, each half encoded on its own by Debian's lame 3.100 (192 kbit/s CBR: each has its own encoder delay and padding in its Info frame), both queued and played through a PulseAudio null sink, recorded by parec; streamtui and MPD on the same server, one after the other, ${RUNS} runs each. Silence: the longest run of 1 ms windows under 1,000 RMS between the first sound and the last (where it began, from the first sound: the join is at 3.00 s). Length: the sound's length minus 6 s (a gap or untrimmed padding lengthens it). Target: 0 ms of silence, as MPD.`,
-      table(['player', 'runs', 'silence at the join, median ms', 'worst ms', 'length minus 6 s, median ms', 'range ms'], rows) + note,
+      table(
+        ['player', 'runs', 'silence at the join, median ms', 'worst ms', 'length minus 6 s, median ms', 'range ms'],
+        rows,
+      ) + note,
     ].join('\n\n');
   } finally {
     pulse.stop();

@@ -22,11 +22,22 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 async function feeding(music: string, icecast: Icecast): Promise<{ daemon: DaemonProcess; state: string }> {
   const state = mkdtempSync(path.join(os.tmpdir(), 'streamd-bench-icecast-'));
   const config = path.join(state, 'config.json');
-  writeFileSync(config, JSON.stringify({ radio: { icecast: [{ url: icecast.url(MOUNT), password: SOURCE_PASSWORD }] } }), { mode: 0o600 });
-  const daemon = await spawnDaemon(music, state, await freePort(), ['--config', config, '--udp-port', String(await freePort())]);
+  writeFileSync(
+    config,
+    JSON.stringify({ radio: { icecast: [{ url: icecast.url(MOUNT), password: SOURCE_PASSWORD }] } }),
+    { mode: 0o600 },
+  );
+  const daemon = await spawnDaemon(music, state, await freePort(), [
+    '--config',
+    config,
+    '--udp-port',
+    String(await freePort()),
+  ]);
   for (let i = 0; i < 100; i++) {
     const { client } = await TestClient.connect(daemon.port);
-    const connected = (await client.command('radio')).fields.some(([key, value]) => key === 'icecast_state' && value === 'connected');
+    const connected = (await client.command('radio')).fields.some(
+      ([key, value]) => key === 'icecast_state' && value === 'connected',
+    );
     client.close();
     if (connected) return { daemon, state };
     await sleep(100);
@@ -120,7 +131,9 @@ async function titleDelays(music: string, changes: number): Promise<number[]> {
     const start = seen();
     while (seen() < start + changes + 1) await sleep(200);
     await sleep(3000); // the last title reaches the listener
-    const changed = [...daemon.log().matchAll(/^(\S+) info {2}radio: now playing (.*) to /gm)].slice(start + 1).map((match) => ({ at: Date.parse(match[1] as string), file: match[2] as string }));
+    const changed = [...daemon.log().matchAll(/^(\S+) info {2}radio: now playing (.*) to /gm)]
+      .slice(start + 1)
+      .map((match) => ({ at: Date.parse(match[1] as string), file: match[2] as string }));
     const delays: number[] = [];
     for (const change of changed) {
       const name = path.basename(change.file, path.extname(change.file)).replace(/^\d+ /, '');

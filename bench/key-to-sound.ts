@@ -30,7 +30,14 @@ function toneLibrary(): string {
   const wav = path.join(root, 'tone.wav');
   execFileSync('sox', ['-n', '-r', String(RATE), '-c', '2', wav, 'synth', '40', 'sine', '440', 'vol', '0.5']);
   mkdirSync(path.join(root, 'music'));
-  for (let i = 0; i < RUNS * 3 + 1; i++) execFileSync('lame', ['--quiet', '-b', '128', wav, path.join(root, 'music', `tone-${String(i).padStart(2, '0')}.mp3`)]);
+  for (let i = 0; i < RUNS * 3 + 1; i++)
+    execFileSync('lame', [
+      '--quiet',
+      '-b',
+      '128',
+      wav,
+      path.join(root, 'music', `tone-${String(i).padStart(2, '0')}.mp3`),
+    ]);
   rmSync(wav);
   return root;
 }
@@ -45,7 +52,8 @@ async function onsetAfter(recording: Recording, from: number, timeoutMs = 3000):
   for (;;) {
     const pcm = readFileSync(recording.file);
     const start = Math.floor((from - 0.3) * RATE) * 4;
-    const loud = (at: number): boolean => Math.abs(pcm.readInt16LE(at)) > THRESHOLD || Math.abs(pcm.readInt16LE(at + 2)) > THRESHOLD;
+    const loud = (at: number): boolean =>
+      Math.abs(pcm.readInt16LE(at)) > THRESHOLD || Math.abs(pcm.readInt16LE(at + 2)) > THRESHOLD;
     for (let at = start; at + 4 * WINDOW <= pcm.length; at += 4) {
       if (!loud(at)) continue;
       // Sound: most of the 5 ms from here is loud (a sine crosses zero twice a cycle).
@@ -112,7 +120,23 @@ async function streamtuiTimes(pulse: PulseNullSink, recording: Recording, music:
   const daemon = await spawnDaemon(music, stateDir, await freePort(), ['--udp-port', String(await freePort())]);
   const times: PathTimes = { first: [], uncached: [], rested: [], cached: [], rss: [] };
   const start = (dir: string): Tmux =>
-    Tmux.start(dir, [...streamtuiCommand(), '--port', String(daemon.port), '--cache-dir', path.join(dir, 'cache'), '--audio', 'pulse', '--name', 'bench'], { ...pulse.env, XDG_CONFIG_HOME: dir, STREAMTUI_LOG: path.join(dir, 'player.log') }, 100, 30);
+    Tmux.start(
+      dir,
+      [
+        ...streamtuiCommand(),
+        '--port',
+        String(daemon.port),
+        '--cache-dir',
+        path.join(dir, 'cache'),
+        '--audio',
+        'pulse',
+        '--name',
+        'bench',
+      ],
+      { ...pulse.env, XDG_CONFIG_HOME: dir, STREAMTUI_LOG: path.join(dir, 'player.log') },
+      100,
+      30,
+    );
   try {
     // First play after start: a fresh player (and cache) each run, Enter on the first song once the library shows.
     for (let i = 0; i < RUNS; i++) {
@@ -156,7 +180,10 @@ async function streamtuiTimes(pulse: PulseNullSink, recording: Recording, music:
       const log = readFileSync(path.join(dir, 'player.log'), 'utf8');
       const fetched = (pattern: RegExp): number => log.split('\n').filter((line) => pattern.test(line)).length;
       // The paths are what they say: the uncached songs came from the daemon, the rested ones ahead.
-      if (fetched(/download of tone-\d+\.mp3 from block 0$/) < RUNS || fetched(/download of tone-\d+\.mp3 block 0 \(ahead\)$/) < RUNS) {
+      if (
+        fetched(/download of tone-\d+\.mp3 from block 0$/) < RUNS ||
+        fetched(/download of tone-\d+\.mp3 block 0 \(ahead\)$/) < RUNS
+      ) {
         throw new Error(`the paths were not what they say:\n${log}`);
       }
       tui.keys('s');
@@ -170,7 +197,11 @@ async function streamtuiTimes(pulse: PulseNullSink, recording: Recording, music:
   return times;
 }
 
-async function mpdTimes(pulse: PulseNullSink, recording: Recording, music: string): Promise<{ times: number[]; rss: number }> {
+async function mpdTimes(
+  pulse: PulseNullSink,
+  recording: Recording,
+  music: string,
+): Promise<{ times: number[]; rss: number }> {
   const mpd = await startMpd(music, 'pulse', pulse.env);
   const times: number[] = [];
   try {
@@ -191,7 +222,8 @@ async function mpdTimes(pulse: PulseNullSink, recording: Recording, music: strin
 
 export async function keyToSoundBench(): Promise<string> {
   const missing = missingTools(['mpd', 'ncmpcpp', 'mpc', 'lame', 'sox', 'parec']);
-  if (missing.length > 0) return `Not measured: ${missing.join(', ')} missing (apt-get install mpd ncmpcpp mpc lame sox pulseaudio-utils).`;
+  if (missing.length > 0)
+    return `Not measured: ${missing.join(', ')} missing (apt-get install mpd ncmpcpp mpc lame sox pulseaudio-utils).`;
   const root = toneLibrary();
   const pulse = await pulseNullSink();
   const recording = await pulse.record();
@@ -200,13 +232,19 @@ export async function keyToSoundBench(): Promise<string> {
   try {
     const ours = await streamtuiTimes(pulse, recording, path.join(root, 'music'));
     const theirs = await mpdTimes(pulse, recording, path.join(root, 'music'));
-    const p90 = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.9)] as number;
-    const row = (name: string, values: number[]): string[] => [name, median(values).toFixed(1), p90(values).toFixed(1), (median(values) - median(theirs.times)).toFixed(1)];
+    const p90 = (values: number[]): number =>
+      [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.9)] as number;
+    const row = (name: string, values: number[]): string[] => [
+      name,
+      median(values).toFixed(1),
+      p90(values).toFixed(1),
+      (median(values) - median(theirs.times)).toFixed(1),
+    ];
     return [
       `Enter (tmux send-keys) to the first 5 ms of sound in a PulseAudio null sink's recording (parec on its monitor; the recording's samples placed on the wall clock by the least lag seen between the two over the run), ${RUNS} runs of each path, both systems on the same server in the same run; streamtui plays through --audio pulse (what auto picks with a PulseAudio server: pacat, a short lead in the device, PulseAudio's clock). tmux's delivery of the key, parec's latency and the null sink rendering ahead of its clock are in every figure alike, so a figure is only meaningful beside the others: the last column is what counts (target: 0 or less). The song the cursor rests on for a quarter of a second has its first block fetched ahead (and so does the first song, the cursor on it since start), so a person who reads a title and presses Enter is on the rested path; the uncached path is Enter in the same key press as the move.`,
       '',
       table(
-        ['path', 'median ms', 'p90 ms', 'median minus ncmpcpp + MPD\'s, ms'],
+        ['path', 'median ms', 'p90 ms', "median minus ncmpcpp + MPD's, ms"],
         [
           row('streamtui (pulse), first play after start (fresh cache; the cursor rested 1 s)', ours.first),
           row('streamtui (pulse), uncached song (moved to and Enter at once: from the daemon)', ours.uncached),

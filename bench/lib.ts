@@ -1,6 +1,15 @@
 /** Shared by the benchmarks: a large generated library, a daemon process, and /proc readings. */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { STREAMD } from '../test/helpers/cli.js';
@@ -12,7 +21,6 @@ import { encodeWav } from '../daemon/demo/encode.js';
 import { id3v2Tag } from '../daemon/demo/id3-writer.js';
 import { synthesize } from '../daemon/demo/synth.js';
 
-
 /**
  * `count` MP3 files of `seconds` each, copies of one lame encoding with distinct ID3v2 tags, in
  * Artist/Album folders. Cached in the temp folder between runs.
@@ -22,7 +30,10 @@ export function benchLibrary(count: number, seconds: number): string {
   if (existsSync(path.join(dir, '.complete'))) return path.join(dir, 'music');
   const building = mkdtempSync(path.join(os.tmpdir(), 'streamd-bench-building-'));
   const wav = path.join(building, 'source.wav');
-  writeFileSync(wav, encodeWav(synthesize({ title: 'bench', seconds, bpm: 120, root: 60, minor: false, seed: 5 }, 44100, 2)));
+  writeFileSync(
+    wav,
+    encodeWav(synthesize({ title: 'bench', seconds, bpm: 120, root: 60, minor: false, seed: 5 }, 44100, 2)),
+  );
   execFileSync('lame', ['--quiet', '-b', '128', wav, path.join(building, 'source.mp3')]);
   const audio = readFileSync(path.join(building, 'source.mp3'));
   rmSync(wav);
@@ -49,11 +60,32 @@ export interface DaemonProcess {
 }
 
 /** `streamd run` as its own process; resolves once the catalog is loaded. */
-export async function spawnDaemon(music: string, stateDir: string, port: number, extra: string[] = []): Promise<DaemonProcess> {
+export async function spawnDaemon(
+  music: string,
+  stateDir: string,
+  port: number,
+  extra: string[] = [],
+): Promise<DaemonProcess> {
   // Every benchmark client comes from 127.0.0.1: the per-address limit is lifted (a config file in `extra` may set it).
-  const child = spawn(process.execPath, [STREAMD, 'run', '--music', music, '--state-dir', stateDir, '--port', String(port), '--max-connections-per-address', '100000', ...extra], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      STREAMD,
+      'run',
+      '--music',
+      music,
+      '--state-dir',
+      stateDir,
+      '--port',
+      String(port),
+      '--max-connections-per-address',
+      '100000',
+      ...extra,
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let log = '';
   child.stderr?.on('data', (chunk) => (log += chunk));
   const deadline = Date.now() + 300_000;
@@ -123,7 +155,9 @@ export function usageOf(pids: readonly number[]): Map<number, ProcessUsage> {
   for (const pid of pids) {
     try {
       const command = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-      const wakeups = sumOverThreads(pid, (task) => Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`${task}/status`, 'utf8'))?.[1] ?? 0));
+      const wakeups = sumOverThreads(pid, (task) =>
+        Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`${task}/status`, 'utf8'))?.[1] ?? 0),
+      );
       out.set(pid, { command, seconds: cpuSecondsExact(pid), wakeups });
     } catch {
       // ended meanwhile
@@ -133,7 +167,11 @@ export function usageOf(pids: readonly number[]): Map<number, ProcessUsage> {
 }
 
 /** Per command, % of a core and wake-ups a second between two `usageOf` readings `seconds` apart. */
-export function usageBetween(before: Map<number, ProcessUsage>, after: Map<number, ProcessUsage>, seconds: number): Map<string, { percent: number; wakeupsPerSecond: number }> {
+export function usageBetween(
+  before: Map<number, ProcessUsage>,
+  after: Map<number, ProcessUsage>,
+  seconds: number,
+): Map<string, { percent: number; wakeupsPerSecond: number }> {
   const out = new Map<string, { percent: number; wakeupsPerSecond: number }>();
   for (const [pid, now] of after) {
     const then = before.get(pid) ?? { seconds: 0, wakeups: 0 };
@@ -158,7 +196,7 @@ export function treeOf(pids: readonly number[]): number[] {
     }
   }
   const tree = new Set(pids);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const [pid, parent] of parents) if (tree.has(parent) && !tree.has(pid)) grew = tree.add(pid) !== undefined;
   }

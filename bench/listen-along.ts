@@ -29,8 +29,27 @@ interface Run {
 
 function player(name: string, port: number, env: Record<string, string>, work: string): Tmux {
   const dir = mkdtempSync(path.join(work, `${name}-`));
-  const args = ['--port', String(port), '--name', name, '--cache-dir', path.join(dir, 'cache'), '--state-dir', dir, '--audio', 'pulse', '--no-calls', '--no-mpris'];
-  return Tmux.start(dir, [...streamtuiCommand(), ...args], { ...env, XDG_CONFIG_HOME: dir, STREAMTUI_LOG: path.join(dir, 'player.log') }, 120, 36);
+  const args = [
+    '--port',
+    String(port),
+    '--name',
+    name,
+    '--cache-dir',
+    path.join(dir, 'cache'),
+    '--state-dir',
+    dir,
+    '--audio',
+    'pulse',
+    '--no-calls',
+    '--no-mpris',
+  ];
+  return Tmux.start(
+    dir,
+    [...streamtuiCommand(), ...args],
+    { ...env, XDG_CONFIG_HOME: dir, STREAMTUI_LOG: path.join(dir, 'player.log') },
+    120,
+    36,
+  );
 }
 
 async function measure(rooms: TwoRooms, port: number, work: string): Promise<Run> {
@@ -69,8 +88,13 @@ async function measure(rooms: TwoRooms, port: number, work: string): Promise<Run
     });
     const offsets = timeline.flatMap(([, ms]) => (ms === undefined ? [] : [Math.abs(ms)]));
     // BENCH_ALONG_DEBUG=1: the follower's account of its starts and resyncs, and the offsets seen.
-    if (process.env['BENCH_ALONG_DEBUG']) process.stderr.write(`${follower.logs()}\n${timeline.map(([at, ms]) => `${at.toFixed(1)}: ${ms?.toFixed(1) ?? '-'}`).join('  ')}\n`);
-    const reactions = [...follower.logs().matchAll(/first sound written ([\d.]+) ms after the change came/g)].map((m) => Number(m[1]));
+    if (process.env['BENCH_ALONG_DEBUG'])
+      process.stderr.write(
+        `${follower.logs()}\n${timeline.map(([at, ms]) => `${at.toFixed(1)}: ${ms?.toFixed(1) ?? '-'}`).join('  ')}\n`,
+      );
+    const reactions = [...follower.logs().matchAll(/first sound written ([\d.]+) ms after the change came/g)].map((m) =>
+      Number(m[1]),
+    );
     return { reactions, offsets, windows: timeline.length, settle };
   } finally {
     for (const tui of [leader, follower]) await closeTui(tui);
@@ -91,8 +115,19 @@ export async function listenAlongBench(): Promise<string> {
     const add = (name: string, run: Run): void => {
       const sorted = [...run.offsets].sort((a, b) => a - b);
       const p95 = sorted[Math.floor(sorted.length * 0.95)] ?? NaN;
-      const reaction = run.reactions.length > 0 ? `${median(run.reactions).toFixed(0)} (${Math.max(...run.reactions).toFixed(0)})` : '-';
-      rows.push([name, `${run.offsets.length} of ${run.windows}`, median(sorted).toFixed(1), p95.toFixed(1), (sorted.at(-1) ?? NaN).toFixed(1), run.settle.map((s) => (Number.isFinite(s) ? s.toFixed(1) : 'never')).join(' / '), reaction]);
+      const reaction =
+        run.reactions.length > 0
+          ? `${median(run.reactions).toFixed(0)} (${Math.max(...run.reactions).toFixed(0)})`
+          : '-';
+      rows.push([
+        name,
+        `${run.offsets.length} of ${run.windows}`,
+        median(sorted).toFixed(1),
+        p95.toFixed(1),
+        (sorted.at(-1) ?? NaN).toFixed(1),
+        run.settle.map((s) => (Number.isFinite(s) ? s.toFixed(1) : 'never')).join(' / '),
+        reaction,
+      ]);
     };
     if (!process.env['BENCH_ALONG_RELAY_ONLY']) add('loopback', await measure(rooms, daemon.port, work));
     const relay = await tcpJitterRelay(daemon.port, 40);
@@ -110,6 +145,17 @@ export async function listenAlongBench(): Promise<string> {
   }
   return [
     `Two streamtui (--audio pulse), each in its own room of one PulseAudio server (a mono remap sink each onto one null sink's left and right), both recorded by one parec on one timeline; the follower follows from the first seconds; over ${MINUTES} minutes the leader seeks 30 s on at a third, and pauses for 3 s at two thirds. The offset in each 0.5 s window: cross-correlation of the rooms' 1 ms loudness envelopes, refined between windows by a parabola (windows with a silent room, the pause, are left out). Settling: from the leader's change until a window within 5 ms again (seek / resume). The change to first sound: from the leader's record reaching the follower (the daemon's push, on loopback within a ms of reaching the daemon) to the follower's first sound written, by the follower's log (target: within 100 ms). Target for the offset: median under 5 ms, p95 under 20 ms.`,
-    table(['path', 'windows matched', 'median |offset| ms', 'p95 ms', 'worst ms', 'settling after seek / resume, s', "a leader's change to the follower's first sound, median (worst) ms"], rows),
+    table(
+      [
+        'path',
+        'windows matched',
+        'median |offset| ms',
+        'p95 ms',
+        'worst ms',
+        'settling after seek / resume, s',
+        "a leader's change to the follower's first sound, median (worst) ms",
+      ],
+      rows,
+    ),
   ].join('\n\n');
 }

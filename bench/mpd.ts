@@ -18,13 +18,27 @@ export interface Mpd {
 }
 
 /** MPD on `music` with a null output or a PulseAudio one (`env` points at the server). */
-export async function startMpd(music: string, output: 'null' | 'pulse', env: Record<string, string> = {}): Promise<Mpd> {
+export async function startMpd(
+  music: string,
+  output: 'null' | 'pulse',
+  env: Record<string, string> = {},
+): Promise<Mpd> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mpd-bench-'));
   const port = await freePort();
   const conf = path.join(dir, 'mpd.conf');
-  writeFileSync(conf, [`music_directory "${music}"`, `db_file "${dir}/db"`, `bind_to_address "127.0.0.1"`, `port "${port}"`, `audio_output {\n  type "${output}"\n  name "${output}"\n}`].join('\n') + '\n');
+  writeFileSync(
+    conf,
+    [
+      `music_directory "${music}"`,
+      `db_file "${dir}/db"`,
+      `bind_to_address "127.0.0.1"`,
+      `port "${port}"`,
+      `audio_output {\n  type "${output}"\n  name "${output}"\n}`,
+    ].join('\n') + '\n',
+  );
   const child = spawn('mpd', ['--no-daemon', conf], { stdio: 'ignore', env: { ...process.env, ...env } });
-  const mpc = (...args: string[]): string => execFileSync('mpc', ['-p', String(port), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const mpc = (...args: string[]): string =>
+    execFileSync('mpc', ['-p', String(port), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   // mpc fails until MPD listens: the first update is tried again for a few seconds.
   for (let i = 0; ; i++) {
     try {
@@ -41,7 +55,8 @@ export async function startMpd(music: string, output: 'null' | 'pulse', env: Rec
     process: child,
     ncmpcpp,
     mpc,
-    ncmpcppPid: () => Number(execFileSync('pgrep', ['-f', '-n', `ncmpcpp -h 127.0.0.1 -p ${port}`], { encoding: 'utf8' }).trim()),
+    ncmpcppPid: () =>
+      Number(execFileSync('pgrep', ['-f', '-n', `ncmpcpp -h 127.0.0.1 -p ${port}`], { encoding: 'utf8' }).trim()),
     stop() {
       ncmpcpp.kill();
       child.kill();

@@ -9,7 +9,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { throttleProxy } from '../test/helpers/throttle-proxy.js';
 import { Tmux } from '../test/helpers/tmux.js';
-import { benchLibrary, cpuSecondsExact, freePort, median, missingTools, rssMiB, spawnDaemon, table, streamtuiCommand } from './lib.js';
+import {
+  benchLibrary,
+  cpuSecondsExact,
+  freePort,
+  median,
+  missingTools,
+  rssMiB,
+  spawnDaemon,
+  table,
+  streamtuiCommand,
+} from './lib.js';
 import { startMpd } from './mpd.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -42,12 +52,23 @@ function pidOf(pattern: string): number {
 }
 
 /** CPU s per minute of player + daemon, idle (the library on screen, stopped) or playing `song`; the player's RSS at the end. */
-async function ourCpu(root: string, song: string, seconds: number, playing: boolean): Promise<{ cpu: number; daemon: number; rss: number }> {
+async function ourCpu(
+  root: string,
+  song: string,
+  seconds: number,
+  playing: boolean,
+): Promise<{ cpu: number; daemon: number; rss: number }> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'streamd-bench-cpu-'));
   const daemon = await spawnDaemon(root, stateDir, await freePort());
   const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-bench-tty-'));
   const cacheDir = path.join(dir, 'cache');
-  const tui = Tmux.start(dir, [...streamtuiCommand(), '--port', String(daemon.port), '--cache-dir', cacheDir, '--audio', 'null'], { HOME: dir, XDG_CONFIG_HOME: dir }, 100, 30);
+  const tui = Tmux.start(
+    dir,
+    [...streamtuiCommand(), '--port', String(daemon.port), '--cache-dir', cacheDir, '--audio', 'null'],
+    { HOME: dir, XDG_CONFIG_HOME: dir },
+    100,
+    30,
+  );
   try {
     await tui.waitFor(/Library \([1-9]\d*\)/);
     if (playing) {
@@ -63,7 +84,11 @@ async function ourCpu(root: string, song: string, seconds: number, playing: bool
     const used = pids.map((pid, i) => cpuSecondsExact(pid) - (start[i] as number));
     const rss = rssMiB(pids[1] as number);
     tui.keys('q');
-    return { cpu: (((used[0] as number) + (used[1] as number)) / seconds) * 60, daemon: ((used[0] as number) / seconds) * 60, rss };
+    return {
+      cpu: (((used[0] as number) + (used[1] as number)) / seconds) * 60,
+      daemon: ((used[0] as number) / seconds) * 60,
+      rss,
+    };
   } finally {
     tui.kill();
     await daemon.stop();
@@ -72,7 +97,12 @@ async function ourCpu(root: string, song: string, seconds: number, playing: bool
   }
 }
 
-async function mpdCpu(root: string, file: string, seconds: number, playing: boolean): Promise<{ cpu: number; rss: number }> {
+async function mpdCpu(
+  root: string,
+  file: string,
+  seconds: number,
+  playing: boolean,
+): Promise<{ cpu: number; rss: number }> {
   const mpd = await startMpd(root, 'null');
   try {
     mpd.mpc('add', file);
@@ -93,11 +123,18 @@ export async function playerBench(): Promise<string> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'streamd-bench-player-'));
   const daemon = await spawnDaemon(root, stateDir, await freePort());
   const out: string[] = [];
-  const p95 = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.95)] as number;
+  const p95 = (values: number[]): number =>
+    [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.95)] as number;
   try {
     const slow = await throttleProxy(daemon.port, 250_000); // 2 Mbit/s: the download runs for ~13 s
     const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-bench-keys-'));
-    const tui = Tmux.start(dir, [...streamtuiCommand(), '--port', String(slow.port), '--cache-dir', path.join(dir, 'cache'), '--audio', 'null'], { HOME: dir, XDG_CONFIG_HOME: dir }, 100, 30);
+    const tui = Tmux.start(
+      dir,
+      [...streamtuiCommand(), '--port', String(slow.port), '--cache-dir', path.join(dir, 'cache'), '--audio', 'null'],
+      { HOME: dir, XDG_CONFIG_HOME: dir },
+      100,
+      30,
+    );
     try {
       await tui.waitFor(/Library \([1-9]\d*\)/);
       tui.keys('Enter');
@@ -121,10 +158,14 @@ export async function playerBench(): Promise<string> {
 
   const missing = missingTools(['mpd', 'ncmpcpp', 'mpc']);
   if (missing.length > 0) {
-    out.push(`CPU against MPD + ncmpcpp: not measured, ${missing.join(', ')} missing (apt-get install mpd ncmpcpp mpc).`);
+    out.push(
+      `CPU against MPD + ncmpcpp: not measured, ${missing.join(', ')} missing (apt-get install mpd ncmpcpp mpc).`,
+    );
     return out.join('\n');
   }
-  const file = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.mp3')).sort()[0] as string;
+  const file = readdirSync(root, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.mp3'))
+    .sort()[0] as string;
   // A minute's CPU of a mostly idle process moves by a third from run to run (the daemon's most):
   // each figure is the median of ROUNDS windows, the two systems taking turns.
   const seconds = 40;
@@ -142,9 +183,27 @@ export async function playerBench(): Promise<string> {
     const theirCpuMedian = median(theirs.map((run) => run.cpu));
     const ourRss = median(ours.map((run) => run.rss));
     const theirRss = median(theirs.map((run) => run.rss));
-    rows.push([`streamtui + streamd, ${what}`, ourCpuMedian.toFixed(2), range(ours.map((run) => run.cpu)), median(ours.map((run) => run.daemon)).toFixed(2), ourRss.toFixed(1)]);
-    rows.push([`ncmpcpp + MPD, ${what}`, theirCpuMedian.toFixed(2), range(theirs.map((run) => run.cpu)), '', theirRss.toFixed(1)]);
-    rows.push([`ratio, ${what} (target at most 1.0)`, (ourCpuMedian / Math.max(theirCpuMedian, 0.005)).toFixed(2), '', '', (ourRss / theirRss).toFixed(1)]);
+    rows.push([
+      `streamtui + streamd, ${what}`,
+      ourCpuMedian.toFixed(2),
+      range(ours.map((run) => run.cpu)),
+      median(ours.map((run) => run.daemon)).toFixed(2),
+      ourRss.toFixed(1),
+    ]);
+    rows.push([
+      `ncmpcpp + MPD, ${what}`,
+      theirCpuMedian.toFixed(2),
+      range(theirs.map((run) => run.cpu)),
+      '',
+      theirRss.toFixed(1),
+    ]);
+    rows.push([
+      `ratio, ${what} (target at most 1.0)`,
+      (ourCpuMedian / Math.max(theirCpuMedian, 0.005)).toFixed(2),
+      '',
+      '',
+      (ourRss / theirRss).toFixed(1),
+    ]);
   }
   out.push(
     `CPU per minute, player and daemon together, of the same 200 s MP3 to a null output, measured over ${seconds} s after ${WARM_UP_MS / 1000} s (CPU time of each process's threads, to the ns), the median of ${ROUNDS} runs each (the two systems taking turns): streamtui (in tmux, --audio null, started as its command starts it) + streamd, against ncmpcpp (in tmux) + MPD 0.23 (null output); idle, then playing. Player RSS at the end (streamtui: its main process; with a sound device the audio child adds its own).`,

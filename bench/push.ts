@@ -62,11 +62,13 @@ async function fanOut(port: number): Promise<number[]> {
   try {
     for (let round = 0; round < ROUNDS; round++) {
       // Take what is pending (the others' connects), then wait for the next change.
-      await Promise.all(idlers.map((idler) => {
-        const target = idler.answers + 1;
-        idler.socket.write('idle devices\nnoidle\n');
-        return idler.until(target);
-      }));
+      await Promise.all(
+        idlers.map((idler) => {
+          const target = idler.answers + 1;
+          idler.socket.write('idle devices\nnoidle\n');
+          return idler.until(target);
+        }),
+      );
       const before = idlers.map((idler) => idler.answers);
       for (const idler of idlers) idler.socket.write('idle devices\n');
       await new Promise((resolve) => setTimeout(resolve, 200)); // every idle in place
@@ -84,7 +86,23 @@ async function fanOut(port: number): Promise<number[]> {
 
 async function toScreen(port: number): Promise<number[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-push-'));
-  const tui = Tmux.start(dir, [...streamtuiCommand(), '--port', String(port), '--cache-dir', path.join(dir, 'cache'), '--audio', 'null', '--name', 'screen'], { HOME: dir, XDG_CONFIG_HOME: dir }, 120, 30);
+  const tui = Tmux.start(
+    dir,
+    [
+      ...streamtuiCommand(),
+      '--port',
+      String(port),
+      '--cache-dir',
+      path.join(dir, 'cache'),
+      '--audio',
+      'null',
+      '--name',
+      'screen',
+    ],
+    { HOME: dir, XDG_CONFIG_HOME: dir },
+    120,
+    30,
+  );
   const other = (await TestClient.connect(port)).client;
   const times: number[] = [];
   try {
@@ -116,7 +134,12 @@ export async function pushBench(): Promise<string> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'streamd-bench-push-'));
   const config = path.join(stateDir, 'streamd.json');
   writeFileSync(config, JSON.stringify({ max_connections: 1024, max_connections_per_address: 1024 }), { mode: 0o600 });
-  const daemon = await spawnDaemon(root, stateDir, await freePort(), ['--config', config, '--udp-port', String(await freePort())]);
+  const daemon = await spawnDaemon(root, stateDir, await freePort(), [
+    '--config',
+    config,
+    '--udp-port',
+    String(await freePort()),
+  ]);
   try {
     const fan = await fanOut(daemon.port);
     const screen = await toScreen(daemon.port);

@@ -53,7 +53,8 @@ let round = 0;
 const keepalives = setInterval(() => {
   round++;
   listeners.forEach((listener, i) => {
-    if (listener.token && (i + round) % 50 === 0) listener.socket.send(tokenDatagram(DatagramType.KEEPALIVE, listener.stream, listener.token), port, '127.0.0.1');
+    if (listener.token && (i + round) % 50 === 0)
+      listener.socket.send(tokenDatagram(DatagramType.KEEPALIVE, listener.stream, listener.token), port, '127.0.0.1');
   });
 }, 100);
 // As a real client does (tui/udp/radio-client.ts): SUBSCRIBE again until answered, once a second,
@@ -61,14 +62,20 @@ const keepalives = setInterval(() => {
 const retries = setInterval(() => {
   listeners.forEach((listener, i) => {
     if (!listener.token && !listener.rejected) listener.socket.send(subscribeDatagram(`bench-${i}`), port, '127.0.0.1');
-    else if (listener.token && !listener.hearing) listener.socket.send(tokenDatagram(DatagramType.KEEPALIVE, listener.stream, listener.token), port, '127.0.0.1');
+    else if (listener.token && !listener.hearing)
+      listener.socket.send(tokenDatagram(DatagramType.KEEPALIVE, listener.stream, listener.token), port, '127.0.0.1');
   });
 }, 1000);
 
 const started = Date.now();
-while (listeners.some((l) => !l.hearing && !l.rejected) && Date.now() - started < 20_000) await new Promise((resolve) => setTimeout(resolve, 50));
+while (listeners.some((l) => !l.hearing && !l.rejected) && Date.now() - started < 20_000)
+  await new Promise((resolve) => setTimeout(resolve, 50));
 clearInterval(retries);
-process.send?.({ type: 'ready', listening: listeners.filter((l) => l.hearing).length, rejected: listeners.filter((l) => l.rejected).length });
+process.send?.({
+  type: 'ready',
+  listening: listeners.filter((l) => l.hearing).length,
+  rejected: listeners.filter((l) => l.rejected).length,
+});
 
 process.on('message', (message: { type: string; seconds: number }) => {
   if (message.type !== 'measure') return;
@@ -83,7 +90,8 @@ process.on('message', (message: { type: string; seconds: number }) => {
     }
     clearInterval(keepalives);
     for (const listener of listeners) {
-      if (listener.token) listener.socket.send(tokenDatagram(DatagramType.LEAVE, listener.stream, listener.token), port, '127.0.0.1');
+      if (listener.token)
+        listener.socket.send(tokenDatagram(DatagramType.LEAVE, listener.stream, listener.token), port, '127.0.0.1');
     }
     process.send?.({ type: 'result', totals }, () => setTimeout(() => process.exit(0), 200));
   }, message.seconds * 1000);

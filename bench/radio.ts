@@ -18,7 +18,9 @@ const GENERATOR = fileURLToPath(new URL('./radio-listeners.js', import.meta.url)
 
 /** Datagrams the kernel dropped for want of socket buffer space, machine-wide (/proc/net/snmp). */
 function udpErrors(): number {
-  const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((line) => line.startsWith('Udp:'));
+  const lines = readFileSync('/proc/net/snmp', 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('Udp:'));
   const names = (lines[0] ?? '').split(' ');
   const values = (lines[1] ?? '').split(' ');
   return Number(values[names.indexOf('RcvbufErrors')]) + Number(values[names.indexOf('SndbufErrors')]);
@@ -36,7 +38,12 @@ async function fanOut(listeners: number): Promise<Array<string | number>> {
   const config = path.join(state, 'config.json');
   writeFileSync(config, JSON.stringify({ radio: { max_listeners: 2000 } }));
   const udpPort = await freePort();
-  const daemon = await spawnDaemon(benchLibrary(20, 120), state, await freePort(), ['--config', config, '--udp-port', String(udpPort)]);
+  const daemon = await spawnDaemon(benchLibrary(20, 120), state, await freePort(), [
+    '--config',
+    config,
+    '--udp-port',
+    String(udpPort),
+  ]);
   const pid = daemon.child.pid as number;
   try {
     const idleCpu = cpuSeconds(pid);
@@ -51,7 +58,9 @@ async function fanOut(listeners: number): Promise<Array<string | number>> {
     const t0 = performance.now();
     generator.send({ type: 'measure', seconds: WINDOW_SECONDS });
     const snmp0 = udpErrors();
-    const result = await new Promise<{ totals: LossCounts }>((resolve) => generator.on('message', (m: { type: string }) => m.type === 'result' && resolve(m as never)));
+    const result = await new Promise<{ totals: LossCounts }>((resolve) =>
+      generator.on('message', (m: { type: string }) => m.type === 'result' && resolve(m as never)),
+    );
     const seconds = (performance.now() - t0) / 1000;
     const cpu = cpuSeconds(pid) - cpu0;
     const genCpu = cpuSeconds(generator.pid as number) - gen0;
@@ -85,6 +94,20 @@ export async function radioBench(): Promise<string> {
       'listeners are real sockets in a separate load-generator process on the same 2 cores. CPU is % of one core. ' +
       'Idle CPU: the daemon with the radio enabled and nobody listening, over 2 s before the listeners came.',
     '',
-    table(['listeners', 'accepted', 'daemon CPU', 'daemon RSS MiB', 'datagrams sent/s', 'received (window)', 'loss seen', 'generator CPU', 'kernel drops', 'idle CPU'], rows),
+    table(
+      [
+        'listeners',
+        'accepted',
+        'daemon CPU',
+        'daemon RSS MiB',
+        'datagrams sent/s',
+        'received (window)',
+        'loss seen',
+        'generator CPU',
+        'kernel drops',
+        'idle CPU',
+      ],
+      rows,
+    ),
   ].join('\n');
 }

@@ -61,6 +61,10 @@ if (process.argv.includes('--write')) {
     .map(([title]) => ran.find((part) => titleOf(part) === title) ?? kept.find((part) => titleOf(part) === title))
     .filter((part): part is string => part !== undefined)
     .map((part) => part.trim());
-  const machineLine = only.length > 0 ? `${parts[0]} Sections run on other days keep their own results below.` : (parts[0] as string);
-  writeFileSync(file, `${doc.slice(0, doc.indexOf(begin) + begin.length)}\n${[machineLine, ...merged].join('\n\n')}\n${doc.slice(doc.indexOf(end))}`);
+  const machineLine =
+    only.length > 0 ? `${parts[0]} Sections run on other days keep their own results below.` : (parts[0] as string);
+  writeFileSync(
+    file,
+    `${doc.slice(0, doc.indexOf(begin) + begin.length)}\n${[machineLine, ...merged].join('\n\n')}\n${doc.slice(doc.indexOf(end))}`,
+  );
 }

@@ -62,8 +62,15 @@ export async function soak(minutes: number): Promise<string> {
   const udpPort = await freePort();
   const config = path.join(stateDir, 'streamd.json');
   // All the churn comes from 127.0.0.1: the per-address limit would refuse most of it.
-  writeFileSync(config, JSON.stringify({ udp: { listener_timeout: 5 }, max_connections_per_address: 256 }), { mode: 0o600 });
-  const daemon = await spawnDaemon(root, stateDir, await freePort(), ['--config', config, '--udp-port', String(udpPort)]);
+  writeFileSync(config, JSON.stringify({ udp: { listener_timeout: 5 }, max_connections_per_address: 256 }), {
+    mode: 0o600,
+  });
+  const daemon = await spawnDaemon(root, stateDir, await freePort(), [
+    '--config',
+    config,
+    '--udp-port',
+    String(udpPort),
+  ]);
   const pid = daemon.child.pid as number;
   const port = daemon.port;
   const end = Date.now() + minutes * 60_000;
@@ -115,7 +122,9 @@ export async function soak(minutes: number): Promise<string> {
     workers.push(
       (async () => {
         while (!over()) {
-          const client = await TestClient.connect(port).then((c) => c.client).catch(() => undefined);
+          const client = await TestClient.connect(port)
+            .then((c) => c.client)
+            .catch(() => undefined);
           if (!client) {
             await sleep(500);
             continue;
@@ -176,7 +185,8 @@ export async function soak(minutes: number): Promise<string> {
           if (token) socket.send(tokenDatagram(DatagramType.KEEPALIVE, stream, token), udpPort, '127.0.0.1');
           await sleep(2000);
         }
-        if (token && Math.random() < 0.7) socket.send(tokenDatagram(DatagramType.LEAVE, stream, token), udpPort, '127.0.0.1');
+        if (token && Math.random() < 0.7)
+          socket.send(tokenDatagram(DatagramType.LEAVE, stream, token), udpPort, '127.0.0.1');
         await sleep(50);
         socket.close();
         counts.listens++;
@@ -188,7 +198,13 @@ export async function soak(minutes: number): Promise<string> {
     loop(over, 300, async () => {
       const socket = await rawConnect(port);
       if (!socket) return;
-      const junk = [Buffer.from('frobnicate now\n'), Buffer.from('download "unterminated\n'), Buffer.from(`${'x'.repeat(5000)}\n`), Buffer.from([0xff, 0xfe, 0x0a]), Buffer.from('att status \x01\n')];
+      const junk = [
+        Buffer.from('frobnicate now\n'),
+        Buffer.from('download "unterminated\n'),
+        Buffer.from(`${'x'.repeat(5000)}\n`),
+        Buffer.from([0xff, 0xfe, 0x0a]),
+        Buffer.from('att status \x01\n'),
+      ];
       socket.write(pick(junk));
       socket.write('quit\n');
       await new Promise((resolve) => {
@@ -222,7 +238,8 @@ export async function soak(minutes: number): Promise<string> {
   rmSync(stateDir, { recursive: true, force: true });
 
   const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
-  const rssOf = (from: number, to: number): number => mean(samples.filter((s) => s.minute > from && s.minute <= to).map((s) => s.rss));
+  const rssOf = (from: number, to: number): number =>
+    mean(samples.filter((s) => s.minute > from && s.minute <= to).map((s) => s.rss));
   const verdict =
     minutes >= 20
       ? (() => {
@@ -239,7 +256,15 @@ export async function soak(minutes: number): Promise<string> {
     '',
     table(
       ['minute', 'RSS MiB', 'open fds', 'loop delay p99 ms', 'loop delay max ms', 'connections', 'radio listeners'],
-      samples.map((s) => [s.minute, s.rss.toFixed(1), s.fds, s.loopP99.toFixed(1), s.loopMax.toFixed(1), s.connections, s.listeners]),
+      samples.map((s) => [
+        s.minute,
+        s.rss.toFixed(1),
+        s.fds,
+        s.loopP99.toFixed(1),
+        s.loopMax.toFixed(1),
+        s.connections,
+        s.listeners,
+      ]),
     ),
     '',
     verdict,

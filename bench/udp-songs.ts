@@ -37,7 +37,12 @@ async function measure(rateKbps: number): Promise<Array<Array<string | number>>>
   const config = path.join(state, 'config.json');
   writeFileSync(config, JSON.stringify({ udp: { stream_rate_kbps: rateKbps } }));
   const udpPort = await freePort();
-  const daemon = await spawnDaemon(benchLibrary(20, 120), state, await freePort(), ['--config', config, '--udp-port', String(udpPort)]);
+  const daemon = await spawnDaemon(benchLibrary(20, 120), state, await freePort(), [
+    '--config',
+    config,
+    '--udp-port',
+    String(udpPort),
+  ]);
   const client = new DaemonClient({ host: '127.0.0.1', port: daemon.port, name: 'bench' });
   client.start();
   await until('online', () => client.online || undefined);
@@ -61,7 +66,10 @@ async function measure(rateKbps: number): Promise<Array<Array<string | number>>>
       let bytes = 0;
       for (let run = 0; run < RUNS; run++) {
         const downloader = new UdpDownloader(client, { host: '127.0.0.1', port: udpPort });
-        const relay = await lossyRelay({ forwardTo: await downloader.open(), upstreamPort: udpPort }, { loss, reorder: 0.05, duplicate: 0.02, delayMs: 20, seed: run + 1 });
+        const relay = await lossyRelay(
+          { forwardTo: await downloader.open(), upstreamPort: udpPort },
+          { loss, reorder: 0.05, duplicate: 0.02, delayMs: 20, seed: run + 1 },
+        );
         downloader.advertisedPort = relay.port;
         downloader.keepalivePort = relay.port;
         const handlers = counting();
@@ -73,7 +81,14 @@ async function measure(rateKbps: number): Promise<Array<Array<string | number>>>
         downloader.close();
         relay.close();
       }
-      rows.push(['UDP `stream` + `resend`', `${loss * 100}%`, `${(rateKbps / 1000).toFixed(0)} Mbit/s`, `${(bytes / 1e6).toFixed(2)} MB`, `${median(times).toFixed(0)} ms`, Math.round(median(resent))]);
+      rows.push([
+        'UDP `stream` + `resend`',
+        `${loss * 100}%`,
+        `${(rateKbps / 1000).toFixed(0)} Mbit/s`,
+        `${(bytes / 1e6).toFixed(2)} MB`,
+        `${median(times).toFixed(0)} ms`,
+        Math.round(median(resent)),
+      ]);
     }
   } finally {
     client.close();
@@ -103,10 +118,18 @@ async function handshake(): Promise<string> {
       const t1 = performance.now();
       const field = (key: string): string => response.fields.find(([k]) => k === key)?.[1] ?? '';
       const first = new Promise<number>((resolve) => socket.once('message', () => resolve(performance.now())));
-      socket.send(tokenDatagram(DatagramType.KEEPALIVE, Number(field('stream')), Buffer.from(field('token'), 'hex')), udpPort, '127.0.0.1');
+      socket.send(
+        tokenDatagram(DatagramType.KEEPALIVE, Number(field('stream')), Buffer.from(field('token'), 'hex')),
+        udpPort,
+        '127.0.0.1',
+      );
       proofs.push((await first) - t1);
       answers.push(t1 - t0);
-      socket.send(tokenDatagram(DatagramType.LEAVE, Number(field('stream')), Buffer.from(field('token'), 'hex')), udpPort, '127.0.0.1');
+      socket.send(
+        tokenDatagram(DatagramType.LEAVE, Number(field('stream')), Buffer.from(field('token'), 'hex')),
+        udpPort,
+        '127.0.0.1',
+      );
       await new Promise((resolve) => setTimeout(resolve, 20));
       socket.removeAllListeners('message');
     }

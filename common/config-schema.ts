@@ -153,7 +153,11 @@ export const SETTINGS_SCHEMA = {
         maxItems: 16,
         items: {
           type: 'object',
-          properties: { url: { type: 'string', pattern: '^http://[^/]+/.+' }, user: { type: 'string', minLength: 1, maxLength: 256 }, password: { type: 'string', maxLength: 1024 } },
+          properties: {
+            url: { type: 'string', pattern: '^http://[^/]+/.+' },
+            user: { type: 'string', minLength: 1, maxLength: 256 },
+            password: { type: 'string', maxLength: 1024 },
+          },
           required: ['url'],
           additionalProperties: false,
         },

@@ -63,7 +63,8 @@ const numeric = (text: string | undefined): number | string | undefined =>
 
 function settingsFromArgs(values: Record<string, unknown>): Partial<DaemonSettings> {
   const text = (key: string): string | undefined => values[key] as string | undefined;
-  const dir = (key: string): string | undefined => (text(key) === undefined ? undefined : path.resolve(text(key) as string));
+  const dir = (key: string): string | undefined =>
+    text(key) === undefined ? undefined : path.resolve(text(key) as string);
   return {
     music: dir('music'),
     host: text('host'),
@@ -86,7 +87,12 @@ async function start(config: DaemonConfig, runArgs: string[]): Promise<number> {
   }
   const cliPath = fileURLToPath(import.meta.url);
   const logFile = config.log_file ?? logFileOf(config.state_dir);
-  const started = await startInBackground(cliPath, config.log_file ? runArgs : [...runArgs, '--log-file', logFile], config.state_dir, logFile);
+  const started = await startInBackground(
+    cliPath,
+    config.log_file ? runArgs : [...runArgs, '--log-file', logFile],
+    config.state_dir,
+    logFile,
+  );
   console.log(`streamd started (pid ${started.pid}) on ${started.address}; log: ${logFile}`);
   return 0;
 }
@@ -98,7 +104,9 @@ async function stop(config: DaemonConfig): Promise<number> {
     return 0;
   }
   const how = await stopProcess(pid);
-  console.log(how === 'stopped' ? `streamd stopped (pid ${pid})` : `streamd did not stop in time and was killed (pid ${pid})`);
+  console.log(
+    how === 'stopped' ? `streamd stopped (pid ${pid})` : `streamd did not stop in time and was killed (pid ${pid})`,
+  );
   return 0;
 }
 
@@ -124,7 +132,11 @@ async function main(argv: string[]): Promise<number> {
     console.error(`streamd: unknown command '${positionals.join(' ')}'\n\n${USAGE}`);
     return 2;
   }
-  const config = loadDaemonConfig(settingsFromArgs(values), values.config ? path.resolve(values.config) : undefined, (values['icecast-url'] as string[] | undefined) ?? []);
+  const config = loadDaemonConfig(
+    settingsFromArgs(values),
+    values.config ? path.resolve(values.config) : undefined,
+    (values['icecast-url'] as string[] | undefined) ?? [],
+  );
   const commandAt = argv.indexOf(command);
   const runArgs = [...argv.slice(0, commandAt), ...argv.slice(commandAt + 1)];
   switch (command) {
@@ -153,7 +165,9 @@ async function main(argv: string[]): Promise<number> {
         const get = (key: string): string => stats.get(key) ?? '?';
         const scan = parseCatalogStats([...stats]).scan;
         const catalog = `catalog ${get('catalog')}${scan ? `: ${scanText(scan)}` : ''}`;
-        console.log(`songs ${get('songs')} (${catalog}), ${get('connections')} connections, ${get('downloads_served')} downloads served`);
+        console.log(
+          `songs ${get('songs')} (${catalog}), ${get('connections')} connections, ${get('downloads_served')} downloads served`,
+        );
         console.log(
           `radio ${get('radio')}: ${get('listeners')} listeners; udp: ${get('datagrams_sent')} datagrams sent, ${get('udp_rejected')} rejected, ${get('udp_malformed')} malformed, ${get('udp_streams')} song streams`,
         );
@@ -165,7 +179,9 @@ async function main(argv: string[]): Promise<number> {
         );
         console.log(`open files ${get('open_files')} of ${get('open_files_limit')}`);
         for (const [key, value] of stats) if (/^icecast_\d+$/.test(key)) console.log(`icecast ${value}`);
-        console.log(`event loop delay over the last minute: p99 ${get('event_loop_delay_p99_ms')} ms, worst ${get('event_loop_delay_max_ms')} ms`);
+        console.log(
+          `event loop delay over the last minute: p99 ${get('event_loop_delay_p99_ms')} ms, worst ${get('event_loop_delay_max_ms')} ms`,
+        );
       }
       return 0;
     }

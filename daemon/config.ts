@@ -8,7 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import Ajv from 'ajv';
 import Conf from 'conf';
-import { DEFAULT_SETTINGS, SETTINGS_ROOT_SCHEMA, SETTINGS_SCHEMA, type DaemonSettings } from '../common/config-schema.js';
+import {
+  DEFAULT_SETTINGS,
+  SETTINGS_ROOT_SCHEMA,
+  SETTINGS_SCHEMA,
+  type DaemonSettings,
+} from '../common/config-schema.js';
 import type { Limits } from '../common/limits.js';
 import { secretFileProblem } from '../common/secret-file.js';
 
@@ -32,7 +37,8 @@ function describeErrors(): string {
   return (validate.errors ?? [])
     .map((error) => {
       const field = error.instancePath.slice(1).replaceAll('/', '.');
-      if (error.keyword === 'additionalProperties') return `unknown setting '${String(error.params['additionalProperty'])}'`;
+      if (error.keyword === 'additionalProperties')
+        return `unknown setting '${String(error.params['additionalProperty'])}'`;
       return `\`${field}\` ${error.message ?? 'is invalid'}`;
     })
     .join('; ');
@@ -74,11 +80,19 @@ function readConfigFile(file: string | undefined): { store: Record<string, unkno
  * @example loadDaemonConfig({ port: 0, music: '/srv/music' }, undefined)
  * @throws ConfigError naming the field.
  */
-export function loadDaemonConfig(overrides: Partial<DaemonSettings>, configFile: string | undefined, icecastUrls: readonly string[] = []): DaemonConfig {
+export function loadDaemonConfig(
+  overrides: Partial<DaemonSettings>,
+  configFile: string | undefined,
+  icecastUrls: readonly string[] = [],
+): DaemonConfig {
   const file = readConfigFile(configFile);
   if (file.path) {
     const password = file.store['password'];
-    const problem = secretFileProblem(file.path, statSync(file.path).mode, typeof password === 'string' && password !== '');
+    const problem = secretFileProblem(
+      file.path,
+      statSync(file.path).mode,
+      typeof password === 'string' && password !== '',
+    );
     if (problem) throw new ConfigError(problem);
   }
   const merged: Record<string, unknown> = { ...DEFAULT_SETTINGS, ...file.store };
@@ -86,11 +100,13 @@ export function loadDaemonConfig(overrides: Partial<DaemonSettings>, configFile:
   // Sections are merged key by key: a file that sets radio.loop keeps the other radio defaults.
   for (const section of ['radio', 'udp', 'calls'] as const) {
     const given = merged[section];
-    if (typeof given === 'object' && given !== null && !Array.isArray(given)) merged[section] = { ...DEFAULT_SETTINGS[section], ...given };
+    if (typeof given === 'object' && given !== null && !Array.isArray(given))
+      merged[section] = { ...DEFAULT_SETTINGS[section], ...given };
   }
   // --icecast-url adds targets to the file's.
   const radio = merged['radio'] as { icecast?: unknown };
-  if (icecastUrls.length > 0 && Array.isArray(radio.icecast)) radio.icecast = [...(radio.icecast as unknown[]), ...icecastUrls.map((url) => ({ url }))];
+  if (icecastUrls.length > 0 && Array.isArray(radio.icecast))
+    radio.icecast = [...(radio.icecast as unknown[]), ...icecastUrls.map((url) => ({ url }))];
   if (!validate(merged)) throw new ConfigError(`invalid settings: ${describeErrors()}`);
   for (const key of Object.keys(merged)) if (key.startsWith('//')) delete merged[key];
   for (const section of [merged['radio'], merged['udp'], merged['calls']] as Array<Record<string, unknown>>) {
@@ -108,6 +124,26 @@ export function loadDaemonConfig(overrides: Partial<DaemonSettings>, configFile:
 }
 
 export function limitsOf(config: DaemonSettings): Limits {
-  const { max_line_bytes, max_connections, max_connections_per_address, auth_timeout, connection_timeout, max_output_bytes, max_pipelined_commands, max_pipelined_bytes, write_stall_timeout } = config;
-  return { max_line_bytes, max_connections, max_connections_per_address, auth_timeout, connection_timeout, max_output_bytes, max_pipelined_commands, max_pipelined_bytes, write_stall_timeout };
+  const {
+    max_line_bytes,
+    max_connections,
+    max_connections_per_address,
+    auth_timeout,
+    connection_timeout,
+    max_output_bytes,
+    max_pipelined_commands,
+    max_pipelined_bytes,
+    write_stall_timeout,
+  } = config;
+  return {
+    max_line_bytes,
+    max_connections,
+    max_connections_per_address,
+    auth_timeout,
+    connection_timeout,
+    max_output_bytes,
+    max_pipelined_commands,
+    max_pipelined_bytes,
+    write_stall_timeout,
+  };
 }

@@ -128,7 +128,9 @@ export class DeviceRegistry {
   /** The connections of the device called `name` (compared case-insensitively). */
   connectionsOf(name: string): number[] {
     const wanted = name.toLowerCase();
-    return [...this.connections].filter(([, entry]) => this.deviceName(entry).toLowerCase() === wanted).map(([id]) => id);
+    return [...this.connections]
+      .filter(([, entry]) => this.deviceName(entry).toLowerCase() === wanted)
+      .map(([id]) => id);
   }
 
   /** The device's record, its name compared case-insensitively. */

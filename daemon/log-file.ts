@@ -46,7 +46,8 @@ export class RotatingLogFile {
     this.close();
     try {
       rmSync(`${this.file}.${this.keep}`, { force: true });
-      for (let n = this.keep - 1; n >= 1; n--) if (existsSync(`${this.file}.${n}`)) renameSync(`${this.file}.${n}`, `${this.file}.${n + 1}`);
+      for (let n = this.keep - 1; n >= 1; n--)
+        if (existsSync(`${this.file}.${n}`)) renameSync(`${this.file}.${n}`, `${this.file}.${n + 1}`);
       renameSync(this.file, `${this.file}.1`);
     } catch {
       // Could not move them (a read-only or full disk): the file is written on, past its cap.

@@ -23,7 +23,11 @@ export interface LogOutput {
 export function createLogger(out: LogOutput, level: LogLevel = 'info', format: 'plain' | 'journal' = 'plain'): Logger {
   const write = (at: LogLevel) => (message: string) => {
     if (ORDER[at] < ORDER[level]) return;
-    out.write(format === 'journal' ? `<${JOURNAL_PRIORITY[at]}>${message}\n` : `${new Date().toISOString()} ${at.padEnd(5)} ${message}\n`);
+    out.write(
+      format === 'journal'
+        ? `<${JOURNAL_PRIORITY[at]}>${message}\n`
+        : `${new Date().toISOString()} ${at.padEnd(5)} ${message}\n`,
+    );
   };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }

@@ -23,7 +23,9 @@ export class StartupError extends Error {
 }
 
 export async function runDaemon(config: DaemonConfig): Promise<void> {
-  const out: LogOutput = config.log_file ? new RotatingLogFile(config.log_file, config.log_max_bytes, config.log_files_kept) : process.stderr;
+  const out: LogOutput = config.log_file
+    ? new RotatingLogFile(config.log_file, config.log_max_bytes, config.log_files_kept)
+    : process.stderr;
   // systemd says where stderr goes: the journal keeps the time, and reads the level from a prefix.
   const format = !config.log_file && process.env.JOURNAL_STREAM ? 'journal' : 'plain';
   const log = createLogger(out, config.log_level, format);
@@ -32,19 +34,32 @@ export async function runDaemon(config: DaemonConfig): Promise<void> {
   }
   await mkdir(config.state_dir, { recursive: true });
   const other = await runningPid(config.state_dir);
-  if (other !== undefined) throw new StartupError(`streamd is already running (pid ${other}) with state dir ${config.state_dir}`);
+  if (other !== undefined)
+    throw new StartupError(`streamd is already running (pid ${other}) with state dir ${config.state_dir}`);
 
   const musicDir = config.music ?? path.join(config.state_dir, 'demo-library');
   if (config.music === null) await mkdir(musicDir, { recursive: true });
   const catalog = new Catalog(musicDir, path.join(config.state_dir, 'catalog.json'), log);
   const server = createStreamdServer(
-    { host: config.host, port: config.port, udpPort: config.udp_port, radio: config.radio, udp: config.udp, calls: config.calls, limits: limitsOf(config), password: config.password ?? undefined, version: VERSION },
+    {
+      host: config.host,
+      port: config.port,
+      udpPort: config.udp_port,
+      radio: config.radio,
+      udp: config.udp,
+      calls: config.calls,
+      limits: limitsOf(config),
+      password: config.password ?? undefined,
+      version: VERSION,
+    },
     { catalog, log },
   );
   const address = await server.listen();
   const where = `${address.address}:${address.port}`;
   await writePidFile(config.state_dir, where);
-  log.info(`streamd ${VERSION} listening on ${where}, UDP port ${server.services.udpPort} (pid ${process.pid})${config.configFile ? `, config ${config.configFile}` : ''}`);
+  log.info(
+    `streamd ${VERSION} listening on ${where}, UDP port ${server.services.udpPort} (pid ${process.pid})${config.configFile ? `, config ${config.configFile}` : ''}`,
+  );
   process.send?.({ ready: true, address: where });
 
   let stopping = false;
@@ -67,7 +82,8 @@ export async function runDaemon(config: DaemonConfig): Promise<void> {
 
   if (config.music === null) {
     const written = await ensureDemoLibrary(musicDir);
-    if (written.length > 0) log.info(`no music folder configured: generated a demo library of ${written.length} songs in ${musicDir}`);
+    if (written.length > 0)
+      log.info(`no music folder configured: generated a demo library of ${written.length} songs in ${musicDir}`);
     else log.info(`no music folder configured: serving the demo library in ${musicDir}`);
   }
   await catalog.open();

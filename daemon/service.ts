@@ -57,7 +57,8 @@ export async function runningDaemon(stateDir: string): Promise<RunningDaemon | u
   }
   const [pidLine = '', address = ''] = text.split('\n');
   const pid = Number.parseInt(pidLine, 10);
-  if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid) && isStreamd(pid)) return { pid, address };
+  if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid) && isStreamd(pid))
+    return { pid, address };
   await rm(file, { force: true });
   return undefined;
 }
@@ -87,7 +88,13 @@ export interface StartResult {
  * said is in the error). It writes its log itself (`--log-file`, rotated); its stderr, where only
  * a crash would write, goes to streamd.stderr, begun anew at each start so that it stays small.
  */
-export async function startInBackground(cliPath: string, runArgs: string[], stateDir: string, logFile: string, timeoutMs = 20_000): Promise<StartResult> {
+export async function startInBackground(
+  cliPath: string,
+  runArgs: string[],
+  stateDir: string,
+  logFile: string,
+  timeoutMs = 20_000,
+): Promise<StartResult> {
   await mkdir(stateDir, { recursive: true });
   const stderrFile = path.join(stateDir, 'streamd.stderr');
   const stderrFd = openSync(stderrFile, 'w', 0o600);
@@ -99,14 +106,18 @@ export async function startInBackground(cliPath: string, runArgs: string[], stat
   closeSync(stderrFd);
   try {
     return await new Promise<StartResult>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no answer from the daemon in ${timeoutMs / 1000} s; see ${logFile}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no answer from the daemon in ${timeoutMs / 1000} s; see ${logFile}`)),
+        timeoutMs,
+      );
       child.once('message', (message: { ready?: boolean; address?: string }) => {
         clearTimeout(timer);
         if (message.ready) resolve({ pid: child.pid as number, address: message.address ?? '' });
       });
       child.once('exit', async (code) => {
         clearTimeout(timer);
-        const said = async (file: string): Promise<string[]> => (await readFile(file, 'utf8').catch(() => '')).trim().split('\n').filter(Boolean);
+        const said = async (file: string): Promise<string[]> =>
+          (await readFile(file, 'utf8').catch(() => '')).trim().split('\n').filter(Boolean);
         const tail = [...(await said(logFile)), ...(await said(stderrFile))].slice(-5).join('\n');
         reject(new Error(`the daemon exited with code ${code}:\n${tail}`));
       });

@@ -5,7 +5,11 @@ import { parseStatsMap } from '../common/protocol/replies.js';
 import { FramingError, ResponseReader } from '../common/protocol/response-reader.js';
 
 /** The `stats` fields, or undefined when the daemon does not answer within `timeoutMs`. */
-export function queryStats(address: string, password: string | null, timeoutMs = 2000): Promise<Map<string, string> | undefined> {
+export function queryStats(
+  address: string,
+  password: string | null,
+  timeoutMs = 2000,
+): Promise<Map<string, string> | undefined> {
   const at = address.lastIndexOf(':');
   const host = address.slice(0, at);
   const port = Number(address.slice(at + 1));

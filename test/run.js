@@ -79,10 +79,14 @@ function killGroup(pgid) {
 /** Runs one file; resolves with what happened, never rejects, never waits past the deadline. */
 function runFile(file) {
   const started = Date.now();
-  const child = spawn(process.execPath, ['--no-concurrent-recompilation', '--test', '--test-reporter=spec', `--test-timeout=${testTimeoutMs}`, file], {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--no-concurrent-recompilation', '--test', '--test-reporter=spec', `--test-timeout=${testTimeoutMs}`, file],
+    {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const output = [];
   child.stdout.on('data', (chunk) => output.push(chunk));
   child.stderr.on('data', (chunk) => output.push(chunk));
@@ -95,7 +99,8 @@ function runFile(file) {
     child.once('exit', async (code, signal) => {
       clearTimeout(deadline);
       // The group's leader is gone; give what it started a few seconds to end with it.
-      for (let waited = 0; waited < 3000 && groupMembers(child.pid).length > 0; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+      for (let waited = 0; waited < 3000 && groupMembers(child.pid).length > 0; waited += 100)
+        await new Promise((resolve) => setTimeout(resolve, 100));
       const leftBehind = timedOut ? [] : groupMembers(child.pid);
       if (leftBehind.length > 0) killGroup(child.pid);
       const text = Buffer.concat(output).toString('utf8');
@@ -132,7 +137,9 @@ async function runGroup(group, concurrency) {
   const worker = async () => {
     for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
       if (Date.now() - runStarted > runBudgetMs) {
-        console.log(`FAIL          ${path.relative(path.dirname(root), file)}  (not run: the run's ${runBudgetMs / 60_000} min are spent)`);
+        console.log(
+          `FAIL          ${path.relative(path.dirname(root), file)}  (not run: the run's ${runBudgetMs / 60_000} min are spent)`,
+        );
         failures.push(file);
       } else if (report(await runFile(file))) failures.push(file);
     }
@@ -144,8 +151,14 @@ async function runGroup(group, concurrency) {
 const e2e = `${path.sep}e2e${path.sep}`;
 const runStarted = Date.now();
 const failures = [
-  ...(await runGroup(files.filter((f) => !f.includes(e2e)), 2)),
-  ...(await runGroup(files.filter((f) => f.includes(e2e)), 1)),
+  ...(await runGroup(
+    files.filter((f) => !f.includes(e2e)),
+    2,
+  )),
+  ...(await runGroup(
+    files.filter((f) => f.includes(e2e)),
+    1,
+  )),
 ];
 const minutes = ((Date.now() - runStarted) / 60_000).toFixed(1);
 if (failures.length > 0) {

@@ -86,17 +86,40 @@ export function startApp(deps: AppDeps): App {
   const seed = deps.seed ?? Date.now();
   let state = initialState(deps.deviceName, deps.calls, seed);
   const view = createView(screen);
-  const udpDownloader = deps.transport === 'udp' ? new UdpDownloader(downloads, { host: deps.host, port: deps.udpPort }) : undefined;
+  const udpDownloader =
+    deps.transport === 'udp' ? new UdpDownloader(downloads, { host: deps.host, port: deps.udpPort }) : undefined;
   const fetcher = new BlockFetcher(cache, downloads, udpDownloader ?? downloads);
   const playback = new Playback(fetcher, deps.sink);
-  const followers = new StateFollowers(deps.followers, playback, { say: (text, error) => tell({ type: 'message', text, error }), log: (text) => log(text) }, deps.deviceName);
+  const followers = new StateFollowers(
+    deps.followers,
+    playback,
+    { say: (text, error) => tell({ type: 'message', text, error }), log: (text) => log(text) },
+    deps.deviceName,
+  );
   state = { ...state, queue: followers.savedQueue(seed) ?? state.queue };
-  const along = new ListenAlong(control, playback, () => state, (deps.latencyMs ?? 0) / 1000, (text) => log(text));
+  const along = new ListenAlong(
+    control,
+    playback,
+    () => state,
+    (deps.latencyMs ?? 0) / 1000,
+    (text) => log(text),
+  );
   let followAtStart = deps.follow;
-  const udp = new UdpActivity({ host: deps.host, udpPort: deps.udpPort, deviceName: deps.deviceName, jitterMs: deps.jitterMs, downloader: udpDownloader, playback, log: (text) => log(text) });
+  const udp = new UdpActivity({
+    host: deps.host,
+    udpPort: deps.udpPort,
+    deviceName: deps.deviceName,
+    jitterMs: deps.jitterMs,
+    downloader: udpDownloader,
+    playback,
+    log: (text) => log(text),
+  });
   let quitting = false;
   const timers: NodeJS.Timeout[] = [];
-  const screenUpdates = new RenderScheduler(() => view.render(state), () => sync.publishStatus(statusText(state)));
+  const screenUpdates = new RenderScheduler(
+    () => view.render(state),
+    () => sync.publishStatus(statusText(state)),
+  );
   const render = (): void => screenUpdates.render();
 
   const periodic = periodicWork({
@@ -128,14 +151,24 @@ export function startApp(deps: AppDeps): App {
     if (update.effects.some((effect) => effect.type === 'seek' || effect.type === 'resume')) ticker.retime();
     else ticker.wake(); // a play, a call, the radio: ticks may be wanted again
     const quiet = screenUpdates.quieting;
-    const moved = before.playState !== state.playState || before.now?.song !== state.now?.song || before.radio.info !== state.radio.info || before.call?.state !== state.call?.state;
+    const moved =
+      before.playState !== state.playState ||
+      before.now?.song !== state.now?.song ||
+      before.radio.info !== state.radio.info ||
+      before.call?.state !== state.call?.state;
     if (moved && !quiet) sync.publishStatus(statusText(state));
     if (state !== before) render(); // the state machine returns the same object when nothing changed
   };
   const dispatch = (action: Action): void => apply(applyAction(state, action));
   const calls = new CallControl(
     control,
-    { warn: (text) => warn(text), log: (text) => log(text), bell: () => screen.program.bell(), setCall: (active) => playback.setCall(active), setVoice: (frames) => playback.setVoice(frames) },
+    {
+      warn: (text) => warn(text),
+      log: (text) => log(text),
+      bell: () => screen.program.bell(),
+      setCall: (active) => playback.setCall(active),
+      setVoice: (frames) => playback.setVoice(frames),
+    },
     deps.voice,
   );
   const tell = (event: PlayerEvent): void => apply(applyEvent(state, event));
@@ -156,7 +189,8 @@ export function startApp(deps: AppDeps): App {
       devices: (devices) => {
         tell({ type: 'devices', devices, daemonNow: along.daemonNow() });
         // --follow: once the device is there.
-        if (followAtStart && devices.some((device) => device.name === followAtStart)) dispatch({ type: 'follow-device', name: followAtStart });
+        if (followAtStart && devices.some((device) => device.name === followAtStart))
+          dispatch({ type: 'follow-device', name: followAtStart });
         if (followAtStart && state.follow) followAtStart = undefined;
       },
       radioListeners: (listeners) => tell({ type: 'radio', radio: { listeners } }),
@@ -250,7 +284,12 @@ export function startApp(deps: AppDeps): App {
     screenUpdates.soundOut();
   });
   playback.on('error', (text: string) => tell({ type: 'playback-failed', text }));
-  playback.on('radio', (radio: RadioView) => tell({ type: 'radio', radio: { status: radio.status, text: radio.text, info: radio.info, position: radio.position } }));
+  playback.on('radio', (radio: RadioView) =>
+    tell({
+      type: 'radio',
+      radio: { status: radio.status, text: radio.text, info: radio.info, position: radio.position },
+    }),
+  );
 
   screen.on('keypress', (ch: string | undefined, key: { name?: string; ctrl?: boolean } | undefined) => {
     const action = keyToAction({ ch, name: key?.name, ctrl: key?.ctrl }, state);

@@ -83,7 +83,8 @@ let app: App | undefined;
 
 function latencyMs(text: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 0 || value > 5000) throw new Error('--latency-ms is a whole number of ms, 0 to 5000');
+  if (!Number.isInteger(value) || value < 0 || value > 5000)
+    throw new Error('--latency-ms is a whole number of ms, 0 to 5000');
   return value;
 }
 
@@ -91,7 +92,10 @@ function latencyMs(text: string): number {
  * auto: PulseAudio through pacat when a server answers (a short, chosen latency: calls need it),
  * else speaker on ALSA's default device when it opens, else silence.
  */
-async function chooseSink(mode: TuiSettings['audio'], failed: (reason: string) => void): Promise<{ sink: AudioSink; notice?: string }> {
+async function chooseSink(
+  mode: TuiSettings['audio'],
+  failed: (reason: string) => void,
+): Promise<{ sink: AudioSink; notice?: string }> {
   if (mode === 'null') return { sink: new NullSink() };
   if (mode === 'pulse' || (mode === 'auto' && pulseServerAnswers())) {
     const sink = new PulseSink((error) => failed(error.message));
@@ -99,7 +103,10 @@ async function chooseSink(mode: TuiSettings['audio'], failed: (reason: string) =
     return { sink };
   }
   if (await probeSpeaker()) {
-    const sink = new SpeakerSink((error) => failed(error.message), (text) => app?.log(text));
+    const sink = new SpeakerSink(
+      (error) => failed(error.message),
+      (text) => app?.log(text),
+    );
     sink.warm(); // the audio child and the device open while the screen comes up
     return { sink };
   }
@@ -163,7 +170,9 @@ async function main(): Promise<number> {
   );
   if (values['start-daemon'] && !(await answers(settings.host, settings.port))) {
     const streamd = fileURLToPath(new URL('../daemon/cli.js', import.meta.url));
-    const started = spawnSync(process.execPath, [streamd, 'start', '--port', String(settings.port)], { stdio: 'inherit' });
+    const started = spawnSync(process.execPath, [streamd, 'start', '--port', String(settings.port)], {
+      stdio: 'inherit',
+    });
     if (started.status !== 0) return 1;
   }
 
@@ -171,9 +180,21 @@ async function main(): Promise<number> {
   cache.init();
   const { sink, notice } = await chooseSink(settings.audio, (reason) => app?.audioFailed(reason));
   // Calls: the voice's UDP socket first, since the device registers with its port.
-  const voice = settings.calls ? { link: await VoiceLink.open({ host: settings.host, port: settings.udp_port }), mic: resolveMicrophone(settings.mic) } : undefined;
+  const voice = settings.calls
+    ? {
+        link: await VoiceLink.open({ host: settings.host, port: settings.udp_port }),
+        mic: resolveMicrophone(settings.mic),
+      }
+    : undefined;
   const client = (register = false, keepAliveMs?: number): DaemonClient =>
-    new DaemonClient({ host: settings.host, port: settings.port, name: settings.name, password: settings.password ?? undefined, register: register && voice ? { voicePort: voice.link.port } : undefined, keepAliveMs });
+    new DaemonClient({
+      host: settings.host,
+      port: settings.port,
+      name: settings.name,
+      password: settings.password ?? undefined,
+      register: register && voice ? { voicePort: voice.link.port } : undefined,
+      keepAliveMs,
+    });
   const screen = blessed.screen({ smartCSR: true, fullUnicode: true, title: 'streamtui', autoPadding: false });
   const code = await new Promise<number>((resolve) => {
     app = startApp({
@@ -196,7 +217,12 @@ async function main(): Promise<number> {
       notice,
       follow: values.follow,
       latencyMs: values['latency-ms'] === undefined ? undefined : latencyMs(values['latency-ms']),
-      followers: { stateDir: settings.state_dir, queueFile: values['queue-file'], onSongChange: settings.on_song_change ?? undefined, mpris: settings.mpris },
+      followers: {
+        stateDir: settings.state_dir,
+        queueFile: values['queue-file'],
+        onSongChange: settings.on_song_change ?? undefined,
+        mpris: settings.mpris,
+      },
       onQuit: () => resolve(0),
     });
     // A closed terminal or a kill ends the player the way q does: LEAVE said, terminal restored.

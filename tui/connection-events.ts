@@ -13,7 +13,11 @@ export interface ConnectionListeners {
   offlineLibrary(): void;
 }
 
-export function followConnections(control: DaemonClient, others: readonly DaemonClient[], out: ConnectionListeners): void {
+export function followConnections(
+  control: DaemonClient,
+  others: readonly DaemonClient[],
+  out: ConnectionListeners,
+): void {
   let socketErrorShown = false;
   control.on('online', () => {
     socketErrorShown = false;

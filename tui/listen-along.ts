@@ -32,11 +32,20 @@ export class ListenAlong {
     log: (text: string) => void,
   ) {
     this.clock = new DaemonClock(control, log);
-    this.publisher = new PlaybackPublisher(control, (local) => this.clock.estimate.daemonAt(local), () => {
-      const now = state();
-      if (!now.now || now.playState === 'Stopped' || now.radio.on) return undefined;
-      return { song: now.now.song.id, position: Math.max(0, playback.position() - latencySeconds), playing: now.playState === 'Playing' };
-    }, () => this.followers > 0);
+    this.publisher = new PlaybackPublisher(
+      control,
+      (local) => this.clock.estimate.daemonAt(local),
+      () => {
+        const now = state();
+        if (!now.now || now.playState === 'Stopped' || now.radio.on) return undefined;
+        return {
+          song: now.now.song.id,
+          position: Math.max(0, playback.position() - latencySeconds),
+          playing: now.playState === 'Playing',
+        };
+      },
+      () => this.followers > 0,
+    );
     this.follower = new SyncFollower(playback, () => this.clock.now(), latencySeconds, log);
     playback.on('advanced', () => this.publisher.changed());
   }

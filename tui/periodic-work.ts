@@ -55,7 +55,12 @@ export function periodicWork(deps: PeriodicWorkDeps): PeriodicWork {
           const state = deps.state();
           // The screen shows whole seconds: a position that shows the same is not worth a render.
           const seconds = deps.playing()?.position;
-          if (seconds !== undefined && state.playState === 'Playing' && Math.floor(seconds) !== Math.floor(state.now?.position ?? -1)) deps.tell({ type: 'position', seconds });
+          if (
+            seconds !== undefined &&
+            state.playState === 'Playing' &&
+            Math.floor(seconds) !== Math.floor(state.now?.position ?? -1)
+          )
+            deps.tell({ type: 'position', seconds });
           if (state.call) deps.tell({ type: 'call-stats', stats: deps.voiceStats() }); // and the call's clock moves, ringing too
           const udp = deps.udp.stats();
           if (udp) deps.tell({ type: 'udp-stats', stats: udp });

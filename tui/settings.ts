@@ -60,7 +60,12 @@ const validateFlags = new Ajv.default().compile({ type: 'object', properties: SC
 
 /** The host name as a device name: `hello` takes A-Z a-z 0-9 . _ - only. */
 export function defaultDeviceName(): string {
-  return os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'streamtui';
+  return (
+    os
+      .hostname()
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .slice(0, 64) || 'streamtui'
+  );
 }
 
 function defaults(): TuiSettings {
@@ -95,12 +100,20 @@ export function loadSettings(given: Partial<TuiSettings>, configFile?: string, s
   const options = configFile
     ? { cwd: path.dirname(path.resolve(configFile)), configName: path.basename(configFile, '.json') }
     : { projectName: 'streamtui', projectSuffix: '' };
-  const conf = new Conf<Partial<TuiSettings>>({ ...options, schema: SCHEMA as never, accessPropertiesByDotNotation: false, configFileMode: SECRET_FILE_MODE });
+  const conf = new Conf<Partial<TuiSettings>>({
+    ...options,
+    schema: SCHEMA as never,
+    accessPropertiesByDotNotation: false,
+    configFileMode: SECRET_FILE_MODE,
+  });
   const stored = conf.store;
   const mode = statSync(conf.path, { throwIfNoEntry: false })?.mode;
-  const problem = mode === undefined ? undefined : secretFileProblem(conf.path, mode, typeof stored.password === 'string');
+  const problem =
+    mode === undefined ? undefined : secretFileProblem(conf.path, mode, typeof stored.password === 'string');
   if (problem) throw new Error(problem);
-  const wanted = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) as Partial<TuiSettings>;
+  const wanted = Object.fromEntries(
+    Object.entries(given).filter(([, value]) => value !== undefined),
+  ) as Partial<TuiSettings>;
   if (!validateFlags(wanted)) {
     const error = validateFlags.errors?.[0];
     throw new Error(`--${(error?.instancePath.slice(1) ?? '').replaceAll('_', '-')} ${error?.message ?? 'is invalid'}`);

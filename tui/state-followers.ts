@@ -58,14 +58,16 @@ export class StateFollowers {
     private readonly out: FollowerOutput,
     deviceName: string,
   ) {
-    this.store = options.stateDir === undefined ? undefined : new QueueStore(options.stateDir, (text) => out.say(text, true));
+    this.store =
+      options.stateDir === undefined ? undefined : new QueueStore(options.stateDir, (text) => out.say(text, true));
     this.hook = options.onSongChange ? new SongHook(options.onSongChange, deviceName, out.log) : undefined;
     if (options.queueFile) {
       try {
         this.playlist = readPlaylist(options.queueFile);
       } catch (error) {
         // Not there yet is fine: W will write it.
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') out.say(`${options.queueFile}: ${(error as Error).message}`, true);
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+          out.say(`${options.queueFile}: ${(error as Error).message}`, true);
       }
     }
   }
@@ -111,7 +113,9 @@ export class StateFollowers {
     if (play && play.at === 0) this.hook?.songChanged(play.song);
     const seek = effects.find((effect): effect is Extract<Effect, { type: 'seek' }> => effect.type === 'seek');
     this.mpris?.update(after, seek?.at);
-    const write = effects.find((effect): effect is Extract<Effect, { type: 'write-playlist' }> => effect.type === 'write-playlist');
+    const write = effects.find(
+      (effect): effect is Extract<Effect, { type: 'write-playlist' }> => effect.type === 'write-playlist',
+    );
     if (write) this.writePlaylist(write.songs);
   }
 
@@ -125,7 +129,10 @@ export class StateFollowers {
     if (!file) return this.out.say('no state dir to write the playlist to: give --queue-file', true);
     try {
       writePlaylist(file, songs);
-      this.out.say(`queue written to ${file} (${songs.length} song${songs.length === 1 ? '' : 's'}, paths from the library root)`, false);
+      this.out.say(
+        `queue written to ${file} (${songs.length} song${songs.length === 1 ? '' : 's'}, paths from the library root)`,
+        false,
+      );
     } catch (error) {
       this.out.say(`the playlist could not be written: ${(error as Error).message}`, true);
     }

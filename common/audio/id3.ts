@@ -2,7 +2,12 @@
 
 /** A 28-bit syncsafe integer (7 bits a byte, ID3v2's sizes) at `at`. */
 export function readSyncsafe(buf: Uint8Array, at: number): number {
-  return ((buf[at] as number) << 21) | ((buf[at + 1] as number) << 14) | ((buf[at + 2] as number) << 7) | (buf[at + 3] as number);
+  return (
+    ((buf[at] as number) << 21) |
+    ((buf[at + 1] as number) << 14) |
+    ((buf[at + 2] as number) << 7) |
+    (buf[at + 3] as number)
+  );
 }
 
 /** `n` as a 4-byte syncsafe integer. */

@@ -123,7 +123,10 @@ export class MpegWalker {
       if (at + 4 > window.length) return eof ? this.end() : base + at;
       const b1 = window[at + 1] as number;
       const b3 = window[at + 3] as number;
-      const length = window[at] === 0xff && (b1 | 1) === (sync1 | 1) && (b3 & 3) !== 2 ? (lengths[window[at + 2] as number] as number) : 0;
+      const length =
+        window[at] === 0xff && (b1 | 1) === (sync1 | 1) && (b3 & 3) !== 2
+          ? (lengths[window[at + 2] as number] as number)
+          : 0;
       if (length === 0) {
         this.searching = true;
         at++;

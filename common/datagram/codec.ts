@@ -114,7 +114,10 @@ export function decodeDatagram(bytes: Buffer): DecodeResult {
   const payload = bytes.subarray(HEADER_BYTES);
   const [min, max] = PAYLOAD_SIZES[type as DatagramType];
   if (payload.length < min || payload.length > max) {
-    return { ok: false, reason: type === DatagramType.SUBSCRIBE && payload.length < min ? 'short_subscribe' : 'bad_payload' };
+    return {
+      ok: false,
+      reason: type === DatagramType.SUBSCRIBE && payload.length < min ? 'short_subscribe' : 'bad_payload',
+    };
   }
   if (type === DatagramType.REJECT && !Object.values(RejectReason).includes(payload[0] as RejectReason)) {
     return { ok: false, reason: 'bad_payload' };

@@ -27,7 +27,8 @@ const SEEN_WINDOW = 8192;
 const MAX_GAP = 10_000;
 
 /** Loss as a percentage of the datagrams that were sent: lost / (received + lost). */
-export const lossPercent = (counts: LossCounts): number => (counts.received + counts.lost === 0 ? 0 : (100 * counts.lost) / (counts.received + counts.lost));
+export const lossPercent = (counts: LossCounts): number =>
+  counts.received + counts.lost === 0 ? 0 : (100 * counts.lost) / (counts.received + counts.lost);
 
 export class LossMeter {
   readonly totals: LossCounts = zero();

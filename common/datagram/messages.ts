@@ -2,7 +2,16 @@
  * Payloads of the datagram types (PROTOCOL.md section 3), built and read. Pure; a payload that
  * cannot be read gives `undefined`, never a throw.
  */
-import { DatagramType, encodeDatagram, HEADER_BYTES, MAX_PAYLOAD_BYTES, MIN_SUBSCRIBE_BYTES, RejectReason, TOKEN_BYTES, type Datagram } from './codec.js';
+import {
+  DatagramType,
+  encodeDatagram,
+  HEADER_BYTES,
+  MAX_PAYLOAD_BYTES,
+  MIN_SUBSCRIBE_BYTES,
+  RejectReason,
+  TOKEN_BYTES,
+  type Datagram,
+} from './codec.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -52,7 +61,12 @@ export function subscriberName(payload: Buffer): string | undefined {
  * An ACCEPT: token then JSON, no larger than `limit` bytes (the SUBSCRIBE's size: no amplification).
  * Long text fields are shortened to fit; undefined if even the bare info does not.
  */
-export function acceptDatagram(header: Omit<Datagram, 'payload' | 'type'>, token: Buffer, info: StreamInfo, limit: number): Buffer | undefined {
+export function acceptDatagram(
+  header: Omit<Datagram, 'payload' | 'type'>,
+  token: Buffer,
+  info: StreamInfo,
+  limit: number,
+): Buffer | undefined {
   const room = Math.min(limit, HEADER_BYTES + MAX_PAYLOAD_BYTES) - HEADER_BYTES - TOKEN_BYTES;
   const json = fitJson(info, room);
   if (json === undefined) return undefined;
@@ -61,7 +75,11 @@ export function acceptDatagram(header: Omit<Datagram, 'payload' | 'type'>, token
 
 /** INFO: the JSON, shortened to fit one datagram. */
 export function infoDatagram(header: Omit<Datagram, 'payload' | 'type'>, info: StreamInfo): Buffer {
-  return encodeDatagram({ ...header, type: DatagramType.INFO, payload: fitJson(info, MAX_PAYLOAD_BYTES) ?? Buffer.from('{}') });
+  return encodeDatagram({
+    ...header,
+    type: DatagramType.INFO,
+    payload: fitJson(info, MAX_PAYLOAD_BYTES) ?? Buffer.from('{}'),
+  });
 }
 
 /** JSON of `info` in at most `room` bytes: text fields are cut until it fits. */
@@ -99,7 +117,12 @@ export function parseInfo(payload: Buffer): StreamInfo | undefined {
 }
 
 /** REJECT: reason byte and text, no larger than `limit` bytes. */
-export function rejectDatagram(header: Omit<Datagram, 'payload' | 'type'>, reason: RejectReason, text: string, limit: number): Buffer {
+export function rejectDatagram(
+  header: Omit<Datagram, 'payload' | 'type'>,
+  reason: RejectReason,
+  text: string,
+  limit: number,
+): Buffer {
   const room = Math.max(0, Math.min(limit, HEADER_BYTES + MAX_PAYLOAD_BYTES) - HEADER_BYTES - 1);
   let message = Buffer.from(text, 'utf8');
   if (message.length > room) message = Buffer.from(decodeUtf8Prefix(message, room));
@@ -120,6 +143,10 @@ export function parseReject(payload: Buffer): { reason: RejectReason; text: stri
 }
 
 /** KEEPALIVE and LEAVE carry the token from the ACCEPT. */
-export function tokenDatagram(type: typeof DatagramType.KEEPALIVE | typeof DatagramType.LEAVE, stream: number, token: Buffer): Buffer {
+export function tokenDatagram(
+  type: typeof DatagramType.KEEPALIVE | typeof DatagramType.LEAVE,
+  stream: number,
+  token: Buffer,
+): Buffer {
   return encodeDatagram({ type, stream, sequence: 0, position: 0, payload: token });
 }

@@ -36,7 +36,7 @@ export function parseRanges(text: string, count: number): SequenceRange[] {
 export function formatRanges(sequences: readonly number[], maxChars = 3000): string[] {
   const pieces: string[] = [];
   let current = '';
-  for (let i = 0; i < sequences.length; ) {
+  for (let i = 0; i < sequences.length;) {
     let j = i;
     while (j + 1 < sequences.length && (sequences[j + 1] as number) === (sequences[j] as number) + 1) j++;
     const part = i === j ? `${sequences[i]}` : `${sequences[i]}-${sequences[j]}`;

@@ -31,7 +31,9 @@ const u32 = (value: number): number => Math.max(0, Math.min(0xffffffff, Math.rou
 
 export function encodeVoiceReport(report: VoiceReport): Buffer {
   const out = Buffer.alloc(VOICE_REPORT_BYTES);
-  [report.echo, report.heldMs, report.received, report.lost, report.late, report.jitterUs].forEach((value, i) => out.writeUInt32BE(u32(value), 4 * i));
+  [report.echo, report.heldMs, report.received, report.lost, report.late, report.jitterUs].forEach((value, i) =>
+    out.writeUInt32BE(u32(value), 4 * i),
+  );
   return out;
 }
 
@@ -39,7 +41,9 @@ export function encodeVoiceReport(report: VoiceReport): Buffer {
 export function decodeVoiceReport(payload: Uint8Array): VoiceReport | undefined {
   if (payload.length !== VOICE_REPORT_BYTES) return undefined;
   const view = Buffer.from(payload.buffer, payload.byteOffset, payload.length);
-  const [echo, heldMs, received, lost, late, jitterUs] = Array.from({ length: 6 }, (_, i) => view.readUInt32BE(4 * i)) as [number, number, number, number, number, number];
+  const [echo, heldMs, received, lost, late, jitterUs] = Array.from({ length: 6 }, (_, i) =>
+    view.readUInt32BE(4 * i),
+  ) as [number, number, number, number, number, number];
   return { echo, heldMs, received, lost, late, jitterUs };
 }
 

@@ -11,8 +11,10 @@ export const ERROR_CODES = {
   ambiguous: 'a file name without extension matches more than one song',
   permission: 'the daemon has a password and this connection has not given it',
   line_too_long: 'the line exceeds max_line_bytes; the connection is closed',
-  server_full: 'max_connections (or max_connections_per_address from the address) are open; sent instead of the greeting, then the connection is closed',
-  timeout: 'no complete command for connection_timeout seconds, or no password within auth_timeout; the connection is closed',
+  server_full:
+    'max_connections (or max_connections_per_address from the address) are open; sent instead of the greeting, then the connection is closed',
+  timeout:
+    'no complete command for connection_timeout seconds, or no password within auth_timeout; the connection is closed',
   shutting_down: 'the daemon is stopping; ends a download in progress',
   busy: 'a limit of things running at once is reached (song streams per address or in all, calls), or a party of a call is in a call already',
   unavailable: 'the device is not registered for calls (`register`); `hello` alone does not make it callable',

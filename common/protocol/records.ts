@@ -134,10 +134,7 @@ export function parseDeviceFields(fields: ReadonlyMap<string, string>): DeviceIn
  *
  * @example splitRecords(lines, 'song') // one Map per song
  */
-export function splitRecords(
-  lines: ReadonlyArray<readonly [string, string]>,
-  firstKey: string,
-): Map<string, string>[] {
+export function splitRecords(lines: ReadonlyArray<readonly [string, string]>, firstKey: string): Map<string, string>[] {
   const records: Map<string, string>[] = [];
   for (const [key, value] of lines) {
     if (key === firstKey || records.length === 0) records.push(new Map());

@@ -26,7 +26,9 @@ function count(fields: Fields, key: string): number {
 
 /** `idle`: the topics that changed (unknown ones, from a newer daemon, are left out). */
 export function parseChanged(fields: Fields): IdleTopic[] {
-  return fields.filter(([key, value]) => key === 'changed' && isIdleTopic(value)).map(([, value]) => value as IdleTopic);
+  return fields
+    .filter(([key, value]) => key === 'changed' && isIdleTopic(value))
+    .map(([, value]) => value as IdleTopic);
 }
 
 /** `lista`: the songs, in the daemon's order. @throws ReplyFormatError on a record that does not read. */
@@ -58,9 +60,13 @@ export interface ScanProgress {
 }
 
 export function parseCatalogStats(fields: Fields): CatalogStats {
-  const stats: CatalogStats = { state: first(fields, 'catalog') ?? '', version: first(fields, 'catalog_version') ?? '' };
+  const stats: CatalogStats = {
+    state: first(fields, 'catalog') ?? '',
+    version: first(fields, 'catalog_version') ?? '',
+  };
   const [done, total] = [first(fields, 'scan_files_done'), first(fields, 'scan_files_total')];
-  if (done !== undefined && total !== undefined && /^\d+$/.test(done) && /^\d+$/.test(total)) stats.scan = { done: Number(done), total: Number(total) };
+  if (done !== undefined && total !== undefined && /^\d+$/.test(done) && /^\d+$/.test(total))
+    stats.scan = { done: Number(done), total: Number(total) };
   return stats;
 }
 
@@ -115,7 +121,12 @@ export function parseStreamPlan(fields: Fields): StreamPlan {
       if (!block) throw new ReplyFormatError(`bad stream_block field '${value.slice(0, 80)}'`);
       return block;
     });
-  const plan: StreamPlan = { stream: count(fields, 'stream'), packets: count(fields, 'packets'), packetBytes: count(fields, 'packet_bytes'), blocks };
+  const plan: StreamPlan = {
+    stream: count(fields, 'stream'),
+    packets: count(fields, 'packets'),
+    packetBytes: count(fields, 'packet_bytes'),
+    blocks,
+  };
   const token = first(fields, 'token');
   if (token !== undefined) {
     if (!/^[0-9a-f]{16}$/.test(token)) throw new ReplyFormatError(`bad token field '${token.slice(0, 40)}'`);
@@ -123,7 +134,9 @@ export function parseStreamPlan(fields: Fields): StreamPlan {
   }
   const total = blocks.reduce((sum, block) => sum + block.bytes, 0);
   if (plan.packetBytes === 0 || Math.max(1, Math.ceil(total / plan.packetBytes)) !== plan.packets) {
-    throw new ReplyFormatError(`stream answer does not add up: ${plan.packets} packets of ${plan.packetBytes} bytes for ${total} bytes`);
+    throw new ReplyFormatError(
+      `stream answer does not add up: ${plan.packets} packets of ${plan.packetBytes} bytes for ${total} bytes`,
+    );
   }
   return plan;
 }
@@ -160,7 +173,8 @@ export function parseCallList(fields: Fields): CallRecord[] {
     if (!/^\d{1,10}$/.test(id)) throw new ReplyFormatError(`bad call id '${id.slice(0, 20)}'`);
     if (!CALL_STATES.has(state)) throw new ReplyFormatError(`bad call state '${state.slice(0, 20)}'`);
     if (!/^[0-9a-f]{16}$/.test(token)) throw new ReplyFormatError(`bad token '${token.slice(0, 40)}'`);
-    if (reason !== undefined && !END_REASONS.has(reason)) throw new ReplyFormatError(`bad end reason '${reason.slice(0, 20)}'`);
+    if (reason !== undefined && !END_REASONS.has(reason))
+      throw new ReplyFormatError(`bad end reason '${reason.slice(0, 20)}'`);
     return {
       id: Number(id),
       from: get('from'),

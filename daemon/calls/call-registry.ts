@@ -63,7 +63,8 @@ export class CallRegistry {
   /** @throws ProtocolError permission when another device holds the name in another spelling. */
   register(name: string, voice: Peer): void {
     const held = this.registrations.get(key(name));
-    if (held && held.name !== name) throw new ProtocolError('permission', `'${held.name}' is registered for calls by another device`);
+    if (held && held.name !== name)
+      throw new ProtocolError('permission', `'${held.name}' is registered for calls by another device`);
     this.registrations.set(key(name), { name, voice });
   }
 
@@ -97,7 +98,8 @@ export class CallRegistry {
     if (this.liveCallOf(caller.name)) throw new ProtocolError('busy', 'you are in a call already');
     if (this.liveCallOf(callee.name)) throw new ProtocolError('busy', `'${callee.name}' is in a call`);
     const running = [...this.calls.values()].filter(live).length;
-    if (running >= this.maxCalls) throw new ProtocolError('busy', `${this.maxCalls} calls are in progress: try again later`);
+    if (running >= this.maxCalls)
+      throw new ProtocolError('busy', `${this.maxCalls} calls are in progress: try again later`);
     const call: Call = {
       id: this.newId(),
       caller: { name: caller.name, token: randomBytes(TOKEN_BYTES), proven: undefined },
@@ -113,7 +115,8 @@ export class CallRegistry {
   /** @throws ProtocolError not_found, permission (not the callee), bad_argument (not ringing). */
   answer(name: string, id: number, accept: boolean, now: Date): Call {
     const call = this.partyCall(name, id);
-    if (key(call.callee.name) !== key(name)) throw new ProtocolError('permission', `only ${call.callee.name} can answer call ${id}`);
+    if (key(call.callee.name) !== key(name))
+      throw new ProtocolError('permission', `only ${call.callee.name} can answer call ${id}`);
     if (call.state !== 'ringing') throw new ProtocolError('bad_argument', `call ${id} is ${call.state}, not ringing`);
     if (accept) {
       call.state = 'active';
@@ -132,7 +135,9 @@ export class CallRegistry {
 
   /** The device's calls, live and recently ended, oldest first. */
   callsOf(name: string): Call[] {
-    return [...this.calls.values()].filter((call) => key(call.caller.name) === key(name) || key(call.callee.name) === key(name));
+    return [...this.calls.values()].filter(
+      (call) => key(call.caller.name) === key(name) || key(call.callee.name) === key(name),
+    );
   }
 
   get(id: number): Call | undefined {
@@ -158,7 +163,8 @@ export class CallRegistry {
   /** Rings that went unanswered end (`timeout`); calls ended long enough ago are forgotten. */
   expire(now: Date): void {
     for (const call of this.calls.values()) {
-      if (call.state === 'ringing' && now.getTime() - call.started.getTime() >= RING_TIMEOUT_MS) this.end(call, 'timeout', now);
+      if (call.state === 'ringing' && now.getTime() - call.started.getTime() >= RING_TIMEOUT_MS)
+        this.end(call, 'timeout', now);
       else if (call.state === 'ended' && now.getTime() - (call.ended as Date).getTime() >= ENDED_KEPT_MS) {
         this.calls.delete(call.id);
         this.endedCount--;
@@ -169,7 +175,8 @@ export class CallRegistry {
   /** A call of this device's, or not_found: another device's calls are not told apart from none. */
   private partyCall(name: string, id: number): Call {
     const call = this.calls.get(id);
-    if (!call || (key(call.caller.name) !== key(name) && key(call.callee.name) !== key(name))) throw new ProtocolError('not_found', `no call ${id} of yours`);
+    if (!call || (key(call.caller.name) !== key(name) && key(call.callee.name) !== key(name)))
+      throw new ProtocolError('not_found', `no call ${id} of yours`);
     return call;
   }
 

@@ -23,9 +23,17 @@ export interface VoiceCounters {
   droppedTruncated: number;
 }
 
-export const newVoiceCounters = (): VoiceCounters => ({ forwarded: 0, droppedNotActive: 0, droppedBadToken: 0, droppedBadAddress: 0, droppedUnproven: 0, droppedTruncated: 0 });
+export const newVoiceCounters = (): VoiceCounters => ({
+  forwarded: 0,
+  droppedNotActive: 0,
+  droppedBadToken: 0,
+  droppedBadAddress: 0,
+  droppedUnproven: 0,
+  droppedTruncated: 0,
+});
 
-const samePeer = (a: Peer | undefined, b: Peer): boolean => a !== undefined && a.address === b.address && a.port === b.port;
+const samePeer = (a: Peer | undefined, b: Peer): boolean =>
+  a !== undefined && a.address === b.address && a.port === b.port;
 
 export class VoiceRelay {
   constructor(
@@ -39,9 +47,14 @@ export class VoiceRelay {
     const call = this.calls.get(datagram.stream);
     if (!call || call.state !== 'active') return void this.counters.droppedNotActive++;
     const token = datagram.payload.subarray(0, TOKEN_BYTES);
-    const sender = timingSafeEqual(token, call.caller.token) ? call.caller : timingSafeEqual(token, call.callee.token) ? call.callee : undefined;
+    const sender = timingSafeEqual(token, call.caller.token)
+      ? call.caller
+      : timingSafeEqual(token, call.callee.token)
+        ? call.callee
+        : undefined;
     if (!sender) return void this.counters.droppedBadToken++;
-    if (from.address !== this.calls.registration(sender.name)?.voice.address) return void this.counters.droppedBadAddress++;
+    if (from.address !== this.calls.registration(sender.name)?.voice.address)
+      return void this.counters.droppedBadAddress++;
     if (!samePeer(sender.proven, from)) sender.proven = { address: from.address, port: from.port };
     const receiver: Party = sender === call.caller ? call.callee : call.caller;
     if (!receiver.proven) return void this.counters.droppedUnproven++;

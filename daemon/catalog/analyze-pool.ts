@@ -27,7 +27,12 @@ async function analyzeHere(files: FoundFile[], signal: AbortSignal, onDone: () =
   return results;
 }
 
-async function analyzeInWorkers(files: FoundFile[], threads: number, signal: AbortSignal, onDone: () => void): Promise<Analysis[]> {
+async function analyzeInWorkers(
+  files: FoundFile[],
+  threads: number,
+  signal: AbortSignal,
+  onDone: () => void,
+): Promise<Analysis[]> {
   const results: Analysis[] = new Array(files.length);
   const workers = Array.from({ length: threads }, () => new Worker(new URL('./analyze-worker.js', import.meta.url)));
   let next = 0;
@@ -64,7 +69,13 @@ async function analyzeInWorkers(files: FoundFile[], threads: number, signal: Abo
 }
 
 /** Analyses `files`, results in the same order, `onDone` told of each; on `signal`, stops early (results then incomplete). */
-export function analyzeFiles(files: FoundFile[], signal: AbortSignal, onDone: () => void = () => {}): Promise<Analysis[]> {
+export function analyzeFiles(
+  files: FoundFile[],
+  signal: AbortSignal,
+  onDone: () => void = () => {},
+): Promise<Analysis[]> {
   const threads = Math.min(os.availableParallelism(), 8);
-  return files.length < POOL_THRESHOLD || threads < 2 ? analyzeHere(files, signal, onDone) : analyzeInWorkers(files, threads, signal, onDone);
+  return files.length < POOL_THRESHOLD || threads < 2
+    ? analyzeHere(files, signal, onDone)
+    : analyzeInWorkers(files, threads, signal, onDone);
 }

@@ -40,12 +40,15 @@ export type Analysis =
   | { ok: false; reason: string; transient?: true };
 
 /** Errors that say nothing about the file: the daemon ran out of descriptors. */
-export const isTransient = (error: unknown): boolean => ['EMFILE', 'ENFILE'].includes((error as { code?: string } | undefined)?.code ?? '');
-
+export const isTransient = (error: unknown): boolean =>
+  ['EMFILE', 'ENFILE'].includes((error as { code?: string } | undefined)?.code ?? '');
 
 function etagOf(file: FoundFile): string {
   const { size, mtimeMs, ino } = file.stamp;
-  return createHash('sha256').update(`${ETAG_VERSION}:${file.rel}:${size}:${mtimeMs}:${ino}`).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(`${ETAG_VERSION}:${file.rel}:${size}:${mtimeMs}:${ino}`)
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** A file that can be served: its record (id is the catalog's to give) and its blocks. */
@@ -72,7 +75,12 @@ function servable(
 function describeTail(start: Buffer, tail: number): string | undefined {
   if (tail === 0) return undefined;
   const text = start.toString('latin1', 0, 12);
-  if ((tail === 128 && text.startsWith('TAG')) || text.startsWith('APETAGEX') || text.startsWith('LYRICS') || text.startsWith('ID3')) {
+  if (
+    (tail === 128 && text.startsWith('TAG')) ||
+    text.startsWith('APETAGEX') ||
+    text.startsWith('LYRICS') ||
+    text.startsWith('ID3')
+  ) {
     return undefined;
   }
   return `${tail} bytes after the last complete frame are not served (cut-off file?)`;
@@ -113,7 +121,11 @@ async function walkFrames(handle: FileHandle, size: number, deadline: number): P
     while (at !== undefined) {
       if (Date.now() > deadline) throw new Error('the analysis ran out of its time budget; skipped');
       const { bytesRead } = await handle.read(buffer, 0, Math.min(WALK_WINDOW_BYTES, size - at), at);
-      const next: number | undefined = walker.walk(buffer.subarray(0, bytesRead), at, bytesRead === 0 || at + bytesRead >= size);
+      const next: number | undefined = walker.walk(
+        buffer.subarray(0, bytesRead),
+        at,
+        bytesRead === 0 || at + bytesRead >= size,
+      );
       if (next !== undefined && next <= at) throw new Error(`the frame walk made no progress at byte ${at}`);
       at = next;
     }
@@ -136,7 +148,11 @@ async function readMp3Tags(handle: FileHandle, size: number, audioStart: number)
   const quick = quickTags(tags);
   if (quick) return quick;
   try {
-    const meta = await parseBuffer(tags, { mimeType: 'audio/mpeg', size: tags.length }, { duration: false, skipCovers: true });
+    const meta = await parseBuffer(
+      tags,
+      { mimeType: 'audio/mpeg', size: tags.length },
+      { duration: false, skipCovers: true },
+    );
     return pickTags(meta.common);
   } catch {
     return {}; // unreadable tags do not make the audio unplayable

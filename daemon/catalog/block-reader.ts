@@ -40,7 +40,8 @@ export class SongFile {
     while (position < end) {
       const want = Math.min(chunkBytes, end - position);
       const { buffer, bytesRead } = await this.handle.read(Buffer.allocUnsafe(want), 0, want, position);
-      if (bytesRead === 0) throw new ProtocolError('io_error', `'${this.song.info.file}' is shorter than when it was scanned`);
+      if (bytesRead === 0)
+        throw new ProtocolError('io_error', `'${this.song.info.file}' is shorter than when it was scanned`);
       position += bytesRead;
       yield bytesRead === want ? buffer : buffer.subarray(0, bytesRead);
     }

@@ -208,7 +208,9 @@ export class Catalog {
       toldAt = performance.now();
       this.changed();
     };
-    const results = await analyzeFiles(toAnalyze, this.closing.signal, onDone).finally(() => (this.progress = undefined));
+    const results = await analyzeFiles(toAnalyze, this.closing.signal, onDone).finally(
+      () => (this.progress = undefined),
+    );
     if (this.closing.signal.aborted) return; // closing: an incomplete scan changes nothing
     let transient = 0;
     results.forEach((result, k) => {
@@ -236,11 +238,15 @@ export class Catalog {
     }
     this.setState('ready');
     if (transient > 0) {
-      this.log.warn(`library: ${transient} files could not be opened (out of file descriptors); they are kept as they were`);
+      this.log.warn(
+        `library: ${transient} files could not be opened (out of file descriptors); they are kept as they were`,
+      );
       this.retryLater();
     }
     const ms = (performance.now() - started).toFixed(0);
-    this.log.info(`library: ${this.sorted.length} songs (${analysed} analysed, ${walked.skipped.length} skipped) in ${ms} ms`);
+    this.log.info(
+      `library: ${this.sorted.length} songs (${analysed} analysed, ${walked.skipped.length} skipped) in ${ms} ms`,
+    );
   }
 
   /** A scan cut short by a lack of descriptors is tried again a little later (not at once: they may still be short). */

@@ -49,7 +49,9 @@ export class FolderWatch {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOSPC' && !this.warnedFull) {
           this.warnedFull = true;
-          this.log.warn(`library: out of inotify watches at ${this.watchers.size} folders; changes in the others are seen on restart (raise fs.inotify.max_user_watches)`);
+          this.log.warn(
+            `library: out of inotify watches at ${this.watchers.size} folders; changes in the others are seen on restart (raise fs.inotify.max_user_watches)`,
+          );
         }
       }
     }

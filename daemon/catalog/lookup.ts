@@ -58,8 +58,14 @@ export function findSong(index: SongIndex, name: string): CatalogSong {
   const matches = byNormalPath.length > 0 ? byNormalPath : (index.byName.get(normal.toLowerCase()) ?? []);
   if (matches.length === 1) return matches[0] as CatalogSong;
   if (matches.length > 1) {
-    const files = matches.slice(0, 5).map((s) => s.info.file).join(', ');
-    throw new ProtocolError('ambiguous', `'${printable(name)}' matches ${matches.length} songs: ${files}; use the song id or path`);
+    const files = matches
+      .slice(0, 5)
+      .map((s) => s.info.file)
+      .join(', ');
+    throw new ProtocolError(
+      'ambiguous',
+      `'${printable(name)}' matches ${matches.length} songs: ${files}; use the song id or path`,
+    );
   }
   throw new ProtocolError('not_found', `no song '${printable(name)}'`);
 }

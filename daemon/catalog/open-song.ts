@@ -32,7 +32,10 @@ export async function openScanned(path: string, stamp: FileStamp, name: string):
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     // ELOOP is what O_NOFOLLOW answers for a symlink.
-    throw new SongFileError(code === 'ELOOP' ? `'${name}' is a symlink now; not served` : `cannot open '${name}': ${code}`, code);
+    throw new SongFileError(
+      code === 'ELOOP' ? `'${name}' is a symlink now; not served` : `cannot open '${name}': ${code}`,
+      code,
+    );
   }
   try {
     const stat = await handle.stat();

@@ -16,7 +16,14 @@ export interface QuickTags {
 
 type TextTag = 'title' | 'artist' | 'album' | 'track' | 'year';
 /** ID3v2.3 TYER and ID3v2.4 TDRC both give the year (TDRC a date that starts with it). */
-const FRAMES: Record<string, TextTag> = { TIT2: 'title', TPE1: 'artist', TALB: 'album', TRCK: 'track', TYER: 'year', TDRC: 'year' };
+const FRAMES: Record<string, TextTag> = {
+  TIT2: 'title',
+  TPE1: 'artist',
+  TALB: 'album',
+  TRCK: 'track',
+  TYER: 'year',
+  TDRC: 'year',
+};
 
 /** `7`, `07/12` (track 7 of 12), `2019-05-01`: the leading number, when it is a sane one. */
 export function leadingNumber(text: string, max: number): number | undefined {
@@ -43,12 +50,16 @@ function decodeText(body: Uint8Array): string | undefined {
       break;
     case 1: {
       // UTF-16 with a byte order mark.
-      if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) text = Buffer.from(bytes.subarray(2)).swap16().toString('utf16le');
-      else text = bytes.subarray(bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe ? 2 : 0).toString('utf16le');
+      if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff)
+        text = Buffer.from(bytes.subarray(2)).swap16().toString('utf16le');
+      else
+        text = bytes.subarray(bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe ? 2 : 0).toString('utf16le');
       break;
     }
     case 2:
-      text = Buffer.from(bytes.subarray(0, bytes.length & ~1)).swap16().toString('utf16le');
+      text = Buffer.from(bytes.subarray(0, bytes.length & ~1))
+        .swap16()
+        .toString('utf16le');
       break;
     case 3:
       text = bytes.toString('utf8');
@@ -61,7 +72,6 @@ function decodeText(body: Uint8Array): string | undefined {
   return value || undefined;
 }
 
-
 /** The ID3v2 tag at the start, `{}` when there is none, undefined when it is not plain. */
 function id3v2(buf: Uint8Array): QuickTags | undefined {
   if (buf.length < 10 || buf[0] !== 0x49 || buf[1] !== 0x44 || buf[2] !== 0x33) return {};
@@ -70,10 +80,21 @@ function id3v2(buf: Uint8Array): QuickTags | undefined {
   if ((major !== 3 && major !== 4) || (flags & 0xc0) !== 0) return undefined;
   const end = Math.min(buf.length, 10 + readSyncsafe(buf, 6));
   const tags: QuickTags = {};
-  for (let at = 10; at + 10 <= end; ) {
+  for (let at = 10; at + 10 <= end;) {
     if (buf[at] === 0) break; // padding
-    const id = String.fromCharCode(buf[at] as number, buf[at + 1] as number, buf[at + 2] as number, buf[at + 3] as number);
-    const size = major === 4 ? readSyncsafe(buf, at + 4) : ((buf[at + 4] as number) << 24) | ((buf[at + 5] as number) << 16) | ((buf[at + 6] as number) << 8) | (buf[at + 7] as number);
+    const id = String.fromCharCode(
+      buf[at] as number,
+      buf[at + 1] as number,
+      buf[at + 2] as number,
+      buf[at + 3] as number,
+    );
+    const size =
+      major === 4
+        ? readSyncsafe(buf, at + 4)
+        : ((buf[at + 4] as number) << 24) |
+          ((buf[at + 5] as number) << 16) |
+          ((buf[at + 6] as number) << 8) |
+          (buf[at + 7] as number);
     const formatFlags = buf[at + 9] as number;
     if (size < 0 || at + 10 + size > end) return undefined;
     const key = FRAMES[id];
@@ -95,7 +116,11 @@ function id3v1(buf: Uint8Array): QuickTags | undefined {
   if (buf.length < 128) return {};
   const tag = Buffer.from(buf.buffer, buf.byteOffset + buf.length - 128, 128);
   if (tag.toString('latin1', 0, 3) !== 'TAG') return {};
-  const field = (from: number): string | undefined => tag.toString('latin1', from, from + 30).replace(/\0.*$/s, '').trim() || undefined;
+  const field = (from: number): string | undefined =>
+    tag
+      .toString('latin1', from, from + 30)
+      .replace(/\0.*$/s, '')
+      .trim() || undefined;
   const tags: QuickTags = {};
   const title = field(3);
   const artist = field(33);

@@ -63,17 +63,20 @@ export async function loadStoredCatalog(file: string, root: string): Promise<Sto
 const SAVE_BATCH = 250;
 
 export async function saveStoredCatalog(file: string, catalog: StoredCatalog): Promise<void> {
-  const header: Omit<StoredFile, 'songs'> = { format: 2, analyzer: ANALYZER_VERSION, root: catalog.root, nextId: catalog.nextId };
+  const header: Omit<StoredFile, 'songs'> = {
+    format: 2,
+    analyzer: ANALYZER_VERSION,
+    root: catalog.root,
+    nextId: catalog.nextId,
+  };
   const parts: string[] = [];
   for (let from = 0; from < catalog.songs.length; from += SAVE_BATCH) {
-    const batch = catalog.songs.slice(from, from + SAVE_BATCH).map(
-      (song): StoredSong => ({
-        info: song.info,
-        ...(song.path === defaultPath(catalog.root, song.info) ? {} : { path: song.path }),
-        stamp: song.stamp,
-        blocks: song.blocks.map((b): StoredBlock => [b.offset, b.length, b.start, b.end, b.sha256 ?? '']),
-      }),
-    );
+    const batch = catalog.songs.slice(from, from + SAVE_BATCH).map((song): StoredSong => ({
+      info: song.info,
+      ...(song.path === defaultPath(catalog.root, song.info) ? {} : { path: song.path }),
+      stamp: song.stamp,
+      blocks: song.blocks.map((b): StoredBlock => [b.offset, b.length, b.start, b.end, b.sha256 ?? '']),
+    }));
     parts.push(batch.map((song) => JSON.stringify(song)).join(','));
     await new Promise((resolve) => setImmediate(resolve));
   }

@@ -57,7 +57,8 @@ export async function walkLibrary(rootDir: string): Promise<WalkResult> {
     if (!format) return;
     try {
       const info = statSync(abs);
-      if (info.isFile()) files.push({ rel, abs, format, stamp: { size: info.size, mtimeMs: info.mtimeMs, ino: info.ino } });
+      if (info.isFile())
+        files.push({ rel, abs, format, stamp: { size: info.size, mtimeMs: info.mtimeMs, ino: info.ino } });
     } catch {
       // vanished between readdir and stat: the next scan settles it
     }
@@ -107,7 +108,10 @@ export async function walkLibrary(rootDir: string): Promise<WalkResult> {
     for (const entry of entries) {
       const name = decodeName(entry.name);
       if (name === undefined) {
-        skipped.push({ rel: path.posix.join(dir.rel, '?'), reason: 'name is not valid UTF-8 or has control characters' });
+        skipped.push({
+          rel: path.posix.join(dir.rel, '?'),
+          reason: 'name is not valid UTF-8 or has control characters',
+        });
         continue;
       }
       const rel = dir.rel ? `${dir.rel}/${name}` : name;

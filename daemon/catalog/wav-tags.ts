@@ -16,17 +16,26 @@ export type ReadAt = (position: number, length: number) => Promise<Buffer>;
 const MAX_CHUNKS = 64;
 const MAX_INFO_BYTES = 64 * 1024;
 const MAX_ID3_BYTES = 1024 * 1024;
-const INFO_FIELDS: Record<string, keyof Tags> = { INAM: 'title', IART: 'artist', IPRD: 'album', ITRK: 'track', ICRD: 'year' };
+const INFO_FIELDS: Record<string, keyof Tags> = {
+  INAM: 'title',
+  IART: 'artist',
+  IPRD: 'album',
+  ITRK: 'track',
+  ICRD: 'year',
+};
 
 /** LIST INFO sub-chunks: id, size, a zero-terminated string, padded to an even length. */
 export function parseInfoList(body: Buffer): Tags {
   const tags: Tags = {};
-  for (let at = 4; at + 8 <= body.length; ) {
+  for (let at = 4; at + 8 <= body.length;) {
     const id = body.toString('latin1', at, at + 4);
     const size = body.readUInt32LE(at + 4);
     const field = INFO_FIELDS[id];
     if (field && at + 8 + size <= body.length) {
-      const text = body.toString('utf8', at + 8, at + 8 + size).replace(/\0.*$/s, '').trim();
+      const text = body
+        .toString('utf8', at + 8, at + 8 + size)
+        .replace(/\0.*$/s, '')
+        .trim();
       if (field === 'track' || field === 'year') {
         const value = leadingNumber(text, 9999);
         if (value) tags[field] = value;
@@ -38,7 +47,13 @@ export function parseInfoList(body: Buffer): Tags {
 }
 
 /** The tags the catalog keeps, from what music-metadata read. */
-export function pickTags(common: { title?: string; artist?: string; album?: string; track?: { no: number | null }; year?: number }): Tags {
+export function pickTags(common: {
+  title?: string;
+  artist?: string;
+  album?: string;
+  track?: { no: number | null };
+  year?: number;
+}): Tags {
   const tags: Tags = {};
   if (common.title) tags.title = common.title;
   if (common.artist) tags.artist = common.artist;
@@ -50,7 +65,11 @@ export function pickTags(common: { title?: string; artist?: string; album?: stri
 
 async function id3Tags(tag: Buffer): Promise<Tags> {
   try {
-    const { common } = await parseBuffer(tag, { mimeType: 'audio/mpeg', size: tag.length }, { duration: false, skipCovers: true, skipPostHeaders: true });
+    const { common } = await parseBuffer(
+      tag,
+      { mimeType: 'audio/mpeg', size: tag.length },
+      { duration: false, skipCovers: true, skipPostHeaders: true },
+    );
     return pickTags(common);
   } catch {
     return {}; // unreadable tags do not make the audio unplayable
@@ -70,7 +89,8 @@ export async function readWavTags(readAt: ReadAt, fileSize: number): Promise<Tag
     const body = at + 8;
     // A streamed WAV's data chunk says 0 or 0xffffffff and runs to the end: nothing follows it.
     if (id === 'data' && (size === 0 || size === 0xffffffff)) break;
-    if (id === 'LIST' && header.toString('latin1', 8, 12) === 'INFO' && size <= MAX_INFO_BYTES) info = parseInfoList(await readAt(body, size));
+    if (id === 'LIST' && header.toString('latin1', 8, 12) === 'INFO' && size <= MAX_INFO_BYTES)
+      info = parseInfoList(await readAt(body, size));
     else if ((id === 'id3 ' || id === 'ID3 ') && size <= MAX_ID3_BYTES) id3 = await id3Tags(await readAt(body, size));
     at = body + size + (size & 1);
   }

@@ -15,14 +15,16 @@ const ACCEPT = new Set(['yes', 'y', 'accept']);
 const REJECT = new Set(['no', 'n', 'reject']);
 
 function callId(text: string): number {
-  if (!/^\d{1,10}$/.test(text) || Number(text) < 1 || Number(text) > 0xffffffff) throw new ProtocolError('bad_argument', `a call id is a number, got '${text.slice(0, 20)}'`);
+  if (!/^\d{1,10}$/.test(text) || Number(text) < 1 || Number(text) > 0xffffffff)
+    throw new ProtocolError('bad_argument', `a call id is a number, got '${text.slice(0, 20)}'`);
   return Number(text);
 }
 
 /** The name this connection's device goes by, once it has one (`hello` or `register`). */
 function ownName(ctx: CommandContext): string {
   const name = ctx.services.devices.nameOf(ctx.session.id);
-  if (name === undefined || !DEVICE_NAME_PATTERN.test(name)) throw new ProtocolError('unavailable', 'register for calls first: register <name> <ip> <port>');
+  if (name === undefined || !DEVICE_NAME_PATTERN.test(name))
+    throw new ProtocolError('unavailable', 'register for calls first: register <name> <ip> <port>');
   return name;
 }
 
@@ -49,14 +51,17 @@ export const callCommands: Command[] = [
     minArgs: 3,
     maxArgs: 3,
     usage: 'register <name> <ip> <port>',
-    summary: 'as hello <name>, and the device can take calls; <ip> is this connection\'s own address or -',
+    summary: "as hello <name>, and the device can take calls; <ip> is this connection's own address or -",
     async run(ctx, [name, ip, port]) {
-      if (!DEVICE_NAME_PATTERN.test(name as string)) throw new ProtocolError('bad_argument', 'a device name is 1-64 characters of A-Z a-z 0-9 . _ -');
-      if (!/^\d{1,5}$/.test(port as string) || Number(port) > 65535) throw new ProtocolError('bad_argument', `port must be 0-65535, got '${(port as string).slice(0, 20)}'`);
+      if (!DEVICE_NAME_PATTERN.test(name as string))
+        throw new ProtocolError('bad_argument', 'a device name is 1-64 characters of A-Z a-z 0-9 . _ -');
+      if (!/^\d{1,5}$/.test(port as string) || Number(port) > 65535)
+        throw new ProtocolError('bad_argument', `port must be 0-65535, got '${(port as string).slice(0, 20)}'`);
       const own = peerIp(ctx.session.address);
       const given = ip === '-' ? own : (ip as string);
       if (!net.isIP(given)) throw new ProtocolError('bad_argument', `'${given.slice(0, 40)}' is not an IP address`);
-      if (given !== own) throw new ProtocolError('permission', `a device registers its own address (${own}), not ${given.slice(0, 40)}`);
+      if (given !== own)
+        throw new ProtocolError('permission', `a device registers its own address (${own}), not ${given.slice(0, 40)}`);
       ctx.services.calls.register(name as string, { address: own, port: Number(port) });
       ctx.services.devices.rename(ctx.session.id, name as string);
       await ctx.out.write(okLine());
@@ -84,10 +89,11 @@ export const callCommands: Command[] = [
     minArgs: 1,
     maxArgs: 1,
     usage: 'disconnect <name>',
-    summary: 'unregisters this device from calls and closes the connection (one\'s own device only)',
+    summary: "unregisters this device from calls and closes the connection (one's own device only)",
     async run(ctx, [name]) {
       const own = ctx.services.devices.nameOf(ctx.session.id);
-      if (own === undefined || own.toLowerCase() !== (name as string).toLowerCase()) throw new ProtocolError('permission', 'a device can only disconnect itself');
+      if (own === undefined || own.toLowerCase() !== (name as string).toLowerCase())
+        throw new ProtocolError('permission', 'a device can only disconnect itself');
       ctx.services.calls.unregister(own, new Date());
       ctx.session.closeAfterReply = true;
       await ctx.out.write(okLine('goodbye'));
@@ -115,7 +121,8 @@ export const callCommands: Command[] = [
     summary: 'accepts (yes, y, accept) or rejects (no, n, reject) a call ringing for this device',
     async run(ctx, [id, word]) {
       const choice = (word as string).toLowerCase();
-      if (!ACCEPT.has(choice) && !REJECT.has(choice)) throw new ProtocolError('bad_argument', `answer yes or no, not '${(word as string).slice(0, 20)}'`);
+      if (!ACCEPT.has(choice) && !REJECT.has(choice))
+        throw new ProtocolError('bad_argument', `answer yes or no, not '${(word as string).slice(0, 20)}'`);
       ctx.services.calls.answer(ownName(ctx), callId(id as string), ACCEPT.has(choice), new Date());
       await ctx.out.write(okLine());
     },
@@ -138,7 +145,7 @@ export const callCommands: Command[] = [
     minArgs: 0,
     maxArgs: 0,
     usage: 'calls',
-    summary: "one record per call of this device (ended ones for 60 s), then OK",
+    summary: 'one record per call of this device (ended ones for 60 s), then OK',
     async run(ctx) {
       const name = ctx.services.devices.nameOf(ctx.session.id) ?? '';
       const records = ctx.services.calls.callsOf(name).map((call) => encodeFields(callFields(call, name)));

@@ -32,7 +32,11 @@ export const deviceCommands: Command[] = [
     summary: "sets this device's status: the rest of the line, 1-256 characters",
     async run(ctx, [text]) {
       const status = text as string;
-      if (UNSAFE_TEXT.test(status)) throw new ProtocolError('bad_argument', 'status text cannot hold control characters, line separators or bidi overrides');
+      if (UNSAFE_TEXT.test(status))
+        throw new ProtocolError(
+          'bad_argument',
+          'status text cannot hold control characters, line separators or bidi overrides',
+        );
       if (charCount(status) > STATUS_MAX_CHARS) {
         throw new ProtocolError('bad_argument', `status text is longer than ${STATUS_MAX_CHARS} characters`);
       }
@@ -48,7 +52,8 @@ export const deviceCommands: Command[] = [
     usage: 'att playback <song> <position_ms> playing|paused <at_ms> | att playback stopped',
     summary: "extension (listen along): where this device is in its song, at an instant of the daemon's clock (time)",
     async run(ctx, words) {
-      if (words.length === 1 && words[0]?.toLowerCase() === 'stopped') ctx.services.devices.setPlayback(ctx.session.id, undefined);
+      if (words.length === 1 && words[0]?.toLowerCase() === 'stopped')
+        ctx.services.devices.setPlayback(ctx.session.id, undefined);
       else {
         const record = parsePlayback(words);
         if (typeof record === 'string') throw new ProtocolError('bad_argument', record);
@@ -65,7 +70,8 @@ export const deviceCommands: Command[] = [
     usage: 'att follow [<device>]',
     summary: 'extension (listen along): the device this one follows; none: follows no one',
     async run(ctx, [name]) {
-      if (name !== undefined && !DEVICE_NAME_PATTERN.test(name)) throw new ProtocolError('bad_argument', 'a device name is 1-64 characters of A-Z a-z 0-9 . _ -');
+      if (name !== undefined && !DEVICE_NAME_PATTERN.test(name))
+        throw new ProtocolError('bad_argument', 'a device name is 1-64 characters of A-Z a-z 0-9 . _ -');
       ctx.services.devices.setFollows(ctx.session.id, name);
       await ctx.out.write(okLine());
     },

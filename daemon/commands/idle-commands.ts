@@ -14,14 +14,21 @@ export const idleCommands: Command[] = [
     summary: 'waits until one of the topics changes, then `changed:` lines and OK',
     async run(ctx, args) {
       for (const word of args) {
-        if (!isIdleTopic(word.toLowerCase())) throw new ProtocolError('bad_argument', `unknown topic '${printable(word)}': one of ${IDLE_TOPICS.join(', ')}`);
+        if (!isIdleTopic(word.toLowerCase()))
+          throw new ProtocolError(
+            'bad_argument',
+            `unknown topic '${printable(word)}': one of ${IDLE_TOPICS.join(', ')}`,
+          );
       }
       const asked = new Set(args.length === 0 ? IDLE_TOPICS : args.map((word) => word.toLowerCase() as IdleTopic));
       const { changes } = ctx.services;
       // Ended by a change, by any further line from the client (noidle or a command: order is
       // kept), or by the connection closing or the daemon stopping.
       await changes.wait(ctx.session.id, asked, AbortSignal.any([ctx.signal, ctx.interrupted]));
-      const changed = changes.take(ctx.session.id, IDLE_TOPICS.filter((topic) => asked.has(topic)));
+      const changed = changes.take(
+        ctx.session.id,
+        IDLE_TOPICS.filter((topic) => asked.has(topic)),
+      );
       await ctx.out.write(encodeFields(changed.map((topic) => ['changed', topic])) + okLine());
     },
   },

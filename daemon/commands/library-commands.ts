@@ -7,7 +7,8 @@ import type { CatalogBlock } from '../catalog/song.js';
 import type { Command, CommandContext } from './types.js';
 
 function blockNumber(text: string, what: string): number {
-  if (!/^\d{1,9}$/.test(text)) throw new ProtocolError('bad_argument', `${what} block must be a number, got '${text.slice(0, 20)}'`);
+  if (!/^\d{1,9}$/.test(text))
+    throw new ProtocolError('bad_argument', `${what} block must be a number, got '${text.slice(0, 20)}'`);
   return Number(text);
 }
 
@@ -16,7 +17,10 @@ export function blockRange(args: string[], blocks: number): [number, number] {
   const first = args[1] === undefined ? 0 : blockNumber(args[1], 'first');
   const last = args[2] === undefined ? blocks - 1 : blockNumber(args[2], 'last');
   if (first > last || last >= blocks) {
-    throw new ProtocolError('bad_argument', `blocks ${first}-${last} out of range: the song has blocks 0-${blocks - 1}`);
+    throw new ProtocolError(
+      'bad_argument',
+      `blocks ${first}-${last} out of range: the song has blocks 0-${blocks - 1}`,
+    );
   }
   return [first, last];
 }
@@ -38,7 +42,9 @@ async function download(ctx: CommandContext, args: string[]): Promise<void> {
       const { sha256, head } = await reader.hashed(file, block);
       // The block line goes out with the block's first bytes: one write, and one wake-up of the
       // reader for both (a song's first sound waits for them); a failed first read still ends with ERR.
-      let line: Buffer | undefined = Buffer.from(blockLine({ index, start: block.start, end: block.end, bytes: block.length, sha256 }));
+      let line: Buffer | undefined = Buffer.from(
+        blockLine({ index, start: block.start, end: block.end, bytes: block.length, sha256 }),
+      );
       const send = async (chunk: Buffer): Promise<void> => {
         const bytes = line ? Buffer.concat([line, chunk]) : chunk;
         line = undefined;

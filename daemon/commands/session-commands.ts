@@ -51,8 +51,11 @@ export const sessionCommands: Command[] = [
         // One greppable line per failure, the address alone in it (fail2ban: README).
         ctx.services.log.warn(`password refused for ${ip} port ${port}`);
         // The answer waits longer each time; commands pipelined behind it wait too.
-        await new Promise((resolve) => setTimeout(resolve, Math.min(PASSWORD_DELAY_MAX_MS, PASSWORD_DELAY_MS * 2 ** (failures - 1))));
-        if (failures >= MAX_PASSWORD_FAILURES) throw new ProtocolError('permission', `wrong password, ${failures} times: closing`, true);
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.min(PASSWORD_DELAY_MAX_MS, PASSWORD_DELAY_MS * 2 ** (failures - 1))),
+        );
+        if (failures >= MAX_PASSWORD_FAILURES)
+          throw new ProtocolError('permission', `wrong password, ${failures} times: closing`, true);
         throw new ProtocolError('permission', 'wrong password');
       }
       ctx.session.authorized = true;
@@ -98,7 +101,12 @@ export const sessionCommands: Command[] = [
           ['uptime', Math.round((Date.now() - counters.startedAt.getTime()) / 1000)],
           ['catalog', catalog.state],
           // While the library is scanned: files looked at, of all (a long first scan shows how far it is).
-          ...(catalog.progress ? ([['scan_files_done', catalog.progress.done], ['scan_files_total', catalog.progress.total]] as const) : []),
+          ...(catalog.progress
+            ? ([
+                ['scan_files_done', catalog.progress.done],
+                ['scan_files_total', catalog.progress.total],
+              ] as const)
+            : []),
           ['catalog_version', catalog.version],
           // The radio's Icecast targets, one line each: `icecast_1: http://host:8000/mount connected`.
           ...ctx.services.icecast.map((source, i) => {

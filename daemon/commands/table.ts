@@ -22,6 +22,15 @@ export function createCommandTable(extra: readonly Command[] = []): CommandTable
       await ctx.out.write(encodeFields(table.commands.map((command) => ['command', command.name])) + okLine());
     },
   };
-  const table = new CommandTable([...libraryCommands, ...deviceCommands, ...sessionCommands, ...udpCommands, ...idleCommands, ...callCommands, help, ...extra]);
+  const table = new CommandTable([
+    ...libraryCommands,
+    ...deviceCommands,
+    ...sessionCommands,
+    ...udpCommands,
+    ...idleCommands,
+    ...callCommands,
+    help,
+    ...extra,
+  ]);
   return table;
 }

@@ -42,7 +42,11 @@ async function radio(ctx: CommandContext): Promise<void> {
   // Each Icecast target, a record of its own.
   for (const source of ctx.services.icecast) {
     const target = source.status();
-    fields.push(['icecast', target.url], ['icecast_state', stateText(target)], ['icecast_frames_dropped', target.framesDropped]);
+    fields.push(
+      ['icecast', target.url],
+      ['icecast_state', stateText(target)],
+      ['icecast_frames_dropped', target.framesDropped],
+    );
   }
   await ctx.out.write(encodeFields(fields) + okLine());
 }
@@ -53,7 +57,11 @@ async function stream(ctx: CommandContext, args: string[]): Promise<void> {
   const port = udpPort(args[1] as string);
   const [first, last] = blockRange([args[0] as string, ...args.slice(2)], song.blocks.length);
   const ip = peerIp(ctx.session.address);
-  if ((udpFamily === 'udp4') !== !ip.includes(':')) throw new ProtocolError('bad_argument', `the daemon's UDP socket is ${udpFamily === 'udp4' ? 'IPv4' : 'IPv6'}: connect over the same family`);
+  if ((udpFamily === 'udp4') !== !ip.includes(':'))
+    throw new ProtocolError(
+      'bad_argument',
+      `the daemon's UDP socket is ${udpFamily === 'udp4' ? 'IPv4' : 'IPv6'}: connect over the same family`,
+    );
   // The hashes let the client check each block it assembles, as a download's `block:` lines do.
   const file = await SongFile.open(song);
   const blockFields: Field[] = [];
@@ -61,7 +69,10 @@ async function stream(ctx: CommandContext, args: string[]): Promise<void> {
     for (let index = first; index <= last; index++) {
       const block = song.blocks[index] as CatalogBlock;
       const sha256 = await reader.sha256(file, block);
-      blockFields.push(['stream_block', blockValue({ index, start: block.start, end: block.end, bytes: block.length, sha256 })]);
+      blockFields.push([
+        'stream_block',
+        blockValue({ index, start: block.start, end: block.end, bytes: block.length, sha256 }),
+      ]);
     }
   } finally {
     await file.close();
@@ -72,7 +83,15 @@ async function stream(ctx: CommandContext, args: string[]): Promise<void> {
   if (ctx.signal.aborted) return streams.forget(opened);
   try {
     await ctx.out.write(
-      encodeFields([...songFields(song.info), ['stream', opened.id], ['token', opened.token], ['packets', opened.packets], ['packet_bytes', PACKET_BYTES], ['stream_bytes', opened.bytes], ...blockFields]) + okLine(),
+      encodeFields([
+        ...songFields(song.info),
+        ['stream', opened.id],
+        ['token', opened.token],
+        ['packets', opened.packets],
+        ['packet_bytes', PACKET_BYTES],
+        ['stream_bytes', opened.bytes],
+        ...blockFields,
+      ]) + okLine(),
     );
   } catch (error) {
     streams.forget(opened);
@@ -83,7 +102,8 @@ async function stream(ctx: CommandContext, args: string[]): Promise<void> {
 
 async function resend(ctx: CommandContext, args: string[]): Promise<void> {
   const id = args[0] as string;
-  if (!/^\d{1,10}$/.test(id)) throw new ProtocolError('bad_argument', `stream must be a number, got '${id.slice(0, 20)}'`);
+  if (!/^\d{1,10}$/.test(id))
+    throw new ProtocolError('bad_argument', `stream must be a number, got '${id.slice(0, 20)}'`);
   const { streams } = ctx.services;
   const count = streams.packetsOf(ctx.session.id, Number(id));
   let ranges;
@@ -104,7 +124,7 @@ export const udpCommands: Command[] = [
     minArgs: 0,
     maxArgs: 0,
     usage: 'radio',
-    summary: "the radio programme: state, now playing, position and listener count",
+    summary: 'the radio programme: state, now playing, position and listener count',
     run: radio,
   },
   {
@@ -113,7 +133,8 @@ export const udpCommands: Command[] = [
     minArgs: 2,
     maxArgs: 4,
     usage: 'stream <song> <udp-port> [<first> [<last>]]',
-    summary: "sends the song's blocks as UDP datagrams to this connection's IP, once that port echoes the answer's token in a KEEPALIVE",
+    summary:
+      "sends the song's blocks as UDP datagrams to this connection's IP, once that port echoes the answer's token in a KEEPALIVE",
     run: stream,
   },
   {

@@ -17,10 +17,46 @@ interface DemoSong extends SongSpec {
 }
 
 export const DEMO_SONGS: readonly DemoSong[] = [
-  { file: '01 Morning Ferry.mp3', format: 'mp3', title: 'Morning Ferry', seconds: 52, bpm: 104, root: 60, minor: false, seed: 11 },
-  { file: '02 Copper Wires.mp3', format: 'mp3', title: 'Copper Wires', seconds: 68, bpm: 120, root: 57, minor: true, seed: 23 },
-  { file: '03 Slow Orbit.mp3', format: 'mp3', title: 'Slow Orbit', seconds: 95, bpm: 84, root: 65, minor: false, seed: 37 },
-  { file: '04 Tin Whistle.wav', format: 'wav', title: 'Tin Whistle', seconds: 48, bpm: 112, root: 67, minor: false, seed: 41 },
+  {
+    file: '01 Morning Ferry.mp3',
+    format: 'mp3',
+    title: 'Morning Ferry',
+    seconds: 52,
+    bpm: 104,
+    root: 60,
+    minor: false,
+    seed: 11,
+  },
+  {
+    file: '02 Copper Wires.mp3',
+    format: 'mp3',
+    title: 'Copper Wires',
+    seconds: 68,
+    bpm: 120,
+    root: 57,
+    minor: true,
+    seed: 23,
+  },
+  {
+    file: '03 Slow Orbit.mp3',
+    format: 'mp3',
+    title: 'Slow Orbit',
+    seconds: 95,
+    bpm: 84,
+    root: 65,
+    minor: false,
+    seed: 37,
+  },
+  {
+    file: '04 Tin Whistle.wav',
+    format: 'wav',
+    title: 'Tin Whistle',
+    seconds: 48,
+    bpm: 112,
+    root: 67,
+    minor: false,
+    seed: 41,
+  },
 ];
 
 /**

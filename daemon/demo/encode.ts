@@ -28,7 +28,8 @@ export function interleave(pcm: Pcm): Buffer {
   const channels = pcm.channels.length;
   const out = Buffer.alloc(frames * channels * 2);
   for (let i = 0; i < frames; i++) {
-    for (let c = 0; c < channels; c++) out.writeInt16LE((pcm.channels[c] as Int16Array)[i] as number, (i * channels + c) * 2);
+    for (let c = 0; c < channels; c++)
+      out.writeInt16LE((pcm.channels[c] as Int16Array)[i] as number, (i * channels + c) * 2);
   }
   return out;
 }

@@ -10,7 +10,6 @@ export interface Tags {
 
 const FRAME_IDS: Record<keyof Tags, string> = { title: 'TIT2', artist: 'TPE1', album: 'TALB', track: 'TRCK' };
 
-
 /** Text frames in UTF-16 with BOM (encoding 1), which every ID3v2.3 reader understands. */
 function textFrame(id: string, text: string): Buffer {
   const body = Buffer.concat([Buffer.from([1, 0xff, 0xfe]), Buffer.from(text, 'utf16le')]);

@@ -75,7 +75,14 @@ function compose(spec: SongSpec): Note[] {
       melody = Math.max(4, Math.min(14, melody + step));
       if (rand() > 0.12) {
         const pan = 0.3 + 0.4 * rand();
-        notes.push({ start: t, length: Math.min(length, t0 + bar - t), freq: hz(degree(melody)), gain: 0.14, pan, bright: 0.8 });
+        notes.push({
+          start: t,
+          length: Math.min(length, t0 + bar - t),
+          freq: hz(degree(melody)),
+          gain: 0.14,
+          pan,
+          bright: 0.8,
+        });
       }
       t += length;
     }
@@ -103,7 +110,8 @@ export function synthesize(spec: SongSpec, sampleRate: number, channelCount: 1 |
     for (let i = 0; i < count; i++) {
       const env = Math.min(1, i / attack, (count - i) / release) * Math.exp((-1.5 * i) / sampleRate);
       const phase = w * i;
-      const v = env * (Math.sin(phase) + note.bright * 0.3 * Math.sin(2 * phase) + note.bright * 0.12 * Math.sin(3 * phase));
+      const v =
+        env * (Math.sin(phase) + note.bright * 0.3 * Math.sin(2 * phase) + note.bright * 0.12 * Math.sin(3 * phase));
       left[first + i] = (left[first + i] as number) + v * gainLeft;
       right[first + i] = (right[first + i] as number) + v * gainRight;
     }

@@ -53,7 +53,8 @@ interface Target {
 export function parseTarget(settings: IcecastTargetSettings): Target {
   const url = new URL(settings.url);
   if (url.protocol !== 'http:') throw new Error(`icecast target ${settings.url}: only http:// is supported`);
-  if (url.pathname.length < 2) throw new Error(`icecast target ${settings.url}: no mount point (http://host:port/mount)`);
+  if (url.pathname.length < 2)
+    throw new Error(`icecast target ${settings.url}: no mount point (http://host:port/mount)`);
   const user = settings.user ?? (decodeURIComponent(url.username) || 'source');
   const password = settings.password ?? decodeURIComponent(url.password);
   return {
@@ -122,7 +123,12 @@ export class IcecastSource {
       const status = Number(/^(?:HTTP\/1\.[01]|ICE\/1\.0) (\d{3})/.exec(answer)?.[1] ?? 0);
       if (status === 200 || status === 100) return this.connectedNow(socket);
       if (this.method === 'PUT' && (status === 400 || status === 405 || status === 501)) this.method = 'SOURCE'; // an Icecast before 2.4
-      const why = status === 401 ? 'wrong user or password (401)' : status === 403 ? `refused (403: the mount is in use, or a limit)` : `answered ${answer.split('\r\n')[0] || 'nothing'}`;
+      const why =
+        status === 401
+          ? 'wrong user or password (401)'
+          : status === 403
+            ? `refused (403: the mount is in use, or a limit)`
+            : `answered ${answer.split('\r\n')[0] || 'nothing'}`;
       socket.destroy(new Error(why));
     });
     socket.on('error', (error) => (this.lastError = error.message));
@@ -146,10 +152,17 @@ export class IcecastSource {
     if (!this.streaming) return;
     const query = new URLSearchParams({ mount: this.target.mount, mode: 'updinfo', song: title });
     const request = http.get(
-      { host: this.target.host, port: this.target.port, path: `/admin/metadata?${query}`, headers: { Authorization: `Basic ${this.target.auth}`, 'User-Agent': this.about.userAgent }, timeout: METADATA_TIMEOUT_MS },
+      {
+        host: this.target.host,
+        port: this.target.port,
+        path: `/admin/metadata?${query}`,
+        headers: { Authorization: `Basic ${this.target.auth}`, 'User-Agent': this.about.userAgent },
+        timeout: METADATA_TIMEOUT_MS,
+      },
       (response) => {
         response.resume();
-        if (response.statusCode !== 200) this.log.debug(`icecast ${this.target.shown}: title update answered ${response.statusCode}`);
+        if (response.statusCode !== 200)
+          this.log.debug(`icecast ${this.target.shown}: title update answered ${response.statusCode}`);
       },
     );
     request.on('timeout', () => request.destroy(new Error('timed out')));
@@ -184,7 +197,9 @@ export class IcecastSource {
     this.streaming = true;
     this.failures = 0;
     this.lastError = undefined;
-    this.log.info(`icecast ${this.target.shown}: connected${this.loggedError !== undefined ? ' again' : ''} (${this.method})`);
+    this.log.info(
+      `icecast ${this.target.shown}: connected${this.loggedError !== undefined ? ' again' : ''} (${this.method})`,
+    );
     this.loggedError = undefined;
     // A server that stops reading: what is queued makes no progress for WRITE_TIMEOUT_MS.
     let written = socket.bytesWritten;
@@ -193,7 +208,8 @@ export class IcecastSource {
       if (socket.bytesWritten !== written || socket.writableLength === 0) {
         written = socket.bytesWritten;
         stuckSince = Date.now();
-      } else if (Date.now() - stuckSince > WRITE_TIMEOUT_MS) socket.destroy(new Error(`the server took nothing for ${WRITE_TIMEOUT_MS / 1000} s`));
+      } else if (Date.now() - stuckSince > WRITE_TIMEOUT_MS)
+        socket.destroy(new Error(`the server took nothing for ${WRITE_TIMEOUT_MS / 1000} s`));
     }, 1000);
     this.onChange();
     if (this.title !== undefined) this.setTitle(this.title);
@@ -209,7 +225,10 @@ export class IcecastSource {
     const error = this.lastError ?? 'the connection closed';
     this.lastError = error;
     // The same error at every try is said once; it is in `radio` and `streamd status` meanwhile.
-    if (error !== this.loggedError) this.log.warn(`icecast ${this.target.shown}: ${was ? 'lost: ' : ''}${error}; trying again with backoff up to ${MAX_BACKOFF_MS / 1000} s`);
+    if (error !== this.loggedError)
+      this.log.warn(
+        `icecast ${this.target.shown}: ${was ? 'lost: ' : ''}${error}; trying again with backoff up to ${MAX_BACKOFF_MS / 1000} s`,
+      );
     this.loggedError = error;
     const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** this.failures++);
     this.retryAt = Date.now() + delay;

@@ -53,9 +53,14 @@ class FrameSplitter {
         continue;
       }
       if (at + header.frameBytes > data.length) break;
-      if (header.frameBytes > MAX_PAYLOAD_BYTES) throw new FrameTooLargeError(`MPEG frames of ${header.frameBytes} bytes do not fit in a datagram`);
+      if (header.frameBytes > MAX_PAYLOAD_BYTES)
+        throw new FrameTooLargeError(`MPEG frames of ${header.frameBytes} bytes do not fit in a datagram`);
       if (!isVbrInfoFrame(data, at, header)) {
-        out.push({ bytes: Buffer.from(data.subarray(at, at + header.frameBytes)), start: this.samples / this.sampleRate, seconds: header.samples / header.sampleRate });
+        out.push({
+          bytes: Buffer.from(data.subarray(at, at + header.frameBytes)),
+          start: this.samples / this.sampleRate,
+          seconds: header.samples / header.sampleRate,
+        });
         this.samples += header.samples;
       }
       at += header.frameBytes;
@@ -113,7 +118,11 @@ class Mp3Source extends QueuedSource {
     this.block = blockIndexAt(from, song.blocks.length);
     this.splitter = new FrameSplitter(song.info.sampleRate);
     // The splitter counts samples from the first frame of the block it starts at.
-    this.splitter.samples = blockFirstSample(this.block, song.info.sampleRate, samplesPerFrame('mp3', song.info.sampleRate));
+    this.splitter.samples = blockFirstSample(
+      this.block,
+      song.info.sampleRate,
+      samplesPerFrame('mp3', song.info.sampleRate),
+    );
   }
 
   async fill(): Promise<void> {
@@ -175,7 +184,10 @@ class WavSource extends QueuedSource {
 
   async fill(): Promise<void> {
     if (this.exhausted) return;
-    const want = Math.min(this.end - this.position, Math.floor(WAV_STEP_SECONDS * this.song.info.sampleRate) * this.frameBytes);
+    const want = Math.min(
+      this.end - this.position,
+      Math.floor(WAV_STEP_SECONDS * this.song.info.sampleRate) * this.frameBytes,
+    );
     const frames: RadioFrame[] = [];
     if (want <= 0) {
       this.exhausted = true;

@@ -88,6 +88,9 @@ export class ListenerRegistry {
   }
 
   private mac(key: string, issued: number): Buffer {
-    return createHmac('sha256', this.secret).update(`${key}|${issued}`).digest().subarray(0, TOKEN_BYTES - 4);
+    return createHmac('sha256', this.secret)
+      .update(`${key}|${issued}`)
+      .digest()
+      .subarray(0, TOKEN_BYTES - 4);
   }
 }

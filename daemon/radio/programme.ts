@@ -83,9 +83,13 @@ export class Programme {
     // A long time unheard: whole rounds of a looping playlist are skipped at once.
     const round = this.playlist().reduce((total, song) => total + song.info.duration * 1000, 0);
     if (this.options.loop && round > 0 && ms - this.slot.startMs > 2 * round) {
-      this.slot = { ...this.slot, startMs: this.slot.startMs + Math.floor((ms - this.slot.startMs) / round - 1) * round };
+      this.slot = {
+        ...this.slot,
+        startMs: this.slot.startMs + Math.floor((ms - this.slot.startMs) / round - 1) * round,
+      };
     }
-    while (this.slot && ms >= this.slot.startMs + this.slot.song.info.duration * 1000) this.next(this.slot.startMs + this.slot.song.info.duration * 1000);
+    while (this.slot && ms >= this.slot.startMs + this.slot.song.info.duration * 1000)
+      this.next(this.slot.startMs + this.slot.song.info.duration * 1000);
     return this.slot;
   }
 

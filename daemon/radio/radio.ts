@@ -7,7 +7,13 @@
  */
 import { randomInt } from 'node:crypto';
 import { DatagramType, HEADER_BYTES, RejectReason, writeHeader, type Datagram } from '../../common/datagram/codec.js';
-import { acceptDatagram, infoDatagram, rejectDatagram, subscriberName, type StreamInfo } from '../../common/datagram/messages.js';
+import {
+  acceptDatagram,
+  infoDatagram,
+  rejectDatagram,
+  subscriberName,
+  type StreamInfo,
+} from '../../common/datagram/messages.js';
 import type { RadioSettings } from '../../common/config-schema.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Logger } from '../log.js';
@@ -16,7 +22,6 @@ import { ListenerRegistry } from './listeners.js';
 import { RadioOutlets } from './outlets.js';
 import { Programme, type ProgrammeSlot } from './programme.js';
 import type { Peer, Send, UdpCounters } from '../udp/udp-types.js';
-
 
 /** Seconds of frames read ahead of the clock. */
 const READ_AHEAD_SECONDS = 3;
@@ -81,10 +86,13 @@ export class Radio {
     const slot = this.programme.at(time);
     if (!slot) return;
     const left = slot.startMs + slot.song.info.duration * 1000 - time;
-    this.songEndTimer = setTimeout(() => {
-      this.onChange();
-      this.watchSongEnd();
-    }, Math.max(50, left + 20));
+    this.songEndTimer = setTimeout(
+      () => {
+        this.onChange();
+        this.watchSongEnd();
+      },
+      Math.max(50, left + 20),
+    );
     this.songEndTimer.unref();
   }
 
@@ -101,7 +109,13 @@ export class Radio {
 
   status(now = Date.now()): RadioStatus {
     const slot = this.settings.enabled ? this.programme.at(this.programme.timeAt(now)) : undefined;
-    const state = !this.settings.enabled ? 'off' : this.programme.hasEnded ? 'ended' : this.audience ? 'playing' : 'idle';
+    const state = !this.settings.enabled
+      ? 'off'
+      : this.programme.hasEnded
+        ? 'ended'
+        : this.audience
+          ? 'playing'
+          : 'idle';
     const position = slot ? Math.max(0, (this.programme.timeAt(now) - slot.startMs) / 1000) : 0;
     return { state, stream: this.stream, listeners: this.listeners.size, slot, position };
   }
@@ -117,11 +131,13 @@ export class Radio {
     };
     switch (datagram.type) {
       case DatagramType.SUBSCRIBE: {
-        if (subscriberName(datagram.payload) === undefined) return reject(RejectReason.BAD_REQUEST, 'the name is not UTF-8 text');
+        if (subscriberName(datagram.payload) === undefined)
+          return reject(RejectReason.BAD_REQUEST, 'the name is not UTF-8 text');
         if (!this.settings.enabled || this.closed) return reject(RejectReason.BAD_REQUEST, 'the radio is off');
         if (this.programme.hasEnded) return reject(RejectReason.BAD_REQUEST, 'the programme has ended');
         if (this.listeners.get(key)) return reject(RejectReason.DUPLICATE, 'this address is listening already');
-        if (this.listeners.size >= this.settings.max_listeners) return reject(RejectReason.FULL, `${this.settings.max_listeners} listeners: the radio is full`);
+        if (this.listeners.size >= this.settings.max_listeners)
+          return reject(RejectReason.FULL, `${this.settings.max_listeners} listeners: the radio is full`);
         const accept = acceptDatagram(header, this.listeners.tokenFor(key, now), this.streamInfo(now), size);
         if (accept) this.reply(accept, peer);
         return;
@@ -187,7 +203,7 @@ export class Radio {
       artist: song.artist,
       album: song.album,
       duration: song.duration,
-      started_ms: (slot.startMs >>> 0),
+      started_ms: slot.startMs >>> 0,
     };
   }
 
@@ -278,7 +294,10 @@ export class Radio {
       this.source = source;
       this.slot = slot;
       this.sentUntil = slot.startMs + from * 1000;
-      const info = infoDatagram({ stream: this.stream, sequence: this.sequence, position: slot.startMs >>> 0 }, this.streamInfo(Date.now()));
+      const info = infoDatagram(
+        { stream: this.stream, sequence: this.sequence, position: slot.startMs >>> 0 },
+        this.streamInfo(Date.now()),
+      );
       for (const listener of this.listeners.all()) this.reply(info, listener);
       this.outlets.setTitle(slot.song.info);
       this.log.info(`radio: now playing ${slot.song.info.file} to ${this.listeners.size} listener(s)`);

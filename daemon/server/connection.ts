@@ -118,16 +118,21 @@ export class Connection implements Output {
           seen = now;
           return;
         }
-        this.deps.log.info(`${this.session.address}: read nothing for ${this.deps.limits.write_stall_timeout} s, disconnected`);
+        this.deps.log.info(
+          `${this.session.address}: read nothing for ${this.deps.limits.write_stall_timeout} s, disconnected`,
+        );
         this.socket.destroy();
       };
       const waiter = {
         resolve,
         reject,
-        timer: setTimeout(() => {
-          seen = transmitProgress(this.socket);
-          waiter.timer = setInterval(check, limitMs);
-        }, Math.min(STALL_BASELINE_MS, limitMs / 4)),
+        timer: setTimeout(
+          () => {
+            seen = transmitProgress(this.socket);
+            waiter.timer = setInterval(check, limitMs);
+          },
+          Math.min(STALL_BASELINE_MS, limitMs / 4),
+        ),
       };
       this.drainWaiter = waiter;
     });
@@ -152,13 +157,19 @@ export class Connection implements Output {
   }
 
   private get queueFull(): boolean {
-    return this.queue.length >= this.deps.limits.max_pipelined_commands || this.queuedBytes >= this.deps.limits.max_pipelined_bytes;
+    return (
+      this.queue.length >= this.deps.limits.max_pipelined_commands ||
+      this.queuedBytes >= this.deps.limits.max_pipelined_bytes
+    );
   }
 
   /** Frames backlog into queued lines while there is room, and stops reading the socket when there is none. */
   private frame(): void {
     while (this.backlog && !this.queueFull) {
-      const { lines, overflow, rest } = this.reader.push(this.backlog, this.deps.limits.max_pipelined_commands - this.queue.length);
+      const { lines, overflow, rest } = this.reader.push(
+        this.backlog,
+        this.deps.limits.max_pipelined_commands - this.queue.length,
+      );
       this.backlog = rest;
       // Blank lines ask nothing: they are not queued, get no answer, hold no memory, keep no
       // connection from being idle and end no `idle`.
@@ -187,7 +198,9 @@ export class Connection implements Output {
         const item = this.queue.shift() as Line | typeof OVERFLOW;
         if (item !== OVERFLOW && item.ok) this.queuedBytes -= item.text.length;
         if (item === OVERFLOW) {
-          await this.write(errLine('line_too_long', `line longer than ${this.deps.limits.max_line_bytes} bytes; closing`));
+          await this.write(
+            errLine('line_too_long', `line longer than ${this.deps.limits.max_line_bytes} bytes; closing`),
+          );
           this.end();
           return;
         }
@@ -201,7 +214,11 @@ export class Connection implements Output {
           this.end();
           return;
         }
-        if (this.socket.isPaused() && this.queue.length < this.deps.limits.max_pipelined_commands / 2 && this.queuedBytes < this.deps.limits.max_pipelined_bytes / 2) {
+        if (
+          this.socket.isPaused() &&
+          this.queue.length < this.deps.limits.max_pipelined_commands / 2 &&
+          this.queuedBytes < this.deps.limits.max_pipelined_bytes / 2
+        ) {
           this.frame();
           if (!this.backlog && !this.queueFull) this.socket.resume();
         }
@@ -232,7 +249,8 @@ export class Connection implements Output {
       await parsed.command.run({ ...this.context, interrupted: this.interrupt.signal }, parsed.args);
     } catch (error) {
       if (error instanceof ProtocolError) {
-        if (error.cause instanceof SongFileError) this.deps.services.counters.descriptors.failed(error.cause.code, error.message);
+        if (error.cause instanceof SongFileError)
+          this.deps.services.counters.descriptors.failed(error.cause.code, error.message);
         await this.write(errLine(error.code, error.message));
         if (error.fatal) this.session.closeAfterReply = true;
       } else if (error instanceof ConnectionClosedError) {

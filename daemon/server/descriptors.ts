@@ -81,7 +81,9 @@ export function watchDescriptors(log: Logger): DescriptorWatch {
     if (limit === 0) return;
     if (!short && open >= limit * HIGH) {
       short = true;
-      log.error(`file descriptors: ${open} of ${limit} open; new connections and song files will fail at the limit (raise it with ulimit -n, or LimitNOFILE= under systemd)`);
+      log.error(
+        `file descriptors: ${open} of ${limit} open; new connections and song files will fail at the limit (raise it with ulimit -n, or LimitNOFILE= under systemd)`,
+      );
     } else if (short && open < limit * LOW) {
       short = false;
       log.info(`file descriptors: ${open} of ${limit} open again`);
@@ -106,7 +108,9 @@ export function watchDescriptors(log: Logger): DescriptorWatch {
       if (now - lastAlarm < EVERY_MS) return;
       lastAlarm = now;
       open = counter.count();
-      log.error(`out of file descriptors (${code}): ${what}; ${open} of ${limit || 'unlimited'} open; serving what is already open`);
+      log.error(
+        `out of file descriptors (${code}): ${what}; ${open} of ${limit || 'unlimited'} open; serving what is already open`,
+      );
     },
     stop() {
       clearInterval(timer);

@@ -30,7 +30,8 @@ export function watchLoopDelay(sampleMs = SAMPLE_MS): LoopDelay {
   histogram.enable();
   // The histogram holds the time between samples (ns): what is over the period is the delay.
   const lateMs = (ns: number): number => Math.max(0, ns / 1e6 - sampleMs);
-  const now = (): Window => (histogram.count === 0 ? { p99: 0, max: 0 } : { p99: lateMs(histogram.percentile(99)), max: lateMs(histogram.max) });
+  const now = (): Window =>
+    histogram.count === 0 ? { p99: 0, max: 0 } : { p99: lateMs(histogram.percentile(99)), max: lateMs(histogram.max) };
   let last: Window | undefined;
   const timer = setInterval(() => {
     last = now();

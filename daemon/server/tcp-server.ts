@@ -68,7 +68,10 @@ export function createStreamdServer(options: ServerOptions, deps: { catalog: Cat
     () => changes.notify('devices'),
     (name) => calls.deviceGone(name, new Date()),
   );
-  const udp = createUdpServer({ host: options.host, port: options.udpPort, radio: options.radio, udp: options.udp, version: options.version }, { ...deps, calls });
+  const udp = createUdpServer(
+    { host: options.host, port: options.udpPort, radio: options.radio, udp: options.udp, version: options.version },
+    { ...deps, calls },
+  );
   const loopDelay = watchLoopDelay();
   const descriptors = watchDescriptors(log);
   deps.catalog.onChange(() => changes.notify('catalog'));
@@ -116,10 +119,14 @@ export function createStreamdServer(options: ServerOptions, deps: { catalog: Cat
 
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     const ip = socket.remoteAddress ?? '?';
-    if (connections.size >= limits.max_connections) return refuse(socket, `${limits.max_connections} connections are open; try again later`);
+    if (connections.size >= limits.max_connections)
+      return refuse(socket, `${limits.max_connections} connections are open; try again later`);
     const fromHere = perAddress.get(ip) ?? 0;
     if (fromHere >= limits.max_connections_per_address) {
-      return refuse(socket, `${limits.max_connections_per_address} connections from your address are open; try again later`);
+      return refuse(
+        socket,
+        `${limits.max_connections_per_address} connections from your address are open; try again later`,
+      );
     }
     perAddress.set(ip, fromHere + 1);
     services.counters.connectionsAccepted++;

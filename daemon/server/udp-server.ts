@@ -48,11 +48,23 @@ const LOG_EVERY_MS = 60_000;
 const SEND_BUFFER_BYTES = 4 * 1024 * 1024;
 const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 
-export function createUdpServer(options: UdpServerOptions, deps: { catalog: Catalog; log: Logger; calls: CallRegistry }): UdpServer {
+export function createUdpServer(
+  options: UdpServerOptions,
+  deps: { catalog: Catalog; log: Logger; calls: CallRegistry },
+): UdpServer {
   const { log } = deps;
   const family = net.isIPv6(options.host) ? 'udp6' : 'udp4';
   const socket = dgram.createSocket({ type: family });
-  const counters: UdpCounters = { datagramsSent: 0, bytesSent: 0, rejected: 0, malformed: 0, radioDropped: 0, streamPauses: 0, streamsUnproven: 0, streamsSilent: 0 };
+  const counters: UdpCounters = {
+    datagramsSent: 0,
+    bytesSent: 0,
+    rejected: 0,
+    malformed: 0,
+    radioDropped: 0,
+    streamPauses: 0,
+    streamsUnproven: 0,
+    streamsSilent: 0,
+  };
   // The radio is live: when the path cannot take its datagrams they are dropped, never queued.
   const sendLive = (bytes: Buffer, peer: Peer): boolean => {
     if (socket.getSendQueueSize() > SOCKET_QUEUE_BYTES) return false;
@@ -65,8 +77,14 @@ export function createUdpServer(options: UdpServerOptions, deps: { catalog: Cata
     queuedBytes: () => socket.getSendQueueSize(),
   };
   const radio = new Radio(options.radio, options.udp.listener_timeout, deps.catalog, sendLive, counters, log);
-  const about = { name: 'streamd radio', description: 'the live programme of a streamd music library', userAgent: `streamd/${options.version ?? '?'}` };
-  const icecast = options.radio.enabled ? options.radio.icecast.map((target) => new IcecastSource(target, about, log, () => radio.outletChanged())) : [];
+  const about = {
+    name: 'streamd radio',
+    description: 'the live programme of a streamd music library',
+    userAgent: `streamd/${options.version ?? '?'}`,
+  };
+  const icecast = options.radio.enabled
+    ? options.radio.icecast.map((target) => new IcecastSource(target, about, log, () => radio.outletChanged()))
+    : [];
   for (const source of icecast) radio.outlets.add(source);
   const streams = new SongStreams(options.udp, paced, counters, log, radio.stream);
   // Voice is live too: a full queue drops it rather than delay it.
@@ -84,7 +102,10 @@ export function createUdpServer(options: UdpServerOptions, deps: { catalog: Cata
     const from = { address: rinfo.address, port: rinfo.port };
     if (type === DatagramType.VOICE || type === DatagramType.VOICE_REPORT) {
       voice.handle(decoded.datagram, from);
-    } else if ((type === DatagramType.KEEPALIVE || type === DatagramType.LEAVE) && streams.owns(decoded.datagram.stream)) {
+    } else if (
+      (type === DatagramType.KEEPALIVE || type === DatagramType.LEAVE) &&
+      streams.owns(decoded.datagram.stream)
+    ) {
       streams.handle(decoded.datagram, from);
     } else if (type === DatagramType.SUBSCRIBE || type === DatagramType.KEEPALIVE || type === DatagramType.LEAVE) {
       radio.handle(decoded.datagram, from, rinfo.size);

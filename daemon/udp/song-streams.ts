@@ -130,7 +130,9 @@ export class SongStreams {
     if (!state) return;
     state.timer = setTimeout(() => {
       this.counters.streamsUnproven++;
-      this.log.debug(`stream ${state.id}: no KEEPALIVE from ${state.peer.address}:${state.peer.port} within ${PROOF_WAIT_MS / 1000} s; dropped`);
+      this.log.debug(
+        `stream ${state.id}: no KEEPALIVE from ${state.peer.address}:${state.peer.port} within ${PROOF_WAIT_MS / 1000} s; dropped`,
+      );
       this.drop(state);
     }, PROOF_WAIT_MS);
   }
@@ -173,10 +175,12 @@ export class SongStreams {
   /** @throws ProtocolError not_found when the stream is not this connection's; bad_argument when it is not proven yet or too much is queued. */
   resend(session: number, id: number, ranges: SequenceRange[]): number {
     const state = this.mine(session, id);
-    if (!state.proven) throw new ProtocolError('bad_argument', `stream ${id} is waiting for the KEEPALIVE that proves its port`);
+    if (!state.proven)
+      throw new ProtocolError('bad_argument', `stream ${id} is waiting for the KEEPALIVE that proves its port`);
     let count = 0;
     for (const range of ranges) count += range[1] - range[0] + 1;
-    if (state.queued + count > MAX_QUEUED_ROUNDS * state.packets) throw new ProtocolError('bad_argument', 'too many packets queued for resending; wait for END');
+    if (state.queued + count > MAX_QUEUED_ROUNDS * state.packets)
+      throw new ProtocolError('bad_argument', 'too many packets queued for resending; wait for END');
     state.queue.push(...ranges);
     state.queued += count;
     state.wake?.();
@@ -205,14 +209,23 @@ export class SongStreams {
   }
 
   private checkCaps(session: number, peer: Peer): void {
-    const { max_streams: most, max_streams_per_address: mostPerAddress, max_streams_per_connection: mostPerConnection } = this.settings;
+    const {
+      max_streams: most,
+      max_streams_per_address: mostPerAddress,
+      max_streams_per_connection: mostPerConnection,
+    } = this.settings;
     let ofSession = 0;
     for (const state of this.streams.values()) if (state.session === session) ofSession++;
     if (ofSession >= mostPerConnection) return; // the new stream takes the place of the connection's oldest
-    if (this.streams.size >= most) throw new ProtocolError('busy', `${most} song streams are running: try again when one ends`);
+    if (this.streams.size >= most)
+      throw new ProtocolError('busy', `${most} song streams are running: try again when one ends`);
     let fromAddress = 0;
     for (const state of this.streams.values()) if (state.peer.address === peer.address) fromAddress++;
-    if (fromAddress >= mostPerAddress) throw new ProtocolError('busy', `${mostPerAddress} song streams go to ${peer.address} already: try again when one ends`);
+    if (fromAddress >= mostPerAddress)
+      throw new ProtocolError(
+        'busy',
+        `${mostPerAddress} song streams go to ${peer.address} already: try again when one ends`,
+      );
   }
 
   private newId(): number {

@@ -56,7 +56,12 @@ export interface SenderState {
   drained: (() => void) | undefined;
 }
 
-export async function runSender(state: SenderState, socket: PacedSocket, rateKbps: number, counters: SenderCounters): Promise<void> {
+export async function runSender(
+  state: SenderState,
+  socket: PacedSocket,
+  rateKbps: number,
+  counters: SenderCounters,
+): Promise<void> {
   const bytesPerMs = (rateKbps * 1000) / 8 / 1000;
   let started = Date.now();
   let sent = 0;

@@ -29,7 +29,22 @@ let daemon: TestDaemon;
 before(async () => {
   fixtures = makeFixtureLibrary();
   // Music that can be told from the voices: a steady 880 Hz (the microphones say 440 and 660).
-  execFileSync('sox', ['-n', '-r', '44100', '-c', '2', '-b', '16', path.join(fixtures.root, 'tone-880.wav'), 'synth', '60', 'sine', '880', 'vol', '0.25']);
+  execFileSync('sox', [
+    '-n',
+    '-r',
+    '44100',
+    '-c',
+    '2',
+    '-b',
+    '16',
+    path.join(fixtures.root, 'tone-880.wav'),
+    'synth',
+    '60',
+    'sine',
+    '880',
+    'vol',
+    '0.25',
+  ]);
   daemon = await startTestDaemon(fixtures.root);
 });
 after(async () => {
@@ -43,8 +58,25 @@ function player(name: string, pulse?: PulseNullSink, udpPort = daemon.udpPort): 
   const audio = pulse ? ['--audio', 'pulse', '--mic', 'pulse'] : ['--audio', 'null', '--mic', 'none'];
   return Tmux.start(
     dir,
-    [process.execPath, STREAMTUI, '--port', String(daemon.port), '--udp-port', String(udpPort), '--name', name, '--cache-dir', path.join(dir, 'cache'), ...audio],
-    { XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log'), NCURSES_NO_UTF8_ACS: '1', ...(pulse?.env ?? {}) },
+    [
+      process.execPath,
+      STREAMTUI,
+      '--port',
+      String(daemon.port),
+      '--udp-port',
+      String(udpPort),
+      '--name',
+      name,
+      '--cache-dir',
+      path.join(dir, 'cache'),
+      ...audio,
+    ],
+    {
+      XDG_CONFIG_HOME: path.join(dir, 'config'),
+      STREAMTUI_LOG: path.join(dir, 'player.log'),
+      NCURSES_NO_UTF8_ACS: '1',
+      ...(pulse?.env ?? {}),
+    },
   );
 }
 
@@ -110,14 +142,19 @@ describe('calls between two players', () => {
       await alice.waitFor(/in call with bob \d:\d\d/);
       // Other devices see it in the status text.
       await until('both statuses say so', async () => {
-        const list = (await observer.command('lista dispositivos')).fields.filter(([key]) => key === 'status').map(([, value]) => value);
+        const list = (await observer.command('lista dispositivos')).fields
+          .filter(([key]) => key === 'status')
+          .map(([, value]) => value);
         return list.includes('in call with alice') && list.includes('in call with bob') ? true : undefined;
       });
       alice.keys('h');
       await alice.waitFor(/call with bob ended: hung up/);
       await bob.waitFor(/call with alice ended: hung up/);
       const bobCalls = (await observer.command('get', 'bob')).fields;
-      assert.ok(bobCalls.some(([key, value]) => key === 'calls' && value === 'yes'), 'bob is registered for calls');
+      assert.ok(
+        bobCalls.some(([key, value]) => key === 'calls' && value === 'yes'),
+        'bob is registered for calls',
+      );
       assert.equal(daemon.server.services.calls.callsOf('bob')[0]?.reason, 'hangup', 'the daemon lists it ended');
       alice.keys('q');
       bob.keys('q');
@@ -130,114 +167,149 @@ describe('calls between two players', () => {
     }
   });
 
-  it('each side hears the other’s microphone (440 and 660 Hz) in its own sink, fred through a relay that drops 10%, and h ends it on both', { timeout: 90_000 }, async () => {
-    const pulses = [await pulseNullSink({ sineHz: 440 }), await pulseNullSink({ sineHz: 660 })] as const;
-    // What the daemon sends fred goes through a relay that drops exactly 10% of the VOICE and reorders some.
-    const relay = await lossyRelay({ upstreamPort: daemon.udpPort }, { loss: 0.1, pattern: 'even', reorder: 0.03, delayMs: 20, type: DatagramType.VOICE, seed: 9 });
-    const erin = player('erin', pulses[0]);
-    const fred = player('fred', pulses[1], relay.port);
-    try {
-      await erin.waitFor(/ fred\s+idle/);
-      await fred.waitFor(/ erin\s+idle/);
-      await selectDevice(erin, 'fred');
-      erin.keys('C');
-      await fred.waitFor(/erin is calling/);
-      fred.keys('y');
-      await erin.waitFor(/in call with fred/);
-      await fred.waitFor(/in call with erin/);
-      await new Promise((resolve) => setTimeout(resolve, 3000)); // the microphones start
-      const recordings = await Promise.all(pulses.map((pulse) => pulse.record()));
-      await new Promise((resolve) => setTimeout(resolve, 2500));
-      const [erinHears, fredHears] = await Promise.all(recordings.map((recording) => recording.stop()));
-      const erinTone = strongest(erinHears as Buffer);
-      const fredTone = strongest(fredHears as Buffer);
-      assert.equal(erinTone.hz, 660, `erin's sink: ${JSON.stringify(erinTone)}`);
-      assert.equal(fredTone.hz, 440, `fred's sink: ${JSON.stringify(fredTone)}`);
-      // The microphones' tones have a power of 6000 here; music under a voice is ducked to 20%, a voice never.
-      assert.ok(erinTone.power > 3000 && fredTone.power > 3000, `the voice at its own level, not ducked: ${erinTone.power.toFixed(0)} and ${fredTone.power.toFixed(0)}`);
-      // Continuous (fred's through 10% loss, by FEC and concealment): no gap in 2.5 s. A 20 ms frame
-      // missing leaves at least one 10 ms window silent. Loudness, not the tone's level, is measured
-      // here: told of the loss by fred's reports, erin's encoder adds FEC, and SILK's low-bitrate
-      // copy renders a pure tone at about 40% and out of phase with its neighbours.
-      for (const [who, recording] of [['erin', erinHears], ['fred', fredHears]] as const) {
-        const pcm = recording as Buffer;
-        const left = new Int16Array(pcm.length / 4).map((_, i) => pcm.readInt16LE(4 * i));
-        const windows = Array.from({ length: Math.floor(left.length / 441) }, (_, w) => rms(left.subarray(w * 441, (w + 1) * 441)));
-        const silent = windows.filter((level) => level < 1000).length;
-        // About 13 frames of fred's were dropped: without FEC and concealment at least as many
-        // windows would be silent. A few may be when a busy machine holds the output up (seen in CI).
-        assert.ok(silent <= 5, `${who}'s sink is silent in ${silent} of ${windows.length} windows of 10 ms`);
+  it(
+    'each side hears the other’s microphone (440 and 660 Hz) in its own sink, fred through a relay that drops 10%, and h ends it on both',
+    { timeout: 90_000 },
+    async () => {
+      const pulses = [await pulseNullSink({ sineHz: 440 }), await pulseNullSink({ sineHz: 660 })] as const;
+      // What the daemon sends fred goes through a relay that drops exactly 10% of the VOICE and reorders some.
+      const relay = await lossyRelay(
+        { upstreamPort: daemon.udpPort },
+        { loss: 0.1, pattern: 'even', reorder: 0.03, delayMs: 20, type: DatagramType.VOICE, seed: 9 },
+      );
+      const erin = player('erin', pulses[0]);
+      const fred = player('fred', pulses[1], relay.port);
+      try {
+        await erin.waitFor(/ fred\s+idle/);
+        await fred.waitFor(/ erin\s+idle/);
+        await selectDevice(erin, 'fred');
+        erin.keys('C');
+        await fred.waitFor(/erin is calling/);
+        fred.keys('y');
+        await erin.waitFor(/in call with fred/);
+        await fred.waitFor(/in call with erin/);
+        await new Promise((resolve) => setTimeout(resolve, 3000)); // the microphones start
+        const recordings = await Promise.all(pulses.map((pulse) => pulse.record()));
+        await new Promise((resolve) => setTimeout(resolve, 2500));
+        const [erinHears, fredHears] = await Promise.all(recordings.map((recording) => recording.stop()));
+        const erinTone = strongest(erinHears as Buffer);
+        const fredTone = strongest(fredHears as Buffer);
+        assert.equal(erinTone.hz, 660, `erin's sink: ${JSON.stringify(erinTone)}`);
+        assert.equal(fredTone.hz, 440, `fred's sink: ${JSON.stringify(fredTone)}`);
+        // The microphones' tones have a power of 6000 here; music under a voice is ducked to 20%, a voice never.
+        assert.ok(
+          erinTone.power > 3000 && fredTone.power > 3000,
+          `the voice at its own level, not ducked: ${erinTone.power.toFixed(0)} and ${fredTone.power.toFixed(0)}`,
+        );
+        // Continuous (fred's through 10% loss, by FEC and concealment): no gap in 2.5 s. A 20 ms frame
+        // missing leaves at least one 10 ms window silent. Loudness, not the tone's level, is measured
+        // here: told of the loss by fred's reports, erin's encoder adds FEC, and SILK's low-bitrate
+        // copy renders a pure tone at about 40% and out of phase with its neighbours.
+        for (const [who, recording] of [
+          ['erin', erinHears],
+          ['fred', fredHears],
+        ] as const) {
+          const pcm = recording as Buffer;
+          const left = new Int16Array(pcm.length / 4).map((_, i) => pcm.readInt16LE(4 * i));
+          const windows = Array.from({ length: Math.floor(left.length / 441) }, (_, w) =>
+            rms(left.subarray(w * 441, (w + 1) * 441)),
+          );
+          const silent = windows.filter((level) => level < 1000).length;
+          // About 13 frames of fred's were dropped: without FEC and concealment at least as many
+          // windows would be silent. A few may be when a busy machine holds the output up (seen in CI).
+          assert.ok(silent <= 5, `${who}'s sink is silent in ${silent} of ${windows.length} windows of 10 ms`);
+        }
+        // The call panel: the voice coming in, counted, and the microphone's level.
+        const panel = await fred.waitFor(
+          /voice in: \d{3,} recv, \d+ lost \(\d+\.\d%, \d+ by FEC\), \d+ late\s+jitter \d+\.\d ms\s+buffer \d+ ms\s+mic ▮+/,
+        );
+        assert.ok(Number(/voice in: (\d+) recv/.exec(panel)?.[1]) > 100, 'frames received');
+        const shown = Number(/lost \((\d+\.\d)%/.exec(panel)?.[1]);
+        assert.ok(
+          Math.abs(shown - 10) <= 1,
+          `fred's panel shows ${shown}% lost; the relay drops 10%: ${/voice in:.*/.exec(panel)?.[0]}`,
+        );
+        // The loss chart follows the call while it lasts.
+        const network = await fred.waitFor(/call with erin: voice loss \d+\.\d%/);
+        assert.match(network, / call loss \d+\.\d% /, 'the chart is labelled with it');
+        // The other direction, from fred's reports: erin sees what the relay does to her voice, and the round trip.
+        const erinPanel = await erin.waitFor(
+          /voice out: \d{3,} recv, \d+ lost \(\d+\.\d%\), \d+ late\s+jitter \d+\.\d ms\s+round trip \d+ ms/,
+        );
+        const out = /voice out: .*/.exec(erinPanel)?.[0] ?? '';
+        const outLost = Number(/lost \((\d+\.\d)%/.exec(out)?.[1]);
+        assert.ok(
+          Math.abs(outLost - 10) <= 1,
+          `erin's panel shows ${outLost}% of her voice lost on the way; the relay drops 10%: ${out}`,
+        );
+        const trip = Number(/round trip (\d+) ms/.exec(out)?.[1]);
+        // Reports are not delayed by the relay (it delays VOICE only): under a ms on loopback. The arithmetic is unit-tested.
+        assert.ok(trip >= 0 && trip < 100, `round trip ${trip} ms on loopback`);
+        erin.keys('h');
+        await fred.waitFor(/call with erin ended: hung up/);
+        erin.keys('q');
+        fred.keys('q');
+        assert.equal(await erin.exitCode(), 0);
+        assert.equal(await fred.exitCode(), 0);
+      } finally {
+        erin.kill();
+        fred.kill();
+        relay.close();
+        for (const pulse of pulses) pulse.stop();
       }
-      // The call panel: the voice coming in, counted, and the microphone's level.
-      const panel = await fred.waitFor(/voice in: \d{3,} recv, \d+ lost \(\d+\.\d%, \d+ by FEC\), \d+ late\s+jitter \d+\.\d ms\s+buffer \d+ ms\s+mic ▮+/);
-      assert.ok(Number(/voice in: (\d+) recv/.exec(panel)?.[1]) > 100, 'frames received');
-      const shown = Number(/lost \((\d+\.\d)%/.exec(panel)?.[1]);
-      assert.ok(Math.abs(shown - 10) <= 1, `fred's panel shows ${shown}% lost; the relay drops 10%: ${/voice in:.*/.exec(panel)?.[0]}`);
-      // The loss chart follows the call while it lasts.
-      const network = await fred.waitFor(/call with erin: voice loss \d+\.\d%/);
-      assert.match(network, / call loss \d+\.\d% /, 'the chart is labelled with it');
-      // The other direction, from fred's reports: erin sees what the relay does to her voice, and the round trip.
-      const erinPanel = await erin.waitFor(/voice out: \d{3,} recv, \d+ lost \(\d+\.\d%\), \d+ late\s+jitter \d+\.\d ms\s+round trip \d+ ms/);
-      const out = /voice out: .*/.exec(erinPanel)?.[0] ?? '';
-      const outLost = Number(/lost \((\d+\.\d)%/.exec(out)?.[1]);
-      assert.ok(Math.abs(outLost - 10) <= 1, `erin's panel shows ${outLost}% of her voice lost on the way; the relay drops 10%: ${out}`);
-      const trip = Number(/round trip (\d+) ms/.exec(out)?.[1]);
-      // Reports are not delayed by the relay (it delays VOICE only): under a ms on loopback. The arithmetic is unit-tested.
-      assert.ok(trip >= 0 && trip < 100, `round trip ${trip} ms on loopback`);
-      erin.keys('h');
-      await fred.waitFor(/call with erin ended: hung up/);
-      erin.keys('q');
-      fred.keys('q');
-      assert.equal(await erin.exitCode(), 0);
-      assert.equal(await fred.exitCode(), 0);
-    } finally {
-      erin.kill();
-      fred.kill();
-      relay.close();
-      for (const pulse of pulses) pulse.stop();
-    }
-  });
+    },
+  );
 
-  it('music plays on during a call, ducked to 20% under the voice, and comes back after', { timeout: 90_000 }, async () => {
-    const pulses = [await pulseNullSink({ sineHz: 440 }), await pulseNullSink({ sineHz: 660 })] as const;
-    const gina = player('gina', pulses[0]);
-    const hank = player('hank', pulses[1]);
-    try {
-      await gina.waitFor(/tone-880/);
-      gina.keys('/');
-      gina.type('tone-880');
-      gina.keys('Enter', 'Enter');
-      await gina.waitFor(/Playing/);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      const alone = powerAt(await listen(pulses[0]), 880);
-      await hank.waitFor(/ gina\s+playing/);
-      await selectDevice(hank, 'gina');
-      hank.keys('C');
-      await gina.waitFor(/hank is calling/);
-      gina.keys('y');
-      await gina.waitFor(/in call with hank/);
-      await new Promise((resolve) => setTimeout(resolve, 3000)); // the microphones start
-      const during = await listen(pulses[0]);
-      hank.keys('h');
-      await gina.waitFor(/call with hank ended: hung up/);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      const afterwards = powerAt(await listen(pulses[0]), 880);
-      assert.ok(alone > 500, `the music is heard before the call (power ${alone.toFixed(0)} at 880 Hz)`);
-      assert.equal(strongest(during).hz, 660, 'during the call the voice is the loudest');
-      const ducked = powerAt(during, 880) / alone;
-      assert.ok(ducked > 0.14 && ducked < 0.26, `the music under the voice at ${(100 * ducked).toFixed(0)}% (20% asked)`);
-      assert.ok(Math.abs(afterwards / alone - 1) < 0.1, `the music comes back after: ${(100 * afterwards / alone).toFixed(0)}% of before`);
-      assert.match(gina.screen(), /Playing/, 'and it never stopped');
-      gina.keys('q');
-      hank.keys('q');
-      assert.equal(await gina.exitCode(), 0);
-      assert.equal(await hank.exitCode(), 0);
-    } finally {
-      gina.kill();
-      hank.kill();
-      for (const pulse of pulses) pulse.stop();
-    }
-  });
+  it(
+    'music plays on during a call, ducked to 20% under the voice, and comes back after',
+    { timeout: 90_000 },
+    async () => {
+      const pulses = [await pulseNullSink({ sineHz: 440 }), await pulseNullSink({ sineHz: 660 })] as const;
+      const gina = player('gina', pulses[0]);
+      const hank = player('hank', pulses[1]);
+      try {
+        await gina.waitFor(/tone-880/);
+        gina.keys('/');
+        gina.type('tone-880');
+        gina.keys('Enter', 'Enter');
+        await gina.waitFor(/Playing/);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const alone = powerAt(await listen(pulses[0]), 880);
+        await hank.waitFor(/ gina\s+playing/);
+        await selectDevice(hank, 'gina');
+        hank.keys('C');
+        await gina.waitFor(/hank is calling/);
+        gina.keys('y');
+        await gina.waitFor(/in call with hank/);
+        await new Promise((resolve) => setTimeout(resolve, 3000)); // the microphones start
+        const during = await listen(pulses[0]);
+        hank.keys('h');
+        await gina.waitFor(/call with hank ended: hung up/);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const afterwards = powerAt(await listen(pulses[0]), 880);
+        assert.ok(alone > 500, `the music is heard before the call (power ${alone.toFixed(0)} at 880 Hz)`);
+        assert.equal(strongest(during).hz, 660, 'during the call the voice is the loudest');
+        const ducked = powerAt(during, 880) / alone;
+        assert.ok(
+          ducked > 0.14 && ducked < 0.26,
+          `the music under the voice at ${(100 * ducked).toFixed(0)}% (20% asked)`,
+        );
+        assert.ok(
+          Math.abs(afterwards / alone - 1) < 0.1,
+          `the music comes back after: ${((100 * afterwards) / alone).toFixed(0)}% of before`,
+        );
+        assert.match(gina.screen(), /Playing/, 'and it never stopped');
+        gina.keys('q');
+        hank.keys('q');
+        assert.equal(await gina.exitCode(), 0);
+        assert.equal(await hank.exitCode(), 0);
+      } finally {
+        gina.kill();
+        hank.kill();
+        for (const pulse of pulses) pulse.stop();
+      }
+    },
+  );
 
   it('n rejects: the caller is told; quitting during a call hangs it up', async () => {
     const carol = player('carol');

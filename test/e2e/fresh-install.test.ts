@@ -24,7 +24,12 @@ const clone = path.join(work, 'clone');
 
 /** The checkout's files that git tracks or would (not what it ignores), as they are in the work tree: what a clone holds. */
 function copyCheckout(): void {
-  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: CHECKOUT, encoding: 'utf8' }).split('\0').filter(Boolean);
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: CHECKOUT,
+    encoding: 'utf8',
+  })
+    .split('\0')
+    .filter(Boolean);
   for (const file of files) {
     if (!existsSync(path.join(CHECKOUT, file))) continue; // deleted in the work tree, not yet committed
     mkdirSync(path.dirname(path.join(clone, file)), { recursive: true });
@@ -38,21 +43,45 @@ function freshHome(name: string, port: number, udpPort: number): { home: string;
   const config = path.join(home, '.config', 'streamd');
   mkdirSync(config, { recursive: true });
   writeFileSync(path.join(config, 'config.json'), JSON.stringify({ port, udp_port: udpPort }), { mode: 0o600 });
-  const env = { HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_STATE_HOME: path.join(home, '.local', 'state'), XDG_CACHE_HOME: path.join(home, '.cache') };
+  const env = {
+    HOME: home,
+    XDG_CONFIG_HOME: path.join(home, '.config'),
+    XDG_STATE_HOME: path.join(home, '.local', 'state'),
+    XDG_CACHE_HOME: path.join(home, '.cache'),
+  };
   return { home, env };
 }
 
 /** `npm start` in the clone, in a terminal: the script's own command, with the ports of this test. */
 function npmStart(dir: string, env: Record<string, string>, port: number, udpPort: number): Tmux {
-  const start = (JSON.parse(readFileSync(path.join(clone, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start'] as string;
+  const start = (
+    JSON.parse(readFileSync(path.join(clone, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  ).scripts['start'] as string;
   const [node, ...args] = start.split(' ');
   assert.equal(node, 'node');
   const tuiDir = mkdtempSync(path.join(dir, 'tty-'));
-  return Tmux.start(tuiDir, [process.execPath, ...args.map((arg) => (arg.startsWith('dist/') ? path.join(clone, arg) : arg)), '--port', String(port), '--udp-port', String(udpPort), '--no-calls'], { ...env, STREAMTUI_LOG: path.join(tuiDir, 'player.log') }, 120, 30);
+  return Tmux.start(
+    tuiDir,
+    [
+      process.execPath,
+      ...args.map((arg) => (arg.startsWith('dist/') ? path.join(clone, arg) : arg)),
+      '--port',
+      String(port),
+      '--udp-port',
+      String(udpPort),
+      '--no-calls',
+    ],
+    { ...env, STREAMTUI_LOG: path.join(tuiDir, 'player.log') },
+    120,
+    30,
+  );
 }
 
 function stopDaemon(env: Record<string, string>): void {
-  spawnSync(process.execPath, [path.join(clone, 'dist/daemon/cli.js'), 'stop'], { env: { ...process.env, ...env }, timeout: 20_000 });
+  spawnSync(process.execPath, [path.join(clone, 'dist/daemon/cli.js'), 'stop'], {
+    env: { ...process.env, ...env },
+    timeout: 20_000,
+  });
 }
 
 before(() => {
@@ -73,11 +102,18 @@ describe('a fresh install without a compiler', () => {
     assert.ok(existsSync(path.join(clone, 'dist/tui/cli.js')));
     assert.ok(existsSync(path.join(clone, 'dist/daemon/cli.js')));
     // What makes the situation real: speaker's native part could not be built.
-    assert.ok(!existsSync(path.join(clone, 'node_modules/speaker/build/Release/binding.node')), 'speaker was built after all');
+    assert.ok(
+      !existsSync(path.join(clone, 'node_modules/speaker/build/Release/binding.node')),
+      'speaker was built after all',
+    );
   });
 
   it('passes the launch test', () => {
-    const run = spawnSync(process.execPath, ['--test', 'dist/test/integration/launch.test.js'], { cwd: clone, encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync(process.execPath, ['--test', 'dist/test/integration/launch.test.js'], {
+      cwd: clone,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
   });
 
@@ -89,7 +125,10 @@ describe('a fresh install without a compiler', () => {
     mkdirSync(silent.XDG_RUNTIME_DIR, { mode: 0o700 });
     const tui = npmStart(home, silent, port, udpPort);
     try {
-      const screen = await tui.waitFor(/Morning Ferry[\s\S]*no sound: no PulseAudio or PipeWire server answers/, 90_000);
+      const screen = await tui.waitFor(
+        /Morning Ferry[\s\S]*no sound: no PulseAudio or PipeWire server answers/,
+        90_000,
+      );
       assert.match(screen, /audio null \(silent\)/);
       tui.keys('q');
       assert.equal(await tui.exitCode(), 0, tui.logs());

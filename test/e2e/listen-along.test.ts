@@ -38,8 +38,27 @@ after(async () => {
 
 function player(name: string, env: Record<string, string>): Tmux {
   const dir = mkdtempSync(path.join(work, `${name}-`));
-  const args = ['--port', String(daemon.port), '--name', name, '--cache-dir', path.join(dir, 'cache'), '--state-dir', dir, '--audio', 'pulse', '--no-calls', '--no-mpris'];
-  return Tmux.start(dir, [process.execPath, STREAMTUI, ...args], { ...env, XDG_CONFIG_HOME: dir, STREAMTUI_LOG: path.join(dir, 'player.log') }, 120, 36);
+  const args = [
+    '--port',
+    String(daemon.port),
+    '--name',
+    name,
+    '--cache-dir',
+    path.join(dir, 'cache'),
+    '--state-dir',
+    dir,
+    '--audio',
+    'pulse',
+    '--no-calls',
+    '--no-mpris',
+  ];
+  return Tmux.start(
+    dir,
+    [process.execPath, STREAMTUI, ...args],
+    { ...env, XDG_CONFIG_HOME: dir, STREAMTUI_LOG: path.join(dir, 'player.log') },
+    120,
+    36,
+  );
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -56,18 +75,21 @@ function offsets(file: string, seconds: number): Array<{ ms: number; strength: n
 function assertInSync(file: string, when: string, logs: () => string = () => ''): void {
   const windows = offsets(file, 3);
   // KEEP_ROOMS=FILE keeps the recording as it was at this check, to look at after a failure.
-  if (process.env["KEEP_ROOMS"]) copyFileSync(file, process.env["KEEP_ROOMS"]);
+  if (process.env['KEEP_ROOMS']) copyFileSync(file, process.env['KEEP_ROOMS']);
   const said = windows.map((w) => (w ? `${w.ms.toFixed(1)} ms (${w.strength.toFixed(2)})` : 'silent')).join(', ');
   const seen = windows.flatMap((w) => (w && w.strength > 0.5 ? [w.ms] : []));
   console.log(`${when}: ${said}`);
   assert.ok(seen.length >= 4, `${when}: both rooms sound and match in most windows: ${said}\n${logs()}`);
   // The last 2 s of the 3: the first second after a change may still be taking out a start's error (10 ms a second).
   const worst = Math.max(...seen.slice(-4).map(Math.abs));
-  assert.ok(worst < TARGET_MS, `${when}: the follower within ${TARGET_MS} ms of the leader, saw ${seen.map((ms) => ms.toFixed(1)).join(', ')} ms\n${logs()}`);
+  assert.ok(
+    worst < TARGET_MS,
+    `${when}: the follower within ${TARGET_MS} ms of the leader, saw ${seen.map((ms) => ms.toFixed(1)).join(', ')} ms\n${logs()}`,
+  );
 }
 
 describe('listening along, two rooms', () => {
-  it('the follower plays the leader\'s song at the same moment: after it starts, a seek, a pause and resume, a new song; Esc ends it', async () => {
+  it("the follower plays the leader's song at the same moment: after it starts, a seek, a pause and resume, a new song; Esc ends it", async () => {
     const recording = await rooms.record();
     const leader = player('leader', rooms.lead);
     const follower = player('follower', rooms.follow);

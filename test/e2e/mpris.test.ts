@@ -38,7 +38,11 @@ after(async () => {
 });
 
 const playerctl = (...args: string[]): string =>
-  execFileSync('playerctl', ['--player=streamtui', ...args], { env: { ...process.env, ...bus.env }, encoding: 'utf8', timeout: 10_000 }).trim();
+  execFileSync('playerctl', ['--player=streamtui', ...args], {
+    env: { ...process.env, ...bus.env },
+    encoding: 'utf8',
+    timeout: 10_000,
+  }).trim();
 
 /** Seconds of the recording's last `seconds` that were louder than a murmur. */
 function loudSeconds(pcm: Buffer, seconds: number): number {
@@ -49,15 +53,50 @@ function loudSeconds(pcm: Buffer, seconds: number): number {
 describe('MPRIS (playerctl on a private session bus)', () => {
   it('play-pause silences and brings back the sound, metadata shows the song, next changes it; properties and signals follow', async () => {
     const dir = mkdtempSync(path.join(work, 'tty-'));
-    const args = ['--port', String(daemon.port), '--name', 'media', '--cache-dir', path.join(dir, 'cache'), '--state-dir', path.join(dir, 'state'), '--audio', 'pulse', '--no-calls'];
-    const tui = Tmux.start(dir, [process.execPath, STREAMTUI, ...args], { ...pulse.env, ...bus.env, XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log') }, 120, 36);
-    const follow = spawn('playerctl', ['--player=streamtui', '--follow', 'status'], { env: { ...process.env, ...bus.env }, stdio: ['ignore', 'pipe', 'ignore'] });
+    const args = [
+      '--port',
+      String(daemon.port),
+      '--name',
+      'media',
+      '--cache-dir',
+      path.join(dir, 'cache'),
+      '--state-dir',
+      path.join(dir, 'state'),
+      '--audio',
+      'pulse',
+      '--no-calls',
+    ];
+    const tui = Tmux.start(
+      dir,
+      [process.execPath, STREAMTUI, ...args],
+      {
+        ...pulse.env,
+        ...bus.env,
+        XDG_CONFIG_HOME: path.join(dir, 'config'),
+        STREAMTUI_LOG: path.join(dir, 'player.log'),
+      },
+      120,
+      36,
+    );
+    const follow = spawn('playerctl', ['--player=streamtui', '--follow', 'status'], {
+      env: { ...process.env, ...bus.env },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     let statuses = '';
     follow.stdout?.setEncoding('utf8');
     follow.stdout?.on('data', (text: string) => (statuses += text));
     try {
       await tui.waitFor(/Long tone/);
-      await until('streamtui on the bus', () => (execFileSync('playerctl', ['--list-all'], { env: { ...process.env, ...bus.env }, encoding: 'utf8' }).includes('streamtui') ? true : undefined), 10_000);
+      await until(
+        'streamtui on the bus',
+        () =>
+          execFileSync('playerctl', ['--list-all'], { env: { ...process.env, ...bus.env }, encoding: 'utf8' }).includes(
+            'streamtui',
+          )
+            ? true
+            : undefined,
+        10_000,
+      );
       tui.keys('/');
       tui.type('Long tone');
       await tui.waitFor(/Library: \/Long tone \(1\)/);
@@ -98,7 +137,11 @@ describe('MPRIS (playerctl on a private session bus)', () => {
       playerctl('next');
       await until('another song', () => (playerctl('metadata', 'title') !== 'Long tone' ? true : undefined), 5000);
       await tui.waitFor(/Playing\s+(?!Tones - Long tone)/);
-      assert.match(statuses, /Playing\s+Paused\s+Playing/, `PropertiesChanged seen by playerctl --follow: ${JSON.stringify(statuses)}`);
+      assert.match(
+        statuses,
+        /Playing\s+Paused\s+Playing/,
+        `PropertiesChanged seen by playerctl --follow: ${JSON.stringify(statuses)}`,
+      );
       tui.keys('q');
       assert.equal(await tui.exitCode(), 0);
     } finally {
@@ -107,4 +150,3 @@ describe('MPRIS (playerctl on a private session bus)', () => {
     }
   });
 });
-

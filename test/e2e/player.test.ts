@@ -37,11 +37,26 @@ function libraryOf(...files: string[]): string {
 
 function player(port: number, cacheDir: string, env: Record<string, string>, audio = 'speaker'): Tmux {
   const dir = mkdtempSync(path.join(work, 'tty-'));
-  return Tmux.start(dir, [process.execPath, STREAMTUI, '--port', String(port), '--name', 'tester', '--cache-dir', cacheDir, '--audio', audio], {
-    XDG_CONFIG_HOME: path.join(dir, 'config'),
-    STREAMTUI_LOG: path.join(dir, 'player.log'),
-    ...env,
-  });
+  return Tmux.start(
+    dir,
+    [
+      process.execPath,
+      STREAMTUI,
+      '--port',
+      String(port),
+      '--name',
+      'tester',
+      '--cache-dir',
+      cacheDir,
+      '--audio',
+      audio,
+    ],
+    {
+      XDG_CONFIG_HOME: path.join(dir, 'config'),
+      STREAMTUI_LOG: path.join(dir, 'player.log'),
+      ...env,
+    },
+  );
 }
 
 async function quit(tui: Tmux): Promise<void> {
@@ -67,7 +82,11 @@ describe('streamtui end to end (ALSA file PCM: every byte that was played)', () 
       assert.match(screen, /\*tester/, 'own device marked in the devices panel');
       tui.keys('Enter');
       const expected = soxPcm(path.join(fixtures.root, 'wav/code-16bit.wav'));
-      await until('the whole song on the device', () => existsSync(alsa.output) && statSync(alsa.output).size >= expected.length ? true : undefined, 20_000);
+      await until(
+        'the whole song on the device',
+        () => (existsSync(alsa.output) && statSync(alsa.output).size >= expected.length ? true : undefined),
+        20_000,
+      );
       await tui.waitFor(/Stopped/);
       assert.ok(readFileSync(alsa.output).equals(expected), 'the device got the song byte for byte');
       await tui.waitFor(/code-16bit\.wav\s+0:33 ●/, 5000);
@@ -87,7 +106,11 @@ describe('streamtui end to end (ALSA file PCM: every byte that was played)', () 
       await tui.waitFor(/code-16bit\.wav/);
       tui.keys('Enter');
       const expected = soxPcm(path.join(fixtures.root, 'wav/code-16bit.wav'));
-      await until('the song from the cache', () => existsSync(alsa.output) && statSync(alsa.output).size >= expected.length ? true : undefined, 20_000);
+      await until(
+        'the song from the cache',
+        () => (existsSync(alsa.output) && statSync(alsa.output).size >= expected.length ? true : undefined),
+        20_000,
+      );
       assert.ok(readFileSync(alsa.output).equals(expected));
       await quit(tui);
     } finally {
@@ -105,12 +128,17 @@ describe('streamtui end to end (ALSA file PCM: every byte that was played)', () 
       await tui.waitFor(/Variable/);
       tui.keys('Enter');
       const expected = mpg123Pcm(path.join(fixtures.root, 'lame/vbr-xing.mp3'), true);
-      await until('the whole song on the device', () => existsSync(alsa.output) && statSync(alsa.output).size >= expected.length ? true : undefined, 30_000);
+      await until(
+        'the whole song on the device',
+        () => (existsSync(alsa.output) && statSync(alsa.output).size >= expected.length ? true : undefined),
+        30_000,
+      );
       await tui.waitFor(/Stopped/);
       const played = readFileSync(alsa.output);
       assert.equal(played.length, expected.length);
       let worst = 0;
-      for (let at = 0; at < played.length; at += 2) worst = Math.max(worst, Math.abs(played.readInt16LE(at) - expected.readInt16LE(at)));
+      for (let at = 0; at < played.length; at += 2)
+        worst = Math.max(worst, Math.abs(played.readInt16LE(at) - expected.readInt16LE(at)));
       assert.ok(worst <= 1, `samples differ from mpg123's by at most one step (rounding), saw ${worst}`);
       await quit(tui);
     } finally {
@@ -146,7 +174,11 @@ describe('streamtui end to end (PulseAudio null sink: real time)', () => {
       const { client } = await TestClient.connect(daemon.port);
       const mine = records(await client.line('devices'), 'device').find((d) => d.get('device') === 'tester');
       client.close();
-      assert.match(mine?.get('status') ?? '', /^playing wav\/code-16bit\.wav 0:0\d\/0:33$/, 'status sent to the daemon');
+      assert.match(
+        mine?.get('status') ?? '',
+        /^playing wav\/code-16bit\.wav 0:0\d\/0:33$/,
+        'status sent to the daemon',
+      );
 
       tui.keys('Space');
       const pausedAt = recording.seconds();
@@ -185,12 +217,21 @@ describe('streamtui end to end (PulseAudio null sink: real time)', () => {
       const pausedSong = Number(frozen?.split(':')[0]) * 60 + Number(frozen?.split(':')[1]);
       const early = locate(song, pcm.subarray(at(pausedAt - 1.5), at(pausedAt - 0.3)), pausedSong - 1.5);
       assert.ok(early.correlation > 0.9, `the recording is the song (correlation ${early.correlation.toFixed(3)})`);
-      assert.ok(Math.abs(early.seconds - (pausedSong - 1.5)) < 1.2, `heard ${early.seconds} s before the pause at ${pausedSong} s`);
+      assert.ok(
+        Math.abs(early.seconds - (pausedSong - 1.5)) < 1.2,
+        `heard ${early.seconds} s before the pause at ${pausedSong} s`,
+      );
 
       const expected = shown + 10 + 0.4;
       const afterSeek = locate(song, pcm.subarray(at(seekAt + 0.4), at(seekAt + 1.4)), expected);
-      assert.ok(afterSeek.correlation > 0.9, `after the seek the recording is the song (correlation ${afterSeek.correlation.toFixed(3)})`);
-      assert.ok(Math.abs(afterSeek.seconds - expected) < 1.5, `seek landed at ${afterSeek.seconds.toFixed(2)} s, expected about ${expected}`);
+      assert.ok(
+        afterSeek.correlation > 0.9,
+        `after the seek the recording is the song (correlation ${afterSeek.correlation.toFixed(3)})`,
+      );
+      assert.ok(
+        Math.abs(afterSeek.seconds - expected) < 1.5,
+        `seek landed at ${afterSeek.seconds.toFixed(2)} s, expected about ${expected}`,
+      );
     } finally {
       tui.kill();
     }

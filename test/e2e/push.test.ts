@@ -28,10 +28,26 @@ after(() => {
 
 function player(port: number, extra: string[] = []): Tmux {
   const dir = mkdtempSync(path.join(work, 'tty-'));
-  return Tmux.start(dir, [process.execPath, STREAMTUI, '--port', String(port), '--name', 'watcher', '--cache-dir', path.join(dir, 'cache'), '--audio', 'null', ...extra], {
-    XDG_CONFIG_HOME: path.join(dir, 'config'),
-    STREAMTUI_LOG: path.join(dir, 'player.log'),
-  });
+  return Tmux.start(
+    dir,
+    [
+      process.execPath,
+      STREAMTUI,
+      '--port',
+      String(port),
+      '--name',
+      'watcher',
+      '--cache-dir',
+      path.join(dir, 'cache'),
+      '--audio',
+      'null',
+      ...extra,
+    ],
+    {
+      XDG_CONFIG_HOME: path.join(dir, 'config'),
+      STREAMTUI_LOG: path.join(dir, 'player.log'),
+    },
+  );
 }
 
 /** The devices panel's rows (the right-hand column, under the queue). */

@@ -36,8 +36,33 @@ after(async () => {
 
 function player(stateDir: string, extra: string[] = [], env: Record<string, string> = {}): Tmux {
   const dir = mkdtempSync(path.join(work, 'tty-'));
-  const args = ['--port', String(daemon.port), '--name', 'queuer', '--cache-dir', path.join(dir, 'cache'), '--state-dir', stateDir, '--audio', 'pulse', '--no-calls', ...extra];
-  return Tmux.start(dir, [process.execPath, STREAMTUI, ...args], { ...pulse.env, XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log'), DBUS_SESSION_BUS_ADDRESS: '', ...env }, 120, 36);
+  const args = [
+    '--port',
+    String(daemon.port),
+    '--name',
+    'queuer',
+    '--cache-dir',
+    path.join(dir, 'cache'),
+    '--state-dir',
+    stateDir,
+    '--audio',
+    'pulse',
+    '--no-calls',
+    ...extra,
+  ];
+  return Tmux.start(
+    dir,
+    [process.execPath, STREAMTUI, ...args],
+    {
+      ...pulse.env,
+      XDG_CONFIG_HOME: path.join(dir, 'config'),
+      STREAMTUI_LOG: path.join(dir, 'player.log'),
+      DBUS_SESSION_BUS_ADDRESS: '',
+      ...env,
+    },
+    120,
+    36,
+  );
 }
 
 /** Finds a song with the search and adds it to the end of the queue, which then holds `count`. */
@@ -93,22 +118,43 @@ describe('the queue, end to end', () => {
       const recording = await pulse.record();
       tui.keys('Enter');
       await tui.waitFor(/Playing\s+Tones - Three-Thirty/);
-      await until('the three songs played', () => (recording.seconds() > 2 && /Stopped/.test(tui.screen()) ? true : undefined), 20_000);
+      await until(
+        'the three songs played',
+        () => (recording.seconds() > 2 && /Stopped/.test(tui.screen()) ? true : undefined),
+        20_000,
+      );
       const pcm = await recording.stop();
       assert.deepEqual(toneSequence(pcm), [a.hz, c.hz, b.hz], 'heard in the queue order');
-      await until('the hook ran for each', () => (existsSync(hookFile) && readFileSync(hookFile, 'utf8').trim().split('\n').length >= 3 ? true : undefined), 5000);
-      assert.deepEqual(readFileSync(hookFile, 'utf8').trim().split('\n'), [a, c, b].map((song) => `${song.title}|Tones|${song.file}`));
+      await until(
+        'the hook ran for each',
+        () =>
+          existsSync(hookFile) && readFileSync(hookFile, 'utf8').trim().split('\n').length >= 3 ? true : undefined,
+        5000,
+      );
+      assert.deepEqual(
+        readFileSync(hookFile, 'utf8').trim().split('\n'),
+        [a, c, b].map((song) => `${song.title}|Tones|${song.file}`),
+      );
 
       tui.keys('W');
       const screen = await tui.waitFor(/queue written to \S+ \(3 songs/);
       const playlist = path.join(stateDir, 'queue.m3u8');
       assert.ok(screen.includes('queue written to'), screen);
-      assert.deepEqual(readFileSync(playlist, 'utf8').split('\n').filter((line) => line && !line.startsWith('#')), [a.file, c.file, b.file]);
+      assert.deepEqual(
+        readFileSync(playlist, 'utf8')
+          .split('\n')
+          .filter((line) => line && !line.startsWith('#')),
+        [a.file, c.file, b.file],
+      );
       // Another player opens it where the library is (mpg123 reads names from the playlist's folder).
       const out = path.join(work, 'mpg123.wav');
       copyFileSync(playlist, path.join(library.root, 'queue.m3u8'));
       execFileSync('mpg123', ['-q', '-w', out, '-@', path.join(library.root, 'queue.m3u8')], { timeout: 30_000 });
-      assert.deepEqual(toneSequence(readFileSync(out).subarray(44)), [a.hz, c.hz, b.hz], 'mpg123 plays the playlist in order');
+      assert.deepEqual(
+        toneSequence(readFileSync(out).subarray(44)),
+        [a.hz, c.hz, b.hz],
+        'mpg123 plays the playlist in order',
+      );
       await quit(tui);
     } finally {
       tui.kill();
@@ -120,7 +166,11 @@ describe('the queue, end to end', () => {
     try {
       const screen = await tui.waitFor(/Queue \(3\)/);
       assert.deepEqual(titlesIn(queueRows(screen)), ['Three-Thirty', 'Seven-Seventy', 'Five-Fifty'], screen);
-      assert.equal(tui.logs().match(/MPRIS off: no session D-Bus/g)?.length, 1, 'no session bus: one line in the log, and the rest works');
+      assert.equal(
+        tui.logs().match(/MPRIS off: no session D-Bus/g)?.length,
+        1,
+        'no session bus: one line in the log, and the rest works',
+      );
       // X asks first; n keeps it, y clears it (and the cleared queue is what is kept).
       tui.keys('Tab');
       tui.keys('X');
@@ -176,7 +226,11 @@ describe('browsing, end to end', () => {
       screen = await tui.waitFor(/Library: \/svnty \(1\)/);
       assert.match(screen, /Tones - Seven-Seventy/);
       // The matched letters in the search's colour (yellow: SGR 33), the others not.
-      const row = tui.styledScreen().split('\n').find((line) => line.includes('even-')) ?? '';
+      const row =
+        tui
+          .styledScreen()
+          .split('\n')
+          .find((line) => line.includes('even-')) ?? '';
       assert.match(row, /\x1b\[(?:[0-9;]*;)?33(?:;[0-9;]*)?m[^\x1b]*S/, `S marked: ${JSON.stringify(row)}`);
       tui.keys('Escape');
       await tui.waitFor(/Library \(\d+, by artist\)/);
@@ -196,7 +250,11 @@ async function playQueued(tui: Tmux, songs: readonly ToneSong[]): Promise<Buffer
   const recording = await pulse.record();
   tui.keys('Enter');
   await tui.waitFor(/Playing\s+Sine - First half/);
-  await until('the songs played', () => (recording.seconds() > 2 && /Stopped/.test(tui.screen()) ? true : undefined), 30_000);
+  await until(
+    'the songs played',
+    () => (recording.seconds() > 2 && /Stopped/.test(tui.screen()) ? true : undefined),
+    30_000,
+  );
   return recording.stop();
 }
 
@@ -204,7 +262,10 @@ function assertSeamless(pcm: Buffer, seconds: number): void {
   const stretch = soundStretch(pcm);
   assert.deepEqual(stretch.silentWindows, [], `no silent window between ${stretch.start} s and ${stretch.end} s`);
   // A gap of even 30 ms per join would show here too.
-  assert.ok(Math.abs(stretch.end - stretch.start - seconds) < 0.06, `${seconds} s of sound, heard ${(stretch.end - stretch.start).toFixed(2)} s`);
+  assert.ok(
+    Math.abs(stretch.end - stretch.start - seconds) < 0.06,
+    `${seconds} s of sound, heard ${(stretch.end - stretch.start).toFixed(2)} s`,
+  );
 }
 
 describe('gapless playback, end to end', () => {
@@ -221,7 +282,11 @@ describe('gapless playback, end to end', () => {
   it('the same from the cache (a second run), and over UDP (--transport udp)', async () => {
     const mp3 = library.gapless.slice(0, 2);
     const cacheDir = path.join(work, 'cache-gapless-again');
-    const runs = [['--cache-dir', cacheDir], ['--cache-dir', cacheDir], ['--transport', 'udp', '--udp-port', String(daemon.udpPort)]];
+    const runs = [
+      ['--cache-dir', cacheDir],
+      ['--cache-dir', cacheDir],
+      ['--transport', 'udp', '--udp-port', String(daemon.udpPort)],
+    ];
     for (const [i, extra] of runs.entries()) {
       const tui = player(path.join(work, `state-gapless-${i}`), extra);
       try {

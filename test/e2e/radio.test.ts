@@ -46,13 +46,34 @@ const clockOf = (screen: string): number => {
 describe('streamtui listening to the radio through a lossy relay (PulseAudio null sink)', () => {
   it('keeps playing at 10% loss, charts the loss, and its figure matches what the relay dropped', async () => {
     // Exactly 10% of every run of audio datagrams dropped, 5% held back 40 ms (reordered), 3% sent twice.
-    const relay = await lossyRelay({ upstreamPort: daemon.udpPort }, { loss: LOSS, pattern: 'even', reorder: 0.05, delayMs: 40, duplicate: 0.03, seed: 5 });
+    const relay = await lossyRelay(
+      { upstreamPort: daemon.udpPort },
+      { loss: LOSS, pattern: 'even', reorder: 0.05, delayMs: 40, duplicate: 0.03, seed: 5 },
+    );
     const dir = mkdtempSync(path.join(work, 'tty-'));
     const recording = await pulse.record();
     const tui = Tmux.start(
       dir,
-      [process.execPath, STREAMTUI, '--port', String(daemon.port), '--udp-port', String(relay.port), '--name', 'listener', '--cache-dir', path.join(dir, 'cache'), '--audio', 'speaker'],
-      { XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log'), NCURSES_NO_UTF8_ACS: '1', ...pulse.env },
+      [
+        process.execPath,
+        STREAMTUI,
+        '--port',
+        String(daemon.port),
+        '--udp-port',
+        String(relay.port),
+        '--name',
+        'listener',
+        '--cache-dir',
+        path.join(dir, 'cache'),
+        '--audio',
+        'speaker',
+      ],
+      {
+        XDG_CONFIG_HOME: path.join(dir, 'config'),
+        STREAMTUI_LOG: path.join(dir, 'player.log'),
+        NCURSES_NO_UTF8_ACS: '1',
+        ...pulse.env,
+      },
       110,
       34,
     );
@@ -71,19 +92,29 @@ describe('streamtui listening to the radio through a lossy relay (PulseAudio nul
       const shown = figure(screen, / loss (\d+\.\d)% /);
       assert.ok(Math.abs(shown - LOSS * 100) <= 1, `loss on screen ${shown}% (relay dropped ${LOSS * 100}%)`);
       assert.match(screen, /recv \d+ lost \d+ late \d+ dup \d+/);
-      assert.ok(figure(screen, /late (\d+)/) > 0 && figure(screen, /dup (\d+)/) > 0, 'late and duplicate datagrams counted');
+      assert.ok(
+        figure(screen, /late (\d+)/) > 0 && figure(screen, /dup (\d+)/) > 0,
+        'late and duplicate datagrams counted',
+      );
       assert.ok(clockOf(screen) >= early + 10, `the radio plays on (${early} s, then ${clockOf(screen)} s)`);
       assert.match(screen, /\d+ listening/, 'the listener count from the daemon');
       const endedAt = recording.seconds();
       tui.keys('q');
       assert.equal(await tui.exitCode(), 0);
       // q said LEAVE (through the relay): the daemon stops sending now, not after its 15 s listener_timeout.
-      await until('the daemon to forget the listener', () => (daemon.server.services.radio.status().listeners === 0 ? true : undefined), 3000);
+      await until(
+        'the daemon to forget the listener',
+        () => (daemon.server.services.radio.status().listeners === 0 ? true : undefined),
+        3000,
+      );
       // The summary printed after the terminal is restored, against what the relay really did.
       const summary = await tui.waitFor(/udp: received \d+, lost \d+ \((\d+\.\d)%\)/);
       const lostShare = figure(summary, /lost \d+ \((\d+\.\d)%\)/);
       const injected = (100 * relay.counts.dropped) / relay.counts.audio;
-      assert.ok(Math.abs(lostShare - injected) <= 1, `summary ${lostShare}% lost, relay dropped ${injected.toFixed(1)}%`);
+      assert.ok(
+        Math.abs(lostShare - injected) <= 1,
+        `summary ${lostShare}% lost, relay dropped ${injected.toFixed(1)}%`,
+      );
       // Sound came out all along: every half second of the 12 s has music in it (a lost frame is
       // 26 ms of silence, not a stop).
       const pcm = await recording.stop();
@@ -92,7 +123,8 @@ describe('streamtui listening to the radio through a lossy relay (PulseAudio nul
       const to = Math.round(Math.min(endedAt, recording.seconds()) * second);
       let quiet = 0;
       let windows = 0;
-      for (let at = from; at + second / 2 <= to; at += second / 2, windows++) if (peak(pcm.subarray(at, at + second / 2)) < 500) quiet++;
+      for (let at = from; at + second / 2 <= to; at += second / 2, windows++)
+        if (peak(pcm.subarray(at, at + second / 2)) < 500) quiet++;
       assert.ok(windows >= 16, `${windows} half-seconds recorded`);
       assert.equal(quiet, 0, `${quiet} of ${windows} half-seconds silent`);
     } finally {
@@ -106,8 +138,27 @@ describe('streamtui listening to the radio through a lossy relay (PulseAudio nul
     const cacheDir = path.join(dir, 'cache');
     const tui = Tmux.start(
       dir,
-      [process.execPath, STREAMTUI, '--port', String(daemon.port), '--udp-port', String(daemon.udpPort), '--transport', 'udp', '--name', 'udp-fetcher', '--cache-dir', cacheDir, '--audio', 'null'],
-      { XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log'), NCURSES_NO_UTF8_ACS: '1' },
+      [
+        process.execPath,
+        STREAMTUI,
+        '--port',
+        String(daemon.port),
+        '--udp-port',
+        String(daemon.udpPort),
+        '--transport',
+        'udp',
+        '--name',
+        'udp-fetcher',
+        '--cache-dir',
+        cacheDir,
+        '--audio',
+        'null',
+      ],
+      {
+        XDG_CONFIG_HOME: path.join(dir, 'config'),
+        STREAMTUI_LOG: path.join(dir, 'player.log'),
+        NCURSES_NO_UTF8_ACS: '1',
+      },
       110,
       34,
     );
@@ -135,6 +186,7 @@ describe('streamtui listening to the radio through a lossy relay (PulseAudio nul
     const etag = viaTcp.fields.find(([key]) => key === 'etag')?.[1] as string;
     const cache = new BlockCache(cacheDir, 1024 ** 3);
     cache.init();
-    for (const block of viaTcp.blocks) assert.deepEqual(await cache.read(etag, block.header.index), block.data, `block ${block.header.index}`);
+    for (const block of viaTcp.blocks)
+      assert.deepEqual(await cache.read(etag, block.header.index), block.data, `block ${block.header.index}`);
   });
 });

@@ -34,12 +34,27 @@ after(async () => {
 
 function player(port: number, cacheDir: string, audio: string, env: Record<string, string> = {}): Tmux {
   const dir = mkdtempSync(path.join(work, 'tty-'));
-  return Tmux.start(dir, [process.execPath, STREAMTUI, '--port', String(port), '--name', 'tester', '--cache-dir', cacheDir, '--audio', audio], {
-    HOME: dir,
-    XDG_CONFIG_HOME: path.join(dir, 'config'),
-    STREAMTUI_LOG: path.join(dir, 'player.log'),
-    ...env,
-  });
+  return Tmux.start(
+    dir,
+    [
+      process.execPath,
+      STREAMTUI,
+      '--port',
+      String(port),
+      '--name',
+      'tester',
+      '--cache-dir',
+      cacheDir,
+      '--audio',
+      audio,
+    ],
+    {
+      HOME: dir,
+      XDG_CONFIG_HOME: path.join(dir, 'config'),
+      STREAMTUI_LOG: path.join(dir, 'player.log'),
+      ...env,
+    },
+  );
 }
 
 const clockOf = (screen: string): number => {
@@ -92,7 +107,11 @@ describe('streamtui with a full cache disk', () => {
       await tui.waitFor(/code-16bit/);
       tui.keys('Enter');
       const expected = soxPcm(path.join(fixtures.root, SONG));
-      await until('the whole song on the device', () => (existsSync(alsa.output) && statSync(alsa.output).size >= expected.length ? true : undefined), 20_000);
+      await until(
+        'the whole song on the device',
+        () => (existsSync(alsa.output) && statSync(alsa.output).size >= expected.length ? true : undefined),
+        20_000,
+      );
       await tui.waitFor(/cache disk is full/);
       assert.ok(readFileSync(alsa.output).equals(expected), 'played byte for byte, uncached');
       tui.keys('q');

@@ -30,25 +30,56 @@ after(() => {
 });
 
 describe('a long first scan', () => {
-  it('streamd status and the library panel say how far it is, then the library fills', { timeout: 180_000 }, async () => {
-    const port = await freePort();
-    const args = ['--music', music, '--state-dir', box.stateDir, '--port', String(port)];
-    assert.equal(box.streamd(['start', ...args]).code, 0, 'start returns once it listens, before the scan');
-    const tui = Tmux.start(box.home, [process.execPath, STREAMTUI, '--port', String(port), '--name', 'watcher', '--cache-dir', path.join(box.home, 'cache'), '--audio', 'null', '--no-calls'], {
-      XDG_CONFIG_HOME: path.join(box.home, 'config'),
-      STREAMTUI_LOG: path.join(box.home, 'player.log'),
-    });
-    try {
-      const status = await until('status during the scan', () => /^songs \d+ \(catalog loading: scanning [\d,]+ of 20,000 files\)/m.exec(box.streamd(['status', ...args]).stdout)?.[0], 60_000);
-      assert.ok(status);
-      await tui.waitFor(/streamd is scanning [\d,]+ of 20,000 files\.\.\./, 60_000);
-      await tui.waitFor(/Library \(20000\)/, 120_000);
-      assert.match(box.streamd(['status', ...args]).stdout, /^songs 20000 \(catalog ready\)/m, 'and status says nothing of a scan once done');
-      tui.keys('q');
-      assert.equal(await tui.exitCode(), 0);
-    } finally {
-      tui.kill();
-      box.streamd(['stop', ...args]);
-    }
-  });
+  it(
+    'streamd status and the library panel say how far it is, then the library fills',
+    { timeout: 180_000 },
+    async () => {
+      const port = await freePort();
+      const args = ['--music', music, '--state-dir', box.stateDir, '--port', String(port)];
+      assert.equal(box.streamd(['start', ...args]).code, 0, 'start returns once it listens, before the scan');
+      const tui = Tmux.start(
+        box.home,
+        [
+          process.execPath,
+          STREAMTUI,
+          '--port',
+          String(port),
+          '--name',
+          'watcher',
+          '--cache-dir',
+          path.join(box.home, 'cache'),
+          '--audio',
+          'null',
+          '--no-calls',
+        ],
+        {
+          XDG_CONFIG_HOME: path.join(box.home, 'config'),
+          STREAMTUI_LOG: path.join(box.home, 'player.log'),
+        },
+      );
+      try {
+        const status = await until(
+          'status during the scan',
+          () =>
+            /^songs \d+ \(catalog loading: scanning [\d,]+ of 20,000 files\)/m.exec(
+              box.streamd(['status', ...args]).stdout,
+            )?.[0],
+          60_000,
+        );
+        assert.ok(status);
+        await tui.waitFor(/streamd is scanning [\d,]+ of 20,000 files\.\.\./, 60_000);
+        await tui.waitFor(/Library \(20000\)/, 120_000);
+        assert.match(
+          box.streamd(['status', ...args]).stdout,
+          /^songs 20000 \(catalog ready\)/m,
+          'and status says nothing of a scan once done',
+        );
+        tui.keys('q');
+        assert.equal(await tui.exitCode(), 0);
+      } finally {
+        tui.kill();
+        box.streamd(['stop', ...args]);
+      }
+    },
+  );
 });

@@ -47,7 +47,8 @@ function assertWhole(screen: string, cols: number, rows: number): void {
   const lines = screen.replace(/\n$/, '').split('\n');
   assert.equal(lines.length, rows, 'one line per row');
   assert.doesNotMatch(screen, /\{\/?[a-z-]+(\}|…|$)/m, 'no blessed tag shown as text');
-  for (const label of ['Library', 'Devices', 'Network']) assert.equal(screen.split(label).length - 1, 1, `${label} once`);
+  for (const label of ['Library', 'Devices', 'Network'])
+    assert.equal(screen.split(label).length - 1, 1, `${label} once`);
   // The boxes' top corners: the library and devices side by side on the first row, the network under them.
   assert.match(lines[0] as string, /^┌.*┐┌.*┐$/);
   for (const line of lines.slice(0, -1)) assert.ok([...line].length <= cols, `a row wider than ${cols}: ${line}`);
@@ -58,7 +59,20 @@ function player(name: string, cols: number, rows: number): Tmux {
   const dir = mkdtempSync(path.join(work, 'tty-'));
   return Tmux.start(
     dir,
-    [process.execPath, STREAMTUI, '--port', String(daemon.port), '--udp-port', String(daemon.udpPort), '--name', name, '--cache-dir', path.join(dir, 'cache'), '--audio', 'null'],
+    [
+      process.execPath,
+      STREAMTUI,
+      '--port',
+      String(daemon.port),
+      '--udp-port',
+      String(daemon.udpPort),
+      '--name',
+      name,
+      '--cache-dir',
+      path.join(dir, 'cache'),
+      '--audio',
+      'null',
+    ],
     { XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log') },
     cols,
     rows,

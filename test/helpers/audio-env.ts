@@ -19,7 +19,10 @@ export interface FilePcm {
 export function filePcm(): FilePcm {
   const home = mkdtempSync(path.join(os.tmpdir(), 'streamtui-alsa-'));
   const output = path.join(home, 'out.raw');
-  writeFileSync(path.join(home, '.asoundrc'), `pcm.!default {\n  type file\n  slave.pcm "null"\n  file "${output}"\n  format "raw"\n}\n`);
+  writeFileSync(
+    path.join(home, '.asoundrc'),
+    `pcm.!default {\n  type file\n  slave.pcm "null"\n  file "${output}"\n  format "raw"\n}\n`,
+  );
   return { home, output, cleanup: () => rmSync(home, { recursive: true, force: true }) };
 }
 
@@ -45,19 +48,28 @@ export interface Recording {
  * simpler, but it hands out its samples in bursts of 2 s, which no microphone does.)
  */
 /** A private PulseAudio server from `modules` (default.pa lines), its socket and ALSA default in a temp HOME. */
-export async function startPulseServer(modules: readonly string[]): Promise<{ home: string; env: Record<string, string>; server: ChildProcess }> {
+export async function startPulseServer(
+  modules: readonly string[],
+): Promise<{ home: string; env: Record<string, string>; server: ChildProcess }> {
   const home = mkdtempSync(path.join(os.tmpdir(), 'streamtui-pulse-'));
   const socket = path.join(home, 'pulse.sock');
   const runtime = path.join(home, 'runtime');
   mkdirSync(runtime, { mode: 0o700 });
   writeFileSync(path.join(home, '.asoundrc'), 'pcm.!default { type pulse }\nctl.!default { type pulse }\n');
   const script = path.join(home, 'default.pa');
-  writeFileSync(script, [...modules, `load-module module-native-protocol-unix auth-anonymous=1 socket=${socket}`].join('\n') + '\n');
+  writeFileSync(
+    script,
+    [...modules, `load-module module-native-protocol-unix auth-anonymous=1 socket=${socket}`].join('\n') + '\n',
+  );
   const env = { HOME: home, PULSE_SERVER: `unix:${socket}`, XDG_RUNTIME_DIR: runtime };
-  const server: ChildProcess = spawn('pulseaudio', ['-n', '-F', script, '--exit-idle-time=-1', '--daemonize=no', '--use-pid-file=no', '--disable-shm=yes'], {
-    env: { ...process.env, ...env },
-    stdio: 'ignore',
-  });
+  const server: ChildProcess = spawn(
+    'pulseaudio',
+    ['-n', '-F', script, '--exit-idle-time=-1', '--daemonize=no', '--use-pid-file=no', '--disable-shm=yes'],
+    {
+      env: { ...process.env, ...env },
+      stdio: 'ignore',
+    },
+  );
   await until('PulseAudio to start', () => {
     try {
       execFileSync('pactl', ['info'], { env: { ...process.env, ...env }, stdio: 'ignore', timeout: 3000 });
@@ -73,14 +85,21 @@ export async function pulseNullSink(options: { sineHz?: number } = {}): Promise<
   const { home, env, server } = await startPulseServer([
     'load-module module-null-sink sink_name=streamtest rate=44100 channels=2',
     'set-default-sink streamtest',
-    ...(options.sineHz ? ['load-module module-null-sink sink_name=mic rate=48000 channels=1', 'set-default-source mic.monitor'] : []),
+    ...(options.sineHz
+      ? ['load-module module-null-sink sink_name=mic rate=48000 channels=1', 'set-default-source mic.monitor']
+      : []),
   ]);
   let tone: ChildProcess | undefined;
   if (options.sineHz) {
     // An hour of the tone, written in real time by pacat into the `mic` sink.
     const samples = Buffer.alloc(48000 * 2);
-    for (let i = 0; i < 48000; i++) samples.writeInt16LE(Math.round(12000 * Math.sin((2 * Math.PI * options.sineHz * i) / 48000)), i * 2);
-    tone = spawn('pacat', ['--playback', '-d', 'mic', '--raw', '--format=s16le', '--rate=48000', '--channels=1', '--latency-msec=20'], { env: { ...process.env, ...env }, stdio: ['pipe', 'ignore', 'ignore'] });
+    for (let i = 0; i < 48000; i++)
+      samples.writeInt16LE(Math.round(12000 * Math.sin((2 * Math.PI * options.sineHz * i) / 48000)), i * 2);
+    tone = spawn(
+      'pacat',
+      ['--playback', '-d', 'mic', '--raw', '--format=s16le', '--rate=48000', '--channels=1', '--latency-msec=20'],
+      { env: { ...process.env, ...env }, stdio: ['pipe', 'ignore', 'ignore'] },
+    );
     const feed = tone.stdin as NodeJS.WritableStream;
     const more = (): void => {
       while (feed.write(samples)) {
@@ -107,12 +126,22 @@ export async function pulseNullSink(options: { sineHz?: number } = {}): Promise<
  * parec recording `device` (a monitor) of the server at `env` into a file in `home`, 16-bit at
  * `rate`; resolves once it records. The process is there to be killed with the server.
  */
-export async function recordSink(env: Record<string, string>, home: string, device: string, rate: number, channels: number): Promise<Recording & { process: ChildProcess }> {
+export async function recordSink(
+  env: Record<string, string>,
+  home: string,
+  device: string,
+  rate: number,
+  channels: number,
+): Promise<Recording & { process: ChildProcess }> {
   const file = path.join(home, `rec-${Date.now()}-${Math.random().toString(36).slice(2, 6)}.raw`);
-  const parec = spawn('parec', ['-d', device, '--format=s16le', `--rate=${rate}`, `--channels=${channels}`, '--raw', '--latency-msec=20', file], {
-    env: { ...process.env, ...env },
-    stdio: 'ignore',
-  });
+  const parec = spawn(
+    'parec',
+    ['-d', device, '--format=s16le', `--rate=${rate}`, `--channels=${channels}`, '--raw', '--latency-msec=20', file],
+    {
+      env: { ...process.env, ...env },
+      stdio: 'ignore',
+    },
+  );
   const seconds = (): number => {
     try {
       return statSync(file).size / (2 * channels) / rate;
@@ -164,7 +193,12 @@ function envelope(pcm: Buffer): Float64Array {
  * alike the shapes are (1 = the same). Music repeats itself, so the search stays within
  * `radius` seconds of `near`.
  */
-export function locate(song: Buffer, snippet: Buffer, near: number, radius = 3): { seconds: number; correlation: number } {
+export function locate(
+  song: Buffer,
+  snippet: Buffer,
+  near: number,
+  radius = 3,
+): { seconds: number; correlation: number } {
   const a = envelope(snippet);
   const b = envelope(song);
   const n = a.length;
@@ -203,7 +237,7 @@ export function toneFrequency(frames: readonly Int16Array[], rate = 48000): numb
   let previous: number | undefined;
   for (const frame of frames) {
     for (const sample of frame) {
-      if (previous !== undefined && (previous < 0) !== (sample < 0)) crossings++;
+      if (previous !== undefined && previous < 0 !== sample < 0) crossings++;
       previous = sample;
     }
     samples += frame.length;

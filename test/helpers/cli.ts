@@ -41,17 +41,29 @@ function withUdpPort(args: string[]): string[] {
 export function sandbox(): Sandbox {
   const home = mkdtempSync(path.join(os.tmpdir(), 'streamd-home-'));
   const stateDir = path.join(home, 'state');
-  const env = { ...process.env, HOME: home, XDG_STATE_HOME: path.join(home, '.local/state'), XDG_CONFIG_HOME: path.join(home, '.config') };
+  const env = {
+    ...process.env,
+    HOME: home,
+    XDG_STATE_HOME: path.join(home, '.local/state'),
+    XDG_CONFIG_HOME: path.join(home, '.config'),
+  };
   return {
     home,
     stateDir,
     env,
     streamd(args) {
-      const result = spawnSync(process.execPath, [STREAMD, ...withUdpPort(args)], { env, encoding: 'utf8', timeout: 60_000 });
+      const result = spawnSync(process.execPath, [STREAMD, ...withUdpPort(args)], {
+        env,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       return { code: result.status, stdout: result.stdout, stderr: result.stderr };
     },
     spawnRun(args) {
-      return spawn(process.execPath, [STREAMD, ...withUdpPort(['run', ...args])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      return spawn(process.execPath, [STREAMD, ...withUdpPort(['run', ...args])], {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     },
     cleanup() {
       spawnSync(process.execPath, [STREAMD, 'stop', '--state-dir', stateDir], { env, timeout: 20_000 });

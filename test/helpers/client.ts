@@ -16,7 +16,14 @@ export interface Response {
   trackEnd: boolean;
 }
 
-const emptyResponse = (): Response => ({ ok: false, text: '', fields: [], blocks: [], trackStart: false, trackEnd: false });
+const emptyResponse = (): Response => ({
+  ok: false,
+  text: '',
+  fields: [],
+  blocks: [],
+  trackStart: false,
+  trackEnd: false,
+});
 
 export class TestClient {
   readonly socket: net.Socket;
@@ -41,7 +48,11 @@ export class TestClient {
 
   /** Connects and reads the greeting. */
   /** `localAddress` (another of 127/8, say) makes the connection come from another client address. */
-  static async connect(port: number, host = '127.0.0.1', localAddress?: string): Promise<{ client: TestClient; greeting: Response }> {
+  static async connect(
+    port: number,
+    host = '127.0.0.1',
+    localAddress?: string,
+  ): Promise<{ client: TestClient; greeting: Response }> {
     const socket = net.connect({ port, host, ...(localAddress ? { localAddress } : {}) });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);

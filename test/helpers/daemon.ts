@@ -19,7 +19,14 @@ export interface TestDaemon {
 
 export async function startTestDaemon(
   musicDir: string,
-  options: { host?: string; limits?: Partial<Limits>; password?: string; log?: Logger; radio?: Partial<RadioSettings>; udp?: Partial<UdpSettings> } = {},
+  options: {
+    host?: string;
+    limits?: Partial<Limits>;
+    password?: string;
+    log?: Logger;
+    radio?: Partial<RadioSettings>;
+    udp?: Partial<UdpSettings>;
+  } = {},
 ): Promise<TestDaemon> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'streamd-state-'));
   const log = options.log ?? silentLogger;

@@ -13,7 +13,11 @@ export interface SessionBus {
 export async function startSessionBus(): Promise<SessionBus> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-dbus-'));
   const socket = path.join(dir, 'bus');
-  const daemon: ChildProcess = spawn('dbus-daemon', ['--session', '--nofork', '--nopidfile', `--address=unix:path=${socket}`], { stdio: 'ignore' });
+  const daemon: ChildProcess = spawn(
+    'dbus-daemon',
+    ['--session', '--nofork', '--nopidfile', `--address=unix:path=${socket}`],
+    { stdio: 'ignore' },
+  );
   await until('dbus-daemon to listen', () => (existsSync(socket) ? true : undefined), 5000);
   return {
     env: { DBUS_SESSION_BUS_ADDRESS: `unix:path=${socket}` },

@@ -20,7 +20,9 @@ export async function decodeMp3(bytes: Uint8Array): Promise<{ samples: Float32Ar
  * decoded sample (block joins compare that way).
  */
 export function mpg123Pcm(file: string, gapless = false): Buffer {
-  return execFileSync('mpg123', ['-q', ...(gapless ? [] : ['--no-gapless']), '-s', file], { maxBuffer: 256 * 1024 * 1024 });
+  return execFileSync('mpg123', ['-q', ...(gapless ? [] : ['--no-gapless']), '-s', file], {
+    maxBuffer: 256 * 1024 * 1024,
+  });
 }
 
 /** Raw little-endian PCM of a WAV file's data as sox reads it. */

@@ -7,7 +7,18 @@
  * Files are made once per machine into a cache folder (atomic rename), then copied per test.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { encodeMp3, encodeWav } from '../../daemon/demo/encode.js';
@@ -15,7 +26,14 @@ import { id3v2Tag } from '../../daemon/demo/id3-writer.js';
 import { synthesize, type SongSpec } from '../../daemon/demo/synth.js';
 
 const FIXTURE_VERSION = 4;
-const spec = (title: string, seconds: number, seed: number): SongSpec => ({ title, seconds, bpm: 110, root: 62, minor: seed % 2 === 0, seed });
+const spec = (title: string, seconds: number, seed: number): SongSpec => ({
+  title,
+  seconds,
+  bpm: 110,
+  root: 62,
+  minor: seed % 2 === 0,
+  seed,
+});
 
 export interface FixtureSong {
   file: string;
@@ -31,10 +49,26 @@ export interface FixtureSong {
 /** The servable songs of the fixture library, by path relative to its root. */
 export const FIXTURE_SONGS: readonly FixtureSong[] = [
   { file: 'lamejs-cbr.mp3', format: 'mp3', sampleRate: 44100, channels: 2, blocks: 2 },
-  { file: 'lame/vbr-xing.mp3', format: 'mp3', sampleRate: 44100, channels: 2, blocks: 3, title: 'Variable', artist: 'Second Encoder' },
+  {
+    file: 'lame/vbr-xing.mp3',
+    format: 'mp3',
+    sampleRate: 44100,
+    channels: 2,
+    blocks: 3,
+    title: 'Variable',
+    artist: 'Second Encoder',
+  },
   { file: 'lame/mono-22k.mp3', format: 'mp3', sampleRate: 22050, channels: 1, blocks: 2 },
   { file: 'lame/rate-48k.mp3', format: 'mp3', sampleRate: 48000, channels: 2, blocks: 2 },
-  { file: 'Ártist/Ålbum/01 Canção – tagged.mp3', format: 'mp3', sampleRate: 44100, channels: 2, blocks: 2, title: 'Canção', artist: 'Ártist' },
+  {
+    file: 'Ártist/Ålbum/01 Canção – tagged.mp3',
+    format: 'mp3',
+    sampleRate: 44100,
+    channels: 2,
+    blocks: 2,
+    title: 'Canção',
+    artist: 'Ártist',
+  },
   { file: 'cut-off.mp3', format: 'mp3', sampleRate: 44100, channels: 2, blocks: 2 },
   { file: 'wav/code-16bit.wav', format: 'wav', sampleRate: 44100, channels: 2, blocks: 2 },
   { file: 'wav/sox-mono-48k-24bit.wav', format: 'wav', sampleRate: 48000, channels: 1, blocks: 2 },
@@ -73,27 +107,76 @@ function writeAll(root: string): void {
     run('lame', ['--quiet', '--resample', '48', '-b', '192', short, path.join(root, 'lame/rate-48k.mp3')]);
     const tagged = 'Ártist/Ålbum/01 Canção – tagged.mp3';
     mkdirSync(path.dirname(path.join(root, tagged)), { recursive: true });
-    run('lame', ['--quiet', '-b', '160', '--tt', 'Canção', '--ta', 'Ártist', '--tl', 'Ålbum', '--tn', '1/9', '--ty', '2019', '--add-id3v2', '--id3v2-utf16', short, path.join(root, tagged)]);
+    run('lame', [
+      '--quiet',
+      '-b',
+      '160',
+      '--tt',
+      'Canção',
+      '--ta',
+      'Ártist',
+      '--tl',
+      'Ålbum',
+      '--tn',
+      '1/9',
+      '--ty',
+      '2019',
+      '--add-id3v2',
+      '--id3v2-utf16',
+      short,
+      path.join(root, tagged),
+    ]);
 
     // Cut mid-frame: the catalog must serve only the complete frames.
     const whole = readFileSync(path.join(root, tagged));
     put('cut-off.mp3', whole.subarray(0, whole.length - 300));
 
     put('wav/code-16bit.wav', encodeWav(synthesize(spec('d', 33, 4), 44100, 2)));
-    run('sox', ['-n', '-r', '48000', '-c', '1', '-b', '24', path.join(root, 'wav/sox-mono-48k-24bit.wav'), 'synth', '40', 'sine', '300-900']);
+    run('sox', [
+      '-n',
+      '-r',
+      '48000',
+      '-c',
+      '1',
+      '-b',
+      '24',
+      path.join(root, 'wav/sox-mono-48k-24bit.wav'),
+      'synth',
+      '40',
+      'sine',
+      '300-900',
+    ]);
     const wav22 = encodeWav(synthesize(spec('e', 45, 5), 22050, 2));
     put('wav/cut-off.wav', wav22.subarray(0, wav22.length - 1001));
 
     // Two songs with the same name but for case and extension: looked up by name, ambiguous.
-  // (At 96 kbps LAME picks 32 kHz on its own: one more sample rate for the tests.)
-    put('Same Name.mp3', Buffer.concat([id3v2Tag({ title: 'Same 1' }), encodeMp3(synthesize(spec('f', 6, 6), 44100, 2), 96)]));
+    // (At 96 kbps LAME picks 32 kHz on its own: one more sample rate for the tests.)
+    put(
+      'Same Name.mp3',
+      Buffer.concat([id3v2Tag({ title: 'Same 1' }), encodeMp3(synthesize(spec('f', 6, 6), 44100, 2), 96)]),
+    );
     put('other/same name.wav', encodeWav(synthesize(spec('g', 5, 7), 8000, 1)));
 
     put('empty.mp3', Buffer.alloc(0));
     put('not-audio.mp3', 'this is not an mp3 file\n'.repeat(500));
     put('only-tag.mp3', id3v2Tag({ title: 'no audio after me' }));
     put('wav/not-riff.wav', 'RIFX....WAVEfmt ');
-    run('sox', ['-n', '-r', '8000', '-c', '1', '-e', 'floating-point', '-b', '32', path.join(root, 'wav/float.wav'), 'synth', '2', 'sine', '440']);
+    run('sox', [
+      '-n',
+      '-r',
+      '8000',
+      '-c',
+      '1',
+      '-e',
+      'floating-point',
+      '-b',
+      '32',
+      path.join(root, 'wav/float.wav'),
+      'synth',
+      '2',
+      'sine',
+      '440',
+    ]);
     put('notes.txt', 'not music');
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -151,7 +234,10 @@ export function makeFixtureLibrary(): FixtureLibrary {
  */
 export function hardLinkLibrary(dir: string, count: number): string {
   const wav = path.join(dir, 'song.wav');
-  writeFileSync(wav, encodeWav(synthesize({ title: 'long', seconds: 60, bpm: 120, root: 60, minor: false, seed: 3 }, 44100, 2)));
+  writeFileSync(
+    wav,
+    encodeWav(synthesize({ title: 'long', seconds: 60, bpm: 120, root: 60, minor: false, seed: 3 }, 44100, 2)),
+  );
   execFileSync('lame', ['--quiet', '-b', '128', wav, path.join(dir, 'song.mp3')]);
   const music = path.join(dir, 'music');
   for (let i = 0; i < count; i++) {

@@ -51,7 +51,9 @@ export function icecastSetup(port: number, relay?: { port: number; mount: string
   return { dir, argv: ['sh', '-c', 'ulimit -n "$(ulimit -Hn)"; exec icecast2 -c "$0"', config] };
 }
 
-export async function startIcecast(options: { port?: number; relay?: { port: number; mount: string } } = {}): Promise<Icecast> {
+export async function startIcecast(
+  options: { port?: number; relay?: { port: number; mount: string } } = {},
+): Promise<Icecast> {
   const port = options.port ?? (await freePort());
   const { dir, argv } = icecastSetup(port, options.relay);
   const child: ChildProcess = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -59,13 +61,23 @@ export async function startIcecast(options: { port?: number; relay?: { port: num
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const get = (pathname: string): Promise<string> =>
     new Promise((resolve, reject) => {
-      http.get({ host: '127.0.0.1', port, path: pathname, timeout: 3000 }, (response) => {
-        let body = '';
-        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        response.on('end', () => resolve(body));
-      }).on('error', reject);
+      http
+        .get({ host: '127.0.0.1', port, path: pathname, timeout: 3000 }, (response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          response.on('end', () => resolve(body));
+        })
+        .on('error', reject);
     });
-  await until(`icecast2 on port ${port} ${stderr}`, () => get('/status-json.xsl').then(() => true, () => undefined), 10_000);
+  await until(
+    `icecast2 on port ${port} ${stderr}`,
+    () =>
+      get('/status-json.xsl').then(
+        () => true,
+        () => undefined,
+      ),
+    10_000,
+  );
   return {
     port,
     pid: child.pid as number,
@@ -75,7 +87,9 @@ export async function startIcecast(options: { port?: number; relay?: { port: num
       // brace that opens the icestats object: put it back.
       const text = (await get('/status-json.xsl')).replace(/^\{"icestats":"/, '{"icestats":{"');
       const source = (JSON.parse(text) as { icestats: { source?: unknown } }).icestats.source;
-      return (source === undefined ? [] : Array.isArray(source) ? source : [source]) as Awaited<ReturnType<Icecast['sources']>>;
+      return (source === undefined ? [] : Array.isArray(source) ? source : [source]) as Awaited<
+        ReturnType<Icecast['sources']>
+      >;
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {

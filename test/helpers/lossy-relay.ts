@@ -51,9 +51,19 @@ export interface LossyRelay {
   close(): void;
 }
 
-export async function lossyRelay(target: { upstreamPort: number } | { forwardTo: number; upstreamPort: number }, options: RelayOptions): Promise<LossyRelay> {
+export async function lossyRelay(
+  target: { upstreamPort: number } | { forwardTo: number; upstreamPort: number },
+  options: RelayOptions,
+): Promise<LossyRelay> {
   const random = seeded(options.seed ?? 7);
-  const counts: RelayCounts = { audio: 0, dropped: 0, reordered: 0, duplicated: 0, droppedSequences: new Set(), passedSequences: new Set() };
+  const counts: RelayCounts = {
+    audio: 0,
+    dropped: 0,
+    reordered: 0,
+    duplicated: 0,
+    droppedSequences: new Set(),
+    passedSequences: new Set(),
+  };
   const front = dgram.createSocket('udp4');
   const upstream = new Map<string, dgram.Socket>();
   let closed = false;
@@ -64,7 +74,10 @@ export async function lossyRelay(target: { upstreamPort: number } | { forwardTo:
     if (!decoded.ok || decoded.datagram.type !== (options.type ?? DatagramType.AUDIO)) return deliver(message);
     counts.audio++;
     const sequence = decoded.datagram.sequence;
-    const drop = options.pattern === 'even' ? Math.floor(counts.audio * options.loss) > Math.floor((counts.audio - 1) * options.loss) : random() < options.loss;
+    const drop =
+      options.pattern === 'even'
+        ? Math.floor(counts.audio * options.loss) > Math.floor((counts.audio - 1) * options.loss)
+        : random() < options.loss;
     if (drop) {
       counts.dropped++;
       counts.droppedSequences.add(sequence);

@@ -46,7 +46,11 @@ export function makeSlowPath(rate: string): SlowPath {
     ip('-n', namespace, 'addr', 'add', `${peerAddress}/30`, 'dev', peerLink);
     ip('-n', namespace, 'link', 'set', peerLink, 'up');
     ip('-n', namespace, 'link', 'set', 'lo', 'up');
-    execFileSync('tc', ['qdisc', 'add', 'dev', hostLink, 'root', 'tbf', 'rate', rate, 'burst', '32kbit', 'limit', '64mb'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(
+      'tc',
+      ['qdisc', 'add', 'dev', hostLink, 'root', 'tbf', 'rate', rate, 'burst', '32kbit', 'limit', '64mb'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
   } catch (error) {
     remove();
     throw error;

@@ -31,7 +31,8 @@ export async function tcpJitterRelay(targetPort: number, jitterMs: number, seed 
         if (chunk === null) to.end();
         else if (to.writable) to.write(chunk);
       }
-      if (queue.length > 0) timer = setTimeout(drain, Math.max(1, (queue[0] as { due: number }).due - performance.now()));
+      if (queue.length > 0)
+        timer = setTimeout(drain, Math.max(1, (queue[0] as { due: number }).due - performance.now()));
     };
     const push = (chunk: Buffer | null): void => {
       const last = queue.at(-1)?.due ?? 0;

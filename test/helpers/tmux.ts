@@ -19,11 +19,35 @@ export class Tmux {
     const socket = `streamtui-test-${process.pid}-${sessions++}`;
     const exitFile = path.join(dir, 'exit');
     const quoted = command.map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
-    const vars = Object.entries({ NCURSES_NO_UTF8_ACS: '1', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', TERM: 'xterm-256color', ...env })
+    const vars = Object.entries({
+      NCURSES_NO_UTF8_ACS: '1',
+      LANG: 'C.UTF-8',
+      LC_ALL: 'C.UTF-8',
+      TERM: 'xterm-256color',
+      ...env,
+    })
       .map(([key, value]) => `${key}='${value}'`)
       .join(' ');
     const script = `env ${vars} ${quoted} 2>'${path.join(dir, 'stderr')}'; echo $? > '${exitFile}'; sleep 60`;
-    execFileSync('tmux', ['-L', socket, '-f', '/dev/null', 'new-session', '-d', '-x', String(cols), '-y', String(rows), 'sh', '-c', script], { timeout: 10_000 });
+    execFileSync(
+      'tmux',
+      [
+        '-L',
+        socket,
+        '-f',
+        '/dev/null',
+        'new-session',
+        '-d',
+        '-x',
+        String(cols),
+        '-y',
+        String(rows),
+        'sh',
+        '-c',
+        script,
+      ],
+      { timeout: 10_000 },
+    );
     return new Tmux(socket, exitFile);
   }
 
@@ -67,7 +91,8 @@ export class Tmux {
   /** The program's stderr and its STREAMTUI_LOG, for failure messages. */
   logs(): string {
     const dir = path.dirname(this.exitFile);
-    const read = (name: string): string => (existsSync(path.join(dir, name)) ? readFileSync(path.join(dir, name), 'utf8') : '');
+    const read = (name: string): string =>
+      existsSync(path.join(dir, name)) ? readFileSync(path.join(dir, name), 'utf8') : '';
     return `stderr:\n${read('stderr')}\nplayer.log:\n${read('player.log')}`;
   }
 

@@ -14,7 +14,22 @@ function run(command: string, args: string[]): void {
 
 /** A WAV of a sine at half scale, 44.1 kHz stereo. */
 export function sineWav(file: string, hz: number, seconds: number): void {
-  run('sox', ['-n', '-r', '44100', '-c', '2', '-b', '16', file, 'synth', String(seconds), 'sine', String(hz), 'vol', '0.5']);
+  run('sox', [
+    '-n',
+    '-r',
+    '44100',
+    '-c',
+    '2',
+    '-b',
+    '16',
+    file,
+    'synth',
+    String(seconds),
+    'sine',
+    String(hz),
+    'vol',
+    '0.5',
+  ]);
 }
 
 export interface ToneSong {
@@ -24,9 +39,29 @@ export interface ToneSong {
 }
 
 /** Encodes `wav` with Debian's lame into `root/rel`, tagged. */
-export function lameSong(wav: string, root: string, rel: string, tags: { title: string; artist: string; album: string; track: number }): void {
+export function lameSong(
+  wav: string,
+  root: string,
+  rel: string,
+  tags: { title: string; artist: string; album: string; track: number },
+): void {
   mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-  run('lame', ['--quiet', '-b', '192', '--tt', tags.title, '--ta', tags.artist, '--tl', tags.album, '--tn', String(tags.track), '--add-id3v2', wav, path.join(root, rel)]);
+  run('lame', [
+    '--quiet',
+    '-b',
+    '192',
+    '--tt',
+    tags.title,
+    '--ta',
+    tags.artist,
+    '--tl',
+    tags.album,
+    '--tn',
+    String(tags.track),
+    '--add-id3v2',
+    wav,
+    path.join(root, rel),
+  ]);
 }
 
 /**
@@ -36,7 +71,13 @@ export function lameSong(wav: string, root: string, rel: string, tags: { title: 
  * - `tones`: three 2 s songs at 330, 550 and 770 Hz;
  * - `long`: 10 s at 660 Hz (long enough to pause and resume in).
  */
-export function toneLibrary(): { root: string; gapless: ToneSong[]; tones: ToneSong[]; long: ToneSong; cleanup(): void } {
+export function toneLibrary(): {
+  root: string;
+  gapless: ToneSong[];
+  tones: ToneSong[];
+  long: ToneSong;
+  cleanup(): void;
+} {
   const root = mkdtempSync(path.join(os.tmpdir(), 'streamtui-tones-'));
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'streamtui-tones-src-'));
   const whole = path.join(scratch, 'whole.wav');
@@ -121,7 +162,7 @@ export function toneSequence(pcm: Buffer, floor = 500): number[] {
     windows.push(level <= floor ? undefined : Math.round(toneFrequency([samples], 44100) / 10) * 10);
   }
   const heard: number[] = [];
-  for (let i = 0; i < windows.length; ) {
+  for (let i = 0; i < windows.length;) {
     let j = i;
     while (j < windows.length && windows[j] === windows[i]) j++;
     const hz = windows[i];

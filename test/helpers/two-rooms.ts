@@ -66,7 +66,12 @@ function envelope(pcm: Buffer, which: 0 | 1, from: number, count: number): Float
  * decorrelate raw noise), searched within ±`maxMs` and refined between windows by a parabola
  * through the peak; with the correlation's strength (1: the same shape). undefined when a room is silent.
  */
-export function roomOffset(pcm: Buffer, atSecond: number, windowSeconds = 1, maxMs = 300): { ms: number; strength: number } | undefined {
+export function roomOffset(
+  pcm: Buffer,
+  atSecond: number,
+  windowSeconds = 1,
+  maxMs = 300,
+): { ms: number; strength: number } | undefined {
   const lags = Math.round(maxMs);
   const count = Math.round(windowSeconds * 1000);
   const from = Math.round(atSecond * ROOM_RATE);

@@ -22,7 +22,13 @@ export class UdpPeer {
     socket.on('message', (message) => {
       this.raw.push(message);
       const decoded = decodeDatagram(message);
-      if (decoded.ok) this.received.push({ ...decoded.datagram, payload: Buffer.from(decoded.datagram.payload), at: Date.now(), size: message.length });
+      if (decoded.ok)
+        this.received.push({
+          ...decoded.datagram,
+          payload: Buffer.from(decoded.datagram.payload),
+          at: Date.now(),
+          size: message.length,
+        });
       for (const wake of this.waiters.splice(0)) wake();
     });
   }
@@ -64,7 +70,11 @@ export class UdpPeer {
   /** SUBSCRIBE, wait for ACCEPT, KEEPALIVE with the token: a listener. */
   async listen(name = 'test'): Promise<void> {
     this.send(subscribeDatagram(name));
-    await this.until(() => this.of(DatagramType.ACCEPT).length > 0 || this.of(DatagramType.REJECT).length > 0, 5000, 'ACCEPT');
+    await this.until(
+      () => this.of(DatagramType.ACCEPT).length > 0 || this.of(DatagramType.REJECT).length > 0,
+      5000,
+      'ACCEPT',
+    );
     const accept = this.of(DatagramType.ACCEPT)[0];
     if (!accept) throw new Error('rejected');
     this.token = parseAccept(accept.payload)?.token;
@@ -81,7 +91,11 @@ export class UdpPeer {
   }
 
   /** Proves this socket wants song stream `stream` (protocol 1.2): its token back in a KEEPALIVE (or a LEAVE). */
-  proveStream(stream: number | string, token: string, type: typeof DatagramType.KEEPALIVE | typeof DatagramType.LEAVE = DatagramType.KEEPALIVE): void {
+  proveStream(
+    stream: number | string,
+    token: string,
+    type: typeof DatagramType.KEEPALIVE | typeof DatagramType.LEAVE = DatagramType.KEEPALIVE,
+  ): void {
     this.send(tokenDatagram(type, Number(stream), Buffer.from(token, 'hex')));
   }
 

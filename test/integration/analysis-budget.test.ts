@@ -6,7 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { encodeWav } from '../../daemon/demo/encode.js';
@@ -28,7 +38,12 @@ after(() => {
 
 const found = (file: string): FoundFile => {
   const info = statSync(file);
-  return { rel: path.basename(file), abs: file, format: file.endsWith('.wav') ? 'wav' : 'mp3', stamp: { size: info.size, mtimeMs: info.mtimeMs, ino: info.ino } };
+  return {
+    rel: path.basename(file),
+    abs: file,
+    format: file.endsWith('.wav') ? 'wav' : 'mp3',
+    stamp: { size: info.size, mtimeMs: info.mtimeMs, ino: info.ino },
+  };
 };
 const chunk = (id: string, body: Buffer): Buffer => {
   const header = Buffer.alloc(8);
@@ -55,13 +70,24 @@ const rssGrowth = async (work: () => Promise<unknown>): Promise<number> => {
 
 describe('the analysis budget', () => {
   it('reads a WAV’s LIST INFO and id3 tags with its own walk, and reads few chunk headers of a file made of empty chunks', async () => {
-    const info = chunk('LIST', Buffer.concat([Buffer.from('INFO'), chunk('INAM', Buffer.from('Title One\0')), chunk('IART', Buffer.from('Artista Ção\0')), chunk('IPRD', Buffer.from('Album\0'))]));
+    const info = chunk(
+      'LIST',
+      Buffer.concat([
+        Buffer.from('INFO'),
+        chunk('INAM', Buffer.from('Title One\0')),
+        chunk('IART', Buffer.from('Artista Ção\0')),
+        chunk('IPRD', Buffer.from('Album\0')),
+      ]),
+    );
     const { fmt, data } = pcm();
     const file = path.join(dir, 'tagged.wav');
     writeFileSync(file, riff([fmt, data, info]));
     const analysis = await analyzeFile(found(file));
     assert.ok(analysis.ok, analysis.ok ? '' : analysis.reason);
-    assert.deepEqual([analysis.song.info.title, analysis.song.info.artist, analysis.song.info.album], ['Title One', 'Artista Ção', 'Album']);
+    assert.deepEqual(
+      [analysis.song.info.title, analysis.song.info.artist, analysis.song.info.album],
+      ['Title One', 'Artista Ção', 'Album'],
+    );
 
     // 100,000 empty chunks after the data: the walk stops after 64.
     const hostile = riff([fmt, data, Buffer.alloc(800_000)]);

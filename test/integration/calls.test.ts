@@ -36,13 +36,24 @@ const field = (response: Response, key: string): string => response.fields.find(
 async function device(name: string, register = true): Promise<Device> {
   const tcp = (await TestClient.connect(daemon.port)).client;
   const udp = await UdpPeer.open(daemon.udpPort);
-  closers.push(() => tcp.close(), () => udp.close());
-  const answer = register ? await tcp.command('register', name, '-', String(udp.port)) : await tcp.command('hello', name);
+  closers.push(
+    () => tcp.close(),
+    () => udp.close(),
+  );
+  const answer = register
+    ? await tcp.command('register', name, '-', String(udp.port))
+    : await tcp.command('hello', name);
   assert.equal(answer.ok, true, answer.text);
   return { tcp, udp };
 }
 const voice = (call: number, token: string, sequence: number, packet: Buffer): Buffer =>
-  encodeDatagram({ type: DatagramType.VOICE, stream: call, sequence, position: sequence * 960, payload: Buffer.concat([Buffer.from(token, 'hex'), packet]) });
+  encodeDatagram({
+    type: DatagramType.VOICE,
+    stream: call,
+    sequence,
+    position: sequence * 960,
+    payload: Buffer.concat([Buffer.from(token, 'hex'), packet]),
+  });
 const counters = () => ({ ...daemon.server.services.voiceCounters });
 
 describe('call signalling', () => {
@@ -67,7 +78,12 @@ describe('call signalling', () => {
     const ringing = await bob.tcp.command('calls');
     assert.deepEqual(
       ringing.fields.filter(([k]) => ['call', 'from', 'to', 'state'].includes(k)),
-      [['call', id], ['from', 'alice'], ['to', 'bob'], ['state', 'ringing']],
+      [
+        ['call', id],
+        ['from', 'alice'],
+        ['to', 'bob'],
+        ['state', 'ringing'],
+      ],
     );
     const bobToken = field(ringing, 'token');
     const aliceToken = field(await alice.tcp.command('calls'), 'token');
@@ -98,7 +114,8 @@ describe('call signalling', () => {
       [carol.tcp, ['answer', '1', 'maybe'], 'bad_argument'],
       [carol.tcp, ['hangup', 'x'], 'bad_argument'],
     ];
-    for (const [client, command, expected] of table) assert.equal((await client.command(...(command as [string, ...string[]]))).code, expected, command.join(' '));
+    for (const [client, command, expected] of table)
+      assert.equal((await client.command(...(command as [string, ...string[]]))).code, expected, command.join(' '));
     const id = field(await carol.tcp.command('call', 'dave'), 'call');
     const frank = await device('frank');
     assert.equal((await frank.tcp.command('call', 'dave')).code, 'busy', 'dave is ringing');
@@ -114,7 +131,9 @@ describe('call signalling', () => {
     const hugo = await device('hugo');
     const id = field(await gina.tcp.command('call', 'hugo'), 'call');
     gina.tcp.close();
-    await until('the call ended', async () => (field(await hugo.tcp.command('calls'), 'state') === 'ended' ? true : undefined));
+    await until('the call ended', async () =>
+      field(await hugo.tcp.command('calls'), 'state') === 'ended' ? true : undefined,
+    );
     const record = await hugo.tcp.command('calls');
     assert.deepEqual([field(record, 'call'), field(record, 'reason')], [id, 'gone']);
     const bye = await hugo.tcp.command('disconnect', 'hugo');
@@ -153,18 +172,35 @@ describe('the voice relay', () => {
     assert.equal((await lee.tcp.command('answer', String(id), 'accept')).ok, true);
     before = counters();
     kim.udp.send(voice(id, kimToken, 1, packet)); // lee has not proven an address yet
-    await until('dropped: nowhere proven', () => (counters().droppedUnproven > before.droppedUnproven ? true : undefined));
+    await until('dropped: nowhere proven', () =>
+      counters().droppedUnproven > before.droppedUnproven ? true : undefined,
+    );
     lee.udp.send(voice(id, leeToken, 0, Buffer.from('lee speaks')));
     await kim.udp.until(() => kim.udp.of(DatagramType.VOICE).length === 1);
     const heard = kim.udp.of(DatagramType.VOICE)[0];
-    assert.deepEqual([heard?.stream, heard?.sequence, heard?.position, heard?.payload.toString()], [id, 0, 0, 'lee speaks']);
-    assert.equal(heard?.size, voice(id, leeToken, 0, Buffer.from('lee speaks')).length - 8, 'never larger than what came in');
+    assert.deepEqual(
+      [heard?.stream, heard?.sequence, heard?.position, heard?.payload.toString()],
+      [id, 0, 0, 'lee speaks'],
+    );
+    assert.equal(
+      heard?.size,
+      voice(id, leeToken, 0, Buffer.from('lee speaks')).length - 8,
+      'never larger than what came in',
+    );
     kim.udp.send(voice(id, kimToken, 2, packet));
     await lee.udp.until(() => lee.udp.of(DatagramType.VOICE).length === 1);
     assert.deepEqual(lee.udp.of(DatagramType.VOICE)[0]?.payload, packet);
     // A receiver report goes the same way, as what it is.
     const report = encodeVoiceReport({ echo: 0, heldMs: 0, received: 50, lost: 1, late: 0, jitterUs: 800 });
-    lee.udp.send(encodeDatagram({ type: DatagramType.VOICE_REPORT, stream: id, sequence: 0, position: 123, payload: Buffer.concat([Buffer.from(leeToken, 'hex'), report]) }));
+    lee.udp.send(
+      encodeDatagram({
+        type: DatagramType.VOICE_REPORT,
+        stream: id,
+        sequence: 0,
+        position: 123,
+        payload: Buffer.concat([Buffer.from(leeToken, 'hex'), report]),
+      }),
+    );
     await kim.udp.until(() => kim.udp.of(DatagramType.VOICE_REPORT).length === 1);
     assert.deepEqual(kim.udp.of(DatagramType.VOICE_REPORT)[0]?.payload, report, 'token left out');
     assert.equal(kim.udp.of(DatagramType.VOICE_REPORT)[0]?.position, 123);
@@ -174,9 +210,25 @@ describe('the voice relay', () => {
     const received = kim.udp.received.length + lee.udp.received.length;
     const wrongToken = (BigInt(`0x${kimToken}`) ^ 1n).toString(16).padStart(16, '0');
     stranger.send(voice(id, wrongToken, 3, packet));
-    stranger.send(encodeDatagram({ type: DatagramType.VOICE_REPORT, stream: id, sequence: 1, position: 0, payload: Buffer.concat([Buffer.from(wrongToken, 'hex'), report]) }));
+    stranger.send(
+      encodeDatagram({
+        type: DatagramType.VOICE_REPORT,
+        stream: id,
+        sequence: 1,
+        position: 0,
+        payload: Buffer.concat([Buffer.from(wrongToken, 'hex'), report]),
+      }),
+    );
     kim.udp.send(voice(id + 1, kimToken, 3, packet));
-    kim.udp.send(encodeDatagram({ type: DatagramType.VOICE, stream: id, sequence: 4, position: 0, payload: Buffer.from(kimToken, 'hex') }));
+    kim.udp.send(
+      encodeDatagram({
+        type: DatagramType.VOICE,
+        stream: id,
+        sequence: 4,
+        position: 0,
+        payload: Buffer.from(kimToken, 'hex'),
+      }),
+    );
     kim.udp.send(Buffer.concat([voice(id, kimToken, 5, packet), Buffer.alloc(MAX_DATAGRAM_BYTES)]));
     const spoof = dgram.createSocket('udp4');
     await new Promise<void>((resolve) => spoof.bind(0, '127.0.0.2', resolve));
@@ -184,7 +236,12 @@ describe('the voice relay', () => {
     spoof.send(voice(id, kimToken, 6, packet), daemon.udpPort, '127.0.0.1'); // the right token from another IP
     await until('all counted', () => {
       const now = counters();
-      return now.droppedBadToken > before.droppedBadToken && now.droppedNotActive > before.droppedNotActive && now.droppedTruncated > before.droppedTruncated && now.droppedBadAddress > before.droppedBadAddress ? true : undefined;
+      return now.droppedBadToken > before.droppedBadToken &&
+        now.droppedNotActive > before.droppedNotActive &&
+        now.droppedTruncated > before.droppedTruncated &&
+        now.droppedBadAddress > before.droppedBadAddress
+        ? true
+        : undefined;
     });
     await sleep(100);
     assert.equal(kim.udp.received.length + lee.udp.received.length, received, 'nothing forwarded');

@@ -25,20 +25,36 @@ describe('catalog scan', () => {
     const catalog = new Catalog(library.root, store, log);
     await catalog.open();
     await catalog.close();
-    assert.deepEqual(catalog.songs().map((s) => s.info.file).sort(), [...FIXTURE_SONGS.map((s) => s.file), 'link-in.mp3'].sort());
+    assert.deepEqual(
+      catalog
+        .songs()
+        .map((s) => s.info.file)
+        .sort(),
+      [...FIXTURE_SONGS.map((s) => s.file), 'link-in.mp3'].sort(),
+    );
     const warnings = log.lines.filter((l) => l.startsWith('warn'));
-    for (const file of BROKEN_FILES) assert.ok(warnings.some((w) => w.includes(`skipped ${file}:`)), `warned about ${file}`);
+    for (const file of BROKEN_FILES)
+      assert.ok(
+        warnings.some((w) => w.includes(`skipped ${file}:`)),
+        `warned about ${file}`,
+      );
     for (const [file, reason] of [
       ['link-out.mp3', 'symlink leads outside'],
       ['dir-out', 'symlink leads outside'],
       ['passwd.mp3', 'symlink leads outside'],
       ['?', 'not valid UTF-8 or has control characters'],
     ]) {
-      assert.ok(warnings.some((w) => w.includes(file as string) && w.includes(reason as string)), `${file}: ${reason}`);
+      assert.ok(
+        warnings.some((w) => w.includes(file as string) && w.includes(reason as string)),
+        `${file}: ${reason}`,
+      );
     }
     assert.ok(warnings.some((w) => w.includes('cut-off.mp3') && w.includes('not served')));
     assert.ok(warnings.some((w) => w.includes('wav/cut-off.wav') && w.includes('claims')));
-    assert.equal(catalog.songs().some((s) => s.path.startsWith(library.outside)), false);
+    assert.equal(
+      catalog.songs().some((s) => s.path.startsWith(library.outside)),
+      false,
+    );
   });
 
   it('starts again from the stored catalog without analysing anything, same ids and etags', async () => {
@@ -49,7 +65,10 @@ describe('catalog scan', () => {
     const second = new Catalog(library.root, store, log);
     await second.open();
     await second.close();
-    assert.ok(log.lines.some((l) => /library: \d+ songs \(0 analysed/.test(l)), log.lines.join('\n'));
+    assert.ok(
+      log.lines.some((l) => /library: \d+ songs \(0 analysed/.test(l)),
+      log.lines.join('\n'),
+    );
     assert.deepEqual(
       second.songs().map((s) => [s.info.id, s.info.file, s.info.etag]),
       first.songs().map((s) => [s.info.id, s.info.file, s.info.etag]),
@@ -62,7 +81,10 @@ describe('catalog scan', () => {
     await first.close();
     // As an older streamd wrote it: analyser 1, no track or year.
     const { readFileSync } = await import('node:fs');
-    const data = JSON.parse(readFileSync(store, 'utf8')) as { analyzer: number; songs: Array<{ info: { track?: number; year?: number } }> };
+    const data = JSON.parse(readFileSync(store, 'utf8')) as {
+      analyzer: number;
+      songs: Array<{ info: { track?: number; year?: number } }>;
+    };
     data.analyzer = 1;
     for (const song of data.songs) {
       delete song.info.track;
@@ -73,7 +95,10 @@ describe('catalog scan', () => {
     const second = new Catalog(library.root, store, log);
     await second.open();
     await second.close();
-    assert.ok(log.lines.some((l) => new RegExp(`library: \\d+ songs \\(${FIXTURE_SONGS.length + 1} analysed`).test(l)), log.lines.join('\n'));
+    assert.ok(
+      log.lines.some((l) => new RegExp(`library: \\d+ songs \\(${FIXTURE_SONGS.length + 1} analysed`).test(l)),
+      log.lines.join('\n'),
+    );
     assert.deepEqual(
       second.songs().map((s) => [s.info.id, s.info.file, s.info.etag]),
       first.songs().map((s) => [s.info.id, s.info.file, s.info.etag]),
@@ -131,7 +156,9 @@ describe('catalog watch', () => {
 
       const etag = song.info.etag;
       copyFileSync(path.join(library.root, 'lamejs-cbr.mp3'), added);
-      const changed = await until('changed song', () => catalog.songs().find((s) => s.info.file === 'new folder/added.mp3' && s.info.etag !== etag));
+      const changed = await until('changed song', () =>
+        catalog.songs().find((s) => s.info.file === 'new folder/added.mp3' && s.info.etag !== etag),
+      );
       assert.equal(changed.info.id, song.info.id, 'a changed file keeps its id');
       assert.equal(changed.info.sampleRate, 44100);
 
@@ -155,7 +182,11 @@ describe('catalog watch under constant change', () => {
       const added = path.join(library.root, 'while-busy.mp3');
       copyFileSync(path.join(library.root, 'lamejs-cbr.mp3'), added);
       const started = Date.now();
-      await until('the song added while the folder kept changing', () => catalog.songs().find((s) => s.info.file === 'while-busy.mp3'), RESCAN_MAX_WAIT_MS + 5000);
+      await until(
+        'the song added while the folder kept changing',
+        () => catalog.songs().find((s) => s.info.file === 'while-busy.mp3'),
+        RESCAN_MAX_WAIT_MS + 5000,
+      );
       assert.ok(Date.now() - started < RESCAN_MAX_WAIT_MS + 3000, `seen after ${Date.now() - started} ms`);
     } finally {
       clearInterval(toucher);

@@ -34,9 +34,22 @@ describe('lista', () => {
       const response = await client.line(alias);
       assert.equal(response.ok, true);
       const songs = records(response, 'song');
-      assert.deepEqual(songs.map((s) => s.get('file')).sort(), [...FIXTURE_SONGS.map((s) => s.file), 'link-in.mp3'].sort());
+      assert.deepEqual(
+        songs.map((s) => s.get('file')).sort(),
+        [...FIXTURE_SONGS.map((s) => s.file), 'link-in.mp3'].sort(),
+      );
       for (const song of songs) {
-        for (const key of ['song', 'file', 'duration', 'format', 'sample_rate', 'channels', 'bytes', 'blocks', 'etag']) {
+        for (const key of [
+          'song',
+          'file',
+          'duration',
+          'format',
+          'sample_rate',
+          'channels',
+          'bytes',
+          'blocks',
+          'etag',
+        ]) {
           assert.ok(song.has(key), `${song.get('file')} has ${key}`);
         }
         assert.match(song.get('etag') as string, /^[0-9a-f]{16}$/);
@@ -98,7 +111,11 @@ describe('devices and status', () => {
     await b.closed;
     // The daemon sees the close a moment after the client does: wait for the push that says so.
     await watcher.line('idle devices');
-    await until('living-room gone', async () => !records(await watcher.line('devices'), 'device').some((d) => d.get('device') === 'living-room') || undefined);
+    await until(
+      'living-room gone',
+      async () =>
+        !records(await watcher.line('devices'), 'device').some((d) => d.get('device') === 'living-room') || undefined,
+    );
   });
 
   const badStatus: Array<[string, string]> = [
@@ -140,7 +157,33 @@ describe('session commands', () => {
     const client = await connect();
     const response = await client.line('help');
     const names = response.fields.filter(([k]) => k === 'command').map(([, v]) => v);
-    assert.deepEqual(names, ['lista', 'download', 'lista dispositivos', 'att status', 'att playback', 'att follow', 'hello', 'quit', 'password', 'ping', 'time', 'stats', 'radio', 'stream', 'resend', 'idle', 'noidle', 'register', 'get', 'disconnect', 'call', 'answer', 'hangup', 'calls', 'help']);
+    assert.deepEqual(names, [
+      'lista',
+      'download',
+      'lista dispositivos',
+      'att status',
+      'att playback',
+      'att follow',
+      'hello',
+      'quit',
+      'password',
+      'ping',
+      'time',
+      'stats',
+      'radio',
+      'stream',
+      'resend',
+      'idle',
+      'noidle',
+      'register',
+      'get',
+      'disconnect',
+      'call',
+      'answer',
+      'hangup',
+      'calls',
+      'help',
+    ]);
   });
 
   it('ping answers OK, and unknown commands the seed message', async () => {
@@ -214,7 +257,10 @@ describe('password guessing', () => {
       client.send('password a\npassword b\npassword c\nping\n');
       const answers = [await client.next(), await client.next(), await client.next()];
       const elapsed = Date.now() - started;
-      assert.deepEqual(answers.map((a) => a.code), ['permission', 'permission', 'permission']);
+      assert.deepEqual(
+        answers.map((a) => a.code),
+        ['permission', 'permission', 'permission'],
+      );
       assert.match(answers[2]!.text, /3 times: closing/);
       assert.ok(elapsed >= 250 + 500 + 1000, `three wrong passwords took ${elapsed} ms`);
       await client.closed; // the ping behind them is never answered

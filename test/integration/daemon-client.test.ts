@@ -33,7 +33,10 @@ describe('daemon client', () => {
       const warned = once(client, 'warning');
       await assert.rejects(client.request('lista'), /connection to streamd lost/);
       const [text] = (await warned) as [string];
-      assert.match(text, /streamd broke the protocol \(malformed block line: block: not a block line\): connecting again/);
+      assert.match(
+        text,
+        /streamd broke the protocol \(malformed block line: block: not a block line\): connecting again/,
+      );
       await once(client, 'online');
       assert.equal(connections, 2);
     } finally {

@@ -37,14 +37,20 @@ describe('daemon clock', () => {
       control.start();
       await once(control, 'online');
       clock.start();
-      assert.ok(await until(() => clock.estimate.count === 5, 3000), `the start's burst: ${clock.estimate.count} round trips`);
+      assert.ok(
+        await until(() => clock.estimate.count === 5, 3000),
+        `the start's burst: ${clock.estimate.count} round trips`,
+      );
       const offset = clock.estimate.offset as number;
       assert.ok(Math.abs(clock.now()! - Date.now()) < 60_000, `near the wall clock (offset ${offset} ms)`);
       await sleep(1000);
       assert.equal(clock.estimate.count, 5, 'not listening along: no round trip before the idle wait');
 
       clock.busy = true;
-      assert.ok(await until(() => clock.estimate.count >= 10, 1500), `a burst when listening along starts: ${clock.estimate.count} round trips`);
+      assert.ok(
+        await until(() => clock.estimate.count >= 10, 1500),
+        `a burst when listening along starts: ${clock.estimate.count} round trips`,
+      );
       const burstDone = clock.estimate.count;
       assert.ok(await until(() => clock.estimate.count > burstDone, 1500), 'then one a second');
       clock.busy = true; // still listening: no new burst

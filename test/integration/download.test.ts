@@ -40,8 +40,11 @@ function expectedAudio(file: string, format: 'mp3' | 'wav'): Buffer {
   if (format === 'wav') return soxPcm(file);
   const bytes = readFileSync(file);
   const tagEnd = skipId3v2Tags(bytes);
-  const [first] = new CodecParser('audio/mpeg', { enableLogging: false }).parseAll(bytes.subarray(tagEnd)) as CodecFrame[];
-  const id3v1 = bytes.length >= 128 && bytes.toString('latin1', bytes.length - 128, bytes.length - 125) === 'TAG' ? 128 : 0;
+  const [first] = new CodecParser('audio/mpeg', { enableLogging: false }).parseAll(
+    bytes.subarray(tagEnd),
+  ) as CodecFrame[];
+  const id3v1 =
+    bytes.length >= 128 && bytes.toString('latin1', bytes.length - 128, bytes.length - 125) === 'TAG' ? 128 : 0;
   return bytes.subarray(tagEnd + (first as CodecFrame).totalBytesOut, bytes.length - id3v1);
 }
 
@@ -65,10 +68,13 @@ describe('download', () => {
       const audio = joined(response);
       assert.equal(String(audio.length), song?.get('bytes'));
       const full = path.join(library.root, fixture.file);
-      if (fixture.file !== 'cut-off.mp3') assert.ok(audio.equals(expectedAudio(full, fixture.format)), 'blocks = audio bytes');
+      if (fixture.file !== 'cut-off.mp3')
+        assert.ok(audio.equals(expectedAudio(full, fixture.format)), 'blocks = audio bytes');
       else {
         // Cut mid-frame: the blocks are the complete frames, the one cut short is left out.
-        const frames = new CodecParser('audio/mpeg', { enableLogging: false }).parseAll(readFileSync(full)) as CodecFrame[];
+        const frames = new CodecParser('audio/mpeg', { enableLogging: false }).parseAll(
+          readFileSync(full),
+        ) as CodecFrame[];
         const complete = frames.slice(0, -1).reduce((sum, frame) => sum + frame.data.length, 0);
         assert.equal(audio.length, complete);
         assert.ok(readFileSync(full).includes(audio));
@@ -95,11 +101,20 @@ describe('download', () => {
   it('serves a range of blocks, and a range from a block to the end', async () => {
     const whole = await client.command('download', 'lame/vbr-xing.mp3');
     const middle = await client.command('download', 'lame/vbr-xing.mp3', 1, 1);
-    assert.deepEqual(middle.blocks.map((b) => b.header.index), [1]);
+    assert.deepEqual(
+      middle.blocks.map((b) => b.header.index),
+      [1],
+    );
     assert.ok(middle.blocks[0]?.data.equals(whole.blocks[1]?.data as Buffer));
     const tail = await client.command('download', 'lame/vbr-xing.mp3', 1);
-    assert.deepEqual(tail.blocks.map((b) => b.header.index), [1, 2]);
-    assert.deepEqual(tail.blocks.map((b) => b.header), whole.blocks.slice(1).map((b) => b.header));
+    assert.deepEqual(
+      tail.blocks.map((b) => b.header.index),
+      [1, 2],
+    );
+    assert.deepEqual(
+      tail.blocks.map((b) => b.header),
+      whole.blocks.slice(1).map((b) => b.header),
+    );
   });
 
   const badRanges: Array<[Array<string | number>, string]> = [
@@ -138,6 +153,9 @@ describe('download', () => {
   it('does the same hashing on a second download, from the catalog', async () => {
     const first = await client.command('download', 'wav/code-16bit.wav');
     const second = await client.command('download', 'wav/code-16bit.wav');
-    assert.deepEqual(first.blocks.map((b) => b.header), second.blocks.map((b) => b.header));
+    assert.deepEqual(
+      first.blocks.map((b) => b.header),
+      second.blocks.map((b) => b.header),
+    );
   });
 });

@@ -5,7 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { Catalog } from '../../daemon/catalog/catalog.js';
 import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
@@ -17,7 +26,9 @@ function inotifyWatches(): number {
   for (const fd of readdirSync('/proc/self/fd')) {
     try {
       if (readlinkSync(`/proc/self/fd/${fd}`) !== 'anon_inode:inotify') continue;
-      watches += readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8').split('\n').filter((line) => line.startsWith('inotify wd:')).length;
+      watches += readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8')
+        .split('\n')
+        .filter((line) => line.startsWith('inotify wd:')).length;
     } catch {
       // closed meanwhile
     }
@@ -47,10 +58,18 @@ describe('the folder watch', () => {
     mkdirSync(crowd);
     const song = readFileSync(path.join(library.root, 'lame/mono-22k.mp3'));
     for (let i = 0; i < 300; i++) writeFileSync(path.join(crowd, `song ${String(i).padStart(3, '0')}.mp3`), song);
-    await until('300 new songs', () => (catalog.songs().filter((s) => s.info.file.startsWith('crowd/')).length === 300 ? true : undefined), 20_000);
+    await until(
+      '300 new songs',
+      () => (catalog.songs().filter((s) => s.info.file.startsWith('crowd/')).length === 300 ? true : undefined),
+      20_000,
+    );
     assert.equal(inotifyWatches() - before, folders + 1, 'one more watch: the new folder, not its files');
     rmSync(crowd, { recursive: true });
-    await until('the folder gone', () => (catalog.songs().some((s) => s.info.file.startsWith('crowd/')) ? undefined : true), 10_000);
+    await until(
+      'the folder gone',
+      () => (catalog.songs().some((s) => s.info.file.startsWith('crowd/')) ? undefined : true),
+      10_000,
+    );
     await until('its watch dropped', () => (inotifyWatches() - before === folders ? true : undefined), 5000);
   });
 
@@ -61,7 +80,9 @@ describe('the folder watch', () => {
     const etag = catalog.find('swap.mp3').info.etag;
     rmSync(link);
     copyFileSync(path.join(library.root, 'lame/mono-22k.mp3'), link);
-    const song = await until('the file in its place', () => catalog.songs().find((s) => s.info.file === 'swap.mp3' && s.info.etag !== etag));
+    const song = await until('the file in its place', () =>
+      catalog.songs().find((s) => s.info.file === 'swap.mp3' && s.info.etag !== etag),
+    );
     assert.equal(song.info.sampleRate, 22050);
   });
 });

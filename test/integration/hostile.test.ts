@@ -13,7 +13,9 @@ let daemon: TestDaemon;
 
 before(async () => {
   library = makeFixtureLibrary();
-  daemon = await startTestDaemon(library.root, { limits: { max_connections: 256, max_output_bytes: 256 * 1024, write_stall_timeout: 3 } });
+  daemon = await startTestDaemon(library.root, {
+    limits: { max_connections: 256, max_output_bytes: 256 * 1024, write_stall_timeout: 3 },
+  });
 });
 after(async () => {
   await daemon.stop();
@@ -159,7 +161,10 @@ describe('slow and vanishing readers', () => {
     other.close();
 
     // write_stall_timeout (3 s here) ends it; a paused socket sees the close once it reads again.
-    await until('the stalled download to be dropped', () => daemon.server.services.counters.downloadsActive === 0 || undefined);
+    await until(
+      'the stalled download to be dropped',
+      () => daemon.server.services.counters.downloadsActive === 0 || undefined,
+    );
     stalled.resume();
     await closed;
   });

@@ -25,7 +25,16 @@ before(() => {
   library = makeFixtureLibrary();
   execFileSync('ip', ['netns', 'add', namespace]);
   execFileSync('ip', ['-n', namespace, 'link', 'set', 'lo', 'up']);
-  execFileSync('ip', ['netns', 'exec', namespace, 'sysctl', '-q', '-w', 'net.ipv4.tcp_rmem=4096 4096 4096', 'net.ipv4.tcp_wmem=4096 4096 4096']);
+  execFileSync('ip', [
+    'netns',
+    'exec',
+    namespace,
+    'sysctl',
+    '-q',
+    '-w',
+    'net.ipv4.tcp_rmem=4096 4096 4096',
+    'net.ipv4.tcp_wmem=4096 4096 4096',
+  ]);
 });
 after(() => {
   execFileSync('ip', ['netns', 'del', namespace]);
@@ -33,7 +42,9 @@ after(() => {
 });
 
 function start(argv: string[]): { child: ChildProcess; output: () => string } {
-  const child = spawn(inNamespace[0] as string, [...inNamespace.slice(1), ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(inNamespace[0] as string, [...inNamespace.slice(1), ...argv], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -52,15 +63,42 @@ describe('an Icecast that stops reading', () => {
     const icecast = icecastSetup(8000);
     const state = mkdtempSync(path.join(os.tmpdir(), 'streamd-stuck-'));
     const server = start(icecast.argv);
-    const daemon = start([process.execPath, STREAMD, 'run', '--music', library.root, '--state-dir', state, '--port', '9090', '--udp-port', '9191', '--icecast-url', `http://source:${SOURCE_PASSWORD}@127.0.0.1:8000/streamd.mp3`]);
+    const daemon = start([
+      process.execPath,
+      STREAMD,
+      'run',
+      '--music',
+      library.root,
+      '--state-dir',
+      state,
+      '--port',
+      '9090',
+      '--udp-port',
+      '9191',
+      '--icecast-url',
+      `http://source:${SOURCE_PASSWORD}@127.0.0.1:8000/streamd.mp3`,
+    ]);
     try {
-      await until('streamd feeding icecast2', () => (/icecast \S+: connected \(PUT\)/.test(daemon.output()) ? true : undefined), 30_000);
+      await until(
+        'streamd feeding icecast2',
+        () => (/icecast \S+: connected \(PUT\)/.test(daemon.output()) ? true : undefined),
+        30_000,
+      );
       await new Promise((resolve) => setTimeout(resolve, 1000));
       server.child.kill('SIGSTOP');
-      await until('streamd giving up on it', () => (/icecast \S+: lost: the server took nothing for 10 s; trying again/.test(daemon.output()) ? true : undefined), 40_000);
+      await until(
+        'streamd giving up on it',
+        () =>
+          /icecast \S+: lost: the server took nothing for 10 s; trying again/.test(daemon.output()) ? true : undefined,
+        40_000,
+      );
       assert.equal(daemon.child.exitCode, null, 'streamd runs on');
       server.child.kill('SIGCONT');
-      await until('connected again', () => (/icecast \S+: connected again/.test(daemon.output()) ? true : undefined), 90_000);
+      await until(
+        'connected again',
+        () => (/icecast \S+: connected again/.test(daemon.output()) ? true : undefined),
+        90_000,
+      );
     } finally {
       await stop(daemon.child);
       await stop(server.child);

@@ -31,10 +31,12 @@ async function connect(): Promise<TestClient> {
 }
 
 /** The `changed:` values of an idle answer. */
-const changed = (response: Response): string[] => response.fields.filter(([key]) => key === 'changed').map(([, value]) => value);
+const changed = (response: Response): string[] =>
+  response.fields.filter(([key]) => key === 'changed').map(([, value]) => value);
 
 /** The next response, or 'pending' if none comes within `ms` (it stays for the next read). */
-const within = async (client: TestClient, ms: number): Promise<Response | 'pending'> => (await client.nextWithin(ms)) ?? 'pending';
+const within = async (client: TestClient, ms: number): Promise<Response | 'pending'> =>
+  (await client.nextWithin(ms)) ?? 'pending';
 
 /** Takes whatever is pending for `topics` without waiting: idle, then noidle at once. */
 async function clear(client: TestClient, topics = ''): Promise<void> {
@@ -138,7 +140,11 @@ describe('idle: every topic', () => {
     const topics = changed(answer);
     assert.equal(topics.filter((t) => t === 'devices').length, 1);
     assert.equal(topics.filter((t) => t === 'catalog').length, 1);
-    assert.deepEqual(topics.filter((t) => t !== 'radio'), ['devices', 'catalog'], 'in the protocol order');
+    assert.deepEqual(
+      topics.filter((t) => t !== 'radio'),
+      ['devices', 'catalog'],
+      'in the protocol order',
+    );
   });
 
   it('an unknown topic is ERR bad_argument, and the connection lives on', async () => {

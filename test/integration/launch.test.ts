@@ -20,7 +20,9 @@ describe('starting streamtui', () => {
   });
 
   it('npm start gives node the same flags', () => {
-    const start = (JSON.parse(readFileSync(PACKAGE, 'utf8')) as { scripts: Record<string, string> }).scripts['start'] as string;
+    const start = (JSON.parse(readFileSync(PACKAGE, 'utf8')) as { scripts: Record<string, string> }).scripts[
+      'start'
+    ] as string;
     assert.equal(start, `node ${flags.join(' ')} dist/tui/cli.js --start-daemon`);
   });
 

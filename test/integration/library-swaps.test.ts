@@ -84,27 +84,39 @@ describe('a library changed behind the catalog', () => {
     }
   });
 
-  it('a song swapped for a FIFO: every download and stream of it fails at once, and the others are served meanwhile', { timeout: 20_000 }, async () => {
-    const song = daemon.catalog.find('wav/code-16bit.wav');
-    const saved = `${song.path}.saved`;
-    renameSync(song.path, saved);
-    assert.equal(spawnSync('mkfifo', [song.path]).status, 0);
-    try {
-      // More than libuv's four threads: before, each sat in open() for good.
-      const clients = await Promise.all(Array.from({ length: 6 }, async () => (await TestClient.connect(daemon.port)).client));
-      const answers = await Promise.all(clients.map((client, i) => (i % 2 ? client.command('stream', 'wav/code-16bit.wav', '40000') : client.command('download', 'wav/code-16bit.wav'))));
-      for (const answer of answers) {
-        assert.equal(answer.code, 'io_error', answer.text);
-        assert.match(answer.text, /not a regular file/);
+  it(
+    'a song swapped for a FIFO: every download and stream of it fails at once, and the others are served meanwhile',
+    { timeout: 20_000 },
+    async () => {
+      const song = daemon.catalog.find('wav/code-16bit.wav');
+      const saved = `${song.path}.saved`;
+      renameSync(song.path, saved);
+      assert.equal(spawnSync('mkfifo', [song.path]).status, 0);
+      try {
+        // More than libuv's four threads: before, each sat in open() for good.
+        const clients = await Promise.all(
+          Array.from({ length: 6 }, async () => (await TestClient.connect(daemon.port)).client),
+        );
+        const answers = await Promise.all(
+          clients.map((client, i) =>
+            i % 2
+              ? client.command('stream', 'wav/code-16bit.wav', '40000')
+              : client.command('download', 'wav/code-16bit.wav'),
+          ),
+        );
+        for (const answer of answers) {
+          assert.equal(answer.code, 'io_error', answer.text);
+          assert.match(answer.text, /not a regular file/);
+        }
+        clients.forEach((client) => client.close());
+        const other = await tcp.command('download', 'lamejs-cbr.mp3');
+        assert.equal(other.ok, true, 'the thread pool is free');
+      } finally {
+        rmSync(song.path);
+        renameSync(saved, song.path);
       }
-      clients.forEach((client) => client.close());
-      const other = await tcp.command('download', 'lamejs-cbr.mp3');
-      assert.equal(other.ok, true, 'the thread pool is free');
-    } finally {
-      rmSync(song.path);
-      renameSync(saved, song.path);
-    }
-  });
+    },
+  );
 });
 
 describe('out of file descriptors', () => {
@@ -112,10 +124,17 @@ describe('out of file descriptors', () => {
     const box = sandbox();
     const port = await freePort();
     // A low limit that connections can exhaust quickly; the daemon itself needs a few dozen.
-    const child = spawn('sh', ['-c', `ulimit -n 90 && exec "${process.execPath}" "${STREAMD}" run --music "${library.root}" --port ${port} --udp-port 0 --max-connections-per-address 1000 --state-dir "${box.stateDir}"`], {
-      env: box.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'sh',
+      [
+        '-c',
+        `ulimit -n 90 && exec "${process.execPath}" "${STREAMD}" run --music "${library.root}" --port ${port} --udp-port 0 --max-connections-per-address 1000 --state-dir "${box.stateDir}"`,
+      ],
+      {
+        env: box.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let log = '';
     child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
@@ -123,7 +142,12 @@ describe('out of file descriptors', () => {
     try {
       await until('the daemon ready', () => (/listening/i.test(log) ? true : undefined), 15_000);
       const first = (await TestClient.connect(port)).client;
-      await until('the catalog ready', async () => ((await first.command('stats')).fields.some(([k, v]) => k === 'catalog' && v === 'ready') ? true : undefined), 15_000);
+      await until(
+        'the catalog ready',
+        async () =>
+          (await first.command('stats')).fields.some(([k, v]) => k === 'catalog' && v === 'ready') ? true : undefined,
+        15_000,
+      );
       // Open connections until the daemon has no descriptor left for a new one.
       for (let i = 0; i < 200; i++) {
         const socket = net.connect(port, '127.0.0.1');
@@ -132,7 +156,8 @@ describe('out of file descriptors', () => {
         await new Promise((resolve) => socket.once('connect', resolve));
       }
       // The daemon accepts them as it gets to them: wait until its descriptors are all taken.
-      const openFiles = async (): Promise<number> => Number((await first.command('stats')).fields.find(([key]) => key === 'open_files')?.[1]);
+      const openFiles = async (): Promise<number> =>
+        Number((await first.command('stats')).fields.find(([key]) => key === 'open_files')?.[1]);
       await until('the descriptors used up', async () => ((await openFiles()) >= 88 ? true : undefined), 10_000);
       const download = await first.command('download', 'lamejs-cbr.mp3');
       assert.equal(download.code, 'io_error', download.text);
@@ -141,7 +166,11 @@ describe('out of file descriptors', () => {
       await until('the shortage logged', () => (/file descriptors: \d+ of 90 open/.test(log) ? true : undefined), 8000);
       for (const socket of sockets) socket.destroy();
       // The folder watch's first rescan ran out of descriptors too: it must not have emptied the catalog.
-      await until('served again', async () => ((await first.command('download', 'lamejs-cbr.mp3')).ok ? true : undefined), 10_000);
+      await until(
+        'served again',
+        async () => ((await first.command('download', 'lamejs-cbr.mp3')).ok ? true : undefined),
+        10_000,
+      );
       const songs = (await first.command('stats')).fields.find(([key]) => key === 'songs')?.[1];
       assert.equal(songs, '12', 'every song still listed');
       const fresh = await TestClient.connect(port);

@@ -10,7 +10,10 @@ import { records, TestClient } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 const library = mkdtempSync(path.join(os.tmpdir(), 'streamd-along-'));
-writeFileSync(path.join(library, 'a.mp3'), encodeMp3(synthesize({ title: 'x', seconds: 2, bpm: 120, root: 60, minor: false, seed: 3 }, 44100, 2), 128));
+writeFileSync(
+  path.join(library, 'a.mp3'),
+  encodeMp3(synthesize({ title: 'x', seconds: 2, bpm: 120, root: 60, minor: false, seed: 3 }, 44100, 2), 128),
+);
 let daemon: TestDaemon;
 const open: TestClient[] = [];
 
@@ -43,7 +46,7 @@ describe('listening along: the daemon', () => {
     assert.ok(Math.abs(first - Date.now()) < 60_000, 'near the wall clock');
   });
 
-  it('att playback sets the device record\'s playback, wakes idle devices, and stopped clears it', async () => {
+  it("att playback sets the device record's playback, wakes idle devices, and stopped clears it", async () => {
     const den = await device('den');
     const watcher = await device('watcher');
     await watcher.line('idle devices'); // the hellos
@@ -58,14 +61,20 @@ describe('listening along: the daemon', () => {
   it('refuses a malformed record with bad_argument, and keeps the last good one', async () => {
     const den = await device('den2');
     await den.line('att playback 1 100 paused 5');
-    for (const line of ['att playback 1 100 maybe 5', 'att playback x 1 playing 5', 'att playback 1 -1 playing 5', 'att playback 1 1 playing', 'att playback']) {
+    for (const line of [
+      'att playback 1 100 maybe 5',
+      'att playback x 1 playing 5',
+      'att playback 1 -1 playing 5',
+      'att playback 1 1 playing',
+      'att playback',
+    ]) {
       const answer = await den.line(line);
       assert.equal(answer.code, 'bad_argument', line);
     }
     assert.equal((await recordOf(den, 'den2'))?.get('playback'), '1 100 paused 5.000');
   });
 
-  it('att follow names the leader in the follower\'s record; att follow alone ends it; a device gone takes its records along', async () => {
+  it("att follow names the leader in the follower's record; att follow alone ends it; a device gone takes its records along", async () => {
     const kitchen = await device('kitchen');
     assert.ok((await kitchen.line('att follow den')).ok);
     assert.equal((await recordOf(kitchen, 'kitchen'))?.get('follows'), 'den');

@@ -56,7 +56,9 @@ describe('playback engine over a slow link (real client, fetcher, decoder, cache
     const reply = await client.request('download', 'lame/vbr-xing.mp3', 0, 0).catch(() => undefined);
     assert.ok(reply?.ok, 'warm the daemon: block hashes computed');
     const list = await client.request('lista');
-    const song = splitRecords(list.fields, 'song').map(parseSongFields).find((s) => s.file === 'lame/vbr-xing.mp3') as SongInfo;
+    const song = splitRecords(list.fields, 'song')
+      .map(parseSongFields)
+      .find((s) => s.file === 'lame/vbr-xing.mp3') as SongInfo;
 
     const cache = new BlockCache(cacheDir, 2 ** 30);
     cache.init();
@@ -98,7 +100,9 @@ describe('playback with the daemon gone (nothing cached)', () => {
       for (const next of songs) {
         playback.play(next, 0);
         // Each play waits for the daemon to come back, until the next play takes over.
-        await until('the play waiting for the daemon', () => (client.listenerCount('online') > base ? true : undefined));
+        await until('the play waiting for the daemon', () =>
+          client.listenerCount('online') > base ? true : undefined,
+        );
       }
       playback.stop();
       await until('the last wait let go', () => (client.listenerCount('online') === base ? true : undefined));
@@ -117,7 +121,9 @@ describe('the song under the cursor (real client, fetcher, cache)', () => {
     const client = new DaemonClient({ host: '127.0.0.1', port: daemon.port, name: 'browser' });
     client.start();
     await until('the client online', () => client.online || undefined);
-    const songs = splitRecords((await client.request('lista')).fields, 'song').map(parseSongFields).filter((s) => s.blocks > 1);
+    const songs = splitRecords((await client.request('lista')).fields, 'song')
+      .map(parseSongFields)
+      .filter((s) => s.blocks > 1);
     assert.ok(songs.length >= 3, `songs of two blocks or more: ${songs.length}`);
     const [passed, other, rested] = songs as [SongInfo, SongInfo, SongInfo];
     const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-browse-'));
@@ -133,12 +139,16 @@ describe('the song under the cursor (real client, fetcher, cache)', () => {
       fetcher.browse(other);
       await new Promise((resolve) => setTimeout(resolve, BROWSE_REST_MS / 3));
       fetcher.browse(rested);
-      await until('the rested song\'s first block on disk', () => (cache.blocksOf(rested.etag).has(0) ? true : undefined));
+      await until("the rested song's first block on disk", () =>
+        cache.blocksOf(rested.etag).has(0) ? true : undefined,
+      );
       await new Promise((resolve) => setTimeout(resolve, BROWSE_REST_MS * 2));
       assert.deepEqual([...cache.blocksOf(rested.etag)], [0], 'its first block only');
       assert.deepEqual(stored, [rested.etag], 'nothing for the songs passed over');
       assert.ok(await cache.read(rested.etag, 0), 'the block reads back with its hash');
-      const lastPlayed = (): number => (JSON.parse(readFileSync(path.join(dir, rested.etag, 'meta.json'), 'utf8')) as { lastPlayed: number }).lastPlayed;
+      const lastPlayed = (): number =>
+        (JSON.parse(readFileSync(path.join(dir, rested.etag, 'meta.json'), 'utf8')) as { lastPlayed: number })
+          .lastPlayed;
       assert.equal(lastPlayed(), 0, 'fetched ahead: not played, the first the cache lets go');
       fetcher.follow(rested);
       await until('played: recent for the cache', () => (lastPlayed() > 0 ? true : undefined));

@@ -83,7 +83,7 @@ describe('PulseAudio sink (pacat)', () => {
     assert.ok(Math.abs(span - 1.5) < 0.05, `the tone lasts 1.5 s in the recording: ${span.toFixed(2)} s`);
   });
 
-  it('a short first piece (a song\'s first MP3 frames) and then the rest: no dropout after it', async () => {
+  it("a short first piece (a song's first MP3 frames) and then the rest: no dropout after it", async () => {
     const sink = new PulseSink(() => {}, env);
     sink.warm(FORMAT);
     await sleep(500);
@@ -98,7 +98,8 @@ describe('PulseAudio sink (pacat)', () => {
     sink.close();
     const first = heard[0] as number;
     const missing = [];
-    for (let t = first; t <= (heard.at(-1) as number); t = Math.round((t + 0.01) * 100) / 100) if (!heard.includes(t)) missing.push(t);
+    for (let t = first; t <= (heard.at(-1) as number); t = Math.round((t + 0.01) * 100) / 100)
+      if (!heard.includes(t)) missing.push(t);
     assert.deepEqual(missing, [], 'no silent 10 ms from the first sound to the last');
   });
 
@@ -118,13 +119,20 @@ describe('PulseAudio sink (pacat)', () => {
     sink.close();
     const span = (heard.at(-1) as number) - (heard[0] as number);
     // Written ahead: AHEAD_SECONDS here and the lead in the device; none of it may be heard.
-    assert.ok(span - playedAtFlush < 0.08, `tone heard ${span.toFixed(2)} s, ${playedAtFlush.toFixed(2)} s played at the flush (${AHEAD_SECONDS} s written ahead)`);
+    assert.ok(
+      span - playedAtFlush < 0.08,
+      `tone heard ${span.toFixed(2)} s, ${playedAtFlush.toFixed(2)} s played at the flush (${AHEAD_SECONDS} s written ahead)`,
+    );
     assert.ok(span > 0.8, `the tone played until the flush: ${span.toFixed(2)} s`);
   });
 
   it('its spare waits stopped, takes over at once after a flush, and dies with the player', async () => {
     const state = (pid: number): string => readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '')[0] as string;
-    const pacatsOf = (parent: number): number[] => spawnSync('pgrep', ['-P', String(parent), '-x', 'pacat'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+    const pacatsOf = (parent: number): number[] =>
+      spawnSync('pgrep', ['-P', String(parent), '-x', 'pacat'], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter(Boolean)
+        .map(Number);
     await sleep(300); // the pacats of the tests before are gone
     const sink = new PulseSink(() => {}, env);
     sink.warm(FORMAT);
@@ -159,12 +167,26 @@ describe('PulseAudio sink (pacat)', () => {
     assert.ok(newSpare.length === 1 && newSpare[0] !== spare, 'a new spare waits stopped');
     sink.close();
     // A player killed outright: the kernel ends its pacats, the stopped spare too.
-    const player = spawn(process.execPath, ['--input-type=module', '-e', `import { PulseSink } from ${JSON.stringify(new URL('../../tui/audio/pulse-sink.js', import.meta.url).href)}; new PulseSink(() => {}).warm(); setInterval(() => {}, 1000);`], { env, stdio: 'ignore' });
+    const player = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { PulseSink } from ${JSON.stringify(new URL('../../tui/audio/pulse-sink.js', import.meta.url).href)}; new PulseSink(() => {}).warm(); setInterval(() => {}, 1000);`,
+      ],
+      { env, stdio: 'ignore' },
+    );
     const orphans = await stoppedOf(player.pid as number);
     assert.equal(orphans.length, 1, 'the killed player’s spare was stopped');
     player.kill('SIGKILL');
     await sleep(500);
-    const after = ((): string => { try { return state(orphans[0] as number); } catch { return 'gone'; } })();
+    const after = ((): string => {
+      try {
+        return state(orphans[0] as number);
+      } catch {
+        return 'gone';
+      }
+    })();
     assert.ok(after === 'gone' || after === 'Z', `and is gone with it (${after})`); // Z: dead, for init to reap
   });
 
@@ -192,7 +214,10 @@ describe('PulseAudio sink (pacat)', () => {
     const clickAt = heard[0] as number;
     const voiceEnd = heard.at(-1) as number;
     const lag = voiceEnd - 0.1 - clickAt;
-    assert.ok(lag >= -0.03 && lag < 0.12, `the voice started ${(lag * 1000).toFixed(0)} ms after the click (the music was written ${AHEAD_SECONDS * 1000} ms ahead)`);
+    assert.ok(
+      lag >= -0.03 && lag < 0.12,
+      `the voice started ${(lag * 1000).toFixed(0)} ms after the click (the music was written ${AHEAD_SECONDS * 1000} ms ahead)`,
+    );
   });
 
   it('with a voice set the device never runs dry, and the music’s clock counts the music only', async () => {
@@ -216,11 +241,17 @@ describe('PulseAudio sink (pacat)', () => {
     const gaps = heard.filter((at, i) => i > 0 && at - (heard[i - 1] as number) > 0.015);
     assert.deepEqual(gaps, [], 'the voice sounds without a break, through the music and after it');
     const seconds = recorded.length / (4 * FORMAT.sampleRate);
-    assert.ok((heard.at(-1) as number) > seconds - 0.05, `and on after the music ended, to the end of the recording (${(heard.at(-1) as number).toFixed(2)} of ${seconds.toFixed(2)} s)`);
+    assert.ok(
+      (heard.at(-1) as number) > seconds - 0.05,
+      `and on after the music ended, to the end of the recording (${(heard.at(-1) as number).toFixed(2)} of ${seconds.toFixed(2)} s)`,
+    );
   });
 
   it('lets its pacats go when it has had nothing to play for a while (each wakes 20 times a second), and plays again at once', async () => {
-    const pacats = (): number => Number(spawnSync('pgrep', ['-c', '-P', String(process.pid), '-x', 'pacat'], { encoding: 'utf8' }).stdout.trim() || 0);
+    const pacats = (): number =>
+      Number(
+        spawnSync('pgrep', ['-c', '-P', String(process.pid), '-x', 'pacat'], { encoding: 'utf8' }).stdout.trim() || 0,
+      );
     await sleep(300); // the pacats of the tests before are gone
     const before = pacats();
     const sink = new PulseSink(() => {}, env, 500);
@@ -239,7 +270,10 @@ describe('PulseAudio sink (pacat)', () => {
 
   it('says why when pacat cannot play (no server)', async () => {
     const failures: Error[] = [];
-    const sink = new PulseSink((error) => failures.push(error), { ...process.env, PULSE_SERVER: 'unix:/nonexistent/pulse.sock' });
+    const sink = new PulseSink((error) => failures.push(error), {
+      ...process.env,
+      PULSE_SERVER: 'unix:/nonexistent/pulse.sock',
+    });
     await sink.open(FORMAT);
     void sink.write(tone(0.2, 440));
     const deadline = Date.now() + 5000;

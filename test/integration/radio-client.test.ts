@@ -16,11 +16,15 @@ import { until } from '../helpers/log-capture.js';
 import { lossyRelay } from '../helpers/lossy-relay.js';
 
 const library = mkdtempSync(path.join(os.tmpdir(), 'streamd-radio-client-'));
-writeFileSync(path.join(library, 'a.mp3'), encodeMp3(synthesize({ title: 'x', seconds: 20, bpm: 120, root: 60, minor: false, seed: 3 }, 44100, 2), 128));
+writeFileSync(
+  path.join(library, 'a.mp3'),
+  encodeMp3(synthesize({ title: 'x', seconds: 20, bpm: 120, root: 60, minor: false, seed: 3 }, 44100, 2), 128),
+);
 
 let daemon: TestDaemon;
 let tcp: TestClient;
-const listeners = async (): Promise<string | undefined> => (await tcp.command('radio')).fields.find(([key]) => key === 'listeners')?.[1];
+const listeners = async (): Promise<string | undefined> =>
+  (await tcp.command('radio')).fields.find(([key]) => key === 'listeners')?.[1];
 
 before(async () => {
   // The default listener_timeout (15 s): without a LEAVE the daemon would send on that long.

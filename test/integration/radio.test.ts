@@ -5,8 +5,20 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseMpegHeader } from '../../common/audio/mpeg-header.js';
-import { DatagramType, encodeDatagram, HEADER_BYTES, MIN_SUBSCRIBE_BYTES, RejectReason } from '../../common/datagram/codec.js';
-import { parseAccept, parseInfo, parseReject, subscribeDatagram, tokenDatagram } from '../../common/datagram/messages.js';
+import {
+  DatagramType,
+  encodeDatagram,
+  HEADER_BYTES,
+  MIN_SUBSCRIBE_BYTES,
+  RejectReason,
+} from '../../common/datagram/codec.js';
+import {
+  parseAccept,
+  parseInfo,
+  parseReject,
+  subscribeDatagram,
+  tokenDatagram,
+} from '../../common/datagram/messages.js';
 import { encodeMp3, encodeWav } from '../../daemon/demo/encode.js';
 import { synthesize } from '../../daemon/demo/synth.js';
 import { TestClient } from '../helpers/client.js';
@@ -21,7 +33,10 @@ const spec = { title: 'x', seconds: 2.5, bpm: 120, root: 60, minor: false, seed:
 mkdirSync(library, { recursive: true });
 writeFileSync(path.join(library, 'a-short.wav'), encodeWav(synthesize(spec, 44100, 2)));
 writeFileSync(path.join(library, 'b-short.mp3'), encodeMp3(synthesize({ ...spec, seconds: 3, seed: 4 }, 22050, 1), 64));
-writeFileSync(path.join(library, 'c-long.mp3'), encodeMp3(synthesize({ ...spec, seconds: 40, seed: 5 }, 44100, 2), 128));
+writeFileSync(
+  path.join(library, 'c-long.mp3'),
+  encodeMp3(synthesize({ ...spec, seconds: 40, seed: 5 }, 44100, 2), 128),
+);
 
 const peers: UdpPeer[] = [];
 const peer = async (port: number): Promise<UdpPeer> => {
@@ -33,7 +48,10 @@ let daemon: TestDaemon;
 let tcp: TestClient;
 
 before(async () => {
-  daemon = await startTestDaemon(library, { radio: { playlist: ['c-long.mp3'], max_listeners: 3 }, udp: { listener_timeout: 1.5 } });
+  daemon = await startTestDaemon(library, {
+    radio: { playlist: ['c-long.mp3'], max_listeners: 3 },
+    udp: { listener_timeout: 1.5 },
+  });
   tcp = (await TestClient.connect(daemon.port)).client;
 });
 after(async () => {
@@ -43,8 +61,10 @@ after(async () => {
   rmSync(library, { recursive: true, force: true });
 });
 
-const radioField = async (key: string): Promise<string | undefined> => (await tcp.command('radio')).fields.find(([k]) => k === key)?.[1];
-const stat = async (key: string): Promise<number> => Number((await tcp.command('stats')).fields.find(([k]) => k === key)?.[1]);
+const radioField = async (key: string): Promise<string | undefined> =>
+  (await tcp.command('radio')).fields.find(([k]) => k === key)?.[1];
+const stat = async (key: string): Promise<number> =>
+  Number((await tcp.command('stats')).fields.find(([k]) => k === key)?.[1]);
 
 describe('radio over UDP', () => {
   it('answers a SUBSCRIBE with an ACCEPT no larger than it, and sends audio only after the token comes back', async () => {
@@ -99,7 +119,10 @@ describe('radio over UDP', () => {
     assert.ok(Math.abs(media - wall) < 0.1 * wall, `media ${media} ms in ${wall} ms of wall time`);
     const decoded = await decodeMp3(Buffer.concat(audio.map((d) => d.payload)));
     assert.equal(decoded.sampleRate, 44100);
-    assert.ok(Math.abs(decoded.samples[0]!.length / 44.1 - (media + 26)) < 60, `decoded ${decoded.samples[0]!.length} samples for ${media} ms`);
+    assert.ok(
+      Math.abs(decoded.samples[0]!.length / 44.1 - (media + 26)) < 60,
+      `decoded ${decoded.samples[0]!.length} samples for ${media} ms`,
+    );
   });
 
   it('a token is good for its own address only: a spoofed SUBSCRIBE gets no audio anywhere', async () => {
@@ -221,7 +244,10 @@ describe('radio programme', () => {
       peers.push(listener);
       listener.send(subscribeDatagram('anyone'));
       await listener.until(() => listener.of(DatagramType.REJECT).length === 1);
-      assert.deepEqual(parseReject(listener.of(DatagramType.REJECT)[0]!.payload), { reason: RejectReason.BAD_REQUEST, text: 'the radio is off' });
+      assert.deepEqual(parseReject(listener.of(DatagramType.REJECT)[0]!.payload), {
+        reason: RejectReason.BAD_REQUEST,
+        text: 'the radio is off',
+      });
       const own = (await TestClient.connect(off.port)).client;
       assert.equal((await own.command('radio')).fields.find(([k]) => k === 'radio')?.[1], 'off');
       own.close();

@@ -28,41 +28,61 @@ before(() => {
 after(() => rmSync(work, { recursive: true, force: true }));
 
 describe('a long scan', () => {
-  it('tells its progress in stats, waking idle catalog as it goes, and says nothing of it once done', { timeout: 120_000 }, async () => {
-    const catalog = new Catalog(music, undefined, silentLogger);
-    const server = createStreamdServer(
-      { host: '127.0.0.1', port: 0, udpPort: 0, radio: { ...DEFAULT_RADIO, enabled: false }, udp: DEFAULT_UDP, calls: { max: 4 }, limits: DEFAULT_LIMITS, password: undefined, version: 'test' },
-      { catalog, log: silentLogger },
-    );
-    const { port } = await server.listen();
-    const { client } = await TestClient.connect(port);
-    try {
-      const scanning = catalog.open();
-      const seen: Array<{ state: string; scan: ScanProgress | undefined }> = [];
-      for (;;) {
-        const stats = parseCatalogStats((await client.command('stats')).fields);
-        seen.push({ state: stats.state, scan: stats.scan });
-        if (stats.state === 'ready') break;
-        assert.equal((await client.command('idle', 'catalog')).fields[0]?.[1], 'catalog');
-      }
-      await scanning;
-      const during = seen.filter((entry) => entry.scan !== undefined).map((entry) => entry.scan as ScanProgress);
-      assert.ok(during.length >= 1, `progress seen while scanning: ${JSON.stringify(seen)}`);
-      assert.ok(during.every((scan) => scan.total === FILES && scan.done <= FILES), JSON.stringify(during));
-      assert.ok(during.some((scan) => scan.done > 0 && scan.done < FILES), `part way: ${JSON.stringify(during)}`);
-      assert.deepEqual(
-        during.map((scan) => scan.done),
-        during.map((scan) => scan.done).sort((a, b) => a - b),
-        'only forward',
+  it(
+    'tells its progress in stats, waking idle catalog as it goes, and says nothing of it once done',
+    { timeout: 120_000 },
+    async () => {
+      const catalog = new Catalog(music, undefined, silentLogger);
+      const server = createStreamdServer(
+        {
+          host: '127.0.0.1',
+          port: 0,
+          udpPort: 0,
+          radio: { ...DEFAULT_RADIO, enabled: false },
+          udp: DEFAULT_UDP,
+          calls: { max: 4 },
+          limits: DEFAULT_LIMITS,
+          password: undefined,
+          version: 'test',
+        },
+        { catalog, log: silentLogger },
       );
-      assert.equal(seen.at(-1)?.scan, undefined, 'ready: no scan fields');
-      assert.equal(catalog.size, FILES);
-    } finally {
-      client.close();
-      await server.close(500);
-      await catalog.close();
-    }
-  });
+      const { port } = await server.listen();
+      const { client } = await TestClient.connect(port);
+      try {
+        const scanning = catalog.open();
+        const seen: Array<{ state: string; scan: ScanProgress | undefined }> = [];
+        for (;;) {
+          const stats = parseCatalogStats((await client.command('stats')).fields);
+          seen.push({ state: stats.state, scan: stats.scan });
+          if (stats.state === 'ready') break;
+          assert.equal((await client.command('idle', 'catalog')).fields[0]?.[1], 'catalog');
+        }
+        await scanning;
+        const during = seen.filter((entry) => entry.scan !== undefined).map((entry) => entry.scan as ScanProgress);
+        assert.ok(during.length >= 1, `progress seen while scanning: ${JSON.stringify(seen)}`);
+        assert.ok(
+          during.every((scan) => scan.total === FILES && scan.done <= FILES),
+          JSON.stringify(during),
+        );
+        assert.ok(
+          during.some((scan) => scan.done > 0 && scan.done < FILES),
+          `part way: ${JSON.stringify(during)}`,
+        );
+        assert.deepEqual(
+          during.map((scan) => scan.done),
+          during.map((scan) => scan.done).sort((a, b) => a - b),
+          'only forward',
+        );
+        assert.equal(seen.at(-1)?.scan, undefined, 'ready: no scan fields');
+        assert.equal(catalog.size, FILES);
+      } finally {
+        client.close();
+        await server.close(500);
+        await catalog.close();
+      }
+    },
+  );
 });
 
 describe('scanText', () => {
@@ -74,8 +94,28 @@ describe('scanText', () => {
   for (const [scan, text] of cases) it(text, () => assert.equal(scanText(scan), text));
 
   it('stats without the scan fields, or with bad ones, have no scan', () => {
-    assert.equal(parseCatalogStats([['catalog', 'ready'], ['catalog_version', '3']]).scan, undefined);
-    assert.equal(parseCatalogStats([['catalog', 'loading'], ['scan_files_done', 'x'], ['scan_files_total', '5']]).scan, undefined);
-    assert.deepEqual(parseCatalogStats([['catalog', 'loading'], ['scan_files_done', '2'], ['scan_files_total', '5']]).scan, { done: 2, total: 5 });
+    assert.equal(
+      parseCatalogStats([
+        ['catalog', 'ready'],
+        ['catalog_version', '3'],
+      ]).scan,
+      undefined,
+    );
+    assert.equal(
+      parseCatalogStats([
+        ['catalog', 'loading'],
+        ['scan_files_done', 'x'],
+        ['scan_files_total', '5'],
+      ]).scan,
+      undefined,
+    );
+    assert.deepEqual(
+      parseCatalogStats([
+        ['catalog', 'loading'],
+        ['scan_files_done', '2'],
+        ['scan_files_total', '5'],
+      ]).scan,
+      { done: 2, total: 5 },
+    );
   });
 });

@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -15,12 +25,12 @@ import { isAlive } from '../../daemon/service.js';
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 let library: FixtureLibrary;
 /** The pid file's first line is the pid (the second, the address the daemon listens on). */
-const pidIn = (box: Sandbox): number => Number.parseInt(readFileSync(path.join(box.stateDir, 'streamd.pid'), 'utf8'), 10);
+const pidIn = (box: Sandbox): number =>
+  Number.parseInt(readFileSync(path.join(box.stateDir, 'streamd.pid'), 'utf8'), 10);
 before(() => {
   library = makeFixtureLibrary();
 });
 after(() => library.cleanup());
-
 
 describe('streamd start / status / stop / restart', () => {
   let box: Sandbox;
@@ -47,11 +57,23 @@ describe('streamd start / status / stop / restart', () => {
     const status = box.streamd(['status', ...args]);
     assert.equal(status.code, 0);
     assert.match(status.stdout, new RegExp(`running \\(pid ${pid}\\)`));
-    assert.match(status.stdout, /^radio idle: 0 listeners; udp: \d+ datagrams sent, 0 rejected, 0 malformed, 0 song streams$/m, 'the UDP counters');
-    assert.match(status.stdout, /^event loop delay over the last minute: p99 \d+\.\d ms, worst \d+\.\d ms$/m, 'the event loop');
+    assert.match(
+      status.stdout,
+      /^radio idle: 0 listeners; udp: \d+ datagrams sent, 0 rejected, 0 malformed, 0 song streams$/m,
+      'the UDP counters',
+    );
+    assert.match(
+      status.stdout,
+      /^event loop delay over the last minute: p99 \d+\.\d ms, worst \d+\.\d ms$/m,
+      'the event loop',
+    );
     const port = Number(args[args.length - 1]);
     const withoutPort = box.streamd(['status', '--state-dir', box.stateDir]);
-    assert.match(withoutPort.stdout, new RegExp(`on 127\\.0\\.0\\.1:${port}$`, 'm'), 'the address the daemon listens on, not the default');
+    assert.match(
+      withoutPort.stdout,
+      new RegExp(`on 127\\.0\\.0\\.1:${port}$`, 'm'),
+      'the address the daemon listens on, not the default',
+    );
     const { client } = await TestClient.connect(port);
     await until('the catalog', async () => records(await client.line('lista'), 'song').length > 5 || undefined);
     client.close();
@@ -118,7 +140,12 @@ describe('streamd run', () => {
       const idle = (await TestClient.connect(port)).client;
       client.socket.pause();
       client.send('download "wav/code-16bit.wav"\n');
-      await until('the download running', async () => (await idle.command('stats')).fields.some(([key, value]) => key === 'downloads_active' && value === '1') || undefined);
+      await until(
+        'the download running',
+        async () =>
+          (await idle.command('stats')).fields.some(([key, value]) => key === 'downloads_active' && value === '1') ||
+          undefined,
+      );
       const t0 = Date.now();
       child.kill('SIGTERM');
       client.socket.resume();
@@ -169,7 +196,13 @@ describe('streamd run', () => {
     try {
       const port = await freePort();
       const config = path.join(box.home, 'streamd.json');
-      const settings = { '// note': 'comments are keys that start with //', music: library.root, port: 1, state_dir: 'state', password: 'pw' };
+      const settings = {
+        '// note': 'comments are keys that start with //',
+        music: library.root,
+        port: 1,
+        state_dir: 'state',
+        password: 'pw',
+      };
       // A file with a password that others can read is refused, as ssh refuses such a key.
       writeFileSync(config, JSON.stringify(settings), { mode: 0o644 });
       chmodSync(config, 0o644);
@@ -185,7 +218,10 @@ describe('streamd run', () => {
       assert.equal((await client.line('lista')).code, 'permission');
       assert.equal((await client.line('password pw')).ok, true);
       // state_dir is relative to the config file (the catalog is saved just after it is logged).
-      await until('catalog.json in the state dir next to the config file', () => existsSync(path.join(box.home, 'state', 'catalog.json')) || undefined);
+      await until(
+        'catalog.json in the state dir next to the config file',
+        () => existsSync(path.join(box.home, 'state', 'catalog.json')) || undefined,
+      );
       client.close();
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
@@ -199,7 +235,11 @@ describe('streamd run', () => {
     try {
       const port = await freePort();
       const config = path.join(box.home, 'streamd.json');
-      writeFileSync(config, JSON.stringify({ music: library.root, password: 'pw', log_max_bytes: 4096, log_files_kept: 2 }), { mode: 0o600 });
+      writeFileSync(
+        config,
+        JSON.stringify({ music: library.root, password: 'pw', log_max_bytes: 4096, log_files_kept: 2 }),
+        { mode: 0o600 },
+      );
       const args = ['--config', config, '--state-dir', box.stateDir, '--port', String(port)];
       assert.equal(box.streamd(['start', ...args]).code, 0);
       try {
@@ -223,11 +263,19 @@ describe('streamd run', () => {
           assert.match(readFileSync(file, 'utf8'), /\n$/, 'whole lines only');
         }
         assert.equal(existsSync(`${log}.3`), false, 'two rotated files kept, no more');
-        assert.equal(readFileSync(path.join(box.stateDir, 'streamd.stderr'), 'utf8'), '', 'nothing on stderr but a crash');
+        assert.equal(
+          readFileSync(path.join(box.stateDir, 'streamd.stderr'), 'utf8'),
+          '',
+          'nothing on stderr but a crash',
+        );
       } finally {
         box.streamd(['stop', ...args]);
       }
-      assert.match(readFileSync(path.join(box.stateDir, 'streamd.log'), 'utf8'), /stopped\n$/, 'the last line before exit is kept');
+      assert.match(
+        readFileSync(path.join(box.stateDir, 'streamd.log'), 'utf8'),
+        /stopped\n$/,
+        'the last line before exit is kept',
+      );
     } finally {
       box.cleanup();
     }
@@ -237,10 +285,25 @@ describe('streamd run', () => {
     const box = sandbox();
     try {
       const nowhere = `http://source:pw@127.0.0.1:${await freePort()}/streamd.mp3`;
-      const args = ['--music', library.root, '--state-dir', box.stateDir, '--port', String(await freePort()), '--icecast-url', nowhere];
+      const args = [
+        '--music',
+        library.root,
+        '--state-dir',
+        box.stateDir,
+        '--port',
+        String(await freePort()),
+        '--icecast-url',
+        nowhere,
+      ];
       assert.equal(box.streamd(['start', ...args]).code, 0);
       try {
-        const line = await until('the target in status', () => /^icecast http:\/\/127\.0\.0\.1:\d+\/streamd\.mp3 retrying in \d+ s \(connect ECONNREFUSED [^)]*\)$/m.exec(box.streamd(['status', ...args]).stdout)?.[0]);
+        const line = await until(
+          'the target in status',
+          () =>
+            /^icecast http:\/\/127\.0\.0\.1:\d+\/streamd\.mp3 retrying in \d+ s \(connect ECONNREFUSED [^)]*\)$/m.exec(
+              box.streamd(['status', ...args]).stdout,
+            )?.[0],
+        );
         assert.ok(!line.includes('pw'), 'no password shown');
       } finally {
         box.streamd(['stop', ...args]);
@@ -265,7 +328,10 @@ describe('streamd run', () => {
         },
         60_000,
       );
-      assert.deepEqual(songs.map((s) => s.get('format')), ['mp3', 'mp3', 'mp3', 'wav']);
+      assert.deepEqual(
+        songs.map((s) => s.get('format')),
+        ['mp3', 'mp3', 'mp3', 'wav'],
+      );
       for (const song of songs) {
         const seconds = Number(song.get('duration'));
         assert.ok(seconds >= 45 && seconds <= 100, `${song.get('file')} lasts ${seconds} s`);
@@ -291,10 +357,16 @@ describe('contrib/streamd.service', () => {
       mkdirSync(path.join(root, 'etc/systemd/system'), { recursive: true });
       mkdirSync(path.join(root, 'usr/local/bin'), { recursive: true });
       mkdirSync(path.join(root, 'usr/lib/systemd'), { recursive: true });
-      cpSync('/usr/lib/systemd/system', path.join(root, 'usr/lib/systemd/system'), { recursive: true, verbatimSymlinks: true });
+      cpSync('/usr/lib/systemd/system', path.join(root, 'usr/lib/systemd/system'), {
+        recursive: true,
+        verbatimSymlinks: true,
+      });
       writeFileSync(path.join(root, 'usr/local/bin/streamd'), '#!/bin/sh\n', { mode: 0o755 });
       cpSync(path.join(REPO, 'contrib/streamd.service'), path.join(root, 'etc/systemd/system/streamd.service'));
-      const verify = spawnSync('systemd-analyze', [`--root=${root}`, 'verify', 'streamd.service'], { encoding: 'utf8', timeout: 30_000 });
+      const verify = spawnSync('systemd-analyze', [`--root=${root}`, 'verify', 'streamd.service'], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
       assert.equal(verify.error, undefined, 'systemd-analyze runs (the systemd package)');
       assert.equal(verify.status, 0, verify.stderr);
       assert.equal(verify.stderr.trim(), '', 'no warnings (an unknown key is only a warning)');

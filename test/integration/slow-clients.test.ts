@@ -82,7 +82,11 @@ describe('input queued behind an answer that is not read', () => {
     socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => (text += chunk));
     socket.resume();
-    await until('every answer', () => ((text.match(/^(OK|ERR unknown_command .*)$/gm)?.length ?? 0) >= count + 1 ? true : undefined), 20_000);
+    await until(
+      'every answer',
+      () => ((text.match(/^(OK|ERR unknown_command .*)$/gm)?.length ?? 0) >= count + 1 ? true : undefined),
+      20_000,
+    );
     const answers = text.slice(text.indexOf('track data end')).match(/^(OK|ERR unknown_command)/gm) ?? [];
     assert.equal(answers.length, count + 1, 'the download, then each command');
     answers.slice(1).forEach((answer, i) => assert.equal(answer, i % 2 ? 'OK' : 'ERR unknown_command', `answer ${i}`));
@@ -106,36 +110,44 @@ describe('write_stall_timeout measures progress', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('a client reading 128 KB/s outlives several write_stall_timeouts; once it stops reading it is cut', { timeout: 40_000 }, async () => {
-    const socket = net.connect(stalling.port, '127.0.0.1');
-    socket.on('error', () => {});
-    await new Promise((resolve) => socket.once('connect', resolve));
-    let closed = false;
-    socket.once('close', () => (closed = true));
-    socket.pause();
-    socket.write('download long.wav\n');
-    await sleep(1500); // every buffer on the way fills
-    // Reads 32 KB every 250 ms (128 KB/s): resumed until that much came, then paused again.
-    let received = 0;
-    let allowance = 0;
-    socket.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      allowance -= chunk.length;
-      if (allowance <= 0) socket.pause();
-    });
-    socket.pause();
-    const started = Date.now();
-    while (Date.now() - started < 10_000) {
-      allowance = 32 * 1024;
-      socket.resume();
-      await sleep(250);
-    }
-    socket.pause();
-    assert.equal(closed, false, `a steady reader (${(received / 1e6).toFixed(1)} MB in 10 s) was cut`);
-    assert.ok(received > 500_000, `${received} bytes read`);
-    assert.equal(stalling.server.services.counters.downloadsActive, 1, 'its download goes on');
-    // Now it reads nothing at all: cut within a few write_stall_timeouts.
-    await until('the stalled client cut', () => (stalling.server.services.counters.downloadsActive === 0 ? true : undefined), 15_000);
-    socket.destroy();
-  });
+  it(
+    'a client reading 128 KB/s outlives several write_stall_timeouts; once it stops reading it is cut',
+    { timeout: 40_000 },
+    async () => {
+      const socket = net.connect(stalling.port, '127.0.0.1');
+      socket.on('error', () => {});
+      await new Promise((resolve) => socket.once('connect', resolve));
+      let closed = false;
+      socket.once('close', () => (closed = true));
+      socket.pause();
+      socket.write('download long.wav\n');
+      await sleep(1500); // every buffer on the way fills
+      // Reads 32 KB every 250 ms (128 KB/s): resumed until that much came, then paused again.
+      let received = 0;
+      let allowance = 0;
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        allowance -= chunk.length;
+        if (allowance <= 0) socket.pause();
+      });
+      socket.pause();
+      const started = Date.now();
+      while (Date.now() - started < 10_000) {
+        allowance = 32 * 1024;
+        socket.resume();
+        await sleep(250);
+      }
+      socket.pause();
+      assert.equal(closed, false, `a steady reader (${(received / 1e6).toFixed(1)} MB in 10 s) was cut`);
+      assert.ok(received > 500_000, `${received} bytes read`);
+      assert.equal(stalling.server.services.counters.downloadsActive, 1, 'its download goes on');
+      // Now it reads nothing at all: cut within a few write_stall_timeouts.
+      await until(
+        'the stalled client cut',
+        () => (stalling.server.services.counters.downloadsActive === 0 ? true : undefined),
+        15_000,
+      );
+      socket.destroy();
+    },
+  );
 });

@@ -22,15 +22,30 @@ const read = (file: string): string => {
 describe('the song-change hook', () => {
   it('gets the song in its environment', async () => {
     const out = path.join(dir, 'env.txt');
-    const hook = new SongHook(`printf '%s\\n' "$STREAMTUI_TITLE" "$STREAMTUI_ARTIST" "$STREAMTUI_ALBUM" "$STREAMTUI_FILE" "$STREAMTUI_TRACK" "$STREAMTUI_DEVICE" > '${out}'`, 'den', () => {});
+    const hook = new SongHook(
+      `printf '%s\\n' "$STREAMTUI_TITLE" "$STREAMTUI_ARTIST" "$STREAMTUI_ALBUM" "$STREAMTUI_FILE" "$STREAMTUI_TRACK" "$STREAMTUI_DEVICE" > '${out}'`,
+      'den',
+      () => {},
+    );
     hook.songChanged(song(7, { album: 'Seventh', track: 7, title: 'It\'s "quoted" $HOME' }));
     await until('the hook wrote', () => (read(out).split('\n').length > 6 ? true : undefined), 5000);
-    assert.deepEqual(read(out).split('\n').slice(0, 6), ['It\'s "quoted" $HOME', 'Odd Band', 'Seventh', 'Artist/Album/07 Song 7.mp3', '7', 'den']);
+    assert.deepEqual(read(out).split('\n').slice(0, 6), [
+      'It\'s "quoted" $HOME',
+      'Odd Band',
+      'Seventh',
+      'Artist/Album/07 Song 7.mp3',
+      '7',
+      'den',
+    ]);
   });
 
   it('runs one at a time: songs that change meanwhile leave only the latest to run next', async () => {
     const out = path.join(dir, 'order.txt');
-    const hook = new SongHook(`echo "start $STREAMTUI_TITLE" >> '${out}'; sleep 0.3; echo "end $STREAMTUI_TITLE" >> '${out}'`, 'den', () => {});
+    const hook = new SongHook(
+      `echo "start $STREAMTUI_TITLE" >> '${out}'; sleep 0.3; echo "end $STREAMTUI_TITLE" >> '${out}'`,
+      'den',
+      () => {},
+    );
     hook.songChanged(song(1));
     hook.songChanged(song(2));
     hook.songChanged(song(3));
@@ -50,7 +65,11 @@ describe('the song-change hook', () => {
     assert.ok(performance.now() - started < 2000);
     hook.songChanged(song(5)); // free again: runs (and is killed) in turn
     await until('the second kill', () => (lines.length > 1 ? true : undefined), 5000);
-    await until('no sleep left behind', () => (spawnSync('pgrep', ['-f', 'sleep 30.123']).status === 1 ? true : undefined), 3000);
+    await until(
+      'no sleep left behind',
+      () => (spawnSync('pgrep', ['-f', 'sleep 30.123']).status === 1 ? true : undefined),
+      3000,
+    );
     assert.equal(read(out), '');
   });
 

@@ -27,14 +27,21 @@ describe('speaker sink (audio child process)', () => {
   it('plays every byte, and says nothing untoward while it does', async () => {
     const messages: string[] = [];
     const failures: Error[] = [];
-    const sink = new SpeakerSink((error) => failures.push(error), (text) => messages.push(text));
+    const sink = new SpeakerSink(
+      (error) => failures.push(error),
+      (text) => messages.push(text),
+    );
     await sink.open({ sampleRate: 44100, channels: 2 });
     const pcm = tone(6, 44100); // ~130 pieces of 2048 frames: far past Node's 10-listener warning
     for (let at = 0; at < pcm.length; at += 16384) await sink.write(pcm.subarray(at, at + 16384));
     await sink.drain();
     sink.close();
     assert.deepEqual(failures, []);
-    assert.deepEqual(messages.filter((text) => /MaxListeners|leak/i.test(text)), [], messages.join('\n'));
+    assert.deepEqual(
+      messages.filter((text) => /MaxListeners|leak/i.test(text)),
+      [],
+      messages.join('\n'),
+    );
     const out = readFileSync(alsa.output);
     assert.equal(out.length, pcm.length, 'every byte reached the device');
     assert.ok(out.equals(pcm), 'byte-exact');

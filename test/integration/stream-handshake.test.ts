@@ -50,7 +50,11 @@ describe('the stream handshake (protocol 1.2)', () => {
     const id = field(response, 'stream');
     assert.match(field(response, 'token'), /^[0-9a-f]{16}$/);
     assert.equal((await tcp.command('resend', id, '0-5')).code, 'bad_argument', 'resend serves proven streams only');
-    await until('the stream dropped', () => (daemon.server.services.streams.owns(Number(id)) ? undefined : true), PROOF_WAIT_MS + 3000);
+    await until(
+      'the stream dropped',
+      () => (daemon.server.services.streams.owns(Number(id)) ? undefined : true),
+      PROOF_WAIT_MS + 3000,
+    );
     assert.equal(listener.received.length, 0, 'not one datagram to the unproven port');
     assert.equal(daemon.server.services.udpCounters.bytesSent, sentBefore, 'not one byte sent for it');
     assert.equal(daemon.server.services.udpCounters.streamsUnproven, unprovenBefore + 1);
@@ -73,12 +77,21 @@ describe('the stream handshake (protocol 1.2)', () => {
     await new Promise<void>((resolve) => spoof.bind(listener.port, '127.0.0.2', resolve));
     closers.push(() => spoof.close());
     spoof.send(tokenDatagram(DatagramType.KEEPALIVE, id, Buffer.from(token, 'hex')), daemon.udpPort, '127.0.0.1');
-    await until('the bad proofs counted', () => (daemon.server.services.udpCounters.malformed >= malformedBefore + 4 ? true : undefined));
+    await until('the bad proofs counted', () =>
+      daemon.server.services.udpCounters.malformed >= malformedBefore + 4 ? true : undefined,
+    );
     await sleep(200);
     assert.equal(listener.received.length + stranger.received.length, 0, 'nothing flows before the proof');
     listener.proveStream(id, token);
     await listener.until(() => listener.of(DatagramType.AUDIO).length >= 20);
-    assert.deepEqual(listener.of(DatagramType.AUDIO).map((datagram) => datagram.sequence).slice(0, 20), [...Array(20).keys()], 'from the first packet on');
+    assert.deepEqual(
+      listener
+        .of(DatagramType.AUDIO)
+        .map((datagram) => datagram.sequence)
+        .slice(0, 20),
+      [...Array(20).keys()],
+      'from the first packet on',
+    );
     assert.equal(stranger.received.length, 0);
     listener.proveStream(id, token, DatagramType.LEAVE);
     await until('the stream stopped', () => (daemon.server.services.streams.owns(id) ? undefined : true));
@@ -90,7 +103,9 @@ describe('the stream handshake (protocol 1.2)', () => {
     leaving.proveStream(field(first, 'stream'), field(first, 'token'));
     await leaving.until(() => leaving.of(DatagramType.AUDIO).length > 0);
     leaving.proveStream(field(first, 'stream'), field(first, 'token'), DatagramType.LEAVE);
-    await until('the stream stopped', () => (daemon.server.services.streams.owns(Number(field(first, 'stream'))) ? undefined : true));
+    await until('the stream stopped', () =>
+      daemon.server.services.streams.owns(Number(field(first, 'stream'))) ? undefined : true,
+    );
     const atLeave = leaving.received.length;
     await sleep(300);
     assert.ok(leaving.received.length <= atLeave + 16, 'at most the burst in flight after LEAVE');
@@ -102,7 +117,11 @@ describe('the stream handshake (protocol 1.2)', () => {
     silent.proveStream(field(second, 'stream'), field(second, 'token'));
     await silent.until(() => silent.of(DatagramType.AUDIO).length > 0);
     const started = Date.now();
-    await until('the silent stream stopped', () => (daemon.server.services.streams.owns(Number(field(second, 'stream'))) ? undefined : true), 4000);
+    await until(
+      'the silent stream stopped',
+      () => (daemon.server.services.streams.owns(Number(field(second, 'stream'))) ? undefined : true),
+      4000,
+    );
     assert.ok(Date.now() - started >= 700, 'not before listener_timeout');
     assert.equal(daemon.server.services.udpCounters.streamsSilent, silentBefore + 1);
   });
@@ -110,7 +129,9 @@ describe('the stream handshake (protocol 1.2)', () => {
 
 describe('caps on song streams', () => {
   it('per client address and in all: ERR busy beyond them; a connection at its own cap replaces its oldest', async () => {
-    const capped = await startTestDaemon(library.root, { udp: { stream_rate_kbps: 64, max_streams_per_connection: 2, max_streams_per_address: 3, max_streams: 4 } });
+    const capped = await startTestDaemon(library.root, {
+      udp: { stream_rate_kbps: 64, max_streams_per_connection: 2, max_streams_per_address: 3, max_streams: 4 },
+    });
     try {
       const listener = await UdpPeer.open(capped.udpPort);
       closers.push(() => listener.close());
@@ -118,7 +139,8 @@ describe('caps on song streams', () => {
       const b = (await TestClient.connect(capped.port)).client;
       const c = (await TestClient.connect(capped.port, '127.0.0.1', '127.0.0.2')).client;
       closers.push(() => [a, b, c].forEach((client) => client.close()));
-      const stream = (client: TestClient): Promise<Response> => client.command('stream', 'lamejs-cbr.mp3', String(listener.port), '0', '0');
+      const stream = (client: TestClient): Promise<Response> =>
+        client.command('stream', 'lamejs-cbr.mp3', String(listener.port), '0', '0');
       assert.equal((await stream(a)).ok, true);
       assert.equal((await stream(a)).ok, true);
       assert.equal((await stream(b)).ok, true);

@@ -30,7 +30,11 @@ describe('streamtui settings', () => {
     const run = loadSettings({ jitter_ms: 80 }, file);
     assert.equal(run.host, 'music.lan');
     assert.equal(run.jitter_ms, 80);
-    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), { host: 'music.lan', jitter_ms: 500 }, 'the file as the user wrote it');
+    assert.deepEqual(
+      JSON.parse(readFileSync(file, 'utf8')),
+      { host: 'music.lan', jitter_ms: 500 },
+      'the file as the user wrote it',
+    );
   });
 
   it('--save stores the flags, in a file only its owner can read', () => {

@@ -36,9 +36,22 @@ after(async () => {
 
 describe('song streams over a slow path', () => {
   it('pause when the socket pushes back: the send queue stays bounded while the path is kept busy', async () => {
-    const flood = spawn(path.exec[0] as string, [...path.exec.slice(1), process.execPath, FLOOD, path.hostAddress, String(daemon.port), String(daemon.udpPort), String(STREAMS), 'wav/code-16bit.wav'], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
+    const flood = spawn(
+      path.exec[0] as string,
+      [
+        ...path.exec.slice(1),
+        process.execPath,
+        FLOOD,
+        path.hostAddress,
+        String(daemon.port),
+        String(daemon.udpPort),
+        String(STREAMS),
+        'wav/code-16bit.wav',
+      ],
+      {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    );
     const lines = readline.createInterface({ input: flood.stdout })[Symbol.asyncIterator]();
     const next = async (): Promise<string> => {
       const line = await lines.next();
@@ -61,7 +74,10 @@ describe('song streams over a slow path', () => {
       const received = (JSON.parse(await next()) as { bytes: number }).bytes - bytesAtStart;
       const seconds = (Date.now() - started) / 1000;
       assert.equal(streams.active, STREAMS, 'every stream still running');
-      assert.ok(most <= Math.min(SOCKET_QUEUE_BYTES, STREAMS * STREAM_QUEUE_BYTES) + STREAMS * BURST_BYTES, `send queue peaked at ${most} bytes`);
+      assert.ok(
+        most <= Math.min(SOCKET_QUEUE_BYTES, STREAMS * STREAM_QUEUE_BYTES) + STREAMS * BURST_BYTES,
+        `send queue peaked at ${most} bytes`,
+      );
       assert.ok(udpCounters.streamPauses > 0, 'streams waited for the path');
       // The path is kept busy: most of 20 Mbit/s (2.5 MB/s) arrives.
       assert.ok(received / seconds > 1_500_000, `${(received / seconds / 1e6).toFixed(2)} MB/s arrived`);

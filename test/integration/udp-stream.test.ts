@@ -56,7 +56,9 @@ const downloadBytes = async (song: string, first?: number, last?: number): Promi
 const audioBytes = (listener: UdpPeer): Buffer => {
   const bySequence = new Map<number, Buffer>();
   for (const datagram of listener.of(DatagramType.AUDIO)) bySequence.set(datagram.sequence, datagram.payload);
-  return Buffer.concat([...bySequence.keys()].sort((a, b) => a - b).map((sequence) => bySequence.get(sequence) as Buffer));
+  return Buffer.concat(
+    [...bySequence.keys()].sort((a, b) => a - b).map((sequence) => bySequence.get(sequence) as Buffer),
+  );
 };
 
 describe('stream: a song over UDP', () => {
@@ -89,7 +91,13 @@ describe('stream: a song over UDP', () => {
     const resend = await tcp.command('resend', field(response, 'stream'), '0-2,5');
     assert.equal(resend.ok, true, resend.text);
     await listener.until(() => listener.of(DatagramType.END).length === 2);
-    assert.deepEqual(listener.of(DatagramType.AUDIO).slice(before).map((d) => d.sequence), [0, 1, 2, 5]);
+    assert.deepEqual(
+      listener
+        .of(DatagramType.AUDIO)
+        .slice(before)
+        .map((d) => d.sequence),
+      [0, 1, 2, 5],
+    );
   });
 
   it('refuses what it cannot do with a clear error', async () => {
@@ -110,7 +118,8 @@ describe('stream: a song over UDP', () => {
     const listener = await peer();
     const response = await startStream(tcp, listener, 'lamejs-cbr.mp3');
     const id = field(response, 'stream');
-    for (const ranges of ['0-', '5-2', '999999', 'a,b', '1,,2']) assert.equal((await tcp.command('resend', id, ranges)).code, 'bad_argument', ranges);
+    for (const ranges of ['0-', '5-2', '999999', 'a,b', '1,,2'])
+      assert.equal((await tcp.command('resend', id, ranges)).code, 'bad_argument', ranges);
     // Another connection cannot touch this one's stream.
     const other = (await TestClient.connect(daemon.port)).client;
     assert.equal((await other.command('resend', id, '0')).code, 'not_found');
@@ -149,7 +158,10 @@ describe('UDP song transfer with repair (the player’s downloader)', () => {
       const arrivals: number[] = [];
       const downloader = new UdpDownloader(control, { host: '127.0.0.1', port: daemon.udpPort });
       downloader.onArrival = (sequence) => arrivals.push(sequence);
-      const relay = await lossyRelay({ forwardTo: await downloader.open(), upstreamPort: daemon.udpPort }, { loss, reorder: 0.05, duplicate: 0.05, delayMs: 30, seed: 11 });
+      const relay = await lossyRelay(
+        { forwardTo: await downloader.open(), upstreamPort: daemon.udpPort },
+        { loss, reorder: 0.05, duplicate: 0.05, delayMs: 30, seed: 11 },
+      );
       downloader.advertisedPort = relay.port;
       downloader.keepalivePort = relay.port;
       try {
@@ -160,7 +172,11 @@ describe('UDP song transfer with repair (the player’s downloader)', () => {
           onBlockEnd: () => {},
         });
         assert.equal(reply.ok, true);
-        assert.deepEqual(blocks.map((block) => block.header.index), [0, 1, 2], 'blocks handed over in order');
+        assert.deepEqual(
+          blocks.map((block) => block.header.index),
+          [0, 1, 2],
+          'blocks handed over in order',
+        );
         const viaTcp = await tcp.command('download', 'lame/vbr-xing.mp3');
         blocks.forEach((block, i) => {
           assert.deepEqual(Buffer.concat(block.bytes), viaTcp.blocks[i]!.data, `block ${i} byte-identical`);
@@ -171,7 +187,10 @@ describe('UDP song transfer with repair (the player’s downloader)', () => {
           // First arrivals only (loss before repair): about 80% of the packets came the first time.
           const packets = Math.ceil(viaTcp.blocks.reduce((sum, block) => sum + block.data.length, 0) / 1384);
           assert.equal(new Set(arrivals).size, arrivals.length, 'each packet counted once');
-          assert.ok(arrivals.length > 0.7 * packets && arrivals.length < 0.9 * packets, `${arrivals.length} first arrivals of ~${packets}`);
+          assert.ok(
+            arrivals.length > 0.7 * packets && arrivals.length < 0.9 * packets,
+            `${arrivals.length} first arrivals of ~${packets}`,
+          );
           assert.ok(arrivals.length < relay.counts.audio, 'repairs are not counted as arrivals');
         }
       } finally {
@@ -197,7 +216,11 @@ describe('song streams and connections that vanish', () => {
       await new Promise((resolve) => setTimeout(resolve, i % 3));
       socket.resetAndDestroy();
     }
-    await until('every stream forgotten', () => (daemon.server.services.streams.active <= streamsBefore ? true : undefined), 5000);
+    await until(
+      'every stream forgotten',
+      () => (daemon.server.services.streams.active <= streamsBefore ? true : undefined),
+      5000,
+    );
     await until('the files closed', () => (fds() <= before + 10 ? true : undefined), 5000);
   });
 });

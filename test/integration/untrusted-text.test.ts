@@ -42,7 +42,10 @@ describe('text that would reach other screens', () => {
         assert.equal((await sender.line(`att status ${status}`)).code, 'bad_argument');
         const list = await watcher.line('lista dispositivos');
         const mine = list.fields.filter(([key]) => key === 'status').map(([, value]) => value);
-        assert.ok(mine.every((value) => !/[\u0080-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(value)), mine.join(' | '));
+        assert.ok(
+          mine.every((value) => !/[\u0080-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(value)),
+          mine.join(' | '),
+        );
         assert.equal((await sender.line('att status playing fine ção ♪')).ok, true, 'ordinary text still goes');
       } finally {
         sender.close();

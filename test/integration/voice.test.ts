@@ -29,7 +29,13 @@ const pulses: PulseNullSink[] = [];
 before(async () => {
   library = makeFixtureLibrary();
   daemon = await startTestDaemon(library.root);
-  for (const seed of [3, 4]) relays.push(await lossyRelay({ upstreamPort: daemon.udpPort }, { loss: 0.1, pattern: 'even', reorder: 0.03, delayMs: 20, type: DatagramType.VOICE, seed }));
+  for (const seed of [3, 4])
+    relays.push(
+      await lossyRelay(
+        { upstreamPort: daemon.udpPort },
+        { loss: 0.1, pattern: 'even', reorder: 0.03, delayMs: 20, type: DatagramType.VOICE, seed },
+      ),
+    );
   pulses.push(await pulseNullSink({ sineHz: 440 }), await pulseNullSink({ sineHz: 660 }));
 });
 after(async () => {
@@ -40,72 +46,106 @@ after(async () => {
 });
 
 describe('a call’s voice', () => {
-  it('each side hears the other’s microphone through the daemon, continuously through 10% loss', { timeout: 40_000 }, async () => {
-    const sides = await Promise.all(
-      ['alice', 'bob'].map(async (name, i) => {
-        const tcp = (await TestClient.connect(daemon.port)).client;
-        const link = await VoiceLink.open({ host: '127.0.0.1', port: (relays[i] as LossyRelay).port });
-        assert.equal((await tcp.command('register', name, '-', String(link.port))).ok, true);
-        return { name, tcp, link, pulse: pulses[i] as PulseNullSink, heard: [] as Int16Array[], call: undefined as VoiceCall | undefined, clock: undefined as VoiceClock | undefined };
-      }),
-    );
-    const [alice, bob] = sides as [(typeof sides)[0], (typeof sides)[0]];
-    try {
-      const id = field(await alice.tcp.command('call', 'bob'), 'call');
-      assert.equal((await bob.tcp.command('answer', id, 'yes')).ok, true);
-      for (const side of sides) {
-        const token = field(await side.tcp.command('calls'), 'token');
-        const call = await VoiceCall.start(side.link, Number(id), token);
-        side.clock = new VoiceClock(call, (frame) => side.heard.push(frame)); // played by the wall clock, as for the speaker
-        const errors: string[] = [];
-        call.setInput(openMicrophone('pulse', call.takeFrame, (text) => errors.push(text), { ...process.env, ...side.pulse.env }));
-        side.call = call;
+  it(
+    'each side hears the other’s microphone through the daemon, continuously through 10% loss',
+    { timeout: 40_000 },
+    async () => {
+      const sides = await Promise.all(
+        ['alice', 'bob'].map(async (name, i) => {
+          const tcp = (await TestClient.connect(daemon.port)).client;
+          const link = await VoiceLink.open({ host: '127.0.0.1', port: (relays[i] as LossyRelay).port });
+          assert.equal((await tcp.command('register', name, '-', String(link.port))).ok, true);
+          return {
+            name,
+            tcp,
+            link,
+            pulse: pulses[i] as PulseNullSink,
+            heard: [] as Int16Array[],
+            call: undefined as VoiceCall | undefined,
+            clock: undefined as VoiceClock | undefined,
+          };
+        }),
+      );
+      const [alice, bob] = sides as [(typeof sides)[0], (typeof sides)[0]];
+      try {
+        const id = field(await alice.tcp.command('call', 'bob'), 'call');
+        assert.equal((await bob.tcp.command('answer', id, 'yes')).ok, true);
+        for (const side of sides) {
+          const token = field(await side.tcp.command('calls'), 'token');
+          const call = await VoiceCall.start(side.link, Number(id), token);
+          side.clock = new VoiceClock(call, (frame) => side.heard.push(frame)); // played by the wall clock, as for the speaker
+          const errors: string[] = [];
+          call.setInput(
+            openMicrophone('pulse', call.takeFrame, (text) => errors.push(text), { ...process.env, ...side.pulse.env }),
+          );
+          side.call = call;
+        }
+        // The microphones take a moment to start (silence goes out meanwhile): 3 s from the first tone.
+        const toneFrom = (heard: Int16Array[]): number => heard.findIndex((frame) => rms(frame) > 2000);
+        await until(
+          '3 s of tone heard on both sides',
+          () =>
+            sides.every((side) => toneFrom(side.heard) >= 0 && side.heard.length - toneFrom(side.heard) >= 160)
+              ? true
+              : undefined,
+          20_000,
+        );
+        const tone = (heard: Int16Array[]): Int16Array[] => heard.slice(toneFrom(heard) + 10, toneFrom(heard) + 160);
+        const aliceHz = toneFrequency(tone(alice.heard));
+        const bobHz = toneFrequency(tone(bob.heard));
+        assert.ok(Math.abs(aliceHz - 660) < 10, `alice hears ${aliceHz.toFixed(0)} Hz`);
+        assert.ok(Math.abs(bobHz - 440) < 10, `bob hears ${bobHz.toFixed(0)} Hz`);
+        for (const side of sides) {
+          // 15 of these 150 frames were dropped on the way: without FEC and concealment as many would
+          // be silent. One or two may be, when a busy machine holds the playout up past a packet's turn.
+          const quiet = tone(side.heard).filter((frame) => rms(frame) < 1000).length;
+          assert.ok(quiet <= 2, `${side.name}: ${quiet} near-silent frames in 3 s of tone`);
+          const stats = (side.call as VoiceCall).stats();
+          const seen = (100 * stats.lost) / (stats.received + stats.lost);
+          assert.ok(Math.abs(seen - 10) <= 1, `${side.name} saw ${seen.toFixed(1)}% lost (its relay drops 10%)`);
+          assert.ok(stats.recovered > 0, `${side.name}: some from FEC`);
+        }
+        // Each side knows how its own voice arrives from the other's reports, and the round trip.
+        for (const [side, other] of [
+          [alice, bob],
+          [bob, alice],
+        ] as const) {
+          const out = (side.call as VoiceCall).stats();
+          const peer = (other.call as VoiceCall).stats();
+          assert.ok(out.outgoing, `${side.name} has had ${other.name}'s report`);
+          const share = (s: { received: number; lost: number; late: number }): number =>
+            (100 * s.lost) / (s.received + s.lost + s.late);
+          assert.ok(
+            Math.abs(share(out.outgoing) - share(peer)) <= 1,
+            `${side.name}'s voice: ${share(out.outgoing).toFixed(1)}% lost as reported, ${share(peer).toFixed(1)}% as ${other.name} counts now`,
+          );
+          assert.ok(out.roundTripMs !== undefined && out.roundTripMs < 100, `round trip ${out.roundTripMs} ms`);
+        }
+        assert.ok(daemon.server.services.voiceCounters.forwarded > 300);
+        // Muted, alice sends a silence packet each 400 ms (encoded once): bob hears it go quiet, and
+        // the call goes on.
+        (alice.call as VoiceCall).setMuted(true);
+        await new Promise((resolve) => setTimeout(resolve, 300)); // what was on its way plays out
+        const mutedAt = bob.heard.length;
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        const heard = bob.heard.slice(mutedAt);
+        assert.ok(
+          heard.length > 0 && heard.every((frame) => rms(frame) < 100),
+          `silence once alice is muted: ${heard.map((frame) => rms(frame).toFixed(0)).join(' ')}`,
+        );
+        assert.ok(
+          heard.length <= 8,
+          `${heard.length} frames from alice in 2 s: a silence packet each 400 ms, not 50 a second`,
+        );
+        assert.ok(Math.abs(toneFrequency(alice.heard.slice(-50)) - 660) < 10, 'alice still hears bob');
+      } finally {
+        for (const side of sides) {
+          side.clock?.stop();
+          side.call?.stop();
+          side.link.close();
+          side.tcp.close();
+        }
       }
-      // The microphones take a moment to start (silence goes out meanwhile): 3 s from the first tone.
-      const toneFrom = (heard: Int16Array[]): number => heard.findIndex((frame) => rms(frame) > 2000);
-      await until('3 s of tone heard on both sides', () => (sides.every((side) => toneFrom(side.heard) >= 0 && side.heard.length - toneFrom(side.heard) >= 160) ? true : undefined), 20_000);
-      const tone = (heard: Int16Array[]): Int16Array[] => heard.slice(toneFrom(heard) + 10, toneFrom(heard) + 160);
-      const aliceHz = toneFrequency(tone(alice.heard));
-      const bobHz = toneFrequency(tone(bob.heard));
-      assert.ok(Math.abs(aliceHz - 660) < 10, `alice hears ${aliceHz.toFixed(0)} Hz`);
-      assert.ok(Math.abs(bobHz - 440) < 10, `bob hears ${bobHz.toFixed(0)} Hz`);
-      for (const side of sides) {
-        // 15 of these 150 frames were dropped on the way: without FEC and concealment as many would
-        // be silent. One or two may be, when a busy machine holds the playout up past a packet's turn.
-        const quiet = tone(side.heard).filter((frame) => rms(frame) < 1000).length;
-        assert.ok(quiet <= 2, `${side.name}: ${quiet} near-silent frames in 3 s of tone`);
-        const stats = (side.call as VoiceCall).stats();
-        const seen = (100 * stats.lost) / (stats.received + stats.lost);
-        assert.ok(Math.abs(seen - 10) <= 1, `${side.name} saw ${seen.toFixed(1)}% lost (its relay drops 10%)`);
-        assert.ok(stats.recovered > 0, `${side.name}: some from FEC`);
-      }
-      // Each side knows how its own voice arrives from the other's reports, and the round trip.
-      for (const [side, other] of [[alice, bob], [bob, alice]] as const) {
-        const out = (side.call as VoiceCall).stats();
-        const peer = (other.call as VoiceCall).stats();
-        assert.ok(out.outgoing, `${side.name} has had ${other.name}'s report`);
-        const share = (s: { received: number; lost: number; late: number }): number => (100 * s.lost) / (s.received + s.lost + s.late);
-        assert.ok(Math.abs(share(out.outgoing) - share(peer)) <= 1, `${side.name}'s voice: ${share(out.outgoing).toFixed(1)}% lost as reported, ${share(peer).toFixed(1)}% as ${other.name} counts now`);
-        assert.ok(out.roundTripMs !== undefined && out.roundTripMs < 100, `round trip ${out.roundTripMs} ms`);
-      }
-      assert.ok(daemon.server.services.voiceCounters.forwarded > 300);
-      // Muted, alice sends a silence packet each 400 ms (encoded once): bob hears it go quiet, and
-      // the call goes on.
-      (alice.call as VoiceCall).setMuted(true);
-      await new Promise((resolve) => setTimeout(resolve, 300)); // what was on its way plays out
-      const mutedAt = bob.heard.length;
-      await new Promise((resolve) => setTimeout(resolve, 2000));
-      const heard = bob.heard.slice(mutedAt);
-      assert.ok(heard.length > 0 && heard.every((frame) => rms(frame) < 100), `silence once alice is muted: ${heard.map((frame) => rms(frame).toFixed(0)).join(' ')}`);
-      assert.ok(heard.length <= 8, `${heard.length} frames from alice in 2 s: a silence packet each 400 ms, not 50 a second`);
-      assert.ok(Math.abs(toneFrequency(alice.heard.slice(-50)) - 660) < 10, 'alice still hears bob');
-    } finally {
-      for (const side of sides) {
-        side.clock?.stop();
-        side.call?.stop();
-        side.link.close();
-        side.tcp.close();
-      }
-    }
-  });
+    },
+  );
 });

@@ -19,17 +19,30 @@ describe('tokenize', () => {
   ];
   for (const [line, values] of table) {
     it(`reads ${JSON.stringify(line)}`, () => {
-      assert.deepEqual(tokenize(line).map((t) => t.value), values);
+      assert.deepEqual(
+        tokenize(line).map((t) => t.value),
+        values,
+      );
     });
   }
 
   it('gives where each argument stood', () => {
-    assert.deepEqual(tokenize('att  "a b" c').map((t) => [t.start, t.end]), [[0, 3], [5, 10], [11, 12]]);
+    assert.deepEqual(
+      tokenize('att  "a b" c').map((t) => [t.start, t.end]),
+      [
+        [0, 3],
+        [5, 10],
+        [11, 12],
+      ],
+    );
   });
 
   for (const bad of ['x "open', 'x "ends with backslash\\', 'x "glued"text']) {
     it(`refuses ${JSON.stringify(bad)} with bad_request`, () => {
-      assert.throws(() => tokenize(bad), (e: unknown) => e instanceof ProtocolError && e.code === 'bad_request');
+      assert.throws(
+        () => tokenize(bad),
+        (e: unknown) => e instanceof ProtocolError && e.code === 'bad_request',
+      );
     });
   }
 });
@@ -63,7 +76,11 @@ describe('quoteArg and formatCommand', () => {
         Array.from({ length: Math.floor(rand() * 8) }, () => alphabet[Math.floor(rand() * alphabet.length)]).join(''),
       );
       const line = formatCommand('cmd', ...args).slice(0, -1);
-      assert.deepEqual(tokenize(line).map((t) => t.value), ['cmd', ...args], line);
+      assert.deepEqual(
+        tokenize(line).map((t) => t.value),
+        ['cmd', ...args],
+        line,
+      );
     }
   });
 });

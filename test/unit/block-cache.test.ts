@@ -28,7 +28,10 @@ describe('BlockCache', () => {
     assert.deepEqual(await again.read(song(1).etag, 0), block);
     assert.deepEqual([...again.blocksOf(song(1).etag)].sort(), [0, 2]);
     assert.equal(again.totalBytes, 2000);
-    assert.deepEqual(again.cachedSongs().map((s) => s.id), [1]);
+    assert.deepEqual(
+      again.cachedSongs().map((s) => s.id),
+      [1],
+    );
     assert.equal(await again.read(song(1).etag, 1), undefined);
   });
 
@@ -62,7 +65,10 @@ describe('BlockCache', () => {
     mkdirSync(path.join(dir, song(3).etag), { recursive: true });
     writeFileSync(path.join(dir, song(3).etag, 'meta.json'), '{ broken');
     mkdirSync(path.join(dir, song(4).etag), { recursive: true });
-    writeFileSync(path.join(dir, song(4).etag, 'meta.json'), JSON.stringify({ song: song(4), blocks: { 0: 'x', 1: 'y' }, lastPlayed: 1 }));
+    writeFileSync(
+      path.join(dir, song(4).etag, 'meta.json'),
+      JSON.stringify({ song: song(4), blocks: { 0: 'x', 1: 'y' }, lastPlayed: 1 }),
+    );
     writeFileSync(path.join(dir, song(4).etag, '0.blk'), 'x');
     writeFileSync(path.join(dir, song(4).etag, '1.blk.123.tmp'), 'half');
     writeFileSync(path.join(dir, 'stray.tmp'), 'x');
@@ -78,7 +84,11 @@ describe('BlockCache', () => {
     const cache = new BlockCache(freshDir(), 2500);
     cache.init();
     const block = bytes(1000, 3);
-    const kept = (): number[] => cache.cachedSongs().map((s) => s.id).sort();
+    const kept = (): number[] =>
+      cache
+        .cachedSongs()
+        .map((s) => s.id)
+        .sort();
     await cache.write(song(5), 0, sha(block), block);
     await new Promise((r) => setTimeout(r, 5));
     await cache.write(song(6), 0, sha(block), block);

@@ -33,7 +33,11 @@ describe('CallRegistry', () => {
     assert.equal(call.state, 'active');
     calls.hangup('alice', call.id, at(2000));
     assert.deepEqual([call.state, call.reason, call.ended], ['ended', 'hangup', at(2000)]);
-    assert.deepEqual(told, [['alice', 'bob'], ['alice', 'bob'], ['alice', 'bob']]);
+    assert.deepEqual(told, [
+      ['alice', 'bob'],
+      ['alice', 'bob'],
+      ['alice', 'bob'],
+    ]);
   });
 
   it('ends as rejected, timeout (30 s unanswered) and gone (a party’s last connection closed)', () => {
@@ -71,7 +75,8 @@ describe('CallRegistry', () => {
     const { calls, exists } = setup();
     const first = calls.call('alice', 'bob', exists, at(0));
     calls.hangup('alice', first.id, at(0));
-    for (let i = 0; i < ENDED_KEPT_MAX + 500; i++) calls.hangup('alice', calls.call('alice', 'bob', exists, at(i)).id, at(i));
+    for (let i = 0; i < ENDED_KEPT_MAX + 500; i++)
+      calls.hangup('alice', calls.call('alice', 'bob', exists, at(i)).id, at(i));
     assert.equal(calls.callsOf('alice').length, ENDED_KEPT_MAX);
     assert.equal(calls.get(first.id), undefined, 'the oldest went first');
     const live = calls.call('alice', 'bob', exists, at(9999));
@@ -97,13 +102,25 @@ describe('CallRegistry', () => {
     ];
     for (const [name, run, expected] of table) assert.equal(code(run), expected, name);
     calls.answer('bob', ringing.id, true, at(2));
-    assert.equal(code(() => calls.answer('bob', ringing.id, true, at(3))), 'bad_argument', 'answering an active call');
+    assert.equal(
+      code(() => calls.answer('bob', ringing.id, true, at(3))),
+      'bad_argument',
+      'answering an active call',
+    );
     calls.register('dave', voice);
     calls.register('erin', voice);
     calls.call('carol', 'dave', exists, at(4));
-    assert.equal(code(() => calls.call('erin', 'alice', () => true, at(5))), 'busy', 'calls.max (2) reached');
+    assert.equal(
+      code(() => calls.call('erin', 'alice', () => true, at(5))),
+      'busy',
+      'calls.max (2) reached',
+    );
     calls.hangup('alice', ringing.id, at(6));
-    assert.equal(code(() => calls.hangup('alice', ringing.id, at(7))), 'bad_argument', 'hanging up an ended call');
+    assert.equal(
+      code(() => calls.hangup('alice', ringing.id, at(7))),
+      'bad_argument',
+      'hanging up an ended call',
+    );
   });
 
   it('disconnect ends the device’s calls as hung up and it takes no more', () => {
@@ -111,6 +128,9 @@ describe('CallRegistry', () => {
     const call = calls.call('alice', 'bob', exists, at(0));
     calls.unregister('bob', at(5));
     assert.deepEqual([call.state, call.reason], ['ended', 'hangup']);
-    assert.equal(code(() => calls.call('alice', 'bob', exists, at(6))), 'unavailable');
+    assert.equal(
+      code(() => calls.call('alice', 'bob', exists, at(6))),
+      'unavailable',
+    );
   });
 });

@@ -44,6 +44,9 @@ describe('daemon config', () => {
     const config = loadDaemonConfig({ port: 1234 }, file);
     assert.equal(config.port, 1234);
     assert.equal(config.max_connections, 5);
-    assert.throws(() => loadDaemonConfig({ port: 70000 }, file), (e: unknown) => e instanceof ConfigError && /`port`/.test(e.message));
+    assert.throws(
+      () => loadDaemonConfig({ port: 70000 }, file),
+      (e: unknown) => e instanceof ConfigError && /`port`/.test(e.message),
+    );
   });
 });

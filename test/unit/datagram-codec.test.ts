@@ -10,34 +10,71 @@ import {
   RejectReason,
   type Malformed,
 } from '../../common/datagram/codec.js';
-import { acceptDatagram, parseAccept, parseInfo, parseReject, rejectDatagram, subscribeDatagram, subscriberName, tokenDatagram } from '../../common/datagram/messages.js';
+import {
+  acceptDatagram,
+  parseAccept,
+  parseInfo,
+  parseReject,
+  rejectDatagram,
+  subscribeDatagram,
+  subscriberName,
+  tokenDatagram,
+} from '../../common/datagram/messages.js';
 import { formatRanges, parseRanges } from '../../common/datagram/ranges.js';
-import { decodeVoiceReport, encodeVoiceReport, roundTripMs, VOICE_REPORT_BYTES, type VoiceReport } from '../../common/datagram/voice-report.js';
+import {
+  decodeVoiceReport,
+  encodeVoiceReport,
+  roundTripMs,
+  VOICE_REPORT_BYTES,
+  type VoiceReport,
+} from '../../common/datagram/voice-report.js';
 import { randomBytes, seeded } from '../helpers/random.js';
 
-const header = (type: number, rest: number[] = []): Buffer => Buffer.from([0x53, 0x44, 1, type, 0, 0, 0, 7, 0, 0, 1, 0, 0xff, 0xff, 0xff, 0xfe, ...rest]);
+const header = (type: number, rest: number[] = []): Buffer =>
+  Buffer.from([0x53, 0x44, 1, type, 0, 0, 0, 7, 0, 0, 1, 0, 0xff, 0xff, 0xff, 0xfe, ...rest]);
 
 describe('datagram header', () => {
   it('writes every field big-endian at its offset (PROTOCOL.md section 3 table)', () => {
-    const bytes = encodeDatagram({ type: DatagramType.AUDIO, stream: 0x01020304, sequence: 0xa0b0c0d0, position: 0xfffffffe, payload: Buffer.from([9, 8]) });
+    const bytes = encodeDatagram({
+      type: DatagramType.AUDIO,
+      stream: 0x01020304,
+      sequence: 0xa0b0c0d0,
+      position: 0xfffffffe,
+      payload: Buffer.from([9, 8]),
+    });
     assert.deepEqual([...bytes], [0x53, 0x44, 1, 4, 1, 2, 3, 4, 0xa0, 0xb0, 0xc0, 0xd0, 0xff, 0xff, 0xff, 0xfe, 9, 8]);
   });
 
   it('reads every field back', () => {
     const result = decodeDatagram(header(DatagramType.AUDIO, [1, 2, 3]));
     assert.ok(result.ok);
-    assert.deepEqual({ ...result.datagram, payload: [...result.datagram.payload] }, { type: 4, stream: 7, sequence: 256, position: 0xfffffffe, payload: [1, 2, 3] });
+    assert.deepEqual(
+      { ...result.datagram, payload: [...result.datagram.payload] },
+      { type: 4, stream: 7, sequence: 256, position: 0xfffffffe, payload: [1, 2, 3] },
+    );
   });
 
   it('wraps numbers past 32 bits instead of throwing', () => {
-    const result = decodeDatagram(encodeDatagram({ type: DatagramType.END, stream: 2 ** 32 + 5, sequence: -1, position: 0 }));
+    const result = decodeDatagram(
+      encodeDatagram({ type: DatagramType.END, stream: 2 ** 32 + 5, sequence: -1, position: 0 }),
+    );
     assert.ok(result.ok);
     assert.equal(result.datagram.stream, 5);
     assert.equal(result.datagram.sequence, 0xffffffff);
   });
 
   it('refuses to build a datagram over 1400 bytes', () => {
-    assert.throws(() => encodeDatagram({ type: DatagramType.AUDIO, stream: 1, sequence: 0, position: 0, payload: Buffer.alloc(MAX_DATAGRAM_BYTES - HEADER_BYTES + 1) }), RangeError);
+    assert.throws(
+      () =>
+        encodeDatagram({
+          type: DatagramType.AUDIO,
+          stream: 1,
+          sequence: 0,
+          position: 0,
+          payload: Buffer.alloc(MAX_DATAGRAM_BYTES - HEADER_BYTES + 1),
+        }),
+      RangeError,
+    );
   });
 });
 
@@ -76,9 +113,23 @@ describe('malformed datagrams are classified', () => {
   }
 
   it('takes the smallest valid datagram of each type', () => {
-    const sizes: Array<[number, number]> = [[1, MIN_SUBSCRIBE_BYTES - 16], [2, 8], [3, 1], [4, 1], [5, 0], [6, 8], [7, 8], [8, 2], [9, 1], [10, 1]];
+    const sizes: Array<[number, number]> = [
+      [1, MIN_SUBSCRIBE_BYTES - 16],
+      [2, 8],
+      [3, 1],
+      [4, 1],
+      [5, 0],
+      [6, 8],
+      [7, 8],
+      [8, 2],
+      [9, 1],
+      [10, 1],
+    ];
     for (const [type, size] of sizes) {
-      const bytes = header(type, Array.from({ length: size }, () => (type === 3 ? 1 : 0x20)));
+      const bytes = header(
+        type,
+        Array.from({ length: size }, () => (type === 3 ? 1 : 0x20)),
+      );
       assert.equal(decodeDatagram(bytes).ok, true, `type ${type}`);
     }
   });
@@ -114,8 +165,19 @@ describe('datagram payloads', () => {
   });
 
   it('ACCEPT fits the request: long titles are cut, the token and numbers kept', () => {
-    const info = { format: 'mp3' as const, sample_rate: 44100, channels: 2, title: 'T'.repeat(3000), artist: 'A'.repeat(500) };
-    const bytes = acceptDatagram({ stream: 1, sequence: 2, position: 3 }, Buffer.alloc(8, 9), info, MIN_SUBSCRIBE_BYTES);
+    const info = {
+      format: 'mp3' as const,
+      sample_rate: 44100,
+      channels: 2,
+      title: 'T'.repeat(3000),
+      artist: 'A'.repeat(500),
+    };
+    const bytes = acceptDatagram(
+      { stream: 1, sequence: 2, position: 3 },
+      Buffer.alloc(8, 9),
+      info,
+      MIN_SUBSCRIBE_BYTES,
+    );
     assert.ok(bytes && bytes.length <= MIN_SUBSCRIBE_BYTES);
     const result = decodeDatagram(bytes);
     assert.ok(result.ok);
@@ -142,7 +204,8 @@ describe('datagram payloads', () => {
   });
 
   it('INFO that is not a JSON object with the audio format is not taken', () => {
-    for (const text of ['[]', 'null', '{"sample_rate":1}', '{bad', '"x"']) assert.equal(parseInfo(Buffer.from(text)), undefined, text);
+    for (const text of ['[]', 'null', '{"sample_rate":1}', '{bad', '"x"'])
+      assert.equal(parseInfo(Buffer.from(text)), undefined, text);
     assert.deepEqual(parseInfo(Buffer.from('{"sample_rate":8000,"channels":1}')), { sample_rate: 8000, channels: 1 });
   });
 });
@@ -150,7 +213,13 @@ describe('datagram payloads', () => {
 describe('resend ranges', () => {
   const good: Array<[string, number[][]]> = [
     ['0', [[0, 0]]],
-    ['5-9,12', [[5, 9], [12, 12]]],
+    [
+      '5-9,12',
+      [
+        [5, 9],
+        [12, 12],
+      ],
+    ],
     ['99', [[99, 99]]],
     ['3-3', [[3, 3]]],
   ];
@@ -163,7 +232,10 @@ describe('resend ranges', () => {
     const many = Array.from({ length: 1000 }, (_, i) => i * 2);
     const pieces = formatRanges(many, 100);
     assert.ok(pieces.every((piece) => piece.length <= 100));
-    assert.deepEqual(pieces.flatMap((piece) => parseRanges(piece, 2000).map(([a]) => a)), many);
+    assert.deepEqual(
+      pieces.flatMap((piece) => parseRanges(piece, 2000).map(([a]) => a)),
+      many,
+    );
   });
 });
 
@@ -172,19 +244,35 @@ describe('VOICE_REPORT payload', () => {
   it('writes each field big-endian at its offset, and reads it back', () => {
     const bytes = encodeVoiceReport(report);
     assert.equal(bytes.length, VOICE_REPORT_BYTES);
-    assert.deepEqual([0, 4, 8, 12, 16, 20].map((at) => bytes.readUInt32BE(at)), [4_000_000_000, 250, 1520, 12, 3, 2100]);
+    assert.deepEqual(
+      [0, 4, 8, 12, 16, 20].map((at) => bytes.readUInt32BE(at)),
+      [4_000_000_000, 250, 1520, 12, 3, 2100],
+    );
     assert.deepEqual(decodeVoiceReport(bytes), report);
   });
   it('clamps what does not fit 32 bits instead of wrapping it', () => {
-    assert.deepEqual(decodeVoiceReport(encodeVoiceReport({ ...report, lost: -5, late: 2 ** 40, jitterUs: 12.6 })), { ...report, lost: 0, late: 0xffffffff, jitterUs: 13 });
+    assert.deepEqual(decodeVoiceReport(encodeVoiceReport({ ...report, lost: -5, late: 2 ** 40, jitterUs: 12.6 })), {
+      ...report,
+      lost: 0,
+      late: 0xffffffff,
+      jitterUs: 13,
+    });
   });
-  const wrongLengths: Array<[string, number]> = [['empty', 0], ['one short', 23], ['one over', 25], ['with the token still on', 32]];
-  for (const [name, length] of wrongLengths) it(`is not read when ${name} (${length} bytes)`, () => assert.equal(decodeVoiceReport(Buffer.alloc(length)), undefined));
+  const wrongLengths: Array<[string, number]> = [
+    ['empty', 0],
+    ['one short', 23],
+    ['one over', 25],
+    ['with the token still on', 32],
+  ];
+  for (const [name, length] of wrongLengths)
+    it(`is not read when ${name} (${length} bytes)`, () =>
+      assert.equal(decodeVoiceReport(Buffer.alloc(length)), undefined));
   const trips: Array<[string, Partial<VoiceReport>, number, number | undefined]> = [
     ['no echo yet', { echo: 0 }, 5000, undefined],
     ['sent at 1000, held 30, back at 1072', { echo: 1000, heldMs: 30 }, 1072, 42],
     ['across the 2^32 wrap', { echo: 2 ** 32 - 10, heldMs: 5 }, 2 ** 32 + 20, 25],
     ['an echo from the future (not ours)', { echo: 9000, heldMs: 0 }, 1000, undefined],
   ];
-  for (const [name, fields, now, expected] of trips) it(`round trip: ${name}`, () => assert.equal(roundTripMs({ ...report, ...fields }, now), expected));
+  for (const [name, fields, now, expected] of trips)
+    it(`round trip: ${name}`, () => assert.equal(roundTripMs({ ...report, ...fields }, now), expected));
 });

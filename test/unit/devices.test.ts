@@ -9,7 +9,13 @@ describe('DeviceRegistry', () => {
     const devices = new DeviceRegistry();
     devices.connect(1, '10.0.0.7:4000', t(0));
     assert.deepEqual(devices.list(), [
-      { name: '10.0.0.7:4000', address: '10.0.0.7:4000', status: 'idle', connected: t(0).toISOString(), updated: t(0).toISOString() },
+      {
+        name: '10.0.0.7:4000',
+        address: '10.0.0.7:4000',
+        status: 'idle',
+        connected: t(0).toISOString(),
+        updated: t(0).toISOString(),
+      },
     ]);
   });
 
@@ -37,7 +43,10 @@ describe('DeviceRegistry', () => {
     devices.connect(1, '10.0.0.8:1', t(0));
     devices.setStatus(1, 'paused', t(1));
     devices.rename(1, 'den');
-    assert.deepEqual(devices.list().map((d) => [d.name, d.status, d.updated]), [['den', 'paused', t(1).toISOString()]]);
+    assert.deepEqual(
+      devices.list().map((d) => [d.name, d.status, d.updated]),
+      [['den', 'paused', t(1).toISOString()]],
+    );
   });
 
   it('forgets closed connections and ignores unknown ones', () => {

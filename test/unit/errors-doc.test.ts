@@ -27,7 +27,14 @@ describe('docs/protocol.md', () => {
 
   it('lists every configurable limit', () => {
     const limits = section('Limits');
-    for (const key of ['max_line_bytes', 'max_connections', 'connection_timeout', 'max_output_bytes', 'max_pipelined_commands', 'write_stall_timeout']) {
+    for (const key of [
+      'max_line_bytes',
+      'max_connections',
+      'connection_timeout',
+      'max_output_bytes',
+      'max_pipelined_commands',
+      'write_stall_timeout',
+    ]) {
       assert.ok(limits.includes(`\`${key}\``), key);
     }
   });

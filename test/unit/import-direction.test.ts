@@ -25,10 +25,22 @@ function sources(dir: string): string[] {
 function importsOf(file: string): string[] {
   const text = readFileSync(path.join(ROOT, file), 'utf8');
   const specifiers = [...text.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)].map((m) => m[1] as string);
-  return specifiers.map((spec) => (spec.startsWith('.') ? path.join(path.dirname(file), spec).replace(/\.js$/, '.ts') : spec));
+  return specifiers.map((spec) =>
+    spec.startsWith('.') ? path.join(path.dirname(file), spec).replace(/\.js$/, '.ts') : spec,
+  );
 }
 
-const WIRING = new Set(['tui/app.ts', 'tui/cli.ts', 'tui/settings.ts', 'tui/connection-events.ts', 'tui/state-followers.ts', 'tui/listen-along.ts', 'tui/render-scheduler.ts', 'tui/ticker.ts', 'tui/periodic-work.ts']);
+const WIRING = new Set([
+  'tui/app.ts',
+  'tui/cli.ts',
+  'tui/settings.ts',
+  'tui/connection-events.ts',
+  'tui/state-followers.ts',
+  'tui/listen-along.ts',
+  'tui/render-scheduler.ts',
+  'tui/ticker.ts',
+  'tui/periodic-work.ts',
+]);
 const MIDDLE = ['state', 'views', 'sync', 'playback', 'calls', 'desktop'];
 const BOTTOM = ['client', 'cache', 'audio', 'store'];
 /** The tui layer of a file: 0 wiring, 1 middle, 2 client/cache/audio. */
@@ -44,7 +56,8 @@ function layerOf(file: string): { layer: number; folder: string } {
 function violation(file: string, target: string): string | undefined {
   const side = (name: string): string => name.split(path.sep)[0] as string;
   if (!target.endsWith('.ts')) {
-    if (side(file) === 'common' && /^node:(fs|net|dgram|child_process|fs\/promises|worker_threads)$/.test(target)) return 'common/ owns no file, socket or process';
+    if (side(file) === 'common' && /^node:(fs|net|dgram|child_process|fs\/promises|worker_threads)$/.test(target))
+      return 'common/ owns no file, socket or process';
     return undefined;
   }
   if (side(file) === 'common' && side(target) !== 'common') return 'common/ imports neither side';
@@ -54,7 +67,8 @@ function violation(file: string, target: string): string | undefined {
   const from = layerOf(file);
   const to = layerOf(target);
   if (to.layer < from.layer) return 'imports point down: wiring -> state/views/sync/playback -> client/cache/audio';
-  if (from.layer === 1 && to.layer === 1 && from.folder !== to.folder && to.folder !== 'state') return `${from.folder}/ may use state/ of the middle folders, not ${to.folder}/`;
+  if (from.layer === 1 && to.layer === 1 && from.folder !== to.folder && to.folder !== 'state')
+    return `${from.folder}/ may use state/ of the middle folders, not ${to.folder}/`;
   if (from.folder === 'state' && to.folder !== 'state') return 'state/ is pure: it imports no other tui folder';
   return undefined;
 }
@@ -63,10 +77,12 @@ describe('import direction', () => {
   const files = ['common', 'daemon', 'tui'].flatMap(sources);
 
   it('holds for every source file', () => {
-    const wrong = files.flatMap((file) => importsOf(file).flatMap((target) => {
-      const why = violation(file, target);
-      return why ? [`${file} -> ${target}: ${why}`] : [];
-    }));
+    const wrong = files.flatMap((file) =>
+      importsOf(file).flatMap((target) => {
+        const why = violation(file, target);
+        return why ? [`${file} -> ${target}: ${why}`] : [];
+      }),
+    );
     assert.deepEqual(wrong, []);
   });
 

@@ -6,7 +6,12 @@ import { computeLayout, type Rect } from '../../tui/views/layout.js';
 import { MIN_CHART_ROWS } from '../../tui/views/loss-chart.js';
 
 const overlap = (a: Rect, b: Rect): boolean =>
-  a.height > 0 && b.height > 0 && a.left < b.left + b.width && b.left < a.left + a.width && a.top < b.top + b.height && b.top < a.top + a.height;
+  a.height > 0 &&
+  b.height > 0 &&
+  a.left < b.left + b.width &&
+  b.left < a.left + a.width &&
+  a.top < b.top + b.height &&
+  b.top < a.top + a.height;
 
 describe('layout', () => {
   it('from 80x24 to 250x70, with and without the chart: every panel inside the screen, none on another', () => {
@@ -14,20 +19,37 @@ describe('layout', () => {
       for (let height = 24; height <= 70; height += 2) {
         for (const withChart of [false, true]) {
           const layout = computeLayout(width, height, withChart);
-          const panels = { library: layout.library, queue: layout.queue, devices: layout.devices, network: layout.network, now: layout.now, status: layout.status };
+          const panels = {
+            library: layout.library,
+            queue: layout.queue,
+            devices: layout.devices,
+            network: layout.network,
+            now: layout.now,
+            status: layout.status,
+          };
           const at = `${width}x${height}${withChart ? ' chart' : ''}`;
           for (const [name, rect] of Object.entries(panels)) {
-            assert.ok(rect.left >= 0 && rect.top >= 0 && rect.left + rect.width <= width && rect.top + rect.height <= height, `${name} inside at ${at}`);
+            assert.ok(
+              rect.left >= 0 && rect.top >= 0 && rect.left + rect.width <= width && rect.top + rect.height <= height,
+              `${name} inside at ${at}`,
+            );
           }
           const names = Object.keys(panels) as Array<keyof typeof panels>;
-          for (const a of names) for (const b of names) if (a < b) assert.ok(!overlap(panels[a], panels[b]), `${a} and ${b} apart at ${at}`);
+          for (const a of names)
+            for (const b of names) if (a < b) assert.ok(!overlap(panels[a], panels[b]), `${a} and ${b} apart at ${at}`);
           assert.ok(layout.library.height >= 6, `the library keeps its rows at ${at}`);
-          assert.ok(layout.queue.height >= 3 && layout.devices.height >= 3, `the queue and the devices each show a row at ${at}`);
+          assert.ok(
+            layout.queue.height >= 3 && layout.devices.height >= 3,
+            `the queue and the devices each show a row at ${at}`,
+          );
           assert.equal(layout.network.width, width, 'the network panel spans the width');
           const chart = layout.chart;
           if (withChart) {
             assert.ok(chart.height >= MIN_CHART_ROWS, `a chart that can be drawn at ${at}`);
-            assert.ok(chart.top + chart.height <= layout.network.height - 1 && chart.width <= width - 2, `the chart inside its panel at ${at}`);
+            assert.ok(
+              chart.top + chart.height <= layout.network.height - 1 && chart.width <= width - 2,
+              `the chart inside its panel at ${at}`,
+            );
           } else assert.equal(chart.height, 0);
         }
       }
@@ -54,7 +76,11 @@ describe('styled text', () => {
   it('never cuts a tag in half, at any width', () => {
     for (let width = 0; width <= 40; width++) {
       const text = styled([['streamd  '], ['offline', 'red-fg'], ['  download 1.2 MiB/s']], width);
-      assert.equal((text.match(/\{red-fg\}/g) ?? []).length, (text.match(/\{\/red-fg\}/g) ?? []).length, `width ${width}: ${text}`);
+      assert.equal(
+        (text.match(/\{red-fg\}/g) ?? []).length,
+        (text.match(/\{\/red-fg\}/g) ?? []).length,
+        `width ${width}: ${text}`,
+      );
       assert.doesNotMatch(text, /\{[^}]*$/, `width ${width}: no open brace left`);
     }
   });

@@ -8,7 +8,8 @@ import { initialState, libraryRows, type PlayerState } from '../../tui/state/sta
 import { applyAction } from '../../tui/state/update.js';
 import { song } from '../helpers/songs.js';
 
-const label = (row: LibraryRow): string => (row.kind === 'song' ? `  ${row.song.title}` : `${row.kind === 'album' ? ' ' : ''}${row.open ? '-' : '+'}${row.label}`);
+const label = (row: LibraryRow): string =>
+  row.kind === 'song' ? `  ${row.song.title}` : `${row.kind === 'album' ? ' ' : ''}${row.open ? '-' : '+'}${row.label}`;
 
 describe('fuzzyMatch', () => {
   it('matches the characters in order, anywhere, and says where', () => {
@@ -19,8 +20,13 @@ describe('fuzzyMatch', () => {
 
   it('ranks as fzf does: consecutive first, then word starts, then scattered', () => {
     const texts = ['Hotel Emergency Lights Pulse', 'The Help', 'Shelp', 'Whole Empty Lamp'];
-    const ranked = texts.map((text) => [text, fuzzyMatch('help', text)?.score ?? -1] as const).sort((a, b) => b[1] - a[1]);
-    assert.deepEqual(ranked.map(([text]) => text), ['The Help', 'Shelp', 'Hotel Emergency Lights Pulse', 'Whole Empty Lamp']);
+    const ranked = texts
+      .map((text) => [text, fuzzyMatch('help', text)?.score ?? -1] as const)
+      .sort((a, b) => b[1] - a[1]);
+    assert.deepEqual(
+      ranked.map(([text]) => text),
+      ['The Help', 'Shelp', 'Hotel Emergency Lights Pulse', 'Whole Empty Lamp'],
+    );
   });
 
   it('is smart about case: a capital matches case, lower case matches either', () => {
@@ -40,9 +46,16 @@ describe('fuzzyMatch', () => {
 });
 
 describe('search rows', () => {
-  const library = [song(1, { title: 'Whole Empty Lamp' }), song(2, { title: 'The Help' }), song(3, { title: 'Nothing' })];
+  const library = [
+    song(1, { title: 'Whole Empty Lamp' }),
+    song(2, { title: 'The Help' }),
+    song(3, { title: 'Nothing' }),
+  ];
   it('keeps the matches only, best first', () => {
-    assert.deepEqual(searchRows(library, 'help').map((row) => (row.kind === 'song' ? row.song.id : 0)), [2, 1]);
+    assert.deepEqual(
+      searchRows(library, 'help').map((row) => (row.kind === 'song' ? row.song.id : 0)),
+      [2, 1],
+    );
   });
 });
 
@@ -56,7 +69,16 @@ describe('the tree', () => {
   ];
   it('artists by name (unknown last), albums by year, songs by track number', () => {
     const all = new Set(['a\0Zed', 'b\0Zed\0Late', 'a\0abba']);
-    assert.deepEqual(treeRows(library, all).map(label), ['-abba', ' +Unknown album', '-Zed', ' +2001  Early', ' -2020  Late', '  z-late-1', '  z-late-2', '+Unknown artist']);
+    assert.deepEqual(treeRows(library, all).map(label), [
+      '-abba',
+      ' +Unknown album',
+      '-Zed',
+      ' +2001  Early',
+      ' -2020  Late',
+      '  z-late-1',
+      '  z-late-2',
+      '+Unknown artist',
+    ]);
   });
 
   const tree: PlayerState = { ...initialState('me'), library, libraryView: 'tree', connection: 'online' };
@@ -64,7 +86,8 @@ describe('the tree', () => {
     const action = keyToAction(key, state);
     return action ? applyAction(state, action).state : state;
   };
-  const shown = (state: PlayerState): string[] => libraryRows(state).map((row, i) => (i === state.selected ? '>' : '') + label(row));
+  const shown = (state: PlayerState): string[] =>
+    libraryRows(state).map((row, i) => (i === state.selected ? '>' : '') + label(row));
 
   it('Enter or Right opens, Left closes (from a song: its album, the cursor on it)', () => {
     let state = press(tree, { name: 'down' }); // Zed
@@ -72,11 +95,23 @@ describe('the tree', () => {
     assert.deepEqual(shown(state), ['+abba', '>-Zed', ' +2001  Early', ' +2020  Late', '+Unknown artist']);
     state = press(press(press(state, { name: 'down' }), { name: 'down' }), { name: 'return' }); // open Late
     state = press(state, { name: 'down' });
-    assert.deepEqual(shown(state), ['+abba', '-Zed', ' +2001  Early', ' -2020  Late', '>  z-late-1', '  z-late-2', '+Unknown artist']);
+    assert.deepEqual(shown(state), [
+      '+abba',
+      '-Zed',
+      ' +2001  Early',
+      ' -2020  Late',
+      '>  z-late-1',
+      '  z-late-2',
+      '+Unknown artist',
+    ]);
     state = press(state, { name: 'left' });
     assert.deepEqual(shown(state), ['+abba', '-Zed', ' +2001  Early', '> +2020  Late', '+Unknown artist']);
     state = press(state, { name: 'left' });
-    assert.deepEqual(shown(state), ['+abba', '>-Zed', ' +2001  Early', ' +2020  Late', '+Unknown artist'], 'a closed album: Left goes up to its artist');
+    assert.deepEqual(
+      shown(state),
+      ['+abba', '>-Zed', ' +2001  Early', ' +2020  Late', '+Unknown artist'],
+      'a closed album: Left goes up to its artist',
+    );
     state = press(state, { name: 'left' });
     assert.deepEqual(shown(state), ['+abba', '>+Zed', '+Unknown artist']);
   });

@@ -23,9 +23,19 @@ describe('LineReader', () => {
   const table: Array<{ name: string; input: Buffer; lines: Line[]; pending: number }> = [
     { name: 'one line', input: Buffer.from('lista\n'), lines: [text('lista')], pending: 0 },
     { name: 'CR LF', input: Buffer.from('lista\r\nping\r\n'), lines: [text('lista'), text('ping')], pending: 0 },
-    { name: 'pipelined with a partial tail', input: Buffer.from('a\nb\nhel'), lines: [text('a'), text('b')], pending: 3 },
+    {
+      name: 'pipelined with a partial tail',
+      input: Buffer.from('a\nb\nhel'),
+      lines: [text('a'), text('b')],
+      pending: 3,
+    },
     { name: 'empty lines', input: Buffer.from('\n\r\n'), lines: [text(''), text('')], pending: 0 },
-    { name: 'UTF-8 across chunks', input: Buffer.from('att status ção ♪\n'), lines: [text('att status ção ♪')], pending: 0 },
+    {
+      name: 'UTF-8 across chunks',
+      input: Buffer.from('att status ção ♪\n'),
+      lines: [text('att status ção ♪')],
+      pending: 0,
+    },
     {
       name: 'invalid UTF-8, then a good line',
       input: Buffer.concat([Buffer.from([0x61, 0xff, 0xfe, 0x0a]), Buffer.from('ping\n')]),

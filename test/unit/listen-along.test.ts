@@ -43,7 +43,15 @@ describe('the playback record', () => {
   });
 
   it('rides in the device record as an extension (older clients ignore it)', () => {
-    const device: DeviceInfo = { name: 'den', address: '1.2.3.4:5', status: 'idle', connected: 'x', updated: 'y', playback: { song: 3, positionMs: 10, playing: true, atMs: 99.5 }, follows: 'kitchen' };
+    const device: DeviceInfo = {
+      name: 'den',
+      address: '1.2.3.4:5',
+      status: 'idle',
+      connected: 'x',
+      updated: 'y',
+      playback: { song: 3, positionMs: 10, playing: true, atMs: 99.5 },
+      follows: 'kitchen',
+    };
     assert.deepEqual(parseDeviceFields(new Map(deviceFields(device).map(([k, v]) => [k, String(v)]))), device);
   });
 });
@@ -91,14 +99,40 @@ describe('nudging frames', () => {
 });
 
 const library = [song(1), song(2), song(3)];
-const leaderAt = (record: PlaybackRecord | undefined): DeviceInfo => ({ name: 'den', address: '', status: 'x', connected: '', updated: '', playback: record });
-const base: PlayerState = { ...initialState('me'), library, connection: 'online', devices: [leaderAt({ song: 2, positionMs: 30_000, playing: true, atMs: 1000 })], focus: 'devices' };
-const kinds = (effects: Effect[]): string => effects.map((e) => (e.type === 'play' ? `play:${e.song.id}@${e.at}` : e.type === 'follow-set' ? `follow-set:${e.leader ?? '-'}` : e.type === 'seek' ? `seek@${e.at}` : e.type)).join(',');
+const leaderAt = (record: PlaybackRecord | undefined): DeviceInfo => ({
+  name: 'den',
+  address: '',
+  status: 'x',
+  connected: '',
+  updated: '',
+  playback: record,
+});
+const base: PlayerState = {
+  ...initialState('me'),
+  library,
+  connection: 'online',
+  devices: [leaderAt({ song: 2, positionMs: 30_000, playing: true, atMs: 1000 })],
+  focus: 'devices',
+};
+const kinds = (effects: Effect[]): string =>
+  effects
+    .map((e) =>
+      e.type === 'play'
+        ? `play:${e.song.id}@${e.at}`
+        : e.type === 'follow-set'
+          ? `follow-set:${e.leader ?? '-'}`
+          : e.type === 'seek'
+            ? `seek@${e.at}`
+            : e.type,
+    )
+    .join(',');
 
 describe('following in the state machine', () => {
   it('Enter on a device that publishes its playback follows it; on an older one plays once from its status', () => {
     assert.deepEqual(keyToAction({ name: 'return' }, base), { type: 'follow-device' });
-    assert.deepEqual(keyToAction({ name: 'return' }, { ...base, devices: [leaderAt(undefined)] }), { type: 'play-device' });
+    assert.deepEqual(keyToAction({ name: 'return' }, { ...base, devices: [leaderAt(undefined)] }), {
+      type: 'play-device',
+    });
     const { state, effects } = applyAction(base, { type: 'follow-device' });
     assert.deepEqual(state.follow, { leader: 'den' });
     assert.equal(kinds(effects), 'follow-set:den,follow-target,play:2@30');
@@ -109,10 +143,30 @@ describe('following in the state machine', () => {
     applyEvent(following, { type: 'devices', devices: [leaderAt(record)], daemonNow: now });
 
   const changes: Array<[string, PlaybackRecord | undefined, string, PlayerState['playState']]> = [
-    ['plays on (a new record, the same song): only the target', { song: 2, positionMs: 31_000, playing: true, atMs: 2000 }, 'follow-target', 'Playing'],
-    ['seeks: the target (the follower in playback jumps)', { song: 2, positionMs: 90_000, playing: true, atMs: 2000 }, 'follow-target', 'Playing'],
-    ['changes song: plays it where the leader is', { song: 3, positionMs: 500, playing: true, atMs: 1500 }, 'follow-target,play:3@1', 'Playing'],
-    ['pauses: seek to its place and pause', { song: 2, positionMs: 40_000, playing: false, atMs: 1900 }, 'follow-target,seek@40,pause', 'Paused'],
+    [
+      'plays on (a new record, the same song): only the target',
+      { song: 2, positionMs: 31_000, playing: true, atMs: 2000 },
+      'follow-target',
+      'Playing',
+    ],
+    [
+      'seeks: the target (the follower in playback jumps)',
+      { song: 2, positionMs: 90_000, playing: true, atMs: 2000 },
+      'follow-target',
+      'Playing',
+    ],
+    [
+      'changes song: plays it where the leader is',
+      { song: 3, positionMs: 500, playing: true, atMs: 1500 },
+      'follow-target,play:3@1',
+      'Playing',
+    ],
+    [
+      'pauses: seek to its place and pause',
+      { song: 2, positionMs: 40_000, playing: false, atMs: 1900 },
+      'follow-target,seek@40,pause',
+      'Paused',
+    ],
     ['stops: stop', undefined, 'stop', 'Stopped'],
     ['plays a song not in the library: said', { song: 99, positionMs: 0, playing: true, atMs: 2000 }, '', 'Playing'],
   ];
@@ -126,8 +180,16 @@ describe('following in the state machine', () => {
   }
 
   it('the leader resumes after a pause: played from where it is', () => {
-    const paused = applyEvent(following, { type: 'devices', devices: [leaderAt({ song: 2, positionMs: 40_000, playing: false, atMs: 1900 })], daemonNow: 2000 }).state;
-    const { state, effects } = applyEvent(paused, { type: 'devices', devices: [leaderAt({ song: 2, positionMs: 40_000, playing: true, atMs: 3000 })], daemonNow: 3500 });
+    const paused = applyEvent(following, {
+      type: 'devices',
+      devices: [leaderAt({ song: 2, positionMs: 40_000, playing: false, atMs: 1900 })],
+      daemonNow: 2000,
+    }).state;
+    const { state, effects } = applyEvent(paused, {
+      type: 'devices',
+      devices: [leaderAt({ song: 2, positionMs: 40_000, playing: true, atMs: 3000 })],
+      daemonNow: 3500,
+    });
     assert.equal(kinds(effects), 'follow-target,play:2@40.5');
     assert.equal(state.playState, 'Playing');
   });
@@ -140,8 +202,20 @@ describe('following in the state machine', () => {
   });
 
   const own: Action[] = [
-    { type: 'play-selected' }, { type: 'toggle-pause' }, { type: 'play' }, { type: 'pause' }, { type: 'stop' }, { type: 'restart' }, { type: 'next' },
-    { type: 'previous' }, { type: 'seek', by: 5 }, { type: 'seek-to', at: 3 }, { type: 'queue-play' }, { type: 'toggle-radio' }, { type: 'play-device' }, { type: 'unfollow' },
+    { type: 'play-selected' },
+    { type: 'toggle-pause' },
+    { type: 'play' },
+    { type: 'pause' },
+    { type: 'stop' },
+    { type: 'restart' },
+    { type: 'next' },
+    { type: 'previous' },
+    { type: 'seek', by: 5 },
+    { type: 'seek-to', at: 3 },
+    { type: 'queue-play' },
+    { type: 'toggle-radio' },
+    { type: 'play-device' },
+    { type: 'unfollow' },
   ];
   for (const action of own) {
     it(`${action.type} of one's own ends following first`, () => {
@@ -152,7 +226,13 @@ describe('following in the state machine', () => {
   }
 
   it('keys that are not playback keep following (moving, volume, the queue, help)', () => {
-    for (const action of [{ type: 'move', by: 1 }, { type: 'volume', by: 5 }, { type: 'queue-add', where: 'end' }, { type: 'help' }, { type: 'focus-next' }] as Action[]) {
+    for (const action of [
+      { type: 'move', by: 1 },
+      { type: 'volume', by: 5 },
+      { type: 'queue-add', where: 'end' },
+      { type: 'help' },
+      { type: 'focus-next' },
+    ] as Action[]) {
       assert.deepEqual(applyAction(following, action).state.follow, { leader: 'den' }, action.type);
     }
   });
@@ -162,7 +242,7 @@ describe('following in the state machine', () => {
     assert.equal(keyToAction({ name: 'escape' }, base), undefined);
   });
 
-  it('the end of a song while following waits for the leader (no next song of one\'s own, none prepared)', () => {
+  it("the end of a song while following waits for the leader (no next song of one's own, none prepared)", () => {
     const playing = leader({ song: 2, positionMs: 94_000, playing: true, atMs: 2000 }).state;
     assert.equal(upNext(playing), undefined);
     const { state, effects } = applyEvent(playing, { type: 'song-ended' });
@@ -174,7 +254,10 @@ describe('following in the state machine', () => {
   it('--follow names the device', () => {
     const { state } = applyAction({ ...base, focus: 'library' }, { type: 'follow-device', name: 'den' });
     assert.deepEqual(state.follow, { leader: 'den' });
-    assert.match(applyAction(base, { type: 'follow-device', name: 'attic' }).state.message?.text ?? '', /no device called attic/);
+    assert.match(
+      applyAction(base, { type: 'follow-device', name: 'attic' }).state.message?.text ?? '',
+      /no device called attic/,
+    );
   });
 });
 
@@ -182,7 +265,13 @@ describe('the sync follower', () => {
   /** Playback as the follower sees it: what it was asked to play, and where it says it is. */
   function fakePlayback(): { playback: Playback; plays: Array<{ at: number; align?: () => number | undefined }> } {
     const plays: Array<{ at: number; align?: () => number | undefined }> = [];
-    const playback = { play: (_song: unknown, at: number, align?: () => number | undefined) => plays.push({ at, align }), position: () => 0, song: undefined, isPaused: false, correct: () => {} };
+    const playback = {
+      play: (_song: unknown, at: number, align?: () => number | undefined) => plays.push({ at, align }),
+      position: () => 0,
+      song: undefined,
+      isPaused: false,
+      correct: () => {},
+    };
     return { playback: playback as unknown as Playback, plays };
   }
 

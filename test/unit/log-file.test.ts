@@ -16,7 +16,11 @@ describe('RotatingLogFile', () => {
     const log = new RotatingLogFile(file, 100, 2);
     for (let i = 0; i < 20; i++) log.write(`line ${String(i).padStart(2, '0')} ${'x'.repeat(22)}\n`); // 31 bytes: 3 to a file
     log.close();
-    const read = (name: string): string[] => readFileSync(name, 'utf8').trim().split('\n').map((line) => line.slice(5, 7));
+    const read = (name: string): string[] =>
+      readFileSync(name, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => line.slice(5, 7));
     assert.deepEqual(read(file), ['18', '19']);
     assert.deepEqual(read(`${file}.1`), ['15', '16', '17']);
     assert.deepEqual(read(`${file}.2`), ['12', '13', '14']);

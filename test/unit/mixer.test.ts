@@ -5,7 +5,8 @@ import type { AudioSink, PcmFormat } from '../../tui/audio/sink.js';
 import { DUCK_GAIN, Mixer, mix, OVERLAY_MAX_SECONDS } from '../../tui/playback/mixer.js';
 
 const pcm = (...samples: number[]): Buffer => Buffer.from(Int16Array.from(samples).buffer);
-const samples = (buffer: Buffer): number[] => Array.from(new Int16Array(buffer.buffer, buffer.byteOffset, buffer.length / 2));
+const samples = (buffer: Buffer): number[] =>
+  Array.from(new Int16Array(buffer.buffer, buffer.byteOffset, buffer.length / 2));
 
 class RecordingSink implements AudioSink {
   readonly name = 'recording';

@@ -10,13 +10,37 @@ import { FIXTURE_SONGS, makeFixtureLibrary } from '../helpers/fixtures.js';
 
 describe('parseMpegHeader', () => {
   const table: Array<[string, number[], Partial<ReturnType<typeof parseMpegHeader>> | undefined]> = [
-    ['MPEG-1 layer III 128 kbps 44.1 kHz', [0xff, 0xfb, 0x90, 0x64], { version: 1, layer: 3, bitrateKbps: 128, sampleRate: 44100, frameBytes: 417, samples: 1152, channels: 2 }],
+    [
+      'MPEG-1 layer III 128 kbps 44.1 kHz',
+      [0xff, 0xfb, 0x90, 0x64],
+      { version: 1, layer: 3, bitrateKbps: 128, sampleRate: 44100, frameBytes: 417, samples: 1152, channels: 2 },
+    ],
     ['same with padding', [0xff, 0xfb, 0x92, 0x64], { frameBytes: 418, padding: true }],
-    ['MPEG-1 layer III 320 kbps 48 kHz mono', [0xff, 0xfb, 0xe4, 0xc4], { sampleRate: 48000, bitrateKbps: 320, frameBytes: 960, channels: 1 }],
-    ['MPEG-2 layer III 64 kbps 22.05 kHz', [0xff, 0xf3, 0x80, 0xc4], { version: 2, sampleRate: 22050, bitrateKbps: 64, samples: 576, frameBytes: 208 }],
-    ['MPEG-2.5 layer III 8 kbps 8 kHz', [0xff, 0xe3, 0x18, 0xc4], { version: 25, sampleRate: 8000, bitrateKbps: 8, samples: 576, frameBytes: 72 }],
-    ['MPEG-1 layer II 192 kbps 48 kHz', [0xff, 0xfd, 0xa4, 0x00], { layer: 2, samples: 1152, frameBytes: 576, crc: false }],
-    ['MPEG-1 layer I 32 kbps 32 kHz, CRC', [0xff, 0xfe, 0x18, 0x00], { layer: 1, samples: 384, frameBytes: 48, crc: true }],
+    [
+      'MPEG-1 layer III 320 kbps 48 kHz mono',
+      [0xff, 0xfb, 0xe4, 0xc4],
+      { sampleRate: 48000, bitrateKbps: 320, frameBytes: 960, channels: 1 },
+    ],
+    [
+      'MPEG-2 layer III 64 kbps 22.05 kHz',
+      [0xff, 0xf3, 0x80, 0xc4],
+      { version: 2, sampleRate: 22050, bitrateKbps: 64, samples: 576, frameBytes: 208 },
+    ],
+    [
+      'MPEG-2.5 layer III 8 kbps 8 kHz',
+      [0xff, 0xe3, 0x18, 0xc4],
+      { version: 25, sampleRate: 8000, bitrateKbps: 8, samples: 576, frameBytes: 72 },
+    ],
+    [
+      'MPEG-1 layer II 192 kbps 48 kHz',
+      [0xff, 0xfd, 0xa4, 0x00],
+      { layer: 2, samples: 1152, frameBytes: 576, crc: false },
+    ],
+    [
+      'MPEG-1 layer I 32 kbps 32 kHz, CRC',
+      [0xff, 0xfe, 0x18, 0x00],
+      { layer: 1, samples: 384, frameBytes: 48, crc: true },
+    ],
     ['no sync', [0xfe, 0xfb, 0x90, 0x64], undefined],
     ['reserved version', [0xff, 0xeb, 0x90, 0x64], undefined],
     ['reserved layer', [0xff, 0xf9, 0x90, 0x64], undefined],
@@ -37,7 +61,8 @@ describe('parseMpegHeader', () => {
 
 describe('ID3v2 tags', () => {
   it('measures a tag with and without footer, and stacked tags', () => {
-    const tag = (size: number, flags = 0): Buffer => Buffer.from([0x49, 0x44, 0x33, 3, 0, flags, 0, 0, 0, size, ...Array(size).fill(0)]);
+    const tag = (size: number, flags = 0): Buffer =>
+      Buffer.from([0x49, 0x44, 0x33, 3, 0, flags, 0, 0, 0, size, ...Array(size).fill(0)]);
     assert.equal(id3v2Length(tag(5)), 15);
     assert.equal(id3v2Length(Buffer.concat([tag(5, 0x10), Buffer.alloc(10)])), 25);
     assert.equal(skipId3v2Tags(Buffer.concat([tag(5), tag(3), Buffer.from([0xff])])), 28);
@@ -57,7 +82,9 @@ describe('scanMpeg against codec-parser', () => {
       // codec-parser reports offsets after the ID3v2 tag, and drops a last frame that is
       // followed by a tag; over exactly [tag end, audioEnd) it must see the same frames.
       const tagEnd = skipId3v2Tags(buf);
-      const frames = [...new CodecParser('audio/mpeg', { enableLogging: false }).parseAll(buf.subarray(tagEnd, scan.audioEnd))] as CodecFrame[];
+      const frames = [
+        ...new CodecParser('audio/mpeg', { enableLogging: false }).parseAll(buf.subarray(tagEnd, scan.audioEnd)),
+      ] as CodecFrame[];
       assert.equal(frames.length, scan.frames);
       assert.equal(tagEnd + (frames[0]?.totalBytesOut ?? -1), scan.audioStart);
       const last = frames[frames.length - 1] as CodecFrame;
@@ -95,7 +122,10 @@ describe('scanMpeg against codec-parser', () => {
         assert.ok(firstSample !== undefined, 'a block starts on a frame');
         assert.ok(firstSample / song.sampleRate >= 30 * i && firstSample / song.sampleRate < 30 * (i + 1));
         assert.equal(block.start, 30 * i, 'start is the window');
-        assert.ok(firstSample / song.sampleRate - block.start < 1152 / song.sampleRate, 'the first frame starts within a frame of it');
+        assert.ok(
+          firstSample / song.sampleRate - block.start < 1152 / song.sampleRate,
+          'the first frame starts within a frame of it',
+        );
         assert.equal(block.end, next ? 30 * (i + 1) : scan.duration);
       });
       assert.ok(Math.abs((scan.blocks.at(-1)?.end ?? 0) - scan.duration) < 1e-9);
@@ -160,9 +190,15 @@ describe('MpegWalker: the same walk in windows of a fixed size', () => {
   };
 
   const inputs = (): Array<[string, Buffer]> => [
-    ...FIXTURE_SONGS.filter((s) => s.format === 'mp3').map((song): [string, Buffer] => [song.file, readFileSync(path.join(library.root, song.file))]),
+    ...FIXTURE_SONGS.filter((s) => s.format === 'mp3').map((song): [string, Buffer] => [
+      song.file,
+      readFileSync(path.join(library.root, song.file)),
+    ]),
     ['junk between every two frames', junky()],
-    ['zeros after the frames', Buffer.concat([readFileSync(path.join(library.root, 'lamejs-cbr.mp3')), Buffer.alloc(300_000)])],
+    [
+      'zeros after the frames',
+      Buffer.concat([readFileSync(path.join(library.root, 'lamejs-cbr.mp3')), Buffer.alloc(300_000)]),
+    ],
     ['no audio at all', Buffer.alloc(200_000)],
   ];
   for (const size of [8192, 10_007, 65_536, 1 << 20]) {

@@ -38,7 +38,10 @@ describe('NullSink', () => {
     await full;
     // 1.5 leads queued: held until half a lead has played.
     const waited = performance.now() - started;
-    assert.ok(waited >= (AHEAD_SECONDS / 2) * 1000 - 5 && waited < (AHEAD_SECONDS / 2) * 1000 + 300, `held ${waited.toFixed(0)} ms`);
+    assert.ok(
+      waited >= (AHEAD_SECONDS / 2) * 1000 - 5 && waited < (AHEAD_SECONDS / 2) * 1000 + 300,
+      `held ${waited.toFixed(0)} ms`,
+    );
     assert.equal(timers(), before, 'nobody waits: no timer');
     sink.close();
   });

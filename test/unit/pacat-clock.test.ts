@@ -63,8 +63,14 @@ describe('PacatClock', () => {
     assert.equal(clock.known, false, 'half a line is not a report');
     assert.deepEqual(clock.take('50 sec; Latency: 40000 usec.        \rGot EOF.\n', 20), ['Got EOF.']);
     assert.equal(clock.playedSeconds(20), 1.25);
-    assert.deepEqual(clock.take('Connection failure: Connection refused\n', 30), ['Connection failure: Connection refused']);
-    assert.deepEqual(clock.take('Time: soon sec; Latency: 1 usec.\r', 40), ['Time: soon sec; Latency: 1 usec.'], 'not a clock line: told back');
+    assert.deepEqual(clock.take('Connection failure: Connection refused\n', 30), [
+      'Connection failure: Connection refused',
+    ]);
+    assert.deepEqual(
+      clock.take('Time: soon sec; Latency: 1 usec.\r', 40),
+      ['Time: soon sec; Latency: 1 usec.'],
+      'not a clock line: told back',
+    );
     assert.equal(clock.reportedSeconds, 1.25);
   });
 });

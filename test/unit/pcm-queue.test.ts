@@ -4,7 +4,8 @@ import { describe, it } from 'node:test';
 import { addPcm, PcmQueue, scalePcm } from '../../tui/audio/pcm-queue.js';
 
 const pcm = (...samples: number[]): Buffer => Buffer.from(Int16Array.from(samples).buffer);
-const samples = (buffer: Buffer): number[] => Array.from({ length: buffer.length / 2 }, (_, i) => buffer.readInt16LE(2 * i));
+const samples = (buffer: Buffer): number[] =>
+  Array.from({ length: buffer.length / 2 }, (_, i) => buffer.readInt16LE(2 * i));
 
 describe('PcmQueue', () => {
   it('hands out bytes in order across the buffers pushed, as many as asked or as there are', () => {

@@ -49,7 +49,8 @@ describe('keyToAction', () => {
 
   it('types into the search while it is open, letters that are commands elsewhere included', () => {
     const searching = { ...base, search: { active: true, query: '' } };
-    for (const ch of ['q', 's', 'n', ' ', '/', 'ç']) assert.deepEqual(keyToAction({ ch }, searching), { type: 'search-type', text: ch });
+    for (const ch of ['q', 's', 'n', ' ', '/', 'ç'])
+      assert.deepEqual(keyToAction({ ch }, searching), { type: 'search-type', text: ch });
     assert.deepEqual(keyToAction({ name: 'return' }, searching), { type: 'search-close', keep: true });
     assert.deepEqual(keyToAction({ name: 'escape' }, searching), { type: 'search-close', keep: false });
     assert.deepEqual(keyToAction({ name: 'backspace' }, searching), { type: 'search-erase' });
@@ -57,7 +58,10 @@ describe('keyToAction', () => {
   });
 
   // blessed reports one carriage return as two keypresses: a copy named `enter`, then `return`.
-  const physicalEnter: Key[] = [{ name: 'enter', ch: '\r' }, { name: 'return', ch: '\r' }];
+  const physicalEnter: Key[] = [
+    { name: 'enter', ch: '\r' },
+    { name: 'return', ch: '\r' },
+  ];
 
   it('one physical Enter is one action, in every panel and in the search', () => {
     const states = [base, { ...base, focus: 'devices' as const }, { ...base, search: { active: true, query: 'x' } }];

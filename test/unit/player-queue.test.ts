@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { upNext } from '../../tui/state/advance.js';
 import { keyToAction, type Action } from '../../tui/state/keys.js';
-import { addSongs, emptyQueue, queueFromSnapshot, queueSnapshot, stepQueue, toggleShuffle, type QueueState } from '../../tui/state/queue.js';
+import {
+  addSongs,
+  emptyQueue,
+  queueFromSnapshot,
+  queueSnapshot,
+  stepQueue,
+  toggleShuffle,
+  type QueueState,
+} from '../../tui/state/queue.js';
 import { initialState, type PlayerState, type PlayState } from '../../tui/state/state.js';
 import { applyAction, applyEvent, type Effect } from '../../tui/state/update.js';
 import { formatM3u8, parseM3u8 } from '../../tui/store/m3u8.js';
@@ -12,7 +20,8 @@ import { song } from '../helpers/songs.js';
 const library = [song(1), song(2), song(3), song(4), song(5)];
 const base: PlayerState = { ...initialState('me', true, 42), library, connection: 'online', volume: 50 };
 const ids = (queue: QueueState): number[] => queue.entries.map((e) => e.song.id);
-const played = (effects: Effect[]): number | undefined => effects.flatMap((e) => (e.type === 'play' ? [e.song.id] : []))[0];
+const played = (effects: Effect[]): number | undefined =>
+  effects.flatMap((e) => (e.type === 'play' ? [e.song.id] : []))[0];
 
 /** Songs 3, 1, 5 queued (in that order); while Playing or Paused, the queue's second entry (song 1) plays at 0:40. */
 function queued(playState: PlayState, focus: PlayerState['focus'] = 'queue'): PlayerState {
@@ -39,7 +48,8 @@ describe('queue keys', () => {
     ['a in the queue is nothing', { ch: 'a' }, 'queue', undefined],
     ['d in the library is nothing', { ch: 'd' }, 'library', undefined],
   ];
-  for (const [name, key, focus, action] of table) it(name, () => assert.deepEqual(keyToAction(key, { ...base, focus }), action));
+  for (const [name, key, focus, action] of table)
+    it(name, () => assert.deepEqual(keyToAction(key, { ...base, focus }), action));
 
   it('y and n (or Esc) answer the clear question, and only while it is asked', () => {
     const asking: PlayerState = { ...queued('Stopped'), confirm: 'clear-queue' };
@@ -51,11 +61,24 @@ describe('queue keys', () => {
 });
 
 const QUEUE_ACTIONS: Action[] = [
-  { type: 'queue-add', where: 'end' }, { type: 'queue-add', where: 'next' }, { type: 'queue-play' }, { type: 'queue-remove' },
-  { type: 'queue-move', by: 1 }, { type: 'queue-move', by: -1 }, { type: 'queue-clear' }, { type: 'toggle-shuffle' },
-  { type: 'next' }, { type: 'previous' }, { type: 'write-playlist' },
+  { type: 'queue-add', where: 'end' },
+  { type: 'queue-add', where: 'next' },
+  { type: 'queue-play' },
+  { type: 'queue-remove' },
+  { type: 'queue-move', by: 1 },
+  { type: 'queue-move', by: -1 },
+  { type: 'queue-clear' },
+  { type: 'toggle-shuffle' },
+  { type: 'next' },
+  { type: 'previous' },
+  { type: 'write-playlist' },
 ];
-const rowName = (action: Action): string => ('where' in action ? `${action.type}:${action.where}` : 'by' in action ? `${action.type}${action.by > 0 ? '+' : ''}${action.by}` : action.type);
+const rowName = (action: Action): string =>
+  'where' in action
+    ? `${action.type}:${action.where}`
+    : 'by' in action
+      ? `${action.type}${action.by > 0 ? '+' : ''}${action.by}`
+      : action.type;
 
 /**
  * In the queue panel, cursor on its second entry (song 1); Playing/Paused: that entry plays.
@@ -64,25 +87,43 @@ const rowName = (action: Action): string => ('where' in action ? `${action.type}
  */
 const EXPECTED: Record<PlayState, Record<string, [PlayState, number | undefined, number[], number | undefined]>> = {
   Stopped: {
-    'queue-add:end': ['Stopped', undefined, [3, 1, 5, 1], undefined], 'queue-add:next': ['Stopped', undefined, [1, 3, 1, 5], undefined],
-    'queue-play': ['Playing', 1, [3, 1, 5], 2], 'queue-remove': ['Stopped', undefined, [3, 5], undefined],
-    'queue-move+1': ['Stopped', undefined, [3, 5, 1], undefined], 'queue-move-1': ['Stopped', undefined, [1, 3, 5], undefined],
-    'queue-clear': ['Stopped', undefined, [3, 1, 5], undefined], 'toggle-shuffle': ['Stopped', undefined, [3, 1, 5], undefined],
-    next: ['Playing', 3, [3, 1, 5], 1], previous: ['Playing', 3, [3, 1, 5], 1], 'write-playlist': ['Stopped', undefined, [3, 1, 5], undefined],
+    'queue-add:end': ['Stopped', undefined, [3, 1, 5, 1], undefined],
+    'queue-add:next': ['Stopped', undefined, [1, 3, 1, 5], undefined],
+    'queue-play': ['Playing', 1, [3, 1, 5], 2],
+    'queue-remove': ['Stopped', undefined, [3, 5], undefined],
+    'queue-move+1': ['Stopped', undefined, [3, 5, 1], undefined],
+    'queue-move-1': ['Stopped', undefined, [1, 3, 5], undefined],
+    'queue-clear': ['Stopped', undefined, [3, 1, 5], undefined],
+    'toggle-shuffle': ['Stopped', undefined, [3, 1, 5], undefined],
+    next: ['Playing', 3, [3, 1, 5], 1],
+    previous: ['Playing', 3, [3, 1, 5], 1],
+    'write-playlist': ['Stopped', undefined, [3, 1, 5], undefined],
   },
   Playing: {
-    'queue-add:end': ['Playing', undefined, [3, 1, 5, 1], 2], 'queue-add:next': ['Playing', undefined, [3, 1, 1, 5], 2],
-    'queue-play': ['Playing', 1, [3, 1, 5], 2], 'queue-remove': ['Playing', undefined, [3, 5], 1],
-    'queue-move+1': ['Playing', undefined, [3, 5, 1], 2], 'queue-move-1': ['Playing', undefined, [1, 3, 5], 2],
-    'queue-clear': ['Playing', undefined, [3, 1, 5], 2], 'toggle-shuffle': ['Playing', undefined, [3, 1, 5], 2],
-    next: ['Playing', 5, [3, 1, 5], 3], previous: ['Playing', 3, [3, 1, 5], 1], 'write-playlist': ['Playing', undefined, [3, 1, 5], 2],
+    'queue-add:end': ['Playing', undefined, [3, 1, 5, 1], 2],
+    'queue-add:next': ['Playing', undefined, [3, 1, 1, 5], 2],
+    'queue-play': ['Playing', 1, [3, 1, 5], 2],
+    'queue-remove': ['Playing', undefined, [3, 5], 1],
+    'queue-move+1': ['Playing', undefined, [3, 5, 1], 2],
+    'queue-move-1': ['Playing', undefined, [1, 3, 5], 2],
+    'queue-clear': ['Playing', undefined, [3, 1, 5], 2],
+    'toggle-shuffle': ['Playing', undefined, [3, 1, 5], 2],
+    next: ['Playing', 5, [3, 1, 5], 3],
+    previous: ['Playing', 3, [3, 1, 5], 1],
+    'write-playlist': ['Playing', undefined, [3, 1, 5], 2],
   },
   Paused: {
-    'queue-add:end': ['Paused', undefined, [3, 1, 5, 1], 2], 'queue-add:next': ['Paused', undefined, [3, 1, 1, 5], 2],
-    'queue-play': ['Playing', 1, [3, 1, 5], 2], 'queue-remove': ['Paused', undefined, [3, 5], 1],
-    'queue-move+1': ['Paused', undefined, [3, 5, 1], 2], 'queue-move-1': ['Paused', undefined, [1, 3, 5], 2],
-    'queue-clear': ['Paused', undefined, [3, 1, 5], 2], 'toggle-shuffle': ['Paused', undefined, [3, 1, 5], 2],
-    next: ['Playing', 5, [3, 1, 5], 3], previous: ['Playing', 3, [3, 1, 5], 1], 'write-playlist': ['Paused', undefined, [3, 1, 5], 2],
+    'queue-add:end': ['Paused', undefined, [3, 1, 5, 1], 2],
+    'queue-add:next': ['Paused', undefined, [3, 1, 1, 5], 2],
+    'queue-play': ['Playing', 1, [3, 1, 5], 2],
+    'queue-remove': ['Paused', undefined, [3, 5], 1],
+    'queue-move+1': ['Paused', undefined, [3, 5, 1], 2],
+    'queue-move-1': ['Paused', undefined, [1, 3, 5], 2],
+    'queue-clear': ['Paused', undefined, [3, 1, 5], 2],
+    'toggle-shuffle': ['Paused', undefined, [3, 1, 5], 2],
+    next: ['Playing', 5, [3, 1, 5], 3],
+    previous: ['Playing', 3, [3, 1, 5], 1],
+    'write-playlist': ['Paused', undefined, [3, 1, 5], 2],
   },
 };
 
@@ -92,13 +133,22 @@ describe('queue actions in every state', () => {
       it(`${rowName(action)} while ${playState}`, () => {
         const before = queued(playState, action.type === 'queue-add' ? 'library' : 'queue');
         const { state, effects } = applyAction(before, action);
-        const [playStateAfter, plays, songs, place] = EXPECTED[playState][rowName(action)] as [PlayState, number | undefined, number[], number | undefined];
+        const [playStateAfter, plays, songs, place] = EXPECTED[playState][rowName(action)] as [
+          PlayState,
+          number | undefined,
+          number[],
+          number | undefined,
+        ];
         assert.equal(state.playState, playStateAfter, 'play state');
         assert.equal(played(effects), plays, 'the song played');
         assert.deepEqual(ids(state.queue), songs, 'the queue');
         assert.equal(state.queue.place, place, 'the place');
         if (action.type === 'queue-clear') assert.equal(state.confirm, 'clear-queue', 'asked first');
-        if (action.type === 'write-playlist') assert.deepEqual(effects.map((e) => e.type), ['write-playlist']);
+        if (action.type === 'write-playlist')
+          assert.deepEqual(
+            effects.map((e) => e.type),
+            ['write-playlist'],
+          );
         if (action.type === 'toggle-shuffle') assert.equal(state.queue.shuffle, true);
       });
     }
@@ -109,7 +159,11 @@ describe('queue actions in every state', () => {
     assert.deepEqual(ids(applyAction(asked, { type: 'confirm', yes: false }).state.queue), [3, 1, 5]);
     const other = applyAction(asked, { type: 'move', by: 1 }).state;
     assert.equal(other.confirm, undefined, 'another key is a no');
-    assert.deepEqual(ids(applyAction(other, { type: 'confirm', yes: true }).state.queue), [3, 1, 5], 'a y after it is nothing');
+    assert.deepEqual(
+      ids(applyAction(other, { type: 'confirm', yes: true }).state.queue),
+      [3, 1, 5],
+      'a y after it is nothing',
+    );
     const cleared = applyAction(asked, { type: 'confirm', yes: true }).state;
     assert.deepEqual(ids(cleared.queue), []);
     assert.equal(cleared.playState, 'Playing', 'the song plays on');
@@ -150,7 +204,10 @@ describe('the end of a song with a queue', () => {
   });
 
   it('a song from the library, with a queue: the queue goes on from its place after it', () => {
-    const fromLibrary = applyAction({ ...queued('Playing'), focus: 'library', selected: 3 }, { type: 'play-selected' }).state;
+    const fromLibrary = applyAction(
+      { ...queued('Playing'), focus: 'library', selected: 3 },
+      { type: 'play-selected' },
+    ).state;
     assert.equal(fromLibrary.now?.song.id, 4);
     assert.equal(fromLibrary.now?.entry, undefined);
     assert.equal(end(fromLibrary).now?.song.id, 5, 'the entry after the place');
@@ -163,7 +220,10 @@ describe('the end of a song with a queue', () => {
 
   it('upNext says what the end of the song will play (what gapless playback prepares)', () => {
     for (const loop of ['off', 'one', 'all'] as const) {
-      for (const state of [queued('Playing'), { ...queued('Playing'), queue: toggleShuffle(queued('Playing').queue) }]) {
+      for (const state of [
+        queued('Playing'),
+        { ...queued('Playing'), queue: toggleShuffle(queued('Playing').queue) },
+      ]) {
         const withLoop = { ...state, loop };
         assert.equal(upNext(withLoop)?.etag, end(withLoop).now?.song.etag, `loop ${loop}`);
       }
@@ -183,7 +243,11 @@ describe('the end of a song with a queue', () => {
 });
 
 describe('shuffle', () => {
-  const ten = addSongs(emptyQueue(7), Array.from({ length: 10 }, (_, i) => song(i + 1)), 'end');
+  const ten = addSongs(
+    emptyQueue(7),
+    Array.from({ length: 10 }, (_, i) => song(i + 1)),
+    'end',
+  );
 
   it('plays each entry once per round, a new order each round, and never one twice in a row across rounds', () => {
     let queue = toggleShuffle(ten);
@@ -198,7 +262,11 @@ describe('shuffle', () => {
       }
       rounds.push(round);
     }
-    for (const round of rounds) assert.deepEqual([...round].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    for (const round of rounds)
+      assert.deepEqual(
+        [...round].sort((a, b) => a - b),
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      );
     assert.equal(new Set(rounds.map((round) => round.join())).size, 4, 'each round its own order');
     for (let r = 1; r < rounds.length; r++) assert.notEqual(rounds[r]?.[0], rounds[r - 1]?.[9]);
     assert.notDeepEqual(rounds[0], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
@@ -225,8 +293,14 @@ describe('shuffle', () => {
     assert.deepEqual(toggleShuffle(ten).order, toggleShuffle(ten).order);
     const shuffled = { ...toggleShuffle(ten), place: 3 };
     const back = queueFromSnapshot(JSON.parse(JSON.stringify(queueSnapshot(shuffled))) as never, 1);
-    assert.deepEqual(back.entries.map((e) => e.song), shuffled.entries.map((e) => e.song));
-    assert.deepEqual(back.order.map((id) => back.entries.find((e) => e.id === id)?.song.id), shuffled.order.map((id) => shuffled.entries.find((e) => e.id === id)?.song.id));
+    assert.deepEqual(
+      back.entries.map((e) => e.song),
+      shuffled.entries.map((e) => e.song),
+    );
+    assert.deepEqual(
+      back.order.map((id) => back.entries.find((e) => e.id === id)?.song.id),
+      shuffled.order.map((id) => shuffled.entries.find((e) => e.id === id)?.song.id),
+    );
     assert.equal(back.entries.find((e) => e.id === back.place)?.song.id, 3);
     assert.equal(back.seed, shuffled.seed);
   });
@@ -235,7 +309,10 @@ describe('shuffle', () => {
 describe('playlists (M3U8)', () => {
   it('writes paths from the library root with #EXTINF, and reads them back', () => {
     const text = formatM3u8([song(1), song(2, { title: undefined, artist: undefined })]);
-    assert.equal(text, '#EXTM3U\n#EXTINF:95,Odd Band - Song 1\nArtist/Album/01 Song 1.mp3\n#EXTINF:95,Artist/Album/02 Song 2.mp3\nArtist/Album/02 Song 2.mp3\n');
+    assert.equal(
+      text,
+      '#EXTM3U\n#EXTINF:95,Odd Band - Song 1\nArtist/Album/01 Song 1.mp3\n#EXTINF:95,Artist/Album/02 Song 2.mp3\nArtist/Album/02 Song 2.mp3\n',
+    );
     assert.deepEqual(parseM3u8(text), ['Artist/Album/01 Song 1.mp3', 'Artist/Album/02 Song 2.mp3']);
   });
 
@@ -244,7 +321,11 @@ describe('playlists (M3U8)', () => {
   });
 
   it('--queue-file: the songs found become the queue, the others are counted', () => {
-    const { state } = applyEvent(base, { type: 'queue-loaded', files: [song(4).file, 'not/there.mp3', song(2).file], from: 'q.m3u8' });
+    const { state } = applyEvent(base, {
+      type: 'queue-loaded',
+      files: [song(4).file, 'not/there.mp3', song(2).file],
+      from: 'q.m3u8',
+    });
     assert.deepEqual(ids(state.queue), [4, 2]);
     assert.equal(state.message?.text, '2 songs queued from q.m3u8; 1 not in the library');
   });

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Action } from '../../tui/state/keys.js';
-import { clock, initialState, parseStatus, statusText, type PlayerState, type PlayState } from '../../tui/state/state.js';
+import {
+  clock,
+  initialState,
+  parseStatus,
+  statusText,
+  type PlayerState,
+  type PlayState,
+} from '../../tui/state/state.js';
 import { applyAction, applyEvent, type Effect } from '../../tui/state/update.js';
 import { song } from '../helpers/songs.js';
 
@@ -22,52 +29,108 @@ function inState(playState: PlayState): PlayerState {
 }
 
 const ALL_ACTIONS: Action[] = [
-  { type: 'play-selected' }, { type: 'toggle-pause' }, { type: 'stop' }, { type: 'restart' }, { type: 'cycle-loop' },
-  { type: 'next' }, { type: 'previous' }, { type: 'choose' }, { type: 'seek', by: 5 }, { type: 'seek', by: -30 },
-  { type: 'volume', by: 5 }, { type: 'search-open' }, { type: 'move', by: 1 }, { type: 'focus-next' },
-  { type: 'play-device' }, { type: 'help' }, { type: 'quit' }, { type: 'toggle-radio' },
+  { type: 'play-selected' },
+  { type: 'toggle-pause' },
+  { type: 'stop' },
+  { type: 'restart' },
+  { type: 'cycle-loop' },
+  { type: 'next' },
+  { type: 'previous' },
+  { type: 'choose' },
+  { type: 'seek', by: 5 },
+  { type: 'seek', by: -30 },
+  { type: 'volume', by: 5 },
+  { type: 'search-open' },
+  { type: 'move', by: 1 },
+  { type: 'focus-next' },
+  { type: 'play-device' },
+  { type: 'help' },
+  { type: 'quit' },
+  { type: 'toggle-radio' },
 ];
 
 /** An effect in short: `play:<song id>@<at>`, `seek@<at>`, `volume=<n>`, or its type. */
 const short = (effect: Effect): string =>
-  effect.type === 'play' ? `play:${effect.song.id}@${effect.at}` : effect.type === 'seek' ? `seek@${effect.at}` : effect.type === 'volume' ? `volume=${effect.volume}` : effect.type;
+  effect.type === 'play'
+    ? `play:${effect.song.id}@${effect.at}`
+    : effect.type === 'seek'
+      ? `seek@${effect.at}`
+      : effect.type === 'volume'
+        ? `volume=${effect.volume}`
+        : effect.type;
 
 /** The state's fields whose values the action changed. */
 const changedFields = (before: PlayerState, after: PlayerState): string[] =>
-  (Object.keys(after) as Array<keyof PlayerState>).filter((key) => JSON.stringify(after[key]) !== JSON.stringify(before[key]));
+  (Object.keys(after) as Array<keyof PlayerState>).filter(
+    (key) => JSON.stringify(after[key]) !== JSON.stringify(before[key]),
+  );
 
 /** What each action does in each state: the play state after it, its effects, and every field it changes. */
 const EXPECTED: Record<PlayState, Record<string, [PlayState, string, string]>> = {
   Stopped: {
-    'play-selected': ['Playing', 'play:1@0', 'playState,now'], 'toggle-pause': ['Playing', 'play:1@0', 'playState,now'],
-    stop: ['Stopped', '', ''], restart: ['Stopped', '', ''], 'cycle-loop': ['Stopped', '', 'loop'],
-    next: ['Playing', 'play:2@0', 'playState,now'], previous: ['Stopped', '', 'message'], choose: ['Stopped', '', ''],
-    'seek+5': ['Stopped', '', ''], 'seek-30': ['Stopped', '', ''], volume: ['Stopped', 'volume=55', 'volume'],
-    'search-open': ['Stopped', '', 'search'], move: ['Stopped', '', 'selected'], 'focus-next': ['Stopped', '', 'focus'],
-    'play-device': ['Playing', 'play:3@65', 'playState,now'], help: ['Stopped', '', 'showHelp'], quit: ['Stopped', 'quit', ''],
+    'play-selected': ['Playing', 'play:1@0', 'playState,now'],
+    'toggle-pause': ['Playing', 'play:1@0', 'playState,now'],
+    stop: ['Stopped', '', ''],
+    restart: ['Stopped', '', ''],
+    'cycle-loop': ['Stopped', '', 'loop'],
+    next: ['Playing', 'play:2@0', 'playState,now'],
+    previous: ['Stopped', '', 'message'],
+    choose: ['Stopped', '', ''],
+    'seek+5': ['Stopped', '', ''],
+    'seek-30': ['Stopped', '', ''],
+    volume: ['Stopped', 'volume=55', 'volume'],
+    'search-open': ['Stopped', '', 'search'],
+    move: ['Stopped', '', 'selected'],
+    'focus-next': ['Stopped', '', 'focus'],
+    'play-device': ['Playing', 'play:3@65', 'playState,now'],
+    help: ['Stopped', '', 'showHelp'],
+    quit: ['Stopped', 'quit', ''],
     'toggle-radio': ['Stopped', 'radio-start', 'radio'],
   },
   Playing: {
-    'play-selected': ['Playing', 'play:1@0', 'now'], 'toggle-pause': ['Paused', 'pause', 'playState'],
-    stop: ['Stopped', 'stop', 'playState,now'], restart: ['Playing', 'play:2@0', 'now'], 'cycle-loop': ['Playing', '', 'loop'],
-    next: ['Playing', 'play:3@0', 'now'], previous: ['Playing', 'play:1@0', 'now'], choose: ['Playing', '', 'selected'],
-    'seek+5': ['Playing', 'seek@45', 'now'], 'seek-30': ['Playing', 'seek@10', 'now'], volume: ['Playing', 'volume=55', 'volume'],
-    'search-open': ['Playing', '', 'search'], move: ['Playing', '', 'selected'], 'focus-next': ['Playing', '', 'focus'],
-    'play-device': ['Playing', 'play:3@65', 'now'], help: ['Playing', '', 'showHelp'], quit: ['Playing', 'quit', ''],
+    'play-selected': ['Playing', 'play:1@0', 'now'],
+    'toggle-pause': ['Paused', 'pause', 'playState'],
+    stop: ['Stopped', 'stop', 'playState,now'],
+    restart: ['Playing', 'play:2@0', 'now'],
+    'cycle-loop': ['Playing', '', 'loop'],
+    next: ['Playing', 'play:3@0', 'now'],
+    previous: ['Playing', 'play:1@0', 'now'],
+    choose: ['Playing', '', 'selected'],
+    'seek+5': ['Playing', 'seek@45', 'now'],
+    'seek-30': ['Playing', 'seek@10', 'now'],
+    volume: ['Playing', 'volume=55', 'volume'],
+    'search-open': ['Playing', '', 'search'],
+    move: ['Playing', '', 'selected'],
+    'focus-next': ['Playing', '', 'focus'],
+    'play-device': ['Playing', 'play:3@65', 'now'],
+    help: ['Playing', '', 'showHelp'],
+    quit: ['Playing', 'quit', ''],
     'toggle-radio': ['Stopped', 'stop,radio-start', 'playState,now,radio'],
   },
   Paused: {
-    'play-selected': ['Playing', 'play:1@0', 'playState,now'], 'toggle-pause': ['Playing', 'resume', 'playState'],
-    stop: ['Stopped', 'stop', 'playState,now'], restart: ['Playing', 'play:2@0', 'playState,now'], 'cycle-loop': ['Paused', '', 'loop'],
-    next: ['Playing', 'play:3@0', 'playState,now'], previous: ['Playing', 'play:1@0', 'playState,now'], choose: ['Paused', '', 'selected'],
-    'seek+5': ['Paused', 'seek@45', 'now'], 'seek-30': ['Paused', 'seek@10', 'now'], volume: ['Paused', 'volume=55', 'volume'],
-    'search-open': ['Paused', '', 'search'], move: ['Paused', '', 'selected'], 'focus-next': ['Paused', '', 'focus'],
-    'play-device': ['Playing', 'play:3@65', 'playState,now'], help: ['Paused', '', 'showHelp'], quit: ['Paused', 'quit', ''],
+    'play-selected': ['Playing', 'play:1@0', 'playState,now'],
+    'toggle-pause': ['Playing', 'resume', 'playState'],
+    stop: ['Stopped', 'stop', 'playState,now'],
+    restart: ['Playing', 'play:2@0', 'playState,now'],
+    'cycle-loop': ['Paused', '', 'loop'],
+    next: ['Playing', 'play:3@0', 'playState,now'],
+    previous: ['Playing', 'play:1@0', 'playState,now'],
+    choose: ['Paused', '', 'selected'],
+    'seek+5': ['Paused', 'seek@45', 'now'],
+    'seek-30': ['Paused', 'seek@10', 'now'],
+    volume: ['Paused', 'volume=55', 'volume'],
+    'search-open': ['Paused', '', 'search'],
+    move: ['Paused', '', 'selected'],
+    'focus-next': ['Paused', '', 'focus'],
+    'play-device': ['Playing', 'play:3@65', 'playState,now'],
+    help: ['Paused', '', 'showHelp'],
+    quit: ['Paused', 'quit', ''],
     'toggle-radio': ['Stopped', 'stop,radio-start', 'playState,now,radio'],
   },
 };
 
-const rowName = (action: Action): string => (action.type === 'seek' ? `seek${action.by > 0 ? '+' : ''}${action.by}` : action.type);
+const rowName = (action: Action): string =>
+  action.type === 'seek' ? `seek${action.by > 0 ? '+' : ''}${action.by}` : action.type;
 
 describe('player state machine: every key in every state', () => {
   for (const playState of ['Stopped', 'Playing', 'Paused'] as const) {
@@ -75,7 +138,11 @@ describe('player state machine: every key in every state', () => {
       it(`${rowName(action)} while ${playState}`, () => {
         const before = inState(playState);
         const { state, effects } = applyAction(before, action);
-        const [expectedState, expectedEffects, expectedChanges] = EXPECTED[playState][rowName(action)] as [PlayState, string, string];
+        const [expectedState, expectedEffects, expectedChanges] = EXPECTED[playState][rowName(action)] as [
+          PlayState,
+          string,
+          string,
+        ];
         assert.equal(state.playState, expectedState, 'play state');
         assert.equal(effects.map(short).join(','), expectedEffects, 'effects');
         assert.equal(changedFields(before, state).join(','), expectedChanges, 'fields changed');
@@ -92,7 +159,11 @@ describe('player state machine: every key in every state', () => {
     const onDevices = applyAction(onQueue, { type: 'focus-next' }).state;
     assert.equal(onDevices.focus, 'devices');
     assert.equal(applyAction(onDevices, { type: 'focus-next' }).state.focus, 'library', 'and round');
-    assert.equal(applyAction(onDevices, { type: 'move', by: 1 }).state.selectedDevice, 1, 'move moves in the focused panel');
+    assert.equal(
+      applyAction(onDevices, { type: 'move', by: 1 }).state.selectedDevice,
+      1,
+      'move moves in the focused panel',
+    );
     assert.equal(applyAction(onDevices, { type: 'choose' }).state.focus, 'library', 'choose goes back to the library');
     assert.equal(applyAction(applyAction(playing, { type: 'help' }).state, { type: 'help' }).state.showHelp, false);
   });
@@ -102,23 +173,42 @@ describe('player state machine: every key while listening to the radio', () => {
   const listening: PlayerState = { ...withLibrary, radio: { on: true, status: 'listening', position: 12 } };
   /** Radio still on afterwards, and the effects. */
   const RADIO: Record<string, [boolean, string[]]> = {
-    'play-selected': [false, ['radio-stop', 'play']], 'toggle-pause': [false, ['radio-stop']], stop: [false, ['radio-stop']],
-    restart: [false, ['radio-stop']], 'cycle-loop': [true, []], next: [false, ['radio-stop', 'play']], previous: [false, ['radio-stop']],
-    choose: [true, []], seek: [true, []], volume: [true, ['volume']], 'search-open': [true, []], move: [true, []], 'focus-next': [true, []],
-    'play-device': [false, ['radio-stop']], help: [true, []], quit: [true, ['quit']], 'toggle-radio': [false, ['radio-stop']],
+    'play-selected': [false, ['radio-stop', 'play']],
+    'toggle-pause': [false, ['radio-stop']],
+    stop: [false, ['radio-stop']],
+    restart: [false, ['radio-stop']],
+    'cycle-loop': [true, []],
+    next: [false, ['radio-stop', 'play']],
+    previous: [false, ['radio-stop']],
+    choose: [true, []],
+    seek: [true, []],
+    volume: [true, ['volume']],
+    'search-open': [true, []],
+    move: [true, []],
+    'focus-next': [true, []],
+    'play-device': [false, ['radio-stop']],
+    help: [true, []],
+    quit: [true, ['quit']],
+    'toggle-radio': [false, ['radio-stop']],
   };
   for (const action of ALL_ACTIONS) {
     it(action.type, () => {
       const { state, effects } = applyAction(listening, action);
       const [on, expected] = RADIO[action.type] as [boolean, string[]];
       assert.equal(state.radio.on, on);
-      assert.deepEqual(effects.map((e) => e.type), expected);
+      assert.deepEqual(
+        effects.map((e) => e.type),
+        expected,
+      );
     });
   }
 
   it('takes what the radio reports only while it is on, and tells the daemon `radio <file>`', () => {
     const on = applyAction(withLibrary, { type: 'toggle-radio' }).state;
-    const playing = applyEvent(on, { type: 'radio', radio: { status: 'listening', info: { format: 'mp3', sample_rate: 44100, channels: 2, file: 'a.mp3' } } }).state;
+    const playing = applyEvent(on, {
+      type: 'radio',
+      radio: { status: 'listening', info: { format: 'mp3', sample_rate: 44100, channels: 2, file: 'a.mp3' } },
+    }).state;
     assert.equal(statusText(playing), 'radio a.mp3');
     const same = applyEvent(playing, { type: 'radio', radio: { status: 'listening' } }).state;
     assert.equal(same, playing, 'nothing changed: the same state (no render)');
@@ -170,14 +260,26 @@ describe('player state machine: details', () => {
     assert.deepEqual(update.effects, []);
     assert.equal(update.state.search.active, false);
     assert.equal(update.state.library[update.state.selected]?.id, 3);
-    assert.equal(applyAction(applyAction(withLibrary, { type: 'search-open' }).state, { type: 'search-close', keep: false }).state.selected, 0);
+    assert.equal(
+      applyAction(applyAction(withLibrary, { type: 'search-open' }).state, { type: 'search-close', keep: false }).state
+        .selected,
+      0,
+    );
   });
 
   it('plays what another device plays, from its position', () => {
     const state: PlayerState = {
       ...withLibrary,
       focus: 'devices',
-      devices: [{ name: 'den', address: '1.2.3.4:5', status: `playing ${library[2]?.file} 1:05/1:35`, connected: '', updated: '' }],
+      devices: [
+        {
+          name: 'den',
+          address: '1.2.3.4:5',
+          status: `playing ${library[2]?.file} 1:05/1:35`,
+          connected: '',
+          updated: '',
+        },
+      ],
     };
     const { effects } = applyAction(state, { type: 'play-device' });
     assert.deepEqual(effects, [{ type: 'play', song: library[2], at: 65 }]);
@@ -204,7 +306,11 @@ describe('player state machine: details', () => {
 
 describe('the daemon’s catalog state', () => {
   it('keeps how far a scan is while it runs, and drops it when the catalog is ready', () => {
-    let state = applyEvent(initialState('alice'), { type: 'catalog', state: 'loading', scan: { done: 10, total: 400 } }).state;
+    let state = applyEvent(initialState('alice'), {
+      type: 'catalog',
+      state: 'loading',
+      scan: { done: 10, total: 400 },
+    }).state;
     assert.deepEqual([state.catalog, state.catalogScan], ['loading', { done: 10, total: 400 }]);
     state = applyEvent(state, { type: 'catalog', state: 'loading', scan: { done: 250, total: 400 } }).state;
     assert.deepEqual(state.catalogScan, { done: 250, total: 400 }, 'the same state, further on');

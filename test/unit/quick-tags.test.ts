@@ -19,7 +19,18 @@ function frame(id: string, body: Buffer, size = body.length, flags = [0, 0]): Bu
 function tag(major: number, frames: Buffer[], flags = 0): Buffer {
   const body = Buffer.concat(frames);
   const size = body.length;
-  const header = Buffer.from([0x49, 0x44, 0x33, major, 0, flags, (size >> 21) & 0x7f, (size >> 14) & 0x7f, (size >> 7) & 0x7f, size & 0x7f]);
+  const header = Buffer.from([
+    0x49,
+    0x44,
+    0x33,
+    major,
+    0,
+    flags,
+    (size >> 21) & 0x7f,
+    (size >> 14) & 0x7f,
+    (size >> 7) & 0x7f,
+    size & 0x7f,
+  ]);
   return Buffer.concat([header, body, Buffer.alloc(20)]);
 }
 
@@ -35,19 +46,45 @@ describe('quickTags', () => {
       const quick = quickTags(buf);
       assert.ok(quick, 'plain tags');
       const { common } = await parseBuffer(buf, { mimeType: 'audio/mpeg' }, { duration: false, skipCovers: true });
-      const expected = { title: common.title, artist: common.artist, album: common.album, track: common.track.no ?? undefined, year: common.year };
+      const expected = {
+        title: common.title,
+        artist: common.artist,
+        album: common.album,
+        track: common.track.no ?? undefined,
+        year: common.year,
+      };
       assert.deepEqual(quick, Object.fromEntries(Object.entries(expected).filter(([, v]) => v)));
     });
   }
 
   const cases: Array<[string, Buffer, object | undefined]> = [
-    ['ID3v2.3 UTF-16', id3v2Tag({ title: 'Canção ♪', artist: 'Ártist', album: 'Ålbum' }), { title: 'Canção ♪', artist: 'Ártist', album: 'Ålbum' }],
-    ['ID3v2.4 UTF-8, several values', tag(4, [frame('TIT2', text(3, Buffer.from('Uno\0Dos'))), frame('TPE1', text(3, Buffer.from('Banda')))]), { title: 'Uno', artist: 'Banda' }],
-    ['ID3v2.3 latin1 with NUL end', tag(3, [frame('TALB', text(0, Buffer.from('Album\0', 'latin1')))]), { album: 'Album' }],
+    [
+      'ID3v2.3 UTF-16',
+      id3v2Tag({ title: 'Canção ♪', artist: 'Ártist', album: 'Ålbum' }),
+      { title: 'Canção ♪', artist: 'Ártist', album: 'Ålbum' },
+    ],
+    [
+      'ID3v2.4 UTF-8, several values',
+      tag(4, [frame('TIT2', text(3, Buffer.from('Uno\0Dos'))), frame('TPE1', text(3, Buffer.from('Banda')))]),
+      { title: 'Uno', artist: 'Banda' },
+    ],
+    [
+      'ID3v2.3 latin1 with NUL end',
+      tag(3, [frame('TALB', text(0, Buffer.from('Album\0', 'latin1')))]),
+      { album: 'Album' },
+    ],
     ['ID3v2.3 UTF-16BE', tag(3, [frame('TIT2', text(2, Buffer.from('Hi', 'utf16le').swap16()))]), { title: 'Hi' }],
     ['no tags', Buffer.alloc(200), {}],
-    ['track of a total, a 2.4 date', tag(4, [frame('TRCK', text(3, Buffer.from('07/12'))), frame('TDRC', text(3, Buffer.from('2019-05-01')))]), { track: 7, year: 2019 }],
-    ['track 0 and a year that is no number are no tags', tag(3, [frame('TRCK', text(0, Buffer.from('0'))), frame('TYER', text(0, Buffer.from('n/a')))]), {}],
+    [
+      'track of a total, a 2.4 date',
+      tag(4, [frame('TRCK', text(3, Buffer.from('07/12'))), frame('TDRC', text(3, Buffer.from('2019-05-01')))]),
+      { track: 7, year: 2019 },
+    ],
+    [
+      'track 0 and a year that is no number are no tags',
+      tag(3, [frame('TRCK', text(0, Buffer.from('0'))), frame('TYER', text(0, Buffer.from('n/a')))]),
+      {},
+    ],
     ['unsynchronised tag', tag(3, [frame('TIT2', text(0, Buffer.from('x')))], 0x80), undefined],
     ['extended header', tag(3, [frame('TIT2', text(0, Buffer.from('x')))], 0x40), undefined],
     ['ID3v2.2', tag(2, []), undefined],

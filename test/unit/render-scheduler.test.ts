@@ -8,7 +8,10 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 function scheduler(): { renders: RenderScheduler; drawn: string[] } {
   const drawn: string[] = [];
-  const renders = new RenderScheduler(() => drawn.push('draw'), () => drawn.push('status'));
+  const renders = new RenderScheduler(
+    () => drawn.push('draw'),
+    () => drawn.push('status'),
+  );
   return { renders, drawn };
 }
 
@@ -24,7 +27,7 @@ describe('render scheduler', () => {
     assert.deepEqual(drawn, ['draw', 'draw']);
   });
 
-  it('holds a render asked for just before a play (a move and Enter in one read) until the play\'s quiet ends', async () => {
+  it("holds a render asked for just before a play (a move and Enter in one read) until the play's quiet ends", async () => {
     const { renders, drawn } = scheduler();
     renders.render(); // j
     renders.quiet(40); // Enter: a play

@@ -1,7 +1,17 @@
 /** The typed decoders of daemon answers, table-tested: what reads, and what is refused. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseCallList, parseCatalogStats, parseChanged, parseDeviceList, parseRadioReply, parseSongList, parseStreamPlan, ReplyFormatError, type Fields } from '../../common/protocol/replies.js';
+import {
+  parseCallList,
+  parseCatalogStats,
+  parseChanged,
+  parseDeviceList,
+  parseRadioReply,
+  parseSongList,
+  parseStreamPlan,
+  ReplyFormatError,
+  type Fields,
+} from '../../common/protocol/replies.js';
 import { songFields } from '../../common/protocol/records.js';
 import { blockValue, encodeFields } from '../../common/protocol/response.js';
 import { parseStreamBlockValue } from '../../common/protocol/response-reader.js';
@@ -24,7 +34,12 @@ describe('reply decoders', () => {
   it('lista: song records round-trip; a broken one is a ReplyFormatError', () => {
     const songs = [song(1), song(2, { title: undefined, artist: undefined, format: 'wav', bits: 24 })];
     const fields = songs.flatMap((s) => songFields(s).map(([k, v]) => [k, String(v)] as [string, string]));
-    assert.deepEqual(parseSongList(fields), songs.map((s) => (s.title ? s : { ...s, title: undefined, artist: undefined })).map((s) => JSON.parse(JSON.stringify(s))));
+    assert.deepEqual(
+      parseSongList(fields),
+      songs
+        .map((s) => (s.title ? s : { ...s, title: undefined, artist: undefined }))
+        .map((s) => JSON.parse(JSON.stringify(s))),
+    );
     assert.deepEqual(parseSongList(f()), []);
     assert.throws(() => parseSongList(f(['song', '1'], ['file', 'a.mp3'])), ReplyFormatError);
     assert.throws(() => parseSongList(fields.map(([k, v]) => [k, k === 'format' ? 'ogg' : v])), ReplyFormatError);
@@ -32,13 +47,31 @@ describe('reply decoders', () => {
 
   it('devices, stats and radio', () => {
     assert.deepEqual(parseDeviceList(f()), []);
-    assert.deepEqual(parseDeviceList(f(['device', 'a'], ['status', 'idle'], ['device', 'b'], ['address', '1.2.3.4:5'])).map((d) => [d.name, d.status, d.address]), [
-      ['a', 'idle', ''],
-      ['b', 'idle', '1.2.3.4:5'],
-    ]);
-    assert.deepEqual(parseCatalogStats(f(['catalog', 'ready'], ['catalog_version', '7'], ['songs', '3'])), { state: 'ready', version: '7' });
-    assert.deepEqual(parseRadioReply(f(['radio', 'idle'], ['listeners', '0'])), { state: 'idle', listeners: 0, file: undefined, position: undefined });
-    assert.deepEqual(parseRadioReply(f(['radio', 'playing'], ['listeners', '3'], ['file', 'a.mp3'], ['position', '12.500'])), { state: 'playing', listeners: 3, file: 'a.mp3', position: 12.5 });
+    assert.deepEqual(
+      parseDeviceList(f(['device', 'a'], ['status', 'idle'], ['device', 'b'], ['address', '1.2.3.4:5'])).map((d) => [
+        d.name,
+        d.status,
+        d.address,
+      ]),
+      [
+        ['a', 'idle', ''],
+        ['b', 'idle', '1.2.3.4:5'],
+      ],
+    );
+    assert.deepEqual(parseCatalogStats(f(['catalog', 'ready'], ['catalog_version', '7'], ['songs', '3'])), {
+      state: 'ready',
+      version: '7',
+    });
+    assert.deepEqual(parseRadioReply(f(['radio', 'idle'], ['listeners', '0'])), {
+      state: 'idle',
+      listeners: 0,
+      file: undefined,
+      position: undefined,
+    });
+    assert.deepEqual(
+      parseRadioReply(f(['radio', 'playing'], ['listeners', '3'], ['file', 'a.mp3'], ['position', '12.500'])),
+      { state: 'playing', listeners: 3, file: 'a.mp3', position: 12.5 },
+    );
     assert.throws(() => parseRadioReply(f(['radio', 'idle'])), /listeners/);
     assert.throws(() => parseRadioReply(f(['listeners', 'many'])), ReplyFormatError);
   });
@@ -47,7 +80,13 @@ describe('reply decoders', () => {
     const block = { index: 3, start: 90, end: 120, bytes: 4800, sha256: HASH };
     assert.equal(blockValue(block), `3 90.000 120.000 4800 ${HASH}`);
     assert.deepEqual(parseStreamBlockValue(blockValue(block)), block);
-    for (const bad of ['', '3 90 120 4800', `3 90.000 120.000 -1 ${HASH}`, `3 90.000 120.000 4800 ${HASH.toUpperCase()}`, `x 1 2 3 ${HASH}`]) {
+    for (const bad of [
+      '',
+      '3 90 120 4800',
+      `3 90.000 120.000 -1 ${HASH}`,
+      `3 90.000 120.000 4800 ${HASH.toUpperCase()}`,
+      `x 1 2 3 ${HASH}`,
+    ]) {
       assert.equal(parseStreamBlockValue(bad), undefined, bad);
     }
   });
@@ -57,10 +96,23 @@ describe('reply decoders', () => {
       ['stream_block', blockValue({ index: 0, start: 0, end: 30, bytes: 2000, sha256: HASH })],
       ['stream_block', blockValue({ index: 1, start: 30, end: 31, bytes: 800, sha256: HASH })],
     ] as Array<[string, string]>;
-    const good = f(['stream', '7'], ['packets', '3'], ['packet_bytes', '1384'], ['token', '0011223344556677'], ...blocks);
+    const good = f(
+      ['stream', '7'],
+      ['packets', '3'],
+      ['packet_bytes', '1384'],
+      ['token', '0011223344556677'],
+      ...blocks,
+    );
     const plan = parseStreamPlan(good);
-    assert.deepEqual([plan.stream, plan.packets, plan.packetBytes, plan.blocks.length, plan.token], [7, 3, 1384, 2, '0011223344556677']);
-    assert.equal(parseStreamPlan(good.filter(([k]) => k !== 'token')).token, undefined, 'a daemon before 1.2 sends no token');
+    assert.deepEqual(
+      [plan.stream, plan.packets, plan.packetBytes, plan.blocks.length, plan.token],
+      [7, 3, 1384, 2, '0011223344556677'],
+    );
+    assert.equal(
+      parseStreamPlan(good.filter(([k]) => k !== 'token')).token,
+      undefined,
+      'a daemon before 1.2 sends no token',
+    );
     const table: Array<[Fields, RegExp]> = [
       [good.filter(([k]) => k !== 'stream'), /valid stream/],
       [good.map(([k, v]) => [k, k === 'packets' ? '4' : v]), /does not add up/],
@@ -70,12 +122,22 @@ describe('reply decoders', () => {
       [good.map(([k, v]) => [k, k === 'token' ? '0011223344556677zz' : v]), /bad token/],
       [good.map(([k, v]) => [k, k === 'token' ? 'G011223344556677' : v]), /bad token/],
     ];
-    for (const [fields, message] of table) assert.throws(() => parseStreamPlan(fields), (error: Error) => error instanceof ReplyFormatError && message.test(error.message));
+    for (const [fields, message] of table)
+      assert.throws(
+        () => parseStreamPlan(fields),
+        (error: Error) => error instanceof ReplyFormatError && message.test(error.message),
+      );
   });
 
   it('what the daemon encodes is what the client decodes', () => {
-    const text = encodeFields([['changed', 'devices'], ['changed', 'radio']]);
-    const fields = text.trim().split('\n').map((line) => line.split(': ') as [string, string]);
+    const text = encodeFields([
+      ['changed', 'devices'],
+      ['changed', 'radio'],
+    ]);
+    const fields = text
+      .trim()
+      .split('\n')
+      .map((line) => line.split(': ') as [string, string]);
     assert.deepEqual(parseChanged(fields), ['devices', 'radio']);
   });
 });
@@ -91,8 +153,20 @@ describe('parseCallList', () => {
     ...extra,
   ];
   it('reads each record, ended ones with reason and time', () => {
-    const calls = parseCallList([...record('7', 'ringing'), ...record('8', 'ended', [['reason', 'rejected'], ['ended', '2026-11-21T21:41:00.000Z']])]);
-    assert.deepEqual(calls.map((call) => [call.id, call.state, call.reason]), [[7, 'ringing', undefined], [8, 'ended', 'rejected']]);
+    const calls = parseCallList([
+      ...record('7', 'ringing'),
+      ...record('8', 'ended', [
+        ['reason', 'rejected'],
+        ['ended', '2026-11-21T21:41:00.000Z'],
+      ]),
+    ]);
+    assert.deepEqual(
+      calls.map((call) => [call.id, call.state, call.reason]),
+      [
+        [7, 'ringing', undefined],
+        [8, 'ended', 'rejected'],
+      ],
+    );
     assert.deepEqual(parseCallList([]), []);
   });
   it('refuses a record that does not read', () => {
@@ -103,6 +177,10 @@ describe('parseCallList', () => {
       [record('7', 'active').filter(([k]) => k !== 'token'), /without token/],
       [record('7', 'active').map(([k, v]) => [k, k === 'token' ? 'zz' : v]), /bad token/],
     ];
-    for (const [fields, message] of table) assert.throws(() => parseCallList(fields), (error: Error) => error instanceof ReplyFormatError && message.test(error.message));
+    for (const [fields, message] of table)
+      assert.throws(
+        () => parseCallList(fields),
+        (error: Error) => error instanceof ReplyFormatError && message.test(error.message),
+      );
   });
 });

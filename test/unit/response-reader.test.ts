@@ -27,8 +27,16 @@ function readAll(chunks: Buffer[]): { events: ResponseEvent[]; pending: number }
 }
 
 const song: SongInfo = {
-  id: 12, file: 'Artist/Album/01 Song.mp3', title: 'Song', duration: 215.34, format: 'mp3',
-  sampleRate: 44100, channels: 2, bytes: 9, blocks: 2, etag: '9f86d081884c7d65',
+  id: 12,
+  file: 'Artist/Album/01 Song.mp3',
+  title: 'Song',
+  duration: 215.34,
+  format: 'mp3',
+  sampleRate: 44100,
+  channels: 2,
+  bytes: 9,
+  blocks: 2,
+  etag: '9f86d081884c7d65',
 };
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -69,9 +77,22 @@ describe('ResponseReader', () => {
       const { events, pending } = readAll(chunks);
       assert.equal(pending, 0);
       const kinds = events.map((e) => e.type).filter((t) => t !== 'field');
-      assert.deepEqual(kinds, ['track-start', 'block', 'block-data', 'block-end', 'block', 'block-data', 'block-end', 'track-end', 'ok']);
+      assert.deepEqual(kinds, [
+        'track-start',
+        'block',
+        'block-data',
+        'block-end',
+        'block',
+        'block-data',
+        'block-end',
+        'track-end',
+        'ok',
+      ]);
       const data = events.filter((e): e is Extract<ResponseEvent, { type: 'block-data' }> => e.type === 'block-data');
-      assert.deepEqual(data.map((d) => d.bytes), [b0, b1]);
+      assert.deepEqual(
+        data.map((d) => d.bytes),
+        [b0, b1],
+      );
       const blocks = events.filter((e): e is Extract<ResponseEvent, { type: 'block' }> => e.type === 'block');
       assert.deepEqual(blocks[1]?.block, { index: 1, start: 30.015, end: 40, bytes: 3, sha256: sha(b1) });
     }
@@ -79,7 +100,10 @@ describe('ResponseReader', () => {
 
   it('holds a partial line as pending', () => {
     const reader = new ResponseReader();
-    assert.deepEqual(reader.push(Buffer.from('song: 1\nfil')), { events: [{ type: 'field', key: 'song', value: '1' }], pending: 3 });
+    assert.deepEqual(reader.push(Buffer.from('song: 1\nfil')), {
+      events: [{ type: 'field', key: 'song', value: '1' }],
+      pending: 3,
+    });
   });
 
   for (const bad of ['garbage without colon\n', 'block: x y\n', 'block: 0 0.000 30.000 10 short\n']) {

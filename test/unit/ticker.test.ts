@@ -27,16 +27,21 @@ describe('Ticker', () => {
     const position = (): number => 0.7 + (performance.now() - started) / 1000;
     const everyTick: number[] = [];
     const slow: number[] = [];
-    const ticker = new Ticker(() => ({ position: position(), duration: 100 }), [
-      { everyMs: 0, run: () => everyTick.push(position()) },
-      { everyMs: 1500, run: () => slow.push(position()) },
-    ]);
+    const ticker = new Ticker(
+      () => ({ position: position(), duration: 100 }),
+      [
+        { everyMs: 0, run: () => everyTick.push(position()) },
+        { everyMs: 1500, run: () => slow.push(position()) },
+      ],
+    );
     ticker.start();
     await sleep(2650);
     ticker.stop();
     // Ticks at 1.0, 2.0 and 3.0 s of the song, each just past the edge.
     assert.equal(everyTick.length, 3, `ticks at ${everyTick.map((p) => p.toFixed(3)).join(', ')}`);
-    everyTick.forEach((at, i) => assert.ok(at >= i + 1 && at < i + 1.25, `tick ${i} at ${at.toFixed(3)} s of the song`));
+    everyTick.forEach((at, i) =>
+      assert.ok(at >= i + 1 && at < i + 1.25, `tick ${i} at ${at.toFixed(3)} s of the song`),
+    );
     assert.equal(slow.length, 1, 'the 1.5 s job once, at the tick after 1.5 s had passed');
     await sleep(1100);
     assert.equal(everyTick.length, 3, 'stopped: no more ticks');
@@ -47,7 +52,10 @@ describe('Ticker', () => {
     let since = performance.now();
     const position = (): number => origin + (performance.now() - since) / 1000;
     const ticks: number[] = [];
-    const ticker = new Ticker(() => ({ position: position(), duration: 100 }), [{ everyMs: 0, run: () => ticks.push(position()) }]);
+    const ticker = new Ticker(
+      () => ({ position: position(), duration: 100 }),
+      [{ everyMs: 0, run: () => ticks.push(position()) }],
+    );
     ticker.start(); // next at 6.0, 1 s away
     await sleep(300);
     origin = 40.6; // a seek
@@ -63,7 +71,11 @@ describe('Ticker', () => {
     let busy = false;
     const ticks: number[] = [];
     const started = performance.now();
-    const ticker = new Ticker(() => undefined, [{ everyMs: 0, run: () => ticks.push(performance.now() - started) }], () => busy);
+    const ticker = new Ticker(
+      () => undefined,
+      [{ everyMs: 0, run: () => ticks.push(performance.now() - started) }],
+      () => busy,
+    );
     ticker.start();
     assert.equal(ticker.awake, false, 'stopped, no work: no timer at all');
     await sleep(1100);
@@ -82,10 +94,14 @@ describe('Ticker', () => {
     ticker.stop();
   });
 
-  it('takes a job\'s period from the wake-up, not from before the sleep', async () => {
+  it("takes a job's period from the wake-up, not from before the sleep", async () => {
     let busy = false;
     const elapsed: number[] = [];
-    const ticker = new Ticker(() => undefined, [{ everyMs: 900, run: (ms) => elapsed.push(ms) }], () => busy);
+    const ticker = new Ticker(
+      () => undefined,
+      [{ everyMs: 900, run: (ms) => elapsed.push(ms) }],
+      () => busy,
+    );
     ticker.start();
     await sleep(600);
     busy = true;
@@ -93,16 +109,22 @@ describe('Ticker', () => {
     await sleep(1100);
     ticker.stop();
     assert.equal(elapsed.length, 1);
-    assert.ok((elapsed[0] as number) >= 990 && (elapsed[0] as number) < 1300, `a rate over ${elapsed[0]} ms, the time awake (not 1.6 s)`);
+    assert.ok(
+      (elapsed[0] as number) >= 990 && (elapsed[0] as number) < 1300,
+      `a rate over ${elapsed[0]} ms, the time awake (not 1.6 s)`,
+    );
   });
 
   it('is not woken by what its own jobs tell (their periods hold)', async () => {
     const slow: number[] = [];
     let ticker: Ticker | undefined = undefined;
-    ticker = new Ticker(() => ({ position: 0.99 + performance.now() / 1e9, duration: 100 }), [
-      { everyMs: 0, run: () => ticker?.wake() }, // as app.ts does: every state change wakes the ticker
-      { everyMs: 1500, run: (ms) => slow.push(ms) },
-    ]);
+    ticker = new Ticker(
+      () => ({ position: 0.99 + performance.now() / 1e9, duration: 100 }),
+      [
+        { everyMs: 0, run: () => ticker?.wake() }, // as app.ts does: every state change wakes the ticker
+        { everyMs: 1500, run: (ms) => slow.push(ms) },
+      ],
+    );
     ticker.start();
     await sleep(2200);
     ticker.stop();

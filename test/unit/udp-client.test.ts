@@ -19,7 +19,8 @@ describe('loss meter', () => {
       [14, 40, 'duplicate'],
       [15, 50, 'new'],
     ];
-    for (const [sequence, at, kind] of arrivals) assert.equal(meter.receive(sequence, at), kind, `sequence ${sequence}`);
+    for (const [sequence, at, kind] of arrivals)
+      assert.equal(meter.receive(sequence, at), kind, `sequence ${sequence}`);
     assert.deepEqual(meter.totals, { received: 5, lost: 0, late: 1, duplicate: 1 });
     assert.equal(meter.openGaps, 1);
     meter.advance(1019);
@@ -97,15 +98,24 @@ describe('song assembly', () => {
     ['stream', '42'],
     ['packets', String(Math.ceil(10_000 / 1384))],
     ['packet_bytes', '1384'],
-    ...blocks.map((bytes, i): [string, string] => ['stream_block', `${i} ${i * 30}.000 ${i * 30 + 30}.000 ${bytes.length} ${sha(bytes)}`]),
+    ...blocks.map((bytes, i): [string, string] => [
+      'stream_block',
+      `${i} ${i * 30}.000 ${i * 30 + 30}.000 ${bytes.length} ${sha(bytes)}`,
+    ]),
   ];
   const packet = (sequence: number): Buffer => song.subarray(sequence * 1384, (sequence + 1) * 1384);
 
   it('reads the stream answer, and refuses one that does not add up', () => {
     const plan = parseStreamPlan(fields);
     assert.equal(plan.packets, 8);
-    assert.deepEqual(plan.blocks.map((b) => b.bytes), [4000, 5000, 1000]);
-    assert.throws(() => parseStreamPlan(fields.map(([k, v]): [string, string] => [k, k === 'packets' ? '9' : v])), /add up/);
+    assert.deepEqual(
+      plan.blocks.map((b) => b.bytes),
+      [4000, 5000, 1000],
+    );
+    assert.throws(
+      () => parseStreamPlan(fields.map(([k, v]): [string, string] => [k, k === 'packets' ? '9' : v])),
+      /add up/,
+    );
     assert.throws(() => parseStreamPlan(fields.filter(([k]) => k !== 'stream')), /stream/);
   });
 
@@ -135,6 +145,9 @@ describe('song assembly', () => {
     assert.deepEqual(assembly.takeBlocks(), []);
     assert.deepEqual(assembly.missing(3), [0, 1, 2], 'the bad block’s packets are wanted again');
     for (const sequence of [0, 1, 2]) assembly.add(sequence, packet(sequence));
-    assert.deepEqual(assembly.takeBlocks().map((block) => block.bytes), [blocks[0]]);
+    assert.deepEqual(
+      assembly.takeBlocks().map((block) => block.bytes),
+      [blocks[0]],
+    );
   });
 });

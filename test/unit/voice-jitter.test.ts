@@ -1,7 +1,13 @@
 /** The call receiver's jitter buffer, with the real Opus codec (libopus-wasm) on both sides. */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { createVoiceDecoder, createVoiceEncoder, FRAME_SAMPLES, VOICE_RATE, type VoiceEncoder } from '../../tui/audio/opus-codec.js';
+import {
+  createVoiceDecoder,
+  createVoiceEncoder,
+  FRAME_SAMPLES,
+  VOICE_RATE,
+  type VoiceEncoder,
+} from '../../tui/audio/opus-codec.js';
 import { MAX_DEPTH_MS, MIN_DEPTH_MS, VoiceJitterBuffer } from '../../tui/calls/voice-jitter.js';
 import { rms } from '../helpers/audio-env.js';
 
@@ -13,7 +19,8 @@ async function tonePackets(encoder: VoiceEncoder): Promise<Uint8Array[]> {
   const out: Uint8Array[] = [];
   for (let f = 0; f < FRAMES; f++) {
     const frame = new Int16Array(FRAME_SAMPLES);
-    for (let i = 0; i < FRAME_SAMPLES; i++) frame[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * (f * FRAME_SAMPLES + i)) / VOICE_RATE));
+    for (let i = 0; i < FRAME_SAMPLES; i++)
+      frame[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * (f * FRAME_SAMPLES + i)) / VOICE_RATE));
     const packet = encoder.encode(frame);
     assert.ok(packet, 'a tone is never kept back (DTX)');
     out.push(Uint8Array.from(packet));
@@ -21,13 +28,14 @@ async function tonePackets(encoder: VoiceEncoder): Promise<Uint8Array[]> {
   return out;
 }
 
-
 /**
  * Plays `arrivals` (sequence, arrival ms, and the sender's frame when it is not the sequence
  * number) through a fresh buffer, pulling every 20 ms from 0 on: the frames played, and when each
  * was (ms).
  */
-async function play(arrivals: Array<[number, number, number?]>): Promise<{ frames: Int16Array[]; times: number[]; buffer: VoiceJitterBuffer }> {
+async function play(
+  arrivals: Array<[number, number, number?]>,
+): Promise<{ frames: Int16Array[]; times: number[]; buffer: VoiceJitterBuffer }> {
   const buffer = new VoiceJitterBuffer(await createVoiceDecoder());
   const frames: Int16Array[] = [];
   const times: number[] = [];
@@ -65,7 +73,9 @@ describe('VoiceJitterBuffer', () => {
   it('keeps time through loss: a lost frame comes from the next packet’s FEC, or is concealed, exactly 20 ms', async () => {
     // Every 10th packet lost; and 50-51 both lost (50 is concealed: 51 is not there to carry it).
     const lost = new Set([...Array.from({ length: 10 }, (_, i) => i * 10 + 5), 50, 51]);
-    const { frames, buffer } = await play(packets.map((_, i): [number, number] => [i, i * 20]).filter(([i]) => !lost.has(i)));
+    const { frames, buffer } = await play(
+      packets.map((_, i): [number, number] => [i, i * 20]).filter(([i]) => !lost.has(i)),
+    );
     assert.equal(frames.length, FRAMES, 'not a frame more or less than was sent');
     assert.equal(buffer.counts.lost, lost.size);
     assert.equal(buffer.counts.recovered, lost.size - 1, 'all but 50 from FEC');
@@ -95,8 +105,13 @@ describe('VoiceJitterBuffer', () => {
     // alone in a silence. Each packet arrives 5 ms after its time.
     const arrivals: Array<[number, number, number]> = [];
     const spurts = [0, 50, 100];
-    for (const [n, first] of spurts.entries()) for (let i = 0; i < 20; i++) arrivals.push([n * 21 + i, (first + i) * 20 + 5, first + i]);
-    for (const [n, first] of [[0, 35], [1, 85]] as const) arrivals.push([n * 21 + 20, first * 20 + 5, first]);
+    for (const [n, first] of spurts.entries())
+      for (let i = 0; i < 20; i++) arrivals.push([n * 21 + i, (first + i) * 20 + 5, first + i]);
+    for (const [n, first] of [
+      [0, 35],
+      [1, 85],
+    ] as const)
+      arrivals.push([n * 21 + 20, first * 20 + 5, first]);
     const { frames, times, buffer } = await play(arrivals);
     assert.equal(buffer.counts.lost, 0, 'nothing was lost');
     assert.equal(buffer.counts.received, 62);
@@ -109,7 +124,9 @@ describe('VoiceJitterBuffer', () => {
 
   it('plays a jump in the clock between packets held as silence, in time', async () => {
     // Frame 10 was not sent (DTX); packet 10 is frame 11, there before its turn.
-    const arrivals: Array<[number, number, number]> = packets.map((_, i): [number, number, number] => (i < 10 ? [i, i * 20, i] : [i, (i + 1) * 20 - 30, i + 1]));
+    const arrivals: Array<[number, number, number]> = packets.map((_, i): [number, number, number] =>
+      i < 10 ? [i, i * 20, i] : [i, (i + 1) * 20 - 30, i + 1],
+    );
     const { frames, times, buffer } = await play(arrivals);
     assert.equal(buffer.counts.lost, 0);
     assert.equal(frames.length, FRAMES);
@@ -120,7 +137,9 @@ describe('VoiceJitterBuffer', () => {
 
   it('run dry by loss or lateness, plays on where it was: the missing from FEC or concealed, the tone unbroken', async () => {
     // 20 lost and 21-22 held up: nothing is there when 20's turn comes.
-    const arrivals = packets.map((_, i): [number, number] => [i, i === 21 || i === 22 ? 470 : i * 20]).filter(([i]) => i !== 20);
+    const arrivals = packets
+      .map((_, i): [number, number] => [i, i === 21 || i === 22 ? 470 : i * 20])
+      .filter(([i]) => i !== 20);
     const { frames, buffer } = await play(arrivals);
     assert.equal(buffer.counts.lost, 1);
     assert.equal(buffer.counts.late, 0);
@@ -131,7 +150,9 @@ describe('VoiceJitterBuffer', () => {
 
   it('after a burst of loss longer than its depth, drops back to its depth: the burst counted lost', async () => {
     const lost = new Set([20, 21, 22, 23, 24]);
-    const { frames, buffer } = await play(packets.map((_, i): [number, number] => [i, i * 20]).filter(([i]) => !lost.has(i)));
+    const { frames, buffer } = await play(
+      packets.map((_, i): [number, number] => [i, i * 20]).filter(([i]) => !lost.has(i)),
+    );
     assert.equal(buffer.counts.lost, 5);
     assert.equal(buffer.counts.recovered, 1, '24 from 25’s FEC');
     assert.equal(buffer.playedWithout, 5);
@@ -168,7 +189,7 @@ describe('VoiceJitterBuffer', () => {
   it('deepens with jitter, up to its maximum', async () => {
     // Arrivals spread over ±60 ms around their time.
     let seed = 7;
-    const random = (): number => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const random = (): number => (seed = (seed * 48271) % 2147483647) / 2147483647;
     const { buffer } = await play(packets.map((_, i) => [i, i * 20 + 60 + Math.round((random() - 0.5) * 120)]));
     assert.ok(buffer.jitterMs > 10, `jitter ${buffer.jitterMs.toFixed(1)} ms`);
     assert.ok(buffer.depthMs > MIN_DEPTH_MS && buffer.depthMs <= MAX_DEPTH_MS, `depth ${buffer.depthMs} ms`);

@@ -9,7 +9,9 @@ function chunk(id: string, body: Buffer): Buffer {
   return Buffer.concat([header, body, body.length % 2 ? Buffer.alloc(1) : Buffer.alloc(0)]);
 }
 
-function fmt(opts: { tag?: number; channels?: number; rate?: number; bits?: number; extensible?: number } = {}): Buffer {
+function fmt(
+  opts: { tag?: number; channels?: number; rate?: number; bits?: number; extensible?: number } = {},
+): Buffer {
   const channels = opts.channels ?? 2;
   const bits = opts.bits ?? 16;
   const rate = opts.rate ?? 44100;
@@ -38,12 +40,25 @@ describe('parseWav', () => {
     const result = parseWav(file, file.length);
     assert.deepEqual(result, {
       ok: true,
-      layout: { sampleRate: 44100, channels: 2, bits: 16, blockAlign: 4, dataOffset: 44, dataBytes: 400, claimedBytes: 400, duration: 100 / 44100 },
+      layout: {
+        sampleRate: 44100,
+        channels: 2,
+        bits: 16,
+        blockAlign: 4,
+        dataOffset: 44,
+        dataBytes: 400,
+        claimedBytes: 400,
+        duration: 100 / 44100,
+      },
     });
   });
 
   it('skips other chunks, odd-sized ones padded', () => {
-    const file = riff(chunk('LIST', Buffer.alloc(7)), fmt({ channels: 1, bits: 24, rate: 48000 }), chunk('data', Buffer.alloc(30)));
+    const file = riff(
+      chunk('LIST', Buffer.alloc(7)),
+      fmt({ channels: 1, bits: 24, rate: 48000 }),
+      chunk('data', Buffer.alloc(30)),
+    );
     const result = parseWav(file, file.length);
     assert.ok(result.ok);
     assert.equal(result.layout.dataOffset, 12 + 16 + 24 + 8);
@@ -93,7 +108,16 @@ describe('parseWav', () => {
 
 describe('wavBlocks', () => {
   it('cuts 30 s of whole frames per block, the last shorter', () => {
-    const layout = { sampleRate: 100, channels: 2, bits: 16, blockAlign: 4, dataOffset: 44, dataBytes: 100 * 4 * 70, claimedBytes: 0, duration: 70 };
+    const layout = {
+      sampleRate: 100,
+      channels: 2,
+      bits: 16,
+      blockAlign: 4,
+      dataOffset: 44,
+      dataBytes: 100 * 4 * 70,
+      claimedBytes: 0,
+      duration: 70,
+    };
     assert.deepEqual(wavBlocks(layout), [
       { index: 0, offset: 44, length: 12000, start: 0, end: 30 },
       { index: 1, offset: 12044, length: 12000, start: 30, end: 60 },

@@ -64,10 +64,13 @@ class WavDecoder implements PcmDecoder {
   }
 
   decode(bytes: Uint8Array): Buffer {
-    const data = this.carry.length ? Buffer.concat([this.carry, bytes]) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const data = this.carry.length
+      ? Buffer.concat([this.carry, bytes])
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const frames = Math.floor(data.length / this.inFrame);
     this.carry = Buffer.from(data.subarray(frames * this.inFrame));
-    if (this.bits === 16 && this.inChannels === this.outChannels) return Buffer.from(data.subarray(0, frames * this.inFrame));
+    if (this.bits === 16 && this.inChannels === this.outChannels)
+      return Buffer.from(data.subarray(0, frames * this.inFrame));
     const pcm = Buffer.allocUnsafe(frames * this.outChannels * 2);
     const width = this.bits / 8;
     for (let i = 0; i < frames; i++) {

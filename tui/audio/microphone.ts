@@ -34,8 +34,16 @@ export function openMicrophone(
 ): Microphone {
   const [command, args, name] =
     kind === 'pulse'
-      ? (['parec', ['--format=s16le', `--rate=${VOICE_RATE}`, '--channels=1', '--raw', '--latency-msec=20'], 'PulseAudio (parec)'] as const)
-      : (['arecord', ['-q', '-t', 'raw', '-f', 'S16_LE', '-r', String(VOICE_RATE), '-c', '1', '--buffer-time=40000'], 'ALSA (arecord)'] as const);
+      ? ([
+          'parec',
+          ['--format=s16le', `--rate=${VOICE_RATE}`, '--channels=1', '--raw', '--latency-msec=20'],
+          'PulseAudio (parec)',
+        ] as const)
+      : ([
+          'arecord',
+          ['-q', '-t', 'raw', '-f', 'S16_LE', '-r', String(VOICE_RATE), '-c', '1', '--buffer-time=40000'],
+          'ALSA (arecord)',
+        ] as const);
   const child: ChildProcess = spawn(command, [...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stopped = false;
   let said = false;

@@ -5,7 +5,13 @@
  * It was chosen over opusscript for its API to the two things a receiver needs: decoding the FEC
  * copy a packet carries of the one before it, and concealing exactly one missing frame.
  */
-import { Application, createDecoder, createEncoder, type OpusDecoderHandle, type OpusEncoderHandle } from 'libopus-wasm';
+import {
+  Application,
+  createDecoder,
+  createEncoder,
+  type OpusDecoderHandle,
+  type OpusEncoderHandle,
+} from 'libopus-wasm';
 
 export const VOICE_RATE = 48_000;
 /** Samples in one 20 ms frame at 48 kHz. */
@@ -30,7 +36,16 @@ export interface VoiceDecoder {
 }
 
 export async function createVoiceEncoder(): Promise<VoiceEncoder> {
-  const encoder: OpusEncoderHandle = await createEncoder({ application: Application.Voip, sampleRate: VOICE_RATE, channels: 1, bitrate: VOICE_BITRATE, fec: true, packetLossPercent: 5, frameSize: FRAME_SAMPLES, dtx: true });
+  const encoder: OpusEncoderHandle = await createEncoder({
+    application: Application.Voip,
+    sampleRate: VOICE_RATE,
+    channels: 1,
+    bitrate: VOICE_BITRATE,
+    fec: true,
+    packetLossPercent: 5,
+    frameSize: FRAME_SAMPLES,
+    dtx: true,
+  });
   return {
     // libopus marks a frame kept back in DTX by a packet of 1 or 2 bytes (its TOC alone).
     encode: (frame) => {

@@ -42,8 +42,7 @@ export class PacatClock {
       else if (line === 'Stream underrun.') {
         this.running = false;
         this.underruns++;
-      }
-      else if (line !== '') others.push(line);
+      } else if (line !== '') others.push(line);
     }
     return others;
   }

@@ -48,7 +48,17 @@ export class PacatStream {
     onEnd: (stream: PacatStream, reason: string) => void,
   ) {
     const { sampleRate, channels } = format;
-    const args = ['--playback', '--verbose', '--raw', '--format=s16le', `--rate=${sampleRate}`, `--channels=${channels}`, `--latency-msec=${STREAM_LATENCY_MS}`, '--client-name=streamtui', '--stream-name=streamtui'];
+    const args = [
+      '--playback',
+      '--verbose',
+      '--raw',
+      '--format=s16le',
+      `--rate=${sampleRate}`,
+      `--channels=${channels}`,
+      `--latency-msec=${STREAM_LATENCY_MS}`,
+      '--client-name=streamtui',
+      '--stream-name=streamtui',
+    ];
     parentDeathSignal ??= answers('setpriv', ['--pdeathsig', 'KILL', '--', 'true'], env);
     this.child = parentDeathSignal
       ? spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'pacat', ...args], { env, stdio: ['pipe', 'ignore', 'pipe'] })

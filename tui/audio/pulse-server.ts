@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 /** Whether `command args` runs and succeeds within 2 s. */
-export const answers = (command: string, args: string[], env: NodeJS.ProcessEnv): boolean => spawnSync(command, args, { env, stdio: 'ignore', timeout: 2000 }).status === 0;
+export const answers = (command: string, args: string[], env: NodeJS.ProcessEnv): boolean =>
+  spawnSync(command, args, { env, stdio: 'ignore', timeout: 2000 }).status === 0;
 
 /** What `pactl info` said, per environment: the output and the microphone both ask at start-up. */
 const answered = new WeakMap<NodeJS.ProcessEnv, boolean>();
@@ -18,7 +19,8 @@ export function pulseServerAnswers(env: NodeJS.ProcessEnv = process.env): boolea
   const known = answered.get(env);
   if (known !== undefined) return known;
   const socket = env['XDG_RUNTIME_DIR'] ? path.join(env['XDG_RUNTIME_DIR'], 'pulse', 'native') : undefined;
-  const serverAnswers = Boolean(env['PULSE_SERVER'] || (socket && existsSync(socket))) && answers('pactl', ['info'], env);
+  const serverAnswers =
+    Boolean(env['PULSE_SERVER'] || (socket && existsSync(socket))) && answers('pactl', ['info'], env);
   answered.set(env, serverAnswers);
   return serverAnswers;
 }

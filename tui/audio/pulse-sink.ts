@@ -140,7 +140,11 @@ export class PulseSink implements AudioSink {
   async drain(): Promise<void> {
     const generation = this.generation;
     // A flush or a close ends the wait as well.
-    while (!this.closed && generation === this.generation && (this.music.length > 0 || this.musicPlayed() < this.fed - this.filler.total)) {
+    while (
+      !this.closed &&
+      generation === this.generation &&
+      (this.music.length > 0 || this.musicPlayed() < this.fed - this.filler.total)
+    ) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
   }

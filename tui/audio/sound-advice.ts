@@ -17,6 +17,7 @@ function speakerInstalled(): boolean {
 
 export function noSoundAdvice(env: NodeJS.ProcessEnv = process.env): string {
   if (speakerInstalled()) return 'no usable sound device (ALSA): playing silently; --audio null hides this';
-  if (!answers('pacat', ['--version'], env)) return 'no sound: install pacat (pulseaudio-utils; on Arch, libpulse) and run PulseAudio or PipeWire; README: Sound';
+  if (!answers('pacat', ['--version'], env))
+    return 'no sound: install pacat (pulseaudio-utils; on Arch, libpulse) and run PulseAudio or PipeWire; README: Sound';
   return 'no sound: no PulseAudio or PipeWire server answers (start one, then restart the player); README: Sound';
 }

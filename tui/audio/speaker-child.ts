@@ -45,7 +45,10 @@ const SPEAKER_MODULE: string = 'speaker';
 const { default: Speaker } = (await import(SPEAKER_MODULE)) as { default: SpeakerClass };
 // speaker's own native binding, for `flush` (snd_pcm_drop, then prepare) on a device left open.
 const speakerRequire = createRequire(createRequire(import.meta.url).resolve(SPEAKER_MODULE));
-const binding = speakerRequire('bindings')({ bindings: 'binding', module_root: path.dirname(speakerRequire.resolve('./package.json')) }) as { flush(handle: unknown): void };
+const binding = speakerRequire('bindings')({
+  bindings: 'binding',
+  module_root: path.dirname(speakerRequire.resolve('./package.json')),
+}) as { flush(handle: unknown): void };
 
 let format = { sampleRate: 44100, channels: 2 };
 let speaker: SpeakerStream | undefined;
@@ -176,7 +179,8 @@ process.on('message', (message: Message) => {
       if (!writing) speaker ??= openSpeaker(); // warm: the first sound does not wait for the device
       break;
     case 'pcm':
-      if (message.gen === gen) queue.push(Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength));
+      if (message.gen === gen)
+        queue.push(Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength));
       pump();
       break;
     case 'pause':

@@ -153,10 +153,13 @@ export class BlockCache {
   /** Removes least recently played songs until the cache is under its cap (never `keep`). */
   async evict(keep?: string): Promise<void> {
     if (this.bytes <= this.capBytes) return;
-    const byAge = [...this.songs.values()].filter((m) => m.song.etag !== keep).sort((a, b) => a.lastPlayed - b.lastPlayed);
+    const byAge = [...this.songs.values()]
+      .filter((m) => m.song.etag !== keep)
+      .sort((a, b) => a.lastPlayed - b.lastPlayed);
     for (const meta of byAge) {
       if (this.bytes <= this.capBytes) break;
-      for (const index of Object.keys(meta.blocks)) this.bytes -= statSync(this.blockPath(meta.song.etag, Number(index)), { throwIfNoEntry: false })?.size ?? 0;
+      for (const index of Object.keys(meta.blocks))
+        this.bytes -= statSync(this.blockPath(meta.song.etag, Number(index)), { throwIfNoEntry: false })?.size ?? 0;
       this.songs.delete(meta.song.etag);
       await rm(path.join(this.dir, meta.song.etag), { recursive: true, force: true });
     }

@@ -50,7 +50,8 @@ export class CallControl {
     this.voiceFor = active.id;
     this.muted = active.muted;
     this.out.setCall(true);
-    if (this.voice) void this.startVoice(this.voice, active).catch((error: Error) => this.out.warn(`call voice: ${error.message}`));
+    if (this.voice)
+      void this.startVoice(this.voice, active).catch((error: Error) => this.out.warn(`call voice: ${error.message}`));
   }
 
   voiceStats(): VoiceStats | undefined {
@@ -86,8 +87,11 @@ export class CallControl {
     this.voiceCall = voiceCall;
     this.out.setVoice(voiceCall);
     voiceCall.setMuted(this.muted);
-    if (setup.mic === 'none') return this.out.warn(`in call with ${call.peer}: no microphone (--mic), they do not hear you`);
-    voiceCall.setInput(openMicrophone(setup.mic, voiceCall.takeFrame, (text) => this.out.warn(`${text}: they do not hear you`)));
+    if (setup.mic === 'none')
+      return this.out.warn(`in call with ${call.peer}: no microphone (--mic), they do not hear you`);
+    voiceCall.setInput(
+      openMicrophone(setup.mic, voiceCall.takeFrame, (text) => this.out.warn(`${text}: they do not hear you`)),
+    );
   }
 
   private stopVoice(): void {
@@ -102,7 +106,10 @@ export class CallControl {
   /** Quitting: the hang-up sent last is answered (or HANGUP_WAIT_MS passes) before the connection goes. */
   settled(): Promise<void> {
     this.stopVoice();
-    return Promise.race([this.lastHangup.then(() => undefined), new Promise<void>((resolve) => setTimeout(resolve, HANGUP_WAIT_MS).unref())]);
+    return Promise.race([
+      this.lastHangup.then(() => undefined),
+      new Promise<void>((resolve) => setTimeout(resolve, HANGUP_WAIT_MS).unref()),
+    ]);
   }
 
   private send(what: string, request: Promise<Reply>): Promise<void> {
@@ -110,7 +117,10 @@ export class CallControl {
       (reply) => {
         if (!reply.ok) this.out.warn(`streamd refused ${what}: ${reply.text || reply.code}`);
       },
-      (error: Error) => this.out.warn(error instanceof OfflineError ? `${what}: not connected to streamd` : `${what}: ${error.message}`),
+      (error: Error) =>
+        this.out.warn(
+          error instanceof OfflineError ? `${what}: not connected to streamd` : `${what}: ${error.message}`,
+        ),
     );
   }
 }

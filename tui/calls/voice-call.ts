@@ -11,7 +11,13 @@
  * the first report, the loss this side sees, the path taken to be alike both ways), and the panel
  * shows both directions and the round trip.
  */
-import { createVoiceDecoder, createVoiceEncoder, FRAME_SAMPLES, type VoiceDecoder, type VoiceEncoder } from '../audio/opus-codec.js';
+import {
+  createVoiceDecoder,
+  createVoiceEncoder,
+  FRAME_SAMPLES,
+  type VoiceDecoder,
+  type VoiceEncoder,
+} from '../audio/opus-codec.js';
 import type { VoiceLink } from '../client/voice-link.js';
 import type { VoiceFrames } from '../audio/sink.js';
 import { VoiceJitterBuffer, type VoiceCounts } from './voice-jitter.js';
@@ -159,7 +165,12 @@ export class VoiceCall implements VoiceFrames {
 
   private report(): void {
     const now = clockMs();
-    this.link.sendReport(this.token, this.reportSequence++, now, this.reports.report(this.jitter.counts, this.jitter.jitterMs, now));
+    this.link.sendReport(
+      this.token,
+      this.reportSequence++,
+      now,
+      this.reports.report(this.jitter.counts, this.jitter.jitterMs, now),
+    );
     if (this.reports.outgoing) return; // the other side reports: its figures go to the encoder
     // What the listener missed, lost or late: the encoder adds that much redundancy (FEC).
     const missed = this.jitter.playedWithout;

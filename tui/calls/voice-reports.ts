@@ -42,7 +42,12 @@ export class VoiceReports {
   take(report: VoiceReport, sentAt: number, now: number): number | undefined {
     this.lastHeard = { sentAt, at: now };
     this.roundTripMs = roundTripMs(report, now) ?? this.roundTripMs;
-    this.outgoing = { received: report.received, lost: report.lost, late: report.late, jitterMs: report.jitterUs / 1000 };
+    this.outgoing = {
+      received: report.received,
+      lost: report.lost,
+      late: report.late,
+      jitterMs: report.jitterUs / 1000,
+    };
     const previous = this.previous;
     this.previous = report;
     if (!previous || report.received < previous.received) return undefined; // the first, or the other side restarted its count

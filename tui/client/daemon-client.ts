@@ -164,7 +164,9 @@ export class DaemonClient extends EventEmitter {
     this.greeted = false;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (error: Error) => this.emit('socket-error', `${this.options.host}:${this.options.port}: ${error.message}`));
+    socket.on('error', (error: Error) =>
+      this.emit('socket-error', `${this.options.host}:${this.options.port}: ${error.message}`),
+    );
     socket.on('close', () => this.onClose(socket));
   }
 
@@ -241,9 +243,12 @@ export class DaemonClient extends EventEmitter {
     this.attempt = 0;
     // Their answers come first; a refusal is told, and later commands say what they lack.
     // A name refused for want of the password is the password's refusal, told once.
-    const refusedIf = (what: string) => (reply: Reply): void => {
-      if (!reply.ok && (what === 'password' || reply.code !== 'permission')) this.emit('refused', `streamd refused the ${what}: ${reply.text || reply.code}`);
-    };
+    const refusedIf =
+      (what: string) =>
+      (reply: Reply): void => {
+        if (!reply.ok && (what === 'password' || reply.code !== 'permission'))
+          this.emit('refused', `streamd refused the ${what}: ${reply.text || reply.code}`);
+      };
     if (this.options.password) this.handshake(formatCommand('password', this.options.password), refusedIf('password'));
     const name = refusedIf(`device name '${this.options.name}'`);
     const register = this.options.register;

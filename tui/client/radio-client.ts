@@ -7,7 +7,13 @@
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { decodeDatagram, DatagramType } from '../../common/datagram/codec.js';
-import { parseAccept, parseInfo, parseReject, subscribeDatagram, tokenDatagram } from '../../common/datagram/messages.js';
+import {
+  parseAccept,
+  parseInfo,
+  parseReject,
+  subscribeDatagram,
+  tokenDatagram,
+} from '../../common/datagram/messages.js';
 
 const KEEPALIVE_MS = 5000;
 const SUBSCRIBE_RETRY_MS = 1000;

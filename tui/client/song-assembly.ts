@@ -81,7 +81,8 @@ export class SongAssembly {
   /** Sequence numbers not received below `below` (all of them by default), in order. */
   missing(below = this.plan.packets, limit = Infinity): number[] {
     const out: number[] = [];
-    for (let sequence = 0; sequence < Math.min(below, this.plan.packets) && out.length < limit; sequence++) if (!this.have[sequence]) out.push(sequence);
+    for (let sequence = 0; sequence < Math.min(below, this.plan.packets) && out.length < limit; sequence++)
+      if (!this.have[sequence]) out.push(sequence);
     return out;
   }
 

@@ -78,7 +78,12 @@ export class UdpDownloader {
   }
 
   /** As DaemonClient.download: resolves when the last block was handed over (or with the daemon's ERR). */
-  async download(song: string | number, first: number, last: number | undefined, handlers: DownloadHandlers): Promise<Reply> {
+  async download(
+    song: string | number,
+    first: number,
+    last: number | undefined,
+    handlers: DownloadHandlers,
+  ): Promise<Reply> {
     const own = await this.open();
     const port = this.advertisedPort ?? own;
     const args: Array<string | number> = [song, port, first];
@@ -165,7 +170,11 @@ export class UdpDownloader {
     if (transfer.assembly.complete) transfer.finish();
   }
 
-  private keepalive(id: number, transfer: Transfer, type: typeof DatagramType.KEEPALIVE | typeof DatagramType.LEAVE): void {
+  private keepalive(
+    id: number,
+    transfer: Transfer,
+    type: typeof DatagramType.KEEPALIVE | typeof DatagramType.LEAVE,
+  ): void {
     if (!transfer.token || !this.socket) return; // a daemon before 1.2 sends without it
     transfer.lastKeepalive = Date.now();
     this.socket.send(tokenDatagram(type, id, transfer.token), this.keepalivePort ?? this.daemon.port, this.daemon.host);
@@ -174,12 +183,17 @@ export class UdpDownloader {
   /** Asks again for packets that are clearly lost: behind the reorder window, or all once the stream went quiet. */
   private repair(id: number, transfer: Transfer): void {
     const now = Date.now();
-    if (now - transfer.lastProgress > STALL_MS) return transfer.finish(new Error(`UDP stream ${id} stalled: no packet for ${STALL_MS / 1000} s`));
-    if (now - transfer.lastKeepalive >= (transfer.heard ? KEEPALIVE_MS : PROOF_RETRY_MS)) this.keepalive(id, transfer, DatagramType.KEEPALIVE);
+    if (now - transfer.lastProgress > STALL_MS)
+      return transfer.finish(new Error(`UDP stream ${id} stalled: no packet for ${STALL_MS / 1000} s`));
+    if (now - transfer.lastKeepalive >= (transfer.heard ? KEEPALIVE_MS : PROOF_RETRY_MS))
+      this.keepalive(id, transfer, DatagramType.KEEPALIVE);
     if (!transfer.heard) return; // nothing to repair before the stream begins
-    const quiet = now - transfer.lastArrival >= QUIET_MS && (transfer.ended || now - transfer.lastArrival >= 4 * QUIET_MS);
+    const quiet =
+      now - transfer.lastArrival >= QUIET_MS && (transfer.ended || now - transfer.lastArrival >= 4 * QUIET_MS);
     const below = quiet ? transfer.assembly.plan.packets : transfer.highest - REORDER_PACKETS;
-    const wanted = transfer.assembly.missing(below, MAX_REPAIR_PACKETS).filter((sequence) => now - (transfer.requested.get(sequence) ?? 0) >= RETRY_MS);
+    const wanted = transfer.assembly
+      .missing(below, MAX_REPAIR_PACKETS)
+      .filter((sequence) => now - (transfer.requested.get(sequence) ?? 0) >= RETRY_MS);
     if (wanted.length === 0) return;
     for (const sequence of wanted) transfer.requested.set(sequence, now);
     this.resendRequested += wanted.length;

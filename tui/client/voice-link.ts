@@ -58,7 +58,9 @@ export class VoiceLink {
   sendReport(token: Buffer, sequence: number, sentAt: number, report: VoiceReport): void {
     if (this.call === undefined) return;
     const payload = Buffer.concat([token, encodeVoiceReport(report)]);
-    this.socket.send(encodeDatagram({ type: DatagramType.VOICE_REPORT, stream: this.call, sequence, position: sentAt, payload }));
+    this.socket.send(
+      encodeDatagram({ type: DatagramType.VOICE_REPORT, stream: this.call, sequence, position: sentAt, payload }),
+    );
   }
 
   close(): void {

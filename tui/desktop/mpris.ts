@@ -92,7 +92,14 @@ class RootInterface extends Interface {
 }
 RootInterface.configureMembers({
   properties: Object.fromEntries(
-    [['CanQuit', 'b'], ['CanRaise', 'b'], ['HasTrackList', 'b'], ['Identity', 's'], ['SupportedUriSchemes', 'as'], ['SupportedMimeTypes', 'as']].map(([name, signature]) => [name, { signature: signature as string, access: 'read' as const }]),
+    [
+      ['CanQuit', 'b'],
+      ['CanRaise', 'b'],
+      ['HasTrackList', 'b'],
+      ['Identity', 's'],
+      ['SupportedUriSchemes', 'as'],
+      ['SupportedMimeTypes', 'as'],
+    ].map(([name, signature]) => [name, { signature: signature as string, access: 'read' as const }]),
   ),
   methods: { Raise: {}, Quit: {} },
 });

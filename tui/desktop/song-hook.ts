@@ -82,7 +82,9 @@ export class SongHook {
     child.once('close', (code, signal) => {
       if (code !== 0 && signal !== 'SIGKILL' && signal !== 'SIGTERM') {
         const said = stderr.trim().split('\n').pop() ?? '';
-        this.log(`on_song_change failed for ${song.file} (${code === null ? `signal ${signal}` : `exit ${code}`})${said ? `: ${said}` : ''}`);
+        this.log(
+          `on_song_change failed for ${song.file} (${code === null ? `signal ${signal}` : `exit ${code}`})${said ? `: ${said}` : ''}`,
+        );
       }
       done();
     });

@@ -111,7 +111,13 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
     const current = this.current;
     if (current && this.cache.blocksOf(current.etag).size < current.blocks) return;
     for (const song of [this.upcoming, this.browsed]) {
-      if (!song || song.etag === current?.etag || this.failedAhead.has(song.etag) || this.cache.blocksOf(song.etag).has(0)) continue;
+      if (
+        !song ||
+        song.etag === current?.etag ||
+        this.failedAhead.has(song.etag) ||
+        this.cache.blocksOf(song.etag).has(0)
+      )
+        continue;
       return this.start(song, 0, 0);
     }
   }
@@ -226,8 +232,20 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
     const failedAhead = (): void => {
       if (ahead) this.failedAhead.add(song.etag);
     };
-    this.emit('debug', last === undefined ? `download of ${song.file} from block ${first}` : `download of ${song.file} block ${first} (ahead)`);
-    const download: ActiveDownload = { etag: song.etag, first, at: first, buffers: new Map(), announced: [], finished: false };
+    this.emit(
+      'debug',
+      last === undefined
+        ? `download of ${song.file} from block ${first}`
+        : `download of ${song.file} block ${first} (ahead)`,
+    );
+    const download: ActiveDownload = {
+      etag: song.etag,
+      first,
+      at: first,
+      buffers: new Map(),
+      announced: [],
+      finished: false,
+    };
     this.active = download;
     const announce = (): void => {
       for (const resolve of download.announced.splice(0)) resolve();
@@ -261,7 +279,8 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
           failedAhead();
           this.emit('warning', `download of ${song.file} failed: ${reply.text}`);
         },
-        (error: Error) => this.emit('debug', `download of ${song.file} from block ${first} broke off: ${error.message}`),
+        (error: Error) =>
+          this.emit('debug', `download of ${song.file} from block ${first} broke off: ${error.message}`),
       )
       .finally(() => {
         download.finished = true;
@@ -274,7 +293,13 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
 
   private async store(song: SongInfo, buffer: BlockBuffer): Promise<boolean> {
     try {
-      await this.cache.write(song, buffer.header.index, buffer.header.sha256, Buffer.concat(buffer.chunks), song.etag === this.current?.etag);
+      await this.cache.write(
+        song,
+        buffer.header.index,
+        buffer.header.sha256,
+        Buffer.concat(buffer.chunks),
+        song.etag === this.current?.etag,
+      );
       this.emit('cached', song.etag);
       return true;
     } catch (error) {

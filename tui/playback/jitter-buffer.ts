@@ -6,7 +6,9 @@
  * times are passed in.
  */
 
-export type Playout = { kind: 'audio'; sequence: number; position: number; payload: Buffer } | { kind: 'gap'; ms: number; sequences: number };
+export type Playout =
+  | { kind: 'audio'; sequence: number; position: number; payload: Buffer }
+  | { kind: 'gap'; ms: number; sequences: number };
 
 export type Arrival = 'queued' | 'late' | 'duplicate';
 
@@ -44,7 +46,12 @@ export class JitterBuffer {
   }
 
   push(sequence: number, position: number, durationMs: number, payload: Buffer, now: number): Arrival {
-    if (this.next === undefined || Math.abs(sequence - this.next) > RESET_SEQUENCES || Math.abs(position - this.expected) > RESET_MS) this.reset(sequence, position, now);
+    if (
+      this.next === undefined ||
+      Math.abs(sequence - this.next) > RESET_SEQUENCES ||
+      Math.abs(position - this.expected) > RESET_MS
+    )
+      this.reset(sequence, position, now);
     const next = this.next as number;
     if (sequence < next) return 'late';
     if (this.queue.has(sequence)) return 'duplicate';
@@ -69,7 +76,8 @@ export class JitterBuffer {
       // Missing: give it up once its moment has come, if something after it is here.
       if (now + this.leadMs < this.expected + this.offset) break;
       let later: number | undefined;
-      for (const sequence of this.queue.keys()) if (sequence > this.next && (later === undefined || sequence < later)) later = sequence;
+      for (const sequence of this.queue.keys())
+        if (sequence > this.next && (later === undefined || sequence < later)) later = sequence;
       if (later === undefined) break;
       const after = this.queue.get(later) as Entry;
       const ms = Math.min(MAX_GAP_MS, Math.max(0, after.position - this.expected));

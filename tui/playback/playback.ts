@@ -27,7 +27,8 @@ import { FrameLedger } from './frame-ledger.js';
 import { writeSong, type SongSession } from './song-writer.js';
 import { VoiceOutput } from './voice-output.js';
 
-const sameOutput = (a: SongInfo, b: SongInfo): boolean => a.sampleRate === b.sampleRate && outputChannels(a) === outputChannels(b);
+const sameOutput = (a: SongInfo, b: SongInfo): boolean =>
+  a.sampleRate === b.sampleRate && outputChannels(a) === outputChannels(b);
 
 export class Playback extends EventEmitter {
   /** The song being heard. */
@@ -82,7 +83,14 @@ export class Playback extends EventEmitter {
     // The same song again (resume, seek) keeps its download going: the fetcher reuses it.
     if (this.session?.song.etag === song.etag) this.halt();
     else this.stop();
-    const session: SongSession = { song, origin: at, startFrame: 0, startDelta: 0, align, abort: new AbortController() };
+    const session: SongSession = {
+      song,
+      origin: at,
+      startFrame: 0,
+      startDelta: 0,
+      align,
+      abort: new AbortController(),
+    };
     this.session = session;
     this.blocks.follow(song);
     // A play is a play: a sink paused before it sounds again (a song chosen while paused, a resume from elsewhere).
@@ -211,7 +219,11 @@ export class Playback extends EventEmitter {
     const radio = new RadioSource(feed, this.mixer, meter, jitterMs);
     this.radio = radio;
     radio.on('changed', (view: RadioView) => this.emit('radio', view));
-    radio.start().catch((error: Error) => this.emit('radio', { status: 'refused', text: `radio: ${error.message}`, position: 0 } satisfies RadioView));
+    radio
+      .start()
+      .catch((error: Error) =>
+        this.emit('radio', { status: 'refused', text: `radio: ${error.message}`, position: 0 } satisfies RadioView),
+      );
   }
 
   /** Stops the radio: every way out of listening goes through here. Resolves once LEAVE is sent. */
@@ -249,10 +261,20 @@ export class Playback extends EventEmitter {
     if (this.paused) this.sink.pause();
     let session = first;
     for (;;) {
-      await writeSong(session, { blocks: this.blocks, write: (pcm, frameBytes) => this.mixer.write(this.ledger.write(pcm, frameBytes)), sounding: () => this.emit('sounding') });
+      await writeSong(session, {
+        blocks: this.blocks,
+        write: (pcm, frameBytes) => this.mixer.write(this.ledger.write(pcm, frameBytes)),
+        sounding: () => this.emit('sounding'),
+      });
       const next = this.next;
       if (signal.aborted || !next || !sameOutput(next, session.song)) break;
-      session = { song: next, origin: 0, startFrame: this.ledger.written, startDelta: this.ledger.deltaAt(this.ledger.written), abort: first.abort };
+      session = {
+        song: next,
+        origin: 0,
+        startFrame: this.ledger.written,
+        startDelta: this.ledger.deltaAt(this.ledger.written),
+        abort: first.abort,
+      };
       this.upcoming = session;
       this.blocks.follow(next);
       this.checkAdvance();

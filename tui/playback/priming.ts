@@ -12,13 +12,18 @@ import type { BlockSource } from './block-source.js';
 /** Frames of the block before that are decoded and dropped: the reservoir reaches back at most 511 bytes. */
 const PRIMING_FRAMES = 2;
 
-export async function primeDecoder(decoder: PcmDecoder, song: SongInfo, index: number, blocks: BlockSource): Promise<void> {
+export async function primeDecoder(
+  decoder: PcmDecoder,
+  song: SongInfo,
+  index: number,
+  blocks: BlockSource,
+): Promise<void> {
   if (song.format !== 'mp3' || index === 0) return;
   const before = await blocks.cached(song, index - 1);
   const scan = before && scanMpeg(before);
   if (!before || !scan) return;
   const starts: number[] = [];
-  for (let at = scan.audioStart; at < scan.audioEnd; ) {
+  for (let at = scan.audioStart; at < scan.audioEnd;) {
     const header = parseMpegHeader(before, at);
     if (!header) break;
     starts.push(at);

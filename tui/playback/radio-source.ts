@@ -119,7 +119,12 @@ export class RadioSource extends EventEmitter {
     const header = parseMpegHeader(frame, 0);
     if (!header) return this.silence(FRAME_MS); // not a frame: conceal it
     const format: PcmFormat = { sampleRate: header.sampleRate, channels: header.channels };
-    if (!this.format || this.format.sampleRate !== format.sampleRate || this.format.channels !== format.channels || !this.decoder) {
+    if (
+      !this.format ||
+      this.format.sampleRate !== format.sampleRate ||
+      this.format.channels !== format.channels ||
+      !this.decoder
+    ) {
       this.decoder?.free();
       this.decoder = undefined;
       const decoder = await createMp3Decoder(format.channels);
@@ -132,9 +137,14 @@ export class RadioSource extends EventEmitter {
     void this.output.write(pcm);
     // The song shown is the one whose start has been played.
     let info = this.view.info;
-    while (this.infos.length > 0 && (this.infos[0] as { at: number }).at <= position) info = (this.infos.shift() as { info: StreamInfo }).info;
+    while (this.infos.length > 0 && (this.infos[0] as { at: number }).at <= position)
+      info = (this.infos.shift() as { info: StreamInfo }).info;
     const seconds = Math.max(0, (position - (info?.started_ms ?? 0)) / 1000);
-    if (this.view.status !== 'listening' || info !== this.view.info || Math.floor(seconds) !== Math.floor(this.view.position)) {
+    if (
+      this.view.status !== 'listening' ||
+      info !== this.view.info ||
+      Math.floor(seconds) !== Math.floor(this.view.position)
+    ) {
       this.update({ status: 'listening', info, position: seconds, text: undefined });
     } else this.view.position = seconds;
   }

@@ -87,14 +87,18 @@ export async function writeSong(session: SongSession, out: SongOutput): Promise<
   try {
     await primeDecoder(decoder, song, first, out.blocks);
     // Samples of block `first` before the position asked for are decoded and dropped.
-    let skipFrames = Math.max(0, Math.round(session.origin * song.sampleRate) - blockFirstSample(first, song.sampleRate, samplesPerFrame(song.format, song.sampleRate)));
+    let skipFrames = Math.max(
+      0,
+      Math.round(session.origin * song.sampleRate) -
+        blockFirstSample(first, song.sampleRate, samplesPerFrame(song.format, song.sampleRate)),
+    );
     const frameBytes = 2 * outputChannels(song);
     let sounding = false;
     for (let index = first; index < song.blocks; index++) {
       for await (const chunk of index === first ? firstBlock : out.blocks.block(song, index, signal)) {
         // A cached block comes whole (30 s): decoded in pieces, its first sound is out after
         // one piece's work instead of the whole block's.
-        for (let at = 0; at < chunk.length; ) {
+        for (let at = 0; at < chunk.length;) {
           if (signal.aborted) return;
           // The song's very first piece is small: its sound is out before the rest is decoded.
           const size = at === 0 && index === first ? FIRST_PIECE_BYTES : DECODE_PIECE_BYTES;
@@ -114,7 +118,8 @@ export async function writeSong(session: SongSession, out: SongOutput): Promise<
               const drop = Math.min(skipFrames, pcm.length / frameBytes);
               skipFrames -= drop;
               pcm = pcm.subarray(drop * frameBytes);
-            } else if (shift < 0) pcm = Buffer.concat([Buffer.alloc(Math.round(-shift * song.sampleRate) * frameBytes), pcm]);
+            } else if (shift < 0)
+              pcm = Buffer.concat([Buffer.alloc(Math.round(-shift * song.sampleRate) * frameBytes), pcm]);
           }
           if (pcm.length === 0) continue;
           const written = out.write(pcm, frameBytes);

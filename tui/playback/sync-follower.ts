@@ -107,7 +107,9 @@ export class SyncFollower {
     if (this.calibrating) {
       // Ahead: the start was placed too far on; behind: not far enough.
       this.calibrating = false;
-      this.log(`listen along: ${(error * 1000).toFixed(1)} ms from the leader after a start placed ${(this.startLead * 1000).toFixed(1)} ms on`);
+      this.log(
+        `listen along: ${(error * 1000).toFixed(1)} ms from the leader after a start placed ${(this.startLead * 1000).toFixed(1)} ms on`,
+      );
       this.startLead = Math.max(0, Math.min(0.5, this.startLead - error));
     }
     if (Math.abs(error) > HARD_RESYNC_SECONDS) {

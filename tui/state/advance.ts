@@ -34,7 +34,8 @@ function libraryNeighbour(state: PlayerState, step: 1 | -1, wrap: boolean): Song
  * (loop one repeats it then; n and b move on whatever the loop).
  */
 export function following(state: PlayerState, step: 1 | -1, ended: boolean): Step | undefined {
-  if (ended && state.loop === 'one' && state.now) return { song: state.now.song, entry: state.now.entry, queue: state.queue };
+  if (ended && state.loop === 'one' && state.now)
+    return { song: state.now.song, entry: state.now.entry, queue: state.queue };
   if (state.queue.entries.length > 0) {
     const moved = stepQueue(state.queue, step, state.loop === 'all');
     return moved && { song: moved.entry.song, entry: moved.entry.id, queue: moved.queue };

@@ -35,7 +35,8 @@ export interface CallStats {
   roundTripMs?: number | undefined;
 }
 
-export type CallAction = { type: 'call-selected' } | { type: 'answer-call'; accept: boolean } | { type: 'hang-up' } | { type: 'toggle-mute' };
+export type CallAction =
+  { type: 'call-selected' } | { type: 'answer-call'; accept: boolean } | { type: 'hang-up' } | { type: 'toggle-mute' };
 
 export type CallEffect =
   | { type: 'call-device'; device: string }
@@ -63,31 +64,44 @@ export function callKey(key: Key, state: PlayerState): CallAction | undefined {
     if (key.ch === 'y') return { type: 'answer-call', accept: true };
     if (key.ch === 'n') return { type: 'answer-call', accept: false };
   }
-  if (call && (key.ch === 'h' || (key.name === 'escape' && call.state === 'ringing' && !call.incoming))) return { type: 'hang-up' };
+  if (call && (key.ch === 'h' || (key.name === 'escape' && call.state === 'ringing' && !call.incoming)))
+    return { type: 'hang-up' };
   if (call?.state === 'active' && key.ch === 'm') return { type: 'toggle-mute' };
   if (!call && key.ch === 'C' && state.focus === 'devices' && state.callsEnabled) return { type: 'call-selected' };
   return undefined;
 }
 
 export function callAction(state: PlayerState, action: CallAction): CallUpdate {
-  const say = (text: string, error = false): CallUpdate => ({ state: { ...state, message: { text, error } }, effects: [] });
+  const say = (text: string, error = false): CallUpdate => ({
+    state: { ...state, message: { text, error } },
+    effects: [],
+  });
   const call = state.call;
   switch (action.type) {
     case 'call-selected': {
       const device = state.devices[state.selectedDevice];
       if (!device) return say('no device selected');
       if (device.name === state.deviceName) return say('that is this device');
-      return { state: { ...state, message: { text: `calling ${device.name}...`, error: false } }, effects: [{ type: 'call-device', device: device.name }] };
+      return {
+        state: { ...state, message: { text: `calling ${device.name}...`, error: false } },
+        effects: [{ type: 'call-device', device: device.name }],
+      };
     }
     case 'answer-call':
       if (!call) return { state, effects: [] };
-      return { state: { ...state, message: undefined }, effects: [{ type: 'answer', id: call.id, accept: action.accept }] };
+      return {
+        state: { ...state, message: undefined },
+        effects: [{ type: 'answer', id: call.id, accept: action.accept }],
+      };
     case 'hang-up':
       if (!call) return { state, effects: [] };
       return { state, effects: [{ type: 'hangup', id: call.id }] };
     case 'toggle-mute':
       if (!call) return { state, effects: [] };
-      return { state: { ...state, call: { ...call, muted: !call.muted } }, effects: [{ type: 'mute', muted: !call.muted }] };
+      return {
+        state: { ...state, call: { ...call, muted: !call.muted } },
+        effects: [{ type: 'mute', muted: !call.muted }],
+      };
   }
 }
 
@@ -109,18 +123,32 @@ export function callsChanged(state: PlayerState, records: readonly CallRecord[],
       peer: incoming ? live.from : live.to,
       incoming,
       state: state_,
-      since: same && before.state === state_ ? before.since : state_ === 'ringing' ? Date.parse(live.started) || now : now,
+      since:
+        same && before.state === state_ ? before.since : state_ === 'ringing' ? Date.parse(live.started) || now : now,
       muted: same ? before.muted : false,
       token: live.token,
     };
     const rings = incoming && state_ === 'ringing' && !same;
-    const message = state_ === 'active' && before?.state !== 'active' ? { text: `in call with ${call.peer}`, error: false } : state.message;
+    const message =
+      state_ === 'active' && before?.state !== 'active'
+        ? { text: `in call with ${call.peer}`, error: false }
+        : state.message;
     return { state: { ...state, call, message }, effects: rings ? [{ type: 'bell' }] : [] };
   }
   if (!before) return { state, effects: [] };
   const ended = records.find((record) => record.id === before.id);
-  const why = ended?.reason ? REASONS[ended.reason] ?? ended.reason : 'ended';
-  return { state: { ...state, call: undefined, message: { text: `call with ${before.peer} ended: ${why}`, error: ended?.reason === 'rejected' || ended?.reason === 'timeout' } }, effects: [] };
+  const why = ended?.reason ? (REASONS[ended.reason] ?? ended.reason) : 'ended';
+  return {
+    state: {
+      ...state,
+      call: undefined,
+      message: {
+        text: `call with ${before.peer} ended: ${why}`,
+        error: ended?.reason === 'rejected' || ended?.reason === 'timeout',
+      },
+    },
+    effects: [],
+  };
 }
 
 /**
@@ -149,7 +177,11 @@ export function voiceOutLine(stats: CallStats): string {
 }
 
 /** The loss chart's history once more figures came (about a second after the last): the share of frames sent since that never came. */
-export function callLossHistory(history: number[], before: CallStats | undefined, now: CallStats | undefined): number[] {
+export function callLossHistory(
+  history: number[],
+  before: CallStats | undefined,
+  now: CallStats | undefined,
+): number[] {
   if (!before || !now) return history;
   const lost = now.lost - before.lost;
   const sent = now.received - before.received + lost + (now.late - before.late);
@@ -158,7 +190,8 @@ export function callLossHistory(history: number[], before: CallStats | undefined
 
 /** The call line: `calling bob... (h or Esc cancels)`, `bob is calling: y accept, n reject`, `in call with bob 1:05`. */
 export function callLine(call: CallView, now: number): string {
-  if (call.state === 'ringing') return call.incoming ? `${call.peer} is calling: y accept, n reject` : `calling ${call.peer}... (h or Esc cancels)`;
+  if (call.state === 'ringing')
+    return call.incoming ? `${call.peer} is calling: y accept, n reject` : `calling ${call.peer}... (h or Esc cancels)`;
   const seconds = Math.max(0, Math.floor((now - call.since) / 1000));
   const clock = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
   return `in call with ${call.peer} ${clock}${call.muted ? ' (muted)' : ''}  h hang up, m mute`;

@@ -20,9 +20,24 @@ export type FollowEffect =
   | { type: 'follow-end' };
 
 /** Keys of one's own that end following before they act. */
-export const ENDS_FOLLOWING = new Set<string>(['play-selected', 'toggle-pause', 'play', 'pause', 'stop', 'restart', 'next', 'previous', 'seek', 'seek-to', 'queue-play', 'toggle-radio', 'play-device']);
+export const ENDS_FOLLOWING = new Set<string>([
+  'play-selected',
+  'toggle-pause',
+  'play',
+  'pause',
+  'stop',
+  'restart',
+  'next',
+  'previous',
+  'seek',
+  'seek-to',
+  'queue-play',
+  'toggle-radio',
+  'play-device',
+]);
 
-type SongEffect = { type: 'play'; song: SongInfo; at: number } | { type: 'pause' } | { type: 'stop' } | { type: 'seek'; at: number };
+type SongEffect =
+  { type: 'play'; song: SongInfo; at: number } | { type: 'pause' } | { type: 'stop' } | { type: 'seek'; at: number };
 
 export interface FollowUpdate {
   state: PlayerState;
@@ -34,12 +49,23 @@ const say = (state: PlayerState, text: string, error = false): PlayerState => ({
 export function followAction(state: PlayerState, action: FollowAction, daemonNow: number | undefined): FollowUpdate {
   if (action.type === 'unfollow') {
     if (!state.follow) return { state, effects: [] };
-    return { state: say({ ...state, follow: undefined }, `stopped following ${state.follow.leader}`), effects: [{ type: 'follow-set', leader: undefined }, { type: 'follow-end' }] };
+    return {
+      state: say({ ...state, follow: undefined }, `stopped following ${state.follow.leader}`),
+      effects: [{ type: 'follow-set', leader: undefined }, { type: 'follow-end' }],
+    };
   }
-  const device = action.name === undefined ? state.devices[state.selectedDevice] : state.devices.find((d) => d.name === action.name);
-  if (!device) return { state: action.name === undefined ? state : say(state, `no device called ${action.name}`, true), effects: [] };
+  const device =
+    action.name === undefined ? state.devices[state.selectedDevice] : state.devices.find((d) => d.name === action.name);
+  if (!device)
+    return {
+      state: action.name === undefined ? state : say(state, `no device called ${action.name}`, true),
+      effects: [],
+    };
   if (device.name === state.deviceName) return { state: say(state, 'that is this device'), effects: [] };
-  const following: PlayerState = say({ ...state, follow: { leader: device.name } }, `following ${device.name}: Esc stops`);
+  const following: PlayerState = say(
+    { ...state, follow: { leader: device.name } },
+    `following ${device.name}: Esc stops`,
+  );
   const then = toLeader(following, device, daemonNow);
   return { state: then.state, effects: [{ type: 'follow-set', leader: device.name }, ...then.effects] };
 }
@@ -49,7 +75,11 @@ export function leaderChanged(before: PlayerState, state: PlayerState, daemonNow
   const follow = state.follow;
   if (!follow) return { state, effects: [] };
   const leader = state.devices.find((device) => device.name === follow.leader);
-  if (!leader) return { state: say({ ...state, follow: undefined }, `${follow.leader} left: not following any more`), effects: [{ type: 'follow-set', leader: undefined }, { type: 'follow-end' }] };
+  if (!leader)
+    return {
+      state: say({ ...state, follow: undefined }, `${follow.leader} left: not following any more`),
+      effects: [{ type: 'follow-set', leader: undefined }, { type: 'follow-end' }],
+    };
   const was = before.devices.find((device) => device.name === follow.leader)?.playback;
   if (JSON.stringify(was) === JSON.stringify(leader.playback)) return { state, effects: [] };
   return toLeader(state, leader, daemonNow);
@@ -60,20 +90,31 @@ function toLeader(state: PlayerState, leader: DeviceInfo, daemonNow: number | un
   const record = leader.playback;
   if (!record) {
     if (state.playState === 'Stopped') return { state, effects: [] };
-    return { state: { ...state, playState: 'Stopped', now: state.now && { ...state.now, position: 0 } }, effects: [{ type: 'stop' }] };
+    return {
+      state: { ...state, playState: 'Stopped', now: state.now && { ...state.now, position: 0 } },
+      effects: [{ type: 'stop' }],
+    };
   }
   const song = state.library.find((s) => s.id === record.song);
-  if (!song) return { state: say(state, `${leader.name} plays song ${record.song}, which is not in the library`, true), effects: [] };
+  if (!song)
+    return {
+      state: say(state, `${leader.name} plays song ${record.song}, which is not in the library`, true),
+      effects: [],
+    };
   const at = Math.min(song.duration, positionAt(record, daemonNow ?? record.atMs) / 1000);
   // The target first: a play that follows it starts where the leader will be when the sound is out.
   const target: FollowEffect = { type: 'follow-target', song, record };
   const same = state.now?.song.etag === song.etag;
   if (record.playing) {
     if (same && state.playState === 'Playing') return { state, effects: [target] };
-    return { state: { ...state, playState: 'Playing', now: { song, position: at } }, effects: [target, { type: 'play', song, at }] };
+    return {
+      state: { ...state, playState: 'Playing', now: { song, position: at } },
+      effects: [target, { type: 'play', song, at }],
+    };
   }
   // Paused: where the leader paused, paused.
-  const effects: SongEffect[] = same && state.playState !== 'Stopped' ? [{ type: 'seek', at }] : [{ type: 'play', song, at }];
+  const effects: SongEffect[] =
+    same && state.playState !== 'Stopped' ? [{ type: 'seek', at }] : [{ type: 'play', song, at }];
   if (state.playState === 'Playing' || !same) effects.push({ type: 'pause' });
   return { state: { ...state, playState: 'Paused', now: { song, position: at } }, effects: [target, ...effects] };
 }

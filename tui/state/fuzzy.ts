@@ -111,7 +111,10 @@ export interface PreparedFields {
 }
 
 export function prepareFields(fields: MatchFields): PreparedFields {
-  return { fields, lower: { name: fields.name.toLowerCase(), album: fields.album.toLowerCase(), file: fields.file.toLowerCase() } };
+  return {
+    fields,
+    lower: { name: fields.name.toLowerCase(), album: fields.album.toLowerCase(), file: fields.file.toLowerCase() },
+  };
 }
 
 export interface FieldsMatch {

@@ -98,7 +98,8 @@ export function keyToAction(key: Key, state: PlayerState): Action | undefined {
   if (key.ctrl && name === 'c') return { type: 'quit' };
   const forCall = callKey(key, state);
   if (forCall) return forCall;
-  if (state.confirm && (key.ch === 'y' || key.ch === 'n' || name === 'escape')) return { type: 'confirm', yes: key.ch === 'y' };
+  if (state.confirm && (key.ch === 'y' || key.ch === 'n' || name === 'escape'))
+    return { type: 'confirm', yes: key.ch === 'y' };
   const panel = panelKey(key, name, state);
   if (panel) return panel;
   switch (name) {

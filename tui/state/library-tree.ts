@@ -35,7 +35,8 @@ interface Artist {
 
 const byName = (a: string, b: string): number => a.localeCompare(b, undefined, { sensitivity: 'base', numeric: true });
 /** Tagged first, by number; then by file name. */
-const byTrack = (a: SongInfo, b: SongInfo): number => (a.track ?? Infinity) - (b.track ?? Infinity) || byName(a.file, b.file);
+const byTrack = (a: SongInfo, b: SongInfo): number =>
+  (a.track ?? Infinity) - (b.track ?? Infinity) || byName(a.file, b.file);
 
 export const artistKey = (song: SongInfo): string => `a\0${song.artist ?? ''}`;
 export const albumKey = (song: SongInfo): string => `b\0${song.artist ?? ''}\0${song.album ?? ''}`;
@@ -53,11 +54,14 @@ export function groupLibrary(library: readonly SongInfo[]): Artist[] {
     if (!artist) artists.set(key, (artist = { key, name: song.artist ?? UNKNOWN_ARTIST, albums: [], songs: [] }));
     const albumAt = albumKey(song);
     let album = artist.albums.find((a) => a.key === albumAt);
-    if (!album) artist.albums.push((album = { key: albumAt, name: song.album ?? UNKNOWN_ALBUM, year: undefined, songs: [] }));
+    if (!album)
+      artist.albums.push((album = { key: albumAt, name: song.album ?? UNKNOWN_ALBUM, year: undefined, songs: [] }));
     album.songs.push(song);
     if (song.year !== undefined) album.year = Math.min(album.year ?? Infinity, song.year);
   }
-  const grouped = [...artists.values()].sort((a, b) => (a.name === UNKNOWN_ARTIST ? 1 : b.name === UNKNOWN_ARTIST ? -1 : byName(a.name, b.name)));
+  const grouped = [...artists.values()].sort((a, b) =>
+    a.name === UNKNOWN_ARTIST ? 1 : b.name === UNKNOWN_ARTIST ? -1 : byName(a.name, b.name),
+  );
   for (const artist of grouped) {
     artist.albums.sort((a, b) => (a.year ?? Infinity) - (b.year ?? Infinity) || byName(a.name, b.name));
     for (const album of artist.albums) album.songs.sort(byTrack);
@@ -82,7 +86,13 @@ export function treeRows(library: readonly SongInfo[], expanded: ReadonlySet<str
     if (!artistOpen) continue;
     for (const album of artist.albums) {
       const open = expanded.has(album.key);
-      rows.push({ kind: 'album', key: album.key, label: album.year ? `${album.year}  ${album.name}` : album.name, open, songs: album.songs });
+      rows.push({
+        kind: 'album',
+        key: album.key,
+        label: album.year ? `${album.year}  ${album.name}` : album.name,
+        open,
+        songs: album.songs,
+      });
       if (open) for (const song of album.songs) rows.push({ kind: 'song', song, depth: 2 });
     }
   }
@@ -102,7 +112,8 @@ const prepared = new WeakMap<SongInfo, PreparedFields>();
 
 function fieldsOf(song: SongInfo): PreparedFields {
   let fields = prepared.get(song);
-  if (!fields) prepared.set(song, (fields = prepareFields({ name: songName(song), album: song.album ?? '', file: song.file })));
+  if (!fields)
+    prepared.set(song, (fields = prepareFields({ name: songName(song), album: song.album ?? '', file: song.file })));
   return fields;
 }
 

@@ -22,7 +22,20 @@ export type PanelAction =
   | { type: 'tree-close' }
   | { type: 'write-playlist' };
 
-export const PANEL_ACTIONS = new Set<string>(['queue-add', 'queue-play', 'queue-remove', 'queue-move', 'queue-clear', 'confirm', 'toggle-shuffle', 'set-shuffle', 'toggle-view', 'tree-open', 'tree-close', 'write-playlist']);
+export const PANEL_ACTIONS = new Set<string>([
+  'queue-add',
+  'queue-play',
+  'queue-remove',
+  'queue-move',
+  'queue-clear',
+  'confirm',
+  'toggle-shuffle',
+  'set-shuffle',
+  'toggle-view',
+  'tree-open',
+  'tree-close',
+  'write-playlist',
+]);
 
 export type PanelEffect = { type: 'write-playlist'; songs: SongInfo[] };
 
@@ -38,7 +51,12 @@ const plural = (count: number, what: string): string => `${count} ${what}${count
 
 function withQueue(state: PlayerState, queue: QueueState, message?: string): PlayerState {
   const selectedEntry = clamp(state.selectedEntry, 0, Math.max(0, queue.entries.length - 1));
-  return { ...state, queue, selectedEntry, message: message === undefined ? state.message : { text: message, error: false } };
+  return {
+    ...state,
+    queue,
+    selectedEntry,
+    message: message === undefined ? state.message : { text: message, error: false },
+  };
 }
 
 /** The row index of the tree row with `key` (an artist or an album), else `fallback`. */
@@ -57,26 +75,52 @@ export function panelAction(state: PlayerState, action: PanelAction): PanelUpdat
       if (songs.length === 0) return just(state);
       const queue = addSongs(state.queue, songs, action.where);
       const what = songs.length === 1 ? `'${songs[0]?.title ?? songs[0]?.file}'` : plural(songs.length, 'song');
-      return just(withQueue(state, queue, action.where === 'end' ? `${what} added to the queue` : `${what} to play next`));
+      return just(
+        withQueue(state, queue, action.where === 'end' ? `${what} added to the queue` : `${what} to play next`),
+      );
     }
     case 'queue-play': {
       const placed = entry && placeAt(state.queue, entry.id);
       if (!placed) return just(state);
-      return { state: withQueue(state, placed.queue), play: { song: placed.entry.song, entry: placed.entry.id }, effects: [] };
+      return {
+        state: withQueue(state, placed.queue),
+        play: { song: placed.entry.song, entry: placed.entry.id },
+        effects: [],
+      };
     }
     case 'queue-remove':
       return just(entry ? withQueue(state, removeEntry(state.queue, entry.id)) : state);
     case 'queue-move': {
       if (!entry) return just(state);
       const queue = moveEntry(state.queue, entry.id, action.by);
-      return just({ ...state, queue, selectedEntry: clamp(state.selectedEntry + (queue === state.queue ? 0 : action.by), 0, queue.entries.length - 1) });
+      return just({
+        ...state,
+        queue,
+        selectedEntry: clamp(
+          state.selectedEntry + (queue === state.queue ? 0 : action.by),
+          0,
+          queue.entries.length - 1,
+        ),
+      });
     }
     case 'queue-clear':
-      return just(state.queue.entries.length === 0 ? state : { ...state, confirm: 'clear-queue', message: { text: `clear the queue (${plural(state.queue.entries.length, 'song')})? y / n`, error: false } });
+      return just(
+        state.queue.entries.length === 0
+          ? state
+          : {
+              ...state,
+              confirm: 'clear-queue',
+              message: { text: `clear the queue (${plural(state.queue.entries.length, 'song')})? y / n`, error: false },
+            },
+      );
     case 'confirm':
       if (!state.confirm) return just(state);
       if (!action.yes) return just({ ...state, confirm: undefined, message: undefined });
-      return just({ ...withQueue(state, clearQueue(state.queue), 'queue cleared'), confirm: undefined, now: state.now && { ...state.now, entry: undefined } });
+      return just({
+        ...withQueue(state, clearQueue(state.queue), 'queue cleared'),
+        confirm: undefined,
+        now: state.now && { ...state.now, entry: undefined },
+      });
     case 'toggle-shuffle':
       return just(withQueue(state, toggleShuffle(state.queue), state.queue.shuffle ? 'shuffle off' : 'shuffle on'));
     case 'set-shuffle':
@@ -84,7 +128,11 @@ export function panelAction(state: PlayerState, action: PanelAction): PanelUpdat
     case 'toggle-view': {
       // The cursor stays on what it was on: its song, or the album or artist that holds it.
       const row = selectedRow(state);
-      const next: PlayerState = { ...state, libraryView: state.libraryView === 'list' ? 'tree' : 'list', search: { active: false, query: '' } };
+      const next: PlayerState = {
+        ...state,
+        libraryView: state.libraryView === 'list' ? 'tree' : 'list',
+        search: { active: false, query: '' },
+      };
       const song = row?.kind === 'song' ? row.song : row?.songs[0];
       return just({ ...next, selected: song ? cursorOn(next, song) : 0 });
     }
@@ -97,7 +145,8 @@ export function panelAction(state: PlayerState, action: PanelAction): PanelUpdat
       const row = selectedRow(state);
       if (state.libraryView !== 'tree' || !row || (row.kind === 'artist' && !row.open)) return just(state);
       // An open node closes; a song closes its album; a closed album: the cursor goes up to its artist.
-      if (row.kind === 'album' && !row.open) return just({ ...state, selected: rowIndexOf(state, artistKey(row.songs[0] as SongInfo), state.selected) });
+      if (row.kind === 'album' && !row.open)
+        return just({ ...state, selected: rowIndexOf(state, artistKey(row.songs[0] as SongInfo), state.selected) });
       const key = row.kind === 'song' ? albumKey(row.song) : row.key;
       const expanded = new Set(state.expanded);
       expanded.delete(key);
@@ -105,7 +154,8 @@ export function panelAction(state: PlayerState, action: PanelAction): PanelUpdat
       return just({ ...next, selected: rowIndexOf(next, key, state.selected) });
     }
     case 'write-playlist':
-      if (state.queue.entries.length === 0) return just({ ...state, message: { text: 'the queue is empty: no playlist written', error: true } });
+      if (state.queue.entries.length === 0)
+        return just({ ...state, message: { text: 'the queue is empty: no playlist written', error: true } });
       return { state, effects: [{ type: 'write-playlist', songs: state.queue.entries.map((e) => e.song) }] };
   }
 }
@@ -120,11 +170,17 @@ export function cursorOn(state: PlayerState, song: SongInfo): number {
   if (at >= 0) return at;
   const album = rows.findIndex((row) => row.kind === 'album' && row.key === albumKey(song));
   if (album >= 0) return album;
-  return Math.max(0, rows.findIndex((row) => row.kind === 'artist' && row.key === artistKey(song)));
+  return Math.max(
+    0,
+    rows.findIndex((row) => row.kind === 'artist' && row.key === artistKey(song)),
+  );
 }
 
 /** The state with the cursor on `song`, its artist and album opened when the tree shows. */
 export function reveal(state: PlayerState, song: SongInfo): PlayerState {
-  const next = state.libraryView === 'tree' ? { ...state, expanded: new Set([...state.expanded, artistKey(song), albumKey(song)]) } : state;
+  const next =
+    state.libraryView === 'tree'
+      ? { ...state, expanded: new Set([...state.expanded, artistKey(song), albumKey(song)]) }
+      : state;
   return { ...next, selected: cursorOn(next, song) };
 }

@@ -55,7 +55,8 @@ export function playOrder(queue: QueueState): number[] {
   return queue.shuffle ? queue.order : queue.entries.map((entry) => entry.id);
 }
 
-export const entryById = (queue: QueueState, id: number | undefined): QueueEntry | undefined => queue.entries.find((entry) => entry.id === id);
+export const entryById = (queue: QueueState, id: number | undefined): QueueEntry | undefined =>
+  queue.entries.find((entry) => entry.id === id);
 
 /** Songs added at the end (`a`) or right after the place (`A`: play next). */
 export function addSongs(queue: QueueState, songs: readonly SongInfo[], where: 'end' | 'next'): QueueState {
@@ -115,14 +116,23 @@ export function toggleShuffle(queue: QueueState): QueueState {
   if (queue.shuffle) return { ...queue, shuffle: false, order: [] };
   const rest = queue.entries.map((entry) => entry.id).filter((id) => id !== queue.place);
   const round = shuffled(rest, queue.seed);
-  return { ...queue, shuffle: true, order: queue.place === undefined ? round.ids : [queue.place, ...round.ids], seed: round.seed };
+  return {
+    ...queue,
+    shuffle: true,
+    order: queue.place === undefined ? round.ids : [queue.place, ...round.ids],
+    seed: round.seed,
+  };
 }
 
 /** A new round's order; its first entry is not the one just heard (when there is another). */
 function newRound(queue: QueueState): { order: number[]; seed: number } {
-  const round = shuffled(queue.entries.map((entry) => entry.id), queue.seed);
+  const round = shuffled(
+    queue.entries.map((entry) => entry.id),
+    queue.seed,
+  );
   const order = round.ids;
-  if (order.length > 1 && order[0] === queue.place) [order[0], order[order.length - 1]] = [order[order.length - 1] as number, order[0] as number];
+  if (order.length > 1 && order[0] === queue.place)
+    [order[0], order[order.length - 1]] = [order[order.length - 1] as number, order[0] as number];
   return { order, seed: round.seed };
 }
 
@@ -131,7 +141,11 @@ function newRound(queue: QueueState): { order: number[]; seed: number } {
  * Past either end: undefined, or (`wrap`, loop all) round again, a new shuffle round if shuffling.
  * With no place yet both directions start at the first entry.
  */
-export function stepQueue(queue: QueueState, step: 1 | -1, wrap: boolean): { queue: QueueState; entry: QueueEntry } | undefined {
+export function stepQueue(
+  queue: QueueState,
+  step: 1 | -1,
+  wrap: boolean,
+): { queue: QueueState; entry: QueueEntry } | undefined {
   if (queue.entries.length === 0) return undefined;
   const order = playOrder(queue);
   const at = order.indexOf(queue.place ?? -1);
@@ -190,11 +204,21 @@ export function queueSnapshot(queue: QueueState): QueueSnapshot {
 /** A kept queue back, whatever its indexes say (out of range ones are dropped). */
 export function queueFromSnapshot(snapshot: QueueSnapshot, seed: number): QueueState {
   const entries = snapshot.songs.map((song, i): QueueEntry => ({ id: i + 1, song }));
-  const idAt = (index: number | null): number | undefined => (index !== null && Number.isInteger(index) && index >= 0 && index < entries.length ? index + 1 : undefined);
-  const order = snapshot.shuffle ? [...new Set(snapshot.order.map(idAt).filter((id): id is number => id !== undefined))] : [];
+  const idAt = (index: number | null): number | undefined =>
+    index !== null && Number.isInteger(index) && index >= 0 && index < entries.length ? index + 1 : undefined;
+  const order = snapshot.shuffle
+    ? [...new Set(snapshot.order.map(idAt).filter((id): id is number => id !== undefined))]
+    : [];
   // Entries the round lost (a hand-edited file) play at its end.
   for (const entry of snapshot.shuffle ? entries : []) if (!order.includes(entry.id)) order.push(entry.id);
-  return { entries, place: idAt(snapshot.place), shuffle: snapshot.shuffle, order, nextId: entries.length + 1, seed: Number.isInteger(snapshot.seed) ? snapshot.seed >>> 0 : seed };
+  return {
+    entries,
+    place: idAt(snapshot.place),
+    shuffle: snapshot.shuffle,
+    order,
+    nextId: entries.length + 1,
+    seed: Number.isInteger(snapshot.seed) ? snapshot.seed >>> 0 : seed,
+  };
 }
 
 /** The queue replaced by `songs` (a playlist loaded), shuffle kept as it was. */

@@ -140,7 +140,8 @@ export function libraryRows(state: PlayerState): LibraryRow[] {
   if (state.search.query.trim()) return searchRows(state.library, state.search.query);
   if (state.libraryView === 'tree') return treeRows(state.library, state.expanded);
   let rows = listRows.get(state.library);
-  if (!rows) listRows.set(state.library, (rows = state.library.map((song): LibraryRow => ({ kind: 'song', song, depth: 0 }))));
+  if (!rows)
+    listRows.set(state.library, (rows = state.library.map((song): LibraryRow => ({ kind: 'song', song, depth: 0 }))));
   return rows;
 }
 

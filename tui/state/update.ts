@@ -5,12 +5,28 @@
 import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
 import type { CallRecord, ScanProgress } from '../../common/protocol/replies.js';
 import { following } from './advance.js';
-import { callAction, callLossHistory, callsChanged, type CallAction, type CallEffect, type CallStats } from './calls.js';
+import {
+  callAction,
+  callLossHistory,
+  callsChanged,
+  type CallAction,
+  type CallEffect,
+  type CallStats,
+} from './calls.js';
 import { ENDS_FOLLOWING, followAction, leaderChanged, type FollowAction, type FollowEffect } from './follow.js';
 import type { Action } from './keys.js';
 import { cursorOn, panelAction, PANEL_ACTIONS, reveal, type PanelAction, type PanelEffect } from './panel-actions.js';
 import { refreshSongs, replaceSongs } from './queue.js';
-import { libraryRows, parseStatus, PANELS, selectedRow, type LoopMode, type PlayerState, type RadioState, type UdpStats } from './state.js';
+import {
+  libraryRows,
+  parseStatus,
+  PANELS,
+  selectedRow,
+  type LoopMode,
+  type PlayerState,
+  type RadioState,
+  type UdpStats,
+} from './state.js';
 
 export type Effect =
   | { type: 'play'; song: SongInfo; at: number }
@@ -69,30 +85,57 @@ function say(state: PlayerState, text: string, error = false): Update {
 }
 
 /** Actions that end listening to the radio first: playing a song, or stopping. */
-const LEAVES_RADIO = new Set<Action['type']>(['play-selected', 'toggle-pause', 'play', 'stop', 'restart', 'next', 'previous', 'play-device', 'toggle-radio', 'queue-play']);
+const LEAVES_RADIO = new Set<Action['type']>([
+  'play-selected',
+  'toggle-pause',
+  'play',
+  'stop',
+  'restart',
+  'next',
+  'previous',
+  'play-device',
+  'toggle-radio',
+  'queue-play',
+]);
 
 const CALL_ACTIONS = new Set<Action['type']>(['call-selected', 'answer-call', 'hang-up', 'toggle-mute']);
 
 export function applyAction(state: PlayerState, action: Action): Update {
   if (CALL_ACTIONS.has(action.type)) return callAction(state, action as CallAction);
   if (state.confirm && action.type !== 'confirm') state = { ...state, confirm: undefined, message: undefined }; // any other key is a no
-  if (action.type === 'follow-device' || action.type === 'unfollow') return followAction(state, action as FollowAction, undefined);
+  if (action.type === 'follow-device' || action.type === 'unfollow')
+    return followAction(state, action as FollowAction, undefined);
   if (state.follow && ENDS_FOLLOWING.has(action.type)) {
     const ended = followAction(state, { type: 'unfollow' }, undefined);
     const then = applyAction(ended.state, action);
     return { state: then.state, effects: [...ended.effects, ...then.effects] };
   }
   if (state.radio.on && LEAVES_RADIO.has(action.type)) {
-    const off: Update = { state: { ...state, radio: { on: false, status: 'off', position: 0 }, message: undefined }, effects: [{ type: 'radio-stop' }] };
+    const off: Update = {
+      state: { ...state, radio: { on: false, status: 'off', position: 0 }, message: undefined },
+      effects: [{ type: 'radio-stop' }],
+    };
     // Space and s only stop the radio; a song key plays the song as well.
-    if (action.type === 'toggle-pause' || action.type === 'play' || action.type === 'stop' || action.type === 'toggle-radio') return off;
+    if (
+      action.type === 'toggle-pause' ||
+      action.type === 'play' ||
+      action.type === 'stop' ||
+      action.type === 'toggle-radio'
+    )
+      return off;
     const then = applyAction(off.state, action);
     return { state: then.state, effects: [...off.effects, ...then.effects] };
   }
   if (action.type === 'toggle-radio') {
     const stop: Effect[] = state.playState === 'Stopped' ? [] : [{ type: 'stop' }];
     return {
-      state: { ...state, playState: 'Stopped', now: state.now && { ...state.now, position: 0 }, radio: { on: true, status: 'connecting', position: 0 }, message: undefined },
+      state: {
+        ...state,
+        playState: 'Stopped',
+        now: state.now && { ...state.now, position: 0 },
+        radio: { on: true, status: 'connecting', position: 0 },
+        message: undefined,
+      },
       effects: [...stop, { type: 'radio-start' }],
     };
   }
@@ -123,9 +166,13 @@ function songAction(state: PlayerState, action: Action): Update {
     case 'pause':
       return state.playState === 'Playing' ? applyAction(state, { type: 'toggle-pause' }) : none();
     case 'toggle-pause':
-      if (state.playState === 'Playing') return { state: { ...state, playState: 'Paused' }, effects: [{ type: 'pause' }] };
-      if (state.playState === 'Paused') return { state: { ...state, playState: 'Playing' }, effects: [{ type: 'resume' }] };
-      return state.now ? play(state, state.now.song, state.now.position, state.now.entry) : applyAction(state, { type: 'play-selected' });
+      if (state.playState === 'Playing')
+        return { state: { ...state, playState: 'Paused' }, effects: [{ type: 'pause' }] };
+      if (state.playState === 'Paused')
+        return { state: { ...state, playState: 'Playing' }, effects: [{ type: 'resume' }] };
+      return state.now
+        ? play(state, state.now.song, state.now.position, state.now.entry)
+        : applyAction(state, { type: 'play-selected' });
     case 'stop':
       if (state.playState === 'Stopped') return none();
       return {
@@ -175,13 +222,22 @@ function songAction(state: PlayerState, action: Action): Update {
     }
     case 'move':
     case 'move-to': {
-      const field = state.focus === 'devices' ? 'selectedDevice' : state.focus === 'queue' ? 'selectedEntry' : 'selected';
-      const count = state.focus === 'devices' ? state.devices.length : state.focus === 'queue' ? state.queue.entries.length : libraryRows(state).length;
+      const field =
+        state.focus === 'devices' ? 'selectedDevice' : state.focus === 'queue' ? 'selectedEntry' : 'selected';
+      const count =
+        state.focus === 'devices'
+          ? state.devices.length
+          : state.focus === 'queue'
+            ? state.queue.entries.length
+            : libraryRows(state).length;
       const target = action.type === 'move' ? state[field] + action.by : action.where === 'top' ? 0 : count - 1;
       return none({ ...state, [field]: clamp(target, 0, Math.max(0, count - 1)) });
     }
     case 'focus-next':
-      return none({ ...state, focus: PANELS[(PANELS.indexOf(state.focus) + 1) % PANELS.length] as PlayerState['focus'] });
+      return none({
+        ...state,
+        focus: PANELS[(PANELS.indexOf(state.focus) + 1) % PANELS.length] as PlayerState['focus'],
+      });
     case 'play-device': {
       const device = state.devices[state.selectedDevice];
       if (!device) return none();
@@ -197,7 +253,10 @@ function songAction(state: PlayerState, action: Action): Update {
       return none();
     case 'quit':
       // Quitting during a call hangs up first.
-      return { state, effects: state.call ? [{ type: 'hangup', id: state.call.id }, { type: 'quit' }] : [{ type: 'quit' }] };
+      return {
+        state,
+        effects: state.call ? [{ type: 'hangup', id: state.call.id }, { type: 'quit' }] : [{ type: 'quit' }],
+      };
     default:
       return none(); // calls and the panels' actions: handled by applyAction
   }
@@ -207,11 +266,20 @@ function songAction(state: PlayerState, action: Action): Update {
 function afterEnd(state: PlayerState): Update {
   if (!state.now) return { state, effects: [] };
   // Following: the leader's next song comes with its record; until then, silence.
-  if (state.follow) return { state: { ...state, playState: 'Stopped', now: { ...state.now, position: 0 } }, effects: [] };
+  if (state.follow)
+    return { state: { ...state, playState: 'Stopped', now: { ...state.now, position: 0 } }, effects: [] };
   const step = following(state, 1, true);
   if (step) return play({ ...state, queue: step.queue }, step.song, 0, step.entry);
   // The end of the queue (or library): stopped, and the queue starts again from its first entry.
-  return { state: { ...state, playState: 'Stopped', now: { ...state.now, position: 0 }, queue: { ...state.queue, place: undefined } }, effects: [] };
+  return {
+    state: {
+      ...state,
+      playState: 'Stopped',
+      now: { ...state.now, position: 0 },
+      queue: { ...state.queue, place: undefined },
+    },
+    effects: [],
+  };
 }
 
 export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
@@ -224,12 +292,18 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
       const songs = event.files.flatMap((file) => byFile.get(file.normalize('NFC')) ?? []);
       const missing = event.files.length - songs.length;
       const text = `${songs.length} song${songs.length === 1 ? '' : 's'} queued from ${event.from}${missing > 0 ? `; ${missing} not in the library` : ''}`;
-      return none({ ...state, queue: replaceSongs(state.queue, songs), selectedEntry: 0, message: { text, error: missing > 0 } });
+      return none({
+        ...state,
+        queue: replaceSongs(state.queue, songs),
+        selectedEntry: 0,
+        message: { text, error: missing > 0 },
+      });
     }
     case 'song-advanced': {
       // Playback is already in the song: the state follows without a new play.
       const step = following(state, 1, true);
-      if (step && step.song.etag === event.song.etag) return none({ ...state, queue: step.queue, now: { song: step.song, position: 0, entry: step.entry } });
+      if (step && step.song.etag === event.song.etag)
+        return none({ ...state, queue: step.queue, now: { song: step.song, position: 0, entry: step.entry } });
       return none({ ...state, now: { song: event.song, position: 0 } });
     }
     case 'position':
@@ -241,17 +315,28 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
       const byFile = new Map(event.songs.map((s) => [s.file, s]));
       const next = { ...state, library: event.songs, queue: refreshSongs(state.queue, byFile) };
       const kept = song && event.songs.find((s) => s.etag === song.etag);
-      return none({ ...next, selected: kept ? cursorOn(next, kept) : clamp(state.selected, 0, Math.max(0, libraryRows(next).length - 1)) });
+      return none({
+        ...next,
+        selected: kept ? cursorOn(next, kept) : clamp(state.selected, 0, Math.max(0, libraryRows(next).length - 1)),
+      });
     }
     case 'devices': {
       if (JSON.stringify(event.devices) === JSON.stringify(state.devices)) return none(state);
-      const next = { ...state, devices: event.devices, selectedDevice: clamp(state.selectedDevice, 0, Math.max(0, event.devices.length - 1)) };
+      const next = {
+        ...state,
+        devices: event.devices,
+        selectedDevice: clamp(state.selectedDevice, 0, Math.max(0, event.devices.length - 1)),
+      };
       return leaderChanged(state, next, event.daemonNow);
     }
     case 'connection':
       return none(event.state === state.connection ? state : { ...state, connection: event.state });
     case 'catalog':
-      return none(event.state === state.catalog && event.scan?.done === state.catalogScan?.done ? state : { ...state, catalog: event.state, catalogScan: event.scan });
+      return none(
+        event.state === state.catalog && event.scan?.done === state.catalogScan?.done
+          ? state
+          : { ...state, catalog: event.state, catalogScan: event.scan },
+      );
     case 'cached': {
       const known = state.cached.get(event.etag);
       if (known && known.size === event.blocks.size && [...event.blocks].every((b) => known.has(b))) return none(state);
@@ -260,7 +345,9 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
       return none({ ...state, cached });
     }
     case 'download-rate':
-      return none(event.bytesPerSecond === state.downloadRate ? state : { ...state, downloadRate: event.bytesPerSecond });
+      return none(
+        event.bytesPerSecond === state.downloadRate ? state : { ...state, downloadRate: event.bytesPerSecond },
+      );
     case 'message':
       return none({ ...state, message: { text: event.text, error: event.error } });
     case 'audio-output':
@@ -270,7 +357,9 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
     case 'radio': {
       if (!state.radio.on) return none(state);
       const radio = { ...state.radio, ...event.radio };
-      const changed = (Object.keys(event.radio) as Array<keyof RadioState>).some((key) => event.radio[key] !== state.radio[key]);
+      const changed = (Object.keys(event.radio) as Array<keyof RadioState>).some(
+        (key) => event.radio[key] !== state.radio[key],
+      );
       return none(changed ? { ...state, radio } : state);
     }
     case 'udp-stats':
@@ -278,6 +367,14 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
     case 'calls':
       return callsChanged(state, event.records, event.now);
     case 'call-stats':
-      return none(state.call ? { ...state, callStats: event.stats, callLoss: callLossHistory(state.callLoss, state.callStats, event.stats) } : { ...state, callStats: undefined, callLoss: [] });
+      return none(
+        state.call
+          ? {
+              ...state,
+              callStats: event.stats,
+              callLoss: callLossHistory(state.callLoss, state.callStats, event.stats),
+            }
+          : { ...state, callStats: undefined, callLoss: [] },
+      );
   }
 }

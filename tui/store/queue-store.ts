@@ -44,10 +44,19 @@ export class QueueStore {
     }
     try {
       const saved = JSON.parse(text) as SavedQueue & { format: number };
-      if (saved.format !== FORMAT || !Array.isArray(saved.songs) || !Array.isArray(saved.order)) throw new Error('not a queue this version wrote');
-      return { songs: saved.songs, place: saved.place, shuffle: saved.shuffle === true, order: saved.order, seed: saved.seed };
+      if (saved.format !== FORMAT || !Array.isArray(saved.songs) || !Array.isArray(saved.order))
+        throw new Error('not a queue this version wrote');
+      return {
+        songs: saved.songs,
+        place: saved.place,
+        shuffle: saved.shuffle === true,
+        order: saved.order,
+        seed: saved.seed,
+      };
     } catch (error) {
-      this.warn(`the saved queue (${this.file}) could not be read: ${(error as Error).message}; starting with an empty one`);
+      this.warn(
+        `the saved queue (${this.file}) could not be read: ${(error as Error).message}; starting with an empty one`,
+      );
       return undefined;
     }
   }

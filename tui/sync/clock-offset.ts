@@ -36,9 +36,14 @@ export class ClockOffset {
     if (this.samples.length === 0) return undefined;
     const rtts = this.samples.map((s) => s.rtt).sort((a, b) => a - b);
     const quick = rtts[Math.floor((rtts.length - 1) / 4)] as number;
-    const offsets = this.samples.filter((s) => s.rtt <= quick).map((s) => s.offset).sort((a, b) => a - b);
+    const offsets = this.samples
+      .filter((s) => s.rtt <= quick)
+      .map((s) => s.offset)
+      .sort((a, b) => a - b);
     const mid = offsets.length >> 1;
-    return offsets.length % 2 ? (offsets[mid] as number) : ((offsets[mid - 1] as number) + (offsets[mid] as number)) / 2;
+    return offsets.length % 2
+      ? (offsets[mid] as number)
+      : ((offsets[mid - 1] as number) + (offsets[mid] as number)) / 2;
   }
 
   /** The daemon's clock at local time `localMs` (undefined until known). */

@@ -6,7 +6,17 @@
  * Also sends this device's status when it changes. Failures are told, never swallowed; a refused
  * answer keeps the last good data.
  */
-import { parseCallList, parseCatalogStats, parseChanged, parseDeviceList, parseRadioReply, parseSongList, ReplyFormatError, type CallRecord, type ScanProgress } from '../../common/protocol/replies.js';
+import {
+  parseCallList,
+  parseCatalogStats,
+  parseChanged,
+  parseDeviceList,
+  parseRadioReply,
+  parseSongList,
+  ReplyFormatError,
+  type CallRecord,
+  type ScanProgress,
+} from '../../common/protocol/replies.js';
 import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
 import type { IdleTopic } from '../../common/protocol/topics.js';
 import { OfflineError, type DaemonClient, type Reply } from '../client/daemon-client.js';
@@ -24,7 +34,6 @@ export interface SyncListener {
   /** For the log only. */
   debug(text: string): void;
 }
-
 
 export class DaemonSync {
   private readonly watched: readonly IdleTopic[];
@@ -56,7 +65,11 @@ export class DaemonSync {
   publishStatus(text: string, force = false): void {
     if ((text === this.lastStatus && !force) || !this.control.online) return;
     this.lastStatus = text;
-    this.request('att status', () => this.control.setStatus(text), () => {});
+    this.request(
+      'att status',
+      () => this.control.setStatus(text),
+      () => {},
+    );
   }
 
   close(): void {
@@ -86,7 +99,8 @@ export class DaemonSync {
         const reply = await this.events.request('idle', ...this.watched);
         if (!reply.ok) {
           if (reply.code === 'permission') this.refusedForPassword();
-          else this.out.warning(`streamd: idle refused (${reply.text}): the devices and library will not follow changes`);
+          else
+            this.out.warning(`streamd: idle refused (${reply.text}): the devices and library will not follow changes`);
           return;
         }
         this.refresh(parseChanged(reply.fields));
@@ -101,13 +115,32 @@ export class DaemonSync {
   private refresh(topics: readonly IdleTopic[]): void {
     if (!this.control.online) return;
     for (const topic of topics) {
-      if (topic === 'devices') this.request('lista dispositivos', () => this.control.request('lista dispositivos'), (fields) => this.out.devices(parseDeviceList(fields)));
-      if (topic === 'catalog') this.request('stats', () => this.control.request('stats'), (fields) => this.onStats(fields));
+      if (topic === 'devices')
+        this.request(
+          'lista dispositivos',
+          () => this.control.request('lista dispositivos'),
+          (fields) => this.out.devices(parseDeviceList(fields)),
+        );
+      if (topic === 'catalog')
+        this.request(
+          'stats',
+          () => this.control.request('stats'),
+          (fields) => this.onStats(fields),
+        );
       if (topic === 'radio' && this.radioWanted()) {
-        this.request('radio', () => this.control.request('radio'), (fields) => this.out.radioListeners(parseRadioReply(fields).listeners));
+        this.request(
+          'radio',
+          () => this.control.request('radio'),
+          (fields) => this.out.radioListeners(parseRadioReply(fields).listeners),
+        );
       }
       const calls = this.out.calls?.bind(this.out);
-      if (topic === 'calls' && calls) this.request('calls', () => this.control.request('calls'), (fields) => calls(parseCallList(fields)));
+      if (topic === 'calls' && calls)
+        this.request(
+          'calls',
+          () => this.control.request('calls'),
+          (fields) => calls(parseCallList(fields)),
+        );
     }
   }
 
@@ -115,10 +148,14 @@ export class DaemonSync {
     const stats = parseCatalogStats(fields);
     this.out.catalogState(stats.state, stats.scan);
     if (stats.version === this.catalogVersion) return;
-    this.request('lista', () => this.control.request('lista'), (songs) => {
-      this.out.library(parseSongList(songs));
-      this.catalogVersion = stats.version;
-    });
+    this.request(
+      'lista',
+      () => this.control.request('lista'),
+      (songs) => {
+        this.out.library(parseSongList(songs));
+        this.catalogVersion = stats.version;
+      },
+    );
   }
 
   /** One request: its answer to `use`, a refusal or a failure to the status line (offline is shown already). */
@@ -140,7 +177,11 @@ export class DaemonSync {
   private refusedForPassword(): void {
     if (this.permissionSaid) return;
     this.permissionSaid = true;
-    this.out.warning(this.hasPassword ? 'streamd refused the password (--password): showing what it sent last' : 'streamd has a password: give it with --password');
+    this.out.warning(
+      this.hasPassword
+        ? 'streamd refused the password (--password): showing what it sent last'
+        : 'streamd has a password: give it with --password',
+    );
   }
 
   private use(what: string, reply: Reply, use: (fields: Reply['fields']) => void): void {

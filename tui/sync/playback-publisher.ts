@@ -42,7 +42,9 @@ export class PlaybackPublisher {
     this.timers = (halted ? AFTER_STOP_MS : AFTER_CHANGE_MS).map((ms) => setTimeout(() => this.publish(), ms));
     clearInterval(this.refresh);
     // Only while followed (a new follower comes through here): nobody's refresh is a wake-up for nothing.
-    this.refresh = this.followed() ? setInterval(() => (this.followed() ? this.publish() : clearInterval(this.refresh)), REFRESH_MS) : undefined;
+    this.refresh = this.followed()
+      ? setInterval(() => (this.followed() ? this.publish() : clearInterval(this.refresh)), REFRESH_MS)
+      : undefined;
   }
 
   close(): void {
@@ -58,7 +60,12 @@ export class PlaybackPublisher {
       if (!now) clearInterval(this.refresh);
       return this.send(now ? undefined : 'stopped');
     }
-    const record: PlaybackRecord = { song: now.song, positionMs: Math.max(0, now.position * 1000), playing: now.playing, atMs: at };
+    const record: PlaybackRecord = {
+      song: now.song,
+      positionMs: Math.max(0, now.position * 1000),
+      playing: now.playing,
+      atMs: at,
+    };
     if (!now.playing) clearInterval(this.refresh);
     this.send(formatPlayback(record));
   }

@@ -38,7 +38,11 @@ export class UdpActivity {
     this.stopRadio();
     const meter = new LossMeter();
     this.radio = { meter };
-    this.deps.playback.listenRadio(new RadioClient(this.deps.host, this.deps.udpPort, this.deps.deviceName), meter, this.deps.jitterMs);
+    this.deps.playback.listenRadio(
+      new RadioClient(this.deps.host, this.deps.udpPort, this.deps.deviceName),
+      meter,
+      this.deps.jitterMs,
+    );
     this.deps.log(`radio: listening on ${this.deps.host}:${this.deps.udpPort}`);
   }
 
@@ -80,9 +84,18 @@ export class UdpActivity {
 
   /** Everything received this run: the summary printed on quit. */
   totals(): LossCounts | undefined {
-    const all = [...this.finished, ...(this.radio ? [this.radio.meter.totals] : []), ...(this.streamMeter.totals.received > 0 ? [this.streamMeter.totals] : [])];
+    const all = [
+      ...this.finished,
+      ...(this.radio ? [this.radio.meter.totals] : []),
+      ...(this.streamMeter.totals.received > 0 ? [this.streamMeter.totals] : []),
+    ];
     if (all.length === 0) return undefined;
-    return all.reduce((sum, t) => ({ received: sum.received + t.received, lost: sum.lost + t.lost, late: sum.late + t.late, duplicate: sum.duplicate + t.duplicate }));
+    return all.reduce((sum, t) => ({
+      received: sum.received + t.received,
+      lost: sum.lost + t.lost,
+      late: sum.late + t.late,
+      duplicate: sum.duplicate + t.duplicate,
+    }));
   }
 
   close(): Promise<void> {

@@ -44,7 +44,10 @@ export function computeLayout(width: number, height: number, withChart: boolean)
   // The queue takes most of the right column; the devices keep at least a few rows (border included).
   const devicesRows = topRows >= 12 ? Math.max(5, Math.floor(topRows * 0.4)) : Math.floor(topRows / 2);
   const queueRows = topRows - devicesRows;
-  const chart = chartRows >= MIN_CHART_ROWS ? { left: 1, top: 1 + figureRows, width: width - 2, height: chartRows } : { left: 1, top: 1 + figureRows, width: width - 2, height: 0 };
+  const chart =
+    chartRows >= MIN_CHART_ROWS
+      ? { left: 1, top: 1 + figureRows, width: width - 2, height: chartRows }
+      : { left: 1, top: 1 + figureRows, width: width - 2, height: 0 };
   return {
     library: { left: 0, top: 0, width: width - side, height: topRows },
     queue: { left: width - side, top: 0, width: side, height: queueRows },

@@ -16,7 +16,8 @@ import { computeLayout, type Layout, type Rect } from './layout.js';
 import { createLossChart } from './loss-chart.js';
 
 const esc = (text: string): string => blessed.escape(text);
-const label = (text: string, focused: boolean): string => (focused ? ` {bold}{inverse} ${text} {/inverse}{/bold} ` : ` ${text} `);
+const label = (text: string, focused: boolean): string =>
+  focused ? ` {bold}{inverse} ${text} {/inverse}{/bold} ` : ` ${text} `;
 
 /** A search's matched characters. */
 const MATCH_STYLE = 'yellow-fg';
@@ -40,7 +41,13 @@ export interface View {
 
 export function createView(screen: blessed.Widgets.Screen): View {
   const box = (options: blessed.Widgets.BoxOptions): blessed.Widgets.BoxElement =>
-    blessed.box({ parent: screen, tags: true, border: { type: 'line' }, style: { border: { fg: 'cyan' } }, ...options });
+    blessed.box({
+      parent: screen,
+      tags: true,
+      border: { type: 'line' },
+      style: { border: { fg: 'cyan' } },
+      ...options,
+    });
   const library = box({ top: 0, left: 0 });
   const queue = box({ top: 0 });
   const devices = box({ top: 0 });
@@ -50,8 +57,23 @@ export function createView(screen: blessed.Widgets.Screen): View {
   const chart = createLossChart(network);
   const helpLines = KEY_HELP.map(([keys, what]) => ` {bold}${esc(keys.padEnd(14))}{/bold}${esc(what)}`);
   const helpWidth = Math.max(...KEY_HELP.map(([, what]) => 15 + what.length)) + 3;
-  const help = box({ top: 'center', left: 'center', width: helpWidth, height: KEY_HELP.length + 2, hidden: true, label: ' keys (? or Esc to close) ', content: helpLines.join('\n') });
-  const call = box({ top: 1, left: 'center', height: 3, hidden: true, label: ' Call ', style: { border: { fg: 'yellow' } } });
+  const help = box({
+    top: 'center',
+    left: 'center',
+    width: helpWidth,
+    height: KEY_HELP.length + 2,
+    hidden: true,
+    label: ' keys (? or Esc to close) ',
+    content: helpLines.join('\n'),
+  });
+  const call = box({
+    top: 1,
+    left: 'center',
+    height: 3,
+    hidden: true,
+    label: ' Call ',
+    style: { border: { fg: 'yellow' } },
+  });
   let current: Layout = computeLayout(80, 24, false);
   let placed = '';
   const texts = new Map<blessed.Widgets.BoxElement, string>();
@@ -74,14 +96,28 @@ export function createView(screen: blessed.Widgets.Screen): View {
     if (state.call?.state === 'active' && state.callStats) {
       const recent = state.callLoss.slice(-10);
       const loss = recent.length === 0 ? 0 : recent.reduce((sum, value) => sum + value, 0) / recent.length;
-      return { line: [[`call with ${state.call.peer}: `], [`voice loss ${loss.toFixed(1)}%`, loss >= 1 ? 'red-fg' : 'green-fg'], ['   (the voice coming in; the call panel has both ways)']], history: state.callLoss, label: ` call loss ${loss.toFixed(1)}% ` };
+      return {
+        line: [
+          [`call with ${state.call.peer}: `],
+          [`voice loss ${loss.toFixed(1)}%`, loss >= 1 ? 'red-fg' : 'green-fg'],
+          ['   (the voice coming in; the call panel has both ways)'],
+        ],
+        history: state.callLoss,
+        label: ` call loss ${loss.toFixed(1)}% `,
+      };
     }
     const udp = state.udp;
     if (!udp) return undefined;
     const { received, lost, late, duplicate } = udp.totals;
     const jitter = udp.jitterMs === undefined ? '' : `   jitter ${udp.jitterMs.toFixed(1)} ms`;
     const source = udp.source === 'radio' ? 'radio' : 'songs over UDP';
-    const line: Span[] = [[`${source}: `], [`loss ${udp.loss.toFixed(1)}%`, udp.loss >= 1 ? 'red-fg' : 'green-fg'], [` (all ${lossPercent(udp.totals).toFixed(1)}%)${jitter}   recv ${received} lost ${lost} late ${late} dup ${duplicate}`]];
+    const line: Span[] = [
+      [`${source}: `],
+      [`loss ${udp.loss.toFixed(1)}%`, udp.loss >= 1 ? 'red-fg' : 'green-fg'],
+      [
+        ` (all ${lossPercent(udp.totals).toFixed(1)}%)${jitter}   recv ${received} lost ${lost} late ${late} dup ${duplicate}`,
+      ],
+    ];
     return { line, history: udp.history, label: ` loss ${udp.loss.toFixed(1)}% ` };
   }
 
@@ -143,8 +179,12 @@ export function createView(screen: blessed.Widgets.Screen): View {
         const playing = state.now?.song.etag === song.etag && state.playState !== 'Stopped' ? '▶' : ' ';
         const indent = ' '.repeat(row.depth * 2);
         const name = row.depth > 0 ? treeSongName(song) : songName(song);
-        spans = [[`${cursor}${playing}${indent}`], ...markedSpans(name, row.match?.name ?? [], Math.max(1, nameWidth - indent.length), MATCH_STYLE)];
-        if (albumWidth > 0) spans.push([' '], ...markedSpans(song.album ?? '', row.match?.album ?? [], albumWidth, MATCH_STYLE));
+        spans = [
+          [`${cursor}${playing}${indent}`],
+          ...markedSpans(name, row.match?.name ?? [], Math.max(1, nameWidth - indent.length), MATCH_STYLE),
+        ];
+        if (albumWidth > 0)
+          spans.push([' '], ...markedSpans(song.album ?? '', row.match?.album ?? [], albumWidth, MATCH_STYLE));
         spans.push([` ${clock(song.duration).padStart(6)} ${mark}`]);
       }
       const line = styled(spans, inner);
@@ -161,7 +201,10 @@ export function createView(screen: blessed.Widgets.Screen): View {
       lines.push(` ${why}`);
     }
     const view = state.libraryView === 'tree' ? ', by artist' : '';
-    const title = state.search.active || state.search.query ? `Library: /${state.search.query} (${rows.length})` : `Library (${state.library.length}${view})`;
+    const title =
+      state.search.active || state.search.query
+        ? `Library: /${state.search.query} (${rows.length})`
+        : `Library (${state.library.length}${view})`;
     show(library, lines.join('\n'), label(fit(title, Math.max(1, inner - 6)).trimEnd(), state.focus === 'library'));
   }
 
@@ -175,12 +218,21 @@ export function createView(screen: blessed.Widgets.Screen): View {
     for (let i = first; i < Math.min(entries.length, first + height); i++) {
       const entry = entries[i] as (typeof entries)[number];
       const cursor = focused && i === state.selectedEntry ? '>' : ' ';
-      const playing = state.now?.entry === entry.id && state.playState !== 'Stopped' ? '▶' : state.queue.place === entry.id ? '·' : ' ';
+      const playing =
+        state.now?.entry === entry.id && state.playState !== 'Stopped'
+          ? '▶'
+          : state.queue.place === entry.id
+            ? '·'
+            : ' ';
       const line = esc(fit(`${cursor}${playing}${songName(entry.song)}`, inner));
       lines.push(focused && i === state.selectedEntry ? `{inverse}${line}{/inverse}` : line);
     }
     const shuffle = state.queue.shuffle ? ', shuffle' : '';
-    show(queue, lines.join('\n') || esc(fit(' empty: a adds, A plays next', inner)), label(`Queue (${entries.length}${shuffle})`, focused));
+    show(
+      queue,
+      lines.join('\n') || esc(fit(' empty: a adds, A plays next', inner)),
+      label(`Queue (${entries.length}${shuffle})`, focused),
+    );
   }
 
   function renderDevices(state: PlayerState): void {
@@ -194,17 +246,36 @@ export function createView(screen: blessed.Widgets.Screen): View {
       return state.focus === 'devices' && i === state.selectedDevice ? `{inverse}${line}{/inverse}` : line;
     });
     const following = state.follow ? `, following ${state.follow.leader}` : '';
-    show(devices, lines.join('\n') || ' none', label(fit(`Devices (${state.devices.length}${following})`, Math.max(1, inner - 4)).trimEnd(), state.focus === 'devices'));
+    show(
+      devices,
+      lines.join('\n') || ' none',
+      label(
+        fit(`Devices (${state.devices.length}${following})`, Math.max(1, inner - 4)).trimEnd(),
+        state.focus === 'devices',
+      ),
+    );
   }
 
   function renderNetwork(state: PlayerState, shown: ReturnType<typeof lossShown>): void {
     const inner = current.network.width - 2;
-    const daemon: Span = state.connection === 'online' ? ['online', 'green-fg'] : state.connection === 'offline' ? ['offline', 'red-fg'] : ['connecting'];
-    const lines = [styled([['streamd '], daemon, [`   download ${rate(state.downloadRate)}   audio ${state.audioOutput}`]], inner)];
+    const daemon: Span =
+      state.connection === 'online'
+        ? ['online', 'green-fg']
+        : state.connection === 'offline'
+          ? ['offline', 'red-fg']
+          : ['connecting'];
+    const lines = [
+      styled([['streamd '], daemon, [`   download ${rate(state.downloadRate)}   audio ${state.audioOutput}`]], inner),
+    ];
     if (shown) lines.push(styled(shown.line, inner));
     show(network, lines.join('\n'), ' Network ');
     // blessed-contrib's canvas needs room to draw; the layout gives the chart none when there is none.
-    chart.layout(current.chart.top, current.chart.width, current.chart.height, shown !== undefined && current.chart.height > 0);
+    chart.layout(
+      current.chart.top,
+      current.chart.width,
+      current.chart.height,
+      shown !== undefined && current.chart.height > 0,
+    );
     if (shown) chart.show(shown.history, shown.label);
   }
 
@@ -215,8 +286,23 @@ export function createView(screen: blessed.Widgets.Screen): View {
     if (state.radio.on) return renderRadio(state, inner, right);
     const title = playing ? `${state.playState}  ${songName(playing.song)}` : 'Stopped';
     const times = playing ? `${clock(playing.position)} / ${clock(playing.song.duration)}` : '0:00 / 0:00';
-    const bar = playing ? progressBar(Math.max(4, inner - times.length - 2), playing.position, playing.song.duration, state.cached.get(playing.song.etag) ?? new Set()) : '';
-    show(now, [`{bold}${esc(fit(title, inner - right.length - 1))}{/bold} ${right}`, `${times}  ${bar}`, esc(fit(playing ? playing.song.file : '', inner))].join('\n'), ' Now playing ');
+    const bar = playing
+      ? progressBar(
+          Math.max(4, inner - times.length - 2),
+          playing.position,
+          playing.song.duration,
+          state.cached.get(playing.song.etag) ?? new Set(),
+        )
+      : '';
+    show(
+      now,
+      [
+        `{bold}${esc(fit(title, inner - right.length - 1))}{/bold} ${right}`,
+        `${times}  ${bar}`,
+        esc(fit(playing ? playing.song.file : '', inner)),
+      ].join('\n'),
+      ' Now playing ',
+    );
   }
 
   function renderRadio(state: PlayerState, inner: number, right: string): void {
@@ -229,14 +315,32 @@ export function createView(screen: blessed.Widgets.Screen): View {
     const bar = progressBar(Math.max(4, inner - times.length - 2), radio.position, duration, new Set());
     const listeners = radio.listeners === undefined ? '' : `${radio.listeners} listening`;
     const third = radio.text ?? [info?.file, listeners].filter(Boolean).join('  ·  ');
-    show(now, [`{bold}${esc(fit(title, inner - right.length - 1))}{/bold} ${right}`, `${times}  ${bar}`, esc(fit(third, inner))].join('\n'), ' Radio ');
+    show(
+      now,
+      [
+        `{bold}${esc(fit(title, inner - right.length - 1))}{/bold} ${right}`,
+        `${times}  ${bar}`,
+        esc(fit(third, inner)),
+      ].join('\n'),
+      ' Radio ',
+    );
   }
 
   function renderStatus(state: PlayerState): void {
     const width = screen.width as number;
     if (state.search.active) show(status, esc(fit(`/${state.search.query}▏  Enter: keep match  Esc: cancel`, width)));
-    else if (state.message) show(status, `${state.message.error ? '{red-fg}' : '{yellow-fg}'}${esc(fit(state.message.text, width))}{/}`);
-    else show(status, esc(fit('Enter play  Space pause  s stop  n/b next/prev  ←/→ seek  a queue  / search  v tree  R radio  Tab panels  ? help  q quit', width)));
+    else if (state.message)
+      show(status, `${state.message.error ? '{red-fg}' : '{yellow-fg}'}${esc(fit(state.message.text, width))}{/}`);
+    else
+      show(
+        status,
+        esc(
+          fit(
+            'Enter play  Space pause  s stop  n/b next/prev  ←/→ seek  a queue  / search  v tree  R radio  Tab panels  ? help  q quit',
+            width,
+          ),
+        ),
+      );
   }
 
   /** The call, over the panels while it rings or runs: the dialog that answers it, or its line. */
@@ -244,8 +348,14 @@ export function createView(screen: blessed.Widgets.Screen): View {
     call.hidden = state.call === undefined;
     if (!state.call) return;
     const text = callLine(state.call, Date.now());
-    const voice = state.call.state === 'active' && state.callStats ? [voiceLine(state.callStats), voiceOutLine(state.callStats)] : [];
-    const width = Math.min((screen.width as number) - 2, Math.max(text.length, ...voice.map((line) => line.length)) + 4);
+    const voice =
+      state.call.state === 'active' && state.callStats
+        ? [voiceLine(state.callStats), voiceOutLine(state.callStats)]
+        : [];
+    const width = Math.min(
+      (screen.width as number) - 2,
+      Math.max(text.length, ...voice.map((line) => line.length)) + 4,
+    );
     call.width = width;
     call.height = 3 + voice.length;
     const first = state.call.state === 'ringing' && state.call.incoming ? `{bold}${esc(text)}{/bold}` : esc(text);
