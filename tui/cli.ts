@@ -16,18 +16,18 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import blessed from 'blessed';
 import { VERSION } from '../common/version.js';
-import { startApp, type App } from './app.js';
+import { startApp, type App } from './app/app.js';
 import { NullSink } from './audio/null-sink.js';
-import { resolveMicrophone } from './audio/microphone.js';
+import { resolveMicrophone } from './calls/microphone.js';
 import type { AudioSink } from './audio/sink.js';
 import { pulseServerAnswers } from './audio/pulse-server.js';
 import { noSoundAdvice } from './audio/sound-advice.js';
 import { PulseSink } from './audio/pulse-sink.js';
 import { probeSpeaker, SpeakerSink } from './audio/speaker-sink.js';
 import { BlockCache } from './cache/block-cache.js';
-import { DaemonClient } from './client/daemon-client.js';
-import { VoiceLink } from './client/voice-link.js';
-import { loadSettings, type TuiSettings } from './settings.js';
+import { DaemonClient } from './daemon-link/daemon-client.js';
+import { VoiceLink } from './calls/voice-link.js';
+import { loadSettings, type TuiSettings } from './app/settings.js';
 import { udpSummary } from './views/summary.js';
 
 /**
@@ -176,7 +176,7 @@ async function main(): Promise<number> {
     if (started.status !== 0) return 1;
   }
 
-  const cache = new BlockCache(settings.cache_dir, settings.cache_max_bytes);
+  const cache = new BlockCache(settings.cache_dir, settings.cache_max_bytes, (text) => app?.log(text));
   cache.init();
   const { sink, notice } = await chooseSink(settings.audio, (reason) => app?.audioFailed(reason));
   // Calls: the voice's UDP socket first, since the device registers with its port.
@@ -217,18 +217,14 @@ async function main(): Promise<number> {
       notice,
       follow: values.follow,
       latencyMs: values['latency-ms'] === undefined ? undefined : latencyMs(values['latency-ms']),
-      followers: {
-        stateDir: settings.state_dir,
-        queueFile: values['queue-file'],
-        onSongChange: settings.on_song_change ?? undefined,
-        mpris: settings.mpris,
-      },
+      files: { stateDir: settings.state_dir, queueFile: values['queue-file'] },
+      desktop: { onSongChange: settings.on_song_change ?? undefined, mpris: settings.mpris },
       onQuit: () => resolve(0),
     });
     // A closed terminal or a kill ends the player the way q does: LEAVE said, terminal restored.
     for (const signal of ['SIGTERM', 'SIGHUP'] as const) process.once(signal, () => app?.dispatch({ type: 'quit' }));
   });
-  // As seed 001's client did: the datagram statistics, once the terminal is itself again.
+  // The datagram statistics, once the terminal is itself again.
   const totals = app?.udpTotals();
   if (totals) console.log(udpSummary(totals));
   return code;

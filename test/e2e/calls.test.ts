@@ -1,5 +1,5 @@
 /**
- * Calls between two real players in tmux (issue 10, the signalling): alice calls bob from the
+ * Calls between two real players in tmux (the signalling): alice calls bob from the
  * devices panel, bob's screen rings with the dialog wherever he is, `y` puts both in the call and
  * both devices' status says so, `h` ends it on both, and the daemon lists it ended; `n` rejects and
  * the caller is told. With two PulseAudio servers whose microphones are tones: each side hears the

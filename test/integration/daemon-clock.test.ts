@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DaemonClient } from '../../tui/client/daemon-client.js';
-import { DaemonClock } from '../../tui/sync/daemon-clock.js';
+import { DaemonClient } from '../../tui/daemon-link/daemon-client.js';
+import { DaemonClock } from '../../tui/listen-along/daemon-clock.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 const music = mkdtempSync(path.join(os.tmpdir(), 'streamd-clock-music-'));

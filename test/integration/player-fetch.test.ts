@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseSongFields, splitRecords, type SongInfo } from '../../common/protocol/records.js';
 import { NullSink } from '../../tui/audio/null-sink.js';
 import { BlockCache } from '../../tui/cache/block-cache.js';
-import { DaemonClient } from '../../tui/client/daemon-client.js';
+import { DaemonClient } from '../../tui/daemon-link/daemon-client.js';
 import { Playback } from '../../tui/playback/playback.js';
 import { BlockFetcher, BROWSE_REST_MS } from '../../tui/playback/block-fetcher.js';
 import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
@@ -150,9 +150,9 @@ describe('the song under the cursor (real client, fetcher, cache)', () => {
         (JSON.parse(readFileSync(path.join(dir, rested.etag, 'meta.json'), 'utf8')) as { lastPlayed: number })
           .lastPlayed;
       assert.equal(lastPlayed(), 0, 'fetched ahead: not played, the first the cache lets go');
-      fetcher.follow(rested);
+      fetcher.setCurrent(rested);
       await until('played: recent for the cache', () => (lastPlayed() > 0 ? true : undefined));
-      fetcher.follow(undefined);
+      fetcher.setCurrent(undefined);
 
       // The cursor leaves before the rest is over: nothing is fetched.
       fetcher.browse(passed);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { encodeMp3 } from '../../daemon/demo/encode.js';
 import { synthesize } from '../../daemon/demo/synth.js';
-import { RadioClient } from '../../tui/client/radio-client.js';
+import { RadioClient } from '../../tui/daemon-link/radio-client.js';
 import { TestClient } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { until } from '../helpers/log-capture.js';

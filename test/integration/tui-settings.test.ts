@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { loadSettings } from '../../tui/settings.js';
+import { loadSettings } from '../../tui/app/settings.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-settings-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

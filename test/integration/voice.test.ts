@@ -1,5 +1,5 @@
 /**
- * A call's voice end to end but for the speakers (issue 10): two real microphones (two private
+ * A call's voice end to end but for the speakers: two real microphones (two private
  * PulseAudio servers whose default sources are 440 Hz and 660 Hz sines), Opus, VOICE through the
  * real daemon's relay behind relays that drop 10% and hold 3% back by one frame (reordered), the jitter buffer with FEC
  * and concealment: each side hears the other's tone, continuously, and counts the loss it saw.
@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DatagramType } from '../../common/datagram/codec.js';
-import { openMicrophone } from '../../tui/audio/microphone.js';
-import { VoiceLink } from '../../tui/client/voice-link.js';
+import { openMicrophone } from '../../tui/calls/microphone.js';
+import { VoiceLink } from '../../tui/calls/voice-link.js';
 import { VoiceCall } from '../../tui/calls/voice-call.js';
 import { VoiceClock } from '../../tui/playback/voice-clock.js';
 import { pulseNullSink, rms, toneFrequency, type PulseNullSink } from '../helpers/audio-env.js';

@@ -34,7 +34,7 @@ const header = (type: number, rest: number[] = []): Buffer =>
   Buffer.from([0x53, 0x44, 1, type, 0, 0, 0, 7, 0, 0, 1, 0, 0xff, 0xff, 0xff, 0xfe, ...rest]);
 
 describe('datagram header', () => {
-  it('writes every field big-endian at its offset (PROTOCOL.md section 3 table)', () => {
+  it('writes every field big-endian at its offset (docs/protocol.md, UDP table)', () => {
     const bytes = encodeDatagram({
       type: DatagramType.AUDIO,
       stream: 0x01020304,

@@ -4,9 +4,10 @@ import { describe, it } from 'node:test';
 import { fuzzyMatch, matchFields } from '../../tui/state/fuzzy.js';
 import { searchRows, treeRows, type LibraryRow } from '../../tui/state/library-tree.js';
 import { keyToAction } from '../../tui/state/keys.js';
-import { initialState, libraryRows, type PlayerState } from '../../tui/state/state.js';
+import { initialState, type PlayerState } from '../../tui/state/model.js';
 import { applyAction } from '../../tui/state/update.js';
 import { song } from '../helpers/songs.js';
+import { libraryRows } from '../../tui/state/selectors.js';
 
 const label = (row: LibraryRow): string =>
   row.kind === 'song' ? `  ${row.song.title}` : `${row.kind === 'album' ? ' ' : ''}${row.open ? '-' : '+'}${row.label}`;

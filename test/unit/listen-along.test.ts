@@ -6,13 +6,15 @@ import { parseDeviceFields, deviceFields, type DeviceInfo } from '../../common/p
 import { nudgeFrames } from '../../tui/playback/frame-nudge.js';
 import { FrameLedger } from '../../tui/playback/frame-ledger.js';
 import type { Playback } from '../../tui/playback/playback.js';
-import { SyncFollower } from '../../tui/playback/sync-follower.js';
+import { SyncFollower } from '../../tui/listen-along/sync-follower.js';
 import { upNext } from '../../tui/state/advance.js';
-import { keyToAction, type Action } from '../../tui/state/keys.js';
-import { initialState, type PlayerState } from '../../tui/state/state.js';
-import { applyAction, applyEvent, type Effect } from '../../tui/state/update.js';
-import { ClockOffset } from '../../tui/sync/clock-offset.js';
+import { keyToAction } from '../../tui/state/keys.js';
+import { initialState, type PlayerState } from '../../tui/state/model.js';
+import { applyAction } from '../../tui/state/update.js';
+import { ClockOffset } from '../../tui/listen-along/clock-offset.js';
 import { song } from '../helpers/songs.js';
+import type { Action, Effect } from '../../tui/state/actions.js';
+import { applyEvent } from '../../tui/state/events.js';
 
 describe('the playback record', () => {
   const table: Array<[string[], PlaybackRecord | RegExp]> = [
@@ -249,6 +251,21 @@ describe('following in the state machine', () => {
     assert.equal(state.playState, 'Stopped');
     assert.deepEqual(effects, []);
     assert.deepEqual(state.follow, { leader: 'den' });
+  });
+
+  it('--follow waits for its device in the device list, follows it once there, and then asks no more', () => {
+    const waiting: PlayerState = { ...initialState('me', true, 1, 'den'), library, connection: 'online' };
+    const without = applyEvent(waiting, { type: 'devices', devices: [{ ...leaderAt(undefined), name: 'attic' }] });
+    assert.equal(without.state.follow, undefined);
+    assert.equal(without.state.followAtStart, 'den', 'still waited for');
+    const record = { song: 2, positionMs: 30_000, playing: true, atMs: 1000 };
+    const arrived = applyEvent(without.state, { type: 'devices', devices: [leaderAt(record)] });
+    assert.deepEqual(arrived.state.follow, { leader: 'den' });
+    assert.equal(arrived.state.followAtStart, undefined);
+    assert.equal(kinds(arrived.effects), 'follow-set:den,follow-target,play:2@30');
+    const unfollowed = applyAction(arrived.state, { type: 'unfollow' }).state;
+    const again = applyEvent(unfollowed, { type: 'devices', devices: [leaderAt({ ...record, positionMs: 31_000 })] });
+    assert.equal(again.state.follow, undefined, 'not followed again after Esc');
   });
 
   it('--follow names the device', () => {

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CallRecord } from '../../common/protocol/replies.js';
-import { callLine, callLossHistory, voiceLine, voiceOutLine, type CallView } from '../../tui/state/calls.js';
+import { callLossHistory } from '../../tui/state/calls.js';
 import { keyToAction, type Key } from '../../tui/state/keys.js';
-import { initialState, statusText, type PlayerState } from '../../tui/state/state.js';
-import { applyAction, applyEvent } from '../../tui/state/update.js';
+import { initialState, type PlayerState } from '../../tui/state/model.js';
+import { applyAction } from '../../tui/state/update.js';
+import { callLine, voiceLine, voiceOutLine } from '../../tui/views/call-lines.js';
+import type { CallView } from '../../tui/state/model.js';
+import { statusText } from '../../tui/state/selectors.js';
+import { applyEvent } from '../../tui/state/events.js';
 
 const device = (name: string) => ({ name, address: '127.0.0.1:1', status: 'idle', connected: '', updated: '' });
 const base = (): PlayerState => ({

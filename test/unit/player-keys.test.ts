@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { keyToAction, type Key } from '../../tui/state/keys.js';
-import { initialState } from '../../tui/state/state.js';
+import { initialState } from '../../tui/state/model.js';
 
 const base = initialState('me');
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { upNext } from '../../tui/state/advance.js';
-import { keyToAction, type Action } from '../../tui/state/keys.js';
+import { keyToAction } from '../../tui/state/keys.js';
 import {
   addSongs,
   emptyQueue,
@@ -12,10 +12,12 @@ import {
   toggleShuffle,
   type QueueState,
 } from '../../tui/state/queue.js';
-import { initialState, type PlayerState, type PlayState } from '../../tui/state/state.js';
-import { applyAction, applyEvent, type Effect } from '../../tui/state/update.js';
+import { initialState, type PlayerState, type PlayState } from '../../tui/state/model.js';
+import { applyAction } from '../../tui/state/update.js';
 import { formatM3u8, parseM3u8 } from '../../tui/store/m3u8.js';
 import { song } from '../helpers/songs.js';
+import type { Action, Effect } from '../../tui/state/actions.js';
+import { applyEvent } from '../../tui/state/events.js';
 
 const library = [song(1), song(2), song(3), song(4), song(5)];
 const base: PlayerState = { ...initialState('me', true, 42), library, connection: 'online', volume: 50 };

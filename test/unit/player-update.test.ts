@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Action } from '../../tui/state/keys.js';
-import {
-  clock,
-  initialState,
-  parseStatus,
-  statusText,
-  type PlayerState,
-  type PlayState,
-} from '../../tui/state/state.js';
-import { applyAction, applyEvent, type Effect } from '../../tui/state/update.js';
+import { initialState, type PlayerState, type PlayState } from '../../tui/state/model.js';
+import { applyAction } from '../../tui/state/update.js';
 import { song } from '../helpers/songs.js';
+import type { Action, Effect } from '../../tui/state/actions.js';
+import { clock, parseStatus } from '../../common/protocol/device-status.js';
+import { statusText } from '../../tui/state/selectors.js';
+import { applyEvent } from '../../tui/state/events.js';
 
 const library = [song(1), song(2), song(3)];
 const withLibrary: PlayerState = { ...initialState('me'), library, connection: 'online' };
@@ -316,5 +312,33 @@ describe('the daemon’s catalog state', () => {
     assert.deepEqual(state.catalogScan, { done: 250, total: 400 }, 'the same state, further on');
     state = applyEvent(state, { type: 'catalog', state: 'ready' }).state;
     assert.deepEqual([state.catalog, state.catalogScan], ['ready', undefined]);
+  });
+});
+
+describe('the cache as the library while the daemon is away', () => {
+  const blocks = new Map([
+    [library[2]?.etag as string, new Set([0, 1])],
+    [library[0]?.etag as string, new Set([0])],
+  ]);
+  const cachedSongs = [library[2], library[0]] as NonNullable<(typeof library)[number]>[];
+
+  it('becomes the library, in order of file, when there is none, with its blocks marked', () => {
+    const { state } = applyEvent(initialState('alice'), { type: 'offline-library', songs: cachedSongs, blocks });
+    assert.deepEqual(
+      state.library.map((s) => s.file),
+      [library[0]?.file, library[2]?.file],
+    );
+    assert.deepEqual([...(state.cached.get(library[2]?.etag as string) ?? [])], [0, 1]);
+  });
+
+  it('leaves a library the daemon gave alone, and marks what is cached in it', () => {
+    const { state } = applyEvent(withLibrary, { type: 'offline-library', songs: cachedSongs, blocks });
+    assert.equal(state.library, withLibrary.library);
+    assert.deepEqual([...(state.cached.get(library[0]?.etag as string) ?? [])], [0]);
+  });
+
+  it('an empty cache changes nothing', () => {
+    const before = initialState('alice');
+    assert.equal(applyEvent(before, { type: 'offline-library', songs: [], blocks: new Map() }).state, before);
   });
 });

@@ -1,7 +1,7 @@
 /** When the screen is drawn: once a turn of the event loop, and not in a play's first moments. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RenderScheduler } from '../../tui/render-scheduler.js';
+import { RenderScheduler } from '../../tui/timing/render-scheduler.js';
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

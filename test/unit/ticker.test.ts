@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { msToNextChange, Ticker, TICK_MAX_MS, type MovingSong } from '../../tui/ticker.js';
+import { msToNextChange, Ticker, TICK_MAX_MS, type MovingSong } from '../../tui/timing/ticker.js';
 
 describe('msToNextChange', () => {
   const cases: Array<[string, MovingSong | undefined, number]> = [

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { LossMeter, lossPercent } from '../../common/datagram/loss-meter.js';
 import { parseStreamPlan } from '../../common/protocol/replies.js';
-import { SongAssembly } from '../../tui/client/song-assembly.js';
+import { SongAssembly } from '../../tui/daemon-link/song-assembly.js';
 import { seeded } from '../helpers/random.js';
 
 const sha = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');

@@ -1,5 +1,5 @@
 /**
- * Song bytes to 16-bit PCM, fed block after block (PROTOCOL.md: one decoder fed block after block
+ * Song bytes to 16-bit PCM, fed block after block (docs/protocol.md: one decoder fed block after block
  * gives the whole file's output bit-exactly). MP3 through mpg123-decoder (WASM); WAV is PCM
  * already, only converted to 16 bits.
  */

@@ -1,5 +1,5 @@
 /**
- * Opus for calls (issue 10): 48 kHz mono, 20 ms frames, VoIP mode, 24 kbit/s, in-band FEC on,
+ * Opus for calls: 48 kHz mono, 20 ms frames, VoIP mode, 24 kbit/s, in-band FEC on,
  * DTX on (in silence the encoder keeps its frames but one each 400 ms, RFC 7587 3.1.3), through
  * libopus-wasm (WASM: no install script, no native build; the 0.2 line runs on Node 20).
  * It was chosen over opusscript for its API to the two things a receiver needs: decoding the FEC

@@ -30,9 +30,11 @@ export class BlockCache {
   private bytes = 0;
   private readonly saving = new Map<string, Promise<void>>();
 
+  /** @param report told of a metadata write that failed (the block itself stays good to play). */
   constructor(
     readonly dir: string,
     private readonly capBytes: number,
+    private readonly report: (text: string) => void = () => {},
   ) {}
 
   /** Reads what is on disk; removes leftover temp files and songs whose metadata is unreadable. */
@@ -147,7 +149,7 @@ export class BlockCache {
     const meta = this.songs.get(etag);
     if (!meta) return;
     meta.lastPlayed = Date.now();
-    await this.saveMeta(meta).catch(() => {});
+    await this.saveMeta(meta).catch((error: Error) => this.report(`cache: ${etag}: ${error.message}`));
   }
 
   /** Removes least recently played songs until the cache is under its cap (never `keep`). */
@@ -174,15 +176,16 @@ export class BlockCache {
     this.bytes -= size;
     delete meta.blocks[index];
     await rm(this.blockPath(meta.song.etag, index), { force: true });
-    await this.saveMeta(meta).catch(() => {});
+    await this.saveMeta(meta).catch((error: Error) => this.report(`cache: ${meta.song.etag}: ${error.message}`));
   }
 
   /** One save at a time per song, so that an older save never lands after a newer one. */
   private saveMeta(meta: SongMeta): Promise<void> {
     const etag = meta.song.etag;
     const file = path.join(this.dir, etag, 'meta.json');
+    // A save that failed was told to its own caller: the next one is written all the same.
     const next = (this.saving.get(etag) ?? Promise.resolve())
-      .catch(() => {})
+      .catch(() => undefined)
       .then(async () => {
         await writeFile(`${file}.tmp`, JSON.stringify(meta));
         await rename(`${file}.tmp`, file);

@@ -1,15 +1,16 @@
 /**
- * The player's side of call signalling (PROTOCOL.md section 5): carries the state machine's call
+ * The player's side of call signalling (docs/protocol.md, Calls): carries the state machine's call
  * effects out as requests on the control connection (`call`, `answer`, `hangup`), and says on the
  * status line what the daemon refused. The calls themselves come back through `idle calls`
  * (DaemonSync), never from these answers, so every screen shows the daemon's view.
  */
-import { openMicrophone } from '../audio/microphone.js';
+import { openMicrophone } from './microphone.js';
 import type { VoiceFrames } from '../audio/sink.js';
-import { OfflineError, type DaemonClient, type Reply } from '../client/daemon-client.js';
-import type { VoiceLink } from '../client/voice-link.js';
-import type { CallEffect, CallView } from '../state/calls.js';
+import { OfflineError, type DaemonClient, type Reply } from '../daemon-link/daemon-client.js';
+import type { VoiceLink } from './voice-link.js';
 import { VoiceCall, type VoiceStats } from './voice-call.js';
+import type { CallEffect } from '../state/actions.js';
+import type { CallView } from '../state/model.js';
 
 export interface CallOutput {
   warn(text: string): void;
@@ -42,7 +43,7 @@ export class CallControl {
   ) {}
 
   /** The state's call, after every change: the voice starts when a call is answered and stops when it ends. */
-  follow(call: CallView | undefined): void {
+  callChanged(call: CallView | undefined): void {
     const active = call?.state === 'active' ? call : undefined;
     if (active?.id === this.voiceFor) return;
     this.stopVoice();

@@ -1,5 +1,5 @@
 /**
- * One call's voice (issue 10): what the microphone says, Opus-encoded, goes out as VOICE, a packet
+ * One call's voice: what the microphone says, Opus-encoded, goes out as VOICE, a packet
  * a 20 ms frame. In silence little goes out: the encoder keeps back the frames of a pause (DTX)
  * but one each 400 ms, and muted or with no microphone a silence packet goes each 400 ms, timed
  * by the microphone's frames or, with none, by a timer (the daemon relays to an address only once
@@ -18,7 +18,7 @@ import {
   type VoiceDecoder,
   type VoiceEncoder,
 } from '../audio/opus-codec.js';
-import type { VoiceLink } from '../client/voice-link.js';
+import type { VoiceLink } from './voice-link.js';
 import type { VoiceFrames } from '../audio/sink.js';
 import { VoiceJitterBuffer, type VoiceCounts } from './voice-jitter.js';
 import { VoiceReports, type OutgoingVoice } from './voice-reports.js';

@@ -1,5 +1,5 @@
 /**
- * The receiving side of a call's voice (issue 10): VOICE packets come in by sequence number with
+ * The receiving side of a call's voice: VOICE packets come in by sequence number with
  * the sender's 48 kHz sample clock; one 20 ms frame goes out each time the output asks. A missing
  * frame is decoded from the FEC copy the next packet carries when that one is here, else
  * concealed: exactly 20 ms either way, so the voice never loses or gains time. The depth adapts to

@@ -7,8 +7,8 @@
  */
 import dbus from 'dbus-next';
 import type { SongInfo } from '../../common/protocol/records.js';
-import type { Action } from '../state/keys.js';
-import type { LoopMode, PlayerState } from '../state/state.js';
+import type { LoopMode, PlayerState } from '../state/model.js';
+import type { Action } from '../state/actions.js';
 
 const { Interface } = dbus.interface;
 const Variant = dbus.Variant;
@@ -276,8 +276,8 @@ export class Mpris {
     }
   }
 
-  /** The state changed: PropertiesChanged with what MPRIS shows that changed; Seeked after a seek. */
-  update(state: PlayerState, seekedTo: number | undefined): void {
+  /** The state changed: PropertiesChanged with what MPRIS shows that changed. */
+  update(state: PlayerState): void {
     const now = playerProperties(state);
     const changed: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(now)) {
@@ -285,7 +285,11 @@ export class Mpris {
     }
     this.last = now;
     if (Object.keys(changed).length > 0) Interface.emitPropertiesChanged(this.player, changed, []);
-    if (seekedTo !== undefined) this.player.Seeked(micros(seekedTo));
+  }
+
+  /** Playback jumped (a seek): MPRIS clients hear Seeked, since Position is never signalled. */
+  seeked(at: number): void {
+    this.player.Seeked(micros(at));
   }
 
   close(): void {

@@ -10,7 +10,7 @@
 import { EventEmitter } from 'node:events';
 import type { SongInfo } from '../../common/protocol/records.js';
 import { CacheFullError, type BlockCache } from '../cache/block-cache.js';
-import type { DaemonClient } from '../client/daemon-client.js';
+import type { DaemonClient } from '../daemon-link/daemon-client.js';
 import { BlockBuffer, remove } from './block-buffer.js';
 import { waitOrAbort, type BlockSource } from './block-source.js';
 
@@ -72,8 +72,8 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
     this.client.off('online', this.resume);
   }
 
-  /** Follows the song being played (undefined: none). */
-  follow(song: SongInfo | undefined): void {
+  /** The song being played (undefined: none): what to fetch ahead, and after a reconnect. */
+  setCurrent(song: SongInfo | undefined): void {
     const before = this.current;
     this.current = song;
     // A song that starts playing (not the same one again: a seek, a resume) is played now, the

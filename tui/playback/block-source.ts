@@ -13,7 +13,7 @@ export interface BlockSource {
   /** The block if it is on disk already (priming a decoder), without going to the network. */
   cached(song: SongInfo, index: number): Promise<Buffer | undefined>;
   /** The song being played (undefined: none): what to fetch ahead, and after a reconnect. */
-  follow(song: SongInfo | undefined): void;
+  setCurrent(song: SongInfo | undefined): void;
   /** The song that follows the one played (gapless): its start is fetched ahead. */
   prefetch(song: SongInfo | undefined): void;
   /** The song under the cursor (what Enter would play): its start is fetched ahead once the cursor rests on it. */

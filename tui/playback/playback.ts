@@ -9,13 +9,7 @@
  * the current song's last sound is written, writes the next song's straight after it into the open
  * sink, as MPD's player does: no drain, no reopening, no gap. (A song of another sample rate or
  * channel count cannot join: the sink drains and opens anew.)
- *
- * Emits 'ended' when a song played to its end and nothing follows it, 'advanced' (SongInfo) when
- * the next song's first sound is being heard, 'error' (text) when it could not go on, 'sounding'
- * when a song's first sound has been handed to the sink, and 'radio' (RadioView) when what the
- * radio shows changed.
  */
-import { EventEmitter } from 'node:events';
 import type { LossMeter } from '../../common/datagram/loss-meter.js';
 import type { SongInfo } from '../../common/protocol/records.js';
 import { outputChannels } from '../audio/decoder.js';
@@ -30,7 +24,33 @@ import { VoiceOutput } from './voice-output.js';
 const sameOutput = (a: SongInfo, b: SongInfo): boolean =>
   a.sampleRate === b.sampleRate && outputChannels(a) === outputChannels(b);
 
-export class Playback extends EventEmitter {
+/**
+ * What playback tells its owner, one method an event (as MPD's player tells its listener): typed,
+ * and never asked of playback by a read (position() and song change nothing).
+ */
+export interface PlaybackListener {
+  /** A song played to its end and nothing follows it. */
+  songEnded(): void;
+  /** The next song's first sound is being heard: playback went on into it by itself (gapless). */
+  songAdvanced(song: SongInfo): void;
+  /** A song's first sound has been handed to the sink. */
+  sounding(): void;
+  /** Playback could not go on (the text says why). */
+  failed(text: string): void;
+  /** What the radio shows changed. */
+  radioChanged(view: RadioView): void;
+}
+
+/** A listener that hears nothing: for playback driven and read directly (tests, benchmarks). */
+export const UNHEARD: PlaybackListener = {
+  songEnded: () => {},
+  songAdvanced: () => {},
+  sounding: () => {},
+  failed: () => {},
+  radioChanged: () => {},
+};
+
+export class Playback {
   /** The song being heard. */
   private session: SongSession | undefined;
   /** The song written after it (gapless), until its first frame is heard. */
@@ -47,12 +67,12 @@ export class Playback extends EventEmitter {
   private heldAt: { song: SongInfo; position: number } | undefined;
   private readonly voice: VoiceOutput;
   private readonly mixer: Mixer;
+  private listener: PlaybackListener = UNHEARD;
 
   constructor(
     private readonly blocks: BlockSource,
     private sink: AudioSink,
   ) {
-    super();
     this.mixer = new Mixer(sink);
     this.voice = new VoiceOutput(this.mixer, {
       inCall: () => this.inCall,
@@ -61,19 +81,24 @@ export class Playback extends EventEmitter {
     });
   }
 
+  /** Who hears what playback tells (one listener: the owner, which passes it on). */
+  listen(listener: PlaybackListener): void {
+    this.listener = listener;
+  }
+
   get audioOutput(): string {
     return this.sink.name;
   }
 
   /** Swaps the sink (the device failed): playback goes on from where it was. */
   replaceSink(sink: AudioSink): void {
-    const position = this.position();
+    const heard = this.heard();
     this.sink.close();
     this.sink = sink;
     this.mixer.setSink(sink);
     sink.lowLatency?.(this.inCall);
     this.voice.attach();
-    if (this.session) this.play(this.session.song, position);
+    if (heard) this.play(heard.song, heard.position);
   }
 
   play(song: SongInfo, at: number, align?: () => number | undefined): void {
@@ -92,7 +117,7 @@ export class Playback extends EventEmitter {
       abort: new AbortController(),
     };
     this.session = session;
-    this.blocks.follow(song);
+    this.blocks.setCurrent(song);
     // A play is a play: a sink paused before it sounds again (a song chosen while paused, a resume from elsewhere).
     if (this.paused) this.sink.resume();
     this.paused = false;
@@ -100,7 +125,7 @@ export class Playback extends EventEmitter {
       if (session.abort.signal.aborted) return;
       const failed = this.upcoming?.song ?? song;
       this.halt();
-      this.emit('error', `${failed.file}: ${error.message}`);
+      this.listener.failed(`${failed.file}: ${error.message}`);
     });
   }
 
@@ -117,9 +142,10 @@ export class Playback extends EventEmitter {
 
   pause(): void {
     this.paused = true;
-    if (this.inCall && this.session) {
+    const heard = this.heard();
+    if (this.inCall && heard) {
       // The sink goes on carrying the voice: the song stops where it was, and resumes from there.
-      this.heldAt = { song: this.session.song, position: this.position() };
+      this.heldAt = heard;
       this.halt();
       return;
     }
@@ -130,7 +156,7 @@ export class Playback extends EventEmitter {
   resume(): void {
     this.paused = false;
     this.sink.resume();
-    const held = this.heldAt ?? (this.session && { song: this.session.song, position: this.position() });
+    const held = this.heldAt ?? this.heard();
     this.heldAt = undefined;
     if (held) this.play(held.song, held.position);
   }
@@ -141,9 +167,10 @@ export class Playback extends EventEmitter {
     this.mixer.duck(active);
     this.sink.lowLatency?.(active);
     this.voice.formatChanged();
-    if (active && this.paused && this.session) {
+    const heard = this.heard();
+    if (active && this.paused && heard) {
       // Paused music holds the sink paused: the song lets go of it, the voice needs it.
-      this.heldAt = { song: this.session.song, position: this.position() };
+      this.heldAt = heard;
       this.halt();
       this.sink.resume();
     }
@@ -156,15 +183,15 @@ export class Playback extends EventEmitter {
 
   stop(): void {
     this.halt();
-    this.blocks.follow(undefined);
+    this.blocks.setCurrent(undefined);
     this.blocks.cancel();
   }
 
   seek(at: number): void {
-    const session = this.session;
-    if (!session) return;
+    const song = this.song;
+    if (!song) return;
     const wasPaused = this.paused;
-    this.play(session.song, at);
+    this.play(song, at);
     if (wasPaused) this.pause();
   }
 
@@ -172,19 +199,30 @@ export class Playback extends EventEmitter {
     this.mixer.volume = volume;
   }
 
-  /** Seconds into the current song, as far as the sink has played. */
+  /** The song being heard at `sinkFrame`: the one written after the current one once the sink plays its first frame. */
+  private heardAt(sinkFrame: number): SongSession | undefined {
+    const upcoming = this.upcoming;
+    return upcoming && sinkFrame >= upcoming.startFrame ? upcoming : this.session;
+  }
+
+  /** The song being heard and where in it, if any. */
+  private heard(): { song: SongInfo; position: number } | undefined {
+    const song = this.song;
+    return song && { song, position: this.position() };
+  }
+
+  /** Seconds into the song being heard, as far as the sink has played. */
   position(): number {
-    this.checkAdvance();
-    const session = this.session;
-    if (!session) return 0;
     const sinkFrame = this.sink.playedFrames();
+    const session = this.heardAt(sinkFrame);
+    if (!session) return 0;
     const played = Math.max(0, sinkFrame - session.startFrame - (this.ledger.deltaAt(sinkFrame) - session.startDelta));
     return Math.min(session.song.duration, session.origin + played / session.song.sampleRate);
   }
 
   /** The song playing now (the one heard), if any. */
   get song(): SongInfo | undefined {
-    return this.session?.song;
+    return this.heardAt(this.sink.playedFrames())?.song;
   }
 
   get isPaused(): boolean {
@@ -209,7 +247,7 @@ export class Playback extends EventEmitter {
     }
     this.upcoming = undefined;
     this.session = upcoming;
-    this.emit('advanced', upcoming.song);
+    this.listener.songAdvanced(upcoming.song);
   }
 
   /** The radio becomes the music: the song stops. `meter` counts what the network did. */
@@ -218,11 +256,11 @@ export class Playback extends EventEmitter {
     void this.stopRadio();
     const radio = new RadioSource(feed, this.mixer, meter, jitterMs);
     this.radio = radio;
-    radio.on('changed', (view: RadioView) => this.emit('radio', view));
+    radio.on('changed', (view: RadioView) => this.listener.radioChanged(view));
     radio
       .start()
       .catch((error: Error) =>
-        this.emit('radio', { status: 'refused', text: `radio: ${error.message}`, position: 0 } satisfies RadioView),
+        this.listener.radioChanged({ status: 'refused', text: `radio: ${error.message}`, position: 0 }),
       );
   }
 
@@ -264,7 +302,7 @@ export class Playback extends EventEmitter {
       await writeSong(session, {
         blocks: this.blocks,
         write: (pcm, frameBytes) => this.mixer.write(this.ledger.write(pcm, frameBytes)),
-        sounding: () => this.emit('sounding'),
+        sounding: () => this.listener.sounding(),
       });
       const next = this.next;
       if (signal.aborted || !next || !sameOutput(next, session.song)) break;
@@ -276,13 +314,13 @@ export class Playback extends EventEmitter {
         abort: first.abort,
       };
       this.upcoming = session;
-      this.blocks.follow(next);
+      this.blocks.setCurrent(next);
       this.checkAdvance();
     }
     await this.sink.drain();
     if (signal.aborted) return;
     this.checkAdvance(); // all played: the last song joined is the one heard
     this.session = undefined;
-    this.emit('ended');
+    this.listener.songEnded();
   }
 }

@@ -12,7 +12,7 @@ import type { StreamInfo } from '../../common/datagram/messages.js';
 import { createMp3Decoder, type PcmDecoder } from '../audio/decoder.js';
 import type { PcmFormat } from '../audio/sink.js';
 import { JitterBuffer } from './jitter-buffer.js';
-import type { RadioClient } from '../client/radio-client.js';
+import type { RadioClient } from '../daemon-link/radio-client.js';
 import type { MusicOutput } from './mixer.js';
 
 /** A radio listener's datagrams and what it is told (the client's socket; `stop` sends LEAVE). */

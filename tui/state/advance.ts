@@ -5,7 +5,8 @@
  */
 import type { SongInfo } from '../../common/protocol/records.js';
 import { stepQueue, type QueueState } from './queue.js';
-import { libraryRows, type PlayerState } from './state.js';
+import { type PlayerState } from './model.js';
+import { libraryRows } from './selectors.js';
 
 export interface Step {
   song: SongInfo;

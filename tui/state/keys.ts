@@ -1,42 +1,10 @@
 /**
  * Keys to actions: a pure function of the key and the state (what a key means depends on the
- * panel and on whether the search is open). ncmpcpp/cmus habits where the issue is silent.
+ * panel, on whether the search is open, on a call). The habits of ncmpcpp and cmus where nothing else decides.
  */
-import { callKey, type CallAction } from './calls.js';
-import type { FollowAction } from './follow.js';
-import type { PanelAction } from './panel-actions.js';
-import { selectedRow, type LoopMode, type PlayerState } from './state.js';
-
-export type Action =
-  | { type: 'play-selected' }
-  | { type: 'toggle-pause' }
-  | { type: 'play' }
-  | { type: 'pause' }
-  | { type: 'stop' }
-  | { type: 'restart' }
-  | { type: 'cycle-loop' }
-  | { type: 'next' }
-  | { type: 'previous' }
-  | { type: 'choose' }
-  | { type: 'seek'; by: number }
-  | { type: 'seek-to'; at: number }
-  | { type: 'volume'; by: number }
-  | { type: 'set-volume'; volume: number }
-  | { type: 'set-loop'; loop: LoopMode }
-  | { type: 'search-open' }
-  | { type: 'search-type'; text: string }
-  | { type: 'search-erase' }
-  | { type: 'search-close'; keep: boolean }
-  | { type: 'move'; by: number }
-  | { type: 'move-to'; where: 'top' | 'bottom' }
-  | { type: 'focus-next' }
-  | { type: 'play-device' }
-  | { type: 'toggle-radio' }
-  | { type: 'help' }
-  | { type: 'quit' }
-  | PanelAction
-  | FollowAction
-  | CallAction;
+import type { Action, CallAction } from './actions.js';
+import type { PlayerState } from './model.js';
+import { selectedRow } from './selectors.js';
 
 /** A key as blessed reports it: the typed character and the key's name. */
 export interface Key {
@@ -179,6 +147,20 @@ export function keyToAction(key: Key, state: PlayerState): Action | undefined {
     case 'W':
       return { type: 'write-playlist' };
   }
+  return undefined;
+}
+
+/** Keys that mean something because of a call; undefined: the key is the player's as usual. */
+export function callKey(key: Key, state: PlayerState): CallAction | undefined {
+  const call = state.call;
+  if (call?.state === 'ringing' && call.incoming) {
+    if (key.ch === 'y') return { type: 'answer-call', accept: true };
+    if (key.ch === 'n') return { type: 'answer-call', accept: false };
+  }
+  if (call && (key.ch === 'h' || (key.name === 'escape' && call.state === 'ringing' && !call.incoming)))
+    return { type: 'hang-up' };
+  if (call?.state === 'active' && key.ch === 'm') return { type: 'toggle-mute' };
+  if (!call && key.ch === 'C' && state.focus === 'devices' && state.callsEnabled) return { type: 'call-selected' };
   return undefined;
 }
 

@@ -1,6 +1,6 @@
 /** Text helpers for the views: fitting text to a width, styled text, the progress bar, byte rates. Pure. */
 import { BLOCK_SECONDS } from '../../common/limits.js';
-import { clock } from '../state/state.js';
+import { clock } from '../../common/protocol/device-status.js';
 
 /** Cuts or pads `text` to exactly `width` columns (… marks a cut). */
 export function fit(text: string, width: number): string {

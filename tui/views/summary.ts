@@ -1,4 +1,4 @@
-/** The line streamtui prints on quit about the datagrams it received (seed 001's statistics). */
+/** The line streamtui prints on quit about the datagrams it received (what the first UDP client of this protocol printed). */
 import { lossPercent, type LossCounts } from '../../common/datagram/loss-meter.js';
 
 /**

@@ -7,13 +7,15 @@ import blessed from 'blessed';
 import type { SongInfo } from '../../common/protocol/records.js';
 import { scanText } from '../../common/protocol/replies.js';
 import { KEY_HELP } from '../state/keys.js';
-import { callLine, voiceLine, voiceOutLine } from '../state/calls.js';
 import { songName, type LibraryRow } from '../state/library-tree.js';
-import { clock, libraryRows, type PlayerState } from '../state/state.js';
+import { type PlayerState } from '../state/model.js';
 import { lossPercent } from '../../common/datagram/loss-meter.js';
 import { fit, markedSpans, progressBar, rate, styled, type Span } from './format.js';
 import { computeLayout, type Layout, type Rect } from './layout.js';
 import { createLossChart } from './loss-chart.js';
+import { callLine, voiceLine, voiceOutLine } from './call-lines.js';
+import { clock } from '../../common/protocol/device-status.js';
+import { libraryRows } from '../state/selectors.js';
 
 const esc = (text: string): string => blessed.escape(text);
 const label = (text: string, focused: boolean): string =>

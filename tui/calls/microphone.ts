@@ -1,12 +1,12 @@
 /**
- * The microphone for calls (issue 10): 48 kHz mono 16-bit from a child process, no native addon:
+ * The microphone for calls: 48 kHz mono 16-bit from a child process, no native addon:
  * PulseAudio's default source through `parec`, or ALSA's default through `arecord`. `auto` takes
  * PulseAudio when a server answers (`pactl info`), else ALSA when `arecord` is there. Frames of
  * 20 ms go to `onFrame`; a child that cannot start or dies is told once through `onError`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { FRAME_SAMPLES, VOICE_RATE } from './opus-codec.js';
-import { answers, pulseServerAnswers } from './pulse-server.js';
+import { FRAME_SAMPLES, VOICE_RATE } from '../audio/opus-codec.js';
+import { answers, pulseServerAnswers } from '../audio/pulse-server.js';
 
 export type MicChoice = 'auto' | 'pulse' | 'alsa' | 'none';
 

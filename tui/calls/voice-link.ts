@@ -1,5 +1,5 @@
 /**
- * A call's voice over UDP (PROTOCOL.md section 5): VOICE datagrams to the daemon's UDP port, each
+ * A call's voice over UDP (docs/protocol.md, Calls): VOICE datagrams to the daemon's UDP port, each
  * the party's token and one Opus packet; what the daemon relays from the other party comes back
  * on the same socket (the address the daemon has seen this party's voice come from). Receiver
  * reports (VOICE_REPORT, docs/protocol.md) go both ways the same way.

@@ -1,5 +1,5 @@
 /**
- * `--transport udp`: a song's blocks fetched with `stream` instead of `download` (PROTOCOL.md
+ * `--transport udp`: a song's blocks fetched with `stream` instead of `download` (docs/protocol.md
  * section 3). The datagrams come to this downloader's own UDP socket; gaps are asked for again
  * with `resend` as soon as they are clearly gaps (not reordering), so blocks complete nearly in
  * order and playback can start on the first; every block is checked against its SHA-256, so the
@@ -11,7 +11,7 @@ import dgram from 'node:dgram';
 import { decodeDatagram, DatagramType, type Datagram } from '../../common/datagram/codec.js';
 import { tokenDatagram } from '../../common/datagram/messages.js';
 import { formatRanges } from '../../common/datagram/ranges.js';
-import type { DaemonClient, DownloadHandlers, Reply } from '../client/daemon-client.js';
+import type { DaemonClient, DownloadHandlers, Reply } from './daemon-client.js';
 import { parseStreamPlan } from '../../common/protocol/replies.js';
 import { SongAssembly } from './song-assembly.js';
 
@@ -199,7 +199,9 @@ export class UdpDownloader {
     this.resendRequested += wanted.length;
     if (quiet) transfer.lastArrival = now; // wait for the resends before asking again
     for (const ranges of formatRanges(wanted)) {
-      this.client.request('resend', id, ranges).catch(() => {});
+      this.client
+        .request('resend', id, ranges)
+        .catch((error: Error) => this.client.emit('debug', `resend ${id} ${ranges}: ${error.message}`));
     }
   }
 }

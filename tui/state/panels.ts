@@ -1,52 +1,15 @@
 /**
  * The library and queue panels' actions: adding to the queue, editing it, the tree's opening and
- * closing, the view and shuffle toggles. Pure, like the rest of the state machine (update.ts
- * dispatches here and carries out the effects).
+ * closing, the view and shuffle toggles, writing the queue as a playlist. Pure.
  */
 import type { SongInfo } from '../../common/protocol/records.js';
+import type { PanelAction, Update } from './actions.js';
 import { albumKey, artistKey, rowSongs } from './library-tree.js';
+import type { PlayerState } from './model.js';
+import { clamp, play } from './play.js';
 import { addSongs, clearQueue, moveEntry, placeAt, removeEntry, toggleShuffle, type QueueState } from './queue.js';
-import { libraryRows, selectedRow, type PlayerState } from './state.js';
+import { cursorOn, libraryRows, selectedRow } from './selectors.js';
 
-export type PanelAction =
-  | { type: 'queue-add'; where: 'end' | 'next' }
-  | { type: 'queue-play' }
-  | { type: 'queue-remove' }
-  | { type: 'queue-move'; by: 1 | -1 }
-  | { type: 'queue-clear' }
-  | { type: 'confirm'; yes: boolean }
-  | { type: 'toggle-shuffle' }
-  | { type: 'set-shuffle'; on: boolean }
-  | { type: 'toggle-view' }
-  | { type: 'tree-open' }
-  | { type: 'tree-close' }
-  | { type: 'write-playlist' };
-
-export const PANEL_ACTIONS = new Set<string>([
-  'queue-add',
-  'queue-play',
-  'queue-remove',
-  'queue-move',
-  'queue-clear',
-  'confirm',
-  'toggle-shuffle',
-  'set-shuffle',
-  'toggle-view',
-  'tree-open',
-  'tree-close',
-  'write-playlist',
-]);
-
-export type PanelEffect = { type: 'write-playlist'; songs: SongInfo[] };
-
-/** What a panel action leads to: a new state, a song to play (from a queue entry), effects. */
-export interface PanelUpdate {
-  state: PlayerState;
-  play?: { song: SongInfo; entry: number } | undefined;
-  effects: PanelEffect[];
-}
-
-const clamp = (value: number, low: number, high: number): number => Math.max(low, Math.min(high, value));
 const plural = (count: number, what: string): string => `${count} ${what}${count === 1 ? '' : 's'}`;
 
 function withQueue(state: PlayerState, queue: QueueState, message?: string): PlayerState {
@@ -65,8 +28,8 @@ function rowIndexOf(state: PlayerState, key: string, fallback: number): number {
   return at >= 0 ? at : fallback;
 }
 
-export function panelAction(state: PlayerState, action: PanelAction): PanelUpdate {
-  const just = (next: PlayerState): PanelUpdate => ({ state: next, effects: [] });
+export function panelAction(state: PlayerState, action: PanelAction): Update {
+  const just = (next: PlayerState): Update => ({ state: next, effects: [] });
   const entry = state.queue.entries[state.selectedEntry];
   switch (action.type) {
     case 'queue-add': {
@@ -82,11 +45,7 @@ export function panelAction(state: PlayerState, action: PanelAction): PanelUpdat
     case 'queue-play': {
       const placed = entry && placeAt(state.queue, entry.id);
       if (!placed) return just(state);
-      return {
-        state: withQueue(state, placed.queue),
-        play: { song: placed.entry.song, entry: placed.entry.id },
-        effects: [],
-      };
+      return play(withQueue(state, placed.queue), placed.entry.song, 0, placed.entry.id);
     }
     case 'queue-remove':
       return just(entry ? withQueue(state, removeEntry(state.queue, entry.id)) : state);
@@ -158,29 +117,4 @@ export function panelAction(state: PlayerState, action: PanelAction): PanelUpdat
         return just({ ...state, message: { text: 'the queue is empty: no playlist written', error: true } });
       return { state, effects: [{ type: 'write-playlist', songs: state.queue.entries.map((e) => e.song) }] };
   }
-}
-
-/**
- * The row index of `song` in the library panel as it is; in the tree, when its album is closed,
- * the album's row, else its artist's.
- */
-export function cursorOn(state: PlayerState, song: SongInfo): number {
-  const rows = libraryRows(state);
-  const at = rows.findIndex((row) => row.kind === 'song' && row.song.etag === song.etag);
-  if (at >= 0) return at;
-  const album = rows.findIndex((row) => row.kind === 'album' && row.key === albumKey(song));
-  if (album >= 0) return album;
-  return Math.max(
-    0,
-    rows.findIndex((row) => row.kind === 'artist' && row.key === artistKey(song)),
-  );
-}
-
-/** The state with the cursor on `song`, its artist and album opened when the tree shows. */
-export function reveal(state: PlayerState, song: SongInfo): PlayerState {
-  const next =
-    state.libraryView === 'tree'
-      ? { ...state, expanded: new Set([...state.expanded, artistKey(song), albumKey(song)]) }
-      : state;
-  return { ...next, selected: cursorOn(next, song) };
 }

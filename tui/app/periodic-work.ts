@@ -4,11 +4,11 @@
  * other devices see. A stopped player with no download, call or datagrams in the chart's window
  * does not wake at all.
  */
-import type { UdpActivity } from './sync/udp-activity.js';
-import type { PlayerState } from './state/state.js';
-import type { PlayerEvent } from './state/update.js';
-import type { VoiceStats } from './calls/voice-call.js';
-import { Ticker } from './ticker.js';
+import type { UdpActivity } from '../radio/udp-activity.js';
+import type { PlayerState } from '../state/model.js';
+import type { VoiceStats } from '../calls/voice-call.js';
+import { Ticker } from '../timing/ticker.js';
+import type { PlayerEvent } from '../state/actions.js';
 
 /** Other devices see this one's position move this often while it plays (its status text). */
 const STATUS_REFRESH_MS = 5000;

@@ -133,7 +133,9 @@ export class DaemonClient extends EventEmitter {
     this.stopKeepAlive();
     if (every === undefined) return;
     this.keepAlive = setTimeout(() => {
-      if (this.online && this.pending.length === 0) void this.request('ping').catch(() => {}); // offline meanwhile: the reconnect greets anew
+      // A ping that fails went with its connection: the reconnect greets anew, and says why.
+      if (this.online && this.pending.length === 0)
+        void this.request('ping').catch((error: Error) => this.emit('debug', `keep-alive ping: ${error.message}`));
       this.keepAlive?.refresh();
     }, every);
     this.keepAlive.unref();

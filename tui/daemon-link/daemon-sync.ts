@@ -1,5 +1,5 @@
 /**
- * Keeps what the player shows of the daemon in step with it, by push (PROTOCOL.md section 4): a
+ * Keeps what the player shows of the daemon in step with it, by push (docs/protocol.md, Push events): a
  * connection of its own loops on `idle devices catalog radio` (and `calls` when the player takes
  * calls), and each change is fetched on the control connection (`lista dispositivos`, `stats` then
  * `lista`, `radio`, `calls`). Nothing is polled.
@@ -19,7 +19,7 @@ import {
 } from '../../common/protocol/replies.js';
 import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
 import type { IdleTopic } from '../../common/protocol/topics.js';
-import { OfflineError, type DaemonClient, type Reply } from '../client/daemon-client.js';
+import { OfflineError, type DaemonClient, type Reply } from './daemon-client.js';
 
 export interface SyncListener {
   library(songs: SongInfo[]): void;

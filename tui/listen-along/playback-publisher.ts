@@ -7,7 +7,7 @@
  * nobody).
  */
 import { formatPlayback, type PlaybackRecord } from '../../common/protocol/playback.js';
-import type { DaemonClient } from '../client/daemon-client.js';
+import type { DaemonClient } from '../daemon-link/daemon-client.js';
 import { localClockMs } from './clock-offset.js';
 
 /** After a change the sound takes this long to come out and be counted by the sink's clock. */
@@ -34,6 +34,7 @@ export class PlaybackPublisher {
     private readonly daemonAt: (localMs: number) => number | undefined,
     private readonly read: () => PlaybackNow | undefined,
     private readonly followed: () => boolean,
+    private readonly log: (text: string) => void,
   ) {}
 
   /** Playback changed (a play, pause, seek, stop, or the next song): publish soon (`halted`: a pause or stop, at once), and again. */
@@ -73,6 +74,8 @@ export class PlaybackPublisher {
   private send(text: string | undefined): void {
     if (text === undefined || (text === 'stopped' && this.last === 'stopped')) return;
     this.last = text;
-    void this.control.request('att playback', ...text.split(' ')).catch(() => {});
+    void this.control
+      .request('att playback', ...text.split(' '))
+      .catch((error: Error) => this.log(`att playback: ${error.message}`));
   }
 }

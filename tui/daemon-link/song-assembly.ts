@@ -1,5 +1,5 @@
 /**
- * Putting a song streamed over UDP back together (PROTOCOL.md section 3, `stream`): packets by
+ * Putting a song streamed over UDP back together (docs/protocol.md, UDP, `stream`): packets by
  * sequence number into the stream's bytes, blocks handed out in order once all their packets are
  * in and their SHA-256 matches, and the list of what is still missing for `resend`. Pure.
  */

@@ -1,20 +1,16 @@
 /**
- * The wiring of listening along (issue: two rooms, one song, the same moment): the daemon's clock
- * estimated here, this device's playback record published for its followers, and, while this
- * device follows another, the follow effects carried out on playback's SyncFollower.
+ * Listening along (two rooms, one song, the same moment): the daemon's clock estimated here, this
+ * device's playback record published for its followers, and, while this device follows another,
+ * the follow effects carried out on the SyncFollower, which keeps playback on the leader's sample.
  */
-import type { SongInfo } from '../common/protocol/records.js';
-import type { DaemonClient } from './client/daemon-client.js';
-import type { Playback } from './playback/playback.js';
-import { SyncFollower } from './playback/sync-follower.js';
-import type { FollowEffect } from './state/follow.js';
-import type { PlayerState } from './state/state.js';
-import type { Effect } from './state/update.js';
-import { DaemonClock } from './sync/daemon-clock.js';
-import { PlaybackPublisher } from './sync/playback-publisher.js';
-
-/** Effects after which this device's playback record changes. */
-const MOVES = new Set<Effect['type']>(['play', 'pause', 'resume', 'seek', 'stop', 'radio-start']);
+import type { SongInfo } from '../../common/protocol/records.js';
+import type { DaemonClient } from '../daemon-link/daemon-client.js';
+import type { Playback } from '../playback/playback.js';
+import { SyncFollower } from './sync-follower.js';
+import type { PlayerState } from '../state/model.js';
+import { DaemonClock } from './daemon-clock.js';
+import { PlaybackPublisher } from './playback-publisher.js';
+import type { ListenAlongEffect } from '../state/actions.js';
 
 export class ListenAlong {
   readonly clock: DaemonClock;
@@ -26,10 +22,10 @@ export class ListenAlong {
   /** @param latencySeconds this device's extra output delay (--latency-ms) */
   constructor(
     private readonly control: DaemonClient,
-    private readonly playback: Playback,
+    playback: Playback,
     state: () => PlayerState,
     latencySeconds: number,
-    log: (text: string) => void,
+    private readonly log: (text: string) => void,
   ) {
     this.clock = new DaemonClock(control, log);
     this.publisher = new PlaybackPublisher(
@@ -45,9 +41,9 @@ export class ListenAlong {
         };
       },
       () => this.followers > 0,
+      log,
     );
     this.follower = new SyncFollower(playback, () => this.clock.now(), latencySeconds, log);
-    playback.on('advanced', () => this.publisher.changed());
   }
 
   start(): void {
@@ -59,18 +55,21 @@ export class ListenAlong {
     return this.clock.now();
   }
 
-  /** A state change: this device's record is published again when its playback moved, or when a device starts following it. */
-  changed(before: PlayerState, after: PlayerState, effects: readonly Effect[]): void {
+  /** A state change: a device that starts following this one is sent its record at once. */
+  stateChanged(before: PlayerState, after: PlayerState): void {
     // Who follows this device changes only with the device list: counted then, not at every tick.
-    let newFollower = false;
     if (after.devices !== before.devices) {
       const followers = after.devices.filter((device) => device.follows === after.deviceName).length;
-      newFollower = followers > this.followers;
+      const newFollower = followers > this.followers;
       this.followers = followers;
+      if (newFollower) this.publisher.changed();
     }
     this.clock.busy = this.followers > 0 || after.follow !== undefined;
-    const halted = effects.some((effect) => effect.type === 'pause' || effect.type === 'stop');
-    if (newFollower || effects.some((effect) => MOVES.has(effect.type))) this.publisher.changed(halted);
+  }
+
+  /** This device's playback moved (a play, pause, seek, stop, the radio, a gapless join): its record is published again; `halted` a pause or stop. */
+  playbackMoved(halted = false): void {
+    this.publisher.changed(halted);
   }
 
   /** A play while following goes through the follower: it starts where the leader will be heard. */
@@ -78,10 +77,12 @@ export class ListenAlong {
     this.follower.play(song, at);
   }
 
-  run(effect: FollowEffect): void {
+  run(effect: ListenAlongEffect): void {
     switch (effect.type) {
       case 'follow-set':
-        void this.control.request('att follow', ...(effect.leader ? [effect.leader] : [])).catch(() => {});
+        void this.control
+          .request('att follow', ...(effect.leader ? [effect.leader] : []))
+          .catch((error: Error) => this.log(`att follow: ${error.message}`));
         return;
       case 'follow-target':
         return this.follower.follow(effect.song, effect.record);

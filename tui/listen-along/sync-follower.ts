@@ -9,7 +9,7 @@
  */
 import { positionAt, type PlaybackRecord } from '../../common/protocol/playback.js';
 import type { SongInfo } from '../../common/protocol/records.js';
-import type { Playback } from './playback.js';
+import type { Playback } from '../playback/playback.js';
 
 const CHECK_MS = 100;
 /** Beyond this, frames are not enough: playback starts again where it should be. */

@@ -2,8 +2,8 @@
  * Wiring: what the three daemon connections tell the player (online, offline, refusals, broken
  * sockets), said on the status line once per outage, not at every reconnect attempt.
  */
-import type { DaemonClient } from './client/daemon-client.js';
-import type { PlayerEvent } from './state/update.js';
+import type { DaemonClient } from '../daemon-link/daemon-client.js';
+import type { PlayerEvent } from '../state/actions.js';
 
 export interface ConnectionListeners {
   tell(event: PlayerEvent): void;
@@ -13,7 +13,7 @@ export interface ConnectionListeners {
   offlineLibrary(): void;
 }
 
-export function followConnections(
+export function watchConnections(
   control: DaemonClient,
   others: readonly DaemonClient[],
   out: ConnectionListeners,
@@ -31,6 +31,7 @@ export function followConnections(
   control.on('refused', out.warn);
   for (const client of [control, ...others]) {
     client.on('warning', out.warn);
+    client.on('debug', out.log);
     client.on('socket-error', (text: string) => {
       out.log(`socket: ${text}`);
       if (client === control && !socketErrorShown) {

@@ -1,5 +1,5 @@
 /**
- * A radio listener's socket (PROTOCOL.md section 3): SUBSCRIBE (sent again until answered),
+ * A radio listener's socket (docs/protocol.md, UDP): SUBSCRIBE (sent again until answered),
  * KEEPALIVE with the token right after ACCEPT and every 5 s, LEAVE when done. Subscribes again
  * when the audio stops for long (the daemon restarted and forgot us). Emits 'accept' (info),
  * 'info' (info), 'audio' (datagram, arrival time), 'reject' (text), 'end', 'failed' (text).

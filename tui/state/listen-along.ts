@@ -3,24 +3,15 @@
  * plays what it plays, where it is, as its playback record (`att playback`) says: song changes,
  * pause, resume, seek and stop follow. Esc, or a playback key of one's own, ends following. Pure:
  * the daemon's clock is passed in with each change; keeping the two outputs on the same sample is
- * playback's (SyncFollower), told by the `follow-target` effect.
+ * the listen-along capability's (listen-along/sync-follower.ts), told by the `follow-target` effect.
  */
-import { positionAt, type PlaybackRecord } from '../../common/protocol/playback.js';
-import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
-import type { PlayerState } from './state.js';
-
-/** Follow the selected device, or the one called `name` (--follow). */
-export type FollowAction = { type: 'follow-device'; name?: string | undefined } | { type: 'unfollow' };
-
-export type FollowEffect =
-  /** Tell the daemon whom this device follows (`att follow`). */
-  | { type: 'follow-set'; leader: string | undefined }
-  /** Where playback is to be, from now on (undefined: nowhere, following ended). */
-  | { type: 'follow-target'; song: SongInfo; record: PlaybackRecord }
-  | { type: 'follow-end' };
+import { positionAt } from '../../common/protocol/playback.js';
+import type { DeviceInfo } from '../../common/protocol/records.js';
+import type { Action, ListenAlongAction, ListenAlongEffect, TransportEffect, Update } from './actions.js';
+import type { PlayerState } from './model.js';
 
 /** Keys of one's own that end following before they act. */
-export const ENDS_FOLLOWING = new Set<string>([
+export const ENDS_FOLLOWING: ReadonlySet<Action['type']> = new Set<Action['type']>([
   'play-selected',
   'toggle-pause',
   'play',
@@ -36,17 +27,15 @@ export const ENDS_FOLLOWING = new Set<string>([
   'play-device',
 ]);
 
-type SongEffect =
-  { type: 'play'; song: SongInfo; at: number } | { type: 'pause' } | { type: 'stop' } | { type: 'seek'; at: number };
-
-export interface FollowUpdate {
-  state: PlayerState;
-  effects: Array<FollowEffect | SongEffect>;
-}
+type FollowUpdate = Update<ListenAlongEffect | TransportEffect>;
 
 const say = (state: PlayerState, text: string, error = false): PlayerState => ({ ...state, message: { text, error } });
 
-export function followAction(state: PlayerState, action: FollowAction, daemonNow: number | undefined): FollowUpdate {
+export function followAction(
+  state: PlayerState,
+  action: ListenAlongAction,
+  daemonNow: number | undefined,
+): FollowUpdate {
   if (action.type === 'unfollow') {
     if (!state.follow) return { state, effects: [] };
     return {
@@ -103,7 +92,7 @@ function toLeader(state: PlayerState, leader: DeviceInfo, daemonNow: number | un
     };
   const at = Math.min(song.duration, positionAt(record, daemonNow ?? record.atMs) / 1000);
   // The target first: a play that follows it starts where the leader will be when the sound is out.
-  const target: FollowEffect = { type: 'follow-target', song, record };
+  const target: ListenAlongEffect = { type: 'follow-target', song, record };
   const same = state.now?.song.etag === song.etag;
   if (record.playing) {
     if (same && state.playState === 'Playing') return { state, effects: [target] };
@@ -113,7 +102,7 @@ function toLeader(state: PlayerState, leader: DeviceInfo, daemonNow: number | un
     };
   }
   // Paused: where the leader paused, paused.
-  const effects: SongEffect[] =
+  const effects: TransportEffect[] =
     same && state.playState !== 'Stopped' ? [{ type: 'seek', at }] : [{ type: 'play', song, at }];
   if (state.playState === 'Playing' || !same) effects.push({ type: 'pause' });
   return { state: { ...state, playState: 'Paused', now: { song, position: at } }, effects: [target, ...effects] };

@@ -4,7 +4,7 @@
  * follow the two clocks' drift: 1.5 ms at 50 ppm). Listening along places every playback record
  * on this clock.
  */
-import type { DaemonClient } from '../client/daemon-client.js';
+import type { DaemonClient } from '../daemon-link/daemon-client.js';
 import { ClockOffset, localClockMs } from './clock-offset.js';
 
 const BURST = 5;

@@ -4,9 +4,9 @@
  * network panel's chart and the quit summary.
  */
 import { LossMeter, lossPercent, type LossCounts } from '../../common/datagram/loss-meter.js';
-import { RadioClient } from '../client/radio-client.js';
-import type { UdpDownloader } from '../client/udp-downloader.js';
-import type { UdpStats } from '../state/state.js';
+import { RadioClient } from '../daemon-link/radio-client.js';
+import type { UdpDownloader } from '../daemon-link/udp-downloader.js';
+import type { UdpStats } from '../state/model.js';
 
 export interface UdpActivityDeps {
   host: string;

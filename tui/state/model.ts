@@ -1,13 +1,12 @@
 /**
- * Everything the screen shows, in one object. Views render from it; the state machine
- * (update.ts) is the only code that makes a new one.
+ * The player's model: everything the screen shows, in one object. Views render from it; the state
+ * machine (update.ts for actions, events.ts for what the world tells) is the only code that makes a
+ * new one. What is read off it (rows, the song under the cursor, the status) is in selectors.ts.
  */
 import type { LossCounts } from '../../common/datagram/loss-meter.js';
 import type { StreamInfo } from '../../common/datagram/messages.js';
 import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
 import type { ScanProgress } from '../../common/protocol/replies.js';
-import type { CallStats, CallView } from './calls.js';
-import { searchRows, treeRows, type LibraryRow } from './library-tree.js';
 import { emptyQueue, type QueueState } from './queue.js';
 
 export type PlayState = 'Playing' | 'Paused' | 'Stopped';
@@ -51,6 +50,34 @@ export interface UdpStats {
   jitterMs: number | undefined;
 }
 
+export interface CallView {
+  id: number;
+  /** The other device. */
+  peer: string;
+  incoming: boolean;
+  state: 'ringing' | 'active';
+  /** When it started ringing, or was answered (ms since the epoch, this machine's clock). */
+  since: number;
+  muted: boolean;
+  /** This party's media token (what its VOICE datagrams carry). */
+  token: string;
+}
+
+/** What the call panel shows of the voice coming in (VoiceCall's figures), once a second. */
+export interface CallStats {
+  received: number;
+  lost: number;
+  recovered: number;
+  late: number;
+  jitterMs: number;
+  depthMs: number;
+  /** The microphone's level, 0-1. */
+  micLevel: number;
+  /** How the other side receives this side's voice, and the round trip (from its reports; none yet: undefined). */
+  outgoing?: { received: number; lost: number; late: number; jitterMs: number } | undefined;
+  roundTripMs?: number | undefined;
+}
+
 export interface PlayerState {
   /** This device's name (what `hello` said). */
   deviceName: string;
@@ -75,6 +102,8 @@ export interface PlayerState {
   confirm: 'clear-queue' | undefined;
   /** The device this one follows (listen along), if any. */
   follow: { leader: string } | undefined;
+  /** --follow: the device to follow once the device list has it. */
+  followAtStart: string | undefined;
   devices: DeviceInfo[];
   selectedDevice: number;
   playState: PlayState;
@@ -97,7 +126,7 @@ export interface PlayerState {
   callLoss: number[];
 }
 
-export function initialState(deviceName: string, callsEnabled = true, seed = 1): PlayerState {
+export function initialState(deviceName: string, callsEnabled = true, seed = 1, followAtStart?: string): PlayerState {
   return {
     deviceName,
     connection: 'connecting',
@@ -114,6 +143,7 @@ export function initialState(deviceName: string, callsEnabled = true, seed = 1):
     selectedEntry: 0,
     confirm: undefined,
     follow: undefined,
+    followAtStart,
     devices: [],
     selectedDevice: 0,
     playState: 'Stopped',
@@ -131,57 +161,4 @@ export function initialState(deviceName: string, callsEnabled = true, seed = 1):
     callStats: undefined,
     callLoss: [],
   };
-}
-
-const listRows = new WeakMap<readonly SongInfo[], LibraryRow[]>();
-
-/** The rows the library panel shows: the songs the search matches (best first), the tree, or the list. */
-export function libraryRows(state: PlayerState): LibraryRow[] {
-  if (state.search.query.trim()) return searchRows(state.library, state.search.query);
-  if (state.libraryView === 'tree') return treeRows(state.library, state.expanded);
-  let rows = listRows.get(state.library);
-  if (!rows)
-    listRows.set(state.library, (rows = state.library.map((song): LibraryRow => ({ kind: 'song', song, depth: 0 }))));
-  return rows;
-}
-
-/** The row under the library cursor. */
-export const selectedRow = (state: PlayerState): LibraryRow | undefined => libraryRows(state)[state.selected];
-
-/** The song Enter would play: the one under the cursor of the library or the queue, if any. */
-export function songUnderCursor(state: PlayerState): SongInfo | undefined {
-  if (state.focus === 'queue') return state.queue.entries[state.selectedEntry]?.song;
-  if (state.focus !== 'library') return undefined;
-  const row = selectedRow(state);
-  return row?.kind === 'song' ? row.song : undefined;
-}
-
-/** `1:05`, `12:00`, `1:02:03`. */
-export function clock(seconds: number): string {
-  const whole = Math.max(0, Math.floor(seconds));
-  const h = Math.floor(whole / 3600);
-  const m = Math.floor((whole % 3600) / 60);
-  const s = String(whole % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
-}
-
-/**
- * This device's status as `att status` sends it: read by people and by programs alike.
- *
- * @example statusText(state) // 'playing Artist/Album/01 Song.mp3 1:23/3:35', 'radio Artist/Song.mp3', 'in call with bob'
- */
-export function statusText(state: PlayerState): string {
-  if (state.call?.state === 'active') return `in call with ${state.call.peer}`;
-  if (state.radio.on) return `radio ${state.radio.info?.file ?? ''}`.trim();
-  if (!state.now || state.playState === 'Stopped') return 'idle';
-  const word = state.playState === 'Playing' ? 'playing' : 'paused';
-  return `${word} ${state.now.song.file} ${clock(state.now.position)}/${clock(state.now.song.duration)}`;
-}
-
-/** Reads another device's status back: the file and the position it is at, if it plays one. */
-export function parseStatus(status: string): { playing: boolean; file: string; position: number } | undefined {
-  const m = /^(playing|paused) (.+) (\d+(?::\d\d){1,2})\/(\d+(?::\d\d){1,2})$/.exec(status);
-  if (!m) return undefined;
-  const seconds = (m[3] as string).split(':').reduce((total, part) => total * 60 + Number(part), 0);
-  return { playing: m[1] === 'playing', file: m[2] as string, position: seconds };
 }

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Ajv from 'ajv';
 import Conf from 'conf';
-import { SECRET_FILE_MODE, secretFileProblem } from '../common/secret-file.js';
+import { SECRET_FILE_MODE, secretFileProblem } from '../../common/secret-file.js';
 
 export interface TuiSettings {
   host: string;

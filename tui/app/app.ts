@@ -1,0 +1,291 @@
+/**
+ * The player's wiring, and nothing else: it builds the parts, then connects them. Keys become
+ * actions, actions and events go through the state machine (state/, held by StateHolder), effects
+ * are carried out by app/effects.ts, what follows a change outside the screen by app/reactions.ts,
+ * the daemon is kept in step by push (daemon-link/), and the view (views/) renders the new state. The
+ * network clients, cache and audio sink come in from outside (cli.ts makes them).
+ */
+import { appendFileSync } from 'node:fs';
+import type blessed from 'blessed';
+import type { LossCounts } from '../../common/datagram/loss-meter.js';
+import { warmUpDecoders } from '../audio/decoder.js';
+import { NullSink } from '../audio/null-sink.js';
+import type { AudioSink } from '../audio/sink.js';
+import type { BlockCache } from '../cache/block-cache.js';
+import { CallControl, type VoiceSetup } from '../calls/call-control.js';
+import type { DaemonClient } from '../daemon-link/daemon-client.js';
+import { DaemonSync } from '../daemon-link/daemon-sync.js';
+import { UdpDownloader } from '../daemon-link/udp-downloader.js';
+import { Desktop, type DesktopOptions } from '../desktop/desktop.js';
+import { ListenAlong } from '../listen-along/listen-along.js';
+import { BlockFetcher } from '../playback/block-fetcher.js';
+import { Playback } from '../playback/playback.js';
+import { UdpActivity } from '../radio/udp-activity.js';
+import type { Action } from '../state/actions.js';
+import { keyToAction } from '../state/keys.js';
+import { initialState, type PlayerState } from '../state/model.js';
+import { queueFromSnapshot } from '../state/queue.js';
+import { statusMoved, statusText } from '../state/selectors.js';
+import { QueueStore } from '../store/queue-store.js';
+import { RenderScheduler } from '../timing/render-scheduler.js';
+import { createView } from '../views/view.js';
+import { watchConnections } from './connections.js';
+import { runEffects } from './effects.js';
+import { periodicWork } from './periodic-work.js';
+import { QueueFile, type QueueFileOptions } from './queue-file.js';
+import { Reactions } from './reactions.js';
+import { StateHolder } from './state-holder.js';
+
+export interface AppDeps {
+  screen: blessed.Widgets.Screen;
+  /** Requests and the status. */
+  control: DaemonClient;
+  /** Block downloads, which a seek may cut off. */
+  downloads: DaemonClient;
+  /** The `idle` loop (push events). */
+  events: DaemonClient;
+  cache: BlockCache;
+  sink: AudioSink;
+  deviceName: string;
+  /** Whether a password is given (to say what a refusal means). */
+  hasPassword: boolean;
+  /** streamd's host and UDP port (or a relay's in front of it), for the radio. */
+  host: string;
+  udpPort: number;
+  /** How songs are fetched: `download` over TCP, or `stream` over UDP with repair. */
+  transport: 'tcp' | 'udp';
+  /** The radio's jitter buffer depth, ms. */
+  jitterMs: number;
+  /** Whether this device takes calls (registered for them on the control connection), and their voice. */
+  calls: boolean;
+  voice?: VoiceSetup | undefined;
+  /** A line for the status bar at start (e.g. why the audio is silent). */
+  notice?: string | undefined;
+  /** Where the queue is kept, and the playlist file (--queue-file). */
+  files: QueueFileOptions;
+  /** MPRIS and the song-change hook. */
+  desktop: DesktopOptions;
+  /** Seeds the shuffle (tests give one). */
+  seed?: number | undefined;
+  /** Listening along: a device to follow from the start, and this device's extra output delay (ms). */
+  follow?: string | undefined;
+  latencyMs?: number | undefined;
+  onQuit(): void;
+}
+
+/** After Enter, the screen shows Playing this much later: the first sound goes out before a render. */
+const RENDER_AFTER_PLAY_MS = 30;
+/** No daemon within this long after start: say so (the cached songs play all the same). */
+const OFFLINE_NOTICE_MS = 1500;
+
+export interface App {
+  dispatch(action: Action): void;
+  state(): PlayerState;
+  /** What the network did to the datagrams of this run (radio and UDP songs), for the summary on quit. */
+  udpTotals(): LossCounts | undefined;
+  /** The sound device failed: carry on silently, and say so. */
+  audioFailed(reason: string): void;
+  /** A line for STREAMTUI_LOG (the audio child's complaints). */
+  log(text: string): void;
+}
+
+export function startApp(deps: AppDeps): App {
+  const { control, downloads, events, cache, screen } = deps;
+  const seed = deps.seed ?? Date.now();
+
+  // Build: each part from what is built before it.
+  const log = logTo(process.env['STREAMTUI_LOG']);
+  const holder = new StateHolder(initialState(deps.deviceName, deps.calls, seed, deps.follow));
+  const tell = holder.tell.bind(holder);
+  const dispatch = holder.dispatch.bind(holder);
+  const say = (text: string, error: boolean): void => tell({ type: 'message', text, error });
+  const warn = (text: string): void => say(text, true);
+  const store = deps.files.stateDir === undefined ? undefined : new QueueStore(deps.files.stateDir, warn);
+  const saved = store?.load();
+  if (saved) holder.tell({ type: 'queue-restored', queue: queueFromSnapshot(saved, seed) });
+  const queueFile = new QueueFile(deps.files, say);
+  const view = createView(screen);
+  const udpDownloader =
+    deps.transport === 'udp' ? new UdpDownloader(downloads, { host: deps.host, port: deps.udpPort }) : undefined;
+  const fetcher = new BlockFetcher(cache, downloads, udpDownloader ?? downloads);
+  const playback = new Playback(fetcher, deps.sink);
+  const desktop = new Desktop(deps.desktop, deps.deviceName, log);
+  const along = new ListenAlong(control, playback, () => holder.state, (deps.latencyMs ?? 0) / 1000, log);
+  const radio = new UdpActivity({
+    host: deps.host,
+    udpPort: deps.udpPort,
+    deviceName: deps.deviceName,
+    jitterMs: deps.jitterMs,
+    downloader: udpDownloader,
+    playback,
+    log,
+  });
+  const calls = new CallControl(
+    control,
+    {
+      warn,
+      log,
+      bell: () => screen.program.bell(),
+      setCall: (active) => playback.setCall(active),
+      setVoice: (frames) => playback.setVoice(frames),
+    },
+    deps.voice,
+  );
+  const sync = new DaemonSync(
+    control,
+    events,
+    {
+      library: (songs) => {
+        tell({ type: 'library', songs });
+        for (const song of songs) {
+          const blocks = cache.blocksOf(song.etag);
+          if (blocks.size > 0) tell({ type: 'cached', etag: song.etag, blocks });
+        }
+        // --queue-file: its songs become the queue once there is a library to find them in.
+        const playlist = holder.state.library.length > 0 ? queueFile.take() : undefined;
+        if (playlist) tell({ type: 'queue-loaded', ...playlist });
+      },
+      catalogState: (catalog, scan) => tell({ type: 'catalog', state: catalog, scan }),
+      devices: (devices) => tell({ type: 'devices', devices, daemonNow: along.daemonNow() }),
+      radioListeners: (listeners) => tell({ type: 'radio', radio: { listeners } }),
+      calls: deps.calls ? (records) => tell({ type: 'calls', records, now: Date.now() }) : undefined,
+      warning: warn,
+      debug: log,
+    },
+    () => radio.listening,
+    deps.hasPassword,
+  );
+  const publishStatus = (): void => sync.publishStatus(statusText(holder.state));
+  const screenUpdates = new RenderScheduler(() => view.render(holder.state), publishStatus);
+  const periodic = periodicWork({
+    state: () => holder.state,
+    tell,
+    playing: () => (playback.song ? { position: playback.position(), duration: playback.song.duration } : undefined),
+    voiceStats: () => calls.voiceStats(),
+    udp: radio,
+    publishStatus,
+  });
+  const ticker = periodic.ticker;
+  const reactions = new Reactions({ store, playback, calls, along, desktop });
+  let quitting = false;
+  /** Timers of the start, cleared on quit. */
+  const timers: NodeJS.Timeout[] = [];
+  const offlineLibrary = (): void => {
+    const songs = cache.cachedSongs();
+    tell({
+      type: 'offline-library',
+      songs,
+      blocks: new Map(songs.map((song) => [song.etag, cache.blocksOf(song.etag)])),
+    });
+  };
+
+  /**
+   * Every way out the player controls comes here (q, Ctrl-C, SIGTERM, SIGHUP): the terminal is
+   * given back at once, and the process ends once the radio has said LEAVE.
+   */
+  const quit = (): void => {
+    if (quitting) return;
+    quitting = true;
+    screenUpdates.stop();
+    ticker.stop();
+    for (const timer of timers) clearTimeout(timer);
+    view.destroy();
+    store?.flush();
+    desktop.close();
+    along.close();
+    const left = Promise.all([radio.close(), playback.close(), calls.settled()]);
+    sync.close();
+    void calls.settled().then(() => control.close());
+    fetcher.close(); // the cursor's fetch ahead, not to start on the way out
+    downloads.close();
+    events.close();
+    void left.finally(() => deps.onQuit());
+  };
+
+  // Connect.
+  holder.onChange((before, after, effects) => {
+    if (after.message && after.message !== before.message) log(after.message.text);
+    runEffects(effects, {
+      playback,
+      along,
+      radio,
+      calls,
+      desktop,
+      queueFile,
+      following: () => holder.state.follow !== undefined,
+      quit,
+    });
+  });
+  holder.onChange((before, after) => reactions.changed(before, after));
+  holder.onChange((before, after, effects) => {
+    if (effects.some((effect) => effect.type === 'play')) screenUpdates.quiet(RENDER_AFTER_PLAY_MS);
+    if (effects.some((effect) => effect.type === 'seek' || effect.type === 'resume')) ticker.retime();
+    else ticker.wake(); // a play, a call, the radio: ticks may be wanted again
+    if (statusMoved(before, after) && !screenUpdates.quieting) publishStatus();
+    if (after !== before) screenUpdates.render(); // the state machine returns the same object when nothing changed
+  });
+  playback.listen({
+    songEnded: () => tell({ type: 'song-ended' }),
+    songAdvanced: (song) => {
+      tell({ type: 'song-advanced', song });
+      desktop.songStarted(song);
+      along.playbackMoved();
+    },
+    sounding: () => {
+      ticker.retime();
+      screenUpdates.soundOut();
+    },
+    failed: (text) => tell({ type: 'playback-failed', text }),
+    radioChanged: (view) =>
+      tell({
+        type: 'radio',
+        radio: { status: view.status, text: view.text, info: view.info, position: view.position },
+      }),
+  });
+  watchConnections(control, [downloads, events], { tell, warn, log, offlineLibrary });
+  downloads.on('bytes', (count: number) => periodic.countBytes(count));
+  fetcher.on('cached', (etag: string) => tell({ type: 'cached', etag, blocks: cache.blocksOf(etag) }));
+  fetcher.on('warning', warn);
+  fetcher.on('debug', log);
+  screen.on('keypress', (ch: string | undefined, key: { name?: string; ctrl?: boolean } | undefined) => {
+    const action = keyToAction({ ch, name: key?.name, ctrl: key?.ctrl }, holder.state);
+    if (action) dispatch(action);
+  });
+  screen.on('resize', () => screenUpdates.render());
+
+  // Start.
+  ticker.start();
+  void warmUpDecoders();
+  desktop.start({ state: () => holder.state, position: () => playback.position(), dispatch });
+  tell({ type: 'audio-output', name: playback.audioOutput });
+  if (deps.notice) warn(deps.notice);
+  offlineLibrary();
+  control.start();
+  along.start();
+  downloads.start();
+  events.start();
+  timers.push(
+    setTimeout(() => {
+      if (!control.online) tell({ type: 'connection', state: 'offline' });
+    }, OFFLINE_NOTICE_MS),
+  );
+
+  return {
+    dispatch,
+    state: () => holder.state,
+    udpTotals: () => radio.totals(),
+    log,
+    audioFailed(reason) {
+      playback.replaceSink(new NullSink());
+      tell({ type: 'audio-output', name: playback.audioOutput });
+      warn(`audio device failed (${reason}): playing silently`);
+    },
+  };
+}
+
+/** STREAMTUI_LOG=FILE: what the status line says (warnings, failures) also goes to a file, with times. */
+function logTo(file: string | undefined): (text: string) => void {
+  return (text) => {
+    if (file) appendFileSync(file, `${new Date().toISOString()} ${text}\n`);
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * The one place where the state machine's effects are carried out: on playback, listening along,
+ * the radio, the call, the desktop and the playlist file. An update's effects run in order; then,
+ * if playback moved, this device's playback record goes out once (at once after a pause or stop).
+ */
+import type { CallControl } from '../calls/call-control.js';
+import type { Desktop } from '../desktop/desktop.js';
+import type { ListenAlong } from '../listen-along/listen-along.js';
+import type { Playback } from '../playback/playback.js';
+import type { UdpActivity } from '../radio/udp-activity.js';
+import { unreachable, type Effect } from '../state/actions.js';
+import type { QueueFile } from './queue-file.js';
+
+export interface EffectTargets {
+  playback: Playback;
+  along: ListenAlong;
+  radio: UdpActivity;
+  calls: CallControl;
+  desktop: Desktop;
+  queueFile: QueueFile;
+  /** Whether this device follows another now (a play then goes through listening along). */
+  following(): boolean;
+  quit(): void;
+}
+
+export function runEffects(effects: readonly Effect[], to: EffectTargets): void {
+  let moved = false;
+  let halted = false;
+  for (const effect of effects) {
+    switch (effect.type) {
+      case 'play':
+        if (to.following()) to.along.play(effect.song, effect.at);
+        else to.playback.play(effect.song, effect.at);
+        if (effect.at === 0) to.desktop.songStarted(effect.song);
+        moved = true;
+        break;
+      case 'pause':
+        to.playback.pause();
+        moved = halted = true;
+        break;
+      case 'resume':
+        to.playback.resume();
+        moved = true;
+        break;
+      case 'stop':
+        to.playback.stop();
+        moved = halted = true;
+        break;
+      case 'seek':
+        to.playback.seek(effect.at);
+        to.desktop.seeked(effect.at);
+        moved = true;
+        break;
+      case 'volume':
+        to.playback.setVolume(effect.volume);
+        break;
+      case 'radio-start':
+        to.radio.startRadio();
+        moved = true;
+        break;
+      case 'radio-stop':
+        void to.radio.stopRadio();
+        break;
+      case 'write-playlist':
+        to.queueFile.write(effect.songs);
+        break;
+      case 'follow-set':
+      case 'follow-target':
+      case 'follow-end':
+        to.along.run(effect);
+        break;
+      case 'call-device':
+      case 'answer':
+      case 'hangup':
+      case 'mute':
+      case 'bell':
+        to.calls.run(effect);
+        break;
+      case 'quit':
+        to.quit();
+        break;
+      default:
+        unreachable(effect);
+    }
+  }
+  if (moved) to.along.playbackMoved(halted);
+}

@@ -1,0 +1,63 @@
+/**
+ * What follows each state change outside the screen (effects apart: those are app/effects.ts's):
+ * the queue kept on disk, the song that comes next made ready for a gapless join, the song under the
+ * cursor fetched ahead, the call's voice started or stopped, listening along told who follows this
+ * device, the desktop (MPRIS) shown the new state.
+ */
+import type { SongInfo } from '../../common/protocol/records.js';
+import type { CallControl } from '../calls/call-control.js';
+import type { Desktop } from '../desktop/desktop.js';
+import type { ListenAlong } from '../listen-along/listen-along.js';
+import type { Playback } from '../playback/playback.js';
+import { upNext } from '../state/advance.js';
+import type { PlayerState } from '../state/model.js';
+import { queueSnapshot } from '../state/queue.js';
+import { songUnderCursor } from '../state/selectors.js';
+import type { QueueStore } from '../store/queue-store.js';
+
+export interface ReactionTargets {
+  store: QueueStore | undefined;
+  playback: Playback;
+  calls: CallControl;
+  along: ListenAlong;
+  desktop: Desktop;
+}
+
+/** What the song under the cursor depends on changed (compared by reference: no rows are made here). */
+const cursorMoved = (before: PlayerState, after: PlayerState): boolean =>
+  after.selected !== before.selected ||
+  after.selectedEntry !== before.selectedEntry ||
+  after.focus !== before.focus ||
+  after.library !== before.library ||
+  after.search !== before.search ||
+  after.libraryView !== before.libraryView ||
+  after.expanded !== before.expanded ||
+  after.queue.entries !== before.queue.entries;
+
+export class Reactions {
+  private next: SongInfo | undefined;
+  private browsed: SongInfo | undefined;
+
+  constructor(private readonly to: ReactionTargets) {}
+
+  changed(before: PlayerState, after: PlayerState): void {
+    const { store, playback, calls, along, desktop } = this.to;
+    if (after.call !== before.call) calls.callChanged(after.call);
+    if (after.queue !== before.queue) store?.save(queueSnapshot(after.queue));
+    const next = upNext(after);
+    if (next !== this.next) {
+      this.next = next;
+      playback.setNext(next);
+    }
+    if (cursorMoved(before, after)) {
+      // Not while a search is typed: each key moves the cursor, and the list is ranked again to find it.
+      const song = after.search.active ? undefined : songUnderCursor(after);
+      if (song !== this.browsed) {
+        this.browsed = song;
+        playback.browse(song);
+      }
+    }
+    desktop.stateChanged(after);
+    along.stateChanged(before, after);
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * The player's vocabulary: what a key (or MPRIS, or another device) asks (`Action`), what the world
+ * tells (`PlayerEvent`), and what is to be done outside once the state changed (`Effect`). Each is a
+ * union discriminated by `type`, grouped by area; the state machine routes them by an exhaustive
+ * switch, and the effect runner (app/effects.ts) carries every effect out in one place.
+ */
+import type { PlaybackRecord } from '../../common/protocol/playback.js';
+import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
+import type { CallRecord, ScanProgress } from '../../common/protocol/replies.js';
+import type { CallStats, LoopMode, PlayerState, RadioState, UdpStats } from './model.js';
+import type { QueueState } from './queue.js';
+
+/** Playing songs: what ncmpcpp and MPD call the transport. */
+export type TransportAction =
+  | { type: 'play-selected' }
+  | { type: 'toggle-pause' }
+  | { type: 'play' }
+  | { type: 'pause' }
+  | { type: 'stop' }
+  | { type: 'restart' }
+  | { type: 'cycle-loop' }
+  | { type: 'set-loop'; loop: LoopMode }
+  | { type: 'next' }
+  | { type: 'previous' }
+  | { type: 'seek'; by: number }
+  | { type: 'seek-to'; at: number }
+  | { type: 'volume'; by: number }
+  | { type: 'set-volume'; volume: number }
+  /** Play what the selected device plays, where it is, once (a device that sends no playback record). */
+  | { type: 'play-device' };
+
+/** Moving about the screen: the cursor, the panels, the search, the help. */
+export type NavigationAction =
+  | { type: 'choose' }
+  | { type: 'search-open' }
+  | { type: 'search-type'; text: string }
+  | { type: 'search-erase' }
+  | { type: 'search-close'; keep: boolean }
+  | { type: 'move'; by: number }
+  | { type: 'move-to'; where: 'top' | 'bottom' }
+  | { type: 'focus-next' }
+  | { type: 'help' };
+
+/** The library and queue panels: adding to the queue, editing it, the tree, the view and shuffle. */
+export type PanelAction =
+  | { type: 'queue-add'; where: 'end' | 'next' }
+  | { type: 'queue-play' }
+  | { type: 'queue-remove' }
+  | { type: 'queue-move'; by: 1 | -1 }
+  | { type: 'queue-clear' }
+  | { type: 'confirm'; yes: boolean }
+  | { type: 'toggle-shuffle' }
+  | { type: 'set-shuffle'; on: boolean }
+  | { type: 'toggle-view' }
+  | { type: 'tree-open' }
+  | { type: 'tree-close' }
+  | { type: 'write-playlist' };
+
+/** Listening along: follow the selected device, or the one called `name` (--follow); or stop. */
+export type ListenAlongAction = { type: 'follow-device'; name?: string | undefined } | { type: 'unfollow' };
+
+export type CallAction =
+  { type: 'call-selected' } | { type: 'answer-call'; accept: boolean } | { type: 'hang-up' } | { type: 'toggle-mute' };
+
+export type Action =
+  | TransportAction
+  | NavigationAction
+  | PanelAction
+  | ListenAlongAction
+  | CallAction
+  | { type: 'toggle-radio' }
+  | { type: 'quit' };
+
+export type TransportEffect =
+  | { type: 'play'; song: SongInfo; at: number }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' }
+  | { type: 'seek'; at: number }
+  | { type: 'volume'; volume: number };
+
+export type ListenAlongEffect =
+  /** Tell the daemon whom this device follows (`att follow`). */
+  | { type: 'follow-set'; leader: string | undefined }
+  /** Where playback is to be, from now on. */
+  | { type: 'follow-target'; song: SongInfo; record: PlaybackRecord }
+  | { type: 'follow-end' };
+
+export type CallEffect =
+  | { type: 'call-device'; device: string }
+  | { type: 'answer'; id: number; accept: boolean }
+  | { type: 'hangup'; id: number }
+  | { type: 'mute'; muted: boolean }
+  | { type: 'bell' };
+
+export type Effect =
+  | TransportEffect
+  | ListenAlongEffect
+  | CallEffect
+  | { type: 'radio-start' }
+  | { type: 'radio-stop' }
+  | { type: 'write-playlist'; songs: SongInfo[] }
+  | { type: 'quit' };
+
+/** What the outside world tells the state machine. */
+export type PlayerEvent =
+  | { type: 'song-ended' }
+  /** The queue kept from the last run. */
+  | { type: 'queue-restored'; queue: QueueState }
+  /** The songs of a playlist (--queue-file), to become the queue once the library is there. */
+  | { type: 'queue-loaded'; files: string[]; from: string }
+  /** Playback went on into the song it was told follows (gapless): no new play. */
+  | { type: 'song-advanced'; song: SongInfo }
+  | { type: 'position'; seconds: number }
+  | { type: 'library'; songs: SongInfo[] }
+  /** The daemon is away: the songs the cache holds, and their blocks; they are the library while it has none. */
+  | { type: 'offline-library'; songs: SongInfo[]; blocks: ReadonlyMap<string, ReadonlySet<number>> }
+  /** `daemonNow`: the daemon's clock now (ms), when known: where a followed device is. */
+  | { type: 'devices'; devices: DeviceInfo[]; daemonNow?: number | undefined }
+  | { type: 'connection'; state: PlayerState['connection'] }
+  | { type: 'catalog'; state: string; scan?: ScanProgress | undefined }
+  | { type: 'cached'; etag: string; blocks: ReadonlySet<number> }
+  | { type: 'download-rate'; bytesPerSecond: number }
+  | { type: 'message'; text: string; error: boolean }
+  | { type: 'audio-output'; name: string }
+  | { type: 'playback-failed'; text: string }
+  | { type: 'radio'; radio: Partial<RadioState> }
+  | { type: 'udp-stats'; stats: UdpStats | undefined }
+  | { type: 'calls'; records: CallRecord[]; now: number }
+  | { type: 'call-stats'; stats: CallStats | undefined };
+
+/** A new state and the effects that carry it out. */
+export interface Update<E extends Effect = Effect> {
+  state: PlayerState;
+  effects: E[];
+}
+
+/** The end of an exhaustive switch: a case left out fails to compile here. */
+export function unreachable(value: never): never {
+  throw new Error(`unhandled: ${JSON.stringify(value)}`);
+}

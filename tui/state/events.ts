@@ -1,0 +1,135 @@
+/**
+ * What the world tells the player (the daemon's answers and pushes, playback, the network's
+ * figures) -> the new state and the effects to carry out. Pure.
+ */
+import { callLossHistory, callsChanged } from './calls.js';
+import { applyAction } from './update.js';
+import type { PlayerEvent, Update } from './actions.js';
+import { following } from './advance.js';
+import { leaderChanged } from './listen-along.js';
+import type { PlayerState, RadioState } from './model.js';
+import { clamp } from './play.js';
+import { refreshSongs, replaceSongs } from './queue.js';
+import { cursorOn, libraryRows, selectedRow } from './selectors.js';
+import { afterEnd } from './transport.js';
+
+/** One update after another: the second's state, both effects. */
+export const chain = (first: Update, second: Update): Update => ({
+  state: second.state,
+  effects: [...first.effects, ...second.effects],
+});
+
+/** --follow: once the device list has the device, it is followed (as Enter on it would), and asked no more. */
+function followAtStart(update: Update): Update {
+  const name = update.state.followAtStart;
+  if (!name || !update.state.devices.some((device) => device.name === name)) return update;
+  const then = chain(update, applyAction(update.state, { type: 'follow-device', name }));
+  return then.state.follow ? { ...then, state: { ...then.state, followAtStart: undefined } } : then;
+}
+
+export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
+  const none = (next: PlayerState): Update => ({ state: next, effects: [] });
+  switch (event.type) {
+    case 'song-ended':
+      return afterEnd(state);
+    case 'queue-restored':
+      return none({ ...state, queue: event.queue });
+    case 'queue-loaded': {
+      const byFile = new Map(state.library.map((song) => [song.file.normalize('NFC'), song]));
+      const songs = event.files.flatMap((file) => byFile.get(file.normalize('NFC')) ?? []);
+      const missing = event.files.length - songs.length;
+      const text = `${songs.length} song${songs.length === 1 ? '' : 's'} queued from ${event.from}${missing > 0 ? `; ${missing} not in the library` : ''}`;
+      return none({
+        ...state,
+        queue: replaceSongs(state.queue, songs),
+        selectedEntry: 0,
+        message: { text, error: missing > 0 },
+      });
+    }
+    case 'song-advanced': {
+      // Playback is already in the song: the state follows without a new play.
+      const step = following(state, 1, true);
+      if (step && step.song.etag === event.song.etag)
+        return none({ ...state, queue: step.queue, now: { song: step.song, position: 0, entry: step.entry } });
+      return none({ ...state, now: { song: event.song, position: 0 } });
+    }
+    case 'position':
+      return none(state.now ? { ...state, now: { ...state.now, position: event.seconds } } : state);
+    case 'library': {
+      // The cursor stays on its song (or its node's first song) if the new library has it.
+      const row = selectedRow(state);
+      const song = row?.kind === 'song' ? row.song : row?.songs[0];
+      const byFile = new Map(event.songs.map((s) => [s.file, s]));
+      const next = { ...state, library: event.songs, queue: refreshSongs(state.queue, byFile) };
+      const kept = song && event.songs.find((s) => s.etag === song.etag);
+      return none({
+        ...next,
+        selected: kept ? cursorOn(next, kept) : clamp(state.selected, 0, Math.max(0, libraryRows(next).length - 1)),
+      });
+    }
+    case 'devices': {
+      if (JSON.stringify(event.devices) === JSON.stringify(state.devices)) return followAtStart(none(state));
+      const next = {
+        ...state,
+        devices: event.devices,
+        selectedDevice: clamp(state.selectedDevice, 0, Math.max(0, event.devices.length - 1)),
+      };
+      return followAtStart(leaderChanged(state, next, event.daemonNow));
+    }
+    case 'offline-library': {
+      const songs = [...event.songs].sort((a, b) => (a.file < b.file ? -1 : 1));
+      let update =
+        state.library.length === 0 && songs.length > 0 ? applyEvent(state, { type: 'library', songs }) : none(state);
+      for (const [etag, blocks] of event.blocks)
+        update = chain(update, applyEvent(update.state, { type: 'cached', etag, blocks }));
+      return update;
+    }
+    case 'connection':
+      return none(event.state === state.connection ? state : { ...state, connection: event.state });
+    case 'catalog':
+      return none(
+        event.state === state.catalog && event.scan?.done === state.catalogScan?.done
+          ? state
+          : { ...state, catalog: event.state, catalogScan: event.scan },
+      );
+    case 'cached': {
+      const known = state.cached.get(event.etag);
+      if (known && known.size === event.blocks.size && [...event.blocks].every((b) => known.has(b))) return none(state);
+      const cached = new Map(state.cached);
+      cached.set(event.etag, new Set(event.blocks));
+      return none({ ...state, cached });
+    }
+    case 'download-rate':
+      return none(
+        event.bytesPerSecond === state.downloadRate ? state : { ...state, downloadRate: event.bytesPerSecond },
+      );
+    case 'message':
+      return none({ ...state, message: { text: event.text, error: event.error } });
+    case 'audio-output':
+      return none({ ...state, audioOutput: event.name });
+    case 'playback-failed':
+      return none({ ...state, playState: 'Stopped', message: { text: event.text, error: true } });
+    case 'radio': {
+      if (!state.radio.on) return none(state);
+      const radio = { ...state.radio, ...event.radio };
+      const changed = (Object.keys(event.radio) as Array<keyof RadioState>).some(
+        (key) => event.radio[key] !== state.radio[key],
+      );
+      return none(changed ? { ...state, radio } : state);
+    }
+    case 'udp-stats':
+      return none({ ...state, udp: event.stats });
+    case 'calls':
+      return callsChanged(state, event.records, event.now);
+    case 'call-stats':
+      return none(
+        state.call
+          ? {
+              ...state,
+              callStats: event.stats,
+              callLoss: callLossHistory(state.callLoss, state.callStats, event.stats),
+            }
+          : { ...state, callStats: undefined, callLoss: [] },
+      );
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * What is read off the player's model: the library panel's rows, the row and the song under the
+ * cursor, this device's status as other devices see it. Pure.
+ */
+import { formatStatus, type DeviceActivity } from '../../common/protocol/device-status.js';
+import type { SongInfo } from '../../common/protocol/records.js';
+import { albumKey, artistKey, searchRows, treeRows, type LibraryRow } from './library-tree.js';
+import type { PlayerState } from './model.js';
+
+const listRows = new WeakMap<readonly SongInfo[], LibraryRow[]>();
+
+/** The rows the library panel shows: the songs the search matches (best first), the tree, or the list. */
+export function libraryRows(state: PlayerState): LibraryRow[] {
+  if (state.search.query.trim()) return searchRows(state.library, state.search.query);
+  if (state.libraryView === 'tree') return treeRows(state.library, state.expanded);
+  let rows = listRows.get(state.library);
+  if (!rows)
+    listRows.set(state.library, (rows = state.library.map((song): LibraryRow => ({ kind: 'song', song, depth: 0 }))));
+  return rows;
+}
+
+/** The row under the library cursor. */
+export const selectedRow = (state: PlayerState): LibraryRow | undefined => libraryRows(state)[state.selected];
+
+/** The song Enter would play: the one under the cursor of the library or the queue, if any. */
+export function songUnderCursor(state: PlayerState): SongInfo | undefined {
+  if (state.focus === 'queue') return state.queue.entries[state.selectedEntry]?.song;
+  if (state.focus !== 'library') return undefined;
+  const row = selectedRow(state);
+  return row?.kind === 'song' ? row.song : undefined;
+}
+
+/**
+ * The row index of `song` in the library panel as it is; in the tree, when its album is closed,
+ * the album's row, else its artist's.
+ */
+export function cursorOn(state: PlayerState, song: SongInfo): number {
+  const rows = libraryRows(state);
+  const at = rows.findIndex((row) => row.kind === 'song' && row.song.etag === song.etag);
+  if (at >= 0) return at;
+  const album = rows.findIndex((row) => row.kind === 'album' && row.key === albumKey(song));
+  if (album >= 0) return album;
+  return Math.max(
+    0,
+    rows.findIndex((row) => row.kind === 'artist' && row.key === artistKey(song)),
+  );
+}
+
+/** What this device is doing, as its status says: a call first, then the radio, then the song. */
+export function activityOf(state: PlayerState): DeviceActivity {
+  if (state.call?.state === 'active') return { kind: 'call', peer: state.call.peer };
+  if (state.radio.on) return { kind: 'radio', file: state.radio.info?.file };
+  if (!state.now || state.playState === 'Stopped') return { kind: 'idle' };
+  const { song, position } = state.now;
+  return { kind: 'song', playing: state.playState === 'Playing', file: song.file, position, duration: song.duration };
+}
+
+/**
+ * This device's status as `att status` sends it.
+ *
+ * @example statusText(state) // 'playing Artist/Album/01 Song.mp3 1:23/3:35', 'radio Artist/Song.mp3', 'in call with bob'
+ */
+export const statusText = (state: PlayerState): string => formatStatus(activityOf(state));
+
+/**
+ * Whether the status moved for another reason than the clock (the song, play or pause, the radio's
+ * song, the call): other devices are told at once then; the clock alone they see every few seconds.
+ */
+export const statusMoved = (before: PlayerState, after: PlayerState): boolean =>
+  before.playState !== after.playState ||
+  before.now?.song !== after.now?.song ||
+  before.radio.info !== after.radio.info ||
+  before.call?.state !== after.call?.state;
