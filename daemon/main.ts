@@ -11,10 +11,10 @@ import { limitsOf, type DaemonConfig } from './config.js';
 import { ensureDemoLibrary } from './demo/demo-library.js';
 import { createLogger, type LogOutput } from './log.js';
 import { RotatingLogFile } from './log-file.js';
-import { createStreamdServer } from './server/tcp-server.js';
+import { createStreamd } from './instance.js';
 import { removePidFile, runningPid, writePidFile } from './service.js';
 
-/** PROTOCOL.md / the service contract: SIGTERM ends the process within 5 s. */
+/** docs/protocol.md / the service contract: SIGTERM ends the process within 5 s. */
 const SHUTDOWN_GRACE_MS = 3500;
 const SHUTDOWN_HARD_LIMIT_MS = 4800;
 
@@ -40,7 +40,7 @@ export async function runDaemon(config: DaemonConfig): Promise<void> {
   const musicDir = config.music ?? path.join(config.state_dir, 'demo-library');
   if (config.music === null) await mkdir(musicDir, { recursive: true });
   const catalog = new Catalog(musicDir, path.join(config.state_dir, 'catalog.json'), log);
-  const server = createStreamdServer(
+  const server = createStreamd(
     {
       host: config.host,
       port: config.port,

@@ -1,5 +1,5 @@
 /**
- * The live radio of PROTOCOL.md section 3: subscription (SUBSCRIBE, ACCEPT with a token, audio
+ * The live radio of docs/protocol.md, UDP: subscription (SUBSCRIBE, ACCEPT with a token, audio
  * only after the token comes back in a KEEPALIVE, REJECT when full or duplicate, LEAVE, silence =
  * dropped) and the programme sent in real time as whole MP3 frames, one frame a datagram, the
  * same bytes to every listener; and to its outlets (Icecast sources), which keep it running while
@@ -71,6 +71,10 @@ export class Radio {
     this.listeners = new ListenerRegistry(listenerTimeoutSeconds * 1000);
     this.programme = new Programme(catalog, settings, log);
   }
+
+  /** A song's file that failed to close: told, and the programme goes on. */
+  private readonly closeFailed = (error: Error): void =>
+    this.log.debug(`radio: closing a song failed: ${error.message}`);
 
   /** The catalog is open: the programme's clock starts now (it starts when first asked otherwise). */
   begin(): void {
@@ -218,7 +222,7 @@ export class Radio {
     this.slot = undefined;
     const source = this.source;
     this.source = undefined;
-    void source?.close().catch(() => {});
+    void source?.close().catch(this.closeFailed);
   }
 
   private endAll(): void {
@@ -251,7 +255,7 @@ export class Radio {
         if (source.exhausted) {
           // The song's frames ran out: the next one starts where the timeline says this one ends.
           this.source = undefined;
-          void source.close().catch(() => {});
+          void source.close().catch(this.closeFailed);
           const next = this.programme.next(slot.startMs + slot.song.info.duration * 1000);
           if (!next) return this.programme.hasEnded ? this.endAll() : this.stopSending();
           return void this.open(next, 0);
@@ -284,7 +288,7 @@ export class Radio {
       try {
         await source.fill();
       } catch (error) {
-        await source.close().catch(() => {});
+        await source.close().catch(this.closeFailed);
         throw error;
       }
       if (!this.audience || this.closed) {
@@ -319,7 +323,7 @@ export class Radio {
         if (this.source !== source) return; // closed meanwhile (the last listener left): not a failure
         this.log.warn(`radio: reading ${this.slot?.song.info.file ?? '?'} failed: ${error.message}; skipping it`);
         this.source = undefined;
-        void source.close().catch(() => {});
+        void source.close().catch(this.closeFailed);
         this.programme.next(this.programme.timeAt(Date.now()));
       })
       .finally(() => (this.filling = false));

@@ -1,118 +1,51 @@
 /**
- * The TCP server of PROTOCOL.md sections 1 and 2. `createStreamdServer` has no side effects
- * (STYLE.md: build, then listen); only `listen()` opens the port. Tests listen on port 0.
+ * The daemon's TCP socket (docs/protocol.md, the connection and its commands): accepts
+ * connections within the limits (in all and per address; past them `ERR server_full`), and gives
+ * each to a Connection that answers it from the command table. It owns sockets only: what a
+ * connection opens and closes in the daemon's registries is the instance's (daemon/instance.ts).
  */
 import net, { type AddressInfo } from 'node:net';
-import { DEFAULT_CALLS, type CallSettings, type RadioSettings, type UdpSettings } from '../../common/config-schema.js';
 import type { Limits } from '../../common/limits.js';
 import { errLine, okLine } from '../../common/protocol/response.js';
-import { BlockReader } from '../catalog/block-reader.js';
-import type { Catalog } from '../catalog/catalog.js';
-import { createCommandTable } from '../commands/table.js';
-import type { Services } from '../commands/types.js';
-import { DeviceRegistry } from '../devices.js';
-import { ChangeBus } from '../events/change-bus.js';
+import type { CommandTable } from '../commands/dispatch.js';
+import type { Services, Session } from '../commands/types.js';
 import type { Logger } from '../log.js';
-import { CallRegistry } from '../calls/call-registry.js';
-import { watchDescriptors } from './descriptors.js';
 import { Connection } from './connection.js';
-import { watchLoopDelay } from './loop-delay.js';
-import { createUdpServer } from './udp-server.js';
 
-/** How often unanswered rings time out and ended calls are forgotten. */
-const CALL_TICK_MS = 500;
-
-export interface ServerOptions {
+export interface TcpServerOptions {
   host: string;
   port: number;
-  udpPort: number;
-  radio: RadioSettings;
-  udp: UdpSettings;
-  /** Unset: the defaults. */
-  calls?: CallSettings;
   limits: Limits;
-  password?: string | undefined;
-  version: string;
 }
 
-export interface StreamdServer {
-  readonly services: Services;
-  /** Opens the TCP port, then the UDP one; resolves with the TCP address (`services.udpPort` has the other). */
+export interface TcpServerDeps {
+  table: CommandTable;
+  services: Services;
+  log: Logger;
+  /** A connection was accepted: the instance registers its session. */
+  opened(session: Session): void;
+  /** A connection closed: the instance forgets its session. */
+  closed(session: Session): void;
+}
+
+export interface TcpServer {
   listen(): Promise<AddressInfo>;
   /** Stops accepting, ends downloads with ERR shutting_down, and closes every connection within `graceMs`. */
-  close(graceMs?: number): Promise<void>;
+  close(graceMs: number): Promise<void>;
 }
 
-export function createStreamdServer(options: ServerOptions, deps: { catalog: Catalog; log: Logger }): StreamdServer {
+export function createTcpServer(options: TcpServerOptions, deps: TcpServerDeps): TcpServer {
   const { limits } = options;
-  const { log } = deps;
-  // PROTOCOL.md section 4: every change that `idle` can wait for is announced here.
-  const changes = new ChangeBus();
-  // Section 5: a call's changes go to its parties' connections only.
-  // The calls' clock (ring timeouts, ended calls forgotten) ticks only while one of them needs it.
-  let callTimer: NodeJS.Timeout | undefined;
-  const expireCalls = (): void => {
-    calls.expire(new Date());
-    if (calls.expiring) return;
-    clearInterval(callTimer);
-    callTimer = undefined;
-  };
-  const calls = new CallRegistry((options.calls ?? DEFAULT_CALLS).max, (names) => {
-    for (const name of names) changes.notify('calls', devices.connectionsOf(name));
-    if (!callTimer && calls.expiring) {
-      callTimer = setInterval(expireCalls, CALL_TICK_MS);
-      callTimer.unref();
-    }
-  });
-  const devices = new DeviceRegistry(
-    () => changes.notify('devices'),
-    (name) => calls.deviceGone(name, new Date()),
-  );
-  const udp = createUdpServer(
-    { host: options.host, port: options.udpPort, radio: options.radio, udp: options.udp, version: options.version },
-    { ...deps, calls },
-  );
-  const loopDelay = watchLoopDelay();
-  const descriptors = watchDescriptors(log);
-  deps.catalog.onChange(() => changes.notify('catalog'));
-  udp.radio.onChange = () => changes.notify('radio');
-  const services: Services = {
-    version: options.version,
-    catalog: deps.catalog,
-    blocks: new BlockReader(deps.catalog),
-    devices,
-    calls,
-    voiceCounters: udp.voiceCounters,
-    changes,
-    counters: {
-      startedAt: new Date(),
-      loopDelay,
-      descriptors,
-      connectionsAccepted: 0,
-      connectionsRejected: 0,
-      downloadsActive: 0,
-      downloadsServed: 0,
-      bytesSent: 0,
-    },
-    password: options.password || undefined,
-    log,
-    radio: udp.radio,
-    icecast: udp.icecast,
-    streams: udp.streams,
-    udpCounters: udp.counters,
-    udpFamily: udp.family,
-    udpPort: options.udpPort,
-  };
-  const table = createCommandTable();
+  const { services, log } = deps;
   const connections = new Set<Connection>();
   let nextId = 1;
-  const greeting = okLine(`streamd ${options.version}`);
+  const greeting = okLine(`streamd ${services.version}`);
 
   /** Open connections by peer IP: one address may not take every slot. */
   const perAddress = new Map<string, number>();
   const refuse = (socket: net.Socket, why: string): void => {
     services.counters.connectionsRejected++;
-    socket.on('error', () => {});
+    socket.on('error', (error) => log.debug(`refused ${socket.remoteAddress ?? '?'}: ${error.message}`));
     socket.end(errLine('server_full', why));
     setTimeout(() => socket.destroy(), 2000).unref();
   };
@@ -131,7 +64,7 @@ export function createStreamdServer(options: ServerOptions, deps: { catalog: Cat
     perAddress.set(ip, fromHere + 1);
     services.counters.connectionsAccepted++;
     const connection = new Connection(socket, nextId++, {
-      table,
+      table: deps.table,
       services,
       limits,
       log,
@@ -140,48 +73,33 @@ export function createStreamdServer(options: ServerOptions, deps: { catalog: Cat
         const left = (perAddress.get(ip) ?? 1) - 1;
         if (left > 0) perAddress.set(ip, left);
         else perAddress.delete(ip);
-        changes.unsubscribe(closed.session.id);
-        services.devices.disconnect(closed.session.id);
-        services.streams.closeSession(closed.session.id);
+        deps.closed(closed.session);
       },
     });
     connections.add(connection);
-    changes.subscribe(connection.session.id);
-    services.devices.connect(connection.session.id, connection.session.address, new Date());
+    deps.opened(connection.session);
     connection.start(greeting);
   });
   // Past this Node drops connections without a word; below it ours get `ERR server_full` first.
   server.maxConnections = limits.max_connections * 4;
 
   return {
-    services,
-    async listen() {
-      const address = await new Promise<AddressInfo>((resolve, reject) => {
+    listen() {
+      return new Promise<AddressInfo>((resolve, reject) => {
         server.once('error', reject);
         server.listen({ host: options.host, port: options.port }, () => {
           server.off('error', reject);
           resolve(server.address() as AddressInfo);
         });
       });
-      try {
-        services.udpPort = (await udp.listen()).port;
-      } catch (error) {
-        server.close();
-        throw error;
-      }
-      return address;
     },
-    async close(graceMs = 4000) {
+    async close(graceMs) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const connection of connections) connection.shutdown();
       const deadline = setTimeout(() => {
         for (const connection of connections) connection.destroy();
       }, graceMs);
-      await udp.close();
       await closed;
-      loopDelay.stop();
-      descriptors.stop();
-      clearInterval(callTimer);
       clearTimeout(deadline);
     },
   };

@@ -1,46 +1,38 @@
 /**
- * The daemon's UDP socket (PROTOCOL.md section 3): reads datagrams, has the codec classify them,
- * hands subscriptions to the radio, and sends for the radio and the song streams. Malformed input
- * is counted and never answered.
+ * The daemon's UDP socket (docs/protocol.md, UDP): reads datagrams, has the codec classify them,
+ * hands the well-formed ones to the instance's router (daemon/instance.ts), and sends: live
+ * datagrams (the radio, voice) dropped when the socket's queue is full, song streams paced by it.
+ * Malformed input is counted and never answered.
  */
 import dgram from 'node:dgram';
 import net, { type AddressInfo } from 'node:net';
-import type { RadioSettings, UdpSettings } from '../../common/config-schema.js';
-import { decodeDatagram, DatagramType } from '../../common/datagram/codec.js';
-import type { Catalog } from '../catalog/catalog.js';
+import { decodeDatagram, type Datagram } from '../../common/datagram/codec.js';
 import type { Logger } from '../log.js';
-import { IcecastSource } from '../icecast/icecast-source.js';
-import { Radio } from '../radio/radio.js';
 import type { Peer, UdpCounters } from '../udp/udp-types.js';
-import type { CallRegistry } from '../calls/call-registry.js';
-import { newVoiceCounters, VoiceRelay, type VoiceCounters } from '../calls/voice-relay.js';
-import { SongStreams } from '../udp/song-streams.js';
 import { SOCKET_QUEUE_BYTES, type PacedSocket } from '../udp/stream-sender.js';
 
 export interface UdpServerOptions {
   host: string;
   port: number;
-  radio: RadioSettings;
-  udp: UdpSettings;
-  /** Sent to Icecast as the source's User-Agent. */
-  version?: string;
 }
 
+export type DatagramHandler = (datagram: Datagram, from: Peer, size: number) => void;
+
 export interface UdpServer {
-  readonly radio: Radio;
-  /** The programme as an Icecast source, one per target (issue 11). */
-  readonly icecast: readonly IcecastSource[];
-  readonly streams: SongStreams;
+  /** What went through the socket; the radio and the song streams count their sends here too. */
   readonly counters: UdpCounters;
-  readonly voiceCounters: VoiceCounters;
   /** IPv4 or IPv6: a song stream can only go to a peer of the same family. */
   readonly family: 'udp4' | 'udp6';
+  /** Sends a live datagram, or drops it (false) when the path cannot take it: never queued. */
+  sendLive(bytes: Buffer, peer: Peer): boolean;
+  /** Sends that wait: each send's callback tells the song stream its datagram left the queue. */
+  readonly paced: PacedSocket;
+  /** Who gets the well-formed datagrams. */
+  receive(handler: DatagramHandler): void;
   listen(): Promise<AddressInfo>;
   close(): Promise<void>;
 }
 
-/** How often the counters go to the log (when they changed). */
-const LOG_EVERY_MS = 60_000;
 /**
  * Large enough for a round of datagrams to a thousand listeners, and for a burst of SUBSCRIBEs and
  * KEEPALIVEs, without the kernel dropping any (it caps them at net.core.wmem_max / rmem_max).
@@ -48,11 +40,7 @@ const LOG_EVERY_MS = 60_000;
 const SEND_BUFFER_BYTES = 4 * 1024 * 1024;
 const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 
-export function createUdpServer(
-  options: UdpServerOptions,
-  deps: { catalog: Catalog; log: Logger; calls: CallRegistry },
-): UdpServer {
-  const { log } = deps;
+export function createUdpServer(options: UdpServerOptions, log: Logger): UdpServer {
   const family = net.isIPv6(options.host) ? 'udp6' : 'udp4';
   const socket = dgram.createSocket({ type: family });
   const counters: UdpCounters = {
@@ -65,32 +53,7 @@ export function createUdpServer(
     streamsUnproven: 0,
     streamsSilent: 0,
   };
-  // The radio is live: when the path cannot take its datagrams they are dropped, never queued.
-  const sendLive = (bytes: Buffer, peer: Peer): boolean => {
-    if (socket.getSendQueueSize() > SOCKET_QUEUE_BYTES) return false;
-    socket.send(bytes, peer.port, peer.address);
-    return true;
-  };
-  // Song streams wait instead: each send's callback tells them the datagram left the queue.
-  const paced: PacedSocket = {
-    send: (bytes, peer, done) => socket.send(bytes, peer.port, peer.address, done),
-    queuedBytes: () => socket.getSendQueueSize(),
-  };
-  const radio = new Radio(options.radio, options.udp.listener_timeout, deps.catalog, sendLive, counters, log);
-  const about = {
-    name: 'streamd radio',
-    description: 'the live programme of a streamd music library',
-    userAgent: `streamd/${options.version ?? '?'}`,
-  };
-  const icecast = options.radio.enabled
-    ? options.radio.icecast.map((target) => new IcecastSource(target, about, log, () => radio.outletChanged()))
-    : [];
-  for (const source of icecast) radio.outlets.add(source);
-  const streams = new SongStreams(options.udp, paced, counters, log, radio.stream);
-  // Voice is live too: a full queue drops it rather than delay it.
-  const voice = new VoiceRelay(deps.calls, newVoiceCounters(), sendLive);
-  let logTimer: NodeJS.Timeout | undefined;
-  let logged = '';
+  let handler: DatagramHandler = () => {};
 
   socket.on('message', (message, rinfo) => {
     const decoded = decodeDatagram(message);
@@ -98,35 +61,26 @@ export function createUdpServer(
       counters.malformed++;
       return;
     }
-    const { type } = decoded.datagram;
-    const from = { address: rinfo.address, port: rinfo.port };
-    if (type === DatagramType.VOICE || type === DatagramType.VOICE_REPORT) {
-      voice.handle(decoded.datagram, from);
-    } else if (
-      (type === DatagramType.KEEPALIVE || type === DatagramType.LEAVE) &&
-      streams.owns(decoded.datagram.stream)
-    ) {
-      streams.handle(decoded.datagram, from);
-    } else if (type === DatagramType.SUBSCRIBE || type === DatagramType.KEEPALIVE || type === DatagramType.LEAVE) {
-      radio.handle(decoded.datagram, from, rinfo.size);
-    } else counters.malformed++;
+    handler(decoded.datagram, { address: rinfo.address, port: rinfo.port }, rinfo.size);
   });
   // A send to a port nobody listens on comes back as an ICMP error on some systems: not fatal.
   socket.on('error', (error) => log.debug(`udp: ${error.message}`));
 
-  const logCounters = (): void => {
-    const line = `udp: ${counters.datagramsSent} datagrams sent, ${radio.status().listeners} listeners, ${counters.rejected} rejected, ${counters.malformed} malformed, ${streams.active} song streams, ${counters.streamPauses} stream pauses, ${counters.radioDropped} radio datagrams dropped`;
-    if (line !== logged) log.info(line);
-    logged = line;
-  };
-
   return {
-    radio,
-    icecast,
-    streams,
     counters,
-    voiceCounters: voice.counters,
     family,
+    sendLive(bytes, peer) {
+      if (socket.getSendQueueSize() > SOCKET_QUEUE_BYTES) return false;
+      socket.send(bytes, peer.port, peer.address);
+      return true;
+    },
+    paced: {
+      send: (bytes, peer, done) => socket.send(bytes, peer.port, peer.address, done),
+      queuedBytes: () => socket.getSendQueueSize(),
+    },
+    receive(next) {
+      handler = next;
+    },
     listen() {
       return new Promise((resolve, reject) => {
         socket.once('error', reject);
@@ -134,19 +88,11 @@ export function createUdpServer(
           socket.off('error', reject);
           socket.setSendBufferSize(SEND_BUFFER_BYTES);
           socket.setRecvBufferSize(RECEIVE_BUFFER_BYTES);
-          logTimer = setInterval(logCounters, LOG_EVERY_MS);
-          logTimer.unref();
-          for (const source of icecast) source.start();
           resolve(socket.address());
         });
       });
     },
     async close() {
-      clearInterval(logTimer);
-      for (const source of icecast) source.close();
-      radio.close();
-      streams.closeAll();
-      logCounters();
       await new Promise<void>((resolve) => {
         try {
           socket.close(() => resolve());

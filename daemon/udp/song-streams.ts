@@ -1,5 +1,5 @@
 /**
- * Songs sent over UDP (PROTOCOL.md section 3, `stream` and `resend`): the bytes of a range of
+ * Songs sent over UDP (docs/protocol.md, UDP, `stream` and `resend`): the bytes of a range of
  * blocks as AUDIO datagrams to the TCP peer's own IP (stream-sender.ts sends them).
  *
  * Nothing is sent until the port proves it wants the stream (1.2): the `stream` answer carries a
@@ -21,7 +21,7 @@ import type { Peer } from './udp-types.js';
 import { PACKET_BYTES, runSender, type PacedSocket, type SenderCounters, type SenderState } from './stream-sender.js';
 
 export { PACKET_BYTES };
-/** How long a stream waits for the KEEPALIVE that proves its port (PROTOCOL.md 1.2). */
+/** How long a stream waits for the KEEPALIVE that proves its port (docs/protocol.md, Songs over UDP). */
 export const PROOF_WAIT_MS = 10_000;
 /** Packets a stream may have queued at once, in multiples of its length: resending it all, a few times over, is the most a client can need. */
 const MAX_QUEUED_ROUNDS = 4;
@@ -240,6 +240,8 @@ export class SongStreams {
     clearTimeout(state.timer);
     this.streams.delete(state.id);
     state.wake?.();
-    void state.handle.close().catch(() => {});
+    void state.handle
+      .close()
+      .catch((error: Error) => this.log.debug(`stream ${state.id}: closing its file failed: ${error.message}`));
   }
 }

@@ -6,12 +6,12 @@ import { DEFAULT_RADIO, DEFAULT_UDP, type RadioSettings, type UdpSettings } from
 import { DEFAULT_LIMITS, type Limits } from '../../common/limits.js';
 import { Catalog } from '../../daemon/catalog/catalog.js';
 import { silentLogger, type Logger } from '../../daemon/log.js';
-import { createStreamdServer, type StreamdServer } from '../../daemon/server/tcp-server.js';
+import { createStreamd, type Streamd } from '../../daemon/instance.js';
 
 export interface TestDaemon {
   port: number;
   udpPort: number;
-  server: StreamdServer;
+  server: Streamd;
   catalog: Catalog;
   stateDir: string;
   stop(): Promise<void>;
@@ -32,7 +32,7 @@ export async function startTestDaemon(
   const log = options.log ?? silentLogger;
   const catalog = new Catalog(musicDir, path.join(stateDir, 'catalog.json'), log);
   await catalog.open();
-  const server = createStreamdServer(
+  const server = createStreamd(
     {
       host: options.host ?? '127.0.0.1',
       port: 0,

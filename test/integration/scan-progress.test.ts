@@ -14,7 +14,7 @@ import { DEFAULT_RADIO, DEFAULT_UDP } from '../../common/config-schema.js';
 import { parseCatalogStats, scanText, type ScanProgress } from '../../common/protocol/replies.js';
 import { Catalog } from '../../daemon/catalog/catalog.js';
 import { silentLogger } from '../../daemon/log.js';
-import { createStreamdServer } from '../../daemon/server/tcp-server.js';
+import { createStreamd } from '../../daemon/instance.js';
 import { TestClient } from '../helpers/client.js';
 import { hardLinkLibrary } from '../helpers/fixtures.js';
 
@@ -33,7 +33,7 @@ describe('a long scan', () => {
     { timeout: 120_000 },
     async () => {
       const catalog = new Catalog(music, undefined, silentLogger);
-      const server = createStreamdServer(
+      const server = createStreamd(
         {
           host: '127.0.0.1',
           port: 0,

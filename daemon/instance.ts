@@ -1,0 +1,191 @@
+/**
+ * One streamd, built in one place: the change bus, the device and call registries, the radio and
+ * its Icecast sources, the song streams and the voice relay, the services the commands see; then
+ * the two servers, which own sockets only, are connected to them. Building opens nothing:
+ * `listen()` opens the TCP port, then the UDP one (tests listen on port 0).
+ */
+import type { AddressInfo } from 'node:net';
+import { DEFAULT_CALLS, type CallSettings, type RadioSettings, type UdpSettings } from '../common/config-schema.js';
+import { DatagramType, type Datagram } from '../common/datagram/codec.js';
+import type { Limits } from '../common/limits.js';
+import { CallRegistry } from './calls/call-registry.js';
+import { newVoiceCounters, VoiceRelay } from './calls/voice-relay.js';
+import { BlockReader } from './catalog/block-reader.js';
+import type { Catalog } from './catalog/catalog.js';
+import { createCommandTable } from './commands/table.js';
+import type { Services } from './commands/types.js';
+import { DeviceRegistry } from './devices.js';
+import { ChangeBus } from './events/change-bus.js';
+import { IcecastSource } from './icecast/icecast-source.js';
+import type { Logger } from './log.js';
+import { Radio } from './radio/radio.js';
+import { watchDescriptors } from './server/descriptors.js';
+import { watchLoopDelay } from './server/loop-delay.js';
+import { createTcpServer } from './server/tcp-server.js';
+import { createUdpServer } from './server/udp-server.js';
+import type { Peer } from './udp/udp-types.js';
+import { SongStreams } from './udp/song-streams.js';
+
+/** How often unanswered rings time out and ended calls are forgotten. */
+const CALL_TICK_MS = 500;
+/** How often the UDP counters go to the log (when they changed). */
+const UDP_LOG_EVERY_MS = 60_000;
+
+export interface StreamdOptions {
+  host: string;
+  port: number;
+  udpPort: number;
+  radio: RadioSettings;
+  udp: UdpSettings;
+  /** Unset: the defaults. */
+  calls?: CallSettings;
+  limits: Limits;
+  password?: string | undefined;
+  version: string;
+}
+
+export interface Streamd {
+  readonly services: Services;
+  /** Opens the TCP port, then the UDP one; resolves with the TCP address (`services.udpPort` has the other). */
+  listen(): Promise<AddressInfo>;
+  /** Stops accepting, ends downloads with ERR shutting_down, and closes every connection within `graceMs`. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export function createStreamd(options: StreamdOptions, deps: { catalog: Catalog; log: Logger }): Streamd {
+  const { catalog, log } = deps;
+  const udp = createUdpServer({ host: options.host, port: options.udpPort }, log);
+
+  // Every change that `idle` can wait for is announced on the bus; a call's only to its parties.
+  const changes = new ChangeBus();
+  // The calls' clock (ring timeouts, ended calls forgotten) ticks only while one of them needs it.
+  let callTimer: NodeJS.Timeout | undefined;
+  const expireCalls = (): void => {
+    calls.expire(new Date());
+    if (calls.expiring) return;
+    clearInterval(callTimer);
+    callTimer = undefined;
+  };
+  const calls = new CallRegistry((options.calls ?? DEFAULT_CALLS).max, (names) => {
+    for (const name of names) changes.notify('calls', devices.connectionsOf(name));
+    if (!callTimer && calls.expiring) {
+      callTimer = setInterval(expireCalls, CALL_TICK_MS);
+      callTimer.unref();
+    }
+  });
+  const devices = new DeviceRegistry(
+    () => changes.notify('devices'),
+    (name) => calls.deviceGone(name, new Date()),
+  );
+  const radio = new Radio(options.radio, options.udp.listener_timeout, catalog, udp.sendLive, udp.counters, log);
+  const about = {
+    name: 'streamd radio',
+    description: 'the live programme of a streamd music library',
+    userAgent: `streamd/${options.version}`,
+  };
+  const icecast = options.radio.enabled
+    ? options.radio.icecast.map((target) => new IcecastSource(target, about, log, () => radio.outletChanged()))
+    : [];
+  for (const source of icecast) radio.outlets.add(source);
+  const streams = new SongStreams(options.udp, udp.paced, udp.counters, log, radio.stream);
+  // Voice is live too: a full queue drops it rather than delay it.
+  const voice = new VoiceRelay(calls, newVoiceCounters(), udp.sendLive);
+  const loopDelay = watchLoopDelay();
+  const descriptors = watchDescriptors(log);
+  catalog.onChange(() => changes.notify('catalog'));
+  radio.onChange = () => changes.notify('radio');
+
+  const services: Services = {
+    version: options.version,
+    catalog,
+    blocks: new BlockReader(catalog),
+    devices,
+    calls,
+    voiceCounters: voice.counters,
+    changes,
+    counters: {
+      startedAt: new Date(),
+      loopDelay,
+      descriptors,
+      connectionsAccepted: 0,
+      connectionsRejected: 0,
+      downloadsActive: 0,
+      downloadsServed: 0,
+      bytesSent: 0,
+    },
+    password: options.password || undefined,
+    log,
+    radio,
+    icecast,
+    streams,
+    udpCounters: udp.counters,
+    udpFamily: udp.family,
+    udpPort: options.udpPort,
+  };
+
+  udp.receive((datagram: Datagram, from: Peer, size: number) => {
+    const { type } = datagram;
+    if (type === DatagramType.VOICE || type === DatagramType.VOICE_REPORT) voice.handle(datagram, from);
+    else if ((type === DatagramType.KEEPALIVE || type === DatagramType.LEAVE) && streams.owns(datagram.stream))
+      streams.handle(datagram, from);
+    else if (type === DatagramType.SUBSCRIBE || type === DatagramType.KEEPALIVE || type === DatagramType.LEAVE)
+      radio.handle(datagram, from, size);
+    else udp.counters.malformed++;
+  });
+  const tcp = createTcpServer(
+    { host: options.host, port: options.port, limits: options.limits },
+    {
+      table: createCommandTable(),
+      services,
+      log,
+      opened(session) {
+        changes.subscribe(session.id);
+        devices.connect(session.id, session.address, new Date());
+      },
+      closed(session) {
+        changes.unsubscribe(session.id);
+        devices.disconnect(session.id);
+        streams.closeSession(session.id);
+      },
+    },
+  );
+
+  let udpLogTimer: NodeJS.Timeout | undefined;
+  let udpLogged = '';
+  const logUdpCounters = (): void => {
+    const c = udp.counters;
+    const line = `udp: ${c.datagramsSent} datagrams sent, ${radio.status().listeners} listeners, ${c.rejected} rejected, ${c.malformed} malformed, ${streams.active} song streams, ${c.streamPauses} stream pauses, ${c.radioDropped} radio datagrams dropped`;
+    if (line !== udpLogged) log.info(line);
+    udpLogged = line;
+  };
+
+  return {
+    services,
+    async listen() {
+      const address = await tcp.listen();
+      try {
+        services.udpPort = (await udp.listen()).port;
+      } catch (error) {
+        await tcp.close(0);
+        throw error;
+      }
+      udpLogTimer = setInterval(logUdpCounters, UDP_LOG_EVERY_MS);
+      udpLogTimer.unref();
+      for (const source of icecast) source.start();
+      return address;
+    },
+    async close(graceMs = 4000) {
+      const connectionsClosed = tcp.close(graceMs);
+      clearInterval(udpLogTimer);
+      for (const source of icecast) source.close();
+      radio.close();
+      streams.closeAll();
+      logUdpCounters();
+      await udp.close();
+      await connectionsClosed;
+      loopDelay.stop();
+      descriptors.stop();
+      clearInterval(callTimer);
+    },
+  };
+}
