@@ -1,5 +1,5 @@
 /**
- * A call's mouth to ear on loopback, and the player's CPU during the call (issue 10). One
+ * A call's mouth to ear on loopback, and the player's CPU during the call. One
  * PulseAudio server; erin plays into null sink `erin_out`, fred into `fred_out` (PULSE_SINK), and
  * erin's microphone is the monitor of `mic`, which this process feeds through pacat. Once a
  * second, at the same moment, a 1 kHz click goes into `mic` and a 3 kHz marker straight into

@@ -1,5 +1,5 @@
 /**
- * Calls through one daemon (issue 10): 1 and 32 concurrent calls (`calls.max`), both parties of
+ * Calls through one daemon: 1 and 32 concurrent calls (`calls.max`), both parties of
  * each sending 20 ms VOICE datagrams, from a generator process on loopback. Measured over the
  * window: the daemon's CPU, and the datagrams forwarded and dropped (its `stats`).
  */

@@ -1,5 +1,5 @@
 /**
- * The folder watch under a crowd (issue 9, item 11): 1,000 and then 3,000 MP3 files written into
+ * The folder watch under a crowd: 1,000 and then 3,000 MP3 files written into
  * one new folder of a running daemon's library, as fast as a second process can write them, while
  * a client pings every 10 ms. How late the pings come back is how long every client waits.
  * (Node 20's recursive fs.watch, which this replaced, stalled clients 1.7 s at 1,000 files and

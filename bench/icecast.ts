@@ -1,5 +1,5 @@
 /**
- * The radio through Icecast (issue 11): streamd as a source of a real icecast2, with 10 and with
+ * The radio through Icecast: streamd as a source of a real icecast2, with 10 and with
  * 1,000 HTTP listeners on it (raw sockets in this process reading the mount and throwing it away).
  * Measured over a steady window: streamd's CPU (it must not grow with listeners), Icecast's, and
  * what the listeners received. Then the time from a song change (streamd's log) to the new

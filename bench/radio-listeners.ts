@@ -1,6 +1,6 @@
 /**
  * The radio load generator (its own process, so its work is not the daemon's): `count` listeners,
- * each its own UDP socket, subscribed as PROTOCOL.md section 3 says, counting what arrives.
+ * each its own UDP socket, subscribed as docs/protocol.md, UDP says, counting what arrives.
  * Talks to its parent over IPC: 'ready' once all are listening, then on 'measure' it counts for
  * the given seconds and answers with the totals, then leaves.
  */

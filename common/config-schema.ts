@@ -31,7 +31,7 @@ export interface DaemonSettings extends Limits {
   calls: CallSettings;
 }
 
-/** Voice calls between devices (PROTOCOL.md section 5). */
+/** Voice calls between devices (docs/protocol.md, Calls). */
 export interface CallSettings {
   /** Calls ringing or active at once; a further `call` answers `ERR busy`. */
   max: number;
@@ -39,7 +39,7 @@ export interface CallSettings {
 
 export const DEFAULT_CALLS: Readonly<CallSettings> = Object.freeze({ max: 32 });
 
-/** The live programme (PROTOCOL.md section 3). */
+/** The live programme (docs/protocol.md, UDP). */
 export interface RadioSettings {
   enabled: boolean;
   /** Songs (ids, paths or names, as `download` takes them), in order; null: the whole library in catalog order. */

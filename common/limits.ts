@@ -1,12 +1,12 @@
 /**
- * Every limit the daemon enforces, with its name and default, in one place (STYLE.md: "every
- * limit has a name and a default, in one file"). The config file can override each of them.
+ * Every limit the daemon enforces, with its name and default, in one place: an operator finds them
+ * all here and in docs/protocol.md, Limits. The config file can override each of them.
  *
  * @example
  *   const limits = { ...DEFAULT_LIMITS, max_connections: 32 };
  */
 export interface Limits {
-  /** Longest command line in bytes, CR LF excluded (PROTOCOL.md section 1). */
+  /** Longest command line in bytes, CR LF excluded (docs/protocol.md, Commands). */
   max_line_bytes: number;
   /** Open TCP connections at once; the next one gets `ERR server_full` and is closed. */
   max_connections: number;
@@ -38,10 +38,10 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   write_stall_timeout: 60,
 });
 
-/** Fixed by PROTOCOL.md section 1, not configurable. */
+/** Fixed by docs/protocol.md, Commands, not configurable. */
 export const STATUS_MAX_CHARS = 256;
 export const DEVICE_NAME_MAX_CHARS = 64;
 export const DEVICE_NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** Seconds of audio in one download block (PROTOCOL.md section 2). */
+/** Seconds of audio in one download block (docs/protocol.md, Downloads). */
 export const BLOCK_SECONDS = 30;

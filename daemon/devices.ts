@@ -1,5 +1,5 @@
 /**
- * The device registry (PROTOCOL.md section 1): a device is listed while any of its connections is
+ * The device registry (docs/protocol.md, Commands): a device is listed while any of its connections is
  * open, and its status is what it last set. A connection that has not said `hello` is a device of
  * its own, called by its address. Pure bookkeeping: no sockets, time passed in.
  */

@@ -1,5 +1,5 @@
 /**
- * 30-second download blocks (PROTOCOL.md section 2): contiguous byte ranges of a song's audio
+ * 30-second download blocks (docs/protocol.md, Downloads): contiguous byte ranges of a song's audio
  * data, cut where a frame (MP3) or a sample (WAV) begins.
  */
 import { BLOCK_SECONDS } from '../limits.js';
@@ -11,7 +11,7 @@ export interface BlockSpan {
   offset: number;
   length: number;
   /**
-   * The block's 30 s window in seconds, as PROTOCOL.md's example writes it (`0.000 30.000`,
+   * The block's 30 s window in seconds, as docs/protocol.md's example writes it (`0.000 30.000`,
    * `30.000 60.000`), the last one ending at the song's duration. The block's first frame starts
    * at `start` or up to one frame after it.
    */

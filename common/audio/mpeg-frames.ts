@@ -73,7 +73,7 @@ function frameLengthTable(reference: MpegHeader): Int32Array {
 
 /**
  * Walks the frames of an MP3 file window by window, so that a file of any size is walked in a
- * buffer of fixed size (issue 9, item 12). Feed it the window at each offset it asks for; the
+ * buffer of fixed size. Feed it the window at each offset it asks for; the
  * result is the same as one walk over the whole file (scanMpeg, and the tests, check that).
  */
 export class MpegWalker {

@@ -1,6 +1,6 @@
 /**
  * RIFF/WAVE layout: the PCM format and where the `data` chunk is, read from the start of the
- * file. Blocks are 30 s of whole sample frames (PROTOCOL.md section 2).
+ * file. Blocks are 30 s of whole sample frames (docs/protocol.md, Downloads).
  */
 import { BLOCK_SECONDS } from '../limits.js';
 import { BlockBuilder, type BlockSpan } from './blocks.js';

@@ -1,5 +1,5 @@
 /**
- * The UDP datagram codec of PROTOCOL.md section 3: a 16-byte big-endian header, then a payload;
+ * The UDP datagram codec of docs/protocol.md, UDP: a 16-byte big-endian header, then a payload;
  * 1400 bytes at most. Pure: Buffers in, Buffers or classified results out, nothing thrown for any
  * input (a malformed datagram is a value, counted and ignored by the socket owner).
  */
@@ -22,7 +22,7 @@ export const DatagramType = {
   KEEPALIVE: 6,
   LEAVE: 7,
   INFO: 8,
-  /** A call's voice (PROTOCOL.md section 5): to the daemon, the party's token then one Opus packet; from it, the packet alone. */
+  /** A call's voice (docs/protocol.md, Calls): to the daemon, the party's token then one Opus packet; from it, the packet alone. */
   VOICE: 9,
   /** What a party receives of the other's voice, and the echo that measures the round trip (voice-report.ts): relayed as VOICE. */
   VOICE_REPORT: 10,

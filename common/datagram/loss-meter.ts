@@ -1,5 +1,5 @@
 /**
- * What a listener counts of a datagram stream (PROTOCOL.md section 3: received, lost, late and
+ * What a listener counts of a datagram stream (docs/protocol.md, UDP: received, lost, late and
  * duplicate, per second), from sequence numbers alone. Pure: the time is passed in.
  *
  * - received: distinct sequence numbers that arrived (late ones included).

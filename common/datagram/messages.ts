@@ -1,5 +1,5 @@
 /**
- * Payloads of the datagram types (PROTOCOL.md section 3), built and read. Pure; a payload that
+ * Payloads of the datagram types (docs/protocol.md, UDP), built and read. Pure; a payload that
  * cannot be read gives `undefined`, never a throw.
  */
 import {

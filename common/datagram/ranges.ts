@@ -1,5 +1,5 @@
 /**
- * Sequence-number ranges as `resend` takes them (PROTOCOL.md section 3: `5-9,12`). Pure.
+ * Sequence-number ranges as `resend` takes them (docs/protocol.md, UDP: `5-9,12`). Pure.
  */
 
 /** Inclusive [first, last] pairs. */

@@ -1,5 +1,5 @@
 /**
- * VOICE_REPORT (type 10, an extension of PROTOCOL.md section 5 in the manner of RTCP's receiver
+ * VOICE_REPORT (type 10, an extension of docs/protocol.md, Calls in the manner of RTCP's receiver
  * reports): once a second each party of a call tells the other what it receives of its voice,
  * and echoes the other's last report so that the round trip can be measured with no shared clock.
  * The header's position is the sender's millisecond clock when it sent the report (mod 2^32).

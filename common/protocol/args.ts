@@ -1,5 +1,5 @@
 /**
- * Argument splitting and quoting (PROTOCOL.md section 1): arguments are separated by spaces; an
+ * Argument splitting and quoting (docs/protocol.md, Commands): arguments are separated by spaces; an
  * argument with spaces is written in double quotes, with `\"` and `\\` as escapes.
  */
 import { ProtocolError } from './errors.js';

@@ -25,7 +25,7 @@ export const ERROR_CODES = {
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 /**
- * A failed command. The connection lives on unless `fatal` is set (STYLE.md, two tiers of
+ * A failed command. The connection lives on unless `fatal` is set (two tiers of
  * failure: a failed command answers ERR; a framing error or a broken limit closes).
  *
  * @example throw new ProtocolError('not_found', `no such song '${name}'`);

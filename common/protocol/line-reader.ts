@@ -1,5 +1,5 @@
 /**
- * Incremental command-line framing for the server side (PROTOCOL.md section 1): LF-terminated
+ * Incremental command-line framing for the server side (docs/protocol.md, Commands): LF-terminated
  * UTF-8 lines, CR LF accepted, at most `maxLineBytes` bytes each. Pure: bytes in, lines out.
  *
  * The bytes of an unfinished line are held in the chunks they came in and never grow past the

@@ -6,7 +6,7 @@ import { formatPlayback, parsePlayback, type PlaybackRecord } from './playback.j
 import type { Field } from './response.js';
 
 /**
- * A song as `lista` describes it (PROTOCOL.md section 1).
+ * A song as `lista` describes it (docs/protocol.md, Commands).
  *
  * @example
  *   { id: 12, file: 'Artist/Album/01 Song.mp3', title: 'Song', duration: 215.34, format: 'mp3',

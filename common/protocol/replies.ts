@@ -101,7 +101,7 @@ export function parseRadioReply(fields: Fields): RadioReply {
   };
 }
 
-/** The `stream` answer (PROTOCOL.md section 3): what the datagrams will carry. */
+/** The `stream` answer (docs/protocol.md, UDP): what the datagrams will carry. */
 export interface StreamPlan {
   stream: number;
   packets: number;
@@ -141,7 +141,7 @@ export function parseStreamPlan(fields: Fields): StreamPlan {
   return plan;
 }
 
-/** A call as `calls` gives it to one party (PROTOCOL.md section 5). */
+/** A call as `calls` gives it to one party (docs/protocol.md, Calls). */
 export interface CallRecord {
   id: number;
   from: string;

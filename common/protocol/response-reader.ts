@@ -1,10 +1,10 @@
 /**
- * Incremental response parsing, client side (PROTOCOL.md sections 1 and 2). Pure: bytes in,
+ * Incremental response parsing, client side (docs/protocol.md, Commands and Downloads). Pure: bytes in,
  * events out. Block bytes are handed on as they arrive (slices of the input, not copies), so a
  * player can start decoding before a block is complete.
  *
  * A `block:` line switches the reader to raw mode for exactly the announced byte count; the next
- * line starts right after those bytes (PROTOCOL.md section 2).
+ * line starts right after those bytes (docs/protocol.md, Downloads).
  */
 import type { BlockHeader } from './response.js';
 import type { ErrorCode } from './errors.js';

@@ -1,5 +1,5 @@
 /**
- * Response encoding, server side (PROTOCOL.md sections 1 and 2): `key: value` lines, then `OK`;
+ * Response encoding, server side (docs/protocol.md, Commands and Downloads): `key: value` lines, then `OK`;
  * or exactly one `ERR <code> <message>` line; downloads framed by `track data start`, `block:`
  * lines each followed by raw bytes, and `track data end`.
  */

@@ -1,5 +1,5 @@
 /**
- * The topics of `idle` (PROTOCOL.md section 4): what a client can wait for a change of.
+ * The topics of `idle` (docs/protocol.md, Push events): what a client can wait for a change of.
  *
  * @example parseTopics(['devices', 'radio']) // ['devices', 'radio']; [] means every topic
  */

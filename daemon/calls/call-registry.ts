@@ -1,5 +1,5 @@
 /**
- * Calls between devices (PROTOCOL.md section 5, seeds 003 and 004): which devices can take calls,
+ * Calls between devices (docs/protocol.md, Calls): which devices can take calls,
  * and every call's state: ringing, active, ended (rejected, hangup, timeout, gone). Pure
  * bookkeeping: no sockets, time passed in; the parties of every change are told through
  * `onChange`, the relay (voice-relay.ts) reads the calls and records the parties' proven addresses.

@@ -1,5 +1,5 @@
 /**
- * The voice relay (PROTOCOL.md section 5): a VOICE datagram (or a VOICE_REPORT, relayed alike:
+ * The voice relay (docs/protocol.md, Calls): a VOICE datagram (or a VOICE_REPORT, relayed alike:
  * docs/protocol.md) from a party of an active call, with
  * that party's token, from the IP that party registered, is forwarded to the other party's proven
  * address (where the other party's own valid VOICE datagrams come from) with the token left out:

@@ -1,5 +1,5 @@
 /**
- * Watches the library's folders, one inotify watch each (issue 9, item 11). Node 20's recursive
+ * Watches the library's folders, one inotify watch each. Node 20's recursive
  * fs.watch on Linux holds a watch per file and re-reads a folder on every event, which froze the
  * daemon for seconds when thousands of files arrived in one folder. A folder's watch reports what
  * happens to its entries, files and subfolders alike, and the handler only tells the catalog,

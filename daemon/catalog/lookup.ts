@@ -1,5 +1,5 @@
 /**
- * Finding a song by what a client typed (PROTOCOL.md section 1): a song id, a path relative to
+ * Finding a song by what a client typed (docs/protocol.md, Commands): a song id, a path relative to
  * the library root, or a file name without its extension compared case-insensitively. Only
  * catalog keys are ever compared, so `..`, absolute paths, NUL or percent escapes simply match
  * nothing and all get the same `not_found`. Names are compared in Unicode NFC: `Canção` typed

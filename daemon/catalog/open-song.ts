@@ -1,6 +1,5 @@
 /**
- * Opens a song's file for reading as the catalog knows it, and nothing else (issue 9, items 8
- * and 9): the library is not trusted between a scan and a read. The last path component is not
+ * Opens a song's file for reading as the catalog knows it, and nothing else: the library is not trusted between a scan and a read. The last path component is not
  * followed if it became a symlink (O_NOFOLLOW); a FIFO or device swapped in does not block a
  * libuv worker thread in open() (O_NONBLOCK; regular files ignore it); and the descriptor itself
  * must be a regular file with the inode, size and mtime that were scanned, which also catches a

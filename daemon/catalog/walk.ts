@@ -1,5 +1,5 @@
 /**
- * Lists the audio files of the library (PROTOCOL.md section 2: regular files inside the root
+ * Lists the audio files of the library (docs/protocol.md, Downloads: regular files inside the root
  * only; symlinks leading out, devices, FIFOs and names with control characters or invalid UTF-8
  * are left out).
  */

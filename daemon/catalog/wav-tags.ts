@@ -1,5 +1,5 @@
 /**
- * The tags of a WAV file, read with a bounded walk over its RIFF chunks (issue 9, item 12): a LIST
+ * The tags of a WAV file, read with a bounded walk over its RIFF chunks: a LIST
  * INFO chunk (INAM title, IART artist, IPRD album, ITRK track, ICRD year) and an `id3 ` chunk (an ID3v2 tag, given to
  * music-metadata alone). At most MAX_CHUNKS chunk headers are read and no chunk over its bound is
  * read at all, so a file crafted to make a parser crawl (a data chunk of size 0 followed by

@@ -1,6 +1,6 @@
 /**
- * The calls of PROTOCOL.md section 5 (seed 003's REGISTER, GET, DISCONNECT; seed 004's invite,
- * answer, hang up): signalling over TCP. The voice itself goes through the UDP relay.
+ * The calls of docs/protocol.md, Calls (a device registers, is found, calls, answers, hangs up):
+ * signalling over TCP. The voice itself goes through the UDP relay.
  */
 import net from 'node:net';
 import { DEVICE_NAME_PATTERN } from '../../common/limits.js';

@@ -1,4 +1,4 @@
-/** `lista dispositivos`, `att status` and `hello`: the device registry (PROTOCOL.md section 1). */
+/** `lista dispositivos`, `att status` and `hello`: the device registry (docs/protocol.md, Commands). */
 import { ProtocolError } from '../../common/protocol/errors.js';
 import { parsePlayback } from '../../common/protocol/playback.js';
 import { deviceFields } from '../../common/protocol/records.js';

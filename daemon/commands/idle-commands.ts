@@ -1,4 +1,4 @@
-/** `idle` and `noidle`: push events as MPD clients know them (PROTOCOL.md section 4). */
+/** `idle` and `noidle`: push events as MPD clients know them (docs/protocol.md, Push events). */
 import { ProtocolError } from '../../common/protocol/errors.js';
 import { encodeFields, okLine, printable } from '../../common/protocol/response.js';
 import { IDLE_TOPICS, isIdleTopic, type IdleTopic } from '../../common/protocol/topics.js';

@@ -1,4 +1,4 @@
-/** `lista` and `download` (PROTOCOL.md sections 1 and 2). */
+/** `lista` and `download` (docs/protocol.md, Commands and Downloads). */
 import { ProtocolError } from '../../common/protocol/errors.js';
 import { songFields } from '../../common/protocol/records.js';
 import { blockLine, encodeFields, errLine, okLine, TRACK_END, TRACK_START } from '../../common/protocol/response.js';

@@ -76,7 +76,7 @@ export interface CommandContext {
 }
 
 /**
- * One command (STYLE.md: one command table; counts are checked in one place).
+ * One command of the one command table (argument counts are checked in one place, dispatch.ts).
  *
  * @example
  *   { name: 'ping', aliases: [], minArgs: 0, maxArgs: 0, usage: 'ping', summary: 'answers OK',

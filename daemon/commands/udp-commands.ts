@@ -1,4 +1,4 @@
-/** The TCP side of UDP (PROTOCOL.md section 3): `radio`, `stream` and `resend`. */
+/** The TCP side of UDP (docs/protocol.md, UDP): `radio`, `stream` and `resend`. */
 import { parseRanges, RangeSyntaxError } from '../../common/datagram/ranges.js';
 import { ProtocolError } from '../../common/protocol/errors.js';
 import { songFields } from '../../common/protocol/records.js';

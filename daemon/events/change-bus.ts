@@ -1,5 +1,5 @@
 /**
- * Push events (PROTOCOL.md section 4): which topics changed since each connection last heard of
+ * Push events (docs/protocol.md, Push events): which topics changed since each connection last heard of
  * them. Every connection has a set of pending topics, filled by `notify` whether or not it is
  * idling, so nothing is missed between two `idle`s; `wait` resolves as soon as one of the topics it
  * asks for is pending. Pure bookkeeping: no sockets, no timers.

@@ -1,5 +1,5 @@
 /**
- * The radio programme as an Icecast source (issue 11): one target's connection. HTTP PUT of
+ * The radio programme as an Icecast source: one target's connection. HTTP PUT of
  * `audio/mpeg` with Basic auth and the Ice-* headers (Icecast 2.4 and later); the old SOURCE method
  * when a server does not take PUT. The MP3 frames come from the radio already paced in real time;
  * the title follows the programme through Icecast's metadata update.

@@ -2,7 +2,7 @@
  * Radio listeners, and the tokens that prove an address is really where a SUBSCRIBE came from.
  * A token is stateless (like a SYN cookie): 4 bytes of issue time and 4 of an HMAC over the
  * address and that time. A SUBSCRIBE therefore leaves nothing behind; only an address that echoes
- * its token in a KEEPALIVE becomes a listener (PROTOCOL.md section 3: no spoofed listeners).
+ * its token in a KEEPALIVE becomes a listener (docs/protocol.md, UDP: no spoofed listeners).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { TOKEN_BYTES } from '../../common/datagram/codec.js';

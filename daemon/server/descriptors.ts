@@ -1,5 +1,5 @@
 /**
- * Open file descriptors against the process's limit (issue 9, item 1). When the limit is reached,
+ * Open file descriptors against the process's limit. When the limit is reached,
  * libuv accepts each new connection and closes it at once without telling Node, so a daemon out of
  * descriptors looks alive and says nothing. This watch counts them every few seconds, reports them
  * in `stats`, and says so loudly in the log when they run short; open() failures with EMFILE or

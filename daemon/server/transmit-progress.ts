@@ -1,5 +1,5 @@
 /**
- * Whether a client is reading what it is sent (issue 9, item 7): `write_stall_timeout` cuts a
+ * Whether a client is reading what it is sent: `write_stall_timeout` cuts a
  * client that makes no progress, not one that is merely slow. Node sees the kernel take bytes only
  * when a third of the socket's send buffer has drained (several MB on loopback), so a client
  * reading 1 KB/s looks stalled to it for minutes. The kernel knows better: the bytes it holds

@@ -1,6 +1,5 @@
 /**
- * A network namespace the test makes for itself (issue 9: "the UDP egress limit by a network
- * namespace"): a veth pair from this host into it, and a rate limit (tbf) on the host's side, so
+ * A network namespace the test makes for itself: a veth pair from this host into it, and a rate limit (tbf) on the host's side, so
  * that what the daemon sends towards the namespace crosses a slow path and the kernel pushes back.
  * The rate limiter's queue is larger than any socket's send buffer (net.core.wmem_max): a full
  * socket buffer, not a full queue, is what the sender meets (a full queue drops UDP silently).
