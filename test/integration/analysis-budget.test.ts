@@ -1,5 +1,5 @@
 /**
- * Issue 9, item 12: the analysis of a library file has a budget. WAV headers and tags are read
+ * The analysis of a library file has a budget. WAV headers and tags are read
  * with the project's own bounded walk; the MP3 frame walk streams the file in windows, so that no
  * file, however large or strange, becomes a buffer of its size; and a time budget skips a file
  * that takes too long.

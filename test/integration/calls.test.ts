@@ -1,5 +1,5 @@
 /**
- * Calls (PROTOCOL.md section 5) over real sockets: the signalling commands, `changed: calls` to
+ * Calls (docs/protocol.md, Calls) over real sockets: the signalling commands, `changed: calls` to
  * both parties, the VOICE relay through the daemon's UDP port, and what a hostile peer tries.
  */
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * Issue 9, item 11: the library is watched folder by folder (one inotify watch each, not one per
+ * The library is watched folder by folder (one inotify watch each, not one per
  * file), new folders are watched as they come, and a regular file created where a symlink was
  * deleted is noticed. How long clients wait while thousands of files arrive is in bench/.
  */

@@ -1,5 +1,5 @@
 /**
- * An Icecast that stops reading (issue 11): icecast2 stopped with SIGSTOP, while streamd feeds it.
+ * An Icecast that stops reading: icecast2 stopped with SIGSTOP, while streamd feeds it.
  * Both run in a network namespace of the test's own whose TCP buffers are 4 KiB (the tcp_rmem and
  * tcp_wmem sysctls are per namespace), so that what streamd writes backs up within a second rather
  * than after megabytes of loopback buffers at 16 KB/s. streamd drops the connection after its write

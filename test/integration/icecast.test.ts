@@ -1,5 +1,5 @@
 /**
- * The radio as an Icecast source (issue 11), against Debian's real icecast2 and a real listener
+ * The radio as an Icecast source, against Debian's real icecast2 and a real listener
  * (mpg123 and ffmpeg reading the mount over HTTP): the programme runs for Icecast with no UDP listener, the
  * audio decodes, the stream title follows the programme, and a wrong password is said once and
  * tried again with backoff while the rest of the daemon serves on.

@@ -1,5 +1,5 @@
 /**
- * Push events (PROTOCOL.md section 4) over real TCP: every topic, nothing missed between two
+ * Push events (docs/protocol.md, Push events) over real TCP: every topic, nothing missed between two
  * `idle`s, `noidle`, a command while idle, an idler outliving connection_timeout, a client that
  * closes while idle; and `quit` taking the device away at once.
  */

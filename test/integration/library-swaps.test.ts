@@ -1,5 +1,5 @@
 /**
- * Issue 9, items 8, 9 and 1: the library is not trusted between a scan and a read. A scanned song
+ * The library is not trusted between a scan and a read. A scanned song
  * swapped for a symlink (to a file outside of the same size and mtime), a folder above it swapped
  * for a symlink, and a song swapped for a FIFO: nothing outside the library is served, no libuv
  * thread blocks, and the daemon serves on. And a daemon out of file descriptors says so and lives.

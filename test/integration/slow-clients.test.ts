@@ -1,5 +1,5 @@
 /**
- * Issue 9, items 6 and 7: clients that do not read, or read slowly. Input queued behind an answer
+ * Clients that do not read, or read slowly. Input queued behind an answer
  * the client does not read is bounded in bytes (not only in commands); a client that reads slowly
  * but steadily is not taken for one that reads nothing.
  */

@@ -1,5 +1,5 @@
 /**
- * Protocol 1.2's stream handshake (issue 9, item 3), and the caps on song streams (item 2): nothing
+ * Protocol 1.2's stream handshake, and the caps on song streams (item 2): nothing
  * goes to a port until a KEEPALIVE with the stream's token comes from exactly that address and
  * port; a LEAVE or silence stops it; streams are capped per address and in all.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 9, item 2: song streams over a path slower than their pace must not pile datagrams up in
+ * Song streams over a path slower than their pace must not pile datagrams up in
  * the daemon. 32 streams (16 Mbit/s each) towards a 20 Mbit/s path: the review saw RSS go from
  * 83 MB to 985 MB in 10 s. The path is real: a network namespace with a rate-limited veth.
  */
