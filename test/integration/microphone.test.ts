@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { FRAME_SAMPLES } from '../../tui/audio/opus-codec.js';
-import { openMicrophone, resolveMicrophone } from '../../tui/audio/microphone.js';
-import { pulseNullSink, toneFrequency, type PulseNullSink } from '../helpers/audio-env.js';
+import { openMicrophone, resolveMicrophone } from '../../tui/calls/microphone.js';
+import { pulseNullSink, toneFrequencyInStretches, type PulseNullSink } from '../helpers/audio-env.js';
 import { until } from '../helpers/log-capture.js';
 
 let pulse: PulseNullSink;
@@ -43,7 +43,7 @@ describe('the microphone', () => {
       assert.ok(frames.every((frame) => frame.length === FRAME_SAMPLES));
       const joined = new Int16Array(50 * FRAME_SAMPLES);
       frames.slice(10, 60).forEach((frame, i) => joined.set(frame, i * FRAME_SAMPLES));
-      const hz = toneFrequency([joined]);
+      const hz = toneFrequencyInStretches(joined);
       assert.ok(Math.abs(hz - 440) < 5, `${hz.toFixed(1)} Hz`);
       assert.ok(mic.level() > 0.05, `level ${mic.level()}`);
     });
