@@ -85,9 +85,12 @@ export class Connection implements Output {
     this.socket.on('error', (error) => this.deps.log.debug(`${this.session.address}: ${error.message}`));
     this.socket.on('close', () => this.onClose());
     // The client may half-close after its last command (`printf 'lista\n' | nc`): answer it all first.
+    // An `idle` is the exception: it waits for something the client can no longer stop, so a client
+    // gone while idling would hold its slot until the topic changes. It ends there, as MPD's does.
     this.socket.on('end', () => {
       this.inputEnded = true;
       if (!this.pumping) this.end();
+      else this.interrupt.abort();
     });
     this.socket.write(greeting);
     this.resetIdleTimer();
@@ -244,8 +247,9 @@ export class Connection implements Output {
         throw new ProtocolError('permission', 'this daemon has a password: send password <secret> first');
       }
       this.interrupt = new AbortController();
-      // A line that came in while the previous command ran is already queued: it interrupts too.
-      if (this.queue.length > 0) this.interrupt.abort();
+      // A line that came in while the previous command ran is already queued: it interrupts too; so
+      // does the end of the client's input (an `idle` after it would wait for nobody).
+      if (this.queue.length > 0 || this.inputEnded) this.interrupt.abort();
       await parsed.command.run({ ...this.context, interrupted: this.interrupt.signal }, parsed.args);
     } catch (error) {
       if (error instanceof ProtocolError) {

@@ -38,6 +38,22 @@ const changed = (response: Response): string[] =>
 const within = async (client: TestClient, ms: number): Promise<Response | 'pending'> =>
   (await client.nextWithin(ms)) ?? 'pending';
 
+/** Resolves when the daemon has closed its side of `client`; fails after `ms`. */
+async function closedWithin(client: TestClient, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`the daemon kept the connection open ${ms} ms after the client left`)),
+      ms,
+    );
+  });
+  try {
+    await Promise.race([client.closed, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Takes whatever is pending for `topics` without waiting: idle, then noidle at once. */
 async function clear(client: TestClient, topics = ''): Promise<void> {
   client.send(`idle ${topics}\nnoidle\n`);
@@ -215,6 +231,39 @@ describe('idle: the rules of section 4', () => {
       waker.close();
     } finally {
       await short.stop();
+    }
+  });
+
+  it('a client gone while idling on a quiet topic is let go at once: it holds no slot', async () => {
+    // Four slots for one address: idlers that closed and were kept would lock it out by the fifth.
+    const strict = await startTestDaemon(library, { limits: { max_connections_per_address: 4 } });
+    try {
+      const ways = ['end', 'destroy', 'end then idle', 'end', 'destroy', 'end then idle', 'destroy', 'end'];
+      for (const [i, way] of ways.entries()) {
+        const { client } = await until(`a slot for idler ${i}`, async () => {
+          const attempt = await TestClient.connect(strict.port);
+          if (attempt.greeting.ok) return attempt;
+          attempt.client.close();
+          return undefined;
+        });
+        if (way === 'end then idle') {
+          // `printf 'lista\nidle calls\n' | nc`: lista is answered whole, the idle then ends at once.
+          client.send('lista\nidle calls\n');
+          client.socket.end();
+          assert.ok((await client.next()).ok, 'lista answered');
+          assert.deepEqual(changed(await client.next()), [], 'the idle ends with nothing changed');
+          await closedWithin(client, 5000);
+          continue;
+        }
+        client.send('idle calls\n');
+        assert.equal(await within(client, 50), 'pending', 'nothing changed: the idle waits');
+        if (way === 'end') {
+          client.socket.end();
+          await closedWithin(client, 5000); // the daemon closes its side too
+        } else client.close();
+      }
+    } finally {
+      await strict.stop();
     }
   });
 
