@@ -42,6 +42,23 @@ export class DeviceRegistry {
     this.onChange();
   }
 
+  /**
+   * Whether the connection may speak for the device called `name`: a name held by open connections
+   * belongs to their host, and a connection from another may not take it (nor, with it, the
+   * device's calls and voice address). Undefined when it may; else why not.
+   */
+  refusal(connectionId: number, name: string): string | undefined {
+    const entry = this.connections.get(connectionId);
+    if (!entry) return undefined;
+    const host = hostOf(entry.address);
+    const wanted = name.toLowerCase();
+    for (const [id, other] of this.connections) {
+      if (id === connectionId || other.name?.toLowerCase() !== wanted) continue;
+      if (hostOf(other.address) !== host) return `the name '${other.name}' is in use by a device on another host`;
+    }
+    return undefined;
+  }
+
   /** `hello <name>`: the connection now speaks for that device (shared with its other connections). */
   rename(connectionId: number, name: string): void {
     const entry = this.connections.get(connectionId);
@@ -145,4 +162,9 @@ export class DeviceRegistry {
     this.syncs.delete(name);
     this.onGone(name);
   }
+}
+
+/** The host of an `ip:port` address (IPv6 addresses hold colons of their own). */
+function hostOf(address: string): string {
+  return address.slice(0, address.lastIndexOf(':'));
 }

@@ -62,6 +62,8 @@ export const callCommands: Command[] = [
       if (!net.isIP(given)) throw new ProtocolError('bad_argument', `'${given.slice(0, 40)}' is not an IP address`);
       if (given !== own)
         throw new ProtocolError('permission', `a device registers its own address (${own}), not ${given.slice(0, 40)}`);
+      const refused = ctx.services.devices.refusal(ctx.session.id, name as string);
+      if (refused) throw new ProtocolError('busy', refused);
       ctx.services.calls.register(name as string, { address: own, port: Number(port) });
       ctx.services.devices.rename(ctx.session.id, name as string);
       await ctx.out.write(okLine());

@@ -87,6 +87,8 @@ export const deviceCommands: Command[] = [
       if (!DEVICE_NAME_PATTERN.test(name as string)) {
         throw new ProtocolError('bad_argument', 'a device name is 1-64 characters of A-Z a-z 0-9 . _ -');
       }
+      const refused = ctx.services.devices.refusal(ctx.session.id, name as string);
+      if (refused) throw new ProtocolError('busy', refused);
       ctx.services.devices.rename(ctx.session.id, name as string);
       await ctx.out.write(okLine());
     },

@@ -141,6 +141,41 @@ describe('call signalling', () => {
     await hugo.tcp.closed;
   });
 
+  it('a name held from one host cannot be claimed from another: no call, voice address or token changes hands', async () => {
+    const kate = await device('kate');
+    const liam = await device('liam');
+    const id = field(await kate.tcp.command('call', 'liam'), 'call');
+    assert.equal((await liam.tcp.command('answer', id, 'accept')).ok, true);
+    const liamVoice = field(await kate.tcp.command('get', 'liam'), 'voice');
+    // Mallory, on another host (127.0.0.2), claims liam's name both ways.
+    const mallory = (await TestClient.connect(daemon.port, '127.0.0.1', '127.0.0.2')).client;
+    const malloryUdp = await UdpPeer.open(daemon.udpPort);
+    closers.push(
+      () => mallory.close(),
+      () => malloryUdp.close(),
+    );
+    for (const claim of [
+      ['register', 'liam', '-', String(malloryUdp.port)],
+      ['hello', 'LIAM'],
+    ]) {
+      const answer = await mallory.command(...(claim as [string, ...string[]]));
+      assert.deepEqual([answer.ok, answer.code], [false, 'busy'], claim.join(' '));
+      assert.match(answer.text, /in use by a device on another host/);
+    }
+    assert.equal(field(await kate.tcp.command('get', 'liam'), 'voice'), liamVoice, 'the voice address stays liam’s');
+    const seen = await mallory.command('calls');
+    assert.equal(field(seen, 'token'), '', 'no token of liam’s call');
+    assert.equal(field(await liam.tcp.command('calls'), 'state'), 'active', 'the call goes on');
+    // Liam's own further connection, from his host, joins his device as the player's do.
+    const liamEvents = (await TestClient.connect(daemon.port)).client;
+    closers.push(() => liamEvents.close());
+    assert.equal((await liamEvents.command('hello', 'liam')).ok, true);
+    // Once every connection of liam's is gone, the name is free for any host.
+    liam.tcp.close();
+    liamEvents.close();
+    await until('the name free', async () => ((await mallory.command('hello', 'liam')).ok ? true : undefined));
+  });
+
   it('1,000 call commands in a burst: one rings, the rest are busy, and the daemon serves on', async () => {
     const ivan = await device('ivan');
     await device('judy');
