@@ -6,7 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DatagramType } from '../../common/datagram/codec.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DatagramType, encodeDatagram } from '../../common/datagram/codec.js';
+import { createVoiceEncoder, FRAME_SAMPLES } from '../../tui/audio/opus-codec.js';
 import { openMicrophone } from '../../tui/calls/microphone.js';
 import { VoiceLink } from '../../tui/calls/voice-link.js';
 import { VoiceCall } from '../../tui/calls/voice-call.js';
@@ -17,6 +19,7 @@ import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
 import { until } from '../helpers/log-capture.js';
 import { lossyRelay, type LossyRelay } from '../helpers/lossy-relay.js';
+import { UdpPeer } from '../helpers/udp-peer.js';
 
 const field = (response: Response, key: string): string => response.fields.find(([k]) => k === key)?.[1] ?? '';
 
@@ -148,4 +151,70 @@ describe('a call’s voice', () => {
       }
     },
   );
+});
+
+describe('a call’s voice from a hostile party', () => {
+  it('packets that will not decode are concealed and counted, and the call plays on', { timeout: 20_000 }, async () => {
+    // Mallory calls victim and speaks through the daemon: real Opus frames, and among them packets
+    // libopus refuses (a code-3 packet that claims no frames, noise, a lone byte, nothing).
+    const mallory = (await TestClient.connect(daemon.port)).client;
+    const malloryUdp = await UdpPeer.open(daemon.udpPort);
+    const victim = (await TestClient.connect(daemon.port)).client;
+    const link = await VoiceLink.open({ host: '127.0.0.1', port: daemon.udpPort });
+    let call: VoiceCall | undefined;
+    let clock: VoiceClock | undefined;
+    try {
+      assert.equal((await mallory.command('register', 'mallory', '-', String(malloryUdp.port))).ok, true);
+      assert.equal((await victim.command('register', 'victim', '-', String(link.port))).ok, true);
+      const id = field(await mallory.command('call', 'victim'), 'call');
+      assert.equal((await victim.command('answer', id, 'yes')).ok, true);
+      const victimToken = field(await victim.command('calls'), 'token');
+      const malloryToken = Buffer.from(field(await mallory.command('calls'), 'token'), 'hex');
+      call = await VoiceCall.start(link, Number(id), victimToken);
+      const heard: Int16Array[] = [];
+      const playing = call;
+      clock = new VoiceClock(playing, (frame) => heard.push(frame)); // pulled in a timer, as the speaker path does
+      // The victim's own VOICE proves its address to the relay (the silence a call without a microphone sends).
+      // The victim's first silence packet (a call without a microphone sends one at once) proves its address.
+      await until('the victim’s address proven', () => {
+        const seen = daemon.server.services.voiceCounters;
+        return seen.droppedUnproven + seen.forwarded > 0 ? true : undefined;
+      });
+      const encoder = await createVoiceEncoder();
+      const tone = new Int16Array(FRAME_SAMPLES);
+      const corrupt = [
+        Buffer.from([0x03, 0x00]),
+        Buffer.from([0xff, 0xff, 0xff, 0xff, 0xfe]),
+        Buffer.from([0x7b]),
+        Buffer.alloc(0),
+      ];
+      for (let sequence = 0; sequence < 100; sequence++) {
+        for (let i = 0; i < FRAME_SAMPLES; i++)
+          tone[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * (sequence * FRAME_SAMPLES + i)) / 48000));
+        const packet = sequence % 5 === 2 ? corrupt[((sequence / 5) % corrupt.length) | 0] : encoder.encode(tone);
+        malloryUdp.send(
+          encodeDatagram({
+            type: DatagramType.VOICE,
+            stream: Number(id),
+            sequence,
+            position: sequence * FRAME_SAMPLES,
+            payload: Buffer.concat([malloryToken, Buffer.from(packet ?? [])]),
+          }),
+        );
+        await sleep(20);
+      }
+      await until('the last packets played', () => (playing.stats().received >= 90 ? true : undefined));
+      const stats = playing.stats();
+      assert.ok(stats.corrupt >= 15, `corrupt packets counted: ${stats.corrupt}`);
+      assert.ok(heard.length >= 90, `the call played on: ${heard.length} frames`);
+      encoder.close();
+    } finally {
+      clock?.stop();
+      call?.stop();
+      link.close();
+      mallory.close();
+      victim.close();
+      malloryUdp.close();
+    }
+  });
 });

@@ -141,6 +141,11 @@ describe('the voice line', () => {
       voiceLine({ received: 0, lost: 0, recovered: 0, late: 0, jitterMs: 0, depthMs: 40, micLevel: 0 }),
       /0 lost \(0\.0%.*mic ▯▯▯▯▯$/,
     );
+    assert.match(
+      voiceLine({ received: 50, lost: 0, recovered: 0, late: 0, corrupt: 4, jitterMs: 0, depthMs: 40, micLevel: 0 }),
+      /0 late, 4 corrupt {2}jitter/,
+      'packets that would not decode, when there are any',
+    );
   });
 
   const incoming = { received: 990, lost: 10, recovered: 7, late: 3, jitterMs: 2.14, depthMs: 40, micLevel: 0.2 };

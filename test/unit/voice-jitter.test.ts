@@ -66,7 +66,7 @@ describe('VoiceJitterBuffer', () => {
     const { frames, buffer } = await play(packets.map((_, i) => [i, i * 20]));
     assert.equal(frames.length, FRAMES);
     assert.ok(frames.every((frame) => frame.length === FRAME_SAMPLES));
-    assert.deepEqual(buffer.counts, { received: FRAMES, lost: 0, recovered: 0, late: 0, duplicate: 0 });
+    assert.deepEqual(buffer.counts, { received: FRAMES, lost: 0, recovered: 0, late: 0, duplicate: 0, corrupt: 0 });
     assert.equal(buffer.depthMs, MIN_DEPTH_MS);
   });
 

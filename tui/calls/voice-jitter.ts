@@ -38,6 +38,8 @@ export interface VoiceCounts {
    */
   late: number;
   duplicate: number;
+  /** Packets that came but would not decode (corrupt, or crafted): concealed instead. */
+  corrupt: number;
 }
 
 interface Held {
@@ -62,7 +64,7 @@ export class VoiceJitterBuffer {
   private readonly missed = new Map<number, boolean>();
   /** Frames played without their own packet (lost or late): what the listener missed. */
   playedWithout = 0;
-  readonly counts: VoiceCounts = { received: 0, lost: 0, recovered: 0, late: 0, duplicate: 0 };
+  readonly counts: VoiceCounts = { received: 0, lost: 0, recovered: 0, late: 0, duplicate: 0, corrupt: 0 };
 
   constructor(private readonly decoder: VoiceDecoder) {}
 
@@ -128,13 +130,23 @@ export class VoiceJitterBuffer {
       this.played(sequence, held.position);
       this.packets.delete(sequence);
       this.counts.received++;
-      return this.decoder.decode(held.packet);
+      return this.decodeOrConceal(() => this.decoder.decode(held.packet));
     }
     this.played(sequence, this.position);
     this.playedWithout++;
     const following = this.packets.get(sequence + 1);
     this.missing(sequence, following !== undefined);
-    return following ? this.decoder.decodeFec(following.packet) : this.decoder.conceal();
+    return following ? this.decodeOrConceal(() => this.decoder.decodeFec(following.packet)) : this.decoder.conceal();
+  }
+
+  /** Whatever a peer sends, the call plays on: a packet the decoder refuses is counted and concealed. */
+  private decodeOrConceal(decode: () => Int16Array): Int16Array {
+    try {
+      return decode();
+    } catch {
+      this.counts.corrupt++;
+      return this.decoder.conceal();
+    }
   }
 
   /**

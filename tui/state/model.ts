@@ -69,6 +69,8 @@ export interface CallStats {
   lost: number;
   recovered: number;
   late: number;
+  /** Packets that would not decode (concealed): none from a well-behaved peer. */
+  corrupt?: number | undefined;
   jitterMs: number;
   depthMs: number;
   /** The microphone's level, 0-1. */

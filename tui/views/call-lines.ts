@@ -13,7 +13,8 @@ export function voiceLine(stats: CallStats): string {
   const sent = stats.received + stats.lost + stats.late;
   const share = sent === 0 ? 0 : (100 * stats.lost) / sent;
   const bars = Math.min(5, Math.round(stats.micLevel * 15));
-  return `voice in: ${stats.received} recv, ${stats.lost} lost (${share.toFixed(1)}%, ${stats.recovered} by FEC), ${stats.late} late  jitter ${stats.jitterMs.toFixed(1)} ms  buffer ${Math.round(stats.depthMs)} ms  mic ${'▮'.repeat(bars)}${'▯'.repeat(5 - bars)}`;
+  const corrupt = stats.corrupt ? `, ${stats.corrupt} corrupt` : '';
+  return `voice in: ${stats.received} recv, ${stats.lost} lost (${share.toFixed(1)}%, ${stats.recovered} by FEC), ${stats.late} late${corrupt}  jitter ${stats.jitterMs.toFixed(1)} ms  buffer ${Math.round(stats.depthMs)} ms  mic ${'▮'.repeat(bars)}${'▯'.repeat(5 - bars)}`;
 }
 
 /**
