@@ -43,5 +43,19 @@ export const STATUS_MAX_CHARS = 256;
 export const DEVICE_NAME_MAX_CHARS = 64;
 export const DEVICE_NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
+/**
+ * A tag (title, artist, album) as the daemon serves it, at most: longer ones are cut, ending in an
+ * ellipsis. With a path at most 4,096 bytes (Linux's PATH_MAX), no line the daemon sends comes near
+ * MAX_RESPONSE_LINE_BYTES (common/protocol/response-reader.ts), the longest line a client reads.
+ */
+export const MAX_TAG_CHARS = 1024;
+
+/** `text` cut to `max` characters (Unicode code points), the last one an ellipsis when it was cut. */
+export function boundText(text: string, max: number): string {
+  if (text.length <= max) return text; // UTF-16 units are never fewer than code points
+  const points = [...text];
+  return points.length <= max ? text : `${points.slice(0, max - 1).join('')}…`;
+}
+
 /** Seconds of audio in one download block (docs/protocol.md, Downloads). */
 export const BLOCK_SECONDS = 30;

@@ -2,6 +2,7 @@
  * The records the daemon lists: songs (`lista`, `download`) and devices (`lista dispositivos`).
  * One definition of each record's keys, used to write them (daemon) and to read them (clients).
  */
+import { boundText, MAX_TAG_CHARS } from '../limits.js';
 import { formatPlayback, parsePlayback, type PlaybackRecord } from './playback.js';
 import type { Field } from './response.js';
 
@@ -38,9 +39,9 @@ export function songFields(song: SongInfo): Field[] {
     ['song', song.id],
     ['file', song.file],
   ];
-  if (song.title) fields.push(['title', song.title]);
-  if (song.artist) fields.push(['artist', song.artist]);
-  if (song.album) fields.push(['album', song.album]);
+  if (song.title) fields.push(['title', boundText(song.title, MAX_TAG_CHARS)]);
+  if (song.artist) fields.push(['artist', boundText(song.artist, MAX_TAG_CHARS)]);
+  if (song.album) fields.push(['album', boundText(song.album, MAX_TAG_CHARS)]);
   if (song.track !== undefined) fields.push(['track', song.track]);
   if (song.year !== undefined) fields.push(['year', song.year]);
   fields.push(

@@ -14,7 +14,7 @@ import { openScanned } from './open-song.js';
 import type { CatalogSong } from './song.js';
 import { quickTags } from './quick-tags.js';
 import type { FoundFile } from './walk.js';
-import { pickTags, readWavTags, type Tags } from './wav-tags.js';
+import { boundTags, pickTags, readWavTags, type Tags } from './wav-tags.js';
 
 /** Bump when the analysis changes, so that persisted catalogs are analysed again (2: track and year). */
 export const ANALYZER_VERSION = 2;
@@ -146,7 +146,7 @@ async function readMp3Tags(handle: FileHandle, size: number, audioStart: number)
       ? await readAt(handle, 0, size)
       : Buffer.concat([await readAt(handle, 0, headEnd), await readAt(handle, size - TAG_TAIL_BYTES, TAG_TAIL_BYTES)]);
   const quick = quickTags(tags);
-  if (quick) return quick;
+  if (quick) return boundTags(quick);
   try {
     const meta = await parseBuffer(
       tags,

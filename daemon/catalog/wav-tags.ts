@@ -5,6 +5,7 @@
  * read at all, so a file crafted to make a parser crawl (a data chunk of size 0 followed by
  * zeros, thousands of empty chunks) costs a few small reads.
  */
+import { boundText, MAX_TAG_CHARS } from '../../common/limits.js';
 import { parseBuffer } from 'music-metadata';
 import type { SongInfo } from '../../common/protocol/records.js';
 import { leadingNumber } from './quick-tags.js';
@@ -60,7 +61,17 @@ export function pickTags(common: {
   if (common.album) tags.album = common.album;
   if (common.track?.no && common.track.no > 0) tags.track = common.track.no;
   if (common.year && common.year > 0 && common.year <= 9999) tags.year = common.year;
-  return tags;
+  return boundTags(tags);
+}
+
+/** The text tags cut to what the daemon serves (MAX_TAG_CHARS): a 300,000-character title is a file's, not a line's. */
+export function boundTags(tags: Tags): Tags {
+  const bounded = { ...tags };
+  for (const key of ['title', 'artist', 'album'] as const) {
+    const value = bounded[key];
+    if (value !== undefined) bounded[key] = boundText(value, MAX_TAG_CHARS);
+  }
+  return bounded;
 }
 
 async function id3Tags(tag: Buffer): Promise<Tags> {
@@ -94,5 +105,5 @@ export async function readWavTags(readAt: ReadAt, fileSize: number): Promise<Tag
     else if ((id === 'id3 ' || id === 'ID3 ') && size <= MAX_ID3_BYTES) id3 = await id3Tags(await readAt(body, size));
     at = body + size + (size & 1);
   }
-  return { ...info, ...id3 };
+  return boundTags({ ...info, ...id3 });
 }
