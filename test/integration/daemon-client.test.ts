@@ -6,12 +6,20 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
+import { parseSongList } from '../../common/protocol/replies.js';
+import { UNSAFE_TEXT } from '../../common/protocol/response.js';
+import { encodeMp3 } from '../../daemon/demo/encode.js';
+import { id3v2Tag } from '../../daemon/demo/id3-writer.js';
+import { synthesize } from '../../daemon/demo/synth.js';
 import { DaemonClient } from '../../tui/daemon-link/daemon-client.js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { SongHook } from '../../tui/desktop/song-hook.js';
+import { formatM3u8 } from '../../tui/store/m3u8.js';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../helpers/cli.js';
 import { startTestDaemon } from '../helpers/daemon.js';
+import { until } from '../helpers/log-capture.js';
 
 describe('daemon client', () => {
   it('tells of a daemon that breaks the framing, and connects again', async () => {
@@ -99,6 +107,82 @@ describe('daemon client', () => {
       client.close();
       await daemon.stop();
       rmSync(music, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a library file with tags of any length', () => {
+  it('a 300,000-character title is served cut to 1,024 characters, and the player reads the list', async () => {
+    const music = mkdtempSync(path.join(os.tmpdir(), 'streamd-long-tags-'));
+    const pcm = synthesize({ title: 'x', seconds: 1, bpm: 120, root: 60, minor: false, seed: 5 }, 44100, 2);
+    const huge = 'Ж'.repeat(300_000); // two bytes each in UTF-8: 600 KB in one ID3 frame
+    writeFileSync(
+      path.join(music, 'long.mp3'),
+      Buffer.concat([id3v2Tag({ title: huge, artist: 'A' }), encodeMp3(pcm, 128)]),
+    );
+    writeFileSync(path.join(music, 'plain.mp3'), encodeMp3(pcm, 128));
+    const daemon = await startTestDaemon(music);
+    const client = new DaemonClient({ host: '127.0.0.1', port: daemon.port, name: 'reader' });
+    let drops = 0;
+    client.on('offline', () => drops++);
+    try {
+      client.start();
+      await once(client, 'online');
+      const songs = parseSongList((await client.request('lista')).fields);
+      const long = songs.find((song) => song.file === 'long.mp3');
+      assert.equal([...(long?.title ?? '')].length, 1024);
+      assert.ok(long?.title?.endsWith('Ж…'), 'cut, with an ellipsis');
+      assert.equal(long?.artist, 'A');
+      assert.equal(songs.length, 2, 'the rest of the library with it');
+      assert.equal(drops, 0, 'the connection held');
+    } finally {
+      client.close();
+      await daemon.stop();
+      rmSync(music, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a hostile daemon’s text', () => {
+  it('NUL, a lone CR and escapes in its answers reach nothing of the player: the hook runs, the playlist keeps its lines', async () => {
+    const server = net.createServer((socket) => {
+      socket.write('OK streamd fake\n');
+      socket.on('data', (chunk) => {
+        const lines = chunk.toString().split('\n').filter(Boolean);
+        for (const line of lines) {
+          if (line.startsWith('lista'))
+            socket.write(
+              'song: 1\nfile: a\rb.mp3\ntitle: x\0y\u009b2J\nartist: \u202eevil\nduration: 1.000\nformat: mp3\nsample_rate: 44100\nchannels: 2\nbytes: 10\nblocks: 1\netag: 0123456789abcdef\nOK\n',
+            );
+          else socket.write('OK\n');
+        }
+      });
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new DaemonClient({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, name: 'x' });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-hostile-text-'));
+    try {
+      client.start();
+      await once(client, 'online');
+      const [song] = parseSongList((await client.request('lista')).fields);
+      assert.ok(song);
+      for (const text of [song.file, song.title, song.artist]) assert.doesNotMatch(text ?? '', UNSAFE_TEXT);
+      // The song-change hook gets the song in its environment: a NUL there stopped spawn.
+      const out = path.join(dir, 'hook.txt');
+      const logged: string[] = [];
+      const hook = new SongHook(`printf %s "$STREAMTUI_TITLE" > '${out}'`, 'x', (text) => logged.push(text));
+      hook.songChanged(song);
+      const written = await until('the hook ran', () => (existsSync(out) ? readFileSync(out, 'utf8') : undefined));
+      assert.equal(written, 'x y 2J');
+      assert.deepEqual(logged, []);
+      hook.close();
+      // A playlist of it holds one entry in two lines, for every reader.
+      assert.equal(formatM3u8([song]).split(/\r\n|\r|\n/).length, 4);
+    } finally {
+      client.close();
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { formatCommand } from '../../common/protocol/args.js';
-import type { BlockHeader } from '../../common/protocol/response.js';
+import { sanitizeValue, type BlockHeader } from '../../common/protocol/response.js';
 import { FramingError, ResponseReader, type ResponseEvent } from '../../common/protocol/response-reader.js';
 
 export interface Reply {
@@ -208,7 +208,9 @@ export class DaemonClient extends EventEmitter {
       }
       switch (event.type) {
         case 'field':
-          pending.reply.fields.push([event.key, event.value]);
+          // streamd sends no control in a value (sanitizeValue); one that does (older, hostile) gets
+          // spaces for them here, so no NUL, CR or escape reaches a screen, D-Bus, an environment or a playlist.
+          pending.reply.fields.push([event.key, sanitizeValue(event.value)]);
           break;
         case 'block':
           pending.download?.onBlock(event.block);
@@ -224,7 +226,7 @@ export class DaemonClient extends EventEmitter {
         case 'err':
           this.pending.shift();
           pending.reply.ok = event.type === 'ok';
-          pending.reply.text = event.type === 'ok' ? event.text : event.message;
+          pending.reply.text = sanitizeValue(event.type === 'ok' ? event.text : event.message);
           if (event.type === 'err') pending.reply.code = event.code;
           pending.resolve(pending.reply);
           break;

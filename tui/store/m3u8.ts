@@ -3,6 +3,7 @@
  * to the library root, which is where the daemon's `file:` names start. Pure.
  */
 import type { SongInfo } from '../../common/protocol/records.js';
+import { sanitizeValue } from '../../common/protocol/response.js';
 
 /**
  * @example formatM3u8([{ file: 'A/01 x.mp3', title: 'x', artist: 'A', duration: 61.2, ... }])
@@ -12,8 +13,8 @@ export function formatM3u8(songs: readonly SongInfo[]): string {
   const lines = ['#EXTM3U'];
   for (const song of songs) {
     const name = song.title ? (song.artist ? `${song.artist} - ${song.title}` : song.title) : song.file;
-    // A line break in a tag would end the entry: #EXTINF is one line.
-    lines.push(`#EXTINF:${Math.round(song.duration)},${name.replace(/[\r\n]+/g, ' ')}`, song.file);
+    // A line break (CR alone too) in a tag or a name would end the entry for other readers.
+    lines.push(`#EXTINF:${Math.round(song.duration)},${sanitizeValue(name)}`, sanitizeValue(song.file));
   }
   return `${lines.join('\n')}\n`;
 }
