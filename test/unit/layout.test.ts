@@ -1,7 +1,8 @@
 /** The screen's layout at every size from 80x24 to 250x70: inside the screen, no overlaps, a chart that can be drawn. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { styled } from '../../tui/views/format.js';
+import { UNSAFE_TEXT } from '../../common/protocol/response.js';
+import { screenText, styled } from '../../tui/views/format.js';
 import { computeLayout, type Rect } from '../../tui/views/layout.js';
 import { MIN_CHART_ROWS } from '../../tui/views/loss-chart.js';
 
@@ -84,4 +85,26 @@ describe('styled text', () => {
       assert.doesNotMatch(text, /\{[^}]*$/, `width ${width}: no open brace left`);
     }
   });
+});
+
+describe('text from outside on the screen', () => {
+  // Whatever path it came by (a tag over TCP, the radio's metadata over UDP, a device's status from
+  // an older daemon, a typed search), nothing in it may drive the terminal or reorder what is shown.
+  const tricks: Array<[string, string]> = [
+    ['a C1 CSI (U+009B)', 'Song \u009b2J\u009b31m'],
+    ['OSC 52 in its C1 form', 'Song \u009d52;c;ZXZpbA==\u009c'],
+    ['an ESC sequence', 'Song \x1b[2J\x1b]0;title\x07'],
+    ['a bidi override (U+202E)', 'Song \u202eevil.mp3'],
+    ['line breaks', 'Song\nforged line\r\u2028more'],
+    ['blessed tags', 'Song {bold}{red-fg}'],
+  ];
+  for (const [what, text] of tricks) {
+    it(`shows ${what} as plain text of the same width`, () => {
+      const shown = screenText(text);
+      assert.doesNotMatch(shown, UNSAFE_TEXT);
+      assert.doesNotMatch(shown.replace(/\{open\}|\{close\}/g, ''), /[{}]/, 'no tag of its own');
+      assert.equal([...shown.replace(/\{open\}/g, '{').replace(/\{close\}/g, '}')].length, [...text].length);
+      assert.doesNotMatch(styled([[text, 'bold']], 60), UNSAFE_TEXT);
+    });
+  }
 });

@@ -1,6 +1,7 @@
 /** Text helpers for the views: fitting text to a width, styled text, the progress bar, byte rates. Pure. */
 import { BLOCK_SECONDS } from '../../common/limits.js';
 import { clock } from '../../common/protocol/device-status.js';
+import { sanitizeValue } from '../../common/protocol/response.js';
 
 /** Cuts or pads `text` to exactly `width` columns (… marks a cut). */
 export function fit(text: string, width: number): string {
@@ -13,7 +14,15 @@ export function fit(text: string, width: number): string {
 /** A piece of a line and the blessed colour it is shown in (none: plain). */
 export type Span = readonly [text: string, style?: string];
 
-const escapeTags = (text: string): string => text.replace(/[{}]/g, (ch) => (ch === '{' ? '{open}' : '{close}'));
+/**
+ * Text from outside (tags, file names, device names and statuses, the radio's metadata, messages)
+ * as the screen may show it, whatever path it came by: what no client's screen may be sent (C0 and
+ * C1 controls, a C1 CSI or OSC among them, line separators, bidi overrides: the daemon's own rule,
+ * sanitizeValue) becomes a space, one for one, so widths hold; blessed's tag braces are escaped.
+ * Every text a view shows goes through here.
+ */
+export const screenText = (text: string): string =>
+  sanitizeValue(text).replace(/[{}]/g, (ch) => (ch === '{' ? '{open}' : '{close}'));
 
 /**
  * A line of styled pieces cut to `width` columns (… marks a cut), then tagged: text is cut before
@@ -31,9 +40,9 @@ export function styled(spans: readonly Span[], width: number): string {
     const piece = cut.slice(at, at + length).join('');
     at += length;
     if (piece === '') continue;
-    out += style ? `{${style}}${escapeTags(piece)}{/${style}}` : escapeTags(piece);
+    out += style ? `{${style}}${screenText(piece)}{/${style}}` : screenText(piece);
   }
-  return out + escapeTags(cut.slice(at).join(''));
+  return out + screenText(cut.slice(at).join(''));
 }
 
 /**

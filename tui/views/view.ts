@@ -10,16 +10,16 @@ import { KEY_HELP } from '../state/keys.js';
 import { songName, type LibraryRow } from '../state/library-tree.js';
 import { type PlayerState } from '../state/model.js';
 import { lossPercent } from '../../common/datagram/loss-meter.js';
-import { fit, markedSpans, progressBar, rate, styled, type Span } from './format.js';
+import { fit, markedSpans, progressBar, rate, screenText, styled, type Span } from './format.js';
 import { computeLayout, type Layout, type Rect } from './layout.js';
 import { createLossChart } from './loss-chart.js';
 import { callLine, voiceLine, voiceOutLine } from './call-lines.js';
 import { clock } from '../../common/protocol/device-status.js';
 import { libraryRows } from '../state/selectors.js';
 
-const esc = (text: string): string => blessed.escape(text);
+const esc = screenText;
 const label = (text: string, focused: boolean): string =>
-  focused ? ` {bold}{inverse} ${text} {/inverse}{/bold} ` : ` ${text} `;
+  focused ? ` {bold}{inverse} ${screenText(text)} {/inverse}{/bold} ` : ` ${screenText(text)} `;
 
 /** A search's matched characters. */
 const MATCH_STYLE = 'yellow-fg';
