@@ -35,9 +35,26 @@ export interface DaemonSettings extends Limits {
 export interface CallSettings {
   /** Calls ringing or active at once; a further `call` answers `ERR busy`. */
   max: number;
+  /** Calls ringing or active at once with a party registered from one IP address. */
+  max_per_address: number;
+  /** Calls a device, or the devices of one IP address together, may start a minute. */
+  calls_per_minute: number;
+  /** Times a device may be rung a minute, by all callers together. */
+  rings_per_minute: number;
+  /** An answered call in which neither party sent voice for this long ends (`reason: silent`), seconds. */
+  silent_timeout: number;
+  /** VOICE and VOICE_REPORT datagrams relayed for one party a second (a call needs about 51). */
+  voice_packets_per_second: number;
 }
 
-export const DEFAULT_CALLS: Readonly<CallSettings> = Object.freeze({ max: 32 });
+export const DEFAULT_CALLS: Readonly<CallSettings> = Object.freeze({
+  max: 32,
+  max_per_address: 8,
+  calls_per_minute: 10,
+  rings_per_minute: 10,
+  silent_timeout: 60,
+  voice_packets_per_second: 100,
+});
 
 /** The live programme (docs/protocol.md, UDP). */
 export interface RadioSettings {
@@ -182,6 +199,11 @@ export const SETTINGS_SCHEMA = {
     type: 'object',
     properties: {
       max: integer(0, 100_000),
+      max_per_address: integer(1, 100_000),
+      calls_per_minute: integer(1, 100_000),
+      rings_per_minute: integer(1, 100_000),
+      silent_timeout: { type: 'number', minimum: 1, maximum: 86_400 },
+      voice_packets_per_second: integer(60, 100_000),
     },
     patternProperties: { '^//': {} },
     additionalProperties: false,

@@ -175,7 +175,7 @@ async function main(argv: string[]): Promise<number> {
           `udp send queue ${get('udp_send_queue_bytes')} bytes; ${get('udp_stream_pauses')} stream pauses, ${get('udp_radio_dropped')} radio datagrams dropped; streams dropped: ${get('udp_streams_unproven')} never proven, ${get('udp_streams_silent')} silent`,
         );
         console.log(
-          `calls: ${get('calls_active')} active, ${get('calls_ringing')} ringing; voice: ${get('voice_forwarded')} forwarded, dropped ${get('voice_dropped_not_active')} not active, ${get('voice_dropped_bad_token')} bad token, ${get('voice_dropped_bad_address')} bad address, ${get('voice_dropped_unproven')} unproven peer, ${get('voice_dropped_truncated')} truncated`,
+          `calls: ${get('calls_active')} active, ${get('calls_ringing')} ringing; voice: ${get('voice_forwarded')} forwarded, dropped ${get('voice_dropped_not_active')} not active, ${get('voice_dropped_bad_token')} bad token, ${get('voice_dropped_bad_address')} bad address, ${get('voice_dropped_unproven')} unproven peer, ${get('voice_dropped_truncated')} truncated, ${get('voice_dropped_rate')} over the rate`,
         );
         console.log(`open files ${get('open_files')} of ${get('open_files_limit')}`);
         for (const [key, value] of stats) if (/^icecast_\d+$/.test(key)) console.log(`icecast ${value}`);

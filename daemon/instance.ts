@@ -66,7 +66,8 @@ export function createStreamd(options: StreamdOptions, deps: { catalog: Catalog;
     clearInterval(callTimer);
     callTimer = undefined;
   };
-  const calls = new CallRegistry((options.calls ?? DEFAULT_CALLS).max, (names) => {
+  const callSettings = options.calls ?? DEFAULT_CALLS;
+  const calls = new CallRegistry(callSettings, (names) => {
     for (const name of names) changes.notify('calls', devices.connectionsOf(name));
     if (!callTimer && calls.expiring) {
       callTimer = setInterval(expireCalls, CALL_TICK_MS);
@@ -89,7 +90,7 @@ export function createStreamd(options: StreamdOptions, deps: { catalog: Catalog;
   for (const source of icecast) radio.outlets.add(source);
   const streams = new SongStreams(options.udp, udp.paced, udp.counters, log, radio.stream);
   // Voice is live too: a full queue drops it rather than delay it.
-  const voice = new VoiceRelay(calls, newVoiceCounters(), udp.sendLive);
+  const voice = new VoiceRelay(calls, newVoiceCounters(), udp.sendLive, callSettings.voice_packets_per_second);
   const loopDelay = watchLoopDelay();
   const descriptors = watchDescriptors(log);
   catalog.onChange(() => changes.notify('catalog'));

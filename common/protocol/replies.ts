@@ -150,12 +150,13 @@ export interface CallRecord {
   started: string;
   /** This party's media token: 16 hex digits. */
   token: string;
-  reason?: 'rejected' | 'hangup' | 'timeout' | 'gone' | undefined;
+  /** Why it ended; a reason this client does not know reads as 'other' (a newer daemon may add some). */
+  reason?: 'rejected' | 'hangup' | 'timeout' | 'gone' | 'silent' | 'other' | undefined;
   ended?: string | undefined;
 }
 
 const CALL_STATES = new Set(['ringing', 'active', 'ended']);
-const END_REASONS = new Set(['rejected', 'hangup', 'timeout', 'gone']);
+const END_REASONS = new Set(['rejected', 'hangup', 'timeout', 'gone', 'silent']);
 
 /** `calls`. @throws ReplyFormatError on a record that does not read. */
 export function parseCallList(fields: Fields): CallRecord[] {
@@ -173,8 +174,6 @@ export function parseCallList(fields: Fields): CallRecord[] {
     if (!/^\d{1,10}$/.test(id)) throw new ReplyFormatError(`bad call id '${id.slice(0, 20)}'`);
     if (!CALL_STATES.has(state)) throw new ReplyFormatError(`bad call state '${state.slice(0, 20)}'`);
     if (!/^[0-9a-f]{16}$/.test(token)) throw new ReplyFormatError(`bad token '${token.slice(0, 40)}'`);
-    if (reason !== undefined && !END_REASONS.has(reason))
-      throw new ReplyFormatError(`bad end reason '${reason.slice(0, 20)}'`);
     return {
       id: Number(id),
       from: get('from'),
@@ -182,7 +181,7 @@ export function parseCallList(fields: Fields): CallRecord[] {
       state: state as CallRecord['state'],
       started: get('started'),
       token,
-      reason: reason as CallRecord['reason'],
+      reason: reason === undefined ? undefined : END_REASONS.has(reason) ? (reason as CallRecord['reason']) : 'other',
       ended: record.get('ended'),
     };
   });

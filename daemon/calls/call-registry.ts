@@ -7,6 +7,8 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { TOKEN_BYTES } from '../../common/datagram/codec.js';
 import { ProtocolError } from '../../common/protocol/errors.js';
+import type { CallSettings } from '../../common/config-schema.js';
+import { RateBuckets } from '../../common/rate-bucket.js';
 import type { Peer } from '../udp/udp-types.js';
 
 export type { Peer };
@@ -19,7 +21,7 @@ export const ENDED_KEPT_MS = 60_000;
 export const ENDED_KEPT_MAX = 256;
 
 export type CallState = 'ringing' | 'active' | 'ended';
-export type EndReason = 'rejected' | 'hangup' | 'timeout' | 'gone';
+export type EndReason = 'rejected' | 'hangup' | 'timeout' | 'gone' | 'silent';
 
 export interface Party {
   /** The device name as it registered. */
@@ -38,6 +40,9 @@ export interface Call {
   started: Date;
   ended?: Date;
   reason?: EndReason;
+  /** When it was answered, and when either party's voice last went through the relay (ms since the epoch). */
+  answeredMs?: number;
+  lastVoiceMs?: number;
 }
 
 export interface Registration {
@@ -53,12 +58,22 @@ export class CallRegistry {
   private readonly registrations = new Map<string, Registration>();
   private readonly calls = new Map<number, Call>();
   private endedCount = 0;
+  /** Calls started, by caller and by the caller's address; rings, by callee: floods are refused. */
+  private readonly startedBy: RateBuckets;
+  private readonly startedFrom: RateBuckets;
+  private readonly rung: RateBuckets;
 
   /** `onChange` is told the device names of the parties of every change (`changed: calls`). */
   constructor(
-    private readonly maxCalls: number,
+    private readonly limits: CallSettings,
     private readonly onChange: (names: string[]) => void = () => {},
-  ) {}
+  ) {
+    const perMinute = (count: number): [number, number] => [count / 60, count];
+    this.startedBy = new RateBuckets(...perMinute(limits.calls_per_minute));
+    // The devices of one host together: twice what one may start, so that two of them calling is no flood.
+    this.startedFrom = new RateBuckets(...perMinute(2 * limits.calls_per_minute));
+    this.rung = new RateBuckets(...perMinute(limits.rings_per_minute));
+  }
 
   /** @throws ProtocolError permission when another device holds the name in another spelling. */
   register(name: string, voice: Peer): void {
@@ -97,9 +112,35 @@ export class CallRegistry {
     }
     if (this.liveCallOf(caller.name)) throw new ProtocolError('busy', 'you are in a call already');
     if (this.liveCallOf(callee.name)) throw new ProtocolError('busy', `'${callee.name}' is in a call`);
-    const running = [...this.calls.values()].filter(live).length;
-    if (running >= this.maxCalls)
-      throw new ProtocolError('busy', `${this.maxCalls} calls are in progress: try again later`);
+    const running = [...this.calls.values()].filter(live);
+    if (running.length >= this.limits.max)
+      throw new ProtocolError('busy', `${this.limits.max} calls are in progress: try again later`);
+    for (const address of new Set([caller.voice.address, callee.voice.address])) {
+      const there = running.filter((c) => this.addressOf(c.caller) === address || this.addressOf(c.callee) === address);
+      if (there.length >= this.limits.max_per_address)
+        throw new ProtocolError(
+          'busy',
+          `${this.limits.max_per_address} calls are in progress with ${address}: try again later`,
+        );
+    }
+    // Floods: a caller (or its host) calling on and on, and a device rung on and on by anyone.
+    const nowMs = now.getTime();
+    const wait = (seconds: number): string => `try again in ${Math.max(1, Math.ceil(seconds))} s`;
+    if (!this.startedBy.take(key(caller.name), nowMs))
+      throw new ProtocolError(
+        'busy',
+        `${this.limits.calls_per_minute} calls a minute at most: ${wait(this.startedBy.waitSeconds(key(caller.name), nowMs))}`,
+      );
+    if (!this.startedFrom.take(caller.voice.address, nowMs))
+      throw new ProtocolError(
+        'busy',
+        `too many calls from ${caller.voice.address}: ${wait(this.startedFrom.waitSeconds(caller.voice.address, nowMs))}`,
+      );
+    if (!this.rung.take(key(callee.name), nowMs))
+      throw new ProtocolError(
+        'busy',
+        `'${callee.name}' has been rung ${this.limits.rings_per_minute} times this minute: ${wait(this.rung.waitSeconds(key(callee.name), nowMs))}`,
+      );
     const call: Call = {
       id: this.newId(),
       caller: { name: caller.name, token: randomBytes(TOKEN_BYTES), proven: undefined },
@@ -120,6 +161,7 @@ export class CallRegistry {
     if (call.state !== 'ringing') throw new ProtocolError('bad_argument', `call ${id} is ${call.state}, not ringing`);
     if (accept) {
       call.state = 'active';
+      call.answeredMs = now.getTime();
       this.onChange([call.caller.name, call.callee.name]);
     } else this.end(call, 'rejected', now);
     return call;
@@ -154,17 +196,27 @@ export class CallRegistry {
     return { ringing, active };
   }
 
-  /** Whether `expire` has anything to do: a call rings, or an ended one is still listed. */
+  /** Whether `expire` has anything to do: a call rings or is answered, or an ended one is still listed. */
   get expiring(): boolean {
-    for (const call of this.calls.values()) if (call.state !== 'active') return true;
-    return false;
+    return this.calls.size > 0;
   }
 
-  /** Rings that went unanswered end (`timeout`); calls ended long enough ago are forgotten. */
+  /** Voice of the call's went through the relay: it is not silent. */
+  heard(call: Call, nowMs: number): void {
+    call.lastVoiceMs = nowMs;
+  }
+
+  /**
+   * Rings that went unanswered end (`timeout`), answered calls with no voice from either party
+   * for `silent_timeout` end (`silent`); calls ended long enough ago are forgotten.
+   */
   expire(now: Date): void {
+    const silentMs = this.limits.silent_timeout * 1000;
     for (const call of this.calls.values()) {
       if (call.state === 'ringing' && now.getTime() - call.started.getTime() >= RING_TIMEOUT_MS)
         this.end(call, 'timeout', now);
+      else if (call.state === 'active' && now.getTime() - (call.lastVoiceMs ?? call.answeredMs ?? 0) >= silentMs)
+        this.end(call, 'silent', now);
       else if (call.state === 'ended' && now.getTime() - (call.ended as Date).getTime() >= ENDED_KEPT_MS) {
         this.calls.delete(call.id);
         this.endedCount--;
@@ -178,6 +230,10 @@ export class CallRegistry {
     if (!call || (key(call.caller.name) !== key(name) && key(call.callee.name) !== key(name)))
       throw new ProtocolError('not_found', `no call ${id} of yours`);
     return call;
+  }
+
+  private addressOf(party: Party): string | undefined {
+    return this.registrations.get(key(party.name))?.voice.address;
   }
 
   private liveCallOf(name: string): Call | undefined {

@@ -8,6 +8,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { HEADER_BYTES, TOKEN_BYTES, writeHeader, type Datagram } from '../../common/datagram/codec.js';
+import { RateBuckets } from '../../common/rate-bucket.js';
 import type { CallRegistry, Party, Peer } from './call-registry.js';
 
 export interface VoiceCounters {
@@ -21,6 +22,8 @@ export interface VoiceCounters {
   droppedUnproven: number;
   /** Too short to hold a token and a packet. */
   droppedTruncated: number;
+  /** Over the party's rate (`calls.voice_packets_per_second`): a peer sending faster than it speaks. */
+  droppedRate: number;
 }
 
 export const newVoiceCounters = (): VoiceCounters => ({
@@ -30,19 +33,26 @@ export const newVoiceCounters = (): VoiceCounters => ({
   droppedBadAddress: 0,
   droppedUnproven: 0,
   droppedTruncated: 0,
+  droppedRate: 0,
 });
 
 const samePeer = (a: Peer | undefined, b: Peer): boolean =>
   a !== undefined && a.address === b.address && a.port === b.port;
 
 export class VoiceRelay {
+  /** Each party's datagrams, by call and party: one second's worth of burst. */
+  private readonly rates: RateBuckets;
+
   constructor(
     private readonly calls: CallRegistry,
     readonly counters: VoiceCounters,
     private readonly send: (bytes: Buffer, peer: Peer) => boolean,
-  ) {}
+    packetsPerSecond: number,
+  ) {
+    this.rates = new RateBuckets(packetsPerSecond, packetsPerSecond);
+  }
 
-  handle(datagram: Datagram, from: Peer): void {
+  handle(datagram: Datagram, from: Peer, nowMs = Date.now()): void {
     if (datagram.payload.length <= TOKEN_BYTES) return void this.counters.droppedTruncated++;
     const call = this.calls.get(datagram.stream);
     if (!call || call.state !== 'active') return void this.counters.droppedNotActive++;
@@ -55,6 +65,9 @@ export class VoiceRelay {
     if (!sender) return void this.counters.droppedBadToken++;
     if (from.address !== this.calls.registration(sender.name)?.voice.address)
       return void this.counters.droppedBadAddress++;
+    if (!this.rates.take(`${call.id} ${sender === call.caller ? 'caller' : 'callee'}`, nowMs))
+      return void this.counters.droppedRate++;
+    this.calls.heard(call, nowMs);
     if (!samePeer(sender.proven, from)) sender.proven = { address: from.address, port: from.port };
     const receiver: Party = sender === call.caller ? call.callee : call.caller;
     if (!receiver.proven) return void this.counters.droppedUnproven++;

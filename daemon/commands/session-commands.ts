@@ -141,6 +141,7 @@ export const sessionCommands: Command[] = [
           ['voice_dropped_bad_address', ctx.services.voiceCounters.droppedBadAddress],
           ['voice_dropped_unproven', ctx.services.voiceCounters.droppedUnproven],
           ['voice_dropped_truncated', ctx.services.voiceCounters.droppedTruncated],
+          ['voice_dropped_rate', ctx.services.voiceCounters.droppedRate],
           ['open_files', counters.descriptors.open()],
           ['open_files_limit', counters.descriptors.limit()],
           ['event_loop_delay_p99_ms', counters.loopDelay.p99().toFixed(1)],

@@ -2,7 +2,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_RADIO, DEFAULT_UDP, type RadioSettings, type UdpSettings } from '../../common/config-schema.js';
+import {
+  DEFAULT_CALLS,
+  DEFAULT_RADIO,
+  DEFAULT_UDP,
+  type CallSettings,
+  type RadioSettings,
+  type UdpSettings,
+} from '../../common/config-schema.js';
 import { DEFAULT_LIMITS, type Limits } from '../../common/limits.js';
 import { Catalog } from '../../daemon/catalog/catalog.js';
 import { silentLogger, type Logger } from '../../daemon/log.js';
@@ -26,6 +33,7 @@ export async function startTestDaemon(
     log?: Logger;
     radio?: Partial<RadioSettings>;
     udp?: Partial<UdpSettings>;
+    calls?: Partial<CallSettings>;
   } = {},
 ): Promise<TestDaemon> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'streamd-state-'));
@@ -39,6 +47,15 @@ export async function startTestDaemon(
       udpPort: 0,
       radio: { ...DEFAULT_RADIO, ...options.radio },
       udp: { ...DEFAULT_UDP, ...options.udp },
+      // Every test device registers from 127.0.0.1 and tests call fast: the per-address cap and the
+      // flood limits are lifted unless a test sets them.
+      calls: {
+        ...DEFAULT_CALLS,
+        max_per_address: 100_000,
+        calls_per_minute: 100_000,
+        rings_per_minute: 100_000,
+        ...options.calls,
+      },
       // Every test client comes from 127.0.0.1: the per-address limit is lifted unless a test sets it.
       limits: { ...DEFAULT_LIMITS, max_connections_per_address: 100_000, ...options.limits },
       password: options.password,

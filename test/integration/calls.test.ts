@@ -292,3 +292,103 @@ describe('the voice relay', () => {
     assert.ok(Number(field(stats, 'voice_dropped_bad_address')) >= 1);
   });
 });
+
+describe('calls against floods (the daemon’s own limits, not the test helper’s lifted ones)', () => {
+  let strict: TestDaemon;
+  before(async () => {
+    strict = await startTestDaemon(library.root, {
+      calls: {
+        max_per_address: 2,
+        calls_per_minute: 10,
+        rings_per_minute: 10,
+        silent_timeout: 1,
+        voice_packets_per_second: 100,
+      },
+    });
+  });
+  after(async () => {
+    await strict.stop();
+  });
+  async function on(name: string, localAddress = '127.0.0.1'): Promise<Device> {
+    const tcp = (await TestClient.connect(strict.port, '127.0.0.1', localAddress)).client;
+    const udp = await UdpPeer.open(strict.udpPort);
+    closers.push(
+      () => tcp.close(),
+      () => udp.close(),
+    );
+    assert.equal((await tcp.command('register', name, '-', String(udp.port))).ok, true);
+    return { tcp, udp };
+  }
+
+  it('two callers ringing and hanging up in a loop ring their victim at most rings_per_minute times', async () => {
+    const victim = await on('victim', '127.0.0.3');
+    const callers = [await on('m1', '127.0.0.4'), await on('m2', '127.0.0.5')];
+    let rang = 0;
+    const refusals: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const caller = callers[i % 2] as Device;
+      const answer = await caller.tcp.command('call', 'victim');
+      if (answer.ok) {
+        rang++;
+        assert.equal((await caller.tcp.command('hangup', field(answer, 'call'))).ok, true);
+      } else refusals.push(`${answer.code} ${answer.text}`);
+    }
+    assert.equal(rang, 10);
+    assert.ok(
+      refusals.every((text) => /^busy .*try again in \d+ s$/.test(text)),
+      refusals[0],
+    );
+    assert.equal((await victim.tcp.command('ping')).ok, true, 'the victim’s connection serves on');
+  });
+
+  it('caps the live calls with a party on one address', async () => {
+    const [a1, , a3, , a5] = [
+      await on('a1', '127.0.0.6'),
+      await on('a2', '127.0.0.6'),
+      await on('a3', '127.0.0.6'),
+      await on('a4', '127.0.0.6'),
+      await on('a5', '127.0.0.6'),
+      await on('a6', '127.0.0.6'),
+    ];
+    assert.equal((await a1?.tcp.command('call', 'a2'))?.ok, true);
+    assert.equal((await a3?.tcp.command('call', 'a4'))?.ok, true);
+    const third = await a5?.tcp.command('call', 'a6');
+    assert.deepEqual([third?.ok, third?.code], [false, 'busy']);
+    assert.match(third?.text ?? '', /2 calls are in progress with 127\.0\.0\.6/);
+  });
+
+  it('a party flooding VOICE has a call’s worth relayed, the rest dropped and counted; a silent call ends', async () => {
+    const flooder = await on('flooder'); // from 127.0.0.1, where its UDP socket is too
+    const listener = await on('listener');
+    const id = Number(field(await flooder.tcp.command('call', 'listener'), 'call'));
+    assert.equal((await listener.tcp.command('answer', String(id), 'yes')).ok, true);
+    const floodToken = field(await flooder.tcp.command('calls'), 'token');
+    const listenToken = field(await listener.tcp.command('calls'), 'token');
+    listener.udp.send(voice(id, listenToken, 0, Buffer.from('proves the address')));
+    await until('the listener proven', () =>
+      strict.server.services.voiceCounters.droppedUnproven > 0 ? true : undefined,
+    );
+    const started = performance.now();
+    for (let sequence = 0; sequence < 2000; sequence++)
+      flooder.udp.send(voice(id, floodToken, sequence, Buffer.alloc(1200, 7)));
+    await until('the flood counted', () =>
+      strict.server.services.voiceCounters.droppedRate + strict.server.services.voiceCounters.forwarded >= 1900
+        ? true
+        : undefined,
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const { forwarded, droppedRate } = strict.server.services.voiceCounters;
+    assert.ok(forwarded <= 100 + Math.ceil(100 * seconds) + 1, `${forwarded} relayed in ${seconds.toFixed(2)} s`);
+    assert.ok(droppedRate >= 1500, `${droppedRate} dropped over the rate`);
+    // Then neither speaks: silent_timeout (1 s here) ends the call.
+    const ended = await until(
+      'the silent call ended',
+      async () => {
+        const record = await listener.tcp.command('calls');
+        return field(record, 'state') === 'ended' ? field(record, 'reason') : undefined;
+      },
+      10_000,
+    );
+    assert.equal(ended, 'silent');
+  });
+});

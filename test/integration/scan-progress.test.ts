@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_LIMITS } from '../../common/limits.js';
-import { DEFAULT_RADIO, DEFAULT_UDP } from '../../common/config-schema.js';
+import { DEFAULT_CALLS, DEFAULT_RADIO, DEFAULT_UDP } from '../../common/config-schema.js';
 import { parseCatalogStats, scanText, type ScanProgress } from '../../common/protocol/replies.js';
 import { Catalog } from '../../daemon/catalog/catalog.js';
 import { silentLogger } from '../../daemon/log.js';
@@ -40,7 +40,7 @@ describe('a long scan', () => {
           udpPort: 0,
           radio: { ...DEFAULT_RADIO, enabled: false },
           udp: DEFAULT_UDP,
-          calls: { max: 4 },
+          calls: { ...DEFAULT_CALLS, max: 4 },
           limits: DEFAULT_LIMITS,
           password: undefined,
           version: 'test',

@@ -1,14 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CallRegistry, ENDED_KEPT_MAX, ENDED_KEPT_MS, RING_TIMEOUT_MS } from '../../daemon/calls/call-registry.js';
+import { DEFAULT_CALLS, type CallSettings } from '../../common/config-schema.js';
 import { ProtocolError } from '../../common/protocol/errors.js';
 
 const at = (ms: number): Date => new Date(1_700_000_000_000 + ms);
 const voice = { address: '127.0.0.1', port: 5000 };
 
-function setup(max = 32): { calls: CallRegistry; told: string[][]; exists: (name: string) => boolean } {
+/** Three registered devices on one address; the flood limits lifted unless `limits` sets them. */
+function setup(
+  max = 32,
+  limits: Partial<CallSettings> = { max_per_address: 1e5, calls_per_minute: 1e5, rings_per_minute: 1e5 },
+): { calls: CallRegistry; told: string[][]; exists: (name: string) => boolean } {
   const told: string[][] = [];
-  const calls = new CallRegistry(max, (names) => told.push(names));
+  const calls = new CallRegistry({ ...DEFAULT_CALLS, max, ...limits }, (names) => told.push(names));
   for (const name of ['alice', 'bob', 'carol']) calls.register(name, voice);
   return { calls, told, exists: (name) => ['alice', 'bob', 'carol', 'dave'].includes(name.toLowerCase()) };
 }
@@ -131,6 +136,77 @@ describe('CallRegistry', () => {
     assert.equal(
       code(() => calls.call('alice', 'bob', exists, at(6))),
       'unavailable',
+    );
+  });
+
+  it('a caller calling on and on is refused past calls_per_minute, with how long to wait', () => {
+    const { calls, exists } = setup(32, {});
+    for (let i = 0; i < 10; i++)
+      calls.hangup('alice', calls.call('alice', 'bob', exists, at(i * 100)).id, at(i * 100 + 50));
+    const refused = (() => {
+      try {
+        calls.call('alice', 'bob', exists, at(1000));
+      } catch (error) {
+        return error as ProtocolError;
+      }
+      return undefined;
+    })();
+    assert.equal(refused?.code, 'busy');
+    assert.match(refused?.message ?? '', /10 calls a minute at most: try again in 5 s/);
+    assert.equal(
+      code(() => calls.call('alice', 'bob', exists, at(7000))),
+      'ok',
+      'a call a sixth of a minute later',
+    );
+  });
+
+  it('a device rung on and on by several callers is rung at most rings_per_minute times', () => {
+    const { calls, exists } = setup(32, {});
+    for (const name of ['dave', 'erin', 'fay']) calls.register(name, voice);
+    const callers = ['alice', 'carol', 'dave', 'erin', 'fay'];
+    const outcomes = Array.from({ length: 15 }, (_, i) => {
+      const from = callers[i % callers.length] as string;
+      try {
+        const call = calls.call(from, 'bob', exists, at(i * 10));
+        calls.answer('bob', call.id, false, at(i * 10 + 5));
+        return 'rang';
+      } catch (error) {
+        return (error as ProtocolError).message.includes('has been rung') ? 'refused' : (error as Error).message;
+      }
+    });
+    assert.deepEqual(outcomes, [...Array(10).fill('rang'), ...Array(5).fill('refused')]);
+  });
+
+  it('caps the calls with a party on one address, and ends answered calls that went silent', () => {
+    const told: string[][] = [];
+    const calls = new CallRegistry({ ...DEFAULT_CALLS, max_per_address: 2, silent_timeout: 60 }, (n) => told.push(n));
+    const names = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6'];
+    for (const name of names) calls.register(name, { address: '10.0.0.1', port: 5000 });
+    calls.register('b1', { address: '10.0.0.2', port: 5000 });
+    calls.register('b2', { address: '10.0.0.2', port: 5000 });
+    const exists = (): boolean => true;
+    const first = calls.call('a1', 'a2', exists, at(0));
+    calls.call('a3', 'b1', exists, at(0));
+    assert.equal(
+      code(() => calls.call('a5', 'a6', exists, at(0))),
+      'busy',
+      'two calls with 10.0.0.1 already',
+    );
+    assert.equal(
+      code(() => calls.call('b2', 'a4', exists, at(0))),
+      'busy',
+      'as callee too',
+    );
+    calls.answer('a2', first.id, true, at(1000));
+    calls.heard(first, at(30_000).getTime());
+    calls.expire(at(80_000));
+    assert.equal(first.state, 'active', 'voice 50 s ago: not silent yet');
+    calls.expire(at(90_000));
+    assert.deepEqual([first.state, first.reason], ['ended', 'silent']);
+    assert.equal(
+      code(() => calls.call('a5', 'a6', exists, at(90_000))),
+      'ok',
+      'a place on 10.0.0.1 again',
     );
   });
 });

@@ -4,7 +4,14 @@ import { describe, it } from 'node:test';
 import { decodeVoiceReport, encodeVoiceReport } from '../../common/datagram/voice-report.js';
 import { VoiceReports } from '../../tui/calls/voice-reports.js';
 
-const counts = (received: number, lost: number, late = 0) => ({ received, lost, late, recovered: 0, duplicate: 0, corrupt: 0 });
+const counts = (received: number, lost: number, late = 0) => ({
+  received,
+  lost,
+  late,
+  recovered: 0,
+  duplicate: 0,
+  corrupt: 0,
+});
 
 describe('VoiceReports', () => {
   it('measures the round trip from the other side echoing this side’s report, whatever the two clocks say', () => {

@@ -14,6 +14,8 @@ const REASONS: Record<string, string> = {
   hangup: 'hung up',
   timeout: 'not answered',
   gone: 'the other side went away',
+  silent: 'no voice from either side for a while',
+  other: 'ended',
 };
 
 export function callAction(state: PlayerState, action: CallAction): CallUpdate {
