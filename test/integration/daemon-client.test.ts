@@ -11,7 +11,7 @@ import { UNSAFE_TEXT } from '../../common/protocol/response.js';
 import { encodeMp3 } from '../../daemon/demo/encode.js';
 import { id3v2Tag } from '../../daemon/demo/id3-writer.js';
 import { synthesize } from '../../daemon/demo/synth.js';
-import { DaemonClient } from '../../tui/daemon-link/daemon-client.js';
+import { DaemonClient, MAX_REPLY_CHARS } from '../../tui/daemon-link/daemon-client.js';
 import { SongHook } from '../../tui/desktop/song-hook.js';
 import { formatM3u8 } from '../../tui/store/m3u8.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -185,4 +185,46 @@ describe('a hostile daemon’s text', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('a hostile daemon’s endless answer', () => {
+  it(
+    'is dropped at the bound, said, and the connection made again: the player does not grow with it',
+    { timeout: 60_000 },
+    async () => {
+      let sent = 0;
+      let connections = 0;
+      const line = `file: ${'x'.repeat(4000)}\n`;
+      const server = net.createServer((socket) => {
+        connections++;
+        socket.write('OK streamd fake\n');
+        socket.on('error', () => {});
+        socket.on('data', (chunk) => {
+          if (!chunk.toString().includes('lista')) return void socket.write('OK\n');
+          const more = (): void => {
+            while (!socket.destroyed && socket.write(line.repeat(64))) sent += 64 * line.length;
+          };
+          socket.on('drain', more);
+          more();
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const client = new DaemonClient({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, name: 'x' });
+      try {
+        client.start();
+        await once(client, 'online');
+        const warned = once(client, 'warning');
+        const heapBefore = process.memoryUsage().heapUsed;
+        await assert.rejects(client.request('lista'), /connection to streamd lost/);
+        const [text] = (await warned) as [string];
+        assert.match(text, /an answer of over 64 M characters: connecting again/);
+        assert.ok(sent >= MAX_REPLY_CHARS, `the daemon sent ${sent} bytes`);
+        assert.ok(process.memoryUsage().heapUsed - heapBefore < 4 * MAX_REPLY_CHARS, 'held no more than the bound');
+        await until('connected again', () => (connections >= 2 && client.online ? true : undefined));
+      } finally {
+        client.close();
+        server.close();
+      }
+    },
+  );
 });

@@ -22,8 +22,17 @@ export interface DownloadHandlers {
   onBlockEnd(index: number): void;
 }
 
+/**
+ * The most of an answer's fields the player holds (keys and values, as characters): a library of
+ * about 100,000 songs. A daemon that sends more is broken or hostile: the connection is dropped and
+ * made again, rather than the player's memory growing with it (docs/protocol.md, Limits).
+ */
+export const MAX_REPLY_CHARS = 64 * 1024 * 1024;
+
 interface Pending {
   reply: Reply;
+  /** Characters of fields held so far. */
+  chars: number;
   download?: DownloadHandlers;
   resolve(reply: Reply): void;
   reject(error: Error): void;
@@ -118,7 +127,7 @@ export class DaemonClient extends EventEmitter {
     if (!this.online || !this.socket) return Promise.reject(new OfflineError('not connected to streamd'));
     const socket = this.socket;
     return new Promise((resolve, reject) => {
-      const pending: Pending = { reply: { ok: false, text: '', fields: [] }, resolve, reject };
+      const pending: Pending = { reply: { ok: false, text: '', fields: [] }, chars: 0, resolve, reject };
       if (download) pending.download = download;
       this.pending.push(pending);
       socket.write(line);
@@ -208,6 +217,12 @@ export class DaemonClient extends EventEmitter {
       }
       switch (event.type) {
         case 'field':
+          pending.chars += event.key.length + event.value.length;
+          if (pending.chars > MAX_REPLY_CHARS) {
+            this.emit('warning', `streamd sent an answer of over ${MAX_REPLY_CHARS / 2 ** 20} M characters: connecting again`);
+            this.socket?.destroy();
+            return;
+          }
           // streamd sends no control in a value (sanitizeValue); one that does (older, hostile) gets
           // spaces for them here, so no NUL, CR or escape reaches a screen, D-Bus, an environment or a playlist.
           pending.reply.fields.push([event.key, sanitizeValue(event.value)]);
@@ -268,7 +283,7 @@ export class DaemonClient extends EventEmitter {
   }
 
   private handshake(line: string, check: (reply: Reply) => void): void {
-    this.pending.push({ reply: { ok: false, text: '', fields: [] }, resolve: check, reject: () => {} });
+    this.pending.push({ reply: { ok: false, text: '', fields: [] }, chars: 0, resolve: check, reject: () => {} });
     this.socket?.write(line);
   }
 }
