@@ -20,9 +20,32 @@ export interface LogOutput {
   write(text: string): unknown;
 }
 
+/**
+ * Characters that would make one event look like two, or drive a terminal reading the log (C0 and C1
+ * controls, line and paragraph separators, bidi overrides): written as escapes instead.
+ */
+const UNSAFE_IN_LOG = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * A message as one line, whatever outside text it holds (an Icecast server's status line, a tag, a
+ * client's word): `\n` for a line feed, `\r`, `\t`, else `\u` and four hex digits, and a backslash
+ * doubled, so that a forged line (`password refused for ...` after a line feed) never starts a line.
+ *
+ * @example oneLine('HTTP/1.0 401\npassword refused for 203.0.113.77') // 'HTTP/1.0 401\\npassword refused for 203.0.113.77'
+ */
+export function oneLine(message: string): string {
+  return message.replace(/\\/g, '\\\\').replace(UNSAFE_IN_LOG, (ch) => {
+    if (ch === '\n') return '\\n';
+    if (ch === '\r') return '\\r';
+    if (ch === '\t') return '\\t';
+    return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+}
+
 export function createLogger(out: LogOutput, level: LogLevel = 'info', format: 'plain' | 'journal' = 'plain'): Logger {
-  const write = (at: LogLevel) => (message: string) => {
+  const write = (at: LogLevel) => (raw: string) => {
     if (ORDER[at] < ORDER[level]) return;
+    const message = oneLine(raw);
     out.write(
       format === 'journal'
         ? `<${JOURNAL_PRIORITY[at]}>${message}\n`
