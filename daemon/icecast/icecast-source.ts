@@ -79,6 +79,9 @@ export class IcecastSource {
   private loggedError: string | undefined;
   private framesDropped = 0;
   private title: string | undefined;
+  /** A title update under way (one at a time), and the newest title waiting for it to end. */
+  private titleRequest: http.ClientRequest | undefined;
+  private titleWanted: string | undefined;
   private closed = false;
 
   /** @param onChange told when it connects or loses the connection (the radio runs while one is connected) */
@@ -146,31 +149,54 @@ export class IcecastSource {
     socket.write(frames);
   }
 
-  /** The programme's new song: Icecast's metadata update (what listeners see as the stream title). */
+  /**
+   * The programme's new song: Icecast's metadata update (what listeners see as the stream title).
+   * One request at a time: a title that comes while one is under way waits, and only the newest
+   * waits; a request has METADATA_TIMEOUT_MS in all (a server that trickles its answer is cut off).
+   */
   setTitle(title: string): void {
     this.title = title;
     if (!this.streaming) return;
+    this.titleWanted = title;
+    if (!this.titleRequest) this.sendTitle();
+  }
+
+  private sendTitle(): void {
+    const title = this.titleWanted;
+    this.titleWanted = undefined;
+    if (title === undefined || this.closed || !this.streaming) return;
     const query = new URLSearchParams({ mount: this.target.mount, mode: 'updinfo', song: title });
-    const request = http.get(
-      {
-        host: this.target.host,
-        port: this.target.port,
-        path: `/admin/metadata?${query}`,
-        headers: { Authorization: `Basic ${this.target.auth}`, 'User-Agent': this.about.userAgent },
-        timeout: METADATA_TIMEOUT_MS,
-      },
-      (response) => {
-        response.resume();
-        if (response.statusCode !== 200)
-          this.log.debug(`icecast ${this.target.shown}: title update answered ${response.statusCode}`);
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error('timed out')));
+    const request = http.get({
+      host: this.target.host,
+      port: this.target.port,
+      path: `/admin/metadata?${query}`,
+      headers: { Authorization: `Basic ${this.target.auth}`, 'User-Agent': this.about.userAgent },
+    });
+    this.titleRequest = request;
+    const deadline = setTimeout(() => request.destroy(new Error('no whole answer in time')), METADATA_TIMEOUT_MS);
+    let finished = false;
+    const done = (): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(deadline);
+      this.titleRequest = undefined;
+      this.sendTitle(); // the newest title that came meanwhile, if any
+    };
+    request.on('response', (response) => {
+      if (response.statusCode !== 200)
+        this.log.debug(`icecast ${this.target.shown}: title update answered ${response.statusCode}`);
+      response.on('error', (error) => this.log.debug(`icecast ${this.target.shown}: title update: ${error.message}`));
+      response.resume();
+      response.on('end', () => request.destroy());
+    });
     request.on('error', (error) => this.log.debug(`icecast ${this.target.shown}: title update: ${error.message}`));
+    request.on('close', done);
   }
 
   close(): void {
     this.closed = true;
+    this.titleWanted = undefined;
+    this.titleRequest?.destroy();
     clearTimeout(this.retryTimer);
     clearInterval(this.watchTimer);
     this.retryTimer = undefined;

@@ -45,3 +45,51 @@ describe('an Icecast server’s answer in the log', () => {
     }
   });
 });
+
+describe('title updates to an Icecast server that trickles its answers', () => {
+  it('go one at a time, the newest title next, each cut off at its deadline', { timeout: 30_000 }, async () => {
+    const titles: string[] = [];
+    let open = 0;
+    let most = 0;
+    const server = net.createServer((socket) => {
+      open++;
+      most = Math.max(most, open);
+      socket.on('close', () => open--);
+      socket.on('error', () => {});
+      socket.once('data', (chunk: Buffer) => {
+        const head = chunk.toString('latin1');
+        if (head.startsWith('PUT') || head.startsWith('SOURCE')) return void socket.write('HTTP/1.0 200 OK\r\n\r\n');
+        titles.push(new URLSearchParams(head.split(' ')[1]?.split('?')[1] ?? '').get('song') ?? '');
+        // An answer that never ends: a byte each half second.
+        socket.write('HTTP/1.0 200 OK\r\nContent-Length: 100000\r\n\r\n');
+        const trickle = setInterval(() => (socket.destroyed ? clearInterval(trickle) : socket.write('.')), 500);
+        socket.on('close', () => clearInterval(trickle));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    let connected = false;
+    const source = new IcecastSource(
+      { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/m.mp3`, password: 'p' },
+      { name: 'n', description: 'd', userAgent: 'streamd/test' },
+      createLogger({ write: () => true }),
+      () => (connected = true),
+    );
+    try {
+      source.start();
+      await until('the source connected', () =>
+        connected && source.status().state === 'connected' ? true : undefined,
+      );
+      for (let i = 0; i < 50; i++) source.setTitle(`song ${i}`);
+      await until(
+        'the newest title sent after the first was cut off',
+        () => (titles.includes('song 49') ? true : undefined),
+        15_000,
+      );
+      assert.deepEqual(titles.slice(0, 2), ['song 0', 'song 49'], 'the first, then only the newest');
+      assert.ok(most <= 2, `${most} connections at once: the source and one title update`);
+    } finally {
+      source.close();
+      server.close();
+    }
+  });
+});
