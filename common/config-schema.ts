@@ -153,6 +153,7 @@ export const SETTINGS_SCHEMA = {
   auth_timeout: { type: 'number', exclusiveMinimum: 0, maximum: 86_400 },
   connection_timeout: { type: 'number', exclusiveMinimum: 0, maximum: 86_400 },
   max_output_bytes: integer(64 * 1024, 1024 * 1024 * 1024),
+  max_output_bytes_total: integer(1024 * 1024, 64 * 1024 * 1024 * 1024),
   max_pipelined_commands: integer(1, 10_000),
   max_pipelined_bytes: integer(4096, 64 * 1024 * 1024),
   write_stall_timeout: { type: 'number', exclusiveMinimum: 0, maximum: 86_400 },

@@ -18,6 +18,12 @@ export interface Limits {
   connection_timeout: number;
   /** Bytes queued for one client before the daemon stops producing output for it (backpressure). */
   max_output_bytes: number;
+  /**
+   * Bytes queued for all clients together: each connection's share is this over the connections
+   * open (at most max_output_bytes, at least 64 KiB), so that clients that never read hold this
+   * much of the daemon's memory at the most, however many connections they open.
+   */
+  max_output_bytes_total: number;
   /** Commands read ahead of the one being answered before the daemon stops reading the socket. */
   max_pipelined_commands: number;
   /** Bytes of commands read ahead, whatever their number: past it the daemon stops reading the socket too. */
@@ -33,6 +39,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   auth_timeout: 10,
   connection_timeout: 60,
   max_output_bytes: 1024 * 1024,
+  max_output_bytes_total: 64 * 1024 * 1024,
   max_pipelined_commands: 64,
   max_pipelined_bytes: 64 * 1024,
   write_stall_timeout: 60,

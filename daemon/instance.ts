@@ -113,6 +113,7 @@ export function createStreamd(options: StreamdOptions, deps: { catalog: Catalog;
       downloadsActive: 0,
       downloadsServed: 0,
       bytesSent: 0,
+      outputQueued: () => 0, // the TCP server's, once it is made (below)
     },
     password: options.password || undefined,
     log,
@@ -150,6 +151,8 @@ export function createStreamd(options: StreamdOptions, deps: { catalog: Catalog;
       },
     },
   );
+
+  services.counters.outputQueued = () => tcp.outputQueued();
 
   let udpLogTimer: NodeJS.Timeout | undefined;
   let udpLogged = '';

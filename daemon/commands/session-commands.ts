@@ -121,6 +121,7 @@ export const sessionCommands: Command[] = [
           ['downloads_active', counters.downloadsActive],
           ['downloads_served', counters.downloadsServed],
           ['bytes_sent', counters.bytesSent],
+          ['output_queued_bytes', counters.outputQueued()],
           ['radio', programme.state],
           ['listeners', programme.listeners],
           ['udp_streams', streams.active],

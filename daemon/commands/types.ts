@@ -38,6 +38,8 @@ export interface ServerCounters {
   downloadsActive: number;
   downloadsServed: number;
   bytesSent: number;
+  /** Bytes queued for clients now, over every connection (max_output_bytes_total bounds it). */
+  outputQueued(): number;
 }
 
 /** What the daemon shares with every handler. */

@@ -28,6 +28,8 @@ export interface ConnectionDeps {
   log: Logger;
   /** The connection is done: its client said quit, broke a limit, or went away. Called once. */
   onClose(connection: Connection): void;
+  /** Bytes this connection may have queued now: max_output_bytes, or less when many are open (max_output_bytes_total). */
+  outputShare(): number;
 }
 
 const OVERFLOW = Symbol('line too long');
@@ -105,11 +107,11 @@ export class Connection implements Output {
     }
   }
 
-  /** Output: queues the bytes, and waits while the client's queue is over max_output_bytes. */
+  /** Output: queues the bytes, and waits while the client's queue is over its share (max_output_bytes, less when many connections are open). */
   write(data: string | Buffer): Promise<void> {
     if (this.closed) return Promise.reject(new ConnectionClosedError());
     this.socket.write(data);
-    if (this.socket.writableLength <= this.deps.limits.max_output_bytes) return Promise.resolve();
+    if (this.socket.writableLength <= this.deps.outputShare()) return Promise.resolve();
     return new Promise((resolve, reject) => {
       // Progress, not an empty queue: a client that reads slowly but steadily is not cut. The first
       // reading (it reads /proc) waits a moment: most waits end within milliseconds.
@@ -139,6 +141,11 @@ export class Connection implements Output {
       };
       this.drainWaiter = waiter;
     });
+  }
+
+  /** Bytes written to the socket that the kernel has not taken yet. */
+  get queuedOutput(): number {
+    return this.socket.writableLength;
   }
 
   /** Daemon stopping: idle connections close now, a download ends with ERR at its next block. */
@@ -300,7 +307,7 @@ export class Connection implements Output {
 
   private settleDrain(): void {
     const waiter = this.drainWaiter;
-    if (!waiter || this.socket.writableLength > this.deps.limits.max_output_bytes) return;
+    if (!waiter || this.socket.writableLength > this.deps.outputShare()) return;
     this.drainWaiter = undefined;
     clearTimeout(waiter.timer); // the first reading's timeout, or the interval after it
     waiter.resolve();

@@ -12,6 +12,9 @@ import type { Services, Session } from '../commands/types.js';
 import type { Logger } from '../log.js';
 import { Connection } from './connection.js';
 
+/** A connection's output share never falls under this, however many are open: a block is read in such pieces. */
+const MIN_OUTPUT_SHARE = 64 * 1024;
+
 export interface TcpServerOptions {
   host: string;
   port: number;
@@ -30,6 +33,8 @@ export interface TcpServerDeps {
 
 export interface TcpServer {
   listen(): Promise<AddressInfo>;
+  /** Bytes queued for clients now, over every connection. */
+  outputQueued(): number;
   /** Stops accepting, ends downloads with ERR shutting_down, and closes every connection within `graceMs`. */
   close(graceMs: number): Promise<void>;
 }
@@ -68,6 +73,11 @@ export function createTcpServer(options: TcpServerOptions, deps: TcpServerDeps):
       services,
       limits,
       log,
+      outputShare: () =>
+        Math.min(
+          limits.max_output_bytes,
+          Math.max(MIN_OUTPUT_SHARE, Math.floor(limits.max_output_bytes_total / Math.max(1, connections.size))),
+        ),
       onClose(closed) {
         connections.delete(closed);
         const left = (perAddress.get(ip) ?? 1) - 1;
@@ -84,6 +94,11 @@ export function createTcpServer(options: TcpServerOptions, deps: TcpServerDeps):
   server.maxConnections = limits.max_connections * 4;
 
   return {
+    outputQueued() {
+      let queued = 0;
+      for (const connection of connections) queued += connection.queuedOutput;
+      return queued;
+    },
     listen() {
       return new Promise<AddressInfo>((resolve, reject) => {
         server.once('error', reject);

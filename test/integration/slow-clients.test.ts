@@ -151,3 +151,72 @@ describe('write_stall_timeout measures progress', () => {
     },
   );
 });
+
+describe('output that is never read, over many connections and addresses', () => {
+  let dir: string;
+  let crowded: TestDaemon;
+  const TOTAL = 8 * 1024 * 1024;
+  before(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'streamd-unread-'));
+    mkdirSync(path.join(dir, 'music'));
+    const samples = new Int16Array(44100 * 120).map((_, i) => Math.round(8000 * Math.sin(i / 9)));
+    writeFileSync(path.join(dir, 'music', 'big.wav'), encodeWav({ sampleRate: 44100, channels: [samples, samples] }));
+    crowded = await startTestDaemon(path.join(dir, 'music'), { limits: { max_output_bytes_total: TOTAL } });
+  });
+  after(async () => {
+    await crowded.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it(
+    'holds max_output_bytes_total in all (and a read piece a connection), not max_output_bytes a connection',
+    { timeout: 60_000 },
+    async () => {
+      const sockets: net.Socket[] = [];
+      const count = 96;
+      try {
+        for (let i = 0; i < count; i++) {
+          // From four addresses of 127/8, as one local user can: the per-address limit counts each.
+          const socket = net.connect({
+            port: crowded.port,
+            host: '127.0.0.1',
+            localAddress: `127.0.0.${10 + (i % 4)}`,
+          });
+          socket.on('error', () => {});
+          await new Promise((resolve) => socket.once('connect', resolve));
+          socket.pause(); // never reads
+          socket.write('download big.wav\ndownload big.wav\ndownload big.wav\n');
+          sockets.push(socket);
+        }
+        await until(
+          'every download stuck',
+          () => crowded.server.services.counters.downloadsActive === count || undefined,
+        );
+        // Let every buffer on the way fill: the kernel's, then the daemon's.
+        let last = -1;
+        await until(
+          'the queues settled',
+          async () => {
+            await sleep(300);
+            const now = crowded.server.services.counters.outputQueued();
+            const settled = now === last;
+            last = now;
+            return settled || undefined;
+          },
+          30_000,
+        );
+        const queued = crowded.server.services.counters.outputQueued();
+        const bound = TOTAL + count * 256 * 1024; // the share, and the piece a write may add past it
+        assert.ok(
+          queued <= bound,
+          `${(queued / 2 ** 20).toFixed(1)} MiB queued; the bound is ${(bound / 2 ** 20).toFixed(1)} MiB`,
+        );
+        assert.ok(queued < count * 1024 * 1024, 'less than max_output_bytes for each');
+        const client = await connect();
+        client.destroy();
+      } finally {
+        for (const socket of sockets) socket.destroy();
+      }
+    },
+  );
+});
