@@ -23,6 +23,12 @@ export class RateBucket {
     return true;
   }
 
+  /** Whether `count` tokens are there now (none taken). */
+  has(nowMs: number, count = 1): boolean {
+    this.refill(nowMs);
+    return this.tokens >= count;
+  }
+
   /** Seconds until `count` tokens are there (0: now). */
   waitSeconds(nowMs: number, count = 1): number {
     this.refill(nowMs);
@@ -57,6 +63,11 @@ export class RateBuckets {
     const taken = bucket.take(nowMs, count);
     if (this.buckets.size > 1024) this.sweep(nowMs);
     return taken;
+  }
+
+  /** Whether the key has a token now (none taken); a key never seen has its whole burst. */
+  has(key: string, nowMs: number): boolean {
+    return this.buckets.get(key)?.has(nowMs) ?? this.burst >= 1;
   }
 
   waitSeconds(key: string, nowMs: number): number {

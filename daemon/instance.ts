@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { DEFAULT_CALLS, type CallSettings, type RadioSettings, type UdpSettings } from '../common/config-schema.js';
 import { DatagramType, type Datagram } from '../common/datagram/codec.js';
 import type { Limits } from '../common/limits.js';
+import { RateBucket, RateBuckets } from '../common/rate-bucket.js';
 import { CallRegistry } from './calls/call-registry.js';
 import { newVoiceCounters, VoiceRelay } from './calls/voice-relay.js';
 import { BlockReader } from './catalog/block-reader.js';
@@ -28,6 +29,9 @@ import { SongStreams } from './udp/song-streams.js';
 
 /** How often unanswered rings time out and ended calls are forgotten. */
 const CALL_TICK_MS = 500;
+/** Wrong passwords one address may try a minute, and all addresses together: past them, none is checked. */
+const PASSWORD_GUESSES_PER_MINUTE = 10;
+const PASSWORD_GUESSES_IN_ALL_PER_MINUTE = 100;
 /** How often the UDP counters go to the log (when they changed). */
 const UDP_LOG_EVERY_MS = 60_000;
 
@@ -116,6 +120,10 @@ export function createStreamd(options: StreamdOptions, deps: { catalog: Catalog;
       outputQueued: () => 0, // the TCP server's, once it is made (below)
     },
     password: options.password || undefined,
+    passwordGuesses: {
+      fromAddress: new RateBuckets(PASSWORD_GUESSES_PER_MINUTE / 60, PASSWORD_GUESSES_PER_MINUTE),
+      inAll: new RateBucket(PASSWORD_GUESSES_IN_ALL_PER_MINUTE / 60, PASSWORD_GUESSES_IN_ALL_PER_MINUTE),
+    },
     log,
     radio,
     icecast,

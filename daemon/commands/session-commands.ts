@@ -44,10 +44,22 @@ export const sessionCommands: Command[] = [
     summary: 'unlocks the other commands when the daemon has a password',
     async run(ctx, [secret]) {
       const expected = ctx.services.password;
+      const ip = ctx.session.address.slice(0, ctx.session.address.lastIndexOf(':'));
+      const port = ctx.session.address.slice(ctx.session.address.lastIndexOf(':') + 1);
+      // Guesses are counted per address and in all, as fail2ban counts them: a guesser that has
+      // used up its own (or everyone's) is not even checked until time gives it more.
+      const guesses = ctx.services.passwordGuesses;
+      const now = Date.now();
+      if (expected !== undefined && (!guesses.fromAddress.has(ip, now) || !guesses.inAll.has(now))) {
+        ctx.services.log.warn(`password refused for ${ip} port ${port}`);
+        await new Promise((resolve) => setTimeout(resolve, PASSWORD_DELAY_MAX_MS));
+        const wait = Math.ceil(Math.max(guesses.fromAddress.waitSeconds(ip, now), guesses.inAll.waitSeconds(now), 1));
+        throw new ProtocolError('permission', `too many wrong passwords: not checked; try again in ${wait} s`, true);
+      }
       if (expected !== undefined && !passwordMatches(secret as string, expected)) {
+        guesses.fromAddress.take(ip, now);
+        guesses.inAll.take(now);
         const failures = ++ctx.session.passwordFailures;
-        const ip = ctx.session.address.slice(0, ctx.session.address.lastIndexOf(':'));
-        const port = ctx.session.address.slice(ctx.session.address.lastIndexOf(':') + 1);
         // One greppable line per failure, the address alone in it (fail2ban: README).
         ctx.services.log.warn(`password refused for ${ip} port ${port}`);
         // The answer waits longer each time; commands pipelined behind it wait too.

@@ -1,4 +1,5 @@
 /** What a command handler is given and what it is: one row of the command table. */
+import type { RateBucket, RateBuckets } from '../../common/rate-bucket.js';
 import type { CallRegistry } from '../calls/call-registry.js';
 import type { VoiceCounters } from '../calls/voice-relay.js';
 import type { Catalog } from '../catalog/catalog.js';
@@ -63,6 +64,8 @@ export interface Services {
   udpFamily: 'udp4' | 'udp6';
   calls: CallRegistry;
   voiceCounters: VoiceCounters;
+  /** Wrong passwords left to guess, per address and in all (docs/protocol.md, Password). */
+  passwordGuesses: { fromAddress: RateBuckets; inAll: RateBucket };
   /** The UDP port the daemon listens on (known once it listens). */
   udpPort: number;
 }

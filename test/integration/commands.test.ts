@@ -247,6 +247,38 @@ describe('password', () => {
 });
 
 describe('password guessing', () => {
+  it(
+    'counts guesses per address, not per connection: 40 connections from one address get 10 checked',
+    { timeout: 30_000 },
+    async () => {
+      const log = captureLog();
+      const locked = await startTestDaemon(library.root, { password: 'right', log });
+      const clients: TestClient[] = [];
+      try {
+        for (let i = 0; i < 40; i++)
+          clients.push((await TestClient.connect(locked.port, '127.0.0.1', '127.0.0.20')).client);
+        const answers = await Promise.all(clients.map((client) => client.line('password guess')));
+        const checked = answers.filter((a) => a.text === 'wrong password').length;
+        const unchecked = answers.filter((a) =>
+          /too many wrong passwords: not checked; try again in \d+ s/.test(a.text),
+        ).length;
+        assert.deepEqual([checked, unchecked], [10, 30]);
+        // The right one is not checked from that address either, meanwhile; from another it opens.
+        const same = (await TestClient.connect(locked.port, '127.0.0.1', '127.0.0.20')).client;
+        clients.push(same);
+        assert.match((await same.line('password right')).text, /too many wrong passwords/);
+        const other = (await TestClient.connect(locked.port, '127.0.0.1', '127.0.0.21')).client;
+        clients.push(other);
+        assert.equal((await other.line('password right')).ok, true);
+        const refused = log.lines.filter((line) => /^warn password refused for 127\.0\.0\.20 port \d+$/.test(line));
+        assert.equal(refused.length, 41, 'every refusal logged for fail2ban');
+      } finally {
+        for (const client of clients) client.close();
+        await locked.stop();
+      }
+    },
+  );
+
   it('makes each wrong password wait longer, closes after three, and logs each with the address', async () => {
     const log = captureLog();
     const locked = await startTestDaemon(library.root, { password: 'right', log });

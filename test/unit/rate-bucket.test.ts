@@ -32,6 +32,8 @@ describe('the rate bucket', () => {
     const buckets = new RateBuckets(1, 1);
     assert.equal(buckets.take('a', 0), true);
     assert.equal(buckets.take('a', 0), false);
+    assert.equal(buckets.has('a', 0), false);
+    assert.equal(buckets.has('never seen', 0), true);
     assert.equal(buckets.take('b', 0), true);
     for (let i = 0; i < 2000; i++) buckets.take(`k${i}`, 10_000 + i);
     assert.equal(buckets.take('a', 10_000), true, 'a refilled meanwhile');
