@@ -35,6 +35,8 @@ export class DeviceRegistry {
   constructor(
     private readonly onChange: () => void = () => {},
     private readonly onGone: (name: string) => void = () => {},
+    /** A connection set its device's status or playback (the daemon coalesces these per connection); default: onChange. */
+    private readonly onStatusChange: (connectionId: number) => void = () => onChange(),
   ) {}
 
   connect(connectionId: number, address: string, now: Date): void {
@@ -77,7 +79,7 @@ export class DeviceRegistry {
     const entry = this.connections.get(connectionId);
     if (!entry) return;
     this.statuses.set(this.deviceName(entry), { status, updated: now });
-    this.onChange();
+    this.onStatusChange(connectionId);
   }
 
   /** `att playback`: where the device is in its song (undefined: stopped). */
@@ -95,7 +97,7 @@ export class DeviceRegistry {
     if (!entry) return;
     const name = this.deviceName(entry);
     this.syncs.set(name, { ...this.syncs.get(name), ...change });
-    this.onChange();
+    this.onStatusChange(connectionId);
   }
 
   disconnect(connectionId: number): void {

@@ -17,6 +17,7 @@ import { createCommandTable } from './commands/table.js';
 import type { Services } from './commands/types.js';
 import { DeviceRegistry } from './devices.js';
 import { ChangeBus } from './events/change-bus.js';
+import { coalesce, type Coalesced } from './events/coalesce.js';
 import { IcecastSource } from './icecast/icecast-source.js';
 import type { Logger } from './log.js';
 import { Radio } from './radio/radio.js';
@@ -32,6 +33,14 @@ const CALL_TICK_MS = 500;
 /** Wrong passwords one address may try a minute, and all addresses together: past them, none is checked. */
 const PASSWORD_GUESSES_PER_MINUTE = 10;
 const PASSWORD_GUESSES_IN_ALL_PER_MINUTE = 100;
+/**
+ * A connection's status changes are told at once up to a player's pace (a burst of 20, then 10 a
+ * second); past it, at most one each STATUS_NOTIFY_MS more (the last never lost): a flood wakes an
+ * idler at most 20 times a second.
+ */
+const STATUS_PACE_BURST = 20;
+const STATUS_PACE_PER_SECOND = 10;
+const STATUS_NOTIFY_MS = 100;
 /** How often the UDP counters go to the log (when they changed). */
 const UDP_LOG_EVERY_MS = 60_000;
 
@@ -78,9 +87,24 @@ export function createStreamd(options: StreamdOptions, deps: { catalog: Catalog;
       callTimer.unref();
     }
   });
+  // A connection's status changes wake idlers at once while they come at a player's pace; past it
+  // (a client setting its status thousands of times a second) at most once per STATUS_NOTIFY_MS,
+  // the last of a burst always told.
+  const statusChanges = new Map<number, { pace: RateBucket; flood: Coalesced }>();
+  const devicesChanged = (): void => changes.notify('devices');
   const devices = new DeviceRegistry(
-    () => changes.notify('devices'),
+    devicesChanged,
     (name) => calls.deviceGone(name, new Date()),
+    (connectionId) => {
+      let entry = statusChanges.get(connectionId);
+      if (!entry) {
+        const pace = new RateBucket(STATUS_PACE_PER_SECOND, STATUS_PACE_BURST);
+        entry = { pace, flood: coalesce(devicesChanged, STATUS_NOTIFY_MS) };
+        statusChanges.set(connectionId, entry);
+      }
+      if (entry.pace.take(Date.now())) devicesChanged();
+      else entry.flood();
+    },
   );
   const radio = new Radio(options.radio, options.udp.listener_timeout, catalog, udp.sendLive, udp.counters, log);
   const about = {
@@ -153,6 +177,8 @@ export function createStreamd(options: StreamdOptions, deps: { catalog: Catalog;
         devices.connect(session.id, session.address, new Date());
       },
       closed(session) {
+        statusChanges.get(session.id)?.flood.cancel();
+        statusChanges.delete(session.id);
         changes.unsubscribe(session.id);
         devices.disconnect(session.id);
         streams.closeSession(session.id);
@@ -198,6 +224,7 @@ export function createStreamd(options: StreamdOptions, deps: { catalog: Catalog;
       loopDelay.stop();
       descriptors.stop();
       clearInterval(callTimer);
+      for (const entry of statusChanges.values()) entry.flood.cancel();
     },
   };
 }

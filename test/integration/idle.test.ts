@@ -8,6 +8,7 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { encodeMp3 } from '../../daemon/demo/encode.js';
 import { synthesize } from '../../daemon/demo/synth.js';
 import { records, TestClient, type Response } from '../helpers/client.js';
@@ -266,6 +267,47 @@ describe('idle: the rules of section 4', () => {
       await strict.stop();
     }
   });
+
+  it(
+    'a flood of status changes wakes an idler at most 20 times a second, and the last status is the one listed',
+    { timeout: 30_000 },
+    async () => {
+      const watcher = await connect();
+      await clear(watcher, 'devices');
+      const flooder = await connect();
+      assert.equal((await flooder.line('hello flooder')).ok, true);
+      await clear(watcher, 'devices');
+      let wakes = 0;
+      let flooding = true;
+      const watching = (async () => {
+        while (flooding) {
+          watcher.send('idle devices\n');
+          await watcher.next();
+          wakes++;
+        }
+      })();
+      const started = performance.now();
+      // As a flooder on the network does: a change each millisecond or so, not one burst.
+      const count = 1500;
+      for (let i = 0; i < count; i++) {
+        flooder.send(`att status flood ${i}\n`);
+        await sleep(1);
+      }
+      for (let i = 0; i < count; i++) assert.equal((await flooder.next()).ok, true);
+      const seconds = (performance.now() - started) / 1000;
+      await sleep(250); // the last change of the burst is told after its window
+      flooding = false;
+      watcher.send('noidle\n');
+      await watching;
+      // A player's pace is told at once (a burst of 20, then 10 a second), the flood past it at most
+      // once each 100 ms more: 20 a second in all.
+      assert.ok(wakes <= 20 + seconds * 20 + 4, `${wakes} wake-ups for ${count} changes in ${seconds.toFixed(2)} s`);
+      const listed = records(await watcher.line('lista dispositivos'), 'device').find(
+        (d) => d.get('device') === 'flooder',
+      );
+      assert.equal(listed?.get('status'), `flood ${count - 1}`);
+    },
+  );
 
   it('a client that closes while idle leaves the daemon serving and its device gone', async () => {
     const watcher = await connect();
