@@ -219,7 +219,10 @@ export class DaemonClient extends EventEmitter {
         case 'field':
           pending.chars += event.key.length + event.value.length;
           if (pending.chars > MAX_REPLY_CHARS) {
-            this.emit('warning', `streamd sent an answer of over ${MAX_REPLY_CHARS / 2 ** 20} M characters: connecting again`);
+            this.emit(
+              'warning',
+              `streamd sent an answer of over ${MAX_REPLY_CHARS / 2 ** 20} M characters: connecting again`,
+            );
             this.socket?.destroy();
             return;
           }
