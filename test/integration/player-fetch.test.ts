@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -8,13 +11,17 @@ import { NullSink } from '../../tui/audio/null-sink.js';
 import { BlockCache } from '../../tui/cache/block-cache.js';
 import { DaemonClient } from '../../tui/daemon-link/daemon-client.js';
 import { Playback } from '../../tui/playback/playback.js';
+import { MEMORY_BYTES } from '../../tui/playback/block-buffer.js';
 import { BlockFetcher, BROWSE_REST_MS } from '../../tui/playback/block-fetcher.js';
 import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { freePort } from '../helpers/cli.js';
+import { freePort, sandbox } from '../helpers/cli.js';
 import { until } from '../helpers/log-capture.js';
 import { song } from '../helpers/songs.js';
 import { throttleProxy, type ThrottleProxy } from '../helpers/throttle-proxy.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 
 /** A silent real-time sink that counts what it was given since the last flush. */
 class CountingSink extends NullSink {
@@ -206,6 +213,116 @@ describe('fetching ahead when the daemon goes away', () => {
       client.close();
       await flaky.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a block larger than memory should hold', () => {
+  it(
+    'a 92 MB block of a 192 kHz 8-channel WAV fetched ahead holds a few MB of it at most, and is cached whole',
+    { timeout: 120_000 },
+    async () => {
+      const music = mkdtempSync(path.join(os.tmpdir(), 'streamtui-bigblock-music-'));
+      const cacheRoot = mkdtempSync(path.join(os.tmpdir(), 'streamtui-bigblock-cache-'));
+      // 31 s: a first block of 30 s (192,000 x 8 x 2 x 30 = 92 MB) and a short second one.
+      const frames = 192_000 * 31;
+      const data = Buffer.alloc(frames * 16);
+      for (let i = 0; i < frames * 8; i++) data.writeInt16LE(Math.round(6000 * Math.sin(i / 13)), i * 2);
+      const header = Buffer.alloc(44);
+      header.write('RIFF', 0);
+      header.writeUInt32LE(36 + data.length, 4);
+      header.write('WAVEfmt ', 8);
+      header.writeUInt32LE(16, 16);
+      header.writeUInt16LE(1, 20);
+      header.writeUInt16LE(8, 22);
+      header.writeUInt32LE(192_000, 24);
+      header.writeUInt32LE(192_000 * 16, 28);
+      header.writeUInt16LE(16, 32);
+      header.writeUInt16LE(16, 34);
+      header.write('data', 36);
+      header.writeUInt32LE(data.length, 40);
+      writeFileSync(path.join(music, 'big.wav'), Buffer.concat([header, data]));
+      // The daemon in a process of its own: what this process holds is the player's alone.
+      const box = sandbox();
+      const port = await freePort();
+      const daemonProcess = box.spawnRun(['--music', music, '--state-dir', box.stateDir, '--port', String(port)]);
+      let daemonLog = '';
+      daemonProcess.stderr?.on('data', (chunk: Buffer) => (daemonLog += chunk.toString()));
+      await until('the daemon', () => /library: \d+ songs/.test(daemonLog) || undefined, 60_000);
+      const client = new DaemonClient({ host: '127.0.0.1', port, name: 'big' });
+      const cache = new BlockCache(cacheRoot, 2 ** 31);
+      cache.init();
+      const fetcher = new BlockFetcher(cache, client);
+      try {
+        client.start();
+        await until('online', () => client.online || undefined);
+        const [wav] = splitRecords((await client.request('lista')).fields, 'song').map(parseSongFields);
+        assert.ok(wav && wav.blocks === 2);
+        gc();
+        const baseline = process.memoryUsage().arrayBuffers;
+        let peak = baseline;
+        // What is live, garbage collected first: the chunks the socket handed over are garbage at once.
+        const sampler = setInterval(() => {
+          gc();
+          peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+        }, 20);
+        const cached = new Promise((resolve) => fetcher.once('cached', resolve));
+        fetcher.prefetch(wav); // the next song's first block: no reader
+        await cached;
+        clearInterval(sampler);
+        const grown = (peak - baseline) / 2 ** 20;
+        // What a block may keep in memory, and room for the socket's chunks on their way.
+        assert.ok(
+          grown < MEMORY_BYTES / 2 ** 20 + 28,
+          `the fetch held ${grown.toFixed(1)} MiB live at its peak (the block is 88 MiB)`,
+        );
+        const block = await cache.read(wav.etag, 0); // read checks the hash
+        assert.equal(block?.length, 192_000 * 16 * 30);
+      } finally {
+        fetcher.close();
+        client.close();
+        daemonProcess.kill();
+        box.cleanup();
+        rmSync(music, { recursive: true, force: true });
+        rmSync(cacheRoot, { recursive: true, force: true });
+      }
+    },
+  );
+});
+
+describe('a block announced larger than its song can hold', () => {
+  it('is refused before a byte is read, said, and the reader told', async () => {
+    const server = net.createServer((socket) => {
+      socket.write('OK streamd fake\n');
+      socket.on('error', () => {});
+      socket.on('data', (chunk) => {
+        if (chunk.toString().startsWith('download'))
+          socket.write(`track data start\nblock: 0 0.000 30.000 2000000000 ${'a'.repeat(64)}\n`);
+        else socket.write('OK\n');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new DaemonClient({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, name: 'x' });
+    const cacheRoot = mkdtempSync(path.join(os.tmpdir(), 'streamtui-hugeblock-'));
+    const cache = new BlockCache(cacheRoot, 2 ** 30);
+    cache.init();
+    const fetcher = new BlockFetcher(cache, client);
+    const warnings: string[] = [];
+    fetcher.on('warning', (text: string) => warnings.push(text));
+    try {
+      client.start();
+      await until('online', () => client.online || undefined);
+      const mp3 = song(7, { bytes: 3_000_000, blocks: 2, duration: 40 });
+      const reading = (async () => {
+        for await (const chunk of fetcher.block(mp3, 0, new AbortController().signal)) void chunk;
+      })();
+      await assert.rejects(reading, /at 2000000000 bytes; this song's blocks hold at most 2662144: not fetched/);
+      assert.match(warnings.join('\n'), /not fetched/);
+    } finally {
+      fetcher.close();
+      client.close();
+      server.close();
+      rmSync(cacheRoot, { recursive: true, force: true });
     }
   });
 });

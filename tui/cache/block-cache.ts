@@ -28,6 +28,8 @@ export class BlockCache {
   private readonly songs = new Map<string, SongMeta>();
   /** Bytes of block files, kept up to date as blocks come and go. */
   private bytes = 0;
+  /** Spill files handed out this run (each name its own). */
+  private spills = 0;
   private readonly saving = new Map<string, Promise<void>>();
 
   /** @param report told of a metadata write that failed (the block itself stays good to play). */
@@ -107,6 +109,64 @@ export class BlockCache {
    * @throws CacheFullError when the disk is full (nothing is left behind).
    */
   async write(song: SongInfo, index: number, hash: string, bytes: Buffer, played = true): Promise<void> {
+    await this.install(song, index, hash, bytes.length, played, async (target) => {
+      const tmp = `${target}.${process.pid}.tmp`;
+      try {
+        const handle = await open(tmp, 'w');
+        try {
+          await handle.writeFile(bytes);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        await rename(tmp, target);
+      } catch (error) {
+        await rm(tmp, { force: true });
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * Takes `file` (the whole block, its hash checked by the caller: a download spilled to disk) as
+   * the cached block, renamed into place; returns the block's path. Else as `write`.
+   * @throws CacheFullError when the disk is full (the file is left to the caller)
+   */
+  async adopt(song: SongInfo, index: number, hash: string, file: string, size: number, played = true): Promise<string> {
+    // Renamed straight into place: at every moment the block is at one of its two names, so a
+    // reader behind the download finds it (BlockBuffer.chunk tries both).
+    await this.install(song, index, hash, size, played, async (target) => {
+      const handle = await open(file, 'r+');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(file, target);
+    });
+    return this.blockPath(song.etag, index);
+  }
+
+  /**
+   * Where a download may spill block `index` of song `etag` while it comes (a temp file in its
+   * folder), and where the block will be once cached; undefined for an etag the cache refuses.
+   */
+  spillPaths(etag: string, index: number): { spill: string; block: string } | undefined {
+    if (!ETAG.test(etag)) return undefined;
+    mkdirSync(path.join(this.dir, etag), { recursive: true });
+    const block = this.blockPath(etag, index);
+    return { spill: `${block}.${process.pid}.${++this.spills}.spill.tmp`, block };
+  }
+
+  /** A block into place: `fill` makes the temp file, which is renamed to the block; the record follows. */
+  private async install(
+    song: SongInfo,
+    index: number,
+    hash: string,
+    size: number,
+    played: boolean,
+    place: (target: string) => Promise<void>,
+  ): Promise<void> {
     if (!ETAG.test(song.etag)) throw new Error(`refusing to cache a song with etag '${song.etag}'`);
     const folder = path.join(this.dir, song.etag);
     // Known before the first await: blocks of a new song written at once share one record (each
@@ -117,24 +177,15 @@ export class BlockCache {
       this.songs.set(song.etag, meta);
     }
     const target = this.blockPath(song.etag, index);
-    const tmp = `${target}.${process.pid}.tmp`;
     try {
       mkdirSync(folder, { recursive: true });
-      const handle = await open(tmp, 'w');
-      try {
-        await handle.writeFile(bytes);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(tmp, target);
+      await place(target);
       const had = meta.blocks[index] !== undefined;
       meta.song = song;
       meta.blocks[index] = hash;
-      if (!had) this.bytes += bytes.length;
+      if (!had) this.bytes += size;
       await this.saveMeta(meta);
     } catch (error) {
-      await rm(tmp, { force: true });
       if (Object.keys(meta.blocks).length === 0 && this.songs.get(song.etag) === meta) this.songs.delete(song.etag);
       if ((error as NodeJS.ErrnoException).code === 'ENOSPC' || (error as NodeJS.ErrnoException).code === 'EDQUOT') {
         throw new CacheFullError(`the cache disk is full (${this.dir})`);

@@ -1,10 +1,33 @@
 /**
  * A block as a download brings it: its chunks as they come (kept for readers behind the download),
- * hashed on the way, and who waits for the next change.
+ * hashed on the way, and who waits for the next change. A block larger than MEMORY_BYTES (a WAV of
+ * a high rate, a hostile daemon's) is spilled to a file beside the cache as it comes: its older
+ * chunks leave memory and are read back from the file, so a block costs the player at most that
+ * much memory, whatever its size. Chunks are written to the file in order, so a spilled block's file
+ * becomes the cached block once the rest is appended (BlockCache.adopt renames it into place).
  */
 import { createHash } from 'node:crypto';
+import { appendFileSync, closeSync, openSync, readSync, rmSync } from 'node:fs';
+import type { SongInfo } from '../../common/protocol/records.js';
 import type { BlockHeader } from '../../common/protocol/response.js';
+import { BLOCK_SECONDS } from '../../common/limits.js';
 import { waitOrAbort } from './block-source.js';
+
+/** Bytes of one block held in memory at the most; past it, older chunks live in the spill file. */
+export const MEMORY_BYTES = 4 * 1024 * 1024;
+/** The densest compressed audio a block may hold: MPEG's free format tops out near 640 kbit/s. */
+const COMPRESSED_BYTES_PER_SECOND = 640_000 / 8;
+/** Room for a container's headers and a frame that runs over the block's end. */
+const BLOCK_SLACK_BYTES = 256 * 1024;
+
+/** The most bytes a 30-second block of `song` can hold, by its format: a larger one is refused. */
+export function maxBlockBytes(song: SongInfo): number {
+  const perSecond =
+    song.format === 'wav'
+      ? song.sampleRate * song.channels * Math.ceil((song.bits ?? 16) / 8)
+      : COMPRESSED_BYTES_PER_SECOND;
+  return Math.min(song.bytes, Math.ceil(perSecond * BLOCK_SECONDS) + BLOCK_SLACK_BYTES);
+}
 
 /** Takes `item` out of `list`, if it is there. */
 export function remove<T>(list: T[], item: T): void {
@@ -13,19 +36,105 @@ export function remove<T>(list: T[], item: T): void {
 }
 
 export class BlockBuffer {
-  chunks: Buffer[] = [];
+  /** The chunks in order: in memory, or (undefined) spilled to the file, at `offsets`. */
+  private readonly chunks: Array<Buffer | undefined> = [];
+  private readonly offsets: number[] = [];
+  private readonly lengths: number[] = [];
+  private inMemory = 0;
+  /** Bytes written to the spill file (the first ones of the block, in order). */
+  private spilledBytes = 0;
+  private firstInMemory = 0;
+  private spillFailed = false;
+  received = 0;
   done = false;
   failed: Error | undefined;
   private readonly hash = createHash('sha256');
   private waiters: Array<() => void> = [];
 
-  constructor(readonly header: BlockHeader) {}
+  /**
+   * @param paths where the block goes when it outgrows memory (a temp file beside the cache's
+   *   blocks), and where the cache puts it; none: it stays in memory whatever its size.
+   */
+  constructor(
+    readonly header: BlockHeader,
+    private readonly paths: { spill: string; block: string } | undefined,
+  ) {
+    if (!paths) this.spillFailed = true;
+  }
+
+  get chunkCount(): number {
+    return this.chunks.length;
+  }
+
+  /** Chunk `i`: from memory, or read back from the spill file. */
+  chunk(i: number): Buffer {
+    const held = this.chunks[i];
+    if (held) return held;
+    const bytes = Buffer.allocUnsafe(this.lengths[i] as number);
+    const { spill, block } = this.paths as { spill: string; block: string };
+    let fd: number;
+    try {
+      fd = openSync(spill, 'r');
+    } catch {
+      fd = openSync(block, 'r'); // the cache took it meanwhile (renamed in one step)
+    }
+    try {
+      readSync(fd, bytes, 0, bytes.length, this.offsets[i] as number);
+    } finally {
+      closeSync(fd);
+    }
+    return bytes;
+  }
 
   add(bytes: Buffer): void {
     const copy = Buffer.from(bytes);
+    this.offsets.push(this.received);
+    this.lengths.push(copy.length);
     this.chunks.push(copy);
+    this.received += copy.length;
+    this.inMemory += copy.length;
     this.hash.update(copy);
+    if (this.inMemory > MEMORY_BYTES) this.spill();
     this.wake();
+  }
+
+  /** Whether the block went to its spill file (then `store` appends the rest and takes the file). */
+  get spilled(): boolean {
+    return this.spilledBytes > 0;
+  }
+
+  /** Older chunks to the file, until the memory held is under the bound. A disk that refuses keeps them. */
+  private spill(): void {
+    if (this.spillFailed) return;
+    try {
+      while (this.inMemory > MEMORY_BYTES / 2 && this.firstInMemory < this.chunks.length) {
+        const chunk = this.chunks[this.firstInMemory] as Buffer;
+        appendFileSync((this.paths as { spill: string }).spill, chunk);
+        this.spilledBytes += chunk.length;
+        this.chunks[this.firstInMemory++] = undefined;
+        this.inMemory -= chunk.length;
+      }
+    } catch {
+      // A full or failing disk: the block stays in memory as before the spill, and is not cached.
+      this.spillFailed = true;
+    }
+  }
+
+  /**
+   * The whole block as one file at `spillPath` (the chunks still in memory appended), for the cache
+   * to take; undefined when the block is held in memory (then `bytes()`).
+   */
+  completeFile(): string | undefined {
+    if (!this.spilled || this.spillFailed || !this.paths) return undefined;
+    for (let i = this.firstInMemory; i < this.chunks.length; i++)
+      appendFileSync(this.paths.spill, this.chunks[i] as Buffer);
+    this.spilledBytes = this.received;
+    return this.paths.spill;
+  }
+
+  /** The whole block from memory (a block that never spilled). */
+  bytes(): Buffer {
+    return Buffer.concat(this.chunks as Buffer[]);
   }
 
   finish(): boolean {
@@ -36,10 +145,24 @@ export class BlockBuffer {
     return ok;
   }
 
+  /** Refused before any byte (too large for its song): a hard failure, as a bad hash is. */
+  refuse(error: Error): void {
+    this.done = true;
+    this.failed = error;
+    this.wake();
+  }
+
   fail(error: Error): void {
     if (this.done) return;
     this.failed = error;
     this.wake();
+  }
+
+  /** The spill file, when the cache did not take it: removed once no reader can want it (a reader behind breaks off and asks again). */
+  discard(): void {
+    if (!this.spilled || !this.paths) return;
+    const path = this.paths.spill;
+    setTimeout(() => rmSync(path, { force: true }), (BLOCK_SECONDS + 30) * 1000).unref();
   }
 
   changed(signal: AbortSignal): Promise<void> {

@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events';
 import type { SongInfo } from '../../common/protocol/records.js';
 import { CacheFullError, type BlockCache } from '../cache/block-cache.js';
 import type { DaemonClient } from '../daemon-link/daemon-client.js';
-import { BlockBuffer, remove } from './block-buffer.js';
+import { BlockBuffer, maxBlockBytes, remove } from './block-buffer.js';
 import { waitOrAbort, type BlockSource } from './block-source.js';
 
 /**
@@ -33,6 +33,8 @@ interface ActiveDownload {
 /** Emits 'cached' (etag) when a block was stored, 'warning' (text) once when the cache is full. */
 export class BlockFetcher extends EventEmitter implements BlockSource {
   private active: ActiveDownload | undefined;
+  /** Blocks the daemon announced larger than their song can hold, by `etag index`: not asked for again. */
+  private readonly refusals = new Map<string, Error>();
   private cacheFullSaid = false;
   /** The song being played: when the connection comes back, its missing blocks are fetched. */
   private current: SongInfo | undefined;
@@ -170,8 +172,8 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
       let given = 0;
       let offset = 0;
       for (;;) {
-        while (given < buffer.chunks.length) {
-          const chunk = buffer.chunks[given++] as Buffer;
+        while (given < buffer.chunkCount) {
+          const chunk = buffer.chunk(given++);
           yield* rest(chunk, offset);
           offset += chunk.length;
         }
@@ -199,6 +201,9 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
   private async bufferFor(song: SongInfo, index: number, signal: AbortSignal): Promise<BlockBuffer | undefined> {
     for (;;) {
       if (signal.aborted) return undefined;
+      // A refused block is the reader's answer: asked again, it would be refused again.
+      const refusal = this.refusals.get(`${song.etag} ${index}`);
+      if (refusal) throw refusal;
       const active = this.active;
       // The download in progress serves this block if it has it, or will reach it next.
       if (active && active.etag === song.etag && !active.finished && index >= active.first && index <= active.at + 1) {
@@ -254,15 +259,35 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
       .download(song.id, first, last, {
         onBlock: (header) => {
           download.at = header.index;
-          download.buffers.set(header.index, new BlockBuffer(header));
+          const buffer = new BlockBuffer(header, this.cache.spillPaths(song.etag, header.index));
+          download.buffers.set(header.index, buffer);
+          // A block larger than the song's format can fill (a hostile or broken daemon): not fetched.
+          const most = maxBlockBytes(song);
+          if (header.bytes > most) {
+            const text = `streamd announced block ${header.index} of ${song.file} at ${header.bytes} bytes; this song's blocks hold at most ${most}: not fetched`;
+            const refusal = new Error(text);
+            buffer.refuse(refusal);
+            this.refusals.set(`${song.etag} ${header.index}`, refusal);
+            this.emit('warning', text);
+            failedAhead();
+            download.finished = true;
+            if (this.active === download) this.active = undefined;
+            this.client.reconnect(); // the block's bytes are not read: the connection goes
+          }
           announce();
         },
-        onData: (index, bytes) => download.buffers.get(index)?.add(bytes),
+        onData: (index, bytes) => {
+          const buffer = download.buffers.get(index);
+          if (buffer && !buffer.failed) buffer.add(bytes);
+        },
         onBlockEnd: (index) => {
           const buffer = download.buffers.get(index);
           download.at = index + 1;
           // Kept in memory until it is on disk, so a player behind the download can still read it.
-          if (!buffer?.finish()) return failedAhead();
+          if (!buffer || buffer.failed || !buffer.finish()) {
+            buffer?.discard();
+            return failedAhead();
+          }
           this.storing += 1;
           void this.store(song, buffer).then((stored) => {
             if (stored) download.buffers.delete(index);
@@ -284,7 +309,10 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
       )
       .finally(() => {
         download.finished = true;
-        for (const buffer of download.buffers.values()) buffer.fail(new Error('download ended early'));
+        for (const buffer of download.buffers.values()) {
+          buffer.fail(new Error('download ended early'));
+          if (!buffer.done) buffer.discard();
+        }
         if (this.active === download) this.active = undefined;
         announce();
         setImmediate(() => this.fetchAhead());
@@ -292,17 +320,16 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
   }
 
   private async store(song: SongInfo, buffer: BlockBuffer): Promise<boolean> {
+    const { index, sha256 } = buffer.header;
+    const played = song.etag === this.current?.etag;
     try {
-      await this.cache.write(
-        song,
-        buffer.header.index,
-        buffer.header.sha256,
-        Buffer.concat(buffer.chunks),
-        song.etag === this.current?.etag,
-      );
+      const file = buffer.completeFile();
+      if (file) await this.cache.adopt(song, index, sha256, file, buffer.received, played);
+      else await this.cache.write(song, index, sha256, buffer.bytes(), played);
       this.emit('cached', song.etag);
       return true;
     } catch (error) {
+      buffer.discard();
       if (error instanceof CacheFullError && !this.cacheFullSaid) {
         this.cacheFullSaid = true;
         this.emit('warning', `${error.message}: playing without caching`);
