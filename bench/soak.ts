@@ -1,7 +1,8 @@
 /**
  * `npm run soak -- --minutes N`: one streamd process under churn for N minutes, everything on
  * loopback and bounded in count: clients that connect, list and quit; downloads cut off midway;
- * connections reset (RST) mid-line; idlers looping on `idle` while statuses change; radio
+ * connections reset (RST) mid-line; idlers looping on `idle` while statuses change, and idlers that
+ * close while idling; calls that ring, are answered with a little voice, rejected or hung up; radio
  * listeners joining, leaving or going silent; hostile lines. Every minute: the daemon's RSS, its
  * open file descriptors and its event-loop delay (`stats`). Flat means the last 10 minutes' RSS
  * within 5% of minutes 5-10's, and no growth of descriptors.
@@ -12,14 +13,25 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { decodeDatagram, DatagramType } from '../common/datagram/codec.js';
+import { decodeDatagram, DatagramType, encodeDatagram } from '../common/datagram/codec.js';
 import { parseAccept, subscribeDatagram, tokenDatagram } from '../common/datagram/messages.js';
 import { TestClient } from '../test/helpers/client.js';
 import { benchLibrary, freePort, machine, rssMiB, spawnDaemon, table } from './lib.js';
 
 const IDLERS = 40;
+/** Pairs of devices calling each other, each a call every 8-12 s (under calls.calls_per_minute). */
+const CALL_PAIRS = 4;
 const SONG_FILES = 10;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** A VOICE datagram of a party: its token, then 40 bytes standing for an Opus packet. */
+const voiceDatagram = (call: number, token: string, sequence: number): Buffer =>
+  encodeDatagram({
+    type: DatagramType.VOICE,
+    stream: call,
+    sequence,
+    position: sequence * 960,
+    payload: Buffer.concat([Buffer.from(token, 'hex'), Buffer.alloc(40, sequence)]),
+  });
 const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)] as T;
 
 interface Sample {
@@ -75,7 +87,17 @@ export async function soak(minutes: number): Promise<string> {
   const port = daemon.port;
   const end = Date.now() + minutes * 60_000;
   const over = (): boolean => Date.now() >= end;
-  const counts = { connects: 0, cutDownloads: 0, resets: 0, idleAnswers: 0, statuses: 0, listens: 0, hostile: 0 };
+  const counts = {
+    connects: 0,
+    cutDownloads: 0,
+    resets: 0,
+    idleAnswers: 0,
+    idlersGone: 0,
+    calls: 0,
+    statuses: 0,
+    listens: 0,
+    hostile: 0,
+  };
 
   const workers: Array<Promise<void>> = [];
   // Clients that connect, list, and quit.
@@ -146,6 +168,65 @@ export async function soak(minutes: number): Promise<string> {
           } finally {
             client.close();
           }
+        }
+      })(),
+    );
+  }
+  // Idlers that go away while idling (half-closed or closed outright): each must be let go at once.
+  workers.push(
+    loop(over, 100, async () => {
+      const socket = await rawConnect(port);
+      if (!socket) return;
+      socket.write('idle calls\n');
+      await sleep(Math.random() * 1000);
+      if (Math.random() < 0.5) socket.end();
+      else socket.destroy();
+      await new Promise((resolve) => {
+        socket.once('close', resolve);
+        setTimeout(() => socket.destroy(), 5000);
+      });
+      counts.idlersGone++;
+    }),
+  );
+  // Calls that ring and end: pairs of devices, each call answered (a little voice each way) or
+  // rejected or hung up while ringing, at a pace under the daemon's flood limits.
+  for (let pair = 0; pair < CALL_PAIRS; pair++) {
+    workers.push(
+      (async () => {
+        const side = async (name: string): Promise<{ tcp: TestClient; udp: dgram.Socket }> => {
+          const udp = dgram.createSocket('udp4');
+          await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+          const tcp = (await TestClient.connect(port)).client;
+          await tcp.command('register', name, '-', String(udp.address().port));
+          return { tcp, udp };
+        };
+        const caller = await side(`caller-${pair}`);
+        const callee = await side(`callee-${pair}`);
+        const field = (fields: ReadonlyArray<readonly [string, string]>, key: string): string =>
+          fields.find(([k]) => k === key)?.[1] ?? '';
+        while (!over()) {
+          const rang = await caller.tcp.command('call', `callee-${pair}`).catch(() => undefined);
+          const id = rang?.ok ? field(rang.fields, 'call') : '';
+          if (id) {
+            const way = Math.random();
+            if (way < 0.6) {
+              await callee.tcp.command('answer', id, 'yes');
+              for (const party of [caller, callee]) {
+                const token = field((await party.tcp.command('calls')).fields, 'token');
+                for (let sequence = 0; sequence < 25; sequence++)
+                  party.udp.send(voiceDatagram(Number(id), token, sequence), udpPort, '127.0.0.1');
+              }
+              await sleep(1000);
+              await caller.tcp.command('hangup', id).catch(() => undefined);
+            } else if (way < 0.8) await callee.tcp.command('answer', id, 'no').catch(() => undefined);
+            else await caller.tcp.command('hangup', id).catch(() => undefined);
+            counts.calls++;
+          }
+          await sleep(8000 + Math.random() * 4000);
+        }
+        for (const party of [caller, callee]) {
+          party.tcp.close();
+          party.udp.close();
         }
       })(),
     );
@@ -252,7 +333,7 @@ export async function soak(minutes: number): Promise<string> {
         })()
       : `Verdict: a run of ${minutes} minutes is too short to judge (it takes 20 or more).`;
   return [
-    `Soak of ${minutes} minutes on ${machine()}: one streamd process; churn from one client process on loopback. Done: ${counts.connects} connect-list-quit, ${counts.cutDownloads} downloads cut midway, ${counts.resets} resets, ${counts.idleAnswers} idle answers to ${IDLERS} idlers, ${counts.statuses} status changes, ${counts.listens} radio listeners (joined, then left or went silent), ${counts.hostile} hostile lines.`,
+    `Soak of ${minutes} minutes on ${machine()}: one streamd process; churn from one client process on loopback. Done: ${counts.connects} connect-list-quit, ${counts.cutDownloads} downloads cut midway, ${counts.resets} resets, ${counts.idleAnswers} idle answers to ${IDLERS} idlers, ${counts.idlersGone} idlers gone while idling, ${counts.calls} calls among ${CALL_PAIRS} pairs, ${counts.statuses} status changes, ${counts.listens} radio listeners (joined, then left or went silent), ${counts.hostile} hostile lines.`,
     '',
     table(
       ['minute', 'RSS MiB', 'open fds', 'loop delay p99 ms', 'loop delay max ms', 'connections', 'radio listeners'],
