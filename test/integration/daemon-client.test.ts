@@ -4,7 +4,6 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import net, { type AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { parseSongList } from '../../common/protocol/replies.js';
 import { UNSAFE_TEXT } from '../../common/protocol/response.js';
@@ -19,22 +18,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../helpers/cli.js';
 import { startTestDaemon } from '../helpers/daemon.js';
+import { fakeDaemon } from '../helpers/fake-daemon.js';
 import { until } from '../helpers/log-capture.js';
 
 describe('daemon client', () => {
   it('tells of a daemon that breaks the framing, and connects again', async () => {
-    let connections = 0;
-    const server = net.createServer((socket) => {
-      connections++;
-      socket.write('OK streamd fake\n');
-      socket.on('data', (chunk) => {
-        if (chunk.toString().includes('lista')) socket.write('block: not a block line\n');
-        else socket.write('OK\n'.repeat(chunk.toString().split('\n').length - 1));
-      });
-      socket.on('error', () => {});
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const client = new DaemonClient({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, name: 'x' });
+    const server = await fakeDaemon((line) => (line.startsWith('lista') ? 'block: not a block line\n' : undefined));
+    const client = new DaemonClient({ host: '127.0.0.1', port: server.port, name: 'x' });
     try {
       client.start();
       await once(client, 'online');
@@ -46,7 +36,7 @@ describe('daemon client', () => {
         /streamd broke the protocol \(malformed block line: block: not a block line\): connecting again/,
       );
       await once(client, 'online');
-      assert.equal(connections, 2);
+      assert.equal(server.connections, 2);
     } finally {
       client.close();
       server.close();
@@ -145,22 +135,12 @@ describe('a library file with tags of any length', () => {
 
 describe('a hostile daemon’s text', () => {
   it('NUL, a lone CR and escapes in its answers reach nothing of the player: the hook runs, the playlist keeps its lines', async () => {
-    const server = net.createServer((socket) => {
-      socket.write('OK streamd fake\n');
-      socket.on('data', (chunk) => {
-        const lines = chunk.toString().split('\n').filter(Boolean);
-        for (const line of lines) {
-          if (line.startsWith('lista'))
-            socket.write(
-              'song: 1\nfile: a\rb.mp3\ntitle: x\0y\u009b2J\nartist: \u202eevil\nduration: 1.000\nformat: mp3\nsample_rate: 44100\nchannels: 2\nbytes: 10\nblocks: 1\netag: 0123456789abcdef\nOK\n',
-            );
-          else socket.write('OK\n');
-        }
-      });
-      socket.on('error', () => {});
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const client = new DaemonClient({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, name: 'x' });
+    const server = await fakeDaemon((line) =>
+      line.startsWith('lista')
+        ? 'song: 1\nfile: a\rb.mp3\ntitle: x\0y\u009b2J\nartist: \u202eevil\nduration: 1.000\nformat: mp3\nsample_rate: 44100\nchannels: 2\nbytes: 10\nblocks: 1\netag: 0123456789abcdef\nOK\n'
+        : undefined,
+    );
+    const client = new DaemonClient({ host: '127.0.0.1', port: server.port, name: 'x' });
     const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-hostile-text-'));
     try {
       client.start();
@@ -193,23 +173,17 @@ describe('a hostile daemon’s endless answer', () => {
     { timeout: 60_000 },
     async () => {
       let sent = 0;
-      let connections = 0;
       const line = `file: ${'x'.repeat(4000)}\n`;
-      const server = net.createServer((socket) => {
-        connections++;
-        socket.write('OK streamd fake\n');
-        socket.on('error', () => {});
-        socket.on('data', (chunk) => {
-          if (!chunk.toString().includes('lista')) return void socket.write('OK\n');
-          const more = (): void => {
-            while (!socket.destroyed && socket.write(line.repeat(64))) sent += 64 * line.length;
-          };
-          socket.on('drain', more);
-          more();
-        });
+      const server = await fakeDaemon((asked, socket) => {
+        if (!asked.startsWith('lista')) return undefined;
+        const more = (): void => {
+          while (!socket.destroyed && socket.write(line.repeat(64))) sent += 64 * line.length;
+        };
+        socket.on('drain', more);
+        more();
+        return '';
       });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const client = new DaemonClient({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, name: 'x' });
+      const client = new DaemonClient({ host: '127.0.0.1', port: server.port, name: 'x' });
       try {
         client.start();
         await once(client, 'online');
@@ -220,7 +194,7 @@ describe('a hostile daemon’s endless answer', () => {
         assert.match(text, /an answer of over 64 M characters: connecting again/);
         assert.ok(sent >= MAX_REPLY_CHARS, `the daemon sent ${sent} bytes`);
         assert.ok(process.memoryUsage().heapUsed - heapBefore < 4 * MAX_REPLY_CHARS, 'held no more than the bound');
-        await until('connected again', () => (connections >= 2 && client.online ? true : undefined));
+        await until('connected again', () => (server.connections >= 2 && client.online ? true : undefined));
       } finally {
         client.close();
         server.close();

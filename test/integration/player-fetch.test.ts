@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net, { type AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import os from 'node:os';
@@ -16,6 +15,7 @@ import { BlockFetcher, BROWSE_REST_MS } from '../../tui/playback/block-fetcher.j
 import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { freePort, sandbox } from '../helpers/cli.js';
+import { fakeDaemon } from '../helpers/fake-daemon.js';
 import { until } from '../helpers/log-capture.js';
 import { song } from '../helpers/songs.js';
 import { throttleProxy, type ThrottleProxy } from '../helpers/throttle-proxy.js';
@@ -292,17 +292,12 @@ describe('a block larger than memory should hold', () => {
 
 describe('a block announced larger than its song can hold', () => {
   it('is refused before a byte is read, said, and the reader told', async () => {
-    const server = net.createServer((socket) => {
-      socket.write('OK streamd fake\n');
-      socket.on('error', () => {});
-      socket.on('data', (chunk) => {
-        if (chunk.toString().startsWith('download'))
-          socket.write(`track data start\nblock: 0 0.000 30.000 2000000000 ${'a'.repeat(64)}\n`);
-        else socket.write('OK\n');
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const client = new DaemonClient({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, name: 'x' });
+    const server = await fakeDaemon((line) =>
+      line.startsWith('download')
+        ? `track data start\nblock: 0 0.000 30.000 2000000000 ${'a'.repeat(64)}\n`
+        : undefined,
+    );
+    const client = new DaemonClient({ host: '127.0.0.1', port: server.port, name: 'x' });
     const cacheRoot = mkdtempSync(path.join(os.tmpdir(), 'streamtui-hugeblock-'));
     const cache = new BlockCache(cacheRoot, 2 ** 30);
     cache.init();
