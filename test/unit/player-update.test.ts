@@ -342,3 +342,36 @@ describe('the cache as the library while the daemon is away', () => {
     assert.equal(applyEvent(before, { type: 'offline-library', songs: [], blocks: new Map() }).state, before);
   });
 });
+
+describe('a song that cannot be played', () => {
+  it('is said once and skipped to what follows it, as MPD does', () => {
+    const playing = applyAction(withLibrary, { type: 'play-selected' }).state; // library[0]
+    const { state, effects } = applyEvent(playing, { type: 'playback-failed', text: 'a.mp3: streamd refused it' });
+    assert.deepEqual(effects, [{ type: 'play', song: library[1], at: 0 }]);
+    assert.equal(state.now?.song, library[1]);
+    assert.deepEqual(state.message, { text: 'a.mp3: streamd refused it: skipped', error: true });
+    assert.equal(state.skippedInARow, 1);
+    assert.equal(applyEvent(state, { type: 'position', seconds: 1 }).state.skippedInARow, 0, 'a song that sounds');
+  });
+
+  it('stops at the end of what there is to play, and after ten failures in a row', () => {
+    const last = applyAction({ ...withLibrary, selected: 2 }, { type: 'play-selected' }).state;
+    const atEnd = applyEvent(last, { type: 'playback-failed', text: 'c: refused' });
+    assert.deepEqual([atEnd.state.playState, atEnd.effects], ['Stopped', []]);
+    let state: PlayerState = { ...applyAction(withLibrary, { type: 'play-selected' }).state, loop: 'all' };
+    let plays = 0;
+    for (let i = 0; i < 30 && state.playState === 'Playing'; i++) {
+      const update = applyEvent(state, { type: 'playback-failed', text: 'refused' });
+      plays += update.effects.length;
+      state = update.state;
+    }
+    assert.equal(plays, 9, 'nine skips, then the tenth failure stops (loop all would go round for ever)');
+    assert.equal(state.playState, 'Stopped');
+    assert.match(state.message?.text ?? '', /10 songs in a row could not play: stopped/);
+  });
+
+  it('loop one does not play the failed song again', () => {
+    const one = { ...applyAction(withLibrary, { type: 'play-selected' }).state, loop: 'one' as const };
+    assert.equal(applyEvent(one, { type: 'playback-failed', text: 'x' }).state.playState, 'Stopped');
+  });
+});

@@ -82,6 +82,8 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
     // last the cache evicts: one write of its record a song, not one a key press.
     if (!song || song.etag === before?.etag) return;
     this.failedAhead.delete(song.etag);
+    // Played anew: what the daemon refused of it is asked once more (it may have the song again).
+    for (const key of this.refusals.keys()) if (key.startsWith(`${song.etag} `)) this.refusals.delete(key);
     void this.cache.touch(song.etag);
   }
 
@@ -302,7 +304,13 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
         (reply) => {
           if (reply.ok) return;
           failedAhead();
-          this.emit('warning', `download of ${song.file} failed: ${reply.text}`);
+          // Refused (no such song, unreadable, ...): the reader is told, once, and does not ask
+          // again (asking again at once was a hot loop). A daemon stopping or timing out is not a refusal.
+          if (reply.code !== 'shutting_down' && reply.code !== 'timeout')
+            this.refusals.set(`${song.etag} ${first}`, new Error(`streamd refused it: ${reply.text}`));
+          // Fetched ahead, the refusal is said here; the song being played says it through playback.
+          if (ahead) this.emit('warning', `download of ${song.file} failed: ${reply.text}`);
+          else this.emit('debug', `download of ${song.file} failed: ${reply.text}`);
         },
         (error: Error) =>
           this.emit('debug', `download of ${song.file} from block ${first} broke off: ${error.message}`),

@@ -8,7 +8,7 @@ import type { PlayerEvent, Update } from './actions.js';
 import { following } from './advance.js';
 import { leaderChanged } from './listen-along.js';
 import type { PlayerState, RadioState } from './model.js';
-import { clamp } from './play.js';
+import { clamp, play } from './play.js';
 import { refreshSongs, replaceSongs } from './queue.js';
 import { cursorOn, libraryRows, selectedRow } from './selectors.js';
 import { afterEnd } from './transport.js';
@@ -18,6 +18,32 @@ export const chain = (first: Update, second: Update): Update => ({
   state: second.state,
   effects: [...first.effects, ...second.effects],
 });
+
+/** Songs skipped one after another before playback stops (a library the daemon no longer has). */
+export const MAX_SKIPS_IN_A_ROW = 10;
+
+/**
+ * A song that could not be played (the daemon refused it, its bytes were bad) is said once and
+ * skipped to what would follow it, as MPD does; not while following another device or after
+ * MAX_SKIPS_IN_A_ROW failures in a row (then it stops there, said).
+ */
+function skipFailed(state: PlayerState, text: string): Update {
+  const stopped: PlayerState = { ...state, playState: 'Stopped', message: { text, error: true } };
+  if (!state.now || state.follow || state.radio.on) return { state: stopped, effects: [] };
+  if (state.skippedInARow + 1 >= MAX_SKIPS_IN_A_ROW)
+    return {
+      state: {
+        ...stopped,
+        skippedInARow: 0,
+        message: { text: `${text}; ${MAX_SKIPS_IN_A_ROW} songs in a row could not play: stopped`, error: true },
+      },
+      effects: [],
+    };
+  const step = following(state, 1, true);
+  if (!step || step.song.etag === state.now.song.etag) return { state: stopped, effects: [] };
+  const then = play({ ...state, queue: step.queue, skippedInARow: state.skippedInARow + 1 }, step.song, 0, step.entry);
+  return { state: { ...then.state, message: { text: `${text}: skipped`, error: true } }, effects: then.effects };
+}
 
 /** --follow: once the device list has the device, it is followed (as Enter on it would), and asked no more. */
 function followAtStart(update: Update): Update {
@@ -53,8 +79,12 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
         return none({ ...state, queue: step.queue, now: { song: step.song, position: 0, entry: step.entry } });
       return none({ ...state, now: { song: event.song, position: 0 } });
     }
-    case 'position':
-      return none(state.now ? { ...state, now: { ...state.now, position: event.seconds } } : state);
+    case 'position': {
+      if (!state.now) return none(state);
+      // A song that sounds ends a run of songs that failed.
+      const skippedInARow = event.seconds > 0 ? 0 : state.skippedInARow;
+      return none({ ...state, now: { ...state.now, position: event.seconds }, skippedInARow });
+    }
     case 'library': {
       // The cursor stays on its song (or its node's first song) if the new library has it.
       const row = selectedRow(state);
@@ -108,7 +138,7 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
     case 'audio-output':
       return none({ ...state, audioOutput: event.name });
     case 'playback-failed':
-      return none({ ...state, playState: 'Stopped', message: { text: event.text, error: true } });
+      return skipFailed(state, event.text);
     case 'radio': {
       if (!state.radio.on) return none(state);
       const radio = { ...state.radio, ...event.radio };

@@ -121,6 +121,8 @@ export interface PlayerState {
   udp: UdpStats | undefined;
   /** Whether this player takes calls (registered; `--no-calls` says no). */
   callsEnabled: boolean;
+  /** Songs that failed to play one after another, each skipped: past MAX_SKIPS_IN_A_ROW playback stops. */
+  skippedInARow: number;
   /** This device's live call, if any, and the figures of its voice. */
   call: CallView | undefined;
   callStats: CallStats | undefined;
@@ -159,6 +161,7 @@ export function initialState(deviceName: string, callsEnabled = true, seed = 1, 
     radio: { on: false, status: 'off', position: 0 },
     udp: undefined,
     callsEnabled,
+    skippedInARow: 0,
     call: undefined,
     callStats: undefined,
     callLoss: [],
