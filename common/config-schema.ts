@@ -216,3 +216,16 @@ export const SETTINGS_ROOT_SCHEMA = {
   patternProperties: { '^//': {} },
   additionalProperties: false,
 } as const;
+
+/**
+ * How a config file is read: JSON, and an empty file (or one of white space) as no settings, as a
+ * user who just made it expects. Bad JSON is said with the file's name by the caller.
+ */
+export function readConfigText(text: string): Record<string, unknown> {
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch (error) {
+    throw new SyntaxError(`not valid JSON (${(error as Error).message})`);
+  }
+}

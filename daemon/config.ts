@@ -10,6 +10,7 @@ import Ajv from 'ajv';
 import Conf from 'conf';
 import {
   DEFAULT_SETTINGS,
+  readConfigText,
   SETTINGS_ROOT_SCHEMA,
   SETTINGS_SCHEMA,
   type DaemonSettings,
@@ -60,6 +61,7 @@ function readConfigFile(file: string | undefined): { store: Record<string, unkno
         fileExtension: json ? 'json' : '',
         schema: SETTINGS_SCHEMA as never,
         accessPropertiesByDotNotation: false,
+        deserialize: readConfigText,
       });
       return { store: conf.store, path: conf.path };
     }
@@ -68,6 +70,7 @@ function readConfigFile(file: string | undefined): { store: Record<string, unkno
       projectSuffix: '',
       schema: SETTINGS_SCHEMA as never,
       accessPropertiesByDotNotation: false,
+      deserialize: readConfigText,
     });
     return { store: conf.store, path: existsSync(conf.path) ? conf.path : undefined };
   } catch (error) {

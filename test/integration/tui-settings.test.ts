@@ -37,6 +37,14 @@ describe('streamtui settings', () => {
     );
   });
 
+  it('an empty file is no settings; one that is not JSON is named', () => {
+    const file = fresh();
+    writeFileSync(file, '', { mode: 0o600 });
+    assert.equal(loadSettings({}, file).port, 9090);
+    writeFileSync(file, '{"port":', { mode: 0o600 });
+    assert.throws(() => loadSettings({}, file), new RegExp(`settings file ${file}: not valid JSON \\(`));
+  });
+
   it('--save stores the flags, in a file only its owner can read', () => {
     const file = fresh();
     loadSettings({ host: 'music.lan', password: 'secret' }, file, true);

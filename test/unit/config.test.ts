@@ -31,6 +31,16 @@ describe('daemon config', () => {
     assert.throws(() => loadDaemonConfig({}, file), /udp. must NOT have additional properties/);
   });
 
+  it('an empty file is no settings, and a file that is not JSON is said so, with its name', () => {
+    const file = path.join(dir, 'empty.json');
+    for (const text of ['', '  \n']) {
+      writeFileSync(file, text);
+      assert.equal(loadDaemonConfig({}, file).port, DEFAULT_SETTINGS.port);
+    }
+    writeFileSync(file, '{"port": 9999,');
+    assert.throws(() => loadDaemonConfig({}, file), /config file: not valid JSON \(/);
+  });
+
   it('does not rewrite the file it reads', () => {
     const file = path.join(dir, 'mine.json');
     writeFileSync(file, '{"port": 9999}');

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Ajv from 'ajv';
 import Conf from 'conf';
+import { readConfigText } from '../../common/config-schema.js';
 import { SECRET_FILE_MODE, secretFileProblem } from '../../common/secret-file.js';
 
 export interface TuiSettings {
@@ -90,6 +91,26 @@ function defaults(): TuiSettings {
   };
 }
 
+/** The settings file through conf; a file that does not read is said with its name. */
+function openSettings(
+  options: { cwd: string; configName: string } | { projectName: string; projectSuffix: string },
+): Conf<Partial<TuiSettings>> {
+  const where = 'cwd' in options ? path.join(options.cwd, `${options.configName}.json`) : 'of streamtui';
+  try {
+    const conf = new Conf<Partial<TuiSettings>>({
+      ...options,
+      schema: SCHEMA as never,
+      accessPropertiesByDotNotation: false,
+      configFileMode: SECRET_FILE_MODE,
+      deserialize: readConfigText as never,
+    });
+    void conf.store; // read now: a file that does not read is said here, with its name
+    return conf;
+  } catch (error) {
+    throw new Error(`settings file ${where}: ${(error as Error).message}`);
+  }
+}
+
 /**
  * Settings for this run: defaults, the file, then `given` (this run's flags). With `save`, the
  * flags are also stored in the file for later runs.
@@ -100,12 +121,7 @@ export function loadSettings(given: Partial<TuiSettings>, configFile?: string, s
   const options = configFile
     ? { cwd: path.dirname(path.resolve(configFile)), configName: path.basename(configFile, '.json') }
     : { projectName: 'streamtui', projectSuffix: '' };
-  const conf = new Conf<Partial<TuiSettings>>({
-    ...options,
-    schema: SCHEMA as never,
-    accessPropertiesByDotNotation: false,
-    configFileMode: SECRET_FILE_MODE,
-  });
+  const conf = openSettings(options);
   const stored = conf.store;
   const mode = statSync(conf.path, { throwIfNoEntry: false })?.mode;
   const problem =
