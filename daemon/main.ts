@@ -12,6 +12,7 @@ import { ensureDemoLibrary } from './demo/demo-library.js';
 import { createLogger, type LogOutput } from './log.js';
 import { RotatingLogFile } from './log-file.js';
 import { createStreamd } from './instance.js';
+import { portOwner } from './server/port-owner.js';
 import { removePidFile, runningPid, writePidFile } from './service.js';
 
 /** docs/protocol.md / the service contract: SIGTERM ends the process within 5 s. */
@@ -54,7 +55,21 @@ export async function runDaemon(config: DaemonConfig): Promise<void> {
     },
     { catalog, log },
   );
-  const address = await server.listen();
+  const address = await server.listen().catch((error: NodeJS.ErrnoException & { port?: number; address?: string }) => {
+    if (error.code !== 'EADDRINUSE' && error.code !== 'EACCES') throw error;
+    // Listen (TCP) or bind (UDP): which port, and who has it if that is known.
+    const protocol = error.syscall === 'bind' ? 'udp' : 'tcp';
+    const port = error.port ?? (protocol === 'tcp' ? config.port : config.udp_port);
+    const owner = error.code === 'EADDRINUSE' ? portOwner(protocol, port) : undefined;
+    const what =
+      error.code === 'EADDRINUSE'
+        ? `is in use${owner ? ` by ${owner}` : ' by another program'}`
+        : 'may not be used by this user';
+    const flag = protocol === 'tcp' ? '--port' : '--udp-port';
+    throw new StartupError(
+      `the ${protocol.toUpperCase()} port ${port} on ${error.address ?? config.host} ${what}: stop it, or give streamd another (${flag} N, or the config file)`,
+    );
+  });
   const where = `${address.address}:${address.port}`;
   await writePidFile(config.state_dir, where);
   log.info(

@@ -1,5 +1,5 @@
 /**
- * A daemon that is not streamd, on loopback: it greets as one, then answers each line it is sent
+ * A daemon that is not streamd, on loopback: it greets as one (or as `greeting` says), then answers each line it is sent
  * as `answer` says (text to write; undefined: `OK`), for tests of what a broken or hostile daemon
  * does to the player.
  */
@@ -14,12 +14,13 @@ export interface FakeDaemon {
 
 export async function fakeDaemon(
   answer: (line: string, socket: net.Socket) => string | undefined,
+  greeting = 'OK streamd fake\n',
 ): Promise<FakeDaemon> {
   let connections = 0;
   const server = net.createServer((socket) => {
     connections++;
     socket.on('error', () => {});
-    socket.write('OK streamd fake\n');
+    socket.write(greeting);
     let held = '';
     socket.on('data', (chunk: Buffer) => {
       const lines = (held + chunk.toString()).split('\n');

@@ -202,3 +202,32 @@ describe('a hostile daemon’s endless answer', () => {
     },
   );
 });
+
+describe('another program on the daemon’s port', () => {
+  for (const [what, greeting] of [
+    ['an SSH server', 'SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n'],
+    ['an MPD', 'OK MPD 0.23.5\n'],
+    ['a web server', 'HTTP/1.1 400 Bad Request\r\n\r\n'],
+  ] as const) {
+    it(`${what} is said to be not streamd, once over its reconnects`, { timeout: 20_000 }, async () => {
+      const other = await fakeDaemon(() => '', greeting);
+      const client = new DaemonClient({ host: '127.0.0.1', port: other.port, name: 'x' });
+      const warnings: string[] = [];
+      client.on('warning', (text: string) => warnings.push(text));
+      try {
+        client.start();
+        await until('three tries', () => (other.connections >= 3 ? true : undefined), 15_000);
+        assert.equal(warnings.length, 1, warnings.join('\n'));
+        const said = greeting.split(/\r?\n/)[0] ?? '';
+        assert.ok(
+          warnings[0]?.includes(`127.0.0.1:${other.port} answers, but not as streamd (it said '${said}')`),
+          warnings[0],
+        );
+        assert.equal(client.online, false);
+      } finally {
+        client.close();
+        other.close();
+      }
+    });
+  }
+});

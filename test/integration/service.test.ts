@@ -11,6 +11,8 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import dgram from 'node:dgram';
+import net from 'node:net';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -374,4 +376,45 @@ describe('contrib/streamd.service', () => {
       rmSync(root, { recursive: true, force: true });
     }
   });
+});
+
+describe('a port another program holds', () => {
+  for (const protocol of ['tcp', 'udp'] as const) {
+    it(`streamd run says which ${protocol.toUpperCase()} port is taken and by what, with no stack trace`, async () => {
+      const box = sandbox();
+      const port = await freePort();
+      const holder =
+        protocol === 'tcp'
+          ? await new Promise<{ close(): void }>((resolve) => {
+              const server = net.createServer().listen(port, '127.0.0.1', () => resolve(server));
+            })
+          : await new Promise<{ close(): void }>((resolve) => {
+              const socket = dgram.createSocket('udp4');
+              socket.bind(port, '127.0.0.1', () => resolve(socket));
+            });
+      try {
+        const library = makeFixtureLibrary();
+        const flags =
+          protocol === 'tcp'
+            ? ['--port', String(port)]
+            : ['--port', String(await freePort()), '--udp-port', String(port)];
+        const child = box.spawnRun(['--music', library.root, '--state-dir', box.stateDir, ...flags]);
+        let stderr = '';
+        child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+        library.cleanup();
+        assert.equal(code, 1);
+        assert.match(
+          stderr,
+          new RegExp(
+            `the ${protocol.toUpperCase()} port ${port} on 127\\.0\\.0\\.1 is in use by node \\(pid ${process.pid}\\): stop it, or give streamd another`,
+          ),
+        );
+        assert.doesNotMatch(stderr, /^\s+at /m, 'no stack trace');
+      } finally {
+        holder.close();
+        box.cleanup();
+      }
+    });
+  }
 });

@@ -195,13 +195,17 @@ export class DaemonClient extends EventEmitter {
     this.retryTimer = setTimeout(() => this.connect(), wait);
   }
 
+  /** Something else answered on the daemon's address, and was said (once until streamd answers). */
+  private notStreamdSaid = false;
+
   private onData(chunk: Buffer): void {
     let events: ResponseEvent[];
     try {
       events = this.reader.push(chunk).events;
     } catch (error) {
       if (!(error instanceof FramingError)) throw error;
-      this.emit('warning', `streamd broke the protocol (${error.message}): connecting again`);
+      if (!this.greeted) this.notStreamd(chunk.toString('latin1').split(/\r?\n/, 1)[0] ?? '');
+      else this.emit('warning', `streamd broke the protocol (${error.message}): connecting again`);
       this.socket?.destroy(); // the framing is broken: start over
       return;
     }
@@ -254,11 +258,31 @@ export class DaemonClient extends EventEmitter {
     }
   }
 
+  /**
+   * Something that is not streamd answers on the daemon's address (another service took the port):
+   * said once until a streamd answers there, with what it said, instead of a plain 'offline'.
+   */
+  private notStreamd(said: string): void {
+    if (this.notStreamdSaid) return;
+    this.notStreamdSaid = true;
+    const shown = sanitizeValue(said).slice(0, 60);
+    this.emit(
+      'warning',
+      `${this.options.host}:${this.options.port} answers, but not as streamd (it said '${shown}'): is another program on that port?`,
+    );
+  }
+
   private onGreeting(event: ResponseEvent): void {
     if (event.type !== 'ok') {
       this.socket?.destroy(); // server_full: try again later
       return;
     }
+    if (!/^streamd\b/.test(event.text)) {
+      this.notStreamd(`OK ${event.text}`); // MPD greets as `OK MPD 0.23.5`
+      this.socket?.destroy();
+      return;
+    }
+    this.notStreamdSaid = false;
     this.greeted = true;
     this.online = true;
     this.lastSentAt = performance.now();
