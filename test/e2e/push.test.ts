@@ -9,9 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { TestClient } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
+import { captureLog } from '../helpers/log-capture.js';
 import { Tmux } from '../helpers/tmux.js';
 
 const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
@@ -110,6 +112,28 @@ describe('streamtui and a daemon with a password', () => {
       }
     });
   }
+
+  it('a wrong password is not given again: one refusal a connection, and the panel says so, not online', async () => {
+    // A daemon that closes unauthorized connections after 1 s: a player that reconnects would guess again.
+    const log = captureLog();
+    const strict = await startTestDaemon(fixtures.root, { password: 'right', log, limits: { auth_timeout: 1 } });
+    const tui = player(strict.port, ['--password', 'wrong']);
+    const refusals = (): number => log.lines.filter((line) => /password refused for/.test(line)).length;
+    try {
+      await tui.waitFor(/refused the password/, 5000);
+      await tui.waitFor(/streamd password refused/, 5000);
+      const first = refusals();
+      await sleep(4000); // four auth_timeouts
+      assert.ok(first <= 3, `${first} refusals: one for each of the player's connections at most`);
+      assert.equal(refusals(), first, 'no guess again since');
+      assert.doesNotMatch(tui.screen(), /streamd online/);
+      tui.keys('q');
+      assert.equal(await tui.exitCode(), 0);
+    } finally {
+      tui.kill();
+      await strict.stop();
+    }
+  });
 
   it('the right password: the library', async () => {
     const tui = player(daemon.port, ['--password', 'right']);

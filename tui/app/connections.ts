@@ -24,7 +24,7 @@ export function watchConnections(
     out.tell({ type: 'connection', state: 'online' });
   });
   control.on('offline', () => {
-    out.tell({ type: 'connection', state: 'offline' });
+    out.tell({ type: 'connection', state: control.refusedPassword ? 'refused' : 'offline' });
     out.tell({ type: 'devices', devices: [] });
     out.offlineLibrary();
   });

@@ -190,9 +190,16 @@ export class DaemonClient extends EventEmitter {
     for (const pending of this.pending.splice(0)) pending.reject(new OfflineError('connection to streamd lost'));
     this.stopKeepAlive();
     if (wasOnline) this.emit('offline');
-    if (this.closed) return;
+    if (this.closed || this.passwordRefused) return;
     const wait = delay ?? (BACKOFF_MS[Math.min(this.attempt++, BACKOFF_MS.length - 1)] as number);
     this.retryTimer = setTimeout(() => this.connect(), wait);
+  }
+
+  /** The daemon refused the password: no connection is made again with it. */
+  private passwordRefused = false;
+
+  get refusedPassword(): boolean {
+    return this.passwordRefused;
   }
 
   /** Something else answered on the daemon's address, and was said (once until streamd answers). */
@@ -294,6 +301,12 @@ export class DaemonClient extends EventEmitter {
       (reply: Reply): void => {
         if (!reply.ok && (what === 'password' || reply.code !== 'permission'))
           this.emit('refused', `streamd refused the ${what}: ${reply.text || reply.code}`);
+        if (!reply.ok && what === 'password') {
+          // Asking again with the same password only makes the daemon's log (and fail2ban) count
+          // more guesses: this client stays away until the player is started with another.
+          this.passwordRefused = true;
+          this.socket?.destroy();
+        }
       };
     if (this.options.password) this.handshake(formatCommand('password', this.options.password), refusedIf('password'));
     const name = refusedIf(`device name '${this.options.name}'`);

@@ -83,7 +83,8 @@ export interface CallStats {
 export interface PlayerState {
   /** This device's name (what `hello` said). */
   deviceName: string;
-  connection: 'connecting' | 'online' | 'offline';
+  /** `refused`: the daemon refused the password, and is not asked again with it. */
+  connection: 'connecting' | 'online' | 'offline' | 'refused';
   /** The daemon's catalog state (`stats`): 'loading' while it makes or reads its library. */
   catalog: string;
   /** While the daemon scans its library: how far it is. */

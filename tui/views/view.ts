@@ -265,7 +265,9 @@ export function createView(screen: blessed.Widgets.Screen): View {
         ? ['online', 'green-fg']
         : state.connection === 'offline'
           ? ['offline', 'red-fg']
-          : ['connecting'];
+          : state.connection === 'refused'
+            ? ['password refused', 'red-fg']
+            : ['connecting'];
     const lines = [
       styled([['streamd '], daemon, [`   download ${rate(state.downloadRate)}   audio ${state.audioOutput}`]], inner),
     ];
