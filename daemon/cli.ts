@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The `streamd` command: run | start | stop | status | restart. */
+/** The `streamd` command: run | start | stop | status | restart | config. */
 import '../common/runtime/exit-deadlock.js';
 import { parseArgs } from 'node:util';
 import path from 'node:path';
@@ -8,7 +8,7 @@ import type { DaemonSettings } from '../common/config-schema.js';
 import { VERSION } from '../common/version.js';
 import { parseCatalogStats, scanText } from '../common/protocol/replies.js';
 import { queryStats } from './stats-query.js';
-import { ConfigError, loadDaemonConfig, type DaemonConfig } from './config.js';
+import { ConfigError, loadDaemonConfig, saveDaemonSettings, type DaemonConfig } from './config.js';
 import { logFileOf, runningDaemon, runningPid, startInBackground, stopProcess } from './service.js';
 
 const USAGE = `usage: streamd <command> [options]
@@ -19,6 +19,8 @@ commands:
   stop       stop the background daemon
   status     exit 0 and print "running" when the daemon runs; exit 3 when not
   restart    stop, then start
+  config     write the options given with it into the config file, so that they last
+             (streamd config --music ~/Music); alone, say which file and what it holds
 
 options (each also a key of the config file, see config.example.json):
   --config FILE            config file (default: ~/.config/streamd/config.json)
@@ -97,6 +99,25 @@ async function start(config: DaemonConfig, runArgs: string[]): Promise<number> {
   return 0;
 }
 
+/** `streamd config`: the options given written to the config file; none: the file and its settings. */
+function configure(values: Record<string, unknown>): number {
+  const file = values['config'] ? path.resolve(values['config'] as string) : undefined;
+  const given = Object.entries(settingsFromArgs(values)).filter(([, value]) => value !== undefined);
+  if (given.length === 0) {
+    const config = loadDaemonConfig({}, file);
+    console.log(`config file: ${config.configFile ?? `none yet (${file ?? '~/.config/streamd/config.json'})`}`);
+    console.log(`music: ${config.music ?? 'none: the demo library'}`);
+    console.log(
+      `listening on ${config.host}:${config.port}, UDP port ${config.udp_port}; state dir ${config.state_dir}`,
+    );
+    return 0;
+  }
+  const written = saveDaemonSettings(Object.fromEntries(given), file);
+  for (const [key, value] of given) console.log(`${key}: ${key === 'password' ? '(set)' : String(value)}`);
+  console.log(`written to ${written}; streamd restart puts it in force`);
+  return 0;
+}
+
 async function stop(config: DaemonConfig): Promise<number> {
   const pid = await runningPid(config.state_dir);
   if (pid === undefined) {
@@ -128,10 +149,11 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return values.help || command === 'help' ? 0 : 2;
   }
-  if (positionals.length > 1 || !['run', 'start', 'stop', 'status', 'restart'].includes(command)) {
+  if (positionals.length > 1 || !['run', 'start', 'stop', 'status', 'restart', 'config'].includes(command)) {
     console.error(`streamd: unknown command '${positionals.join(' ')}'\n\n${USAGE}`);
     return 2;
   }
+  if (command === 'config') return configure(values);
   const config = loadDaemonConfig(
     settingsFromArgs(values),
     values.config ? path.resolve(values.config) : undefined,

@@ -3,7 +3,7 @@
  * with the schema), then command-line options; the result is validated again so that a bad value
  * from either place stops start-up with the field's name.
  */
-import { existsSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Ajv from 'ajv';
@@ -16,7 +16,7 @@ import {
   type DaemonSettings,
 } from '../common/config-schema.js';
 import type { Limits } from '../common/limits.js';
-import { secretFileProblem } from '../common/secret-file.js';
+import { SECRET_FILE_MODE, secretFileProblem } from '../common/secret-file.js';
 
 export interface DaemonConfig extends DaemonSettings {
   state_dir: string;
@@ -151,4 +151,36 @@ export function limitsOf(config: DaemonSettings): Limits {
     max_pipelined_bytes,
     write_stall_timeout,
   };
+}
+
+/**
+ * `streamd config --music DIR ...`: the given settings written into the config file (the default
+ * one, or `configFile`), the others kept, so that they last beyond one run; the file is made
+ * readable by its owner alone (it may hold the password). Checked as a run would check them first.
+ * @returns the file written
+ */
+export function saveDaemonSettings(settings: Partial<DaemonSettings>, configFile: string | undefined): string {
+  const given = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
+  loadDaemonConfig(given, configFile); // refuses what a run would refuse, naming the field
+  try {
+    const json = configFile !== undefined && path.extname(configFile) === '.json';
+    const conf = new Conf<Record<string, unknown>>({
+      ...(configFile
+        ? {
+            cwd: path.dirname(path.resolve(configFile)),
+            configName: json ? path.basename(configFile, '.json') : path.basename(configFile),
+            fileExtension: json ? 'json' : '',
+          }
+        : { projectName: 'streamd', projectSuffix: '' }),
+      schema: SETTINGS_SCHEMA as never,
+      accessPropertiesByDotNotation: false,
+      deserialize: readConfigText,
+      configFileMode: SECRET_FILE_MODE,
+    });
+    conf.set(given);
+    chmodSync(conf.path, SECRET_FILE_MODE);
+    return conf.path;
+  } catch (error) {
+    throw new ConfigError(`config file: ${(error as Error).message}`);
+  }
 }

@@ -418,3 +418,40 @@ describe('a port another program holds', () => {
     });
   }
 });
+
+describe('streamd config', () => {
+  it('writes the options given into the config file, so that the next start serves them without them', async () => {
+    const box = sandbox();
+    try {
+      const port = await freePort();
+      const told = box.streamd([
+        'config',
+        '--music',
+        library.root,
+        '--port',
+        String(port),
+        '--state-dir',
+        box.stateDir,
+      ]);
+      assert.equal(told.code, 0, told.stderr);
+      const file = path.join(box.home, '.config', 'streamd', 'config.json');
+      assert.match(told.stdout, new RegExp(`written to ${file.replace(/[.]/g, '\\.')}`));
+      assert.equal(statSync(file).mode & 0o777, 0o600, 'readable by its owner alone');
+      // A start with no options: the music configured, not the demo library.
+      const started = box.streamd(['start']);
+      assert.equal(started.code, 0, started.stderr);
+      const { client } = await TestClient.connect(port);
+      const files = records(await client.line('lista'), 'song').map((song) => song.get('file'));
+      client.close();
+      assert.ok(files.includes('lamejs-cbr.mp3'), files.join(', '));
+      const shown = box.streamd(['config']);
+      assert.match(shown.stdout, new RegExp(`music: ${library.root.replace(/[.]/g, '\\.')}`));
+      const bad = box.streamd(['config', '--port', 'x']);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /port/);
+      assert.match(readFileSync(file, 'utf8'), new RegExp(`"port": ${port}`), 'a refused value writes nothing');
+    } finally {
+      box.cleanup();
+    }
+  });
+});
