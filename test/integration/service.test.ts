@@ -441,9 +441,12 @@ describe('streamd config', () => {
       const started = box.streamd(['start']);
       assert.equal(started.code, 0, started.stderr);
       const { client } = await TestClient.connect(port);
-      const files = records(await client.line('lista'), 'song').map((song) => song.get('file'));
+      // The start returns before the scan ends: wait for the configured library's songs.
+      const listed = async (): Promise<string[]> =>
+        records(await client.line('lista'), 'song').map((song) => song.get('file') ?? '');
+      await until('the configured library', async () => (await listed()).includes('lamejs-cbr.mp3') || undefined);
+      assert.ok(!(await listed()).includes('01 Morning Ferry.mp3'), 'not the demo library');
       client.close();
-      assert.ok(files.includes('lamejs-cbr.mp3'), files.join(', '));
       const shown = box.streamd(['config']);
       assert.match(shown.stdout, new RegExp(`music: ${library.root.replace(/[.]/g, '\\.')}`));
       const bad = box.streamd(['config', '--port', 'x']);
