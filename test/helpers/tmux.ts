@@ -13,7 +13,7 @@ export class Tmux {
 
   /**
    * Runs `command` (argv) in a detached tmux session of `cols` x `rows`, with `env` added.
-   * When the command ends its exit code is written to `<dir>/exit`.
+   * When the command ends its exit code is written to `<dir>/exit`; what it keeps goes under `<dir>/state`.
    */
   static start(dir: string, command: string[], env: Record<string, string>, cols = 100, rows = 30): Tmux {
     const socket = `streamtui-test-${process.pid}-${sessions++}`;
@@ -24,6 +24,8 @@ export class Tmux {
       LANG: 'C.UTF-8',
       LC_ALL: 'C.UTF-8',
       TERM: 'xterm-256color',
+      // The queue and what the player keeps go to the test's dir, never to the real HOME's.
+      XDG_STATE_HOME: path.join(dir, 'state'),
       ...env,
     })
       .map(([key, value]) => `${key}='${value}'`)
