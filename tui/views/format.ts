@@ -2,14 +2,7 @@
 import { BLOCK_SECONDS } from '../../common/limits.js';
 import { clock } from '../../common/protocol/device-status.js';
 import { sanitizeValue } from '../../common/protocol/response.js';
-
-/** Cuts or pads `text` to exactly `width` columns (… marks a cut). */
-export function fit(text: string, width: number): string {
-  if (width <= 0) return '';
-  const chars = [...text];
-  if (chars.length <= width) return text + ' '.repeat(width - chars.length);
-  return chars.slice(0, Math.max(0, width - 1)).join('') + '…';
-}
+import { displayWidth, fit } from './text-width.js';
 
 /** A piece of a line and the blessed colour it is shown in (none: plain). */
 export type Span = readonly [text: string, style?: string];
@@ -54,14 +47,16 @@ export function markedSpans(text: string, positions: readonly number[], width: n
   const fitted = fit(text, width);
   if (positions.length === 0) return [[fitted]];
   const marked = new Set(positions);
-  if ([...text].length > width) marked.delete(fitted.length - 1); // the … of a cut
+  // Positions count UTF-16 units of `text`; a cut keeps a prefix of it, so they still match up to the '…'.
+  const kept = displayWidth(text) <= width ? text.length : fitted.lastIndexOf('…');
   const spans: Array<[string, string | undefined]> = [];
-  // Positions count UTF-16 units of `text`; a cut keeps the units before it, so they still match.
-  for (let at = 0; at < fitted.length; at++) {
-    const style_ = marked.has(at) ? style : undefined;
+  let at = 0;
+  for (const ch of fitted) {
+    const style_ = at < kept && marked.has(at) ? style : undefined;
     const last = spans[spans.length - 1];
-    if (last && last[1] === style_) last[0] += fitted[at] as string;
-    else spans.push([fitted[at] as string, style_]);
+    if (last && last[1] === style_) last[0] += ch;
+    else spans.push([ch, style_]);
+    at += ch.length;
   }
   return spans.map(([piece, how]) => (how ? [piece, how] : [piece]));
 }
@@ -87,4 +82,4 @@ export function rate(bytesPerSecond: number): string {
   return `${(bytesPerSecond / 1024 / 1024).toFixed(1)} MiB/s`;
 }
 
-export { clock };
+export { clock, displayWidth, fit };

@@ -10,7 +10,8 @@ import { KEY_HELP } from '../state/keys.js';
 import { songName, type LibraryRow } from '../state/library-tree.js';
 import { type PlayerState } from '../state/model.js';
 import { lossPercent } from '../../common/datagram/loss-meter.js';
-import { fit, markedSpans, progressBar, rate, screenText, styled, type Span } from './format.js';
+import { displayWidth, fit, markedSpans, progressBar, rate, screenText, styled, type Span } from './format.js';
+import { teachBlessedWidths, unwrapped } from './terminal-text.js';
 import { computeLayout, type Layout, type Rect } from './layout.js';
 import { createLossChart } from './loss-chart.js';
 import { callLine, voiceLine, voiceOutLine } from './call-lines.js';
@@ -42,20 +43,23 @@ export interface View {
 }
 
 export function createView(screen: blessed.Widgets.Screen): View {
+  teachBlessedWidths();
   const box = (options: blessed.Widgets.BoxOptions): blessed.Widgets.BoxElement =>
-    blessed.box({
-      parent: screen,
-      tags: true,
-      border: { type: 'line' },
-      style: { border: { fg: 'cyan' } },
-      ...options,
-    });
+    unwrapped(
+      blessed.box({
+        parent: screen,
+        tags: true,
+        border: { type: 'line' },
+        style: { border: { fg: 'cyan' } },
+        ...options,
+      }),
+    );
   const library = box({ top: 0, left: 0 });
   const queue = box({ top: 0 });
   const devices = box({ top: 0 });
   const network = box({});
   const now = box({ left: 0, height: 5 });
-  const status = blessed.box({ parent: screen, left: 0, bottom: 0, height: 1, tags: true });
+  const status = unwrapped(blessed.box({ parent: screen, left: 0, bottom: 0, height: 1, tags: true }));
   const chart = createLossChart(network);
   const helpLines = KEY_HELP.map(([keys, what]) => ` {bold}${esc(keys.padEnd(14))}{/bold}${esc(what)}`);
   const helpWidth = Math.max(...KEY_HELP.map(([, what]) => 15 + what.length)) + 3;
@@ -358,7 +362,7 @@ export function createView(screen: blessed.Widgets.Screen): View {
         : [];
     const width = Math.min(
       (screen.width as number) - 2,
-      Math.max(text.length, ...voice.map((line) => line.length)) + 4,
+      Math.max(displayWidth(text), ...voice.map((line) => displayWidth(line))) + 4,
     );
     call.width = width;
     call.height = 3 + voice.length;
