@@ -75,7 +75,7 @@ describe('streamtui follows the daemon by push', () => {
       // Well under the old 2 s poll: the push and one `lista dispositivos` away.
       await tui.waitFor(/kitchen/, 1000);
       await kitchen.line('att status playing Song.mp3 0:07/3:00');
-      const screen = await tui.waitFor(/kitchen\s+playing Song/, 1000);
+      const screen = await tui.waitFor(/kitchen\s+▶ Song\.mp3/, 1000);
       assert.match(devicesOf(screen), /Devices \(2\)/);
       kitchen.close();
       await tui.waitFor(/Devices \(1\)/, 1000);

@@ -54,6 +54,23 @@ function assertWhole(screen: string, cols: number, rows: number): void {
   for (const line of lines.slice(0, -1)) assert.ok([...line].length <= cols, `a row wider than ${cols}: ${line}`);
 }
 
+/** The help's box is whole on an 80x24 screen: its two corners rows, every row of it closed, `key` in it. */
+function assertBox(screen: string, key: string): void {
+  const lines = screen.replace(/\n$/, '').split('\n');
+  const top = lines.findIndex((line) => line.includes('keys (?'));
+  const bottom = lines.findIndex((line, i) => i > top && /└─+┘/.test(line));
+  assert.ok(top >= 0 && bottom > top, `the help's box, top and bottom:\n${screen}`);
+  for (const line of lines) assert.ok([...line].length <= 80, `a row wider than 80: ${line}`);
+  const box = lines.slice(top, bottom + 1);
+  const left = [...(box[0] as string)].indexOf('┌');
+  for (const line of box.slice(1, -1))
+    assert.equal([...line][left], '│', `the help's rows closed on the left:\n${screen}`);
+  assert.ok(
+    box.some((line) => new RegExp(`│ ${key} `).test(line)),
+    `${key} in the help:\n${box.join('\n')}`,
+  );
+}
+
 /** A silent streamtui named `name` on the test daemon, in a terminal of `cols` x `rows`. */
 function player(name: string, cols: number, rows: number): Tmux {
   const dir = mkdtempSync(path.join(work, 'tty-'));
@@ -92,6 +109,16 @@ describe('streamtui on screens from 80x24 to 250x70', () => {
       assert.match(small, /streamd online/, 'the network figures whole');
       assertWhole(small, 80, 24);
 
+      // The radio stopped, its figures and chart go, and the library has its rows back.
+      tui.keys('R');
+      const stopped = await tui.waitFor(/^(?![^]*-60s)[^]*Stopped/);
+      assert.doesNotMatch(stopped, /radio:|loss \d/, 'no radio figures left');
+      assertWhole(stopped, 80, 24);
+      const libraryRows = stopped.split('\n').findIndex((line) => line.startsWith('└'));
+      assert.ok(libraryRows >= 14, `the library panel is ${libraryRows + 1} rows tall again`);
+      tui.keys('R');
+      await tui.waitFor(/-60s[^]*-15s/, 10_000);
+
       resize(tui, 250, 70);
       const large = await tui.waitFor(networkTop(250));
       assertWhole(large, 250, 70);
@@ -103,6 +130,26 @@ describe('streamtui on screens from 80x24 to 250x70', () => {
       const back = await tui.waitFor(networkTop(80));
       assertWhole(back, 80, 24);
       assert.match(back, /-60s[^]*-15s/, 'the chart drawn again for the small screen');
+      tui.keys('q');
+      assert.equal(await tui.exitCode(), 0);
+    } finally {
+      tui.kill();
+    }
+  });
+
+  it('shows the whole help at 80x24, scrolled to its last key', async () => {
+    const tui = player('help', 80, 24);
+    try {
+      await tui.waitFor(/lamejs-cbr\.mp3/);
+      tui.keys('?');
+      const first = await tui.waitFor(/keys \(\? or Esc to close; ↑↓ 1-/);
+      assertBox(first, 'Enter');
+      assert.doesNotMatch(first, /this help/, 'the last keys below, to scroll to');
+      tui.keys('G');
+      const last = await tui.waitFor(/this help[^]*quit/);
+      assertBox(last, 'q');
+      tui.keys('Escape');
+      await tui.waitFor(/^(?![^]*keys \()[^]*Library/);
       tui.keys('q');
       assert.equal(await tui.exitCode(), 0);
     } finally {
@@ -123,7 +170,7 @@ describe('streamtui on screens from 80x24 to 250x70', () => {
       assert.notEqual(clock(moved), clock(playing));
       // The help over the panels, with the clock moving under it; closed, the panels are whole again.
       tui.keys('?');
-      const help = await tui.waitFor(/keys \(\? or Esc to close\)/);
+      const help = await tui.waitFor(/keys \(\? or Esc to close/);
       await tui.waitFor(new RegExp(`(?!${clock(help)})\\d:\\d\\d / 0:41`));
       tui.keys('Escape');
       const closed = await tui.waitFor(/^(?![^]*keys \(\?)[^]*Playing/);

@@ -4,14 +4,16 @@
  * the durations stay on their row, and after G the last song is on screen with the cursor on it.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
-import { Tmux } from '../helpers/tmux.js';
+import { selectDevice, Tmux } from '../helpers/tmux.js';
+import { TestClient } from '../helpers/client.js';
+import { id3v2Tag } from '../../daemon/demo/id3-writer.js';
 
 const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-wide-'));
@@ -33,6 +35,15 @@ before(async () => {
   mkdirSync(library);
   for (const name of [...NAMES, ...FILLER])
     copyFileSync(path.join(fixtures.root, 'lamejs-cbr.mp3'), path.join(library, `${name}.mp3`));
+  // A tagged song in a folder: another device playing it is shown by its tags, not its path.
+  mkdirSync(path.join(library, 'tagged'));
+  writeFileSync(
+    path.join(library, 'tagged', 'rain.mp3'),
+    Buffer.concat([
+      id3v2Tag({ title: '雨の中で歌う長い歌の題名', artist: 'ブルース楽団' }),
+      readFileSync(path.join(fixtures.root, 'lamejs-cbr.mp3')),
+    ]),
+  );
   daemon = await startTestDaemon(library);
 });
 after(async () => {
@@ -43,7 +54,7 @@ after(async () => {
 
 /**
  * Columns a captured row takes, by the test's own reckoning (not the player's): Han, kana, hangul
- * and pictographs two, marks none, the rest one.
+ * and emoji shown as pictures two, marks none, the rest one.
  */
 const columns = (line: string): number =>
   [...line].reduce(
@@ -51,7 +62,7 @@ const columns = (line: string): number =>
       sum +
       (/\p{M}/u.test(ch)
         ? 0
-        : /[\p{Script_Extensions=Han}\p{Script_Extensions=Hiragana}\p{Script_Extensions=Katakana}\p{Script_Extensions=Hangul}\p{Extended_Pictographic}]/u.test(
+        : /[\p{Script_Extensions=Han}\p{Script_Extensions=Hiragana}\p{Script_Extensions=Katakana}\p{Script_Extensions=Hangul}\p{Emoji_Presentation}]/u.test(
               ch,
             )
           ? 2
@@ -59,7 +70,7 @@ const columns = (line: string): number =>
     0,
   );
 
-function player(cols: number, rows: number): Tmux {
+function player(cols: number, rows: number, name = 'wide'): Tmux {
   const dir = mkdtempSync(path.join(work, 'tty-'));
   return Tmux.start(
     dir,
@@ -71,7 +82,7 @@ function player(cols: number, rows: number): Tmux {
       '--udp-port',
       String(daemon.udpPort),
       '--name',
-      'wide',
+      name,
       '--cache-dir',
       path.join(dir, 'cache'),
       '--audio',
@@ -134,4 +145,26 @@ describe('wide characters', () => {
       }
     });
   }
+
+  it('shows another device’s song by its tags, the selected device’s row whole at 80x24', async () => {
+    const tui = player(80, 24, 'desk');
+    const kitchen = (await TestClient.connect(daemon.port)).client;
+    try {
+      await tui.waitFor(/Party/);
+      await kitchen.line('hello kitchen');
+      await kitchen.line('att status playing tagged/rain.mp3 0:07/0:41');
+      const shown = await tui.waitFor(/kitchen +▶ ブルース楽団/);
+      assert.doesNotMatch(shown, /tagged\/rain/, 'not the file path');
+      assertRows(shown, 80, 24);
+      await selectDevice(tui, 'kitchen');
+      const selected = await tui.waitFor(/>.kitchen/);
+      assertRows(selected, 80, 24);
+      assert.match(rowOf(selected, 'kitchen'), /kitchen ▶ ブルース楽団 - /);
+      tui.keys('q');
+      assert.equal(await tui.exitCode(), 0);
+    } finally {
+      kitchen.close();
+      tui.kill();
+    }
+  });
 });

@@ -71,10 +71,14 @@ describe('keyToAction', () => {
     }
   });
 
-  it('only closes the help while it is shown', () => {
+  it('only scrolls or closes the help while it is shown', () => {
     const help = { ...base, showHelp: true };
     assert.equal(keyToAction({ ch: 's' }, help), undefined);
     assert.deepEqual(keyToAction({ ch: '?' }, help), { type: 'help' });
     assert.deepEqual(keyToAction({ name: 'escape' }, help), { type: 'help' });
+    assert.deepEqual(keyToAction({ ch: 'j', name: 'j' }, help), { type: 'help-scroll', by: 1 });
+    assert.deepEqual(keyToAction({ name: 'up' }, help), { type: 'help-scroll', by: -1 });
+    assert.deepEqual(keyToAction({ name: 'pagedown' }, help), { type: 'help-scroll', by: 10 });
+    assert.deepEqual(keyToAction({ ch: 'G', name: 'g' }, help), { type: 'help-scroll', by: 1000 });
   });
 });

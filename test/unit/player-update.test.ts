@@ -5,7 +5,7 @@ import { applyAction } from '../../tui/state/update.js';
 import { song } from '../helpers/songs.js';
 import type { Action, Effect } from '../../tui/state/actions.js';
 import { clock, parseStatus } from '../../common/protocol/device-status.js';
-import { statusText } from '../../tui/state/selectors.js';
+import { deviceActivityText, statusText } from '../../tui/state/selectors.js';
 import { applyEvent } from '../../tui/state/events.js';
 
 const library = [song(1), song(2), song(3)];
@@ -211,6 +211,47 @@ describe('player state machine: every key while listening to the radio', () => {
     const off = applyAction(playing, { type: 'toggle-radio' }).state;
     assert.equal(applyEvent(off, { type: 'radio', radio: { status: 'listening' } }).state.radio.on, false);
     assert.equal(statusText(off), 'idle');
+  });
+
+  it('takes the radio’s figures and chart away when it stops; those of songs over UDP stay', () => {
+    const stats = (source: 'radio' | 'stream'): PlayerState['udp'] => ({
+      source,
+      history: [0, 5],
+      loss: 5,
+      totals: { received: 95, lost: 5, late: 0, duplicate: 0 },
+      jitterMs: undefined,
+    });
+    assert.equal(applyAction({ ...listening, udp: stats('radio') }, { type: 'toggle-radio' }).state.udp, undefined);
+    assert.equal(applyAction({ ...listening, udp: stats('radio') }, { type: 'stop' }).state.udp, undefined);
+    assert.deepEqual(applyAction({ ...listening, udp: stats('stream') }, { type: 'stop' }).state.udp, stats('stream'));
+  });
+});
+
+describe('the devices panel', () => {
+  it('names another device’s song as the library does, with its clock, not by its path', () => {
+    const tagged = { ...song(7), file: 'Artist/Album/07 Song.mp3', title: 'Song', artist: 'Artist' };
+    const state: PlayerState = { ...withLibrary, library: [...library, tagged] };
+    const cases: Array<[string, string]> = [
+      ['playing Artist/Album/07 Song.mp3 1:05/3:35', '▶ Artist - Song 1:05/3:35'],
+      ['paused Artist/Album/07 Song.mp3 0:00/3:35', '‖ Artist - Song 0:00/3:35'],
+      ['playing Gone/Away/Not Here.mp3 0:10/1:00', '▶ Not Here.mp3 0:10/1:00'],
+      ['radio Artist/Album/07 Song.mp3', 'radio Artist - Song'],
+      ['in call with bob', 'in call with bob'],
+      ['idle', 'idle'],
+    ];
+    for (const [status, shown] of cases) assert.equal(deviceActivityText(state, status), shown);
+  });
+});
+
+describe('the help', () => {
+  it('opens at its top, scrolls within its lines, and closes', () => {
+    const open = applyAction({ ...withLibrary, helpTop: 5 }, { type: 'help' }).state;
+    assert.deepEqual([open.showHelp, open.helpTop], [true, 0]);
+    const down = applyAction(open, { type: 'help-scroll', by: 3 }).state;
+    assert.equal(down.helpTop, 3);
+    assert.equal(applyAction(down, { type: 'help-scroll', by: -1000 }).state.helpTop, 0);
+    assert.ok(applyAction(down, { type: 'help-scroll', by: 1000 }).state.helpTop < 100);
+    assert.equal(applyAction(down, { type: 'help' }).state.showHelp, false);
   });
 });
 

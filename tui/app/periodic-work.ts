@@ -63,7 +63,7 @@ export function periodicWork(deps: PeriodicWorkDeps): PeriodicWork {
             deps.tell({ type: 'position', seconds });
           if (state.call) deps.tell({ type: 'call-stats', stats: deps.voiceStats() }); // and the call's clock moves, ringing too
           const udp = deps.udp.stats();
-          if (udp) deps.tell({ type: 'udp-stats', stats: udp });
+          if (udp || state.udp) deps.tell({ type: 'udp-stats', stats: udp }); // none: the panel's chart goes
         },
       },
       {

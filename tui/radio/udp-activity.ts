@@ -62,11 +62,15 @@ export class UdpActivity {
     return this.radio !== undefined || !this.streamMeter.quiet;
   }
 
-  /** The figures for the network panel, once a second; undefined before any datagram came. */
+  /**
+   * The figures for the network panel, once a second; undefined when there are none to show: before
+   * any datagram came, once the radio stops, and once a minute without songs over UDP has scrolled
+   * the chart flat.
+   */
   stats(now = Date.now()): UdpStats | undefined {
-    const meter = this.current();
+    this.current()?.advance(now);
+    const meter = this.shown();
     if (!meter) return undefined;
-    meter.advance(now);
     return {
       source: this.radio ? 'radio' : 'stream',
       history: meter.seconds.map(lossPercent),
@@ -107,6 +111,11 @@ export class UdpActivity {
 
   private current(): LossMeter | undefined {
     return this.radio?.meter ?? (this.streamMeter.totals.received > 0 ? this.streamMeter : undefined);
+  }
+
+  private shown(): LossMeter | undefined {
+    const meter = this.current();
+    return meter === this.streamMeter && this.streamMeter.quiet ? undefined : meter;
   }
 
   private logMeter(what: string, meter: LossMeter): void {

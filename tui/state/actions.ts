@@ -39,7 +39,8 @@ export type NavigationAction =
   | { type: 'move'; by: number }
   | { type: 'move-to'; where: 'top' | 'bottom' }
   | { type: 'focus-next' }
-  | { type: 'help' };
+  | { type: 'help' }
+  | { type: 'help-scroll'; by: number };
 
 /** The library and queue panels: adding to the queue, editing it, the tree, the view and shuffle. */
 export type PanelAction =

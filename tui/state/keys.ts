@@ -50,10 +50,30 @@ function enterKey(key: Key): boolean {
   return key.name === 'return' || key.name === 'linefeed';
 }
 
+/** With the help open: it scrolls, and Esc, ? or q close it. */
+function helpKey(key: Key, name: string | undefined): Action | undefined {
+  if (name === 'escape' || key.ch === '?' || key.ch === 'q') return { type: 'help' };
+  const by =
+    name === 'up' || key.ch === 'k'
+      ? -1
+      : name === 'down' || key.ch === 'j'
+        ? 1
+        : name === 'pageup'
+          ? -10
+          : name === 'pagedown' || name === 'space'
+            ? 10
+            : name === 'home' || key.ch === 'g'
+              ? -1000
+              : name === 'end' || key.ch === 'G'
+                ? 1000
+                : 0;
+  return by === 0 ? undefined : { type: 'help-scroll', by };
+}
+
 export function keyToAction(key: Key, state: PlayerState): Action | undefined {
   if (key.name === 'enter') return undefined; // blessed's copy of a `return`
   const name = enterKey(key) ? 'return' : key.name;
-  if (state.showHelp) return name === 'escape' || key.ch === '?' || key.ch === 'q' ? { type: 'help' } : undefined;
+  if (state.showHelp) return helpKey(key, name);
   if (state.search.active) {
     if (name === 'return') return { type: 'search-close', keep: true };
     if (name === 'escape') return { type: 'search-close', keep: false };

@@ -118,6 +118,8 @@ export interface PlayerState {
   message: { text: string; error: boolean } | undefined;
   audioOutput: string;
   showHelp: boolean;
+  /** The first line of the help shown, when it is taller than the screen. */
+  helpTop: number;
   radio: RadioState;
   udp: UdpStats | undefined;
   /** Whether this player takes calls (registered; `--no-calls` says no). */
@@ -159,6 +161,7 @@ export function initialState(deviceName: string, callsEnabled = true, seed = 1, 
     message: undefined,
     audioOutput: '',
     showHelp: false,
+    helpTop: 0,
     radio: { on: false, status: 'off', position: 0 },
     udp: undefined,
     callsEnabled,

@@ -4,6 +4,7 @@ import type { NavigationAction, Update } from './actions.js';
 import { albumKey, artistKey } from './library-tree.js';
 import { PANELS, type PlayerState } from './model.js';
 import { clamp } from './play.js';
+import { KEY_HELP } from './keys.js';
 import { cursorOn, libraryRows, selectedRow } from './selectors.js';
 
 /** The state with the cursor on `song`, its artist and album opened when the tree shows. */
@@ -52,6 +53,9 @@ export function navigationAction(state: PlayerState, action: NavigationAction): 
         focus: PANELS[(PANELS.indexOf(state.focus) + 1) % PANELS.length] as PlayerState['focus'],
       });
     case 'help':
-      return none({ ...state, showHelp: !state.showHelp });
+      return none({ ...state, showHelp: !state.showHelp, helpTop: 0 });
+    case 'help-scroll':
+      // The view keeps the last page in view whatever the terminal's height; the lines are at most two a key.
+      return none({ ...state, helpTop: clamp(state.helpTop + action.by, 0, 2 * KEY_HELP.length) });
   }
 }

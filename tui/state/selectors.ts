@@ -4,7 +4,7 @@
  */
 import { formatStatus, type DeviceActivity } from '../../common/protocol/device-status.js';
 import type { SongInfo } from '../../common/protocol/records.js';
-import { albumKey, artistKey, searchRows, treeRows, type LibraryRow } from './library-tree.js';
+import { albumKey, artistKey, searchRows, songName, treeRows, type LibraryRow } from './library-tree.js';
 import type { PlayerState } from './model.js';
 
 const listRows = new WeakMap<readonly SongInfo[], LibraryRow[]>();
@@ -71,3 +71,25 @@ export const statusMoved = (before: PlayerState, after: PlayerState): boolean =>
   before.now?.song !== after.now?.song ||
   before.radio.info !== after.radio.info ||
   before.call?.state !== after.call?.state;
+
+const songsByFile = new WeakMap<readonly SongInfo[], Map<string, SongInfo>>();
+
+/**
+ * What another device is doing, for its row: the song it plays named as the library names it
+ * (artist - title), with its clock, rather than the file path its status carries.
+ *
+ * @example deviceActivityText(state, 'playing A/B/01 Song.mp3 1:23/3:35') // '▶ Artist - Song 1:23/3:35'
+ */
+export function deviceActivityText(state: PlayerState, status: string): string {
+  const m = /^(playing|paused) (.+) (\d+(?::\d\d){1,2}\/\d+(?::\d\d){1,2})$/.exec(status);
+  const radio = /^radio (.+)$/.exec(status);
+  if (!m && !radio) return status;
+  let byFile = songsByFile.get(state.library);
+  if (!byFile) songsByFile.set(state.library, (byFile = new Map(state.library.map((song) => [song.file, song]))));
+  const named = (file: string): string => {
+    const song = byFile.get(file);
+    return song ? songName(song) : (file.split('/').pop() ?? file);
+  };
+  if (radio) return `radio ${named(radio[1] as string)}`;
+  return `${m?.[1] === 'playing' ? '▶' : '‖'} ${named(m?.[2] as string)} ${m?.[3] as string}`;
+}

@@ -55,7 +55,13 @@ export function applyAction(state: PlayerState, action: Action): Update {
     return then(followAction(state, { type: 'unfollow' }, undefined), (next) => applyAction(next, action));
   if (state.radio.on && LEAVES_RADIO.has(action.type)) {
     const off: Update = {
-      state: { ...state, radio: { on: false, status: 'off', position: 0 }, message: undefined },
+      // The radio's figures and chart go with it (songs over UDP keep theirs).
+      state: {
+        ...state,
+        radio: { on: false, status: 'off', position: 0 },
+        udp: state.udp?.source === 'radio' ? undefined : state.udp,
+        message: undefined,
+      },
       effects: [{ type: 'radio-stop' }],
     };
     return ONLY_LEAVES_RADIO.has(action.type) ? off : then(off, (next) => applyAction(next, action));
@@ -90,6 +96,7 @@ function route(state: PlayerState, action: Action): Update {
     case 'move-to':
     case 'focus-next':
     case 'help':
+    case 'help-scroll':
       return navigationAction(state, action);
     case 'queue-add':
     case 'queue-play':

@@ -83,3 +83,23 @@ export function rate(bytesPerSecond: number): string {
 }
 
 export { clock, displayWidth, fit };
+
+/**
+ * `text` in lines of at most `width` columns, broken at spaces (a word longer than a line is cut).
+ *
+ * @example wrapWords('pause or resume the song', 10) // ['pause or', 'resume the', 'song']
+ */
+export function wrapWords(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const joined = line === '' ? word : `${line} ${word}`;
+    if (displayWidth(joined) <= width) line = joined;
+    else {
+      if (line !== '') lines.push(line);
+      line = displayWidth(word) <= width ? word : fit(word, width);
+    }
+  }
+  lines.push(line);
+  return lines;
+}

@@ -10,13 +10,23 @@ import { KEY_HELP } from '../state/keys.js';
 import { songName, type LibraryRow } from '../state/library-tree.js';
 import { type PlayerState } from '../state/model.js';
 import { lossPercent } from '../../common/datagram/loss-meter.js';
-import { displayWidth, fit, markedSpans, progressBar, rate, screenText, styled, type Span } from './format.js';
+import {
+  displayWidth,
+  fit,
+  markedSpans,
+  progressBar,
+  rate,
+  screenText,
+  styled,
+  wrapWords,
+  type Span,
+} from './format.js';
 import { teachBlessedWidths, unwrapped } from './terminal-text.js';
 import { computeLayout, type Layout, type Rect } from './layout.js';
 import { createLossChart } from './loss-chart.js';
 import { callLine, voiceLine, voiceOutLine } from './call-lines.js';
 import { clock } from '../../common/protocol/device-status.js';
-import { libraryRows } from '../state/selectors.js';
+import { deviceActivityText, libraryRows } from '../state/selectors.js';
 
 const esc = screenText;
 const label = (text: string, focused: boolean): string =>
@@ -61,17 +71,7 @@ export function createView(screen: blessed.Widgets.Screen): View {
   const now = box({ left: 0, height: 5 });
   const status = unwrapped(blessed.box({ parent: screen, left: 0, bottom: 0, height: 1, tags: true }));
   const chart = createLossChart(network);
-  const helpLines = KEY_HELP.map(([keys, what]) => ` {bold}${esc(keys.padEnd(14))}{/bold}${esc(what)}`);
-  const helpWidth = Math.max(...KEY_HELP.map(([, what]) => 15 + what.length)) + 3;
-  const help = box({
-    top: 'center',
-    left: 'center',
-    width: helpWidth,
-    height: KEY_HELP.length + 2,
-    hidden: true,
-    label: ' keys (? or Esc to close) ',
-    content: helpLines.join('\n'),
-  });
+  const help = box({ top: 'center', left: 'center', hidden: true });
   const call = box({
     top: 1,
     left: 'center',
@@ -243,11 +243,16 @@ export function createView(screen: blessed.Widgets.Screen): View {
 
   function renderDevices(state: PlayerState): void {
     const inner = (devices.width as number) - 2;
+    // The names' column as wide as the longest name, within 16 and two fifths of the panel.
+    const nameWidth = Math.max(
+      1,
+      Math.min(16, Math.floor(inner * 0.4), Math.max(0, ...state.devices.map((device) => displayWidth(device.name)))),
+    );
     const lines = state.devices.map((device, i) => {
       const mine = device.name === state.deviceName ? '*' : ' ';
       const cursor = state.focus === 'devices' && i === state.selectedDevice ? '>' : ' ';
       const follows = device.follows ? `→ ${device.follows}: ` : '';
-      const text = `${cursor}${mine}${fit(device.name, Math.min(16, inner - 3))} ${follows}${device.status}`;
+      const text = `${cursor}${mine}${fit(device.name, nameWidth)} ${follows}${deviceActivityText(state, device.status)}`;
       const line = esc(fit(text, inner));
       return state.focus === 'devices' && i === state.selectedDevice ? `{inverse}${line}{/inverse}` : line;
     });
@@ -351,6 +356,33 @@ export function createView(screen: blessed.Widgets.Screen): View {
       );
   }
 
+  /**
+   * The keys, over the panels: as wide as they need up to the screen's width, the descriptions
+   * wrapped under themselves, and scrolled (↑↓) when taller than the screen.
+   */
+  function renderHelp(state: PlayerState): void {
+    help.hidden = !state.showHelp;
+    if (!state.showHelp) return;
+    const keysWidth = Math.max(...KEY_HELP.map(([keys]) => displayWidth(keys))) + 2;
+    const width = Math.min(
+      (screen.width as number) - 2,
+      2 + 1 + keysWidth + Math.max(...KEY_HELP.map(([, what]) => displayWidth(what))) + 1,
+    );
+    const whatWidth = Math.max(8, width - 2 - 1 - keysWidth - 1);
+    const lines = KEY_HELP.flatMap(([keys, what]) =>
+      wrapWords(what, whatWidth).map(
+        (part, i) => ` {bold}${esc(fit(i === 0 ? keys : '', keysWidth))}{/bold}${esc(fit(part, whatWidth))}`,
+      ),
+    );
+    const rows = Math.min(lines.length, (screen.height as number) - 4);
+    const top = Math.min(state.helpTop, lines.length - rows);
+    const more = rows < lines.length ? `; ↑↓ ${top + 1}-${top + rows} of ${lines.length}` : '';
+    help.width = width;
+    help.height = rows + 2;
+    show(help, lines.slice(top, top + rows).join('\n'), ` keys (? or Esc to close${more}) `);
+    help.setFront();
+  }
+
   /** The call, over the panels while it rings or runs: the dialog that answers it, or its line. */
   function renderCall(state: PlayerState): void {
     call.hidden = state.call === undefined;
@@ -382,8 +414,7 @@ export function createView(screen: blessed.Widgets.Screen): View {
       renderNow(state);
       renderStatus(state);
       renderCall(state);
-      help.hidden = !state.showHelp;
-      if (state.showHelp) help.setFront();
+      renderHelp(state);
       // Most renders are the clock moving a second: only the panels that changed are drawn (they
       // never overlap), unless something lies or lay over them (a dialog, the help) or they moved
       // (the layout), or the chart draws (its canvas is drawn by the screen's render).
