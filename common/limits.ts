@@ -48,7 +48,19 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
 /** Fixed by docs/protocol.md, Commands, not configurable. */
 export const STATUS_MAX_CHARS = 256;
 export const DEVICE_NAME_MAX_CHARS = 64;
-export const DEVICE_NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+/**
+ * A device name: 1 to 64 letters (any script), digits, spaces and `. _ - '`, no space first or
+ * last (`Living Room`, `Küche`, `台所`). PROTOCOL.md's `A-Z a-z 0-9 . _ -` is a part of it, so
+ * every name a contract client gives is still one; a name with a space goes in double quotes.
+ */
+export const DEVICE_NAME_PATTERN = /^(?! )[\p{L}\p{M}\p{N} ._'-]{1,64}(?<! )$/u;
+export const DEVICE_NAME_RULE = "1-64 letters, digits, spaces and . _ - ' (no space first or last)";
+
+/** The name as the daemon keeps it (NFC: `Küche` typed either way is one device), or undefined if it is none. */
+export function deviceName(text: string): string | undefined {
+  const name = text.normalize('NFC');
+  return DEVICE_NAME_PATTERN.test(name) ? name : undefined;
+}
 
 /**
  * A tag (title, artist, album) as the daemon serves it, at most: longer ones are cut, ending in an

@@ -43,7 +43,7 @@ const USAGE = `usage: streamtui [options]
   --udp-port N         streamd's UDP port, or a relay's in front of it (default 9191)
   --transport T        tcp | udp: fetch songs with download, or over UDP with repair (default tcp)
   --jitter-ms N        the radio's jitter buffer (default 300)
-  --name NAME          this device's name (default: the host name)
+  --name NAME          this device's name, spaces and any script allowed (default: the host name)
   --mic auto|pulse|alsa|none   the microphone for calls (auto: PulseAudio's default source
                        when a server answers, else ALSA's default)
   --no-calls           take no calls (by default the device registers for calls: C calls the

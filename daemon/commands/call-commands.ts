@@ -3,7 +3,7 @@
  * signalling over TCP. The voice itself goes through the UDP relay.
  */
 import net from 'node:net';
-import { DEVICE_NAME_PATTERN } from '../../common/limits.js';
+import { DEVICE_NAME_PATTERN, DEVICE_NAME_RULE, deviceName } from '../../common/limits.js';
 import { ProtocolError } from '../../common/protocol/errors.js';
 import { deviceFields } from '../../common/protocol/records.js';
 import { encodeFields, okLine, type Field } from '../../common/protocol/response.js';
@@ -52,9 +52,9 @@ export const callCommands: Command[] = [
     maxArgs: 3,
     usage: 'register <name> <ip> <port>',
     summary: "as hello <name>, and the device can take calls; <ip> is this connection's own address or -",
-    async run(ctx, [name, ip, port]) {
-      if (!DEVICE_NAME_PATTERN.test(name as string))
-        throw new ProtocolError('bad_argument', 'a device name is 1-64 characters of A-Z a-z 0-9 . _ -');
+    async run(ctx, [givenName, ip, port]) {
+      const name = deviceName(givenName as string);
+      if (name === undefined) throw new ProtocolError('bad_argument', `a device name is ${DEVICE_NAME_RULE}`);
       if (!/^\d{1,5}$/.test(port as string) || Number(port) > 65535)
         throw new ProtocolError('bad_argument', `port must be 0-65535, got '${(port as string).slice(0, 20)}'`);
       const own = peerIp(ctx.session.address);
@@ -62,10 +62,10 @@ export const callCommands: Command[] = [
       if (!net.isIP(given)) throw new ProtocolError('bad_argument', `'${given.slice(0, 40)}' is not an IP address`);
       if (given !== own)
         throw new ProtocolError('permission', `a device registers its own address (${own}), not ${given.slice(0, 40)}`);
-      const refused = ctx.services.devices.refusal(ctx.session.id, name as string);
+      const refused = ctx.services.devices.refusal(ctx.session.id, name);
       if (refused) throw new ProtocolError('busy', refused);
-      ctx.services.calls.register(name as string, { address: own, port: Number(port) });
-      ctx.services.devices.rename(ctx.session.id, name as string);
+      ctx.services.calls.register(name, { address: own, port: Number(port) });
+      ctx.services.devices.rename(ctx.session.id, name);
       await ctx.out.write(okLine());
     },
   },
@@ -77,7 +77,7 @@ export const callCommands: Command[] = [
     usage: 'get <name>',
     summary: "a device's record with calls: yes|no and its voice address when registered",
     async run(ctx, [name]) {
-      const device = ctx.services.devices.find(name as string);
+      const device = ctx.services.devices.find((name as string).normalize('NFC'));
       if (!device) throw new ProtocolError('not_found', `no device '${(name as string).slice(0, 64)}'`);
       const registration = ctx.services.calls.registration(device.name);
       const fields: Field[] = [...deviceFields(device), ['calls', registration ? 'yes' : 'no']];
@@ -110,7 +110,12 @@ export const callCommands: Command[] = [
     summary: 'rings a device registered for calls: call: <id>, then OK',
     async run(ctx, [to]) {
       const { calls, devices } = ctx.services;
-      const call = calls.call(ownName(ctx), to as string, (name) => devices.find(name) !== undefined, new Date());
+      const call = calls.call(
+        ownName(ctx),
+        (to as string).normalize('NFC'),
+        (name) => devices.find(name) !== undefined,
+        new Date(),
+      );
       await ctx.out.write(encodeFields([['call', call.id]]) + okLine());
     },
   },

@@ -3,7 +3,7 @@ import { ProtocolError } from '../../common/protocol/errors.js';
 import { parsePlayback } from '../../common/protocol/playback.js';
 import { deviceFields } from '../../common/protocol/records.js';
 import { encodeFields, okLine, UNSAFE_TEXT } from '../../common/protocol/response.js';
-import { DEVICE_NAME_PATTERN, STATUS_MAX_CHARS } from '../../common/limits.js';
+import { DEVICE_NAME_RULE, deviceName, STATUS_MAX_CHARS } from '../../common/limits.js';
 import type { Command } from './types.js';
 
 /** Unicode code points, not UTF-16 units: "1-256 chars" means what a person counts. */
@@ -69,9 +69,10 @@ export const deviceCommands: Command[] = [
     maxArgs: 1,
     usage: 'att follow [<device>]',
     summary: 'extension (listen along): the device this one follows; none: follows no one',
-    async run(ctx, [name]) {
-      if (name !== undefined && !DEVICE_NAME_PATTERN.test(name))
-        throw new ProtocolError('bad_argument', 'a device name is 1-64 characters of A-Z a-z 0-9 . _ -');
+    async run(ctx, [given]) {
+      const name = given === undefined ? undefined : deviceName(given);
+      if (given !== undefined && name === undefined)
+        throw new ProtocolError('bad_argument', `a device name is ${DEVICE_NAME_RULE}`);
       ctx.services.devices.setFollows(ctx.session.id, name);
       await ctx.out.write(okLine());
     },
@@ -82,14 +83,13 @@ export const deviceCommands: Command[] = [
     minArgs: 1,
     maxArgs: 1,
     usage: 'hello <name>',
-    summary: 'names this device: 1-64 characters of A-Z a-z 0-9 . _ -',
-    async run(ctx, [name]) {
-      if (!DEVICE_NAME_PATTERN.test(name as string)) {
-        throw new ProtocolError('bad_argument', 'a device name is 1-64 characters of A-Z a-z 0-9 . _ -');
-      }
-      const refused = ctx.services.devices.refusal(ctx.session.id, name as string);
+    summary: `names this device: ${DEVICE_NAME_RULE}; in double quotes when it has a space`,
+    async run(ctx, [given]) {
+      const name = deviceName(given as string);
+      if (name === undefined) throw new ProtocolError('bad_argument', `a device name is ${DEVICE_NAME_RULE}`);
+      const refused = ctx.services.devices.refusal(ctx.session.id, name);
       if (refused) throw new ProtocolError('busy', refused);
-      ctx.services.devices.rename(ctx.session.id, name as string);
+      ctx.services.devices.rename(ctx.session.id, name);
       await ctx.out.write(okLine());
     },
   },

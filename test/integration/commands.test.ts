@@ -118,6 +118,25 @@ describe('devices and status', () => {
     );
   });
 
+  it('takes names in any script and with spaces (quoted), kept in one Unicode form', async () => {
+    const room = await connect();
+    const kitchen = await connect();
+    const japanese = await connect();
+    assert.equal((await room.line('register "Living Room" - 4000')).ok, true);
+    assert.equal((await kitchen.line('hello Ku\u0308che')).ok, true, 'a decomposed ü');
+    assert.equal((await japanese.line("hello 台所の_O'Brien")).ok, true);
+    const names = records(await room.line('devices'), 'device').map((d) => d.get('device'));
+    for (const name of ['Living Room', 'K\u00fcche', "台所の_O'Brien"])
+      assert.ok(names.includes(name), names.join(', '));
+    const found = records(await room.line('get "living room"'), 'device')[0];
+    assert.equal(found?.get('calls'), 'yes');
+    assert.equal(records(await room.line('get K\u00fcche'), 'device')[0]?.get('device'), 'K\u00fcche');
+    const refused = await room.line('hello "Living/Room"');
+    assert.equal(refused.code, 'bad_argument');
+    assert.match(refused.text, /letters, digits, spaces/, 'the rule in words');
+    for (const client of [room, kitchen, japanese]) client.close();
+  });
+
   const badStatus: Array<[string, string]> = [
     ['att status', 'bad_argument'],
     [`att status ${'x'.repeat(257)}`, 'bad_argument'],
@@ -126,6 +145,10 @@ describe('devices and status', () => {
     ['hello', 'bad_argument'],
     ['hello two words', 'bad_argument'],
     ['hello bad/name', 'bad_argument'],
+    ['hello "a:b"', 'bad_argument'],
+    ['hello " leading"', 'bad_argument'],
+    ['hello "trailing "', 'bad_argument'],
+    ['hello "tab\there"', 'bad_argument'],
     [`hello ${'n'.repeat(65)}`, 'bad_argument'],
   ];
   for (const [line, code] of badStatus) {

@@ -37,6 +37,18 @@ describe('streamtui settings', () => {
     );
   });
 
+  it('a device name may have spaces and letters of any script; a bad one is said in words', () => {
+    assert.equal(loadSettings({ name: 'Living Room' }, fresh()).name, 'Living Room');
+    assert.equal(loadSettings({ name: 'Ku\u0308che' }, fresh()).name, 'K\u00fcche', 'in one Unicode form');
+    assert.throws(
+      () => loadSettings({ name: 'desk/2' }, fresh()),
+      /^Error: --name 'desk\/2': a device name is 1-64 letters, digits, spaces and \. _ - ' \(no space first or last\)$/,
+    );
+    const file = fresh();
+    writeFileSync(file, JSON.stringify({ name: ' spaced' }), { mode: 0o600 });
+    assert.throws(() => loadSettings({}, file), new RegExp(`settings file ${file}: name ' spaced': a device name is`));
+  });
+
   it('an empty file is no settings; one that is not JSON is named', () => {
     const file = fresh();
     writeFileSync(file, '', { mode: 0o600 });

@@ -100,7 +100,8 @@ export function startApp(deps: AppDeps): App {
   const dispatch = holder.dispatch.bind(holder);
   const say = (text: string, error: boolean): void => tell({ type: 'message', text, error });
   const warn = (text: string): void => say(text, true);
-  const store = deps.files.stateDir === undefined ? undefined : new QueueStore(deps.files.stateDir, warn);
+  const store =
+    deps.files.stateDir === undefined ? undefined : new QueueStore(deps.files.stateDir, warn, deps.deviceName);
   const saved = store?.load();
   if (saved) holder.tell({ type: 'queue-restored', queue: queueFromSnapshot(saved, seed) });
   const queueFile = new QueueFile(deps.files, say);

@@ -11,6 +11,7 @@ import Ajv from 'ajv';
 import Conf from 'conf';
 import { readConfigText } from '../../common/config-schema.js';
 import { SECRET_FILE_MODE, secretFileProblem } from '../../common/secret-file.js';
+import { DEVICE_NAME_RULE, deviceName } from '../../common/limits.js';
 
 export interface TuiSettings {
   host: string;
@@ -42,7 +43,7 @@ export interface TuiSettings {
 const SCHEMA = {
   host: { type: 'string', minLength: 1 },
   port: { type: 'integer', minimum: 1, maximum: 65535 },
-  name: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' },
+  name: { type: 'string', minLength: 1 }, // and a device name (common/limits.ts), said in words below
   cache_dir: { type: 'string', minLength: 1 },
   cache_max_bytes: { type: 'integer', minimum: 1048576 },
   audio: { enum: ['auto', 'pulse', 'speaker', 'null'] },
@@ -59,7 +60,7 @@ const SCHEMA = {
 
 const validateFlags = new Ajv.default().compile({ type: 'object', properties: SCHEMA });
 
-/** The host name as a device name: `hello` takes A-Z a-z 0-9 . _ - only. */
+/** The host name as a device name (a host name's letters, digits, dots and hyphens all are). */
 export function defaultDeviceName(): string {
   return (
     os
@@ -134,6 +135,12 @@ export function loadSettings(given: Partial<TuiSettings>, configFile?: string, s
     const error = validateFlags.errors?.[0];
     throw new Error(`--${(error?.instancePath.slice(1) ?? '').replaceAll('_', '-')} ${error?.message ?? 'is invalid'}`);
   }
+  const settings = { ...defaults(), ...stored, ...wanted };
+  const name = deviceName(settings.name);
+  if (name === undefined) {
+    const from = wanted.name === undefined ? `settings file ${conf.path}: name` : '--name';
+    throw new Error(`${from} '${settings.name}': a device name is ${DEVICE_NAME_RULE}`);
+  }
   if (save && Object.keys(wanted).length > 0) conf.set(wanted);
-  return { ...defaults(), ...stored, ...wanted };
+  return { ...settings, name };
 }

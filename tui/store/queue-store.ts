@@ -1,9 +1,10 @@
 /**
- * The queue kept across restarts, in the player's state dir (queue.json), and playlists written
+ * The queue kept across restarts, one for each device name in the player's state dir
+ * (queue-<name>.json: the kitchen's player does not open with the desk's queue), and playlists written
  * out (W). A save is written whole to a temporary file and renamed over the old one, so a crash or
  * a full disk leaves the last good queue; saves close together are made one.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SongInfo } from '../../common/protocol/records.js';
 import { formatM3u8, parseM3u8 } from './m3u8.js';
@@ -25,13 +26,27 @@ export class QueueStore {
   private pending: SavedQueue | undefined;
   private timer: NodeJS.Timeout | undefined;
 
+  readonly file: string;
+
+  /**
+   * The queue of the device `device`. The one queue.json that players before queues by device
+   * kept is taken over by the first device to start (its queue it most likely was).
+   */
   constructor(
     readonly dir: string,
     private readonly warn: (text: string) => void,
-  ) {}
-
-  get file(): string {
-    return path.join(this.dir, 'queue.json');
+    device: string,
+  ) {
+    // Any name is a file name so: encodeURIComponent leaves no '/' and no name of '.' or '..'.
+    this.file = path.join(dir, `queue-${encodeURIComponent(device)}.json`);
+    const shared = path.join(dir, 'queue.json');
+    if (existsSync(shared) && !existsSync(this.file)) {
+      try {
+        renameSync(shared, this.file);
+      } catch (error) {
+        warn(`the saved queue ${shared} could not be moved to ${this.file}: ${(error as Error).message}`);
+      }
+    }
   }
 
   /** The saved queue, or undefined (none yet, or unreadable: said, and an empty queue it is). */
