@@ -8,7 +8,7 @@ import path from 'node:path';
 import { VERSION } from '../common/version.js';
 import { Catalog } from './catalog/catalog.js';
 import { limitsOf, type DaemonConfig } from './config.js';
-import { ensureDemoLibrary } from './demo/demo-library.js';
+import { makeDemoLibrary } from './demo/demo-library.js';
 import { createLogger, type LogOutput } from './log.js';
 import { RotatingLogFile } from './log-file.js';
 import { createStreamd } from './instance.js';
@@ -96,7 +96,9 @@ export async function runDaemon(config: DaemonConfig): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 
   if (config.music === null) {
-    const written = await ensureDemoLibrary(musicDir);
+    const written = await makeDemoLibrary(musicDir, (progress) =>
+      catalog.setDemoProgress(progress.done < progress.total ? progress : undefined),
+    );
     if (written.length > 0)
       log.info(`no music folder configured: generated a demo library of ${written.length} songs in ${musicDir}`);
     else log.info(`no music folder configured: serving the demo library in ${musicDir}`);

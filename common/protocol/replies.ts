@@ -52,6 +52,8 @@ export interface CatalogStats {
   version: string;
   /** While a scan runs: the library's files looked at so far, of all. */
   scan?: ScanProgress;
+  /** While the daemon makes its demo library (first start, no music configured): songs written, of all. */
+  demo?: ScanProgress;
 }
 
 export interface ScanProgress {
@@ -67,6 +69,9 @@ export function parseCatalogStats(fields: Fields): CatalogStats {
   const [done, total] = [first(fields, 'scan_files_done'), first(fields, 'scan_files_total')];
   if (done !== undefined && total !== undefined && /^\d+$/.test(done) && /^\d+$/.test(total))
     stats.scan = { done: Number(done), total: Number(total) };
+  const [demoDone, demoTotal] = [first(fields, 'demo_songs_done'), first(fields, 'demo_songs_total')];
+  if (demoDone !== undefined && demoTotal !== undefined && /^\d+$/.test(demoDone) && /^\d+$/.test(demoTotal))
+    stats.demo = { done: Number(demoDone), total: Number(demoTotal) };
   return stats;
 }
 
@@ -76,6 +81,14 @@ export function parseCatalogStats(fields: Fields): CatalogStats {
  */
 export function scanText(scan: ScanProgress): string {
   return `scanning ${scan.done.toLocaleString('en-US')} of ${scan.total.toLocaleString('en-US')} files`;
+}
+
+/**
+ * The demo library's making as both sides show it.
+ * @example demoText({ done: 2, total: 5 }) // 'making its demo library: 2 of 5 songs'
+ */
+export function demoText(demo: ScanProgress): string {
+  return `making its demo library: ${demo.done} of ${demo.total} songs`;
 }
 
 /** `stats` as a map, for printing every counter. */

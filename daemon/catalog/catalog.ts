@@ -68,6 +68,15 @@ export class Catalog {
   /** While a scan runs: the library's files looked at so far (the unchanged ones at once), of all. */
   progress: { done: number; total: number } | undefined;
 
+  /** While the demo library is being made, before the first scan: its songs written, of all. */
+  demoProgress: { done: number; total: number } | undefined;
+
+  /** The demo library's progress (undefined: made), told as a scan's is (`idle catalog`). */
+  setDemoProgress(progress: { done: number; total: number } | undefined): void {
+    this.demoProgress = progress;
+    this.changed();
+  }
+
   private setState(state: CatalogState): void {
     if (state === this.currentState) return;
     this.currentState = state;

@@ -119,6 +119,13 @@ export const sessionCommands: Command[] = [
                 ['scan_files_total', catalog.progress.total],
               ] as const)
             : []),
+          // While the demo library is made (a first start with no music configured): its songs, of all.
+          ...(catalog.demoProgress
+            ? ([
+                ['demo_songs_done', catalog.demoProgress.done],
+                ['demo_songs_total', catalog.demoProgress.total],
+              ] as const)
+            : []),
           ['catalog_version', catalog.version],
           // The radio's Icecast targets, one line each: `icecast_1: http://host:8000/mount connected`.
           ...ctx.services.icecast.map((source, i) => {

@@ -4,6 +4,7 @@
  */
 import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { encodeMp3, encodeWav } from './encode.js';
 import { id3v2Tag } from './id3-writer.js';
 import { synthesize, type SongSpec } from './synth.js';
@@ -59,30 +60,59 @@ export const DEMO_SONGS: readonly DemoSong[] = [
   },
 ];
 
+/** How far the making of the demo library is: songs written or found, of all. */
+export interface DemoProgress {
+  done: number;
+  total: number;
+}
+
 /**
  * Writes the demo songs that are missing from `dir`; each file appears whole (temp + rename).
- * Returns the files it wrote.
+ * CPU-bound (seconds a song): the daemon runs it in a worker thread (makeDemoLibrary).
+ * Returns the files it wrote; `onProgress` is told at the start and after each song.
  */
-export async function ensureDemoLibrary(dir: string): Promise<string[]> {
+export async function ensureDemoLibrary(
+  dir: string,
+  onProgress: (progress: DemoProgress) => void = () => {},
+): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const present = new Set(await readdir(dir));
   const written: string[] = [];
+  const total = DEMO_SONGS.length;
+  onProgress({ done: 0, total });
   for (const [index, song] of DEMO_SONGS.entries()) {
-    if (present.has(song.file)) continue;
-    const pcm = synthesize(song, 44100, 2);
-    const bytes =
-      song.format === 'mp3'
-        ? Buffer.concat([
-            id3v2Tag({ title: song.title, artist: ARTIST, album: ALBUM, track: String(index + 1) }),
-            encodeMp3(pcm, 128),
-          ])
-        : encodeWav(pcm);
-    const target = path.join(dir, song.file);
-    await writeFile(`${target}.tmp`, bytes);
-    await rename(`${target}.tmp`, target);
-    written.push(song.file);
-    // Encoding is CPU-bound: let the event loop answer clients between songs.
-    await new Promise((resolve) => setImmediate(resolve));
+    if (!present.has(song.file)) {
+      const pcm = synthesize(song, 44100, 2);
+      const bytes =
+        song.format === 'mp3'
+          ? Buffer.concat([
+              id3v2Tag({ title: song.title, artist: ARTIST, album: ALBUM, track: String(index + 1) }),
+              encodeMp3(pcm, 128),
+            ])
+          : encodeWav(pcm);
+      const target = path.join(dir, song.file);
+      await writeFile(`${target}.tmp`, bytes);
+      await rename(`${target}.tmp`, target);
+      written.push(song.file);
+    }
+    onProgress({ done: index + 1, total });
   }
   return written;
+}
+
+/**
+ * ensureDemoLibrary in a worker thread: making the songs took the event loop for 15 s on a first
+ * start, and every client waited. `onProgress` is told as songs are written.
+ */
+export function makeDemoLibrary(dir: string, onProgress: (progress: DemoProgress) => void): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./demo-worker.js', import.meta.url), { workerData: { dir } });
+    worker.on('message', (message: { progress?: DemoProgress; written?: string[]; error?: string }) => {
+      if (message.progress) onProgress(message.progress);
+      if (message.written) resolve(message.written);
+      if (message.error !== undefined) reject(new Error(message.error));
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => reject(new Error(`the demo library's worker ended (exit code ${code})`)));
+  });
 }

@@ -125,6 +125,8 @@ describe('a fresh install without a compiler', () => {
     mkdirSync(silent.XDG_RUNTIME_DIR, { mode: 0o700 });
     const tui = npmStart(home, silent, port, udpPort);
     try {
+      // A first start: the daemon makes its demo library, and the player says so meanwhile.
+      await tui.waitFor(/streamd is making its demo library: [0-3] of 4 songs/, 60_000);
       const screen = await tui.waitFor(
         /Morning Ferry[\s\S]*no sound: no PulseAudio or PipeWire server answers/,
         90_000,

@@ -21,6 +21,7 @@ import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js'
 import { records, TestClient } from '../helpers/client.js';
 import { freePort, sandbox, type Sandbox } from '../helpers/cli.js';
 import { until } from '../helpers/log-capture.js';
+import { parseStatsMap } from '../../common/protocol/replies.js';
 import { isAlive } from '../../daemon/service.js';
 
 /** The repository (the tests run from dist/test/integration). */
@@ -322,13 +323,22 @@ describe('streamd run', () => {
       const started = box.streamd(['start', '--port', String(port)]);
       assert.equal(started.code, 0, started.stderr);
       const { client } = await TestClient.connect(port);
+      // The songs are made in a worker thread: the daemon answers meanwhile and says how far it is.
+      const seen = new Set<string>();
       const songs = await until(
         'the demo library',
         async () => {
+          const stats = parseStatsMap((await client.line('stats')).fields);
+          if (stats.has('demo_songs_done'))
+            seen.add(`${stats.get('demo_songs_done')}/${stats.get('demo_songs_total')}`);
           const list = records(await client.line('lista'), 'song');
           return list.length === 4 ? list : undefined;
         },
         60_000,
+      );
+      assert.ok(
+        [...seen].some((progress) => /^[0-3]\/4$/.test(progress)),
+        `the making told while it ran: ${[...seen].join(', ')}`,
       );
       assert.deepEqual(
         songs.map((s) => s.get('format')),

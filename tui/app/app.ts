@@ -146,7 +146,7 @@ export function startApp(deps: AppDeps): App {
         const playlist = holder.state.library.length > 0 ? queueFile.take() : undefined;
         if (playlist) tell({ type: 'queue-loaded', ...playlist });
       },
-      catalogState: (catalog, scan) => tell({ type: 'catalog', state: catalog, scan }),
+      catalogState: (catalog, scan, demo) => tell({ type: 'catalog', state: catalog, scan, demo }),
       devices: (devices) => tell({ type: 'devices', devices, daemonNow: along.daemonNow() }),
       radioListeners: (listeners) => tell({ type: 'radio', radio: { listeners } }),
       calls: deps.calls ? (records) => tell({ type: 'calls', records, now: Date.now() }) : undefined,

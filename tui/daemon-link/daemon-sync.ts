@@ -24,7 +24,7 @@ import { OfflineError, type DaemonClient, type Reply } from './daemon-client.js'
 export interface SyncListener {
   library(songs: SongInfo[]): void;
   /** The catalog's state, and while the daemon scans its library how far it is (told once a second). */
-  catalogState(state: string, scan: ScanProgress | undefined): void;
+  catalogState(state: string, scan: ScanProgress | undefined, demo: ScanProgress | undefined): void;
   devices(devices: DeviceInfo[]): void;
   radioListeners(count: number): void;
   /** This device's calls (`calls`), when the player takes calls: then `idle` watches them too. */
@@ -146,7 +146,7 @@ export class DaemonSync {
 
   private onStats(fields: Reply['fields']): void {
     const stats = parseCatalogStats(fields);
-    this.out.catalogState(stats.state, stats.scan);
+    this.out.catalogState(stats.state, stats.scan, stats.demo);
     if (stats.version === this.catalogVersion) return;
     this.request(
       'lista',

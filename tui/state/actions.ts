@@ -119,7 +119,7 @@ export type PlayerEvent =
   /** `daemonNow`: the daemon's clock now (ms), when known: where a followed device is. */
   | { type: 'devices'; devices: DeviceInfo[]; daemonNow?: number | undefined }
   | { type: 'connection'; state: PlayerState['connection'] }
-  | { type: 'catalog'; state: string; scan?: ScanProgress | undefined }
+  | { type: 'catalog'; state: string; scan?: ScanProgress | undefined; demo?: ScanProgress | undefined }
   | { type: 'cached'; etag: string; blocks: ReadonlySet<number> }
   | { type: 'download-rate'; bytesPerSecond: number }
   | { type: 'message'; text: string; error: boolean }

@@ -118,9 +118,11 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
       return none(event.state === state.connection ? state : { ...state, connection: event.state });
     case 'catalog':
       return none(
-        event.state === state.catalog && event.scan?.done === state.catalogScan?.done
+        event.state === state.catalog &&
+          event.scan?.done === state.catalogScan?.done &&
+          event.demo?.done === state.catalogDemo?.done
           ? state
-          : { ...state, catalog: event.state, catalogScan: event.scan },
+          : { ...state, catalog: event.state, catalogScan: event.scan, catalogDemo: event.demo },
       );
     case 'cached': {
       const known = state.cached.get(event.etag);

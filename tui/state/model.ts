@@ -89,6 +89,8 @@ export interface PlayerState {
   catalog: string;
   /** While the daemon scans its library: how far it is. */
   catalogScan: ScanProgress | undefined;
+  /** While the daemon makes its demo library (its first start with no music): songs written, of all. */
+  catalogDemo: ScanProgress | undefined;
   library: SongInfo[];
   /** etag -> indexes of the blocks on disk. */
   cached: Map<string, Set<number>>;
@@ -139,6 +141,7 @@ export function initialState(deviceName: string, callsEnabled = true, seed = 1, 
     connection: 'connecting',
     catalog: 'ready',
     catalogScan: undefined,
+    catalogDemo: undefined,
     library: [],
     cached: new Map(),
     libraryView: 'list',

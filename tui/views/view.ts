@@ -5,7 +5,7 @@
  */
 import blessed from 'blessed';
 import type { SongInfo } from '../../common/protocol/records.js';
-import { scanText } from '../../common/protocol/replies.js';
+import { demoText, scanText } from '../../common/protocol/replies.js';
 import { KEY_HELP } from '../state/keys.js';
 import { songName, type LibraryRow } from '../state/library-tree.js';
 import { type PlayerState } from '../state/model.js';
@@ -202,7 +202,7 @@ export function createView(screen: blessed.Widgets.Screen): View {
         : state.connection !== 'online'
           ? 'waiting for streamd...'
           : state.catalog !== 'ready'
-            ? `streamd is ${state.catalogScan ? scanText(state.catalogScan) : 'reading its library'}...`
+            ? `streamd is ${state.catalogDemo ? demoText(state.catalogDemo) : state.catalogScan ? scanText(state.catalogScan) : 'reading its library'}...`
             : 'the library is empty';
       lines.push(` ${why}`);
     }
