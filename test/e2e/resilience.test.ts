@@ -94,6 +94,61 @@ describe('streamtui when the daemon goes away', () => {
   });
 });
 
+describe('streamtui when the daemon is killed and stays away', () => {
+  it('plays what is on disk, skips what is not, says so, and goes on when the daemon is back', async () => {
+    // 1-first: its first block of two on disk only; 2-gone: nothing on disk; 3-ondisk: all on disk (5 s);
+    // 4-last: nothing on disk, and nothing after it.
+    const library = path.join(work, 'library-away');
+    mkdirSync(library);
+    for (const [from, to] of [
+      [SONG, '1-first.wav'],
+      ['lamejs-cbr.mp3', '2-gone.mp3'],
+      ['other/same name.wav', '3-ondisk.wav'],
+      ['wav/sox-mono-48k-24bit.wav', '4-last.wav'],
+    ] as const)
+      copyFileSync(path.join(fixtures.root, from), path.join(library, to));
+    const own = await startTestDaemon(library);
+    const proxy = await throttleProxy(own.port, 1e9);
+    const tui = player(proxy.port, path.join(work, 'cache-away'), 'null');
+    try {
+      await tui.waitFor(/4-last/);
+      // The cursor resting on a song fetches its first block, and only that.
+      tui.keys('/');
+      tui.type('first');
+      tui.keys('Enter');
+      await tui.waitFor(/1-first\.wav\s+0:33 ◐/);
+      tui.keys('/');
+      tui.type('ondisk');
+      tui.keys('Enter');
+      await tui.waitFor(/3-ondisk\.wav\s+0:05 ●/);
+      await proxy.vanish();
+      await tui.waitFor(/streamd offline/);
+
+      // The first block plays to its end, then the song cannot go on: skipped to what is on disk.
+      tui.keys('g', 'Enter');
+      await tui.waitFor(/Playing\s+1-first/);
+      tui.keys('Right', 'Right', 'Right', 'Right', 'Right');
+      await tui.waitFor(/0:2[89] \/ 0:33/, 15_000);
+      const skipped = await tui.waitFor(/Playing\s+3-ondisk/, 15_000);
+      assert.match(skipped, /1-first\.wav: not on disk, and streamd is offline: skipped to 3-ondisk\.wav/);
+
+      // After it, 4-last is not on disk and nothing follows: stopped, said, waiting for the daemon.
+      await tui.waitFor(
+        /Stopped[^]*4-last\.wav: not on disk, and streamd is offline: plays on when it is back/,
+        20_000,
+      );
+      await proxy.comeBack();
+      await tui.waitFor(/Playing\s+4-last[^]*0:0[1-9] \/ 0:40/, 20_000);
+      tui.keys('q');
+      assert.equal(await tui.exitCode(), 0);
+    } finally {
+      tui.kill();
+      await proxy.close();
+      await own.stop();
+    }
+  });
+});
+
 describe('streamtui with a full cache disk', () => {
   it('plays the song uncached, all of it, and says why', async (t) => {
     assert.equal(process.getuid?.(), 0, 'this test mounts a 1 MiB tmpfs and needs root (CI runs as root)');

@@ -411,6 +411,31 @@ describe('a song that cannot be played', () => {
     assert.match(state.message?.text ?? '', /10 songs in a row could not play: stopped/);
   });
 
+  it('with the daemon away, skips to the first song whose start is on disk', () => {
+    const cached = new Map([[library[2]?.etag as string, new Set([0])]]);
+    const playing = { ...applyAction(withLibrary, { type: 'play-selected' }).state, cached };
+    const { state, effects } = applyEvent(playing, { type: 'playback-failed', text: 'a: offline', offline: true });
+    assert.deepEqual(effects, [{ type: 'play', song: library[2], at: 0 }], 'library[1] is not on disk: passed');
+    assert.equal(state.message?.text, 'a: offline: skipped to Odd Band - Song 3');
+    assert.equal(state.resumeWhenOnline, undefined);
+  });
+
+  it('with the daemon away and nothing on disk, stops and goes on from there when it is back', () => {
+    const playing = applyAction({ ...withLibrary, connection: 'offline' }, { type: 'play-selected' }).state;
+    const at = applyEvent(playing, { type: 'position', seconds: 29 }).state;
+    const stopped = applyEvent(at, { type: 'playback-failed', text: 'a: offline', offline: true });
+    assert.deepEqual([stopped.state.playState, stopped.effects], ['Stopped', []]);
+    assert.equal(stopped.state.message?.text, 'a: offline: plays on when it is back');
+    const back = applyEvent(stopped.state, { type: 'connection', state: 'online' });
+    assert.deepEqual(back.effects, [{ type: 'play', song: library[0], at: 29 }]);
+    assert.equal(back.state.resumeWhenOnline, undefined);
+    assert.equal(back.state.message?.text, 'streamd is back: playing on');
+    // A song of the user's own choosing in between: the daemon's return changes nothing.
+    const chosen = applyAction({ ...stopped.state, selected: 1 }, { type: 'play-selected' });
+    const stop = applyAction(chosen.state, { type: 'stop' }).state;
+    assert.deepEqual(applyEvent(stop, { type: 'connection', state: 'online' }).effects, []);
+  });
+
   it('loop one does not play the failed song again', () => {
     const one = { ...applyAction(withLibrary, { type: 'play-selected' }).state, loop: 'one' as const };
     assert.equal(applyEvent(one, { type: 'playback-failed', text: 'x' }).state.playState, 'Stopped');

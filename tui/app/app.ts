@@ -236,7 +236,7 @@ export function startApp(deps: AppDeps): App {
       ticker.retime();
       screenUpdates.soundOut();
     },
-    failed: (text) => tell({ type: 'playback-failed', text }),
+    failed: (text, offline) => tell({ type: 'playback-failed', text, offline }),
     radioChanged: (view) =>
       tell({
         type: 'radio',

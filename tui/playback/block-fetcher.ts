@@ -12,13 +12,19 @@ import type { SongInfo } from '../../common/protocol/records.js';
 import { CacheFullError, type BlockCache } from '../cache/block-cache.js';
 import type { DaemonClient } from '../daemon-link/daemon-client.js';
 import { BlockBuffer, maxBlockBytes, remove } from './block-buffer.js';
-import { waitOrAbort, type BlockSource } from './block-source.js';
+import { OfflineError, waitOrAbort, type BlockSource } from './block-source.js';
 
 /**
  * The cursor rests on a song this long before its first block is fetched: Enter comes later than
  * that after a person reads the title, and a cursor run through the list fetches nothing.
  */
 export const BROWSE_REST_MS = 250;
+
+/**
+ * A block that is not on disk waits this long for a daemon that is away (a restart takes about a
+ * second) before playback is told it cannot have it, and goes on with what is on disk.
+ */
+export const OFFLINE_WAIT_MS = 3000;
 
 interface ActiveDownload {
   etag: string;
@@ -224,10 +230,20 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
         continue;
       }
       if (!this.client.online) {
+        let waited = false;
+        let timer: NodeJS.Timeout | undefined;
+        let back = (): void => {};
         await waitOrAbort(signal, (wake) => {
-          this.client.once('online', wake);
-          return () => this.client.off('online', wake);
+          timer = setTimeout(() => {
+            waited = true;
+            wake();
+          }, OFFLINE_WAIT_MS);
+          back = wake;
+          this.client.once('online', back);
         });
+        clearTimeout(timer);
+        this.client.off('online', back);
+        if (waited && !this.client.online && !signal.aborted) throw new OfflineError(song, index);
         continue;
       }
       this.start(song, index);

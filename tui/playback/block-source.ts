@@ -7,7 +7,8 @@ import type { SongInfo } from '../../common/protocol/records.js';
 export interface BlockSource {
   /**
    * The block's bytes in order, as they arrive (one chunk when it is on disk). Ends early, or
-   * throws an AbortError, when `signal` aborts; throws when the bytes fail their SHA-256.
+   * throws an AbortError, when `signal` aborts; throws when the bytes fail their SHA-256, and an
+   * OfflineError when the block is not on disk and the daemon stays away.
    */
   block(song: SongInfo, index: number, signal: AbortSignal): AsyncIterable<Buffer>;
   /** The block if it is on disk already (priming a decoder), without going to the network. */
@@ -20,6 +21,17 @@ export interface BlockSource {
   browse(song: SongInfo | undefined): void;
   /** Stops fetching (the song changed). */
   cancel(): void;
+}
+
+/** The block is not on disk and the daemon is away: the song cannot go on until it is back. */
+export class OfflineError extends Error {
+  constructor(
+    readonly song: SongInfo,
+    readonly index: number,
+  ) {
+    super('not on disk, and streamd is offline');
+    this.name = 'OfflineError';
+  }
 }
 
 /**

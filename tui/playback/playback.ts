@@ -14,7 +14,7 @@ import type { LossMeter } from '../../common/datagram/loss-meter.js';
 import type { SongInfo } from '../../common/protocol/records.js';
 import { outputChannels } from '../audio/decoder.js';
 import type { AudioSink, VoiceFrames } from '../audio/sink.js';
-import type { BlockSource } from './block-source.js';
+import { OfflineError, type BlockSource } from './block-source.js';
 import { Mixer } from './mixer.js';
 import { RadioSource, type RadioFeed, type RadioView } from './radio-source.js';
 import { FrameLedger } from './frame-ledger.js';
@@ -36,7 +36,8 @@ export interface PlaybackListener {
   /** A song's first sound has been handed to the sink. */
   sounding(): void;
   /** Playback could not go on (the text says why). */
-  failed(text: string): void;
+  /** `offline`: the daemon is away and the song's next block is not on disk (OfflineError). */
+  failed(text: string, offline: boolean): void;
   /** What the radio shows changed. */
   radioChanged(view: RadioView): void;
 }
@@ -125,7 +126,7 @@ export class Playback {
       if (session.abort.signal.aborted) return;
       const failed = this.upcoming?.song ?? song;
       this.halt();
-      this.listener.failed(`${failed.file}: ${error.message}`);
+      this.listener.failed(`${failed.file}: ${error.message}`, error instanceof OfflineError);
     });
   }
 

@@ -124,7 +124,8 @@ export type PlayerEvent =
   | { type: 'download-rate'; bytesPerSecond: number }
   | { type: 'message'; text: string; error: boolean }
   | { type: 'audio-output'; name: string }
-  | { type: 'playback-failed'; text: string }
+  /** `offline`: the daemon was away and the song's next block not on disk. */
+  | { type: 'playback-failed'; text: string; offline?: boolean }
   | { type: 'radio'; radio: Partial<RadioState> }
   | { type: 'udp-stats'; stats: UdpStats | undefined }
   | { type: 'calls'; records: CallRecord[]; now: number }

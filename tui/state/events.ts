@@ -10,6 +10,7 @@ import { leaderChanged } from './listen-along.js';
 import type { PlayerState, RadioState } from './model.js';
 import { clamp, play } from './play.js';
 import { refreshSongs, replaceSongs } from './queue.js';
+import { songName } from './library-tree.js';
 import { cursorOn, libraryRows, selectedRow } from './selectors.js';
 import { afterEnd } from './transport.js';
 
@@ -43,6 +44,38 @@ function skipFailed(state: PlayerState, text: string): Update {
   if (!step || step.song.etag === state.now.song.etag) return { state: stopped, effects: [] };
   const then = play({ ...state, queue: step.queue, skippedInARow: state.skippedInARow + 1 }, step.song, 0, step.entry);
   return { state: { ...then.state, message: { text: `${text}: skipped`, error: true } }, effects: then.effects };
+}
+
+/**
+ * The daemon is away and the song's next block is not on disk: what is on disk plays on. The
+ * songs that follow are skipped to the first whose start is cached; with none, playback stops and
+ * goes on from where it was when the daemon is back. Said either way.
+ */
+function skipOffline(state: PlayerState, text: string): Update {
+  const now = state.now;
+  if (!now || state.follow || state.radio.on)
+    return { state: { ...state, playState: 'Stopped', message: { text, error: true } }, effects: [] };
+  let probe = state;
+  const most = state.queue.entries.length + state.library.length;
+  for (let i = 0; i < most; i++) {
+    const step = following(probe, 1, false);
+    if (!step || step.song.etag === now.song.etag) break;
+    if (state.cached.get(step.song.etag)?.has(0)) {
+      const then = play({ ...state, queue: step.queue }, step.song, 0, step.entry);
+      const skipped = `${text}: skipped to ${songName(step.song)}`;
+      return { state: { ...then.state, message: { text: skipped, error: true } }, effects: then.effects };
+    }
+    probe = { ...probe, queue: step.queue, now: { song: step.song, position: 0, entry: step.entry } };
+  }
+  return {
+    state: {
+      ...state,
+      playState: 'Stopped',
+      resumeWhenOnline: { song: now.song, position: now.position, entry: now.entry },
+      message: { text: `${text}: plays on when it is back`, error: true },
+    },
+    effects: [],
+  };
 }
 
 /** --follow: once the device list has the device, it is followed (as Enter on it would), and asked no more. */
@@ -114,8 +147,15 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
         update = chain(update, applyEvent(update.state, { type: 'cached', etag, blocks }));
       return update;
     }
-    case 'connection':
-      return none(event.state === state.connection ? state : { ...state, connection: event.state });
+    case 'connection': {
+      if (event.state === state.connection) return none(state);
+      const next = { ...state, connection: event.state };
+      const resume = state.resumeWhenOnline;
+      if (event.state !== 'online' || !resume || state.playState !== 'Stopped' || state.radio.on || state.follow)
+        return none(next);
+      const then = play(next, resume.song, resume.position, resume.entry);
+      return { ...then, state: { ...then.state, message: { text: 'streamd is back: playing on', error: false } } };
+    }
     case 'catalog':
       return none(
         event.state === state.catalog &&
@@ -140,7 +180,7 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
     case 'audio-output':
       return none({ ...state, audioOutput: event.name });
     case 'playback-failed':
-      return skipFailed(state, event.text);
+      return event.offline ? skipOffline(state, event.text) : skipFailed(state, event.text);
     case 'radio': {
       if (!state.radio.on) return none(state);
       const radio = { ...state.radio, ...event.radio };

@@ -126,6 +126,11 @@ export interface PlayerState {
   udp: UdpStats | undefined;
   /** Whether this player takes calls (registered; `--no-calls` says no). */
   callsEnabled: boolean;
+  /**
+   * Where playback stopped because the daemon was away and nothing more was on disk: it goes on
+   * from there when the daemon is back (any play of the user's own forgets it).
+   */
+  resumeWhenOnline: { song: SongInfo; position: number; entry: number | undefined } | undefined;
   /** Songs that failed to play one after another, each skipped: past MAX_SKIPS_IN_A_ROW playback stops. */
   skippedInARow: number;
   /** This device's live call, if any, and the figures of its voice. */
@@ -142,6 +147,7 @@ export function initialState(deviceName: string, callsEnabled = true, seed = 1, 
     catalog: 'ready',
     catalogScan: undefined,
     catalogDemo: undefined,
+    resumeWhenOnline: undefined,
     library: [],
     cached: new Map(),
     libraryView: 'list',

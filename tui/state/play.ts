@@ -6,7 +6,13 @@ import type { PlayerState } from './model.js';
 /** The one way a song starts: the state says Playing, the effect plays it. */
 export function play(state: PlayerState, song: SongInfo, at = 0, entry?: number): Update {
   return {
-    state: { ...state, playState: 'Playing', now: { song, position: at, entry }, message: undefined },
+    state: {
+      ...state,
+      playState: 'Playing',
+      now: { song, position: at, entry },
+      message: undefined,
+      resumeWhenOnline: undefined,
+    },
     effects: [{ type: 'play', song, at }],
   };
 }
