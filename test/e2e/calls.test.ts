@@ -275,7 +275,7 @@ describe('calls between two players', () => {
         await gina.waitFor(/Playing/);
         await new Promise((resolve) => setTimeout(resolve, 500));
         const alone = powerAt(await listen(pulses[0]), 880);
-        await hank.waitFor(/ gina\s+playing/);
+        await hank.waitFor(/ gina\s+▶ /);
         await selectDevice(hank, 'gina');
         hank.keys('C');
         await gina.waitFor(/hank is calling/);

@@ -97,7 +97,7 @@ describe('listening along, two rooms', () => {
       await leader.waitFor(/a bursts\.wav/);
       leader.keys('Enter');
       await leader.waitFor(/Playing\s+a bursts\.wav/);
-      await follower.waitFor(/leader\s+playing a bursts/);
+      await follower.waitFor(/leader\s+▶ a bursts/);
       await selectDevice(follower, 'leader');
       follower.keys('Enter');
       await follower.waitFor(/following leader/);
@@ -125,7 +125,7 @@ describe('listening along, two rooms', () => {
 
       follower.keys('Escape');
       await follower.waitFor(/stopped following leader/);
-      await leader.waitFor(/\sfollower\s+playing b bursts/);
+      await leader.waitFor(/\sfollower\s+▶ b bursts/);
       await recording.stop();
       for (const tui of [leader, follower]) {
         tui.keys('q');
