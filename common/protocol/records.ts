@@ -23,6 +23,12 @@ export interface SongInfo {
   track?: number;
   /** Release year (protocol 1.3 extension, when tagged). */
   year?: number;
+  /** The album's artist, when it is not every song's ("Various Artists"; extension, when tagged). */
+  albumArtist?: string;
+  /** Disc number of a set of several (extension, when tagged). */
+  disc?: number;
+  /** Genre, the first when there are several (extension, when tagged). */
+  genre?: string;
   duration: number;
   format: 'mp3' | 'wav';
   sampleRate: number;
@@ -44,6 +50,9 @@ export function songFields(song: SongInfo): Field[] {
   if (song.album) fields.push(['album', boundText(song.album, MAX_TAG_CHARS)]);
   if (song.track !== undefined) fields.push(['track', song.track]);
   if (song.year !== undefined) fields.push(['year', song.year]);
+  if (song.albumArtist) fields.push(['albumartist', boundText(song.albumArtist, MAX_TAG_CHARS)]);
+  if (song.disc !== undefined) fields.push(['disc', song.disc]);
+  if (song.genre) fields.push(['genre', boundText(song.genre, MAX_TAG_CHARS)]);
   fields.push(
     ['duration', song.duration.toFixed(3)],
     ['format', song.format],
@@ -79,7 +88,11 @@ export function parseSongFields(fields: ReadonlyMap<string, string>): SongInfo {
     const value = fields.get(key);
     if (value !== undefined) song[key] = value;
   }
-  for (const key of ['track', 'year'] as const) {
+  const albumArtist = fields.get('albumartist');
+  if (albumArtist !== undefined) song.albumArtist = albumArtist;
+  const genre = fields.get('genre');
+  if (genre !== undefined) song.genre = genre;
+  for (const key of ['track', 'year', 'disc'] as const) {
     const value = Number(fields.get(key));
     if (Number.isInteger(value) && value > 0) song[key] = value;
   }

@@ -1,5 +1,5 @@
 /**
- * Title, artist, album, track and year from the plain tags nearly every MP3 has (ID3v2.3/2.4 text frames,
+ * Title, artist, album, track, year, album artist, disc and genre from the plain tags nearly every MP3 has (ID3v2.3/2.4 text frames,
  * ID3v1), read in microseconds. Anything less plain (unsynchronisation, compressed or encrypted
  * frames, an extended header, ID3v2.2, APE tags) returns undefined, and music-metadata reads the
  * file instead: on a cold scan of 2,000 songs this saves about half the time.
@@ -12,9 +12,12 @@ export interface QuickTags {
   album?: string;
   track?: number;
   year?: number;
+  albumArtist?: string;
+  disc?: number;
+  genre?: string;
 }
 
-type TextTag = 'title' | 'artist' | 'album' | 'track' | 'year';
+type TextTag = keyof QuickTags;
 /** ID3v2.3 TYER and ID3v2.4 TDRC both give the year (TDRC a date that starts with it). */
 const FRAMES: Record<string, TextTag> = {
   TIT2: 'title',
@@ -23,6 +26,9 @@ const FRAMES: Record<string, TextTag> = {
   TRCK: 'track',
   TYER: 'year',
   TDRC: 'year',
+  TPE2: 'albumArtist',
+  TPOS: 'disc',
+  TCON: 'genre',
 };
 
 /** `7`, `07/12` (track 7 of 12), `2019-05-01`: the leading number, when it is a sane one. */
@@ -34,8 +40,7 @@ export function leadingNumber(text: string, max: number): number | undefined {
 
 /** Sets a text tag's value on `tags`, numbers parsed; the first value of a tag wins. */
 function setTag(tags: QuickTags, key: TextTag, value: string): void {
-  if (key === 'track') tags.track ??= leadingNumber(value, 9999);
-  else if (key === 'year') tags.year ??= leadingNumber(value, 9999);
+  if (key === 'track' || key === 'year' || key === 'disc') tags[key] ??= leadingNumber(value, 9999);
   else tags[key] ??= value;
   if (tags[key] === undefined) delete tags[key];
 }
@@ -102,6 +107,8 @@ function id3v2(buf: Uint8Array): QuickTags | undefined {
       if ((major === 3 && (formatFlags & 0xc0) !== 0) || (major === 4 && (formatFlags & 0x0f) !== 0)) return undefined;
       const value = decodeText(buf.subarray(at + 10, at + 10 + size));
       if (value === undefined && buf[at + 10] !== undefined && (buf[at + 10] as number) > 3) return undefined;
+      // A genre by its ID3v1 number (`(17)`, `17`, `(17)Rock`): music-metadata knows the names.
+      if (key === 'genre' && value !== undefined && /^\(?\d+\)?/.test(value)) return undefined;
       if (value) setTag(tags, key, value);
     }
     at += 10 + size;

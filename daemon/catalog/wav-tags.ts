@@ -1,6 +1,6 @@
 /**
  * The tags of a WAV file, read with a bounded walk over its RIFF chunks: a LIST
- * INFO chunk (INAM title, IART artist, IPRD album, ITRK track, ICRD year) and an `id3 ` chunk (an ID3v2 tag, given to
+ * INFO chunk (INAM title, IART artist, IPRD album, ITRK track, ICRD year, IGNR genre) and an `id3 ` chunk (an ID3v2 tag, given to
  * music-metadata alone). At most MAX_CHUNKS chunk headers are read and no chunk over its bound is
  * read at all, so a file crafted to make a parser crawl (a data chunk of size 0 followed by
  * zeros, thousands of empty chunks) costs a few small reads.
@@ -10,19 +10,20 @@ import { parseBuffer } from 'music-metadata';
 import type { SongInfo } from '../../common/protocol/records.js';
 import { leadingNumber } from './quick-tags.js';
 
-export type Tags = Pick<SongInfo, 'title' | 'artist' | 'album' | 'track' | 'year'>;
+export type Tags = Pick<SongInfo, 'title' | 'artist' | 'album' | 'track' | 'year' | 'albumArtist' | 'disc' | 'genre'>;
 /** Reads `length` bytes at `position` (fewer at the end of the file). */
 export type ReadAt = (position: number, length: number) => Promise<Buffer>;
 
 const MAX_CHUNKS = 64;
 const MAX_INFO_BYTES = 64 * 1024;
 const MAX_ID3_BYTES = 1024 * 1024;
-const INFO_FIELDS: Record<string, keyof Tags> = {
+const INFO_FIELDS: Record<string, 'title' | 'artist' | 'album' | 'track' | 'year' | 'disc' | 'genre'> = {
   INAM: 'title',
   IART: 'artist',
   IPRD: 'album',
   ITRK: 'track',
   ICRD: 'year',
+  IGNR: 'genre',
 };
 
 /** LIST INFO sub-chunks: id, size, a zero-terminated string, padded to an even length. */
@@ -37,7 +38,7 @@ export function parseInfoList(body: Buffer): Tags {
         .toString('utf8', at + 8, at + 8 + size)
         .replace(/\0.*$/s, '')
         .trim();
-      if (field === 'track' || field === 'year') {
+      if (field === 'track' || field === 'year' || field === 'disc') {
         const value = leadingNumber(text, 9999);
         if (value) tags[field] = value;
       } else if (text) tags[field] = text;
@@ -54,6 +55,9 @@ export function pickTags(common: {
   album?: string;
   track?: { no: number | null };
   year?: number;
+  albumartist?: string;
+  disk?: { no: number | null };
+  genre?: string[];
 }): Tags {
   const tags: Tags = {};
   if (common.title) tags.title = common.title;
@@ -61,13 +65,16 @@ export function pickTags(common: {
   if (common.album) tags.album = common.album;
   if (common.track?.no && common.track.no > 0) tags.track = common.track.no;
   if (common.year && common.year > 0 && common.year <= 9999) tags.year = common.year;
+  if (common.albumartist) tags.albumArtist = common.albumartist;
+  if (common.disk?.no && common.disk.no > 0 && common.disk.no <= 9999) tags.disc = common.disk.no;
+  if (common.genre?.[0]) tags.genre = common.genre[0];
   return boundTags(tags);
 }
 
 /** The text tags cut to what the daemon serves (MAX_TAG_CHARS): a 300,000-character title is a file's, not a line's. */
 export function boundTags(tags: Tags): Tags {
   const bounded = { ...tags };
-  for (const key of ['title', 'artist', 'album'] as const) {
+  for (const key of ['title', 'artist', 'album', 'albumArtist', 'genre'] as const) {
     const value = bounded[key];
     if (value !== undefined) bounded[key] = boundText(value, MAX_TAG_CHARS);
   }

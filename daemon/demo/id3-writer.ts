@@ -6,9 +6,20 @@ export interface Tags {
   artist?: string;
   album?: string;
   track?: string;
+  albumArtist?: string;
+  disc?: string;
+  genre?: string;
 }
 
-const FRAME_IDS: Record<keyof Tags, string> = { title: 'TIT2', artist: 'TPE1', album: 'TALB', track: 'TRCK' };
+const FRAME_IDS: Record<keyof Tags, string> = {
+  title: 'TIT2',
+  artist: 'TPE1',
+  album: 'TALB',
+  track: 'TRCK',
+  albumArtist: 'TPE2',
+  disc: 'TPOS',
+  genre: 'TCON',
+};
 
 /** Text frames in UTF-16 with BOM (encoding 1), which every ID3v2.3 reader understands. */
 function textFrame(id: string, text: string): Buffer {

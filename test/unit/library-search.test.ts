@@ -7,7 +7,7 @@ import { keyToAction } from '../../tui/state/keys.js';
 import { initialState, type PlayerState } from '../../tui/state/model.js';
 import { applyAction } from '../../tui/state/update.js';
 import { song } from '../helpers/songs.js';
-import { libraryRows } from '../../tui/state/selectors.js';
+import { libraryRows, songInfoLines } from '../../tui/state/selectors.js';
 
 const label = (row: LibraryRow): string =>
   row.kind === 'song' ? `  ${row.song.title}` : `${row.kind === 'album' ? ' ' : ''}${row.open ? '-' : '+'}${row.label}`;
@@ -131,5 +131,47 @@ describe('the tree', () => {
     for (const ch of 'zlate2') search = press(search, { ch });
     const kept = press(search, { name: 'return' });
     assert.equal(shown(kept)[kept.selected], '>  z-late-2');
+  });
+});
+
+describe('the tree with album artists and discs', () => {
+  const compilation = { album: 'Hits', albumArtist: 'Various Artists' };
+  const songs = [
+    song(1, { ...compilation, artist: 'Ana', disc: 1, track: 1 }),
+    song(2, { ...compilation, artist: 'Bo', disc: 2, track: 1 }),
+    song(3, { ...compilation, artist: 'Cy', disc: 1, track: 2 }),
+    song(4, { artist: 'Ana', album: 'Solo', track: 1 }),
+  ];
+  it('files a compilation as one album under its album artist, songs by disc then track', () => {
+    const rows = treeRows(songs, new Set(['a\0Various Artists', 'b\0Various Artists\0Hits', 'a\0Ana']));
+    const shown = rows.map((row) => (row.kind === 'song' ? row.song.id : `${row.kind}:${row.label}`));
+    assert.deepEqual(shown, ['artist:Ana', 'album:Solo', 'artist:Various Artists', 'album:Hits', 1, 3, 2]);
+  });
+});
+
+describe('the song-info lines', () => {
+  it('name every tag the song has, its format, bitrate and what is on disk', () => {
+    const tagged = song(5, { albumArtist: 'VA', disc: 2, genre: 'Jazz', year: 1999, duration: 100, bytes: 1_600_000 });
+    const state: PlayerState = { ...initialState('me'), cached: new Map([[tagged.etag, new Set([0, 1])]]) };
+    assert.deepEqual(songInfoLines(state, tagged), [
+      ['title', 'Song 5'],
+      ['artist', 'Odd Band'],
+      ['album artist', 'VA'],
+      ['disc', '2'],
+      ['year', '1999'],
+      ['genre', 'Jazz'],
+      ['file', 'Artist/Album/05 Song 5.mp3'],
+      ['format', 'MP3, 44,100 Hz, stereo'],
+      ['bitrate', '128 kbit/s (average)'],
+      ['length', '1:40 (1,600,000 bytes)'],
+      ['cached', '2 of 4 blocks of 30 s'],
+    ]);
+  });
+  it('opens on the song under the cursor, and i closes it', () => {
+    const state: PlayerState = { ...initialState('me'), library: [song(1), song(2)], selected: 1 };
+    const open = applyAction(state, keyToAction({ ch: 'i' }, state) as never).state;
+    assert.equal(open.info?.id, 2);
+    const closed = applyAction(open, keyToAction({ ch: 'i' }, open) as never).state;
+    assert.equal(closed.info, undefined);
   });
 });

@@ -52,6 +52,9 @@ describe('quickTags', () => {
         album: common.album,
         track: common.track.no ?? undefined,
         year: common.year,
+        albumArtist: common.albumartist,
+        disc: common.disk.no ?? undefined,
+        genre: common.genre?.[0],
       };
       assert.deepEqual(quick, Object.fromEntries(Object.entries(expected).filter(([, v]) => v)));
     });
@@ -63,6 +66,13 @@ describe('quickTags', () => {
       id3v2Tag({ title: 'Canção ♪', artist: 'Ártist', album: 'Ålbum' }),
       { title: 'Canção ♪', artist: 'Ártist', album: 'Ålbum' },
     ],
+    [
+      'album artist, disc of a set, genre',
+      id3v2Tag({ title: 'One', albumArtist: 'Various Artists', disc: '2/2', genre: 'Samba' }),
+      { title: 'One', albumArtist: 'Various Artists', disc: 2, genre: 'Samba' },
+    ],
+    ['a genre by its ID3v1 number: music-metadata names it', id3v2Tag({ genre: '(17)' }), undefined],
+    ['a genre number and name', id3v2Tag({ genre: '(17)Rock' }), undefined],
     [
       'ID3v2.4 UTF-8, several values',
       tag(4, [frame('TIT2', text(3, Buffer.from('Uno\0Dos'))), frame('TPE1', text(3, Buffer.from('Banda')))]),

@@ -105,7 +105,7 @@ export function startApp(deps: AppDeps): App {
   const saved = store?.load();
   if (saved) holder.tell({ type: 'queue-restored', queue: queueFromSnapshot(saved, seed) });
   const queueFile = new QueueFile(deps.files, say);
-  const view = createView(screen);
+  const view = createView(screen, { cacheDir: cache.dir });
   const udpDownloader =
     deps.transport === 'udp' ? new UdpDownloader(downloads, { host: deps.host, port: deps.udpPort }) : undefined;
   const fetcher = new BlockFetcher(cache, downloads, udpDownloader ?? downloads);

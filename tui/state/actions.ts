@@ -40,7 +40,8 @@ export type NavigationAction =
   | { type: 'move-to'; where: 'top' | 'bottom' }
   | { type: 'focus-next' }
   | { type: 'help' }
-  | { type: 'help-scroll'; by: number };
+  | { type: 'help-scroll'; by: number }
+  | { type: 'song-info' };
 
 /** The library and queue panels: adding to the queue, editing it, the tree, the view and shuffle. */
 export type PanelAction =

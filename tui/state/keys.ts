@@ -37,6 +37,7 @@ export const KEY_HELP: ReadonlyArray<[string, string]> = [
   ['R', 'listen to the radio / stop listening'],
   ['C', 'call the selected device (devices panel); y / n answer a call'],
   ['h, m', 'in a call: hang up, mute the microphone (Esc cancels a call that rings)'],
+  ['i', 'the song’s tags, file, format and bitrate, and what of it is cached'],
   ['?', 'this help'],
   ['q', 'quit'],
 ];
@@ -74,6 +75,7 @@ export function keyToAction(key: Key, state: PlayerState): Action | undefined {
   if (key.name === 'enter') return undefined; // blessed's copy of a `return`
   const name = enterKey(key) ? 'return' : key.name;
   if (state.showHelp) return helpKey(key, name);
+  if (state.info) return name === 'escape' || key.ch === 'i' || key.ch === 'q' ? { type: 'song-info' } : undefined;
   if (state.search.active) {
     if (name === 'return') return { type: 'search-close', keep: true };
     if (name === 'escape') return { type: 'search-close', keep: false };
@@ -158,6 +160,8 @@ export function keyToAction(key: Key, state: PlayerState): Action | undefined {
       return { type: 'toggle-radio' };
     case '?':
       return { type: 'help' };
+    case 'i':
+      return { type: 'song-info' };
     case 'q':
       return { type: 'quit' };
     case 'v':

@@ -34,12 +34,17 @@ interface Artist {
 }
 
 const byName = (a: string, b: string): number => a.localeCompare(b, undefined, { sensitivity: 'base', numeric: true });
-/** Tagged first, by number; then by file name. */
+/** By disc, then track (tagged first); then by file name: a two-disc album plays 1-01, 1-02 ... 2-01. */
 const byTrack = (a: SongInfo, b: SongInfo): number =>
-  (a.track ?? Infinity) - (b.track ?? Infinity) || byName(a.file, b.file);
+  (a.disc ?? 1) - (b.disc ?? 1) || (a.track ?? Infinity) - (b.track ?? Infinity) || byName(a.file, b.file);
 
-export const artistKey = (song: SongInfo): string => `a\0${song.artist ?? ''}`;
-export const albumKey = (song: SongInfo): string => `b\0${song.artist ?? ''}\0${song.album ?? ''}`;
+/**
+ * The artist a song is filed under: the album's artist when it has one, so that a compilation
+ * ("Various Artists") is one album, not one-song albums under every track's artist.
+ */
+export const filedArtist = (song: SongInfo): string | undefined => song.albumArtist ?? song.artist;
+export const artistKey = (song: SongInfo): string => `a\0${filedArtist(song) ?? ''}`;
+export const albumKey = (song: SongInfo): string => `b\0${filedArtist(song) ?? ''}\0${song.album ?? ''}`;
 
 const groupings = new WeakMap<readonly SongInfo[], Artist[]>();
 
@@ -51,7 +56,7 @@ export function groupLibrary(library: readonly SongInfo[]): Artist[] {
   for (const song of library) {
     const key = artistKey(song);
     let artist = artists.get(key);
-    if (!artist) artists.set(key, (artist = { key, name: song.artist ?? UNKNOWN_ARTIST, albums: [], songs: [] }));
+    if (!artist) artists.set(key, (artist = { key, name: filedArtist(song) ?? UNKNOWN_ARTIST, albums: [], songs: [] }));
     const albumAt = albumKey(song);
     let album = artist.albums.find((a) => a.key === albumAt);
     if (!album)

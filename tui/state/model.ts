@@ -120,6 +120,8 @@ export interface PlayerState {
   message: { text: string; error: boolean } | undefined;
   audioOutput: string;
   showHelp: boolean;
+  /** The song whose tags and file are shown over the panels (`i`), if any. */
+  info: SongInfo | undefined;
   /** The first line of the help shown, when it is taller than the screen. */
   helpTop: number;
   radio: RadioState;
@@ -171,6 +173,7 @@ export function initialState(deviceName: string, callsEnabled = true, seed = 1, 
     audioOutput: '',
     showHelp: false,
     helpTop: 0,
+    info: undefined,
     radio: { on: false, status: 'off', position: 0 },
     udp: undefined,
     callsEnabled,

@@ -5,7 +5,7 @@ import { albumKey, artistKey } from './library-tree.js';
 import { PANELS, type PlayerState } from './model.js';
 import { clamp } from './play.js';
 import { KEY_HELP } from './keys.js';
-import { cursorOn, libraryRows, selectedRow } from './selectors.js';
+import { cursorOn, libraryRows, selectedRow, songUnderCursor } from './selectors.js';
 
 /** The state with the cursor on `song`, its artist and album opened when the tree shows. */
 export function reveal(state: PlayerState, song: SongInfo): PlayerState {
@@ -54,6 +54,11 @@ export function navigationAction(state: PlayerState, action: NavigationAction): 
       });
     case 'help':
       return none({ ...state, showHelp: !state.showHelp, helpTop: 0 });
+    case 'song-info': {
+      // The song under the cursor, or the one playing; `i` again (or Esc) closes.
+      const song = state.info ? undefined : (songUnderCursor(state) ?? state.now?.song);
+      return none({ ...state, info: song });
+    }
     case 'help-scroll':
       // The view keeps the last page in view whatever the terminal's height; the lines are at most two a key.
       return none({ ...state, helpTop: clamp(state.helpTop + action.by, 0, 2 * KEY_HELP.length) });

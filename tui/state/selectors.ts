@@ -2,7 +2,7 @@
  * What is read off the player's model: the library panel's rows, the row and the song under the
  * cursor, this device's status as other devices see it. Pure.
  */
-import { formatStatus, type DeviceActivity } from '../../common/protocol/device-status.js';
+import { clock, formatStatus, type DeviceActivity } from '../../common/protocol/device-status.js';
 import type { SongInfo } from '../../common/protocol/records.js';
 import { albumKey, artistKey, searchRows, songName, treeRows, type LibraryRow } from './library-tree.js';
 import type { PlayerState } from './model.js';
@@ -92,4 +92,37 @@ export function deviceActivityText(state: PlayerState, status: string): string {
   };
   if (radio) return `radio ${named(radio[1] as string)}`;
   return `${m?.[1] === 'playing' ? '▶' : '‖'} ${named(m?.[2] as string)} ${m?.[3] as string}`;
+}
+
+/**
+ * What the song-info view (`i`) shows of `song`: every tag it has, then the file and its format,
+ * the bitrate it averages, and how much of it is on disk.
+ *
+ * @example songInfoLines(state, song)[0] // ['title', 'Song']
+ */
+export function songInfoLines(state: PlayerState, song: SongInfo): Array<[string, string]> {
+  const lines: Array<[string, string | number | undefined]> = [
+    ['title', song.title],
+    ['artist', song.artist],
+    ['album artist', song.albumArtist],
+    ['album', song.album],
+    ['disc', song.disc],
+    ['track', song.track],
+    ['year', song.year],
+    ['genre', song.genre],
+    ['file', song.file],
+    [
+      'format',
+      `${song.format.toUpperCase()}, ${song.sampleRate.toLocaleString('en-US')} Hz, ${song.channels === 1 ? 'mono' : song.channels === 2 ? 'stereo' : `${song.channels} channels`}${song.bits ? `, ${song.bits}-bit` : ''}`,
+    ],
+    [
+      'bitrate',
+      song.duration > 0 ? `${Math.round((song.bytes * 8) / song.duration / 1000)} kbit/s (average)` : undefined,
+    ],
+    ['length', `${clock(song.duration)} (${song.bytes.toLocaleString('en-US')} bytes)`],
+    ['cached', `${state.cached.get(song.etag)?.size ?? 0} of ${song.blocks} blocks of 30 s`],
+  ];
+  return lines
+    .filter((line): line is [string, string | number] => line[1] !== undefined && line[1] !== '')
+    .map(([label, value]) => [label, String(value)]);
 }

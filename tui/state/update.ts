@@ -97,6 +97,7 @@ function route(state: PlayerState, action: Action): Update {
     case 'focus-next':
     case 'help':
     case 'help-scroll':
+    case 'song-info':
       return navigationAction(state, action);
     case 'queue-add':
     case 'queue-play':

@@ -26,7 +26,7 @@ import { computeLayout, type Layout, type Rect } from './layout.js';
 import { createLossChart } from './loss-chart.js';
 import { callLine, voiceLine, voiceOutLine } from './call-lines.js';
 import { clock } from '../../common/protocol/device-status.js';
-import { deviceActivityText, libraryRows } from '../state/selectors.js';
+import { deviceActivityText, libraryRows, songInfoLines } from '../state/selectors.js';
 
 const esc = screenText;
 const label = (text: string, focused: boolean): string =>
@@ -35,10 +35,17 @@ const label = (text: string, focused: boolean): string =>
 /** A search's matched characters. */
 const MATCH_STYLE = 'yellow-fg';
 
-/** A song's line in the tree: its track number and title (the artist and album are its parents). */
+/**
+ * A song's line in the tree: its disc and track (`2-01`) and title, the album's artist and album
+ * being its parents; on a compilation, the song's own artist before the title.
+ */
 function treeSongName(song: SongInfo): string {
   const track = song.track === undefined ? '  ' : String(song.track).padStart(2, '0');
-  return `${track} ${song.title ?? song.file.split('/').pop() ?? song.file}`;
+  const number =
+    song.disc !== undefined && (song.disc > 1 || song.track !== undefined) ? `${song.disc}-${track}` : track;
+  const title = song.title ?? song.file.split('/').pop() ?? song.file;
+  const own = song.albumArtist && song.artist && song.artist !== song.albumArtist ? `${song.artist} - ` : '';
+  return `${number} ${own}${title}`;
 }
 
 /** Rows `[first, first + height)` of a list of `count` that keep `selected` in view. */
@@ -52,7 +59,12 @@ export interface View {
   destroy(): void;
 }
 
-export function createView(screen: blessed.Widgets.Screen): View {
+/** What the screen says that is not the state's: where the cache is (the song-info view names it). */
+export interface ViewOptions {
+  cacheDir?: string | undefined;
+}
+
+export function createView(screen: blessed.Widgets.Screen, options: ViewOptions = {}): View {
   teachBlessedWidths();
   const box = (options: blessed.Widgets.BoxOptions): blessed.Widgets.BoxElement =>
     unwrapped(
@@ -72,6 +84,7 @@ export function createView(screen: blessed.Widgets.Screen): View {
   const status = unwrapped(blessed.box({ parent: screen, left: 0, bottom: 0, height: 1, tags: true }));
   const chart = createLossChart(network);
   const help = box({ top: 'center', left: 'center', hidden: true });
+  const info = box({ top: 'center', left: 'center', hidden: true, label: ' song (i or Esc to close) ' });
   const call = box({
     top: 1,
     left: 'center',
@@ -383,6 +396,30 @@ export function createView(screen: blessed.Widgets.Screen): View {
     help.setFront();
   }
 
+  /** The song-info view (`i`): every tag, the file, its format and bitrate, what of it is on disk. */
+  function renderInfo(state: PlayerState): void {
+    info.hidden = state.info === undefined;
+    if (!state.info) return;
+    const lines = songInfoLines(state, state.info);
+    if (options.cacheDir) lines.push(['cache', options.cacheDir]);
+    const labelWidth = Math.max(...lines.map(([label]) => displayWidth(label))) + 2;
+    const width = Math.min(
+      (screen.width as number) - 2,
+      Math.max(40, 2 + 1 + labelWidth + Math.max(...lines.map(([, value]) => displayWidth(value))) + 1),
+    );
+    const valueWidth = Math.max(8, width - 2 - 1 - labelWidth - 1);
+    const rows = lines.flatMap(([label, value]) =>
+      wrapWords(value, valueWidth).map(
+        (part, i) => ` {bold}${esc(fit(i === 0 ? label : '', labelWidth))}{/bold}${esc(fit(part, valueWidth))}`,
+      ),
+    );
+    const shown = rows.slice(0, Math.max(1, (screen.height as number) - 4));
+    info.width = width;
+    info.height = shown.length + 2;
+    show(info, shown.join('\n'));
+    info.setFront();
+  }
+
   /** The call, over the panels while it rings or runs: the dialog that answers it, or its line. */
   function renderCall(state: PlayerState): void {
     call.hidden = state.call === undefined;
@@ -415,10 +452,11 @@ export function createView(screen: blessed.Widgets.Screen): View {
       renderStatus(state);
       renderCall(state);
       renderHelp(state);
+      renderInfo(state);
       // Most renders are the clock moving a second: only the panels that changed are drawn (they
       // never overlap), unless something lies or lay over them (a dialog, the help) or they moved
       // (the layout), or the chart draws (its canvas is drawn by the screen's render).
-      const overlaid = !call.hidden || !help.hidden;
+      const overlaid = !call.hidden || !help.hidden || !info.hidden;
       const alone = !moved && !overlaid && !wasOverlaid && shown === undefined;
       wasOverlaid = overlaid;
       if (alone) {
