@@ -59,6 +59,16 @@ describe('album artist, discs and the song-info view', () => {
     );
     try {
       await tui.waitFor(/Closing One/);
+      // A field search, accents aside: the one song by Cy, then the three of the genre.
+      tui.keys('/');
+      tui.type('artist:cy');
+      await tui.waitFor(/Library: \/artist:cy \(1\)/);
+      tui.keys('Escape');
+      await tui.waitFor(/Library \(3\)/); // apart: Esc and / at once read as Alt-/
+      tui.keys('/');
+      tui.type('genre:bossa year:2003');
+      await tui.waitFor(/Library: \/genre:bossa year:2003 \(3\)/);
+      tui.keys('Escape');
       tui.keys('v');
       const tree = await tui.waitFor(/Various Artists/);
       for (const artist of ['Ana', 'Bo', 'Cy']) assert.doesNotMatch(tree, new RegExp(`▸ ${artist}\\b`));

@@ -1,7 +1,7 @@
 /** The library's fuzzy search (fzf's ranking) and its artist -> album -> song tree, and the keys that move in it. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fuzzyMatch, matchFields } from '../../tui/state/fuzzy.js';
+import { fuzzyMatch, matchFields, queryTerms } from '../../tui/state/fuzzy.js';
 import { searchRows, treeRows, type LibraryRow } from '../../tui/state/library-tree.js';
 import { keyToAction } from '../../tui/state/keys.js';
 import { initialState, type PlayerState } from '../../tui/state/model.js';
@@ -173,5 +173,54 @@ describe('the song-info lines', () => {
     assert.equal(open.info?.id, 2);
     const closed = applyAction(open, keyToAction({ ch: 'i' }, open) as never).state;
     assert.equal(closed.info, undefined);
+  });
+});
+
+describe('search that ignores accents, and by field', () => {
+  it('folds accents in the text and in the term, keeping positions', () => {
+    const cases: Array<[string, string, number[] | undefined]> = [
+      ['motley', 'Mötley Crüe', [0, 1, 2, 3, 4, 5]],
+      ['crue', 'Mötley Crüe', [7, 8, 9, 10]],
+      ['coracao', 'Coração', [0, 1, 2, 3, 4, 5, 6]],
+      ['CORAÇÃO', 'Coração', undefined], // a capital: case counts (smart case), accents still do not
+      ['Coracao', 'Coração', [0, 1, 2, 3, 4, 5, 6]],
+      ['cafe', 'Cafe\u0301 com Leite', [0, 1, 2, 3]],
+      ['strasse', 'Straße', undefined], // ß is a letter of its own
+    ];
+    for (const [term, text, positions] of cases)
+      assert.deepEqual(fuzzyMatch(term, text)?.positions, positions, `${term} in ${text}`);
+  });
+
+  it('reads field terms, quoted with spaces', () => {
+    assert.deepEqual(queryTerms('artist:motley  dr album:"dr feelgood" year:1985-1989 Genre:rock'), [
+      { field: 'artist', text: 'motley' },
+      { text: 'dr' },
+      { field: 'album', text: 'dr feelgood' },
+      { field: 'year', text: '1985-1989' },
+      { field: 'genre', text: 'rock' },
+    ]);
+    assert.deepEqual(queryTerms('time: "two words"'), [{ text: 'time:' }, { text: 'two words' }]);
+  });
+
+  it('matches a field term in its field only', () => {
+    const library = [
+      song(1, { artist: 'Mötley Crüe', title: 'Kickstart', album: 'Dr. Feelgood', year: 1989, genre: 'Hard Rock' }),
+      song(2, { artist: 'Dr. Dre', title: 'Still', album: '2001', year: 1999, genre: 'Hip Hop' }),
+      song(3, { artist: 'Coração Band', title: 'Motley', album: 'Other', year: 1985, genre: 'Samba' }),
+      song(4, { title: 'Solo', artist: 'Solo Artist', albumArtist: 'Various Artists', album: 'Hits' }),
+    ];
+    const ids = (query: string): number[] =>
+      searchRows(library, query).map((row) => (row.kind === 'song' ? row.song.id : -1));
+    assert.deepEqual(ids('motley').sort(), [1, 3], 'the artist Mötley and the title Motley');
+    assert.deepEqual(ids('artist:motley'), [1]);
+    assert.deepEqual(ids('title:motley'), [3]);
+    assert.deepEqual(ids('album:"dr feelgood"'), [1]);
+    assert.deepEqual(ids('genre:rock'), [1]);
+    assert.deepEqual(ids('year:1989'), [1]);
+    assert.deepEqual(ids('year:198'), [1, 3]);
+    assert.deepEqual(ids('year:1985-1999').sort(), [1, 2, 3]);
+    assert.deepEqual(ids('artist:various'), [4], 'the album artist is an artist too');
+    assert.deepEqual(ids('artist:coracao genre:samba'), [3]);
+    assert.deepEqual(ids('genre:jazz'), []);
   });
 });

@@ -64,57 +64,98 @@ function scoreOf(text: string, positions: readonly number[]): number {
 }
 
 /**
- * `term` against `text`: undefined when its characters are not all there in order. Of the
- * shortest greedy match (fzf v1: forward to the end of the first match, back to its latest start)
- * and the first exact substring, the better scored is taken.
+ * `text` with the accents of its letters taken off (ö o, ç c, é e), one UTF-16 unit for one, so
+ * that positions in it are positions in `text`: `motley` finds Mötley, `coracao` Coração, as in
+ * cmus. A letter that does not come apart (ß, ø) stays; a separate combining mark stays too.
+ *
+ * @example foldAccents('Coração') // 'Coracao'
  */
-export function fuzzyMatch(term: string, text: string, lowered?: string): FuzzyMatch | undefined {
+export function foldAccents(text: string): string {
+  // Plain ASCII, the common case, is left as it is without a look at each character.
+  if (!/[^\u0000-\u007f]/.test(text)) return text;
+  let out = '';
+  for (let at = 0; at < text.length; at++) {
+    const ch = text[at] as string;
+    const base = ch.charCodeAt(0) < 0x80 ? ch : (ch.normalize('NFD')[0] as string);
+    out += base.length === 1 && base.charCodeAt(0) < 0xd800 ? base : ch;
+  }
+  return out;
+}
+
+/**
+ * `term` against `text`: undefined when its characters are not all there in order, accents aside.
+ * Of the shortest greedy match (fzf v1: forward to the end of the first match, back to its latest
+ * start) and the first exact substring, the better scored is taken. `folded` and `lowered` are
+ * `text` through foldAccents, and that lower-cased, when the caller has them made already.
+ */
+export function fuzzyMatch(term: string, text: string, lowered?: string, folded?: string): FuzzyMatch | undefined {
   if (term.length === 0) return { score: 0, positions: [] };
-  const caseSensitive = term !== term.toLowerCase();
-  const haystack = caseSensitive ? text : (lowered ?? text.toLowerCase());
+  const wanted = foldAccents(term);
+  const caseSensitive = wanted !== wanted.toLowerCase();
+  const plain = folded ?? foldAccents(text);
+  const haystack = caseSensitive ? plain : (lowered ?? plain.toLowerCase());
   // Lower-casing can change the length (İ); such texts are matched case-sensitively.
-  const subject = haystack.length === text.length ? haystack : text;
+  const subject = haystack.length === text.length ? haystack : plain;
+  const needle = wanted;
   let end = -1;
   for (let t = 0, at = 0; at < subject.length; at++) {
-    if (subject[at] === term[t] && ++t === term.length) {
+    if (subject[at] === needle[t] && ++t === needle.length) {
       end = at;
       break;
     }
   }
   if (end < 0) return undefined;
-  const positions: number[] = new Array<number>(term.length);
-  for (let t = term.length - 1, at = end; t >= 0; at--) {
-    if (subject[at] === term[t]) positions[t--] = at;
+  const positions: number[] = new Array<number>(needle.length);
+  for (let t = needle.length - 1, at = end; t >= 0; at--) {
+    if (subject[at] === needle[t]) positions[t--] = at;
   }
   let best: FuzzyMatch = { score: scoreOf(text, positions), positions };
   // One character: the greedy match is the first occurrence already.
-  const exact = term.length > 1 ? subject.indexOf(term) : -1;
+  const exact = needle.length > 1 ? subject.indexOf(needle) : -1;
   if (exact >= 0 && exact !== positions[0]) {
-    const run = Array.from(term, (_, i) => exact + i);
+    const run = Array.from(needle, (_, i) => exact + i);
     const score = scoreOf(text, run);
     if (score > best.score) best = { score, positions: run };
   }
   return best;
 }
 
-/** What a song is matched on, and what its row shows: the name shown, the album, the file. */
+/**
+ * What a song is matched on: the name its row shows, the album and the file (a bare term tries
+ * those three), and the fields a term can name (`artist:`, `title:`, `genre:`, `year:`, also
+ * `album:` and `file:`).
+ */
 export interface MatchFields {
   name: string;
   album: string;
   file: string;
+  artist: string;
+  title: string;
+  genre: string;
+  year: string;
 }
 
-/** The fields and their lower-case forms, made once per song (a key press matches every song). */
+type FieldName = keyof MatchFields;
+const FIELD_NAMES: readonly FieldName[] = ['name', 'album', 'file', 'artist', 'title', 'genre', 'year'];
+
+/** The fields with their accents off, and those lower-cased, made once per song (a key press matches every song). */
 export interface PreparedFields {
   fields: MatchFields;
+  folded: MatchFields;
   lower: MatchFields;
 }
 
-export function prepareFields(fields: MatchFields): PreparedFields {
-  return {
-    fields,
-    lower: { name: fields.name.toLowerCase(), album: fields.album.toLowerCase(), file: fields.file.toLowerCase() },
-  };
+export function prepareFields(
+  given: Pick<MatchFields, 'name' | 'album' | 'file'> & Partial<MatchFields>,
+): PreparedFields {
+  const fields: MatchFields = { artist: '', title: '', genre: '', year: '', ...given };
+  const folded = {} as MatchFields;
+  const lower = {} as MatchFields;
+  for (const key of FIELD_NAMES) {
+    folded[key] = foldAccents(fields[key]);
+    lower[key] = folded[key].toLowerCase();
+  }
+  return { fields, folded, lower };
 }
 
 export interface FieldsMatch {
@@ -124,28 +165,80 @@ export interface FieldsMatch {
   album: number[];
 }
 
+/** A term of a query: text to find, in the field it names (`artist:motley`) or in any of name, album and file. */
+export interface QueryTerm {
+  field?: 'artist' | 'album' | 'title' | 'genre' | 'year' | 'file';
+  text: string;
+}
+
+/** `year:1989` that year, `year:198` the years that start so, `year:1985-1989` those years. */
+function yearMatches(text: string, year: string): boolean {
+  if (year === '') return false;
+  const range = /^(\d{1,4})-(\d{1,4})$/.exec(text);
+  if (range) return Number(year) >= Number(range[1]) && Number(year) <= Number(range[2]);
+  return year.startsWith(text);
+}
+
 /**
- * Every term of `query` (split on spaces, as fzf does) must match one of the fields; the score is
- * the sum of each term's best field score. undefined: no match.
+ * Every term of `query` must match: a field term its field, a bare term one of name, album and
+ * file; the score is the sum of each term's best score. undefined: no match.
  */
-export function matchFields(terms: readonly string[], given: MatchFields | PreparedFields): FieldsMatch | undefined {
-  const { fields, lower } = 'lower' in given ? given : prepareFields(given);
+export function matchFields(
+  terms: ReadonlyArray<string | QueryTerm>,
+  given: (Pick<MatchFields, 'name' | 'album' | 'file'> & Partial<MatchFields>) | PreparedFields,
+): FieldsMatch | undefined {
+  const { fields, folded, lower } = 'lower' in given ? given : prepareFields(given);
   const result: FieldsMatch = { score: 0, name: [], album: [] };
-  for (const term of terms) {
-    const name = fuzzyMatch(term, fields.name, lower.name);
-    const album = fuzzyMatch(term, fields.album, lower.album);
-    const file = fuzzyMatch(term, fields.file, lower.file);
+  const match = (term: string, key: FieldName): FuzzyMatch | undefined =>
+    fuzzyMatch(term, fields[key], lower[key], folded[key]);
+  for (const given of terms) {
+    const term = typeof given === 'string' ? { text: given } : given;
+    if (term.field === 'year') {
+      if (!yearMatches(term.text, fields.year)) return undefined;
+      result.score += SCORE_MATCH;
+      continue;
+    }
+    if (term.field) {
+      const found = match(term.text, term.field);
+      if (!found) return undefined;
+      result.score += found.score;
+      if (term.field === 'album') result.album.push(...found.positions);
+      continue;
+    }
+    const name = match(term.text, 'name');
+    const album = match(term.text, 'album');
+    const file = match(term.text, 'file');
     const best = Math.max(name?.score ?? -Infinity, album?.score ?? -Infinity, file?.score ?? -Infinity);
     if (best === -Infinity) return undefined;
     result.score += best;
     if (name && name.score === best) result.name.push(...name.positions);
     else if (album && album.score === best) result.album.push(...album.positions);
   }
-  result.name.sort((a, b) => a - b);
-  result.album.sort((a, b) => a - b);
+  result.name = [...new Set(result.name)].sort((a, b) => a - b);
+  result.album = [...new Set(result.album)].sort((a, b) => a - b);
   return result;
 }
 
-export function queryTerms(query: string): string[] {
-  return query.split(/\s+/).filter((term) => term.length > 0);
+const FIELD_PREFIX = /^(artist|album|title|genre|year|file):(.*)$/i;
+
+/**
+ * The terms of a query, split on spaces as fzf does; `field:text` names the field (`artist:`,
+ * `album:`, `title:`, `genre:`, `year:`, `file:`), and a field's text with spaces goes in quotes
+ * (`album:"dr feelgood"`).
+ */
+export function queryTerms(query: string): QueryTerm[] {
+  const terms: QueryTerm[] = [];
+  for (const m of query.matchAll(/(\w+:)?"([^"]*)"?|\S+/g)) {
+    const word = m[0];
+    const quoted = m[2] !== undefined ? { prefix: m[1] ?? '', text: m[2] } : undefined;
+    const named = FIELD_PREFIX.exec(quoted ? `${quoted.prefix}${quoted.text}` : word);
+    if (named && (quoted ? quoted.prefix !== '' : true)) {
+      const text = named[2] as string;
+      if (text !== '') terms.push({ field: (named[1] as string).toLowerCase() as QueryTerm['field'], text });
+    } else {
+      const text = quoted ? quoted.text : word;
+      if (text !== '') terms.push({ text });
+    }
+  }
+  return terms;
 }

@@ -26,7 +26,7 @@ export const KEY_HELP: ReadonlyArray<[string, string]> = [
   ['Left / Right', 'seek -5 / +5 s'],
   [', / .', 'seek -30 / +30 s'],
   ['+ / -', 'volume'],
-  ['/', 'fuzzy search; Enter keeps the match, Esc cancels'],
+  ['/', 'search, accents aside (artist: album: title: genre: year: for a field); Enter keeps the match, Esc cancels'],
   ['v', 'library as a list / as artist > album > song (Right opens, Left closes)'],
   ['a, A', 'add the selection (song, album, artist) to the queue / play it next'],
   ['z', 'shuffle the queue on / off'],

@@ -118,20 +118,34 @@ const prepared = new WeakMap<SongInfo, PreparedFields>();
 function fieldsOf(song: SongInfo): PreparedFields {
   let fields = prepared.get(song);
   if (!fields)
-    prepared.set(song, (fields = prepareFields({ name: songName(song), album: song.album ?? '', file: song.file })));
+    prepared.set(
+      song,
+      (fields = prepareFields({
+        name: songName(song),
+        album: song.album ?? '',
+        file: song.file,
+        artist: [song.artist, song.albumArtist].filter(Boolean).join(' / '),
+        title: song.title ?? '',
+        genre: song.genre ?? '',
+        year: song.year === undefined ? '' : String(song.year),
+      })),
+    );
   return fields;
 }
 
 /**
  * The songs `query` matches, best first (library order among equals), with what matched. A query
  * typed on from the last one (a key press) looks only among the last one's matches, as fzf does:
- * whatever matches the longer query matched the shorter.
+ * whatever matches the longer query matched the shorter (field terms aside). Accents do not count
+ * (`motley` finds Mötley); `artist:`, `album:`, `title:`, `genre:`, `year:` and `file:` name a field.
  */
 export function searchRows(library: readonly SongInfo[], query: string): LibraryRow[] {
   const last = lastSearch;
   if (last && last.library === library && last.query === query) return last.rows;
   const terms = queryTerms(query);
-  const narrowing = last !== undefined && last.library === library && query.startsWith(last.query);
+  // A field term is not narrowed so: `artist` typed on into `artist:m`, `year:198` into `year:1985-1999`.
+  const narrowing =
+    last !== undefined && last.library === library && query.startsWith(last.query) && !query.includes(':');
   const candidates = narrowing ? last.matched : library.map((_, at) => at);
   const found: Array<{ song: SongInfo; match: FieldsMatch; at: number }> = [];
   for (const at of candidates) {
