@@ -101,6 +101,11 @@ describe('album artist, discs and the song-info view', () => {
         assert.match(info, line);
       tui.keys('Escape');
       await tui.waitFor(/^(?![^]*song \(i or Esc)[^]*Various Artists/);
+      // Playing: the title line names artist and title, the next the album, its artist and year.
+      tui.keys('Enter');
+      const now = await tui.waitFor(/Playing {2}Ana - Opening/);
+      assert.match(now, /│Summer Hits · Various Artists · 2003 +│/);
+      assert.doesNotMatch(now, /│Comp\/a\.mp3/, 'not the path');
       tui.keys('q');
       assert.equal(await tui.exitCode(), 0);
     } finally {

@@ -130,10 +130,29 @@ describe('wide characters', () => {
 
         // Everything into the queue, shown in the right-hand column.
         tui.keys('g', 'a');
-        await tui.waitFor(/Queue \(1\)/);
+        await tui.waitFor(/Queue \(1, 0:41\)/);
         tui.keys('j', 'a', 'j', 'a', 'j', 'a', 'j', 'a');
-        const queued = await tui.waitFor(/Queue \(5\)/);
+        const queued = await tui.waitFor(/Queue \(5, 3:25\)/); // and their length: 5 x 0:41
         assertRows(queued, cols, rows);
+        const queueRows = queued.split('\n').filter((line) => /0:41 +││.*\S.*0:41│$/.test(line));
+        assert.equal(queueRows.length, 5, `each queued song with its duration:\n${queued}`);
+        // The durations of the library and of the queue each in one column, wide names or not.
+        for (const at of [0, 1]) {
+          const columnsAt = new Set(
+            queued
+              .split('\n')
+              .filter((line) => line.split('0:41').length > at + 1)
+              .map((line) =>
+                columns(
+                  line
+                    .split('0:41')
+                    .slice(0, at + 1)
+                    .join('0:41'),
+                ),
+              ),
+          );
+          assert.equal(columnsAt.size, 1, `durations in one column:\n${queued}`);
+        }
 
         tui.keys('v');
         const tree = await tui.waitFor(/by artist/);

@@ -48,6 +48,12 @@ function treeSongName(song: SongInfo): string {
   return `${number} ${own}${title}`;
 }
 
+/** Now playing's third line: the album, its artist and year (`Dr. Feelgood · Mötley Crüe · 1989`), or the file untagged. */
+function nowPlayingDetail(song: SongInfo): string {
+  const parts = [song.album, song.albumArtist ?? song.artist, song.year?.toString()].filter(Boolean);
+  return parts.length > 0 ? parts.join(' · ') : song.file;
+}
+
 /** Rows `[first, first + height)` of a list of `count` that keep `selected` in view. */
 function windowOf(count: number, selected: number, height: number): number {
   if (count <= height) return 0;
@@ -243,14 +249,22 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
           : state.queue.place === entry.id
             ? '·'
             : ' ';
-      const line = esc(fit(`${cursor}${playing}${songName(entry.song)}`, inner));
+      const duration = ` ${clock(entry.song.duration).padStart(5)}`;
+      const line = esc(
+        fit(
+          `${cursor}${playing}${fit(songName(entry.song), Math.max(1, inner - 2 - duration.length))}${duration}`,
+          inner,
+        ),
+      );
       lines.push(focused && i === state.selectedEntry ? `{inverse}${line}{/inverse}` : line);
     }
     const shuffle = state.queue.shuffle ? ', shuffle' : '';
+    const total = entries.reduce((sum, entry) => sum + entry.song.duration, 0);
+    const length = entries.length > 0 ? `, ${clock(total)}` : '';
     show(
       queue,
       lines.join('\n') || esc(fit(' empty: a adds, A plays next', inner)),
-      label(`Queue (${entries.length}${shuffle})`, focused),
+      label(`Queue (${entries.length}${length}${shuffle})`, focused),
     );
   }
 
@@ -325,7 +339,7 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
       [
         `{bold}${esc(fit(title, inner - right.length - 1))}{/bold} ${right}`,
         `${times}  ${bar}`,
-        esc(fit(playing ? playing.song.file : '', inner)),
+        esc(fit(playing ? nowPlayingDetail(playing.song) : '', inner)),
       ].join('\n'),
       ' Now playing ',
     );
