@@ -14,6 +14,8 @@ import type { Playback } from '../playback/playback.js';
 const CHECK_MS = 100;
 /** Beyond this, frames are not enough: playback starts again where it should be. */
 export const HARD_RESYNC_SECONDS = 0.2;
+/** The share of a start's error that the next start is placed further by. */
+const LEAD_LEARNING = 0.5;
 /** After a start, the sound is out and the sink's clock has reported by then. */
 const SETTLE_MS = 400;
 /**
@@ -110,7 +112,10 @@ export class SyncFollower {
       this.log(
         `listen along: ${(error * 1000).toFixed(1)} ms from the leader after a start placed ${(this.startLead * 1000).toFixed(1)} ms on`,
       );
-      this.startLead = Math.max(0, Math.min(0.5, this.startLead - error));
+      // Half the error: one start's delay is not the next's (on a busy machine a start on a fresh
+      // sink and a seek in a running one differed by 35 ms), and the whole of one start's error
+      // threw the next as far the other way.
+      this.startLead = Math.max(0, Math.min(0.5, this.startLead - error * LEAD_LEARNING));
     }
     if (Math.abs(error) > HARD_RESYNC_SECONDS) {
       this.log(`listen along: ${(error * 1000).toFixed(0)} ms from the leader: starting again where it is`);
