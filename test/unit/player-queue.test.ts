@@ -18,6 +18,8 @@ import { formatM3u8, parseM3u8 } from '../../tui/store/m3u8.js';
 import { song } from '../helpers/songs.js';
 import type { Action, Effect } from '../../tui/state/actions.js';
 import { applyEvent } from '../../tui/state/events.js';
+import { restoreSession, sessionSnapshot, type SessionSnapshot } from '../../tui/state/session.js';
+import type { SongInfo } from '../../common/protocol/records.js';
 
 const library = [song(1), song(2), song(3), song(4), song(5)];
 const base: PlayerState = { ...initialState('me', true, 42), library, connection: 'online', volume: 50 };
@@ -330,5 +332,38 @@ describe('playlists (M3U8)', () => {
     });
     assert.deepEqual(ids(state.queue), [4, 2]);
     assert.equal(state.message?.text, '2 songs queued from q.m3u8; 1 not in the library');
+  });
+});
+
+describe('the session kept across a quit and a start', () => {
+  const library = [song(1), song(2)];
+  const base: PlayerState = { ...initialState('me'), library };
+  it('comes back stopped where it was, its loop, volume and view, the volume told to the sink', () => {
+    const playing: PlayerState = {
+      ...base,
+      playState: 'Playing',
+      now: { song: library[1] as SongInfo, position: 42.7, entry: undefined },
+      loop: 'all',
+      volume: 80,
+      libraryView: 'tree',
+    };
+    const kept = JSON.parse(JSON.stringify(sessionSnapshot(playing))) as SessionSnapshot;
+    const { state, effects } = restoreSession(base, kept);
+    assert.deepEqual(
+      [state.playState, state.now?.song.id, state.now?.position, state.loop, state.volume, state.libraryView],
+      ['Stopped', 2, 42, 'all', 80, 'tree'],
+    );
+    assert.deepEqual(effects, [{ type: 'volume', volume: 80 }]);
+  });
+  it('leaves what a hand-edited file got wrong at the defaults', () => {
+    const { state, effects } = restoreSession(base, {
+      loop: 'sometimes' as never,
+      volume: 1000,
+      view: 'grid' as never,
+      song: { nonsense: true } as never,
+      position: -5,
+    });
+    assert.deepEqual([state.loop, state.volume, state.libraryView, state.now], ['off', 100, 'list', undefined]);
+    assert.deepEqual(effects, []);
   });
 });

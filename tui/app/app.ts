@@ -24,7 +24,8 @@ import { UdpActivity } from '../radio/udp-activity.js';
 import type { Action } from '../state/actions.js';
 import { keyToAction } from '../state/keys.js';
 import { initialState, type PlayerState } from '../state/model.js';
-import { queueFromSnapshot } from '../state/queue.js';
+import { queueFromSnapshot, queueSnapshot } from '../state/queue.js';
+import { sessionSnapshot, type SessionSnapshot } from '../state/session.js';
 import { statusMoved, statusText } from '../state/selectors.js';
 import { QueueStore } from '../store/queue-store.js';
 import { RenderScheduler } from '../timing/render-scheduler.js';
@@ -104,6 +105,8 @@ export function startApp(deps: AppDeps): App {
     deps.files.stateDir === undefined ? undefined : new QueueStore(deps.files.stateDir, warn, deps.deviceName);
   const saved = store?.load();
   if (saved) holder.tell({ type: 'queue-restored', queue: queueFromSnapshot(saved, seed) });
+  // Each value is checked as it is restored (a hand-edited file).
+  if (saved?.session) holder.tell({ type: 'session-restored', session: saved.session as Partial<SessionSnapshot> });
   const queueFile = new QueueFile(deps.files, say);
   const view = createView(screen, { cacheDir: cache.dir });
   const udpDownloader =
@@ -191,6 +194,8 @@ export function startApp(deps: AppDeps): App {
     ticker.stop();
     for (const timer of timers) clearTimeout(timer);
     view.destroy();
+    // Where the song was, kept for the next start (the rest is kept as it changes).
+    store?.save({ ...queueSnapshot(holder.state.queue), session: sessionSnapshot(holder.state) });
     store?.flush();
     desktop.close();
     along.close();

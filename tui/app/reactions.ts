@@ -12,6 +12,7 @@ import type { Playback } from '../playback/playback.js';
 import { upNext } from '../state/advance.js';
 import type { PlayerState } from '../state/model.js';
 import { queueSnapshot } from '../state/queue.js';
+import { sessionMoved, sessionSnapshot } from '../state/session.js';
 import { songUnderCursor } from '../state/selectors.js';
 import type { QueueStore } from '../store/queue-store.js';
 
@@ -43,7 +44,8 @@ export class Reactions {
   changed(before: PlayerState, after: PlayerState): void {
     const { store, playback, calls, along, desktop } = this.to;
     if (after.call !== before.call) calls.callChanged(after.call);
-    if (after.queue !== before.queue) store?.save(queueSnapshot(after.queue));
+    if (after.queue !== before.queue || sessionMoved(before, after))
+      store?.save({ ...queueSnapshot(after.queue), session: sessionSnapshot(after) });
     const next = upNext(after);
     if (next !== this.next) {
       this.next = next;

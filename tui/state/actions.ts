@@ -9,6 +9,7 @@ import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
 import type { CallRecord, ScanProgress } from '../../common/protocol/replies.js';
 import type { CallStats, LoopMode, PlayerState, RadioState, UdpStats } from './model.js';
 import type { QueueState } from './queue.js';
+import type { SessionSnapshot } from './session.js';
 
 /** Playing songs: what ncmpcpp and MPD call the transport. */
 export type TransportAction =
@@ -109,6 +110,7 @@ export type PlayerEvent =
   | { type: 'song-ended' }
   /** The queue kept from the last run. */
   | { type: 'queue-restored'; queue: QueueState }
+  | { type: 'session-restored'; session: Partial<SessionSnapshot> }
   /** The songs of a playlist (--queue-file), to become the queue once the library is there. */
   | { type: 'queue-loaded'; files: string[]; from: string }
   /** Playback went on into the song it was told follows (gapless): no new play. */

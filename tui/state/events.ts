@@ -11,6 +11,7 @@ import type { PlayerState, RadioState } from './model.js';
 import { clamp, play } from './play.js';
 import { refreshSongs, replaceSongs } from './queue.js';
 import { songName } from './library-tree.js';
+import { restoreSession } from './session.js';
 import { cursorOn, libraryRows, selectedRow } from './selectors.js';
 import { afterEnd } from './transport.js';
 
@@ -93,6 +94,8 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
       return afterEnd(state);
     case 'queue-restored':
       return none({ ...state, queue: event.queue });
+    case 'session-restored':
+      return restoreSession(state, event.session);
     case 'queue-loaded': {
       const byFile = new Map(state.library.map((song) => [song.file.normalize('NFC'), song]));
       const songs = event.files.flatMap((file) => byFile.get(file.normalize('NFC')) ?? []);
@@ -123,7 +126,14 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
       const row = selectedRow(state);
       const song = row?.kind === 'song' ? row.song : row?.songs[0];
       const byFile = new Map(event.songs.map((s) => [s.file, s]));
-      const next = { ...state, library: event.songs, queue: refreshSongs(state.queue, byFile) };
+      // A song kept from the last run, stopped, takes the record the daemon has for its file now.
+      const keptSong = state.playState === 'Stopped' && state.now ? byFile.get(state.now.song.file) : undefined;
+      const next = {
+        ...state,
+        library: event.songs,
+        queue: refreshSongs(state.queue, byFile),
+        now: keptSong && state.now ? { ...state.now, song: keptSong } : state.now,
+      };
       const kept = song && event.songs.find((s) => s.etag === song.etag);
       return none({
         ...next,

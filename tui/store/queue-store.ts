@@ -20,6 +20,8 @@ export interface SavedQueue {
   shuffle: boolean;
   order: number[];
   seed: number;
+  /** What the player keeps of itself beside the queue (tui/state/session.ts reads it, checking each value). */
+  session?: object | undefined;
 }
 
 export class QueueStore {
@@ -67,6 +69,7 @@ export class QueueStore {
         shuffle: saved.shuffle === true,
         order: saved.order,
         seed: saved.seed,
+        session: typeof saved.session === 'object' && saved.session !== null ? saved.session : undefined,
       };
     } catch (error) {
       this.warn(
