@@ -27,7 +27,7 @@ import { probeSpeaker, SpeakerSink } from './audio/speaker-sink.js';
 import { BlockCache } from './cache/block-cache.js';
 import { DaemonClient } from './daemon-link/daemon-client.js';
 import { VoiceLink } from './calls/voice-link.js';
-import { loadSettings, type TuiSettings } from './app/settings.js';
+import { loadKeyBindings, loadSettings, type TuiSettings } from './app/settings.js';
 import { udpSummary } from './views/summary.js';
 
 /**
@@ -168,6 +168,7 @@ async function main(): Promise<number> {
     values.config,
     values.save === true,
   );
+  const keys = loadKeyBindings(values.config);
   if (values['start-daemon'] && !(await answers(settings.host, settings.port))) {
     const streamd = fileURLToPath(new URL('../daemon/cli.js', import.meta.url));
     const started = spawnSync(process.execPath, [streamd, 'start', '--port', String(settings.port)], {
@@ -218,6 +219,7 @@ async function main(): Promise<number> {
       follow: values.follow,
       latencyMs: values['latency-ms'] === undefined ? undefined : latencyMs(values['latency-ms']),
       files: { stateDir: settings.state_dir, queueFile: values['queue-file'] },
+      keys,
       desktop: { onSongChange: settings.on_song_change ?? undefined, mpris: settings.mpris },
       onQuit: () => resolve(0),
     });

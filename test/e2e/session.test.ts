@@ -3,7 +3,7 @@
  * view come back (the queue already did), and Space plays on from there, as cmus resumes.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,8 +32,12 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function player(): Tmux {
+function player(keys?: object): Tmux {
   const dir = mkdtempSync(path.join(work, 'tty-'));
+  if (keys) {
+    mkdirSync(path.join(dir, 'config', 'streamtui'), { recursive: true });
+    writeFileSync(path.join(dir, 'config', 'streamtui', 'keys.json'), JSON.stringify(keys));
+  }
   return Tmux.start(
     dir,
     [
@@ -77,6 +81,33 @@ describe('the player across a quit and a start', () => {
       assert.equal(await second.exitCode(), 0);
     } finally {
       second.kill();
+    }
+  });
+
+  it('takes its keys from keys.json, says what it cannot take, and ? shows the keys in force', async () => {
+    const tui = player({ x: 'stop', s: 'none', f5: 'toggle-pause', y: 'fly' });
+    try {
+      await tui.waitFor(/keys\.json: 'y': no command 'fly' \(left out\)/);
+      tui.keys('Space'); // the song the first test left, kept
+      await tui.waitFor(/Playing\s+long\.wav/);
+      tui.keys('s');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.match(tui.screen(), /Playing\s+long\.wav/, 's is unbound');
+      tui.keys('F5');
+      await tui.waitFor(/Paused\s+long\.wav/);
+      tui.keys('x');
+      await tui.waitFor(/Stopped\s+long\.wav/);
+      tui.keys('?');
+      const help = await tui.waitFor(/keys \(\? or Esc to close/);
+      assert.match(help, /│ x +stop/);
+      assert.match(help, /│ Space, p, F5 +pause \/ resume/);
+      assert.doesNotMatch(help, /│ s +stop/);
+      tui.keys('Escape');
+      await tui.waitFor(/^(?![^]*keys \(\?)[^]*Library/);
+      tui.keys('q');
+      assert.equal(await tui.exitCode(), 0);
+    } finally {
+      tui.kill();
     }
   });
 });

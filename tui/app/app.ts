@@ -39,6 +39,8 @@ import { StateHolder } from './state-holder.js';
 
 export interface AppDeps {
   screen: blessed.Widgets.Screen;
+  /** The user's key bindings (keys.json), as read: checked entry by entry here. */
+  keys?: { file: string; entries: Record<string, unknown> } | undefined;
   /** Requests and the status. */
   control: DaemonClient;
   /** Block downloads, which a seek may cut off. */
@@ -104,6 +106,7 @@ export function startApp(deps: AppDeps): App {
   const store =
     deps.files.stateDir === undefined ? undefined : new QueueStore(deps.files.stateDir, warn, deps.deviceName);
   const saved = store?.load();
+  if (deps.keys) holder.tell({ type: 'key-bindings', ...deps.keys });
   if (saved) holder.tell({ type: 'queue-restored', queue: queueFromSnapshot(saved, seed) });
   // Each value is checked as it is restored (a hand-edited file).
   if (saved?.session) holder.tell({ type: 'session-restored', session: saved.session as Partial<SessionSnapshot> });

@@ -4,7 +4,7 @@
  * on; the file holds what the user wrote there, or what `--save` stored. A file that holds a
  * password is written owner-only, and one readable by others is refused (as ssh does with keys).
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Ajv from 'ajv';
@@ -143,4 +143,30 @@ export function loadSettings(given: Partial<TuiSettings>, configFile?: string, s
   }
   if (save && Object.keys(wanted).length > 0) conf.set(wanted);
   return { ...settings, name };
+}
+
+/**
+ * The user's key bindings (keys.json beside the settings file): `{ "x": "stop", "s": "none" }`.
+ * No file is no bindings of one's own.
+ * @throws Error naming the file when it is not a JSON object.
+ */
+export function loadKeyBindings(configFile?: string): { file: string; entries: Record<string, unknown> } {
+  const dir = configFile
+    ? path.dirname(path.resolve(configFile))
+    : path.join(process.env['XDG_CONFIG_HOME'] || path.join(os.homedir(), '.config'), 'streamtui');
+  const file = path.join(dir, 'keys.json');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return { file, entries: {} };
+  }
+  try {
+    const entries = readConfigText(text);
+    if (typeof entries !== 'object' || entries === null || Array.isArray(entries))
+      throw new Error('not a JSON object of keys and commands');
+    return { file, entries };
+  } catch (error) {
+    throw new Error(`key bindings ${file}: ${(error as Error).message}`);
+  }
 }

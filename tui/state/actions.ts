@@ -110,6 +110,8 @@ export type PlayerEvent =
   | { type: 'song-ended' }
   /** The queue kept from the last run. */
   | { type: 'queue-restored'; queue: QueueState }
+  /** keys.json read: its entries over the default keys; what is wrong in it is said. */
+  | { type: 'key-bindings'; file: string; entries: Record<string, unknown> }
   | { type: 'session-restored'; session: Partial<SessionSnapshot> }
   /** The songs of a playlist (--queue-file), to become the queue once the library is there. */
   | { type: 'queue-loaded'; files: string[]; from: string }

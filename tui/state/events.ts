@@ -12,6 +12,7 @@ import { clamp, play } from './play.js';
 import { refreshSongs, replaceSongs } from './queue.js';
 import { songName } from './library-tree.js';
 import { restoreSession } from './session.js';
+import { withUserBindings } from './bindings.js';
 import { cursorOn, libraryRows, selectedRow } from './selectors.js';
 import { afterEnd } from './transport.js';
 
@@ -94,6 +95,14 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
       return afterEnd(state);
     case 'queue-restored':
       return none({ ...state, queue: event.queue });
+    case 'key-bindings': {
+      const { bindings, problems } = withUserBindings(event.entries);
+      const message =
+        problems.length > 0
+          ? { text: `${event.file.split('/').pop() ?? event.file}: ${problems.join('; ')} (left out)`, error: true }
+          : state.message;
+      return none({ ...state, bindings, message });
+    }
     case 'session-restored':
       return restoreSession(state, event.session);
     case 'queue-loaded': {

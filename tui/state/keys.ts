@@ -4,6 +4,7 @@
  */
 import type { Action, CallAction } from './actions.js';
 import type { PlayerState } from './model.js';
+import { boundAction } from './bindings.js';
 import { selectedRow } from './selectors.js';
 
 /** A key as blessed reports it: the typed character and the key's name. */
@@ -12,35 +13,6 @@ export interface Key {
   name?: string | undefined;
   ctrl?: boolean | undefined;
 }
-
-export const KEY_HELP: ReadonlyArray<[string, string]> = [
-  ['Enter', 'play the selected song (open an artist or album); on a device: listen along, in sync'],
-  ['Esc', 'stop following (so does any playback key of your own)'],
-  ['Space, p', 'pause / resume'],
-  ['s', 'stop'],
-  ['r', 'restart the song'],
-  ['l', 'loop: off, one, all'],
-  ['n, >', 'next song'],
-  ['b, <', 'previous song'],
-  ['c', 'choose another song (go to the library)'],
-  ['Left / Right', 'seek -5 / +5 s'],
-  [', / .', 'seek -30 / +30 s'],
-  ['+ / -', 'volume'],
-  ['/', 'search, accents aside (artist: album: title: genre: year: for a field); Enter keeps the match, Esc cancels'],
-  ['v', 'library as a list / as artist > album > song (Right opens, Left closes)'],
-  ['a, A', 'add the selection (song, album, artist) to the queue / play it next'],
-  ['z', 'shuffle the queue on / off'],
-  ['In the queue', 'Enter plays from there, d removes, J/K move down/up, X clears'],
-  ['W', 'write the queue as an M3U8 playlist'],
-  ['Up/Down, j/k', 'move (PgUp/PgDn, g/G: page, top, bottom)'],
-  ['Tab', 'library / queue / devices'],
-  ['R', 'listen to the radio / stop listening'],
-  ['C', 'call the selected device (devices panel); y / n answer a call'],
-  ['h, m', 'in a call: hang up, mute the microphone (Esc cancels a call that rings)'],
-  ['i', 'the song’s tags, file, format and bitrate, and what of it is cached'],
-  ['?', 'this help'],
-  ['q', 'quit'],
-];
 
 /**
  * One physical key is one action. blessed reports a carriage return twice, as `enter` (a copy it
@@ -99,79 +71,8 @@ export function keyToAction(key: Key, state: PlayerState): Action | undefined {
       return state.devices[state.selectedDevice]?.playback ? { type: 'follow-device' } : { type: 'play-device' };
     case 'escape':
       return state.follow ? { type: 'unfollow' } : undefined;
-    case 'space':
-      return { type: 'toggle-pause' };
-    case 'left':
-      return { type: 'seek', by: -5 };
-    case 'right':
-      return { type: 'seek', by: 5 };
-    case 'up':
-      return { type: 'move', by: -1 };
-    case 'down':
-      return { type: 'move', by: 1 };
-    case 'pageup':
-      return { type: 'move', by: -10 };
-    case 'pagedown':
-      return { type: 'move', by: 10 };
-    case 'home':
-      return { type: 'move-to', where: 'top' };
-    case 'end':
-      return { type: 'move-to', where: 'bottom' };
-    case 'tab':
-      return { type: 'focus-next' };
   }
-  switch (key.ch) {
-    case 'p':
-      return { type: 'toggle-pause' };
-    case 's':
-      return { type: 'stop' };
-    case 'r':
-      return { type: 'restart' };
-    case 'l':
-      return { type: 'cycle-loop' };
-    case 'n':
-    case '>':
-      return { type: 'next' };
-    case 'b':
-    case '<':
-      return { type: 'previous' };
-    case 'c':
-      return { type: 'choose' };
-    case ',':
-      return { type: 'seek', by: -30 };
-    case '.':
-      return { type: 'seek', by: 30 };
-    case '+':
-    case '=':
-      return { type: 'volume', by: 5 };
-    case '-':
-      return { type: 'volume', by: -5 };
-    case '/':
-      return { type: 'search-open' };
-    case 'j':
-      return { type: 'move', by: 1 };
-    case 'k':
-      return { type: 'move', by: -1 };
-    case 'g':
-      return { type: 'move-to', where: 'top' };
-    case 'G':
-      return { type: 'move-to', where: 'bottom' };
-    case 'R':
-      return { type: 'toggle-radio' };
-    case '?':
-      return { type: 'help' };
-    case 'i':
-      return { type: 'song-info' };
-    case 'q':
-      return { type: 'quit' };
-    case 'v':
-      return { type: 'toggle-view' };
-    case 'z':
-      return { type: 'toggle-shuffle' };
-    case 'W':
-      return { type: 'write-playlist' };
-  }
-  return undefined;
+  return boundAction(state.bindings, key);
 }
 
 /** Keys that mean something because of a call; undefined: the key is the player's as usual. */

@@ -3,6 +3,7 @@
  * machine (update.ts for actions, events.ts for what the world tells) is the only code that makes a
  * new one. What is read off it (rows, the song under the cursor, the status) is in selectors.ts.
  */
+import { defaultBindings, type Bindings } from './bindings.js';
 import type { LossCounts } from '../../common/datagram/loss-meter.js';
 import type { StreamInfo } from '../../common/datagram/messages.js';
 import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
@@ -122,6 +123,8 @@ export interface PlayerState {
   showHelp: boolean;
   /** The song whose tags and file are shown over the panels (`i`), if any. */
   info: SongInfo | undefined;
+  /** The keys' commands in force: the defaults with the user's keys.json over them. */
+  bindings: Bindings;
   /** The first line of the help shown, when it is taller than the screen. */
   helpTop: number;
   radio: RadioState;
@@ -173,6 +176,7 @@ export function initialState(deviceName: string, callsEnabled = true, seed = 1, 
     audioOutput: '',
     showHelp: false,
     helpTop: 0,
+    bindings: defaultBindings,
     info: undefined,
     radio: { on: false, status: 'off', position: 0 },
     udp: undefined,

@@ -4,7 +4,7 @@ import type { NavigationAction, Update } from './actions.js';
 import { albumKey, artistKey } from './library-tree.js';
 import { PANELS, type PlayerState } from './model.js';
 import { clamp } from './play.js';
-import { KEY_HELP } from './keys.js';
+import { helpLines } from './bindings.js';
 import { cursorOn, libraryRows, selectedRow, songUnderCursor } from './selectors.js';
 
 /** The state with the cursor on `song`, its artist and album opened when the tree shows. */
@@ -61,6 +61,6 @@ export function navigationAction(state: PlayerState, action: NavigationAction): 
     }
     case 'help-scroll':
       // The view keeps the last page in view whatever the terminal's height; the lines are at most two a key.
-      return none({ ...state, helpTop: clamp(state.helpTop + action.by, 0, 2 * KEY_HELP.length) });
+      return none({ ...state, helpTop: clamp(state.helpTop + action.by, 0, 2 * helpLines(state.bindings).length) });
   }
 }

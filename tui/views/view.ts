@@ -6,7 +6,7 @@
 import blessed from 'blessed';
 import type { SongInfo } from '../../common/protocol/records.js';
 import { demoText, scanText } from '../../common/protocol/replies.js';
-import { KEY_HELP } from '../state/keys.js';
+import { helpLines } from '../state/bindings.js';
 import { songName, type LibraryRow } from '../state/library-tree.js';
 import { type PlayerState } from '../state/model.js';
 import { lossPercent } from '../../common/datagram/loss-meter.js';
@@ -390,13 +390,14 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
   function renderHelp(state: PlayerState): void {
     help.hidden = !state.showHelp;
     if (!state.showHelp) return;
-    const keysWidth = Math.max(...KEY_HELP.map(([keys]) => displayWidth(keys))) + 2;
+    const keyHelp = helpLines(state.bindings);
+    const keysWidth = Math.max(...keyHelp.map(([keys]) => displayWidth(keys))) + 2;
     const width = Math.min(
       (screen.width as number) - 2,
-      2 + 1 + keysWidth + Math.max(...KEY_HELP.map(([, what]) => displayWidth(what))) + 1,
+      2 + 1 + keysWidth + Math.max(...keyHelp.map(([, what]) => displayWidth(what))) + 1,
     );
     const whatWidth = Math.max(8, width - 2 - 1 - keysWidth - 1);
-    const lines = KEY_HELP.flatMap(([keys, what]) =>
+    const lines = keyHelp.flatMap(([keys, what]) =>
       wrapWords(what, whatWidth).map(
         (part, i) => ` {bold}${esc(fit(i === 0 ? keys : '', keysWidth))}{/bold}${esc(fit(part, whatWidth))}`,
       ),
