@@ -18,12 +18,14 @@ import { listenAlongBench } from './listen-along.js';
 import { playerBench } from './player.js';
 import { pushBench } from './push.js';
 import { radioBench } from './radio.js';
+import { startupBench } from './startup.js';
 import { udpSongsBench } from './udp-songs.js';
 
 const sections: Array<[string, () => Promise<string>]> = [
   ['Download throughput (loopback)', downloadBench],
   ['Catalog and memory', catalogBench],
   ['Folder watch under a crowd', folderWatchBench],
+  ['Start-up to the library on screen', startupBench],
   ['Player', playerBench],
   ['Key to sound (PulseAudio null sink)', keyToSoundBench],
   ['Gapless joins (PulseAudio null sink)', gaplessBench],

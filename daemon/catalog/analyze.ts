@@ -4,7 +4,6 @@
  */
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import { parseBuffer } from 'music-metadata';
 import type { BlockSpan } from '../../common/audio/blocks.js';
 import { id3v2Length } from '../../common/audio/id3.js';
 import { MpegWalker, type MpegScan } from '../../common/audio/mpeg-frames.js';
@@ -148,6 +147,9 @@ async function readMp3Tags(handle: FileHandle, size: number, audioStart: number)
   const quick = quickTags(tags);
   if (quick) return boundTags(quick);
   try {
+    // Loaded when first needed: a tenth of a second of every daemon's start otherwise, and a
+    // catalog kept from the last run, or tags the quick reader takes, need none (docs/benchmarks.md).
+    const { parseBuffer } = await import('music-metadata');
     const meta = await parseBuffer(
       tags,
       { mimeType: 'audio/mpeg', size: tags.length },

@@ -6,7 +6,6 @@
  * zeros, thousands of empty chunks) costs a few small reads.
  */
 import { boundText, MAX_TAG_CHARS } from '../../common/limits.js';
-import { parseBuffer } from 'music-metadata';
 import type { SongInfo } from '../../common/protocol/records.js';
 import { leadingNumber } from './quick-tags.js';
 
@@ -83,6 +82,7 @@ export function boundTags(tags: Tags): Tags {
 
 async function id3Tags(tag: Buffer): Promise<Tags> {
   try {
+    const { parseBuffer } = await import('music-metadata'); // loaded when first needed (analyze.ts)
     const { common } = await parseBuffer(
       tag,
       { mimeType: 'audio/mpeg', size: tag.length },

@@ -4,7 +4,7 @@
  */
 import type { SongInfo } from '../../common/protocol/records.js';
 import type { PlayerState } from '../state/model.js';
-import { Mpris, type MprisControl } from './mpris.js';
+import type { Mpris, MprisControl } from './mpris.js';
 import { SongHook } from './song-hook.js';
 
 export interface DesktopOptions {
@@ -27,10 +27,18 @@ export class Desktop {
     this.hook = options.onSongChange ? new SongHook(options.onSongChange, deviceName, log) : undefined;
   }
 
-  /** Starts MPRIS (asynchronous: the bus may take a moment to answer). */
+  /**
+   * Starts MPRIS (asynchronous: the bus may take a moment to answer). dbus-next is loaded only
+   * when there is a bus: it is a tenth of the player's start-up otherwise (docs/benchmarks.md).
+   */
   start(control: MprisControl): void {
     if (!this.options.mpris) return;
-    void Mpris.start(control, this.log).then((mpris) => {
+    if (!process.env['DBUS_SESSION_BUS_ADDRESS']) {
+      this.log('MPRIS off: no session D-Bus (DBUS_SESSION_BUS_ADDRESS is not set)');
+      return;
+    }
+    void import('./mpris.js').then(async ({ Mpris }) => {
+      const mpris = await Mpris.start(control, this.log);
       if (this.closed) mpris?.close();
       else this.mpris = mpris;
     });

@@ -245,13 +245,9 @@ export class Mpris {
 
   /**
    * On the session bus as org.mpris.MediaPlayer2.streamtui (or `.instance<pid>` when another
-   * streamtui has that name, as the spec allows). undefined, said in one line, when there is no bus.
+   * streamtui has that name, as the spec allows). undefined, said in one line, when the bus does not answer.
    */
   static async start(control: MprisControl, log: (text: string) => void): Promise<Mpris | undefined> {
-    if (!process.env['DBUS_SESSION_BUS_ADDRESS']) {
-      log('MPRIS off: no session D-Bus (DBUS_SESSION_BUS_ADDRESS is not set)');
-      return undefined;
-    }
     let bus: dbus.MessageBus | undefined;
     try {
       bus = dbus.sessionBus();
