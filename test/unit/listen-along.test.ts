@@ -98,6 +98,26 @@ describe('nudging frames', () => {
     ledger.correct(-0.01, 0, 44100);
     assert.equal(ledger.write(piece, 4).length, piece.length);
   });
+
+  it("a start's error is taken at 5% of a piece, and kept so by the checks that follow", () => {
+    const piece = Buffer.alloc(4410 * 4); // 100 ms
+    const dropped = (ledger: FrameLedger): number => 4410 - ledger.write(piece, 4).length / 4;
+    const quick = new FrameLedger();
+    quick.correct(-0.03, 0, 44100, true); // 1323 frames behind
+    assert.equal(dropped(quick), 220);
+    quick.correct(-0.03, 0, 44100); // the next check, nothing played yet: still 5%
+    assert.equal(dropped(quick), 220);
+    let pieces = 2;
+    while (quick.deltaAt(quick.written) > -1323) {
+      dropped(quick);
+      pieces++;
+    }
+    assert.equal(pieces, 7, 'all 30 ms in 0.7 s of sound');
+    assert.equal(quick.deltaAt(quick.written), -1323);
+    const plain = new FrameLedger();
+    plain.correct(-0.03, 0, 44100);
+    assert.equal(dropped(plain), 44, "an error that is not a start's: 1%");
+  });
 });
 
 const library = [song(1), song(2), song(3)];

@@ -2,7 +2,8 @@
  * Keeps playback on the sample another device plays (listen along), as Snapcast's clients do:
  * the leader's record says where it is at an instant of the daemon's clock; every 100 ms the
  * position heard here is compared with where the leader is now, and the difference is taken out
- * by dropping or repeating single frames (at most 1% of them: unheard), or, beyond 200 ms, by
+ * by dropping or repeating single frames (at most 1% of them: unheard; 5% for a start's error,
+ * while the song has only begun here), or, beyond 200 ms, by
  * starting again at the right place. A start is placed as its first sound is written (however
  * long the song took to fetch): where the leader will be when that sound is heard, by how long
  * the sink took from a first write to sound at the starts before.
@@ -106,6 +107,7 @@ export class SyncFollower {
     if (this.recent.length < MEDIAN_OF) return;
     const error = [...this.recent].sort((a, b) => a - b)[MEDIAN_OF >> 1] as number;
     this.lastError = error;
+    const startError = this.calibrating;
     if (this.calibrating) {
       // Ahead: the start was placed too far on; behind: not far enough.
       this.calibrating = false;
@@ -121,6 +123,6 @@ export class SyncFollower {
       this.log(`listen along: ${(error * 1000).toFixed(0)} ms from the leader: starting again where it is`);
       return this.start(target.song, want);
     }
-    this.playback.correct(error);
+    this.playback.correct(error, startError);
   }
 }

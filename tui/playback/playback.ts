@@ -231,9 +231,9 @@ export class Playback {
   }
 
   /** Playback is `errorSeconds` ahead of where it should be (behind: negative): frames are repeated or dropped, unheard, until it is not. */
-  correct(errorSeconds: number): void {
+  correct(errorSeconds: number, quick = false): void {
     const song = this.session?.song;
-    if (song) this.ledger.correct(errorSeconds, this.sink.playedFrames(), song.sampleRate);
+    if (song) this.ledger.correct(errorSeconds, this.sink.playedFrames(), song.sampleRate, quick);
   }
 
   /** The song written after the current one becomes the one heard once the sink plays its first frame. */
