@@ -44,7 +44,9 @@ const parts = [`Machine: ${machine()}. Run on ${new Date().toISOString().slice(0
 for (const [title, run] of sections) {
   if (only.length > 0 && !only.some((o) => title.toLowerCase().includes(o))) continue;
   process.stderr.write(`running: ${title}\n`);
-  parts.push(`### ${title}\n\n${await run()}`);
+  // A section run alone says its own machine and day: the document's first line is another run's.
+  const own = only.length > 0 ? `${parts[0]}\n\n` : '';
+  parts.push(`### ${title}\n\n${own}${await run()}`);
 }
 const result = parts.join('\n\n');
 console.log(result);
@@ -63,8 +65,8 @@ if (process.argv.includes('--write')) {
     .map(([title]) => ran.find((part) => titleOf(part) === title) ?? kept.find((part) => titleOf(part) === title))
     .filter((part): part is string => part !== undefined)
     .map((part) => part.trim());
-  const machineLine =
-    only.length > 0 ? `${parts[0]} Sections run on other days keep their own results below.` : (parts[0] as string);
+  const oldMachine = old.split(/\n(?=### )/)[0] as string;
+  const machineLine = only.length > 0 ? oldMachine : (parts[0] as string);
   writeFileSync(
     file,
     `${doc.slice(0, doc.indexOf(begin) + begin.length)}\n${[machineLine, ...merged].join('\n\n')}\n${doc.slice(doc.indexOf(end))}`,
