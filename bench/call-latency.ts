@@ -257,19 +257,20 @@ ${table(['callee', 'player', 'process', 'CPU, % of a core', 'wake-ups a second']
 
 The encoder alone, in this process on speech-like input: ${encode.toFixed(3)} ms a 20 ms frame, ${((100 * encode) / 20).toFixed(2)}% of a core for a side that talks.
 
-Both players play through PulseAudio with pacat (--audio pulse). erin calls and talks: a 1 kHz
+Both players play through PulseAudio (--audio pulse: its native protocol, the voice a stream of
+its own beside the music's). erin calls and talks: a 1 kHz
 click each second into its microphone (a null sink's monitor that hands out 20 ms at a time, as a
 capture device's periods do), silence between; fred has no microphone and hears the voice alone,
 then with a song playing under it (ducked). 5 ms resolution. Target: under 150 ms (ITU-T G.114),
-goal under 100 ms. CPU: % of one core, each player with its children (pacat, parec), during the
+goal under 100 ms. CPU: % of one core, each player with its children (parec), during the
 call; target under 5%.
 
 Mouth to ear: each click is a talkspurt after a pause the caller's encoder kept back (DTX), so
 the callee's jitter buffer fills to its depth (40 ms) for each, and the clicks of a run spread by
 where that falls against the output's feeds (each 20 ms). The parts: the microphone's 20 ms, the
-jitter buffer's 40, the device's lead of 40-60 (PulseAudio's own 40 among it).
+jitter buffer's 40, the voice stream's 30 in the server and the device's 10.
 
-CPU, not met. A side that talks pays the encoder first (the line above: libopus-wasm at
+CPU, as measured on 2026-11-22 with pacat (before the native protocol). A side that talks pays the encoder first (the line above: libopus-wasm at
 complexity 10, which the loss test needs; opusscript and the SIMD WebAssembly build of @evan/opus
 measure the same here, 0.73-0.76 ms a frame, a native libopus 0.37) and pacat and parec about
 1.3% more: 4.5-6% of a core before the player does anything else. Most of the rest is wake-ups:

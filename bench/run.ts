@@ -4,6 +4,7 @@
  * on a number.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { busyMachineBench } from './busy-machine.js';
 import { callLatencyBench } from './call-latency.js';
 import { callsBench } from './calls.js';
 import { catalogBench } from './catalog.js';
@@ -29,6 +30,7 @@ const sections: Array<[string, () => Promise<string>]> = [
   ['Player', playerBench],
   ['Key to sound (PulseAudio null sink)', keyToSoundBench],
   ['Gapless joins (PulseAudio null sink)', gaplessBench],
+  ['Gaps on a busy machine (PulseAudio null sink)', busyMachineBench],
   ['Fuzzy search', fuzzyBench],
   ['Listening along (two rooms, PulseAudio)', listenAlongBench],
   ['Push events', pushBench],

@@ -20,7 +20,7 @@ import { startApp, type App } from './app/app.js';
 import { NullSink } from './audio/null-sink.js';
 import { resolveMicrophone } from './calls/microphone.js';
 import type { AudioSink } from './audio/sink.js';
-import { pulseServerAnswers } from './audio/pulse-server.js';
+import { pulseServerPlays } from './audio/pulse-server.js';
 import { noSoundAdvice } from './audio/sound-advice.js';
 import { PulseSink } from './audio/pulse-sink.js';
 import { probeSpeaker, SpeakerSink } from './audio/speaker-sink.js';
@@ -58,7 +58,7 @@ const USAGE = `usage: streamtui [options]
   --follow DEVICE      listen along with DEVICE from the start: its song, at the same moment
   --latency-ms N       this device's output is heard N ms late (Bluetooth, HDMI): listening
                        along plays that much earlier
-  --audio MODE         auto | pulse | speaker | null (default auto: PulseAudio through pacat
+  --audio MODE         auto | pulse | speaker | null (default auto: PulseAudio or PipeWire
                        when a server answers, else ALSA's default device through speaker)
   --password SECRET    streamd's password, if it has one
   --config FILE        settings file (default ~/.config/streamtui/config.json)
@@ -89,7 +89,7 @@ function latencyMs(text: string): number {
 }
 
 /**
- * auto: PulseAudio through pacat when a server answers (a short, chosen latency: calls need it),
+ * auto: PulseAudio (its native protocol, in this process) when a server answers,
  * else speaker on ALSA's default device when it opens, else silence.
  */
 async function chooseSink(
@@ -97,9 +97,9 @@ async function chooseSink(
   failed: (reason: string) => void,
 ): Promise<{ sink: AudioSink; notice?: string }> {
   if (mode === 'null') return { sink: new NullSink() };
-  if (mode === 'pulse' || (mode === 'auto' && pulseServerAnswers())) {
+  if (mode === 'pulse' || (mode === 'auto' && (await pulseServerPlays()))) {
     const sink = new PulseSink((error) => failed(error.message));
-    sink.warm(); // pacat and its spare connect while the screen comes up
+    sink.warm(); // connected, its stream open, while the screen comes up
     return { sink };
   }
   if (await probeSpeaker()) {

@@ -1,5 +1,6 @@
 /** Whether a PulseAudio server (or PipeWire's pulse server) is there to play and record through. */
 import { spawnSync } from 'node:child_process';
+import { PulseClient } from './pulse/client.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
@@ -11,9 +12,9 @@ export const answers = (command: string, args: string[], env: NodeJS.ProcessEnv)
 const answered = new WeakMap<NodeJS.ProcessEnv, boolean>();
 
 /**
- * A server is there when PULSE_SERVER names one or its socket is in the runtime dir, and then it
- * must answer `pactl info`: pactl is not asked otherwise, since asking can start a server. Asked
- * once per environment object.
+ * For the microphone, which records with parec: a server is there when PULSE_SERVER names one or
+ * its socket is in the runtime dir, and then it must answer `pactl info`: pactl is not asked
+ * otherwise, since asking can start a server. Asked once per environment object.
  */
 export function pulseServerAnswers(env: NodeJS.ProcessEnv = process.env): boolean {
   const known = answered.get(env);
@@ -23,4 +24,18 @@ export function pulseServerAnswers(env: NodeJS.ProcessEnv = process.env): boolea
     Boolean(env['PULSE_SERVER'] || (socket && existsSync(socket))) && answers('pactl', ['info'], env);
   answered.set(env, serverAnswers);
   return serverAnswers;
+}
+
+/** Whether a server takes a connection of this player's own (the output needs no PulseAudio tools). */
+export async function pulseServerPlays(env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  try {
+    const client = await Promise.race([
+      PulseClient.connect(env, 'streamtui'),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer')), 2000).unref()),
+    ]);
+    client.close();
+    return true;
+  } catch {
+    return false;
+  }
 }

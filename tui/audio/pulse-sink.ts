@@ -1,82 +1,82 @@
 /**
- * Plays through PulseAudio (or PipeWire's pulse server) with `pacat`, raw PCM on its stdin, at a
- * latency chosen here, which speaker's ALSA output (a fixed half second in the device) cannot do:
+ * Plays through PulseAudio (or PipeWire's pulse server), speaking its native protocol from the
+ * player's own process (audio/pulse/):
  *
- * - The device holds only a short lead (200 ms; 60 ms in a call); the rest of what the player
- *   wrote waits here, in memory that is dropped at once.
- * - A flush or a pause kills pacat (PulseAudio drops what its stream held) and swaps in a spare
- *   started beforehand in the same format: new sound waits for no process and no connection (it
- *   waits stopped meanwhile, see PacatStream).
- * - A second stream (a call's voice) is taken as the device is fed, and mixed in with the music's
- *   gain (volume, ducking) applied: both are heard at once, not behind the music written ahead,
- *   and the voice is paced by the device's clock (while it is set the device never runs dry).
- *
- * The clock is PulseAudio's (pacat -v reports the stream's playback position, see PacatClock):
- * what was written to a pacat and not yet played is what the device holds, wherever it waits (the
- * pipe, pacat, the server), so a stream that starts late or stalls builds no hidden delay. A pacat
- * that never reports falls back to a model draining by the wall clock.
+ * - The music's stream keeps about a second in the server (MUSIC_BUFFER), refilled twice a
+ *   second when the server asks: a player that stalls for less than half a second (a busy
+ *   machine, a compile, a garbage collection) is not heard. The sink's own latency stays short
+ *   (40 ms), so a flush, a pause or a volume, which the server applies to what it holds, is heard
+ *   at once.
+ * - A call's voice is a second stream, short and asked for every 20 ms: the server mixes it over
+ *   the music and paces it by the device's clock, and the music's volume (ducking) is the stream's.
+ * - The clock is the server's: the stream's read index less what the sink still holds, taken
+ *   when it asks for more and when the player asks, moved on by the wall clock in between.
+ * - With nothing to play for a while the stream is corked: the device may sleep and nothing in
+ *   the player wakes; the next sound uncorks it, a round trip, with no process to start.
  */
-import { FillerSpans } from './filler-spans.js';
-import { PacatStream } from './pacat-stream.js';
-import { addPcm, PcmQueue, scalePcm } from './pcm-queue.js';
+import { PulseClient } from './pulse/client.js';
+import { PulsePlaybackStream } from './pulse/playback-stream.js';
+import { volumeOfGain, type BufferAttr } from './pulse/protocol.js';
+import { SampleFormat } from './pulse/tagstruct.js';
+import { PcmQueue } from './pcm-queue.js';
 import { AHEAD_SECONDS, type AudioSink, type PcmFormat, type VoiceSource } from './sink.js';
 
-/** Our lead is at least what PulseAudio buffers for the stream (pacat-stream.ts, STREAM_LATENCY_MS). */
-const MUSIC_LEAD_MS = 200;
-const CALL_LEAD_MS = 60;
 /**
- * The device is topped up to its lead this many times per lead: it holds at least two thirds of
- * it (40 ms in a call, PulseAudio's own buffer) when fed; in a call a feed each 20 ms, a voice frame.
+ * The music's buffering in the server, in ms: `target` held at most, asked for in pieces of
+ * `request` at least (fewer wake-ups), so it holds target - request (over half a second) when it
+ * asks. Without latency flags, PulseAudio gives the device target - 2 request: 40 ms.
  */
-const FEEDS_PER_LEAD = 3;
-const SPARE_RETRY_MS = 5000;
-/** A pacat silent about its clock this long after it started is taken not to tell it. */
-const CLOCK_WAIT_MS = 2000;
-/**
- * With nothing to play for this long, the pacats go: each wakes 20 times a second to report its
- * clock (1.4% of a core for the player and 0.35% each, idle, measured), and the next sound costs
- * only a new one's start.
- */
-const IDLE_RELEASE_MS = 10_000;
+const MUSIC_BUFFER = { target: 1000, request: 480, preBuffer: 20 };
+/** The voice's: asked for every 10 ms, 30 ms held, and the device's latency 10 ms (early requests). */
+const VOICE_BUFFER = { target: 30, request: 10, preBuffer: 10 };
+const VOICE_FORMAT: PcmFormat = { sampleRate: 48000, channels: 1 };
+/** With nothing to play for this long, the stream is corked (the device may suspend). */
+const IDLE_CORK_MS = 10_000;
+/** While draining, the clock is looked at this often. */
+const DRAIN_POLL_MS = 20;
+
+const bufferAttr = (ms: { target: number; request: number; preBuffer: number }, format: PcmFormat): BufferAttr => {
+  const bytes = (n: number): number => Math.round((n / 1000) * format.sampleRate) * 2 * format.channels;
+  return {
+    maxLength: 0xffffffff,
+    targetLength: bytes(ms.target),
+    preBuffer: bytes(ms.preBuffer),
+    minRequest: bytes(ms.request),
+  };
+};
+
+const specOf = (format: PcmFormat): { format: number; channels: number; rate: number } => ({
+  format: SampleFormat.s16le,
+  channels: format.channels,
+  rate: format.sampleRate,
+});
 
 export class PulseSink implements AudioSink {
-  readonly name = 'PulseAudio (pacat)';
+  readonly name = 'PulseAudio';
   private format: PcmFormat = { sampleRate: 44100, channels: 2 };
-  private current: PacatStream | undefined;
-  private spare: PacatStream | undefined;
+  private client: Promise<PulseClient> | undefined;
+  private stream: PulsePlaybackStream | undefined;
+  /** The stream being opened, and for which format. */
+  private opening: Promise<void> | undefined;
   private readonly music = new PcmQueue();
-  private voice: VoiceSource | undefined;
-  /** Bytes fed to the current stream since the last open or flush, and what of them the device still holds. */
-  private fed = 0;
-  /** Where in `fed` a voice played over no music. */
-  private readonly filler = new FillerSpans();
-  private inDevice = 0;
-  private lastTick = 0;
-  private leadMs = MUSIC_LEAD_MS;
+  private voice: { source: VoiceSource; stream?: PulsePlaybackStream } | undefined;
   private gain = 1;
   private paused = false;
   private closed = false;
-  /** Goes up on every open and flush: a drain waits for the audio of its own generation only. */
-  private generation = 0;
-  /** When a spare last died on its own: not started again for a while (a server that refuses clients). */
-  private spareFailedAt = -Infinity;
-  private timer: NodeJS.Timeout | undefined;
-  private releaseTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
   private waiters: Array<() => void> = [];
 
-  /** @param onFailure told when pacat cannot play (no server, the server went away) */
+  /** @param onFailure told when the server cannot be reached or goes away */
   constructor(
     private readonly onFailure: (error: Error) => void,
     private readonly env: NodeJS.ProcessEnv = process.env,
-    private readonly idleReleaseMs = IDLE_RELEASE_MS,
+    private readonly idleCorkMs = IDLE_CORK_MS,
   ) {}
 
-  /** Starts pacat (and its spare) now: the first play then waits for no process or connection. */
+  /** Connects and opens the stream now: the first play then waits for neither. */
   warm(format: PcmFormat = this.format): void {
     this.setFormat(format);
-    this.current ??= this.spawn();
-    this.spare ??= this.spawnSpare();
-    if (!this.timer) this.releaseLater();
+    this.ensureStream();
   }
 
   async open(format: PcmFormat): Promise<void> {
@@ -86,198 +86,182 @@ export class PulseSink implements AudioSink {
 
   write(pcm: Buffer): Promise<void> {
     this.music.push(pcm);
-    // Fed now, not at the next tick: a song's first piece is short (tens of ms), and a device fed
-    // only that ran dry before a tick 50 ms later brought the rest (a dropout at each start).
-    if (this.timer) this.feed();
-    else this.run();
+    this.feed();
     return this.room();
   }
 
   setVoice(voice: VoiceSource | undefined): void {
-    this.voice = voice;
-    if (voice) this.run();
+    this.voice?.stream?.close();
+    this.voice = voice ? { source: voice } : undefined;
+    if (!voice) return;
+    const holder = this.voice as { source: VoiceSource; stream?: PulsePlaybackStream };
+    void this.connect()
+      .then((client) =>
+        PulsePlaybackStream.open(
+          client,
+          specOf(VOICE_FORMAT),
+          bufferAttr(VOICE_BUFFER, VOICE_FORMAT),
+          { volume: volumeOfGain(1), corked: false, earlyRequests: true, name: 'call' },
+          {
+            onRequest: () => this.feedVoice(holder),
+            onUnderflow: () => {},
+            onEnd: (reason) => this.fail(new Error(reason)),
+          },
+        ),
+      )
+      .then((stream) => {
+        if (this.voice !== holder || this.closed) return stream.close();
+        holder.stream = stream;
+        this.feedVoice(holder);
+      })
+      .catch((error: Error) => this.fail(error));
   }
 
   setGain(gain: number): void {
+    if (gain === this.gain) return;
     this.gain = gain;
-  }
-
-  lowLatency(on: boolean): void {
-    this.leadMs = on ? CALL_LEAD_MS : MUSIC_LEAD_MS;
-    if (this.timer) {
-      clearInterval(this.timer);
-      this.timer = undefined;
-      this.run();
-    }
+    this.stream?.setVolume(volumeOfGain(gain));
   }
 
   pause(): void {
-    this.advance();
     this.paused = true;
-    this.dropDevice();
+    this.stream?.cork(true);
   }
 
   resume(): void {
     this.paused = false;
-    this.run();
+    this.feed();
   }
 
   flush(): void {
     this.music.clear();
-    this.advance();
-    this.dropDevice();
-    this.fed = 0;
-    this.filler.clear();
-    this.generation++;
+    this.stream?.flush();
     this.wake();
   }
 
   playedFrames(): number {
-    this.advance();
-    return Math.floor(this.musicPlayed() / (2 * this.format.channels));
+    const stream = this.stream;
+    if (!stream) return 0;
+    return Math.floor(stream.heardBytes(performance.now()) / (2 * this.format.channels));
   }
 
   async drain(): Promise<void> {
-    const generation = this.generation;
-    // A flush or a close ends the wait as well.
-    while (
-      !this.closed &&
-      generation === this.generation &&
-      (this.music.length > 0 || this.musicPlayed() < this.fed - this.filler.total)
-    ) {
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    await this.opening?.catch(() => {});
+    // What is left may be less than the stream's pre-buffer: it plays all the same.
+    this.stream?.trigger();
+    const stream = this.stream;
+    while (!this.closed && stream === this.stream && (this.music.length > 0 || this.unheard() > 0)) {
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
     }
   }
 
   close(): void {
     this.closed = true;
-    clearInterval(this.timer);
-    clearTimeout(this.releaseTimer);
-    this.timer = undefined;
-    for (const pacat of [this.current, this.spare]) pacat?.kill();
-    this.current = this.spare = undefined;
+    clearTimeout(this.idleTimer);
+    this.stream?.close();
+    this.voice?.stream?.close();
+    this.stream = this.voice = undefined;
+    void this.client?.then((client) => client.close()).catch(() => {});
     this.wake();
   }
 
-  /** Bytes of music played since the last open or flush (what the device played, less voice over silence). */
-  private musicPlayed(): number {
-    const played = this.fed - this.inDevice;
-    return played - this.filler.within(played);
+  /** Bytes written to the stream since the last flush and not yet heard. */
+  private unheard(): number {
+    const stream = this.stream;
+    return stream ? stream.written - stream.heardBytes(performance.now(), DRAIN_POLL_MS) : 0;
+  }
+
+  private setFormat(format: PcmFormat): void {
+    if (format.sampleRate === this.format.sampleRate && format.channels === this.format.channels) return;
+    this.format = format;
+    this.stream?.close();
+    this.stream = undefined;
+    this.opening = undefined;
+    this.music.clear();
+  }
+
+  private connect(): Promise<PulseClient> {
+    this.client ??= PulseClient.connect(this.env, 'streamtui').then((client) => {
+      client.whenClosed((error) => this.fail(error));
+      return client;
+    });
+    return this.client;
+  }
+
+  /** Opens the music's stream in the current format, once; feeds it when it is there. */
+  private ensureStream(): void {
+    if (this.stream || this.opening || this.closed) return;
+    const format = this.format;
+    const opening = this.connect()
+      .then((client) =>
+        PulsePlaybackStream.open(
+          client,
+          specOf(format),
+          bufferAttr(MUSIC_BUFFER, format),
+          { volume: volumeOfGain(this.gain), corked: false, name: 'music' },
+          {
+            onRequest: () => this.feed(),
+            onUnderflow: () => this.wake(),
+            onEnd: (reason) => this.fail(new Error(reason)),
+          },
+        ),
+      )
+      .then((stream) => {
+        if (this.opening !== opening || this.closed) return stream.close();
+        this.opening = undefined;
+        this.stream = stream;
+        stream.setVolume(volumeOfGain(this.gain)); // the gain may have changed while it opened
+        this.feed();
+      })
+      .catch((error: Error) => this.fail(error));
+    this.opening = opening;
+  }
+
+  /** Gives the server what it asks for, from what is queued. */
+  private feed(): void {
+    if (this.closed) return;
+    const stream = this.stream;
+    if (!stream) {
+      this.ensureStream();
+      return;
+    }
+    if (!this.paused && this.music.length > 0) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+      stream.cork(false);
+      const frame = 2 * this.format.channels;
+      const bytes = Math.min(this.music.length, stream.requested);
+      const pcm = this.music.take(bytes - (bytes % frame));
+      if (pcm.length > 0) stream.write(pcm);
+    }
+    if (this.music.length < AHEAD_SECONDS * this.byteRate()) this.wake();
+    if (this.music.length === 0 && !this.idleTimer && !stream.isCorked) this.corkLater();
+  }
+
+  /** Nothing queued: once what it holds has played and nothing came for a while, the stream is corked. */
+  private corkLater(): void {
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.music.length === 0 && this.unheard() === 0) this.stream?.cork(true);
+      else this.corkLater();
+    }, this.idleCorkMs);
+    this.idleTimer.unref();
+  }
+
+  private feedVoice(holder: { source: VoiceSource; stream?: PulsePlaybackStream }): void {
+    const stream = holder.stream;
+    if (!stream || stream.requested < 2) return;
+    stream.write(holder.source.read(stream.requested - (stream.requested % 2), VOICE_FORMAT));
   }
 
   private byteRate(): number {
     return this.format.sampleRate * this.format.channels * 2;
   }
 
-  private setFormat(format: PcmFormat): void {
-    if (format.sampleRate === this.format.sampleRate && format.channels === this.format.channels) return;
-    this.advance();
-    this.dropDevice();
-    this.current?.kill();
-    this.spare?.kill();
-    this.current = this.spare = undefined;
-    this.format = format;
-  }
-
-  /** Silence now: the stream that holds sound is killed and the spare takes its place. */
-  private dropDevice(): void {
-    this.fed -= this.inDevice;
-    this.filler.truncate(this.fed);
-    if (this.inDevice === 0 || !this.current) return;
-    this.inDevice = 0;
-    this.current.kill();
-    this.current = this.spare;
-    this.spare = undefined;
-    this.current?.wake();
-  }
-
-  /** What the device holds, brought up to now: by pacat's clock, else by the wall clock. */
-  private advance(): void {
-    const now = performance.now();
-    const pacat = this.current;
-    const unplayed = pacat?.unplayed(now);
-    if (unplayed !== undefined) {
-      this.inDevice = unplayed;
-    } else if (pacat && now - pacat.startedAt < CLOCK_WAIT_MS) {
-      this.inDevice = pacat.written; // still connecting: nothing played yet
-    } else if (!this.paused) {
-      this.inDevice = Math.max(0, this.inDevice - Math.floor(((now - this.lastTick) / 1000) * this.byteRate()));
-    }
-    this.lastTick = now;
-  }
-
-  /** Feeds the device while there is anything to feed or play out; the timer stops when idle. */
-  private run(): void {
-    if (this.timer || this.closed) return;
-    clearTimeout(this.releaseTimer);
-    this.releaseTimer = undefined;
-    this.lastTick = performance.now();
-    this.timer = setInterval(() => this.feed(), this.leadMs / FEEDS_PER_LEAD);
-    this.feed();
-  }
-
-  private feed(): void {
-    this.advance();
-    if (!this.paused) {
-      this.current ??= this.spawn();
-      if (!this.spare && performance.now() - this.spareFailedAt > SPARE_RETRY_MS) this.spare = this.spawnSpare();
-      const frame = 2 * this.format.channels;
-      const want = Math.floor(((this.leadMs / 1000) * this.byteRate() - this.inDevice) / frame) * frame;
-      if (this.current.ready && want > 0) {
-        const music = scalePcm(this.music.take(want), this.gain);
-        let pcm = music;
-        if (this.voice) {
-          pcm = addPcm(music, this.voice.read(want, this.format));
-          this.filler.add(this.fed + music.length, this.fed + want);
-        }
-        if (pcm.length > 0) {
-          this.current.write(pcm);
-          this.fed += pcm.length;
-          this.inDevice += pcm.length;
-        }
-      }
-    }
-    if (this.music.length < AHEAD_SECONDS * this.byteRate()) this.wake();
-    if (this.paused || (this.music.length === 0 && !this.voice && this.inDevice === 0)) {
-      clearInterval(this.timer);
-      this.timer = undefined;
-      this.wake();
-      this.releaseLater();
-    }
-  }
-
-  /** Nothing to play: the pacats go after a while (see IDLE_RELEASE_MS); the next feed starts new ones. */
-  private releaseLater(): void {
-    clearTimeout(this.releaseTimer);
-    this.releaseTimer = setTimeout(() => {
-      this.releaseTimer = undefined;
-      if (this.timer || this.closed) return;
-      this.advance();
-      this.dropDevice();
-      for (const pacat of [this.current, this.spare]) pacat?.kill();
-      this.current = this.spare = undefined;
-      this.inDevice = 0;
-    }, this.idleReleaseMs);
-    this.releaseTimer.unref();
-  }
-
-  private spawnSpare(): PacatStream {
-    const spare = this.spawn();
-    spare.hold();
-    return spare;
-  }
-
-  private spawn(): PacatStream {
-    return new PacatStream(this.format, this.env, (pacat, reason) => {
-      if (this.spare === pacat) {
-        this.spare = undefined;
-        this.spareFailedAt = performance.now();
-      }
-      if (this.current !== pacat || this.closed) return;
-      this.current = undefined;
-      this.close();
-      this.onFailure(new Error(`pacat: ${reason}`));
-    });
+  private fail(error: Error): void {
+    if (this.closed) return;
+    this.close();
+    this.onFailure(error.message.startsWith('PulseAudio') ? error : new Error(`PulseAudio: ${error.message}`));
   }
 
   private async room(): Promise<void> {

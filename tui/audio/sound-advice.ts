@@ -3,7 +3,6 @@
  * of the two ways to sound is missing here (README, "Sound", says it for each distribution).
  */
 import { createRequire } from 'node:module';
-import { answers } from './pulse-server.js';
 
 /** Whether the optional `speaker` module was installed (its native part builds only with a compiler and ALSA's headers). */
 function speakerInstalled(): boolean {
@@ -15,9 +14,7 @@ function speakerInstalled(): boolean {
   }
 }
 
-export function noSoundAdvice(env: NodeJS.ProcessEnv = process.env): string {
+export function noSoundAdvice(): string {
   if (speakerInstalled()) return 'no usable sound device (ALSA): playing silently; --audio null hides this';
-  if (!answers('pacat', ['--version'], env))
-    return 'no sound: install pacat (pulseaudio-utils; on Arch, libpulse) and run PulseAudio or PipeWire; README: Sound';
   return 'no sound: no PulseAudio or PipeWire server answers (start one, then restart the player); README: Sound';
 }

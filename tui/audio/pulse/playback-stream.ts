@@ -1,0 +1,234 @@
+/**
+ * One playback stream of a PulseClient: what the server asks for, the audio written to it, and
+ * the server's account of how much of it has been heard (its read index less what the sink still
+ * holds), counted from the last flush. The server holds the stream's buffer: a stall of the
+ * player shorter than it is not heard; a flush, a cork or a volume is heard at once all the same
+ * (the server rewinds what it had mixed ahead).
+ */
+import type { PulseClient, StreamMessage } from './client.js';
+import {
+  Command,
+  corkPacket,
+  createPlaybackStreamPacket,
+  latencyPacket,
+  MAX_AUDIO_PACKET_BYTES,
+  audioPacket,
+  readCreatePlaybackStreamReply,
+  readLatencyReply,
+  setSinkInputVolumePacket,
+  streamPacket,
+  type BufferAttr,
+  type CreatedStream,
+  type StreamTiming,
+} from './protocol.js';
+import type { SampleSpec } from './tagstruct.js';
+
+export interface StreamEvents {
+  /** The server asks for more (bytes it lacks: `requested`). */
+  onRequest(): void;
+  /** It ran dry. */
+  onUnderflow(): void;
+  /** It is gone (killed on the server, or the connection ended). */
+  onEnd(reason: string): void;
+}
+
+/** What was heard of the current generation at a moment (ms, performance.now()). */
+interface Heard {
+  bytes: number;
+  at: number;
+}
+
+let nextSyncId = 1;
+
+export class PulsePlaybackStream {
+  /** Bytes the server lacks to hold its target. */
+  requested: number;
+  readonly byteRate: number;
+  private sent = 0;
+  /** `sent` at the last flush: bytes of this generation are those sent since. */
+  private sentAtFlush = 0;
+  private generation = 0;
+  private heard: Heard = { bytes: 0, at: 0 };
+  /**
+   * How far the clock may run on between timings: nowhere before the stream starts (it waits
+   * for its pre-buffer), up to what was written when it ran dry, else up to what is written.
+   */
+  private runsTo = 0;
+  private asking = false;
+  private corked: boolean;
+  private ended = false;
+
+  private constructor(
+    private readonly client: PulseClient,
+    private readonly created: CreatedStream,
+    readonly spec: SampleSpec,
+    corked: boolean,
+    private readonly events: StreamEvents,
+  ) {
+    this.requested = created.requested;
+    this.corked = corked;
+    this.byteRate = spec.rate * spec.channels * 2;
+    client.listen(created.channel, (message) => this.take(message));
+  }
+
+  static async open(
+    client: PulseClient,
+    spec: SampleSpec,
+    buffer: BufferAttr,
+    options: { volume: number; corked: boolean; adjustLatency?: boolean; earlyRequests?: boolean; name: string },
+    events: StreamEvents,
+  ): Promise<PulsePlaybackStream> {
+    const reply = await client.request((tag) =>
+      createPlaybackStreamPacket(tag, {
+        spec,
+        buffer,
+        volume: options.volume,
+        syncId: nextSyncId++,
+        corked: options.corked,
+        adjustLatency: options.adjustLatency ?? false,
+        earlyRequests: options.earlyRequests ?? false,
+        props: { 'media.name': options.name, 'media.role': 'music' },
+      }),
+    );
+    return new PulsePlaybackStream(client, readCreatePlaybackStreamReply(reply), spec, options.corked, events);
+  }
+
+  /** The buffering the server gave it (it may round what was asked). */
+  get buffer(): BufferAttr {
+    return this.created.buffer;
+  }
+
+  get isCorked(): boolean {
+    return this.corked;
+  }
+
+  /** Bytes written since the last flush. */
+  get written(): number {
+    return this.sent - this.sentAtFlush;
+  }
+
+  write(pcm: Buffer): void {
+    if (this.ended) return;
+    for (let at = 0; at < pcm.length; at += MAX_AUDIO_PACKET_BYTES)
+      this.client.send(audioPacket(this.created.channel, pcm.subarray(at, at + MAX_AUDIO_PACKET_BYTES)));
+    this.sent += pcm.length;
+    this.requested = Math.max(0, this.requested - pcm.length);
+  }
+
+  /** Drops what it holds, heard at once; what is written next is counted from 0. */
+  flush(): void {
+    this.command((tag) => streamPacket(Command.flushPlaybackStream, tag, this.created.channel));
+    this.generation++;
+    this.sentAtFlush = this.sent;
+    this.heard = { bytes: 0, at: performance.now() };
+    this.runsTo = 0;
+    // What it lacks now is its whole target (the server says so too, in a request).
+    this.requested = this.created.buffer.targetLength;
+  }
+
+  cork(corked: boolean): void {
+    if (corked === this.corked) return;
+    this.heardNow();
+    this.corked = corked;
+    this.command((tag) => corkPacket(tag, this.created.channel, corked));
+  }
+
+  /** Plays what it holds even when that is less than its pre-buffer (the end of the music). */
+  trigger(): void {
+    this.command((tag) => streamPacket(Command.triggerPlaybackStream, tag, this.created.channel));
+  }
+
+  setVolume(volume: number): void {
+    this.command((tag) => setSinkInputVolumePacket(tag, this.created.sinkInput, volume, this.spec.channels));
+  }
+
+  /**
+   * Bytes of this generation heard by `now`: the last timing, moved on by the wall clock while it
+   * plays, never past what was written. Asks the server again when the last is older than `freshMs`.
+   */
+  heardBytes(now: number, freshMs = 100): number {
+    if (now - this.heard.at > freshMs) this.askTiming();
+    return this.heardNow(now);
+  }
+
+  /** Asks the server where the stream is now (one request at a time). */
+  askTiming(): void {
+    if (this.asking || this.ended) return;
+    this.asking = true;
+    const generation = this.generation;
+    const sentInGeneration = this.written;
+    const asked = performance.now();
+    this.client
+      .request((tag) => latencyPacket(tag, this.created.channel, Date.now()))
+      .then((body) => {
+        this.asking = false;
+        if (generation !== this.generation) return; // flushed meanwhile: it told of the old sound
+        this.place(readLatencyReply(body), sentInGeneration, (asked + performance.now()) / 2);
+      })
+      .catch(() => {
+        this.asking = false;
+      });
+  }
+
+  close(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.client.listen(this.created.channel, undefined);
+    this.command((tag) => streamPacket(Command.deletePlaybackStream, tag, this.created.channel));
+  }
+
+  private heardNow(now = performance.now()): number {
+    const { bytes, at } = this.heard;
+    const moved = this.corked ? 0 : Math.floor(((now - at) / 1000) * this.byteRate);
+    const frame = 2 * this.spec.channels;
+    const heard = Math.max(bytes, Math.min(this.written, this.runsTo, bytes + moved));
+    this.heard = { bytes: heard - (heard % frame), at: now };
+    return this.heard.bytes;
+  }
+
+  /** A timing taken when `sentInGeneration` bytes of this generation had been written, valid at `at`. */
+  private place(timing: StreamTiming, sentInGeneration: number, at: number): void {
+    const start = timing.writeIndex - sentInGeneration;
+    const heardIndex = timing.readIndex - Math.round((timing.sinkUsec / 1e6) * this.byteRate);
+    const frame = 2 * this.spec.channels;
+    let bytes = Math.max(0, Math.min(sentInGeneration, heardIndex - start));
+    // A stream that does not play (run dry, not started) has no position to tell: the sink's
+    // latency then counts what it rendered ahead of anything of ours. Its clock stays.
+    if (!timing.playing) bytes = Math.max(bytes, this.heardNow(at));
+    this.heard = { bytes: bytes - (bytes % frame), at };
+    this.heardNow();
+  }
+
+  private take(message: StreamMessage): void {
+    switch (message.kind) {
+      case 'request':
+        this.requested += message.bytes;
+        this.events.onRequest();
+        break;
+      case 'started':
+        this.heardNow();
+        this.runsTo = Infinity;
+        this.askTiming();
+        break;
+      case 'underflow':
+        this.heardNow();
+        this.runsTo = this.written;
+        this.events.onUnderflow();
+        break;
+      case 'killed':
+        this.ended = true;
+        this.client.listen(this.created.channel, undefined);
+        this.events.onEnd('the PulseAudio server ended the stream');
+        break;
+      case 'overflow':
+        break;
+    }
+  }
+
+  private command(build: (tag: number) => Buffer): void {
+    if (this.ended) return;
+    this.client.request(build).catch((error: Error) => {
+      if (!this.ended) this.events.onEnd(error.message);
+    });
+  }
+}
