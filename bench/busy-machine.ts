@@ -134,7 +134,7 @@ async function streamtuiRuns(pulse: PulseNullSink, music: string, work: string):
       tui.type(title);
       await tui.waitFor(new RegExp(`Library: /${title} \\(1\\)`));
       tui.keys('Enter', 'a');
-      await tui.waitFor(new RegExp(`Queue \\(${i + 1}\\)`));
+      await tui.waitFor(new RegExp(`Queue \\(${i + 1}[,)]`));
     }
     tui.keys('Tab', 'g');
   };

@@ -5,7 +5,7 @@
  * - The music's stream keeps about a second in the server (MUSIC_BUFFER), refilled twice a
  *   second when the server asks: a player that stalls for less than half a second (a busy
  *   machine, a compile, a garbage collection) is not heard. The sink's own latency stays short
- *   (40 ms), so a flush, a pause or a volume, which the server applies to what it holds, is heard
+ *   (20 ms), so a flush, a pause or a volume, which the server applies to what it holds, is heard
  *   at once.
  * - A call's voice is a second stream, short and asked for every 20 ms: the server mixes it over
  *   the music and paces it by the device's clock, and the music's volume (ducking) is the stream's.
@@ -24,9 +24,9 @@ import { AHEAD_SECONDS, type AudioSink, type PcmFormat, type VoiceSource } from 
 /**
  * The music's buffering in the server, in ms: `target` held at most, asked for in pieces of
  * `request` at least (fewer wake-ups), so it holds target - request (over half a second) when it
- * asks. Without latency flags, PulseAudio gives the device target - 2 request: 40 ms.
+ * asks. Without latency flags, PulseAudio gives the device target - 2 request: 20 ms.
  */
-const MUSIC_BUFFER = { target: 1000, request: 480, preBuffer: 20 };
+const MUSIC_BUFFER = { target: 1000, request: 490, preBuffer: 10 };
 /** The voice's: asked for every 10 ms, 30 ms held, and the device's latency 10 ms (early requests). */
 const VOICE_BUFFER = { target: 30, request: 10, preBuffer: 10 };
 const VOICE_FORMAT: PcmFormat = { sampleRate: 48000, channels: 1 };
