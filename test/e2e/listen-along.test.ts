@@ -88,6 +88,17 @@ function assertInSync(file: string, when: string, logs: () => string = () => '')
   );
 }
 
+/** The loudest sample of each room (left: the leader's, right: the follower's) over the last `seconds` of the recording. */
+function roomPeaks(file: string, seconds: number): { lead: number; follow: number } {
+  const pcm = readFileSync(file);
+  const peaks = { lead: 0, follow: 0 };
+  for (let at = Math.max(0, pcm.length - Math.floor(seconds * 44100) * 4); at + 4 <= pcm.length; at += 4) {
+    peaks.lead = Math.max(peaks.lead, Math.abs(pcm.readInt16LE(at)));
+    peaks.follow = Math.max(peaks.follow, Math.abs(pcm.readInt16LE(at + 2)));
+  }
+  return peaks;
+}
+
 describe('listening along, two rooms', () => {
   it("the follower plays the leader's song at the same moment: after it starts, a seek, a pause and resume, a new song; Esc ends it", async () => {
     const recording = await rooms.record();
@@ -98,6 +109,13 @@ describe('listening along, two rooms', () => {
       leader.keys('Enter');
       await leader.waitFor(/Playing\s+a bursts\.wav/);
       await follower.waitFor(/leader\s+▶ a bursts/);
+      await sleep(1000);
+      // Each player sounds in its own room (PULSE_SINK): else the rooms match whatever the players do.
+      const before = roomPeaks(recording.file, 0.8);
+      assert.ok(
+        before.lead > 2000 && before.follow < 100,
+        `the leader alone sounds, in its room: ${JSON.stringify(before)}`,
+      );
       await selectDevice(follower, 'leader');
       follower.keys('Enter');
       await follower.waitFor(/following leader/);

@@ -101,7 +101,7 @@ export class PulseSink implements AudioSink {
           client,
           specOf(VOICE_FORMAT),
           bufferAttr(VOICE_BUFFER, VOICE_FORMAT),
-          { volume: volumeOfGain(1), corked: false, earlyRequests: true, name: 'call' },
+          { sink: this.sinkName(), volume: volumeOfGain(1), corked: false, earlyRequests: true, name: 'call' },
           {
             onRequest: () => this.feedVoice(holder),
             onUnderflow: () => {},
@@ -198,7 +198,7 @@ export class PulseSink implements AudioSink {
           client,
           specOf(format),
           bufferAttr(MUSIC_BUFFER, format),
-          { volume: volumeOfGain(this.gain), corked: false, name: 'music' },
+          { sink: this.sinkName(), volume: volumeOfGain(this.gain), corked: false, name: 'music' },
           {
             onRequest: () => this.feed(),
             onUnderflow: () => this.wake(),
@@ -252,6 +252,11 @@ export class PulseSink implements AudioSink {
     const stream = holder.stream;
     if (!stream || stream.requested < 2) return;
     stream.write(holder.source.read(stream.requested - (stream.requested % 2), VOICE_FORMAT));
+  }
+
+  /** The sink named by PULSE_SINK, as libpulse takes it for a stream that names none. */
+  private sinkName(): string | undefined {
+    return this.env['PULSE_SINK'] || undefined;
   }
 
   private byteRate(): number {

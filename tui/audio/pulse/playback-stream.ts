@@ -32,7 +32,10 @@ export interface StreamEvents {
   onEnd(reason: string): void;
 }
 
-/** What was heard of the current generation at a moment (ms, performance.now()). */
+/**
+ * What was heard of the current generation at a moment (ms, performance.now()); negative bytes:
+ * its first byte is heard that much later (the sink still plays what it took before a flush).
+ */
 interface Heard {
   bytes: number;
   at: number;
@@ -50,11 +53,15 @@ export class PulsePlaybackStream {
   private generation = 0;
   private heard: Heard = { bytes: 0, at: 0 };
   /**
-   * How far the clock may run on between timings: nowhere before the stream starts (it waits
-   * for its pre-buffer), up to what was written when it ran dry, else up to what is written.
+   * How far the clock may run on between timings: nowhere while the stream waits for its
+   * pre-buffer, up to what was written when it ran dry, else up to what is written.
    */
   private runsTo = 0;
+  /** Whether it ran dry since the last flush (what the sink holds then is the end, playing out). */
+  private dry = false;
   private asking = false;
+  /** No timing asked since the last flush. */
+  private fresh = false;
   private corked: boolean;
   private ended = false;
 
@@ -75,13 +82,21 @@ export class PulsePlaybackStream {
     client: PulseClient,
     spec: SampleSpec,
     buffer: BufferAttr,
-    options: { volume: number; corked: boolean; adjustLatency?: boolean; earlyRequests?: boolean; name: string },
+    options: {
+      sink?: string;
+      volume: number;
+      corked: boolean;
+      adjustLatency?: boolean;
+      earlyRequests?: boolean;
+      name: string;
+    },
     events: StreamEvents,
   ): Promise<PulsePlaybackStream> {
     const reply = await client.request((tag) =>
       createPlaybackStreamPacket(tag, {
         spec,
         buffer,
+        sink: options.sink ?? null,
         volume: options.volume,
         syncId: nextSyncId++,
         corked: options.corked,
@@ -113,6 +128,11 @@ export class PulsePlaybackStream {
       this.client.send(audioPacket(this.created.channel, pcm.subarray(at, at + MAX_AUDIO_PACKET_BYTES)));
     this.sent += pcm.length;
     this.requested = Math.max(0, this.requested - pcm.length);
+    if (this.fresh) {
+      // Where the new sound stands, asked after it (the server takes packets in order).
+      this.fresh = false;
+      this.askTiming();
+    }
   }
 
   /** Drops what it holds, heard at once; what is written next is counted from 0. */
@@ -120,8 +140,12 @@ export class PulsePlaybackStream {
     this.command((tag) => streamPacket(Command.flushPlaybackStream, tag, this.created.channel));
     this.generation++;
     this.sentAtFlush = this.sent;
+    // A stream that plays goes on playing (its sink takes the new sound after what it holds); one
+    // that had run dry waits for its pre-buffer: the first timing after the write says which.
     this.heard = { bytes: 0, at: performance.now() };
-    this.runsTo = 0;
+    this.runsTo = Infinity;
+    this.dry = false;
+    this.fresh = true;
     // What it lacks now is its whole target (the server says so too, in a request).
     this.requested = this.created.buffer.targetLength;
   }
@@ -183,7 +207,7 @@ export class PulsePlaybackStream {
     const frame = 2 * this.spec.channels;
     const heard = Math.max(bytes, Math.min(this.written, this.runsTo, bytes + moved));
     this.heard = { bytes: heard - (heard % frame), at: now };
-    return this.heard.bytes;
+    return Math.max(0, this.heard.bytes);
   }
 
   /** A timing taken when `sentInGeneration` bytes of this generation had been written, valid at `at`. */
@@ -191,10 +215,18 @@ export class PulsePlaybackStream {
     const start = timing.writeIndex - sentInGeneration;
     const heardIndex = timing.readIndex - Math.round((timing.sinkUsec / 1e6) * this.byteRate);
     const frame = 2 * this.spec.channels;
-    let bytes = Math.max(0, Math.min(sentInGeneration, heardIndex - start));
-    // A stream that does not play (run dry, not started) has no position to tell: the sink's
-    // latency then counts what it rendered ahead of anything of ours. Its clock stays.
-    if (!timing.playing) bytes = Math.max(bytes, this.heardNow(at));
+    let bytes = Math.min(sentInGeneration, heardIndex - start);
+    if (timing.playing) {
+      this.runsTo = Infinity;
+    } else if (this.dry) {
+      // Run dry: the sink plays out what it took; its latency then counts what it rendered ahead
+      // of anything of ours, so the clock goes on to the end and not back.
+      bytes = Math.max(bytes, this.heardNow(at));
+    } else {
+      // Waiting for its pre-buffer: nothing of this generation is heard yet.
+      bytes = 0;
+      this.runsTo = 0;
+    }
     this.heard = { bytes: bytes - (bytes % frame), at };
     this.heardNow();
   }
@@ -208,11 +240,13 @@ export class PulsePlaybackStream {
       case 'started':
         this.heardNow();
         this.runsTo = Infinity;
+        this.dry = false;
         this.askTiming();
         break;
       case 'underflow':
         this.heardNow();
         this.runsTo = this.written;
+        this.dry = true;
         this.events.onUnderflow();
         break;
       case 'killed':

@@ -173,6 +173,8 @@ export interface BufferAttr {
 export interface PlaybackStreamRequest {
   spec: SampleSpec;
   buffer: BufferAttr;
+  /** The sink to play to by name (null: the server's default). */
+  sink: string | null;
   volume: number;
   corked: boolean;
   /** Streams of one sync id play in step and must match: each stream has its own. */
@@ -192,8 +194,8 @@ export function createPlaybackStreamPacket(tag: number, request: PlaybackStreamR
   return commandPacket(Command.createPlaybackStream, tag, (w) => {
     w.sampleSpec(spec)
       .channelMap(channelMapOf(spec.channels))
-      .u32(NO_INDEX) // the default sink
-      .string(null)
+      .u32(NO_INDEX) // the sink by name, or the default
+      .string(request.sink)
       .u32(buffer.maxLength)
       .bool(request.corked)
       .u32(buffer.targetLength)
