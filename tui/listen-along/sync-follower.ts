@@ -15,8 +15,14 @@ import type { Playback } from '../playback/playback.js';
 const CHECK_MS = 100;
 /** Beyond this, frames are not enough: playback starts again where it should be. */
 export const HARD_RESYNC_SECONDS = 0.2;
-/** The share of a start's error that the next start is placed further by. */
+/** The share of a start's error that the next start is placed further by, and at most this much (s). */
 const LEAD_LEARNING = 0.5;
+/**
+ * One start's error is not the next's: a stream's first sound on an idle sink came 240 ms late
+ * where the next start, on the running stream, took 5 ms; learning half of the 240 threw every
+ * start after it 120 ms ahead. A start's lead moves by this much at most.
+ */
+const LEAD_STEP_MAX = 0.01;
 /** After a start, the sound is out and the sink's clock has reported by then. */
 const SETTLE_MS = 400;
 /**
@@ -117,7 +123,8 @@ export class SyncFollower {
       // Half the error: one start's delay is not the next's (on a busy machine a start on a fresh
       // sink and a seek in a running one differed by 35 ms), and the whole of one start's error
       // threw the next as far the other way.
-      this.startLead = Math.max(0, Math.min(0.5, this.startLead - error * LEAD_LEARNING));
+      const step = Math.max(-LEAD_STEP_MAX, Math.min(LEAD_STEP_MAX, error * LEAD_LEARNING));
+      this.startLead = Math.max(0, Math.min(0.5, this.startLead - step));
     }
     if (Math.abs(error) > HARD_RESYNC_SECONDS) {
       this.log(`listen along: ${(error * 1000).toFixed(0)} ms from the leader: starting again where it is`);
