@@ -11,9 +11,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pulseNullSink, type PulseNullSink } from '../test/helpers/audio-env.js';
-import { Tmux } from '../test/helpers/tmux.js';
+import type { Tmux } from '../test/helpers/tmux.js';
 import { lameSong, sineWav } from '../test/helpers/tones.js';
-import { closeTui, freePort, missingTools, spawnDaemon, table, streamtuiCommand } from './lib.js';
+import { benchPlayer, closeTui, freePort, missingTools, queueSongs, spawnDaemon, table } from './lib.js';
 import { startMpd } from './mpd.js';
 
 const SONGS = 4;
@@ -107,36 +107,12 @@ async function streamtuiRuns(pulse: PulseNullSink, music: string, work: string):
   const results: Array<[string, Gaps]> = [];
   const start = (transport: 'tcp' | 'udp'): [Tmux, string] => {
     const dir = mkdtempSync(path.join(work, `streamtui-${transport}-`));
-    const args = [
-      '--port',
-      String(daemon.port),
-      '--udp-port',
-      String(udpPort),
-      '--transport',
-      transport,
-      '--cache-dir',
-      path.join(dir, 'cache'),
-      '--state-dir',
-      dir,
-      '--audio',
-      'pulse',
-      '--name',
-      `bench-${transport}`,
-      '--no-calls',
-      '--no-mpris',
-    ];
-    return [Tmux.start(dir, [...streamtuiCommand(), ...args], { ...pulse.env, XDG_CONFIG_HOME: dir }, 120, 36), dir];
+    const extra = ['--udp-port', String(udpPort), '--transport', transport, '--name', `bench-${transport}`];
+    return [benchPlayer(dir, daemon.port, pulse.env, extra), dir];
   };
   const queueAll = async (tui: Tmux): Promise<void> => {
     await tui.waitFor(/Busy four/);
-    for (const [i, title] of TITLES.entries()) {
-      tui.keys('/');
-      tui.type(title);
-      await tui.waitFor(new RegExp(`Library: /${title} \\(1\\)`));
-      tui.keys('Enter', 'a');
-      await tui.waitFor(new RegExp(`Queue \\(${i + 1}[,)]`));
-    }
-    tui.keys('Tab', 'g');
+    await queueSongs(tui, TITLES);
   };
   const playQueue = async (tui: Tmux, name: string): Promise<void> => {
     await sleep(1000);

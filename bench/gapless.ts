@@ -10,9 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pulseNullSink, type PulseNullSink } from '../test/helpers/audio-env.js';
-import { Tmux } from '../test/helpers/tmux.js';
 import { toneLibrary, type ToneSong } from '../test/helpers/tones.js';
-import { closeTui, freePort, median, missingTools, spawnDaemon, table, streamtuiCommand } from './lib.js';
+import { benchPlayer, closeTui, freePort, median, missingTools, queueSongs, spawnDaemon, table } from './lib.js';
 import { startMpd } from './mpd.js';
 
 const RUNS = 5;
@@ -65,31 +64,13 @@ async function streamtuiJoins(
   try {
     for (let run = 0; run < runs; run++) {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-gapless-'));
-      const args = [
-        '--port',
-        String(daemon.port),
-        '--cache-dir',
-        path.join(dir, 'cache'),
-        '--state-dir',
-        dir,
-        '--audio',
-        'pulse',
-        '--name',
-        'bench',
-        '--no-calls',
-        '--no-mpris',
-      ];
-      const tui = Tmux.start(dir, [...streamtuiCommand(), ...args], { ...pulse.env, XDG_CONFIG_HOME: dir }, 120, 36);
+      const tui = benchPlayer(dir, daemon.port, pulse.env, ['--name', 'bench']);
       try {
         await tui.waitFor(/Second half/);
-        for (const [i, song] of halves.entries()) {
-          tui.keys('/');
-          tui.type(song.title);
-          await tui.waitFor(new RegExp(`Library: /${song.title} \\(1\\)`));
-          tui.keys('Enter', 'a');
-          await tui.waitFor(new RegExp(`Queue \\(${i + 1}\\)`));
-        }
-        tui.keys('Tab', 'g');
+        await queueSongs(
+          tui,
+          halves.map((song) => song.title),
+        );
         await sleep(500);
         const recording = await pulse.record();
         tui.keys('Enter');

@@ -12,8 +12,8 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { STREAMD } from '../test/helpers/cli.js';
-import type { Tmux } from '../test/helpers/tmux.js';
+import { STREAMD, streamtuiCommand } from '../test/helpers/cli.js';
+import { Tmux } from '../test/helpers/tmux.js';
 
 export { freePort } from '../test/helpers/cli.js';
 export { streamtuiCommand } from '../test/helpers/cli.js';
@@ -237,4 +237,44 @@ export async function closeTui(tui: Tmux, dir?: string): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 300));
   tui.kill();
   if (dir) rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * streamtui in tmux (120 x 36) for a benchmark, on the daemon at `port`: its cache, state and
+ * settings in `dir`, PulseAudio output, no calls, no MPRIS; `env` picks the sound server (and a
+ * room), `extra` adds flags (a name, a transport).
+ */
+export function benchPlayer(dir: string, port: number, env: Record<string, string>, extra: string[] = []): Tmux {
+  const args = [
+    '--port',
+    String(port),
+    '--cache-dir',
+    path.join(dir, 'cache'),
+    '--state-dir',
+    dir,
+    '--audio',
+    'pulse',
+    '--no-calls',
+    '--no-mpris',
+    ...extra,
+  ];
+  return Tmux.start(
+    dir,
+    [...streamtuiCommand(), ...args],
+    { ...env, XDG_CONFIG_HOME: dir, STREAMTUI_LOG: path.join(dir, 'player.log') },
+    120,
+    36,
+  );
+}
+
+/** Each title found by search (it must match that song alone) and added to the queue, in order; then the queue panel, at its top. */
+export async function queueSongs(tui: Tmux, titles: readonly string[]): Promise<void> {
+  for (const [i, title] of titles.entries()) {
+    tui.keys('/');
+    tui.type(title);
+    await tui.waitFor(new RegExp(`Library: /${title} \\(1\\)`));
+    tui.keys('Enter', 'a');
+    await tui.waitFor(new RegExp(`Queue \\(${i + 1}[,)]`));
+  }
+  tui.keys('Tab', 'g');
 }

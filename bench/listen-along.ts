@@ -10,9 +10,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { tcpJitterRelay } from '../test/helpers/tcp-jitter-relay.js';
-import { selectDevice, Tmux } from '../test/helpers/tmux.js';
+import { selectDevice, type Tmux } from '../test/helpers/tmux.js';
 import { burstsWav, roomOffset, twoRooms, type TwoRooms } from '../test/helpers/two-rooms.js';
-import { closeTui, freePort, median, spawnDaemon, table, streamtuiCommand } from './lib.js';
+import { benchPlayer, closeTui, freePort, median, spawnDaemon, table } from './lib.js';
 
 /** BENCH_ALONG_MINUTES shortens a run (to try the benchmark itself). */
 const MINUTES = Number(process.env['BENCH_ALONG_MINUTES'] ?? 2);
@@ -30,28 +30,7 @@ interface Run {
 }
 
 function player(name: string, port: number, env: Record<string, string>, work: string): Tmux {
-  const dir = mkdtempSync(path.join(work, `${name}-`));
-  const args = [
-    '--port',
-    String(port),
-    '--name',
-    name,
-    '--cache-dir',
-    path.join(dir, 'cache'),
-    '--state-dir',
-    dir,
-    '--audio',
-    'pulse',
-    '--no-calls',
-    '--no-mpris',
-  ];
-  return Tmux.start(
-    dir,
-    [...streamtuiCommand(), ...args],
-    { ...env, XDG_CONFIG_HOME: dir, STREAMTUI_LOG: path.join(dir, 'player.log') },
-    120,
-    36,
-  );
+  return benchPlayer(mkdtempSync(path.join(work, `${name}-`)), port, env, ['--name', name]);
 }
 
 /** The leader's (or the follower's) changes over a run, in order, each a share of the run's length. */
