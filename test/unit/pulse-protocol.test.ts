@@ -155,6 +155,7 @@ describe('PulseAudio packets', () => {
       playing: true,
       writeIndex: 176_400,
       readIndex: 88_200,
+      serverMs: 1001,
     });
   });
 

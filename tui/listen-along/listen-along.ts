@@ -38,6 +38,7 @@ export class ListenAlong {
           song: now.now.song.id,
           position: Math.max(0, playback.position() - latencySeconds),
           playing: now.playState === 'Playing',
+          sounding: playback.sounding,
         };
       },
       () => this.followers > 0,

@@ -15,6 +15,9 @@ const AFTER_CHANGE_MS = [250, 1250];
 /** A pause or a stop is where it is at once: said at once. */
 const AFTER_STOP_MS = [0, 1250];
 const REFRESH_MS = 5000;
+/** A playing record waits for the sound to be out, looked at this often, at most SOUND_WAIT_MS. */
+const SOUND_POLL_MS = 50;
+const SOUND_WAIT_MS = 5000;
 
 /** Where this device is, as playback knows it now (undefined: not playing a song). */
 export interface PlaybackNow {
@@ -22,6 +25,8 @@ export interface PlaybackNow {
   /** Seconds into the song, as heard. */
   position: number;
   playing: boolean;
+  /** Whether its sound is out: a start or seek that waits for its song (a fetch on a busy machine) is not yet where it says. */
+  sounding: boolean;
 }
 
 export class PlaybackPublisher {
@@ -53,8 +58,18 @@ export class PlaybackPublisher {
     clearInterval(this.refresh);
   }
 
-  private publish(): void {
+  private publish(waited = 0): void {
     const now = this.read();
+    if (now?.playing && !now.sounding && waited < SOUND_WAIT_MS) {
+      // Said before its sound is out, the position would run ahead of what is heard here by the
+      // wait (240 ms after a seek on a busy machine), and a follower would follow that.
+      const timer = setTimeout(() => {
+        this.timers = this.timers.filter((t) => t !== timer);
+        this.publish(waited + SOUND_POLL_MS);
+      }, SOUND_POLL_MS);
+      this.timers.push(timer);
+      return;
+    }
     const local = localClockMs();
     const at = this.daemonAt(local);
     if (!now || at === undefined) {

@@ -221,6 +221,11 @@ export class Playback {
     return Math.min(session.song.duration, session.origin + played / session.song.sampleRate);
   }
 
+  /** Whether the sink has played any of what was written since the last start or seek (the sound is out). */
+  get sounding(): boolean {
+    return this.session !== undefined && this.sink.playedFrames() > this.session.startFrame;
+  }
+
   /** The song playing now (the one heard), if any. */
   get song(): SongInfo | undefined {
     return this.heardAt(this.sink.playedFrames())?.song;

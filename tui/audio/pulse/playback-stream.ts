@@ -57,8 +57,8 @@ export class PulsePlaybackStream {
    * pre-buffer, up to what was written when it ran dry, else up to what is written.
    */
   private runsTo = 0;
-  /** Whether it ran dry since the last flush (what the sink holds then is the end, playing out). */
-  private dry = false;
+  /** What had been written when it last ran dry (since the last flush or start), if it did. */
+  private dryAt: number | undefined;
   private asking = false;
   /** No timing asked since the last flush. */
   private fresh = false;
@@ -140,11 +140,12 @@ export class PulsePlaybackStream {
     this.command((tag) => streamPacket(Command.flushPlaybackStream, tag, this.created.channel));
     this.generation++;
     this.sentAtFlush = this.sent;
-    // A stream that plays goes on playing (its sink takes the new sound after what it holds); one
-    // that had run dry waits for its pre-buffer: the first timing after the write says which.
+    // A stream that plays goes on playing (its sink takes the new sound after what it holds), and
+    // sends no 'started'; one that had run dry waits for its pre-buffer. The clock stays until the
+    // first timing after the new sound says which (asked with it), or until it starts.
     this.heard = { bytes: 0, at: performance.now() };
-    this.runsTo = Infinity;
-    this.dry = false;
+    this.runsTo = 0;
+    this.dryAt = undefined;
     this.fresh = true;
     // What it lacks now is its whole target (the server says so too, in a request).
     this.requested = this.created.buffer.targetLength;
@@ -182,12 +183,18 @@ export class PulsePlaybackStream {
     const generation = this.generation;
     const sentInGeneration = this.written;
     const asked = performance.now();
+    const askedWall = Date.now();
     this.client
-      .request((tag) => latencyPacket(tag, this.created.channel, Date.now()))
+      .request((tag) => latencyPacket(tag, this.created.channel, askedWall))
       .then((body) => {
         this.asking = false;
         if (generation !== this.generation) return; // flushed meanwhile: it told of the old sound
-        this.place(readLatencyReply(body), sentInGeneration, (asked + performance.now()) / 2);
+        const timing = readLatencyReply(body);
+        // True when the server answered (one machine, one wall clock), not when this process got
+        // to the answer: on a busy machine that can be tens of ms later.
+        const now = performance.now();
+        const at = Math.min(now, Math.max(asked, asked + (timing.serverMs - askedWall)));
+        this.place(timing, sentInGeneration, at);
       })
       .catch(() => {
         this.asking = false;
@@ -218,14 +225,15 @@ export class PulsePlaybackStream {
     let bytes = Math.min(sentInGeneration, heardIndex - start);
     if (timing.playing) {
       this.runsTo = Infinity;
-    } else if (this.dry) {
-      // Run dry: the sink plays out what it took; its latency then counts what it rendered ahead
-      // of anything of ours, so the clock goes on to the end and not back.
+    } else if (this.dryAt !== undefined && this.dryAt === sentInGeneration) {
+      // Run dry, nothing written since: the sink plays out what it took; its latency then counts
+      // what it rendered ahead of anything of ours, so the clock goes on to the end and not back.
       bytes = Math.max(bytes, this.heardNow(at));
     } else {
-      // Waiting for its pre-buffer: nothing of this generation is heard yet.
-      bytes = 0;
-      this.runsTo = 0;
+      // Waiting for its pre-buffer (after a flush, or sound written after it ran dry): heard is
+      // at most what came before.
+      this.runsTo = this.dryAt ?? 0;
+      bytes = Math.max(0, Math.min(bytes, this.runsTo));
     }
     this.heard = { bytes: bytes - (bytes % frame), at };
     this.heardNow();
@@ -240,13 +248,13 @@ export class PulsePlaybackStream {
       case 'started':
         this.heardNow();
         this.runsTo = Infinity;
-        this.dry = false;
+        this.dryAt = undefined;
         this.askTiming();
         break;
       case 'underflow':
         this.heardNow();
         this.runsTo = this.written;
-        this.dry = true;
+        this.dryAt = this.written;
         this.events.onUnderflow();
         break;
       case 'killed':

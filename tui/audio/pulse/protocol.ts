@@ -265,6 +265,8 @@ export interface StreamTiming {
   /** Bytes ever written to the stream, and read from it by the sink (a flush moves the write index back to the read index). */
   writeIndex: number;
   readIndex: number;
+  /** The server's wall clock (ms) when it answered: when the rest was true. */
+  serverMs: number;
 }
 
 export function readLatencyReply(body: TagReader): StreamTiming {
@@ -272,10 +274,10 @@ export function readLatencyReply(body: TagReader): StreamTiming {
   body.usec(); // source latency: none for playback
   const playing = body.bool();
   body.timeval(); // our time when asked
-  body.timeval(); // the server's time when it answered
+  const serverMs = body.timeval();
   const writeIndex = body.s64();
   const readIndex = body.s64();
-  return { sinkUsec, playing, writeIndex, readIndex };
+  return { sinkUsec, playing, writeIndex, readIndex, serverMs };
 }
 
 export { NO_TAG };
