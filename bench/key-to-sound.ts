@@ -282,7 +282,7 @@ export async function keyToSoundBench(): Promise<string> {
       '',
       'With speaker (ALSA through the pulse plugin, half a second in the device), on 2026-11-21: 17.8, 22.9 and 24.0 ms more than MPD.',
       '',
-      `Player RSS (the main process; its pacat processes apart) over ${ours.rss.length} plays in one run: ${ours.rss[0]?.toFixed(1)} MiB after the first, ${ours.rss.at(-1)?.toFixed(1)} MiB after the last, ${Math.max(...ours.rss).toFixed(1)} MiB at most. ncmpcpp: ${theirs.rss.toFixed(1)} MiB.`,
+      `Player RSS (the main process; the native PulseAudio output has no audio process of its own) over ${ours.rss.length} plays in one run: ${ours.rss[0]?.toFixed(1)} MiB after the first, ${ours.rss.at(-1)?.toFixed(1)} MiB after the last, ${Math.max(...ours.rss).toFixed(1)} MiB at most. ncmpcpp: ${theirs.rss.toFixed(1)} MiB.`,
     ].join('\n');
   } finally {
     clock.stop();
