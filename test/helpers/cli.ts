@@ -15,7 +15,7 @@ const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
  */
 export function streamtuiCommand(): string[] {
   const shebang = readFileSync(STREAMTUI, 'utf8').split('\n', 1)[0] as string;
-  const flags = /^#!\/usr\/bin\/env -S node(?<flags>( --[\w-]+)*)$/.exec(shebang)?.groups?.['flags'];
+  const flags = /^#!\/usr\/bin\/env -S node(?<flags>( --[\w-]+(=\w+)?)*)$/.exec(shebang)?.groups?.['flags'];
   if (flags === undefined) throw new Error(`streamtui's shebang is not '#!/usr/bin/env -S node --flags': ${shebang}`);
   return [process.execPath, ...flags.split(' ').filter(Boolean), STREAMTUI];
 }

@@ -5,13 +5,10 @@
  * It was chosen over opusscript for its API to the two things a receiver needs: decoding the FEC
  * copy a packet carries of the one before it, and concealing exactly one missing frame.
  */
-import {
-  Application,
-  createDecoder,
-  createEncoder,
-  type OpusDecoderHandle,
-  type OpusEncoderHandle,
-} from 'libopus-wasm';
+import type { OpusDecoderHandle, OpusEncoderHandle } from 'libopus-wasm';
+
+/** libopus is loaded when the first call starts: a player that never calls does not carry it. */
+const libopus = (): Promise<typeof import('libopus-wasm')> => import('libopus-wasm');
 
 export const VOICE_RATE = 48_000;
 /** Samples in one 20 ms frame at 48 kHz. */
@@ -36,6 +33,7 @@ export interface VoiceDecoder {
 }
 
 export async function createVoiceEncoder(): Promise<VoiceEncoder> {
+  const { Application, createEncoder } = await libopus();
   const encoder: OpusEncoderHandle = await createEncoder({
     application: Application.Voip,
     sampleRate: VOICE_RATE,
@@ -58,6 +56,7 @@ export async function createVoiceEncoder(): Promise<VoiceEncoder> {
 }
 
 export async function createVoiceDecoder(): Promise<VoiceDecoder> {
+  const { createDecoder } = await libopus();
   const decoder: OpusDecoderHandle = await createDecoder({ sampleRate: VOICE_RATE, channels: 1 });
   return {
     decode: (packet) => decoder.decode(packet),

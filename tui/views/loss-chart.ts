@@ -19,7 +19,12 @@ interface LineChart extends blessed.Widgets.BoxElement {
 }
 
 type LineFactory = (options: Record<string, unknown>) => LineChart;
-const line = createRequire(import.meta.url)('blessed-contrib/lib/widget/charts/line.js') as LineFactory;
+/** Loaded the first time a chart is shown (a radio, a call, songs over UDP): ~1 MiB of heap that a player of TCP songs never needs. */
+let lineFactory: LineFactory | undefined;
+const line = (options: Record<string, unknown>): LineChart => {
+  lineFactory ??= createRequire(import.meta.url)('blessed-contrib/lib/widget/charts/line.js') as LineFactory;
+  return lineFactory(options);
+};
 
 const SECONDS = 60;
 const LABELS = Array.from({ length: SECONDS }, (_, i) => `-${SECONDS - i}s`);
