@@ -52,9 +52,6 @@ function pidOf(pattern: string): number {
   return Number(execFileSync('pgrep', ['-f', '-n', pattern], { encoding: 'utf8' }).trim());
 }
 
-/** Where the sound goes: nowhere (`--audio null`, MPD's null output), or a PulseAudio null sink of a server of its own. */
-type Output = 'null' | 'pulse';
-
 /** What a process's resident memory is made of, MiB, from /proc/<pid>/smaps. */
 interface MemoryParts {
   rss: number;
@@ -87,23 +84,39 @@ function memoryParts(pid: number): MemoryParts {
   return parts;
 }
 
-/** CPU s per minute of player + daemon, idle (the library on screen, stopped) or playing `song`; the player's memory at the end. */
+/**
+ * CPU s per minute of player + daemon, idle (the library on screen, stopped) or playing `song`
+ * through a PulseAudio null sink of a server of its own; the player's memory at the end.
+ */
 async function ourCpu(
   root: string,
   song: string,
   seconds: number,
   playing: boolean,
-  output: Output,
 ): Promise<{ cpu: number; daemon: number; rss: number; memory: MemoryParts }> {
-  const sink = output === 'pulse' ? await pulseNullSink() : undefined;
+  const sink = await pulseNullSink();
+  try {
+    return await ourCpuOn(sink.env, root, song, seconds, playing);
+  } finally {
+    sink.stop();
+  }
+}
+
+async function ourCpuOn(
+  env: Record<string, string>,
+  root: string,
+  song: string,
+  seconds: number,
+  playing: boolean,
+): Promise<{ cpu: number; daemon: number; rss: number; memory: MemoryParts }> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'streamd-bench-cpu-'));
   const daemon = await spawnDaemon(root, stateDir, await freePort());
   const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-bench-tty-'));
   const cacheDir = path.join(dir, 'cache');
   const tui = Tmux.start(
     dir,
-    [...streamtuiCommand(), '--port', String(daemon.port), '--cache-dir', cacheDir, '--audio', output],
-    { ...sink?.env, HOME: dir, XDG_CONFIG_HOME: dir },
+    [...streamtuiCommand(), '--port', String(daemon.port), '--cache-dir', cacheDir, '--audio', 'pulse'],
+    { ...env, HOME: dir, XDG_CONFIG_HOME: dir },
     100,
     30,
   );
@@ -130,7 +143,6 @@ async function ourCpu(
     };
   } finally {
     tui.kill();
-    sink?.stop();
     await daemon.stop();
     rmSync(stateDir, { recursive: true, force: true });
     rmSync(dir, { recursive: true, force: true });
@@ -142,11 +154,11 @@ async function mpdCpu(
   file: string,
   seconds: number,
   playing: boolean,
-  output: Output,
 ): Promise<{ cpu: number; rss: number; mpdRss: number }> {
-  const sink = output === 'pulse' ? await pulseNullSink() : undefined;
-  const mpd = await startMpd(root, output, sink?.env);
+  const sink = await pulseNullSink();
+  let mpd: Awaited<ReturnType<typeof startMpd>> | undefined;
   try {
+    mpd = await startMpd(root, 'pulse', sink.env);
     mpd.mpc('add', file);
     if (playing) mpd.mpc('play');
     await sleep(WARM_UP_MS);
@@ -156,8 +168,8 @@ async function mpdCpu(
     const cpu = pids.reduce((sum, pid, i) => sum + cpuSecondsExact(pid) - (start[i] as number), 0);
     return { cpu: (cpu / seconds) * 60, rss: rssMiB(pids[1] as number), mpdRss: rssMiB(pids[0] as number) };
   } finally {
-    mpd.stop();
-    sink?.stop();
+    mpd?.stop();
+    sink.stop();
   }
 }
 
@@ -216,14 +228,13 @@ export async function playerBench(): Promise<string> {
   const range = (values: number[]): string => `${Math.min(...values).toFixed(2)}-${Math.max(...values).toFixed(2)}`;
   // The real output (a PulseAudio server, as a listener has): the null output's figures, which
   // this table had before, are in the notes of docs/benchmarks.md.
-  const output: Output = 'pulse';
   const memories: MemoryParts[] = [];
   for (const playing of [false, true]) {
     const ours: Array<{ cpu: number; daemon: number; rss: number; memory: MemoryParts }> = [];
     const theirs: Array<{ cpu: number; rss: number; mpdRss: number }> = [];
     for (let round = 0; round < ROUNDS; round++) {
-      ours.push(await ourCpu(root, path.basename(file, '.mp3'), seconds, playing, output));
-      theirs.push(await mpdCpu(root, file, seconds, playing, output));
+      ours.push(await ourCpu(root, path.basename(file, '.mp3'), seconds, playing));
+      theirs.push(await mpdCpu(root, file, seconds, playing));
     }
     if (playing) memories.push(...ours.map((run) => run.memory));
     const what = playing ? 'playing' : 'idle (stopped, library on screen)';

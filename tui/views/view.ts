@@ -193,9 +193,22 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
 
   function renderLibrary(state: PlayerState): void {
     const playingEtag = state.playState === 'Stopped' ? undefined : state.now?.song.etag;
-    const inputs = [current.library, state.library, state.search, state.libraryView, state.expanded, state.selected];
-    const shown = [state.cached, playingEtag, state.focus, state.connection, state.catalog, state.catalogDemo];
-    if (unchanged('library', [...inputs, ...shown, state.catalogScan])) return;
+    const inputs = [
+      current.library,
+      state.library,
+      state.search,
+      state.libraryView,
+      state.expanded,
+      state.selected,
+      state.cached,
+      playingEtag,
+      state.focus,
+      state.connection,
+      state.catalog,
+      state.catalogDemo,
+      state.catalogScan,
+    ];
+    if (unchanged('library', inputs)) return;
     const rows = libraryRows(state);
     const inner = current.library.width - 2;
     const height = current.library.height - 2;
