@@ -71,14 +71,31 @@ export class Tmux {
     return execFileSync('tmux', ['-L', this.socket, 'capture-pane', '-p', '-e'], { encoding: 'utf8', timeout: 10_000 });
   }
 
+  /**
+   * The screen once it shows `pattern` and has finished drawing: a large frame reaches tmux in
+   * several reads, and a capture between two of them shows half of it, so the screen is read again
+   * until two captures 50 ms apart agree.
+   */
   async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const screen = this.screen();
-      if (pattern.test(screen)) return screen;
+      if (pattern.test(screen)) return this.settled(screen, pattern, deadline);
       if (Date.now() > deadline) throw new Error(`screen never showed ${pattern}:\n${screen}\n${this.logs()}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+  }
+
+  private async settled(screen: string, pattern: RegExp, deadline: number): Promise<string> {
+    // A screen that keeps changing (a clock) is taken as it is after a few tries.
+    for (let tries = 0; tries < 10 && Date.now() < deadline; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const again = this.screen();
+      // Gone again (a passing message): what was seen is the answer.
+      if (again === screen || !pattern.test(again)) return screen;
+      screen = again;
+    }
+    return screen;
   }
 
   async exitCode(timeoutMs = 10_000): Promise<number> {
