@@ -7,6 +7,17 @@ import { formatPlayback, parsePlayback, type PlaybackRecord } from './playback.j
 import type { Field } from './response.js';
 
 /**
+ * The formats the daemon serves. A client is sent songs of the contract's formats only
+ * (`CONTRACT_FORMATS`) until it says, with `formats`, which more it plays (docs/protocol.md).
+ */
+export const SONG_FORMATS = ['mp3', 'wav', 'flac'] as const;
+export type SongFormat = (typeof SONG_FORMATS)[number];
+export const CONTRACT_FORMATS: readonly SongFormat[] = ['mp3', 'wav'];
+/** Formats whose blocks need bytes of the file's head first (`header`): FLAC's STREAMINFO. */
+export const hasDecoderHeader = (format: SongFormat): boolean => format === 'flac';
+export const isSongFormat = (text: string): text is SongFormat => (SONG_FORMATS as readonly string[]).includes(text);
+
+/**
  * A song as `lista` describes it (docs/protocol.md, Commands).
  *
  * @example
@@ -30,10 +41,10 @@ export interface SongInfo {
   /** Genre, the first when there are several (extension, when tagged). */
   genre?: string;
   duration: number;
-  format: 'mp3' | 'wav';
+  format: SongFormat;
   sampleRate: number;
   channels: number;
-  /** WAV only: bits per sample of the PCM data. */
+  /** WAV and FLAC: bits per sample. */
   bits?: number;
   bytes: number;
   blocks: number;
@@ -72,7 +83,7 @@ export function parseSongFields(fields: ReadonlyMap<string, string>): SongInfo {
     return value;
   };
   const format = need('format');
-  if (format !== 'mp3' && format !== 'wav') throw new Error(`unknown song format '${format}'`);
+  if (!isSongFormat(format)) throw new Error(`unknown song format '${format}'`);
   const song: SongInfo = {
     id: Number(need('song')),
     file: need('file'),

@@ -199,3 +199,26 @@ export function parseCallList(fields: Fields): CallRecord[] {
     };
   });
 }
+
+/** The largest decoder header a client takes: FLAC's is 42 bytes; Ogg's setup headers are kilobytes. */
+export const MAX_DECODER_HEADER_BYTES = 1024 * 1024;
+
+/**
+ * `header`: the bytes (base64 over one or more `header:` lines), their length and SHA-256, which
+ * the caller checks (hashing is not this module's).
+ * @throws ReplyFormatError when the answer does not read as one
+ */
+export function parseDecoderHeader(fields: Fields): { bytes: Buffer; sha256: string } {
+  const length = Number(first(fields, 'header_bytes'));
+  const sha256 = first(fields, 'header_sha256') ?? '';
+  if (!Number.isInteger(length) || length < 0 || length > MAX_DECODER_HEADER_BYTES || !/^[0-9a-f]{64}$/.test(sha256))
+    throw new ReplyFormatError('a header answer without its length or SHA-256');
+  const text = fields
+    .filter(([key]) => key === 'header')
+    .map(([, value]) => value)
+    .join('');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw new ReplyFormatError('a header that is not base64');
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.length !== length) throw new ReplyFormatError(`a header of ${bytes.length} bytes announced as ${length}`);
+  return { bytes, sha256 };
+}

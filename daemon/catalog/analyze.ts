@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import type { BlockSpan } from '../../common/audio/blocks.js';
+import { flacBlocks, flacTagHead, readFlacHead, type FlacLayout } from '../../common/audio/flac.js';
 import { id3v2Length } from '../../common/audio/id3.js';
 import { MpegWalker, type MpegScan } from '../../common/audio/mpeg-frames.js';
 import { parseWav, wavBlocks } from '../../common/audio/wav.js';
@@ -15,8 +16,8 @@ import { quickTags } from './quick-tags.js';
 import type { FoundFile } from './walk.js';
 import { boundTags, pickTags, readWavTags, type Tags } from './wav-tags.js';
 
-/** Bump when the analysis changes, so that persisted catalogs are analysed again (2: track and year; 3: album artist, disc, genre). */
-export const ANALYZER_VERSION = 3;
+/** Bump when the analysis changes, so that persisted catalogs are analysed again (2: track and year; 3: album artist, disc, genre; 4: FLAC). */
+export const ANALYZER_VERSION = 4;
 /** Part of every etag: bumped only when the served bytes of an unchanged file may differ, which empties every player's cache. */
 const ETAG_VERSION = 1;
 
@@ -210,12 +211,84 @@ async function analyzeWav(file: FoundFile): Promise<Analysis> {
   return servable(file, blocks, audio, tags, warning);
 }
 
+/** A FLAC file's metadata: where its audio starts (past any ID3v2 tag), and what a decoder needs first. */
+export async function flacLayoutOf(
+  handle: FileHandle,
+  size: number,
+): Promise<{ ok: true; layout: FlacLayout; comments?: Uint8Array } | { ok: false; reason: string }> {
+  return readFlacHead(
+    (position, length) => readAt(handle, position, length),
+    await audioSearchStart(handle, size),
+    size,
+  );
+}
+
+/** The end of a FLAC stream's frames: before an ID3v1 tag some taggers append. */
+async function flacAudioEnd(handle: FileHandle, size: number): Promise<number> {
+  if (size < 128) return size;
+  const tail = await readAt(handle, size - 128, 3);
+  return tail.toString('latin1') === 'TAG' ? size - 128 : size;
+}
+
+async function readFlacTags(layout: FlacLayout, comments: Uint8Array | undefined): Promise<Tags> {
+  if (!comments) return {};
+  try {
+    const { parseBuffer } = await import('music-metadata');
+    const meta = await parseBuffer(
+      flacTagHead(layout, comments),
+      { mimeType: 'audio/flac' },
+      { duration: false, skipCovers: true },
+    );
+    return boundTags(pickTags(meta.common));
+  } catch {
+    return {}; // unreadable tags do not make the audio unplayable
+  }
+}
+
+async function analyzeFlac(file: FoundFile, deadline: number): Promise<Analysis> {
+  const handle = await openScanned(file.abs, file.stamp, file.rel);
+  try {
+    const size = file.stamp.size;
+    const head = await flacLayoutOf(handle, size);
+    if (!head.ok) return { ok: false, reason: `not a FLAC stream: ${head.reason}` };
+    const { layout } = head;
+    const end = await flacAudioEnd(handle, size);
+    const read = async (position: number, length: number): Promise<Uint8Array> => {
+      if (Date.now() > deadline) throw new Error('the analysis ran out of its time budget; skipped');
+      return readAt(handle, position, length);
+    };
+    const { blocks, totalSamples } = await flacBlocks(read, layout, end);
+    const audio = {
+      duration: totalSamples / layout.info.sampleRate,
+      format: 'flac' as const,
+      sampleRate: layout.info.sampleRate,
+      channels: layout.info.channels,
+      bits: layout.info.bits,
+      bytes: end - layout.audioStart,
+    };
+    // An ID3v2 tag some taggers put before `fLaC`: its tags where the Vorbis comments have none.
+    const id3End = await audioSearchStart(handle, size);
+    const id3 = id3End > 0 ? await readMp3Tags(handle, id3End, id3End) : {};
+    return servable(file, blocks, audio, { ...id3, ...(await readFlacTags(layout, head.comments)) }, undefined);
+  } finally {
+    await handle.close();
+  }
+}
+
 /** `budgetMs`: the time the analysis may take (tests make it small). */
 export async function analyzeFile(file: FoundFile, budgetMs = ANALYSIS_MAX_MS): Promise<Analysis> {
   if (file.stamp.size === 0) return { ok: false, reason: 'empty file' };
   if (file.stamp.size > MAX_SONG_BYTES) return { ok: false, reason: `larger than ${MAX_SONG_BYTES / 1024 ** 3} GiB` };
   try {
-    return file.format === 'mp3' ? await analyzeMp3(file, Date.now() + budgetMs) : await analyzeWav(file);
+    const deadline = Date.now() + budgetMs;
+    switch (file.format) {
+      case 'mp3':
+        return await analyzeMp3(file, deadline);
+      case 'wav':
+        return await analyzeWav(file);
+      case 'flac':
+        return await analyzeFlac(file, deadline);
+    }
   } catch (error) {
     return { ok: false, reason: (error as Error).message, ...(isTransient(error) ? { transient: true as const } : {}) };
   }

@@ -5,7 +5,7 @@
  */
 import { realpath } from 'node:fs/promises';
 import { encodeFields } from '../../common/protocol/response.js';
-import { songFields } from '../../common/protocol/records.js';
+import { songFields, type SongFormat } from '../../common/protocol/records.js';
 import type { Logger } from '../log.js';
 import { isTransient } from './analyze.js';
 import { analyzeFiles } from './analyze-pool.js';
@@ -36,7 +36,8 @@ export class Catalog {
   version = 0;
   private index: SongIndex = buildIndex([]);
   private sorted: CatalogSong[] = [];
-  private encodedList: Buffer | undefined;
+  /** The `lista` answer for each set of formats asked for (two or three sets in practice). */
+  private readonly encodedLists = new Map<string, Buffer>();
   private nextId = 1;
   private root = '';
   private scanning: Promise<void> | undefined;
@@ -106,10 +107,20 @@ export class Catalog {
     return findSong(this.index, name);
   }
 
-  /** Every song record, encoded once per catalog version. */
-  encodedSongList(): Buffer {
-    this.encodedList ??= Buffer.from(this.sorted.map((song) => encodeFields(songFields(song.info))).join(''));
-    return this.encodedList;
+  /** The record of every song in one of `formats`, encoded once per catalog version. */
+  encodedSongList(formats: ReadonlySet<SongFormat>): Buffer {
+    const key = [...formats].sort().join(' ');
+    let list = this.encodedLists.get(key);
+    if (!list) {
+      list = Buffer.from(
+        this.sorted
+          .filter((song) => formats.has(song.info.format))
+          .map((song) => encodeFields(songFields(song.info)))
+          .join(''),
+      );
+      this.encodedLists.set(key, list);
+    }
+    return list;
   }
 
   /** Loads the stored catalog (if any) and scans the library once. */
@@ -271,7 +282,7 @@ export class Catalog {
   private replace(songs: CatalogSong[]): void {
     this.sorted = [...songs].sort((a, b) => (a.info.file < b.info.file ? -1 : a.info.file > b.info.file ? 1 : 0));
     this.index = buildIndex(this.sorted);
-    this.encodedList = undefined;
+    this.encodedLists.clear();
     this.version++;
     this.changed();
   }

@@ -6,6 +6,7 @@
 import { isUtf8 } from 'node:buffer';
 import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import path from 'node:path';
+import type { SongFormat } from '../../common/protocol/records.js';
 import type { FileStamp } from './song.js';
 
 export interface FoundFile {
@@ -13,7 +14,7 @@ export interface FoundFile {
   rel: string;
   abs: string;
   stamp: FileStamp;
-  format: 'mp3' | 'wav';
+  format: SongFormat;
 }
 
 export interface WalkResult {
@@ -24,7 +25,7 @@ export interface WalkResult {
   folders: string[];
 }
 
-const AUDIO_EXTENSIONS: Record<string, 'mp3' | 'wav'> = { '.mp3': 'mp3', '.wav': 'wav' };
+const AUDIO_EXTENSIONS: Record<string, SongFormat> = { '.mp3': 'mp3', '.wav': 'wav', '.flac': 'flac' };
 /**
  * The walk uses synchronous calls: for thousands of small metadata calls they take half the time
  * of the thread-pool round trips of the async ones (a no-change restart is mostly this walk). It

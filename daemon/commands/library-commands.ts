@@ -1,9 +1,17 @@
 /** `lista` and `download` (docs/protocol.md, Commands and Downloads). */
 import { ProtocolError } from '../../common/protocol/errors.js';
-import { songFields } from '../../common/protocol/records.js';
+import { createHash } from 'node:crypto';
+import {
+  CONTRACT_FORMATS,
+  isSongFormat,
+  SONG_FORMATS,
+  songFields,
+  type SongFormat,
+} from '../../common/protocol/records.js';
 import { blockLine, encodeFields, errLine, okLine, TRACK_END, TRACK_START } from '../../common/protocol/response.js';
 import { READ_CHUNK_BYTES, SongFile } from '../catalog/block-reader.js';
-import type { CatalogBlock } from '../catalog/song.js';
+import { decoderHeader } from '../catalog/decoder-header.js';
+import type { CatalogBlock, CatalogSong } from '../catalog/song.js';
 import type { Command, CommandContext } from './types.js';
 
 function blockNumber(text: string, what: string): number {
@@ -25,9 +33,48 @@ export function blockRange(args: string[], blocks: number): [number, number] {
   return [first, last];
 }
 
+/** The song named, if it is of a format this connection takes. @throws ProtocolError not_found */
+export function findTaken(ctx: CommandContext, name: string): CatalogSong {
+  const song = ctx.services.catalog.find(name);
+  if (!ctx.session.formats.has(song.info.format))
+    throw new ProtocolError(
+      'not_found',
+      `'${song.info.file}' is ${song.info.format}, which this connection has not said it takes (formats)`,
+    );
+  return song;
+}
+
+/** Base64 characters on one `header:` line: far below any client's line limit. */
+const HEADER_LINE_CHARS = 48 * 1024;
+
+async function header(ctx: CommandContext, args: string[]): Promise<void> {
+  const song = findTaken(ctx, args[0] as string);
+  const bytes = await decoderHeader(song);
+  const text = bytes.toString('base64');
+  const fields: Array<[string, string | number]> = [['header_bytes', bytes.length]];
+  for (let at = 0; at < text.length; at += HEADER_LINE_CHARS)
+    fields.push(['header', text.slice(at, at + HEADER_LINE_CHARS)]);
+  fields.push(['header_sha256', createHash('sha256').update(bytes).digest('hex')]);
+  await ctx.out.write(encodeFields(fields) + okLine());
+}
+
+function formats(ctx: CommandContext, args: string[]): Promise<void> {
+  const unknown = args.filter((name) => !isSongFormat(name.toLowerCase()));
+  if (unknown.length > 0)
+    throw new ProtocolError(
+      'bad_argument',
+      `unknown format '${(unknown[0] as string).slice(0, 20)}': known are ${SONG_FORMATS.join(' ')}`,
+    );
+  if (args.length > 0)
+    ctx.session.formats = new Set([...CONTRACT_FORMATS, ...args.map((name) => name.toLowerCase() as SongFormat)]);
+  return ctx.out.write(
+    encodeFields([...ctx.session.formats].map((name): [string, string] => ['format', name])) + okLine(),
+  );
+}
+
 async function download(ctx: CommandContext, args: string[]): Promise<void> {
-  const { catalog, blocks: reader, counters } = ctx.services;
-  const song = catalog.find(args[0] as string);
+  const { blocks: reader, counters } = ctx.services;
+  const song = findTaken(ctx, args[0] as string);
   const [first, last] = blockRange(args, song.blocks.length);
   const file = await SongFile.open(song);
   counters.downloadsActive++;
@@ -78,7 +125,7 @@ export const libraryCommands: Command[] = [
     usage: 'lista',
     summary: 'one record per song, then OK',
     async run(ctx) {
-      await ctx.out.write(ctx.services.catalog.encodedSongList());
+      await ctx.out.write(ctx.services.catalog.encodedSongList(ctx.session.formats));
       await ctx.out.write(okLine());
     },
   },
@@ -90,5 +137,23 @@ export const libraryCommands: Command[] = [
     usage: 'download <song> [<first> [<last>]]',
     summary: "the song's 30-second blocks, each with its SHA-256",
     run: download,
+  },
+  {
+    name: 'formats',
+    aliases: [],
+    minArgs: 0,
+    maxArgs: SONG_FORMATS.length,
+    usage: 'formats [<format>...]',
+    summary: 'the formats of the songs this connection is sent (mp3 and wav always; more when named)',
+    run: formats,
+  },
+  {
+    name: 'header',
+    aliases: [],
+    minArgs: 1,
+    maxArgs: 1,
+    usage: 'header <song>',
+    summary: "what the song's decoder needs before any block (FLAC: STREAMINFO), in base64",
+    run: header,
   },
 ];

@@ -1,4 +1,5 @@
 /** What a command handler is given and what it is: one row of the command table. */
+import type { SongFormat } from '../../common/protocol/records.js';
 import type { RateBucket, RateBuckets } from '../../common/rate-bucket.js';
 import type { CallRegistry } from '../calls/call-registry.js';
 import type { VoiceCounters } from '../calls/voice-relay.js';
@@ -26,6 +27,8 @@ export interface Session {
   passwordFailures: number;
   /** Set by `quit`: the connection closes once the answer is written. */
   closeAfterReply: boolean;
+  /** The formats of the songs this client is sent: the contract's until `formats` says more. */
+  formats: ReadonlySet<SongFormat>;
 }
 
 export interface ServerCounters {

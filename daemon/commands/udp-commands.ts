@@ -7,7 +7,7 @@ import { SongFile } from '../catalog/block-reader.js';
 import { stateText } from '../icecast/icecast-source.js';
 import type { CatalogBlock } from '../catalog/song.js';
 import { PACKET_BYTES } from '../udp/stream-sender.js';
-import { blockRange } from './library-commands.js';
+import { blockRange, findTaken } from './library-commands.js';
 import type { Command, CommandContext } from './types.js';
 
 /** The IP of `ip:port` (IPv6 addresses hold colons too; IPv4-mapped ones are given as IPv4). */
@@ -52,8 +52,8 @@ async function radio(ctx: CommandContext): Promise<void> {
 }
 
 async function stream(ctx: CommandContext, args: string[]): Promise<void> {
-  const { catalog, blocks: reader, streams, udpFamily } = ctx.services;
-  const song = catalog.find(args[0] as string);
+  const { blocks: reader, streams, udpFamily } = ctx.services;
+  const song = findTaken(ctx, args[0] as string);
   const port = udpPort(args[1] as string);
   const [first, last] = blockRange([args[0] as string, ...args.slice(2)], song.blocks.length);
   const ip = peerIp(ctx.session.address);

@@ -8,6 +8,9 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { CatalogSong } from '../catalog/song.js';
 import type { Logger } from '../log.js';
 
+/** The formats the programme's frame sources read (frame-source.ts); other songs are left out of it. */
+const carried = (song: CatalogSong): boolean => song.info.format === 'mp3' || song.info.format === 'wav';
+
 export interface ProgrammeSlot {
   song: CatalogSong;
   /** Index in the playlist. */
@@ -50,11 +53,15 @@ export class Programme {
 
   /** The songs in the order they play; names that match nothing are left out (said once). */
   playlist(): CatalogSong[] {
-    if (this.options.playlist === null) return [...this.catalog.songs()];
+    if (this.options.playlist === null) return [...this.catalog.songs()].filter(carried);
     const songs: CatalogSong[] = [];
     for (const name of this.options.playlist) {
       try {
-        songs.push(this.catalog.find(name));
+        const song = this.catalog.find(name);
+        if (carried(song)) songs.push(song);
+        else if (!this.missingSaid.has(name))
+          this.log.warn(`radio: playlist entry '${name}' left out: the radio carries no ${song.info.format} yet`);
+        if (!carried(song)) this.missingSaid.add(name);
       } catch (error) {
         if (!(error instanceof ProtocolError)) throw error;
         if (!this.missingSaid.has(name)) this.log.warn(`radio: playlist entry '${name}' left out: ${error.message}`);

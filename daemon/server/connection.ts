@@ -5,6 +5,7 @@
  * paused, so TCP pushes back on the client, and the rest of the chunk in hand stays raw bytes), at
  * most max_output_bytes are queued for it (then the handler waits).
  */
+import { CONTRACT_FORMATS } from '../../common/protocol/records.js';
 import type { Socket } from 'node:net';
 import type { Limits } from '../../common/limits.js';
 import { ProtocolError } from '../../common/protocol/errors.js';
@@ -75,6 +76,7 @@ export class Connection implements Output {
       authorized: deps.services.password === undefined,
       passwordFailures: 0,
       closeAfterReply: false,
+      formats: new Set(CONTRACT_FORMATS),
     };
     this.reader = new LineReader(deps.limits.max_line_bytes);
     this.context = { session: this.session, out: this, signal: this.abort.signal, services: deps.services };

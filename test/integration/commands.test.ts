@@ -183,6 +183,8 @@ describe('session commands', () => {
     assert.deepEqual(names, [
       'lista',
       'download',
+      'formats',
+      'header',
       'lista dispositivos',
       'att status',
       'att playback',

@@ -1,0 +1,28 @@
+/**
+ * What a song's decoder needs before any of its blocks (docs/protocol.md, `header`): read from the
+ * file when asked, since it is small and rarely asked for (once per song per player cache).
+ */
+import { ProtocolError } from '../../common/protocol/errors.js';
+import { flacLayoutOf } from './analyze.js';
+import { openSongFile } from './block-reader.js';
+import type { CatalogSong } from './song.js';
+
+/** @throws ProtocolError io_error when the file is gone or no longer reads as it did. */
+export async function decoderHeader(song: CatalogSong): Promise<Buffer> {
+  switch (song.info.format) {
+    case 'mp3':
+    case 'wav':
+      return Buffer.alloc(0); // their blocks decode on their own
+    case 'flac': {
+      const handle = await openSongFile(song);
+      try {
+        const head = await flacLayoutOf(handle, song.stamp.size);
+        if (!head.ok)
+          throw new ProtocolError('io_error', `'${song.info.file}' no longer reads as FLAC: ${head.reason}`);
+        return head.layout.decoderHeader;
+      } finally {
+        await handle.close();
+      }
+    }
+  }
+}
