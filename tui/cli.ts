@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import blessed from 'blessed';
 import { VERSION } from '../common/version.js';
 import { startApp, type App } from './app/app.js';
+import { EXTRA_FORMATS } from './audio/decoder.js';
 import { NullSink } from './audio/null-sink.js';
 import { resolveMicrophone } from './calls/microphone.js';
 import type { AudioSink } from './audio/sink.js';
@@ -197,6 +198,7 @@ async function main(): Promise<number> {
       password: settings.password ?? undefined,
       register: register && voice ? { voicePort: voice.link.port } : undefined,
       keepAliveMs,
+      formats: EXTRA_FORMATS,
     });
   const screen = blessed.screen({ smartCSR: true, fullUnicode: true, title: 'streamtui', autoPadding: false });
   const code = await new Promise<number>((resolve) => {

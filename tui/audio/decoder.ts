@@ -1,14 +1,29 @@
 /**
  * Song bytes to 16-bit PCM, fed block after block (docs/protocol.md: one decoder fed block after block
- * gives the whole file's output bit-exactly). MP3 through mpg123-decoder (WASM); WAV is PCM
- * already, only converted to 16 bits.
+ * gives the whole file's output bit-exactly). MP3 through mpg123-decoder, FLAC through
+ * @wasm-audio-decoders/flac (libFLAC), both WebAssembly; WAV is PCM already, only converted to 16 bits.
  */
+import type { FLACDecoder } from '@wasm-audio-decoders/flac';
 import { MPEGDecoder } from 'mpg123-decoder';
-import type { SongInfo } from '../../common/protocol/records.js';
+import type { SongFormat, SongInfo } from '../../common/protocol/records.js';
+
+/** The formats this player decodes beyond the contract's MP3 and WAV: told to the daemon with `formats`. */
+export const EXTRA_FORMATS: readonly SongFormat[] = ['flac'];
+
+/** A decoder that answers at once (MP3, WAV): the radio's, whose frames are decoded as they come. */
+export interface SyncPcmDecoder {
+  decode(bytes: Uint8Array): Buffer;
+  free(): void;
+}
 
 export interface PcmDecoder {
-  /** Interleaved 16-bit little-endian PCM for the bytes given (may be empty until a frame completes). */
-  decode(bytes: Uint8Array): Buffer;
+  /**
+   * Interleaved 16-bit little-endian PCM for the bytes given (may be empty until a frame
+   * completes). A decoder whose library answers through a promise returns one.
+   */
+  decode(bytes: Uint8Array): Buffer | Promise<Buffer>;
+  /** What it still holds once the song's last bytes are in (a FLAC frame ends only where the next begins). */
+  end?(): Promise<Buffer>;
   free(): void;
 }
 
@@ -23,6 +38,25 @@ function toInt16(value: number): number {
   return scaled < 0 ? (scaled - 0.5) | 0 : (scaled + 0.5) | 0;
 }
 
+/**
+ * Float channels to interleaved 16-bit PCM. Int16Array is native-endian; every machine this runs
+ * on is little-endian, as PCM here is. libFLAC's floats are a 16-bit stream's samples over 32767,
+ * so they come back exact.
+ */
+function interleave(channelData: Float32Array[], frames: number, channels: 1 | 2): Buffer {
+  const samples = new Int16Array(frames * channels);
+  const left = channelData[0] ?? new Float32Array(frames);
+  const right = channelData[1] ?? left;
+  if (channels === 1) for (let i = 0; i < frames; i++) samples[i] = toInt16(left[i] as number);
+  else {
+    for (let i = 0; i < frames; i++) {
+      samples[2 * i] = toInt16(left[i] as number);
+      samples[2 * i + 1] = toInt16(right[i] as number);
+    }
+  }
+  return Buffer.from(samples.buffer, 0, samples.byteLength);
+}
+
 class Mp3Decoder implements PcmDecoder {
   constructor(
     private readonly decoder: MPEGDecoder,
@@ -31,19 +65,33 @@ class Mp3Decoder implements PcmDecoder {
 
   decode(bytes: Uint8Array): Buffer {
     const out = this.decoder.decode(bytes);
-    const frames = out.samplesDecoded;
-    // Int16Array is native-endian; every machine this runs on is little-endian, as PCM here is.
-    const samples = new Int16Array(frames * this.channels);
-    const left = out.channelData[0] ?? new Float32Array(frames);
-    const right = out.channelData[1] ?? left;
-    if (this.channels === 1) for (let i = 0; i < frames; i++) samples[i] = toInt16(left[i] as number);
-    else {
-      for (let i = 0; i < frames; i++) {
-        samples[2 * i] = toInt16(left[i] as number);
-        samples[2 * i + 1] = toInt16(right[i] as number);
-      }
-    }
-    return Buffer.from(samples.buffer, 0, samples.byteLength);
+    return interleave(out.channelData, out.samplesDecoded, this.channels);
+  }
+
+  free(): void {
+    this.decoder.free();
+  }
+}
+
+/**
+ * FLAC: fed the song's decoder header (`fLaC` and STREAMINFO, docs/protocol.md) and then its
+ * frames from any block on. Exact: a 16-bit stream comes out as its samples. More than two
+ * channels keep the first two, as WAV's do.
+ */
+class FlacDecoder implements PcmDecoder {
+  constructor(
+    private readonly decoder: FLACDecoder,
+    private readonly channels: 1 | 2,
+  ) {}
+
+  async decode(bytes: Uint8Array): Promise<Buffer> {
+    const out = await this.decoder.decode(bytes);
+    return interleave(out.channelData, out.samplesDecoded, this.channels);
+  }
+
+  async end(): Promise<Buffer> {
+    const out = await this.decoder.flush();
+    return interleave(out.channelData, out.samplesDecoded, this.channels);
   }
 
   free(): void {
@@ -92,8 +140,17 @@ class WavDecoder implements PcmDecoder {
  * first frame, the encoder delay and padding that LAME records in its Info frame are trimmed,
  * so the song is exactly its original samples (no 25 ms of silence first).
  */
-export async function createDecoder(song: SongInfo): Promise<PcmDecoder> {
+export async function createDecoder(song: SongInfo, header: Buffer = Buffer.alloc(0)): Promise<PcmDecoder> {
   if (song.format === 'wav') return new WavDecoder(song.bits ?? 16, song.channels, outputChannels(song));
+  if (song.format === 'flac') {
+    // Loaded with the first FLAC song: a player of MP3s never compiles it.
+    const { FLACDecoder } = await import('@wasm-audio-decoders/flac');
+    const flac = new FLACDecoder();
+    await flac.ready;
+    const decoder = new FlacDecoder(flac, outputChannels(song));
+    await decoder.decode(header);
+    return decoder;
+  }
   // A decoder made ahead is taken, and the next one made a moment later: WebAssembly's
   // instantiation takes 5-20 ms on a busy event loop, and made at once it held up the first bytes
   // of the song's download as they came (traced: 1-6 ms between their arrival and their decoding).
@@ -133,6 +190,6 @@ export async function warmUpDecoders(): Promise<void> {
 }
 
 /** An MP3 decoder on its own (the radio: frames of any song, no Info frame, nothing to trim). */
-export async function createMp3Decoder(channels: 1 | 2, gapless = false): Promise<PcmDecoder> {
+export async function createMp3Decoder(channels: 1 | 2, gapless = false): Promise<SyncPcmDecoder> {
   return new Mp3Decoder(await newMpegDecoder(gapless), channels);
 }

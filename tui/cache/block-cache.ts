@@ -1,7 +1,7 @@
 /**
  * The player's disk cache of 30-second blocks. One folder per song, named by its etag (never by
  * a name the server sent): `<etag>/meta.json` (the song record, each block's SHA-256, when it was
- * last played) and `<etag>/<index>.blk`. A block is written to a temp file, fsynced and renamed,
+ * last played, the decoder's header of a format that has one) and `<etag>/<index>.blk`. A block is written to a temp file, fsynced and renamed,
  * so a crash leaves either the whole block or nothing; it is hashed again before it is played.
  */
 import { createHash } from 'node:crypto';
@@ -15,6 +15,8 @@ interface SongMeta {
   /** Block index -> SHA-256 of the block on disk. */
   blocks: Record<string, string>;
   lastPlayed: number;
+  /** What the song's decoder needs before a block (docs/protocol.md, `header`), base64, when it needs any. */
+  header?: string;
 }
 
 const ETAG = /^[0-9a-f]{16}$/;
@@ -193,6 +195,25 @@ export class BlockCache {
       throw error;
     }
     await this.evict(song.etag);
+  }
+
+  /** The song's decoder header, if it is on disk. */
+  header(etag: string): Buffer | undefined {
+    const text = this.songs.get(etag)?.header;
+    return text === undefined ? undefined : Buffer.from(text, 'base64');
+  }
+
+  /** Keeps the song's decoder header (checked by the caller) with its blocks. */
+  async setHeader(song: SongInfo, bytes: Buffer): Promise<void> {
+    if (!ETAG.test(song.etag)) throw new Error(`refusing to cache a song with etag '${song.etag}'`);
+    let meta = this.songs.get(song.etag);
+    if (!meta) {
+      meta = { song, blocks: {}, lastPlayed: 0 };
+      this.songs.set(song.etag, meta);
+    }
+    meta.header = bytes.toString('base64');
+    mkdirSync(path.join(this.dir, song.etag), { recursive: true });
+    await this.saveMeta(meta);
   }
 
   /** Marks a song as just played: eviction takes the least recently played first. */

@@ -55,6 +55,8 @@ export interface ClientOptions {
    * client fetches. Not for a connection that waits in `idle` (which the timeout spares).
    */
   keepAliveMs?: number | undefined;
+  /** Formats beyond the contract's that this player decodes: said with `formats` on every connect. */
+  formats?: readonly string[] | undefined;
 }
 
 const BACKOFF_MS = [250, 500, 1000, 2000, 5000];
@@ -318,6 +320,8 @@ export class DaemonClient extends EventEmitter {
         else name(reply);
       });
     } else this.handshake(formatCommand('hello', this.options.name), name);
+    // A daemon older than `formats` answers unknown_command, and serves MP3 and WAV only.
+    if (this.options.formats?.length) this.handshake(formatCommand('formats', ...this.options.formats), () => {});
     this.armKeepAlive();
     this.emit('online');
   }

@@ -20,13 +20,22 @@ const COMPRESSED_BYTES_PER_SECOND = 640_000 / 8;
 /** Room for a container's headers and a frame that runs over the block's end. */
 const BLOCK_SLACK_BYTES = 256 * 1024;
 
+/**
+ * A FLAC frame of noise is its samples as they are (verbatim), and the block's last frame may run
+ * up to 65535 samples past its window.
+ */
+const FLAC_OVERRUN_SAMPLES = 65535;
+
 /** The most bytes a 30-second block of `song` can hold, by its format: a larger one is refused. */
 export function maxBlockBytes(song: SongInfo): number {
-  const perSecond =
+  const pcmPerSecond = song.sampleRate * song.channels * Math.ceil((song.bits ?? 16) / 8);
+  const most =
     song.format === 'wav'
-      ? song.sampleRate * song.channels * Math.ceil((song.bits ?? 16) / 8)
-      : COMPRESSED_BYTES_PER_SECOND;
-  return Math.min(song.bytes, Math.ceil(perSecond * BLOCK_SECONDS) + BLOCK_SLACK_BYTES);
+      ? pcmPerSecond * BLOCK_SECONDS
+      : song.format === 'flac'
+        ? pcmPerSecond * (BLOCK_SECONDS + FLAC_OVERRUN_SAMPLES / song.sampleRate)
+        : COMPRESSED_BYTES_PER_SECOND * BLOCK_SECONDS;
+  return Math.min(song.bytes, Math.ceil(most) + BLOCK_SLACK_BYTES);
 }
 
 /** Takes `item` out of `list`, if it is there. */

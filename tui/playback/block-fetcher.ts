@@ -7,10 +7,12 @@
  * first block of the song that follows (gapless) and of the song the cursor rests on are fetched
  * ahead, so that either starts from the disk.
  */
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { SongInfo } from '../../common/protocol/records.js';
+import { hasDecoderHeader, type SongInfo } from '../../common/protocol/records.js';
+import { parseDecoderHeader } from '../../common/protocol/replies.js';
 import { CacheFullError, type BlockCache } from '../cache/block-cache.js';
-import type { DaemonClient } from '../daemon-link/daemon-client.js';
+import { OfflineError as ClientOfflineError, type DaemonClient } from '../daemon-link/daemon-client.js';
 import { BlockBuffer, maxBlockBytes, remove } from './block-buffer.js';
 import { OfflineError, waitOrAbort, type BlockSource } from './block-source.js';
 
@@ -57,6 +59,8 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
    * off is tried again when the daemon is back.
    */
   private readonly failedAhead = new Set<string>();
+  /** Decoder headers being asked for, by etag. */
+  private readonly headers = new Map<string, Promise<Buffer>>();
 
   /**
    * @param source where block bytes come from: the client's `download` (TCP), or a UDP
@@ -193,6 +197,45 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
     }
   }
 
+  async header(song: SongInfo, signal: AbortSignal): Promise<Buffer> {
+    if (!hasDecoderHeader(song.format)) return Buffer.alloc(0);
+    for (let tries = 0; ; tries++) {
+      const cached = this.cache.header(song.etag);
+      if (cached) return cached;
+      try {
+        return await (this.headers.get(song.etag) ?? this.requestHeader(song));
+      } catch (error) {
+        // The request went with a connection dropped for another download: asked again on the next.
+        if (!(error instanceof ClientOfflineError) || signal.aborted || tries >= 3) throw error;
+        if (!this.client.online)
+          await waitOrAbort(signal, (wake) => {
+            const timer = setTimeout(wake, OFFLINE_WAIT_MS);
+            this.client.once('online', wake);
+            return () => {
+              clearTimeout(timer);
+              this.client.off('online', wake);
+            };
+          });
+        if (!this.client.online) throw new OfflineError(song, 0);
+      }
+    }
+  }
+
+  /** Asks the daemon for the song's decoder header, checks it and keeps it on disk. */
+  private requestHeader(song: SongInfo): Promise<Buffer> {
+    const request = this.client.request('header', song.id).then(async (reply) => {
+      if (!reply.ok) throw new Error(`streamd refused the header of ${song.file}: ${reply.text}`);
+      const { bytes, sha256 } = parseDecoderHeader(reply.fields);
+      if (createHash('sha256').update(bytes).digest('hex') !== sha256)
+        throw new Error(`the header of ${song.file} failed its SHA-256`);
+      await this.cache.setHeader(song, bytes).catch((error: Error) => this.emit('warning', `cache: ${error.message}`));
+      return bytes;
+    });
+    this.headers.set(song.etag, request);
+    void request.catch(() => {}).finally(() => this.headers.delete(song.etag));
+    return request;
+  }
+
   cached(song: SongInfo, index: number): Promise<Buffer | undefined> {
     return this.cache.read(song.etag, index);
   }
@@ -270,6 +313,10 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
       finished: false,
     };
     this.active = download;
+    // A song whose blocks need a header: it is asked for first, on the same connection, so that
+    // it is there when the first block is (and on disk for a later play from the cache).
+    if (hasDecoderHeader(song.format) && !this.cache.header(song.etag) && !this.headers.has(song.etag))
+      void this.requestHeader(song).catch((error: Error) => this.emit('debug', error.message));
     const announce = (): void => {
       for (const resolve of download.announced.splice(0)) resolve();
     };

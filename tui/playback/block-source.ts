@@ -11,6 +11,11 @@ export interface BlockSource {
    * OfflineError when the block is not on disk and the daemon stays away.
    */
   block(song: SongInfo, index: number, signal: AbortSignal): AsyncIterable<Buffer>;
+  /**
+   * What the song's decoder needs before any block (docs/protocol.md, `header`; empty for MP3 and
+   * WAV): from disk, else from the daemon. Throws as `block` does.
+   */
+  header(song: SongInfo, signal: AbortSignal): Promise<Buffer>;
   /** The block if it is on disk already (priming a decoder), without going to the network. */
   cached(song: SongInfo, index: number): Promise<Buffer | undefined>;
   /** The song being played (undefined: none): what to fetch ahead, and after a reconnect. */

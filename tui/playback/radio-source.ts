@@ -9,7 +9,7 @@ import { parseMpegHeader } from '../../common/audio/mpeg-header.js';
 import type { LossMeter } from '../../common/datagram/loss-meter.js';
 import type { Datagram } from '../../common/datagram/codec.js';
 import type { StreamInfo } from '../../common/datagram/messages.js';
-import { createMp3Decoder, type PcmDecoder } from '../audio/decoder.js';
+import { createMp3Decoder, type SyncPcmDecoder } from '../audio/decoder.js';
 import type { PcmFormat } from '../audio/sink.js';
 import { JitterBuffer } from './jitter-buffer.js';
 import type { RadioClient } from '../daemon-link/radio-client.js';
@@ -36,7 +36,7 @@ const FRAME_MS = (1000 * 1152) / 44100;
 export class RadioSource extends EventEmitter {
   private readonly buffer: JitterBuffer;
   private timer: NodeJS.Timeout | undefined;
-  private decoder: PcmDecoder | undefined;
+  private decoder: SyncPcmDecoder | undefined;
   private format: PcmFormat | undefined;
   private opening: Promise<void> = Promise.resolve();
   /** INFOs waiting for their song's first frame to be played. */

@@ -5,7 +5,9 @@
  * be when it is heard.
  */
 import { blockFirstSample, blockIndexAt, samplesPerFrame } from '../../common/audio/blocks.js';
-import type { SongInfo } from '../../common/protocol/records.js';
+import { flacBlockFirstSample } from '../../common/audio/flac.js';
+import { BLOCK_SECONDS } from '../../common/limits.js';
+import { hasDecoderHeader, type SongInfo } from '../../common/protocol/records.js';
 import { createDecoder, outputChannels, type PcmDecoder } from '../audio/decoder.js';
 import type { BlockSource } from './block-source.js';
 import { primeDecoder } from './priming.js';
@@ -83,55 +85,66 @@ export async function writeSong(session: SongSession, out: SongOutput): Promise<
   // The first block is asked for before the decoder is made: a download's first bytes take a
   // round trip to the daemon and its disk, and the decoder is made meanwhile.
   const firstBlock = started(out.blocks.block(song, first, signal));
-  const decoder: PcmDecoder = await createDecoder(song);
+  const header = hasDecoderHeader(song.format) ? await out.blocks.header(song, signal) : undefined;
+  const decoder: PcmDecoder = await createDecoder(song, header);
   try {
     await primeDecoder(decoder, song, first, out.blocks);
-    // Samples of block `first` before the position asked for are decoded and dropped.
-    let skipFrames = Math.max(
-      0,
-      Math.round(session.origin * song.sampleRate) -
-        blockFirstSample(first, song.sampleRate, samplesPerFrame(song.format, song.sampleRate)),
-    );
     const frameBytes = 2 * outputChannels(song);
+    // Samples of block `first` before the position asked for are decoded and dropped; where the
+    // block starts is known from its first bytes when the format's frames say it (FLAC).
+    let skipFrames: number | undefined;
+    const skipFrom = (blockStart: number): number =>
+      Math.max(0, Math.round(session.origin * song.sampleRate) - blockStart);
+    if (song.format !== 'flac')
+      skipFrames = skipFrom(blockFirstSample(first, song.sampleRate, samplesPerFrame(song.format, song.sampleRate)));
     let sounding = false;
+    const emit = async (decoded: Buffer): Promise<void> => {
+      let pcm = decoded;
+      if (skipFrames && skipFrames > 0) {
+        const drop = Math.min(skipFrames, pcm.length / frameBytes);
+        skipFrames -= drop;
+        pcm = pcm.subarray(drop * frameBytes);
+      }
+      if (!sounding && session.align && skipFrames === 0 && pcm.length > 0) {
+        // Where the first sound should be, now that it is about to be written: skip on to it, or wait with silence.
+        const shift = alignShift(session, song);
+        session.align = undefined;
+        if (shift > 0) {
+          skipFrames = Math.round(shift * song.sampleRate);
+          const drop = Math.min(skipFrames, pcm.length / frameBytes);
+          skipFrames -= drop;
+          pcm = pcm.subarray(drop * frameBytes);
+        } else if (shift < 0)
+          pcm = Buffer.concat([Buffer.alloc(Math.round(-shift * song.sampleRate) * frameBytes), pcm]);
+      }
+      if (pcm.length === 0) return;
+      const written = out.write(pcm, frameBytes);
+      if (!sounding) {
+        sounding = true;
+        out.sounding();
+      }
+      await written;
+    };
     for (let index = first; index < song.blocks; index++) {
       for await (const chunk of index === first ? firstBlock : out.blocks.block(song, index, signal)) {
+        if (skipFrames === undefined)
+          skipFrames = skipFrom(
+            flacBlockFirstSample(header as Buffer, chunk) ?? Math.round(first * BLOCK_SECONDS * song.sampleRate),
+          );
         // A cached block comes whole (30 s): decoded in pieces, its first sound is out after
         // one piece's work instead of the whole block's.
         for (let at = 0; at < chunk.length;) {
           if (signal.aborted) return;
           // The song's very first piece is small: its sound is out before the rest is decoded.
           const size = at === 0 && index === first ? FIRST_PIECE_BYTES : DECODE_PIECE_BYTES;
-          let pcm = decoder.decode(chunk.subarray(at, at + size));
+          const decoded = decoder.decode(chunk.subarray(at, at + size));
           at += size;
-          if (skipFrames > 0) {
-            const drop = Math.min(skipFrames, pcm.length / frameBytes);
-            skipFrames -= drop;
-            pcm = pcm.subarray(drop * frameBytes);
-          }
-          if (!sounding && session.align && skipFrames === 0 && pcm.length > 0) {
-            // Where the first sound should be, now that it is about to be written: skip on to it, or wait with silence.
-            const shift = alignShift(session, song);
-            session.align = undefined;
-            if (shift > 0) {
-              skipFrames = Math.round(shift * song.sampleRate);
-              const drop = Math.min(skipFrames, pcm.length / frameBytes);
-              skipFrames -= drop;
-              pcm = pcm.subarray(drop * frameBytes);
-            } else if (shift < 0)
-              pcm = Buffer.concat([Buffer.alloc(Math.round(-shift * song.sampleRate) * frameBytes), pcm]);
-          }
-          if (pcm.length === 0) continue;
-          const written = out.write(pcm, frameBytes);
-          if (!sounding) {
-            sounding = true;
-            out.sounding();
-          }
-          await written;
+          await emit(decoded instanceof Promise ? await decoded : decoded);
         }
       }
       if (signal.aborted) return;
     }
+    if (decoder.end) await emit(await decoder.end());
   } finally {
     decoder.free();
   }
