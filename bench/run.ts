@@ -8,6 +8,7 @@ import { busyMachineBench } from './busy-machine.js';
 import { callLatencyBench } from './call-latency.js';
 import { callsBench } from './calls.js';
 import { catalogBench } from './catalog.js';
+import { decodeBench } from './decode.js';
 import { downloadBench } from './download.js';
 import { folderWatchBench } from './folder-watch.js';
 import { fuzzyBench } from './fuzzy.js';
@@ -27,6 +28,7 @@ const sections: Array<[string, () => Promise<string>]> = [
   ['Catalog and memory', catalogBench],
   ['Folder watch under a crowd', folderWatchBench],
   ['Start-up to the library on screen', startupBench],
+  ['Decoding speed', decodeBench],
   ['Player', playerBench],
   ['Key to sound (PulseAudio null sink)', keyToSoundBench],
   ['Gapless joins (PulseAudio null sink)', gaplessBench],
