@@ -61,6 +61,9 @@ const USAGE = `usage: streamtui [options]
   --follow DEVICE      listen along with DEVICE from the start: its song, at the same moment
   --latency-ms N       this device's output is heard N ms late (Bluetooth, HDMI): listening
                        along plays that much earlier
+  --replaygain MODE    off | track | album | auto: loudness from the songs' ReplayGain tags
+                       (default auto: the album's gain while its album plays in order)
+  --replaygain-preamp DB   added to the tagged gain, -15 to 15 (default 0)
   --audio MODE         auto | pulse | speaker | null (default auto: PulseAudio or PipeWire
                        when a server answers, else ALSA's default device through speaker)
   --password SECRET    streamd's password, if it has one
@@ -130,6 +133,8 @@ async function main(): Promise<number> {
       'queue-file': { type: 'string' },
       'on-song-change': { type: 'string' },
       'no-mpris': { type: 'boolean' },
+      replaygain: { type: 'string' },
+      'replaygain-preamp': { type: 'string' },
       follow: { type: 'string' },
       'latency-ms': { type: 'string' },
       audio: { type: 'string' },
@@ -167,6 +172,8 @@ async function main(): Promise<number> {
       state_dir: values['state-dir'],
       on_song_change: values['on-song-change'],
       mpris: values['no-mpris'] ? false : undefined,
+      replaygain: values.replaygain as TuiSettings['replaygain'] | undefined,
+      replaygain_preamp: values['replaygain-preamp'] === undefined ? undefined : Number(values['replaygain-preamp']),
     },
     values.config,
     values.save === true,
@@ -225,6 +232,7 @@ async function main(): Promise<number> {
       files: { stateDir: settings.state_dir, queueFile: values['queue-file'] },
       keys,
       desktop: { onSongChange: settings.on_song_change ?? undefined, mpris: settings.mpris },
+      replayGain: { mode: settings.replaygain, preampDb: settings.replaygain_preamp },
       onQuit: () => resolve(0),
     });
     // A closed terminal or a kill ends the player the way q does: LEAVE said, terminal restored.

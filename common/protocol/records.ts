@@ -40,6 +40,14 @@ export interface SongInfo {
   disc?: number;
   /** Genre, the first when there are several (extension, when tagged). */
   genre?: string;
+  /**
+   * ReplayGain, from the file's tags (extension, when tagged): the gain in dB that brings the
+   * track (or its album) to the reference loudness, and its peak sample (1 = full scale).
+   */
+  trackGain?: number;
+  trackPeak?: number;
+  albumGain?: number;
+  albumPeak?: number;
   duration: number;
   format: SongFormat;
   sampleRate: number;
@@ -49,6 +57,25 @@ export interface SongInfo {
   bytes: number;
   blocks: number;
   etag: string;
+}
+
+/** The record's ReplayGain keys, and the fields they fill. */
+const REPLAY_GAIN_KEYS = [
+  ['replaygain_track_gain', 'trackGain'],
+  ['replaygain_track_peak', 'trackPeak'],
+  ['replaygain_album_gain', 'albumGain'],
+  ['replaygain_album_peak', 'albumPeak'],
+] as const;
+
+/**
+ * A ReplayGain value when it is a sane one: a gain within ±60 dB, a peak above 0 and at most 10
+ * (a peak over 1 is a lossy file's overshoot). Anything else is as if it were not tagged.
+ */
+export function replayGainValue(key: string, text: string | undefined): number | undefined {
+  if (text === undefined || !/^\s*[-+]?\d+(\.\d+)?/.test(text)) return undefined;
+  const value = Number.parseFloat(text);
+  const sane = key.endsWith('gain') ? Math.abs(value) <= 60 : value > 0 && value <= 10;
+  return sane ? value : undefined;
 }
 
 export function songFields(song: SongInfo): Field[] {
@@ -71,6 +98,10 @@ export function songFields(song: SongInfo): Field[] {
     ['channels', song.channels],
   );
   if (song.bits !== undefined) fields.push(['bits', song.bits]);
+  for (const [key, value] of REPLAY_GAIN_KEYS) {
+    const number = song[value];
+    if (number !== undefined) fields.push([key, key.endsWith('gain') ? number.toFixed(2) : number.toFixed(6)]);
+  }
   fields.push(['bytes', song.bytes], ['blocks', song.blocks], ['etag', song.etag]);
   return fields;
 }
@@ -109,6 +140,10 @@ export function parseSongFields(fields: ReadonlyMap<string, string>): SongInfo {
   }
   const bits = fields.get('bits');
   if (bits !== undefined) song.bits = Number(bits);
+  for (const [key, value] of REPLAY_GAIN_KEYS) {
+    const number = replayGainValue(key, fields.get(key));
+    if (number !== undefined) song[value] = number;
+  }
   return song;
 }
 

@@ -16,8 +16,8 @@ import { quickTags } from './quick-tags.js';
 import type { FoundFile } from './walk.js';
 import { boundTags, pickTags, readWavTags, type Tags } from './wav-tags.js';
 
-/** Bump when the analysis changes, so that persisted catalogs are analysed again (2: track and year; 3: album artist, disc, genre; 4: FLAC). */
-export const ANALYZER_VERSION = 4;
+/** Bump when the analysis changes, so that persisted catalogs are analysed again (2: track and year; 3: album artist, disc, genre; 4: FLAC; 5: ReplayGain). */
+export const ANALYZER_VERSION = 5;
 /** Part of every etag: bumped only when the served bytes of an unchanged file may differ, which empties every player's cache. */
 const ETAG_VERSION = 1;
 

@@ -102,6 +102,9 @@ function id3v2(buf: Uint8Array): QuickTags | undefined {
           (buf[at + 7] as number);
     const formatFlags = buf[at + 9] as number;
     if (size < 0 || at + 10 + size > end) return undefined;
+    // ReplayGain lives in TXXX frames, which music-metadata reads.
+    if (id === 'TXXX' && /^replaygain_/i.test(decodeText(buf.subarray(at + 10, at + 10 + size)) ?? ''))
+      return undefined;
     const key = FRAMES[id];
     if (key) {
       if ((major === 3 && (formatFlags & 0xc0) !== 0) || (major === 4 && (formatFlags & 0x0f) !== 0)) return undefined;

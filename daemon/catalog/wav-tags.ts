@@ -6,10 +6,24 @@
  * zeros, thousands of empty chunks) costs a few small reads.
  */
 import { boundText, MAX_TAG_CHARS } from '../../common/limits.js';
-import type { SongInfo } from '../../common/protocol/records.js';
+import { replayGainValue, type SongInfo } from '../../common/protocol/records.js';
 import { leadingNumber } from './quick-tags.js';
 
-export type Tags = Pick<SongInfo, 'title' | 'artist' | 'album' | 'track' | 'year' | 'albumArtist' | 'disc' | 'genre'>;
+export type Tags = Pick<
+  SongInfo,
+  | 'title'
+  | 'artist'
+  | 'album'
+  | 'track'
+  | 'year'
+  | 'albumArtist'
+  | 'disc'
+  | 'genre'
+  | 'trackGain'
+  | 'trackPeak'
+  | 'albumGain'
+  | 'albumPeak'
+>;
 /** Reads `length` bytes at `position` (fewer at the end of the file). */
 export type ReadAt = (position: number, length: number) => Promise<Buffer>;
 
@@ -57,6 +71,10 @@ export function pickTags(common: {
   albumartist?: string;
   disk?: { no: number | null };
   genre?: string[];
+  replaygain_track_gain?: { dB: number };
+  replaygain_track_peak?: { ratio: number };
+  replaygain_album_gain?: { dB: number };
+  replaygain_album_peak?: { ratio: number };
 }): Tags {
   const tags: Tags = {};
   if (common.title) tags.title = common.title;
@@ -67,6 +85,16 @@ export function pickTags(common: {
   if (common.albumartist) tags.albumArtist = common.albumartist;
   if (common.disk?.no && common.disk.no > 0 && common.disk.no <= 9999) tags.disc = common.disk.no;
   if (common.genre?.[0]) tags.genre = common.genre[0];
+  const replayGain: Array<['trackGain' | 'trackPeak' | 'albumGain' | 'albumPeak', string, number | undefined]> = [
+    ['trackGain', 'replaygain_track_gain', common.replaygain_track_gain?.dB],
+    ['trackPeak', 'replaygain_track_peak', common.replaygain_track_peak?.ratio],
+    ['albumGain', 'replaygain_album_gain', common.replaygain_album_gain?.dB],
+    ['albumPeak', 'replaygain_album_peak', common.replaygain_album_peak?.ratio],
+  ];
+  for (const [field, key, value] of replayGain) {
+    const sane = value === undefined ? undefined : replayGainValue(key, String(value));
+    if (sane !== undefined) tags[field] = sane;
+  }
   return boundTags(tags);
 }
 

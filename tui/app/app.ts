@@ -20,6 +20,7 @@ import { Desktop, type DesktopOptions } from '../desktop/desktop.js';
 import { ListenAlong } from '../listen-along/listen-along.js';
 import { BlockFetcher } from '../playback/block-fetcher.js';
 import { Playback } from '../playback/playback.js';
+import type { ReplayGainSettings } from '../playback/replay-gain.js';
 import { UdpActivity } from '../radio/udp-activity.js';
 import type { Action } from '../state/actions.js';
 import { keyToAction } from '../state/keys.js';
@@ -68,6 +69,8 @@ export interface AppDeps {
   files: QueueFileOptions;
   /** MPRIS and the song-change hook. */
   desktop: DesktopOptions;
+  /** Loudness from the songs' ReplayGain tags. */
+  replayGain?: ReplayGainSettings;
   /** Seeds the shuffle (tests give one). */
   seed?: number | undefined;
   /** Listening along: a device to follow from the start, and this device's extra output delay (ms). */
@@ -115,7 +118,7 @@ export function startApp(deps: AppDeps): App {
   const udpDownloader =
     deps.transport === 'udp' ? new UdpDownloader(downloads, { host: deps.host, port: deps.udpPort }) : undefined;
   const fetcher = new BlockFetcher(cache, downloads, udpDownloader ?? downloads);
-  const playback = new Playback(fetcher, deps.sink);
+  const playback = new Playback(fetcher, deps.sink, deps.replayGain);
   const desktop = new Desktop(deps.desktop, deps.deviceName, log);
   const along = new ListenAlong(control, playback, () => holder.state, (deps.latencyMs ?? 0) / 1000, log);
   const radio = new UdpActivity({

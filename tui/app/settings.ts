@@ -38,6 +38,10 @@ export interface TuiSettings {
   on_song_change: string | null;
   /** Be an MPRIS player on the session D-Bus (media keys, playerctl). */
   mpris: boolean;
+  /** ReplayGain from the songs' tags: off, track, album, or auto (album while its album plays in order). */
+  replaygain: 'off' | 'track' | 'album' | 'auto';
+  /** dB added to the tagged gain. */
+  replaygain_preamp: number;
 }
 
 const SCHEMA = {
@@ -56,6 +60,8 @@ const SCHEMA = {
   state_dir: { type: 'string', minLength: 1 },
   on_song_change: { type: ['string', 'null'] },
   mpris: { type: 'boolean' },
+  replaygain: { enum: ['off', 'track', 'album', 'auto'] },
+  replaygain_preamp: { type: 'number', minimum: -15, maximum: 15 },
 } as const;
 
 const validateFlags = new Ajv.default().compile({ type: 'object', properties: SCHEMA });
@@ -89,6 +95,8 @@ function defaults(): TuiSettings {
     state_dir: path.join(stateBase, 'streamtui'),
     on_song_change: null,
     mpris: true,
+    replaygain: 'auto',
+    replaygain_preamp: 0,
   };
 }
 

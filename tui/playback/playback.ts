@@ -18,6 +18,7 @@ import { OfflineError, type BlockSource } from './block-source.js';
 import { Mixer } from './mixer.js';
 import { RadioSource, type RadioFeed, type RadioView } from './radio-source.js';
 import { FrameLedger } from './frame-ledger.js';
+import { replayGainOf, sameAlbum, scalePcm, type ReplayGainSettings } from './replay-gain.js';
 import { writeSong, type SongSession } from './song-writer.js';
 import { VoiceOutput } from './voice-output.js';
 
@@ -73,6 +74,7 @@ export class Playback {
   constructor(
     private readonly blocks: BlockSource,
     private sink: AudioSink,
+    private readonly replayGain: ReplayGainSettings = { mode: 'off', preampDb: 0 },
   ) {
     this.mixer = new Mixer(sink);
     this.voice = new VoiceOutput(this.mixer, {
@@ -304,14 +306,19 @@ export class Playback {
     this.ledger.reset();
     if (this.paused) this.sink.pause();
     let session = first;
+    let before: SongInfo | undefined;
     for (;;) {
+      // Which gain (album's or track's) follows from the songs around it: known by now.
+      const neighbours = sameAlbum(session.song, before) || sameAlbum(session.song, this.next);
+      const gain = replayGainOf(session.song, this.replayGain, neighbours);
       await writeSong(session, {
         blocks: this.blocks,
-        write: (pcm, frameBytes) => this.mixer.write(this.ledger.write(pcm, frameBytes)),
+        write: (pcm, frameBytes) => this.mixer.write(this.ledger.write(scalePcm(pcm, gain), frameBytes)),
         sounding: () => this.listener.sounding(),
       });
       const next = this.next;
       if (signal.aborted || !next || !sameOutput(next, session.song)) break;
+      before = session.song;
       session = {
         song: next,
         origin: 0,
