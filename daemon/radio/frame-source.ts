@@ -1,13 +1,18 @@
 /**
  * A song as a sequence of whole MP3 frames from a point in it, for the radio: MP3 files are read
- * a block at a time and cut at frame boundaries; WAV files are encoded with lamejs a little at a
- * time (about a second per call: lamejs runs ~35x real time, and the event loop must keep moving).
+ * a block at a time and cut at frame boundaries; WAV and FLAC files are encoded with lamejs a
+ * little at a time (about a second per call: lamejs runs ~35x real time, and the event loop must
+ * keep moving).
  */
 import type { FileHandle } from 'node:fs/promises';
+import type { FLACDecoder } from '@wasm-audio-decoders/flac';
 import { Mp3Encoder } from '@breezystack/lamejs';
 import { blockFirstSample, blockIndexAt, samplesPerFrame } from '../../common/audio/blocks.js';
 import { isVbrInfoFrame, layer3Bitrates, parseMpegHeader } from '../../common/audio/mpeg-header.js';
+import { flacBlockFirstSample } from '../../common/audio/flac.js';
+import { toInt16 } from '../../common/audio/pcm.js';
 import { MAX_PAYLOAD_BYTES } from '../../common/datagram/codec.js';
+import { flacLayoutOf } from '../catalog/analyze.js';
 import type { CatalogSong } from '../catalog/song.js';
 import { openScanned } from '../catalog/open-song.js';
 
@@ -153,11 +158,42 @@ function fittingKbps(wanted: number, sampleRate: number): number {
   return rates.filter((kbps) => kbps <= wanted && frameBytes(kbps) <= MAX_PAYLOAD_BYTES).at(-1) ?? (rates[0] as number);
 }
 
-const WAV_STEP_SECONDS = 1;
+/** About this much sound is read and encoded at a time. */
+const ENCODE_STEP_SECONDS = 1;
 
-class WavSource extends QueuedSource {
+/** A song encoded to MP3 by lamejs as it is read, a step at a time: its PCM comes from `readPcm`. */
+abstract class EncodedSource extends QueuedSource {
   private readonly encoder: InstanceType<typeof Mp3Encoder>;
   private readonly splitter: FrameSplitter;
+
+  constructor(song: CatalogSong, kbps: number, startSample: number) {
+    const channels = song.info.channels === 1 ? 1 : 2;
+    super(song.info.sampleRate, channels);
+    this.encoder = new Mp3Encoder(channels, song.info.sampleRate, fittingKbps(kbps, song.info.sampleRate));
+    this.splitter = new FrameSplitter(song.info.sampleRate);
+    this.splitter.samples = startSample;
+  }
+
+  /** The next step's sound, as 16-bit channels (the second absent for mono); undefined at the end. */
+  protected abstract readPcm(): Promise<[Int16Array, Int16Array | undefined] | undefined>;
+
+  async fill(): Promise<void> {
+    if (this.exhausted) return;
+    const frames: RadioFrame[] = [];
+    const pcm = await this.readPcm();
+    if (!pcm) {
+      this.exhausted = true;
+      this.splitter.push(Buffer.from(this.encoder.flush()), frames);
+    } else {
+      const [left, right] = pcm;
+      const mp3 = right ? this.encoder.encodeBuffer(left, right) : this.encoder.encodeBuffer(left);
+      this.splitter.push(Buffer.from(mp3.buffer, mp3.byteOffset, mp3.byteLength), frames);
+    }
+    this.queue(frames);
+  }
+}
+
+class WavSource extends EncodedSource {
   private position: number;
   private readonly end: number;
   private readonly frameBytes: number;
@@ -168,40 +204,27 @@ class WavSource extends QueuedSource {
     from: number,
     kbps: number,
   ) {
-    const channels = song.info.channels === 1 ? 1 : 2;
-    super(song.info.sampleRate, channels);
-    this.encoder = new Mp3Encoder(channels, song.info.sampleRate, fittingKbps(kbps, song.info.sampleRate));
+    const startFrame = Math.floor(from * song.info.sampleRate);
+    super(song, kbps, startFrame);
     this.frameBytes = ((song.info.bits ?? 16) / 8) * song.info.channels;
     const first = song.blocks[0];
     const last = song.blocks.at(-1);
     const dataStart = first?.offset ?? 0;
     this.end = last ? last.offset + last.length : dataStart;
-    const startFrame = Math.floor(from * song.info.sampleRate);
     this.position = Math.min(this.end, dataStart + startFrame * this.frameBytes);
-    this.splitter = new FrameSplitter(song.info.sampleRate);
-    this.splitter.samples = startFrame;
   }
 
-  async fill(): Promise<void> {
-    if (this.exhausted) return;
+  protected async readPcm(): Promise<[Int16Array, Int16Array | undefined] | undefined> {
     const want = Math.min(
       this.end - this.position,
-      Math.floor(WAV_STEP_SECONDS * this.song.info.sampleRate) * this.frameBytes,
+      Math.floor(ENCODE_STEP_SECONDS * this.song.info.sampleRate) * this.frameBytes,
     );
-    const frames: RadioFrame[] = [];
-    if (want <= 0) {
-      this.exhausted = true;
-      this.splitter.push(Buffer.from(this.encoder.flush()), frames);
-    } else {
-      const bytes = Buffer.allocUnsafe(want);
-      const { bytesRead } = await this.handle.read(bytes, 0, want, this.position);
-      this.position += bytesRead;
-      if (bytesRead === 0) this.position = this.end;
-      const [left, right] = this.toChannels(bytes.subarray(0, bytesRead - (bytesRead % this.frameBytes)));
-      const mp3 = right ? this.encoder.encodeBuffer(left, right) : this.encoder.encodeBuffer(left);
-      this.splitter.push(Buffer.from(mp3.buffer, mp3.byteOffset, mp3.byteLength), frames);
-    }
-    this.queue(frames);
+    if (want <= 0) return undefined;
+    const bytes = Buffer.allocUnsafe(want);
+    const { bytesRead } = await this.handle.read(bytes, 0, want, this.position);
+    this.position += bytesRead;
+    if (bytesRead === 0) this.position = this.end;
+    return this.toChannels(bytes.subarray(0, bytesRead - (bytesRead % this.frameBytes)));
   }
 
   /** 8-, 16-, 24- or 32-bit interleaved PCM to 16-bit channel arrays (more than two channels: the first two). */
@@ -224,8 +247,103 @@ class WavSource extends QueuedSource {
   }
 }
 
+/**
+ * FLAC decoded (libFLAC in WebAssembly, as the player decodes it) from the frame that starts the
+ * block holding `from`, the samples before `from` dropped, then encoded as WAV's PCM is.
+ */
+class FlacSource extends EncodedSource {
+  private block: number;
+  private position: number;
+  private readonly end: number;
+  /** Samples still to drop before `from`: known once the block's first frame is read. */
+  private skip: number | undefined;
+
+  private constructor(
+    private readonly song: CatalogSong,
+    private readonly handle: FileHandle,
+    private readonly decoder: FLACDecoder,
+    private readonly header: Buffer,
+    private readonly from: number,
+    kbps: number,
+  ) {
+    super(song, kbps, Math.floor(from * song.info.sampleRate));
+    this.block = blockIndexAt(from, song.blocks.length);
+    const span = song.blocks[this.block];
+    const last = song.blocks.at(-1);
+    this.position = span?.offset ?? 0;
+    this.end = last ? last.offset + last.length : this.position;
+  }
+
+  static async open(song: CatalogSong, handle: FileHandle, from: number, kbps: number): Promise<FlacSource> {
+    const head = await flacLayoutOf(handle, song.stamp.size);
+    if (!head.ok) throw new Error(`'${song.info.file}' no longer reads as FLAC: ${head.reason}`);
+    const { FLACDecoder } = await import('@wasm-audio-decoders/flac');
+    const decoder = new FLACDecoder();
+    await decoder.ready;
+    await decoder.decode(head.layout.decoderHeader);
+    return new FlacSource(song, handle, decoder, head.layout.decoderHeader, from, kbps);
+  }
+
+  protected async readPcm(): Promise<[Int16Array, Int16Array | undefined] | undefined> {
+    for (;;) {
+      const rate = this.song.info.sampleRate;
+      // A second of CD-quality FLAC is about 100 KiB.
+      const want = Math.min(this.end - this.position, Math.ceil(ENCODE_STEP_SECONDS * rate * this.song.info.channels));
+      let out;
+      if (want > 0) {
+        const bytes = Buffer.allocUnsafe(want);
+        const { bytesRead } = await this.handle.read(bytes, 0, want, this.position);
+        if (this.skip === undefined) {
+          const first = flacBlockFirstSample(this.header, bytes.subarray(0, bytesRead)) ?? 0;
+          this.skip = Math.max(0, Math.floor(this.from * rate) - first);
+        }
+        this.position = bytesRead === 0 ? this.end : this.position + bytesRead;
+        out = await this.decoder.decode(bytes.subarray(0, bytesRead));
+      } else if (this.position <= this.end) {
+        this.position = this.end + 1; // the decoder's last frame, once
+        out = await this.decoder.flush();
+      } else return undefined;
+      const drop = Math.min(this.skip ?? 0, out.samplesDecoded);
+      this.skip = (this.skip ?? 0) - drop;
+      if (out.samplesDecoded - drop === 0) continue;
+      const channel = (index: number): Int16Array => {
+        const data = (out.channelData[index] ?? out.channelData[0]) as Float32Array;
+        const samples = new Int16Array(out.samplesDecoded - drop);
+        for (let i = 0; i < samples.length; i++) samples[i] = toInt16(data[i + drop] as number);
+        return samples;
+      };
+      return [channel(0), this.channels === 2 ? channel(1) : undefined];
+    }
+  }
+
+  async close(): Promise<void> {
+    this.decoder.free();
+    await this.handle.close();
+  }
+}
+
+/** The rates an MP3 can have: a FLAC at another (96 kHz, say) would need resampling first. */
+const MP3_RATES = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000];
+
+/** Whether the radio can carry `song`: an MP3 or WAV, or a FLAC at a rate an MP3 can have. */
+export function radioCarries(song: CatalogSong): boolean {
+  return song.info.format !== 'flac' || MP3_RATES.includes(song.info.sampleRate);
+}
+
 /** Opens `song` for the radio at `from` seconds (the first frame that ends after it). */
 export async function openFrameSource(song: CatalogSong, from: number, encodeKbps: number): Promise<FrameSource> {
   const handle = await openScanned(song.path, song.stamp, song.info.file);
-  return song.info.format === 'wav' ? new WavSource(song, handle, from, encodeKbps) : new Mp3Source(song, handle, from);
+  try {
+    switch (song.info.format) {
+      case 'mp3':
+        return new Mp3Source(song, handle, from);
+      case 'wav':
+        return new WavSource(song, handle, from, encodeKbps);
+      case 'flac':
+        return await FlacSource.open(song, handle, from, encodeKbps);
+    }
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
 }

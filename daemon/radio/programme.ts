@@ -6,10 +6,8 @@
 import { ProtocolError } from '../../common/protocol/errors.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { CatalogSong } from '../catalog/song.js';
+import { radioCarries } from './frame-source.js';
 import type { Logger } from '../log.js';
-
-/** The formats the programme's frame sources read (frame-source.ts); other songs are left out of it. */
-const carried = (song: CatalogSong): boolean => song.info.format === 'mp3' || song.info.format === 'wav';
 
 export interface ProgrammeSlot {
   song: CatalogSong;
@@ -53,15 +51,17 @@ export class Programme {
 
   /** The songs in the order they play; names that match nothing are left out (said once). */
   playlist(): CatalogSong[] {
-    if (this.options.playlist === null) return [...this.catalog.songs()].filter(carried);
+    if (this.options.playlist === null) return [...this.catalog.songs()].filter(radioCarries);
     const songs: CatalogSong[] = [];
     for (const name of this.options.playlist) {
       try {
         const song = this.catalog.find(name);
-        if (carried(song)) songs.push(song);
-        else if (!this.missingSaid.has(name))
-          this.log.warn(`radio: playlist entry '${name}' left out: the radio carries no ${song.info.format} yet`);
-        if (!carried(song)) this.missingSaid.add(name);
+        if (!radioCarries(song))
+          throw new ProtocolError(
+            'bad_argument',
+            `the radio carries no ${song.info.format} at ${song.info.sampleRate} Hz`,
+          );
+        songs.push(song);
       } catch (error) {
         if (!(error instanceof ProtocolError)) throw error;
         if (!this.missingSaid.has(name)) this.log.warn(`radio: playlist entry '${name}' left out: ${error.message}`);

@@ -16,7 +16,12 @@ import { after, before, describe, it } from 'node:test';
 import { parseDecoderHeader } from '../../common/protocol/replies.js';
 import { id3v2Tag } from '../../daemon/demo/id3-writer.js';
 import { records, TestClient } from '../helpers/client.js';
+import { DatagramType } from '../../common/datagram/codec.js';
+import { parseInfo } from '../../common/datagram/messages.js';
+import { toneFrequency } from '../helpers/audio-env.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { decodeMp3 } from '../helpers/decode.js';
+import { UdpPeer } from '../helpers/udp-peer.js';
 import { captureLog } from '../helpers/log-capture.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamd-flac-'));
@@ -136,6 +141,11 @@ before(async () => {
     Buffer.concat([id3v2Tag({ title: 'Antes' }), readFileSync(soxFlac)]),
   );
   add('id3-first.flac', plain, 32000, 2, 16);
+  // A short sine for the radio.
+  const sine = path.join(sources, 'sine.wav');
+  run('sox', '-n', '-r', '44100', '-c', '2', '-b', '16', sine, 'synth', '3', 'sine', '440', 'vol', '0.5');
+  run('flac', '-s', '-o', path.join(library, 'sine.flac'), sine);
+  add('sine.flac', sine, 44100, 2, 16);
   // Not FLAC at all, and FLAC cut off in its metadata: each one log line.
   writeFileSync(path.join(library, 'noise.flac'), Buffer.alloc(5000, 7));
   writeFileSync(path.join(library, 'cut.flac'), readFileSync(path.join(library, 'cd.flac')).subarray(0, 20));
@@ -258,6 +268,33 @@ describe('FLAC', () => {
       }
     } finally {
       client.close();
+    }
+  });
+
+  it("plays on the radio (decoded and encoded as the programme's MP3); a 96 kHz FLAC is left out of it", async () => {
+    const radioLog = captureLog();
+    const radio = await startTestDaemon(library, {
+      radio: { playlist: ['sine.flac', 'hires.flac'], loop: false },
+      log: radioLog,
+    });
+    try {
+      const listener = await UdpPeer.open(radio.udpPort);
+      await listener.listen();
+      await listener.until(() => listener.of(DatagramType.END).length === 1, 12_000, 'END');
+      const infos = listener.of(DatagramType.INFO).map((d) => parseInfo(d.payload)?.file);
+      assert.deepEqual([...new Set(infos)], ['sine.flac']);
+      const heard = await decodeMp3(Buffer.concat(listener.of(DatagramType.AUDIO).map((d) => d.payload)));
+      const left = heard.samples[0] as Float32Array;
+      assert.ok(Math.abs(left.length / 44100 - 3) < 0.1, `3 s of it, heard ${(left.length / 44100).toFixed(2)} s`);
+      const pcm = Int16Array.from(left.subarray(4410, left.length - 4410), (v) => Math.round(v * 32767));
+      assert.ok(Math.abs(toneFrequency([pcm], 44100) - 440) < 2, 'the sine it holds');
+      assert.ok(
+        radioLog.lines.some((line) => /hires\.flac.*96000 Hz/.test(line)),
+        'the 96 kHz one said',
+      );
+      listener.close();
+    } finally {
+      await radio.stop();
     }
   });
 

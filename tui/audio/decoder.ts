@@ -5,6 +5,7 @@
  */
 import type { FLACDecoder } from '@wasm-audio-decoders/flac';
 import { MPEGDecoder } from 'mpg123-decoder';
+import { toInt16 } from '../../common/audio/pcm.js';
 import type { SongFormat, SongInfo } from '../../common/protocol/records.js';
 
 /** The formats this player decodes beyond the contract's MP3 and WAV: told to the daemon with `formats`. */
@@ -29,14 +30,6 @@ export interface PcmDecoder {
 
 /** Output channels: the sound device gets mono or stereo; more WAV channels are folded to two. */
 export const outputChannels = (song: SongInfo): 1 | 2 => (song.channels === 1 ? 1 : 2);
-
-/** Float sample to 16 bits, rounded half away from zero (as mpg123 does), clipped. Hot: every sample passes here. */
-function toInt16(value: number): number {
-  const scaled = value * 32767;
-  if (scaled >= 32767) return 32767;
-  if (scaled <= -32768) return -32768;
-  return scaled < 0 ? (scaled - 0.5) | 0 : (scaled + 0.5) | 0;
-}
 
 /**
  * Float channels to interleaved 16-bit PCM. Int16Array is native-endian; every machine this runs
