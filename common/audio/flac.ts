@@ -97,19 +97,6 @@ export async function readFlacHead(
   return { ok: true, layout: { info, decoderHeader, audioStart: at }, ...(comments ? { comments } : {}) };
 }
 
-/** `fLaC`, STREAMINFO and the Vorbis comments alone: what a tag reader needs of the file. */
-export function flacTagHead(layout: FlacLayout, comments: Uint8Array): Buffer {
-  const head = Buffer.from(layout.decoderHeader);
-  head[4] = STREAMINFO; // no longer the last block
-  const commentHeader = Buffer.from([
-    0x80 | VORBIS_COMMENT,
-    comments.length >> 16,
-    (comments.length >> 8) & 0xff,
-    comments.length & 0xff,
-  ]);
-  return Buffer.concat([head, commentHeader, comments]);
-}
-
 function parseStreamInfo(bytes: Uint8Array): FlacStreamInfo | undefined {
   const b = (i: number): number => bytes[i] as number;
   const minBlockSize = (b(0) << 8) | b(1);

@@ -5,11 +5,12 @@
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import type { BlockSpan } from '../../common/audio/blocks.js';
-import { flacBlocks, flacTagHead, readFlacHead, type FlacLayout } from '../../common/audio/flac.js';
+import { flacBlocks, readFlacHead, type FlacLayout } from '../../common/audio/flac.js';
+import { parseVorbisComments } from '../../common/audio/vorbis-comment.js';
 import { id3v2Length } from '../../common/audio/id3.js';
 import { MpegWalker, type MpegScan } from '../../common/audio/mpeg-frames.js';
 import { parseWav, wavBlocks } from '../../common/audio/wav.js';
-import type { SongInfo } from '../../common/protocol/records.js';
+import { replayGainValue, type SongInfo } from '../../common/protocol/records.js';
 import { openScanned } from './open-song.js';
 import type { CatalogSong } from './song.js';
 import { quickTags } from './quick-tags.js';
@@ -211,16 +212,25 @@ async function analyzeWav(file: FoundFile): Promise<Analysis> {
   return servable(file, blocks, audio, tags, warning);
 }
 
+/** The bytes of a FLAC file's head read at once: its metadata is many small reads. */
+const FLAC_HEAD_BYTES = 64 * 1024;
+
+/** Reads of `handle`, those inside its first FLAC_HEAD_BYTES served from one read of them. */
+function headReader(handle: FileHandle, size: number): (position: number, length: number) => Promise<Buffer> {
+  let head: Promise<Buffer> | undefined;
+  return async (position, length) => {
+    if (position + length > FLAC_HEAD_BYTES || position + length > size) return readAt(handle, position, length);
+    head ??= readAt(handle, 0, Math.min(size, FLAC_HEAD_BYTES));
+    return (await head).subarray(position, position + length);
+  };
+}
+
 /** A FLAC file's metadata: where its audio starts (past any ID3v2 tag), and what a decoder needs first. */
 export async function flacLayoutOf(
   handle: FileHandle,
   size: number,
 ): Promise<{ ok: true; layout: FlacLayout; comments?: Uint8Array } | { ok: false; reason: string }> {
-  return readFlacHead(
-    (position, length) => readAt(handle, position, length),
-    await audioSearchStart(handle, size),
-    size,
-  );
+  return readFlacHead(headReader(handle, size), await audioSearchStart(handle, size), size);
 }
 
 /** The end of a FLAC stream's frames: before an ID3v1 tag some taggers append. */
@@ -230,19 +240,23 @@ async function flacAudioEnd(handle: FileHandle, size: number): Promise<number> {
   return tail.toString('latin1') === 'TAG' ? size - 128 : size;
 }
 
-async function readFlacTags(layout: FlacLayout, comments: Uint8Array | undefined): Promise<Tags> {
-  if (!comments) return {};
-  try {
-    const { parseBuffer } = await import('music-metadata');
-    const meta = await parseBuffer(
-      flacTagHead(layout, comments),
-      { mimeType: 'audio/flac' },
-      { duration: false, skipCovers: true },
-    );
-    return boundTags(pickTags(meta.common));
-  } catch {
-    return {}; // unreadable tags do not make the audio unplayable
+/** A FLAC file's tags, from its Vorbis comments (unreadable ones: none; the audio still plays). */
+function readFlacTags(comments: Uint8Array | undefined): Tags {
+  const read = comments && parseVorbisComments(comments);
+  if (!read) return {};
+  const { replayGain, ...tags } = read;
+  const gains: Tags = {};
+  const fields = [
+    ['replaygain_track_gain', 'trackGain'],
+    ['replaygain_track_peak', 'trackPeak'],
+    ['replaygain_album_gain', 'albumGain'],
+    ['replaygain_album_peak', 'albumPeak'],
+  ] as const;
+  for (const [key, field] of fields) {
+    const value = replayGainValue(key, replayGain[key]);
+    if (value !== undefined) gains[field] = value;
   }
+  return boundTags({ ...tags, ...gains });
 }
 
 async function analyzeFlac(file: FoundFile, deadline: number): Promise<Analysis> {
@@ -269,7 +283,7 @@ async function analyzeFlac(file: FoundFile, deadline: number): Promise<Analysis>
     // An ID3v2 tag some taggers put before `fLaC`: its tags where the Vorbis comments have none.
     const id3End = await audioSearchStart(handle, size);
     const id3 = id3End > 0 ? await readMp3Tags(handle, id3End, id3End) : {};
-    return servable(file, blocks, audio, { ...id3, ...(await readFlacTags(layout, head.comments)) }, undefined);
+    return servable(file, blocks, audio, { ...id3, ...readFlacTags(head.comments) }, undefined);
   } finally {
     await handle.close();
   }
