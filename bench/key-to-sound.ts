@@ -28,19 +28,16 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * (the uncached path takes every other song: the one after a song played is fetched ahead as the
  * next song, for gapless).
  */
-function toneLibrary(): string {
+function toneLibrary(format: 'mp3' | 'flac' = 'mp3'): string {
   const root = mkdtempSync(path.join(os.tmpdir(), 'key-to-sound-'));
   const wav = path.join(root, 'tone.wav');
   execFileSync('sox', ['-n', '-r', String(RATE), '-c', '2', wav, 'synth', '40', 'sine', '440', 'vol', '0.5']);
   mkdirSync(path.join(root, 'music'));
-  for (let i = 0; i < RUNS * 3 + 1; i++)
-    execFileSync('lame', [
-      '--quiet',
-      '-b',
-      '128',
-      wav,
-      path.join(root, 'music', `tone-${String(i).padStart(2, '0')}.mp3`),
-    ]);
+  for (let i = 0; i < RUNS * 3 + 1; i++) {
+    const song = path.join(root, 'music', `tone-${String(i).padStart(2, '0')}.${format}`);
+    if (format === 'mp3') execFileSync('lame', ['--quiet', '-b', '128', wav, song]);
+    else execFileSync('flac', ['-s', '-o', song, wav]);
+  }
   rmSync(wav);
   return root;
 }
@@ -211,10 +208,61 @@ async function streamtuiTimes(pulse: PulseNullSink, recording: Recording, music:
   return times;
 }
 
+/** FLAC by the reference encoder: songs not cached (j j Enter), then the same songs from the cache. */
+async function streamtuiFlacTimes(
+  pulse: PulseNullSink,
+  recording: Recording,
+  music: string,
+): Promise<{ uncached: number[]; cached: number[] }> {
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'streamd-key-'));
+  const daemon = await spawnDaemon(music, stateDir, await freePort(), ['--udp-port', String(await freePort())]);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-key-'));
+  const times = { uncached: [] as number[], cached: [] as number[] };
+  const tui = Tmux.start(
+    dir,
+    [
+      ...streamtuiCommand(),
+      '--port',
+      String(daemon.port),
+      '--cache-dir',
+      path.join(dir, 'cache'),
+      '--audio',
+      'pulse',
+      '--name',
+      'bench',
+    ],
+    { ...pulse.env, XDG_CONFIG_HOME: dir, STREAMTUI_LOG: path.join(dir, 'player.log') },
+    100,
+    30,
+  );
+  try {
+    await tui.waitFor(/Library \([1-9]\d*\)/);
+    await sleep(1000);
+    for (let i = 0; i < RUNS; i++) {
+      times.uncached.push(await measure(tui, recording, () => tui.keys('s'), ['j', 'j', 'Enter']));
+      await sleep(1500); // the whole song downloads meanwhile (loopback)
+    }
+    tui.keys('s', 'g');
+    for (let i = 0; i < RUNS; i++) {
+      tui.keys('j', 'j');
+      await sleep(100);
+      times.cached.push(await measure(tui, recording, () => tui.keys('s')));
+      await sleep(500);
+    }
+    tui.keys('s');
+    return times;
+  } finally {
+    await closeTui(tui, dir);
+    await daemon.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
 async function mpdTimes(
   pulse: PulseNullSink,
   recording: Recording,
   music: string,
+  idleRuns = IDLE_RUNS,
 ): Promise<{ times: number[]; idle: number[]; rss: number }> {
   const mpd = await startMpd(music, 'pulse', pulse.env);
   const times: number[] = [];
@@ -228,7 +276,7 @@ async function mpdTimes(
       await sleep(300);
       mpd.ncmpcpp.keys('Down');
     }
-    for (let i = 0; i < IDLE_RUNS; i++) {
+    for (let i = 0; i < idleRuns; i++) {
       idle.push(await measure(mpd.ncmpcpp, recording, () => mpd.mpc('stop'), ['Enter'], IDLE_MS));
       await sleep(300);
       mpd.ncmpcpp.keys('Down');
@@ -252,6 +300,17 @@ export async function keyToSoundBench(): Promise<string> {
   try {
     const ours = await streamtuiTimes(pulse, recording, path.join(root, 'music'));
     const theirs = await mpdTimes(pulse, recording, path.join(root, 'music'));
+    // The same for FLAC, set against MPD playing the same FLACs.
+    let flac: { ours: { uncached: number[]; cached: number[] }; theirs: { times: number[] } } | undefined;
+    if (missingTools(['flac']).length === 0) {
+      const flacRoot = toneLibrary('flac');
+      try {
+        const ourFlac = await streamtuiFlacTimes(pulse, recording, path.join(flacRoot, 'music'));
+        flac = { ours: ourFlac, theirs: await mpdTimes(pulse, recording, path.join(flacRoot, 'music'), 0) };
+      } finally {
+        rmSync(flacRoot, { recursive: true, force: true });
+      }
+    }
     const p90 = (values: number[]): number =>
       [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.9)] as number;
     const row = (name: string, values: number[], against = theirs.times): string[] => [
@@ -261,7 +320,7 @@ export async function keyToSoundBench(): Promise<string> {
       (median(values) - median(against)).toFixed(1),
     ];
     return [
-      `Enter (tmux send-keys) to the first 5 ms of sound in a PulseAudio null sink's recording (parec on its monitor; the recording's samples placed on the wall clock by the least lag seen between the two over the run), ${RUNS} runs of each path, both systems on the same server in the same run; streamtui plays through --audio pulse (what auto picks with a PulseAudio server: its native protocol, a second held in the server, 20 ms in the device, PulseAudio's clock). tmux's delivery of the key, parec's latency and the null sink rendering ahead of its clock are in every figure alike, so a figure is only meaningful beside the others: the last column is what counts (target: 0 or less; the rows after the output sat idle are set against MPD's after the same silence, 3 runs each). The song the cursor rests on for a quarter of a second has its first block fetched ahead (and so does the first song, the cursor on it since start), so a person who reads a title and presses Enter is on the rested path; the uncached path is Enter in the same key press as the move.`,
+      `Enter (tmux send-keys) to the first 5 ms of sound in a PulseAudio null sink's recording (parec on its monitor; the recording's samples placed on the wall clock by the least lag seen between the two over the run), ${RUNS} runs of each path, both systems on the same server in the same run; streamtui plays through --audio pulse (what auto picks with a PulseAudio server: its native protocol, a second held in the server, 20 ms in the device, PulseAudio's clock). tmux's delivery of the key, parec's latency and the null sink rendering ahead of its clock are in every figure alike, so a figure is only meaningful beside the others: the last column is what counts (target: 0 or less; the rows after the output sat idle are set against MPD's after the same silence, 3 runs each). The song the cursor rests on for a quarter of a second has its first block fetched ahead (and so does the first song, the cursor on it since start), so a person who reads a title and presses Enter is on the rested path; the uncached path is Enter in the same key press as the move. The FLAC rows play the same tone encoded by Debian's flac, set against MPD playing those FLACs.`,
       '',
       table(
         ['path', 'median ms', 'p90 ms', "median minus ncmpcpp + MPD's, ms"],
@@ -277,6 +336,13 @@ export async function keyToSoundBench(): Promise<string> {
             theirs.idle,
           ),
           row(`ncmpcpp + MPD 0.23, after ${IDLE_MS / 1000} s of silence`, theirs.idle, theirs.idle),
+          ...(flac
+            ? [
+                row('streamtui (pulse), FLAC by flac, uncached song', flac.ours.uncached, flac.theirs.times),
+                row('streamtui (pulse), FLAC by flac, cached song', flac.ours.cached, flac.theirs.times),
+                row('ncmpcpp + MPD 0.23, FLAC by flac', flac.theirs.times, flac.theirs.times),
+              ]
+            : []),
         ],
       ),
       '',

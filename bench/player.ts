@@ -4,7 +4,7 @@
  * downloads. Key to sound has its own section (key-to-sound.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pulseNullSink } from '../test/helpers/audio-env.js';
@@ -268,8 +268,48 @@ export async function playerBench(): Promise<string> {
       (ourRss / (theirRss + mpdRss)).toFixed(2),
     ]);
   }
+  // The same, playing a FLAC (the reference encoder's, CD quality) of music-like sound.
+  if (missingTools(['flac', 'sox']).length === 0) {
+    const flacRoot = mkdtempSync(path.join(os.tmpdir(), 'streamd-bench-flac-'));
+    try {
+      mkdirSync(path.join(flacRoot, 'music'));
+      const wav = path.join(flacRoot, 'source.wav');
+      execFileSync('sox', [
+        '-n',
+        '-r',
+        '44100',
+        '-c',
+        '2',
+        '-b',
+        '16',
+        wav,
+        'synth',
+        '200',
+        'sine',
+        '100-4000',
+        'pinknoise',
+        'vol',
+        '0.3',
+      ]);
+      execFileSync('flac', ['-s', '-o', path.join(flacRoot, 'music', 'flacsong.flac'), wav]);
+      rmSync(wav);
+      const ours: number[] = [];
+      const theirs: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        ours.push((await ourCpu(path.join(flacRoot, 'music'), 'flacsong', seconds, true)).cpu);
+        theirs.push((await mpdCpu(path.join(flacRoot, 'music'), 'flacsong.flac', seconds, true)).cpu);
+      }
+      rows.push(
+        ['streamtui + streamd, playing FLAC (16-bit, 44.1 kHz)', median(ours).toFixed(2), range(ours), '', '', ''],
+        ['ncmpcpp + MPD, playing FLAC (16-bit, 44.1 kHz)', median(theirs).toFixed(2), range(theirs), '', '', ''],
+        ['ratio, playing FLAC', (median(ours) / Math.max(median(theirs), 0.005)).toFixed(2), '', '', '', ''],
+      );
+    } finally {
+      rmSync(flacRoot, { recursive: true, force: true });
+    }
+  }
   out.push(
-    `CPU per minute, player and daemon together, of the same 200 s MP3 played through a PulseAudio null sink (a server of its own for each run), measured over ${seconds} s after ${WARM_UP_MS / 1000} s (CPU time of each process's threads, to the ns), the median of ${ROUNDS} runs each (the two systems taking turns): streamtui (in tmux, --audio pulse, started as its command starts it) + streamd, against ncmpcpp (in tmux) + MPD 0.23 (pulse output); idle, then playing. Memory at the end: the player's RSS (streamtui's one process; ncmpcpp), and the RSS of what decodes and plays as well (streamtui does both; ncmpcpp + MPD).`,
+    `CPU per minute, player and daemon together, of the same 200 s MP3 (and, in the last rows, a 200 s FLAC by flac) played through a PulseAudio null sink (a server of its own for each run), measured over ${seconds} s after ${WARM_UP_MS / 1000} s (CPU time of each process's threads, to the ns), the median of ${ROUNDS} runs each (the two systems taking turns): streamtui (in tmux, --audio pulse, started as its command starts it) + streamd, against ncmpcpp (in tmux) + MPD 0.23 (pulse output); idle, then playing. Memory at the end: the player's RSS (streamtui's one process; ncmpcpp), and the RSS of what decodes and plays as well (streamtui does both; ncmpcpp + MPD).`,
     '',
     table(
       [

@@ -15,6 +15,7 @@ import { fuzzyBench } from './fuzzy.js';
 import { gaplessBench } from './gapless.js';
 import { icecastBench } from './icecast.js';
 import { machine } from './lib.js';
+import { mixedScanBench } from './mixed-scan.js';
 import { keyToSoundBench } from './key-to-sound.js';
 import { listenAlongBench } from './listen-along.js';
 import { playerBench } from './player.js';
@@ -26,6 +27,7 @@ import { udpSongsBench } from './udp-songs.js';
 const sections: Array<[string, () => Promise<string>]> = [
   ['Download throughput (loopback)', downloadBench],
   ['Catalog and memory', catalogBench],
+  ['Mixed library scan beside MPD', mixedScanBench],
   ['Folder watch under a crowd', folderWatchBench],
   ['Start-up to the library on screen', startupBench],
   ['Decoding speed', decodeBench],
