@@ -31,7 +31,22 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 function toneLibrary(format: 'mp3' | 'flac' = 'mp3'): string {
   const root = mkdtempSync(path.join(os.tmpdir(), 'key-to-sound-'));
   const wav = path.join(root, 'tone.wav');
-  execFileSync('sox', ['-n', '-r', String(RATE), '-c', '2', wav, 'synth', '40', 'sine', '440', 'vol', '0.5']);
+  execFileSync('sox', [
+    '-n',
+    '-r',
+    String(RATE),
+    '-c',
+    '2',
+    '-b',
+    '16',
+    wav,
+    'synth',
+    '40',
+    'sine',
+    '440',
+    'vol',
+    '0.5',
+  ]);
   mkdirSync(path.join(root, 'music'));
   for (let i = 0; i < RUNS * 3 + 1; i++) {
     const song = path.join(root, 'music', `tone-${String(i).padStart(2, '0')}.${format}`);

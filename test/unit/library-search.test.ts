@@ -150,8 +150,18 @@ describe('the tree with album artists and discs', () => {
 });
 
 describe('the song-info lines', () => {
-  it('name every tag the song has, its format, bitrate and what is on disk', () => {
-    const tagged = song(5, { albumArtist: 'VA', disc: 2, genre: 'Jazz', year: 1999, duration: 100, bytes: 1_600_000 });
+  it('name every tag the song has, its format, bitrate, ReplayGain and what is on disk', () => {
+    const tagged = song(5, {
+      albumArtist: 'VA',
+      disc: 2,
+      genre: 'Jazz',
+      year: 1999,
+      duration: 100,
+      bytes: 1_600_000,
+      trackGain: -6.2,
+      trackPeak: 0.9884,
+      albumGain: -3.1,
+    });
     const state: PlayerState = { ...initialState('me'), cached: new Map([[tagged.etag, new Set([0, 1])]]) };
     assert.deepEqual(songInfoLines(state, tagged), [
       ['title', 'Song 5'],
@@ -164,6 +174,7 @@ describe('the song-info lines', () => {
       ['format', 'MP3, 44,100 Hz, stereo'],
       ['bitrate', '128 kbit/s (average)'],
       ['length', '1:40 (1,600,000 bytes)'],
+      ['replaygain', 'track -6.20 dB (peak 0.988), album -3.10 dB'],
       ['cached', '2 of 4 blocks of 30 s'],
     ]);
   });

@@ -78,12 +78,21 @@ class FlacDecoder implements PcmDecoder {
   ) {}
 
   async decode(bytes: Uint8Array): Promise<Buffer> {
-    const out = await this.decoder.decode(bytes);
-    return interleave(out.channelData, out.samplesDecoded, this.channels);
+    return this.pcmOf(await this.decoder.decode(bytes));
   }
 
   async end(): Promise<Buffer> {
-    const out = await this.decoder.flush();
+    return this.pcmOf(await this.decoder.flush());
+  }
+
+  /** A frame libFLAC cannot decode (damage) ends the song, said. */
+  private pcmOf(out: {
+    channelData: Float32Array[];
+    samplesDecoded: number;
+    errors: Array<{ message: string }>;
+  }): Buffer {
+    const error = out.errors[0];
+    if (error) throw new Error(`FLAC: ${error.message}`);
     return interleave(out.channelData, out.samplesDecoded, this.channels);
   }
 
@@ -136,6 +145,8 @@ class WavDecoder implements PcmDecoder {
 export async function createDecoder(song: SongInfo, header: Buffer = Buffer.alloc(0)): Promise<PcmDecoder> {
   if (song.format === 'wav') return new WavDecoder(song.bits ?? 16, song.channels, outputChannels(song));
   if (song.format === 'flac') {
+    // Its libFLAC decodes up to 24 bits: a 32-bit stream (flac 1.4 writes them) comes out silent.
+    if ((song.bits ?? 16) > 24) throw new Error(`${song.bits}-bit FLAC is not played yet (24 bits at most)`);
     // Loaded with the first FLAC song: a player of MP3s never compiles it.
     const { FLACDecoder } = await import('@wasm-audio-decoders/flac');
     const flac = new FLACDecoder();

@@ -207,18 +207,24 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
       } catch (error) {
         // The request went with a connection dropped for another download: asked again on the next.
         if (!(error instanceof ClientOfflineError) || signal.aborted || tries >= 3) throw error;
-        if (!this.client.online)
-          await waitOrAbort(signal, (wake) => {
-            const timer = setTimeout(wake, OFFLINE_WAIT_MS);
-            this.client.once('online', wake);
-            return () => {
-              clearTimeout(timer);
-              this.client.off('online', wake);
-            };
-          });
-        if (!this.client.online) throw new OfflineError(song, 0);
+        if (!(await this.backOnline(signal)) && !signal.aborted) throw new OfflineError(song, 0);
       }
     }
+  }
+
+  /** Waits up to OFFLINE_WAIT_MS for the connection to come back (or `signal`); whether it is up. */
+  private async backOnline(signal: AbortSignal): Promise<boolean> {
+    if (this.client.online) return true;
+    let timer: NodeJS.Timeout | undefined;
+    let back = (): void => {};
+    await waitOrAbort(signal, (wake) => {
+      timer = setTimeout(wake, OFFLINE_WAIT_MS);
+      back = wake;
+      this.client.once('online', back);
+    });
+    clearTimeout(timer);
+    this.client.off('online', back);
+    return this.client.online;
   }
 
   /** Asks the daemon for the song's decoder header, checks it and keeps it on disk. */
@@ -273,20 +279,7 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
         continue;
       }
       if (!this.client.online) {
-        let waited = false;
-        let timer: NodeJS.Timeout | undefined;
-        let back = (): void => {};
-        await waitOrAbort(signal, (wake) => {
-          timer = setTimeout(() => {
-            waited = true;
-            wake();
-          }, OFFLINE_WAIT_MS);
-          back = wake;
-          this.client.once('online', back);
-        });
-        clearTimeout(timer);
-        this.client.off('online', back);
-        if (waited && !this.client.online && !signal.aborted) throw new OfflineError(song, index);
+        if (!(await this.backOnline(signal)) && !signal.aborted) throw new OfflineError(song, index);
         continue;
       }
       this.start(song, index);

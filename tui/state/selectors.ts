@@ -94,6 +94,16 @@ export function deviceActivityText(state: PlayerState, status: string): string {
   return `${m?.[1] === 'playing' ? '▶' : '‖'} ${named(m?.[2] as string)} ${m?.[3] as string}`;
 }
 
+/** The song's ReplayGain tags in a line (`track -6.20 dB (peak 0.988), album -3.10 dB`), if it has any. */
+function replayGainText(song: SongInfo): string | undefined {
+  const part = (name: string, gain: number | undefined, peak: number | undefined): string | undefined =>
+    gain === undefined
+      ? undefined
+      : `${name} ${gain.toFixed(2)} dB${peak === undefined ? '' : ` (peak ${peak.toFixed(3)})`}`;
+  const parts = [part('track', song.trackGain, song.trackPeak), part('album', song.albumGain, song.albumPeak)];
+  return parts.filter(Boolean).join(', ') || undefined;
+}
+
 /**
  * What the song-info view (`i`) shows of `song`: every tag it has, then the file and its format,
  * the bitrate it averages, and how much of it is on disk.
@@ -120,6 +130,7 @@ export function songInfoLines(state: PlayerState, song: SongInfo): Array<[string
       song.duration > 0 ? `${Math.round((song.bytes * 8) / song.duration / 1000)} kbit/s (average)` : undefined,
     ],
     ['length', `${clock(song.duration)} (${song.bytes.toLocaleString('en-US')} bytes)`],
+    ['replaygain', replayGainText(song)],
     ['cached', `${state.cached.get(song.etag)?.size ?? 0} of ${song.blocks} blocks of 30 s`],
   ];
   return lines
