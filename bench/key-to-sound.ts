@@ -137,28 +137,32 @@ interface PathTimes {
   rss: number[];
 }
 
+/** streamtui in tmux on the daemon at `port`, playing through `pulse`, its cache and log in `dir`. */
+function startPlayer(pulse: PulseNullSink, port: number, dir: string): Tmux {
+  return Tmux.start(
+    dir,
+    [
+      ...streamtuiCommand(),
+      '--port',
+      String(port),
+      '--cache-dir',
+      path.join(dir, 'cache'),
+      '--audio',
+      'pulse',
+      '--name',
+      'bench',
+    ],
+    { ...pulse.env, XDG_CONFIG_HOME: dir, STREAMTUI_LOG: path.join(dir, 'player.log') },
+    100,
+    30,
+  );
+}
+
 async function streamtuiTimes(pulse: PulseNullSink, recording: Recording, music: string): Promise<PathTimes> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'streamd-key-'));
   const daemon = await spawnDaemon(music, stateDir, await freePort(), ['--udp-port', String(await freePort())]);
   const times: PathTimes = { first: [], uncached: [], rested: [], cached: [], idle: [], rss: [] };
-  const start = (dir: string): Tmux =>
-    Tmux.start(
-      dir,
-      [
-        ...streamtuiCommand(),
-        '--port',
-        String(daemon.port),
-        '--cache-dir',
-        path.join(dir, 'cache'),
-        '--audio',
-        'pulse',
-        '--name',
-        'bench',
-      ],
-      { ...pulse.env, XDG_CONFIG_HOME: dir, STREAMTUI_LOG: path.join(dir, 'player.log') },
-      100,
-      30,
-    );
+  const start = (dir: string): Tmux => startPlayer(pulse, daemon.port, dir);
   try {
     // First play after start: a fresh player (and cache) each run, Enter on the first song once the library shows.
     for (let i = 0; i < RUNS; i++) {
@@ -233,23 +237,7 @@ async function streamtuiFlacTimes(
   const daemon = await spawnDaemon(music, stateDir, await freePort(), ['--udp-port', String(await freePort())]);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-key-'));
   const times = { uncached: [] as number[], cached: [] as number[] };
-  const tui = Tmux.start(
-    dir,
-    [
-      ...streamtuiCommand(),
-      '--port',
-      String(daemon.port),
-      '--cache-dir',
-      path.join(dir, 'cache'),
-      '--audio',
-      'pulse',
-      '--name',
-      'bench',
-    ],
-    { ...pulse.env, XDG_CONFIG_HOME: dir, STREAMTUI_LOG: path.join(dir, 'player.log') },
-    100,
-    30,
-  );
+  const tui = startPlayer(pulse, daemon.port, dir);
   try {
     await tui.waitFor(/Library \([1-9]\d*\)/);
     await sleep(1000);
