@@ -229,8 +229,10 @@ function headReader(handle: FileHandle, size: number): (position: number, length
 export async function flacLayoutOf(
   handle: FileHandle,
   size: number,
+  /** Where `fLaC` is, past any ID3v2 tag, when the caller knows it already. */
+  start?: number,
 ): Promise<{ ok: true; layout: FlacLayout; comments?: Uint8Array } | { ok: false; reason: string }> {
-  return readFlacHead(headReader(handle, size), await audioSearchStart(handle, size), size);
+  return readFlacHead(headReader(handle, size), start ?? (await audioSearchStart(handle, size)), size);
 }
 
 /** The end of a FLAC stream's frames: before an ID3v1 tag some taggers append. */
@@ -263,7 +265,8 @@ async function analyzeFlac(file: FoundFile, deadline: number): Promise<Analysis>
   const handle = await openScanned(file.abs, file.stamp, file.rel);
   try {
     const size = file.stamp.size;
-    const head = await flacLayoutOf(handle, size);
+    const id3End = await audioSearchStart(handle, size);
+    const head = await flacLayoutOf(handle, size, id3End);
     if (!head.ok) return { ok: false, reason: `not a FLAC stream: ${head.reason}` };
     const { layout } = head;
     const end = await flacAudioEnd(handle, size);
@@ -281,7 +284,6 @@ async function analyzeFlac(file: FoundFile, deadline: number): Promise<Analysis>
       bytes: end - layout.audioStart,
     };
     // An ID3v2 tag some taggers put before `fLaC`: its tags where the Vorbis comments have none.
-    const id3End = await audioSearchStart(handle, size);
     const id3 = id3End > 0 ? await readMp3Tags(handle, id3End, id3End) : {};
     return servable(file, blocks, audio, { ...id3, ...readFlacTags(head.comments) }, undefined);
   } finally {

@@ -152,7 +152,12 @@ export async function createDecoder(song: SongInfo, header: Buffer = Buffer.allo
     const flac = new FLACDecoder();
     await flac.ready;
     const decoder = new FlacDecoder(flac, outputChannels(song));
-    await decoder.decode(header);
+    try {
+      await decoder.decode(header);
+    } catch (error) {
+      decoder.free(); // its WebAssembly memory is not the garbage collector's
+      throw error;
+    }
     return decoder;
   }
   // A decoder made ahead is taken, and the next one made a moment later: WebAssembly's
