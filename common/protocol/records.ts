@@ -10,11 +10,11 @@ import type { Field } from './response.js';
  * The formats the daemon serves. A client is sent songs of the contract's formats only
  * (`CONTRACT_FORMATS`) until it says, with `formats`, which more it plays (docs/protocol.md).
  */
-export const SONG_FORMATS = ['mp3', 'wav', 'flac'] as const;
+export const SONG_FORMATS = ['mp3', 'wav', 'flac', 'ogg', 'opus'] as const;
 export type SongFormat = (typeof SONG_FORMATS)[number];
 export const CONTRACT_FORMATS: readonly SongFormat[] = ['mp3', 'wav'];
-/** Formats whose blocks need bytes of the file's head first (`header`): FLAC's STREAMINFO. */
-export const hasDecoderHeader = (format: SongFormat): boolean => format === 'flac';
+/** Formats whose blocks need bytes of the file's head first (`header`): FLAC's STREAMINFO, Ogg's header pages. */
+export const hasDecoderHeader = (format: SongFormat): boolean => format !== 'mp3' && format !== 'wav';
 export const isSongFormat = (text: string): text is SongFormat => (SONG_FORMATS as readonly string[]).includes(text);
 
 /**

@@ -8,6 +8,7 @@ import type { BlockSpan } from '../../common/audio/blocks.js';
 import { flacBlocks, readFlacHead, type FlacLayout } from '../../common/audio/flac.js';
 import { parseVorbisComments } from '../../common/audio/vorbis-comment.js';
 import { id3v2Length } from '../../common/audio/id3.js';
+import { commentBody, scanOgg, type OggScan } from '../../common/audio/ogg.js';
 import { MpegWalker, type MpegScan } from '../../common/audio/mpeg-frames.js';
 import { parseWav, wavBlocks } from '../../common/audio/wav.js';
 import { replayGainValue, type SongInfo } from '../../common/protocol/records.js';
@@ -17,8 +18,8 @@ import { quickTags } from './quick-tags.js';
 import type { FoundFile } from './walk.js';
 import { boundTags, pickTags, readWavTags, type Tags } from './wav-tags.js';
 
-/** Bump when the analysis changes, so that persisted catalogs are analysed again (2: track and year; 3: album artist, disc, genre; 4: FLAC; 5: ReplayGain). */
-export const ANALYZER_VERSION = 5;
+/** Bump when the analysis changes, so that persisted catalogs are analysed again (2: track and year; 3: album artist, disc, genre; 4: FLAC; 5: ReplayGain; 6: Ogg). */
+export const ANALYZER_VERSION = 6;
 /** Part of every etag: bumped only when the served bytes of an unchanged file may differ, which empties every player's cache. */
 const ETAG_VERSION = 1;
 
@@ -242,8 +243,8 @@ async function flacAudioEnd(handle: FileHandle, size: number): Promise<number> {
   return tail.toString('latin1') === 'TAG' ? size - 128 : size;
 }
 
-/** A FLAC file's tags, from its Vorbis comments (unreadable ones: none; the audio still plays). */
-function readFlacTags(comments: Uint8Array | undefined): Tags {
+/** Tags from Vorbis comments, FLAC's or Ogg's (unreadable ones: none; the audio still plays). */
+function readVorbisCommentTags(comments: Uint8Array | undefined, opusGain?: number): Tags {
   const read = comments && parseVorbisComments(comments);
   if (!read) return {};
   const { replayGain, ...tags } = read;
@@ -258,6 +259,7 @@ function readFlacTags(comments: Uint8Array | undefined): Tags {
     const value = replayGainValue(key, replayGain[key]);
     if (value !== undefined) gains[field] = value;
   }
+  if (opusGain !== undefined) Object.assign(gains, opusReplayGain(replayGain, opusGain));
   return boundTags({ ...tags, ...gains });
 }
 
@@ -285,7 +287,60 @@ async function analyzeFlac(file: FoundFile, deadline: number): Promise<Analysis>
     };
     // An ID3v2 tag some taggers put before `fLaC`: its tags where the Vorbis comments have none.
     const id3 = id3End > 0 ? await readMp3Tags(handle, id3End, id3End) : {};
-    return servable(file, blocks, audio, { ...id3, ...readFlacTags(head.comments) }, undefined);
+    return servable(file, blocks, audio, { ...id3, ...readVorbisCommentTags(head.comments) }, undefined);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Opus keeps loudness as R128_TRACK_GAIN and R128_ALBUM_GAIN (RFC 7845, 5.2.1): Q7.8 dB toward
+ * -23 LUFS, on top of the header's output gain. As ReplayGain (toward -18 LUFS): 5 dB more, and
+ * the output gain, which this player's decoder does not apply, counted in. Peaks are not kept.
+ */
+function opusReplayGain(comments: Record<string, string>, outputGain: number): Tags {
+  const gains: Tags = {};
+  const read = (key: string): number | undefined => {
+    const text = comments[key];
+    return text !== undefined && /^\s*[-+]?\d+\s*$/.test(text) ? Number(text) / 256 + 5 + outputGain : undefined;
+  };
+  const track = read('r128_track_gain');
+  const album = read('r128_album_gain');
+  if (track !== undefined) gains.trackGain = Math.round(track * 100) / 100;
+  if (album !== undefined) gains.albumGain = Math.round(album * 100) / 100;
+  return gains;
+}
+
+/** The Ogg stream of `handle`: its pages walked, the reads bounded by the analysis's deadline. */
+export async function scanOggFile(
+  handle: FileHandle,
+  size: number,
+  options: { deadline?: number; headersOnly?: boolean } = {},
+): Promise<OggScan> {
+  const { deadline = Infinity, headersOnly = false } = options;
+  return scanOgg((position, length) => readAt(handle, position, length), size, {
+    headersOnly,
+    check: () => {
+      if (Date.now() > deadline) throw new Error('the analysis ran out of its time budget; skipped');
+    },
+  });
+}
+
+async function analyzeOgg(file: FoundFile, deadline: number): Promise<Analysis> {
+  const handle = await openScanned(file.abs, file.stamp, file.rel);
+  try {
+    const scan = await scanOggFile(handle, file.stamp.size, { deadline });
+    const { identification: id } = scan;
+    const audio = {
+      duration: scan.totalSamples / id.sampleRate,
+      format: id.codec === 'opus' ? ('opus' as const) : ('ogg' as const),
+      sampleRate: id.sampleRate,
+      channels: id.channels,
+      bytes: scan.audioEnd - scan.audioStart,
+    };
+    const comments = commentBody(id.codec, scan.headerPackets[1] as Uint8Array);
+    const tags = readVorbisCommentTags(comments, id.codec === 'opus' ? id.outputGain : undefined);
+    return servable(file, scan.blocks, audio, tags, scan.stoppedEarly);
   } finally {
     await handle.close();
   }
@@ -304,6 +359,9 @@ export async function analyzeFile(file: FoundFile, budgetMs = ANALYSIS_MAX_MS): 
         return await analyzeWav(file);
       case 'flac':
         return await analyzeFlac(file, deadline);
+      case 'ogg':
+      case 'opus':
+        return await analyzeOgg(file, deadline);
     }
   } catch (error) {
     return { ok: false, reason: (error as Error).message, ...(isTransient(error) ? { transient: true as const } : {}) };

@@ -3,7 +3,8 @@
  * file when asked, since it is small and rarely asked for (once per song per player cache).
  */
 import { ProtocolError } from '../../common/protocol/errors.js';
-import { flacLayoutOf } from './analyze.js';
+import { oggHeaderPages } from '../../common/audio/ogg.js';
+import { flacLayoutOf, scanOggFile } from './analyze.js';
 import { openSongFile } from './block-reader.js';
 import type { CatalogSong } from './song.js';
 
@@ -20,6 +21,18 @@ export async function decoderHeader(song: CatalogSong): Promise<Buffer> {
         if (!head.ok)
           throw new ProtocolError('io_error', `'${song.info.file}' no longer reads as FLAC: ${head.reason}`);
         return head.layout.decoderHeader;
+      } finally {
+        await handle.close();
+      }
+    }
+    case 'ogg':
+    case 'opus': {
+      const handle = await openSongFile(song);
+      try {
+        const scan = await scanOggFile(handle, song.stamp.size, { headersOnly: true });
+        return oggHeaderPages(scan.headerPackets, scan.serial);
+      } catch (error) {
+        throw new ProtocolError('io_error', `'${song.info.file}' no longer reads as Ogg: ${(error as Error).message}`);
       } finally {
         await handle.close();
       }

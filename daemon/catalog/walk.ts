@@ -25,7 +25,15 @@ export interface WalkResult {
   folders: string[];
 }
 
-const AUDIO_EXTENSIONS: Record<string, SongFormat> = { '.mp3': 'mp3', '.wav': 'wav', '.flac': 'flac' };
+/** An Ogg file is Vorbis or Opus whatever its name says: `ogg` here, the analysis reads which. */
+const AUDIO_EXTENSIONS: Record<string, SongFormat> = {
+  '.mp3': 'mp3',
+  '.wav': 'wav',
+  '.flac': 'flac',
+  '.ogg': 'ogg',
+  '.oga': 'ogg',
+  '.opus': 'ogg',
+};
 /**
  * The walk uses synchronous calls: for thousands of small metadata calls they take half the time
  * of the thread-pool round trips of the async ones (a no-change restart is mostly this walk). It

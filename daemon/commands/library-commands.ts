@@ -153,7 +153,7 @@ export const libraryCommands: Command[] = [
     minArgs: 1,
     maxArgs: 1,
     usage: 'header <song>',
-    summary: "what the song's decoder needs before any block (FLAC: STREAMINFO), in base64",
+    summary: "what the song's decoder needs before any block (FLAC: STREAMINFO; Ogg: header pages), in base64",
     run: header,
   },
 ];

@@ -1,18 +1,21 @@
 /**
  * A song as a sequence of whole MP3 frames from a point in it, for the radio: MP3 files are read
- * a block at a time and cut at frame boundaries; WAV and FLAC files are encoded with lamejs a
+ * a block at a time and cut at frame boundaries; WAV, FLAC and Ogg files are encoded with lamejs a
  * little at a time (about a second per call: lamejs runs ~35x real time, and the event loop must
  * keep moving).
  */
 import type { FileHandle } from 'node:fs/promises';
 import type { FLACDecoder } from '@wasm-audio-decoders/flac';
+import type { OggVorbisDecoder } from '@wasm-audio-decoders/ogg-vorbis';
+import type { OggOpusDecoder } from 'ogg-opus-decoder';
 import { Mp3Encoder } from '@breezystack/lamejs';
 import { blockFirstSample, blockIndexAt, samplesPerFrame } from '../../common/audio/blocks.js';
 import { isVbrInfoFrame, layer3Bitrates, parseMpegHeader } from '../../common/audio/mpeg-header.js';
 import { flacBlockFirstSample } from '../../common/audio/flac.js';
+import { oggBlockFirstSample } from '../../common/audio/ogg.js';
 import { toInt16 } from '../../common/audio/pcm.js';
 import { MAX_PAYLOAD_BYTES } from '../../common/datagram/codec.js';
-import { flacLayoutOf } from '../catalog/analyze.js';
+import { decoderHeader } from '../catalog/decoder-header.js';
 import type { CatalogSong } from '../catalog/song.js';
 import { openScanned } from '../catalog/open-song.js';
 
@@ -247,11 +250,24 @@ class WavSource extends EncodedSource {
   }
 }
 
+/** A WebAssembly decoder of the mpg123-decoder family: FLAC's, Ogg Vorbis's, Ogg Opus's. */
+interface PagedDecoder {
+  /** ogg-opus-decoder's types say it answers at once; it answers through a promise, as the others do. */
+  decode(
+    bytes: Uint8Array,
+  ):
+    | Promise<{ channelData: Float32Array[]; samplesDecoded: number }>
+    | { channelData: Float32Array[]; samplesDecoded: number };
+  flush(): Promise<{ channelData: Float32Array[]; samplesDecoded: number }>;
+  free(): void;
+}
+
 /**
- * FLAC decoded (libFLAC in WebAssembly, as the player decodes it) from the frame that starts the
- * block holding `from`, the samples before `from` dropped, then encoded as WAV's PCM is.
+ * FLAC, Ogg Vorbis or Opus decoded (in WebAssembly, as the player decodes them) from the frame or
+ * page that starts the block holding `from`, after the song's decoder header; the samples before
+ * `from` dropped, then encoded as WAV's PCM is.
  */
-class FlacSource extends EncodedSource {
+class HeaderedSource extends EncodedSource {
   private block: number;
   private position: number;
   private readonly end: number;
@@ -261,10 +277,12 @@ class FlacSource extends EncodedSource {
   private constructor(
     private readonly song: CatalogSong,
     private readonly handle: FileHandle,
-    private readonly decoder: FLACDecoder,
+    private readonly decoder: PagedDecoder,
     private readonly header: Buffer,
     private readonly from: number,
     kbps: number,
+    /** Where the sound of a block from the middle starts, from its first bytes. */
+    private readonly firstSample: (header: Buffer, block: Uint8Array) => number | undefined,
   ) {
     super(song, kbps, Math.floor(from * song.info.sampleRate));
     this.block = blockIndexAt(from, song.blocks.length);
@@ -274,14 +292,19 @@ class FlacSource extends EncodedSource {
     this.end = last ? last.offset + last.length : this.position;
   }
 
-  static async open(song: CatalogSong, handle: FileHandle, from: number, kbps: number): Promise<FlacSource> {
-    const head = await flacLayoutOf(handle, song.stamp.size);
-    if (!head.ok) throw new Error(`'${song.info.file}' no longer reads as FLAC: ${head.reason}`);
-    const { FLACDecoder } = await import('@wasm-audio-decoders/flac');
-    const decoder = new FLACDecoder();
-    await decoder.ready;
-    await decoder.decode(head.layout.decoderHeader);
-    return new FlacSource(song, handle, decoder, head.layout.decoderHeader, from, kbps);
+  static async open(song: CatalogSong, handle: FileHandle, from: number, kbps: number): Promise<HeaderedSource> {
+    const header = await decoderHeader(song);
+    const made: FLACDecoder | OggOpusDecoder | OggVorbisDecoder =
+      song.info.format === 'flac'
+        ? new (await import('@wasm-audio-decoders/flac')).FLACDecoder()
+        : song.info.format === 'opus'
+          ? new (await import('ogg-opus-decoder')).OggOpusDecoder()
+          : new (await import('@wasm-audio-decoders/ogg-vorbis')).OggVorbisDecoder();
+    await made.ready;
+    const decoder: PagedDecoder = made;
+    await decoder.decode(header);
+    const firstSample = song.info.format === 'flac' ? flacBlockFirstSample : oggBlockFirstSample;
+    return new HeaderedSource(song, handle, decoder, header, from, kbps, firstSample);
   }
 
   protected async readPcm(): Promise<[Int16Array, Int16Array | undefined] | undefined> {
@@ -294,7 +317,7 @@ class FlacSource extends EncodedSource {
         const bytes = Buffer.allocUnsafe(want);
         const { bytesRead } = await this.handle.read(bytes, 0, want, this.position);
         if (this.skip === undefined) {
-          const first = flacBlockFirstSample(this.header, bytes.subarray(0, bytesRead)) ?? 0;
+          const first = this.firstSample(this.header, bytes.subarray(0, bytesRead)) ?? 0;
           this.skip = Math.max(0, Math.floor(this.from * rate) - first);
         }
         this.position = bytesRead === 0 ? this.end : this.position + bytesRead;
@@ -325,9 +348,9 @@ class FlacSource extends EncodedSource {
 /** The rates an MP3 can have: a FLAC at another (96 kHz, say) would need resampling first. */
 const MP3_RATES = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000];
 
-/** Whether the radio can carry `song`: an MP3 or WAV, or a FLAC at a rate an MP3 can have. */
+/** Whether the radio can carry `song`: one at a rate an MP3 can have (every MP3, WAV and Opus). */
 export function radioCarries(song: CatalogSong): boolean {
-  return song.info.format !== 'flac' || MP3_RATES.includes(song.info.sampleRate);
+  return MP3_RATES.includes(song.info.sampleRate);
 }
 
 /** Opens `song` for the radio at `from` seconds (the first frame that ends after it). */
@@ -340,7 +363,9 @@ export async function openFrameSource(song: CatalogSong, from: number, encodeKbp
       case 'wav':
         return new WavSource(song, handle, from, encodeKbps);
       case 'flac':
-        return await FlacSource.open(song, handle, from, encodeKbps);
+      case 'ogg':
+      case 'opus':
+        return await HeaderedSource.open(song, handle, from, encodeKbps);
     }
   } catch (error) {
     await handle.close();

@@ -29,3 +29,28 @@ export function mpg123Pcm(file: string, gapless = false): Buffer {
 export function soxPcm(file: string): Buffer {
   return execFileSync('sox', [file, '-t', 'raw', '-'], { maxBuffer: 256 * 1024 * 1024 });
 }
+
+/**
+ * An Ogg Vorbis or Opus stream decoded by the libraries the player uses (libvorbis, libopus in
+ * WebAssembly), first channel only, as the decoder gives it: from its start, pre-skip and end trimmed.
+ */
+export async function decodeOgg(codec: 'ogg' | 'opus', ...pieces: Uint8Array[]): Promise<Float32Array> {
+  const { OggVorbisDecoder } = await import('@wasm-audio-decoders/ogg-vorbis');
+  const { OggOpusDecoder } = await import('ogg-opus-decoder');
+  const decoder = codec === 'opus' ? new OggOpusDecoder() : new OggVorbisDecoder();
+  await decoder.ready;
+  try {
+    const outs = [];
+    for (const piece of pieces) outs.push(await decoder.decode(piece));
+    outs.push(await decoder.flush());
+    const left = new Float32Array(outs.reduce((sum, out) => sum + out.samplesDecoded, 0));
+    let at = 0;
+    for (const out of outs) {
+      if (out.samplesDecoded) left.set((out.channelData[0] as Float32Array).subarray(0, out.samplesDecoded), at);
+      at += out.samplesDecoded;
+    }
+    return left;
+  } finally {
+    decoder.free();
+  }
+}

@@ -42,7 +42,7 @@ describe('reply decoders', () => {
     );
     assert.deepEqual(parseSongList(f()), []);
     assert.throws(() => parseSongList(f(['song', '1'], ['file', 'a.mp3'])), ReplyFormatError);
-    assert.throws(() => parseSongList(fields.map(([k, v]) => [k, k === 'format' ? 'ogg' : v])), ReplyFormatError);
+    assert.throws(() => parseSongList(fields.map(([k, v]) => [k, k === 'format' ? 'aiff' : v])), ReplyFormatError);
   });
 
   it('devices, stats and radio', () => {

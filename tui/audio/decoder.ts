@@ -1,15 +1,16 @@
 /**
  * Song bytes to 16-bit PCM, fed block after block (docs/protocol.md: one decoder fed block after block
  * gives the whole file's output bit-exactly). MP3 through mpg123-decoder, FLAC through
- * @wasm-audio-decoders/flac (libFLAC), both WebAssembly; WAV is PCM already, only converted to 16 bits.
+ * @wasm-audio-decoders/flac (libFLAC), Ogg Vorbis and Opus through @wasm-audio-decoders/ogg-vorbis
+ * (libvorbis) and ogg-opus-decoder (libopus), all WebAssembly; WAV is PCM already, only converted
+ * to 16 bits.
  */
-import type { FLACDecoder } from '@wasm-audio-decoders/flac';
 import { MPEGDecoder } from 'mpg123-decoder';
 import { toInt16 } from '../../common/audio/pcm.js';
 import type { SongFormat, SongInfo } from '../../common/protocol/records.js';
 
 /** The formats this player decodes beyond the contract's MP3 and WAV: told to the daemon with `formats`. */
-export const EXTRA_FORMATS: readonly SongFormat[] = ['flac'];
+export const EXTRA_FORMATS: readonly SongFormat[] = ['flac', 'ogg', 'opus'];
 
 /** A decoder that answers at once (MP3, WAV): the radio's, whose frames are decoded as they come. */
 export interface SyncPcmDecoder {
@@ -66,15 +67,32 @@ class Mp3Decoder implements PcmDecoder {
   }
 }
 
+interface DecodedAudio {
+  channelData: Float32Array[];
+  samplesDecoded: number;
+  errors: Array<{ message: string }>;
+}
+
+/** A decoder of the mpg123-decoder family that answers through a promise: FLAC's, Ogg Vorbis's, Ogg Opus's. */
+interface WasmDecoder {
+  ready: Promise<void>;
+  /** ogg-opus-decoder's types say it answers at once; it answers through a promise, as the others do. */
+  decode(bytes: Uint8Array): Promise<DecodedAudio> | DecodedAudio;
+  flush(): Promise<DecodedAudio>;
+  free(): void;
+}
+
 /**
- * FLAC: fed the song's decoder header (`fLaC` and STREAMINFO, docs/protocol.md) and then its
- * frames from any block on. Exact: a 16-bit stream comes out as its samples. More than two
- * channels keep the first two, as WAV's do.
+ * FLAC, Ogg Vorbis or Opus: fed the song's decoder header (docs/protocol.md, Formats: FLAC's
+ * STREAMINFO, Ogg's header pages) and then its frames or pages from any block on. FLAC is exact:
+ * a 16-bit stream comes out as its samples. More than two channels keep the first two, as WAV's do.
  */
-class FlacDecoder implements PcmDecoder {
+class HeaderedDecoder implements PcmDecoder {
   constructor(
-    private readonly decoder: FLACDecoder,
+    private readonly decoder: WasmDecoder,
     private readonly channels: 1 | 2,
+    /** FLAC: a frame libFLAC cannot decode (damage) ends the song, said. Opus and Vorbis conceal. */
+    private readonly failsOn: string | undefined,
   ) {}
 
   async decode(bytes: Uint8Array): Promise<Buffer> {
@@ -85,14 +103,9 @@ class FlacDecoder implements PcmDecoder {
     return this.pcmOf(await this.decoder.flush());
   }
 
-  /** A frame libFLAC cannot decode (damage) ends the song, said. */
-  private pcmOf(out: {
-    channelData: Float32Array[];
-    samplesDecoded: number;
-    errors: Array<{ message: string }>;
-  }): Buffer {
+  private pcmOf(out: DecodedAudio): Buffer {
     const error = out.errors[0];
-    if (error) throw new Error(`FLAC: ${error.message}`);
+    if (error && this.failsOn) throw new Error(`${this.failsOn}: ${error.message}`);
     return interleave(out.channelData, out.samplesDecoded, this.channels);
   }
 
@@ -144,14 +157,19 @@ class WavDecoder implements PcmDecoder {
  */
 export async function createDecoder(song: SongInfo, header: Buffer = Buffer.alloc(0)): Promise<PcmDecoder> {
   if (song.format === 'wav') return new WavDecoder(song.bits ?? 16, song.channels, outputChannels(song));
-  if (song.format === 'flac') {
+  if (song.format !== 'mp3') {
     // Its libFLAC decodes up to 24 bits: a 32-bit stream (flac 1.4 writes them) comes out silent.
-    if ((song.bits ?? 16) > 24) throw new Error(`${song.bits}-bit FLAC is not played yet (24 bits at most)`);
-    // Loaded with the first FLAC song: a player of MP3s never compiles it.
-    const { FLACDecoder } = await import('@wasm-audio-decoders/flac');
-    const flac = new FLACDecoder();
-    await flac.ready;
-    const decoder = new FlacDecoder(flac, outputChannels(song));
+    if (song.format === 'flac' && (song.bits ?? 16) > 24)
+      throw new Error(`${song.bits}-bit FLAC is not played yet (24 bits at most)`);
+    // Loaded with the first song of its format: a player of MP3s never compiles them.
+    const wasm: WasmDecoder =
+      song.format === 'flac'
+        ? new (await import('@wasm-audio-decoders/flac')).FLACDecoder()
+        : song.format === 'opus'
+          ? new (await import('ogg-opus-decoder')).OggOpusDecoder()
+          : new (await import('@wasm-audio-decoders/ogg-vorbis')).OggVorbisDecoder();
+    await wasm.ready;
+    const decoder = new HeaderedDecoder(wasm, outputChannels(song), song.format === 'flac' ? 'FLAC' : undefined);
     try {
       await decoder.decode(header);
     } catch (error) {

@@ -25,6 +25,8 @@ const BLOCK_SLACK_BYTES = 256 * 1024;
  * up to 65535 samples past its window.
  */
 const FLAC_OVERRUN_SAMPLES = 65535;
+/** Vorbis and Opus top out near 500 kbit/s for two channels: a quarter of a megabit a channel. */
+const OGG_BITS_PER_CHANNEL_SECOND = 256_000;
 
 /** The most bytes a 30-second block of `song` can hold, by its format: a larger one is refused. */
 export function maxBlockBytes(song: SongInfo): number {
@@ -34,7 +36,9 @@ export function maxBlockBytes(song: SongInfo): number {
       ? pcmPerSecond * BLOCK_SECONDS
       : song.format === 'flac'
         ? pcmPerSecond * (BLOCK_SECONDS + FLAC_OVERRUN_SAMPLES / song.sampleRate)
-        : COMPRESSED_BYTES_PER_SECOND * BLOCK_SECONDS;
+        : song.format === 'ogg' || song.format === 'opus'
+          ? Math.max(COMPRESSED_BYTES_PER_SECOND, (OGG_BITS_PER_CHANNEL_SECOND / 8) * song.channels) * BLOCK_SECONDS
+          : COMPRESSED_BYTES_PER_SECOND * BLOCK_SECONDS;
   return Math.min(song.bytes, Math.ceil(most) + BLOCK_SLACK_BYTES);
 }
 

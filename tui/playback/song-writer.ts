@@ -6,6 +6,7 @@
  */
 import { blockFirstSample, blockIndexAt, samplesPerFrame } from '../../common/audio/blocks.js';
 import { flacBlockFirstSample } from '../../common/audio/flac.js';
+import { MAX_PAGE_BYTES, oggBlockFirstSample } from '../../common/audio/ogg.js';
 import { BLOCK_SECONDS } from '../../common/limits.js';
 import { hasDecoderHeader, type SongInfo } from '../../common/protocol/records.js';
 import { createDecoder, outputChannels, type PcmDecoder } from '../audio/decoder.js';
@@ -43,6 +44,17 @@ export interface SongOutput {
   /** 16-bit PCM of `frameBytes` a frame; resolves when there is room for more. */
   write(pcm: Buffer, frameBytes: number): Promise<void>;
   sounding(): void;
+}
+
+/**
+ * Where the sound of a block that starts a play begins, in samples of the song, from its first
+ * bytes: a FLAC frame header numbers its samples; an Ogg page's granule says where its packets
+ * end. `more` when the bytes so far do not hold the first frame header or page whole.
+ */
+function blockSoundStart(song: SongInfo, header: Buffer, bytes: Buffer, whole: boolean): number | undefined | 'more' {
+  if (song.format === 'flac') return flacBlockFirstSample(header, bytes);
+  const found = oggBlockFirstSample(header, bytes);
+  return found === undefined && !whole && bytes.length < MAX_PAGE_BYTES ? 'more' : found;
 }
 
 /** The most silence written before a start to wait for the right moment: more would be a hang, not a wait. */
@@ -95,8 +107,10 @@ export async function writeSong(session: SongSession, out: SongOutput): Promise<
     let skipFrames: number | undefined;
     const skipFrom = (blockStart: number): number =>
       Math.max(0, Math.round(session.origin * song.sampleRate) - blockStart);
-    if (song.format !== 'flac')
+    if (song.format === 'mp3' || song.format === 'wav')
       skipFrames = skipFrom(blockFirstSample(first, song.sampleRate, samplesPerFrame(song.format, song.sampleRate)));
+    /** The first bytes of block `first`, kept until they say where its sound starts. */
+    let head: Buffer[] = [];
     let sounding = false;
     const emit = async (decoded: Buffer): Promise<void> => {
       let pcm = decoded;
@@ -125,12 +139,21 @@ export async function writeSong(session: SongSession, out: SongOutput): Promise<
       }
       await written;
     };
+    /** `given`, or with the bytes held before it once they say where the sound starts; undefined while they do not yet. */
+    const sayingStart = (given: Buffer, whole: boolean): Buffer | undefined => {
+      if (skipFrames !== undefined) return given;
+      head.push(given);
+      const bytes = Buffer.concat(head);
+      const start = blockSoundStart(song, header as Buffer, bytes, whole);
+      if (start === 'more') return undefined;
+      head = [];
+      skipFrames = skipFrom(start ?? Math.round(first * BLOCK_SECONDS * song.sampleRate));
+      return bytes;
+    };
     for (let index = first; index < song.blocks; index++) {
-      for await (const chunk of index === first ? firstBlock : out.blocks.block(song, index, signal)) {
-        if (skipFrames === undefined)
-          skipFrames = skipFrom(
-            flacBlockFirstSample(header as Buffer, chunk) ?? Math.round(first * BLOCK_SECONDS * song.sampleRate),
-          );
+      for await (const given of index === first ? firstBlock : out.blocks.block(song, index, signal)) {
+        const chunk = sayingStart(given, false);
+        if (!chunk) continue;
         // A cached block comes whole (30 s): decoded in pieces, its first sound is out after
         // one piece's work instead of the whole block's.
         for (let at = 0; at < chunk.length;) {
@@ -144,6 +167,9 @@ export async function writeSong(session: SongSession, out: SongOutput): Promise<
       }
       if (signal.aborted) return;
     }
+    // A song shorter than its first page says (a damaged file's): what was held is decoded all the same.
+    const rest = head.length ? sayingStart(Buffer.alloc(0), true) : undefined;
+    if (rest?.length) await emit(await decoder.decode(rest));
     if (decoder.end) await emit(await decoder.end());
   } finally {
     decoder.free();
