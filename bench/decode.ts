@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { flacBlocks, readFlacHead } from '../common/audio/flac.js';
 import { scanMpeg } from '../common/audio/mpeg-frames.js';
+import { oggHeaderPages, scanOgg } from '../common/audio/ogg.js';
 import type { SongInfo } from '../common/protocol/records.js';
 import { createDecoder } from '../tui/audio/decoder.js';
 import { median, missingTools, table } from './lib.js';
@@ -34,6 +35,13 @@ async function served(sample: Sample): Promise<{ audio: Buffer; header?: Buffer 
   }
   const read = async (position: number, length: number): Promise<Uint8Array> =>
     bytes.subarray(position, position + length);
+  if (sample.song.format === 'ogg' || sample.song.format === 'opus') {
+    const scan = await scanOgg(read, bytes.length);
+    return {
+      audio: bytes.subarray(scan.audioStart, scan.audioEnd),
+      header: oggHeaderPages(scan.headerPackets, scan.serial),
+    };
+  }
   const head = await readFlacHead(read, 0, bytes.length);
   if (!head.ok) throw new Error(`${sample.file}: ${head.reason}`);
   const { blocks } = await flacBlocks(read, head.layout, bytes.length);
@@ -70,8 +78,9 @@ function ffmpegSeconds(file: string): number {
 }
 
 export async function decodeBench(): Promise<string> {
-  const missing = missingTools(['ffmpeg', 'sox', 'lame', 'flac']);
-  if (missing.length > 0) return `Not measured: ${missing.join(', ')} missing (apt-get install ffmpeg sox lame flac).`;
+  const missing = missingTools(['ffmpeg', 'sox', 'lame', 'flac', 'oggenc', 'opusenc']);
+  if (missing.length > 0)
+    return `Not measured: ${missing.join(', ')} missing (apt-get install ffmpeg sox lame flac vorbis-tools opus-tools).`;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'decode-bench-'));
   try {
     // Music-like sound: noise under a sweep, so that no encoder finds it easy.
@@ -114,10 +123,22 @@ export async function decodeBench(): Promise<string> {
         file: path.join(dir, 'hires.flac'),
         song: { format: 'flac', channels: 2, sampleRate: 96000 },
       },
+      {
+        name: 'Ogg Vorbis, quality 5 (oggenc), 44.1 kHz',
+        file: path.join(dir, 'cd.ogg'),
+        song: { format: 'ogg', channels: 2, sampleRate: 44100 },
+      },
+      {
+        name: 'Ogg Opus, 128 kbit/s (opusenc), 48 kHz',
+        file: path.join(dir, 'cd.opus'),
+        song: { format: 'opus', channels: 2, sampleRate: 48000 },
+      },
     ];
     execFileSync('lame', ['--quiet', '-b', '128', cd, samples[0]?.file as string]);
     execFileSync('flac', ['-s', '-5', '-o', samples[1]?.file as string, cd]);
     execFileSync('flac', ['-s', '-8', '-o', samples[2]?.file as string, hires]);
+    execFileSync('oggenc', ['-Q', '-q', '5', '-o', samples[3]?.file as string, cd]);
+    execFileSync('opusenc', ['--quiet', '--bitrate', '128', cd, samples[4]?.file as string]);
     const rows: Array<Array<string | number>> = [];
     for (const sample of samples) {
       const { audio, header } = await served(sample);
