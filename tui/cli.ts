@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import blessed from 'blessed';
 import { VERSION } from '../common/version.js';
 import { startApp, type App } from './app/app.js';
-import { EXTRA_FORMATS } from './audio/decoder.js';
+import { extraFormats } from './audio/decoder.js';
 import { NullSink } from './audio/null-sink.js';
 import { resolveMicrophone } from './calls/microphone.js';
 import type { AudioSink } from './audio/sink.js';
@@ -205,7 +205,7 @@ async function main(): Promise<number> {
       password: settings.password ?? undefined,
       register: register && voice ? { voicePort: voice.link.port } : undefined,
       keepAliveMs,
-      formats: EXTRA_FORMATS,
+      formats: extraFormats(),
     });
   const screen = blessed.screen({ smartCSR: true, fullUnicode: true, title: 'streamtui', autoPadding: false });
   const code = await new Promise<number>((resolve) => {

@@ -10,10 +10,10 @@ import type { Field } from './response.js';
  * The formats the daemon serves. A client is sent songs of the contract's formats only
  * (`CONTRACT_FORMATS`) until it says, with `formats`, which more it plays (docs/protocol.md).
  */
-export const SONG_FORMATS = ['mp3', 'wav', 'flac', 'ogg', 'opus'] as const;
+export const SONG_FORMATS = ['mp3', 'wav', 'flac', 'ogg', 'opus', 'm4a'] as const;
 export type SongFormat = (typeof SONG_FORMATS)[number];
 export const CONTRACT_FORMATS: readonly SongFormat[] = ['mp3', 'wav'];
-/** Formats whose blocks need bytes of the file's head first (`header`): FLAC's STREAMINFO, Ogg's header pages. */
+/** Formats whose blocks need bytes of the file's head first (`header`): FLAC's STREAMINFO, Ogg's header pages, MP4's sample table. */
 export const hasDecoderHeader = (format: SongFormat): boolean => format !== 'mp3' && format !== 'wav';
 export const isSongFormat = (text: string): text is SongFormat => (SONG_FORMATS as readonly string[]).includes(text);
 

@@ -200,8 +200,11 @@ export function parseCallList(fields: Fields): CallRecord[] {
   });
 }
 
-/** The largest decoder header a client takes: FLAC's is 42 bytes; Ogg's setup headers are kilobytes. */
-export const MAX_DECODER_HEADER_BYTES = 1024 * 1024;
+/**
+ * The largest decoder header a client takes: FLAC's is 42 bytes; Ogg's setup headers are
+ * kilobytes; an MP4's sample table is 4 bytes a sample (about 7 hours of AAC in 4 MiB).
+ */
+export const MAX_DECODER_HEADER_BYTES = 4 * 1024 * 1024;
 
 /**
  * `header`: the bytes (base64 over one or more `header:` lines), their length and SHA-256, which

@@ -9,6 +9,7 @@ import { flacBlocks, readFlacHead, type FlacLayout } from '../../common/audio/fl
 import { parseVorbisComments } from '../../common/audio/vorbis-comment.js';
 import { id3v2Length } from '../../common/audio/id3.js';
 import { commentBody, scanOgg, type OggScan } from '../../common/audio/ogg.js';
+import { mp4Blocks, readMp4Audio, type Mp4Audio } from '../../common/audio/mp4.js';
 import { MpegWalker, type MpegScan } from '../../common/audio/mpeg-frames.js';
 import { parseWav, wavBlocks } from '../../common/audio/wav.js';
 import { replayGainValue, type SongInfo } from '../../common/protocol/records.js';
@@ -18,8 +19,8 @@ import { quickTags } from './quick-tags.js';
 import type { FoundFile } from './walk.js';
 import { boundTags, pickTags, readWavTags, type Tags } from './wav-tags.js';
 
-/** Bump when the analysis changes, so that persisted catalogs are analysed again (2: track and year; 3: album artist, disc, genre; 4: FLAC; 5: ReplayGain; 6: Ogg). */
-export const ANALYZER_VERSION = 6;
+/** Bump when the analysis changes, so that persisted catalogs are analysed again (2: track and year; 3: album artist, disc, genre; 4: FLAC; 5: ReplayGain; 6: Ogg; 7: M4A). */
+export const ANALYZER_VERSION = 7;
 /** Part of every etag: bumped only when the served bytes of an unchanged file may differ, which empties every player's cache. */
 const ETAG_VERSION = 1;
 
@@ -346,6 +347,52 @@ async function analyzeOgg(file: FoundFile, deadline: number): Promise<Analysis> 
   }
 }
 
+/** An MP4 file's audio track, read from its `moov`. */
+export async function readMp4File(handle: FileHandle, size: number): Promise<Mp4Audio> {
+  return readMp4Audio((position, length) => readAt(handle, position, length), size);
+}
+
+/** MP4 tags, the freeform ReplayGain ones too. */
+function mp4Tags(audio: Mp4Audio): Tags {
+  const { freeform, ...tags } = audio.tags;
+  const gains: Tags = {};
+  const fields = [
+    ['replaygain_track_gain', 'trackGain'],
+    ['replaygain_track_peak', 'trackPeak'],
+    ['replaygain_album_gain', 'albumGain'],
+    ['replaygain_album_peak', 'albumPeak'],
+  ] as const;
+  for (const [key, field] of fields) {
+    const value = replayGainValue(key, freeform[key]);
+    if (value !== undefined) gains[field] = value;
+  }
+  return boundTags({ ...tags, ...gains });
+}
+
+async function analyzeM4a(file: FoundFile): Promise<Analysis> {
+  const handle = await openScanned(file.abs, file.stamp, file.rel);
+  try {
+    const audio = await readMp4File(handle, file.stamp.size);
+    const blocks = mp4Blocks(audio).map(({ firstSample: _, ...span }) => span);
+    const last = blocks[blocks.length - 1];
+    if (!last) return { ok: false, reason: 'no audio samples' };
+    const info = {
+      duration: audio.totalSamples / audio.sampleRate,
+      format: 'm4a' as const,
+      sampleRate: audio.sampleRate,
+      channels: audio.channels,
+      ...(audio.bits ? { bits: audio.bits } : {}),
+      bytes: last.offset + last.length - audio.dataStart,
+    };
+    return servable(file, blocks, info, mp4Tags(audio), undefined);
+  } catch (error) {
+    if (isTransient(error)) throw error;
+    return { ok: false, reason: `not served: ${(error as Error).message}` };
+  } finally {
+    await handle.close();
+  }
+}
+
 /** `budgetMs`: the time the analysis may take (tests make it small). */
 export async function analyzeFile(file: FoundFile, budgetMs = ANALYSIS_MAX_MS): Promise<Analysis> {
   if (file.stamp.size === 0) return { ok: false, reason: 'empty file' };
@@ -362,6 +409,8 @@ export async function analyzeFile(file: FoundFile, budgetMs = ANALYSIS_MAX_MS): 
       case 'ogg':
       case 'opus':
         return await analyzeOgg(file, deadline);
+      case 'm4a':
+        return await analyzeM4a(file);
     }
   } catch (error) {
     return { ok: false, reason: (error as Error).message, ...(isTransient(error) ? { transient: true as const } : {}) };

@@ -3,8 +3,9 @@
  * file when asked, since it is small and rarely asked for (once per song per player cache).
  */
 import { ProtocolError } from '../../common/protocol/errors.js';
+import { mp4Blocks, mp4DecoderHeader } from '../../common/audio/mp4.js';
 import { oggHeaderPages } from '../../common/audio/ogg.js';
-import { flacLayoutOf, scanOggFile } from './analyze.js';
+import { flacLayoutOf, readMp4File, scanOggFile } from './analyze.js';
 import { openSongFile } from './block-reader.js';
 import type { CatalogSong } from './song.js';
 
@@ -33,6 +34,17 @@ export async function decoderHeader(song: CatalogSong): Promise<Buffer> {
         return oggHeaderPages(scan.headerPackets, scan.serial);
       } catch (error) {
         throw new ProtocolError('io_error', `'${song.info.file}' no longer reads as Ogg: ${(error as Error).message}`);
+      } finally {
+        await handle.close();
+      }
+    }
+    case 'm4a': {
+      const handle = await openSongFile(song);
+      try {
+        const audio = await readMp4File(handle, song.stamp.size);
+        return mp4DecoderHeader(audio, mp4Blocks(audio));
+      } catch (error) {
+        throw new ProtocolError('io_error', `'${song.info.file}' no longer reads as MP4: ${(error as Error).message}`);
       } finally {
         await handle.close();
       }

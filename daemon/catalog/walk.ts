@@ -33,6 +33,8 @@ const AUDIO_EXTENSIONS: Record<string, SongFormat> = {
   '.ogg': 'ogg',
   '.oga': 'ogg',
   '.opus': 'ogg',
+  '.m4a': 'm4a',
+  '.m4b': 'm4a',
 };
 /**
  * The walk uses synchronous calls: for thousands of small metadata calls they take half the time

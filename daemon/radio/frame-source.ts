@@ -348,10 +348,19 @@ class HeaderedSource extends EncodedSource {
 /** The rates an MP3 can have: a FLAC at another (96 kHz, say) would need resampling first. */
 const MP3_RATES = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000];
 
-/** Whether the radio can carry `song`: one at a rate an MP3 can have (every MP3, WAV and Opus). */
-export function radioCarries(song: CatalogSong): boolean {
-  return MP3_RATES.includes(song.info.sampleRate);
+/**
+ * Why the radio cannot carry `song`, or undefined when it can: one at a rate an MP3 can have (every
+ * MP3, WAV and Opus), decoded here (M4A is decoded by the player's ffmpeg, which the daemon does
+ * not run).
+ */
+export function radioRefusal(song: CatalogSong): string | undefined {
+  if (song.info.format === 'm4a') return 'the radio carries no M4A (it is decoded by ffmpeg in the player only)';
+  if (!MP3_RATES.includes(song.info.sampleRate))
+    return `the radio carries no ${song.info.format} at ${song.info.sampleRate} Hz`;
+  return undefined;
 }
+
+export const radioCarries = (song: CatalogSong): boolean => radioRefusal(song) === undefined;
 
 /** Opens `song` for the radio at `from` seconds (the first frame that ends after it). */
 export async function openFrameSource(song: CatalogSong, from: number, encodeKbps: number): Promise<FrameSource> {
@@ -366,6 +375,8 @@ export async function openFrameSource(song: CatalogSong, from: number, encodeKbp
       case 'ogg':
       case 'opus':
         return await HeaderedSource.open(song, handle, from, encodeKbps);
+      case 'm4a':
+        throw new Error(radioRefusal(song));
     }
   } catch (error) {
     await handle.close();

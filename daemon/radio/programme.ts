@@ -6,7 +6,7 @@
 import { ProtocolError } from '../../common/protocol/errors.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { CatalogSong } from '../catalog/song.js';
-import { radioCarries } from './frame-source.js';
+import { radioCarries, radioRefusal } from './frame-source.js';
 import type { Logger } from '../log.js';
 
 export interface ProgrammeSlot {
@@ -56,11 +56,8 @@ export class Programme {
     for (const name of this.options.playlist) {
       try {
         const song = this.catalog.find(name);
-        if (!radioCarries(song))
-          throw new ProtocolError(
-            'bad_argument',
-            `the radio carries no ${song.info.format} at ${song.info.sampleRate} Hz`,
-          );
+        const refusal = radioRefusal(song);
+        if (refusal) throw new ProtocolError('bad_argument', refusal);
         songs.push(song);
       } catch (error) {
         if (!(error instanceof ProtocolError)) throw error;

@@ -7,10 +7,14 @@
  */
 import { MPEGDecoder } from 'mpg123-decoder';
 import { toInt16 } from '../../common/audio/pcm.js';
+import { FfmpegDecoder, hasFfmpeg } from './ffmpeg-decoder.js';
 import type { SongFormat, SongInfo } from '../../common/protocol/records.js';
 
-/** The formats this player decodes beyond the contract's MP3 and WAV: told to the daemon with `formats`. */
-export const EXTRA_FORMATS: readonly SongFormat[] = ['flac', 'ogg', 'opus'];
+/**
+ * The formats this player decodes beyond the contract's MP3 and WAV, told to the daemon with
+ * `formats`: M4A only with an ffmpeg to decode it.
+ */
+export const extraFormats = (): SongFormat[] => ['flac', 'ogg', 'opus', ...(hasFfmpeg() ? ['m4a' as const] : [])];
 
 /** A decoder that answers at once (MP3, WAV): the radio's, whose frames are decoded as they come. */
 export interface SyncPcmDecoder {
@@ -151,12 +155,20 @@ class WavDecoder implements PcmDecoder {
 }
 
 /**
- * A song's decoder. MP3 is decoded gapless, as MPD and cmus do: when it starts at the song's
- * first frame, the encoder delay and padding that LAME records in its Info frame are trimmed,
- * so the song is exactly its original samples (no 25 ms of silence first).
+ * A song's decoder, to be fed from block `firstBlock` on. MP3 is decoded gapless, as MPD and
+ * cmus do: when it starts at the song's first frame, the encoder delay and padding that LAME
+ * records in its Info frame are trimmed, so the song is exactly its original samples (no 25 ms
+ * of silence first). M4A's end is cut where its sample table says the sound ends.
  */
-export async function createDecoder(song: SongInfo, header: Buffer = Buffer.alloc(0)): Promise<PcmDecoder> {
+export async function createDecoder(
+  song: SongInfo,
+  header: Buffer = Buffer.alloc(0),
+  firstBlock = 0,
+  /** The song given up: a decoder that is a process ends then, not when the writer comes back. */
+  signal?: AbortSignal,
+): Promise<PcmDecoder> {
   if (song.format === 'wav') return new WavDecoder(song.bits ?? 16, song.channels, outputChannels(song));
+  if (song.format === 'm4a') return FfmpegDecoder.open(header, firstBlock, outputChannels(song), signal);
   if (song.format !== 'mp3') {
     // Its libFLAC decodes up to 24 bits: a 32-bit stream (flac 1.4 writes them) comes out silent.
     if (song.format === 'flac' && (song.bits ?? 16) > 24)

@@ -34,11 +34,13 @@ export function maxBlockBytes(song: SongInfo): number {
   const most =
     song.format === 'wav'
       ? pcmPerSecond * BLOCK_SECONDS
-      : song.format === 'flac'
-        ? pcmPerSecond * (BLOCK_SECONDS + FLAC_OVERRUN_SAMPLES / song.sampleRate)
-        : song.format === 'ogg' || song.format === 'opus'
-          ? Math.max(COMPRESSED_BYTES_PER_SECOND, (OGG_BITS_PER_CHANNEL_SECOND / 8) * song.channels) * BLOCK_SECONDS
-          : COMPRESSED_BYTES_PER_SECOND * BLOCK_SECONDS;
+      : song.format === 'm4a' // ALAC at worst stores its samples as they are, and a frame runs over
+        ? pcmPerSecond * (BLOCK_SECONDS + 1)
+        : song.format === 'flac'
+          ? pcmPerSecond * (BLOCK_SECONDS + FLAC_OVERRUN_SAMPLES / song.sampleRate)
+          : song.format === 'ogg' || song.format === 'opus'
+            ? Math.max(COMPRESSED_BYTES_PER_SECOND, (OGG_BITS_PER_CHANNEL_SECOND / 8) * song.channels) * BLOCK_SECONDS
+            : COMPRESSED_BYTES_PER_SECOND * BLOCK_SECONDS;
   return Math.min(song.bytes, Math.ceil(most) + BLOCK_SLACK_BYTES);
 }
 

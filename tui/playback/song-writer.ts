@@ -10,6 +10,7 @@ import { MAX_PAGE_BYTES, oggBlockFirstSample } from '../../common/audio/ogg.js';
 import { BLOCK_SECONDS } from '../../common/limits.js';
 import { hasDecoderHeader, type SongInfo } from '../../common/protocol/records.js';
 import { createDecoder, outputChannels, type PcmDecoder } from '../audio/decoder.js';
+import { m4aBlockSoundStart } from '../audio/ffmpeg-decoder.js';
 import type { BlockSource } from './block-source.js';
 import { primeDecoder } from './priming.js';
 
@@ -98,7 +99,7 @@ export async function writeSong(session: SongSession, out: SongOutput): Promise<
   // round trip to the daemon and its disk, and the decoder is made meanwhile.
   const firstBlock = started(out.blocks.block(song, first, signal));
   const header = hasDecoderHeader(song.format) ? await out.blocks.header(song, signal) : undefined;
-  const decoder: PcmDecoder = await createDecoder(song, header);
+  const decoder: PcmDecoder = await createDecoder(song, header, first, signal);
   try {
     await primeDecoder(decoder, song, first, out.blocks);
     const frameBytes = 2 * outputChannels(song);
@@ -109,6 +110,9 @@ export async function writeSong(session: SongSession, out: SongOutput): Promise<
       Math.max(0, Math.round(session.origin * song.sampleRate) - blockStart);
     if (song.format === 'mp3' || song.format === 'wav')
       skipFrames = skipFrom(blockFirstSample(first, song.sampleRate, samplesPerFrame(song.format, song.sampleRate)));
+    // M4A's sample table (its header) says where each block's sound starts, the encoder delay before block 0's.
+    else if (song.format === 'm4a')
+      skipFrames = skipFrom(m4aBlockSoundStart(header as Buffer, first) ?? first * BLOCK_SECONDS * song.sampleRate);
     /** The first bytes of block `first`, kept until they say where its sound starts. */
     let head: Buffer[] = [];
     let sounding = false;
