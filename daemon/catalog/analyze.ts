@@ -244,11 +244,8 @@ async function flacAudioEnd(handle: FileHandle, size: number): Promise<number> {
   return tail.toString('latin1') === 'TAG' ? size - 128 : size;
 }
 
-/** Tags from Vorbis comments, FLAC's or Ogg's (unreadable ones: none; the audio still plays). */
-function readVorbisCommentTags(comments: Uint8Array | undefined, opusGain?: number): Tags {
-  const read = comments && parseVorbisComments(comments);
-  if (!read) return {};
-  const { replayGain, ...tags } = read;
+/** The ReplayGain tags among `texts` (keys in lower case, values as written), those that read. */
+function replayGainTags(texts: Record<string, string>): Tags {
   const gains: Tags = {};
   const fields = [
     ['replaygain_track_gain', 'trackGain'],
@@ -257,9 +254,18 @@ function readVorbisCommentTags(comments: Uint8Array | undefined, opusGain?: numb
     ['replaygain_album_peak', 'albumPeak'],
   ] as const;
   for (const [key, field] of fields) {
-    const value = replayGainValue(key, replayGain[key]);
+    const value = replayGainValue(key, texts[key]);
     if (value !== undefined) gains[field] = value;
   }
+  return gains;
+}
+
+/** Tags from Vorbis comments, FLAC's or Ogg's (unreadable ones: none; the audio still plays). */
+function readVorbisCommentTags(comments: Uint8Array | undefined, opusGain?: number): Tags {
+  const read = comments && parseVorbisComments(comments);
+  if (!read) return {};
+  const { replayGain, ...tags } = read;
+  const gains = replayGainTags(replayGain);
   if (opusGain !== undefined) Object.assign(gains, opusReplayGain(replayGain, opusGain));
   return boundTags({ ...tags, ...gains });
 }
@@ -355,17 +361,7 @@ export async function readMp4File(handle: FileHandle, size: number): Promise<Mp4
 /** MP4 tags, the freeform ReplayGain ones too. */
 function mp4Tags(audio: Mp4Audio): Tags {
   const { freeform, ...tags } = audio.tags;
-  const gains: Tags = {};
-  const fields = [
-    ['replaygain_track_gain', 'trackGain'],
-    ['replaygain_track_peak', 'trackPeak'],
-    ['replaygain_album_gain', 'albumGain'],
-    ['replaygain_album_peak', 'albumPeak'],
-  ] as const;
-  for (const [key, field] of fields) {
-    const value = replayGainValue(key, freeform[key]);
-    if (value !== undefined) gains[field] = value;
-  }
+  const gains = replayGainTags(freeform);
   return boundTags({ ...tags, ...gains });
 }
 

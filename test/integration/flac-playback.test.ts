@@ -10,29 +10,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseSongFields, splitRecords, type SongInfo } from '../../common/protocol/records.js';
-import { NullSink } from '../../tui/audio/null-sink.js';
 import { BlockCache } from '../../tui/cache/block-cache.js';
 import { DaemonClient } from '../../tui/daemon-link/daemon-client.js';
 import { BlockFetcher } from '../../tui/playback/block-fetcher.js';
 import { Playback } from '../../tui/playback/playback.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { KeepingSink } from '../helpers/keeping-sink.js';
 import { until } from '../helpers/log-capture.js';
-
-/** A real-time silent sink that keeps what it was given since the last flush. */
-class KeepingSink extends NullSink {
-  kept: Buffer[] = [];
-  override write(pcm: Buffer): Promise<void> {
-    this.kept.push(Buffer.from(pcm));
-    return super.write(pcm);
-  }
-  override flush(): void {
-    this.kept = [];
-    super.flush();
-  }
-  bytes(): number {
-    return this.kept.reduce((sum, piece) => sum + piece.length, 0);
-  }
-}
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-flac-play-'));
 let daemon: TestDaemon;

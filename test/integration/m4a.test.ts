@@ -16,30 +16,14 @@ import { after, before, describe, it } from 'node:test';
 import { parseMp4DecoderHeader } from '../../common/audio/mp4.js';
 import { parseDecoderHeader } from '../../common/protocol/replies.js';
 import { parseSongFields, splitRecords, type SongInfo } from '../../common/protocol/records.js';
-import { NullSink } from '../../tui/audio/null-sink.js';
 import { BlockCache } from '../../tui/cache/block-cache.js';
 import { DaemonClient } from '../../tui/daemon-link/daemon-client.js';
 import { BlockFetcher } from '../../tui/playback/block-fetcher.js';
 import { Playback, UNHEARD } from '../../tui/playback/playback.js';
 import { records, TestClient } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { KeepingSink } from '../helpers/keeping-sink.js';
 import { until } from '../helpers/log-capture.js';
-
-/** A real-time silent sink that keeps what it was given since the last flush. */
-class KeepingSink extends NullSink {
-  kept: Buffer[] = [];
-  override write(pcm: Buffer): Promise<void> {
-    this.kept.push(Buffer.from(pcm));
-    return super.write(pcm);
-  }
-  override flush(): void {
-    this.kept = [];
-    super.flush();
-  }
-  bytes(): number {
-    return this.kept.reduce((sum, piece) => sum + piece.length, 0);
-  }
-}
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamd-m4a-'));
 const library = path.join(work, 'library');
