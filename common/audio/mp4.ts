@@ -235,19 +235,25 @@ export async function readMp4Audio(read: ReadAt, size: number): Promise<Mp4Audio
   const stco = child(buf, stbl, 'stco') ?? child(buf, stbl, 'co64');
   if (!stts || !stsz || !stsc || !stco) throw new Error('its sample table is incomplete');
   const scale = sampleRate / timescale;
-  const durations: number[] = [];
-  for (let k = 0, n = buf.readUInt32BE(stts.start + 4); k < n; k++) {
-    const count = buf.readUInt32BE(stts.start + 8 + 8 * k);
-    const delta = Math.round(buf.readUInt32BE(stts.start + 12 + 8 * k) * scale);
-    for (let i = 0; i < count; i++) durations.push(delta);
-  }
+  // Counts are the file's word: each is held to what the boxes and the file can hold before
+  // anything is made that big (a stts run of 4 billion samples, a fixed size times a huge count).
   const fixed = buf.readUInt32BE(stsz.start + 4);
   const count = buf.readUInt32BE(stsz.start + 8);
+  if (fixed === 0 ? stsz.start + 12 + 4 * count > stsz.end : fixed * count > size)
+    throw new Error('its sample sizes run past their box or the file');
   const sizes = Array.from({ length: count }, (_, i) => fixed || buf.readUInt32BE(stsz.start + 12 + 4 * i));
+  const durations: number[] = [];
+  for (let k = 0, n = buf.readUInt32BE(stts.start + 4); k < n; k++) {
+    const many = buf.readUInt32BE(stts.start + 8 + 8 * k);
+    const delta = Math.round(buf.readUInt32BE(stts.start + 12 + 8 * k) * scale);
+    if (durations.length + many > count) break;
+    for (let i = 0; i < many; i++) durations.push(delta);
+  }
   if (durations.length !== count) throw new Error('its sample tables disagree on the number of samples');
   // Where each chunk starts; its samples follow one another.
   const wide = stco.type === 'co64';
   const chunkCount = buf.readUInt32BE(stco.start + 4);
+  if (stco.start + 8 + chunkCount * (wide ? 8 : 4) > stco.end) throw new Error('its chunk offsets run past their box');
   const chunkOffset = (k: number): number =>
     wide ? Number(buf.readBigUInt64BE(stco.start + 8 + 8 * k)) : buf.readUInt32BE(stco.start + 8 + 4 * k);
   const runs = buf.readUInt32BE(stsc.start + 4);
@@ -257,7 +263,10 @@ export async function readMp4Audio(read: ReadAt, size: number): Promise<Mp4Audio
   for (let r = 0; r < runs; r++) {
     const firstChunk = buf.readUInt32BE(stsc.start + 8 + 12 * r) - 1;
     const perChunk = buf.readUInt32BE(stsc.start + 12 + 12 * r);
-    const lastChunk = r + 1 < runs ? buf.readUInt32BE(stsc.start + 8 + 12 * (r + 1)) - 1 : chunkCount;
+    const lastChunk = Math.min(
+      chunkCount,
+      r + 1 < runs ? buf.readUInt32BE(stsc.start + 8 + 12 * (r + 1)) - 1 : chunkCount,
+    );
     for (let c = firstChunk; c < lastChunk && sample < count; c++) {
       if (chunkOffset(c) !== expected) throw new Error('its audio is not in one run (interleaved tracks): not served');
       for (let i = 0; i < perChunk && sample < count; i++) expected += sizes[sample++] as number;

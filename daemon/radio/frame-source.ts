@@ -302,7 +302,12 @@ class HeaderedSource extends EncodedSource {
           : new (await import('@wasm-audio-decoders/ogg-vorbis')).OggVorbisDecoder();
     await made.ready;
     const decoder: PagedDecoder = made;
-    await decoder.decode(header);
+    try {
+      await decoder.decode(header);
+    } catch (error) {
+      decoder.free(); // its WebAssembly memory is not the garbage collector's
+      throw error;
+    }
     const firstSample = song.info.format === 'flac' ? flacBlockFirstSample : oggBlockFirstSample;
     return new HeaderedSource(song, handle, decoder, header, from, kbps, firstSample);
   }
