@@ -65,6 +65,7 @@ export async function spawnDaemon(
   stateDir: string,
   port: number,
   extra: string[] = [],
+  options: { measureLoudness?: boolean } = {},
 ): Promise<DaemonProcess> {
   // Every benchmark client comes from 127.0.0.1: the per-address limit is lifted (a config file in `extra` may set it).
   const child = spawn(
@@ -80,6 +81,9 @@ export async function spawnDaemon(
       String(port),
       '--max-connections-per-address',
       '100000',
+      // The loudness pass runs once per library, after its first scan: what is measured here is
+      // the daemon after it (the pass has a benchmark of its own, bench/loudness.ts).
+      ...(options.measureLoudness ? [] : ['--no-measure-loudness']),
       ...extra,
     ],
     {

@@ -18,6 +18,7 @@ import { machine } from './lib.js';
 import { mixedScanBench } from './mixed-scan.js';
 import { keyToSoundBench } from './key-to-sound.js';
 import { listenAlongBench } from './listen-along.js';
+import { loudnessBench } from './loudness.js';
 import { playerBench } from './player.js';
 import { pushBench } from './push.js';
 import { radioBench } from './radio.js';
@@ -31,6 +32,7 @@ const sections: Array<[string, () => Promise<string>]> = [
   ['Folder watch under a crowd', folderWatchBench],
   ['Start-up to the library on screen', startupBench],
   ['Decoding speed', decodeBench],
+  ['Loudness of untagged songs beside loudgain', loudnessBench],
   ['Player', playerBench],
   ['Key to sound (PulseAudio null sink)', keyToSoundBench],
   ['Gapless joins (PulseAudio null sink)', gaplessBench],

@@ -10,8 +10,10 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
  * @example { "music": "/srv/music", "port": 9090, "max_connections": 64 }
  */
 export interface DaemonSettings extends Limits {
-  /** Folder of MP3 and WAV files; null: a demo library is generated in the state dir. */
+  /** Folder of songs (MP3, WAV, FLAC, Ogg, Opus, M4A); null: a demo library is generated in the state dir. */
   music: string | null;
+  /** Songs without ReplayGain tags get their loudness measured (EBU R128) in the background after a scan. */
+  measure_loudness: boolean;
   host: string;
   port: number;
   udp_port: number;
@@ -118,6 +120,7 @@ export const DEFAULT_UDP: Readonly<UdpSettings> = Object.freeze({
 
 export const DEFAULT_SETTINGS: Readonly<DaemonSettings> = Object.freeze({
   music: null,
+  measure_loudness: true,
   host: '127.0.0.1',
   port: 9090,
   udp_port: 9191,
@@ -138,6 +141,7 @@ const integer = (minimum: number, maximum: number) => ({ type: 'integer', minimu
 /** Property schemas, in conf's `schema` form. Defaults are applied by us, so conf never rewrites a user's file. */
 export const SETTINGS_SCHEMA = {
   music: { type: ['string', 'null'], minLength: 1 },
+  measure_loudness: { type: 'boolean' },
   host: { type: 'string', minLength: 1, maxLength: 255 },
   port: integer(0, 65535),
   udp_port: integer(0, 65535),

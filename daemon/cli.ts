@@ -36,6 +36,8 @@ options (each also a key of the config file, see config.example.json):
   --log-level LEVEL        debug | info | warn | error (default info)
   --log-file FILE          log there, rotated by size (run: default stderr; start: streamd.log
                            in the state dir)
+  --no-measure-loudness    leave songs without ReplayGain tags unmeasured (default: measured
+                           after a scan, EBU R128, at the lowest priority)
   --icecast-url URL        also send the radio to this Icecast mount as a source
                            (http://source:PASSWORD@host:8000/mount; may be given again)
   -h, --help               this text
@@ -55,6 +57,7 @@ const OPTIONS = {
   'log-level': { type: 'string' },
   'log-file': { type: 'string' },
   'icecast-url': { type: 'string', multiple: true },
+  'no-measure-loudness': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -78,6 +81,7 @@ function settingsFromArgs(values: Record<string, unknown>): Partial<DaemonSettin
     password: text('password'),
     log_level: text('log-level') as DaemonSettings['log_level'],
     log_file: dir('log-file'),
+    measure_loudness: values['no-measure-loudness'] === true ? false : undefined,
   };
 }
 

@@ -40,7 +40,9 @@ export async function runDaemon(config: DaemonConfig): Promise<void> {
 
   const musicDir = config.music ?? path.join(config.state_dir, 'demo-library');
   if (config.music === null) await mkdir(musicDir, { recursive: true });
-  const catalog = new Catalog(musicDir, path.join(config.state_dir, 'catalog.json'), log);
+  const catalog = new Catalog(musicDir, path.join(config.state_dir, 'catalog.json'), log, {
+    measureLoudness: config.measure_loudness,
+  });
   const server = createStreamd(
     {
       host: config.host,

@@ -10,8 +10,9 @@ import type { Logger } from '../log.js';
 import { isTransient } from './analyze.js';
 import { analyzeFiles } from './analyze-pool.js';
 import { FolderWatch } from './folder-watch.js';
+import { LoudnessPass } from './loudness-pass.js';
 import { buildIndex, findSong, type SongIndex } from './lookup.js';
-import type { CatalogSong, FileStamp } from './song.js';
+import type { AlbumLoudness, CatalogSong, FileStamp } from './song.js';
 import { loadStoredCatalog, saveStoredCatalog } from './store.js';
 import { walkLibrary } from './walk.js';
 
@@ -55,11 +56,17 @@ export class Catalog {
   /** Aborted by close(): a scan in progress stops between files instead of running to its end. */
   private readonly closing = new AbortController();
 
+  /** Measures the loudness of songs without ReplayGain tags after each scan, when asked to. */
+  private readonly loudness: LoudnessPass | undefined;
+
   constructor(
     private readonly libraryDir: string,
     private readonly storeFile: string | undefined,
     private readonly log: Logger,
-  ) {}
+    options: { measureLoudness?: boolean } = {},
+  ) {
+    if (options.measureLoudness) this.loudness = new LoudnessPass(this, log);
+  }
 
   /** 'loading' before the first scan has finished, 'scanning' while a rescan runs, else 'ready'. */
   get state(): CatalogState {
@@ -182,6 +189,38 @@ export class Catalog {
     }, wait);
   }
 
+  /** Resolves once the loudness pass has nothing left to measure. */
+  loudnessSettled(): Promise<void> {
+    return this.loudness?.settled() ?? Promise.resolve();
+  }
+
+  /**
+   * The loudness pass's results for `songs`: each one still in the catalog as it was measured
+   * gets its gains in its record (a song rescanned meanwhile is measured again).
+   */
+  applyLoudness(songs: readonly CatalogSong[], result: AlbumLoudness): void {
+    let changed = false;
+    songs.forEach((song, k) => {
+      if (this.index.byPath.get(song.info.file) !== song) return;
+      const track = result.tracks[k];
+      if (!track || 'reason' in track) {
+        song.measured = { reason: track?.reason ?? 'not measured' };
+        return;
+      }
+      const { albumGain: _gain, albumPeak: _peak, ...info } = song.info;
+      song.info = { ...info, trackGain: track.gain, trackPeak: track.peak };
+      if (result.album) song.info = { ...song.info, albumGain: result.album.gain, albumPeak: result.album.peak };
+      song.measured = result.album ? { albumSongs: songs.length } : {};
+      changed = true;
+    });
+    if (changed) {
+      this.encodedLists.clear();
+      this.version++;
+      this.changed();
+    }
+    this.scheduleSave();
+  }
+
   /** Records a block hash computed on first download; stored with the next save. */
   noteBlockHash(): void {
     this.scheduleSave();
@@ -190,6 +229,7 @@ export class Catalog {
   async close(): Promise<void> {
     this.closed = true;
     this.closing.abort();
+    await this.loudness?.close();
     clearTimeout(this.retryTimer);
     this.watcher?.close();
     clearTimeout(this.debounce);
@@ -257,6 +297,7 @@ export class Catalog {
       this.scheduleSave(0);
     }
     this.setState('ready');
+    this.loudness?.wake();
     if (transient > 0) {
       this.log.warn(
         `library: ${transient} files could not be opened (out of file descriptors); they are kept as they were`,

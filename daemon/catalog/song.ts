@@ -20,4 +20,28 @@ export interface CatalogSong {
   path: string;
   stamp: FileStamp;
   blocks: CatalogBlock[];
+  /** Set once the daemon has measured the loudness of a song without ReplayGain tags (loudness-pass.ts). */
+  measured?: MeasuredLoudness;
+}
+
+/** The daemon's own measure of a song's loudness: the gains themselves are in `info`, as tags' are. */
+export interface MeasuredLoudness {
+  /** Why the song has no gain, when it could not be measured (the pass does not try it again). */
+  reason?: string;
+  /** The album's gain came from this many songs measured together (another added or gone: measured again). */
+  albumSongs?: number;
+}
+
+/** A gain and a peak, as ReplayGain tags give them. */
+export interface Gain {
+  gain: number;
+  peak: number;
+}
+
+/** What the loudness pass measured of a group of songs (loudness.ts). */
+export interface AlbumLoudness {
+  /** One per song, in order: its gain, or why it has none. */
+  tracks: Array<Gain | { reason: string }>;
+  /** When every song was measured and the group is an album. */
+  album?: Gain;
 }

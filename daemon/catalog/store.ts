@@ -7,7 +7,7 @@ import path from 'node:path';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { SongInfo } from '../../common/protocol/records.js';
 import { ANALYZER_VERSION } from './analyze.js';
-import type { CatalogBlock, CatalogSong, FileStamp } from './song.js';
+import type { CatalogBlock, CatalogSong, FileStamp, MeasuredLoudness } from './song.js';
 
 export interface StoredCatalog {
   root: string;
@@ -24,6 +24,8 @@ interface StoredSong {
   path?: string;
   stamp: FileStamp;
   blocks: StoredBlock[];
+  /** Only when the daemon measured the song's loudness itself. */
+  measured?: MeasuredLoudness;
 }
 
 interface StoredFile {
@@ -52,6 +54,7 @@ export async function loadStoredCatalog(file: string, root: string): Promise<Sto
         if (sha256) block.sha256 = sha256;
         return block;
       }),
+      ...(song.measured ? { measured: song.measured } : {}),
     }));
     return { root, nextId: data.nextId, songs };
   } catch {
@@ -76,6 +79,7 @@ export async function saveStoredCatalog(file: string, catalog: StoredCatalog): P
       ...(song.path === defaultPath(catalog.root, song.info) ? {} : { path: song.path }),
       stamp: song.stamp,
       blocks: song.blocks.map((b): StoredBlock => [b.offset, b.length, b.start, b.end, b.sha256 ?? '']),
+      ...(song.measured ? { measured: song.measured } : {}),
     }));
     parts.push(batch.map((song) => JSON.stringify(song)).join(','));
     await new Promise((resolve) => setImmediate(resolve));

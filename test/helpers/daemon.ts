@@ -34,11 +34,15 @@ export async function startTestDaemon(
     radio?: Partial<RadioSettings>;
     udp?: Partial<UdpSettings>;
     calls?: Partial<CallSettings>;
+    /** The loudness pass after each scan (streamd's default; off here unless a test is about it). */
+    measureLoudness?: boolean;
   } = {},
 ): Promise<TestDaemon> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'streamd-state-'));
   const log = options.log ?? silentLogger;
-  const catalog = new Catalog(musicDir, path.join(stateDir, 'catalog.json'), log);
+  const catalog = new Catalog(musicDir, path.join(stateDir, 'catalog.json'), log, {
+    measureLoudness: options.measureLoudness ?? false,
+  });
   await catalog.open();
   const server = createStreamd(
     {
