@@ -15,14 +15,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseMp4DecoderHeader } from '../../common/audio/mp4.js';
 import { parseDecoderHeader } from '../../common/protocol/replies.js';
-import { parseSongFields, splitRecords, type SongInfo } from '../../common/protocol/records.js';
-import { BlockCache } from '../../tui/cache/block-cache.js';
-import { DaemonClient } from '../../tui/daemon-link/daemon-client.js';
-import { BlockFetcher } from '../../tui/playback/block-fetcher.js';
-import { Playback, UNHEARD } from '../../tui/playback/playback.js';
+import type { SongInfo } from '../../common/protocol/records.js';
 import { records, TestClient } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { KeepingSink } from '../helpers/keeping-sink.js';
+import { startTestEngine, type TestEngine } from '../helpers/engine.js';
 import { until } from '../helpers/log-capture.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamd-m4a-'));
@@ -141,68 +137,52 @@ describe('M4A in the daemon', () => {
 });
 
 describe('M4A in the playback engine (through ffmpeg)', () => {
-  let client: DaemonClient;
-  let fetcher: BlockFetcher;
-  let engine: Playback;
-  let sink: KeepingSink;
-  let cache: BlockCache;
-  let songs: SongInfo[];
-  let ended = 0;
+  let player: TestEngine;
   before(async () => {
-    client = new DaemonClient({ host: '127.0.0.1', port: daemon.port, name: 'm4a', formats: ['m4a'] });
-    client.start();
-    await until('the client online', () => client.online || undefined);
-    cache = new BlockCache(path.join(work, 'cache'), 2 ** 30);
-    cache.init();
-    sink = new KeepingSink();
-    fetcher = new BlockFetcher(cache, client);
-    engine = new Playback(fetcher, sink);
-    engine.listen({ ...UNHEARD, songEnded: () => ended++ });
-    await until('the formats said', async () => ((await client.request('lista')).fields.length > 0 ? true : undefined));
-    songs = splitRecords((await client.request('lista')).fields, 'song').map(parseSongFields);
+    player = await startTestEngine(daemon.port, { name: 'm4a', formats: ['m4a'], cacheDir: path.join(work, 'cache') });
   });
-  after(() => {
-    engine.close();
-    fetcher.close();
-    client.close();
-  });
+  after(() => player.close());
 
   for (const [file, tolerance] of [
     ['alac.m4a', 0],
     ['aac.m4a', 2],
   ] as const) {
     it(`${file}: starts inside a later block on the song's sample there, from the daemon and from the cache`, async () => {
-      const song = songs.find((s) => s.file === file) as SongInfo;
+      const song = player.songs.find((s) => s.file === file) as SongInfo;
       const expected =
         file === 'alac.m4a'
           ? execFileSync('sox', [path.join(work, 'long.wav'), '-t', 'raw', '-'], { maxBuffer: 64 * 1024 * 1024 })
           : pcmOf(path.join(library, file));
       for (const from of ['the daemon', 'the cache']) {
         const at = 40.5;
-        engine.play(song, at);
-        await until(`a second of sound from ${from}`, () => (sink.bytes() >= 44100 * 4 ? true : undefined), 15_000);
-        const heard = Buffer.concat(sink.kept).subarray(0, 44100 * 4);
+        player.engine.play(song, at);
+        await until(
+          `a second of sound from ${from}`,
+          () => (player.sink.bytes() >= 44100 * 4 ? true : undefined),
+          15_000,
+        );
+        const heard = Buffer.concat(player.sink.kept).subarray(0, 44100 * 4);
         const start = Math.round(at * 44100) * 4;
         let worst = 0;
         for (let i = 0; i < heard.length; i += 2)
           worst = Math.max(worst, Math.abs(heard.readInt16LE(i) - expected.readInt16LE(start + i)));
         assert.ok(worst <= tolerance, `${file} from ${at} s, from ${from}: off by ${worst}`);
-        await until('block 1 on disk', () => cache.blocksOf(song.etag).has(1) || undefined);
-        engine.stop();
-        sink.kept = [];
+        await until('block 1 on disk', () => player.cache.blocksOf(song.etag).has(1) || undefined);
+        player.engine.stop();
+        player.sink.kept = [];
       }
     });
   }
 
   it('plays a song whole as exactly its samples: the priming and the padding left out', async () => {
-    const song = songs.find((s) => s.file === 'short.m4a') as SongInfo;
+    const song = player.songs.find((s) => s.file === 'short.m4a') as SongInfo;
     const expected = pcmOf(path.join(library, 'short.m4a'), 1);
-    const endedBefore = ended;
-    engine.play(song, 0);
-    await until('the song played', () => (ended > endedBefore ? true : undefined), 15_000);
-    const heard = Buffer.concat(sink.kept);
+    const endedBefore = player.ended();
+    player.engine.play(song, 0);
+    await until('the song played', () => (player.ended() > endedBefore ? true : undefined), 15_000);
+    const heard = Buffer.concat(player.sink.kept);
     assert.equal(heard.length / 2, 3 * 48000, 'its 3 s, to the sample');
     assert.ok(heard.equals(expected.subarray(0, heard.length)), 'the samples ffmpeg decodes the file to');
-    sink.kept = [];
+    player.sink.kept = [];
   });
 });

@@ -13,14 +13,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { toInt16 } from '../../common/audio/pcm.js';
-import { parseSongFields, splitRecords, type SongInfo } from '../../common/protocol/records.js';
-import { BlockCache } from '../../tui/cache/block-cache.js';
-import { DaemonClient } from '../../tui/daemon-link/daemon-client.js';
-import { BlockFetcher } from '../../tui/playback/block-fetcher.js';
-import { Playback, UNHEARD } from '../../tui/playback/playback.js';
+import type { SongInfo } from '../../common/protocol/records.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { decodeOgg } from '../helpers/decode.js';
-import { KeepingSink } from '../helpers/keeping-sink.js';
+import { startTestEngine, type TestEngine } from '../helpers/engine.js';
 import { until } from '../helpers/log-capture.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-ogg-play-'));
@@ -54,75 +50,63 @@ function leftOf(pcm: Buffer): Int16Array {
 }
 
 describe('Ogg in the playback engine', () => {
-  let client: DaemonClient;
-  let cache: BlockCache;
-  let fetcher: BlockFetcher;
-  let sink: KeepingSink;
-  let engine: Playback;
-  let songs: SongInfo[];
-  let ended = 0;
+  let player: TestEngine;
   before(async () => {
-    client = new DaemonClient({ host: '127.0.0.1', port: daemon.port, name: 'ogg', formats: ['ogg', 'opus'] });
-    client.start();
-    await until('the client online', () => client.online || undefined);
-    cache = new BlockCache(path.join(work, 'cache'), 2 ** 30);
-    cache.init();
-    sink = new KeepingSink();
-    fetcher = new BlockFetcher(cache, client);
-    engine = new Playback(fetcher, sink);
-    engine.listen({ ...UNHEARD, songEnded: () => ended++ });
-    await until('the formats said', async () => ((await client.request('lista')).fields.length > 0 ? true : undefined));
-    songs = splitRecords((await client.request('lista')).fields, 'song').map(parseSongFields);
+    player = await startTestEngine(daemon.port, {
+      name: 'ogg',
+      formats: ['ogg', 'opus'],
+      cacheDir: path.join(work, 'cache'),
+    });
   });
-  after(() => {
-    engine.close();
-    fetcher.close();
-    client.close();
-  });
+  after(() => player.close());
 
   for (const [file, format, tolerance] of [
     ['long.ogg', 'ogg', 0],
     ['long.opus', 'opus', 40],
   ] as const) {
     it(`${file}: starts at a position inside a later block on the song's sample there, from the daemon and from the cache`, async () => {
-      const song = songs.find((s) => s.file === file) as SongInfo;
+      const song = player.songs.find((s) => s.file === file) as SongInfo;
       assert.equal(song.format, format);
       const whole = await decodeOgg(format, readFileSync(path.join(library, file)));
       const rate = song.sampleRate;
       for (const from of ['the daemon', 'the cache']) {
         const at = 40.5; // block 1, 10.5 s in
-        engine.play(song, at);
-        await until(`a second of sound from ${from}`, () => (sink.bytes() >= rate * 4 ? true : undefined), 15_000);
-        const heard = leftOf(Buffer.concat(sink.kept).subarray(0, rate * 4));
+        player.engine.play(song, at);
+        await until(
+          `a second of sound from ${from}`,
+          () => (player.sink.bytes() >= rate * 4 ? true : undefined),
+          15_000,
+        );
+        const heard = leftOf(Buffer.concat(player.sink.kept).subarray(0, rate * 4));
         const start = Math.round(at * rate);
         let worst = 0;
         for (let i = 0; i < heard.length; i++)
           worst = Math.max(worst, Math.abs((heard[i] as number) - toInt16(whole[start + i] as number)));
         assert.ok(worst <= tolerance, `${file} from ${at} s, from ${from}: off by ${worst} at most`);
         // Stopped mid-download, a block is not kept: the one playing is on disk once it has all come.
-        await until('block 1 on disk', () => cache.blocksOf(song.etag).has(1) || undefined);
-        engine.stop();
-        sink.kept = [];
+        await until('block 1 on disk', () => player.cache.blocksOf(song.etag).has(1) || undefined);
+        player.engine.stop();
+        player.sink.kept = [];
       }
-      assert.ok((cache.header(song.etag)?.length ?? 0) > 0, 'the header pages kept with the blocks');
+      assert.ok((player.cache.header(song.etag)?.length ?? 0) > 0, 'the header pages kept with the blocks');
     });
   }
 
   for (const file of ['short.ogg', 'short.opus']) {
     it(`${file}: played whole is the samples its last granule says, the decoder's own from the start`, async () => {
-      const song = songs.find((s) => s.file === file) as SongInfo;
+      const song = player.songs.find((s) => s.file === file) as SongInfo;
       const whole = await decodeOgg(song.format as 'ogg' | 'opus', readFileSync(path.join(library, file)));
-      const endedBefore = ended;
-      engine.play(song, 0);
-      await until('the song played', () => (ended > endedBefore ? true : undefined), 15_000);
-      const heard = leftOf(Buffer.concat(sink.kept));
+      const endedBefore = player.ended();
+      player.engine.play(song, 0);
+      await until('the song played', () => (player.ended() > endedBefore ? true : undefined), 15_000);
+      const heard = leftOf(Buffer.concat(player.sink.kept));
       assert.equal(heard.length, Math.round(song.duration * song.sampleRate), 'as long as the record says');
       assert.equal(heard.length, whole.length, 'as long as the decoder makes the file');
       assert.ok(
         heard.every((sample, i) => sample === toInt16(whole[i] as number)),
         'its samples',
       );
-      sink.kept = [];
+      player.sink.kept = [];
     });
   }
 });
