@@ -7,3 +7,13 @@ export function toInt16(value: number): number {
   if (scaled <= -32768) return -32768;
   return scaled < 0 ? (scaled - 0.5) | 0 : (scaled + 0.5) | 0;
 }
+
+/**
+ * A 24-bit decoder's float sample (libFLAC's, through @wasm-audio-decoders/flac: the sample over
+ * 2^23 - 1) back to its sample, exact, in the top 24 of 32 bits; clipped.
+ */
+export function toInt32(value: number): number {
+  const scaled = value * 8388607;
+  const sample = scaled >= 8388607 ? 8388607 : scaled <= -8388608 ? -8388608 : Math.round(scaled);
+  return sample * 256;
+}

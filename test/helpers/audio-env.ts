@@ -123,8 +123,8 @@ export async function pulseNullSink(options: { sineHz?: number } = {}): Promise<
 }
 
 /**
- * parec recording `device` (a monitor) of the server at `env` into a file in `home`, 16-bit at
- * `rate`; resolves once it records. The process is there to be killed with the server.
+ * parec recording `device` (a monitor) of the server at `env` into a file in `home`, 16-bit (or
+ * `format`) at `rate`; resolves once it records. The process is there to be killed with the server.
  */
 export async function recordSink(
   env: Record<string, string>,
@@ -132,11 +132,22 @@ export async function recordSink(
   device: string,
   rate: number,
   channels: number,
+  format: 's16le' | 's32le' = 's16le',
 ): Promise<Recording & { process: ChildProcess }> {
   const file = path.join(home, `rec-${Date.now()}-${Math.random().toString(36).slice(2, 6)}.raw`);
+  const sampleBytes = format === 's32le' ? 4 : 2;
   const parec = spawn(
     'parec',
-    ['-d', device, '--format=s16le', `--rate=${rate}`, `--channels=${channels}`, '--raw', '--latency-msec=20', file],
+    [
+      '-d',
+      device,
+      `--format=${format}`,
+      `--rate=${rate}`,
+      `--channels=${channels}`,
+      '--raw',
+      '--latency-msec=20',
+      file,
+    ],
     {
       env: { ...process.env, ...env },
       stdio: 'ignore',
@@ -144,7 +155,7 @@ export async function recordSink(
   );
   const seconds = (): number => {
     try {
-      return statSync(file).size / (2 * channels) / rate;
+      return statSync(file).size / (sampleBytes * channels) / rate;
     } catch {
       return 0;
     }

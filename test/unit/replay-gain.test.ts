@@ -56,6 +56,16 @@ describe('ReplayGain', () => {
     assert.equal(scalePcm(pcm, 1), pcm, 'a gain of 1 is the same buffer');
   });
 
+  it('scales 32-bit samples, rounded and held to 32 bits', () => {
+    const pcm = Buffer.alloc(16);
+    [1000 * 256, -1001, 2_000_000_000, -2_000_000_000].forEach((v, i) => pcm.writeInt32LE(v, i * 4));
+    const out = scalePcm(pcm, 1.5, 32);
+    assert.deepEqual(
+      [0, 1, 2, 3].map((i) => out.readInt32LE(i * 4)),
+      [1500 * 256, -1502, 2147483647, -2147483648],
+    );
+  });
+
   it('goes through a song record and back; values out of reason are left out', () => {
     const fields = new Map(songFields(tagged).map(([k, v]) => [k, String(v)]));
     assert.equal(fields.get('replaygain_track_gain'), '-6.00');

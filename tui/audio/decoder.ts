@@ -1,12 +1,12 @@
 /**
- * Song bytes to 16-bit PCM, fed block after block (docs/protocol.md: one decoder fed block after block
+ * Song bytes to PCM (16-bit; 32-bit for a song of more than 16 bits to a sink that takes it), fed block after block (docs/protocol.md: one decoder fed block after block
  * gives the whole file's output bit-exactly). MP3 through mpg123-decoder, FLAC through
  * @wasm-audio-decoders/flac (libFLAC), Ogg Vorbis and Opus through @wasm-audio-decoders/ogg-vorbis
  * (libvorbis) and ogg-opus-decoder (libopus), all WebAssembly; WAV is PCM already, only converted
- * to 16 bits.
+ * to the output's bits.
  */
 import { MPEGDecoder } from 'mpg123-decoder';
-import { toInt16 } from '../../common/audio/pcm.js';
+import { toInt16, toInt32 } from '../../common/audio/pcm.js';
 import { FfmpegDecoder, hasFfmpeg } from './ffmpeg-decoder.js';
 import type { SongFormat, SongInfo } from '../../common/protocol/records.js';
 
@@ -37,19 +37,27 @@ export interface PcmDecoder {
 export const outputChannels = (song: SongInfo): 1 | 2 => (song.channels === 1 ? 1 : 2);
 
 /**
- * Float channels to interleaved 16-bit PCM. Int16Array is native-endian; every machine this runs
- * on is little-endian, as PCM here is. libFLAC's floats are a 16-bit stream's samples over 32767,
- * so they come back exact.
+ * Output bits: a song of more than 16 bits (FLAC, WAV, ALAC) goes to a sink that takes 32-bit PCM
+ * as it is, its samples in the top 24 bits (MPD plays it so too); everything else is 16-bit.
  */
-function interleave(channelData: Float32Array[], frames: number, channels: 1 | 2): Buffer {
-  const samples = new Int16Array(frames * channels);
+export const outputBits = (song: SongInfo, highResolution: boolean): 16 | 32 =>
+  highResolution && (song.bits ?? 16) > 16 ? 32 : 16;
+
+/**
+ * Float channels to interleaved PCM of `bits`. Typed arrays are native-endian; every machine this
+ * runs on is little-endian, as PCM here is. libFLAC's floats are a stream's samples over 2^(bits-1),
+ * so they come back exact: a 16-bit stream's as 16 bits, a 24-bit one's in the top 24 of 32.
+ */
+function interleave(channelData: Float32Array[], frames: number, channels: 1 | 2, bits: 16 | 32 = 16): Buffer {
+  const samples = bits === 32 ? new Int32Array(frames * channels) : new Int16Array(frames * channels);
+  const convert = bits === 32 ? toInt32 : toInt16;
   const left = channelData[0] ?? new Float32Array(frames);
   const right = channelData[1] ?? left;
-  if (channels === 1) for (let i = 0; i < frames; i++) samples[i] = toInt16(left[i] as number);
+  if (channels === 1) for (let i = 0; i < frames; i++) samples[i] = convert(left[i] as number);
   else {
     for (let i = 0; i < frames; i++) {
-      samples[2 * i] = toInt16(left[i] as number);
-      samples[2 * i + 1] = toInt16(right[i] as number);
+      samples[2 * i] = convert(left[i] as number);
+      samples[2 * i + 1] = convert(right[i] as number);
     }
   }
   return Buffer.from(samples.buffer, 0, samples.byteLength);
@@ -97,6 +105,7 @@ class HeaderedDecoder implements PcmDecoder {
     private readonly channels: 1 | 2,
     /** FLAC: a frame libFLAC cannot decode (damage) ends the song, said. Opus and Vorbis conceal. */
     private readonly failsOn: string | undefined,
+    private readonly bits: 16 | 32,
   ) {}
 
   async decode(bytes: Uint8Array): Promise<Buffer> {
@@ -110,7 +119,7 @@ class HeaderedDecoder implements PcmDecoder {
   private pcmOf(out: DecodedAudio): Buffer {
     const error = out.errors[0];
     if (error && this.failsOn) throw new Error(`${this.failsOn}: ${error.message}`);
-    return interleave(out.channelData, out.samplesDecoded, this.channels);
+    return interleave(out.channelData, out.samplesDecoded, this.channels, this.bits);
   }
 
   free(): void {
@@ -126,6 +135,7 @@ class WavDecoder implements PcmDecoder {
     private readonly bits: number,
     private readonly inChannels: number,
     private readonly outChannels: 1 | 2,
+    private readonly outBits: 16 | 32,
   ) {
     this.inFrame = (bits / 8) * inChannels;
   }
@@ -136,16 +146,25 @@ class WavDecoder implements PcmDecoder {
       : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const frames = Math.floor(data.length / this.inFrame);
     this.carry = Buffer.from(data.subarray(frames * this.inFrame));
-    if (this.bits === 16 && this.inChannels === this.outChannels)
+    if (this.bits === this.outBits && this.inChannels === this.outChannels)
       return Buffer.from(data.subarray(0, frames * this.inFrame));
-    const pcm = Buffer.allocUnsafe(frames * this.outChannels * 2);
+    const outWidth = this.outBits / 8;
+    const pcm = Buffer.allocUnsafe(frames * this.outChannels * outWidth);
     const width = this.bits / 8;
     for (let i = 0; i < frames; i++) {
       for (let c = 0; c < this.outChannels; c++) {
         const at = i * this.inFrame + Math.min(c, this.inChannels - 1) * width;
-        // 8-bit WAV is unsigned; wider samples keep their top 16 bits.
-        const sample = this.bits === 8 ? ((data[at] as number) - 128) << 8 : data.readInt16LE(at + width - 2);
-        pcm.writeInt16LE(sample, (i * this.outChannels + c) * 2);
+        const to = (i * this.outChannels + c) * outWidth;
+        // 8-bit WAV is unsigned; wider samples keep their top 16 bits, or come whole into 32.
+        if (this.outBits === 16) {
+          const sample = this.bits === 8 ? ((data[at] as number) - 128) << 8 : data.readInt16LE(at + width - 2);
+          pcm.writeInt16LE(sample, to);
+        } else {
+          pcm.writeInt32LE(
+            this.bits === 8 ? ((data[at] as number) - 128) << 24 : data.readIntLE(at, width) << (32 - this.bits),
+            to,
+          );
+        }
       }
     }
     return pcm;
@@ -166,9 +185,11 @@ export async function createDecoder(
   firstBlock = 0,
   /** The song given up: a decoder that is a process ends then, not when the writer comes back. */
   signal?: AbortSignal,
+  /** 32: the song's more than 16 bits to a sink that takes them (outputBits). */
+  bits: 16 | 32 = 16,
 ): Promise<PcmDecoder> {
-  if (song.format === 'wav') return new WavDecoder(song.bits ?? 16, song.channels, outputChannels(song));
-  if (song.format === 'm4a') return FfmpegDecoder.open(header, firstBlock, outputChannels(song), signal);
+  if (song.format === 'wav') return new WavDecoder(song.bits ?? 16, song.channels, outputChannels(song), bits);
+  if (song.format === 'm4a') return FfmpegDecoder.open(header, firstBlock, outputChannels(song), signal, bits);
   if (song.format !== 'mp3') {
     // Its libFLAC decodes up to 24 bits: a 32-bit stream (flac 1.4 writes them) comes out silent.
     if (song.format === 'flac' && (song.bits ?? 16) > 24)
@@ -181,7 +202,8 @@ export async function createDecoder(
           ? new (await import('ogg-opus-decoder')).OggOpusDecoder()
           : new (await import('@wasm-audio-decoders/ogg-vorbis')).OggVorbisDecoder();
     await wasm.ready;
-    const decoder = new HeaderedDecoder(wasm, outputChannels(song), song.format === 'flac' ? 'FLAC' : undefined);
+    const failsOn = song.format === 'flac' ? 'FLAC' : undefined;
+    const decoder = new HeaderedDecoder(wasm, outputChannels(song), failsOn, bits);
     try {
       await decoder.decode(header);
     } catch (error) {

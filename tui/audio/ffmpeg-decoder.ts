@@ -62,11 +62,12 @@ export class FfmpegDecoder {
     private readonly table: Mp4DecoderHeader,
     firstBlock: number,
     private readonly channels: 1 | 2,
+    bits: 16 | 32,
   ) {
     const block = table.blocks[firstBlock] ?? { firstSample: 0, time: 0 };
     this.sample = block.firstSample;
     this.left = Math.max(0, table.delay + table.totalSamples - block.time);
-    this.frameBytes = 2 * channels;
+    this.frameBytes = (bits / 8) * channels;
     this.writer = new MatroskaWriter({
       codecId: table.codec === 'aac' ? 'A_AAC' : 'A_ALAC',
       codecPrivate: table.config,
@@ -79,7 +80,19 @@ export class FfmpegDecoder {
       'ffmpeg',
       [
         ...['-hide_banner', '-loglevel', 'error', '-probesize', '32', '-analyzeduration', '0'],
-        ...['-f', 'matroska', '-i', 'pipe:0', '-ac', String(channels), '-f', 's16le', '-flush_packets', '1', 'pipe:1'],
+        ...[
+          '-f',
+          'matroska',
+          '-i',
+          'pipe:0',
+          '-ac',
+          String(channels),
+          '-f',
+          `s${bits}le`,
+          '-flush_packets',
+          '1',
+          'pipe:1',
+        ],
       ],
       { stdio: ['pipe', 'pipe', 'pipe'] },
     );
@@ -105,11 +118,17 @@ export class FfmpegDecoder {
     this.process.stdin.write(this.writer.head());
   }
 
-  /** `channels`: what the output takes; ffmpeg folds more to it. */
-  static open(header: Uint8Array, firstBlock: number, channels: 1 | 2, signal?: AbortSignal): FfmpegDecoder {
+  /** `channels`: what the output takes; ffmpeg folds more to it. `bits`: 32 for a 24-bit ALAC to a sink that takes it. */
+  static open(
+    header: Uint8Array,
+    firstBlock: number,
+    channels: 1 | 2,
+    signal?: AbortSignal,
+    bits: 16 | 32 = 16,
+  ): FfmpegDecoder {
     const table = parseMp4DecoderHeader(header);
     if (!table) throw new Error('the M4A decoder header does not read');
-    const decoder = new FfmpegDecoder(table, firstBlock, channels);
+    const decoder = new FfmpegDecoder(table, firstBlock, channels, bits);
     signal?.addEventListener('abort', () => decoder.free(), { once: true });
     return decoder;
   }

@@ -6,7 +6,7 @@
  * moment someone waits for (room for more, or the end), as a sound card's interrupt would be.
  * A ticking clock cost a wake-up every 100 ms, which was most of a paused player's CPU.
  */
-import { AHEAD_SECONDS, type AudioSink, type PcmFormat } from './sink.js';
+import { AHEAD_SECONDS, frameBytes, type AudioSink, type PcmFormat } from './sink.js';
 
 export class NullSink implements AudioSink {
   readonly name = 'null (silent)';
@@ -29,7 +29,7 @@ export class NullSink implements AudioSink {
 
   write(pcm: Buffer): Promise<void> {
     this.advance();
-    this.queuedFrames += pcm.length / (2 * this.format.channels);
+    this.queuedFrames += pcm.length / frameBytes(this.format);
     if (this.queuedFrames < this.roomFrames) return Promise.resolve();
     return new Promise((resolve) => {
       this.roomWaiters.push(resolve);

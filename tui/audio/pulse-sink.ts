@@ -19,7 +19,7 @@ import { PulsePlaybackStream } from './pulse/playback-stream.js';
 import { volumeOfGain, type BufferAttr } from './pulse/protocol.js';
 import { SampleFormat } from './pulse/tagstruct.js';
 import { PcmQueue } from './pcm-queue.js';
-import { AHEAD_SECONDS, type AudioSink, type PcmFormat, type VoiceSource } from './sink.js';
+import { AHEAD_SECONDS, frameBytes, type AudioSink, type PcmFormat, type VoiceSource } from './sink.js';
 
 /**
  * The music's buffering in the server, in ms: `target` held at most, asked for in pieces of
@@ -36,7 +36,7 @@ const IDLE_CORK_MS = 10_000;
 const DRAIN_POLL_MS = 20;
 
 const bufferAttr = (ms: { target: number; request: number; preBuffer: number }, format: PcmFormat): BufferAttr => {
-  const bytes = (n: number): number => Math.round((n / 1000) * format.sampleRate) * 2 * format.channels;
+  const bytes = (n: number): number => Math.round((n / 1000) * format.sampleRate) * frameBytes(format);
   return {
     maxLength: 0xffffffff,
     targetLength: bytes(ms.target),
@@ -46,13 +46,14 @@ const bufferAttr = (ms: { target: number; request: number; preBuffer: number }, 
 };
 
 const specOf = (format: PcmFormat): { format: number; channels: number; rate: number } => ({
-  format: SampleFormat.s16le,
+  format: format.bits === 32 ? SampleFormat.s32le : SampleFormat.s16le,
   channels: format.channels,
   rate: format.sampleRate,
 });
 
 export class PulseSink implements AudioSink {
   readonly name = 'PulseAudio';
+  readonly highResolution = true;
   private format: PcmFormat = { sampleRate: 44100, channels: 2 };
   private client: Promise<PulseClient> | undefined;
   private stream: PulsePlaybackStream | undefined;
@@ -142,7 +143,7 @@ export class PulseSink implements AudioSink {
   playedFrames(): number {
     const stream = this.stream;
     if (!stream) return 0;
-    return Math.floor(stream.heardBytes(performance.now()) / (2 * this.format.channels));
+    return Math.floor(stream.heardBytes(performance.now()) / frameBytes(this.format));
   }
 
   async drain(): Promise<void> {
@@ -172,7 +173,8 @@ export class PulseSink implements AudioSink {
   }
 
   private setFormat(format: PcmFormat): void {
-    if (format.sampleRate === this.format.sampleRate && format.channels === this.format.channels) return;
+    const same = format.sampleRate === this.format.sampleRate && format.channels === this.format.channels;
+    if (same && (format.bits ?? 16) === (this.format.bits ?? 16)) return;
     this.format = format;
     this.stream?.close();
     this.stream = undefined;
@@ -229,7 +231,7 @@ export class PulseSink implements AudioSink {
       clearTimeout(this.idleTimer);
       this.idleTimer = undefined;
       stream.cork(false);
-      const frame = 2 * this.format.channels;
+      const frame = frameBytes(this.format);
       const bytes = Math.min(this.music.length, stream.requested);
       const pcm = this.music.take(bytes - (bytes % frame));
       if (pcm.length > 0) stream.write(pcm);
@@ -260,7 +262,7 @@ export class PulseSink implements AudioSink {
   }
 
   private byteRate(): number {
-    return this.format.sampleRate * this.format.channels * 2;
+    return this.format.sampleRate * frameBytes(this.format);
   }
 
   private fail(error: Error): void {

@@ -3,14 +3,28 @@
 export interface PcmFormat {
   sampleRate: number;
   channels: 1 | 2;
+  /**
+   * Bits of each sample as written: 16 (the default), or 32 for a song of more than 16 bits
+   * (24-bit FLAC, WAV or ALAC: its samples in the top 24 bits), to a sink that takes them.
+   */
+  bits?: 16 | 32;
 }
 
+/** Bytes of one frame (a sample of every channel) in `format`. */
+export const frameBytes = (format: PcmFormat): number => (format.bits === 32 ? 4 : 2) * format.channels;
+
 /**
- * 16-bit little-endian interleaved PCM in, played at the format's rate. The player's clock is
- * `playedFrames()`: the audio actually consumed, not the wall clock.
+ * Little-endian interleaved PCM in (16-bit, or 32-bit where the format says so), played at the
+ * format's rate. The player's clock is `playedFrames()`: the audio actually consumed, not the
+ * wall clock.
  */
 export interface AudioSink {
   readonly name: string;
+  /**
+   * It takes 32-bit PCM (`bits: 32`) to its device as it is, and applies the gain and mixes the
+   * voice itself (`setGain`, `setVoice`): songs of more than 16 bits are written to it whole.
+   */
+  readonly highResolution?: boolean;
   open(format: PcmFormat): Promise<void>;
   /** Resolves once the sink has room for more (backpressure: about a second is queued at most). */
   write(pcm: Buffer): Promise<void>;

@@ -12,7 +12,7 @@
  */
 import type { LossMeter } from '../../common/datagram/loss-meter.js';
 import type { SongInfo } from '../../common/protocol/records.js';
-import { outputChannels } from '../audio/decoder.js';
+import { outputBits, outputChannels } from '../audio/decoder.js';
 import type { AudioSink, VoiceFrames } from '../audio/sink.js';
 import { OfflineError, type BlockSource } from './block-source.js';
 import { Mixer } from './mixer.js';
@@ -22,8 +22,10 @@ import { replayGainOf, sameAlbum, scalePcm, type ReplayGainSettings } from './re
 import { writeSong, type SongSession } from './song-writer.js';
 import { VoiceOutput } from './voice-output.js';
 
-const sameOutput = (a: SongInfo, b: SongInfo): boolean =>
-  a.sampleRate === b.sampleRate && outputChannels(a) === outputChannels(b);
+const sameOutput = (a: SongInfo, b: SongInfo, highResolution: boolean): boolean =>
+  a.sampleRate === b.sampleRate &&
+  outputChannels(a) === outputChannels(b) &&
+  outputBits(a, highResolution) === outputBits(b, highResolution);
 
 /**
  * What playback tells its owner, one method an event (as MPD's player tells its listener): typed,
@@ -302,7 +304,12 @@ export class Playback {
    */
   private async runSongs(first: SongSession): Promise<void> {
     const signal = first.abort.signal;
-    await this.mixer.open({ sampleRate: first.song.sampleRate, channels: outputChannels(first.song) });
+    const highResolution = this.sink.highResolution === true;
+    await this.mixer.open({
+      sampleRate: first.song.sampleRate,
+      channels: outputChannels(first.song),
+      bits: outputBits(first.song, highResolution),
+    });
     this.ledger.reset();
     if (this.paused) this.sink.pause();
     let session = first;
@@ -311,13 +318,15 @@ export class Playback {
       // Which gain (album's or track's) follows from the songs around it: known by now.
       const neighbours = sameAlbum(session.song, before) || sameAlbum(session.song, this.next);
       const gain = replayGainOf(session.song, this.replayGain, neighbours);
+      const bits = outputBits(session.song, highResolution);
       await writeSong(session, {
         blocks: this.blocks,
-        write: (pcm, frameBytes) => this.mixer.write(this.ledger.write(scalePcm(pcm, gain), frameBytes)),
+        bits,
+        write: (pcm, frameBytes) => this.mixer.write(this.ledger.write(scalePcm(pcm, gain, bits), frameBytes)),
         sounding: () => this.listener.sounding(),
       });
       const next = this.next;
-      if (signal.aborted || !next || !sameOutput(next, session.song)) break;
+      if (signal.aborted || !next || !sameOutput(next, session.song, highResolution)) break;
       before = session.song;
       session = {
         song: next,

@@ -31,14 +31,21 @@ export function replayGainOf(song: SongInfo, settings: ReplayGainSettings, among
   return peak ? Math.min(linear, 1 / peak) : linear;
 }
 
-/** 16-bit PCM times `gain`, rounded half away from zero (as the decoders round) and held to 16 bits; the same buffer when the gain is 1. */
-export function scalePcm(pcm: Buffer, gain: number): Buffer {
+/**
+ * PCM (16-bit, or 32-bit with `bits`) times `gain`, rounded half away from zero (as the decoders
+ * round) and held to its range; the same buffer when the gain is 1.
+ */
+export function scalePcm(pcm: Buffer, gain: number, bits: 16 | 32 = 16): Buffer {
   if (gain === 1) return pcm;
-  const out = Buffer.allocUnsafe(pcm.length - (pcm.length % 2));
-  for (let at = 0; at < out.length; at += 2) {
-    const scaled = pcm.readInt16LE(at) * gain;
-    const value = scaled < 0 ? -Math.round(-scaled) : Math.round(scaled);
-    out.writeInt16LE(value > 32767 ? 32767 : value < -32768 ? -32768 : value, at);
+  const width = bits / 8;
+  const max = bits === 32 ? 2147483647 : 32767;
+  const out = Buffer.allocUnsafe(pcm.length - (pcm.length % width));
+  for (let at = 0; at < out.length; at += width) {
+    const scaled = (bits === 32 ? pcm.readInt32LE(at) : pcm.readInt16LE(at)) * gain;
+    const rounded = scaled < 0 ? -Math.round(-scaled) : Math.round(scaled);
+    const value = rounded > max ? max : rounded < -max - 1 ? -max - 1 : rounded;
+    if (bits === 32) out.writeInt32LE(value, at);
+    else out.writeInt16LE(value, at);
   }
   return out;
 }

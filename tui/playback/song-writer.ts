@@ -42,7 +42,9 @@ export interface SongSession {
 /** Where a song's sound goes, and who is told when its first sound is written. */
 export interface SongOutput {
   blocks: BlockSource;
-  /** 16-bit PCM of `frameBytes` a frame; resolves when there is room for more. */
+  /** The output's bits a sample (decoder.ts, outputBits). */
+  bits: 16 | 32;
+  /** PCM of `bits` and `frameBytes` a frame; resolves when there is room for more. */
   write(pcm: Buffer, frameBytes: number): Promise<void>;
   sounding(): void;
 }
@@ -99,10 +101,10 @@ export async function writeSong(session: SongSession, out: SongOutput): Promise<
   // round trip to the daemon and its disk, and the decoder is made meanwhile.
   const firstBlock = started(out.blocks.block(song, first, signal));
   const header = hasDecoderHeader(song.format) ? await out.blocks.header(song, signal) : undefined;
-  const decoder: PcmDecoder = await createDecoder(song, header, first, signal);
+  const decoder: PcmDecoder = await createDecoder(song, header, first, signal, out.bits);
   try {
     await primeDecoder(decoder, song, first, out.blocks);
-    const frameBytes = 2 * outputChannels(song);
+    const frameBytes = (out.bits / 8) * outputChannels(song);
     // Samples of block `first` before the position asked for are decoded and dropped; where the
     // block starts is known from its first bytes when the format's frames say it (FLAC).
     let skipFrames: number | undefined;

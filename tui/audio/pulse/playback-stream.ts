@@ -21,7 +21,7 @@ import {
   type CreatedStream,
   type StreamTiming,
 } from './protocol.js';
-import type { SampleSpec } from './tagstruct.js';
+import { SampleFormat, type SampleSpec } from './tagstruct.js';
 
 export interface StreamEvents {
   /** The server asks for more (bytes it lacks: `requested`). */
@@ -47,6 +47,8 @@ export class PulsePlaybackStream {
   /** Bytes the server lacks to hold its target. */
   requested: number;
   readonly byteRate: number;
+  /** Bytes of one frame: 2 or 4 a sample, a sample a channel. */
+  private readonly frameBytes: number;
   private sent = 0;
   /** `sent` at the last flush: bytes of this generation are those sent since. */
   private sentAtFlush = 0;
@@ -74,7 +76,8 @@ export class PulsePlaybackStream {
   ) {
     this.requested = created.requested;
     this.corked = corked;
-    this.byteRate = spec.rate * spec.channels * 2;
+    this.frameBytes = (spec.format === SampleFormat.s32le ? 4 : 2) * spec.channels;
+    this.byteRate = spec.rate * this.frameBytes;
     client.listen(created.channel, (message) => this.take(message));
   }
 
@@ -211,7 +214,7 @@ export class PulsePlaybackStream {
   private heardNow(now = performance.now()): number {
     const { bytes, at } = this.heard;
     const moved = this.corked ? 0 : Math.floor(((now - at) / 1000) * this.byteRate);
-    const frame = 2 * this.spec.channels;
+    const frame = this.frameBytes;
     const heard = Math.max(bytes, Math.min(this.written, this.runsTo, bytes + moved));
     this.heard = { bytes: heard - (heard % frame), at: now };
     return Math.max(0, this.heard.bytes);
@@ -221,7 +224,7 @@ export class PulsePlaybackStream {
   private place(timing: StreamTiming, sentInGeneration: number, at: number): void {
     const start = timing.writeIndex - sentInGeneration;
     const heardIndex = timing.readIndex - Math.round((timing.sinkUsec / 1e6) * this.byteRate);
-    const frame = 2 * this.spec.channels;
+    const frame = this.frameBytes;
     let bytes = Math.min(sentInGeneration, heardIndex - start);
     if (timing.playing) {
       this.runsTo = Infinity;
