@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MatroskaWriter } from '../../common/audio/matroska-writer.js';
-import { mp4Blocks, mp4DecoderHeader, parseMp4DecoderHeader, type Mp4Audio } from '../../common/audio/mp4.js';
+import {
+  mp4Blocks,
+  mp4DecoderHeader,
+  parseMp4DecoderHeader,
+  readMp4Audio,
+  type Mp4Audio,
+  type ReadAt,
+} from '../../common/audio/mp4.js';
 
 /** An AAC song of `count` access units of 1024 samples (the last `last`), each `size` bytes, 2112 of priming. */
 function aac(count: number, last = 1024): Mp4Audio {
@@ -89,4 +96,151 @@ describe('MatroskaWriter', () => {
     for (let i = 2; i < 900; i++) if (writer.frame(Buffer.from('e'), 1024)[0] === 0x1f) opened.push(i);
     assert.deepEqual(opened, [862]);
   });
+});
+
+/** A box: size, type, body. */
+const box = (type: string, ...body: Buffer[]): Buffer => {
+  const content = Buffer.concat(body);
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(8 + content.length);
+  head.write(type, 4, 'latin1');
+  return Buffer.concat([head, content]);
+};
+const u32 = (...values: number[]): Buffer => {
+  const out = Buffer.alloc(4 * values.length);
+  values.forEach((v, i) => out.writeUInt32BE(v >>> 0, 4 * i));
+  return out;
+};
+/** A full box's version and flags. */
+const full = (version = 0): Buffer => u32(version << 24);
+
+interface Made {
+  units: number;
+  unitBytes: number;
+  smpb?: string;
+  /** Edit list: media time and segment duration (in the 1000 movie timescale). */
+  edit?: [mediaTime: number, segment: number];
+  /** Overrides of the sample table's counts: what a crafted file says. */
+  sttsRun?: number;
+  stszFixedCount?: number;
+  stcoCount?: number;
+  /** Offsets of a second chunk that does not follow the first (another track's data between). */
+  interleaved?: boolean;
+}
+
+/** An M4A of AAC-LC, 44.1 kHz stereo, `units` access units of 1024 samples in one chunk, then mdat. */
+function m4a(made: Made): Buffer {
+  const rate = 44100;
+  const asc = Buffer.from([0x12, 0x10]); // object type 2, rate index 4, 2 channels
+  const esds = box(
+    'esds',
+    full(),
+    Buffer.from([0x03, 0x19, 0, 1, 0, 0x04, 0x11, 0x40, 0x15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x05, 0x02]),
+    asc,
+    Buffer.from([0x06, 0x01, 0x02]),
+  );
+  const entry = Buffer.concat([
+    Buffer.alloc(6),
+    Buffer.from([0, 1]),
+    Buffer.alloc(8),
+    Buffer.from([0, 2, 0, 16]),
+    Buffer.alloc(4),
+    u32(rate << 16),
+  ]);
+  const stsd = box('stsd', full(), u32(1), box('mp4a', entry, esds));
+  const stts = box('stts', full(), u32(1, made.sttsRun ?? made.units, 1024));
+  const stsz = made.stszFixedCount
+    ? box('stsz', full(), u32(made.unitBytes, made.stszFixedCount))
+    : box('stsz', full(), u32(0, made.units), u32(...Array.from({ length: made.units }, () => made.unitBytes)));
+  const chunks = made.interleaved ? 2 : 1;
+  const perChunk = made.units / chunks;
+  const stsc = box('stsc', full(), u32(1, 1, perChunk, 1));
+  const build = (dataStart: number): Buffer => {
+    const offsets = made.interleaved ? [dataStart, dataStart + perChunk * made.unitBytes + 100] : [dataStart];
+    const stco = box('stco', full(), u32(made.stcoCount ?? offsets.length, ...offsets));
+    const stbl = box('stbl', stsd, stts, stsz, stsc, stco);
+    const mdhd = box('mdhd', full(), u32(0, 0, rate, made.units * 1024), Buffer.alloc(4));
+    const hdlr = box('hdlr', full(), u32(0), Buffer.from('soun', 'latin1'), Buffer.alloc(12), Buffer.from([0]));
+    const mdia = box('mdia', mdhd, hdlr, box('minf', stbl));
+    const edts = made.edit
+      ? box('edts', box('elst', full(), u32(1, made.edit[1], made.edit[0], 0x10000)))
+      : Buffer.alloc(0);
+    const trak = box('trak', edts, mdia);
+    const mvhd = box('mvhd', full(), u32(0, 0, 1000, 0), Buffer.alloc(80));
+    const ilst = made.smpb
+      ? box(
+          'ilst',
+          box(
+            '----',
+            box('mean', full(), Buffer.from('com.apple.iTunes')),
+            box('name', full(), Buffer.from('iTunSMPB')),
+            box('data', u32(1, 0), Buffer.from(made.smpb)),
+          ),
+        )
+      : Buffer.alloc(0);
+    const udta = made.smpb
+      ? box('udta', box('meta', full(), box('hdlr', full(), u32(0), Buffer.from('mdirappl'), Buffer.alloc(9)), ilst))
+      : Buffer.alloc(0);
+    return box('moov', mvhd, trak, udta);
+  };
+  const ftyp = box('ftyp', Buffer.from('M4A '), u32(0), Buffer.from('M4A mp42isom'));
+  const moovLength = build(0).length;
+  const dataStart = ftyp.length + moovLength + 8;
+  const mdat = box('mdat', Buffer.alloc(made.units * made.unitBytes + (made.interleaved ? 100 : 0), 0x21));
+  return Buffer.concat([ftyp, build(dataStart), mdat]);
+}
+
+const readerOf =
+  (file: Buffer): ReadAt =>
+  async (position, length) =>
+    file.subarray(position, position + length);
+
+describe('MP4 sample tables as a file states them', () => {
+  it('take the encoder delay and the length from iTunSMPB', async () => {
+    // 2112 of priming, 1492 of padding, 100 units of 1024: 98,796 samples of sound.
+    const smpb = ' 00000000 00000840 000005D4 00000000000181EC 00000000 00000000';
+    const file = m4a({ units: 100, unitBytes: 200, smpb });
+    const audio = await readMp4Audio(readerOf(file), file.length);
+    assert.deepEqual([audio.codec, audio.sampleRate, audio.channels], ['aac', 44100, 2]);
+    assert.equal(audio.delay, 2112);
+    assert.equal(audio.totalSamples, 98796);
+    assert.equal(audio.durations.length, 100);
+    assert.equal(audio.dataStart + 100 * 200, file.length, 'the samples run to the end of mdat');
+  });
+
+  it('else from the edit list: its media time is the delay, its segment the length', async () => {
+    // 2112 samples of priming; the segment is 2.2 s of the movie's 1000 a second: 97,020 samples.
+    const file = m4a({ units: 100, unitBytes: 200, edit: [2112, 2200] });
+    const audio = await readMp4Audio(readerOf(file), file.length);
+    assert.deepEqual([audio.delay, audio.totalSamples], [2112, 97020]);
+  });
+
+  it('with neither: no delay, every sample', async () => {
+    const file = m4a({ units: 10, unitBytes: 50 });
+    const audio = await readMp4Audio(readerOf(file), file.length);
+    assert.deepEqual([audio.delay, audio.totalSamples], [0, 10240]);
+  });
+
+  const refused: Array<[string, Made, RegExp]> = [
+    ['a stts run of four billion samples', { units: 10, unitBytes: 50, sttsRun: 0xffffffff }, /disagree/],
+    [
+      'a fixed sample size times a count larger than the file',
+      { units: 10, unitBytes: 50, stszFixedCount: 0x7fffffff },
+      /run past their box or the file/,
+    ],
+    [
+      'more chunk offsets than their box holds',
+      { units: 10, unitBytes: 50, stcoCount: 1_000_000 },
+      /run past their box/,
+    ],
+    ['chunks with other data between them', { units: 10, unitBytes: 50, interleaved: true }, /not in one run/],
+  ];
+  for (const [name, made, reason] of refused) {
+    it(`refuse ${name}, at once and saying why`, async () => {
+      const file = m4a(made);
+      const started = performance.now();
+      await assert.rejects(readMp4Audio(readerOf(file), file.length), reason);
+      assert.ok(performance.now() - started < 1000, 'nothing that large was made');
+    });
+  }
 });
