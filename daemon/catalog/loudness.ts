@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import type { FileHandle } from 'node:fs/promises';
 import { integratedLoudness, LoudnessMeter, REPLAY_GAIN_REFERENCE_LUFS } from '../../common/audio/loudness.js';
+import { hasFfmpeg } from '../ffmpeg.js';
 import { decoderHeader } from './decoder-header.js';
 import { openSongFile } from './block-reader.js';
 import type { AlbumLoudness, CatalogSong } from './song.js';
@@ -169,6 +170,8 @@ export async function measureLoudness(
     const meter = new LoudnessMeter(song.info.sampleRate, song.info.channels);
     const deadline = Date.now() + budgetMs;
     try {
+      if (song.info.format === 'm4a' && !hasFfmpeg())
+        throw new Error('M4A is measured through ffmpeg, which is not installed');
       const handle = await openSongFile(song);
       try {
         if (song.info.format === 'm4a') await measureWithFfmpeg(song, handle, meter, deadline);

@@ -2,8 +2,10 @@
  * A song as a sequence of whole MP3 frames from a point in it, for the radio: MP3 files are read
  * a block at a time and cut at frame boundaries; WAV, FLAC and Ogg files are encoded with lamejs a
  * little at a time (about a second per call: lamejs runs ~35x real time, and the event loop must
- * keep moving).
+ * keep moving). M4A, and songs at a rate no MP3 has (88.2 to 192 kHz), are decoded (and
+ * resampled) by the system's ffmpeg when there is one, and encoded the same way.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { FileHandle } from 'node:fs/promises';
 import type { FLACDecoder } from '@wasm-audio-decoders/flac';
 import type { OggVorbisDecoder } from '@wasm-audio-decoders/ogg-vorbis';
@@ -18,6 +20,7 @@ import { MAX_PAYLOAD_BYTES } from '../../common/datagram/codec.js';
 import { decoderHeader } from '../catalog/decoder-header.js';
 import type { CatalogSong } from '../catalog/song.js';
 import { openScanned } from '../catalog/open-song.js';
+import { hasFfmpeg } from '../ffmpeg.js';
 
 export interface RadioFrame {
   bytes: Buffer;
@@ -169,11 +172,12 @@ abstract class EncodedSource extends QueuedSource {
   private readonly encoder: InstanceType<typeof Mp3Encoder>;
   private readonly splitter: FrameSplitter;
 
-  constructor(song: CatalogSong, kbps: number, startSample: number) {
+  /** `rate`: of the PCM `readPcm` gives (the song's, unless resampled). */
+  constructor(song: CatalogSong, kbps: number, startSample: number, rate = song.info.sampleRate) {
     const channels = song.info.channels === 1 ? 1 : 2;
-    super(song.info.sampleRate, channels);
-    this.encoder = new Mp3Encoder(channels, song.info.sampleRate, fittingKbps(kbps, song.info.sampleRate));
-    this.splitter = new FrameSplitter(song.info.sampleRate);
+    super(rate, channels);
+    this.encoder = new Mp3Encoder(channels, rate, fittingKbps(kbps, rate));
+    this.splitter = new FrameSplitter(rate);
     this.splitter.samples = startSample;
   }
 
@@ -350,18 +354,89 @@ class HeaderedSource extends EncodedSource {
   }
 }
 
-/** The rates an MP3 can have: a FLAC at another (96 kHz, say) would need resampling first. */
+/**
+ * A song decoded by the system's ffmpeg from `from` on, to 16-bit PCM at `rate`: M4A (the daemon
+ * has no AAC or ALAC decoder of its own), and songs at a rate no MP3 has. ffmpeg reads the
+ * descriptor that was checked to be the scanned file (as /dev/stdin, so that it can seek).
+ */
+class FfmpegSource extends EncodedSource {
+  private readonly child: ChildProcess;
+  private readonly output: AsyncIterator<Buffer>;
+  private carry: Buffer = Buffer.alloc(0);
+  private readonly frameBytes: number;
+  private stderr = '';
+
+  constructor(
+    song: CatalogSong,
+    private readonly handle: FileHandle,
+    from: number,
+    kbps: number,
+    private readonly rate: number,
+  ) {
+    super(song, kbps, Math.floor(from * rate), rate);
+    this.frameBytes = 2 * this.channels;
+    this.child = spawn(
+      'ffmpeg',
+      [
+        ...['-nostdin', '-v', 'error', '-ss', from.toFixed(6), '-i', '/dev/stdin', '-map', '0:a:0'],
+        ...['-ac', String(this.channels), '-ar', String(rate), '-f', 's16le', '-'],
+      ],
+      { stdio: [handle.fd, 'pipe', 'pipe'] },
+    );
+    this.child.stderr
+      ?.setEncoding('utf8')
+      .on('data', (text: string) => (this.stderr = (this.stderr + text).slice(-300)));
+    this.child.on('error', () => {}); // no ffmpeg: its output ends at once, and readPcm says so
+    this.output = (this.child.stdout as NodeJS.ReadableStream)[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  }
+
+  protected async readPcm(): Promise<[Int16Array, Int16Array | undefined] | undefined> {
+    const want = Math.floor(ENCODE_STEP_SECONDS * this.rate) * this.frameBytes;
+    while (this.carry.length < want) {
+      const next = await this.output.next();
+      if (next.done) break;
+      this.carry = this.carry.length ? Buffer.concat([this.carry, next.value]) : next.value;
+    }
+    const usable = Math.min(want, this.carry.length - (this.carry.length % this.frameBytes));
+    if (usable === 0) {
+      if (this.child.exitCode !== 0 && this.child.exitCode !== null)
+        throw new Error(`ffmpeg could not decode it: ${this.stderr.trim() || `exit ${this.child.exitCode}`}`);
+      return undefined;
+    }
+    const pcm = Buffer.from(this.carry.subarray(0, usable)); // aligned for the Int16Array
+    this.carry = this.carry.subarray(usable);
+    const count = usable / this.frameBytes;
+    const samples = new Int16Array(pcm.buffer, pcm.byteOffset, count * this.channels);
+    const left = new Int16Array(count);
+    const right = this.channels === 2 ? new Int16Array(count) : undefined;
+    for (let i = 0; i < count; i++) {
+      left[i] = samples[i * this.channels] as number;
+      if (right) right[i] = samples[i * 2 + 1] as number;
+    }
+    return [left, right];
+  }
+
+  async close(): Promise<void> {
+    this.child.kill('SIGKILL'); // SIGTERM would have it finish the song first
+    await this.handle.close();
+  }
+}
+
+/** The rates an MP3 can have: a song at another (96 kHz, say) is resampled by ffmpeg first. */
 const MP3_RATES = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000];
 
+/** The MP3 rate a song at `rate` is resampled to: 44.1 kHz for its multiples, else 48 kHz. */
+const mp3RateFor = (rate: number): number => (MP3_RATES.includes(rate) ? rate : rate % 11025 === 0 ? 44100 : 48000);
+
 /**
- * Why the radio cannot carry `song`, or undefined when it can: one at a rate an MP3 can have (every
- * MP3, WAV and Opus), decoded here (M4A is decoded by the player's ffmpeg, which the daemon does
- * not run).
+ * Why the radio cannot carry `song`, or undefined when it can: every MP3, WAV, FLAC, Vorbis and
+ * Opus at a rate an MP3 can have; M4A and other rates through ffmpeg, when it is installed.
  */
 export function radioRefusal(song: CatalogSong): string | undefined {
-  if (song.info.format === 'm4a') return 'the radio carries no M4A (it is decoded by ffmpeg in the player only)';
+  if (hasFfmpeg()) return undefined;
+  if (song.info.format === 'm4a') return 'the radio carries M4A through ffmpeg, which is not installed';
   if (!MP3_RATES.includes(song.info.sampleRate))
-    return `the radio carries no ${song.info.format} at ${song.info.sampleRate} Hz`;
+    return `the radio carries ${song.info.sampleRate} Hz through ffmpeg (to resample it), which is not installed`;
   return undefined;
 }
 
@@ -371,6 +446,10 @@ export const radioCarries = (song: CatalogSong): boolean => radioRefusal(song) =
 export async function openFrameSource(song: CatalogSong, from: number, encodeKbps: number): Promise<FrameSource> {
   const handle = await openScanned(song.path, song.stamp, song.info.file);
   try {
+    const refusal = radioRefusal(song);
+    if (refusal) throw new Error(refusal);
+    if (song.info.format === 'm4a' || !MP3_RATES.includes(song.info.sampleRate))
+      return new FfmpegSource(song, handle, from, encodeKbps, mp3RateFor(song.info.sampleRate));
     switch (song.info.format) {
       case 'mp3':
         return new Mp3Source(song, handle, from);
@@ -380,8 +459,6 @@ export async function openFrameSource(song: CatalogSong, from: number, encodeKbp
       case 'ogg':
       case 'opus':
         return await HeaderedSource.open(song, handle, from, encodeKbps);
-      case 'm4a':
-        throw new Error(radioRefusal(song));
     }
   } catch (error) {
     await handle.close();

@@ -20,6 +20,11 @@ import { records, TestClient } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { startTestEngine, type TestEngine } from '../helpers/engine.js';
 import { until } from '../helpers/log-capture.js';
+import { toneFrequency } from '../helpers/audio-env.js';
+import { decodeMp3 } from '../helpers/decode.js';
+import { UdpPeer } from '../helpers/udp-peer.js';
+import { DatagramType } from '../../common/datagram/codec.js';
+import { parseInfo } from '../../common/datagram/messages.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamd-m4a-'));
 const library = path.join(work, 'library');
@@ -68,7 +73,8 @@ before(async () => {
   const hires = source('hires', 96000, 2, 24, 31);
   ffmpeg('-i', hires, '-c:a', 'alac', path.join(library, 'hires.m4a'));
   MADE.push({ file: 'hires.m4a', source: hires, rate: 96000, channels: 2, bits: 24 });
-  const short = source('short', 48000, 1, 16, 3);
+  const short = path.join(work, 'short.wav');
+  execFileSync('sox', ['-n', '-r', '48000', '-c', '1', '-b', '16', short, 'synth', '3', 'sine', '440', 'vol', '0.5']);
   ffmpeg('-i', short, '-c:a', 'aac', path.join(library, 'short.m4a'));
   MADE.push({ file: 'short.m4a', source: short, rate: 48000, channels: 1 });
   daemon = await startTestDaemon(library);
@@ -184,5 +190,26 @@ describe('M4A in the playback engine (through ffmpeg)', () => {
     assert.equal(heard.length / 2, 3 * 48000, 'its 3 s, to the sample');
     assert.ok(heard.equals(expected.subarray(0, heard.length)), 'the samples ffmpeg decodes the file to');
     player.sink.kept = [];
+  });
+});
+
+describe('M4A on the radio', () => {
+  it("plays through ffmpeg, encoded as the programme's MP3", async () => {
+    const radio = await startTestDaemon(library, { radio: { playlist: ['short.m4a'], loop: false } });
+    try {
+      const listener = await UdpPeer.open(radio.udpPort);
+      await listener.listen();
+      await listener.until(() => listener.of(DatagramType.END).length === 1, 12_000, 'END');
+      const infos = listener.of(DatagramType.INFO).map((d) => parseInfo(d.payload)?.file);
+      assert.deepEqual([...new Set(infos)], ['short.m4a']);
+      const heard = await decodeMp3(Buffer.concat(listener.of(DatagramType.AUDIO).map((d) => d.payload)));
+      const left = heard.samples[0] as Float32Array;
+      assert.ok(Math.abs(left.length / 48000 - 3) < 0.1, `3 s of it, heard ${(left.length / 48000).toFixed(2)} s`);
+      const pcm = Int16Array.from(left.subarray(4800, left.length - 4800), (v) => Math.round(v * 32767));
+      assert.ok(Math.abs(toneFrequency([pcm], 48000) - 440) < 2, 'the sine it holds');
+      listener.close();
+    } finally {
+      await radio.stop();
+    }
   });
 });
