@@ -28,7 +28,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * (the uncached path takes every other song: the one after a song played is fetched ahead as the
  * next song, for gapless).
  */
-function toneLibrary(format: 'mp3' | 'flac' = 'mp3'): string {
+function toneLibrary(format: 'mp3' | 'flac' | 'm4a' = 'mp3'): string {
   const root = mkdtempSync(path.join(os.tmpdir(), 'key-to-sound-'));
   const wav = path.join(root, 'tone.wav');
   execFileSync('sox', [
@@ -51,7 +51,8 @@ function toneLibrary(format: 'mp3' | 'flac' = 'mp3'): string {
   for (let i = 0; i < RUNS * 3 + 1; i++) {
     const song = path.join(root, 'music', `tone-${String(i).padStart(2, '0')}.${format}`);
     if (format === 'mp3') execFileSync('lame', ['--quiet', '-b', '128', wav, song]);
-    else execFileSync('flac', ['-s', '-o', song, wav]);
+    else if (format === 'flac') execFileSync('flac', ['-s', '-o', song, wav]);
+    else execFileSync('ffmpeg', ['-loglevel', 'error', '-i', wav, '-c:a', 'aac', '-b:a', '192k', song]);
   }
   rmSync(wav);
   return root;
@@ -227,8 +228,8 @@ async function streamtuiTimes(pulse: PulseNullSink, recording: Recording, music:
   return times;
 }
 
-/** FLAC by the reference encoder: songs not cached (j j Enter), then the same songs from the cache. */
-async function streamtuiFlacTimes(
+/** FLAC or M4A songs: not cached (j j Enter), then the same songs from the cache. */
+async function streamtuiFormatTimes(
   pulse: PulseNullSink,
   recording: Recording,
   music: string,
@@ -303,15 +304,27 @@ export async function keyToSoundBench(): Promise<string> {
   try {
     const ours = await streamtuiTimes(pulse, recording, path.join(root, 'music'));
     const theirs = await mpdTimes(pulse, recording, path.join(root, 'music'));
-    // The same for FLAC, set against MPD playing the same FLACs.
-    let flac: { ours: { uncached: number[]; cached: number[] }; theirs: { times: number[] } } | undefined;
-    if (missingTools(['flac']).length === 0) {
-      const flacRoot = toneLibrary('flac');
+    // The same for FLAC and M4A, each set against MPD playing the same files.
+    const formats: Array<{
+      name: string;
+      ours: { uncached: number[]; cached: number[] };
+      theirs: { times: number[] };
+    }> = [];
+    for (const [format, name, tool] of [
+      ['flac', 'FLAC by flac', 'flac'],
+      ['m4a', 'M4A (AAC) by ffmpeg', 'ffmpeg'],
+    ] as const) {
+      if (missingTools([tool]).length > 0) continue;
+      const formatRoot = toneLibrary(format);
       try {
-        const ourFlac = await streamtuiFlacTimes(pulse, recording, path.join(flacRoot, 'music'));
-        flac = { ours: ourFlac, theirs: await mpdTimes(pulse, recording, path.join(flacRoot, 'music'), 0) };
+        const ourTimes = await streamtuiFormatTimes(pulse, recording, path.join(formatRoot, 'music'));
+        formats.push({
+          name,
+          ours: ourTimes,
+          theirs: await mpdTimes(pulse, recording, path.join(formatRoot, 'music'), 0),
+        });
       } finally {
-        rmSync(flacRoot, { recursive: true, force: true });
+        rmSync(formatRoot, { recursive: true, force: true });
       }
     }
     const p90 = (values: number[]): number =>
@@ -323,7 +336,7 @@ export async function keyToSoundBench(): Promise<string> {
       (median(values) - median(against)).toFixed(1),
     ];
     return [
-      `Enter (tmux send-keys) to the first 5 ms of sound in a PulseAudio null sink's recording (parec on its monitor; the recording's samples placed on the wall clock by the least lag seen between the two over the run), ${RUNS} runs of each path, both systems on the same server in the same run; streamtui plays through --audio pulse (what auto picks with a PulseAudio server: its native protocol, a second held in the server, 20 ms in the device, PulseAudio's clock). tmux's delivery of the key, parec's latency and the null sink rendering ahead of its clock are in every figure alike, so a figure is only meaningful beside the others: the last column is what counts (target: 0 or less; the rows after the output sat idle are set against MPD's after the same silence, 3 runs each). The song the cursor rests on for a quarter of a second has its first block fetched ahead (and so does the first song, the cursor on it since start), so a person who reads a title and presses Enter is on the rested path; the uncached path is Enter in the same key press as the move. The FLAC rows play the same tone encoded by Debian's flac, set against MPD playing those FLACs.`,
+      `Enter (tmux send-keys) to the first 5 ms of sound in a PulseAudio null sink's recording (parec on its monitor; the recording's samples placed on the wall clock by the least lag seen between the two over the run), ${RUNS} runs of each path, both systems on the same server in the same run; streamtui plays through --audio pulse (what auto picks with a PulseAudio server: its native protocol, a second held in the server, 20 ms in the device, PulseAudio's clock). tmux's delivery of the key, parec's latency and the null sink rendering ahead of its clock are in every figure alike, so a figure is only meaningful beside the others: the last column is what counts (target: 0 or less; the rows after the output sat idle are set against MPD's after the same silence, 3 runs each). The song the cursor rests on for a quarter of a second has its first block fetched ahead (and so does the first song, the cursor on it since start), so a person who reads a title and presses Enter is on the rested path; the uncached path is Enter in the same key press as the move. The FLAC and M4A rows play the same tone encoded by Debian's flac and by ffmpeg's AAC encoder, each set against MPD playing those files.`,
       '',
       table(
         ['path', 'median ms', 'p90 ms', "median minus ncmpcpp + MPD's, ms"],
@@ -339,13 +352,11 @@ export async function keyToSoundBench(): Promise<string> {
             theirs.idle,
           ),
           row(`ncmpcpp + MPD 0.23, after ${IDLE_MS / 1000} s of silence`, theirs.idle, theirs.idle),
-          ...(flac
-            ? [
-                row('streamtui (pulse), FLAC by flac, uncached song', flac.ours.uncached, flac.theirs.times),
-                row('streamtui (pulse), FLAC by flac, cached song', flac.ours.cached, flac.theirs.times),
-                row('ncmpcpp + MPD 0.23, FLAC by flac', flac.theirs.times, flac.theirs.times),
-              ]
-            : []),
+          ...formats.flatMap(({ name, ours: own, theirs: mpd }) => [
+            row(`streamtui (pulse), ${name}, uncached song`, own.uncached, mpd.times),
+            row(`streamtui (pulse), ${name}, cached song`, own.cached, mpd.times),
+            row(`ncmpcpp + MPD 0.23, ${name}`, mpd.times, mpd.times),
+          ]),
         ],
       ),
       '',

@@ -31,6 +31,8 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  */
 const WARM_UP_MS = 30_000;
 const ROUNDS = 3;
+/** Seconds of CPU time measured, after WARM_UP_MS. */
+const CPU_SECONDS = 40;
 
 /** Key press (tmux send-keys) to the screen showing its effect, polled with capture-pane. */
 async function keyLatencies(tui: Tmux, presses: number): Promise<number[]> {
@@ -223,7 +225,7 @@ export async function playerBench(): Promise<string> {
     .sort()[0] as string;
   // A minute's CPU of a mostly idle process moves by a third from run to run (the daemon's most):
   // each figure is the median of ROUNDS windows, the two systems taking turns.
-  const seconds = 40;
+  const seconds = CPU_SECONDS;
   const rows: Array<Array<string | number>> = [];
   const range = (values: number[]): string => `${Math.min(...values).toFixed(2)}-${Math.max(...values).toFixed(2)}`;
   // The real output (a PulseAudio server, as a listener has): the null output's figures, which
@@ -268,48 +270,8 @@ export async function playerBench(): Promise<string> {
       (ourRss / (theirRss + mpdRss)).toFixed(2),
     ]);
   }
-  // The same, playing a FLAC (the reference encoder's, CD quality) of music-like sound.
-  if (missingTools(['flac', 'sox']).length === 0) {
-    const flacRoot = mkdtempSync(path.join(os.tmpdir(), 'streamd-bench-flac-'));
-    try {
-      mkdirSync(path.join(flacRoot, 'music'));
-      const wav = path.join(flacRoot, 'source.wav');
-      execFileSync('sox', [
-        '-n',
-        '-r',
-        '44100',
-        '-c',
-        '2',
-        '-b',
-        '16',
-        wav,
-        'synth',
-        '200',
-        'sine',
-        '100-4000',
-        'pinknoise',
-        'vol',
-        '0.3',
-      ]);
-      execFileSync('flac', ['-s', '-o', path.join(flacRoot, 'music', 'flacsong.flac'), wav]);
-      rmSync(wav);
-      const ours: number[] = [];
-      const theirs: number[] = [];
-      for (let round = 0; round < ROUNDS; round++) {
-        ours.push((await ourCpu(path.join(flacRoot, 'music'), 'flacsong', seconds, true)).cpu);
-        theirs.push((await mpdCpu(path.join(flacRoot, 'music'), 'flacsong.flac', seconds, true)).cpu);
-      }
-      rows.push(
-        ['streamtui + streamd, playing FLAC (16-bit, 44.1 kHz)', median(ours).toFixed(2), range(ours), '', '', ''],
-        ['ncmpcpp + MPD, playing FLAC (16-bit, 44.1 kHz)', median(theirs).toFixed(2), range(theirs), '', '', ''],
-        ['ratio, playing FLAC', (median(ours) / Math.max(median(theirs), 0.005)).toFixed(2), '', '', '', ''],
-      );
-    } finally {
-      rmSync(flacRoot, { recursive: true, force: true });
-    }
-  }
   out.push(
-    `CPU per minute, player and daemon together, of the same 200 s MP3 (and, in the last rows, a 200 s FLAC by flac) played through a PulseAudio null sink (a server of its own for each run), measured over ${seconds} s after ${WARM_UP_MS / 1000} s (CPU time of each process's threads, to the ns), the median of ${ROUNDS} runs each (the two systems taking turns): streamtui (in tmux, --audio pulse, started as its command starts it) + streamd, against ncmpcpp (in tmux) + MPD 0.23 (pulse output); idle, then playing. Memory at the end: the player's RSS (streamtui's one process; ncmpcpp), and the RSS of what decodes and plays as well (streamtui does both; ncmpcpp + MPD).`,
+    `CPU per minute, player and daemon together, of the same 200 s MP3 played through a PulseAudio null sink (a server of its own for each run), measured over ${seconds} s after ${WARM_UP_MS / 1000} s (CPU time of each process's threads, to the ns), the median of ${ROUNDS} runs each (the two systems taking turns): streamtui (in tmux, --audio pulse, started as its command starts it) + streamd, against ncmpcpp (in tmux) + MPD 0.23 (pulse output); idle, then playing. Memory at the end: the player's RSS (streamtui's one process; ncmpcpp), and the RSS of what decodes and plays as well (streamtui does both; ncmpcpp + MPD).`,
     '',
     table(
       [
@@ -326,4 +288,46 @@ export async function playerBench(): Promise<string> {
     `What the player's RSS is made of, playing (MiB, the median of the ${memories.length} runs, from /proc/<pid>/smaps): the node binary's pages (file-backed, shared with every node process) ${median(memories.map((m) => m.binary)).toFixed(1)}; other libraries ${median(memories.map((m) => m.libraries)).toFixed(1)}; malloc's heap (V8's and Node's C++ side) ${median(memories.map((m) => m.mallocHeap)).toFixed(1)}; anonymous mappings (V8's JS heap, WebAssembly memories, stacks) ${median(memories.map((m) => m.anonymous)).toFixed(1)}.`,
   );
   return out.join('\n');
+}
+
+/**
+ * CPU per minute playing a FLAC (the reference encoder's, CD quality, music-like sound), player and
+ * daemon together beside ncmpcpp + MPD, as the Player section measures the MP3: a section of its
+ * own, so that it can be run alone.
+ */
+export async function playerFlacBench(): Promise<string> {
+  const missing = missingTools(['mpd', 'ncmpcpp', 'mpc', 'flac', 'sox']);
+  if (missing.length > 0) return `Not measured: ${missing.join(', ')} missing.`;
+  const flacRoot = mkdtempSync(path.join(os.tmpdir(), 'streamd-bench-flac-'));
+  const range = (values: number[]): string => `${Math.min(...values).toFixed(2)}-${Math.max(...values).toFixed(2)}`;
+  try {
+    mkdirSync(path.join(flacRoot, 'music'));
+    const wav = path.join(flacRoot, 'source.wav');
+    execFileSync('sox', [
+      ...['-n', '-r', '44100', '-c', '2', '-b', '16', wav, 'synth', '200'],
+      ...['sine', '100-4000', 'pinknoise', 'vol', '0.3'],
+    ]);
+    execFileSync('flac', ['-s', '-o', path.join(flacRoot, 'music', 'flacsong.flac'), wav]);
+    rmSync(wav);
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      ours.push((await ourCpu(path.join(flacRoot, 'music'), 'flacsong', CPU_SECONDS, true)).cpu);
+      theirs.push((await mpdCpu(path.join(flacRoot, 'music'), 'flacsong.flac', CPU_SECONDS, true)).cpu);
+    }
+    return [
+      `CPU per minute, player and daemon together, playing a 200 s FLAC by flac (16-bit, 44.1 kHz) through a PulseAudio null sink, measured as the Player section measures the MP3 (${CPU_SECONDS} s after ${WARM_UP_MS / 1000} s, the median of ${ROUNDS} runs, the two systems taking turns).`,
+      '',
+      table(
+        ['system', 'CPU s per minute (median)', 'range'],
+        [
+          ['streamtui + streamd, playing FLAC', median(ours).toFixed(2), range(ours)],
+          ['ncmpcpp + MPD 0.23, playing FLAC', median(theirs).toFixed(2), range(theirs)],
+          ['ratio (target at most 1.0)', (median(ours) / Math.max(median(theirs), 0.005)).toFixed(2), ''],
+        ],
+      ),
+    ].join('\n');
+  } finally {
+    rmSync(flacRoot, { recursive: true, force: true });
+  }
 }

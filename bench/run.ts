@@ -19,7 +19,7 @@ import { mixedScanBench } from './mixed-scan.js';
 import { keyToSoundBench } from './key-to-sound.js';
 import { listenAlongBench } from './listen-along.js';
 import { loudnessBench } from './loudness.js';
-import { playerBench } from './player.js';
+import { playerBench, playerFlacBench } from './player.js';
 import { pushBench } from './push.js';
 import { radioBench } from './radio.js';
 import { startupBench } from './startup.js';
@@ -34,6 +34,7 @@ const sections: Array<[string, () => Promise<string>]> = [
   ['Decoding speed', decodeBench],
   ['Loudness of untagged songs beside loudgain', loudnessBench],
   ['Player', playerBench],
+  ['Player CPU playing FLAC beside MPD', playerFlacBench],
   ['Key to sound (PulseAudio null sink)', keyToSoundBench],
   ['Gapless joins (PulseAudio null sink)', gaplessBench],
   ['Gaps on a busy machine (PulseAudio null sink)', busyMachineBench],
