@@ -2,7 +2,8 @@
  * M4A played by the real player through ffmpeg. Through a PulseAudio null sink (real time): two
  * songs cut from one sine at a sample that is no frame's edge, each encoded apart by ffmpeg's AAC
  * encoder, join with no silent 10 ms and last the 5 s they were cut from: the encoder delay (the
- * edit list) and the padding after the last sample are left out.
+ * edit list) and the padding after the last sample are left out. On a machine without ffmpeg
+ * (PATH without it), M4A songs are listed, marked as not playable, and Enter on one says why.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -36,19 +37,24 @@ before(() => {
 });
 after(() => rmSync(work, { recursive: true, force: true }));
 
+/** The player in tmux against `port`, with `env` over its own. */
+function player(port: number, audio: string, env: Record<string, string>): Tmux {
+  const dir = mkdtempSync(path.join(work, 'tty-'));
+  return Tmux.start(
+    dir,
+    [
+      ...[process.execPath, STREAMTUI, '--port', String(port), '--name', 'm4a'],
+      ...['--cache-dir', path.join(dir, 'cache'), '--audio', audio],
+    ],
+    { XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log'), ...env },
+  );
+}
+
 describe('M4A end to end', () => {
   it('joins two AAC songs with no silent 10 ms, 5 s in all (PulseAudio, real time)', async () => {
     const pulse = await pulseNullSink();
     const daemon = await startTestDaemon(halves);
-    const dir = mkdtempSync(path.join(work, 'tty-'));
-    const tui = Tmux.start(
-      dir,
-      [
-        ...[process.execPath, STREAMTUI, '--port', String(daemon.port), '--name', 'm4a'],
-        ...['--cache-dir', path.join(dir, 'cache'), '--audio', 'pulse'],
-      ],
-      { ...pulse.env, XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log') },
-    );
+    const tui = player(daemon.port, 'pulse', pulse.env);
     try {
       await tui.waitFor(/02 second/);
       const sound = await pulse.record();
@@ -67,6 +73,24 @@ describe('M4A end to end', () => {
       tui.kill();
       await daemon.stop();
       pulse.stop();
+    }
+  });
+
+  it('without ffmpeg lists M4A songs as not playable, and Enter on one says why', async () => {
+    const daemon = await startTestDaemon(halves);
+    // A PATH with no ffmpeg in it: the player itself is started by its full path.
+    const tui = player(daemon.port, 'null', { PATH: path.join(work, 'no-tools') });
+    try {
+      const screen = await tui.waitFor(/01 first/);
+      assert.match(screen, /01 first.*✗/, 'marked as not playable');
+      tui.keys('Enter');
+      await tui.waitFor(/ffmpeg, which is not installed/, 10_000);
+      assert.doesNotMatch(tui.screen(), /Playing/);
+      tui.keys('q');
+      assert.equal(await tui.exitCode(), 0);
+    } finally {
+      tui.kill();
+      await daemon.stop();
     }
   });
 });

@@ -8,7 +8,7 @@
 import { appendFileSync } from 'node:fs';
 import type blessed from 'blessed';
 import type { LossCounts } from '../../common/datagram/loss-meter.js';
-import { warmUpDecoders } from '../audio/decoder.js';
+import { unplayableFormats, warmUpDecoders } from '../audio/decoder.js';
 import { NullSink } from '../audio/null-sink.js';
 import type { AudioSink } from '../audio/sink.js';
 import type { BlockCache } from '../cache/block-cache.js';
@@ -101,7 +101,10 @@ export function startApp(deps: AppDeps): App {
 
   // Build: each part from what is built before it.
   const log = logTo(process.env['STREAMTUI_LOG']);
-  const holder = new StateHolder(initialState(deps.deviceName, deps.calls, seed, deps.follow));
+  const holder = new StateHolder({
+    ...initialState(deps.deviceName, deps.calls, seed, deps.follow),
+    unplayable: unplayableFormats(),
+  });
   const tell = holder.tell.bind(holder);
   const dispatch = holder.dispatch.bind(holder);
   const say = (text: string, error: boolean): void => tell({ type: 'message', text, error });

@@ -11,10 +11,16 @@ import { FfmpegDecoder, hasFfmpeg } from './ffmpeg-decoder.js';
 import type { SongFormat, SongInfo } from '../../common/protocol/records.js';
 
 /**
- * The formats this player decodes beyond the contract's MP3 and WAV, told to the daemon with
- * `formats`: M4A only with an ffmpeg to decode it.
+ * The formats this player lists beyond the contract's MP3 and WAV, told to the daemon with
+ * `formats`. M4A is among them with or without an ffmpeg: without one its songs are listed as not
+ * playable (unplayableFormats), so that a library of them does not look empty.
  */
-export const extraFormats = (): SongFormat[] => ['flac', 'ogg', 'opus', ...(hasFfmpeg() ? ['m4a' as const] : [])];
+export const extraFormats = (): SongFormat[] => ['flac', 'ogg', 'opus', 'm4a'];
+
+const NO_FFMPEG = 'M4A is decoded by ffmpeg, which is not installed (apt install ffmpeg)';
+
+/** The formats listed that cannot be played here, and why. */
+export const unplayableFormats = (): Map<SongFormat, string> => new Map(hasFfmpeg() ? [] : [['m4a', NO_FFMPEG]]);
 
 /** A decoder that answers at once (MP3, WAV): the radio's, whose frames are decoded as they come. */
 export interface SyncPcmDecoder {
@@ -189,7 +195,10 @@ export async function createDecoder(
   bits: 16 | 32 = 16,
 ): Promise<PcmDecoder> {
   if (song.format === 'wav') return new WavDecoder(song.bits ?? 16, song.channels, outputChannels(song), bits);
-  if (song.format === 'm4a') return FfmpegDecoder.open(header, firstBlock, outputChannels(song), signal, bits);
+  if (song.format === 'm4a') {
+    if (!hasFfmpeg()) throw new Error(NO_FFMPEG);
+    return FfmpegDecoder.open(header, firstBlock, outputChannels(song), signal, bits);
+  }
   if (song.format !== 'mp3') {
     // Its libFLAC decodes up to 24 bits: a 32-bit stream (flac 1.4 writes them) comes out silent.
     if (song.format === 'flac' && (song.bits ?? 16) > 24)

@@ -6,7 +6,7 @@
 import { defaultBindings, type Bindings } from './bindings.js';
 import type { LossCounts } from '../../common/datagram/loss-meter.js';
 import type { StreamInfo } from '../../common/datagram/messages.js';
-import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
+import type { DeviceInfo, SongFormat, SongInfo } from '../../common/protocol/records.js';
 import type { ScanProgress } from '../../common/protocol/replies.js';
 import { emptyQueue, type QueueState } from './queue.js';
 
@@ -95,6 +95,8 @@ export interface PlayerState {
   library: SongInfo[];
   /** etag -> indexes of the blocks on disk. */
   cached: Map<string, Set<number>>;
+  /** Formats listed that this player cannot play here, and why (M4A without an ffmpeg). */
+  unplayable: ReadonlyMap<SongFormat, string>;
   /** The library panel: the flat list or the artist -> album -> song tree (`v`), and its open nodes. */
   libraryView: 'list' | 'tree';
   expanded: ReadonlySet<string>;
@@ -155,6 +157,7 @@ export function initialState(deviceName: string, callsEnabled = true, seed = 1, 
     resumeWhenOnline: undefined,
     library: [],
     cached: new Map(),
+    unplayable: new Map(),
     libraryView: 'list',
     expanded: new Set(),
     selected: 0,

@@ -131,6 +131,7 @@ export function songInfoLines(state: PlayerState, song: SongInfo): Array<[string
     ],
     ['length', `${clock(song.duration)} (${song.bytes.toLocaleString('en-US')} bytes)`],
     ['replaygain', replayGainText(song)],
+    ['plays', state.unplayable.has(song.format) ? `no: ${state.unplayable.get(song.format)}` : undefined],
     ['cached', `${state.cached.get(song.etag)?.size ?? 0} of ${song.blocks} blocks of 30 s`],
   ];
   return lines

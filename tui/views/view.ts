@@ -229,7 +229,7 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
       } else {
         const song = row.song;
         const cached = state.cached.get(song.etag)?.size ?? 0;
-        const mark = cached === 0 ? ' ' : cached >= song.blocks ? '●' : '◐';
+        const mark = state.unplayable.has(song.format) ? '✗' : cached === 0 ? ' ' : cached >= song.blocks ? '●' : '◐';
         const playing = state.now?.song.etag === song.etag && state.playState !== 'Stopped' ? '▶' : ' ';
         const indent = ' '.repeat(row.depth * 2);
         const name = row.depth > 0 ? treeSongName(song) : songName(song);
