@@ -3,8 +3,8 @@
  * maintained decoder of either is in the registry (docs/benchmarks.md, Decoding speed). The
  * song's samples are cut out of its blocks with the sample table of its decoder header, put in a
  * Matroska stream (the codec's configuration in its track) and piped to one ffmpeg per song, whose
- * 16-bit PCM comes back on its standard output. ffmpeg is looked for on the PATH; a player without
- * it does not ask the daemon for M4A songs.
+ * PCM comes back on its standard output. ffmpeg is looked for on the PATH; a player without it
+ * lists M4A songs as not playable.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
@@ -34,13 +34,107 @@ export function m4aBlockSoundStart(header: Uint8Array, index: number): number | 
   return table && block ? block.time - table.delay : undefined;
 }
 
+type FfmpegProcess = ChildProcessByStdio<Writable, Readable, Readable>;
+
+/** The ffmpeg of one song: a Matroska stream in, PCM of `channels` and `bits` out. */
+function startFfmpeg(channels: 1 | 2, bits: 16 | 32): FfmpegProcess {
+  // Probing off: the track says everything, and probing would wait for seconds of input.
+  return spawn(
+    'ffmpeg',
+    [
+      ...['-hide_banner', '-loglevel', 'error', '-probesize', '32', '-analyzeduration', '0'],
+      ...[
+        '-f',
+        'matroska',
+        '-i',
+        'pipe:0',
+        '-ac',
+        String(channels),
+        '-f',
+        `s${bits}le`,
+        '-flush_packets',
+        '1',
+        'pipe:1',
+      ],
+    ],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+}
+
+/** A spare is started this long after a song's ffmpeg, so as not to slow that song's start. */
+const SPARE_AFTER_MS = 300;
+/** A spare not taken for this long is let go: M4A songs are not being played. */
+const SPARE_IDLE_MS = 5 * 60_000;
+
+/**
+ * An ffmpeg started ahead and waiting on its input, for the next M4A song of the same output:
+ * ffmpeg takes about 70 ms to start (it loads some 200 libraries), which was most of an M4A song's
+ * time from key to sound. One is kept once an M4A song has played, and goes after SPARE_IDLE_MS
+ * without another. It holds nothing open that keeps the player from exiting, and dies with it.
+ */
+let spare: { channels: 1 | 2; bits: 16 | 32; process: FfmpegProcess; idle: NodeJS.Timeout } | undefined;
+
+const holdsLoop = (process: FfmpegProcess, hold: boolean): void => {
+  for (const handle of [process, process.stdin, process.stdout, process.stderr] as Array<{
+    ref(): void;
+    unref(): void;
+  }>)
+    if (hold) handle.ref();
+    else handle.unref();
+};
+
+function letSpareGo(): void {
+  if (!spare) return;
+  clearTimeout(spare.idle);
+  spare.process.kill('SIGKILL');
+  spare = undefined;
+}
+
+function makeSpare(channels: 1 | 2, bits: 16 | 32): void {
+  if (spare) return;
+  const process = startFfmpeg(channels, bits);
+  process.on('error', () => {}); // no ffmpeg after all: the song that takes it says so
+  process.stdin.on('error', () => {});
+  holdsLoop(process, false);
+  const made = { channels, bits, process, idle: setTimeout(letSpareGo, SPARE_IDLE_MS).unref() };
+  process.once('exit', () => {
+    if (spare === made) spare = undefined;
+  });
+  spare = made;
+}
+
+globalThis.process.once('exit', letSpareGo);
+
+/** The spare ffmpeg when it is for this output and alive, else a new one; a spare for the next song follows. */
+function takeFfmpeg(channels: 1 | 2, bits: 16 | 32): FfmpegProcess {
+  const kept = spare;
+  let process: FfmpegProcess;
+  if (
+    kept &&
+    kept.channels === channels &&
+    kept.bits === bits &&
+    kept.process.exitCode === null &&
+    !kept.process.killed
+  ) {
+    clearTimeout(kept.idle);
+    spare = undefined;
+    holdsLoop(kept.process, true);
+    process = kept.process;
+  } else {
+    letSpareGo();
+    process = startFfmpeg(channels, bits);
+  }
+  setTimeout(() => makeSpare(channels, bits), SPARE_AFTER_MS).unref();
+  return process;
+}
+
 /** Frames ffmpeg may hold before its answer is waited for: the demuxer and decoder each keep about one. */
 const FRAMES_IN_FLIGHT = 3;
 /** The longest a decode waits for ffmpeg's answer before it gives what it has (a later one gives the rest). */
 const ANSWER_WAIT_MS = 200;
 
 export class FfmpegDecoder {
-  private readonly process: ChildProcessByStdio<Writable, Readable, Readable>;
+  private readonly process: FfmpegProcess;
   private readonly writer: MatroskaWriter;
   private readonly frameBytes: number;
   private pcm: Buffer[] = [];
@@ -75,27 +169,7 @@ export class FfmpegDecoder {
       channels: table.channels,
       ...(table.codec === 'alac' ? { bits: table.bits } : {}),
     });
-    // Probing off: the track says everything, and probing would wait for seconds of input.
-    this.process = spawn(
-      'ffmpeg',
-      [
-        ...['-hide_banner', '-loglevel', 'error', '-probesize', '32', '-analyzeduration', '0'],
-        ...[
-          '-f',
-          'matroska',
-          '-i',
-          'pipe:0',
-          '-ac',
-          String(channels),
-          '-f',
-          `s${bits}le`,
-          '-flush_packets',
-          '1',
-          'pipe:1',
-        ],
-      ],
-      { stdio: ['pipe', 'pipe', 'pipe'] },
-    );
+    this.process = takeFfmpeg(channels, bits);
     this.process.stdout.on('data', (data: Buffer) => {
       this.framesOut += data.length / this.frameBytes;
       this.pcm.push(data);
@@ -173,11 +247,13 @@ export class FfmpegDecoder {
   /** Until ffmpeg has given back `frames` frames, it has ended, or ANSWER_WAIT_MS passed. */
   private async answered(frames: number): Promise<void> {
     if (this.framesOut >= frames || this.process.exitCode !== null) return;
-    const timer = new Promise<void>((resolve) => setTimeout(resolve, ANSWER_WAIT_MS).unref());
+    let late: NodeJS.Timeout | undefined;
+    const timer = new Promise<'late'>((resolve) => (late = setTimeout(() => resolve('late'), ANSWER_WAIT_MS)));
     while (this.framesOut < frames && this.process.exitCode === null && !this.failure) {
       const woken = new Promise<'woken'>((resolve) => (this.wake = () => resolve('woken')));
-      if ((await Promise.race([woken, timer.then(() => 'late' as const)])) === 'late') break;
+      if ((await Promise.race([woken, timer])) === 'late') break;
     }
+    clearTimeout(late);
     this.wake = undefined;
   }
 
