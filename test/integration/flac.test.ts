@@ -16,13 +16,9 @@ import { after, before, describe, it } from 'node:test';
 import { parseDecoderHeader } from '../../common/protocol/replies.js';
 import { id3v2Tag } from '../../daemon/demo/id3-writer.js';
 import { records, TestClient } from '../helpers/client.js';
-import { DatagramType } from '../../common/datagram/codec.js';
-import { parseInfo } from '../../common/datagram/messages.js';
-import { toneFrequency } from '../helpers/audio-env.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { decodeMp3 } from '../helpers/decode.js';
-import { UdpPeer } from '../helpers/udp-peer.js';
 import { captureLog } from '../helpers/log-capture.js';
+import { assertRadioPlaysSine } from '../helpers/radio-song.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamd-flac-'));
 const library = path.join(work, 'library');
@@ -280,25 +276,9 @@ describe('FLAC', () => {
     ['sine.flac', 44100],
     ['sine96.flac', 48000],
   ] as const) {
-    it(`plays ${file} on the radio (decoded and encoded as the programme's MP3${rate === 48000 ? ', resampled to 48 kHz by ffmpeg' : ''})`, async () => {
-      const radio = await startTestDaemon(library, { radio: { playlist: [file], loop: false } });
-      try {
-        const listener = await UdpPeer.open(radio.udpPort);
-        await listener.listen();
-        await listener.until(() => listener.of(DatagramType.END).length === 1, 12_000, 'END');
-        const infos = listener.of(DatagramType.INFO).map((d) => parseInfo(d.payload)?.file);
-        assert.deepEqual([...new Set(infos)], [file]);
-        const heard = await decodeMp3(Buffer.concat(listener.of(DatagramType.AUDIO).map((d) => d.payload)));
-        assert.equal(heard.sampleRate, rate);
-        const left = heard.samples[0] as Float32Array;
-        assert.ok(Math.abs(left.length / rate - 3) < 0.1, `3 s of it, heard ${(left.length / rate).toFixed(2)} s`);
-        const pcm = Int16Array.from(left.subarray(rate / 10, left.length - rate / 10), (v) => Math.round(v * 32767));
-        assert.ok(Math.abs(toneFrequency([pcm], rate) - 440) < 2, 'the sine it holds');
-        listener.close();
-      } finally {
-        await radio.stop();
-      }
-    });
+    const resampled = rate === 48000 ? ', resampled to 48 kHz by ffmpeg' : '';
+    it(`plays ${file} on the radio (decoded and encoded as the programme's MP3${resampled})`, () =>
+      assertRadioPlaysSine(library, file, { rate, seconds: 3, hz: 440 }));
   }
 
   it('is neither listed nor served to a client that has not said formats flac', async () => {

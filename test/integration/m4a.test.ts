@@ -20,11 +20,7 @@ import { records, TestClient } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { startTestEngine, type TestEngine } from '../helpers/engine.js';
 import { until } from '../helpers/log-capture.js';
-import { toneFrequency } from '../helpers/audio-env.js';
-import { decodeMp3 } from '../helpers/decode.js';
-import { UdpPeer } from '../helpers/udp-peer.js';
-import { DatagramType } from '../../common/datagram/codec.js';
-import { parseInfo } from '../../common/datagram/messages.js';
+import { assertRadioPlaysSine } from '../helpers/radio-song.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamd-m4a-'));
 const library = path.join(work, 'library');
@@ -194,22 +190,6 @@ describe('M4A in the playback engine (through ffmpeg)', () => {
 });
 
 describe('M4A on the radio', () => {
-  it("plays through ffmpeg, encoded as the programme's MP3", async () => {
-    const radio = await startTestDaemon(library, { radio: { playlist: ['short.m4a'], loop: false } });
-    try {
-      const listener = await UdpPeer.open(radio.udpPort);
-      await listener.listen();
-      await listener.until(() => listener.of(DatagramType.END).length === 1, 12_000, 'END');
-      const infos = listener.of(DatagramType.INFO).map((d) => parseInfo(d.payload)?.file);
-      assert.deepEqual([...new Set(infos)], ['short.m4a']);
-      const heard = await decodeMp3(Buffer.concat(listener.of(DatagramType.AUDIO).map((d) => d.payload)));
-      const left = heard.samples[0] as Float32Array;
-      assert.ok(Math.abs(left.length / 48000 - 3) < 0.1, `3 s of it, heard ${(left.length / 48000).toFixed(2)} s`);
-      const pcm = Int16Array.from(left.subarray(4800, left.length - 4800), (v) => Math.round(v * 32767));
-      assert.ok(Math.abs(toneFrequency([pcm], 48000) - 440) < 2, 'the sine it holds');
-      listener.close();
-    } finally {
-      await radio.stop();
-    }
-  });
+  it("plays through ffmpeg, encoded as the programme's MP3", () =>
+    assertRadioPlaysSine(library, 'short.m4a', { rate: 48000, seconds: 3, hz: 440 }));
 });

@@ -15,15 +15,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { oggBlockFirstSample } from '../../common/audio/ogg.js';
-import { DatagramType } from '../../common/datagram/codec.js';
-import { parseInfo } from '../../common/datagram/messages.js';
 import { parseDecoderHeader } from '../../common/protocol/replies.js';
-import { toneFrequency } from '../helpers/audio-env.js';
 import { records, TestClient } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { decodeMp3, decodeOgg } from '../helpers/decode.js';
+import { decodeOgg } from '../helpers/decode.js';
 import { captureLog } from '../helpers/log-capture.js';
-import { UdpPeer } from '../helpers/udp-peer.js';
+import { assertRadioPlaysSine } from '../helpers/radio-song.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamd-ogg-'));
 const library = path.join(work, 'library');
@@ -230,24 +227,8 @@ describe('Ogg Vorbis and Opus', () => {
     }
   });
 
-  it("plays on the radio (decoded and encoded as the programme's MP3)", async () => {
-    const radio = await startTestDaemon(library, { radio: { playlist: ['sine.opus'], loop: false } });
-    try {
-      const listener = await UdpPeer.open(radio.udpPort);
-      await listener.listen();
-      await listener.until(() => listener.of(DatagramType.END).length === 1, 12_000, 'END');
-      const infos = listener.of(DatagramType.INFO).map((d) => parseInfo(d.payload)?.file);
-      assert.deepEqual([...new Set(infos)], ['sine.opus']);
-      const heard = await decodeMp3(Buffer.concat(listener.of(DatagramType.AUDIO).map((d) => d.payload)));
-      const left = heard.samples[0] as Float32Array;
-      assert.ok(Math.abs(left.length / 48000 - 3) < 0.1, `3 s of it, heard ${(left.length / 48000).toFixed(2)} s`);
-      const pcm = Int16Array.from(left.subarray(4800, left.length - 4800), (v) => Math.round(v * 32767));
-      assert.ok(Math.abs(toneFrequency([pcm], 48000) - 440) < 2, 'the sine it holds');
-      listener.close();
-    } finally {
-      await radio.stop();
-    }
-  });
+  it("plays on the radio (decoded and encoded as the programme's MP3)", () =>
+    assertRadioPlaysSine(library, 'sine.opus', { rate: 48000, seconds: 3, hz: 440 }));
 
   it('are neither listed nor served to a client that has not said formats ogg opus', async () => {
     const { client } = await TestClient.connect(daemon.port);
