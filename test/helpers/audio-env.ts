@@ -91,13 +91,15 @@ export async function pulseNullSink(options: { sineHz?: number } = {}): Promise<
   ]);
   let tone: ChildProcess | undefined;
   if (options.sineHz) {
-    // An hour of the tone, written in real time by pacat into the `mic` sink.
+    // An hour of the tone, written in real time by pacat into the `mic` sink. Half a second held
+    // in the server: a real microphone never runs dry, and with 20 ms a busy machine starved this
+    // pacat, whose gaps the test then heard as the product's (680 Hz counted for 660).
     const samples = Buffer.alloc(48000 * 2);
     for (let i = 0; i < 48000; i++)
       samples.writeInt16LE(Math.round(12000 * Math.sin((2 * Math.PI * options.sineHz * i) / 48000)), i * 2);
     tone = spawn(
       'pacat',
-      ['--playback', '-d', 'mic', '--raw', '--format=s16le', '--rate=48000', '--channels=1', '--latency-msec=20'],
+      ['--playback', '-d', 'mic', '--raw', '--format=s16le', '--rate=48000', '--channels=1', '--latency-msec=500'],
       { env: { ...process.env, ...env }, stdio: ['pipe', 'ignore', 'ignore'] },
     );
     const feed = tone.stdin as NodeJS.WritableStream;
