@@ -204,7 +204,8 @@ export class Catalog {
       if (this.index.byPath.get(song.info.file) !== song) return;
       const track = result.tracks[k];
       if (!track || 'reason' in track) {
-        song.measured = { reason: track?.reason ?? 'not measured' };
+        // Out of descriptors: left unmeasured, for the pass after the next scan.
+        if (!track?.transient) song.measured = { reason: track?.reason ?? 'not measured' };
         return;
       }
       const { albumGain: _gain, albumPeak: _peak, ...info } = song.info;

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import type { FileHandle } from 'node:fs/promises';
 import { integratedLoudness, LoudnessMeter, REPLAY_GAIN_REFERENCE_LUFS } from '../../common/audio/loudness.js';
 import { hasFfmpeg } from '../ffmpeg.js';
+import { isTransient } from './analyze.js';
 import { decoderHeader } from './decoder-header.js';
 import { openSongFile } from './block-reader.js';
 import type { AlbumLoudness, CatalogSong } from './song.js';
@@ -188,7 +189,9 @@ export async function measureLoudness(
     } catch (error) {
       const reason =
         error instanceof OutOfTime ? `took longer than ${budgetMs / 1000} s to measure` : (error as Error).message;
-      tracks.push({ reason });
+      // Out of descriptors is not the song's fault (the cause is kept under the io_error of openSongFile).
+      const transient = isTransient(error) || isTransient((error as { cause?: unknown }).cause);
+      tracks.push(transient ? { reason, transient } : { reason });
     }
   }
   if (!asAlbum || meters.length !== songs.length) return { tracks };

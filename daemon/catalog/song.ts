@@ -40,8 +40,8 @@ export interface Gain {
 
 /** What the loudness pass measured of a group of songs (loudness.ts). */
 export interface AlbumLoudness {
-  /** One per song, in order: its gain, or why it has none. */
-  tracks: Array<Gain | { reason: string }>;
+  /** One per song, in order: its gain, or why it has none (`transient`: not the song's fault, tried again later). */
+  tracks: Array<Gain | { reason: string; transient?: boolean }>;
   /** When every song was measured and the group is an album. */
   album?: Gain;
 }

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Catalog } from '../../daemon/catalog/catalog.js';
+import { groupsToMeasure } from '../../daemon/catalog/loudness-pass.js';
 import { records, TestClient } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { captureLog } from '../helpers/log-capture.js';
@@ -187,5 +188,22 @@ describe('loudness measured by the daemon', () => {
       [],
       'nothing measured again, and the silent song not tried again',
     );
+  });
+
+  it('leaves a song whose measure failed for want of descriptors to be measured again, and one that failed for itself not', async () => {
+    const catalog = new Catalog(root, undefined, captureLog());
+    await catalog.open();
+    const [first, second] = ['Singles/noise.mp3', 'Singles/tone.ogg'].map((file) =>
+      catalog.songs().find((song) => song.info.file === file),
+    );
+    assert.ok(first && second);
+    catalog.applyLoudness([first, second], {
+      tracks: [{ reason: 'cannot open it: EMFILE', transient: true }, { reason: 'cannot decode it' }],
+    });
+    assert.equal(first.measured, undefined, 'tried again after the next scan');
+    assert.deepEqual(second.measured, { reason: 'cannot decode it' });
+    const again = groupsToMeasure(catalog.songs()).flatMap((group) => group.songs.map((song) => song.info.file));
+    assert.ok(again.includes(first.info.file) && !again.includes(second.info.file));
+    await catalog.close();
   });
 });
