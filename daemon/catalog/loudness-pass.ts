@@ -149,6 +149,14 @@ export class LoudnessPass {
       this.waiting = undefined;
       waiting?.(message.result);
     });
+    // A worker gone without an error (ended from inside) must not leave the pass waiting forever.
+    worker.on('exit', () => {
+      if (this.worker !== worker) return; // let go by stopWorker: the next one's request is not its
+      this.worker = undefined;
+      const waiting = this.waiting;
+      this.waiting = undefined;
+      waiting?.(undefined);
+    });
     worker.on('error', (error) => {
       this.log.warn(`library: loudness measuring stopped: ${error.message}`);
       this.closed = true; // a worker that fails once would fail again on the same songs

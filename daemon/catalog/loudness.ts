@@ -60,38 +60,27 @@ class WavFloats implements FloatDecoder {
   free(): void {}
 }
 
-async function wasmDecoder(song: CatalogSong): Promise<FloatDecoder> {
-  switch (song.info.format) {
-    case 'mp3': {
-      const decoder = new (await import('mpg123-decoder')).MPEGDecoder({ enableGapless: true });
-      await decoder.ready;
-      return decoder;
-    }
-    case 'flac': {
-      const decoder = new (await import('@wasm-audio-decoders/flac')).FLACDecoder();
-      await decoder.ready;
-      return decoder;
-    }
-    case 'opus': {
-      const decoder = new (await import('ogg-opus-decoder')).OggOpusDecoder();
-      await decoder.ready;
-      return decoder;
-    }
-    case 'ogg': {
-      const decoder = new (await import('@wasm-audio-decoders/ogg-vorbis')).OggVorbisDecoder();
-      await decoder.ready;
-      return decoder;
-    }
-    default:
-      return new WavFloats(song.info.bits ?? 16, song.info.channels);
-  }
+/** The song's decoder: WAV as it is, the others in WebAssembly (each loaded with its first song); M4A goes to ffmpeg instead. */
+async function floatDecoder(song: CatalogSong): Promise<FloatDecoder> {
+  const format = song.info.format;
+  if (format === 'wav' || format === 'm4a') return new WavFloats(song.info.bits ?? 16, song.info.channels);
+  const made =
+    format === 'mp3'
+      ? new (await import('mpg123-decoder')).MPEGDecoder({ enableGapless: true })
+      : format === 'flac'
+        ? new (await import('@wasm-audio-decoders/flac')).FLACDecoder()
+        : format === 'opus'
+          ? new (await import('ogg-opus-decoder')).OggOpusDecoder()
+          : new (await import('@wasm-audio-decoders/ogg-vorbis')).OggVorbisDecoder();
+  await made.ready;
+  return made;
 }
 
 class OutOfTime extends Error {}
 
 /** Feeds the song's decoder header and blocks through its decoder into `meter`. */
 async function measureDecoded(song: CatalogSong, handle: FileHandle, meter: LoudnessMeter, deadline: number) {
-  const decoder = await wasmDecoder(song);
+  const decoder = await floatDecoder(song);
   const feed = (out: Decoded): void => meter.add(out.channelData, out.samplesDecoded);
   try {
     const header = await decoderHeader(song);
