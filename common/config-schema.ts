@@ -17,8 +17,12 @@ export interface DaemonSettings extends Limits {
   host: string;
   port: number;
   udp_port: number;
-  /** pid file, log and catalog cache; null: $XDG_STATE_HOME/streamd. */
+  /** pid file, log, catalog cache and the songs' stickers; null: $XDG_STATE_HOME/streamd. */
   state_dir: string | null;
+  /** Stored playlists, one M3U8 file each; null: `playlists` in the state dir. */
+  playlist_dir: string | null;
+  /** What new playlist files are named with: `.m3u8`, or `.m3u` for a folder MPD shares (it reads no other); both are read. */
+  playlist_suffix: '.m3u8' | '.m3u';
   /** null: no password. */
   password: string | null;
   log_level: LogLevel;
@@ -125,6 +129,8 @@ export const DEFAULT_SETTINGS: Readonly<DaemonSettings> = Object.freeze({
   port: 9090,
   udp_port: 9191,
   state_dir: null,
+  playlist_dir: null,
+  playlist_suffix: '.m3u8',
   password: null,
   log_level: 'info',
   log_file: null,
@@ -146,6 +152,8 @@ export const SETTINGS_SCHEMA = {
   port: integer(0, 65535),
   udp_port: integer(0, 65535),
   state_dir: { type: ['string', 'null'], minLength: 1 },
+  playlist_dir: { type: ['string', 'null'], minLength: 1 },
+  playlist_suffix: { enum: ['.m3u8', '.m3u'] },
   password: { type: ['string', 'null'], minLength: 1, maxLength: 1024 },
   log_level: { enum: ['debug', 'info', 'warn', 'error'] },
   log_file: { type: ['string', 'null'], minLength: 1 },

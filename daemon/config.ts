@@ -20,6 +20,7 @@ import { SECRET_FILE_MODE, secretFileProblem } from '../common/secret-file.js';
 
 export interface DaemonConfig extends DaemonSettings {
   state_dir: string;
+  playlist_dir: string;
   /** The config file that was read, if any. */
   configFile: string | undefined;
 }
@@ -117,10 +118,12 @@ export function loadDaemonConfig(
   }
   const settings = merged as unknown as DaemonSettings;
   const resolveDir = (dir: string): string => path.resolve(file.path ? path.dirname(file.path) : process.cwd(), dir);
+  const stateDir = settings.state_dir === null ? defaultStateDir() : resolveDir(settings.state_dir);
   return {
     ...settings,
     music: settings.music === null ? null : resolveDir(settings.music),
-    state_dir: settings.state_dir === null ? defaultStateDir() : resolveDir(settings.state_dir),
+    state_dir: stateDir,
+    playlist_dir: settings.playlist_dir === null ? path.join(stateDir, 'playlists') : resolveDir(settings.playlist_dir),
     log_file: settings.log_file === null ? null : resolveDir(settings.log_file),
     configFile: file.path,
   };

@@ -27,6 +27,8 @@ import { createTcpServer } from './server/tcp-server.js';
 import { createUdpServer } from './server/udp-server.js';
 import type { Peer } from './udp/udp-types.js';
 import { SongStreams } from './udp/song-streams.js';
+import type { StickerStore } from './stickers/sticker-store.js';
+import type { PlaylistStore } from './playlists/playlist-store.js';
 
 /** How often unanswered rings time out and ended calls are forgotten. */
 const CALL_TICK_MS = 500;
@@ -65,8 +67,11 @@ export interface Streamd {
   close(graceMs?: number): Promise<void>;
 }
 
-export function createStreamd(options: StreamdOptions, deps: { catalog: Catalog; log: Logger }): Streamd {
-  const { catalog, log } = deps;
+export function createStreamd(
+  options: StreamdOptions,
+  deps: { catalog: Catalog; stickers: StickerStore; playlists: PlaylistStore; log: Logger },
+): Streamd {
+  const { catalog, stickers, playlists, log } = deps;
   const udp = createUdpServer({ host: options.host, port: options.udpPort }, log);
 
   // Every change that `idle` can wait for is announced on the bus; a call's only to its parties.
@@ -123,11 +128,15 @@ export function createStreamd(options: StreamdOptions, deps: { catalog: Catalog;
   const descriptors = watchDescriptors(log);
   catalog.onChange(() => changes.notify('catalog'));
   radio.onChange = () => changes.notify('radio');
+  stickers.onChange(() => changes.notify('sticker'));
+  playlists.onChange(() => changes.notify('stored_playlist'));
 
   const services: Services = {
     version: options.version,
     catalog,
     blocks: new BlockReader(catalog),
+    stickers,
+    playlists,
     devices,
     calls,
     voiceCounters: voice.counters,

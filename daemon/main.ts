@@ -12,6 +12,8 @@ import { makeDemoLibrary } from './demo/demo-library.js';
 import { createLogger, type LogOutput } from './log.js';
 import { RotatingLogFile } from './log-file.js';
 import { createStreamd } from './instance.js';
+import { PlaylistStore } from './playlists/playlist-store.js';
+import { StickerStore } from './stickers/sticker-store.js';
 import { portOwner } from './server/port-owner.js';
 import { removePidFile, runningPid, writePidFile } from './service.js';
 
@@ -43,6 +45,8 @@ export async function runDaemon(config: DaemonConfig): Promise<void> {
   const catalog = new Catalog(musicDir, path.join(config.state_dir, 'catalog.json'), log, {
     measureLoudness: config.measure_loudness,
   });
+  const stickers = await StickerStore.open(config.state_dir, log);
+  const playlists = await PlaylistStore.open(config.playlist_dir, config.playlist_suffix);
   const server = createStreamd(
     {
       host: config.host,
@@ -55,7 +59,7 @@ export async function runDaemon(config: DaemonConfig): Promise<void> {
       password: config.password ?? undefined,
       version: VERSION,
     },
-    { catalog, log },
+    { catalog, stickers, playlists, log },
   );
   const address = await server.listen().catch((error: NodeJS.ErrnoException & { port?: number; address?: string }) => {
     if (error.code !== 'EADDRINUSE' && error.code !== 'EACCES') throw error;
@@ -90,6 +94,7 @@ export async function runDaemon(config: DaemonConfig): Promise<void> {
     }, SHUTDOWN_HARD_LIMIT_MS).unref();
     await server.close(SHUTDOWN_GRACE_MS);
     await catalog.close();
+    await stickers.close();
     await removePidFile(config.state_dir);
     log.info('stopped');
     process.exit(0);

@@ -11,7 +11,7 @@ import { id3v2Length } from '../../common/audio/id3.js';
 import { commentBody, scanOgg, type OggScan } from '../../common/audio/ogg.js';
 import { mp4Blocks, readMp4Audio, type Mp4Audio } from '../../common/audio/mp4.js';
 import { MpegWalker, type MpegScan } from '../../common/audio/mpeg-frames.js';
-import { parseWav, wavBlocks } from '../../common/audio/wav.js';
+import { parseWav, wavBlocks, type WavLayout } from '../../common/audio/wav.js';
 import { replayGainValue, type SongInfo } from '../../common/protocol/records.js';
 import { openScanned } from './open-song.js';
 import type { CatalogSong } from './song.js';
@@ -19,8 +19,8 @@ import { quickTags } from './quick-tags.js';
 import type { FoundFile } from './walk.js';
 import { boundTags, pickTags, readWavTags, type Tags } from './wav-tags.js';
 
-/** Bump when the analysis changes, so that persisted catalogs are analysed again (2: track and year; 3: album artist, disc, genre; 4: FLAC; 5: ReplayGain; 6: Ogg; 7: M4A). */
-export const ANALYZER_VERSION = 7;
+/** Bump when the analysis changes, so that persisted catalogs are analysed again (2: track and year; 3: album artist, disc, genre; 4: FLAC; 5: ReplayGain; 6: Ogg; 7: M4A; 8: audio keys). */
+export const ANALYZER_VERSION = 8;
 /** Part of every etag: bumped only when the served bytes of an unchanged file may differ, which empties every player's cache. */
 const ETAG_VERSION = 1;
 
@@ -54,20 +54,48 @@ function etagOf(file: FoundFile): string {
     .slice(0, 16);
 }
 
+/** The audio read at each end of a song for its `audioKey`. */
+const AUDIO_KEY_SPAN = 64 * 1024;
+
+/**
+ * What identifies a song's sound whatever its name, place or tags: its format, its audio's length
+ * and its first and last 64 KiB of audio. Ratings and play counts follow a file renamed, moved or
+ * tagged anew by it.
+ */
+async function audioKeyOf(
+  handle: FileHandle,
+  format: string,
+  blocks: readonly BlockSpan[],
+  bytes: number,
+): Promise<string> {
+  const first = blocks[0];
+  const last = blocks[blocks.length - 1];
+  const hash = createHash('sha256').update(`${format}:${bytes}:`);
+  if (first && last) {
+    hash.update(await readAt(handle, first.offset, Math.min(AUDIO_KEY_SPAN, first.length)));
+    const end = last.offset + last.length;
+    const tail = Math.min(AUDIO_KEY_SPAN, last.length);
+    hash.update(await readAt(handle, end - tail, tail));
+  }
+  return hash.digest('hex').slice(0, 32);
+}
+
 /** A file that can be served: its record (id is the catalog's to give) and its blocks. */
-function servable(
+async function servable(
+  handle: FileHandle,
   file: FoundFile,
   blocks: BlockSpan[],
   audio: Pick<SongInfo, 'duration' | 'format' | 'sampleRate' | 'channels' | 'bits' | 'bytes'>,
   tags: Tags,
   warning: string | undefined,
-): Analysis {
+): Promise<Analysis> {
   return {
     ok: true,
     ...(warning ? { warning } : {}),
     song: {
       path: file.abs,
       stamp: file.stamp,
+      audioKey: await audioKeyOf(handle, audio.format, blocks, audio.bytes),
       blocks,
       info: { file: file.rel, ...tags, ...audio, blocks: blocks.length, etag: etagOf(file) },
     },
@@ -180,7 +208,7 @@ async function analyzeMp3(file: FoundFile, deadline: number): Promise<Analysis> 
       bytes: scan.audioEnd - scan.audioStart,
     };
     const tail = await readAt(handle, scan.audioEnd, Math.min(16, size - scan.audioEnd));
-    return servable(file, scan.blocks, audio, tags, describeTail(tail, size - scan.audioEnd));
+    return await servable(handle, file, scan.blocks, audio, tags, describeTail(tail, size - scan.audioEnd));
   } finally {
     await handle.close();
   }
@@ -188,16 +216,17 @@ async function analyzeMp3(file: FoundFile, deadline: number): Promise<Analysis> 
 
 async function analyzeWav(file: FoundFile): Promise<Analysis> {
   const handle = await openScanned(file.abs, file.stamp, file.rel);
-  let parsed;
-  let tags: Tags;
   try {
-    parsed = parseWav(await readAt(handle, 0, Math.min(WAV_HEAD_BYTES, file.stamp.size)), file.stamp.size);
+    const parsed = parseWav(await readAt(handle, 0, Math.min(WAV_HEAD_BYTES, file.stamp.size)), file.stamp.size);
     if (!parsed.ok) return { ok: false, reason: parsed.reason };
-    tags = await readWavTags((position, length) => readAt(handle, position, length), file.stamp.size);
+    const tags = await readWavTags((position, length) => readAt(handle, position, length), file.stamp.size);
+    return await wavSong(handle, file, parsed.layout, tags);
   } finally {
     await handle.close();
   }
-  const layout = parsed.layout;
+}
+
+function wavSong(handle: FileHandle, file: FoundFile, layout: WavLayout, tags: Tags): Promise<Analysis> {
   const blocks = wavBlocks(layout);
   const warning =
     layout.claimedBytes > layout.dataBytes + layout.blockAlign
@@ -211,7 +240,7 @@ async function analyzeWav(file: FoundFile): Promise<Analysis> {
     bits: layout.bits,
     bytes: layout.dataBytes,
   };
-  return servable(file, blocks, audio, tags, warning);
+  return servable(handle, file, blocks, audio, tags, warning);
 }
 
 /** The bytes of a FLAC file's head read at once: its metadata is many small reads. */
@@ -294,7 +323,7 @@ async function analyzeFlac(file: FoundFile, deadline: number): Promise<Analysis>
     };
     // An ID3v2 tag some taggers put before `fLaC`: its tags where the Vorbis comments have none.
     const id3 = id3End > 0 ? await readMp3Tags(handle, id3End, id3End) : {};
-    return servable(file, blocks, audio, { ...id3, ...readVorbisCommentTags(head.comments) }, undefined);
+    return await servable(handle, file, blocks, audio, { ...id3, ...readVorbisCommentTags(head.comments) }, undefined);
   } finally {
     await handle.close();
   }
@@ -347,7 +376,7 @@ async function analyzeOgg(file: FoundFile, deadline: number): Promise<Analysis> 
     };
     const comments = commentBody(id.codec, scan.headerPackets[1] as Uint8Array);
     const tags = readVorbisCommentTags(comments, id.codec === 'opus' ? id.outputGain : undefined);
-    return servable(file, scan.blocks, audio, tags, scan.stoppedEarly);
+    return await servable(handle, file, scan.blocks, audio, tags, scan.stoppedEarly);
   } finally {
     await handle.close();
   }
@@ -380,7 +409,7 @@ async function analyzeM4a(file: FoundFile): Promise<Analysis> {
       ...(audio.bits ? { bits: audio.bits } : {}),
       bytes: last.offset + last.length - audio.dataStart,
     };
-    return servable(file, blocks, info, mp4Tags(audio), undefined);
+    return await servable(handle, file, blocks, info, mp4Tags(audio), undefined);
   } catch (error) {
     if (isTransient(error)) throw error;
     return { ok: false, reason: `not served: ${(error as Error).message}` };

@@ -109,6 +109,11 @@ export class Catalog {
     return this.sorted;
   }
 
+  /** The song of exactly this path (`file:`), if the library has it. */
+  songAt(file: string): CatalogSong | undefined {
+    return this.index.byPath.get(file);
+  }
+
   /** @throws ProtocolError not_found or ambiguous. */
   find(name: string): CatalogSong {
     return findSong(this.index, name);

@@ -19,6 +19,8 @@ export interface CatalogSong {
   /** Absolute path, checked to be inside the library root when the song was scanned. */
   path: string;
   stamp: FileStamp;
+  /** The identity of its sound (analyze.ts): what ratings and play counts are kept under. */
+  audioKey: string;
   blocks: CatalogBlock[];
   /** Set once the daemon has measured the loudness of a song without ReplayGain tags (loudness-pass.ts). */
   measured?: MeasuredLoudness;

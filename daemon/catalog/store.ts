@@ -23,6 +23,7 @@ interface StoredSong {
   /** Only when it is not the root joined with `info.file` (a symlink inside the library). */
   path?: string;
   stamp: FileStamp;
+  audioKey: string;
   blocks: StoredBlock[];
   /** Only when the daemon measured the song's loudness itself. */
   measured?: MeasuredLoudness;
@@ -49,6 +50,7 @@ export async function loadStoredCatalog(file: string, root: string): Promise<Sto
       info: song.info,
       path: song.path ?? defaultPath(root, song.info),
       stamp: stale ? { ...song.stamp, mtimeMs: -1 } : song.stamp,
+      audioKey: song.audioKey ?? '',
       blocks: song.blocks.map(([offset, length, start, end, sha256], index): CatalogBlock => {
         const block: CatalogBlock = { index, offset, length, start, end };
         if (sha256) block.sha256 = sha256;
@@ -78,6 +80,7 @@ export async function saveStoredCatalog(file: string, catalog: StoredCatalog): P
       info: song.info,
       ...(song.path === defaultPath(catalog.root, song.info) ? {} : { path: song.path }),
       stamp: song.stamp,
+      audioKey: song.audioKey,
       blocks: song.blocks.map((b): StoredBlock => [b.offset, b.length, b.start, b.end, b.sha256 ?? '']),
       ...(song.measured ? { measured: song.measured } : {}),
     }));

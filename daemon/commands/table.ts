@@ -5,7 +5,9 @@ import { deviceCommands } from './device-commands.js';
 import { CommandTable } from './dispatch.js';
 import { idleCommands } from './idle-commands.js';
 import { libraryCommands } from './library-commands.js';
+import { playlistCommands } from './playlist-commands.js';
 import { sessionCommands } from './session-commands.js';
+import { stickerCommands } from './sticker-commands.js';
 import type { Command } from './types.js';
 import { udpCommands } from './udp-commands.js';
 
@@ -29,6 +31,8 @@ export function createCommandTable(extra: readonly Command[] = []): CommandTable
     ...udpCommands,
     ...idleCommands,
     ...callCommands,
+    ...stickerCommands,
+    ...playlistCommands,
     help,
     ...extra,
   ]);

@@ -12,6 +12,8 @@ import type { Radio } from '../radio/radio.js';
 import type { UdpCounters } from '../udp/udp-types.js';
 import type { SongStreams } from '../udp/song-streams.js';
 import type { Logger } from '../log.js';
+import type { StickerStore } from '../stickers/sticker-store.js';
+import type { PlaylistStore } from '../playlists/playlist-store.js';
 
 /** Output to one client. `write` waits while the client's queue is full (backpressure). */
 export interface Output {
@@ -51,6 +53,10 @@ export interface Services {
   version: string;
   catalog: Catalog;
   blocks: BlockReader;
+  /** Ratings, favourites and play counts (and a client's own stickers), per song. */
+  stickers: StickerStore;
+  /** Stored playlists (M3U8 files in their folder). */
+  playlists: PlaylistStore;
   devices: DeviceRegistry;
   /** Who has heard of which change (`idle`). */
   changes: ChangeBus;

@@ -14,6 +14,8 @@ import { DEFAULT_LIMITS, type Limits } from '../../common/limits.js';
 import { Catalog } from '../../daemon/catalog/catalog.js';
 import { silentLogger, type Logger } from '../../daemon/log.js';
 import { createStreamd, type Streamd } from '../../daemon/instance.js';
+import { PlaylistStore, type PlaylistSuffix } from '../../daemon/playlists/playlist-store.js';
+import { StickerStore } from '../../daemon/stickers/sticker-store.js';
 
 export interface TestDaemon {
   port: number;
@@ -36,6 +38,8 @@ export async function startTestDaemon(
     calls?: Partial<CallSettings>;
     /** The loudness pass after each scan (streamd's default; off here unless a test is about it). */
     measureLoudness?: boolean;
+    /** What new stored playlists are named with (`.m3u` for a folder MPD shares). */
+    playlistSuffix?: PlaylistSuffix;
   } = {},
 ): Promise<TestDaemon> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'streamd-state-'));
@@ -44,6 +48,8 @@ export async function startTestDaemon(
     measureLoudness: options.measureLoudness ?? false,
   });
   await catalog.open();
+  const stickers = await StickerStore.open(stateDir, log);
+  const playlists = await PlaylistStore.open(path.join(stateDir, 'playlists'), options.playlistSuffix);
   const server = createStreamd(
     {
       host: options.host ?? '127.0.0.1',
@@ -65,7 +71,7 @@ export async function startTestDaemon(
       password: options.password,
       version: 'test',
     },
-    { catalog, log },
+    { catalog, stickers, playlists, log },
   );
   const address = await server.listen();
   return {
@@ -77,6 +83,7 @@ export async function startTestDaemon(
     async stop() {
       await server.close(500);
       await catalog.close();
+      await stickers.close();
       rmSync(stateDir, { recursive: true, force: true });
     },
   };

@@ -12,7 +12,7 @@ import { id3v2Tag } from '../../daemon/demo/id3-writer.js';
 import { synthesize } from '../../daemon/demo/synth.js';
 import { DaemonClient, MAX_REPLY_CHARS } from '../../tui/daemon-link/daemon-client.js';
 import { SongHook } from '../../tui/desktop/song-hook.js';
-import { formatM3u8 } from '../../tui/store/m3u8.js';
+import { formatM3u8 } from '../../common/playlist/m3u8.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

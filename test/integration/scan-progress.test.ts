@@ -15,6 +15,8 @@ import { parseCatalogStats, scanText, type ScanProgress } from '../../common/pro
 import { Catalog } from '../../daemon/catalog/catalog.js';
 import { silentLogger } from '../../daemon/log.js';
 import { createStreamd } from '../../daemon/instance.js';
+import { PlaylistStore } from '../../daemon/playlists/playlist-store.js';
+import { StickerStore } from '../../daemon/stickers/sticker-store.js';
 import { TestClient } from '../helpers/client.js';
 import { hardLinkLibrary } from '../helpers/fixtures.js';
 
@@ -33,6 +35,8 @@ describe('a long scan', () => {
     { timeout: 120_000 },
     async () => {
       const catalog = new Catalog(music, undefined, silentLogger);
+      const stickers = await StickerStore.open(work, silentLogger);
+      const playlists = await PlaylistStore.open(path.join(work, 'playlists'));
       const server = createStreamd(
         {
           host: '127.0.0.1',
@@ -45,7 +49,7 @@ describe('a long scan', () => {
           password: undefined,
           version: 'test',
         },
-        { catalog, log: silentLogger },
+        { catalog, stickers, playlists, log: silentLogger },
       );
       const { port } = await server.listen();
       const { client } = await TestClient.connect(port);
@@ -80,6 +84,7 @@ describe('a long scan', () => {
         client.close();
         await server.close(500);
         await catalog.close();
+        await stickers.close();
       }
     },
   );

@@ -13,8 +13,8 @@ const example = new URL('../../../config.example.json', import.meta.url);
 describe('daemon config', () => {
   it('config.example.json is valid and holds exactly the defaults', () => {
     const config = loadDaemonConfig({}, example.pathname);
-    const { state_dir: _s, configFile: _c, music: _m, ...rest } = config;
-    const { state_dir: _ds, music: _dm, ...defaults } = DEFAULT_SETTINGS;
+    const { state_dir: _s, playlist_dir: _p, configFile: _c, music: _m, ...rest } = config;
+    const { state_dir: _ds, playlist_dir: _dp, music: _dm, ...defaults } = DEFAULT_SETTINGS;
     assert.deepEqual(rest, defaults);
     const keys = Object.keys(JSON.parse(readFileSync(example, 'utf8'))).filter((k) => !k.startsWith('//'));
     assert.deepEqual(keys.sort(), Object.keys(DEFAULT_SETTINGS).sort(), 'it shows every key');

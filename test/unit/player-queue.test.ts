@@ -14,7 +14,7 @@ import {
 } from '../../tui/state/queue.js';
 import { initialState, type PlayerState, type PlayState } from '../../tui/state/model.js';
 import { applyAction } from '../../tui/state/update.js';
-import { formatM3u8, parseM3u8 } from '../../tui/store/m3u8.js';
+import { formatM3u8, parseM3u8 } from '../../common/playlist/m3u8.js';
 import { song } from '../helpers/songs.js';
 import type { Action, Effect } from '../../tui/state/actions.js';
 import { applyEvent } from '../../tui/state/events.js';

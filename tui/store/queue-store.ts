@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SongInfo } from '../../common/protocol/records.js';
-import { formatM3u8, parseM3u8 } from './m3u8.js';
+import { formatM3u8, parseM3u8 } from '../../common/playlist/m3u8.js';
 
 const FORMAT = 1;
 /** Changes within this long are saved together (a J held down, an album added song by song). */
