@@ -23,6 +23,8 @@ export interface DaemonSettings extends Limits {
   playlist_dir: string | null;
   /** What new playlist files are named with: `.m3u8`, or `.m3u` for a folder MPD shares (it reads no other); both are read. */
   playlist_suffix: '.m3u8' | '.m3u';
+  /** File names (without extension, any case) taken as an album's cover in its folder, in order of preference. */
+  cover_names: readonly string[];
   /** null: no password. */
   password: string | null;
   log_level: LogLevel;
@@ -122,6 +124,9 @@ export const DEFAULT_UDP: Readonly<UdpSettings> = Object.freeze({
   max_streams: 256,
 });
 
+/** An album's cover file in its folder: these names with an image's extension, in any case. */
+export const DEFAULT_COVER_NAMES: readonly string[] = Object.freeze(['cover', 'folder', 'front', 'albumart', 'album']);
+
 export const DEFAULT_SETTINGS: Readonly<DaemonSettings> = Object.freeze({
   music: null,
   measure_loudness: true,
@@ -131,6 +136,7 @@ export const DEFAULT_SETTINGS: Readonly<DaemonSettings> = Object.freeze({
   state_dir: null,
   playlist_dir: null,
   playlist_suffix: '.m3u8',
+  cover_names: DEFAULT_COVER_NAMES,
   password: null,
   log_level: 'info',
   log_file: null,
@@ -154,6 +160,11 @@ export const SETTINGS_SCHEMA = {
   state_dir: { type: ['string', 'null'], minLength: 1 },
   playlist_dir: { type: ['string', 'null'], minLength: 1 },
   playlist_suffix: { enum: ['.m3u8', '.m3u'] },
+  cover_names: {
+    type: 'array',
+    maxItems: 32,
+    items: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[^/\\\\]+$' },
+  },
   password: { type: ['string', 'null'], minLength: 1, maxLength: 1024 },
   log_level: { enum: ['debug', 'info', 'warn', 'error'] },
   log_file: { type: ['string', 'null'], minLength: 1 },

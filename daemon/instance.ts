@@ -5,7 +5,13 @@
  * `listen()` opens the TCP port, then the UDP one (tests listen on port 0).
  */
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_CALLS, type CallSettings, type RadioSettings, type UdpSettings } from '../common/config-schema.js';
+import {
+  DEFAULT_CALLS,
+  DEFAULT_COVER_NAMES,
+  type CallSettings,
+  type RadioSettings,
+  type UdpSettings,
+} from '../common/config-schema.js';
 import { DatagramType, type Datagram } from '../common/datagram/codec.js';
 import type { Limits } from '../common/limits.js';
 import { RateBucket, RateBuckets } from '../common/rate-bucket.js';
@@ -29,6 +35,8 @@ import type { Peer } from './udp/udp-types.js';
 import { SongStreams } from './udp/song-streams.js';
 import type { StickerStore } from './stickers/sticker-store.js';
 import type { PlaylistStore } from './playlists/playlist-store.js';
+import { Artwork } from './artwork/artwork.js';
+import { EmbeddedReader } from './catalog/embedded-reader.js';
 
 /** How often unanswered rings time out and ended calls are forgotten. */
 const CALL_TICK_MS = 500;
@@ -54,6 +62,8 @@ export interface StreamdOptions {
   udp: UdpSettings;
   /** Unset: the defaults. */
   calls?: CallSettings;
+  /** File names (no extension) taken as an album's cover; unset: DEFAULT_COVER_NAMES. */
+  coverNames?: readonly string[];
   limits: Limits;
   password?: string | undefined;
   version: string;
@@ -131,12 +141,15 @@ export function createStreamd(
   stickers.onChange(() => changes.notify('sticker'));
   playlists.onChange(() => changes.notify('stored_playlist'));
 
+  const embedded = new EmbeddedReader();
   const services: Services = {
     version: options.version,
     catalog,
     blocks: new BlockReader(catalog),
     stickers,
     playlists,
+    embedded,
+    artwork: new Artwork(embedded, options.coverNames ?? DEFAULT_COVER_NAMES),
     devices,
     calls,
     voiceCounters: voice.counters,
@@ -232,6 +245,7 @@ export function createStreamd(
       await connectionsClosed;
       loopDelay.stop();
       descriptors.stop();
+      await embedded.close();
       clearInterval(callTimer);
       for (const entry of statusChanges.values()) entry.flood.cancel();
     },

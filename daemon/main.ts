@@ -55,6 +55,7 @@ export async function runDaemon(config: DaemonConfig): Promise<void> {
       radio: config.radio,
       udp: config.udp,
       calls: config.calls,
+      coverNames: config.cover_names.map((name) => name.toLowerCase()),
       limits: limitsOf(config),
       password: config.password ?? undefined,
       version: VERSION,

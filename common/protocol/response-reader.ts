@@ -4,7 +4,8 @@
  * player can start decoding before a block is complete.
  *
  * A `block:` line switches the reader to raw mode for exactly the announced byte count; the next
- * line starts right after those bytes (docs/protocol.md, Downloads).
+ * line starts right after those bytes (docs/protocol.md, Downloads). A `binary:` field (a piece
+ * of a picture, as MPD sends it) does the same, and its bytes are followed by one LF.
  */
 import type { BlockHeader } from './response.js';
 import type { ErrorCode } from './errors.js';
@@ -17,7 +18,9 @@ export type ResponseEvent =
   | { type: 'track-end' }
   | { type: 'block'; block: BlockHeader }
   | { type: 'block-data'; index: number; bytes: Buffer }
-  | { type: 'block-end'; index: number };
+  | { type: 'block-end'; index: number }
+  /** Bytes announced by a `binary: <n>` field (which came as a field first). */
+  | { type: 'binary-data'; bytes: Buffer };
 
 export interface ResponseReaderResult {
   events: ResponseEvent[];
@@ -35,6 +38,8 @@ const LF = 0x0a;
 const BLOCK_VALUE = /^(\d+) (\d+(?:\.\d+)?) (\d+(?:\.\d+)?) (\d+) ([0-9a-f]{64})$/;
 /** Generous: a server line is a record field, far below this. */
 export const MAX_RESPONSE_LINE_BYTES = 64 * 1024;
+/** The most a `binary:` piece may announce: the daemon sends 64 KiB. */
+export const MAX_BINARY_BYTES = 1024 * 1024;
 
 export function parseBlockLine(line: string): BlockHeader | undefined {
   return line.startsWith('block: ') ? parseStreamBlockValue(line.slice('block: '.length)) : undefined;
@@ -81,17 +86,29 @@ export class ResponseReader {
   /** While inside a block: its index and the raw bytes still to come. */
   private rawIndex = -1;
   private rawLeft = 0;
+  /** Inside a `binary:` piece rather than a block; then the LF after it is still to come. */
+  private rawBinary = false;
+  private lfAfterBinary = false;
 
   push(chunk: Buffer): ResponseReaderResult {
     const events: ResponseEvent[] = [];
     let at = 0;
     while (at < chunk.length) {
+      if (this.lfAfterBinary) {
+        if (chunk[at] !== LF) throw new FramingError('no line feed after a binary piece');
+        this.lfAfterBinary = false;
+        at++;
+        continue;
+      }
       if (this.rawLeft > 0) {
         const take = Math.min(this.rawLeft, chunk.length - at);
-        events.push({ type: 'block-data', index: this.rawIndex, bytes: chunk.subarray(at, at + take) });
+        const bytes = chunk.subarray(at, at + take);
+        events.push(
+          this.rawBinary ? { type: 'binary-data', bytes } : { type: 'block-data', index: this.rawIndex, bytes },
+        );
         at += take;
         this.rawLeft -= take;
-        if (this.rawLeft === 0) events.push({ type: 'block-end', index: this.rawIndex });
+        if (this.rawLeft === 0) this.rawEnded(events);
         continue;
       }
       const newline = chunk.indexOf(LF, at);
@@ -109,12 +126,24 @@ export class ResponseReader {
       const event = parseResponseLine(text);
       events.push(event);
       if (event.type === 'block') {
+        this.rawBinary = false;
         this.rawIndex = event.block.index;
         this.rawLeft = event.block.bytes;
-        if (this.rawLeft === 0) events.push({ type: 'block-end', index: this.rawIndex });
+        if (this.rawLeft === 0) this.rawEnded(events);
+      } else if (event.type === 'field' && event.key === 'binary') {
+        if (!/^\d{1,7}$/.test(event.value) || Number(event.value) > MAX_BINARY_BYTES)
+          throw new FramingError(`a binary piece of '${event.value.slice(0, 20)}' bytes`);
+        this.rawBinary = true;
+        this.rawLeft = Number(event.value);
+        if (this.rawLeft === 0) this.rawEnded(events);
       }
     }
     return { events, pending: this.heldBytes };
+  }
+
+  private rawEnded(events: ResponseEvent[]): void {
+    if (this.rawBinary) this.lfAfterBinary = true;
+    else events.push({ type: 'block-end', index: this.rawIndex });
   }
 
   private hold(rest: Buffer): void {

@@ -48,3 +48,30 @@ export async function openScanned(path: string, stamp: FileStamp, name: string):
     throw error;
   }
 }
+
+/**
+ * A small file beside the songs (a cover, a `.lrc`), read with the same care: not through a
+ * symlink, not blocking on a FIFO, a regular file of at most `maxBytes`. Undefined when there is
+ * none; @throws SongFileError when it is there but may not be read.
+ */
+export async function readBesideFile(path: string, maxBytes: number, name: string): Promise<Buffer | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, FLAGS);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    if (code === 'ENOENT') return undefined;
+    throw new SongFileError(
+      code === 'ELOOP' ? `'${name}' is a symlink; not read` : `cannot open '${name}': ${code}`,
+      code,
+    );
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new SongFileError(`'${name}' is not a regular file; not read`);
+    if (stat.size > maxBytes) throw new SongFileError(`'${name}' is larger than ${maxBytes} bytes; not read`);
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,5 +1,6 @@
 /** The daemon's command table: every command, its aliases and argument counts, in one list. */
 import { encodeFields, okLine } from '../../common/protocol/response.js';
+import { artworkCommands } from './artwork-commands.js';
 import { callCommands } from './call-commands.js';
 import { deviceCommands } from './device-commands.js';
 import { CommandTable } from './dispatch.js';
@@ -33,6 +34,7 @@ export function createCommandTable(extra: readonly Command[] = []): CommandTable
     ...callCommands,
     ...stickerCommands,
     ...playlistCommands,
+    ...artworkCommands,
     help,
     ...extra,
   ]);

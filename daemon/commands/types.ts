@@ -14,6 +14,8 @@ import type { SongStreams } from '../udp/song-streams.js';
 import type { Logger } from '../log.js';
 import type { StickerStore } from '../stickers/sticker-store.js';
 import type { PlaylistStore } from '../playlists/playlist-store.js';
+import type { Artwork } from '../artwork/artwork.js';
+import type { EmbeddedReader } from '../catalog/embedded-reader.js';
 
 /** Output to one client. `write` waits while the client's queue is full (backpressure). */
 export interface Output {
@@ -57,6 +59,10 @@ export interface Services {
   stickers: StickerStore;
   /** Stored playlists (M3U8 files in their folder). */
   playlists: PlaylistStore;
+  /** Songs' pictures, from their tags or their folders. */
+  artwork: Artwork;
+  /** Reads what songs' tags carry beyond their records (pictures, lyrics), off the event loop. */
+  embedded: EmbeddedReader;
   devices: DeviceRegistry;
   /** Who has heard of which change (`idle`). */
   changes: ChangeBus;

@@ -12,6 +12,8 @@ export interface Response {
   code?: string;
   fields: Array<[string, string]>;
   blocks: Array<{ header: BlockHeader; data: Buffer }>;
+  /** The bytes of a `binary:` piece (a picture's), when the answer had one. */
+  binary?: Buffer;
   trackStart: boolean;
   trackEnd: boolean;
 }
@@ -132,6 +134,9 @@ export class TestClient {
           break;
         case 'block-data':
           this.blockParts.push(Buffer.from(event.bytes));
+          break;
+        case 'binary-data':
+          r.binary = Buffer.concat([r.binary ?? Buffer.alloc(0), event.bytes]);
           break;
         case 'block-end':
           (r.blocks[r.blocks.length - 1] as { data: Buffer }).data = Buffer.concat(this.blockParts);

@@ -224,6 +224,9 @@ describe('session commands', () => {
       'playlistclear',
       'rename',
       'rm',
+      'readpicture',
+      'albumart',
+      'lyrics',
       'help',
     ]);
   });

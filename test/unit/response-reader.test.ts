@@ -119,6 +119,29 @@ describe('ResponseReader', () => {
     }, FramingError);
   });
 
+  it("reads a picture's `binary:` piece, and the LF after it, however the bytes are cut", () => {
+    const picture = Buffer.from([0x0a, 0x4f, 0x4b, 0x0a, 0xff, 0x00, 0x0a]); // LF and "OK" inside it
+    const wire = Buffer.concat([
+      Buffer.from('size: 7\ntype: image/png\nbinary: 7\n'),
+      picture,
+      Buffer.from('\nOK\nOK\n'),
+    ]);
+    for (const cuts of splits(wire)) {
+      const reader = new ResponseReader();
+      const events = cuts.flatMap((chunk) => reader.push(chunk).events);
+      const data = Buffer.concat(
+        events.flatMap((event) => (event.type === 'binary-data' ? [Buffer.from(event.bytes)] : [])),
+      );
+      assert.ok(data.equals(picture));
+      assert.deepEqual(
+        events.filter((event) => event.type !== 'binary-data').map((event) => event.type),
+        ['field', 'field', 'field', 'ok', 'ok'],
+      );
+    }
+    assert.throws(() => new ResponseReader().push(Buffer.from('binary: 2\nabX')), FramingError);
+    assert.throws(() => new ResponseReader().push(Buffer.from('binary: 99999999\n')), FramingError);
+  });
+
   it('throws nothing but FramingError on random bytes', () => {
     const rand = seeded(3);
     const alphabet = [...Buffer.from('OK ERR block: 0123456789abcdef\n\r.:-')];
