@@ -30,7 +30,6 @@ function stampMs(minutes: string, seconds: string, fraction: string | undefined)
 }
 
 const clean = (text: string): string =>
-  // eslint-disable-next-line no-control-regex
   text
     .replace(WORD_STAMP, '')
     .replace(/[\u0000-\u001f\u007f]/g, ' ')
