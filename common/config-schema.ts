@@ -10,8 +10,11 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
  * @example { "music": "/srv/music", "port": 9090, "max_connections": 64 }
  */
 export interface DaemonSettings extends Limits {
-  /** Folder of songs (MP3, WAV, FLAC, Ogg, Opus, M4A); null: a demo library is generated in the state dir. */
-  music: string | null;
+  /**
+   * Folder of songs (MP3, WAV, FLAC, Ogg, Opus, M4A), or a list of them (each song's path then
+   * starts with its folder's name); null: a demo library is generated in the state dir.
+   */
+  music: string | readonly string[] | null;
   /** Songs without ReplayGain tags get their loudness measured (EBU R128) in the background after a scan. */
   measure_loudness: boolean;
   host: string;
@@ -152,7 +155,13 @@ const integer = (minimum: number, maximum: number) => ({ type: 'integer', minimu
 
 /** Property schemas, in conf's `schema` form. Defaults are applied by us, so conf never rewrites a user's file. */
 export const SETTINGS_SCHEMA = {
-  music: { type: ['string', 'null'], minLength: 1 },
+  music: {
+    anyOf: [
+      { type: 'null' },
+      { type: 'string', minLength: 1 },
+      { type: 'array', minItems: 1, maxItems: 64, items: { type: 'string', minLength: 1 } },
+    ],
+  },
   measure_loudness: { type: 'boolean' },
   host: { type: 'string', minLength: 1, maxLength: 255 },
   port: integer(0, 65535),

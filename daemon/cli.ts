@@ -24,7 +24,9 @@ commands:
 
 options (each also a key of the config file, see config.example.json):
   --config FILE            config file (default: ~/.config/streamd/config.json)
-  --music DIR              music folder (default: none, a demo library is generated)
+  --music DIR              music folder (default: none, a demo library is generated);
+                           given again, several folders, each song's path starting
+                           with its folder's name
   --host HOST              address to listen on (default 127.0.0.1)
   --port N                 TCP port (default 9090)
   --udp-port N             UDP port (default 9191)
@@ -46,7 +48,7 @@ options (each also a key of the config file, see config.example.json):
 
 const OPTIONS = {
   config: { type: 'string' },
-  music: { type: 'string' },
+  music: { type: 'string', multiple: true },
   host: { type: 'string' },
   port: { type: 'string' },
   'udp-port': { type: 'string' },
@@ -70,8 +72,9 @@ function settingsFromArgs(values: Record<string, unknown>): Partial<DaemonSettin
   const text = (key: string): string | undefined => values[key] as string | undefined;
   const dir = (key: string): string | undefined =>
     text(key) === undefined ? undefined : path.resolve(text(key) as string);
+  const music = (values['music'] as string[] | undefined)?.map((folder) => path.resolve(folder));
   return {
-    music: dir('music'),
+    music: music && music.length === 1 ? music[0] : music,
     host: text('host'),
     port: numeric(text('port')) as number,
     udp_port: numeric(text('udp-port')) as number,
@@ -110,7 +113,7 @@ function configure(values: Record<string, unknown>): number {
   if (given.length === 0) {
     const config = loadDaemonConfig({}, file);
     console.log(`config file: ${config.configFile ?? `none yet (${file ?? '~/.config/streamd/config.json'})`}`);
-    console.log(`music: ${config.music ?? 'none: the demo library'}`);
+    console.log(`music: ${config.music?.join(', ') ?? 'none: the demo library'}`);
     console.log(
       `listening on ${config.host}:${config.port}, UDP port ${config.udp_port}; state dir ${config.state_dir}`,
     );

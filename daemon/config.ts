@@ -19,6 +19,8 @@ import type { Limits } from '../common/limits.js';
 import { SECRET_FILE_MODE, secretFileProblem } from '../common/secret-file.js';
 
 export interface DaemonConfig extends DaemonSettings {
+  /** The music folders, resolved; null: the demo library. */
+  music: string[] | null;
   state_dir: string;
   playlist_dir: string;
   /** The config file that was read, if any. */
@@ -121,7 +123,10 @@ export function loadDaemonConfig(
   const stateDir = settings.state_dir === null ? defaultStateDir() : resolveDir(settings.state_dir);
   return {
     ...settings,
-    music: settings.music === null ? null : resolveDir(settings.music),
+    music:
+      settings.music === null
+        ? null
+        : (typeof settings.music === 'string' ? [settings.music] : settings.music).map(resolveDir),
     state_dir: stateDir,
     playlist_dir: settings.playlist_dir === null ? path.join(stateDir, 'playlists') : resolveDir(settings.playlist_dir),
     log_file: settings.log_file === null ? null : resolveDir(settings.log_file),

@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { VERSION } from '../common/version.js';
 import { Catalog } from './catalog/catalog.js';
+import { libraryRoots } from './catalog/walk.js';
 import { limitsOf, type DaemonConfig } from './config.js';
 import { makeDemoLibrary } from './demo/demo-library.js';
 import { createLogger, type LogOutput } from './log.js';
@@ -32,17 +33,23 @@ export async function runDaemon(config: DaemonConfig): Promise<void> {
   // systemd says where stderr goes: the journal keeps the time, and reads the level from a prefix.
   const format = !config.log_file && process.env.JOURNAL_STREAM ? 'journal' : 'plain';
   const log = createLogger(out, config.log_level, format);
-  if (config.music !== null && !(existsSync(config.music) && statSync(config.music).isDirectory())) {
-    throw new StartupError(`music folder ${config.music} does not exist`);
+  for (const folder of config.music ?? []) {
+    if (!(existsSync(folder) && statSync(folder).isDirectory()))
+      throw new StartupError(`music folder ${folder} does not exist`);
+  }
+  try {
+    if (config.music) libraryRoots(config.music);
+  } catch (error) {
+    throw new StartupError((error as Error).message);
   }
   await mkdir(config.state_dir, { recursive: true });
   const other = await runningPid(config.state_dir);
   if (other !== undefined)
     throw new StartupError(`streamd is already running (pid ${other}) with state dir ${config.state_dir}`);
 
-  const musicDir = config.music ?? path.join(config.state_dir, 'demo-library');
-  if (config.music === null) await mkdir(musicDir, { recursive: true });
-  const catalog = new Catalog(musicDir, path.join(config.state_dir, 'catalog.json'), log, {
+  const demoDir = path.join(config.state_dir, 'demo-library');
+  if (config.music === null) await mkdir(demoDir, { recursive: true });
+  const catalog = new Catalog(config.music ?? demoDir, path.join(config.state_dir, 'catalog.json'), log, {
     measureLoudness: config.measure_loudness,
   });
   const stickers = await StickerStore.open(config.state_dir, log);
@@ -104,12 +111,12 @@ export async function runDaemon(config: DaemonConfig): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 
   if (config.music === null) {
-    const written = await makeDemoLibrary(musicDir, (progress) =>
+    const written = await makeDemoLibrary(demoDir, (progress) =>
       catalog.setDemoProgress(progress.done < progress.total ? progress : undefined),
     );
     if (written.length > 0)
-      log.info(`no music folder configured: generated a demo library of ${written.length} songs in ${musicDir}`);
-    else log.info(`no music folder configured: serving the demo library in ${musicDir}`);
+      log.info(`no music folder configured: generated a demo library of ${written.length} songs in ${demoDir}`);
+    else log.info(`no music folder configured: serving the demo library in ${demoDir}`);
   }
   await catalog.open();
   catalog.watch();

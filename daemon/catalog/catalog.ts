@@ -14,7 +14,7 @@ import { LoudnessPass } from './loudness-pass.js';
 import { buildIndex, findSong, type SongIndex } from './lookup.js';
 import type { AlbumLoudness, CatalogSong, FileStamp } from './song.js';
 import { loadStoredCatalog, saveStoredCatalog } from './store.js';
-import { walkLibrary } from './walk.js';
+import { libraryRoots, walkLibrary, type LibraryRoot, type WalkResult } from './walk.js';
 
 export type CatalogState = 'loading' | 'scanning' | 'ready';
 
@@ -40,7 +40,8 @@ export class Catalog {
   /** The `lista` answer for each set of formats asked for (two or three sets in practice). */
   private readonly encodedLists = new Map<string, Buffer>();
   private nextId = 1;
-  private root = '';
+  /** The music folders, resolved, and the names their songs' paths start with. */
+  private roots: LibraryRoot[] = [];
   private scanning: Promise<void> | undefined;
   private rescanWanted = false;
   private watcher: FolderWatch | undefined;
@@ -60,7 +61,8 @@ export class Catalog {
   private readonly loudness: LoudnessPass | undefined;
 
   constructor(
-    private readonly libraryDir: string,
+    /** One music folder, or several (their songs' paths then start with each folder's name). */
+    private readonly libraryDirs: string | readonly string[],
     private readonly storeFile: string | undefined,
     private readonly log: Logger,
     options: { measureLoudness?: boolean } = {},
@@ -137,9 +139,12 @@ export class Catalog {
 
   /** Loads the stored catalog (if any) and scans the library once. */
   async open(): Promise<void> {
-    this.root = await realpath(this.libraryDir);
+    const dirs = typeof this.libraryDirs === 'string' ? [this.libraryDirs] : this.libraryDirs;
+    this.roots = await Promise.all(
+      libraryRoots(dirs).map(async (root) => ({ ...root, dir: await realpath(root.dir) })),
+    );
     if (this.storeFile) {
-      const stored = await loadStoredCatalog(this.storeFile, this.root);
+      const stored = await loadStoredCatalog(this.storeFile, this.roots);
       if (stored) {
         this.nextId = stored.nextId;
         this.replace(stored.songs);
@@ -251,7 +256,7 @@ export class Catalog {
   private async runScan(): Promise<void> {
     const started = performance.now();
     if (this.state !== 'loading') this.setState('scanning');
-    const walked = await walkLibrary(this.root);
+    const walked = await this.walk();
     for (const skip of walked.skipped) this.log.warn(`library: skipped ${skip.rel}: ${skip.reason}`);
     this.folders = walked.folders;
     // A new folder's files may have come before its watch: look once more.
@@ -316,6 +321,18 @@ export class Catalog {
     );
   }
 
+  /** Every music folder walked, as one library. */
+  private async walk(): Promise<WalkResult> {
+    const walks = [];
+    for (const root of this.roots) walks.push(await walkLibrary(root.dir, root.name));
+    if (walks.length === 1) return walks[0] as WalkResult;
+    return {
+      files: walks.flatMap((walk) => walk.files).sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0)),
+      skipped: walks.flatMap((walk) => walk.skipped),
+      folders: walks.flatMap((walk) => walk.folders),
+    };
+  }
+
   /** A scan cut short by a lack of descriptors is tried again a little later (not at once: they may still be short). */
   private retryLater(): void {
     if (this.closed || this.retryTimer) return;
@@ -349,7 +366,7 @@ export class Catalog {
     if (!file) return;
     const previous = this.saving ?? Promise.resolve();
     const current = previous
-      .then(() => saveStoredCatalog(file, { root: this.root, nextId: this.nextId, songs: this.sorted }))
+      .then(() => saveStoredCatalog(file, { roots: this.roots, nextId: this.nextId, songs: this.sorted }))
       .catch((error: Error) => this.log.warn(`cannot store the catalog: ${error.message}`))
       .finally(() => {
         if (this.saving === current) this.saving = undefined;

@@ -8,9 +8,10 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { SongInfo } from '../../common/protocol/records.js';
 import { ANALYZER_VERSION } from './analyze.js';
 import type { CatalogBlock, CatalogSong, FileStamp, MeasuredLoudness } from './song.js';
+import type { LibraryRoot } from './walk.js';
 
 export interface StoredCatalog {
-  root: string;
+  roots: readonly LibraryRoot[];
   nextId: number;
   songs: CatalogSong[];
 }
@@ -20,7 +21,7 @@ type StoredBlock = [number, number, number, number, string];
 
 interface StoredSong {
   info: SongInfo;
-  /** Only when it is not the root joined with `info.file` (a symlink inside the library). */
+  /** Only when it is not its folder joined with `info.file` (a symlink inside the library). */
   path?: string;
   stamp: FileStamp;
   audioKey: string;
@@ -32,23 +33,35 @@ interface StoredSong {
 interface StoredFile {
   format: 2;
   analyzer: number;
+  /** The music folder; several: each `name=dir`, one a line. */
   root: string;
   nextId: number;
   songs: StoredSong[];
 }
 
 /** Where a song is when it is where its name says (the walk joins names the same way). */
-const defaultPath = (root: string, song: SongInfo): string => `${root}${path.sep}${song.file}`;
+function defaultPath(roots: readonly LibraryRoot[], song: SongInfo): string {
+  const root = roots.length === 1 ? roots[0] : roots.find((r) => song.file.startsWith(`${r.name}/`));
+  if (!root) return '';
+  return `${root.dir}${path.sep}${root.name ? song.file.slice(root.name.length + 1) : song.file}`;
+}
 
-export async function loadStoredCatalog(file: string, root: string): Promise<StoredCatalog | undefined> {
+/** The folders as the file keeps them: one as it was before there could be several. */
+const rootsKey = (roots: readonly LibraryRoot[]): string =>
+  roots.length === 1 ? (roots[0] as LibraryRoot).dir : roots.map((root) => `${root.name}=${root.dir}`).join('\n');
+
+export async function loadStoredCatalog(
+  file: string,
+  roots: readonly LibraryRoot[],
+): Promise<StoredCatalog | undefined> {
   try {
     const data = JSON.parse(await readFile(file, 'utf8')) as StoredFile;
-    if (data.format !== 2 || data.root !== root || !Array.isArray(data.songs)) return undefined;
+    if (data.format !== 2 || data.root !== rootsKey(roots) || !Array.isArray(data.songs)) return undefined;
     // A catalog from an older analysis keeps its ids; a stamp that matches no file has every song analysed again.
     const stale = data.analyzer !== ANALYZER_VERSION;
     const songs = data.songs.map((song): CatalogSong => ({
       info: song.info,
-      path: song.path ?? defaultPath(root, song.info),
+      path: song.path ?? defaultPath(roots, song.info),
       stamp: stale ? { ...song.stamp, mtimeMs: -1 } : song.stamp,
       audioKey: song.audioKey ?? '',
       blocks: song.blocks.map(([offset, length, start, end, sha256], index): CatalogBlock => {
@@ -58,7 +71,7 @@ export async function loadStoredCatalog(file: string, root: string): Promise<Sto
       }),
       ...(song.measured ? { measured: song.measured } : {}),
     }));
-    return { root, nextId: data.nextId, songs };
+    return { roots, nextId: data.nextId, songs };
   } catch {
     return undefined;
   }
@@ -71,14 +84,14 @@ export async function saveStoredCatalog(file: string, catalog: StoredCatalog): P
   const header: Omit<StoredFile, 'songs'> = {
     format: 2,
     analyzer: ANALYZER_VERSION,
-    root: catalog.root,
+    root: rootsKey(catalog.roots),
     nextId: catalog.nextId,
   };
   const parts: string[] = [];
   for (let from = 0; from < catalog.songs.length; from += SAVE_BATCH) {
     const batch = catalog.songs.slice(from, from + SAVE_BATCH).map((song): StoredSong => ({
       info: song.info,
-      ...(song.path === defaultPath(catalog.root, song.info) ? {} : { path: song.path }),
+      ...(song.path === defaultPath(catalog.roots, song.info) ? {} : { path: song.path }),
       stamp: song.stamp,
       audioKey: song.audioKey,
       blocks: song.blocks.map((b): StoredBlock => [b.offset, b.length, b.start, b.end, b.sha256 ?? '']),

@@ -54,13 +54,39 @@ function isInside(root: string, target: string): boolean {
   return target === root || target.startsWith(root + path.sep);
 }
 
-export async function walkLibrary(rootDir: string): Promise<WalkResult> {
+/** One music folder of the library, and the name its songs' paths start with (`''` when it is the only one). */
+export interface LibraryRoot {
+  dir: string;
+  name: string;
+}
+
+/**
+ * The library's folders: one is the root of every path, as ever; with several, each song's path
+ * starts with its folder's name (`Jazz/Artist/x.flac`). @throws Error when two folders have one name.
+ */
+export function libraryRoots(dirs: readonly string[]): LibraryRoot[] {
+  if (dirs.length === 1) return [{ dir: dirs[0] as string, name: '' }];
+  const roots = dirs.map((dir) => ({ dir, name: path.basename(path.resolve(dir)) }));
+  for (const root of roots) {
+    const same = roots.filter((other) => other.name === root.name);
+    if (same.length > 1)
+      throw new Error(
+        `music folders ${same.map((r) => r.dir).join(' and ')} have one name, '${root.name}': their songs' paths would meet; rename one or link it under another name`,
+      );
+    if (!decodeName(Buffer.from(root.name)) || root.name === '' || root.name === '.' || root.name === '..')
+      throw new Error(`the music folder ${root.dir} has no name its songs' paths can start with`);
+  }
+  return roots;
+}
+
+/** The audio files under `rootDir`, their paths starting with `name/` when it is given. */
+export async function walkLibrary(rootDir: string, name = ''): Promise<WalkResult> {
   const root = realpathSync(rootDir);
   const files: FoundFile[] = [];
   const skipped: WalkResult['skipped'] = [];
   const folders: string[] = [];
   const visitedDirs = new Set<string>([root]);
-  const pending: Array<{ abs: string; rel: string }> = [{ abs: root, rel: '' }];
+  const pending: Array<{ abs: string; rel: string }> = [{ abs: root, rel: name }];
   let sliceStart = performance.now();
 
   const addFile = (rel: string, abs: string): void => {

@@ -27,7 +27,7 @@ export interface TestDaemon {
 }
 
 export async function startTestDaemon(
-  musicDir: string,
+  musicDir: string | readonly string[],
   options: {
     host?: string;
     limits?: Partial<Limits>;
