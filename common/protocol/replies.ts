@@ -6,6 +6,7 @@
  */
 import { parseStreamBlockValue } from './response-reader.js';
 import type { BlockHeader } from './response.js';
+import { parseStickerField } from './stickers.js';
 import { isIdleTopic, type IdleTopic } from './topics.js';
 import { parseDeviceFields, parseSongFields, splitRecords, type DeviceInfo, type SongInfo } from './records.js';
 
@@ -224,4 +225,20 @@ export function parseDecoderHeader(fields: Fields): { bytes: Buffer; sha256: str
   const bytes = Buffer.from(text, 'base64');
   if (bytes.length !== length) throw new ReplyFormatError(`a header of ${bytes.length} bytes announced as ${length}`);
   return { bytes, sha256 };
+}
+
+/** `stickers`: each song's id, then its `sticker: name=value` lines. */
+export function parseStickerList(fields: Fields): Map<number, Record<string, string>> {
+  const songs = new Map<number, Record<string, string>>();
+  let current: Record<string, string> | undefined;
+  for (const [key, value] of fields) {
+    if (key === 'song') {
+      if (!/^\d{1,15}$/.test(value)) throw new ReplyFormatError(`a song id '${value.slice(0, 20)}'`);
+      songs.set(Number(value), (current = {}));
+    } else if (key === 'sticker' && current) {
+      const pair = parseStickerField(value);
+      if (pair) current[pair[0]] = pair[1];
+    }
+  }
+  return songs;
 }

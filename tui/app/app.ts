@@ -18,6 +18,7 @@ import { DaemonSync } from '../daemon-link/daemon-sync.js';
 import { UdpDownloader } from '../daemon-link/udp-downloader.js';
 import { Desktop, type DesktopOptions } from '../desktop/desktop.js';
 import { ListenAlong } from '../listen-along/listen-along.js';
+import { MarksControl } from '../marks/marks-control.js';
 import { BlockFetcher } from '../playback/block-fetcher.js';
 import { Playback } from '../playback/playback.js';
 import type { ReplayGainSettings } from '../playback/replay-gain.js';
@@ -144,6 +145,7 @@ export function startApp(deps: AppDeps): App {
     },
     deps.voice,
   );
+  const marks = new MarksControl(control, { warn });
   const sync = new DaemonSync(
     control,
     events,
@@ -158,6 +160,7 @@ export function startApp(deps: AppDeps): App {
         const playlist = holder.state.library.length > 0 ? queueFile.take() : undefined;
         if (playlist) tell({ type: 'queue-loaded', ...playlist });
       },
+      stickers: (stickers) => tell({ type: 'stickers', stickers }),
       catalogState: (catalog, scan, demo) => tell({ type: 'catalog', state: catalog, scan, demo }),
       devices: (devices) => tell({ type: 'devices', devices, daemonNow: along.daemonNow() }),
       radioListeners: (listeners) => tell({ type: 'radio', radio: { listeners } }),
@@ -225,6 +228,7 @@ export function startApp(deps: AppDeps): App {
       along,
       radio,
       calls,
+      marks,
       desktop,
       queueFile,
       following: () => holder.state.follow !== undefined,

@@ -1,11 +1,12 @@
 /**
  * The one place where the state machine's effects are carried out: on playback, listening along,
- * the radio, the call, the desktop and the playlist file. An update's effects run in order; then,
+ * the radio, the call, the marks kept on the daemon, the desktop and the playlist file. An update's effects run in order; then,
  * if playback moved, this device's playback record goes out once (at once after a pause or stop).
  */
 import type { CallControl } from '../calls/call-control.js';
 import type { Desktop } from '../desktop/desktop.js';
 import type { ListenAlong } from '../listen-along/listen-along.js';
+import type { MarksControl } from '../marks/marks-control.js';
 import type { Playback } from '../playback/playback.js';
 import type { UdpActivity } from '../radio/udp-activity.js';
 import { unreachable, type Effect } from '../state/actions.js';
@@ -16,6 +17,7 @@ export interface EffectTargets {
   along: ListenAlong;
   radio: UdpActivity;
   calls: CallControl;
+  marks: MarksControl;
   desktop: Desktop;
   queueFile: QueueFile;
   /** Whether this device follows another now (a play then goes through listening along). */
@@ -75,6 +77,10 @@ export function runEffects(effects: readonly Effect[], to: EffectTargets): void 
       case 'mute':
       case 'bell':
         to.calls.run(effect);
+        break;
+      case 'set-sticker':
+      case 'count-play':
+        to.marks.run(effect);
         break;
       case 'quit':
         to.quit();

@@ -1,8 +1,8 @@
 /**
  * Keeps what the player shows of the daemon in step with it, by push (docs/protocol.md, Push events): a
- * connection of its own loops on `idle devices catalog radio` (and `calls` when the player takes
- * calls), and each change is fetched on the control connection (`lista dispositivos`, `stats` then
- * `lista`, `radio`, `calls`). Nothing is polled.
+ * connection of its own loops on `idle devices catalog radio sticker` (and `calls` when the player
+ * takes calls), and each change is fetched on the control connection (`lista dispositivos`, `stats`
+ * then `lista`, `radio`, `stickers`, `calls`). Nothing is polled.
  * Also sends this device's status when it changes. Failures are told, never swallowed; a refused
  * answer keeps the last good data.
  */
@@ -13,6 +13,7 @@ import {
   parseDeviceList,
   parseRadioReply,
   parseSongList,
+  parseStickerList,
   ReplyFormatError,
   type CallRecord,
   type ScanProgress,
@@ -23,6 +24,8 @@ import { OfflineError, type DaemonClient, type Reply } from './daemon-client.js'
 
 export interface SyncListener {
   library(songs: SongInfo[]): void;
+  /** Every song's stickers (ratings, favourites, play counts), by song id. */
+  stickers(stickers: Map<number, Record<string, string>>): void;
   /** The catalog's state, and while the daemon scans its library how far it is (told once a second). */
   catalogState(state: string, scan: ScanProgress | undefined, demo: ScanProgress | undefined): void;
   devices(devices: DeviceInfo[]): void;
@@ -56,7 +59,9 @@ export class DaemonSync {
     private readonly radioWanted: () => boolean,
     private readonly hasPassword: boolean,
   ) {
-    this.watched = out.calls ? ['devices', 'catalog', 'radio', 'calls'] : ['devices', 'catalog', 'radio'];
+    this.watched = out.calls
+      ? ['devices', 'catalog', 'radio', 'sticker', 'calls']
+      : ['devices', 'catalog', 'radio', 'sticker'];
     control.on('online', this.onControlOnline);
     events.on('online', this.onEventsOnline);
   }
@@ -126,6 +131,12 @@ export class DaemonSync {
           'stats',
           () => this.control.request('stats'),
           (fields) => this.onStats(fields),
+        );
+      if (topic === 'sticker')
+        this.request(
+          'stickers',
+          () => this.control.request('stickers'),
+          (fields) => this.out.stickers(parseStickerList(fields)),
         );
       if (topic === 'radio' && this.radioWanted()) {
         this.request(

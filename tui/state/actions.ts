@@ -62,6 +62,10 @@ export type PanelAction =
 /** Listening along: follow the selected device, or the one called `name` (--follow); or stop. */
 export type ListenAlongAction = { type: 'follow-device'; name?: string | undefined } | { type: 'unfollow' };
 
+/** Ratings, favourites (the song under the cursor, else the one playing) and the library's order by them. */
+export type MarksAction =
+  { type: 'rate'; stars: 0 | 1 | 2 | 3 | 4 | 5 } | { type: 'toggle-favorite' } | { type: 'cycle-order' };
+
 export type CallAction =
   { type: 'call-selected' } | { type: 'answer-call'; accept: boolean } | { type: 'hang-up' } | { type: 'toggle-mute' };
 
@@ -71,6 +75,7 @@ export type Action =
   | PanelAction
   | ListenAlongAction
   | CallAction
+  | MarksAction
   | { type: 'toggle-radio' }
   | { type: 'quit' };
 
@@ -96,8 +101,15 @@ export type CallEffect =
   | { type: 'mute'; muted: boolean }
   | { type: 'bell' };
 
+export type MarksEffect =
+  /** A sticker of the song set, or deleted (`value` undefined). */
+  | { type: 'set-sticker'; song: SongInfo; name: string; value: string | undefined }
+  /** The song played long enough to count (`played`). */
+  | { type: 'count-play'; song: SongInfo };
+
 export type Effect =
   | TransportEffect
+  | MarksEffect
   | ListenAlongEffect
   | CallEffect
   | { type: 'radio-start' }
@@ -119,6 +131,8 @@ export type PlayerEvent =
   | { type: 'song-advanced'; song: SongInfo }
   | { type: 'position'; seconds: number }
   | { type: 'library'; songs: SongInfo[] }
+  /** Every song's stickers the daemon keeps, by song id. */
+  | { type: 'stickers'; stickers: ReadonlyMap<number, Readonly<Record<string, string>>> }
   /** The daemon is away: the songs the cache holds, and their blocks; they are the library while it has none. */
   | { type: 'offline-library'; songs: SongInfo[]; blocks: ReadonlyMap<string, ReadonlySet<number>> }
   /** `daemonNow`: the daemon's clock now (ms), when known: where a followed device is. */

@@ -15,6 +15,7 @@ import { restoreSession } from './session.js';
 import { withUserBindings } from './bindings.js';
 import { cursorOn, libraryRows, selectedRow } from './selectors.js';
 import { afterEnd } from './transport.js';
+import { listened, marksFromStickers } from './marks.js';
 
 /** One update after another: the second's state, both effects. */
 export const chain = (first: Update, second: Update): Update => ({
@@ -128,8 +129,10 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
       if (!state.now) return none(state);
       // A song that sounds ends a run of songs that failed.
       const skippedInARow = event.seconds > 0 ? 0 : state.skippedInARow;
-      return none({ ...state, now: { ...state.now, position: event.seconds }, skippedInARow });
+      return listened({ ...state, skippedInARow }, event.seconds);
     }
+    case 'stickers':
+      return none({ ...state, marks: marksFromStickers(event.stickers) });
     case 'library': {
       // The cursor stays on its song (or its node's first song) if the new library has it.
       const row = selectedRow(state);

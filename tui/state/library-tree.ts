@@ -1,9 +1,12 @@
 /**
  * The library as the panel lists it: the flat list (or, while a search is typed, the songs that
- * match, best first), or the artist -> album -> song tree (`v`). Pure; the grouping of a library
+ * match, best first; or in an order of the marks, `o`), or the artist -> album -> song tree (`v`). Pure; the grouping of a library
  * is made once per library (the daemon sends a new array when it changes).
  */
 import type { SongInfo } from '../../common/protocol/records.js';
+import type { SongMarks } from '../../common/protocol/stickers.js';
+import { unreachable } from './actions.js';
+import type { LibraryOrder } from './model.js';
 import { matchFields, prepareFields, queryTerms, type FieldsMatch, type PreparedFields } from './fuzzy.js';
 
 export type LibraryRow =
@@ -164,4 +167,31 @@ export function searchRows(library: readonly SongInfo[], query: string): Library
 export function rowSongs(row: LibraryRow | undefined): SongInfo[] {
   if (!row) return [];
   return row.kind === 'song' ? [row.song] : row.songs;
+}
+
+/** The library's songs in `order`: sorted by a mark, or only those that have one (favourites, never played). */
+export function orderedLibrary(
+  library: readonly SongInfo[],
+  marks: ReadonlyMap<number, SongMarks>,
+  order: LibraryOrder,
+): readonly SongInfo[] {
+  const of = (song: SongInfo): SongMarks => marks.get(song.id) ?? { rating: 0, playCount: 0 };
+  switch (order) {
+    case 'path':
+      return library;
+    case 'most-played':
+      return library
+        .filter((song) => of(song).playCount > 0)
+        .sort((a, b) => of(b).playCount - of(a).playCount || (of(b).lastPlayed ?? 0) - (of(a).lastPlayed ?? 0));
+    case 'top-rated':
+      return library.filter((song) => of(song).rating > 0).sort((a, b) => of(b).rating - of(a).rating);
+    case 'favorites':
+      return library
+        .filter((song) => of(song).favoriteSince !== undefined)
+        .sort((a, b) => (of(b).favoriteSince ?? 0) - (of(a).favoriteSince ?? 0));
+    case 'never-played':
+      return library.filter((song) => of(song).playCount === 0);
+    default:
+      return unreachable(order);
+  }
 }

@@ -8,6 +8,7 @@ import type { LossCounts } from '../../common/datagram/loss-meter.js';
 import type { StreamInfo } from '../../common/datagram/messages.js';
 import type { DeviceInfo, SongFormat, SongInfo } from '../../common/protocol/records.js';
 import type { ScanProgress } from '../../common/protocol/replies.js';
+import type { SongMarks } from '../../common/protocol/stickers.js';
 import { emptyQueue, type QueueState } from './queue.js';
 
 export type PlayState = 'Playing' | 'Paused' | 'Stopped';
@@ -22,7 +23,13 @@ export interface NowPlaying {
   position: number;
   /** The queue entry it plays from, if it does. */
   entry?: number | undefined;
+  /** Seconds of it heard in this play (a seek's jump not counted), and whether the play was counted (marks.ts). */
+  listened?: number | undefined;
+  counted?: boolean | undefined;
 }
+
+/** The library's order (`o`): by path, or by the marks kept on the daemon. */
+export type LibraryOrder = 'path' | 'most-played' | 'top-rated' | 'favorites' | 'never-played';
 
 /** Where listening to the radio is at (playback's radio source says which). */
 export type RadioStatus = 'connecting' | 'buffering' | 'listening' | 'ended' | 'refused';
@@ -97,6 +104,9 @@ export interface PlayerState {
   cached: Map<string, Set<number>>;
   /** Formats listed that this player cannot play here, and why (M4A without an ffmpeg). */
   unplayable: ReadonlyMap<SongFormat, string>;
+  /** Ratings, favourites and play counts, by song id (the daemon's stickers). */
+  marks: ReadonlyMap<number, SongMarks>;
+  libraryOrder: LibraryOrder;
   /** The library panel: the flat list or the artist -> album -> song tree (`v`), and its open nodes. */
   libraryView: 'list' | 'tree';
   expanded: ReadonlySet<string>;
@@ -158,6 +168,8 @@ export function initialState(deviceName: string, callsEnabled = true, seed = 1, 
     library: [],
     cached: new Map(),
     unplayable: new Map(),
+    marks: new Map(),
+    libraryOrder: 'path',
     libraryView: 'list',
     expanded: new Set(),
     selected: 0,

@@ -4,8 +4,16 @@
  */
 import { clock, formatStatus, type DeviceActivity } from '../../common/protocol/device-status.js';
 import type { SongInfo } from '../../common/protocol/records.js';
-import { albumKey, artistKey, searchRows, songName, treeRows, type LibraryRow } from './library-tree.js';
-import type { PlayerState } from './model.js';
+import {
+  albumKey,
+  artistKey,
+  orderedLibrary,
+  searchRows,
+  songName,
+  treeRows,
+  type LibraryRow,
+} from './library-tree.js';
+import type { LibraryOrder, PlayerState } from './model.js';
 
 const listRows = new WeakMap<readonly SongInfo[], LibraryRow[]>();
 
@@ -13,9 +21,21 @@ const listRows = new WeakMap<readonly SongInfo[], LibraryRow[]>();
 export function libraryRows(state: PlayerState): LibraryRow[] {
   if (state.search.query.trim()) return searchRows(state.library, state.search.query);
   if (state.libraryView === 'tree') return treeRows(state.library, state.expanded);
+  if (state.libraryOrder !== 'path') return orderedRows(state.library, state.marks, state.libraryOrder);
   let rows = listRows.get(state.library);
   if (!rows)
     listRows.set(state.library, (rows = state.library.map((song): LibraryRow => ({ kind: 'song', song, depth: 0 }))));
+  return rows;
+}
+
+/** The list in an order of the marks, made once per library, marks and order (the cursor moves often). */
+let ordered: { key: readonly unknown[]; rows: LibraryRow[] } | undefined;
+
+function orderedRows(library: readonly SongInfo[], marks: PlayerState['marks'], order: LibraryOrder): LibraryRow[] {
+  const key = [library, marks, order];
+  if (ordered?.key.every((part, k) => part === key[k])) return ordered.rows;
+  const rows = orderedLibrary(library, marks, order).map((song): LibraryRow => ({ kind: 'song', song, depth: 0 }));
+  ordered = { key, rows };
   return rows;
 }
 

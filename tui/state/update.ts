@@ -12,6 +12,7 @@ import type { PlayerState } from './model.js';
 import { navigationAction } from './navigation.js';
 import { panelAction } from './panels.js';
 import { transportAction } from './transport.js';
+import { marksAction } from './marks.js';
 
 /** Actions that end listening to the radio first: playing a song, or stopping. */
 const LEAVES_RADIO: ReadonlySet<Action['type']> = new Set<Action['type']>([
@@ -48,11 +49,12 @@ const then = (first: Update, next: (state: PlayerState) => Update): Update => {
   return { state: second.state, effects: [...first.effects, ...second.effects] };
 };
 
-export function applyAction(state: PlayerState, action: Action): Update {
+/** `now`: the time (ms since the epoch) the action came at, for what it marks with a date. */
+export function applyAction(state: PlayerState, action: Action, now = Date.now()): Update {
   if (state.confirm && action.type !== 'confirm' && !CALL_ACTIONS.has(action.type))
     state = { ...state, confirm: undefined, message: undefined }; // any other key is a no
   if (state.follow && ENDS_FOLLOWING.has(action.type))
-    return then(followAction(state, { type: 'unfollow' }, undefined), (next) => applyAction(next, action));
+    return then(followAction(state, { type: 'unfollow' }, undefined), (next) => applyAction(next, action, now));
   if (state.radio.on && LEAVES_RADIO.has(action.type)) {
     const off: Update = {
       // The radio's figures and chart go with it (songs over UDP keep theirs).
@@ -64,12 +66,12 @@ export function applyAction(state: PlayerState, action: Action): Update {
       },
       effects: [{ type: 'radio-stop' }],
     };
-    return ONLY_LEAVES_RADIO.has(action.type) ? off : then(off, (next) => applyAction(next, action));
+    return ONLY_LEAVES_RADIO.has(action.type) ? off : then(off, (next) => applyAction(next, action, now));
   }
-  return route(state, action);
+  return route(state, action, now);
 }
 
-function route(state: PlayerState, action: Action): Update {
+function route(state: PlayerState, action: Action, now: number): Update {
   switch (action.type) {
     case 'play-selected':
     case 'toggle-pause':
@@ -120,6 +122,10 @@ function route(state: PlayerState, action: Action): Update {
     case 'hang-up':
     case 'toggle-mute':
       return callAction(state, action);
+    case 'rate':
+    case 'toggle-favorite':
+    case 'cycle-order':
+      return marksAction(state, action, now);
     case 'toggle-radio':
       return radioOn(state);
     case 'quit':

@@ -22,11 +22,13 @@ import {
   type Span,
 } from './format.js';
 import { teachBlessedWidths, unwrapped } from './terminal-text.js';
-import { computeLayout, type Layout, type Rect } from './layout.js';
+import { computeLayout, NOW_ROWS, type Layout, type Rect } from './layout.js';
 import { createLossChart } from './loss-chart.js';
 import { callLine, voiceLine, voiceOutLine } from './call-lines.js';
 import { clock } from '../../common/protocol/device-status.js';
 import { deviceActivityText, libraryRows, songInfoLines } from '../state/selectors.js';
+import { marksOf, ORDER_NAMES } from '../state/marks.js';
+import type { SongMarks } from '../../common/protocol/stickers.js';
 
 const esc = screenText;
 const label = (text: string, focused: boolean): string =>
@@ -48,10 +50,20 @@ function treeSongName(song: SongInfo): string {
   return `${number} ${own}${title}`;
 }
 
-/** Now playing's third line: the album, its artist and year (`Dr. Feelgood · Mötley Crüe · 1989`), or the file untagged. */
-function nowPlayingDetail(song: SongInfo): string {
+/** Now playing's third line: the album, its artist and year (`Dr. Feelgood · Mötley Crüe · 1989`), or the file untagged; then the marks. */
+function nowPlayingDetail(song: SongInfo, marks: SongMarks): string {
   const parts = [song.album, song.albumArtist ?? song.artist, song.year?.toString()].filter(Boolean);
-  return parts.length > 0 ? parts.join(' · ') : song.file;
+  const kept = [
+    marks.rating > 0 ? '★'.repeat(marks.rating) : '',
+    marks.favoriteSince !== undefined ? '♥' : '',
+    marks.playCount > 0 ? `played ${marks.playCount}×` : '',
+  ].filter(Boolean);
+  return [parts.length > 0 ? parts.join(' · ') : song.file, ...(kept.length > 0 ? [kept.join(' ')] : [])].join('  ·  ');
+}
+
+/** A library row's marks: the rating as stars, then a heart for a favourite (6 columns). */
+function marksColumn(marks: SongMarks): string {
+  return `${'★'.repeat(marks.rating)}${' '.repeat(5 - marks.rating)}${marks.favoriteSince !== undefined ? '♥' : ' '}`;
 }
 
 /** Rows `[first, first + height)` of a list of `count` that keep `selected` in view. */
@@ -207,6 +219,8 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
       state.catalog,
       state.catalogDemo,
       state.catalogScan,
+      state.marks,
+      state.libraryOrder,
     ];
     if (unchanged('library', inputs)) return;
     const rows = libraryRows(state);
@@ -215,7 +229,8 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
     const first = windowOf(rows.length, state.selected, height);
     // Columns: cursor and playing marks, name, album (when there is room), duration, cached mark.
     // One column spare after the mark: terminals differ on the width of ● and ◐.
-    const fixed = 2 + 1 + 6 + 2 + 1;
+    const marksWidth = inner >= 50 ? 7 : 0;
+    const fixed = 2 + 1 + 6 + 2 + 1 + marksWidth;
     const albumWidth = inner >= 60 && state.libraryView === 'list' ? Math.floor((inner - fixed) * 0.35) : 0;
     const nameWidth = Math.max(1, inner - fixed - (albumWidth > 0 ? albumWidth + 1 : 0));
     const lines: string[] = [];
@@ -239,6 +254,7 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
         ];
         if (albumWidth > 0)
           spans.push([' '], ...markedSpans(song.album ?? '', row.match?.album ?? [], albumWidth, MATCH_STYLE));
+        if (marksWidth > 0) spans.push([` ${marksColumn(marksOf(state, song))}`]);
         spans.push([` ${clock(song.duration).padStart(6)} ${mark}`]);
       }
       const line = styled(spans, inner);
@@ -254,11 +270,16 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
             : 'the library is empty';
       lines.push(` ${why}`);
     }
-    const view = state.libraryView === 'tree' ? ', by artist' : '';
+    const view =
+      state.libraryView === 'tree'
+        ? ', by artist'
+        : state.libraryOrder !== 'path'
+          ? `, ${ORDER_NAMES[state.libraryOrder]}`
+          : '';
     const title =
       state.search.active || state.search.query
         ? `Library: /${state.search.query} (${rows.length})`
-        : `Library (${state.library.length}${view})`;
+        : `Library (${state.libraryOrder !== 'path' && state.libraryView === 'list' ? rows.length : state.library.length}${view})`;
     show(library, lines.join('\n'), label(fit(title, Math.max(1, inner - 6)).trimEnd(), state.focus === 'library'));
   }
 
@@ -370,7 +391,7 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
       [
         `{bold}${esc(fit(title, inner - right.length - 1))}{/bold} ${right}`,
         `${times}  ${bar}`,
-        esc(fit(playing ? nowPlayingDetail(playing.song) : '', inner)),
+        esc(fit(playing ? nowPlayingDetail(playing.song, marksOf(state, playing.song)) : '', inner)),
       ].join('\n'),
       ' Now playing ',
     );
@@ -416,7 +437,8 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
 
   /**
    * The keys, over the panels: as wide as they need up to the screen's width, the descriptions
-   * wrapped under themselves, and scrolled (↑↓) when taller than the screen.
+   * wrapped under themselves, and scrolled (↑↓) when taller than the panels; now playing and the
+   * status line stay in sight under it.
    */
   function renderHelp(state: PlayerState): void {
     help.hidden = !state.showHelp;
@@ -433,11 +455,14 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
         (part, i) => ` {bold}${esc(fit(i === 0 ? keys : '', keysWidth))}{/bold}${esc(fit(part, whatWidth))}`,
       ),
     );
-    const rows = Math.min(lines.length, (screen.height as number) - 4);
+    // Below the panels' top border, above now playing and the status line.
+    const room = (screen.height as number) - NOW_ROWS - 2;
+    const rows = Math.max(1, Math.min(lines.length, room - 2));
     const top = Math.min(state.helpTop, lines.length - rows);
     const more = rows < lines.length ? `; ↑↓ ${top + 1}-${top + rows} of ${lines.length}` : '';
     help.width = width;
     help.height = rows + 2;
+    help.top = 1 + Math.max(0, Math.floor((room - rows - 2) / 2));
     show(help, lines.slice(top, top + rows).join('\n'), ` keys (? or Esc to close${more}) `);
     help.setFront();
   }
