@@ -6,6 +6,7 @@
  */
 import { parseStreamBlockValue } from './response-reader.js';
 import type { BlockHeader } from './response.js';
+import type { LyricLine } from '../lyrics/lrc.js';
 import { parseStickerField } from './stickers.js';
 import { isIdleTopic, type IdleTopic } from './topics.js';
 import { parseDeviceFields, parseSongFields, splitRecords, type DeviceInfo, type SongInfo } from './records.js';
@@ -241,4 +242,31 @@ export function parseStickerList(fields: Fields): Map<number, Record<string, str
     }
   }
   return songs;
+}
+
+export interface LyricsReply {
+  synced: boolean;
+  source: string;
+  lines: LyricLine[];
+}
+
+/** `lyrics`: `synced:`, `source:`, then a `line:` each (`<ms> <text>` when synced). */
+export function parseLyricsReply(fields: Fields): LyricsReply {
+  let synced = false;
+  let source = '';
+  const lines: LyricLine[] = [];
+  for (const [key, value] of fields) {
+    if (key === 'synced') synced = value === 'yes';
+    else if (key === 'source') source = value;
+    else if (key === 'line') {
+      if (!synced) {
+        lines.push({ text: value });
+        continue;
+      }
+      const match = /^(\d{1,9}) ?(.*)$/.exec(value);
+      if (!match) throw new ReplyFormatError(`a synced lyric line '${value.slice(0, 20)}'`);
+      lines.push({ ms: Number(match[1]), text: match[2] as string });
+    }
+  }
+  return { synced, source, lines };
 }

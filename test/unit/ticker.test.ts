@@ -12,6 +12,9 @@ describe('msToNextChange', () => {
     ['just before a second: soon, not in a tight loop', { position: 10.999, duration: 200 }, 20],
     ['the end comes first', { position: 199.6, duration: 199.9 }, 302],
     ['past the end (a gapless join not seen yet): the next second', { position: 200.5, duration: 200 }, 502],
+    ['a lyric line before the next second', { position: 10.25, duration: 200, cues: [3, 10.5, 12] }, 252],
+    ['the next second before the next line', { position: 10.6, duration: 200, cues: [3, 10.5, 12] }, 402],
+    ['no line ahead', { position: 12.25, duration: 200, cues: [3, 10.5, 12] }, 752],
   ];
   for (const [what, song, ms] of cases) {
     it(what, () => {

@@ -19,6 +19,7 @@ import { UdpDownloader } from '../daemon-link/udp-downloader.js';
 import { Desktop, type DesktopOptions } from '../desktop/desktop.js';
 import { ListenAlong } from '../listen-along/listen-along.js';
 import { MarksControl } from '../marks/marks-control.js';
+import { LyricsFetcher } from '../lyrics/lyrics-fetcher.js';
 import { BlockFetcher } from '../playback/block-fetcher.js';
 import { Playback } from '../playback/playback.js';
 import type { ReplayGainSettings } from '../playback/replay-gain.js';
@@ -182,7 +183,7 @@ export function startApp(deps: AppDeps): App {
     publishStatus,
   });
   const ticker = periodic.ticker;
-  const reactions = new Reactions({ store, playback, calls, along, desktop });
+  const reactions = new Reactions({ store, playback, calls, along, desktop, lyrics: new LyricsFetcher(control, tell) });
   let quitting = false;
   /** Timers of the start, cleared on quit. */
   const timers: NodeJS.Timeout[] = [];

@@ -7,7 +7,8 @@
 import type { UdpActivity } from '../radio/udp-activity.js';
 import type { PlayerState } from '../state/model.js';
 import type { VoiceStats } from '../calls/voice-call.js';
-import { Ticker } from '../timing/ticker.js';
+import { Ticker, type MovingSong } from '../timing/ticker.js';
+import { currentLyricLine } from '../../common/lyrics/lrc.js';
 import type { PlayerEvent } from '../state/actions.js';
 
 /** Other devices see this one's position move this often while it plays (its status text). */
@@ -36,11 +37,29 @@ export interface PeriodicWork {
   countBytes(count: number): void;
 }
 
+/** Synced lyrics open over the song playing: the times their lines start, seconds (the ticker wakes at each). */
+const cuesOf = new WeakMap<object, number[]>();
+function lyricCues(state: PlayerState): readonly number[] | undefined {
+  const lyrics = state.lyrics;
+  if (!state.showLyrics || !lyrics?.synced || lyrics.songId !== state.now?.song.id) return undefined;
+  let cues = cuesOf.get(lyrics);
+  if (!cues) cuesOf.set(lyrics, (cues = lyrics.lines.map((line) => (line.ms ?? 0) / 1000)));
+  return cues;
+}
+
+/** Whether the line being sung differs between two positions (seconds), with synced lyrics open. */
+function lyricLineMoved(state: PlayerState, from: number, to: number): boolean {
+  if (!lyricCues(state)) return false;
+  const lines = state.lyrics?.lines ?? [];
+  return currentLyricLine(lines, from * 1000) !== currentLyricLine(lines, to * 1000);
+}
+
 export function periodicWork(deps: PeriodicWorkDeps): PeriodicWork {
   let bytes = 0;
-  const moving = (): { position: number; duration: number } | undefined => {
+  const moving = (): MovingSong | undefined => {
     const state = deps.state();
-    return state.playState === 'Playing' && !state.radio.on ? deps.playing() : undefined;
+    const song = state.playState === 'Playing' && !state.radio.on ? deps.playing() : undefined;
+    return song && { ...song, cues: lyricCues(state) };
   };
   const busy = (): boolean => {
     const state = deps.state();
@@ -55,10 +74,11 @@ export function periodicWork(deps: PeriodicWorkDeps): PeriodicWork {
           const state = deps.state();
           // The screen shows whole seconds: a position that shows the same is not worth a render.
           const seconds = deps.playing()?.position;
+          const shown = state.now?.position ?? -1;
           if (
             seconds !== undefined &&
             state.playState === 'Playing' &&
-            Math.floor(seconds) !== Math.floor(state.now?.position ?? -1)
+            (Math.floor(seconds) !== Math.floor(shown) || lyricLineMoved(state, shown, seconds))
           )
             deps.tell({ type: 'position', seconds });
           if (state.call) deps.tell({ type: 'call-stats', stats: deps.voiceStats() }); // and the call's clock moves, ringing too

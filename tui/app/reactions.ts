@@ -2,12 +2,14 @@
  * What follows each state change outside the screen (effects apart: those are app/effects.ts's):
  * the queue kept on disk, the song that comes next made ready for a gapless join, the song under the
  * cursor fetched ahead, the call's voice started or stopped, listening along told who follows this
- * device, the desktop (MPRIS) shown the new state.
+ * device, the desktop (MPRIS) shown the new state, the lyrics of the song playing asked for while
+ * the lyrics view is open.
  */
 import type { SongInfo } from '../../common/protocol/records.js';
 import type { CallControl } from '../calls/call-control.js';
 import type { Desktop } from '../desktop/desktop.js';
 import type { ListenAlong } from '../listen-along/listen-along.js';
+import type { LyricsFetcher } from '../lyrics/lyrics-fetcher.js';
 import type { Playback } from '../playback/playback.js';
 import { upNext } from '../state/advance.js';
 import type { PlayerState } from '../state/model.js';
@@ -22,6 +24,7 @@ export interface ReactionTargets {
   calls: CallControl;
   along: ListenAlong;
   desktop: Desktop;
+  lyrics: LyricsFetcher;
 }
 
 /** What the song under the cursor depends on changed (compared by reference: no rows are made here). */
@@ -59,6 +62,9 @@ export class Reactions {
         playback.browse(song);
       }
     }
+    // The lyrics view asks for the lyrics of each song it is open over.
+    if (after.showLyrics && after.now && after.now.song.id !== after.lyrics?.songId)
+      this.to.lyrics.fetch(after.now.song);
     desktop.stateChanged(after);
     along.stateChanged(before, after);
   }

@@ -7,7 +7,7 @@
 import type { PlaybackRecord } from '../../common/protocol/playback.js';
 import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
 import type { CallRecord, ScanProgress } from '../../common/protocol/replies.js';
-import type { CallStats, LoopMode, PlayerState, RadioState, UdpStats } from './model.js';
+import type { CallStats, LoopMode, PlayerState, RadioState, SongLyricsView, UdpStats } from './model.js';
 import type { QueueState } from './queue.js';
 import type { SessionSnapshot } from './session.js';
 
@@ -42,7 +42,10 @@ export type NavigationAction =
   | { type: 'focus-next' }
   | { type: 'help' }
   | { type: 'help-scroll'; by: number }
-  | { type: 'song-info' };
+  | { type: 'song-info' }
+  /** The lyrics view of the song playing, open or closed (`L`), and scrolled by hand. */
+  | { type: 'toggle-lyrics' }
+  | { type: 'lyrics-scroll'; by: number };
 
 /** The library and queue panels: adding to the queue, editing it, the tree, the view and shuffle. */
 export type PanelAction =
@@ -131,6 +134,8 @@ export type PlayerEvent =
   | { type: 'song-advanced'; song: SongInfo }
   | { type: 'position'; seconds: number }
   | { type: 'library'; songs: SongInfo[] }
+  /** The lyrics of a song, as the daemon answered (none: `lyrics` is the reason). */
+  | { type: 'lyrics'; lyrics: SongLyricsView }
   /** Every song's stickers the daemon keeps, by song id. */
   | { type: 'stickers'; stickers: ReadonlyMap<number, Readonly<Record<string, string>>> }
   /** The daemon is away: the songs the cache holds, and their blocks; they are the library while it has none. */

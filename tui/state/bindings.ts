@@ -52,6 +52,10 @@ export const COMMANDS = {
     action: { type: 'cycle-order' },
     help: 'library order: by path, most played, top rated, favourites, never played',
   },
+  lyrics: {
+    action: { type: 'toggle-lyrics' },
+    help: 'lyrics of the song playing: synced ones follow it, plain ones scroll (↑↓); L or Esc closes',
+  },
   'song-info': {
     action: { type: 'song-info' },
     help: 'the song’s tags, file, format and bitrate, and what of it is cached',
@@ -126,6 +130,7 @@ export const DEFAULT_BINDINGS: ReadonlyArray<readonly [KeyId, CommandName]> = [
   ['0', 'rate-clear'],
   ['*', 'toggle-favorite'],
   ['o', 'cycle-order'],
+  ['L', 'lyrics'],
   ['?', 'help'],
   ['q', 'quit'],
 ];

@@ -131,6 +131,10 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
       const skippedInARow = event.seconds > 0 ? 0 : state.skippedInARow;
       return listened({ ...state, skippedInARow }, event.seconds);
     }
+    case 'lyrics':
+      // Only the playing song's are kept (an answer for the song before comes late).
+      if (event.lyrics.songId !== state.now?.song.id) return none(state);
+      return none({ ...state, lyrics: event.lyrics, lyricsTop: 0 });
     case 'stickers':
       return none({ ...state, marks: marksFromStickers(event.stickers) });
     case 'library': {

@@ -48,6 +48,21 @@ export function keyToAction(key: Key, state: PlayerState): Action | undefined {
   const name = enterKey(key) ? 'return' : key.name;
   if (state.showHelp) return helpKey(key, name);
   if (state.info) return name === 'escape' || key.ch === 'i' || key.ch === 'q' ? { type: 'song-info' } : undefined;
+  if (state.showLyrics) {
+    // Over the panels: it closes and scrolls; every other key is the player's (a seek moves the line sung).
+    if (name === 'escape' || key.ch === 'L') return { type: 'toggle-lyrics' };
+    const by =
+      name === 'up' || key.ch === 'k'
+        ? -1
+        : name === 'down' || key.ch === 'j'
+          ? 1
+          : name === 'pageup'
+            ? -10
+            : name === 'pagedown'
+              ? 10
+              : 0;
+    if (by !== 0) return { type: 'lyrics-scroll', by };
+  }
   if (state.search.active) {
     if (name === 'return') return { type: 'search-close', keep: true };
     if (name === 'escape') return { type: 'search-close', keep: false };

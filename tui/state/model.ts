@@ -9,6 +9,7 @@ import type { StreamInfo } from '../../common/datagram/messages.js';
 import type { DeviceInfo, SongFormat, SongInfo } from '../../common/protocol/records.js';
 import type { ScanProgress } from '../../common/protocol/replies.js';
 import type { SongMarks } from '../../common/protocol/stickers.js';
+import type { LyricLine } from '../../common/lyrics/lrc.js';
 import { emptyQueue, type QueueState } from './queue.js';
 
 export type PlayState = 'Playing' | 'Paused' | 'Stopped';
@@ -26,6 +27,16 @@ export interface NowPlaying {
   /** Seconds of it heard in this play (a seek's jump not counted), and whether the play was counted (marks.ts). */
   listened?: number | undefined;
   counted?: boolean | undefined;
+}
+
+/** The lyrics of a song as the daemon gave them (`lyrics`), or why there are none. */
+export interface SongLyricsView {
+  songId: number;
+  status: 'ready' | 'none' | 'failed';
+  synced: boolean;
+  lines: readonly LyricLine[];
+  /** Where they came from (`lrc`, `tags`), or why they did not come. */
+  note: string;
 }
 
 /** The library's order (`o`): by path, or by the marks kept on the daemon. */
@@ -133,6 +144,10 @@ export interface PlayerState {
   message: { text: string; error: boolean } | undefined;
   audioOutput: string;
   showHelp: boolean;
+  /** The lyrics view (`L`): open or not, the lyrics of the song playing once they came, the first line shown of plain ones. */
+  showLyrics: boolean;
+  lyrics: SongLyricsView | undefined;
+  lyricsTop: number;
   /** The song whose tags and file are shown over the panels (`i`), if any. */
   info: SongInfo | undefined;
   /** The keys' commands in force: the defaults with the user's keys.json over them. */
@@ -191,6 +206,9 @@ export function initialState(deviceName: string, callsEnabled = true, seed = 1, 
     audioOutput: '',
     showHelp: false,
     helpTop: 0,
+    showLyrics: false,
+    lyrics: undefined,
+    lyricsTop: 0,
     bindings: defaultBindings,
     info: undefined,
     radio: { on: false, status: 'off', position: 0 },

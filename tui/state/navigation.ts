@@ -54,6 +54,12 @@ export function navigationAction(state: PlayerState, action: NavigationAction): 
       });
     case 'help':
       return none({ ...state, showHelp: !state.showHelp, helpTop: 0 });
+    case 'toggle-lyrics':
+      return none({ ...state, showLyrics: !state.showLyrics, lyricsTop: 0 });
+    case 'lyrics-scroll': {
+      const count = state.lyrics?.lines.length ?? 0;
+      return none({ ...state, lyricsTop: clamp(state.lyricsTop + action.by, 0, Math.max(0, count - 1)) });
+    }
     case 'song-info': {
       // The song under the cursor, or the one playing; `i` again (or Esc) closes.
       const song = state.info ? undefined : (songUnderCursor(state) ?? state.now?.song);

@@ -100,6 +100,8 @@ function route(state: PlayerState, action: Action, now: number): Update {
     case 'help':
     case 'help-scroll':
     case 'song-info':
+    case 'toggle-lyrics':
+    case 'lyrics-scroll':
       return navigationAction(state, action);
     case 'queue-add':
     case 'queue-play':

@@ -19,14 +19,18 @@ const EDGE_MARGIN_MS = 2;
 export interface MovingSong {
   position: number;
   duration: number;
+  /** Other positions (seconds, in order) where the screen changes: the lines of synced lyrics. */
+  cues?: readonly number[] | undefined;
 }
 
-/** ms until `song`'s position shows another whole second, or it ends; TICK_MAX_MS with no song moving. */
+/** ms until `song`'s position shows another whole second, reaches a cue, or ends; TICK_MAX_MS with no song moving. */
 export function msToNextChange(song: MovingSong | undefined): number {
   if (!song) return TICK_MAX_MS;
   const toSecond = Math.floor(song.position) + 1 - song.position;
   const toEnd = song.duration - song.position;
-  const seconds = toEnd > 0 ? Math.min(toSecond, toEnd) : toSecond;
+  const cue = song.cues?.find((at) => at > song.position);
+  const toCue = cue === undefined ? Infinity : cue - song.position;
+  const seconds = Math.min(toEnd > 0 ? Math.min(toSecond, toEnd) : toSecond, toCue);
   return Math.min(TICK_MAX_MS, Math.max(TICK_MIN_MS, seconds * 1000 + EDGE_MARGIN_MS));
 }
 

@@ -28,6 +28,7 @@ import { callLine, voiceLine, voiceOutLine } from './call-lines.js';
 import { clock } from '../../common/protocol/device-status.js';
 import { deviceActivityText, libraryRows, songInfoLines } from '../state/selectors.js';
 import { marksOf, ORDER_NAMES } from '../state/marks.js';
+import { currentLyricLine } from '../../common/lyrics/lrc.js';
 import type { SongMarks } from '../../common/protocol/stickers.js';
 
 const esc = screenText;
@@ -103,6 +104,7 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
   const chart = createLossChart(network);
   const help = box({ top: 'center', left: 'center', hidden: true });
   const info = box({ top: 'center', left: 'center', hidden: true, label: ' song (i or Esc to close) ' });
+  const lyrics = box({ top: 1, left: 'center', hidden: true });
   const call = box({
     top: 1,
     left: 'center',
@@ -491,6 +493,41 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
     info.setFront();
   }
 
+  /**
+   * The lyrics of the song playing (`L`), over the panels, now playing left in sight: synced ones
+   * keep the line being sung in the middle, marked; plain ones from the line scrolled to.
+   */
+  function renderLyrics(state: PlayerState): void {
+    lyrics.hidden = !state.showLyrics;
+    if (!state.showLyrics) return;
+    const song = state.now?.song;
+    const shown = song && state.lyrics?.songId === song.id ? state.lyrics : undefined;
+    const width = Math.min((screen.width as number) - 2, 82);
+    const inner = width - 4;
+    const room = Math.max(1, (screen.height as number) - NOW_ROWS - 4);
+    let lines: string[];
+    let note: string;
+    if (!song) [lines, note] = [[' nothing is playing'], ''];
+    else if (!shown) [lines, note] = [[' …'], ''];
+    else if (shown.status !== 'ready') [lines, note] = [[` ${shown.note}`], ''];
+    else {
+      const sung = shown.synced ? currentLyricLine(shown.lines, (state.now?.position ?? 0) * 1000) : -1;
+      const first = shown.synced
+        ? Math.max(0, Math.min(shown.lines.length - room, sung - Math.floor(room / 2)))
+        : Math.min(state.lyricsTop, Math.max(0, shown.lines.length - room));
+      lines = shown.lines.slice(first, first + room).map((line, k) => {
+        const text = esc(fit(line.text, inner));
+        return first + k === sung ? `{bold}{yellow-fg}▸ ${text}{/}` : `  ${text}`;
+      });
+      note = `${shown.synced ? 'synced' : 'plain'}, ${shown.note}`;
+    }
+    const title = fit(`Lyrics: ${song ? songName(song) : ''}${note ? ` (${note})` : ''}`, Math.max(8, width - 20));
+    lyrics.width = width;
+    lyrics.height = Math.min(room, lines.length) + 2;
+    show(lyrics, lines.join('\n'), ` ${title.trimEnd()}  L or Esc closes `);
+    lyrics.setFront();
+  }
+
   /** The call, over the panels while it rings or runs: the dialog that answers it, or its line. */
   function renderCall(state: PlayerState): void {
     call.hidden = state.call === undefined;
@@ -524,10 +561,11 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
       renderCall(state);
       renderHelp(state);
       renderInfo(state);
+      renderLyrics(state);
       // Most renders are the clock moving a second: only the panels that changed are drawn (they
       // never overlap), unless something lies or lay over them (a dialog, the help) or they moved
       // (the layout), or the chart draws (its canvas is drawn by the screen's render).
-      const overlaid = !call.hidden || !help.hidden || !info.hidden;
+      const overlaid = !call.hidden || !help.hidden || !info.hidden || !lyrics.hidden;
       const alone = !moved && !overlaid && !wasOverlaid && shown === undefined;
       wasOverlaid = overlaid;
       if (alone) {
