@@ -270,3 +270,14 @@ export function parseLyricsReply(fields: Fields): LyricsReply {
   }
   return { synced, source, lines };
 }
+
+/** `listplaylists`: a `playlist:` and its `last_modified:` each. */
+export function parsePlaylistList(fields: Fields): Array<{ name: string; modified: string }> {
+  const playlists: Array<{ name: string; modified: string }> = [];
+  for (const [key, value] of fields) {
+    if (key === 'playlist') playlists.push({ name: value, modified: '' });
+    else if (key === 'last_modified' && playlists.length > 0)
+      (playlists[playlists.length - 1] as { modified: string }).modified = value;
+  }
+  return playlists;
+}

@@ -20,6 +20,7 @@ import { Desktop, type DesktopOptions } from '../desktop/desktop.js';
 import { ListenAlong } from '../listen-along/listen-along.js';
 import { MarksControl } from '../marks/marks-control.js';
 import { LyricsFetcher } from '../lyrics/lyrics-fetcher.js';
+import { PlaylistControl } from '../playlists/playlist-control.js';
 import { BlockFetcher } from '../playback/block-fetcher.js';
 import { Playback } from '../playback/playback.js';
 import type { ReplayGainSettings } from '../playback/replay-gain.js';
@@ -147,6 +148,7 @@ export function startApp(deps: AppDeps): App {
     deps.voice,
   );
   const marks = new MarksControl(control, { warn });
+  const playlists = new PlaylistControl(control, tell, say);
   const sync = new DaemonSync(
     control,
     events,
@@ -162,6 +164,7 @@ export function startApp(deps: AppDeps): App {
         if (playlist) tell({ type: 'queue-loaded', ...playlist });
       },
       stickers: (stickers) => tell({ type: 'stickers', stickers }),
+      playlistsChanged: () => playlists.list(),
       catalogState: (catalog, scan, demo) => tell({ type: 'catalog', state: catalog, scan, demo }),
       devices: (devices) => tell({ type: 'devices', devices, daemonNow: along.daemonNow() }),
       radioListeners: (listeners) => tell({ type: 'radio', radio: { listeners } }),
@@ -230,6 +233,7 @@ export function startApp(deps: AppDeps): App {
       radio,
       calls,
       marks,
+      playlists,
       desktop,
       queueFile,
       following: () => holder.state.follow !== undefined,

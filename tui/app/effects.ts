@@ -1,12 +1,13 @@
 /**
  * The one place where the state machine's effects are carried out: on playback, listening along,
- * the radio, the call, the marks kept on the daemon, the desktop and the playlist file. An update's effects run in order; then,
+ * the radio, the call, the marks and playlists kept on the daemon, the desktop and the playlist file. An update's effects run in order; then,
  * if playback moved, this device's playback record goes out once (at once after a pause or stop).
  */
 import type { CallControl } from '../calls/call-control.js';
 import type { Desktop } from '../desktop/desktop.js';
 import type { ListenAlong } from '../listen-along/listen-along.js';
 import type { MarksControl } from '../marks/marks-control.js';
+import type { PlaylistControl } from '../playlists/playlist-control.js';
 import type { Playback } from '../playback/playback.js';
 import type { UdpActivity } from '../radio/udp-activity.js';
 import { unreachable, type Effect } from '../state/actions.js';
@@ -18,6 +19,7 @@ export interface EffectTargets {
   radio: UdpActivity;
   calls: CallControl;
   marks: MarksControl;
+  playlists: PlaylistControl;
   desktop: Desktop;
   queueFile: QueueFile;
   /** Whether this device follows another now (a play then goes through listening along). */
@@ -81,6 +83,12 @@ export function runEffects(effects: readonly Effect[], to: EffectTargets): void 
       case 'set-sticker':
       case 'count-play':
         to.marks.run(effect);
+        break;
+      case 'playlists-list':
+      case 'playlist-load':
+      case 'playlist-save':
+      case 'playlist-delete':
+        to.playlists.run(effect);
         break;
       case 'quit':
         to.quit();

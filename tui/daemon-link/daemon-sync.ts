@@ -1,6 +1,6 @@
 /**
  * Keeps what the player shows of the daemon in step with it, by push (docs/protocol.md, Push events): a
- * connection of its own loops on `idle devices catalog radio sticker` (and `calls` when the player
+ * connection of its own loops on `idle devices catalog radio sticker stored_playlist` (and `calls` when the player
  * takes calls), and each change is fetched on the control connection (`lista dispositivos`, `stats`
  * then `lista`, `radio`, `stickers`, `calls`). Nothing is polled.
  * Also sends this device's status when it changes. Failures are told, never swallowed; a refused
@@ -26,6 +26,8 @@ export interface SyncListener {
   library(songs: SongInfo[]): void;
   /** Every song's stickers (ratings, favourites, play counts), by song id. */
   stickers(stickers: Map<number, Record<string, string>>): void;
+  /** A stored playlist was made, changed or deleted (the listener asks for the list). */
+  playlistsChanged(): void;
   /** The catalog's state, and while the daemon scans its library how far it is (told once a second). */
   catalogState(state: string, scan: ScanProgress | undefined, demo: ScanProgress | undefined): void;
   devices(devices: DeviceInfo[]): void;
@@ -60,8 +62,8 @@ export class DaemonSync {
     private readonly hasPassword: boolean,
   ) {
     this.watched = out.calls
-      ? ['devices', 'catalog', 'radio', 'sticker', 'calls']
-      : ['devices', 'catalog', 'radio', 'sticker'];
+      ? ['devices', 'catalog', 'radio', 'sticker', 'stored_playlist', 'calls']
+      : ['devices', 'catalog', 'radio', 'sticker', 'stored_playlist'];
     control.on('online', this.onControlOnline);
     events.on('online', this.onEventsOnline);
   }
@@ -132,6 +134,7 @@ export class DaemonSync {
           () => this.control.request('stats'),
           (fields) => this.onStats(fields),
         );
+      if (topic === 'stored_playlist') this.out.playlistsChanged();
       if (topic === 'sticker')
         this.request(
           'stickers',

@@ -65,6 +65,19 @@ export type PanelAction =
 /** Listening along: follow the selected device, or the one called `name` (--follow); or stop. */
 export type ListenAlongAction = { type: 'follow-device'; name?: string | undefined } | { type: 'unfollow' };
 
+/** The stored playlists view (`P`). */
+export type PlaylistAction =
+  | { type: 'toggle-playlists' }
+  | { type: 'playlist-move'; by: number }
+  /** The playlist under the cursor as the queue, or after it. */
+  | { type: 'playlist-load'; mode: 'replace' | 'append' }
+  /** Saving the queue: a name typed, then kept (Enter) or not (Esc). */
+  | { type: 'playlist-name-start' }
+  | { type: 'playlist-name-type'; text: string }
+  | { type: 'playlist-name-erase' }
+  | { type: 'playlist-name-done'; keep: boolean }
+  | { type: 'playlist-delete' };
+
 /** Ratings, favourites (the song under the cursor, else the one playing) and the library's order by them. */
 export type MarksAction =
   { type: 'rate'; stars: 0 | 1 | 2 | 3 | 4 | 5 } | { type: 'toggle-favorite' } | { type: 'cycle-order' };
@@ -79,6 +92,7 @@ export type Action =
   | ListenAlongAction
   | CallAction
   | MarksAction
+  | PlaylistAction
   | { type: 'toggle-radio' }
   | { type: 'quit' };
 
@@ -110,9 +124,16 @@ export type MarksEffect =
   /** The song played long enough to count (`played`). */
   | { type: 'count-play'; song: SongInfo };
 
+export type PlaylistEffect =
+  | { type: 'playlists-list' }
+  | { type: 'playlist-load'; name: string; mode: 'replace' | 'append' }
+  | { type: 'playlist-save'; name: string; songs: SongInfo[] }
+  | { type: 'playlist-delete'; name: string };
+
 export type Effect =
   | TransportEffect
   | MarksEffect
+  | PlaylistEffect
   | ListenAlongEffect
   | CallEffect
   | { type: 'radio-start' }
@@ -129,7 +150,9 @@ export type PlayerEvent =
   | { type: 'key-bindings'; file: string; entries: Record<string, unknown> }
   | { type: 'session-restored'; session: Partial<SessionSnapshot> }
   /** The songs of a playlist (--queue-file), to become the queue once the library is there. */
-  | { type: 'queue-loaded'; files: string[]; from: string }
+  | { type: 'queue-loaded'; files: string[]; from: string; mode?: 'replace' | 'append' | undefined }
+  /** The daemon's stored playlists. */
+  | { type: 'playlists'; names: Array<{ name: string; modified: string }> }
   /** Playback went on into the song it was told follows (gapless): no new play. */
   | { type: 'song-advanced'; song: SongInfo }
   | { type: 'position'; seconds: number }

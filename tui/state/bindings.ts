@@ -52,6 +52,10 @@ export const COMMANDS = {
     action: { type: 'cycle-order' },
     help: 'library order: by path, most played, top rated, favourites, never played',
   },
+  playlists: {
+    action: { type: 'toggle-playlists' },
+    help: 'stored playlists: Enter loads one as the queue, a adds it, S saves the queue as one, d deletes',
+  },
   lyrics: {
     action: { type: 'toggle-lyrics' },
     help: 'lyrics of the song playing: synced ones follow it, plain ones scroll (↑↓); L or Esc closes',
@@ -131,6 +135,7 @@ export const DEFAULT_BINDINGS: ReadonlyArray<readonly [KeyId, CommandName]> = [
   ['*', 'toggle-favorite'],
   ['o', 'cycle-order'],
   ['L', 'lyrics'],
+  ['P', 'playlists'],
   ['?', 'help'],
   ['q', 'quit'],
 ];

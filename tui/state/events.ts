@@ -9,7 +9,7 @@ import { following } from './advance.js';
 import { leaderChanged } from './listen-along.js';
 import type { PlayerState, RadioState } from './model.js';
 import { clamp, play } from './play.js';
-import { refreshSongs, replaceSongs } from './queue.js';
+import { addSongs, refreshSongs, replaceSongs } from './queue.js';
 import { songName } from './library-tree.js';
 import { restoreSession } from './session.js';
 import { withUserBindings } from './bindings.js';
@@ -110,13 +110,22 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
       const byFile = new Map(state.library.map((song) => [song.file.normalize('NFC'), song]));
       const songs = event.files.flatMap((file) => byFile.get(file.normalize('NFC')) ?? []);
       const missing = event.files.length - songs.length;
-      const text = `${songs.length} song${songs.length === 1 ? '' : 's'} queued from ${event.from}${missing > 0 ? `; ${missing} not in the library` : ''}`;
+      const append = event.mode === 'append';
+      const text = `${songs.length} song${songs.length === 1 ? '' : 's'} ${append ? 'added' : 'queued'} from ${event.from}${missing > 0 ? `; ${missing} not in the library` : ''}`;
       return none({
         ...state,
-        queue: replaceSongs(state.queue, songs),
-        selectedEntry: 0,
+        queue: append ? addSongs(state.queue, songs, 'end') : replaceSongs(state.queue, songs),
+        selectedEntry: append ? state.selectedEntry : 0,
         message: { text, error: missing > 0 },
       });
+    }
+    case 'playlists': {
+      const view = state.playlists;
+      // The cursor stays on its playlist when another device changes the list.
+      const was = view.names[view.selected]?.name;
+      const at = event.names.findIndex((entry) => entry.name === was);
+      const selected = at >= 0 ? at : Math.min(view.selected, Math.max(0, event.names.length - 1));
+      return none({ ...state, playlists: { ...view, names: event.names, selected } });
     }
     case 'song-advanced': {
       // Playback is already in the song: the state follows without a new play.

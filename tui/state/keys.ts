@@ -72,11 +72,22 @@ export function keyToAction(key: Key, state: PlayerState): Action | undefined {
     if (key.ch && !key.ctrl && key.ch >= ' ' && key.ch !== '\x7f') return { type: 'search-type', text: key.ch };
     return undefined;
   }
+  if (state.playlists.naming !== undefined) {
+    if (name === 'return') return { type: 'playlist-name-done', keep: true };
+    if (name === 'escape') return { type: 'playlist-name-done', keep: false };
+    if (name === 'backspace') return { type: 'playlist-name-erase' };
+    if (key.ch && !key.ctrl && key.ch >= ' ' && key.ch !== '\x7f') return { type: 'playlist-name-type', text: key.ch };
+    return undefined;
+  }
   if (key.ctrl && name === 'c') return { type: 'quit' };
   const forCall = callKey(key, state);
   if (forCall) return forCall;
   if (state.confirm && (key.ch === 'y' || key.ch === 'n' || name === 'escape'))
     return { type: 'confirm', yes: key.ch === 'y' };
+  if (state.playlists.open) {
+    const playlists = playlistsKey(key, name);
+    if (playlists) return playlists;
+  }
   const panel = panelKey(key, name, state);
   if (panel) return panel;
   switch (name) {
@@ -101,6 +112,18 @@ export function callKey(key: Key, state: PlayerState): CallAction | undefined {
     return { type: 'hang-up' };
   if (call?.state === 'active' && key.ch === 'm') return { type: 'toggle-mute' };
   if (!call && key.ch === 'C' && state.focus === 'devices' && state.callsEnabled) return { type: 'call-selected' };
+  return undefined;
+}
+
+/** Keys of the playlists view (`P`); the others are the player's as usual. */
+function playlistsKey(key: Key, name: string | undefined): Action | undefined {
+  if (name === 'escape' || key.ch === 'P') return { type: 'toggle-playlists' };
+  if (name === 'up' || key.ch === 'k') return { type: 'playlist-move', by: -1 };
+  if (name === 'down' || key.ch === 'j') return { type: 'playlist-move', by: 1 };
+  if (name === 'return') return { type: 'playlist-load', mode: 'replace' };
+  if (key.ch === 'a') return { type: 'playlist-load', mode: 'append' };
+  if (key.ch === 'S') return { type: 'playlist-name-start' };
+  if (key.ch === 'd' || name === 'delete') return { type: 'playlist-delete' };
   return undefined;
 }
 

@@ -39,6 +39,14 @@ export interface SongLyricsView {
   note: string;
 }
 
+/** The stored playlists view (`P`): the daemon's playlists, the one under the cursor, a name being typed to save the queue as. */
+export interface PlaylistsView {
+  open: boolean;
+  names: ReadonlyArray<{ name: string; modified: string }>;
+  selected: number;
+  naming: string | undefined;
+}
+
 /** The library's order (`o`): by path, or by the marks kept on the daemon. */
 export type LibraryOrder = 'path' | 'most-played' | 'top-rated' | 'favorites' | 'never-played';
 
@@ -128,7 +136,8 @@ export interface PlayerState {
   queue: QueueState;
   selectedEntry: number;
   /** A question on the status line that y / n answer. */
-  confirm: 'clear-queue' | undefined;
+  confirm: 'clear-queue' | 'delete-playlist' | undefined;
+  playlists: PlaylistsView;
   /** The device this one follows (listen along), if any. */
   follow: { leader: string } | undefined;
   /** --follow: the device to follow once the device list has it. */
@@ -193,6 +202,7 @@ export function initialState(deviceName: string, callsEnabled = true, seed = 1, 
     queue: emptyQueue(seed),
     selectedEntry: 0,
     confirm: undefined,
+    playlists: { open: false, names: [], selected: 0, naming: undefined },
     follow: undefined,
     followAtStart,
     devices: [],

@@ -2,6 +2,7 @@
  * The library and queue panels' actions: adding to the queue, editing it, the tree's opening and
  * closing, the view and shuffle toggles, writing the queue as a playlist. Pure.
  */
+import { deleteChosen } from './playlists.js';
 import type { SongInfo } from '../../common/protocol/records.js';
 import type { PanelAction, Update } from './actions.js';
 import { albumKey, artistKey, rowSongs } from './library-tree.js';
@@ -75,6 +76,7 @@ export function panelAction(state: PlayerState, action: PanelAction): Update {
     case 'confirm':
       if (!state.confirm) return just(state);
       if (!action.yes) return just({ ...state, confirm: undefined, message: undefined });
+      if (state.confirm === 'delete-playlist') return deleteChosen(state);
       return just({
         ...withQueue(state, clearQueue(state.queue), 'queue cleared'),
         confirm: undefined,

@@ -13,6 +13,7 @@ import { navigationAction } from './navigation.js';
 import { panelAction } from './panels.js';
 import { transportAction } from './transport.js';
 import { marksAction } from './marks.js';
+import { playlistAction } from './playlists.js';
 
 /** Actions that end listening to the radio first: playing a song, or stopping. */
 const LEAVES_RADIO: ReadonlySet<Action['type']> = new Set<Action['type']>([
@@ -124,6 +125,15 @@ function route(state: PlayerState, action: Action, now: number): Update {
     case 'hang-up':
     case 'toggle-mute':
       return callAction(state, action);
+    case 'toggle-playlists':
+    case 'playlist-move':
+    case 'playlist-load':
+    case 'playlist-name-start':
+    case 'playlist-name-type':
+    case 'playlist-name-erase':
+    case 'playlist-name-done':
+    case 'playlist-delete':
+      return playlistAction(state, action);
     case 'rate':
     case 'toggle-favorite':
     case 'cycle-order':

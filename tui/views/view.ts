@@ -105,6 +105,7 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
   const help = box({ top: 'center', left: 'center', hidden: true });
   const info = box({ top: 'center', left: 'center', hidden: true, label: ' song (i or Esc to close) ' });
   const lyrics = box({ top: 1, left: 'center', hidden: true });
+  const playlists = box({ top: 1, left: 'center', hidden: true });
   const call = box({
     top: 1,
     left: 'center',
@@ -528,6 +529,32 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
     lyrics.setFront();
   }
 
+  /** The stored playlists (`P`), over the panels: the daemon's, the cursor's, and the name typed to save the queue as. */
+  function renderPlaylists(state: PlayerState): void {
+    const view = state.playlists;
+    playlists.hidden = !view.open;
+    if (!view.open) return;
+    const width = Math.min((screen.width as number) - 2, 72);
+    const inner = width - 2;
+    const room = Math.max(1, (screen.height as number) - NOW_ROWS - 6);
+    const first = windowOf(view.names.length, view.selected, room);
+    const lines = view.names.slice(first, first + room).map((entry, k) => {
+      const when = entry.modified.slice(0, 16).replace('T', ' ');
+      const line = esc(fit(` ${fit(entry.name, Math.max(1, inner - when.length - 3))} ${when}`, inner));
+      return first + k === view.selected ? `{inverse}${line}{/inverse}` : line;
+    });
+    if (lines.length === 0) lines.push(esc(fit(' none yet: S saves the queue as one', inner)));
+    lines.push(
+      view.naming !== undefined
+        ? `{bold}${esc(fit(` save the queue as: ${view.naming}▏`, inner))}{/bold}`
+        : esc(fit(' Enter load  a add  S save the queue  d delete  Esc close', inner)),
+    );
+    playlists.width = width;
+    playlists.height = lines.length + 2;
+    show(playlists, lines.join('\n'), ` Playlists (${view.names.length}) `);
+    playlists.setFront();
+  }
+
   /** The call, over the panels while it rings or runs: the dialog that answers it, or its line. */
   function renderCall(state: PlayerState): void {
     call.hidden = state.call === undefined;
@@ -562,10 +589,11 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
       renderHelp(state);
       renderInfo(state);
       renderLyrics(state);
+      renderPlaylists(state);
       // Most renders are the clock moving a second: only the panels that changed are drawn (they
       // never overlap), unless something lies or lay over them (a dialog, the help) or they moved
       // (the layout), or the chart draws (its canvas is drawn by the screen's render).
-      const overlaid = !call.hidden || !help.hidden || !info.hidden || !lyrics.hidden;
+      const overlaid = !call.hidden || !help.hidden || !info.hidden || !lyrics.hidden || !playlists.hidden;
       const alone = !moved && !overlaid && !wasOverlaid && shown === undefined;
       wasOverlaid = overlaid;
       if (alone) {
