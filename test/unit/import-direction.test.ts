@@ -34,7 +34,10 @@ function importsOf(file: string): string[] {
 /** The player's layers, top down; a folder of tui/ is in exactly one (cli.ts, the entry, is wiring). */
 const LAYERS: ReadonlyArray<{ name: string; folders: readonly string[] }> = [
   { name: 'wiring', folders: ['cli.ts', 'app'] },
-  { name: 'capabilities', folders: ['listen-along', 'calls', 'radio', 'desktop', 'marks', 'lyrics', 'playlists'] },
+  {
+    name: 'capabilities',
+    folders: ['listen-along', 'calls', 'radio', 'desktop', 'marks', 'lyrics', 'playlists', 'cover-art'],
+  },
   { name: 'engine and views', folders: ['playback', 'views', 'timing'] },
   { name: 'state', folders: ['state'] },
   { name: 'I/O', folders: ['daemon-link', 'cache', 'audio', 'store'] },

@@ -21,6 +21,8 @@ import { ListenAlong } from '../listen-along/listen-along.js';
 import { MarksControl } from '../marks/marks-control.js';
 import { LyricsFetcher } from '../lyrics/lyrics-fetcher.js';
 import { PlaylistControl } from '../playlists/playlist-control.js';
+import { CoverArt } from '../cover-art/cover-art.js';
+import { coverSize } from '../views/layout.js';
 import { BlockFetcher } from '../playback/block-fetcher.js';
 import { Playback } from '../playback/playback.js';
 import type { ReplayGainSettings } from '../playback/replay-gain.js';
@@ -186,7 +188,18 @@ export function startApp(deps: AppDeps): App {
     publishStatus,
   });
   const ticker = periodic.ticker;
-  const reactions = new Reactions({ store, playback, calls, along, desktop, lyrics: new LyricsFetcher(control, tell) });
+  const cover = new CoverArt(control, cache.dir, tell, log);
+  const roomForCover = (): { cols: number; rows: number } => coverSize(screen.width as number, screen.height as number);
+  const reactions = new Reactions({
+    store,
+    playback,
+    calls,
+    along,
+    desktop,
+    lyrics: new LyricsFetcher(control, tell),
+    cover,
+    coverSize: roomForCover,
+  });
   let quitting = false;
   /** Timers of the start, cleared on quit. */
   const timers: NodeJS.Timeout[] = [];
@@ -275,7 +288,12 @@ export function startApp(deps: AppDeps): App {
     const action = keyToAction({ ch, name: key?.name, ctrl: key?.ctrl }, holder.state);
     if (action) dispatch(action);
   });
-  screen.on('resize', () => screenUpdates.render());
+  screen.on('resize', () => {
+    // The cover is drawn again to the new room.
+    const { now, radio: radioState } = holder.state;
+    cover.show(radioState.on ? undefined : now?.song, roomForCover());
+    screenUpdates.render();
+  });
 
   // Start.
   ticker.start();

@@ -3,13 +3,14 @@
  * the queue kept on disk, the song that comes next made ready for a gapless join, the song under the
  * cursor fetched ahead, the call's voice started or stopped, listening along told who follows this
  * device, the desktop (MPRIS) shown the new state, the lyrics of the song playing asked for while
- * the lyrics view is open.
+ * the lyrics view is open, the cover of the song playing drawn.
  */
 import type { SongInfo } from '../../common/protocol/records.js';
 import type { CallControl } from '../calls/call-control.js';
 import type { Desktop } from '../desktop/desktop.js';
 import type { ListenAlong } from '../listen-along/listen-along.js';
 import type { LyricsFetcher } from '../lyrics/lyrics-fetcher.js';
+import type { CoverArt, CoverSize } from '../cover-art/cover-art.js';
 import type { Playback } from '../playback/playback.js';
 import { upNext } from '../state/advance.js';
 import type { PlayerState } from '../state/model.js';
@@ -25,6 +26,9 @@ export interface ReactionTargets {
   along: ListenAlong;
   desktop: Desktop;
   lyrics: LyricsFetcher;
+  cover: CoverArt;
+  /** The cover's room on the screen as it is now. */
+  coverSize(): CoverSize;
 }
 
 /** What the song under the cursor depends on changed (compared by reference: no rows are made here). */
@@ -62,6 +66,8 @@ export class Reactions {
         playback.browse(song);
       }
     }
+    if (after.now?.song !== before.now?.song || after.radio.on !== before.radio.on)
+      this.to.cover.show(after.radio.on ? undefined : after.now?.song, this.to.coverSize());
     // The lyrics view asks for the lyrics of each song it is open over.
     if (after.showLyrics && after.now && after.now.song.id !== after.lyrics?.songId)
       this.to.lyrics.fetch(after.now.song);

@@ -14,6 +14,8 @@ export interface Reply {
   text: string;
   code?: string;
   fields: Array<[string, string]>;
+  /** The bytes of a `binary:` piece (a picture's, `readpicture`), when the answer had one. */
+  binary?: Buffer;
 }
 
 export interface DownloadHandlers {
@@ -252,6 +254,10 @@ export class DaemonClient extends EventEmitter {
           break;
         case 'block-end':
           pending.download?.onBlockEnd(event.index);
+          break;
+        case 'binary-data':
+          // One piece is at most MAX_BINARY_BYTES (the reader refuses more).
+          pending.reply.binary = Buffer.concat([pending.reply.binary ?? Buffer.alloc(0), event.bytes]);
           break;
         case 'ok':
         case 'err':

@@ -7,7 +7,7 @@
 import type { PlaybackRecord } from '../../common/protocol/playback.js';
 import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
 import type { CallRecord, ScanProgress } from '../../common/protocol/replies.js';
-import type { CallStats, LoopMode, PlayerState, RadioState, SongLyricsView, UdpStats } from './model.js';
+import type { CallStats, CoverView, LoopMode, PlayerState, RadioState, SongLyricsView, UdpStats } from './model.js';
 import type { QueueState } from './queue.js';
 import type { SessionSnapshot } from './session.js';
 
@@ -157,6 +157,8 @@ export type PlayerEvent =
   | { type: 'song-advanced'; song: SongInfo }
   | { type: 'position'; seconds: number }
   | { type: 'library'; songs: SongInfo[] }
+  /** The cover of a song, drawn (no cells: it has none). */
+  | { type: 'cover'; cover: CoverView }
   /** The lyrics of a song, as the daemon answered (none: `lyrics` is the reason). */
   | { type: 'lyrics'; lyrics: SongLyricsView }
   /** Every song's stickers the daemon keeps, by song id. */

@@ -140,6 +140,8 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
       const skippedInARow = event.seconds > 0 ? 0 : state.skippedInARow;
       return listened({ ...state, skippedInARow }, event.seconds);
     }
+    case 'cover':
+      return none({ ...state, cover: event.cover });
     case 'lyrics':
       // Only the playing song's are kept (an answer for the song before comes late).
       if (event.lyrics.songId !== state.now?.song.id) return none(state);

@@ -47,6 +47,12 @@ export interface PlaylistsView {
   naming: string | undefined;
 }
 
+/** The cover of a song drawn as half blocks: rows of cells, each its code point and two colours (0xRRGGBB); none: no picture. */
+export interface CoverView {
+  etag: string;
+  cells: ReadonlyArray<ReadonlyArray<readonly [number, number, number]>>;
+}
+
 /** The library's order (`o`): by path, or by the marks kept on the daemon. */
 export type LibraryOrder = 'path' | 'most-played' | 'top-rated' | 'favorites' | 'never-played';
 
@@ -153,6 +159,8 @@ export interface PlayerState {
   message: { text: string; error: boolean } | undefined;
   audioOutput: string;
   showHelp: boolean;
+  /** The cover of the song playing, once drawn. */
+  cover: CoverView | undefined;
   /** The lyrics view (`L`): open or not, the lyrics of the song playing once they came, the first line shown of plain ones. */
   showLyrics: boolean;
   lyrics: SongLyricsView | undefined;
@@ -216,6 +224,7 @@ export function initialState(deviceName: string, callsEnabled = true, seed = 1, 
     audioOutput: '',
     showHelp: false,
     helpTop: 0,
+    cover: undefined,
     showLyrics: false,
     lyrics: undefined,
     lyricsTop: 0,

@@ -32,9 +32,20 @@ const FIGURE_ROWS_UDP = 2;
 /** The library keeps at least this many rows (its border included) whatever the chart wants. */
 const MIN_LIBRARY_ROWS = 6;
 
-export function computeLayout(width: number, height: number, withChart: boolean): Layout {
+/**
+ * The cover's room in the now-playing area for a terminal of a given size: rows by the height,
+ * twice as many columns (a cell is about twice as tall as wide), never more than a fifth of the width.
+ */
+export function coverSize(width: number, height: number): { cols: number; rows: number } {
+  const rows = Math.min(height >= 44 ? 8 : height >= 34 ? 6 : 4, Math.floor(width / 10));
+  return { cols: rows * 2, rows };
+}
+
+/** `coverRows`: the rows of the cover shown in the now-playing area (0: none, and the area keeps its height). */
+export function computeLayout(width: number, height: number, withChart: boolean, coverRows = 0): Layout {
   const side = width >= 200 ? 56 : width >= 110 ? 44 : width >= 90 ? 36 : 30;
-  const middle = Math.max(0, height - NOW_ROWS - 1);
+  const nowRows = Math.max(NOW_ROWS, coverRows + 2);
+  const middle = Math.max(0, height - nowRows - 1);
   const figureRows = withChart ? FIGURE_ROWS_UDP : FIGURE_ROWS_PLAIN;
   // The chart takes about 40% of the middle, at least enough to draw, never the library's share.
   const wantedChart = withChart ? Math.max(MIN_CHART_ROWS, Math.floor(middle * 0.4) - figureRows - 2) : 0;
@@ -53,7 +64,7 @@ export function computeLayout(width: number, height: number, withChart: boolean)
     queue: { left: width - side, top: 0, width: side, height: queueRows },
     devices: { left: width - side, top: queueRows, width: side, height: devicesRows },
     network: { left: 0, top: topRows, width, height: networkRows },
-    now: { left: 0, top: middle, width, height: NOW_ROWS },
+    now: { left: 0, top: middle, width, height: nowRows },
     status: { left: 0, top: height - 1, width, height: 1 },
     figureRows,
     chart,

@@ -8,7 +8,7 @@ import type { SongInfo } from '../../common/protocol/records.js';
 import { demoText, scanText } from '../../common/protocol/replies.js';
 import { helpLines } from '../state/bindings.js';
 import { songName, type LibraryRow } from '../state/library-tree.js';
-import { type PlayerState } from '../state/model.js';
+import { type CoverView, type PlayerState } from '../state/model.js';
 import { lossPercent } from '../../common/datagram/loss-meter.js';
 import {
   displayWidth,
@@ -163,8 +163,8 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
   }
 
   /** Whether the panels moved (a resize, the chart shown or hidden): then the whole screen is drawn. */
-  function layout(withChart: boolean): boolean {
-    const next = computeLayout(screen.width as number, screen.height as number, withChart);
+  function layout(withChart: boolean, coverRows: number): boolean {
+    const next = computeLayout(screen.width as number, screen.height as number, withChart, coverRows);
     const key = JSON.stringify(next);
     if (key === placed) return false;
     placed = key;
@@ -374,7 +374,24 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
     if (shown) chart.show(shown.history, shown.label);
   }
 
+  /** The cover's cells when the song playing has one drawn, not over the radio. */
+  function coverShown(state: PlayerState): CoverView['cells'] | undefined {
+    const cover = state.cover;
+    if (state.radio.on || !cover || cover.etag !== state.now?.song.etag || cover.cells.length === 0) return undefined;
+    return cover.cells;
+  }
+
+  /** A row of the cover as blessed tags: each cell its character in its two colours. */
+  function coverRow(cells: CoverView['cells'][number]): string {
+    const hex = (rgb: number): string => `#${rgb.toString(16).padStart(6, '0')}`;
+    return cells
+      .map(([point, fg, bg]) => `{${hex(fg)}-fg}{${hex(bg)}-bg}${esc(String.fromCodePoint(point))}{/}`)
+      .join('');
+  }
+
   function renderNow(state: PlayerState): void {
+    const cover = coverShown(state);
+    if (cover) return renderNowWithCover(state, cover);
     const inner = (now.width as number) - 2;
     const playing = state.now;
     const right = `loop: ${state.loop}${state.queue.shuffle ? '  shuffle' : ''}  vol ${state.volume}%`;
@@ -398,6 +415,28 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
       ].join('\n'),
       ' Now playing ',
     );
+  }
+
+  /** Now playing with the cover on its left, the three lines beside it. */
+  function renderNowWithCover(state: PlayerState, cover: CoverView['cells']): void {
+    const playing = state.now as NonNullable<PlayerState['now']>;
+    const cols = cover[0]?.length ?? 0;
+    const inner = Math.max(8, (now.width as number) - 2 - cols - 1);
+    const right = `loop: ${state.loop}${state.queue.shuffle ? '  shuffle' : ''}  vol ${state.volume}%`;
+    const times = `${clock(playing.position)} / ${clock(playing.song.duration)}`;
+    const bar = progressBar(
+      Math.max(4, inner - times.length - 2),
+      playing.position,
+      playing.song.duration,
+      state.cached.get(playing.song.etag) ?? new Set(),
+    );
+    const text = [
+      `{bold}${esc(fit(`${state.playState}  ${songName(playing.song)}`, Math.max(1, inner - right.length - 1)))}{/bold} ${esc(right)}`,
+      `${times}  ${bar}`,
+      esc(fit(nowPlayingDetail(playing.song, marksOf(state, playing.song)), inner)),
+    ];
+    const lines = cover.map((cells, k) => `${coverRow(cells)} ${text[k] ?? ''}`);
+    show(now, lines.join('\n'), ' Now playing ');
   }
 
   function renderRadio(state: PlayerState, inner: number, right: string): void {
@@ -578,7 +617,7 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
   return {
     render(state) {
       const shown = lossShown(state);
-      const moved = layout(shown !== undefined);
+      const moved = layout(shown !== undefined, coverShown(state)?.length ?? 0);
       renderLibrary(state);
       renderQueue(state);
       renderDevices(state);
