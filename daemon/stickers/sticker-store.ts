@@ -117,7 +117,10 @@ export class StickerStore {
     if (!journal) throw new StickerWriteError('the sticker store is closed');
     const before = (await journal.stat()).size;
     try {
-      await journal.write(`${JSON.stringify(line)}\n`);
+      // A full disk may take part of a write and say so only by its count: the rest is written
+      // again, and then the disk says why it cannot.
+      const bytes = Buffer.from(`${JSON.stringify(line)}\n`);
+      for (let at = 0; at < bytes.length;) at += (await journal.write(bytes, at, bytes.length - at)).bytesWritten;
       await journal.datasync();
     } catch (error) {
       // A part written (a full disk) would be a torn line in the middle: cut it off.
@@ -136,7 +139,7 @@ export class StickerStore {
     try {
       const file = await open(tmp, 'w');
       try {
-        await file.write(JSON.stringify(snapshot));
+        await file.writeFile(JSON.stringify(snapshot));
         await file.sync();
       } finally {
         await file.close();

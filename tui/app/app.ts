@@ -166,7 +166,7 @@ export function startApp(deps: AppDeps): App {
         if (playlist) tell({ type: 'queue-loaded', ...playlist });
       },
       stickers: (stickers) => tell({ type: 'stickers', stickers }),
-      playlistsChanged: () => playlists.list(),
+      playlists: (names) => tell({ type: 'playlists', names }),
       catalogState: (catalog, scan, demo) => tell({ type: 'catalog', state: catalog, scan, demo }),
       devices: (devices) => tell({ type: 'devices', devices, daemonNow: along.daemonNow() }),
       radioListeners: (listeners) => tell({ type: 'radio', radio: { listeners } }),

@@ -12,6 +12,7 @@ import {
   parseChanged,
   parseDeviceList,
   parseRadioReply,
+  parsePlaylistList,
   parseSongList,
   parseStickerList,
   ReplyFormatError,
@@ -26,8 +27,8 @@ export interface SyncListener {
   library(songs: SongInfo[]): void;
   /** Every song's stickers (ratings, favourites, play counts), by song id. */
   stickers(stickers: Map<number, Record<string, string>>): void;
-  /** A stored playlist was made, changed or deleted (the listener asks for the list). */
-  playlistsChanged(): void;
+  /** The daemon's stored playlists, at start and whenever one is made, changed or deleted. */
+  playlists(names: Array<{ name: string; modified: string }>): void;
   /** The catalog's state, and while the daemon scans its library how far it is (told once a second). */
   catalogState(state: string, scan: ScanProgress | undefined, demo: ScanProgress | undefined): void;
   devices(devices: DeviceInfo[]): void;
@@ -40,8 +41,11 @@ export interface SyncListener {
   debug(text: string): void;
 }
 
+/** Topics newer daemons have: an older one refuses an `idle` that names them. */
+const LATER_TOPICS: ReadonlySet<IdleTopic> = new Set<IdleTopic>(['sticker', 'stored_playlist']);
+
 export class DaemonSync {
-  private readonly watched: readonly IdleTopic[];
+  private watched: readonly IdleTopic[];
   private catalogVersion = '';
   private lastStatus = '';
   private watching = false;
@@ -104,6 +108,12 @@ export class DaemonSync {
     try {
       while (!this.closed && this.events.online) {
         const reply = await this.events.request('idle', ...this.watched);
+        if (!reply.ok && reply.code === 'bad_argument' && this.watched.some((topic) => LATER_TOPICS.has(topic))) {
+          // A daemon older than these topics: the rest are watched, and what they would tell is not.
+          this.watched = this.watched.filter((topic) => !LATER_TOPICS.has(topic));
+          this.out.debug(`streamd does not know every idle topic (${reply.text}): watching ${this.watched.join(' ')}`);
+          continue;
+        }
         if (!reply.ok) {
           if (reply.code === 'permission') this.refusedForPassword();
           else
@@ -134,7 +144,12 @@ export class DaemonSync {
           () => this.control.request('stats'),
           (fields) => this.onStats(fields),
         );
-      if (topic === 'stored_playlist') this.out.playlistsChanged();
+      if (topic === 'stored_playlist')
+        this.request(
+          'listplaylists',
+          () => this.control.request('listplaylists'),
+          (fields) => this.out.playlists(parsePlaylistList(fields)),
+        );
       if (topic === 'sticker')
         this.request(
           'stickers',
@@ -177,6 +192,8 @@ export class DaemonSync {
     send().then(
       (reply) => {
         if (reply.ok) return this.use(what, reply, use);
+        // A daemon older than the command (stickers, playlists): nothing to show of it.
+        if (reply.code === 'unknown_command') return this.out.debug(`streamd has no ${what}: ${reply.text}`);
         if (reply.code !== 'permission') return this.out.warning(`streamd refused ${what}: ${reply.text}`);
         this.refusedForPassword();
       },

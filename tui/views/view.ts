@@ -62,6 +62,16 @@ function nowPlayingDetail(song: SongInfo, marks: SongMarks): string {
   return [parts.length > 0 ? parts.join(' · ') : song.file, ...(kept.length > 0 ? [kept.join(' ')] : [])].join('  ·  ');
 }
 
+const markedLibraries = new WeakMap<PlayerState['marks'], boolean>();
+function anyMarked(marks: PlayerState['marks']): boolean {
+  let any = markedLibraries.get(marks);
+  if (any === undefined) {
+    any = [...marks.values()].some((m) => m.rating > 0 || m.favoriteSince !== undefined);
+    markedLibraries.set(marks, any);
+  }
+  return any;
+}
+
 /** A library row's marks: the rating as stars, then a heart for a favourite (6 columns). */
 function marksColumn(marks: SongMarks): string {
   return `${'★'.repeat(marks.rating)}${' '.repeat(5 - marks.rating)}${marks.favoriteSince !== undefined ? '♥' : ' '}`;
@@ -232,7 +242,8 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
     const first = windowOf(rows.length, state.selected, height);
     // Columns: cursor and playing marks, name, album (when there is room), duration, cached mark.
     // One column spare after the mark: terminals differ on the width of ● and ◐.
-    const marksWidth = inner >= 50 ? 7 : 0;
+    // The marks' column only once a song has a rating or is a favourite: until then the names have it.
+    const marksWidth = inner >= 50 && anyMarked(state.marks) ? 7 : 0;
     const fixed = 2 + 1 + 6 + 2 + 1 + marksWidth;
     const albumWidth = inner >= 60 && state.libraryView === 'list' ? Math.floor((inner - fixed) * 0.35) : 0;
     const nameWidth = Math.max(1, inner - fixed - (albumWidth > 0 ? albumWidth + 1 : 0));
