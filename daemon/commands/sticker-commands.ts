@@ -18,10 +18,15 @@ import type { CatalogSong } from '../catalog/song.js';
 import { StickerWriteError } from '../stickers/sticker-store.js';
 import type { Command, CommandContext } from './types.js';
 
-/** The song named, with its audio key. @throws ProtocolError */
-function stickerSong(ctx: CommandContext, type: string, name: string): CatalogSong {
+/** MPD's sticker type: songs only here. @throws ProtocolError bad_argument */
+function checkType(type: string): void {
   if (type.toLowerCase() !== 'song')
     throw new ProtocolError('bad_argument', `only songs have stickers, not '${printable(type)}'`);
+}
+
+/** The song named, with its audio key. @throws ProtocolError */
+function stickerSong(ctx: CommandContext, type: string, name: string): CatalogSong {
+  checkType(type);
   const song = ctx.services.catalog.find(name);
   if (!song.audioKey)
     throw new ProtocolError('unavailable', `'${song.info.file}' is being scanned again; try again shortly`);
@@ -109,8 +114,7 @@ const stickerVerbs: Record<
     max: 3,
     usage: 'sticker find song <folder> <name>',
     async run(ctx, [type, folder, sticker]) {
-      if ((type as string).toLowerCase() !== 'song')
-        throw new ProtocolError('bad_argument', `only songs have stickers, not '${printable(type as string)}'`);
+      checkType(type as string);
       const prefix = folder === '' ? '' : `${(folder as string).replace(/\/+$/, '')}/`;
       const fields: Field[] = [];
       for (const song of ctx.services.catalog.songs()) {

@@ -8,13 +8,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { until } from '../helpers/log-capture.js';
-import { Tmux } from '../helpers/tmux.js';
+import { silentPlayer } from '../helpers/tmux.js';
 
-const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-cover-'));
 const library = path.join(work, 'library');
 let daemon: TestDaemon;
@@ -127,20 +125,8 @@ const blue = ([r, g, b]: [number, number, number]): boolean => b > 200 && r < 10
 
 describe('the cover of the song playing', () => {
   it('is drawn in half blocks of its colours, kept beside the blocks; a song without one takes no room', async () => {
-    const dir = mkdtempSync(path.join(work, 'tty-'));
-    const cacheDir = path.join(dir, 'cache');
-    const tui = Tmux.start(
-      dir,
-      [
-        process.execPath,
-        STREAMTUI,
-        ...['--port', String(daemon.port), '--name', 'viewer', '--cache-dir', cacheDir],
-        ...['--audio', 'null', '--no-calls'],
-      ],
-      { XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log') },
-      100,
-      36,
-    );
+    const tui = silentPlayer(work, daemon.port, 'viewer', 100, 36);
+    const cacheDir = path.join(tui.dir, 'cache');
     try {
       await tui.waitFor(/Bare/);
       tui.keys('Enter');

@@ -8,12 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { Tmux } from '../helpers/tmux.js';
+import { silentPlayer } from '../helpers/tmux.js';
 
-const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-lyrics-'));
 const library = path.join(work, 'library');
 let daemon: TestDaemon;
@@ -67,19 +65,7 @@ function shownPosition(screen: string): number {
 
 describe('lyrics in the player', () => {
   it('marks the line sung, moved at once by a seek; plain lyrics scroll by hand', async () => {
-    const dir = mkdtempSync(path.join(work, 'tty-'));
-    const tui = Tmux.start(
-      dir,
-      [
-        process.execPath,
-        STREAMTUI,
-        ...['--port', String(daemon.port), '--name', 'singer', '--cache-dir', path.join(dir, 'cache')],
-        ...['--audio', 'null', '--no-calls'],
-      ],
-      { XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log') },
-      100,
-      36,
-    );
+    const tui = silentPlayer(work, daemon.port, 'singer', 100, 36);
     try {
       await tui.waitFor(/Plain Song/);
       tui.keys('Enter', 'L');

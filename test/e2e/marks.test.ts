@@ -9,14 +9,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { TestClient } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { until } from '../helpers/log-capture.js';
-import { Tmux } from '../helpers/tmux.js';
+import { silentPlayer } from '../helpers/tmux.js';
 
-const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-marks-'));
 const library = path.join(work, 'library');
 let daemon: TestDaemon;
@@ -52,19 +50,7 @@ const rowOf = (screen: string, title: string): string => screen.split('\n').find
 
 describe('marks in the player', () => {
   it('rates, marks favourites, counts plays and orders the library by them, all kept by the daemon', async () => {
-    const dir = mkdtempSync(path.join(work, 'tty-'));
-    const tui = Tmux.start(
-      dir,
-      [
-        process.execPath,
-        STREAMTUI,
-        ...['--port', String(daemon.port), '--name', 'marker', '--cache-dir', path.join(dir, 'cache')],
-        ...['--audio', 'null', '--no-calls'],
-      ],
-      { XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log') },
-      120,
-      36,
-    );
+    const tui = silentPlayer(work, daemon.port, 'marker', 120, 36);
     try {
       await tui.waitFor(/Charlie/);
       // The cursor on Bravo (the second row): 4 rates it, * marks it.

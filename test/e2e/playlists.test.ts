@@ -8,14 +8,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { TestClient } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { until } from '../helpers/log-capture.js';
-import { Tmux } from '../helpers/tmux.js';
+import { silentPlayer } from '../helpers/tmux.js';
 
-const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-playlists-'));
 const library = path.join(work, 'library');
 const TITLES = ['Amber', 'Basil', 'Cedar', 'Dune'];
@@ -53,19 +51,7 @@ const files = async (name: string): Promise<string[]> =>
 
 describe('stored playlists in the player', () => {
   it('saves the queue as one, shows another device’s at once, loads, adds and deletes them', async () => {
-    const dir = mkdtempSync(path.join(work, 'tty-'));
-    const tui = Tmux.start(
-      dir,
-      [
-        process.execPath,
-        STREAMTUI,
-        ...['--port', String(daemon.port), '--name', 'lister', '--cache-dir', path.join(dir, 'cache')],
-        ...['--state-dir', path.join(dir, 'state'), '--audio', 'null', '--no-calls'],
-      ],
-      { XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log') },
-      110,
-      36,
-    );
+    const tui = silentPlayer(work, daemon.port, 'lister', 110, 36);
     try {
       await tui.waitFor(/Dune/);
       // Amber and Cedar into the queue, then saved as "Road Trip".

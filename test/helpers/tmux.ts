@@ -1,7 +1,8 @@
 /** The real TUI in a real terminal: tmux on a private socket, send-keys to type, capture-pane to read. */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 let sessions = 0;
 
@@ -134,4 +135,26 @@ export async function selectDevice(tui: Tmux, name: string): Promise<void> {
     tui.keys('Down');
   }
   await tui.waitFor(selected, 2000);
+}
+
+/**
+ * A silent streamtui (`--audio null`, no calls) named `name` on the daemon at `port`, in tmux in a
+ * fresh folder under `work`: its cache, state and config there, its log in `player.log`.
+ */
+export function silentPlayer(work: string, port: number, name: string, cols = 110, rows = 36): Tmux & { dir: string } {
+  const dir = mkdtempSync(path.join(work, 'tty-'));
+  const streamtui = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
+  const tui = Tmux.start(
+    dir,
+    [
+      process.execPath,
+      streamtui,
+      ...['--port', String(port), '--name', name, '--cache-dir', path.join(dir, 'cache')],
+      ...['--state-dir', path.join(dir, 'state'), '--audio', 'null', '--no-calls'],
+    ],
+    { XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log') },
+    cols,
+    rows,
+  );
+  return Object.assign(tui, { dir });
 }

@@ -23,23 +23,21 @@ function enterKey(key: Key): boolean {
   return key.name === 'return' || key.name === 'linefeed';
 }
 
+/** How far a key scrolls a view over the panels (the help, lyrics): lines, 0 for a key that does not. */
+function scrollKey(key: Key, name: string | undefined): number {
+  if (name === 'up' || key.ch === 'k') return -1;
+  if (name === 'down' || key.ch === 'j') return 1;
+  if (name === 'pageup') return -10;
+  if (name === 'pagedown' || name === 'space') return 10;
+  if (name === 'home' || key.ch === 'g') return -1000;
+  if (name === 'end' || key.ch === 'G') return 1000;
+  return 0;
+}
+
 /** With the help open: it scrolls, and Esc, ? or q close it. */
 function helpKey(key: Key, name: string | undefined): Action | undefined {
   if (name === 'escape' || key.ch === '?' || key.ch === 'q') return { type: 'help' };
-  const by =
-    name === 'up' || key.ch === 'k'
-      ? -1
-      : name === 'down' || key.ch === 'j'
-        ? 1
-        : name === 'pageup'
-          ? -10
-          : name === 'pagedown' || name === 'space'
-            ? 10
-            : name === 'home' || key.ch === 'g'
-              ? -1000
-              : name === 'end' || key.ch === 'G'
-                ? 1000
-                : 0;
+  const by = scrollKey(key, name);
   return by === 0 ? undefined : { type: 'help-scroll', by };
 }
 
@@ -51,16 +49,8 @@ export function keyToAction(key: Key, state: PlayerState): Action | undefined {
   if (state.showLyrics) {
     // Over the panels: it closes and scrolls; every other key is the player's (a seek moves the line sung).
     if (name === 'escape' || key.ch === 'L') return { type: 'toggle-lyrics' };
-    const by =
-      name === 'up' || key.ch === 'k'
-        ? -1
-        : name === 'down' || key.ch === 'j'
-          ? 1
-          : name === 'pageup'
-            ? -10
-            : name === 'pagedown'
-              ? 10
-              : 0;
+    // Space stays the player's pause here.
+    const by = name === 'space' ? 0 : scrollKey(key, name);
     if (by !== 0) return { type: 'lyrics-scroll', by };
   }
   if (state.search.active) {
