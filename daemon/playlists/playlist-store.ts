@@ -17,7 +17,7 @@ export type PlaylistSuffix = (typeof PLAYLIST_SUFFIXES)[number];
 /** Bounds: a playlist file larger than this is not read; a list longer than this is not written. */
 export const MAX_PLAYLIST_BYTES = 16 * 1024 * 1024;
 export const MAX_PLAYLIST_ENTRIES = 100_000;
-/** `listplaylists` lists at most this many. */
+/** Playlists kept at most: no new one past this many files in the folder (`listplaylists` lists as many). */
 export const MAX_PLAYLISTS = 10_000;
 const MAX_NAME_BYTES = 200;
 
@@ -112,7 +112,10 @@ export class PlaylistStore {
     options: { create?: boolean; fresh?: boolean } = {},
   ): Promise<void> {
     return this.serialized(async () => {
-      const { file } = await this.fileOf(name);
+      const { file, exists } = await this.fileOf(name);
+      // A client cannot fill the folder: past MAX_PLAYLISTS no new one is made.
+      if (!exists && (await readdir(this.dir)).length >= MAX_PLAYLISTS)
+        throw new ProtocolError('busy', `the daemon keeps at most ${MAX_PLAYLISTS} playlists: delete one first`);
       const entries = options.fresh
         ? []
         : await this.read(name).catch((error: unknown) => {
