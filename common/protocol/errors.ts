@@ -16,7 +16,7 @@ export const ERROR_CODES = {
   timeout:
     'no complete command for connection_timeout seconds, or no password within auth_timeout; the connection is closed',
   shutting_down: 'the daemon is stopping; ends a download in progress',
-  busy: 'a limit of things running at once is reached (song streams per address or in all, calls), a party of a call is in a call already, or a device name is held by connections from another host',
+  busy: 'a limit of things running at once is reached (song streams per address or in all, calls), or of stored playlists, a party of a call is in a call already, or a device name is held by connections from another host',
   unavailable: 'the device is not registered for calls (`register`); `hello` alone does not make it callable',
   io_error: 'the song could not be read (vanished, changed or unreadable)',
   internal_error: 'a fault in the daemon itself; it is logged, and the connection lives on',
