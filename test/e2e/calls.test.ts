@@ -243,8 +243,10 @@ describe('calls between two players', () => {
           `erin's panel shows ${outLost}% of her voice lost on the way; the relay drops 10%: ${out}`,
         );
         const trip = Number(/round trip (\d+) ms/.exec(out)?.[1]);
-        // Reports are not delayed by the relay (it delays VOICE only): under a ms on loopback. The arithmetic is unit-tested.
-        assert.ok(trip >= 0 && trip < 100, `round trip ${trip} ms on loopback`);
+        // Reports are not delayed by the relay (it delays VOICE only): about a ms on loopback, more
+        // when a busy machine holds either player's event loop. Its speed is not this test's (the
+        // arithmetic is unit-tested): a figure in ms, not a wrong unit or a clock mixed up.
+        assert.ok(trip >= 0 && trip < 1000, `round trip ${trip} ms on loopback`);
         erin.keys('h');
         await fred.waitFor(/call with erin ended: hung up/);
         erin.keys('q');
