@@ -362,10 +362,13 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
           failedAhead();
           // Refused (no such song, unreadable, ...): the reader is told, once, and does not ask
           // again (asking again at once was a hot loop). A daemon stopping or timing out is not a refusal.
+          const key = `${song.etag} ${first}`;
+          // Refused already for playing it: said then (and skipped), not again over that.
+          const known = this.refusals.has(key);
           if (reply.code !== 'shutting_down' && reply.code !== 'timeout')
-            this.refusals.set(`${song.etag} ${first}`, new Error(`streamd refused it: ${reply.text}`));
+            this.refusals.set(key, new Error(`streamd refused it: ${reply.text}`));
           // Fetched ahead, the refusal is said here; the song being played says it through playback.
-          if (ahead) this.emit('warning', `download of ${song.file} failed: ${reply.text}`);
+          if (ahead && !known) this.emit('warning', `download of ${song.file} failed: ${reply.text}`);
           else this.emit('debug', `download of ${song.file} failed: ${reply.text}`);
         },
         (error: Error) =>
