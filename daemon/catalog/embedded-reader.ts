@@ -21,8 +21,11 @@ export class EmbeddedReader {
   private nextId = 1;
   private readonly waiting = new Map<number, Waiting>();
   private idleTimer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   read(request: EmbeddedRequest): Promise<EmbeddedResult> {
+    // A command still running as the daemon stops starts no worker after close().
+    if (this.closed) return Promise.resolve({ error: 'the daemon is stopping' });
     const worker = this.started();
     clearTimeout(this.idleTimer);
     const id = this.nextId++;
@@ -39,6 +42,7 @@ export class EmbeddedReader {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     clearTimeout(this.idleTimer);
     await this.stop();
   }

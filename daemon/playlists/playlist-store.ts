@@ -26,10 +26,15 @@ export interface PlaylistInfo {
   modified: Date;
 }
 
+/** Whether `name` can name a playlist file: 1 to MAX_NAME_BYTES, no separator or control character, no dot or space in front. */
+function validName(name: string): boolean {
+  const bad = /[/\\\u0000-\u001f\u007f]/.test(name) || name.startsWith('.') || name.trim() !== name;
+  return name.length > 0 && Buffer.byteLength(name) <= MAX_NAME_BYTES && !bad;
+}
+
 /** @throws ProtocolError bad_argument when `name` cannot name a playlist file. */
 export function checkPlaylistName(name: string): void {
-  const bad = /[/\\\u0000-\u001f\u007f]/.test(name) || name.startsWith('.') || name.trim() !== name;
-  if (name.length === 0 || Buffer.byteLength(name) > MAX_NAME_BYTES || bad)
+  if (!validName(name))
     throw new ProtocolError(
       'bad_argument',
       `a playlist name is 1 to ${MAX_NAME_BYTES} bytes, without / \\ or control characters, not starting with a dot or a space: '${printable(name)}'`,
@@ -69,19 +74,22 @@ export class PlaylistStore {
   }
 
   async list(): Promise<PlaylistInfo[]> {
-    const names = new Set<string>();
+    // Each name's file as read (this store's suffix first when both are there), stat'ed once. A file
+    // whose name no command could give (another program's) is left out, not a failure of the list.
+    const files = new Map<string, string>();
     for (const file of await readdir(this.dir)) {
       const suffix = PLAYLIST_SUFFIXES.find((end) => file.endsWith(end));
-      if (suffix && !file.startsWith('.')) names.add(file.slice(0, -suffix.length));
+      if (!suffix || !validName(file.slice(0, -suffix.length))) continue;
+      const name = file.slice(0, -suffix.length);
+      if (!files.has(name) || suffix === this.suffix) files.set(name, file);
     }
     const infos = await Promise.all(
-      [...names]
-        .sort()
+      [...files]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
         .slice(0, MAX_PLAYLISTS)
-        .map(async (name) => {
-          const { file, exists } = await this.fileOf(name);
-          const info = exists ? await stat(file).catch(() => undefined) : undefined;
-          return info ? { name, modified: info.mtime } : undefined;
+        .map(async ([name, file]) => {
+          const info = await stat(path.join(this.dir, file)).catch(() => undefined);
+          return info?.isFile() ? { name, modified: info.mtime } : undefined;
         }),
     );
     return infos.filter((info): info is PlaylistInfo => info !== undefined);

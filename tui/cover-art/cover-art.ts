@@ -25,6 +25,8 @@ export class CoverArt {
   private readonly dir: string;
   /** The song whose cover is wanted now, and the size; a later call wins over one still running. */
   private wanted: { song: SongInfo; size: CoverSize } | undefined;
+  /** The drawing in progress: one at a time, so a run of `n` keys starts no pile of workers. */
+  private drawing: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly control: DaemonClient,
@@ -60,7 +62,11 @@ export class CoverArt {
         this.tell({ type: 'cover', cover: { etag: song.etag, cells: [] } });
         return;
       }
-      const cells = await renderCover(picture, size.cols, size.rows);
+      await this.drawing.catch(() => undefined);
+      if (this.wanted !== wanted) return; // a later song's cover is wanted by now
+      const drawn = renderCover(picture, size.cols, size.rows);
+      this.drawing = drawn;
+      const cells = await drawn;
       if (this.wanted === wanted) this.tell({ type: 'cover', cover: { etag: song.etag, cells } });
     } catch (error) {
       // No cover is shown: the player plays on; the log says why.
