@@ -30,6 +30,12 @@ export interface DaemonSettings extends Limits {
   cover_names: readonly string[];
   /** null: no password. */
   password: string | null;
+  /** The Subsonic API's HTTP port (docs/http-api.md); 0: none. Opened only when `users` has someone to let in. */
+  http_port: number;
+  /** Who may use the Subsonic API. */
+  users: readonly ApiUserSettings[];
+  /** Songs the Subsonic API sends at once (past it, error 0: busy). */
+  http_max_streams: number;
   log_level: LogLevel;
   /** Where `run` logs; null: stderr (the journal under systemd). `start` logs to streamd.log in the state dir. */
   log_file: string | null;
@@ -40,6 +46,14 @@ export interface DaemonSettings extends Limits {
   radio: RadioSettings;
   udp: UdpSettings;
   calls: CallSettings;
+}
+
+/** A user of the Subsonic API. @example { "name": "alice", "password": "correct horse", "api_key": "..." } */
+export interface ApiUserSettings {
+  name: string;
+  password: string;
+  /** OpenSubsonic's API key, for clients that log in with one instead (at least 16 characters). */
+  api_key?: string;
 }
 
 /** Voice calls between devices (docs/protocol.md, Calls). */
@@ -141,6 +155,9 @@ export const DEFAULT_SETTINGS: Readonly<DaemonSettings> = Object.freeze({
   playlist_suffix: '.m3u8',
   cover_names: DEFAULT_COVER_NAMES,
   password: null,
+  http_port: 4533,
+  users: [],
+  http_max_streams: 256,
   log_level: 'info',
   log_file: null,
   log_max_bytes: 10 * 1024 * 1024,
@@ -175,6 +192,22 @@ export const SETTINGS_SCHEMA = {
     items: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[^/\\\\]+$' },
   },
   password: { type: ['string', 'null'], minLength: 1, maxLength: 1024 },
+  http_port: integer(0, 65535),
+  users: {
+    type: 'array',
+    maxItems: 1000,
+    items: {
+      type: 'object',
+      properties: {
+        name: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[^\\u0000-\\u001f]+$' },
+        password: { type: 'string', minLength: 1, maxLength: 1024 },
+        api_key: { type: 'string', minLength: 16, maxLength: 256 },
+      },
+      required: ['name', 'password'],
+      additionalProperties: false,
+    },
+  },
+  http_max_streams: integer(1, 100_000),
   log_level: { enum: ['debug', 'info', 'warn', 'error'] },
   log_file: { type: ['string', 'null'], minLength: 1 },
   log_max_bytes: integer(4096, 1024 * 1024 * 1024),

@@ -30,6 +30,8 @@ options (each also a key of the config file, see config.example.json):
   --host HOST              address to listen on (default 127.0.0.1)
   --port N                 TCP port (default 9090)
   --udp-port N             UDP port (default 9191)
+  --http-port N            the Subsonic API's HTTP port (default 4533; 0: none), opened
+                           when the config file has users (docs/http-api.md)
   --state-dir DIR          pid file, log, catalog cache (default $XDG_STATE_HOME/streamd)
   --max-connections N      connections at once (default 256)
   --max-connections-per-address N
@@ -52,6 +54,7 @@ const OPTIONS = {
   host: { type: 'string' },
   port: { type: 'string' },
   'udp-port': { type: 'string' },
+  'http-port': { type: 'string' },
   'state-dir': { type: 'string' },
   'max-connections': { type: 'string' },
   'max-connections-per-address': { type: 'string' },
@@ -78,6 +81,7 @@ function settingsFromArgs(values: Record<string, unknown>): Partial<DaemonSettin
     host: text('host'),
     port: numeric(text('port')) as number,
     udp_port: numeric(text('udp-port')) as number,
+    http_port: numeric(text('http-port')) as number,
     state_dir: dir('state-dir'),
     max_connections: numeric(text('max-connections')) as number,
     max_connections_per_address: numeric(text('max-connections-per-address')) as number,
@@ -205,6 +209,9 @@ async function main(argv: string[]): Promise<number> {
         );
         console.log(
           `calls: ${get('calls_active')} active, ${get('calls_ringing')} ringing; voice: ${get('voice_forwarded')} forwarded, dropped ${get('voice_dropped_not_active')} not active, ${get('voice_dropped_bad_token')} bad token, ${get('voice_dropped_bad_address')} bad address, ${get('voice_dropped_unproven')} unproven peer, ${get('voice_dropped_truncated')} truncated, ${get('voice_dropped_rate')} over the rate`,
+        );
+        console.log(
+          `subsonic api: ${get('http') === 'off' ? 'off' : `http port ${get('http')}`}, ${get('http_streams')} songs being sent`,
         );
         console.log(`open files ${get('open_files')} of ${get('open_files_limit')}`);
         for (const [key, value] of stats) if (/^icecast_\d+$/.test(key)) console.log(`icecast ${value}`);

@@ -94,10 +94,11 @@ export function loadDaemonConfig(
   const file = readConfigFile(configFile);
   if (file.path) {
     const password = file.store['password'];
+    const users = file.store['users'];
     const problem = secretFileProblem(
       file.path,
       statSync(file.path).mode,
-      typeof password === 'string' && password !== '',
+      (typeof password === 'string' && password !== '') || (Array.isArray(users) && users.length > 0),
     );
     if (problem) throw new ConfigError(problem);
   }

@@ -37,6 +37,16 @@ import type { StickerStore } from './stickers/sticker-store.js';
 import type { PlaylistStore } from './playlists/playlist-store.js';
 import { Artwork } from './artwork/artwork.js';
 import { EmbeddedReader } from './catalog/embedded-reader.js';
+import { availableParallelism } from 'node:os';
+import type { ApiUserSettings } from '../common/config-schema.js';
+import { createHttpServer, type HttpServer } from './server/http-server.js';
+import { ApiListeners } from './subsonic/api-listeners.js';
+import { ApiAuth } from './subsonic/auth.js';
+import { LibraryViews } from './subsonic/library-view.js';
+import { MediaServer } from './subsonic/media-server.js';
+import type { PlayQueueStore } from './subsonic/play-queue-store.js';
+import { SubsonicApi } from './subsonic/subsonic-api.js';
+import { daemonClockMs } from './commands/session-commands.js';
 
 /** How often unanswered rings time out and ended calls are forgotten. */
 const CALL_TICK_MS = 500;
@@ -66,6 +76,8 @@ export interface StreamdOptions {
   coverNames?: readonly string[];
   limits: Limits;
   password?: string | undefined;
+  /** The Subsonic API: its port (0: any free one, as for the others) and who may use it; unset: none. */
+  http?: { port: number; users: readonly ApiUserSettings[]; maxStreams: number };
   version: string;
 }
 
@@ -79,9 +91,15 @@ export interface Streamd {
 
 export function createStreamd(
   options: StreamdOptions,
-  deps: { catalog: Catalog; stickers: StickerStore; playlists: PlaylistStore; log: Logger },
+  deps: {
+    catalog: Catalog;
+    stickers: StickerStore;
+    playlists: PlaylistStore;
+    playQueues: PlayQueueStore;
+    log: Logger;
+  },
 ): Streamd {
-  const { catalog, stickers, playlists, log } = deps;
+  const { catalog, stickers, playlists, playQueues, log } = deps;
   const udp = createUdpServer({ host: options.host, port: options.udpPort }, log);
 
   // Every change that `idle` can wait for is announced on the bus; a call's only to its parties.
@@ -142,6 +160,11 @@ export function createStreamd(
   playlists.onChange(() => changes.notify('stored_playlist'));
 
   const embedded = new EmbeddedReader();
+  const artwork = new Artwork(embedded, options.coverNames ?? DEFAULT_COVER_NAMES);
+  const media = new MediaServer(
+    { maxStreams: options.http?.maxStreams ?? 256, maxTranscodes: 2 * availableParallelism() },
+    log,
+  );
   const services: Services = {
     version: options.version,
     catalog,
@@ -149,7 +172,7 @@ export function createStreamd(
     stickers,
     playlists,
     embedded,
-    artwork: new Artwork(embedded, options.coverNames ?? DEFAULT_COVER_NAMES),
+    artwork,
     devices,
     calls,
     voiceCounters: voice.counters,
@@ -177,6 +200,8 @@ export function createStreamd(
     udpCounters: udp.counters,
     udpFamily: udp.family,
     udpPort: options.udpPort,
+    httpPort: undefined,
+    httpStreams: () => media.activeStreams,
   };
 
   udp.receive((datagram: Datagram, from: Peer, size: number) => {
@@ -210,6 +235,40 @@ export function createStreamd(
 
   services.counters.outputQueued = () => tcp.outputQueued();
 
+  // The Subsonic API, on the same stores: what a phone stars, plays or saves, a player sees at once.
+  const listeners = new ApiListeners(devices, daemonClockMs);
+  let http: HttpServer | undefined;
+  if (options.http) {
+    const api = new SubsonicApi(
+      {
+        version: options.version,
+        catalog,
+        views: new LibraryViews(catalog),
+        stickers,
+        playlists,
+        artwork,
+        embedded,
+        devices,
+        listeners,
+        playQueues,
+        media,
+        log,
+      },
+      new ApiAuth(options.http.users, services.passwordGuesses, log),
+    );
+    http = createHttpServer(
+      {
+        host: options.host,
+        port: options.http.port,
+        maxConnections: options.limits.max_connections * 4,
+        idleTimeoutMs: options.limits.write_stall_timeout * 1000,
+      },
+      api,
+      { type: 'streamd', serverVersion: options.version },
+      log,
+    );
+  }
+
   let udpLogTimer: NodeJS.Timeout | undefined;
   let udpLogged = '';
   const logUdpCounters = (): void => {
@@ -225,8 +284,10 @@ export function createStreamd(
       const address = await tcp.listen();
       try {
         services.udpPort = (await udp.listen()).port;
+        if (http) services.httpPort = (await http.listen()).port;
       } catch (error) {
         await tcp.close(0);
+        await udp.close();
         throw error;
       }
       udpLogTimer = setInterval(logUdpCounters, UDP_LOG_EVERY_MS);
@@ -242,6 +303,8 @@ export function createStreamd(
       streams.closeAll();
       logUdpCounters();
       await udp.close();
+      await http?.close();
+      listeners.close();
       await connectionsClosed;
       loopDelay.stop();
       descriptors.stop();

@@ -15,6 +15,7 @@ import { RotatingLogFile } from './log-file.js';
 import { createStreamd } from './instance.js';
 import { PlaylistStore } from './playlists/playlist-store.js';
 import { StickerStore } from './stickers/sticker-store.js';
+import { PlayQueueStore } from './subsonic/play-queue-store.js';
 import { portOwner } from './server/port-owner.js';
 import { removePidFile, runningPid, writePidFile } from './service.js';
 
@@ -54,6 +55,7 @@ export async function runDaemon(config: DaemonConfig): Promise<void> {
   });
   const stickers = await StickerStore.open(config.state_dir, log);
   const playlists = await PlaylistStore.open(config.playlist_dir, config.playlist_suffix);
+  const playQueues = await PlayQueueStore.open(config.state_dir);
   const server = createStreamd(
     {
       host: config.host,
@@ -65,29 +67,34 @@ export async function runDaemon(config: DaemonConfig): Promise<void> {
       coverNames: config.cover_names.map((name) => name.toLowerCase()),
       limits: limitsOf(config),
       password: config.password ?? undefined,
+      // No users: nobody could log in, and the port is left to others.
+      ...(config.http_port !== 0 && config.users.length > 0
+        ? { http: { port: config.http_port, users: config.users, maxStreams: config.http_max_streams } }
+        : {}),
       version: VERSION,
     },
-    { catalog, stickers, playlists, log },
+    { catalog, stickers, playlists, playQueues, log },
   );
   const address = await server.listen().catch((error: NodeJS.ErrnoException & { port?: number; address?: string }) => {
     if (error.code !== 'EADDRINUSE' && error.code !== 'EACCES') throw error;
     // Listen (TCP) or bind (UDP): which port, and who has it if that is known.
     const protocol = error.syscall === 'bind' ? 'udp' : 'tcp';
     const port = error.port ?? (protocol === 'tcp' ? config.port : config.udp_port);
+    const isHttp = protocol === 'tcp' && port === config.http_port && port !== config.port;
     const owner = error.code === 'EADDRINUSE' ? portOwner(protocol, port) : undefined;
     const what =
       error.code === 'EADDRINUSE'
         ? `is in use${owner ? ` by ${owner}` : ' by another program'}`
         : 'may not be used by this user';
-    const flag = protocol === 'tcp' ? '--port' : '--udp-port';
+    const flag = isHttp ? '--http-port' : protocol === 'tcp' ? '--port' : '--udp-port';
     throw new StartupError(
-      `the ${protocol.toUpperCase()} port ${port} on ${error.address ?? config.host} ${what}: stop it, or give streamd another (${flag} N, or the config file)`,
+      `the ${isHttp ? 'HTTP' : protocol.toUpperCase()} port ${port} on ${error.address ?? config.host} ${what}: stop it, or give streamd another (${flag} N, or the config file)`,
     );
   });
   const where = `${address.address}:${address.port}`;
   await writePidFile(config.state_dir, where);
   log.info(
-    `streamd ${VERSION} listening on ${where}, UDP port ${server.services.udpPort} (pid ${process.pid})${config.configFile ? `, config ${config.configFile}` : ''}`,
+    `streamd ${VERSION} listening on ${where}, UDP port ${server.services.udpPort}${server.services.httpPort !== undefined ? `, Subsonic API on HTTP port ${server.services.httpPort}` : ''} (pid ${process.pid})${config.configFile ? `, config ${config.configFile}` : ''}`,
   );
   process.send?.({ ready: true, address: where });
 

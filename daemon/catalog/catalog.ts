@@ -106,6 +106,11 @@ export class Catalog {
     return this.sorted.length;
   }
 
+  /** The music folders and the names their songs' paths start with ('' for the one of a library of one). */
+  musicFolders(): readonly LibraryRoot[] {
+    return this.roots;
+  }
+
   /** Songs in path order. */
   songs(): readonly CatalogSong[] {
     return this.sorted;

@@ -162,6 +162,8 @@ export const sessionCommands: Command[] = [
           ['voice_dropped_unproven', ctx.services.voiceCounters.droppedUnproven],
           ['voice_dropped_truncated', ctx.services.voiceCounters.droppedTruncated],
           ['voice_dropped_rate', ctx.services.voiceCounters.droppedRate],
+          ['http', ctx.services.httpPort ?? 'off'],
+          ['http_streams', ctx.services.httpStreams()],
           ['open_files', counters.descriptors.open()],
           ['open_files_limit', counters.descriptors.limit()],
           ['event_loop_delay_p99_ms', counters.loopDelay.p99().toFixed(1)],

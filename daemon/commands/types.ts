@@ -83,6 +83,10 @@ export interface Services {
   passwordGuesses: { fromAddress: RateBuckets; inAll: RateBucket };
   /** The UDP port the daemon listens on (known once it listens). */
   udpPort: number;
+  /** The Subsonic API's HTTP port once it listens; undefined: none (no users, or port 0). */
+  httpPort: number | undefined;
+  /** Songs the Subsonic API is sending now. */
+  httpStreams: () => number;
 }
 
 export interface CommandContext {

@@ -16,9 +16,13 @@ import { silentLogger, type Logger } from '../../daemon/log.js';
 import { createStreamd, type Streamd } from '../../daemon/instance.js';
 import { PlaylistStore, type PlaylistSuffix } from '../../daemon/playlists/playlist-store.js';
 import { StickerStore } from '../../daemon/stickers/sticker-store.js';
+import type { ApiUserSettings } from '../../common/config-schema.js';
+import { PlayQueueStore } from '../../daemon/subsonic/play-queue-store.js';
 
 export interface TestDaemon {
   port: number;
+  /** The Subsonic API's port, when users were given. */
+  httpPort: number | undefined;
   udpPort: number;
   server: Streamd;
   catalog: Catalog;
@@ -40,6 +44,9 @@ export async function startTestDaemon(
     measureLoudness?: boolean;
     /** What new stored playlists are named with (`.m3u` for a folder MPD shares). */
     playlistSuffix?: PlaylistSuffix;
+    /** Users of the Subsonic API: given, its HTTP port is opened (port 0). */
+    users?: readonly ApiUserSettings[];
+    httpMaxStreams?: number;
   } = {},
 ): Promise<TestDaemon> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'streamd-state-'));
@@ -69,14 +76,16 @@ export async function startTestDaemon(
       // Every test client comes from 127.0.0.1: the per-address limit is lifted unless a test sets it.
       limits: { ...DEFAULT_LIMITS, max_connections_per_address: 100_000, ...options.limits },
       password: options.password,
+      ...(options.users ? { http: { port: 0, users: options.users, maxStreams: options.httpMaxStreams ?? 256 } } : {}),
       version: 'test',
     },
-    { catalog, stickers, playlists, log },
+    { catalog, stickers, playlists, playQueues: await PlayQueueStore.open(stateDir), log },
   );
   const address = await server.listen();
   return {
     port: address.port,
     udpPort: server.services.udpPort,
+    httpPort: server.services.httpPort,
     server,
     catalog,
     stateDir,

@@ -16,6 +16,7 @@ import { Catalog } from '../../daemon/catalog/catalog.js';
 import { silentLogger } from '../../daemon/log.js';
 import { createStreamd } from '../../daemon/instance.js';
 import { PlaylistStore } from '../../daemon/playlists/playlist-store.js';
+import { PlayQueueStore } from '../../daemon/subsonic/play-queue-store.js';
 import { StickerStore } from '../../daemon/stickers/sticker-store.js';
 import { TestClient } from '../helpers/client.js';
 import { hardLinkLibrary } from '../helpers/fixtures.js';
@@ -49,7 +50,7 @@ describe('a long scan', () => {
           password: undefined,
           version: 'test',
         },
-        { catalog, stickers, playlists, log: silentLogger },
+        { catalog, stickers, playlists, playQueues: await PlayQueueStore.open(work), log: silentLogger },
       );
       const { port } = await server.listen();
       const { client } = await TestClient.connect(port);
