@@ -37,6 +37,12 @@ const addressOf = (request: FastifyRequest): string => {
   return `${ip}:${request.socket.remotePort ?? 0}`;
 };
 
+/** The request's query string, read as the API reads parameters. */
+function queryOf(request: FastifyRequest): Params {
+  const url = request.raw.url ?? '';
+  return new Params(new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : ''));
+}
+
 export function createHttpServer(
   options: HttpServerOptions,
   api: SubsonicApi,
@@ -54,6 +60,8 @@ export function createHttpServer(
     // The query string is read by the API (repeated parameters, its own rules), not by fastify.
     routerOptions: { querystringParser: () => ({}) },
   });
+  // Parameters come in the query string or a form, nothing else: other bodies are refused (415).
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string', bodyLimit: MAX_FORM_BYTES },
@@ -88,9 +96,7 @@ export function createHttpServer(
     method: ['GET', 'POST', 'HEAD'],
     url: '/rest/:name',
     async handler(request, reply) {
-      const url = request.raw.url ?? '';
-      const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
-      const search = new URLSearchParams(query);
+      const search = queryOf(request).search;
       if (typeof request.body === 'string')
         for (const [key, value] of new URLSearchParams(request.body)) search.append(key, value);
       const params = new Params(search);
@@ -121,10 +127,10 @@ export function createHttpServer(
       return sendFailure(reply, new SubsonicError(SubsonicCode.generic, 'no such method'), undefined, 404);
     return reply.code(404).type('text/plain; charset=utf-8').send('streamd serves the Subsonic API under /rest/\n');
   });
-  app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
+  app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
     // fastify's own refusals: a body too large (413), a content type it does not read (415), a timeout.
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
-    return sendFailure(reply, new SubsonicError(SubsonicCode.generic, error.message), undefined, status);
+    return sendFailure(reply, new SubsonicError(SubsonicCode.generic, error.message), queryOf(request), status);
   });
 
   return {

@@ -5,7 +5,7 @@ import { SubsonicCode, SubsonicError } from '../../common/subsonic/response.js';
 const MAX_VALUES = 10_000;
 
 export class Params {
-  constructor(private readonly search: URLSearchParams) {}
+  constructor(readonly search: URLSearchParams) {}
 
   /** The parameter's first value, if given (an empty one is not: `p=` is no password). */
   get(name: string): string | undefined {

@@ -1,0 +1,243 @@
+/**
+ * The Subsonic API against what a hostile or broken client sends: ids that walk out of the
+ * library, query strings too large or malformed, bodies too large or of another type, 1,000
+ * streams at once, a reader that stops reading. Each gets the spec's error or a bounded cost, and
+ * the daemon serves on.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+
+const work = mkdtempSync(path.join(os.tmpdir(), 'streamd-subsonic-hostile-'));
+const music = path.join(work, 'music');
+const MAX_STREAMS = 16;
+let daemon: TestDaemon;
+/** The same library; a reader that stalls is let go after 2 s. */
+let impatient: TestDaemon;
+let base: string;
+let song: Buffer;
+let songId: string;
+const auth = 'u=eve&p=secret&v=1.16.1&c=hostile&f=json';
+
+async function failure(
+  url: string,
+  init: RequestInit = {},
+): Promise<{ status: number; code: number | undefined; message: string }> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  const parsed = /^\s*\{/.test(text)
+    ? (JSON.parse(text) as { 'subsonic-response': { error?: { code: number; message: string } } })
+    : undefined;
+  const error = parsed?.['subsonic-response'].error;
+  // An answer to a request whose format could not be read is XML, the API's default.
+  const xml = /<error code="(\d+)" message="([^"]*)"/.exec(text);
+  return {
+    status: response.status,
+    code: error?.code ?? (xml ? Number(xml[1]) : undefined),
+    message: error?.message ?? xml?.[2] ?? text.slice(0, 200),
+  };
+}
+async function servesOn(): Promise<void> {
+  const answer = (await (await fetch(`${base}/rest/ping?${auth}`)).json()) as {
+    'subsonic-response': { status: string };
+  };
+  assert.equal(answer['subsonic-response'].status, 'ok');
+}
+
+before(async () => {
+  mkdirSync(music);
+  // A minute of CD audio (10 MB): more than the sockets' buffers hold, so a stream not read stays open.
+  execFileSync('sox', [
+    '-n',
+    '-r',
+    '44100',
+    '-c',
+    '2',
+    '-b',
+    '16',
+    path.join(music, 'long.wav'),
+    'synth',
+    '60',
+    'sine',
+    '440',
+  ]);
+  song = readFileSync(path.join(music, 'long.wav'));
+  daemon = await startTestDaemon(music, {
+    users: [{ name: 'eve', password: 'secret' }],
+    httpMaxStreams: MAX_STREAMS,
+  });
+  impatient = await startTestDaemon(music, {
+    users: [{ name: 'eve', password: 'secret' }],
+    limits: { write_stall_timeout: 2 },
+  });
+  base = `http://127.0.0.1:${daemon.httpPort}`;
+  songId = String(daemon.catalog.songAt('long.wav')?.info.id);
+});
+after(async () => {
+  await daemon.stop();
+  await impatient.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('the Subsonic API under hostile input', () => {
+  it('finds nothing outside the library, whatever an id looks like', async () => {
+    const ids = [
+      '../../../etc/passwd',
+      '/etc/passwd',
+      '..%2f..%2fetc',
+      '1\u0000',
+      `${songId}/../..`,
+      'dir-0000000000000000',
+      'al-../..',
+      '-1',
+      '1e3',
+      'x'.repeat(5000),
+    ];
+    for (const endpoint of [
+      'stream',
+      'download',
+      'getSong',
+      'getCoverArt',
+      'getMusicDirectory',
+      'getAlbum',
+      'getArtist',
+      'getLyricsBySongId',
+    ]) {
+      for (const id of ids) {
+        const answer = await failure(`${base}/rest/${endpoint}?${auth}&id=${encodeURIComponent(id)}`);
+        assert.deepEqual([answer.status, answer.code], [200, 70], `${endpoint} ${id.slice(0, 30)}: ${answer.message}`);
+      }
+    }
+    await servesOn();
+  });
+
+  it('refuses a query string too large, a body too large or of another type, and reads malformed ones as the spec does', async () => {
+    const huge = await fetch(`${base}/rest/ping?${auth}&junk=${'a'.repeat(100_000)}`);
+    assert.equal(huge.status, 431);
+    const form = await failure(`${base}/rest/ping`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `${auth}&junk=${'a'.repeat(2 * 1024 * 1024)}`,
+    });
+    assert.deepEqual([form.status, form.code], [413, 0]);
+    const json = await failure(`${base}/rest/ping`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    assert.deepEqual([json.status, json.code], [415, 0]);
+    // Broken escapes and empty pairs: read as far as they can be, then the usual checks.
+    const broken = await failure(`${base}/rest/getSong?${auth}&&&=&id=%ZZ%&id=%E0%A4%A`);
+    assert.deepEqual([broken.status, broken.code], [200, 70]);
+    const many = await failure(`${base}/rest/getSong?${auth}${'&id=1'.repeat(1500)}`);
+    assert.equal(many.status, 200);
+    const negative = await failure(
+      `${base}/rest/getAlbumList2?${auth}&type=newest&size=-5&offset=99999999999999999999`,
+    );
+    assert.equal(negative.code, 0, 'a number too long to be one is refused');
+    const notPage = await fetch(`${base}/../../etc/passwd`);
+    assert.equal(notPage.status, 404);
+    await servesOn();
+  });
+
+  it(
+    'sends 1,000 streams asked at once whole, or refuses them as busy; none is cut',
+    { timeout: 120_000 },
+    async () => {
+      // 1,000 connections, each asking for the song and reading only the answer's head: the streams
+      // given stay open (the song is larger than the sockets' buffers), so the daemon holds as many
+      // as it sends at once, and must refuse the rest.
+      const clients = await Promise.all(
+        Array.from({ length: 1000 }, () => rawRequest(daemon.httpPort as number, `/rest/stream?${auth}&id=${songId}`)),
+      );
+      const streams = clients.filter((client) => client.head.includes('content-type: audio/'));
+      const refused = clients.filter((client) => !client.head.includes('content-type: audio/'));
+      assert.equal(streams.length, MAX_STREAMS);
+      assert.equal(daemon.server.services.httpStreams(), MAX_STREAMS);
+      for (const client of refused) {
+        const answer = JSON.parse((await client.rest()).toString()) as {
+          'subsonic-response': { error: { code: number; message: string } };
+        };
+        assert.equal(answer['subsonic-response'].error.code, 0);
+        assert.match(answer['subsonic-response'].error.message, /^busy: 16 songs are being sent/);
+      }
+      // Every stream that was begun ends whole.
+      for (const client of streams) assert.ok(song.equals(await client.rest()), 'a stream is whole');
+      assert.equal(daemon.server.services.httpStreams(), 0);
+      await servesOn();
+    },
+  );
+
+  it('lets go of a reader that stopped reading, and the stream it held', { timeout: 60_000 }, async () => {
+    const socket = net.connect({ port: impatient.httpPort as number, host: '127.0.0.1' });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.pause(); // reads nothing: the daemon's writes stall once the buffers are full
+    socket.write(`GET /rest/stream?${auth}&id=${songId} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    const started = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(impatient.server.services.httpStreams(), 1);
+    // The daemon's side: the stream ends once nothing moved for write_stall_timeout (a paused
+    // socket does not read the reset, so the client's side is not what tells).
+    while (impatient.server.services.httpStreams() > 0 && performance.now() - started < 15_000)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.ok(performance.now() - started < 15_000, 'let go within 15 s');
+    socket.destroy();
+    assert.equal(impatient.server.services.httpStreams(), 0);
+    await servesOn();
+  });
+});
+
+/**
+ * One HTTP/1.1 request on a connection of its own, whose answer's head is read and the rest left
+ * in the socket until `rest()` reads it (by its content-length).
+ */
+async function rawRequest(port: number, target: string): Promise<{ head: string; rest(): Promise<Buffer> }> {
+  const socket = net.connect({ port, host: '127.0.0.1' });
+  socket.on('error', () => undefined);
+  await new Promise((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  socket.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+  let buffered: Buffer = Buffer.alloc(0);
+  const head = await new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      buffered = Buffer.concat([buffered, chunk]);
+      const end = buffered.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      socket.off('data', onData);
+      socket.pause();
+      const text = buffered.subarray(0, end).toString('latin1').toLowerCase();
+      buffered = buffered.subarray(end + 4);
+      resolve(text);
+    };
+    socket.on('data', onData);
+    socket.once('close', () => reject(new Error('closed before an answer')));
+  });
+  const length = Number(/content-length: (\d+)/.exec(head)?.[1] ?? 0);
+  return {
+    head,
+    rest: () =>
+      new Promise<Buffer>((resolve) => {
+        const parts: Buffer[] = [buffered];
+        let have = buffered.length;
+        const finish = (): void => {
+          socket.destroy();
+          resolve(Buffer.concat(parts));
+        };
+        if (have >= length) return finish();
+        socket.on('data', (chunk: Buffer) => {
+          parts.push(chunk);
+          have += chunk.length;
+          if (have >= length) finish();
+        });
+        socket.once('close', finish);
+        socket.resume();
+      }),
+  };
+}
