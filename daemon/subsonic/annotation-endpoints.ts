@@ -15,9 +15,9 @@ import { SubsonicCode, SubsonicError } from '../../common/subsonic/response.js';
 import { StickerWriteError } from '../stickers/sticker-store.js';
 import type { ApiContext, Endpoint } from './api-types.js';
 import { notFound } from './browsing-endpoints.js';
-import { albumKey, artistKey } from './records.js';
+import { albumKey, artistKey, folderKey } from './records.js';
 
-/** The store's key of a song, album or artist id; @throws SubsonicError 70 for an unknown one. */
+/** The store's key of a song, album, artist or folder id; @throws SubsonicError 70 for an unknown one. */
 function keyOf(ctx: ApiContext, id: string, kind: 'any' | 'album' | 'artist' = 'any'): string {
   const view = ctx.view;
   const song = kind === 'any' ? view.songs.get(id) : undefined;
@@ -26,6 +26,9 @@ function keyOf(ctx: ApiContext, id: string, kind: 'any' | 'album' | 'artist' = '
   if (album) return albumKey(album);
   const artist = kind !== 'album' ? view.artists.get(id) : undefined;
   if (artist) return artistKey(artist);
+  // A folder, as clients that browse by folders star an album.
+  const folder = kind === 'any' ? view.directories.get(id) : undefined;
+  if (folder) return folderKey(folder);
   throw notFound(kind === 'any' ? 'song, album or artist' : kind, id);
 }
 

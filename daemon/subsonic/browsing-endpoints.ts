@@ -65,7 +65,10 @@ function directoryAnswer(ctx: ApiContext, dir: DirectoryEntry): SubsonicObject {
       id: dir.id,
       parent: dir.parent?.id,
       name: dir.name,
-      child: [...dir.dirs.map(folderChild), ...dir.songs.map((song) => songRecord(song, ctx.view, stickers))],
+      child: [
+        ...dir.dirs.map((child) => folderChild(child, stickers)),
+        ...dir.songs.map((song) => songRecord(song, ctx.view, stickers)),
+      ],
     },
   };
 }

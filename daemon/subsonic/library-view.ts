@@ -39,6 +39,8 @@ export interface DirectoryEntry {
   dirs: DirectoryEntry[];
   songs: CatalogSong[];
   folderIndex: number;
+  /** The newest modification time (ms) of a song in it or below. */
+  created: number;
 }
 
 export interface MusicFolderEntry {
@@ -121,6 +123,7 @@ export class LibraryView {
         dirs: [],
         songs: [],
         folderIndex: index,
+        created: 0,
       };
       this.directories.set(dir.id, dir);
       this.folders.push({ id: index, name, root: dir });
@@ -139,7 +142,7 @@ export class LibraryView {
       let dir = this.directories.get(id);
       if (!dir) {
         const parent = directory(path.posix.dirname(rel) === '.' ? root.rel : path.posix.dirname(rel), folderIndex);
-        dir = { id, name: path.posix.basename(rel), rel, parent, dirs: [], songs: [], folderIndex };
+        dir = { id, name: path.posix.basename(rel), rel, parent, dirs: [], songs: [], folderIndex, created: 0 };
         parent.dirs.push(dir);
         this.directories.set(id, dir);
       }
@@ -157,6 +160,8 @@ export class LibraryView {
       const dir = directory(parentRel === '.' ? '' : parentRel, folderIndex);
       dir.songs.push(song);
       this.directoryOf.set(song, dir);
+      for (let up: DirectoryEntry | undefined = dir; up; up = up.parent)
+        up.created = Math.max(up.created, song.stamp.mtimeMs);
 
       const artistName = albumArtistOf(song);
       const albumName = song.info.album || (dir.parent ? dir.name : UNKNOWN_ALBUM);

@@ -182,7 +182,9 @@ export const listEndpoints: Record<string, Endpoint> = {
     run: (ctx) => ({ albumList2: { album: albumList(ctx).map((album) => albumRecord(album, ctx.services.stickers)) } }),
   },
   getAlbumList: {
-    run: (ctx) => ({ albumList: { album: albumList(ctx).map((album) => albumChild(album, ctx.services.stickers)) } }),
+    run: (ctx) => ({
+      albumList: { album: albumList(ctx).map((album) => albumChild(album, ctx.view, ctx.services.stickers)) },
+    }),
   },
   getRandomSongs: {
     run(ctx) {
@@ -231,7 +233,7 @@ export const listEndpoints: Record<string, Endpoint> = {
             name: entry.name,
             starred: artistRecord(entry, stickers)['starred'],
           })),
-          album: album.map((entry) => albumChild(entry, stickers)),
+          album: album.map((entry) => albumChild(entry, ctx.view, stickers)),
           song: song.map((entry) => songRecord(entry, ctx.view, stickers)),
         },
       };
@@ -279,7 +281,7 @@ export const listEndpoints: Record<string, Endpoint> = {
       return {
         searchResult2: {
           artist: found.artists.map((artist) => ({ id: artist.id, name: artist.name })),
-          album: found.albums.map((album) => albumChild(album, stickers)),
+          album: found.albums.map((album) => albumChild(album, ctx.view, stickers)),
           song: found.songs.map((song) => songRecord(song, ctx.view, stickers)),
         },
       };

@@ -9,7 +9,14 @@ import { FAVORITE, LAST_PLAYED, PLAY_COUNT, RATING, type Stickers } from '../../
 import type { SubsonicObject } from '../../common/subsonic/response.js';
 import type { CatalogSong } from '../catalog/song.js';
 import type { StickerStore } from '../stickers/sticker-store.js';
-import { songTitle, type AlbumEntry, type ArtistEntry, type DirectoryEntry, type LibraryView } from './library-view.js';
+import {
+  songTitle,
+  UNKNOWN_ARTIST,
+  type AlbumEntry,
+  type ArtistEntry,
+  type DirectoryEntry,
+  type LibraryView,
+} from './library-view.js';
 
 export const CONTENT_TYPES: Record<SongFormat, string> = {
   mp3: 'audio/mpeg',
@@ -23,6 +30,7 @@ export const CONTENT_TYPES: Record<SongFormat, string> = {
 /** Albums and artists have stickers of their own (a star, a rating), kept beside the songs' under these keys. */
 export const albumKey = (album: AlbumEntry): string => `album:${album.id}`;
 export const artistKey = (artist: ArtistEntry): string => `artist:${artist.id}`;
+export const folderKey = (dir: DirectoryEntry): string => `folder:${dir.id}`;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -64,7 +72,7 @@ export function songRecord(song: CatalogSong, view: LibraryView, stickers: Stick
     isDir: false,
     title: songTitle(song),
     album: album?.name,
-    artist: info.artist,
+    artist: info.artist || UNKNOWN_ARTIST,
     track: info.track,
     year: info.year,
     genre: info.genre,
@@ -75,19 +83,22 @@ export function songRecord(song: CatalogSong, view: LibraryView, stickers: Stick
     duration: Math.round(info.duration),
     bitRate: bitRateOf(song),
     path: info.file,
-    discNumber: info.disc,
+    // A song of no disc set is on its album's one disc.
+    discNumber: info.disc ?? 1,
     created: iso(song.stamp.mtimeMs),
     albumId: album?.id,
     artistId: artist?.id,
     type: 'music',
     isVideo: false,
     ...marks(stickers.get(song.audioKey)),
+    // One rating per song, everyone's: its average is itself.
+    averageRating: marks(stickers.get(song.audioKey))['userRating'],
     // OpenSubsonic
     mediaType: 'song',
     bitDepth: info.bits,
     samplingRate: info.sampleRate,
     channelCount: info.channels,
-    displayArtist: info.artist,
+    displayArtist: info.artist || UNKNOWN_ARTIST,
     displayAlbumArtist: album?.artist,
     genres: info.genre ? [{ name: info.genre }] : [],
     replayGain: gains,
@@ -136,16 +147,30 @@ export function artistRecord(artist: ArtistEntry, stickers: StickerStore): Subso
   };
 }
 
-/** A folder as an entry of its parent's listing. */
-export function folderChild(dir: DirectoryEntry): SubsonicObject {
-  return { id: dir.id, parent: dir.parent?.id, isDir: true, title: dir.name };
+/** A folder as an entry of its parent's listing: an album's folder is named as its album, in its artist's. */
+export function folderChild(dir: DirectoryEntry, stickers: StickerStore): SubsonicObject {
+  const own = marks(stickers.get(folderKey(dir)));
+  return {
+    id: dir.id,
+    parent: dir.parent?.id,
+    isDir: true,
+    title: dir.name,
+    album: dir.name,
+    artist: dir.parent?.parent ? dir.parent.name : undefined,
+    coverArt: dir.id,
+    created: iso(dir.created),
+    starred: own['starred'],
+    userRating: own['userRating'],
+  };
 }
 
 /** An album as getAlbumList's (folder-based) entry. */
-export function albumChild(album: AlbumEntry, stickers: StickerStore): SubsonicObject {
+export function albumChild(album: AlbumEntry, view: LibraryView, stickers: StickerStore): SubsonicObject {
   const record = albumRecord(album, stickers);
+  const first = album.songs[0];
   return {
     id: album.id,
+    parent: first ? view.directoryOf.get(first)?.parent?.id : undefined,
     isDir: true,
     title: album.name,
     name: album.name,
