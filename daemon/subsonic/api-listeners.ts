@@ -8,8 +8,10 @@ import { formatStatus } from '../../common/protocol/device-status.js';
 import type { CatalogSong } from '../catalog/song.js';
 import type { DeviceRegistry } from '../devices.js';
 
-/** A client that asked nothing for this long leaves the device list. */
+/** A client leaves the device list this long after its last song ended. */
 const FORGET_AFTER_MS = 10 * 60_000;
+/** setTimeout's longest wait. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Clients kept at once; past it the one idle longest is let go. */
 const MAX_LISTENERS = 1024;
 
@@ -50,11 +52,15 @@ export class ApiListeners {
     this.publish(listener, true);
     clearTimeout(listener.endTimer);
     const leftMs = Math.max(0, song.info.duration * 1000 - listener.offsetMs);
-    listener.endTimer = setTimeout(() => {
-      listener.song = undefined;
-      this.publish(listener, false);
-    }, leftMs + 1000);
+    listener.endTimer = setTimeout(
+      () => {
+        listener.song = undefined;
+        this.publish(listener, false);
+      },
+      Math.min(leftMs + 1000, MAX_TIMER_MS),
+    );
     listener.endTimer.unref();
+    this.forgetLater(listener, leftMs + FORGET_AFTER_MS);
   }
 
   /** What each client plays now, for `getNowPlaying`. */
@@ -106,10 +112,16 @@ export class ApiListeners {
       this.devices.rename(listener.connectionId, listenerName(client, user));
     }
     listener.lastSeen = Date.now();
-    clearTimeout(listener.forgetTimer);
-    listener.forgetTimer = setTimeout(() => this.forget(key), FORGET_AFTER_MS);
-    listener.forgetTimer.unref();
     return listener;
+  }
+
+  private forgetLater(listener: Listener, ms: number): void {
+    clearTimeout(listener.forgetTimer);
+    listener.forgetTimer = setTimeout(
+      () => this.forget(`${listener.user}\u0000${listener.client}`),
+      Math.min(ms, MAX_TIMER_MS),
+    );
+    listener.forgetTimer.unref();
   }
 
   private publish(listener: Listener, playing: boolean): void {
