@@ -23,6 +23,7 @@ import { playerBench, playerFlacBench } from './player.js';
 import { pushBench } from './push.js';
 import { radioBench } from './radio.js';
 import { startupBench } from './startup.js';
+import { subsonicBench } from './subsonic.js';
 import { udpSongsBench } from './udp-songs.js';
 
 const sections: Array<[string, () => Promise<string>]> = [
@@ -46,6 +47,7 @@ const sections: Array<[string, () => Promise<string>]> = [
   ['Songs over UDP vs TCP', udpSongsBench],
   ['Calls through one daemon', callsBench],
   ['Call mouth to ear (PulseAudio, loopback)', callLatencyBench],
+  ['The Subsonic API beside supysonic', subsonicBench],
 ];
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));

@@ -44,7 +44,7 @@ import { ApiListeners } from './subsonic/api-listeners.js';
 import { ApiAuth } from './subsonic/auth.js';
 import { LibraryViews } from './subsonic/library-view.js';
 import { MediaServer } from './subsonic/media-server.js';
-import type { PlayQueueStore } from './subsonic/play-queue-store.js';
+import type { PlayQueueStore } from './playlists/play-queue-store.js';
 import { SubsonicApi } from './subsonic/subsonic-api.js';
 import { daemonClockMs } from './commands/session-commands.js';
 
@@ -171,6 +171,8 @@ export function createStreamd(
     blocks: new BlockReader(catalog),
     stickers,
     playlists,
+    playQueues,
+    apiUsers: options.http?.users.map((user) => user.name) ?? [],
     embedded,
     artwork,
     devices,

@@ -15,7 +15,7 @@ import { RotatingLogFile } from './log-file.js';
 import { createStreamd } from './instance.js';
 import { PlaylistStore } from './playlists/playlist-store.js';
 import { StickerStore } from './stickers/sticker-store.js';
-import { PlayQueueStore } from './subsonic/play-queue-store.js';
+import { PlayQueueStore } from './playlists/play-queue-store.js';
 import { portOwner } from './server/port-owner.js';
 import { removePidFile, runningPid, writePidFile } from './service.js';
 

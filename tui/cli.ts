@@ -47,6 +47,8 @@ const USAGE = `usage: streamtui [options]
   --transport T        tcp | udp: fetch songs with download, or over UDP with repair (default tcp)
   --jitter-ms N        the radio's jitter buffer (default 300)
   --name NAME          this device's name, spaces and any script allowed (default: the host name)
+  --user NAME          whose play queue H keeps on streamd and T takes up: a user of its
+                       Subsonic API, as a phone logs in (default: the login name)
   --mic auto|pulse|alsa|none   the microphone for calls (auto: PulseAudio's default source
                        when a server answers, else ALSA's default)
   --no-calls           take no calls (by default the device registers for calls: C calls the
@@ -128,6 +130,7 @@ async function main(): Promise<number> {
       transport: { type: 'string' },
       'jitter-ms': { type: 'string' },
       name: { type: 'string' },
+      user: { type: 'string' },
       'cache-dir': { type: 'string' },
       'state-dir': { type: 'string' },
       'queue-file': { type: 'string' },
@@ -164,6 +167,7 @@ async function main(): Promise<number> {
       transport: values.transport as TuiSettings['transport'] | undefined,
       jitter_ms: values['jitter-ms'] === undefined ? undefined : Number(values['jitter-ms']),
       name: values.name,
+      user: values.user,
       cache_dir: values['cache-dir'],
       audio: values.audio as TuiSettings['audio'] | undefined,
       password: values.password,
@@ -222,6 +226,7 @@ async function main(): Promise<number> {
       cache,
       sink,
       deviceName: settings.name,
+      user: settings.user,
       host: settings.host,
       udpPort: settings.udp_port,
       transport: settings.transport,

@@ -7,6 +7,7 @@ import { CommandTable } from './dispatch.js';
 import { idleCommands } from './idle-commands.js';
 import { libraryCommands } from './library-commands.js';
 import { playlistCommands } from './playlist-commands.js';
+import { playQueueCommands } from './play-queue-commands.js';
 import { sessionCommands } from './session-commands.js';
 import { stickerCommands } from './sticker-commands.js';
 import type { Command } from './types.js';
@@ -34,6 +35,7 @@ export function createCommandTable(extra: readonly Command[] = []): CommandTable
     ...callCommands,
     ...stickerCommands,
     ...playlistCommands,
+    ...playQueueCommands,
     ...artworkCommands,
     help,
     ...extra,

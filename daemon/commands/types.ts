@@ -14,6 +14,7 @@ import type { SongStreams } from '../udp/song-streams.js';
 import type { Logger } from '../log.js';
 import type { StickerStore } from '../stickers/sticker-store.js';
 import type { PlaylistStore } from '../playlists/playlist-store.js';
+import type { PlayQueueStore } from '../playlists/play-queue-store.js';
 import type { Artwork } from '../artwork/artwork.js';
 import type { EmbeddedReader } from '../catalog/embedded-reader.js';
 
@@ -59,6 +60,10 @@ export interface Services {
   stickers: StickerStore;
   /** Stored playlists (M3U8 files in their folder). */
   playlists: PlaylistStore;
+  /** Each API user's play queue (`savePlayQueue`, `saveplayqueue`). */
+  playQueues: PlayQueueStore;
+  /** The names of the Subsonic API's users: whose play queues are kept. */
+  apiUsers: readonly string[];
   /** Songs' pictures, from their tags or their folders. */
   artwork: Artwork;
   /** Reads what songs' tags carry beyond their records (pictures, lyrics), off the event loop. */

@@ -11,7 +11,7 @@ import type { ApiListeners } from './api-listeners.js';
 import type { LibraryView, LibraryViews } from './library-view.js';
 import type { MediaAnswer, MediaServer } from './media-server.js';
 import type { Params } from './params.js';
-import type { PlayQueueStore } from './play-queue-store.js';
+import type { PlayQueueStore } from '../playlists/play-queue-store.js';
 
 export interface ApiServices {
   version: string;

@@ -34,14 +34,19 @@ export const mediaEndpoints: Record<string, Endpoint> = {
         maxBitRate: ctx.params.int('maxBitRate', 0, 0, 100_000),
       });
       const offsetSeconds = ctx.params.int('timeOffset', 0, 0, 1_000_000);
-      if (ctx.method !== 'HEAD')
+      const answer = plan.raw
+        ? await ctx.services.media.song(song, ctx, { attachment: false })
+        : await ctx.services.media.transcoded(song, plan, {
+            method: ctx.method,
+            estimateLength: ctx.params.bool('estimateContentLength', false),
+            offsetSeconds: Math.min(offsetSeconds, song.info.duration),
+          });
+      // The client plays it once it is sent it: its device says so (not for a HEAD, a 304 or a range further on).
+      const range = ctx.headers['range'];
+      const fromStart = range === undefined || /^bytes=0-/.test(String(range));
+      if (answer.body !== undefined && fromStart)
         ctx.services.listeners.playing(ctx.user, ctx.client, ctx.address, song, plan.raw ? 0 : offsetSeconds);
-      if (plan.raw) return ctx.services.media.song(song, ctx, { attachment: false });
-      return ctx.services.media.transcoded(song, plan, {
-        method: ctx.method,
-        estimateLength: ctx.params.bool('estimateContentLength', false),
-        offsetSeconds: Math.min(offsetSeconds, song.info.duration),
-      });
+      return answer;
     },
   },
   download: {

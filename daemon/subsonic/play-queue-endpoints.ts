@@ -2,7 +2,7 @@
 import { SubsonicCode, SubsonicError } from '../../common/subsonic/response.js';
 import type { Endpoint } from './api-types.js';
 import { findSongById } from './browsing-endpoints.js';
-import { MAX_QUEUE_SONGS } from './play-queue-store.js';
+import { MAX_QUEUE_SONGS } from '../playlists/play-queue-store.js';
 import { songRecord } from './records.js';
 
 export const playQueueEndpoints: Record<string, Endpoint> = {

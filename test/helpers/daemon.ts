@@ -17,7 +17,7 @@ import { createStreamd, type Streamd } from '../../daemon/instance.js';
 import { PlaylistStore, type PlaylistSuffix } from '../../daemon/playlists/playlist-store.js';
 import { StickerStore } from '../../daemon/stickers/sticker-store.js';
 import type { ApiUserSettings } from '../../common/config-schema.js';
-import { PlayQueueStore } from '../../daemon/subsonic/play-queue-store.js';
+import { PlayQueueStore } from '../../daemon/playlists/play-queue-store.js';
 
 export interface TestDaemon {
   port: number;

@@ -141,7 +141,14 @@ export async function selectDevice(tui: Tmux, name: string): Promise<void> {
  * A silent streamtui (`--audio null`, no calls) named `name` on the daemon at `port`, in tmux in a
  * fresh folder under `work`: its cache, state and config there, its log in `player.log`.
  */
-export function silentPlayer(work: string, port: number, name: string, cols = 110, rows = 36): Tmux & { dir: string } {
+export function silentPlayer(
+  work: string,
+  port: number,
+  name: string,
+  cols = 110,
+  rows = 36,
+  extra: readonly string[] = [],
+): Tmux & { dir: string } {
   const dir = mkdtempSync(path.join(work, 'tty-'));
   const streamtui = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
   const tui = Tmux.start(
@@ -151,6 +158,7 @@ export function silentPlayer(work: string, port: number, name: string, cols = 11
       streamtui,
       ...['--port', String(port), '--name', name, '--cache-dir', path.join(dir, 'cache')],
       ...['--state-dir', path.join(dir, 'state'), '--audio', 'null', '--no-calls'],
+      ...extra,
     ],
     { XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log') },
     cols,

@@ -16,7 +16,7 @@ import { Catalog } from '../../daemon/catalog/catalog.js';
 import { silentLogger } from '../../daemon/log.js';
 import { createStreamd } from '../../daemon/instance.js';
 import { PlaylistStore } from '../../daemon/playlists/playlist-store.js';
-import { PlayQueueStore } from '../../daemon/subsonic/play-queue-store.js';
+import { PlayQueueStore } from '../../daemon/playlists/play-queue-store.js';
 import { StickerStore } from '../../daemon/stickers/sticker-store.js';
 import { TestClient } from '../helpers/client.js';
 import { hardLinkLibrary } from '../helpers/fixtures.js';

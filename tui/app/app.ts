@@ -56,6 +56,8 @@ export interface AppDeps {
   cache: BlockCache;
   sink: AudioSink;
   deviceName: string;
+  /** The Subsonic API user whose play queue this player shares. */
+  user: string;
   /** Whether a password is given (to say what a refusal means). */
   hasPassword: boolean;
   /** streamd's host and UDP port (or a relay's in front of it), for the radio. */
@@ -150,7 +152,7 @@ export function startApp(deps: AppDeps): App {
     deps.voice,
   );
   const marks = new MarksControl(control, { warn });
-  const playlists = new PlaylistControl(control, tell, say);
+  const playlists = new PlaylistControl(control, tell, say, deps.user);
   const sync = new DaemonSync(
     control,
     events,

@@ -88,6 +88,8 @@ export function runEffects(effects: readonly Effect[], to: EffectTargets): void 
       case 'playlist-load':
       case 'playlist-save':
       case 'playlist-delete':
+      case 'play-queue-save':
+      case 'play-queue-load':
         to.playlists.run(effect);
         break;
       case 'quit':

@@ -17,6 +17,8 @@ export interface TuiSettings {
   host: string;
   port: number;
   name: string;
+  /** The Subsonic API user (streamd's `users`) whose play queue H keeps and T takes up; default: the login name. */
+  user: string;
   cache_dir: string;
   /** Bytes of blocks kept on disk; least recently played songs go first. */
   cache_max_bytes: number;
@@ -48,6 +50,7 @@ const SCHEMA = {
   host: { type: 'string', minLength: 1 },
   port: { type: 'integer', minimum: 1, maximum: 65535 },
   name: { type: 'string', minLength: 1 }, // and a device name (common/limits.ts), said in words below
+  user: { type: 'string', minLength: 1, maxLength: 64 },
   cache_dir: { type: 'string', minLength: 1 },
   cache_max_bytes: { type: 'integer', minimum: 1048576 },
   audio: { enum: ['auto', 'pulse', 'speaker', 'null'] },
@@ -83,6 +86,7 @@ function defaults(): TuiSettings {
     host: '127.0.0.1',
     port: 9090,
     name: defaultDeviceName(),
+    user: os.userInfo().username,
     cache_dir: path.join(cacheBase, 'streamtui'),
     cache_max_bytes: 2 * 1024 ** 3,
     audio: 'auto',

@@ -7,6 +7,7 @@
 import { formatCommand } from '../../common/protocol/args.js';
 import { parsePlaylistList } from '../../common/protocol/replies.js';
 import { OfflineError, type DaemonClient, type Reply } from '../daemon-link/daemon-client.js';
+import type { SongInfo } from '../../common/protocol/records.js';
 import type { PlayerEvent, PlaylistEffect } from '../state/actions.js';
 import { unreachable } from '../state/actions.js';
 
@@ -18,6 +19,8 @@ export class PlaylistControl {
     private readonly control: DaemonClient,
     private readonly tell: (event: PlayerEvent) => void,
     private readonly say: (text: string, error: boolean) => void,
+    /** The Subsonic API user whose play queue this player shares. */
+    private readonly user: string,
   ) {}
 
   run(effect: PlaylistEffect): void {
@@ -38,6 +41,24 @@ export class PlaylistControl {
         void this.attempt(`delete '${effect.name}'`, async () => {
           await this.ok(this.control.request('rm', effect.name));
           this.say(`playlist '${effect.name}' deleted`, false);
+        });
+        break;
+      case 'play-queue-save':
+        void this.savePlayQueue(effect.songs, effect.current, effect.positionMs);
+        break;
+      case 'play-queue-load':
+        void this.attempt('take up the play queue', async () => {
+          const reply = await this.ok(this.control.request('playqueue', this.user));
+          const files = reply.fields.filter(([key]) => key === 'file').map(([, file]) => file);
+          const field = (key: string): string | undefined => reply.fields.find(([name]) => name === key)?.[1];
+          const current = field('current');
+          this.tell({
+            type: 'play-queue',
+            files,
+            current: current === undefined ? undefined : Number(current),
+            positionMs: Number(field('position_ms') ?? 0),
+            from: field('changed_by') ?? 'another device',
+          });
         });
         break;
       default:
@@ -78,6 +99,35 @@ export class PlaylistControl {
         first = false;
       }
       this.say(`the queue saved as '${name}' (${ids.length} songs)`, false);
+    });
+  }
+
+  /**
+   * `saveplayqueue` with as many songs as one line holds: from the entry playing on, then those
+   * before it (a queue longer than a line keeps what is still to come).
+   */
+  private async savePlayQueue(songs: readonly SongInfo[], current: number, positionMs: number): Promise<void> {
+    await this.attempt('keep the play queue', async () => {
+      const from = Math.max(0, current);
+      let ids = songs.map((song) => song.id);
+      const line = (list: number[], at: number): string =>
+        formatCommand('saveplayqueue', this.user, at, positionMs, ...list);
+      let start = 0;
+      while (Buffer.byteLength(line(ids, current - start)) > MAX_SAVE_LINE_BYTES && ids.length > 1) {
+        // Drop from the front while entries before the current one remain, else from the end.
+        if (start < from) {
+          ids = ids.slice(1);
+          start++;
+        } else ids = ids.slice(0, -1);
+      }
+      await this.ok(
+        this.control.request('saveplayqueue', this.user, current < 0 ? -1 : current - start, positionMs, ...ids),
+      );
+      const cut = songs.length - ids.length;
+      this.say(
+        `the play queue is kept for ${this.user}: ${ids.length} song${ids.length === 1 ? '' : 's'}${cut > 0 ? ` (${cut} left out: one line holds no more)` : ''}`,
+        false,
+      );
     });
   }
 

@@ -76,7 +76,10 @@ export type PlaylistAction =
   | { type: 'playlist-name-type'; text: string }
   | { type: 'playlist-name-erase' }
   | { type: 'playlist-name-done'; keep: boolean }
-  | { type: 'playlist-delete' };
+  | { type: 'playlist-delete' }
+  /** The play queue shared with the user's other devices (a phone through the Subsonic API): this one's kept there, or that one taken up. */
+  | { type: 'play-queue-save' }
+  | { type: 'play-queue-load' };
 
 /** Ratings, favourites (the song under the cursor, else the one playing) and the library's order by them. */
 export type MarksAction =
@@ -128,7 +131,10 @@ export type PlaylistEffect =
   | { type: 'playlists-list' }
   | { type: 'playlist-load'; name: string; mode: 'replace' | 'append' }
   | { type: 'playlist-save'; name: string; songs: SongInfo[] }
-  | { type: 'playlist-delete'; name: string };
+  | { type: 'playlist-delete'; name: string }
+  /** The queue, the entry playing (an index of `songs`, -1: none) and where in it, as the user's play queue. */
+  | { type: 'play-queue-save'; songs: SongInfo[]; current: number; positionMs: number }
+  | { type: 'play-queue-load' };
 
 export type Effect =
   | TransportEffect
@@ -153,6 +159,8 @@ export type PlayerEvent =
   | { type: 'queue-loaded'; files: string[]; from: string; mode?: 'replace' | 'append' | undefined }
   /** The daemon's stored playlists. */
   | { type: 'playlists'; names: Array<{ name: string; modified: string }> }
+  /** The user's play queue as another device saved it: it becomes the queue, and plays from its song and place. */
+  | { type: 'play-queue'; files: string[]; current: number | undefined; positionMs: number; from: string }
   /** Playback went on into the song it was told follows (gapless): no new play. */
   | { type: 'song-advanced'; song: SongInfo }
   | { type: 'position'; seconds: number }

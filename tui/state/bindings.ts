@@ -56,6 +56,14 @@ export const COMMANDS = {
     action: { type: 'toggle-playlists' },
     help: 'stored playlists: Enter loads one as the queue, a adds it, S saves the queue as one, d deletes',
   },
+  'hand-on': {
+    action: { type: 'play-queue-save' },
+    help: 'keep the queue and the place in the song on the server, for your phone to take up (Subsonic play queue)',
+  },
+  'take-up': {
+    action: { type: 'play-queue-load' },
+    help: 'take up the play queue your phone (or another device) kept on the server, from its place',
+  },
   lyrics: {
     action: { type: 'toggle-lyrics' },
     help: 'lyrics of the song playing: synced ones follow it, plain ones scroll (↑↓); L or Esc closes',
@@ -136,6 +144,8 @@ export const DEFAULT_BINDINGS: ReadonlyArray<readonly [KeyId, CommandName]> = [
   ['o', 'cycle-order'],
   ['L', 'lyrics'],
   ['P', 'playlists'],
+  ['H', 'hand-on'],
+  ['T', 'take-up'],
   ['?', 'help'],
   ['q', 'quit'],
 ];

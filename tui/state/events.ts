@@ -2,6 +2,7 @@
  * What the world tells the player (the daemon's answers and pushes, playback, the network's
  * figures) -> the new state and the effects to carry out. Pure.
  */
+import type { SongInfo } from '../../common/protocol/records.js';
 import { callLossHistory, callsChanged } from './calls.js';
 import { applyAction } from './update.js';
 import type { PlayerEvent, Update } from './actions.js';
@@ -9,7 +10,7 @@ import { following } from './advance.js';
 import { leaderChanged } from './listen-along.js';
 import type { PlayerState, RadioState } from './model.js';
 import { clamp, play } from './play.js';
-import { addSongs, refreshSongs, replaceSongs } from './queue.js';
+import { addSongs, placeAt, refreshSongs, replaceSongs, type QueueEntry } from './queue.js';
 import { songName } from './library-tree.js';
 import { restoreSession } from './session.js';
 import { withUserBindings } from './bindings.js';
@@ -118,6 +119,30 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
         selectedEntry: append ? state.selectedEntry : 0,
         message: { text, error: missing > 0 },
       });
+    }
+    case 'play-queue': {
+      const byFile = new Map(state.library.map((song) => [song.file.normalize('NFC'), song]));
+      const known = event.files.map((file) => byFile.get(file.normalize('NFC')));
+      const songs = known.filter((song): song is SongInfo => song !== undefined);
+      if (songs.length === 0)
+        return none({ ...state, message: { text: `the play queue from ${event.from} is empty`, error: true } });
+      const queue = replaceSongs(state.queue, songs);
+      // The entry that was playing there, counted among the songs this library has.
+      const current =
+        event.current === undefined || known[event.current] === undefined
+          ? 0
+          : known.slice(0, event.current).filter(Boolean).length;
+      const entry = queue.entries[current] as QueueEntry;
+      const placed = placeAt(queue, entry.id);
+      const missing = event.files.length - songs.length;
+      const update = play(
+        { ...state, queue: placed?.queue ?? queue, selectedEntry: current },
+        entry.song,
+        Math.min(event.positionMs / 1000, Math.max(0, entry.song.duration - 1)),
+        entry.id,
+      );
+      const text = `taken up from ${event.from}: ${songs.length} song${songs.length === 1 ? '' : 's'}${missing > 0 ? `; ${missing} not in the library` : ''}`;
+      return { ...update, state: { ...update.state, message: { text, error: missing > 0 } } };
     }
     case 'playlists': {
       const view = state.playlists;

@@ -47,6 +47,32 @@ export function playlistAction(state: PlayerState, action: PlaylistAction): Upda
         effects: [{ type: 'playlist-save', name, songs }],
       };
     }
+    case 'play-queue-save': {
+      const songs = state.queue.entries.map((entry) => entry.song);
+      if (songs.length === 0 && !state.now)
+        return none({ ...state, message: { text: 'the queue is empty: nothing to hand on', error: true } });
+      // The entry playing, else the song playing alone (the queue is then that song).
+      const playing =
+        state.now?.entry === undefined ? -1 : state.queue.entries.findIndex((e) => e.id === state.now?.entry);
+      const handed = playing < 0 && state.now ? [state.now.song] : songs;
+      const current = playing >= 0 ? playing : state.now ? 0 : -1;
+      return {
+        state: { ...state, message: { text: 'keeping the play queue on the server...', error: false } },
+        effects: [
+          {
+            type: 'play-queue-save',
+            songs: handed,
+            current,
+            positionMs: Math.round((state.now?.position ?? 0) * 1000),
+          },
+        ],
+      };
+    }
+    case 'play-queue-load':
+      return {
+        state: { ...state, message: { text: 'taking up the play queue...', error: false } },
+        effects: [{ type: 'play-queue-load' }],
+      };
     case 'playlist-delete':
       if (chosen === undefined) return none(state);
       return none({

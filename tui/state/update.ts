@@ -133,6 +133,8 @@ function route(state: PlayerState, action: Action, now: number): Update {
     case 'playlist-name-erase':
     case 'playlist-name-done':
     case 'playlist-delete':
+    case 'play-queue-save':
+    case 'play-queue-load':
       return playlistAction(state, action);
     case 'rate':
     case 'toggle-favorite':
