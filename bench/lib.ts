@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { STREAMD, streamtuiCommand } from '../test/helpers/cli.js';
 import { Tmux } from '../test/helpers/tmux.js';
+import { DAEMON_RUNTIME } from '../daemon/service.js';
 
 export { freePort } from '../test/helpers/cli.js';
 export { streamtuiCommand } from '../test/helpers/cli.js';
@@ -71,6 +72,7 @@ export async function spawnDaemon(
   const child = spawn(
     process.execPath,
     [
+      ...DAEMON_RUNTIME.nodeFlags,
       STREAMD,
       'run',
       '--music',
@@ -86,9 +88,7 @@ export async function spawnDaemon(
       ...(options.measureLoudness ? [] : ['--no-measure-loudness']),
       ...extra,
     ],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...DAEMON_RUNTIME.env } },
   );
   let log = '';
   child.stderr?.on('data', (chunk) => (log += chunk));

@@ -1,5 +1,8 @@
-#!/usr/bin/env node
-/** The `streamd` command: run | start | stop | status | restart | config. */
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2
+/**
+ * The `streamd` command: run | start | stop | status | restart | config. Node is started as
+ * DAEMON_RUNTIME (service.ts) says, for a daemon's footprint rather than a server farm's.
+ */
 import '../common/runtime/exit-deadlock.js';
 import { parseArgs } from 'node:util';
 import path from 'node:path';

@@ -2,7 +2,8 @@
  * The bytes of songs and pictures: a song as it is (`download`, `stream`), with byte ranges, HEAD
  * and conditional requests; a song transcoded to MP3 or Opus for a slow link (`stream` with
  * `format` or `maxBitRate`) by the system's ffmpeg, which docs/benchmarks.md shows fastest here;
- * a picture scaled to the size asked for, by ffmpeg too. Nothing is decoded in the event loop.
+ * a picture scaled to the size asked for (daemon/artwork/picture-scaler.ts). Nothing is decoded in
+ * the event loop.
  * Streams and transcodes at once are bounded; past either, a request is refused, not queued.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,6 +13,7 @@ import { SubsonicCode, SubsonicError } from '../../common/subsonic/response.js';
 import type { Picture } from '../catalog/embedded.js';
 import { openScanned, SongFileError } from '../catalog/open-song.js';
 import type { CatalogSong } from '../catalog/song.js';
+import { PictureScaler } from '../artwork/picture-scaler.js';
 import { hasFfmpeg } from '../ffmpeg.js';
 import type { Logger } from '../log.js';
 import { bitRateOf, CONTENT_TYPES } from './records.js';
@@ -36,15 +38,15 @@ const TRANSCODE_TYPES: Record<TranscodeFormat, string> = { mp3: 'audio/mpeg', op
 /** `estimateContentLength`: the encoder's bytes at the rate asked for, times this, plus this. */
 const ESTIMATE_MARGIN = 1.05;
 const ESTIMATE_SLACK_BYTES = 8192;
+/** Pictures waiting to be scaled, at most; past it one is sent as it is. */
+const PICTURES_WAITING = 256;
 /** A picture scaled to more than this is sent as it is. */
 const MAX_PICTURE_SIZE = 2048;
-/** Scaled pictures kept per picture (a client asks for a few sizes of each). */
-const SIZES_KEPT = 4;
 
 export interface MediaLimits {
   /** Songs sent at once, transcoded or not. */
   maxStreams: number;
-  /** ffmpeg processes at once (transcodes and pictures scaled). */
+  /** ffmpeg processes at once (transcodes). */
   maxTranscodes: number;
 }
 
@@ -107,12 +109,14 @@ type ApiHeaders = Readonly<Record<string, string | string[] | undefined>>;
 export class MediaServer {
   private streams = 0;
   private transcodes = 0;
-  private readonly scaled = new WeakMap<Uint8Array, Map<number, Buffer>>();
+  private readonly scaler: PictureScaler;
 
   constructor(
     private readonly limits: MediaLimits,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.scaler = new PictureScaler(PICTURES_WAITING, log);
+  }
 
   get activeStreams(): number {
     return this.streams;
@@ -266,61 +270,14 @@ export class MediaServer {
     };
   }
 
-  /** The picture, scaled down to fit `size` pixels when asked (and ffmpeg is here), else as it is. */
+  /** The picture, scaled down to fit `size` pixels when asked (and it can be now), else as it is. */
   async picture(picture: Picture, size: number | undefined, method: string): Promise<MediaAnswer> {
-    let data = Buffer.from(picture.data.buffer, picture.data.byteOffset, picture.data.length);
-    let mime = picture.mime;
-    if (size !== undefined && size > 0 && size <= MAX_PICTURE_SIZE && hasFfmpeg()) {
-      const scaled = await this.scale(picture, size);
-      if (scaled) {
-        data = scaled;
-        mime = picture.mime === 'image/png' ? 'image/png' : 'image/jpeg';
-      }
-    }
+    const scaled =
+      size !== undefined && size > 0 && size <= MAX_PICTURE_SIZE ? await this.scaler.scale(picture, size) : undefined;
+    const { mime, data } = scaled ?? picture;
     const headers = { 'content-type': mime, 'content-length': data.length, 'cache-control': 'private, max-age=86400' };
-    return method === 'HEAD'
-      ? { media: true, status: 200, headers }
-      : { media: true, status: 200, headers, body: data };
-  }
-
-  private async scale(picture: Picture, size: number): Promise<Buffer | undefined> {
-    const kept = this.scaled.get(picture.data)?.get(size);
-    if (kept) return kept;
-    if (this.transcodes >= this.limits.maxTranscodes) return undefined; // busy: the picture as it is
-    this.transcodes++;
-    try {
-      const png = picture.mime === 'image/png';
-      const result = await run(
-        'ffmpeg',
-        [
-          '-v',
-          'error',
-          '-nostdin',
-          '-i',
-          'pipe:0',
-          '-vf',
-          `scale='min(${size},iw)':'min(${size},ih)':force_original_aspect_ratio=decrease`,
-          '-frames:v',
-          '1',
-          '-f',
-          'image2pipe',
-          '-c:v',
-          png ? 'png' : 'mjpeg',
-          '-q:v',
-          '3',
-          'pipe:1',
-        ],
-        Buffer.from(picture.data),
-      );
-      if (!result) return undefined;
-      const sizes = this.scaled.get(picture.data) ?? new Map<number, Buffer>();
-      if (sizes.size >= SIZES_KEPT) sizes.delete(sizes.keys().next().value as number);
-      sizes.set(size, result);
-      this.scaled.set(picture.data, sizes);
-      return result;
-    } finally {
-      this.transcodes--;
-    }
+    const body = Buffer.from(data.buffer, data.byteOffset, data.length);
+    return method === 'HEAD' ? { media: true, status: 200, headers } : { media: true, status: 200, headers, body };
   }
 
   /** @throws SubsonicError 0 when as many songs are being sent as the daemon sends at once. */
@@ -344,21 +301,3 @@ const once = (action: () => void): (() => void) => {
     action();
   };
 };
-
-/** A process given `input` on stdin; its stdout, or undefined when it failed. Bounded to 10 s and 32 MiB. */
-function run(command: string, args: string[], input: Buffer): Promise<Buffer | undefined> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'ignore'], timeout: 10_000 });
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    child.stdout.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-      if (bytes > 32 * 1024 * 1024) child.kill('SIGKILL');
-      else chunks.push(chunk);
-    });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input);
-    child.once('error', () => resolve(undefined));
-    child.once('close', (code) => resolve(code === 0 && bytes > 0 ? Buffer.concat(chunks) : undefined));
-  });
-}

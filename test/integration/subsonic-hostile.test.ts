@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import zlib from 'node:zlib';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +23,7 @@ let impatient: TestDaemon;
 let base: string;
 let song: Buffer;
 let songId: string;
+let bomb: Buffer;
 const auth = 'u=eve&p=secret&v=1.16.1&c=hostile&f=json';
 
 async function failure(
@@ -67,6 +69,24 @@ before(async () => {
     '440',
   ]);
   song = readFileSync(path.join(music, 'long.wav'));
+  // A cover that is a decompression bomb: 8,000 x 8,000 pixels (192 MB decoded) in a 100 KB file.
+  mkdirSync(path.join(music, 'Bomb'));
+  execFileSync('sox', [
+    '-n',
+    '-r',
+    '8000',
+    '-c',
+    '1',
+    '-b',
+    '16',
+    path.join(music, 'Bomb', 'tick.wav'),
+    'synth',
+    '1',
+    'sine',
+    '440',
+  ]);
+  bomb = await bombPng(8000);
+  writeFileSync(path.join(music, 'Bomb', 'cover.png'), bomb);
   daemon = await startTestDaemon(music, {
     users: [{ name: 'eve', password: 'secret' }],
     httpMaxStreams: MAX_STREAMS,
@@ -113,6 +133,16 @@ describe('the Subsonic API under hostile input', () => {
         assert.deepEqual([answer.status, answer.code], [200, 70], `${endpoint} ${id.slice(0, 30)}: ${answer.message}`);
       }
     }
+    await servesOn();
+  });
+
+  it('sends a cover too large to decode as it is, and scales none of it', async () => {
+    const id = String(daemon.catalog.songAt('Bomb/tick.wav')?.info.id);
+    const started = performance.now();
+    const response = await fetch(`${base}/rest/getCoverArt?${auth}&id=${id}&size=100`);
+    assert.equal(response.headers.get('content-type'), 'image/png');
+    assert.ok(Buffer.from(await response.arrayBuffer()).equals(bomb), 'the file as it is');
+    assert.ok(performance.now() - started < 10_000);
     await servesOn();
   });
 
@@ -240,4 +270,36 @@ async function rawRequest(port: number, target: string): Promise<{ head: string;
         socket.resume();
       }),
   };
+}
+
+/** A grey PNG of `side` x `side` pixels, its rows all zeros: a few KB that decode to side² x 3 bytes. */
+async function bombPng(side: number): Promise<Buffer> {
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(side, 0);
+  header.writeUInt32BE(side, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8 bits, RGB
+  // Row by row through a deflate stream: the 192 MB are never held at once.
+  const row = Buffer.alloc(1 + side * 3);
+  const deflate = zlib.createDeflate({ level: 9 });
+  const parts: Buffer[] = [];
+  deflate.on('data', (part: Buffer) => parts.push(part));
+  const ended = new Promise((resolve) => deflate.once('end', resolve));
+  for (let y = 0; y < side; y++) deflate.write(row);
+  deflate.end();
+  await ended;
+  const idat = Buffer.concat(parts);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', idat),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
