@@ -8,7 +8,7 @@
  * lamejs (which the project has) encoding the same sound in-process, which is why ffmpeg was chosen.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Mp3Encoder } from '@breezystack/lamejs';
@@ -55,15 +55,22 @@ const percentile = (values: number[], p: number): number => {
 };
 const ms = (values: number[]): string => `${median(values).toFixed(1)} / ${percentile(values, 99).toFixed(1)}`;
 
-/** A cover in every album folder (ffmpeg's test picture, 600x600 JPEG), once. */
+/**
+ * A cover in every album folder: ffmpeg's test picture (600x600 JPEG), made distinct in each by a
+ * comment segment after its start, so that no cache of pictures by their bytes serves one for another.
+ */
 function addCovers(music: string): void {
   const picture = path.join(os.tmpdir(), 'streamd-bench-cover.jpg');
   if (!existsSync(picture))
     execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=s=600x600', '-frames:v', '1', '-y', picture]);
+  const jpeg = readFileSync(picture);
   for (const artist of readdirSync(music).filter((name) => name !== 'Transcode'))
     for (const album of readdirSync(path.join(music, artist))) {
       const cover = path.join(music, artist, album, 'cover.jpg');
-      if (!existsSync(cover)) execFileSync('cp', [picture, cover]);
+      if (existsSync(cover)) continue;
+      const text = Buffer.from(`${artist} / ${album}`);
+      const comment = Buffer.concat([Buffer.from([0xff, 0xfe, 0, text.length + 2]), text]);
+      writeFileSync(cover, Buffer.concat([jpeg.subarray(0, 2), comment, jpeg.subarray(2)]));
     }
 }
 
