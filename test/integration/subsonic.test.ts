@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { SubsonicAPI } from 'subsonic-api';
 import { TestClient, records } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { captureLog } from '../helpers/log-capture.js';
 import { LYRICS_LRC, makeSubsonicLibrary, SUBSONIC_SONGS } from '../helpers/subsonic-library.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamd-subsonic-'));
@@ -24,6 +25,7 @@ let api: SubsonicAPI;
 let base: string;
 let cover: Buffer;
 let tcp: TestClient;
+const log = captureLog();
 
 /** A raw request: the query given, JSON asked for. */
 async function raw(
@@ -62,7 +64,7 @@ const ffprobe = (file: string): Record<string, string> =>
 before(async () => {
   mkdirSync(music);
   ({ cover } = makeSubsonicLibrary(music, work));
-  daemon = await startTestDaemon(music, { users: [USER, { name: 'bob', password: 'builder' }] });
+  daemon = await startTestDaemon(music, { users: [USER, { name: 'bob', password: 'builder' }], log });
   base = `http://127.0.0.1:${daemon.httpPort}`;
   api = new SubsonicAPI({ url: base, auth: { username: USER.name, password: USER.password } });
   ({ client: tcp } = await TestClient.connect(daemon.port));
@@ -76,6 +78,7 @@ after(async () => {
 describe('the Subsonic API through a third-party client', () => {
   it('logs in by token (the client salts every request), by password, by enc: password and by API key', async () => {
     assert.equal((await api.ping()).status, 'ok');
+    assert.equal((await api.getLicense()).license.valid, true);
     assert.equal((await body(await raw('ping', auth))).status, 'ok');
     const hex = `enc:${Buffer.from(USER.password).toString('hex')}`;
     assert.equal((await body(await raw('ping.view', { ...auth, p: hex }))).status, 'ok');
@@ -114,6 +117,9 @@ describe('the Subsonic API through a third-party client', () => {
       if (code === 40 || code === 44)
         assert.ok(performance.now() - started >= 400, 'a wrong password is answered late');
     }
+    // Each refusal on the line a wrong TCP password has: README's fail2ban filter takes it.
+    const refusals = log.lines.filter((line) => /password refused for 127\.0\.0\.1 port \d+$/.test(line));
+    assert.equal(refusals.length, 4, log.lines.join('\n'));
     const unknown = await body(await raw('noSuchMethod', auth));
     assert.equal(unknown.error?.code, 0);
     const podcasts = await body(await raw('getPodcasts.view', auth));
@@ -212,6 +218,13 @@ describe('the Subsonic API through a third-party client', () => {
     assert.deepEqual(await list({ type: 'byYear', fromYear: 1980, toYear: 2000 }), ['Tabula Rasa', 'Homogenic']);
     assert.deepEqual(await list({ type: 'byGenre', genre: 'Rock' }), ['Abbey Road']);
     assert.equal((await list({ type: 'random', size: 3 })).length, 3);
+    // By artist, "The" aside: [Unknown Artist], Arvo Pärt, (The) Beatles, Beyoncé, Björk.
+    assert.deepEqual(await list({ type: 'alphabeticalByArtist', size: 4 }), [
+      '[Unknown Album]',
+      'Tabula Rasa',
+      'Abbey Road',
+      'Lemonade',
+    ]);
     assert.equal((await list({ type: 'newest', size: 2, offset: 1 })).length, 2);
     assert.equal((await body(await raw('getAlbumList2', { ...auth, type: 'byYear' }))).error?.code, 10);
     assert.equal((await body(await raw('getAlbumList2', { ...auth, type: 'sideways' }))).error?.code, 0);
@@ -414,6 +427,25 @@ describe('the Subsonic API through a third-party client', () => {
     } finally {
       watcher.close();
     }
+  });
+
+  it('keeps every id across a rescan that adds a song', async () => {
+    const ids = async (): Promise<string[]> => {
+      const { artists } = await api.getArtists();
+      const artistIds = (artists.index ?? []).flatMap((index) => (index.artist ?? []).map((a) => a.id));
+      const albums = (await api.getAlbumList2({ type: 'alphabeticalByName', size: 500 })).albumList2.album ?? [];
+      const songs = (await api.search3({ query: '', songCount: 500 })).searchResult3.song ?? [];
+      const { indexes } = await api.getIndexes();
+      const folders = (indexes.index ?? []).flatMap((index) => (index.artist ?? []).map((a) => a.id));
+      return [...artistIds, ...albums.map((a) => a.id), ...songs.map((s) => `${s.path}=${s.id}`), ...folders].sort();
+    };
+    const before = await ids();
+    mkdirSync(path.join(music, 'Zz New'));
+    execFileSync('lame', ['--quiet', path.join(work, 'tone-0.wav'), path.join(music, 'Zz New', 'new.mp3')]);
+    await daemon.catalog.scan();
+    const after = await ids();
+    assert.ok(after.length > before.length, 'the new song is there');
+    for (const id of before) assert.ok(after.includes(id), `${id} kept`);
   });
 
   it('keeps a play queue per user, to be taken up on another device', async () => {
