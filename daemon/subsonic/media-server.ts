@@ -7,6 +7,7 @@
  * Streams and transcodes at once are bounded; past either, a request is refused, not queued.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { FileHandle } from 'node:fs/promises';
 import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { byteRange } from '../../common/http/byte-range.js';
 import { SubsonicCode, SubsonicError } from '../../common/subsonic/response.js';
@@ -161,14 +162,7 @@ export class MediaServer {
     if (range) headers['content-range'] = `bytes ${start}-${end}/${size}`;
     if (request.method === 'HEAD' || size === 0) return { media: true, status, headers };
 
-    this.takeStream();
-    let handle;
-    try {
-      handle = await openScanned(song.path, song.stamp, song.info.file);
-    } catch (error) {
-      this.streams--;
-      throw fileError(error);
-    }
+    const handle = await this.openStream(song);
     const body = handle.createReadStream({ start, end, highWaterMark: 64 * 1024 });
     return { media: true, status, headers, body, done: once(() => this.streams--) };
   }
@@ -195,21 +189,12 @@ export class MediaServer {
     if (request.estimateLength) headers['content-length'] = estimate;
     if (request.method === 'HEAD') return { media: true, status: 200, headers };
 
-    this.takeStream();
-    if (this.transcodes >= this.limits.maxTranscodes) {
-      this.streams--;
+    if (this.transcodes >= this.limits.maxTranscodes)
       throw new SubsonicError(
         SubsonicCode.generic,
         `busy: ${this.transcodes} songs are being transcoded; try again shortly`,
       );
-    }
-    let handle;
-    try {
-      handle = await openScanned(song.path, song.stamp, song.info.file);
-    } catch (error) {
-      this.streams--;
-      throw fileError(error);
-    }
+    const handle = await this.openStream(song);
     this.transcodes++;
     const codec =
       plan.format === 'mp3'
@@ -280,11 +265,21 @@ export class MediaServer {
     return method === 'HEAD' ? { media: true, status: 200, headers } : { media: true, status: 200, headers, body };
   }
 
-  /** @throws SubsonicError 0 when as many songs are being sent as the daemon sends at once. */
-  private takeStream(): void {
+  /**
+   * The song's file opened as scanned, counted as a stream being sent (the caller's `done` counts
+   * it out). @throws SubsonicError 0 when as many songs are being sent as the daemon sends at once,
+   * or when the file cannot be read as scanned.
+   */
+  private async openStream(song: CatalogSong): Promise<FileHandle> {
     if (this.streams >= this.limits.maxStreams)
       throw new SubsonicError(SubsonicCode.generic, `busy: ${this.streams} songs are being sent; try again shortly`);
     this.streams++;
+    try {
+      return await openScanned(song.path, song.stamp, song.info.file);
+    } catch (error) {
+      this.streams--;
+      throw fileError(error);
+    }
   }
 }
 

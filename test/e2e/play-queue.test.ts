@@ -5,7 +5,6 @@
  * phone. The TCP commands under both are checked as the protocol says them.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +13,7 @@ import { SubsonicAPI } from 'subsonic-api';
 import { TestClient } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { silentPlayer } from '../helpers/tmux.js';
+import { ffmpegSongs } from '../helpers/tones.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-play-queue-'));
 const library = path.join(work, 'library');
@@ -24,21 +24,7 @@ const id = (title: string): string => String(daemon.catalog.songAt(`${title.toLo
 
 before(async () => {
   mkdirSync(library, { recursive: true });
-  for (const [k, title] of TITLES.entries())
-    execFileSync('ffmpeg', [
-      ...[
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-y',
-        '-f',
-        'lavfi',
-        '-i',
-        `sine=frequency=${300 + 100 * k}:duration=40`,
-      ],
-      ...['-c:a', 'libmp3lame', '-b:a', '128k', '-metadata', `title=${title}`, '-metadata', 'artist=Trees'],
-      path.join(library, `${title.toLowerCase()}.mp3`),
-    ]);
+  ffmpegSongs(library, TITLES, 40, 'Trees');
   daemon = await startTestDaemon(library, { users: [{ name: 'alice', password: 'sesame' }] });
   phone = new SubsonicAPI({
     url: `http://127.0.0.1:${daemon.httpPort}`,

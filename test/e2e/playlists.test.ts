@@ -4,7 +4,6 @@
  * one loaded as the queue and one added to it, one deleted after a yes. Songs by ffmpeg.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +12,7 @@ import { TestClient } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { until } from '../helpers/log-capture.js';
 import { silentPlayer } from '../helpers/tmux.js';
+import { ffmpegSongs } from '../helpers/tones.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-playlists-'));
 const library = path.join(work, 'library');
@@ -22,21 +22,7 @@ let client: TestClient;
 
 before(async () => {
   mkdirSync(library, { recursive: true });
-  for (const [k, title] of TITLES.entries())
-    execFileSync('ffmpeg', [
-      ...[
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-y',
-        '-f',
-        'lavfi',
-        '-i',
-        `sine=frequency=${300 + 100 * k}:duration=5`,
-      ],
-      ...['-c:a', 'libmp3lame', '-b:a', '128k', '-metadata', `title=${title}`, '-metadata', 'artist=Trees'],
-      path.join(library, `${title.toLowerCase()}.mp3`),
-    ]);
+  ffmpegSongs(library, TITLES, 5, 'Trees');
   daemon = await startTestDaemon(library);
   ({ client } = await TestClient.connect(daemon.port));
 });

@@ -32,6 +32,20 @@ export function sineWav(file: string, hz: number, seconds: number): void {
   ]);
 }
 
+/**
+ * One MP3 per title, made by ffmpeg (lame inside it): a sine of its own pitch, `title.mp3` in
+ * lower case, tagged with the title and `artist`.
+ */
+export function ffmpegSongs(dir: string, titles: readonly string[], seconds: number, artist: string): void {
+  for (const [k, title] of titles.entries())
+    run('ffmpeg', [
+      ...['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi'],
+      ...['-i', `sine=frequency=${300 + 100 * k}:duration=${seconds}`],
+      ...['-c:a', 'libmp3lame', '-b:a', '128k', '-metadata', `title=${title}`, '-metadata', `artist=${artist}`],
+      path.join(dir, `${title.toLowerCase()}.mp3`),
+    ]);
+}
+
 export interface ToneSong {
   file: string;
   title: string;

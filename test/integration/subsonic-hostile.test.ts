@@ -5,7 +5,6 @@
  * the daemon serves on.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import zlib from 'node:zlib';
 import net from 'node:net';
@@ -13,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { sineWav } from '../helpers/tones.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamd-subsonic-hostile-'));
 const music = path.join(work, 'music');
@@ -54,37 +54,11 @@ async function servesOn(): Promise<void> {
 before(async () => {
   mkdirSync(music);
   // A minute of CD audio (10 MB): more than the sockets' buffers hold, so a stream not read stays open.
-  execFileSync('sox', [
-    '-n',
-    '-r',
-    '44100',
-    '-c',
-    '2',
-    '-b',
-    '16',
-    path.join(music, 'long.wav'),
-    'synth',
-    '60',
-    'sine',
-    '440',
-  ]);
+  sineWav(path.join(music, 'long.wav'), 440, 60);
   song = readFileSync(path.join(music, 'long.wav'));
   // A cover that is a decompression bomb: 8,000 x 8,000 pixels (192 MB decoded) in a 100 KB file.
   mkdirSync(path.join(music, 'Bomb'));
-  execFileSync('sox', [
-    '-n',
-    '-r',
-    '8000',
-    '-c',
-    '1',
-    '-b',
-    '16',
-    path.join(music, 'Bomb', 'tick.wav'),
-    'synth',
-    '1',
-    'sine',
-    '440',
-  ]);
+  sineWav(path.join(music, 'Bomb', 'tick.wav'), 440, 1);
   bomb = await bombPng(8000);
   writeFileSync(path.join(music, 'Bomb', 'cover.png'), bomb);
   daemon = await startTestDaemon(music, {
