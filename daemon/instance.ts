@@ -238,7 +238,11 @@ export function createStreamd(
   services.counters.outputQueued = () => tcp.outputQueued();
 
   // The Subsonic API, on the same stores: what a phone stars, plays or saves, a player sees at once.
-  const listeners = new ApiListeners(devices, daemonClockMs);
+  // Its status pace is kept per connection id, as a TCP connection's is, and let go with its device.
+  const listeners = new ApiListeners(devices, daemonClockMs, (connectionId) => {
+    statusChanges.get(connectionId)?.flood.cancel();
+    statusChanges.delete(connectionId);
+  });
   let http: HttpServer | undefined;
   if (options.http) {
     const api = new SubsonicApi(

@@ -41,6 +41,8 @@ export class ApiListeners {
   constructor(
     private readonly devices: DeviceRegistry,
     private readonly clockMs: () => number,
+    /** A client's device left the list: what was kept for its connection id may go. */
+    private readonly gone: (connectionId: number) => void = () => {},
   ) {}
 
   /** The client streams `song` from `offsetSeconds`: it plays it now. */
@@ -84,6 +86,7 @@ export class ApiListeners {
       clearTimeout(listener.endTimer);
       clearTimeout(listener.forgetTimer);
       this.devices.disconnect(listener.connectionId);
+      this.gone(listener.connectionId);
     }
     this.listeners.clear();
   }
@@ -154,5 +157,6 @@ export class ApiListeners {
     clearTimeout(listener.forgetTimer);
     this.listeners.delete(key);
     this.devices.disconnect(listener.connectionId);
+    this.gone(listener.connectionId);
   }
 }
