@@ -224,6 +224,8 @@ describe('session commands', () => {
       'playlistclear',
       'rename',
       'rm',
+      'playqueue',
+      'saveplayqueue',
       'readpicture',
       'albumart',
       'lyrics',
