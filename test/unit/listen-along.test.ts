@@ -153,11 +153,36 @@ describe('following in the state machine', () => {
   it('Enter on a device that publishes its playback follows it; on an older one plays once from its status', () => {
     assert.deepEqual(keyToAction({ name: 'return' }, base), { type: 'follow-device' });
     assert.deepEqual(keyToAction({ name: 'return' }, { ...base, devices: [leaderAt(undefined)] }), {
-      type: 'play-device',
+      type: 'follow-device',
     });
     const { state, effects } = applyAction(base, { type: 'follow-device' });
     assert.deepEqual(state.follow, { leader: 'den' });
     assert.equal(kinds(effects), 'follow-set:den,follow-target,play:2@30');
+  });
+
+  it('follows a device whose record has not come yet from its status, and its record puts it in step when it comes', () => {
+    const file = library[1]?.file as string;
+    const starting = { ...leaderAt(undefined), status: `playing ${file} 0:12/3:00` };
+    const first = applyAction({ ...base, devices: [starting] }, { type: 'follow-device' });
+    assert.deepEqual(first.state.follow, { leader: 'den' });
+    assert.match(first.state.message?.text ?? '', /^following den/);
+    assert.equal(kinds(first.effects), 'follow-set:den,play:2@12');
+    // The record a moment later: only the target (the same song plays), and the message stays.
+    const record = { song: 2, positionMs: 13_000, playing: true, atMs: 2000 };
+    const then = applyEvent(first.state, {
+      type: 'devices',
+      devices: [{ ...starting, playback: record }],
+      daemonNow: 2000,
+    });
+    assert.equal(kinds(then.effects), 'follow-target');
+    assert.match(then.state.message?.text ?? '', /^following den/);
+    // One that plays nothing and says nothing is not followed.
+    const idle = applyAction(
+      { ...base, devices: [{ ...leaderAt(undefined), status: 'idle' }] },
+      { type: 'follow-device' },
+    );
+    assert.equal(idle.state.follow, undefined);
+    assert.match(idle.state.message?.text ?? '', /not playing anything/);
   });
 
   const following = applyAction(base, { type: 'follow-device' }).state;

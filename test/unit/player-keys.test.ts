@@ -43,8 +43,11 @@ describe('keyToAction', () => {
     assert.equal(keyToAction({ name: 'f5' }, base), undefined);
   });
 
-  it('plays what a device plays on Enter in the devices panel', () => {
-    assert.deepEqual(keyToAction({ name: 'return' }, { ...base, focus: 'devices' }), { type: 'play-device' });
+  it('follows a device on Enter in the devices panel', () => {
+    const devices = [{ name: 'den', address: '', status: 'idle', connected: '', updated: '' }];
+    assert.deepEqual(keyToAction({ name: 'return' }, { ...base, focus: 'devices', devices }), {
+      type: 'follow-device',
+    });
   });
 
   it('types into the search while it is open, letters that are commands elsewhere included', () => {

@@ -83,8 +83,7 @@ export function keyToAction(key: Key, state: PlayerState): Action | undefined {
   switch (name) {
     case 'return':
       if (state.focus !== 'devices') return { type: 'play-selected' };
-      // A device that says where it is in its song is followed; an older one is joined once, from its status.
-      return state.devices[state.selectedDevice]?.playback ? { type: 'follow-device' } : { type: 'play-device' };
+      return { type: 'follow-device' };
     case 'escape':
       return state.follow ? { type: 'unfollow' } : undefined;
   }

@@ -5,6 +5,7 @@
  * the daemon's clock is passed in with each change; keeping the two outputs on the same sample is
  * the listen-along capability's (listen-along/sync-follower.ts), told by the `follow-target` effect.
  */
+import { parseStatus } from '../../common/protocol/device-status.js';
 import { positionAt } from '../../common/protocol/playback.js';
 import type { DeviceInfo } from '../../common/protocol/records.js';
 import type { Action, ListenAlongAction, ListenAlongEffect, TransportEffect, Update } from './actions.js';
@@ -51,12 +52,38 @@ export function followAction(
       effects: [],
     };
   if (device.name === state.deviceName) return { state: say(state, 'that is this device'), effects: [] };
+  if (!device.playback) return followFromStatus(state, device);
   const following: PlayerState = say(
     { ...state, follow: { leader: device.name } },
     `following ${device.name}: Esc stops`,
   );
   const then = toLeader(following, device, daemonNow);
   return { state: then.state, effects: [{ type: 'follow-set', leader: device.name }, ...then.effects] };
+}
+
+/**
+ * A device that has not said where it is in its song: one that has just started (its record comes
+ * a moment after its status, later on a busy machine), or an older player that never says one. Its
+ * song is played from where its status says, and it is followed: its record, when it comes, puts
+ * this device on its sample (leaderChanged); an older player's never comes, and this one plays on.
+ */
+function followFromStatus(state: PlayerState, device: DeviceInfo): FollowUpdate {
+  const status = parseStatus(device.status);
+  if (!status) return { state: say(state, `${device.name} is not playing anything`), effects: [] };
+  const song = state.library.find((s) => s.file === status.file);
+  if (!song)
+    return { state: say(state, `${device.name} plays ${status.file}, which is not in the library`, true), effects: [] };
+  const at = Math.min(status.position, Math.max(0, song.duration - 1));
+  return {
+    state: say(
+      { ...state, follow: { leader: device.name }, playState: 'Playing', now: { song, position: at } },
+      `following ${device.name}: Esc stops`,
+    ),
+    effects: [
+      { type: 'follow-set', leader: device.name },
+      { type: 'play', song, at },
+    ],
+  };
 }
 
 /** The devices changed while following: what the leader does now, if that changed. */
