@@ -132,6 +132,14 @@ function takeFfmpeg(channels: 1 | 2, bits: 16 | 32): FfmpegProcess {
 const FRAMES_IN_FLIGHT = 3;
 /** The longest a decode waits for ffmpeg's answer before it gives what it has (a later one gives the rest). */
 const ANSWER_WAIT_MS = 200;
+/**
+ * A song's first sound waits for this much of it decoded (or all it was given), up to
+ * FIRST_ANSWER_WAIT_MS: a first piece of one AAC frame (23 ms) plays out before the next comes
+ * when ffmpeg is slowed by a busy machine, and the gap after it is heard (seen in CI: 20 ms of
+ * sound, then 90 ms of silence). Its first quarter second costs ffmpeg a few ms otherwise.
+ */
+const FIRST_ANSWER_SECONDS = 0.25;
+const FIRST_ANSWER_WAIT_MS = 1500;
 
 export class FfmpegDecoder {
   private readonly process: FfmpegProcess;
@@ -151,6 +159,8 @@ export class FfmpegDecoder {
   private stderr = '';
   private wake: (() => void) | undefined;
   private freed = false;
+  /** Whether sound was given yet. */
+  private sounded = false;
 
   private constructor(
     private readonly table: Mp4DecoderHeader,
@@ -223,9 +233,17 @@ export class FfmpegDecoder {
     if (frames.length) {
       if (!this.process.stdin.write(Buffer.concat(frames)))
         await Promise.race([new Promise((resolve) => this.process.stdin.once('drain', resolve)), this.exited]);
-      await this.answered(this.framesIn - FRAMES_IN_FLIGHT * (this.table.durations[0] ?? 1024));
+      const given = this.framesIn - FRAMES_IN_FLIGHT * (this.table.durations[0] ?? 1024);
+      if (this.sounded) await this.answered(given, ANSWER_WAIT_MS);
+      else
+        await this.answered(
+          Math.min(given, this.table.delay + FIRST_ANSWER_SECONDS * this.table.sampleRate),
+          FIRST_ANSWER_WAIT_MS,
+        );
     }
-    return this.take();
+    const pcm = this.take();
+    if (pcm.length > 0) this.sounded = true;
+    return pcm;
   }
 
   /** The rest, once ffmpeg has decoded all it was given. */
@@ -244,11 +262,11 @@ export class FfmpegDecoder {
     this.process.stdin.destroy();
   }
 
-  /** Until ffmpeg has given back `frames` frames, it has ended, or ANSWER_WAIT_MS passed. */
-  private async answered(frames: number): Promise<void> {
+  /** Until ffmpeg has given back `frames` frames, it has ended, or `waitMs` passed. */
+  private async answered(frames: number, waitMs: number): Promise<void> {
     if (this.framesOut >= frames || this.process.exitCode !== null) return;
     let late: NodeJS.Timeout | undefined;
-    const timer = new Promise<'late'>((resolve) => (late = setTimeout(() => resolve('late'), ANSWER_WAIT_MS)));
+    const timer = new Promise<'late'>((resolve) => (late = setTimeout(() => resolve('late'), waitMs)));
     while (this.framesOut < frames && this.process.exitCode === null && !this.failure) {
       const woken = new Promise<'woken'>((resolve) => (this.wake = () => resolve('woken')));
       if ((await Promise.race([woken, timer])) === 'late') break;
