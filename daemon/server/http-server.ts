@@ -82,6 +82,13 @@ export function createHttpServer(
   };
 
   const sendMedia = (reply: FastifyReply, answer: MediaAnswer): FastifyReply => {
+    // A client that went while its file was opened (or ffmpeg started) heard no 'close' to come:
+    // what was taken for it is given back now.
+    if (reply.raw.destroyed || reply.raw.socket?.destroyed !== false) {
+      if (answer.body && 'destroy' in answer.body) answer.body.destroy();
+      answer.done?.();
+      return reply.send();
+    }
     reply.code(answer.status).headers(answer.headers);
     if (answer.done) reply.raw.once('close', answer.done);
     if (answer.body === undefined) {

@@ -42,6 +42,17 @@ async function update(ctx: ApiContext, key: string, change: (current: Stickers) 
   }
 }
 
+/**
+ * Things one request may annotate: each is a change flushed to disk before the answer, and the
+ * store writes one at a time, so a request of thousands would hold every other client's.
+ */
+const MAX_ANNOTATED = 500;
+
+function checkCount(count: number): void {
+  if (count > MAX_ANNOTATED)
+    throw new SubsonicError(SubsonicCode.generic, `at most ${MAX_ANNOTATED} things in one request, got ${count}`);
+}
+
 /** Every key star and unstar name, checked before any is changed. */
 function starKeys(ctx: ApiContext): string[] {
   const keys = [
@@ -49,6 +60,7 @@ function starKeys(ctx: ApiContext): string[] {
     ...ctx.params.all('albumId').map((id) => keyOf(ctx, id, 'album')),
     ...ctx.params.all('artistId').map((id) => keyOf(ctx, id, 'artist')),
   ];
+  checkCount(keys.length);
   if (keys.length === 0)
     throw new SubsonicError(
       SubsonicCode.missingParameter,
@@ -83,6 +95,7 @@ export const annotationEndpoints: Record<string, Endpoint> = {
   scrobble: {
     async run(ctx) {
       const ids = ctx.params.all('id');
+      checkCount(ids.length);
       if (ids.length === 0)
         throw new SubsonicError(SubsonicCode.missingParameter, "required parameter 'id' is missing");
       const times = ctx.params.all('time');

@@ -209,6 +209,18 @@ export class LibraryView {
     for (const dir of this.directories.values()) dir.dirs.sort(byName);
   }
 
+  private readonly folded = new WeakMap<object, string>();
+
+  /** An entry's names as search compares them (foldText), made on its first search and kept with this view. */
+  foldedNames(entry: object, names: ReadonlyArray<string | undefined>): string {
+    let text = this.folded.get(entry);
+    if (text === undefined) {
+      text = foldText(names.filter(Boolean).join(' '));
+      this.folded.set(entry, text);
+    }
+    return text;
+  }
+
   /** The artist a song's `artist` tag names, when it has albums of its own. */
   artistOfSong(song: CatalogSong): ArtistEntry | undefined {
     return this.artists.get(hashId('ar', foldText(song.info.artist || albumArtistOf(song))));

@@ -60,6 +60,13 @@ function albumList(ctx: ApiContext): AlbumEntry[] {
     const rated = album.songs.map((song) => Number(stickers.get(song.audioKey)?.[RATING] ?? 0)).filter((r) => r > 0);
     return rated.length > 0 ? rated.reduce((a, b) => a + b, 0) / rated.length : 0;
   };
+  // Each album's measure once, not at each comparison of the sort (a library of thousands of albums).
+  const highestFirst = <K extends number | string>(measure: (album: AlbumEntry) => K, none: K): AlbumEntry[] =>
+    albums
+      .map((album) => ({ album, key: measure(album) }))
+      .filter(({ key }) => key !== none)
+      .sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0))
+      .map(({ album }) => album);
   switch (type as (typeof ALBUM_LIST_TYPES)[number]) {
     case 'random':
       return sample(albums, size);
@@ -67,15 +74,13 @@ function albumList(ctx: ApiContext): AlbumEntry[] {
       albums = [...albums].sort((a, b) => b.created - a.created);
       break;
     case 'highest':
-      albums = albums.filter((album) => rating(album) > 0).sort((a, b) => rating(b) - rating(a));
+      albums = highestFirst(rating, 0);
       break;
     case 'frequent':
-      albums = albums
-        .filter((album) => sum(album, PLAY_COUNT) > 0)
-        .sort((a, b) => sum(b, PLAY_COUNT) - sum(a, PLAY_COUNT));
+      albums = highestFirst((album) => sum(album, PLAY_COUNT), 0);
       break;
     case 'recent':
-      albums = albums.filter((album) => latest(album) !== '').sort((a, b) => (latest(a) < latest(b) ? 1 : -1));
+      albums = highestFirst(latest, '');
       break;
     case 'alphabeticalByName':
       break;
@@ -132,8 +137,9 @@ function search(ctx: ApiContext) {
   // Clients that sync a whole library ask for "" (Symfonium, DSub's offline mode).
   const query = raw.replace(/^"(.*)"$/, '$1').trim();
   const words = foldText(query).split(/\s+/).filter(Boolean).slice(0, 16);
-  const matches = (...names: Array<string | undefined>): boolean => {
-    const text = foldText(names.filter(Boolean).join(' '));
+  // Each entry's names folded once per library view, not at every search.
+  const matches = (entry: object, ...names: Array<string | undefined>): boolean => {
+    const text = ctx.view.foldedNames(entry, names);
     return words.every((word) => text.includes(word));
   };
   const page = <T>(items: T[], count: string, offset: string): T[] => {
@@ -145,12 +151,14 @@ function search(ctx: ApiContext) {
   const view = ctx.view;
   return {
     artists: page(
-      view.artistList.filter((artist) => matches(artist.name) && artist.albums.some((a) => folders.has(a.folderIndex))),
+      view.artistList.filter(
+        (artist) => matches(artist, artist.name) && artist.albums.some((a) => folders.has(a.folderIndex)),
+      ),
       'artistCount',
       'artistOffset',
     ),
     albums: page(
-      view.albumList.filter((album) => folders.has(album.folderIndex) && matches(album.name, album.artist)),
+      view.albumList.filter((album) => folders.has(album.folderIndex) && matches(album, album.name, album.artist)),
       'albumCount',
       'albumOffset',
     ),
@@ -158,7 +166,7 @@ function search(ctx: ApiContext) {
       [...view.songs.values()].filter(
         (song) =>
           folders.has(view.albumOf.get(song)?.folderIndex ?? 0) &&
-          matches(songTitle(song), song.info.artist, song.info.album, albumArtistOf(song)),
+          matches(song, songTitle(song), song.info.artist, song.info.album, albumArtistOf(song)),
       ),
       'songCount',
       'songOffset',

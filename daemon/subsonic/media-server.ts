@@ -194,8 +194,15 @@ export class MediaServer {
         SubsonicCode.generic,
         `busy: ${this.transcodes} songs are being transcoded; try again shortly`,
       );
-    const handle = await this.openStream(song);
+    // Counted before the file is opened: requests that come meanwhile see it, and the bound holds.
     this.transcodes++;
+    let handle: FileHandle;
+    try {
+      handle = await this.openStream(song);
+    } catch (error) {
+      this.transcodes--;
+      throw error;
+    }
     const codec =
       plan.format === 'mp3'
         ? ['-c:a', 'libmp3lame', '-b:a', `${plan.kbps}k`, '-f', 'mp3']

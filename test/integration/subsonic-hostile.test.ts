@@ -144,6 +144,9 @@ describe('the Subsonic API under hostile input', () => {
       `${base}/rest/getAlbumList2?${auth}&type=newest&size=-5&offset=99999999999999999999`,
     );
     assert.equal(negative.code, 0, 'a number too long to be one is refused');
+    // Each star is written to disk before the answer: one request holds at most 500.
+    const stars = await failure(`${base}/rest/star?${auth}${`&id=${songId}`.repeat(501)}`);
+    assert.deepEqual([stars.code, /at most 500/.test(stars.message)], [0, true]);
     const notPage = await fetch(`${base}/../../etc/passwd`);
     assert.equal(notPage.status, 404);
     await servesOn();

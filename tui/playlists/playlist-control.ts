@@ -4,7 +4,7 @@
  * playlist loaded into the queue or added to it (`listplaylist`); the queue saved under a name
  * (`save`, then `playlistadd` for what one command line cannot hold); a playlist deleted (`rm`).
  */
-import { formatCommand } from '../../common/protocol/args.js';
+import { formatCommand, quoteArg } from '../../common/protocol/args.js';
 import { parsePlaylistList } from '../../common/protocol/replies.js';
 import { OfflineError, type DaemonClient, type Reply } from '../daemon-link/daemon-client.js';
 import type { SongInfo } from '../../common/protocol/records.js';
@@ -109,17 +109,18 @@ export class PlaylistControl {
   private async savePlayQueue(songs: readonly SongInfo[], current: number, positionMs: number): Promise<void> {
     await this.attempt('keep the play queue', async () => {
       const from = Math.max(0, current);
-      let ids = songs.map((song) => song.id);
-      const line = (list: number[], at: number): string =>
-        formatCommand('saveplayqueue', this.user, at, positionMs, ...list);
+      const all = songs.map((song) => song.id);
+      // The line's length counted once, then by each song dropped (a queue of thousands is not formatted again for each).
+      const cost = all.map((id) => 1 + Buffer.byteLength(quoteArg(String(id))));
+      let bytes = Buffer.byteLength(formatCommand('saveplayqueue', this.user, current, positionMs));
+      for (const one of cost) bytes += one;
       let start = 0;
-      while (Buffer.byteLength(line(ids, current - start)) > MAX_SAVE_LINE_BYTES && ids.length > 1) {
+      let end = all.length;
+      while (bytes > MAX_SAVE_LINE_BYTES && end - start > 1) {
         // Drop from the front while entries before the current one remain, else from the end.
-        if (start < from) {
-          ids = ids.slice(1);
-          start++;
-        } else ids = ids.slice(0, -1);
+        bytes -= start < from ? (cost[start++] as number) : (cost[--end] as number);
       }
+      const ids = all.slice(start, end);
       await this.ok(
         this.control.request('saveplayqueue', this.user, current < 0 ? -1 : current - start, positionMs, ...ids),
       );
