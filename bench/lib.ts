@@ -115,6 +115,19 @@ export function rssMiB(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
 }
 
+/** RSS of a process and of every process under it, in MiB (a process gone meanwhile counts 0). */
+export function treeRssMiB(pid: number): number {
+  let children: number[] = [];
+  try {
+    children = readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+      readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+    );
+    return rssMiB(pid) + children.reduce((sum, child) => sum + treeRssMiB(child), 0);
+  } catch {
+    return 0;
+  }
+}
+
 /** CPU seconds (user + system) a process has used. */
 export function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=32768 node --max-semi-space-size=2 --expose-gc
 /**
  * The `streamd` command: run | start | stop | status | restart | config. Node is started as
  * DAEMON_RUNTIME (service.ts) says, for a daemon's footprint rather than a server farm's.

@@ -310,6 +310,7 @@ export function createStreamd(
       logUdpCounters();
       await udp.close();
       await http?.close();
+      media.close();
       listeners.close();
       await connectionsClosed;
       loopDelay.stop();

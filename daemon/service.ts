@@ -86,10 +86,16 @@ export interface StartResult {
 /**
  * How Node runs the daemon (here, in the `streamd` command's first line, and in benchmarks): a
  * young generation of 2 MiB rather than 16 (scavenges are more frequent and short; the heap stays
- * small), and two malloc arenas rather than eight a core (the threads that read files and scale
- * pictures share them). docs/benchmarks.md, the Subsonic API, has what each saves.
+ * small); two malloc arenas rather than eight a core (the threads that read files share them);
+ * and blocks of 32 KiB or more mapped on their own (file and socket buffers), so that freeing one
+ * gives its memory back rather than leaving a hole that a burst of requests makes the heap keep.
+ * gc() exposed, for one collection when the HTTP port goes quiet (server/quiet-collector.ts).
+ * docs/benchmarks.md, the Subsonic API, has what each saves.
  */
-export const DAEMON_RUNTIME = { nodeFlags: ['--max-semi-space-size=2'], env: { MALLOC_ARENA_MAX: '2' } };
+export const DAEMON_RUNTIME = {
+  nodeFlags: ['--max-semi-space-size=2', '--expose-gc'],
+  env: { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '32768' },
+};
 
 /**
  * Starts `streamd run` detached and waits until it listens (or fails: then the end of what it

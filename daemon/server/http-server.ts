@@ -13,6 +13,7 @@ import { isMedia } from '../subsonic/api-types.js';
 import type { MediaAnswer } from '../subsonic/media-server.js';
 import { Params } from '../subsonic/params.js';
 import { formatOf, type SubsonicApi } from '../subsonic/subsonic-api.js';
+import { collectWhenQuiet } from './quiet-collector.js';
 
 /** A form body larger than this is refused (a playlist of thousands of ids fits). */
 const MAX_FORM_BYTES = 1024 * 1024;
@@ -59,6 +60,11 @@ export function createHttpServer(
     exposeHeadRoutes: false,
     // The query string is read by the API (repeated parameters, its own rules), not by fastify.
     routerOptions: { querystringParser: () => ({}) },
+  });
+  const collector = collectWhenQuiet();
+  app.addHook('onResponse', (_request, _reply, done) => {
+    collector.served();
+    done();
   });
   // Parameters come in the query string or a form, nothing else: other bodies are refused (415).
   app.removeAllContentTypeParsers();
@@ -147,6 +153,7 @@ export function createHttpServer(
       return app.server.address() as AddressInfo;
     },
     async close() {
+      collector.stop();
       // Streams in flight end now: close() waits for idle keep-alive sockets only.
       app.server.closeAllConnections();
       await app.close();

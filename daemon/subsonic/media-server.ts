@@ -119,6 +119,11 @@ export class MediaServer {
     this.scaler = new PictureScaler(PICTURES_WAITING, log);
   }
 
+  /** Ends the picture scaler's process. */
+  close(): void {
+    this.scaler.close();
+  }
+
   get activeStreams(): number {
     return this.streams;
   }

@@ -1,11 +1,12 @@
 /**
  * The Subsonic API against what a hostile or broken client sends: ids that walk out of the
  * library, query strings too large or malformed, bodies too large or of another type, 1,000
- * streams at once, a reader that stops reading. Each gets the spec's error or a bounded cost, and
- * the daemon serves on.
+ * streams at once, a reader that stops reading, the process that scales pictures killed. Each
+ * gets the spec's error or a bounded cost, and the daemon serves on.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import zlib from 'node:zlib';
 import net from 'node:net';
 import os from 'node:os';
@@ -51,6 +52,36 @@ async function servesOn(): Promise<void> {
   assert.equal(answer['subsonic-response'].status, 'ok');
 }
 
+/** Width and height of a JPEG, from its frame header. */
+function jpegSize(jpeg: Buffer): { width: number; height: number } {
+  for (let at = 2; at + 9 < jpeg.length;) {
+    const marker = jpeg[at + 1] as number;
+    if (marker >= 0xc0 && marker <= 0xc2)
+      return { height: jpeg.readUInt16BE(at + 5), width: jpeg.readUInt16BE(at + 7) };
+    at += 2 + jpeg.readUInt16BE(at + 2);
+  }
+  throw new Error('no frame header');
+}
+
+async function until(condition: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+/** This process's children that scale pictures (the test daemon runs in this process). */
+function pictureProcesses(): number[] {
+  const children = readdirSync(`/proc/${process.pid}/task`).flatMap((task) =>
+    readFileSync(`/proc/${process.pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+  );
+  return children.filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('picture-worker');
+    } catch {
+      return false; // gone meanwhile
+    }
+  });
+}
+
 before(async () => {
   mkdirSync(music);
   // A minute of CD audio (10 MB): more than the sockets' buffers hold, so a stream not read stays open.
@@ -61,6 +92,20 @@ before(async () => {
   sineWav(path.join(music, 'Bomb', 'tick.wav'), 440, 1);
   bomb = await bombPng(8000);
   writeFileSync(path.join(music, 'Bomb', 'cover.png'), bomb);
+  // An ordinary cover, made by ffmpeg: 400 x 400.
+  mkdirSync(path.join(music, 'Covered'));
+  sineWav(path.join(music, 'Covered', 'tick.wav'), 440, 1);
+  execFileSync('ffmpeg', [
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc=s=400x400',
+    '-frames:v',
+    '1',
+    path.join(music, 'Covered', 'cover.jpg'),
+  ]);
   daemon = await startTestDaemon(music, {
     users: [{ name: 'eve', password: 'secret' }],
     httpMaxStreams: MAX_STREAMS,
@@ -119,6 +164,30 @@ describe('the Subsonic API under hostile input', () => {
     assert.ok(performance.now() - started < 10_000);
     await servesOn();
   });
+
+  it(
+    'scales covers again after the process that scales them was killed, and that process leaves when quiet',
+    { timeout: 60_000 },
+    async () => {
+      const id = String(daemon.catalog.songAt('Covered/tick.wav')?.info.id);
+      const cover = async (size: number): Promise<{ width: number; height: number }> => {
+        const response = await fetch(`${base}/rest/getCoverArt?${auth}&id=${id}&size=${size}`);
+        assert.equal(response.headers.get('content-type'), 'image/jpeg');
+        return jpegSize(Buffer.from(await response.arrayBuffer()));
+      };
+      assert.deepEqual(await cover(120), { width: 120, height: 120 });
+      const [first] = pictureProcesses();
+      assert.ok(first, 'a process scales pictures');
+      process.kill(first, 'SIGKILL');
+      await until(() => !pictureProcesses().includes(first), 5000);
+      assert.deepEqual(await cover(90), { width: 90, height: 90 }, 'scaled by a new process');
+      const [second] = pictureProcesses();
+      assert.ok(second !== undefined && second !== first);
+      await until(() => pictureProcesses().length === 0, 20_000);
+      assert.deepEqual(pictureProcesses(), [], 'no picture process left once quiet');
+      await servesOn();
+    },
+  );
 
   it('refuses a query string too large, a body too large or of another type, and reads malformed ones as the spec does', async () => {
     const huge = await fetch(`${base}/rest/ping?${auth}&junk=${'a'.repeat(100_000)}`);
