@@ -5,6 +5,7 @@
  */
 import type { PlaybackRecord } from '../common/protocol/playback.js';
 import type { DeviceInfo } from '../common/protocol/records.js';
+import type { PlayerReport } from '../common/protocol/remote.js';
 
 interface ConnectionEntry {
   address: string;
@@ -17,10 +18,11 @@ interface DeviceStatus {
   updated: Date;
 }
 
-/** What a device says of its playback for listening along (`att playback`, `att follow`). */
+/** What a device says of its playback (`att playback`, `att follow`) and of itself (`att player`). */
 interface DeviceSync {
   playback?: PlaybackRecord | undefined;
   follows?: string | undefined;
+  player?: PlayerReport | undefined;
 }
 
 export class DeviceRegistry {
@@ -92,6 +94,15 @@ export class DeviceRegistry {
     this.setSync(connectionId, { follows });
   }
 
+  /** `att player`: its volume, queue length, whether it takes remote control (parts left out stay as they were). */
+  setPlayer(connectionId: number, report: PlayerReport): void {
+    const entry = this.connections.get(connectionId);
+    if (!entry) return;
+    const before = this.syncs.get(this.deviceName(entry))?.player;
+    const defined = Object.entries(report).filter(([, value]) => value !== undefined);
+    this.setSync(connectionId, { player: { ...before, ...Object.fromEntries(defined) } });
+  }
+
   private setSync(connectionId: number, change: DeviceSync): void {
     const entry = this.connections.get(connectionId);
     if (!entry) return;
@@ -130,6 +141,7 @@ export class DeviceRegistry {
         updated: (status?.updated ?? entry.connected).toISOString(),
         ...(sync?.playback ? { playback: sync.playback } : {}),
         ...(sync?.follows ? { follows: sync.follows } : {}),
+        ...sync?.player,
       };
     });
   }

@@ -23,6 +23,7 @@ import { createCommandTable } from './commands/table.js';
 import type { Services } from './commands/types.js';
 import { DeviceRegistry } from './devices.js';
 import { ChangeBus } from './events/change-bus.js';
+import { RemoteInbox } from './remote-inbox.js';
 import { coalesce, type Coalesced } from './events/coalesce.js';
 import { IcecastSource } from './icecast/icecast-source.js';
 import type { Logger } from './log.js';
@@ -125,9 +126,13 @@ export function createStreamd(
   // the last of a burst always told.
   const statusChanges = new Map<number, { pace: RateBucket; flood: Coalesced }>();
   const devicesChanged = (): void => changes.notify('devices');
+  const remotes = new RemoteInbox();
   const devices = new DeviceRegistry(
     devicesChanged,
-    (name) => calls.deviceGone(name, new Date()),
+    (name) => {
+      calls.deviceGone(name, new Date());
+      remotes.forget(name);
+    },
     (connectionId) => {
       let entry = statusChanges.get(connectionId);
       if (!entry) {
@@ -176,6 +181,7 @@ export function createStreamd(
     embedded,
     artwork,
     devices,
+    remotes,
     calls,
     voiceCounters: voice.counters,
     changes,

@@ -158,6 +158,10 @@ export interface DeviceInfo {
   playback?: PlaybackRecord | undefined;
   /** The device it follows (listen along; `att follow`). */
   follows?: string | undefined;
+  /** What a player says of itself (`att player`): its volume (0-100), its queue's length, whether it takes remote control. */
+  volume?: number | undefined;
+  queueLength?: number | undefined;
+  control?: boolean | undefined;
 }
 
 export function deviceFields(device: DeviceInfo): Field[] {
@@ -170,6 +174,9 @@ export function deviceFields(device: DeviceInfo): Field[] {
   ];
   if (device.playback) fields.push(['playback', formatPlayback(device.playback)]);
   if (device.follows) fields.push(['follows', device.follows]);
+  if (device.volume !== undefined) fields.push(['volume', device.volume]);
+  if (device.queueLength !== undefined) fields.push(['queue_length', device.queueLength]);
+  if (device.control !== undefined) fields.push(['control', device.control ? 'yes' : 'no']);
   return fields;
 }
 
@@ -186,6 +193,12 @@ export function parseDeviceFields(fields: ReadonlyMap<string, string>): DeviceIn
   if (parsed && typeof parsed !== 'string') device.playback = parsed;
   const follows = fields.get('follows');
   if (follows) device.follows = follows;
+  const volume = fields.get('volume');
+  if (volume !== undefined && /^\d{1,3}$/.test(volume)) device.volume = Number(volume);
+  const queueLength = fields.get('queue_length');
+  if (queueLength !== undefined && /^\d{1,7}$/.test(queueLength)) device.queueLength = Number(queueLength);
+  const control = fields.get('control');
+  if (control === 'yes' || control === 'no') device.control = control === 'yes';
   return device;
 }
 

@@ -3,7 +3,7 @@
  *
  * @example parseTopics(['devices', 'radio']) // ['devices', 'radio']; [] means every topic
  */
-export const IDLE_TOPICS = ['devices', 'catalog', 'radio', 'calls', 'sticker', 'stored_playlist'] as const;
+export const IDLE_TOPICS = ['devices', 'catalog', 'radio', 'calls', 'sticker', 'stored_playlist', 'remote'] as const;
 
 export type IdleTopic = (typeof IDLE_TOPICS)[number];
 

@@ -8,6 +8,7 @@ import { idleCommands } from './idle-commands.js';
 import { libraryCommands } from './library-commands.js';
 import { playlistCommands } from './playlist-commands.js';
 import { playQueueCommands } from './play-queue-commands.js';
+import { remoteCommands } from './remote-commands.js';
 import { sessionCommands } from './session-commands.js';
 import { stickerCommands } from './sticker-commands.js';
 import type { Command } from './types.js';
@@ -36,6 +37,7 @@ export function createCommandTable(extra: readonly Command[] = []): CommandTable
     ...stickerCommands,
     ...playlistCommands,
     ...playQueueCommands,
+    ...remoteCommands,
     ...artworkCommands,
     help,
     ...extra,

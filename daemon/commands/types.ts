@@ -6,6 +6,7 @@ import type { VoiceCounters } from '../calls/voice-relay.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { BlockReader } from '../catalog/block-reader.js';
 import type { DeviceRegistry } from '../devices.js';
+import type { RemoteInbox } from '../remote-inbox.js';
 import type { ChangeBus } from '../events/change-bus.js';
 import type { IcecastSource } from '../icecast/icecast-source.js';
 import type { Radio } from '../radio/radio.js';
@@ -69,6 +70,8 @@ export interface Services {
   /** Reads what songs' tags carry beyond their records (pictures, lyrics), off the event loop. */
   embedded: EmbeddedReader;
   devices: DeviceRegistry;
+  /** Remote commands waiting for their devices (`remote`, `remotes`). */
+  remotes: RemoteInbox;
   /** Who has heard of which change (`idle`). */
   changes: ChangeBus;
   counters: ServerCounters;

@@ -1,0 +1,88 @@
+/**
+ * Remote control (docs/protocol.md, Remote control): a device asks another to play, pause, seek,
+ * change its volume or its queue (`remote`); the daemon checks the device takes it, names the songs
+ * as its catalog does, keeps the command for it and wakes it (`idle remote`); the device takes
+ * what waits (`remotes`) and does it. A player says what it is (`att player`).
+ */
+import { ProtocolError } from '../../common/protocol/errors.js';
+import { deviceName, DEVICE_NAME_RULE } from '../../common/limits.js';
+import {
+  MAX_REMOTE_SONGS,
+  parsePlayerReport,
+  parseRemote,
+  remoteFields,
+  type RemoteCommand,
+} from '../../common/protocol/remote.js';
+import { encodeFields, okLine, printable, type Field } from '../../common/protocol/response.js';
+import { MAX_WAITING_REMOTES } from '../remote-inbox.js';
+import type { Command } from './types.js';
+
+export const remoteCommands: Command[] = [
+  {
+    name: 'att player',
+    aliases: ['att_player'],
+    minArgs: 2,
+    maxArgs: 6,
+    usage: 'att player [volume <0-100>] [queue <length>] [control yes|no]',
+    summary: "extension (remote control): this device's volume, queue length and whether it takes remote control",
+    async run(ctx, words) {
+      const report = parsePlayerReport(words);
+      if (typeof report === 'string') throw new ProtocolError('bad_argument', report);
+      ctx.services.devices.setPlayer(ctx.session.id, report);
+      await ctx.out.write(okLine());
+    },
+  },
+  {
+    name: 'remote',
+    aliases: [],
+    minArgs: 2,
+    maxArgs: 2 + MAX_REMOTE_SONGS,
+    usage: 'remote <device> <action> [<argument>...]',
+    summary:
+      'extension: asks another device to play, pause, resume, stop, seek, skip, set its volume or change its queue',
+    async run(ctx, [given, ...words]) {
+      const name = deviceName(given as string);
+      if (name === undefined) throw new ProtocolError('bad_argument', `a device name is ${DEVICE_NAME_RULE}`);
+      const target = ctx.services.devices.find(name);
+      if (!target) throw new ProtocolError('not_found', `no device '${printable(name)}'`);
+      const parsed = parseRemote(words);
+      if (typeof parsed === 'string') throw new ProtocolError('bad_argument', parsed);
+      if (target.control === undefined)
+        throw new ProtocolError(
+          'unavailable',
+          `'${printable(target.name)}' does not take remote control (an older player, or one that has not said 'att player control yes')`,
+        );
+      if (!target.control) throw new ProtocolError('permission', `'${printable(target.name)}' refuses remote control`);
+      // Names become the catalog's paths here (not_found, ambiguous): the device gets songs it can ask for.
+      const command: RemoteCommand =
+        parsed.action === 'play' || parsed.action === 'add'
+          ? { action: parsed.action, songs: parsed.songs.map((song) => ctx.services.catalog.find(song).info.file) }
+          : parsed;
+      const from = ctx.services.devices.nameOf(ctx.session.id) ?? '?';
+      const id = ctx.services.remotes.post(target.name, from, command);
+      if (id === undefined)
+        throw new ProtocolError(
+          'busy',
+          `'${printable(target.name)}' has ${MAX_WAITING_REMOTES} remote commands it has not taken yet`,
+        );
+      ctx.services.changes.notify('remote', ctx.services.devices.connectionsOf(target.name));
+      await ctx.out.write(encodeFields([['remote', id]]) + okLine());
+    },
+  },
+  {
+    name: 'remotes',
+    aliases: [],
+    minArgs: 0,
+    maxArgs: 0,
+    usage: 'remotes',
+    summary: 'extension: the remote commands waiting for this device, oldest first; taken: they wait no more',
+    async run(ctx) {
+      const device = ctx.services.devices.nameOf(ctx.session.id);
+      const taken = device === undefined ? [] : ctx.services.remotes.take(device);
+      const records = taken.map((delivery) =>
+        encodeFields([['remote', delivery.id], ['from', delivery.from] as Field, ...remoteFields(delivery.command)]),
+      );
+      await ctx.out.write(records.join('') + okLine());
+    },
+  },
+];

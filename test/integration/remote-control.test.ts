@@ -1,0 +1,121 @@
+/**
+ * Remote control on the daemon (docs/protocol.md, Remote control) over real sockets: `att player`
+ * in the device records, `remote` kept for its device and waking only its `idle remote`, `remotes`
+ * handing the commands over in order, and every refusal: an older player, one that refuses, an
+ * unknown device, song or action, a full inbox; what waited is forgotten with its device.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { TestClient, records, type Response } from '../helpers/client.js';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
+
+let library: FixtureLibrary;
+let daemon: TestDaemon;
+const clients: TestClient[] = [];
+
+before(async () => {
+  library = makeFixtureLibrary();
+  daemon = await startTestDaemon(library.root);
+});
+after(async () => {
+  for (const client of clients) client.close();
+  await daemon.stop();
+  library.cleanup();
+});
+
+async function device(name: string, ...player: string[]): Promise<TestClient> {
+  const client = (await TestClient.connect(daemon.port)).client;
+  clients.push(client);
+  assert.equal((await client.command('hello', name)).ok, true);
+  if (player.length > 0) assert.equal((await client.command('att player', ...player)).ok, true);
+  return client;
+}
+const changed = (response: Response): string[] => response.fields.filter(([k]) => k === 'changed').map(([, v]) => v);
+const refusal = (response: Response): string => `${response.ok ? 'OK' : response.code}: ${response.text}`;
+
+describe('remote control', () => {
+  it('shows what a player says of itself in its device record, parts kept as they were', async () => {
+    const kitchen = await device('kitchen-a', 'volume', '80', 'queue', '12', 'control', 'yes');
+    assert.equal((await kitchen.command('att player', 'volume', '35')).ok, true);
+    const list = records(await kitchen.command('lista dispositivos'), 'device');
+    const record = list.find((fields) => fields.get('device') === 'kitchen-a');
+    assert.equal(record?.get('volume'), '35');
+    assert.equal(record?.get('queue_length'), '12');
+    assert.equal(record?.get('control'), 'yes');
+    const bad = await kitchen.command('att player', 'volume', '140');
+    assert.equal(bad.code, 'bad_argument');
+  });
+
+  it('keeps a command for its device, wakes only its idle, and hands the commands over in order', async () => {
+    const kitchen = await device('kitchen-b', 'control', 'yes');
+    const laptop = await device('laptop-b');
+    const bystander = await device('bystander-b', 'control', 'yes');
+    kitchen.send('idle remote\n');
+    bystander.send('idle remote\n');
+    const song = 'lame/vbr-xing.mp3';
+    const sent = await laptop.command('remote', 'KITCHEN-B', 'play', song, 'lamejs-cbr');
+    assert.equal(sent.ok, true, sent.text);
+    assert.deepEqual(changed(await kitchen.next()), ['remote']);
+    assert.equal((await laptop.command('remote', 'kitchen-b', 'seek', '61.5')).ok, true);
+    assert.equal((await laptop.command('remote', 'kitchen-b', 'volume', '40')).ok, true);
+    const taken = records(await kitchen.command('remotes'), 'remote');
+    assert.deepEqual(
+      taken.map((fields) => [fields.get('from'), fields.get('action')]),
+      [
+        ['laptop-b', 'play'],
+        ['laptop-b', 'seek'],
+        ['laptop-b', 'volume'],
+      ],
+    );
+    assert.equal(taken[1]?.get('seconds'), '61.5');
+    assert.equal(taken[2]?.get('volume'), '40');
+    assert.equal((await kitchen.command('remotes')).fields.length, 0, 'taken once');
+    assert.equal(await bystander.nextWithin(200), undefined, 'another device is not woken');
+    bystander.send('noidle\n');
+    assert.deepEqual(changed(await bystander.next()), []);
+  });
+
+  it('sends songs as the catalog names them: a name given becomes its path', async () => {
+    const kitchen = await device('kitchen-c', 'control', 'yes');
+    const laptop = await device('laptop-c');
+    assert.equal((await laptop.command('remote', 'kitchen-c', 'add', 'lamejs-cbr')).ok, true);
+    const [record] = records(await kitchen.command('remotes'), 'remote');
+    assert.equal(record?.get('file'), 'lamejs-cbr.mp3');
+  });
+
+  it('refuses what cannot be done, saying why, and takes nothing', async () => {
+    await device('older-d');
+    await device('shy-d', 'control', 'no');
+    const open = await device('open-d', 'control', 'yes');
+    const laptop = await device('laptop-d');
+    assert.match(
+      refusal(await laptop.command('remote', 'older-d', 'pause')),
+      /^unavailable: .*does not take remote control/,
+    );
+    assert.match(refusal(await laptop.command('remote', 'shy-d', 'pause')), /^permission: .*refuses remote control/);
+    assert.match(refusal(await laptop.command('remote', 'nobody-d', 'pause')), /^not_found: no device/);
+    assert.match(refusal(await laptop.command('remote', 'open-d', 'dance')), /^bad_argument: the action is one of/);
+    assert.match(refusal(await laptop.command('remote', 'open-d', 'volume', '101')), /^bad_argument/);
+    assert.match(refusal(await laptop.command('remote', 'open-d', 'play', '../../etc/passwd')), /^not_found/);
+    assert.match(refusal(await laptop.command('remote', 'open-d', 'add')), /^bad_argument/);
+    assert.match(refusal(await laptop.command('remote', 'open-d')), /^bad_argument/);
+    assert.equal((await open.command('remotes')).fields.length, 0, 'nothing was kept');
+  });
+
+  it('keeps 64 commands a device has not taken, refuses more, and forgets them with the device', async () => {
+    const kitchen = await device('kitchen-e', 'control', 'yes');
+    const laptop = await device('laptop-e');
+    for (let i = 0; i < 64; i++) assert.equal((await laptop.command('remote', 'kitchen-e', 'next')).ok, true);
+    assert.match(refusal(await laptop.command('remote', 'kitchen-e', 'next')), /^busy: .*64 remote commands/);
+    kitchen.close();
+    const listed = async (): Promise<boolean> =>
+      records(await laptop.command('lista dispositivos'), 'device').some(
+        (fields) => fields.get('device') === 'kitchen-e',
+      );
+    while (await listed()) await new Promise((resolve) => setTimeout(resolve, 20));
+    // The name taken again is another device: nothing waits for it.
+    const again = await device('kitchen-e', 'control', 'yes');
+    assert.equal((await again.command('remotes')).fields.length, 0);
+  });
+});

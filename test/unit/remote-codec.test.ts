@@ -1,0 +1,103 @@
+/** Remote control's words and records (common/protocol/remote.ts), table-tested. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  formatPlayerReport,
+  MAX_REMOTE_SONGS,
+  parsePlayerReport,
+  parseRemote,
+  parseRemoteRecord,
+  remoteFields,
+  type RemoteCommand,
+} from '../../common/protocol/remote.js';
+
+describe('remote commands', () => {
+  const read: Array<[string[], RemoteCommand]> = [
+    [['play'], { action: 'play', songs: [] }],
+    [['PLAY', 'A/1.mp3', '12'], { action: 'play', songs: ['A/1.mp3', '12'] }],
+    [['add', 'x y.flac'], { action: 'add', songs: ['x y.flac'] }],
+    [['pause'], { action: 'pause' }],
+    [['resume'], { action: 'resume' }],
+    [['toggle'], { action: 'toggle' }],
+    [['stop'], { action: 'stop' }],
+    [['next'], { action: 'next' }],
+    [['previous'], { action: 'previous' }],
+    [['seek', '0'], { action: 'seek', seconds: 0 }],
+    [['seek', '61.25'], { action: 'seek', seconds: 61.25 }],
+    [['volume', '0'], { action: 'volume', percent: 0 }],
+    [['volume', '100'], { action: 'volume', percent: 100 }],
+    [['move', '3', '0'], { action: 'move', from: 3, to: 0 }],
+    [['delete', '7'], { action: 'delete', pos: 7 }],
+    [['clear'], { action: 'clear' }],
+    [['start', '2', '61000'], { action: 'start', pos: 2, positionMs: 61000, atMs: undefined }],
+    [['start', '0', '0', '123456.5'], { action: 'start', pos: 0, positionMs: 0, atMs: 123456.5 }],
+  ];
+  for (const [words, command] of read)
+    it(`reads ${words.join(' ')}`, () => assert.deepEqual(parseRemote(words), command));
+
+  const refused: string[][] = [
+    [],
+    ['dance'],
+    ['add'],
+    ['pause', 'now'],
+    ['seek'],
+    ['seek', '-1'],
+    ['seek', '1e3'],
+    ['seek', '1.2345'],
+    ['volume', '101'],
+    ['volume', '-5'],
+    ['volume', '50%'],
+    ['move', '1'],
+    ['move', '1', 'x'],
+    ['delete', '-1'],
+    ['start', '1'],
+    ['start', '1', '2', 'soon'],
+    ['play', ...Array.from({ length: MAX_REMOTE_SONGS + 1 }, (_, i) => String(i + 1))],
+    ['toString'],
+    ['__proto__'],
+  ];
+  for (const words of refused)
+    it(`refuses ${words.slice(0, 3).join(' ') || '(nothing)'}`, () =>
+      assert.equal(typeof parseRemote(words), 'string'));
+
+  it('comes back whole from its record', () => {
+    for (const [, command] of read) {
+      const lines: Array<[string, string]> = [
+        ['remote', '9'],
+        ['from', 'Living Room'],
+        ...remoteFields(command).map(([key, value]): [string, string] => [key, String(value)]),
+      ];
+      assert.deepEqual(parseRemoteRecord(lines), { id: 9, from: 'Living Room', command });
+    }
+  });
+
+  it('says why a record of an action it does not know is skipped', () => {
+    const record = parseRemoteRecord([
+      ['remote', '4'],
+      ['from', 'phone'],
+      ['action', 'shuffle'],
+    ]);
+    assert.match(record as string, /remote command 4 from phone: the action is one of/);
+  });
+});
+
+describe('att player', () => {
+  it('reads any of its parts, in any order', () => {
+    assert.deepEqual(parsePlayerReport(['control', 'yes']), { control: true });
+    assert.deepEqual(parsePlayerReport(['queue', '12', 'volume', '80', 'control', 'no']), {
+      queueLength: 12,
+      volume: 80,
+      control: false,
+    });
+    assert.deepEqual(formatPlayerReport({ volume: 80, queueLength: 12, control: false }), [
+      'volume',
+      '80',
+      'queue',
+      '12',
+      'control',
+      'no',
+    ]);
+  });
+  for (const words of [[], ['volume'], ['volume', '101'], ['control', 'maybe'], ['queue', '-1'], ['colour', 'red']])
+    it(`refuses ${words.join(' ') || '(nothing)'}`, () => assert.equal(typeof parsePlayerReport(words), 'string'));
+});
