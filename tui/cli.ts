@@ -53,6 +53,8 @@ const USAGE = `usage: streamtui [options]
                        when a server answers, else ALSA's default)
   --no-calls           take no calls (by default the device registers for calls: C calls the
                        selected device, y / n answer)
+  --no-remote-control  do nothing other devices ask (by default they may play, pause, seek,
+                       skip, set the volume and change the queue here, through streamd)
   --cache-dir DIR      where blocks are cached (default $XDG_CACHE_HOME/streamtui)
   --state-dir DIR      where the queue is kept across runs (default $XDG_STATE_HOME/streamtui)
   --queue-file FILE    an M3U8 playlist to queue at start (paths from the library root);
@@ -145,6 +147,7 @@ async function main(): Promise<number> {
       config: { type: 'string' },
       'start-daemon': { type: 'boolean' },
       'no-calls': { type: 'boolean' },
+      'no-remote-control': { type: 'boolean' },
       mic: { type: 'string' },
       save: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -172,6 +175,7 @@ async function main(): Promise<number> {
       audio: values.audio as TuiSettings['audio'] | undefined,
       password: values.password,
       calls: values['no-calls'] ? false : undefined,
+      remote_control: values['no-remote-control'] ? false : undefined,
       mic: values.mic as TuiSettings['mic'] | undefined,
       state_dir: values['state-dir'],
       on_song_change: values['on-song-change'],
@@ -218,6 +222,7 @@ async function main(): Promise<number> {
       // The control connection registers the device for calls (unless --no-calls).
       control: client(settings.calls, KEEPALIVE_MS),
       calls: settings.calls,
+      remoteControl: settings.remote_control,
       voice,
       // Quiet between songs (the control connection between clock round trips): kept open.
       downloads: client(false, KEEPALIVE_MS),

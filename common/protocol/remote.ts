@@ -182,6 +182,16 @@ export function parseRemoteRecord(lines: ReadonlyArray<readonly [string, string]
   return { id, from, command };
 }
 
+/** A `remotes` answer's lines as its records: each a delivery, or why it is skipped. */
+export function parseRemotes(lines: ReadonlyArray<readonly [string, string]>): Array<RemoteDelivery | string> {
+  const records: Array<Array<readonly [string, string]>> = [];
+  for (const line of lines) {
+    if (line[0] === 'remote') records.push([line]);
+    else records.at(-1)?.push(line);
+  }
+  return records.map(parseRemoteRecord);
+}
+
 /** What a player says of itself (`att player`); each part may be left out. */
 export interface PlayerReport {
   volume?: number | undefined;

@@ -8,6 +8,7 @@
 import { appendFileSync } from 'node:fs';
 import type blessed from 'blessed';
 import type { LossCounts } from '../../common/datagram/loss-meter.js';
+import type { RemoteDelivery } from '../../common/protocol/remote.js';
 import { unplayableFormats, warmUpDecoders } from '../audio/decoder.js';
 import { NullSink } from '../audio/null-sink.js';
 import type { AudioSink } from '../audio/sink.js';
@@ -70,6 +71,8 @@ export interface AppDeps {
   /** Whether this device takes calls (registered for them on the control connection), and their voice. */
   calls: boolean;
   voice?: VoiceSetup | undefined;
+  /** Whether this device does what other devices ask (`remote`); it says so in its record either way. */
+  remoteControl: boolean;
   /** A line for the status bar at start (e.g. why the audio is silent). */
   notice?: string | undefined;
   /** Where the queue is kept, and the playlist file (--queue-file). */
@@ -172,6 +175,7 @@ export function startApp(deps: AppDeps): App {
       catalogState: (catalog, scan, demo) => tell({ type: 'catalog', state: catalog, scan, demo }),
       devices: (devices) => tell({ type: 'devices', devices, daemonNow: along.daemonNow() }),
       radioListeners: (listeners) => tell({ type: 'radio', radio: { listeners } }),
+      remote: deps.remoteControl ? (deliveries) => remoteCommands(deliveries) : undefined,
       calls: deps.calls ? (records) => tell({ type: 'calls', records, now: Date.now() }) : undefined,
       warning: warn,
       debug: log,
@@ -180,6 +184,28 @@ export function startApp(deps: AppDeps): App {
     deps.hasPassword,
   );
   const publishStatus = (): void => sync.publishStatus(statusText(holder.state));
+  const publishPlayer = (): void =>
+    sync.publishPlayer({
+      volume: holder.state.volume,
+      queueLength: holder.state.queue.entries.length,
+      control: deps.remoteControl,
+    });
+  /**
+   * Commands from other devices, in the order sent. A `start` placed in time (a handoff) waits
+   * for its instant on the daemon's clock, or begins at the place the song has reached since.
+   */
+  const remoteCommands = (deliveries: readonly RemoteDelivery[]): void => {
+    for (const { from, command } of deliveries) {
+      const daemonNow = along.daemonNow();
+      if (command.action !== 'start' || command.atMs === undefined || daemonNow === undefined) {
+        tell({ type: 'remote', from, command });
+        continue;
+      }
+      const wait = command.atMs - daemonNow;
+      if (wait <= 0) tell({ type: 'remote', from, command: { ...command, positionMs: command.positionMs - wait } });
+      else timers.push(setTimeout(() => tell({ type: 'remote', from, command }), wait));
+    }
+  };
   const screenUpdates = new RenderScheduler(() => view.render(holder.state), publishStatus);
   const periodic = periodicWork({
     state: () => holder.state,
@@ -261,6 +287,7 @@ export function startApp(deps: AppDeps): App {
     if (effects.some((effect) => effect.type === 'seek' || effect.type === 'resume')) ticker.retime();
     else ticker.wake(); // a play, a call, the radio: ticks may be wanted again
     if (statusMoved(before, after) && !screenUpdates.quieting) publishStatus();
+    if (after.volume !== before.volume || after.queue.entries.length !== before.queue.entries.length) publishPlayer();
     if (after !== before) screenUpdates.render(); // the state machine returns the same object when nothing changed
   });
   playback.listen({
@@ -304,6 +331,7 @@ export function startApp(deps: AppDeps): App {
   tell({ type: 'audio-output', name: playback.audioOutput });
   if (deps.notice) warn(deps.notice);
   offlineLibrary();
+  publishPlayer(); // said once the control connection is up, and again after each reconnect
   control.start();
   along.start();
   downloads.start();

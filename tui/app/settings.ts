@@ -32,6 +32,8 @@ export interface TuiSettings {
   jitter_ms: number;
   /** Take calls from other devices (`register`); false: `--no-calls`. */
   calls: boolean;
+  /** Do what other devices ask (`remote`: play, pause, volume, the queue); false: `--no-remote-control`. */
+  remote_control: boolean;
   /** The microphone for calls: auto (PulseAudio if a server answers, else ALSA), pulse, alsa, none. */
   mic: 'auto' | 'pulse' | 'alsa' | 'none';
   /** Where the queue is kept across runs (and W writes without --queue-file). */
@@ -59,6 +61,7 @@ const SCHEMA = {
   transport: { enum: ['tcp', 'udp'] },
   jitter_ms: { type: 'integer', minimum: 20, maximum: 5000 },
   calls: { type: 'boolean' },
+  remote_control: { type: 'boolean' },
   mic: { enum: ['auto', 'pulse', 'alsa', 'none'] },
   state_dir: { type: 'string', minLength: 1 },
   on_song_change: { type: ['string', 'null'] },
@@ -95,6 +98,7 @@ function defaults(): TuiSettings {
     transport: 'tcp',
     jitter_ms: 300,
     calls: true,
+    remote_control: true,
     mic: 'auto',
     state_dir: path.join(stateBase, 'streamtui'),
     on_song_change: null,

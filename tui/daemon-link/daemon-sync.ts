@@ -1,7 +1,7 @@
 /**
  * Keeps what the player shows of the daemon in step with it, by push (docs/protocol.md, Push events): a
- * connection of its own loops on `idle devices catalog radio sticker stored_playlist` (and `calls` when the player
- * takes calls), and each change is fetched on the control connection (`lista dispositivos`, `stats`
+ * connection of its own loops on `idle devices catalog radio sticker stored_playlist` (and `remote` when the
+ * player takes remote control, `calls` when it takes calls), and each change is fetched on the control connection (`lista dispositivos`, `stats`
  * then `lista`, `radio`, `stickers`, `calls`). Nothing is polled.
  * Also sends this device's status when it changes. Failures are told, never swallowed; a refused
  * answer keeps the last good data.
@@ -20,6 +20,13 @@ import {
   type ScanProgress,
 } from '../../common/protocol/replies.js';
 import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
+import {
+  formatPlayerReport,
+  parsePlayerReport,
+  parseRemotes,
+  type PlayerReport,
+  type RemoteDelivery,
+} from '../../common/protocol/remote.js';
 import type { IdleTopic } from '../../common/protocol/topics.js';
 import { OfflineError, type DaemonClient, type Reply } from './daemon-client.js';
 
@@ -33,6 +40,8 @@ export interface SyncListener {
   catalogState(state: string, scan: ScanProgress | undefined, demo: ScanProgress | undefined): void;
   devices(devices: DeviceInfo[]): void;
   radioListeners(count: number): void;
+  /** Commands other devices sent this one (`remotes`), when it takes remote control: then `idle` watches them too. */
+  remote?: ((deliveries: RemoteDelivery[]) => void) | undefined;
   /** This device's calls (`calls`), when the player takes calls: then `idle` watches them too. */
   calls?: ((records: CallRecord[]) => void) | undefined;
   /** Something went wrong that the person should know (status line). */
@@ -42,12 +51,13 @@ export interface SyncListener {
 }
 
 /** Topics newer daemons have: an older one refuses an `idle` that names them. */
-const LATER_TOPICS: ReadonlySet<IdleTopic> = new Set<IdleTopic>(['sticker', 'stored_playlist']);
+const LATER_TOPICS: ReadonlySet<IdleTopic> = new Set<IdleTopic>(['sticker', 'stored_playlist', 'remote']);
 
 export class DaemonSync {
   private watched: readonly IdleTopic[];
   private catalogVersion = '';
   private lastStatus = '';
+  private lastPlayer = '';
   private watching = false;
   private closed = false;
   /** A refusal for want of the password is said once per connection, not once per request. */
@@ -65,9 +75,11 @@ export class DaemonSync {
     private readonly radioWanted: () => boolean,
     private readonly hasPassword: boolean,
   ) {
-    this.watched = out.calls
-      ? ['devices', 'catalog', 'radio', 'sticker', 'stored_playlist', 'calls']
-      : ['devices', 'catalog', 'radio', 'sticker', 'stored_playlist'];
+    this.watched = [
+      ...(['devices', 'catalog', 'radio', 'sticker', 'stored_playlist'] as const),
+      ...(out.remote ? (['remote'] as const) : []),
+      ...(out.calls ? (['calls'] as const) : []),
+    ];
     control.on('online', this.onControlOnline);
     events.on('online', this.onEventsOnline);
   }
@@ -83,6 +95,20 @@ export class DaemonSync {
     );
   }
 
+  /** `att player` (volume, queue length, whether it takes remote control), when it says something new; said again after a reconnect. */
+  publishPlayer(report: PlayerReport): void {
+    const words = formatPlayerReport(report);
+    const text = words.join(' ');
+    if (text === this.lastPlayer || words.length === 0) return;
+    this.lastPlayer = text;
+    if (!this.control.online) return;
+    this.request(
+      'att player',
+      () => this.control.request('att player', ...words),
+      () => {},
+    );
+  }
+
   close(): void {
     this.closed = true;
     this.control.off('online', this.onControlOnline);
@@ -93,6 +119,10 @@ export class DaemonSync {
     this.permissionSaid = false;
     this.catalogVersion = '';
     this.lastStatus = '';
+    // What this device said of itself is the new connection's to say again (a daemon restarted forgot it).
+    const player = this.lastPlayer;
+    this.lastPlayer = '';
+    if (player) this.publishPlayer(parsePlayerReport(player.split(' ')) as PlayerReport);
     this.refresh(this.watched);
   };
 
@@ -163,6 +193,19 @@ export class DaemonSync {
           (fields) => this.out.radioListeners(parseRadioReply(fields).listeners),
         );
       }
+      const remote = this.out.remote?.bind(this.out);
+      if (topic === 'remote' && remote)
+        this.request(
+          'remotes',
+          () => this.control.request('remotes'),
+          (fields) => {
+            const deliveries: RemoteDelivery[] = [];
+            for (const parsed of parseRemotes(fields))
+              if (typeof parsed === 'string') this.out.warning(`skipped: ${parsed}`);
+              else deliveries.push(parsed);
+            if (deliveries.length > 0) remote(deliveries);
+          },
+        );
       const calls = this.out.calls?.bind(this.out);
       if (topic === 'calls' && calls)
         this.request(

@@ -6,6 +6,7 @@
  */
 import type { PlaybackRecord } from '../../common/protocol/playback.js';
 import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
+import type { RemoteCommand } from '../../common/protocol/remote.js';
 import type { CallRecord, ScanProgress } from '../../common/protocol/replies.js';
 import type { CallStats, CoverView, LoopMode, PlayerState, RadioState, SongLyricsView, UdpStats } from './model.js';
 import type { QueueState } from './queue.js';
@@ -162,6 +163,8 @@ export type PlayerEvent =
   /** The user's play queue as another device saved it: it becomes the queue, and plays from its song and place. */
   | { type: 'play-queue'; files: string[]; current: number | undefined; positionMs: number; from: string }
   /** Playback went on into the song it was told follows (gapless): no new play. */
+  /** A command another device sent through the daemon (remote control). */
+  | { type: 'remote'; from: string; command: RemoteCommand }
   | { type: 'song-advanced'; song: SongInfo }
   | { type: 'position'; seconds: number }
   | { type: 'library'; songs: SongInfo[] }
