@@ -1,6 +1,6 @@
 #!/usr/bin/env -S node --memory-reducer-single-gc --max-semi-space-size=1
 /**
- * The `streamtui` command: the full-screen player.
+ * The `streamtui` command: the full-screen player, or with --headless a player without a screen.
  *
  * Started with V8's memory reducer limited to one collection at a time (the shebang; `npm start`
  * the same): the player is a long-lived process that wakes a few times a second, which V8 takes
@@ -13,10 +13,11 @@
  */
 import '../common/runtime/exit-deadlock.js';
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, renameSync, statSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import blessed from 'blessed';
 import { VERSION } from '../common/version.js';
 import { startApp, type App } from './app/app.js';
 import { extraFormats } from './audio/decoder.js';
@@ -53,6 +54,10 @@ const USAGE = `usage: streamtui [options]
                        when a server answers, else ALSA's default)
   --no-calls           take no calls (by default the device registers for calls: C calls the
                        selected device, y / n answer)
+  --headless           play with no screen, as a device other players drive (a speaker): logs
+                       to --log-file (default STATE_DIR/headless-NAME.log), plays on at start
+                       where it was, ends on SIGTERM or Ctrl-C
+  --log-file FILE      what the status line says, with times, also written to FILE
   --no-remote-control  do nothing other devices ask (by default they may play, pause, seek,
                        skip, set the volume and change the queue here, through streamd)
   --cache-dir DIR      where blocks are cached (default $XDG_CACHE_HOME/streamtui)
@@ -123,6 +128,17 @@ async function chooseSink(
   return { sink: new NullSink(), notice: noSoundAdvice() };
 }
 
+/** The log kept to one old file and a new one of at most LOG_MAX_BYTES each (a player that runs for months). */
+const LOG_MAX_BYTES = 4 * 1024 * 1024;
+function keepLogSmall(file: string): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  try {
+    if (statSync(file).size > LOG_MAX_BYTES) renameSync(file, `${file}.1`);
+  } catch {
+    // none yet
+  }
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -148,6 +164,8 @@ async function main(): Promise<number> {
       'start-daemon': { type: 'boolean' },
       'no-calls': { type: 'boolean' },
       'no-remote-control': { type: 'boolean' },
+      headless: { type: 'boolean' },
+      'log-file': { type: 'string' },
       mic: { type: 'string' },
       save: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -215,10 +233,19 @@ async function main(): Promise<number> {
       keepAliveMs,
       formats: extraFormats(),
     });
-  const screen = blessed.screen({ smartCSR: true, fullUnicode: true, title: 'streamtui', autoPadding: false });
+  // Without a screen, nothing of the terminal is loaded (blessed, the view, the cover's renderer).
+  const headless = values.headless === true;
+  const face = headless
+    ? undefined
+    : (await import('./views/screen-face.js')).createScreenFace({ cacheDir: cache.dir });
+  const logFile =
+    values['log-file'] ?? (headless ? path.join(settings.state_dir, `headless-${settings.name}.log`) : undefined);
+  if (logFile) keepLogSmall(logFile);
   const code = await new Promise<number>((resolve) => {
     app = startApp({
-      screen,
+      face,
+      logFile,
+      resume: headless,
       // The control connection registers the device for calls (unless --no-calls).
       control: client(settings.calls, KEEPALIVE_MS),
       calls: settings.calls,
@@ -246,7 +273,9 @@ async function main(): Promise<number> {
       onQuit: () => resolve(0),
     });
     // A closed terminal or a kill ends the player the way q does: LEAVE said, terminal restored.
-    for (const signal of ['SIGTERM', 'SIGHUP'] as const) process.once(signal, () => app?.dispatch({ type: 'quit' }));
+    // Without a terminal, Ctrl-C in the shell that started it is the way out too.
+    const signals = headless ? (['SIGTERM', 'SIGHUP', 'SIGINT'] as const) : (['SIGTERM', 'SIGHUP'] as const);
+    for (const signal of signals) process.once(signal, () => app?.dispatch({ type: 'quit' }));
   });
   // The datagram statistics, once the terminal is itself again.
   const totals = app?.udpTotals();

@@ -361,31 +361,37 @@ describe('streamd run', () => {
   });
 });
 
-describe('contrib/streamd.service', () => {
-  it('passes systemd-analyze verify, with streamd installed where systemd looks for it', () => {
-    // A root of its own: the unit, systemd's own units it depends on, and a streamd in /usr/local/bin.
-    const root = mkdtempSync(path.join(os.tmpdir(), 'streamd-unit-'));
-    try {
-      mkdirSync(path.join(root, 'etc/systemd/system'), { recursive: true });
-      mkdirSync(path.join(root, 'usr/local/bin'), { recursive: true });
-      mkdirSync(path.join(root, 'usr/lib/systemd'), { recursive: true });
-      cpSync('/usr/lib/systemd/system', path.join(root, 'usr/lib/systemd/system'), {
-        recursive: true,
-        verbatimSymlinks: true,
-      });
-      writeFileSync(path.join(root, 'usr/local/bin/streamd'), '#!/bin/sh\n', { mode: 0o755 });
-      cpSync(path.join(REPO, 'contrib/streamd.service'), path.join(root, 'etc/systemd/system/streamd.service'));
-      const verify = spawnSync('systemd-analyze', [`--root=${root}`, 'verify', 'streamd.service'], {
-        encoding: 'utf8',
-        timeout: 30_000,
-      });
-      assert.equal(verify.error, undefined, 'systemd-analyze runs (the systemd package)');
-      assert.equal(verify.status, 0, verify.stderr);
-      assert.equal(verify.stderr.trim(), '', 'no warnings (an unknown key is only a warning)');
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
-  });
+describe('contrib/ units', () => {
+  const units: Array<[file: string, instance: string]> = [
+    ['streamd.service', 'streamd.service'],
+    ['streamtui-headless@.service', 'streamtui-headless@kitchen.service'],
+  ];
+  for (const [file, instance] of units)
+    it(`${file} passes systemd-analyze verify, with its command installed where systemd looks for it`, () => {
+      // A root of its own: the unit, systemd's own units it depends on, streamd and streamtui in /usr/local/bin.
+      const root = mkdtempSync(path.join(os.tmpdir(), 'streamd-unit-'));
+      try {
+        mkdirSync(path.join(root, 'etc/systemd/system'), { recursive: true });
+        mkdirSync(path.join(root, 'usr/local/bin'), { recursive: true });
+        mkdirSync(path.join(root, 'usr/lib/systemd'), { recursive: true });
+        cpSync('/usr/lib/systemd/system', path.join(root, 'usr/lib/systemd/system'), {
+          recursive: true,
+          verbatimSymlinks: true,
+        });
+        for (const command of ['streamd', 'streamtui'])
+          writeFileSync(path.join(root, 'usr/local/bin', command), '#!/bin/sh\n', { mode: 0o755 });
+        cpSync(path.join(REPO, 'contrib', file), path.join(root, 'etc/systemd/system', file));
+        const verify = spawnSync('systemd-analyze', [`--root=${root}`, 'verify', instance], {
+          encoding: 'utf8',
+          timeout: 30_000,
+        });
+        assert.equal(verify.error, undefined, 'systemd-analyze runs (the systemd package)');
+        assert.equal(verify.status, 0, verify.stderr);
+        assert.equal(verify.stderr.trim(), '', 'no warnings (an unknown key is only a warning)');
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    });
 });
 
 describe('a port another program holds', () => {

@@ -6,7 +6,6 @@
  * network clients, cache and audio sink come in from outside (cli.ts makes them).
  */
 import { appendFileSync } from 'node:fs';
-import type blessed from 'blessed';
 import type { LossCounts } from '../../common/datagram/loss-meter.js';
 import type { RemoteDelivery } from '../../common/protocol/remote.js';
 import { unplayableFormats, warmUpDecoders } from '../audio/decoder.js';
@@ -23,7 +22,6 @@ import { MarksControl } from '../marks/marks-control.js';
 import { LyricsFetcher } from '../lyrics/lyrics-fetcher.js';
 import { PlaylistControl } from '../playlists/playlist-control.js';
 import { CoverArt } from '../cover-art/cover-art.js';
-import { coverSize } from '../views/layout.js';
 import { BlockFetcher } from '../playback/block-fetcher.js';
 import { Playback } from '../playback/playback.js';
 import type { ReplayGainSettings } from '../playback/replay-gain.js';
@@ -36,7 +34,7 @@ import { sessionSnapshot, type SessionSnapshot } from '../state/session.js';
 import { statusMoved, statusText } from '../state/selectors.js';
 import { QueueStore } from '../store/queue-store.js';
 import { RenderScheduler } from '../timing/render-scheduler.js';
-import { createView } from '../views/view.js';
+import type { PlayerFace } from '../views/face.js';
 import { watchConnections } from './connections.js';
 import { runEffects } from './effects.js';
 import { periodicWork } from './periodic-work.js';
@@ -45,7 +43,8 @@ import { Reactions } from './reactions.js';
 import { StateHolder } from './state-holder.js';
 
 export interface AppDeps {
-  screen: blessed.Widgets.Screen;
+  /** The screen; none for a player without one (--headless): then no keys, no cover, nothing drawn. */
+  face: PlayerFace | undefined;
   /** The user's key bindings (keys.json), as read: checked entry by entry here. */
   keys?: { file: string; entries: Record<string, unknown> } | undefined;
   /** Requests and the status. */
@@ -86,6 +85,10 @@ export interface AppDeps {
   /** Listening along: a device to follow from the start, and this device's extra output delay (ms). */
   follow?: string | undefined;
   latencyMs?: number | undefined;
+  /** What the status line says also goes here, with times (--log-file; STREAMTUI_LOG). */
+  logFile?: string | undefined;
+  /** Play on at start if it was playing when it stopped (a player without a screen, a speaker). */
+  resume?: boolean | undefined;
   onQuit(): void;
 }
 
@@ -106,11 +109,11 @@ export interface App {
 }
 
 export function startApp(deps: AppDeps): App {
-  const { control, downloads, events, cache, screen } = deps;
+  const { control, downloads, events, cache, face } = deps;
   const seed = deps.seed ?? Date.now();
 
   // Build: each part from what is built before it.
-  const log = logTo(process.env['STREAMTUI_LOG']);
+  const log = logTo(deps.logFile ?? process.env['STREAMTUI_LOG']);
   const holder = new StateHolder({
     ...initialState(deps.deviceName, deps.calls, seed, deps.follow),
     unplayable: unplayableFormats(),
@@ -127,7 +130,6 @@ export function startApp(deps: AppDeps): App {
   // Each value is checked as it is restored (a hand-edited file).
   if (saved?.session) holder.tell({ type: 'session-restored', session: saved.session as Partial<SessionSnapshot> });
   const queueFile = new QueueFile(deps.files, say);
-  const view = createView(screen, { cacheDir: cache.dir });
   const udpDownloader =
     deps.transport === 'udp' ? new UdpDownloader(downloads, { host: deps.host, port: deps.udpPort }) : undefined;
   const fetcher = new BlockFetcher(cache, downloads, udpDownloader ?? downloads);
@@ -148,7 +150,7 @@ export function startApp(deps: AppDeps): App {
     {
       warn,
       log,
-      bell: () => screen.program.bell(),
+      bell: () => face?.bell(),
       setCall: (active) => playback.setCall(active),
       setVoice: (frames) => playback.setVoice(frames),
     },
@@ -206,7 +208,7 @@ export function startApp(deps: AppDeps): App {
       else timers.push(setTimeout(() => tell({ type: 'remote', from, command }), wait));
     }
   };
-  const screenUpdates = new RenderScheduler(() => view.render(holder.state), publishStatus);
+  const screenUpdates = new RenderScheduler(() => face?.render(holder.state), publishStatus);
   const periodic = periodicWork({
     state: () => holder.state,
     tell,
@@ -214,10 +216,10 @@ export function startApp(deps: AppDeps): App {
     voiceStats: () => calls.voiceStats(),
     udp: radio,
     publishStatus,
+    keepSession: () => store?.save({ ...queueSnapshot(holder.state.queue), session: sessionSnapshot(holder.state) }),
   });
   const ticker = periodic.ticker;
-  const cover = new CoverArt(control, cache.dir, tell, log);
-  const roomForCover = (): { cols: number; rows: number } => coverSize(screen.width as number, screen.height as number);
+  const cover = face && new CoverArt(control, cache.dir, tell, log);
   const reactions = new Reactions({
     store,
     playback,
@@ -226,7 +228,7 @@ export function startApp(deps: AppDeps): App {
     desktop,
     lyrics: new LyricsFetcher(control, tell),
     cover,
-    coverSize: roomForCover,
+    coverSize: () => face?.coverRoom() ?? { cols: 0, rows: 0 },
   });
   let quitting = false;
   /** Timers of the start, cleared on quit. */
@@ -250,7 +252,7 @@ export function startApp(deps: AppDeps): App {
     screenUpdates.stop();
     ticker.stop();
     for (const timer of timers) clearTimeout(timer);
-    view.destroy();
+    face?.destroy();
     // Where the song was, kept for the next start (the rest is kept as it changes).
     store?.save({ ...queueSnapshot(holder.state.queue), session: sessionSnapshot(holder.state) });
     store?.flush();
@@ -313,14 +315,14 @@ export function startApp(deps: AppDeps): App {
   fetcher.on('cached', (etag: string) => tell({ type: 'cached', etag, blocks: cache.blocksOf(etag) }));
   fetcher.on('warning', warn);
   fetcher.on('debug', log);
-  screen.on('keypress', (ch: string | undefined, key: { name?: string; ctrl?: boolean } | undefined) => {
-    const action = keyToAction({ ch, name: key?.name, ctrl: key?.ctrl }, holder.state);
+  face?.onKey((key) => {
+    const action = keyToAction(key, holder.state);
     if (action) dispatch(action);
   });
-  screen.on('resize', () => {
+  face?.onResize(() => {
     // The cover is drawn again to the new room.
     const { now, radio: radioState } = holder.state;
-    cover.show(radioState.on ? undefined : now?.song, roomForCover());
+    cover?.show(radioState.on ? undefined : now?.song, face.coverRoom());
     screenUpdates.render();
   });
 
@@ -331,6 +333,8 @@ export function startApp(deps: AppDeps): App {
   tell({ type: 'audio-output', name: playback.audioOutput });
   if (deps.notice) warn(deps.notice);
   offlineLibrary();
+  if (deps.resume && (saved?.session as Partial<SessionSnapshot> | undefined)?.playing === true)
+    dispatch({ type: 'play' });
   publishPlayer(); // said once the control connection is up, and again after each reconnect
   control.start();
   along.start();

@@ -29,6 +29,8 @@ export interface PeriodicWorkDeps {
   voiceStats(): VoiceStats | undefined;
   udp: UdpActivity;
   publishStatus(): void;
+  /** Where the song is, kept on disk (a player killed comes back near there). */
+  keepSession(): void;
 }
 
 export interface PeriodicWork {
@@ -94,7 +96,14 @@ export function periodicWork(deps: PeriodicWorkDeps): PeriodicWork {
         },
       },
       { everyMs: UDP_LOG_MS, run: () => deps.udp.logNow() },
-      { everyMs: STATUS_REFRESH_MS, run: () => deps.state().playState === 'Playing' && deps.publishStatus() },
+      {
+        everyMs: STATUS_REFRESH_MS,
+        run: () => {
+          if (deps.state().playState !== 'Playing') return;
+          deps.publishStatus();
+          deps.keepSession();
+        },
+      },
     ],
     busy,
   );

@@ -26,7 +26,8 @@ export interface ReactionTargets {
   along: ListenAlong;
   desktop: Desktop;
   lyrics: LyricsFetcher;
-  cover: CoverArt;
+  /** None without a screen. */
+  cover?: CoverArt | undefined;
   /** The cover's room on the screen as it is now. */
   coverSize(): CoverSize;
 }
@@ -67,7 +68,7 @@ export class Reactions {
       }
     }
     if (after.now?.song !== before.now?.song || after.radio.on !== before.radio.on)
-      this.to.cover.show(after.radio.on ? undefined : after.now?.song, this.to.coverSize());
+      this.to.cover?.show(after.radio.on ? undefined : after.now?.song, this.to.coverSize());
     // The lyrics view asks for the lyrics of each song it is open over.
     if (after.showLyrics && after.now && after.now.song.id !== after.lyrics?.songId)
       this.to.lyrics.fetch(after.now.song);

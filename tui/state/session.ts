@@ -14,6 +14,8 @@ export interface SessionSnapshot {
   loop: LoopMode;
   volume: number;
   view: 'list' | 'tree';
+  /** Whether it was playing (a player without a screen plays on from there when it starts again). */
+  playing?: boolean | undefined;
 }
 
 const LOOPS: readonly LoopMode[] = ['off', 'one', 'all'];
@@ -29,6 +31,7 @@ export function sessionSnapshot(state: PlayerState): SessionSnapshot {
     loop: state.loop,
     volume: state.volume,
     view: state.libraryView,
+    playing: state.playState === 'Playing',
   };
 }
 
@@ -37,7 +40,8 @@ export const sessionMoved = (before: PlayerState, after: PlayerState): boolean =
   before.now?.song !== after.now?.song ||
   before.loop !== after.loop ||
   before.volume !== after.volume ||
-  before.libraryView !== after.libraryView;
+  before.libraryView !== after.libraryView ||
+  (before.playState === 'Playing') !== (after.playState === 'Playing');
 
 /**
  * A kept session back, stopped where it was (Space plays on from there), its volume told to the

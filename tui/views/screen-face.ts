@@ -1,0 +1,21 @@
+/** The full-screen player's face: a blessed screen, the view drawn on it, its keys and size. */
+import blessed from 'blessed';
+import type { PlayerFace } from './face.js';
+import { coverSize } from './layout.js';
+import { createView, type ViewOptions } from './view.js';
+
+export function createScreenFace(options: ViewOptions): PlayerFace {
+  const screen = blessed.screen({ smartCSR: true, fullUnicode: true, title: 'streamtui', autoPadding: false });
+  const view = createView(screen, options);
+  return {
+    render: (state) => view.render(state),
+    destroy: () => view.destroy(),
+    bell: () => screen.program.bell(),
+    coverRoom: () => coverSize(screen.width as number, screen.height as number),
+    onKey: (handler) =>
+      screen.on('keypress', (ch: string | undefined, key: { name?: string; ctrl?: boolean } | undefined) =>
+        handler({ ch, name: key?.name, ctrl: key?.ctrl }),
+      ),
+    onResize: (handler) => screen.on('resize', handler),
+  };
+}
