@@ -28,7 +28,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * (the uncached path takes every other song: the one after a song played is fetched ahead as the
  * next song, for gapless).
  */
-function toneLibrary(format: 'mp3' | 'flac' | 'm4a' = 'mp3'): string {
+export function toneLibrary(format: 'mp3' | 'flac' | 'm4a' = 'mp3'): string {
   const root = mkdtempSync(path.join(os.tmpdir(), 'key-to-sound-'));
   const wav = path.join(root, 'tone.wav');
   execFileSync('sox', [
@@ -89,7 +89,7 @@ async function onsetAfter(recording: Recording, from: number, timeoutMs = 3000):
  * the least bound, over many looks, is the start up to parec's own latency, the same for both
  * systems.
  */
-class RecordingClock {
+export class RecordingClock {
   private start = Infinity;
   private readonly timer: NodeJS.Timeout;
 
@@ -114,8 +114,14 @@ class RecordingClock {
 
 let clock: RecordingClock;
 
+/** The recording whose clock `measure` reads from now on (other sections measure with it too). */
+export function pinClock(recording: Recording): RecordingClock {
+  clock = new RecordingClock(recording);
+  return clock;
+}
+
 /** Silence first (the previous song stopped), then `keys` (Enter, or a move and Enter at once), then the onset. */
-async function measure(
+export async function measure(
   tui: Tmux,
   recording: Recording,
   stop: () => void,
@@ -262,7 +268,7 @@ async function streamtuiFormatTimes(
   }
 }
 
-async function mpdTimes(
+export async function mpdTimes(
   pulse: PulseNullSink,
   recording: Recording,
   music: string,
@@ -299,7 +305,7 @@ export async function keyToSoundBench(): Promise<string> {
   const root = toneLibrary();
   const pulse = await pulseNullSink();
   const recording = await pulse.record();
-  clock = new RecordingClock(recording);
+  pinClock(recording);
   await sleep(2000); // looks enough to pin the clock down
   try {
     const ours = await streamtuiTimes(pulse, recording, path.join(root, 'music'));

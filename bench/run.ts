@@ -24,6 +24,7 @@ import { pushBench } from './push.js';
 import { radioBench } from './radio.js';
 import { startupBench } from './startup.js';
 import { subsonicBench } from './subsonic.js';
+import { remoteBench } from './remote.js';
 import { udpSongsBench } from './udp-songs.js';
 
 const sections: Array<[string, () => Promise<string>]> = [
@@ -48,6 +49,7 @@ const sections: Array<[string, () => Promise<string>]> = [
   ['Calls through one daemon', callsBench],
   ['Call mouth to ear (PulseAudio, loopback)', callLatencyBench],
   ['The Subsonic API beside supysonic', subsonicBench],
+  ['Devices you can drive (PulseAudio null sink)', remoteBench],
 ];
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));

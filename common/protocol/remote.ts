@@ -104,6 +104,12 @@ export function parseRemote(words: readonly string[]): RemoteCommand | string {
   }
 }
 
+/** The command as `remote <device>` takes its words (parseRemote's inverse). */
+export function remoteWords(command: RemoteCommand): string[] {
+  const fields = remoteFields(command);
+  return fields.map(([, value]) => String(value));
+}
+
 /** The command's fields after `remote:` and `from:` in a `remotes` record; songs as `file:` lines. */
 export function remoteFields(command: RemoteCommand): Field[] {
   const fields: Field[] = [['action', command.action]];

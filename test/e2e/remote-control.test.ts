@@ -3,7 +3,8 @@
  * is to the daemon) plays songs on "kitchen", pauses, resumes, seeks, skips, sets its volume and
  * edits its queue; each shows on kitchen's screen and in its device record (`status`, `volume`,
  * `queue_length`). A player started with --no-remote-control says `control: no`, and a command to
- * it is refused.
+ * it is refused. And one player driving another from its devices panel (D), as ncmpcpp drives an
+ * MPD in another room: Enter, Space, a seek and the volume act there; Esc, here again.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TestClient, records } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { silentPlayer } from '../helpers/tmux.js';
+import { selectDevice, silentPlayer } from '../helpers/tmux.js';
 import { ffmpegSongs } from '../helpers/tones.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-remote-'));
@@ -91,6 +92,54 @@ describe('remote control of a player', () => {
       kitchen.keys('q');
       assert.equal(await kitchen.exitCode(), 0);
     } finally {
+      kitchen.kill();
+    }
+  });
+
+  it('drives another player from its devices panel, and comes back with Esc', { timeout: 120_000 }, async () => {
+    const kitchen = silentPlayer(work, daemon.port, 'kitchen', 110, 36);
+    const desk = silentPlayer(work, daemon.port, 'desk', 110, 36);
+    try {
+      await kitchen.waitFor(/Cedar/);
+      await desk.waitFor(/Cedar/);
+      await recordOf('kitchen', (r) => r.get('control') === 'yes');
+      await selectDevice(desk, 'kitchen');
+      desk.keys('D');
+      await desk.waitFor(/driving kitchen: the playback keys act on it/);
+      await desk.waitFor(/Now playing on kitchen/);
+      // Back in the library: Enter on Basil plays it on the kitchen, not here.
+      desk.keys('Tab', 'g', 'Down');
+      await desk.waitFor(/>.*Basil/);
+      desk.keys('Enter');
+      await recordOf('kitchen', (r) => /^playing basil\.mp3/.test(r.get('status') ?? ''));
+      await kitchen.waitFor(/desk: playing from here/);
+      assert.doesNotMatch(
+        (await recordOf('desk', () => true)).get('status') ?? '',
+        /^playing/,
+        'the desk itself plays nothing',
+      );
+      desk.keys('.'); // seek 30 s on
+      await recordOf('kitchen', (r) => /^playing basil\.mp3 0:(2[5-9]|3\d)/.test(r.get('status') ?? ''));
+      desk.keys('-', '-');
+      await recordOf('kitchen', (r) => r.get('volume') === '90');
+      desk.keys('Space');
+      await recordOf('kitchen', (r) => /^paused basil\.mp3/.test(r.get('status') ?? ''));
+      await desk.waitFor(/Now playing on kitchen[^]*‖ Trees - Basil/);
+      desk.keys('Escape');
+      await desk.waitFor(/the keys play here again/);
+      desk.keys('Space');
+      await recordOf('desk', (r) => /^playing/.test(r.get('status') ?? ''));
+      assert.match(
+        (await recordOf('kitchen', () => true)).get('status') ?? '',
+        /^paused basil/,
+        'the kitchen stays paused',
+      );
+      desk.keys('q');
+      kitchen.keys('q');
+      assert.equal(await desk.exitCode(), 0);
+      assert.equal(await kitchen.exitCode(), 0);
+    } finally {
+      desk.kill();
       kitchen.kill();
     }
   });

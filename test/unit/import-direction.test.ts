@@ -36,7 +36,7 @@ const LAYERS: ReadonlyArray<{ name: string; folders: readonly string[] }> = [
   { name: 'wiring', folders: ['cli.ts', 'app'] },
   {
     name: 'capabilities',
-    folders: ['listen-along', 'calls', 'radio', 'desktop', 'marks', 'lyrics', 'playlists', 'cover-art'],
+    folders: ['listen-along', 'calls', 'radio', 'desktop', 'marks', 'lyrics', 'playlists', 'cover-art', 'remote'],
   },
   { name: 'engine and views', folders: ['playback', 'views', 'timing'] },
   { name: 'state', folders: ['state'] },

@@ -8,6 +8,7 @@ import {
   parseRemote,
   parseRemoteRecord,
   remoteFields,
+  remoteWords,
   type RemoteCommand,
 } from '../../common/protocol/remote.js';
 
@@ -69,6 +70,10 @@ describe('remote commands', () => {
       ];
       assert.deepEqual(parseRemoteRecord(lines), { id: 9, from: 'Living Room', command });
     }
+  });
+
+  it('is written in the words it is read from', () => {
+    for (const [, command] of read) assert.deepEqual(parseRemote(remoteWords(command)), command);
   });
 
   it('says why a record of an action it does not know is skipped', () => {

@@ -21,6 +21,7 @@ import { ListenAlong } from '../listen-along/listen-along.js';
 import { MarksControl } from '../marks/marks-control.js';
 import { LyricsFetcher } from '../lyrics/lyrics-fetcher.js';
 import { PlaylistControl } from '../playlists/playlist-control.js';
+import { RemoteDriver } from '../remote/remote-driver.js';
 import { CoverArt } from '../cover-art/cover-art.js';
 import { BlockFetcher } from '../playback/block-fetcher.js';
 import { Playback } from '../playback/playback.js';
@@ -158,6 +159,11 @@ export function startApp(deps: AppDeps): App {
   );
   const marks = new MarksControl(control, { warn });
   const playlists = new PlaylistControl(control, tell, say, deps.user);
+  const remote = new RemoteDriver(control, {
+    warn,
+    devices: () => holder.state.devices,
+    daemonNow: () => along.daemonNow(),
+  });
   const sync = new DaemonSync(
     control,
     events,
@@ -279,6 +285,7 @@ export function startApp(deps: AppDeps): App {
       playlists,
       desktop,
       queueFile,
+      remote,
       following: () => holder.state.follow !== undefined,
       quit,
     });

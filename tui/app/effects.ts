@@ -1,6 +1,6 @@
 /**
  * The one place where the state machine's effects are carried out: on playback, listening along,
- * the radio, the call, the marks and playlists kept on the daemon, the desktop and the playlist file. An update's effects run in order; then,
+ * the radio, the call, the marks and playlists kept on the daemon, another device driven, the desktop and the playlist file. An update's effects run in order; then,
  * if playback moved, this device's playback record goes out once (at once after a pause or stop).
  */
 import type { CallControl } from '../calls/call-control.js';
@@ -10,6 +10,7 @@ import type { MarksControl } from '../marks/marks-control.js';
 import type { PlaylistControl } from '../playlists/playlist-control.js';
 import type { Playback } from '../playback/playback.js';
 import type { UdpActivity } from '../radio/udp-activity.js';
+import type { RemoteDriver } from '../remote/remote-driver.js';
 import { unreachable, type Effect } from '../state/actions.js';
 import type { QueueFile } from './queue-file.js';
 
@@ -22,6 +23,7 @@ export interface EffectTargets {
   playlists: PlaylistControl;
   desktop: Desktop;
   queueFile: QueueFile;
+  remote: RemoteDriver;
   /** Whether this device follows another now (a play then goes through listening along). */
   following(): boolean;
   quit(): void;
@@ -91,6 +93,10 @@ export function runEffects(effects: readonly Effect[], to: EffectTargets): void 
       case 'play-queue-save':
       case 'play-queue-load':
         to.playlists.run(effect);
+        break;
+      case 'remote':
+      case 'remote-seek-by':
+        to.remote.run(effect);
         break;
       case 'quit':
         to.quit();

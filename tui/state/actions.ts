@@ -66,6 +66,14 @@ export type PanelAction =
 /** Listening along: follow the selected device, or the one called `name` (--follow); or stop. */
 export type ListenAlongAction = { type: 'follow-device'; name?: string | undefined } | { type: 'unfollow' };
 
+/** Driving another device: the playback keys act on it until Esc. */
+export type ControlAction = { type: 'control-device' } | { type: 'release-control' };
+
+export type ControlEffect =
+  | { type: 'remote'; device: string; command: RemoteCommand }
+  /** A seek relative to where the device is now (its record placed in time). */
+  | { type: 'remote-seek-by'; device: string; by: number };
+
 /** The stored playlists view (`P`). */
 export type PlaylistAction =
   | { type: 'toggle-playlists' }
@@ -94,6 +102,7 @@ export type Action =
   | NavigationAction
   | PanelAction
   | ListenAlongAction
+  | ControlAction
   | CallAction
   | MarksAction
   | PlaylistAction
@@ -142,6 +151,7 @@ export type Effect =
   | MarksEffect
   | PlaylistEffect
   | ListenAlongEffect
+  | ControlEffect
   | CallEffect
   | { type: 'radio-start' }
   | { type: 'radio-stop' }

@@ -209,12 +209,13 @@ const keyLabel = (id: KeyId): string =>
 /** Keys that are not bindings: what they do depends on the panel, the call, a question asked. */
 const FIXED_HELP: ReadonlyArray<readonly [string, string]> = [
   ['Enter', 'play the selected song (open an artist or album); on a device: listen along, in sync'],
-  ['Esc', 'stop following (so does any playback key of your own)'],
+  ['Esc', 'stop following (so does any playback key of your own); stop driving another device'],
 ];
 const PANEL_HELP: ReadonlyArray<readonly [string, string]> = [
   ['a, A', 'in the library: add the selection (song, album, artist) to the queue / play it next'],
   ['In the queue', 'Enter plays from there, d removes, J/K move down/up, X clears'],
   ['C', 'call the selected device (devices panel); y / n answer a call'],
+  ['D', 'drive the selected device (devices panel): the playback keys, a and Enter act on it'],
   ['h, m', 'in a call: hang up, mute the microphone (Esc cancels a call that rings)'],
 ];
 

@@ -197,10 +197,15 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
     }
     case 'devices': {
       if (JSON.stringify(event.devices) === JSON.stringify(state.devices)) return followAtStart(none(state));
-      const next = {
+      const driven = state.control ? event.devices.find((device) => device.name === state.control) : undefined;
+      const next: PlayerState = {
         ...state,
         devices: event.devices,
         selectedDevice: clamp(state.selectedDevice, 0, Math.max(0, event.devices.length - 1)),
+        // The device driven left (or stopped taking remote control): the keys are this one's again.
+        ...(state.control && driven?.control !== true
+          ? { control: undefined, message: { text: `${state.control} is gone: the keys play here again`, error: true } }
+          : {}),
       };
       return followAtStart(leaderChanged(state, next, event.daemonNow));
     }

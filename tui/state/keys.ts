@@ -85,6 +85,7 @@ export function keyToAction(key: Key, state: PlayerState): Action | undefined {
       if (state.focus !== 'devices') return { type: 'play-selected' };
       return { type: 'follow-device' };
     case 'escape':
+      if (state.control) return { type: 'release-control' };
       return state.follow ? { type: 'unfollow' } : undefined;
   }
   return boundAction(state.bindings, key);
@@ -126,6 +127,7 @@ function panelKey(key: Key, name: string | undefined, state: PlayerState): Actio
     if (key.ch === 'X') return { type: 'queue-clear' };
     return undefined;
   }
+  if (state.focus === 'devices' && key.ch === 'D') return { type: 'control-device' };
   if (state.focus !== 'library') return undefined;
   if (key.ch === 'a') return { type: 'queue-add', where: 'end' };
   if (key.ch === 'A') return { type: 'queue-add', where: 'next' };

@@ -146,6 +146,8 @@ export interface PlayerState {
   playlists: PlaylistsView;
   /** The device this one follows (listen along), if any. */
   follow: { leader: string } | undefined;
+  /** The device the playback keys drive (remote control), or none: this one. */
+  control: string | undefined;
   /** --follow: the device to follow once the device list has it. */
   followAtStart: string | undefined;
   devices: DeviceInfo[];
@@ -212,6 +214,7 @@ export function initialState(deviceName: string, callsEnabled = true, seed = 1, 
     confirm: undefined,
     playlists: { open: false, names: [], selected: 0, naming: undefined },
     follow: undefined,
+    control: undefined,
     followAtStart,
     devices: [],
     selectedDevice: 0,

@@ -7,6 +7,7 @@
 import type { Action, CallAction, Effect, Update } from './actions.js';
 import { unreachable } from './actions.js';
 import { callAction } from './calls.js';
+import { controlAction, drive, DRIVEN } from './control.js';
 import { ENDS_FOLLOWING, followAction } from './listen-along.js';
 import type { PlayerState } from './model.js';
 import { navigationAction } from './navigation.js';
@@ -54,6 +55,7 @@ const then = (first: Update, next: (state: PlayerState) => Update): Update => {
 export function applyAction(state: PlayerState, action: Action, now = Date.now()): Update {
   if (state.confirm && action.type !== 'confirm' && !CALL_ACTIONS.has(action.type))
     state = { ...state, confirm: undefined, message: undefined }; // any other key is a no
+  if (state.control && DRIVEN.has(action.type)) return drive(state, action);
   if (state.follow && ENDS_FOLLOWING.has(action.type))
     return then(followAction(state, { type: 'unfollow' }, undefined), (next) => applyAction(next, action, now));
   if (state.radio.on && LEAVES_RADIO.has(action.type)) {
@@ -140,6 +142,9 @@ function route(state: PlayerState, action: Action, now: number): Update {
     case 'toggle-favorite':
     case 'cycle-order':
       return marksAction(state, action, now);
+    case 'control-device':
+    case 'release-control':
+      return controlAction(state, action);
     case 'toggle-radio':
       return radioOn(state);
     case 'quit':

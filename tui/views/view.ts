@@ -349,7 +349,11 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
       const line = esc(fit(text, inner));
       return state.focus === 'devices' && i === state.selectedDevice ? `{inverse}${line}{/inverse}` : line;
     });
-    const following = state.follow ? `, following ${state.follow.leader}` : '';
+    const following = state.follow
+      ? `, following ${state.follow.leader}`
+      : state.control
+        ? `, driving ${state.control}`
+        : '';
     show(
       devices,
       lines.join('\n') || ' none',
@@ -401,6 +405,7 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
   }
 
   function renderNow(state: PlayerState): void {
+    if (state.control) return renderDriven(state, state.control);
     const cover = coverShown(state);
     if (cover) return renderNowWithCover(state, cover);
     const inner = (now.width as number) - 2;
@@ -425,6 +430,22 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
         esc(fit(playing ? nowPlayingDetail(playing.song, marksOf(state, playing.song)) : '', inner)),
       ].join('\n'),
       ' Now playing ',
+    );
+  }
+
+  /** Another device driven (D): what its record says it plays, its volume and queue. */
+  function renderDriven(state: PlayerState, name: string): void {
+    const inner = (now.width as number) - 2;
+    const device = state.devices.find((d) => d.name === name);
+    const right = `vol ${device?.volume ?? '?'}%  queue ${device?.queueLength ?? 0}`;
+    show(
+      now,
+      [
+        `{bold}${esc(fit(deviceActivityText(state, device?.status ?? 'idle'), Math.max(1, inner - right.length - 1)))}{/bold} ${esc(right)}`,
+        esc(fit('the playback keys, a and Enter act on it; Esc: this device again', inner)),
+        '',
+      ].join('\n'),
+      ` Now playing on ${name} `,
     );
   }
 

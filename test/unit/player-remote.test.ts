@@ -1,0 +1,130 @@
+/** Remote control in the player's state machine: driving another device (control.ts) and being driven (remote.ts). */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { DeviceInfo } from '../../common/protocol/records.js';
+import type { RemoteCommand } from '../../common/protocol/remote.js';
+import type { Effect } from '../../tui/state/actions.js';
+import { applyEvent } from '../../tui/state/events.js';
+import { initialState, type PlayerState } from '../../tui/state/model.js';
+import { addSongs } from '../../tui/state/queue.js';
+import { applyAction } from '../../tui/state/update.js';
+import { song } from '../helpers/songs.js';
+
+const library = [song(1), song(2), song(3)];
+const device = (name: string, extra: Partial<DeviceInfo> = {}): DeviceInfo => ({
+  name,
+  address: '127.0.0.1:1',
+  status: 'idle',
+  connected: '',
+  updated: '',
+  ...extra,
+});
+const devices = [
+  device('kitchen', { control: true, volume: 100, queueLength: 4 }),
+  device('me', { control: true }),
+  device('shy', { control: false }),
+  device('old'),
+];
+const base: PlayerState = { ...initialState('me'), library, connection: 'online', devices, focus: 'devices' };
+const driving: PlayerState = { ...base, control: 'kitchen', focus: 'library', selected: 1 };
+const remoteOf = (effects: Effect[]): RemoteCommand[] =>
+  effects.flatMap((effect) => (effect.type === 'remote' ? [effect.command] : []));
+
+describe('driving another device', () => {
+  it('D takes the selected device, if it takes remote control; on this one or Esc, the keys are here again', () => {
+    assert.equal(applyAction({ ...base, selectedDevice: 0 }, { type: 'control-device' }).state.control, 'kitchen');
+    assert.equal(applyAction({ ...driving, selectedDevice: 1 }, { type: 'control-device' }).state.control, undefined);
+    for (const [at, why] of [
+      [2, /shy refuses remote control/],
+      [3, /old does not take remote control/],
+    ] as const) {
+      const refused = applyAction({ ...base, selectedDevice: at }, { type: 'control-device' }).state;
+      assert.equal(refused.control, undefined);
+      assert.match(refused.message?.text ?? '', why);
+    }
+    assert.equal(applyAction(driving, { type: 'release-control' }).state.control, undefined);
+  });
+
+  it('turns the playback keys into commands for it, and plays nothing here', () => {
+    const table: Array<[Parameters<typeof applyAction>[1], RemoteCommand[]]> = [
+      [{ type: 'toggle-pause' }, [{ action: 'toggle' }]],
+      [{ type: 'stop' }, [{ action: 'stop' }]],
+      [{ type: 'next' }, [{ action: 'next' }]],
+      [{ type: 'previous' }, [{ action: 'previous' }]],
+      [{ type: 'restart' }, [{ action: 'seek', seconds: 0 }]],
+      [{ type: 'seek-to', at: 12.5 }, [{ action: 'seek', seconds: 12.5 }]],
+      [{ type: 'volume', by: -5 }, [{ action: 'volume', percent: 95 }]],
+      [
+        { type: 'play-selected' },
+        [
+          { action: 'add', songs: [library[1]?.file as string] },
+          { action: 'start', pos: 4, positionMs: 0 },
+        ],
+      ],
+      [{ type: 'queue-add', where: 'end' }, [{ action: 'add', songs: [library[1]?.file as string] }]],
+    ];
+    for (const [action, commands] of table) {
+      const { state, effects } = applyAction(driving, action);
+      assert.deepEqual(remoteOf(effects), commands, action.type);
+      assert.equal(state.playState, 'Stopped', `${action.type} plays nothing here`);
+    }
+    assert.deepEqual(applyAction(driving, { type: 'seek', by: 30 }).effects, [
+      { type: 'remote-seek-by', device: 'kitchen', by: 30 },
+    ]);
+  });
+
+  it('counts volume keys pressed before the record says the last one', () => {
+    const once = applyAction(driving, { type: 'volume', by: -5 }).state;
+    assert.deepEqual(remoteOf(applyAction(once, { type: 'volume', by: -5 }).effects), [
+      { action: 'volume', percent: 90 },
+    ]);
+  });
+
+  it('lets go of a device that left', () => {
+    const next = applyEvent(driving, { type: 'devices', devices: devices.slice(1) }).state;
+    assert.equal(next.control, undefined);
+    assert.match(next.message?.text ?? '', /kitchen is gone/);
+  });
+});
+
+describe('driven by another device', () => {
+  const queued: PlayerState = { ...base, queue: addSongs(base.queue, library, 'end') };
+  const remote = (state: PlayerState, command: RemoteCommand) =>
+    applyEvent(state, { type: 'remote', from: 'desk', command });
+
+  it('plays the songs it is sent, those it has not skipped and said', () => {
+    const { state, effects } = remote(base, { action: 'play', songs: [library[2]?.file as string, 'gone.mp3'] });
+    assert.deepEqual(
+      state.queue.entries.map((entry) => entry.song.file),
+      [library[2]?.file],
+    );
+    assert.equal(effects[0]?.type, 'play');
+    assert.match(state.message?.text ?? '', /desk: playing 1 song; 1 song not in the library/);
+  });
+
+  it('moves, removes and clears queue entries by position, and plays one from a place', () => {
+    const moved = remote(queued, { action: 'move', from: 2, to: 0 }).state;
+    assert.deepEqual(
+      moved.queue.entries.map((entry) => entry.song.id),
+      [3, 1, 2],
+    );
+    assert.equal(remote(queued, { action: 'delete', pos: 1 }).state.queue.entries.length, 2);
+    assert.match(remote(queued, { action: 'delete', pos: 9 }).state.message?.text ?? '', /not there/);
+    const started = remote(queued, { action: 'start', pos: 1, positionMs: 20_000 });
+    assert.deepEqual(started.effects[0], { type: 'play', song: library[1], at: 20 });
+    const cleared = remote(started.state, { action: 'clear' });
+    assert.equal(cleared.state.queue.entries.length, 0);
+    assert.equal(cleared.state.playState, 'Stopped');
+    assert.deepEqual(
+      cleared.effects.map((effect) => effect.type),
+      ['stop'],
+    );
+  });
+
+  it('pauses, seeks and sets its volume as its keys would', () => {
+    const playing = remote(queued, { action: 'start', pos: 0, positionMs: 0 }).state;
+    assert.equal(remote(playing, { action: 'pause' }).state.playState, 'Paused');
+    assert.deepEqual(remote(playing, { action: 'volume', percent: 30 }).effects, [{ type: 'volume', volume: 30 }]);
+    assert.deepEqual(remote(playing, { action: 'seek', seconds: 10 }).effects[0], { type: 'seek', at: 10 });
+  });
+});

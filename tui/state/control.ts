@@ -1,0 +1,116 @@
+/**
+ * Driving another device (docs/protocol.md, Remote control): `D` on a device in the devices panel
+ * points the playback keys at it, as ncmpcpp's are when pointed at another MPD; each key becomes a
+ * command the daemon hands to that device, and what it then does comes back in its record. Esc
+ * points them at this device again. Pure.
+ */
+import type { SongInfo } from '../../common/protocol/records.js';
+import type { RemoteCommand } from '../../common/protocol/remote.js';
+import type { Action, ControlAction, Update } from './actions.js';
+import { rowSongs } from './library-tree.js';
+import type { PlayerState } from './model.js';
+import { clamp } from './play.js';
+import { selectedRow } from './selectors.js';
+
+/** The keys that act on the driven device instead of this one. */
+export const DRIVEN: ReadonlySet<Action['type']> = new Set<Action['type']>([
+  'toggle-pause',
+  'play',
+  'pause',
+  'stop',
+  'restart',
+  'next',
+  'previous',
+  'seek',
+  'seek-to',
+  'volume',
+  'set-volume',
+  'play-selected',
+  'queue-add',
+]);
+
+const say = (state: PlayerState, text: string, error = false): PlayerState => ({
+  ...state,
+  message: { text, error },
+});
+
+export function controlAction(state: PlayerState, action: ControlAction): Update {
+  if (action.type === 'release-control')
+    return {
+      state: state.control ? say({ ...state, control: undefined }, 'the keys play here again') : state,
+      effects: [],
+    };
+  const chosen = state.devices[state.selectedDevice];
+  if (!chosen || chosen.name === state.deviceName)
+    return { state: say({ ...state, control: undefined }, 'the keys play here'), effects: [] };
+  if (chosen.control !== true) {
+    const why = chosen.control === false ? 'refuses remote control' : 'does not take remote control (an older player?)';
+    return { state: say(state, `${chosen.name} ${why}`, true), effects: [] };
+  }
+  const text = `driving ${chosen.name}: the playback keys act on it; Esc comes back here`;
+  return { state: say({ ...state, control: chosen.name }, text), effects: [] };
+}
+
+/** A playback key while driving `state.control`: the command it means there. */
+export function drive(state: PlayerState, action: Action): Update {
+  const device = state.control as string;
+  const record = state.devices.find((d) => d.name === device);
+  const send = (command: RemoteCommand, text?: string): Update => ({
+    state: text === undefined ? state : say(state, `${device}: ${text}`),
+    effects: [{ type: 'remote', device, command }],
+  });
+  const songsHere = (): SongInfo[] => rowSongs(selectedRow(state));
+  switch (action.type) {
+    case 'toggle-pause':
+      return send({ action: 'toggle' });
+    case 'play':
+      return send({ action: 'resume' });
+    case 'pause':
+      return send({ action: 'pause' });
+    case 'stop':
+      return send({ action: 'stop' });
+    case 'restart':
+      return send({ action: 'seek', seconds: 0 });
+    case 'next':
+      return send({ action: 'next' });
+    case 'previous':
+      return send({ action: 'previous' });
+    case 'seek':
+      return { state, effects: [{ type: 'remote-seek-by', device, by: action.by }] };
+    case 'seek-to':
+      return send({ action: 'seek', seconds: Math.max(0, Math.round(action.at * 1000) / 1000) });
+    case 'volume':
+    case 'set-volume': {
+      const volume = clamp(
+        action.type === 'volume' ? (record?.volume ?? 100) + action.by : Math.round(action.volume),
+        0,
+        100,
+      );
+      // Shown at once, and the next key counts from it: the device's record says so a round trip later.
+      const devices = state.devices.map((d) => (d.name === device ? { ...d, volume } : d));
+      const sent = send({ action: 'volume', percent: volume }, `volume ${volume}%`);
+      return { ...sent, state: { ...sent.state, devices } };
+    }
+    case 'play-selected': {
+      // A song: added to its queue and played there (as ncmpcpp's Enter in the browser); an artist or album opens here.
+      const row = selectedRow(state);
+      if (row?.kind !== 'song' || state.focus !== 'library') return { state, effects: [] };
+      const at = record?.queueLength ?? 0;
+      return {
+        state: say(state, `${device}: playing '${row.song.title || row.song.file}'`),
+        effects: [
+          { type: 'remote', device, command: { action: 'add', songs: [row.song.file] } },
+          { type: 'remote', device, command: { action: 'start', pos: at, positionMs: 0 } },
+        ],
+      };
+    }
+    case 'queue-add': {
+      const songs = state.focus === 'library' ? songsHere() : [];
+      if (songs.length === 0) return { state, effects: [] };
+      const what = songs.length === 1 ? `'${songs[0]?.title || songs[0]?.file}'` : `${songs.length} songs`;
+      return send({ action: 'add', songs: songs.map((song) => song.file) }, `${what} added to its queue`);
+    }
+    default:
+      return { state, effects: [] };
+  }
+}
