@@ -121,6 +121,17 @@ describe('driven by another device', () => {
     );
   });
 
+  it('acts here even while its own keys drive another device', () => {
+    const playing = remote({ ...queued, control: 'kitchen' }, { action: 'start', pos: 0, positionMs: 0 }).state;
+    const paused = remote(playing, { action: 'pause' });
+    assert.equal(paused.state.playState, 'Paused');
+    assert.equal(paused.state.control, 'kitchen');
+    assert.deepEqual(
+      paused.effects.map((effect) => effect.type),
+      ['pause'],
+    );
+  });
+
   it('pauses, seeks and sets its volume as its keys would', () => {
     const playing = remote(queued, { action: 'start', pos: 0, positionMs: 0 }).state;
     assert.equal(remote(playing, { action: 'pause' }).state.playState, 'Paused');

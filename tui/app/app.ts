@@ -95,6 +95,8 @@ export interface AppDeps {
 
 /** After Enter, the screen shows Playing this much later: the first sound goes out before a render. */
 const RENDER_AFTER_PLAY_MS = 30;
+/** A remote `start` placed in time waits for its instant at most this long. */
+const MAX_START_WAIT_MS = 10_000;
 /** No daemon within this long after start: say so (the cached songs play all the same). */
 const OFFLINE_NOTICE_MS = 1500;
 
@@ -211,7 +213,17 @@ export function startApp(deps: AppDeps): App {
       }
       const wait = command.atMs - daemonNow;
       if (wait <= 0) tell({ type: 'remote', from, command: { ...command, positionMs: command.positionMs - wait } });
-      else timers.push(setTimeout(() => tell({ type: 'remote', from, command }), wait));
+      else {
+        // A handoff starts within a second or so: an instant further off is not waited for past MAX_START_WAIT_MS.
+        const timer = setTimeout(
+          () => {
+            timers.splice(timers.indexOf(timer), 1);
+            tell({ type: 'remote', from, command });
+          },
+          Math.min(wait, MAX_START_WAIT_MS),
+        );
+        timers.push(timer);
+      }
     }
   };
   const screenUpdates = new RenderScheduler(() => face?.render(holder.state), publishStatus);

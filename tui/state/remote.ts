@@ -5,11 +5,11 @@
  */
 import type { SongInfo } from '../../common/protocol/records.js';
 import type { RemoteCommand } from '../../common/protocol/remote.js';
-import type { Update } from './actions.js';
+import type { Action, Update } from './actions.js';
 import type { PlayerState } from './model.js';
 import { clamp, play } from './play.js';
 import { addSongs, clearQueue, placeAt, removeEntry, replaceSongs, type QueueEntry, type QueueState } from './queue.js';
-import { applyAction } from './update.js';
+import { applyAction as applyActionHere } from './update.js';
 
 const plural = (count: number, what: string): string => `${count} ${what}${count === 1 ? '' : 's'}`;
 
@@ -38,6 +38,11 @@ function playEntry(state: PlayerState, pos: number, seconds: number): Update | u
 
 export function remoteCommand(state: PlayerState, from: string, command: RemoteCommand, now = Date.now()): Update {
   const none: Update = { state, effects: [] };
+  // What this device is asked acts here, even while its own keys drive another device.
+  const applyAction = (at: PlayerState, action: Action, when: number): Update => {
+    const update = applyActionHere({ ...at, control: undefined }, action, when);
+    return { ...update, state: { ...update.state, control: at.control } };
+  };
   const missingText = (missing: number): string =>
     missing > 0 ? `; ${plural(missing, 'song')} not in the library` : '';
   switch (command.action) {
