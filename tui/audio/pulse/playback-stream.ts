@@ -54,6 +54,8 @@ export class PulsePlaybackStream {
   private sentAtFlush = 0;
   private generation = 0;
   private heard: Heard = { bytes: 0, at: 0 };
+  /** When the server last said where the stream is (performance.now()): `heard.at` moves at every read. */
+  private timedAt = 0;
   /**
    * How far the clock may run on between timings: nowhere while the stream waits for its
    * pre-buffer, up to what was written when it ran dry, else up to what is written.
@@ -175,7 +177,7 @@ export class PulsePlaybackStream {
    * plays, never past what was written. Asks the server again when the last is older than `freshMs`.
    */
   heardBytes(now: number, freshMs = 100): number {
-    if (now - this.heard.at > freshMs) this.askTiming();
+    if (now - this.timedAt > freshMs) this.askTiming();
     return this.heardNow(now);
   }
 
@@ -191,7 +193,9 @@ export class PulsePlaybackStream {
       .request((tag) => latencyPacket(tag, this.created.channel, askedWall))
       .then((body) => {
         this.asking = false;
-        if (generation !== this.generation) return; // flushed meanwhile: it told of the old sound
+        // Flushed meanwhile: it told of the old sound, and the new sound's own ask found this one
+        // under way; asked again, or the clock would wait for its pre-buffer until the next one.
+        if (generation !== this.generation) return this.askTiming();
         const timing = readLatencyReply(body);
         // True when the server answered (one machine, one wall clock), not when this process got
         // to the answer: on a busy machine that can be tens of ms later.
@@ -239,6 +243,7 @@ export class PulsePlaybackStream {
       bytes = Math.max(0, Math.min(bytes, this.runsTo));
     }
     this.heard = { bytes: bytes - (bytes % frame), at };
+    this.timedAt = at;
     this.heardNow();
   }
 
