@@ -7,6 +7,7 @@
  * @example parseRemote(['seek', '61.5']) // { action: 'seek', seconds: 61.5 }
  * @example remoteFields({ action: 'add', songs: ['A/1.mp3'] }) // [['action', 'add'], ['file', 'A/1.mp3']]
  */
+import { deviceName, DEVICE_NAME_RULE } from '../limits.js';
 import type { Field } from './response.js';
 
 /** Songs one command names at most (an album, a queue handed over in parts). */
@@ -30,7 +31,9 @@ export type RemoteCommand =
   | { action: 'delete'; pos: number }
   | { action: 'clear' }
   /** The queue entry `pos` played from `positionMs` (a handoff); with `atMs`, its sound starting at that daemon-clock instant. */
-  | { action: 'start'; pos: number; positionMs: number; atMs?: number | undefined };
+  | { action: 'start'; pos: number; positionMs: number; atMs?: number | undefined }
+  /** Hand the song, its place and the queue to another device (a handoff): it plays on there, and stops here as it starts. */
+  | { action: 'send'; to: string };
 
 export type RemoteAction = RemoteCommand['action'];
 
@@ -50,6 +53,7 @@ const USAGE: Record<RemoteAction, string> = {
   delete: 'delete <pos>',
   clear: 'clear',
   start: 'start <pos> <position_ms> [<at_ms>]',
+  send: 'send <device>',
 };
 export const REMOTE_ACTIONS = Object.keys(USAGE) as RemoteAction[];
 
@@ -99,6 +103,11 @@ export function parseRemote(words: readonly string[]): RemoteCommand | string {
         atMs: at === undefined ? undefined : Number(at),
       };
     }
+    case 'send': {
+      const [to] = args;
+      const name = args.length === 1 ? deviceName(to as string) : undefined;
+      return name === undefined ? `${usage}: a device name is ${DEVICE_NAME_RULE}` : { action, to: name };
+    }
     default:
       return args.length === 0 ? { action } : usage;
   }
@@ -133,6 +142,9 @@ export function remoteFields(command: RemoteCommand): Field[] {
     case 'start':
       fields.push(['pos', command.pos], ['position_ms', command.positionMs]);
       if (command.atMs !== undefined) fields.push(['at_ms', command.atMs.toFixed(3)]);
+      break;
+    case 'send':
+      fields.push(['to', command.to]);
       break;
     default:
       break;
@@ -180,6 +192,9 @@ export function parseRemoteRecord(lines: ReadonlyArray<readonly [string, string]
       words.push(value('pos') ?? '', value('position_ms') ?? '', ...(at === undefined ? [] : [at]));
       break;
     }
+    case 'send':
+      words.push(value('to') ?? '');
+      break;
     default:
       break;
   }

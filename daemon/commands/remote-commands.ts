@@ -14,8 +14,27 @@ import {
   type RemoteCommand,
 } from '../../common/protocol/remote.js';
 import { encodeFields, okLine, printable, type Field } from '../../common/protocol/response.js';
+import type { DeviceInfo } from '../../common/protocol/records.js';
+import type { DeviceRegistry } from '../devices.js';
 import { MAX_WAITING_REMOTES } from '../remote-inbox.js';
 import type { Command } from './types.js';
+
+/**
+ * The device a handoff goes to, as the daemon names it. The sender asks it with the same commands in
+ * its own name; checked here first, so that the one who asked hears why not.
+ */
+function receiverOf(devices: DeviceRegistry, sender: DeviceInfo, name: string): string {
+  const receiver = devices.find(name);
+  if (!receiver) throw new ProtocolError('not_found', `no device '${printable(name)}' to send to`);
+  if (receiver.name === sender.name)
+    throw new ProtocolError('bad_argument', `'${printable(sender.name)}' cannot send its music to itself`);
+  if (receiver.control !== true)
+    throw new ProtocolError(
+      receiver.control === false ? 'permission' : 'unavailable',
+      `'${printable(receiver.name)}' does not take remote control: no music can be sent to it`,
+    );
+  return receiver.name;
+}
 
 export const remoteCommands: Command[] = [
   {
@@ -54,10 +73,14 @@ export const remoteCommands: Command[] = [
         );
       if (!target.control) throw new ProtocolError('permission', `'${printable(target.name)}' refuses remote control`);
       // Names become the catalog's paths here (not_found, ambiguous): the device gets songs it can ask for.
-      const command: RemoteCommand =
-        parsed.action === 'play' || parsed.action === 'add'
-          ? { action: parsed.action, songs: parsed.songs.map((song) => ctx.services.catalog.find(song).info.file) }
-          : parsed;
+      let command: RemoteCommand = parsed;
+      if (parsed.action === 'play' || parsed.action === 'add')
+        command = {
+          action: parsed.action,
+          songs: parsed.songs.map((song) => ctx.services.catalog.find(song).info.file),
+        };
+      if (parsed.action === 'send')
+        command = { action: 'send', to: receiverOf(ctx.services.devices, target, parsed.to) };
       const from = ctx.services.devices.nameOf(ctx.session.id) ?? '?';
       const id = ctx.services.remotes.post(target.name, from, command);
       if (id === undefined)

@@ -137,3 +137,101 @@ export function burstsWav(seconds: number, seed = 7): Buffer {
   }
   return encodeWav({ sampleRate: ROOM_RATE, channels: [samples, samples] });
 }
+
+/**
+ * A song that is never silent and cross-correlates sharply: noise whose level steps every 20 to
+ * 100 ms between 3,000 and 12,000 (16-bit), stereo WAV; with its mono samples, to find a recording in it.
+ */
+export function levelsSong(seconds: number, seed = 11): { wav: Buffer; samples: Int16Array } {
+  let state = seed;
+  // In 32-bit integer arithmetic (Math.imul): a product in doubles loses its low bits, and the sequence falls into a short cycle.
+  const random = (): number => {
+    state = (Math.imul(state, 1103515245) + 12345) & 0x7fffffff;
+    return state / 0x7fffffff;
+  };
+  const samples = new Int16Array(seconds * ROOM_RATE);
+  for (let at = 0; at < samples.length;) {
+    const length = Math.round((0.02 + random() * 0.08) * ROOM_RATE);
+    const level = 3000 + random() * 9000;
+    for (let i = 0; i < length && at + i < samples.length; i++)
+      samples[at + i] = Math.round((random() * 2 - 1) * level);
+    at += length;
+  }
+  return { wav: encodeWav({ sampleRate: ROOM_RATE, channels: [samples, samples] }), samples };
+}
+
+/** RMS of each 1 ms of mono samples. */
+function monoEnvelope(samples: Int16Array): Float64Array {
+  const out = new Float64Array(Math.floor(samples.length / 44));
+  for (let k = 0; k < out.length; k++) {
+    let sum = 0;
+    for (let i = 0; i < 44; i++) sum += (samples[k * 44 + i] as number) ** 2;
+    out[k] = Math.sqrt(sum / 44);
+  }
+  return out;
+}
+
+/** Where each room last and first sounded: the 1 ms windows over `floor` RMS, in seconds of the recording. */
+export function soundSpan(pcm: Buffer, which: 0 | 1, floor = 300): { first: number; last: number } | undefined {
+  const all = envelope(pcm, which, 0, Math.floor(pcm.length / 4 / 44));
+  let first = -1;
+  let last = -1;
+  for (let k = 0; k < all.length; k++)
+    if ((all[k] as number) > floor) {
+      if (first < 0) first = k;
+      last = k;
+    }
+  return first < 0 ? undefined : { first: first / 1000, last: (last + 1) / 1000 };
+}
+
+/**
+ * Where in `song` one room of the recording is at second `atSecond`: the song's second heard then
+ * (1 ms loudness envelopes matched by normalized cross-correlation over `windowSeconds`, refined by
+ * a parabola), the room's level against the song's (1: as the song is), and the match's strength.
+ */
+export function placeInSong(
+  pcm: Buffer,
+  which: 0 | 1,
+  atSecond: number,
+  song: Int16Array,
+  windowSeconds = 1,
+): { songSecond: number; gain: number; strength: number } {
+  const count = Math.round(windowSeconds * 1000);
+  const heard = envelope(pcm, which, Math.round(atSecond * ROOM_RATE), count);
+  const source = monoEnvelope(song);
+  const heardMean = heard.reduce((a, b) => a + b, 0) / count;
+  let heardVar = 0;
+  for (const v of heard) heardVar += (v - heardMean) ** 2;
+  const score = (lag: number): number => {
+    let mean = 0;
+    for (let i = 0; i < count; i++) mean += source[lag + i] as number;
+    mean /= count;
+    let sxy = 0;
+    let syy = 0;
+    for (let i = 0; i < count; i++) {
+      const y = (source[lag + i] as number) - mean;
+      sxy += ((heard[i] as number) - heardMean) * y;
+      syy += y * y;
+    }
+    return heardVar === 0 || syy === 0 ? 0 : sxy / Math.sqrt(heardVar * syy);
+  };
+  let best = 0;
+  let bestScore = -Infinity;
+  for (let lag = 0; lag + count <= source.length; lag++) {
+    const s = score(lag);
+    if (s > bestScore) [best, bestScore] = [lag, s];
+  }
+  let refined = best;
+  if (best > 0 && best + count < source.length) {
+    const [before, after] = [score(best - 1), score(best + 1)];
+    const curve = before - 2 * bestScore + after;
+    if (curve < 0) refined = best + (0.5 * (before - after)) / curve;
+  }
+  let heardSum = 0;
+  let sourceSum = 0;
+  for (let i = 0; i < count; i++) {
+    heardSum += heard[i] as number;
+    sourceSum += source[best + i] as number;
+  }
+  return { songSecond: refined / 1000, gain: heardSum / sourceSum, strength: bestScore };
+}

@@ -103,6 +103,24 @@ describe('remote control', () => {
     assert.equal((await open.command('remotes')).fields.length, 0, 'nothing was kept');
   });
 
+  it('hands a send on with the receiver as the daemon names it, once the receiver can take it', async () => {
+    const kitchen = await device('kitchen-s', 'control', 'yes');
+    await device('Bedroom-S', 'control', 'yes');
+    await device('shy-s', 'control', 'no');
+    await device('older-s');
+    const laptop = await device('laptop-s');
+    assert.equal((await laptop.command('remote', 'kitchen-s', 'send', 'bedroom-s')).ok, true);
+    const [record] = records(await kitchen.command('remotes'), 'remote');
+    assert.equal(record?.get('action'), 'send');
+    assert.equal(record?.get('to'), 'Bedroom-S');
+    assert.match(refusal(await laptop.command('remote', 'kitchen-s', 'send', 'nobody-s')), /^not_found: no device/);
+    assert.match(refusal(await laptop.command('remote', 'kitchen-s', 'send', 'shy-s')), /^permission: /);
+    assert.match(refusal(await laptop.command('remote', 'kitchen-s', 'send', 'older-s')), /^unavailable: /);
+    assert.match(refusal(await laptop.command('remote', 'kitchen-s', 'send', 'KITCHEN-S')), /^bad_argument: .*itself/);
+    assert.match(refusal(await laptop.command('remote', 'kitchen-s', 'send', 'a/b')), /^bad_argument: .*device name/);
+    assert.equal((await kitchen.command('remotes')).fields.length, 0, 'no refused send was kept');
+  });
+
   it('keeps 64 commands a device has not taken, refuses more, and forgets them with the device', async () => {
     const kitchen = await device('kitchen-e', 'control', 'yes');
     const laptop = await device('laptop-e');

@@ -87,6 +87,74 @@ describe('driving another device', () => {
   });
 });
 
+describe('handing the music to another device', () => {
+  const playing = applyEvent(
+    { ...base, queue: addSongs(base.queue, library, 'end') },
+    { type: 'remote', from: 'desk', command: { action: 'start', pos: 1, positionMs: 5000 } },
+  ).state;
+  const onKitchen: PlayerState = { ...playing, selectedDevice: 0 };
+
+  it('S sends what plays here to the selected device, and the keys drive it there', () => {
+    const { state, effects } = applyAction(onKitchen, { type: 'handoff', way: 'there' });
+    assert.deepEqual(effects, [{ type: 'send-playback', to: 'kitchen' }]);
+    assert.equal(state.control, 'kitchen');
+    assert.match(state.message?.text ?? '', /sending the music to kitchen/);
+    const idle = applyAction({ ...base, selectedDevice: 0 }, { type: 'handoff', way: 'there' });
+    assert.deepEqual(idle.effects, []);
+    assert.match(idle.state.message?.text ?? '', /nothing plays here/);
+  });
+
+  it('M asks the selected device to send its music here; S while driving asks the driven one to send it on', () => {
+    const here = applyAction(onKitchen, { type: 'handoff', way: 'here' });
+    assert.deepEqual(here.effects, [{ type: 'remote', device: 'kitchen', command: { action: 'send', to: 'me' } }]);
+    assert.equal(here.state.control, undefined);
+    const fromDriven = applyAction(
+      { ...driving, focus: 'devices', selectedDevice: 1 },
+      { type: 'handoff', way: 'there' },
+    );
+    assert.deepEqual(fromDriven.effects, [
+      { type: 'remote', device: 'kitchen', command: { action: 'send', to: 'me' } },
+    ]);
+    assert.equal(fromDriven.state.control, undefined, 'the music came here: so do the keys');
+  });
+
+  it('refuses a device that does not take remote control, and one that has the music already', () => {
+    for (const [selectedDevice, way, why] of [
+      [2, 'there', /shy refuses remote control/],
+      [3, 'here', /old does not take remote control/],
+      [1, 'here', /plays here already/],
+      [0, 'there', /on kitchen already/],
+    ] as const) {
+      const state = way === 'there' && selectedDevice === 0 ? { ...driving, focus: 'devices' as const } : playing;
+      const refused = applyAction({ ...state, selectedDevice }, { type: 'handoff', way });
+      assert.deepEqual(refused.effects, []);
+      assert.match(refused.state.message?.text ?? '', why);
+    }
+  });
+
+  it('sends when another device asks it to, and stops once the receiver plays', () => {
+    const asked = applyEvent(playing, { type: 'remote', from: 'desk', command: { action: 'send', to: 'bedroom' } });
+    assert.deepEqual(asked.effects, [{ type: 'send-playback', to: 'bedroom' }]);
+    const nothing = applyEvent(base, { type: 'remote', from: 'desk', command: { action: 'send', to: 'bedroom' } });
+    assert.deepEqual(nothing.effects, []);
+    assert.match(nothing.state.message?.text ?? '', /none plays here/);
+    const placed = applyEvent(
+      { ...base, queue: addSongs(base.queue, library, 'end') },
+      { type: 'remote', from: 'kitchen', command: { action: 'start', pos: 2, positionMs: 61_000, atMs: 5000.5 } },
+    );
+    assert.deepEqual(placed.effects[0], {
+      type: 'play',
+      song: library[2],
+      at: 61,
+      inStep: { positionMs: 61_000, atMs: 5000.5 },
+    });
+    const handed = applyEvent(playing, { type: 'handed-off', to: 'bedroom' });
+    assert.equal(handed.state.playState, 'Stopped');
+    assert.equal(handed.state.queue.entries.length, 3, 'its queue stays');
+    assert.match(handed.state.message?.text ?? '', /playing on bedroom now/);
+  });
+});
+
 describe('driven by another device', () => {
   const queued: PlayerState = { ...base, queue: addSongs(base.queue, library, 'end') };
   const remote = (state: PlayerState, command: RemoteCommand) =>

@@ -32,6 +32,8 @@ describe('remote commands', () => {
     [['clear'], { action: 'clear' }],
     [['start', '2', '61000'], { action: 'start', pos: 2, positionMs: 61000, atMs: undefined }],
     [['start', '0', '0', '123456.5'], { action: 'start', pos: 0, positionMs: 0, atMs: 123456.5 }],
+    [['send', 'Living Room'], { action: 'send', to: 'Living Room' }],
+    [['send', 'Ku\u0308che'], { action: 'send', to: 'Küche' }],
   ];
   for (const [words, command] of read)
     it(`reads ${words.join(' ')}`, () => assert.deepEqual(parseRemote(words), command));
@@ -53,6 +55,11 @@ describe('remote commands', () => {
     ['delete', '-1'],
     ['start', '1'],
     ['start', '1', '2', 'soon'],
+    ['send'],
+    ['send', 'a', 'b'],
+    ['send', ' lead'],
+    ['send', 'x'.repeat(65)],
+    ['send', 'a/b'],
     ['play', ...Array.from({ length: MAX_REMOTE_SONGS + 1 }, (_, i) => String(i + 1))],
     ['toString'],
     ['__proto__'],

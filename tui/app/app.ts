@@ -21,6 +21,7 @@ import { ListenAlong } from '../listen-along/listen-along.js';
 import { MarksControl } from '../marks/marks-control.js';
 import { LyricsFetcher } from '../lyrics/lyrics-fetcher.js';
 import { PlaylistControl } from '../playlists/playlist-control.js';
+import { HandoffSender } from '../remote/handoff-sender.js';
 import { RemoteDriver } from '../remote/remote-driver.js';
 import { CoverArt } from '../cover-art/cover-art.js';
 import { BlockFetcher } from '../playback/block-fetcher.js';
@@ -166,6 +167,21 @@ export function startApp(deps: AppDeps): App {
     devices: () => holder.state.devices,
     daemonNow: () => along.daemonNow(),
   });
+  const handoff = new HandoffSender(control, {
+    warn,
+    log,
+    handedOff: (to) => tell({ type: 'handed-off', to }),
+    daemonNow: () => along.daemonNow(),
+    playingHere: () => {
+      const { now, queue } = holder.state;
+      if (!now || !playback.song) return undefined;
+      const pos = queue.entries.findIndex((entry) => entry.id === now.entry);
+      const position = playback.position();
+      return pos < 0
+        ? { songs: [now.song], pos: 0, position }
+        : { songs: queue.entries.map((entry) => entry.song), pos, position };
+    },
+  });
   const sync = new DaemonSync(
     control,
     events,
@@ -202,7 +218,7 @@ export function startApp(deps: AppDeps): App {
     });
   /**
    * Commands from other devices, in the order sent. A `start` placed in time (a handoff) waits
-   * for its instant on the daemon's clock, or begins at the place the song has reached since.
+   * for its instant on the daemon's clock; its sound is placed where the song has reached (playInStep).
    */
   const remoteCommands = (deliveries: readonly RemoteDelivery[]): void => {
     for (const { from, command } of deliveries) {
@@ -212,7 +228,7 @@ export function startApp(deps: AppDeps): App {
         continue;
       }
       const wait = command.atMs - daemonNow;
-      if (wait <= 0) tell({ type: 'remote', from, command: { ...command, positionMs: command.positionMs - wait } });
+      if (wait <= 0) tell({ type: 'remote', from, command });
       else {
         // A handoff starts within a second or so: an instant further off is not waited for past MAX_START_WAIT_MS.
         const timer = setTimeout(
@@ -270,6 +286,7 @@ export function startApp(deps: AppDeps): App {
     screenUpdates.stop();
     ticker.stop();
     for (const timer of timers) clearTimeout(timer);
+    handoff.close();
     face?.destroy();
     // Where the song was, kept for the next start (the rest is kept as it changes).
     store?.save({ ...queueSnapshot(holder.state.queue), session: sessionSnapshot(holder.state) });
@@ -298,6 +315,7 @@ export function startApp(deps: AppDeps): App {
       desktop,
       queueFile,
       remote,
+      handoff,
       following: () => holder.state.follow !== undefined,
       quit,
     });

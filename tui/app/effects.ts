@@ -10,6 +10,7 @@ import type { MarksControl } from '../marks/marks-control.js';
 import type { PlaylistControl } from '../playlists/playlist-control.js';
 import type { Playback } from '../playback/playback.js';
 import type { UdpActivity } from '../radio/udp-activity.js';
+import type { HandoffSender } from '../remote/handoff-sender.js';
 import type { RemoteDriver } from '../remote/remote-driver.js';
 import { unreachable, type Effect } from '../state/actions.js';
 import type { QueueFile } from './queue-file.js';
@@ -24,6 +25,7 @@ export interface EffectTargets {
   desktop: Desktop;
   queueFile: QueueFile;
   remote: RemoteDriver;
+  handoff: HandoffSender;
   /** Whether this device follows another now (a play then goes through listening along). */
   following(): boolean;
   quit(): void;
@@ -36,6 +38,7 @@ export function runEffects(effects: readonly Effect[], to: EffectTargets): void 
     switch (effect.type) {
       case 'play':
         if (to.following()) to.along.play(effect.song, effect.at);
+        else if (effect.inStep) to.along.playInStep(effect.song, effect.inStep);
         else to.playback.play(effect.song, effect.at);
         if (effect.at === 0) to.desktop.songStarted(effect.song);
         moved = true;
@@ -97,6 +100,9 @@ export function runEffects(effects: readonly Effect[], to: EffectTargets): void 
       case 'remote':
       case 'remote-seek-by':
         to.remote.run(effect);
+        break;
+      case 'send-playback':
+        to.handoff.send(effect.to);
         break;
       case 'quit':
         to.quit();

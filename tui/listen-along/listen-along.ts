@@ -3,6 +3,7 @@
  * device's playback record published for its followers, and, while this device follows another,
  * the follow effects carried out on the SyncFollower, which keeps playback on the leader's sample.
  */
+import { positionAt, type PlaybackRecord } from '../../common/protocol/playback.js';
 import type { SongInfo } from '../../common/protocol/records.js';
 import type { DaemonClient } from '../daemon-link/daemon-client.js';
 import type { Playback } from '../playback/playback.js';
@@ -22,9 +23,9 @@ export class ListenAlong {
   /** @param latencySeconds this device's extra output delay (--latency-ms) */
   constructor(
     private readonly control: DaemonClient,
-    playback: Playback,
+    private readonly playback: Playback,
     state: () => PlayerState,
-    latencySeconds: number,
+    private readonly latencySeconds: number,
     private readonly log: (text: string) => void,
   ) {
     this.clock = new DaemonClock(control, log);
@@ -76,6 +77,21 @@ export class ListenAlong {
   /** A play while following goes through the follower: it starts where the leader will be heard. */
   play(song: SongInfo, at: number): void {
     this.follower.play(song, at);
+  }
+
+  /**
+   * A song started at `positionMs` at daemon instant `atMs` (a handoff's start): its first sound is
+   * placed where the song has reached when that sound is heard, however long the song took to come.
+   */
+  playInStep(song: SongInfo, { positionMs, atMs }: { positionMs: number; atMs: number }): void {
+    const record: PlaybackRecord = { song: song.id, positionMs, playing: true, atMs };
+    const reached = (): number | undefined => {
+      const now = this.clock.now();
+      return now === undefined
+        ? undefined
+        : Math.min(song.duration, positionAt(record, now) / 1000) + this.latencySeconds;
+    };
+    this.playback.play(song, reached() ?? positionMs / 1000, reached);
   }
 
   run(effect: ListenAlongEffect): void {

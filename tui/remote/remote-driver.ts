@@ -25,7 +25,7 @@ export class RemoteDriver {
     private readonly out: RemoteDriverOutput,
   ) {}
 
-  run(effect: ControlEffect): void {
+  run(effect: Exclude<ControlEffect, { type: 'send-playback' }>): void {
     if (effect.type === 'remote-seek-by') {
       const seconds = Math.max(0, this.positionOf(effect.device) + effect.by);
       this.send(effect.device, { action: 'seek', seconds: Math.round(seconds * 1000) / 1000 });

@@ -67,12 +67,18 @@ export type PanelAction =
 export type ListenAlongAction = { type: 'follow-device'; name?: string | undefined } | { type: 'unfollow' };
 
 /** Driving another device: the playback keys act on it until Esc. */
-export type ControlAction = { type: 'control-device' } | { type: 'release-control' };
+export type ControlAction =
+  | { type: 'control-device' }
+  | { type: 'release-control' }
+  /** A handoff with the selected device: its music moves here, or what plays (here, or on the device driven) goes there. */
+  | { type: 'handoff'; way: 'here' | 'there' };
 
 export type ControlEffect =
   | { type: 'remote'; device: string; command: RemoteCommand }
   /** A seek relative to where the device is now (its record placed in time). */
-  | { type: 'remote-seek-by'; device: string; by: number };
+  | { type: 'remote-seek-by'; device: string; by: number }
+  /** This device's song, its place and its queue handed to another device, which plays on from there. */
+  | { type: 'send-playback'; to: string };
 
 /** The stored playlists view (`P`). */
 export type PlaylistAction =
@@ -110,7 +116,8 @@ export type Action =
   | { type: 'quit' };
 
 export type TransportEffect =
-  | { type: 'play'; song: SongInfo; at: number }
+  /** From `at` s; with `inStep`, its first sound placed where a song started at `positionMs` at daemon instant `atMs` has reached then (a handoff). */
+  | { type: 'play'; song: SongInfo; at: number; inStep?: { positionMs: number; atMs: number } | undefined }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
@@ -175,6 +182,8 @@ export type PlayerEvent =
   /** Playback went on into the song it was told follows (gapless): no new play. */
   /** A command another device sent through the daemon (remote control). */
   | { type: 'remote'; from: string; command: RemoteCommand }
+  /** The device this one sent its music to plays it now: it stops here. */
+  | { type: 'handed-off'; to: string }
   | { type: 'song-advanced'; song: SongInfo }
   | { type: 'position'; seconds: number }
   | { type: 'library'; songs: SongInfo[] }

@@ -216,6 +216,7 @@ const PANEL_HELP: ReadonlyArray<readonly [string, string]> = [
   ['In the queue', 'Enter plays from there, d removes, J/K move down/up, X clears'],
   ['C', 'call the selected device (devices panel); y / n answer a call'],
   ['D', 'drive the selected device (devices panel): the playback keys, a and Enter act on it'],
+  ['M, S', "devices panel: move the selected device's music here / send what plays to it (song, place, queue)"],
   ['h, m', 'in a call: hang up, mute the microphone (Esc cancels a call that rings)'],
 ];
 

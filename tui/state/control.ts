@@ -2,9 +2,9 @@
  * Driving another device (docs/protocol.md, Remote control): `D` on a device in the devices panel
  * points the playback keys at it, as ncmpcpp's are when pointed at another MPD; each key becomes a
  * command the daemon hands to that device, and what it then does comes back in its record. Esc
- * points them at this device again. Pure.
+ * points them at this device again. `M` and `S` move the music between devices (a handoff). Pure.
  */
-import type { SongInfo } from '../../common/protocol/records.js';
+import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
 import type { RemoteCommand } from '../../common/protocol/remote.js';
 import type { Action, ControlAction, Update } from './actions.js';
 import { rowSongs } from './library-tree.js';
@@ -34,7 +34,41 @@ const say = (state: PlayerState, text: string, error = false): PlayerState => ({
   message: { text, error },
 });
 
+/** Why a device cannot be driven or sent music, or undefined when it can. */
+function refusal(device: DeviceInfo): string | undefined {
+  if (device.control === true) return undefined;
+  return `${device.name} ${device.control === false ? 'refuses remote control' : 'does not take remote control (an older player?)'}`;
+}
+
+/**
+ * `M` on a device: its music moves to this one. `S`: what plays (here, or on the device driven)
+ * goes to it. The keys follow the music: they drive the device it went to (this one: they play here).
+ */
+function handoff(state: PlayerState, way: 'here' | 'there'): Update {
+  const chosen = state.devices[state.selectedDevice];
+  const from = way === 'here' ? chosen?.name : (state.control ?? state.deviceName);
+  const to = way === 'here' ? state.deviceName : chosen?.name;
+  if (!chosen || from === undefined || to === undefined) return { state, effects: [] };
+  if (from === to)
+    return {
+      state: say(state, way === 'here' ? 'it plays here already' : `the music is on ${to} already`),
+      effects: [],
+    };
+  const refused = refusal(chosen);
+  if (refused) return { state: say(state, refused, true), effects: [] };
+  const keys = { ...state, control: to === state.deviceName ? undefined : to };
+  if (from === state.deviceName) {
+    if (!state.now) return { state: say(state, 'nothing plays here to send', true), effects: [] };
+    return { state: say(keys, `sending the music to ${to}`), effects: [{ type: 'send-playback', to }] };
+  }
+  return {
+    state: say(keys, `moving ${from}'s music to ${to === state.deviceName ? 'this device' : to}`),
+    effects: [{ type: 'remote', device: from, command: { action: 'send', to } }],
+  };
+}
+
 export function controlAction(state: PlayerState, action: ControlAction): Update {
+  if (action.type === 'handoff') return handoff(state, action.way);
   if (action.type === 'release-control')
     return {
       state: state.control ? say({ ...state, control: undefined }, 'the keys play here again') : state,
@@ -43,10 +77,8 @@ export function controlAction(state: PlayerState, action: ControlAction): Update
   const chosen = state.devices[state.selectedDevice];
   if (!chosen || chosen.name === state.deviceName)
     return { state: say({ ...state, control: undefined }, 'the keys play here'), effects: [] };
-  if (chosen.control !== true) {
-    const why = chosen.control === false ? 'refuses remote control' : 'does not take remote control (an older player?)';
-    return { state: say(state, `${chosen.name} ${why}`, true), effects: [] };
-  }
+  const refused = refusal(chosen);
+  if (refused) return { state: say(state, refused, true), effects: [] };
   const text = `driving ${chosen.name}: the playback keys act on it; Esc comes back here`;
   return { state: say({ ...state, control: chosen.name }, text), effects: [] };
 }

@@ -17,7 +17,7 @@ import { withUserBindings } from './bindings.js';
 import { cursorOn, libraryRows, selectedRow } from './selectors.js';
 import { afterEnd } from './transport.js';
 import { listened, marksFromStickers } from './marks.js';
-import { remoteCommand } from './remote.js';
+import { handedOff, remoteCommand } from './remote.js';
 
 /** One update after another: the second's state, both effects. */
 export const chain = (first: Update, second: Update): Update => ({
@@ -98,6 +98,8 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
       return afterEnd(state);
     case 'remote':
       return remoteCommand(state, event.from, event.command);
+    case 'handed-off':
+      return handedOff(state, event.to);
     case 'queue-restored':
       return none({ ...state, queue: event.queue });
     case 'key-bindings': {

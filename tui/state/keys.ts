@@ -128,6 +128,8 @@ function panelKey(key: Key, name: string | undefined, state: PlayerState): Actio
     return undefined;
   }
   if (state.focus === 'devices' && key.ch === 'D') return { type: 'control-device' };
+  if (state.focus === 'devices' && key.ch === 'M') return { type: 'handoff', way: 'here' };
+  if (state.focus === 'devices' && key.ch === 'S') return { type: 'handoff', way: 'there' };
   if (state.focus !== 'library') return undefined;
   if (key.ch === 'a') return { type: 'queue-add', where: 'end' };
   if (key.ch === 'A') return { type: 'queue-add', where: 'next' };

@@ -36,13 +36,19 @@ function playEntry(state: PlayerState, pos: number, seconds: number): Update | u
   return play({ ...state, queue: placed.queue, selectedEntry: pos }, entry.song, at, entry.id);
 }
 
+/** The action done here, even while this device's own keys drive another. */
+function applyAction(state: PlayerState, action: Action, now: number): Update {
+  const update = applyActionHere({ ...state, control: undefined }, action, now);
+  return { ...update, state: { ...update.state, control: state.control } };
+}
+
+/** The device this one sent its music to plays it now: it stops here (its queue stays). */
+export function handedOff(state: PlayerState, to: string, now = Date.now()): Update {
+  return said(applyAction(state, { type: 'stop' }, now), `playing on ${to} now`);
+}
+
 export function remoteCommand(state: PlayerState, from: string, command: RemoteCommand, now = Date.now()): Update {
   const none: Update = { state, effects: [] };
-  // What this device is asked acts here, even while its own keys drive another device.
-  const applyAction = (at: PlayerState, action: Action, when: number): Update => {
-    const update = applyActionHere({ ...at, control: undefined }, action, when);
-    return { ...update, state: { ...update.state, control: at.control } };
-  };
   const missingText = (missing: number): string =>
     missing > 0 ? `; ${plural(missing, 'song')} not in the library` : '';
   switch (command.action) {
@@ -107,7 +113,20 @@ export function remoteCommand(state: PlayerState, from: string, command: RemoteC
     case 'start': {
       const started = playEntry(state, command.pos, command.positionMs / 1000);
       if (!started) return said(none, `${from} asked to play a queue entry that is not there`, true);
-      return said(started, `${from}: playing from here`);
+      const { atMs, positionMs } = command;
+      const effects =
+        atMs === undefined
+          ? started.effects
+          : started.effects.map((effect) =>
+              effect.type === 'play' ? { ...effect, inStep: { positionMs, atMs } } : effect,
+            );
+      return said({ ...started, effects }, `${from}: playing from here`);
     }
+    case 'send':
+      if (!state.now) return said(none, `${from} asked to send the music to ${command.to}, and none plays here`, true);
+      return said(
+        { state, effects: [{ type: 'send-playback', to: command.to }] },
+        `${from}: sending the music to ${command.to}`,
+      );
   }
 }

@@ -144,6 +144,7 @@ function route(state: PlayerState, action: Action, now: number): Update {
       return marksAction(state, action, now);
     case 'control-device':
     case 'release-control':
+    case 'handoff':
       return controlAction(state, action);
     case 'toggle-radio':
       return radioOn(state);
