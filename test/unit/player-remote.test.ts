@@ -148,10 +148,12 @@ describe('handing the music to another device', () => {
       at: 61,
       inStep: { positionMs: 61_000, atMs: 5000.5 },
     });
-    const handed = applyEvent(playing, { type: 'handed-off', to: 'bedroom' });
+    const handed = applyEvent(playing, { type: 'handed-off', to: 'bedroom', song: library[1]?.id as number });
     assert.equal(handed.state.playState, 'Stopped');
     assert.equal(handed.state.queue.entries.length, 3, 'its queue stays');
     assert.match(handed.state.message?.text ?? '', /playing on bedroom now/);
+    const chosenSince = applyEvent(playing, { type: 'handed-off', to: 'bedroom', song: library[0]?.id as number });
+    assert.equal(chosenSince.state.playState, 'Playing', 'a song chosen here since the handoff plays on');
   });
 });
 

@@ -170,16 +170,16 @@ export function startApp(deps: AppDeps): App {
   const handoff = new HandoffSender(control, {
     warn,
     log,
-    handedOff: (to) => tell({ type: 'handed-off', to }),
+    handedOff: (to, song) => tell({ type: 'handed-off', to, song }),
     daemonNow: () => along.daemonNow(),
     playingHere: () => {
       const { now, queue } = holder.state;
       if (!now || !playback.song) return undefined;
       const pos = queue.entries.findIndex((entry) => entry.id === now.entry);
-      const position = playback.position();
+      const [position, playing] = [playback.position(), holder.state.playState === 'Playing'];
       return pos < 0
-        ? { songs: [now.song], pos: 0, position }
-        : { songs: queue.entries.map((entry) => entry.song), pos, position };
+        ? { songs: [now.song], pos: 0, position, playing }
+        : { songs: queue.entries.map((entry) => entry.song), pos, position, playing };
     },
   });
   const sync = new DaemonSync(

@@ -13,18 +13,19 @@ import { OfflineError, type DaemonClient } from '../daemon-link/daemon-client.js
 /** How far ahead the receiver's sound is placed: the commands' round trips and its fetch fit in it on a busy machine. */
 export const HANDOFF_LEAD_MS = 600;
 
-/** What plays here: the queue (or the song alone), the entry playing, and the place in it as heard (s). */
+/** What plays here: the queue (or the song alone), the entry playing, the place in it as heard (s), and whether it moves on (not paused). */
 export interface PlayingHere {
   songs: readonly SongInfo[];
   pos: number;
   position: number;
+  playing: boolean;
 }
 
 export interface HandoffOutput {
   warn(text: string): void;
   log(text: string): void;
-  /** The receiver plays now: stop here. */
-  handedOff(to: string): void;
+  /** The receiver plays `song` now: stop here. */
+  handedOff(to: string, song: number): void;
   /** The daemon's clock now (ms), when known. */
   daemonNow(): number | undefined;
   playingHere(): PlayingHere | undefined;
@@ -60,7 +61,8 @@ export class HandoffSender {
     const commands: RemoteCommand[] = [{ action: 'clear' }];
     for (let first = 0; first < files.length; first += MAX_REMOTE_SONGS)
       commands.push({ action: 'add', songs: files.slice(first, first + MAX_REMOTE_SONGS) });
-    const positionMs = Math.round(here.position * 1000 + HANDOFF_LEAD_MS);
+    // A paused song is where it is at the instant; it plays there from that place.
+    const positionMs = Math.round(here.position * 1000 + (here.playing ? HANDOFF_LEAD_MS : 0));
     commands.push({ action: 'start', pos: here.pos, positionMs, atMs });
     this.out.log(`handoff to ${to}: entry ${here.pos} from ${positionMs} ms at ${atMs.toFixed(1)} (daemon clock)`);
     for (const command of commands) {
@@ -72,7 +74,7 @@ export class HandoffSender {
     const timer = setTimeout(
       () => {
         this.timers.delete(timer);
-        this.out.handedOff(to);
+        this.out.handedOff(to, (here.songs[here.pos] as SongInfo).id);
       },
       Math.max(0, left),
     );

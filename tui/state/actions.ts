@@ -182,8 +182,8 @@ export type PlayerEvent =
   /** Playback went on into the song it was told follows (gapless): no new play. */
   /** A command another device sent through the daemon (remote control). */
   | { type: 'remote'; from: string; command: RemoteCommand }
-  /** The device this one sent its music to plays it now: it stops here. */
-  | { type: 'handed-off'; to: string }
+  /** The device this one sent its music (`song`) to plays it now: it stops here, unless another song was chosen meanwhile. */
+  | { type: 'handed-off'; to: string; song: number }
   | { type: 'song-advanced'; song: SongInfo }
   | { type: 'position'; seconds: number }
   | { type: 'library'; songs: SongInfo[] }

@@ -99,7 +99,7 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
     case 'remote':
       return remoteCommand(state, event.from, event.command);
     case 'handed-off':
-      return handedOff(state, event.to);
+      return handedOff(state, event.to, event.song);
     case 'queue-restored':
       return none({ ...state, queue: event.queue });
     case 'key-bindings': {

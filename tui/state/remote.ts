@@ -42,8 +42,9 @@ function applyAction(state: PlayerState, action: Action, now: number): Update {
   return { ...update, state: { ...update.state, control: state.control } };
 }
 
-/** The device this one sent its music to plays it now: it stops here (its queue stays). */
-export function handedOff(state: PlayerState, to: string, now = Date.now()): Update {
+/** The device this one sent its music to plays it now: it stops here (its queue stays), unless another song was chosen since. */
+export function handedOff(state: PlayerState, to: string, song: number, now = Date.now()): Update {
+  if (state.now?.song.id !== song) return { state, effects: [] };
   return said(applyAction(state, { type: 'stop' }, now), `playing on ${to} now`);
 }
 
