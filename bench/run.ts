@@ -13,6 +13,7 @@ import { downloadBench } from './download.js';
 import { folderWatchBench } from './folder-watch.js';
 import { fuzzyBench } from './fuzzy.js';
 import { gaplessBench } from './gapless.js';
+import { handoffBench } from './handoff.js';
 import { icecastBench } from './icecast.js';
 import { machine } from './lib.js';
 import { mixedScanBench } from './mixed-scan.js';
@@ -50,6 +51,7 @@ const sections: Array<[string, () => Promise<string>]> = [
   ['Call mouth to ear (PulseAudio, loopback)', callLatencyBench],
   ['The Subsonic API beside supysonic', subsonicBench],
   ['Devices you can drive (PulseAudio null sink)', remoteBench],
+  ['Handoff between two rooms (PulseAudio)', handoffBench],
 ];
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));

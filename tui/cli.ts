@@ -12,7 +12,7 @@
  * set from inside: the heap is set up by then.
  */
 import '../common/runtime/exit-deadlock.js';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -57,6 +57,11 @@ const USAGE = `usage: streamtui [options]
   --headless           play with no screen, as a device other players drive (a speaker): logs
                        to --log-file (default STATE_DIR/headless-NAME.log), plays on at start
                        where it was, ends on SIGTERM or Ctrl-C
+  --keep-playing WHEN  ask | always | never: quitting while a song plays hands it to a player
+                       without a screen on this machine ("NAME headless"), which plays on
+                       where it was; started again, the player takes it back (default ask)
+  --taking-over        (--headless) started to take a quitting player's music over: ends once
+                       that music stops here or moves on, or if none comes within 30 s
   --log-file FILE      what the status line says, with times, also written to FILE
   --no-remote-control  do nothing other devices ask (by default they may play, pause, seek,
                        skip, set the volume and change the queue here, through streamd)
@@ -75,7 +80,7 @@ const USAGE = `usage: streamtui [options]
   --replaygain-preamp DB   added to the tagged gain, -15 to 15 (default 0)
   --audio MODE         auto | pulse | speaker | null (default auto: PulseAudio or PipeWire
                        when a server answers, else ALSA's default device through speaker)
-  --password SECRET    streamd's password, if it has one
+  --password SECRET    streamd's password, if it has one (or STREAMTUI_PASSWORD in the environment)
   --config FILE        settings file (default ~/.config/streamtui/config.json)
   --save               also store the options given in the settings file, for later runs
   --start-daemon       start streamd in the background first if none answers (npm start does)
@@ -128,6 +133,30 @@ async function chooseSink(
   return { sink: new NullSink(), notice: noSoundAdvice() };
 }
 
+/**
+ * The player without a screen a quitting full-screen player hands its music to: this player's
+ * daemon, folders and sound, in a session of its own (the terminal closing does not end it). The
+ * password goes in the environment, not on a command line every user can read.
+ */
+function startHeadless(name: string, settings: TuiSettings, config: string | undefined): void {
+  const cli = fileURLToPath(import.meta.url);
+  const flags = [
+    ...['--headless', '--taking-over', '--name', name, '--no-calls'],
+    ...['--host', settings.host, '--port', String(settings.port), '--udp-port', String(settings.udp_port)],
+    ...['--transport', settings.transport, '--jitter-ms', String(settings.jitter_ms), '--user', settings.user],
+    ...['--cache-dir', settings.cache_dir, '--state-dir', settings.state_dir, '--audio', settings.audio],
+    ...['--replaygain', settings.replaygain, '--replaygain-preamp', String(settings.replaygain_preamp)],
+    ...(settings.mpris ? [] : ['--no-mpris']),
+    ...(config === undefined ? [] : ['--config', config]),
+  ];
+  const env = { ...process.env };
+  if (settings.password) env['STREAMTUI_PASSWORD'] = settings.password;
+  delete env['STREAMTUI_LOG']; // its own log: --log-file's default
+  const child = spawn(process.execPath, [...process.execArgv, cli, ...flags], { detached: true, stdio: 'ignore', env });
+  child.on('error', (error) => app?.log(`${name} could not be started: ${error.message}`));
+  child.unref();
+}
+
 /** The log kept to one old file and a new one of at most LOG_MAX_BYTES each (a player that runs for months). */
 const LOG_MAX_BYTES = 4 * 1024 * 1024;
 function keepLogSmall(file: string): void {
@@ -165,6 +194,8 @@ async function main(): Promise<number> {
       'no-calls': { type: 'boolean' },
       'no-remote-control': { type: 'boolean' },
       headless: { type: 'boolean' },
+      'keep-playing': { type: 'string' },
+      'taking-over': { type: 'boolean' },
       'log-file': { type: 'string' },
       mic: { type: 'string' },
       save: { type: 'boolean' },
@@ -200,10 +231,14 @@ async function main(): Promise<number> {
       mpris: values['no-mpris'] ? false : undefined,
       replaygain: values.replaygain as TuiSettings['replaygain'] | undefined,
       replaygain_preamp: values['replaygain-preamp'] === undefined ? undefined : Number(values['replaygain-preamp']),
+      keep_playing: values['keep-playing'] as TuiSettings['keep_playing'] | undefined,
     },
     values.config,
     values.save === true,
   );
+  // The password a player started by another is given (startHeadless), never stored by --save.
+  const passwordFromEnv = process.env['STREAMTUI_PASSWORD'];
+  if (values.password === undefined && passwordFromEnv) settings.password = passwordFromEnv;
   const keys = loadKeyBindings(values.config);
   if (values['start-daemon'] && !(await answers(settings.host, settings.port))) {
     const streamd = fileURLToPath(new URL('../daemon/cli.js', import.meta.url));
@@ -245,11 +280,15 @@ async function main(): Promise<number> {
     app = startApp({
       face,
       logFile,
-      resume: headless,
+      resume: headless && values['taking-over'] !== true,
+      takingOver: headless && values['taking-over'] === true,
+      keepPlaying: settings.keep_playing,
+      startHeadless: (name) => startHeadless(name, settings, values.config),
       // The control connection registers the device for calls (unless --no-calls).
       control: client(settings.calls, KEEPALIVE_MS),
       calls: settings.calls,
-      remoteControl: settings.remote_control,
+      // A player started to take this machine's music over is there to be asked for it back.
+      remoteControl: settings.remote_control || values['taking-over'] === true,
       voice,
       // Quiet between songs (the control connection between clock round trips): kept open.
       downloads: client(false, KEEPALIVE_MS),
@@ -275,7 +314,7 @@ async function main(): Promise<number> {
     // A closed terminal or a kill ends the player the way q does: LEAVE said, terminal restored.
     // Without a terminal, Ctrl-C in the shell that started it is the way out too.
     const signals = headless ? (['SIGTERM', 'SIGHUP', 'SIGINT'] as const) : (['SIGTERM', 'SIGHUP'] as const);
-    for (const signal of signals) process.once(signal, () => app?.dispatch({ type: 'quit' }));
+    for (const signal of signals) process.once(signal, () => app?.dispatch({ type: 'quit', signal: true }));
   });
   // The datagram statistics, once the terminal is itself again.
   const totals = app?.udpTotals();

@@ -61,6 +61,8 @@ function player(name: string, pulse?: PulseNullSink, udpPort = daemon.udpPort): 
     [
       process.execPath,
       STREAMTUI,
+      '--keep-playing',
+      'never',
       '--port',
       String(daemon.port),
       '--udp-port',

@@ -57,7 +57,20 @@ function player(port: number, env: Record<string, string>, audio: string, cache 
   const dir = mkdtempSync(path.join(work, 'tty-'));
   return Tmux.start(
     dir,
-    [process.execPath, STREAMTUI, '--port', String(port), '--name', 'flac', '--cache-dir', cache, '--audio', audio],
+    [
+      process.execPath,
+      STREAMTUI,
+      '--keep-playing',
+      'never',
+      '--port',
+      String(port),
+      '--name',
+      'flac',
+      '--cache-dir',
+      cache,
+      '--audio',
+      audio,
+    ],
     { ...env, XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log') },
   );
 }

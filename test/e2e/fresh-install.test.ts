@@ -154,6 +154,8 @@ describe('a fresh install without a compiler', () => {
       const pcm = await recording.stop();
       assert.ok(peak(pcm) > 1000, `the song was not heard (peak ${peak(pcm)})`);
       tui.keys('q');
+      await tui.waitFor(/keep the music playing once the player has quit\? y: on .* headless, n: stop it/);
+      tui.keys('n');
       assert.equal(await tui.exitCode(), 0, tui.logs());
     } finally {
       tui.kill();

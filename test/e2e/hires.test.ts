@@ -67,7 +67,18 @@ describe('24-bit, 96 kHz FLAC through PulseAudio', () => {
     const tty = mkdtempSync(path.join(work, 'tty-'));
     const tui = Tmux.start(
       tty,
-      [process.execPath, STREAMTUI, '--port', String(daemon.port), '--name', 'hires', '--audio', 'pulse'],
+      [
+        process.execPath,
+        STREAMTUI,
+        '--keep-playing',
+        'never',
+        '--port',
+        String(daemon.port),
+        '--name',
+        'hires',
+        '--audio',
+        'pulse',
+      ],
       { ...env, XDG_CONFIG_HOME: path.join(tty, 'config'), XDG_CACHE_HOME: path.join(tty, 'cache') },
     );
     try {

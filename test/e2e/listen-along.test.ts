@@ -54,7 +54,7 @@ function player(name: string, env: Record<string, string>): Tmux {
   ];
   return Tmux.start(
     dir,
-    [process.execPath, STREAMTUI, ...args],
+    [process.execPath, STREAMTUI, '--keep-playing', 'never', ...args],
     { ...env, XDG_CONFIG_HOME: dir, STREAMTUI_LOG: path.join(dir, 'player.log') },
     120,
     36,

@@ -43,7 +43,7 @@ function player(port: number, audio: string, env: Record<string, string>): Tmux 
   return Tmux.start(
     dir,
     [
-      ...[process.execPath, STREAMTUI, '--port', String(port), '--name', 'm4a'],
+      ...[process.execPath, STREAMTUI, '--keep-playing', 'never', '--port', String(port), '--name', 'm4a'],
       ...['--cache-dir', path.join(dir, 'cache'), '--audio', audio],
     ],
     { XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log'), ...env },

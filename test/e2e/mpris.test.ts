@@ -68,7 +68,7 @@ describe('MPRIS (playerctl on a private session bus)', () => {
     ];
     const tui = Tmux.start(
       dir,
-      [process.execPath, STREAMTUI, ...args],
+      [process.execPath, STREAMTUI, '--keep-playing', 'never', ...args],
       {
         ...pulse.env,
         ...bus.env,

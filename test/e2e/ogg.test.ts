@@ -51,7 +51,7 @@ function player(port: number, env: Record<string, string>, audio: string): Tmux 
   return Tmux.start(
     dir,
     [
-      ...[process.execPath, STREAMTUI, '--port', String(port), '--name', 'ogg'],
+      ...[process.execPath, STREAMTUI, '--keep-playing', 'never', '--port', String(port), '--name', 'ogg'],
       ...['--cache-dir', path.join(dir, 'cache'), '--audio', audio],
     ],
     { ...env, XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log') },

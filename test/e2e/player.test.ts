@@ -42,6 +42,8 @@ function player(port: number, cacheDir: string, env: Record<string, string>, aud
     [
       process.execPath,
       STREAMTUI,
+      '--keep-playing',
+      'never',
       '--port',
       String(port),
       '--name',

@@ -35,6 +35,8 @@ function player(port: number, extra: string[] = []): Tmux {
     [
       process.execPath,
       STREAMTUI,
+      '--keep-playing',
+      'never',
       '--port',
       String(port),
       '--name',

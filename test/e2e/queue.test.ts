@@ -52,7 +52,7 @@ function player(stateDir: string, extra: string[] = [], env: Record<string, stri
   ];
   return Tmux.start(
     dir,
-    [process.execPath, STREAMTUI, ...args],
+    [process.execPath, STREAMTUI, '--keep-playing', 'never', ...args],
     {
       ...pulse.env,
       XDG_CONFIG_HOME: path.join(dir, 'config'),

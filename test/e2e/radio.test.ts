@@ -57,6 +57,8 @@ describe('streamtui listening to the radio through a lossy relay (PulseAudio nul
       [
         process.execPath,
         STREAMTUI,
+        '--keep-playing',
+        'never',
         '--port',
         String(daemon.port),
         '--udp-port',
@@ -141,6 +143,8 @@ describe('streamtui listening to the radio through a lossy relay (PulseAudio nul
       [
         process.execPath,
         STREAMTUI,
+        '--keep-playing',
+        'never',
         '--port',
         String(daemon.port),
         '--udp-port',

@@ -42,6 +42,8 @@ describe('a queued song the daemon no longer has', () => {
       [
         process.execPath,
         STREAMTUI,
+        '--keep-playing',
+        'never',
         '--port',
         String(daemon.port),
         '--name',

@@ -58,6 +58,8 @@ async function play(library: string, mode: string, first: RegExp, bytes: number)
     [
       process.execPath,
       STREAMTUI,
+      '--keep-playing',
+      'never',
       '--port',
       String(daemon.port),
       '--name',

@@ -39,6 +39,8 @@ function player(port: number, cacheDir: string, audio: string, env: Record<strin
     [
       process.execPath,
       STREAMTUI,
+      '--keep-playing',
+      'never',
       '--port',
       String(port),
       '--name',

@@ -42,6 +42,8 @@ describe('a long first scan', () => {
         [
           process.execPath,
           STREAMTUI,
+          '--keep-playing',
+          'never',
           '--port',
           String(port),
           '--name',

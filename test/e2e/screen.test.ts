@@ -79,6 +79,8 @@ function player(name: string, cols: number, rows: number): Tmux {
     [
       process.execPath,
       STREAMTUI,
+      '--keep-playing',
+      'never',
       '--port',
       String(daemon.port),
       '--udp-port',

@@ -43,6 +43,8 @@ function player(keys?: object): Tmux {
     [
       process.execPath,
       STREAMTUI,
+      '--keep-playing',
+      'never',
       ...['--port', String(daemon.port), '--name', 'desk', '--cache-dir', path.join(dir, 'cache')],
       ...['--state-dir', stateDir, '--audio', 'null', '--no-calls'],
     ],

@@ -51,6 +51,8 @@ describe('album artist, discs and the song-info view', () => {
       [
         process.execPath,
         STREAMTUI,
+        '--keep-playing',
+        'never',
         ...['--port', String(daemon.port), '--name', 'info', '--cache-dir', cacheDir, '--audio', 'null'],
       ],
       { XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log') },

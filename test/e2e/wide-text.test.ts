@@ -77,6 +77,8 @@ function player(cols: number, rows: number, name = 'wide'): Tmux {
     [
       process.execPath,
       STREAMTUI,
+      '--keep-playing',
+      'never',
       '--port',
       String(daemon.port),
       '--udp-port',

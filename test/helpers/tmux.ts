@@ -157,7 +157,7 @@ export function silentPlayer(
       process.execPath,
       streamtui,
       ...['--port', String(port), '--name', name, '--cache-dir', path.join(dir, 'cache')],
-      ...['--state-dir', path.join(dir, 'state'), '--audio', 'null', '--no-calls'],
+      ...['--state-dir', path.join(dir, 'state'), '--audio', 'null', '--no-calls', '--keep-playing', 'never'],
       ...extra,
     ],
     { XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log') },

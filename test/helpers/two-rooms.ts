@@ -184,6 +184,18 @@ export function soundSpan(pcm: Buffer, which: 0 | 1, floor = 300): { first: numb
   return first < 0 ? undefined : { first: first / 1000, last: (last + 1) / 1000 };
 }
 
+/** The longest run of 1 ms windows at or under `floor` RMS in one room between two seconds of the recording, ms. */
+export function longestSilenceMs(pcm: Buffer, which: 0 | 1, fromSecond: number, toSecond: number, floor = 300): number {
+  const all = envelope(pcm, which, Math.round(fromSecond * ROOM_RATE), Math.round((toSecond - fromSecond) * 1000));
+  let longest = 0;
+  let run = 0;
+  for (const level of all) {
+    run = level > floor ? 0 : run + 1;
+    longest = Math.max(longest, run);
+  }
+  return longest;
+}
+
 /**
  * Where in `song` one room of the recording is at second `atSecond`: the song's second heard then
  * (1 ms loudness envelopes matched by normalized cross-correlation over `windowSeconds`, refined by

@@ -1,6 +1,6 @@
 /**
  * The player's estimate of the daemon's clock, over real TCP to a real daemon: a burst of round
- * trips at start, and another as soon as listening along starts (not after the idle wait).
+ * trips once connected, and another as soon as listening along starts (not after the idle wait).
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -56,6 +56,26 @@ describe('daemon clock', () => {
       clock.busy = true; // still listening: no new burst
       await sleep(500);
       assert.ok(clock.estimate.count <= burstDone + 2, `no second burst while listening on: ${clock.estimate.count}`);
+    } finally {
+      clock.close();
+      control.close();
+    }
+  });
+
+  it('makes its burst once the connection is up, when started before it (as a player starts)', async () => {
+    const control = new DaemonClient({ host: '127.0.0.1', port: daemon.port, name: 'late' });
+    const clock = new DaemonClock(control, () => {});
+    try {
+      clock.start();
+      await sleep(800); // longer than a burst: one spent on no connection would be gone by now
+      assert.equal(clock.estimate.count, 0);
+      control.start();
+      await once(control, 'online');
+      assert.ok(
+        await until(() => clock.estimate.count === 5, 3000),
+        `a burst once connected: ${clock.estimate.count} round trips`,
+      );
+      assert.notEqual(clock.now(), undefined);
     } finally {
       clock.close();
       control.close();

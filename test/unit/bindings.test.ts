@@ -60,6 +60,6 @@ describe('the user’s bindings', () => {
     assert.equal(defaults.get('n, >'), 'next song');
     assert.equal(defaults.get('s'), 'stop');
     const last = helpLines(defaultBindings).at(-1);
-    assert.deepEqual(last, ['q', 'quit']);
+    assert.deepEqual(last, ['q', 'quit (while a song plays: asks whether it plays on without a screen)']);
   });
 });

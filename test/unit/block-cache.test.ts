@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -60,7 +60,7 @@ describe('BlockCache', () => {
     assert.equal(existsSync(path.join(dir, song(2).etag, '0.blk')), false);
   });
 
-  it('removes temp files and unreadable songs at start', () => {
+  it("removes a crash's temp files and unreadable songs at start, not another player's write under way", () => {
     const dir = freshDir();
     mkdirSync(path.join(dir, song(3).etag), { recursive: true });
     writeFileSync(path.join(dir, song(3).etag, 'meta.json'), '{ broken');
@@ -70,12 +70,20 @@ describe('BlockCache', () => {
       JSON.stringify({ song: song(4), blocks: { 0: 'x', 1: 'y' }, lastPlayed: 1 }),
     );
     writeFileSync(path.join(dir, song(4).etag, '0.blk'), 'x');
-    writeFileSync(path.join(dir, song(4).etag, '1.blk.123.tmp'), 'half');
+    // A crashed player's half block (its pid gone), and another player's write under way (its pid alive).
+    const gone = spawnSync('true').pid;
+    writeFileSync(path.join(dir, song(4).etag, `1.blk.${gone}.tmp`), 'half');
+    writeFileSync(path.join(dir, song(4).etag, `meta.json.${gone}.tmp`), '{');
+    writeFileSync(path.join(dir, song(4).etag, `2.blk.${process.ppid}.tmp`), 'being written');
     writeFileSync(path.join(dir, 'stray.tmp'), 'x');
     const cache = new BlockCache(dir, 2 ** 20);
     cache.init();
     assert.equal(existsSync(path.join(dir, song(3).etag)), false);
-    assert.deepEqual(readdirSync(path.join(dir, song(4).etag)).sort(), ['0.blk', 'meta.json']);
+    assert.deepEqual(readdirSync(path.join(dir, song(4).etag)).sort(), [
+      '0.blk',
+      `2.blk.${process.ppid}.tmp`,
+      'meta.json',
+    ]);
     assert.deepEqual([...cache.blocksOf(song(4).etag)], [0], 'a block whose file is gone is forgotten');
     assert.equal(existsSync(path.join(dir, 'stray.tmp')), false);
   });

@@ -59,7 +59,7 @@ describe('queue keys', () => {
     const asking: PlayerState = { ...queued('Stopped'), confirm: 'clear-queue' };
     assert.deepEqual(keyToAction({ ch: 'y' }, asking), { type: 'confirm', yes: true });
     assert.deepEqual(keyToAction({ ch: 'n' }, asking), { type: 'confirm', yes: false });
-    assert.deepEqual(keyToAction({ name: 'escape' }, asking), { type: 'confirm', yes: false });
+    assert.deepEqual(keyToAction({ name: 'escape' }, asking), { type: 'confirm', yes: false, cancel: true });
     assert.equal(keyToAction({ ch: 'y' }, queued('Stopped')), undefined);
   });
 });

@@ -23,6 +23,8 @@ import { LyricsFetcher } from '../lyrics/lyrics-fetcher.js';
 import { PlaylistControl } from '../playlists/playlist-control.js';
 import { HandoffSender } from '../remote/handoff-sender.js';
 import { RemoteDriver } from '../remote/remote-driver.js';
+import { QuitHandover } from '../remote/quit-handover.js';
+import { TakeBack } from '../remote/take-back.js';
 import { CoverArt } from '../cover-art/cover-art.js';
 import { BlockFetcher } from '../playback/block-fetcher.js';
 import { Playback } from '../playback/playback.js';
@@ -30,7 +32,8 @@ import type { ReplayGainSettings } from '../playback/replay-gain.js';
 import { UdpActivity } from '../radio/udp-activity.js';
 import type { Action } from '../state/actions.js';
 import { keyToAction } from '../state/keys.js';
-import { initialState, type PlayerState } from '../state/model.js';
+import { initialState, type KeepPlaying, type PlayerState } from '../state/model.js';
+import { headlessNameOf } from '../state/quit.js';
 import { queueFromSnapshot, queueSnapshot } from '../state/queue.js';
 import { sessionSnapshot, type SessionSnapshot } from '../state/session.js';
 import { statusMoved, statusText } from '../state/selectors.js';
@@ -91,6 +94,15 @@ export interface AppDeps {
   logFile?: string | undefined;
   /** Play on at start if it was playing when it stopped (a player without a screen, a speaker). */
   resume?: boolean | undefined;
+  /** Quitting while a song plays: ask whether it plays on without a screen, hand it over, or stop it. */
+  keepPlaying?: KeepPlaying | undefined;
+  /** Starts the player without a screen the music is handed to on quitting (on its own: it outlives this one). */
+  startHeadless?: ((name: string) => void) | undefined;
+  /**
+   * Started to take over a quitting player's music (--taking-over): it ends once that music has
+   * stopped here or moved on, or when none has come within TAKING_OVER_WAIT_MS.
+   */
+  takingOver?: boolean | undefined;
   onQuit(): void;
 }
 
@@ -98,6 +110,8 @@ export interface AppDeps {
 const RENDER_AFTER_PLAY_MS = 30;
 /** A remote `start` placed in time waits for its instant at most this long. */
 const MAX_START_WAIT_MS = 10_000;
+/** A player started to take over music that has not had it within this long ends. */
+const TAKING_OVER_WAIT_MS = 30_000;
 /** No daemon within this long after start: say so (the cached songs play all the same). */
 const OFFLINE_NOTICE_MS = 1500;
 
@@ -121,6 +135,7 @@ export function startApp(deps: AppDeps): App {
   const holder = new StateHolder({
     ...initialState(deps.deviceName, deps.calls, seed, deps.follow),
     unplayable: unplayableFormats(),
+    keepPlaying: face && deps.startHeadless ? (deps.keepPlaying ?? 'ask') : 'never',
   });
   const tell = holder.tell.bind(holder);
   const dispatch = holder.dispatch.bind(holder);
@@ -182,12 +197,36 @@ export function startApp(deps: AppDeps): App {
         : { songs: queue.entries.map((entry) => entry.song), pos, position, playing };
     },
   });
+  let libraryCame = false;
+  const heldDeliveries: RemoteDelivery[] = [];
+  const quitHandover = new QuitHandover({
+    devices: () => holder.state.devices,
+    startHeadless: (name) => deps.startHeadless?.(name),
+    send: (to) => handoff.send(to),
+    failed: (text) => tell({ type: 'hand-over-failed', text }),
+    log,
+  });
+  const takeBack =
+    face && deps.startHeadless
+      ? new TakeBack({
+          deviceName: deps.deviceName,
+          headless: headlessNameOf(deps.deviceName),
+          devices: () => holder.state.devices,
+          hasLibrary: () => libraryCame,
+          daemonNow: () => along.daemonNow(),
+          ask: (device, command) => remote.run({ type: 'remote', device, command }),
+          say: (text) => say(text, false),
+          log,
+        })
+      : undefined;
   const sync = new DaemonSync(
     control,
     events,
     {
       library: (songs) => {
         tell({ type: 'library', songs });
+        libraryCame = true;
+        if (heldDeliveries.length > 0) remoteCommands(heldDeliveries.splice(0));
         for (const song of songs) {
           const blocks = cache.blocksOf(song.etag);
           if (blocks.size > 0) tell({ type: 'cached', etag: song.etag, blocks });
@@ -221,6 +260,11 @@ export function startApp(deps: AppDeps): App {
    * for its instant on the daemon's clock; its sound is placed where the song has reached (playInStep).
    */
   const remoteCommands = (deliveries: readonly RemoteDelivery[]): void => {
+    // Before the library has come, the songs asked for could not be found in it: they wait for it.
+    if (!libraryCame) {
+      heldDeliveries.push(...deliveries);
+      return;
+    }
     for (const { from, command } of deliveries) {
       const daemonNow = along.daemonNow();
       if (command.action !== 'start' || command.atMs === undefined || daemonNow === undefined) {
@@ -276,6 +320,15 @@ export function startApp(deps: AppDeps): App {
     });
   };
 
+  let screenReleased = false;
+  /** The terminal given back: on the way out, or at a signal (a terminal closed is not drawn on while the music is handed over). */
+  const releaseScreen = (): void => {
+    if (screenReleased) return;
+    screenReleased = true;
+    screenUpdates.stop();
+    face?.destroy();
+  };
+
   /**
    * Every way out the player controls comes here (q, Ctrl-C, SIGTERM, SIGHUP): the terminal is
    * given back at once, and the process ends once the radio has said LEAVE.
@@ -283,11 +336,12 @@ export function startApp(deps: AppDeps): App {
   const quit = (): void => {
     if (quitting) return;
     quitting = true;
-    screenUpdates.stop();
+    releaseScreen();
     ticker.stop();
     for (const timer of timers) clearTimeout(timer);
     handoff.close();
-    face?.destroy();
+    quitHandover.close();
+    takeBack?.close();
     // Where the song was, kept for the next start (the rest is kept as it changes).
     store?.save({ ...queueSnapshot(holder.state.queue), session: sessionSnapshot(holder.state) });
     store?.flush();
@@ -316,11 +370,28 @@ export function startApp(deps: AppDeps): App {
       queueFile,
       remote,
       handoff,
+      handOver: (to) => quitHandover.handOver(to),
       following: () => holder.state.follow !== undefined,
       quit,
     });
   });
   holder.onChange((before, after) => reactions.changed(before, after));
+  if (deps.takingOver) {
+    // Its music stopped or gone on elsewhere: a player started for a hand-over has done its work.
+    let played = false;
+    holder.onChange((_, after) => {
+      if (after.playState === 'Playing') played = true;
+      else if (played && after.playState === 'Stopped') queueMicrotask(() => dispatch({ type: 'quit' }));
+    });
+    timers.push(
+      setTimeout(() => {
+        if (!played) {
+          log(`no music came to take over within ${TAKING_OVER_WAIT_MS / 1000} s`);
+          dispatch({ type: 'quit' });
+        }
+      }, TAKING_OVER_WAIT_MS),
+    );
+  }
   holder.onChange((before, after, effects) => {
     if (effects.some((effect) => effect.type === 'play')) screenUpdates.quiet(RENDER_AFTER_PLAY_MS);
     if (effects.some((effect) => effect.type === 'seek' || effect.type === 'resume')) ticker.retime();
@@ -372,6 +443,7 @@ export function startApp(deps: AppDeps): App {
   offlineLibrary();
   if (deps.resume && (saved?.session as Partial<SessionSnapshot> | undefined)?.playing === true)
     dispatch({ type: 'play' });
+  takeBack?.start();
   publishPlayer(); // said once the control connection is up, and again after each reconnect
   control.start();
   along.start();
@@ -384,7 +456,10 @@ export function startApp(deps: AppDeps): App {
   );
 
   return {
-    dispatch,
+    dispatch(action) {
+      if (action.type === 'quit' && action.signal) releaseScreen();
+      dispatch(action);
+    },
     state: () => holder.state,
     udpTotals: () => radio.totals(),
     log,

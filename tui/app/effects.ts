@@ -28,6 +28,8 @@ export interface EffectTargets {
   handoff: HandoffSender;
   /** Whether this device follows another now (a play then goes through listening along). */
   following(): boolean;
+  /** Quitting: the music to the player without a screen `to` on this machine. */
+  handOver(to: string): void;
   quit(): void;
 }
 
@@ -102,7 +104,10 @@ export function runEffects(effects: readonly Effect[], to: EffectTargets): void 
         to.remote.run(effect);
         break;
       case 'send-playback':
-        to.handoff.send(effect.to);
+        void to.handoff.send(effect.to);
+        break;
+      case 'hand-over':
+        to.handOver(effect.to);
         break;
       case 'quit':
         to.quit();

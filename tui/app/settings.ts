@@ -46,6 +46,8 @@ export interface TuiSettings {
   replaygain: 'off' | 'track' | 'album' | 'auto';
   /** dB added to the tagged gain. */
   replaygain_preamp: number;
+  /** Quitting while a song plays: ask whether it plays on without a screen, always hand it over, or never. */
+  keep_playing: 'ask' | 'always' | 'never';
 }
 
 const SCHEMA = {
@@ -68,6 +70,7 @@ const SCHEMA = {
   mpris: { type: 'boolean' },
   replaygain: { enum: ['off', 'track', 'album', 'auto'] },
   replaygain_preamp: { type: 'number', minimum: -15, maximum: 15 },
+  keep_playing: { enum: ['ask', 'always', 'never'] },
 } as const;
 
 const validateFlags = new Ajv.default().compile({ type: 'object', properties: SCHEMA });
@@ -105,6 +108,7 @@ function defaults(): TuiSettings {
     mpris: true,
     replaygain: 'auto',
     replaygain_preamp: 0,
+    keep_playing: 'ask',
   };
 }
 

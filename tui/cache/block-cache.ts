@@ -22,6 +22,22 @@ interface SongMeta {
 const ETAG = /^[0-9a-f]{16}$/;
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
+/**
+ * Whether a temp file is a crash's leftover: its writer (the pid in its name) is gone. Another
+ * player on this machine may share the cache (a full-screen player and the one it hands its music
+ * to on quitting): what it is writing now is not removed under it.
+ */
+function leftover(name: string): boolean {
+  const pid = Number(/\.(\d+)(?:\.\d+\.spill)?\.tmp$/.exec(name)?.[1]);
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 export class CacheFullError extends Error {
   override name = 'CacheFullError';
 }
@@ -47,7 +63,7 @@ export class BlockCache {
     for (const name of readdirSync(this.dir)) {
       const folder = path.join(this.dir, name);
       if (!ETAG.test(name)) {
-        if (name.endsWith('.tmp')) rmSync(folder, { force: true, recursive: true });
+        if (name.endsWith('.tmp') && leftover(name)) rmSync(folder, { force: true, recursive: true });
         continue;
       }
       let meta: SongMeta;
@@ -59,7 +75,7 @@ export class BlockCache {
         continue;
       }
       for (const file of readdirSync(folder)) {
-        if (file.endsWith('.tmp')) rmSync(path.join(folder, file), { force: true });
+        if (file.endsWith('.tmp') && leftover(file)) rmSync(path.join(folder, file), { force: true });
       }
       for (const index of Object.keys(meta.blocks)) {
         const size = statSync(this.blockPath(name, Number(index)), { throwIfNoEntry: false })?.size;
@@ -259,8 +275,9 @@ export class BlockCache {
     const next = (this.saving.get(etag) ?? Promise.resolve())
       .catch(() => undefined)
       .then(async () => {
-        await writeFile(`${file}.tmp`, JSON.stringify(meta));
-        await rename(`${file}.tmp`, file);
+        const tmp = `${file}.${process.pid}.tmp`;
+        await writeFile(tmp, JSON.stringify(meta));
+        await rename(tmp, file);
       });
     this.saving.set(etag, next);
     return next;

@@ -1,8 +1,8 @@
 /**
  * The daemon's clock, estimated here by `time` round trips on the control connection (see
- * ClockOffset): a burst of five at start, then one a second while listening along (30 s else, to
- * follow the two clocks' drift: 1.5 ms at 50 ppm). Listening along places every playback record
- * on this clock.
+ * ClockOffset): a burst of five each time the control connection comes up, then one a second while
+ * listening along (30 s else, to follow the two clocks' drift: 1.5 ms at 50 ppm). Listening along
+ * and a handoff's timed start place themselves on this clock.
  */
 import type { DaemonClient } from '../daemon-link/daemon-client.js';
 import { ClockOffset, localClockMs } from './clock-offset.js';
@@ -33,9 +33,19 @@ export class DaemonClock {
 
   start(): void {
     this.started = true;
-    this.burstLeft = BURST;
-    this.schedule(0);
+    this.control.on('online', this.onOnline);
+    if (this.control.online) this.onOnline();
   }
+
+  /**
+   * A burst once the connection is up: started before it (a player's first second, a daemon
+   * restarting), a burst spent on a connection not yet there left the clock unknown for 30 s.
+   */
+  private readonly onOnline = (): void => {
+    if (this.closed) return;
+    this.burstLeft = BURST;
+    if (!this.inFlight) this.schedule(0);
+  };
 
   /** Listening along (following, or followed): round trips every second. */
   get busy(): boolean {
@@ -59,6 +69,7 @@ export class DaemonClock {
 
   close(): void {
     this.closed = true;
+    this.control.off('online', this.onOnline);
     clearTimeout(this.timer);
   }
 
@@ -68,7 +79,7 @@ export class DaemonClock {
   }
 
   private roundTrip(): void {
-    if (this.closed) return;
+    if (this.closed || !this.control.online) return; // the connection's coming up starts a burst
     this.inFlight = true;
     void this.ping().finally(() => {
       this.inFlight = false;
@@ -79,7 +90,6 @@ export class DaemonClock {
   }
 
   private async ping(): Promise<void> {
-    if (!this.control.online) return;
     const sentAt = localClockMs();
     try {
       const reply = await this.control.request('time');

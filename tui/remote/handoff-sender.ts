@@ -40,10 +40,21 @@ export class HandoffSender {
     private readonly out: HandoffOutput,
   ) {}
 
-  send(to: string): void {
-    if (this.busy) return this.out.warn(`a handoff is under way: ${to} was not sent the music`);
+  /** Hands the music to `to`: undefined once it took every command (this one stops at the instant), else why not (said too). */
+  async send(to: string): Promise<string | undefined> {
+    if (this.busy) return this.refused(`a handoff is under way: ${to} was not sent the music`);
     this.busy = true;
-    void this.hand(to).finally(() => (this.busy = false));
+    try {
+      const refused = await this.hand(to);
+      return refused === undefined ? undefined : this.refused(refused);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private refused(text: string): string {
+    this.out.warn(text);
+    return text;
   }
 
   close(): void {
@@ -51,11 +62,12 @@ export class HandoffSender {
     this.timers.clear();
   }
 
-  private async hand(to: string): Promise<void> {
+  /** Undefined once `to` took every command, else why not. */
+  private async hand(to: string): Promise<string | undefined> {
     const now = this.out.daemonNow();
     const here = this.out.playingHere();
-    if (here === undefined) return this.out.warn('nothing plays here to send');
-    if (now === undefined) return this.out.warn(`the daemon's clock is not known yet: ${to} was not sent the music`);
+    if (here === undefined) return 'nothing plays here to send';
+    if (now === undefined) return `the daemon's clock is not known yet: ${to} was not sent the music`;
     const atMs = now + HANDOFF_LEAD_MS;
     const files = here.songs.map((song) => song.file);
     const commands: RemoteCommand[] = [{ action: 'clear' }];
@@ -67,7 +79,7 @@ export class HandoffSender {
     this.out.log(`handoff to ${to}: entry ${here.pos} from ${positionMs} ms at ${atMs.toFixed(1)} (daemon clock)`);
     for (const command of commands) {
       const refused = await this.ask(to, command);
-      if (refused !== undefined) return this.out.warn(`${to} was not sent the music: ${refused}`);
+      if (refused !== undefined) return `${to} was not sent the music: ${refused}`;
     }
     // Past the instant already (a slow round trip), the receiver starts further on, where this one is: stop at once.
     const left = atMs - (this.out.daemonNow() ?? atMs);
@@ -79,6 +91,7 @@ export class HandoffSender {
       Math.max(0, left),
     );
     this.timers.add(timer);
+    return undefined;
   }
 
   /** Undefined when the device took the command, else why not. */

@@ -25,7 +25,7 @@ export class RemoteDriver {
     private readonly out: RemoteDriverOutput,
   ) {}
 
-  run(effect: Exclude<ControlEffect, { type: 'send-playback' }>): void {
+  run(effect: Extract<ControlEffect, { type: 'remote' | 'remote-seek-by' }>): void {
     if (effect.type === 'remote-seek-by') {
       const seconds = Math.max(0, this.positionOf(effect.device) + effect.by);
       this.send(effect.device, { action: 'seek', seconds: Math.round(seconds * 1000) / 1000 });

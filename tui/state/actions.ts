@@ -55,7 +55,8 @@ export type PanelAction =
   | { type: 'queue-remove' }
   | { type: 'queue-move'; by: 1 | -1 }
   | { type: 'queue-clear' }
-  | { type: 'confirm'; yes: boolean }
+  /** y, n; or Esc (`cancel`), which for some questions is not the same as n. */
+  | { type: 'confirm'; yes: boolean; cancel?: boolean }
   | { type: 'toggle-shuffle' }
   | { type: 'set-shuffle'; on: boolean }
   | { type: 'toggle-view' }
@@ -78,7 +79,9 @@ export type ControlEffect =
   /** A seek relative to where the device is now (its record placed in time). */
   | { type: 'remote-seek-by'; device: string; by: number }
   /** This device's song, its place and its queue handed to another device, which plays on from there. */
-  | { type: 'send-playback'; to: string };
+  | { type: 'send-playback'; to: string }
+  /** Quitting: what plays goes to `to`, a player without a screen on this machine (started if it is not there). */
+  | { type: 'hand-over'; to: string };
 
 /** The stored playlists view (`P`). */
 export type PlaylistAction =
@@ -113,7 +116,8 @@ export type Action =
   | MarksAction
   | PlaylistAction
   | { type: 'toggle-radio' }
-  | { type: 'quit' };
+  /** `signal`: SIGTERM or SIGHUP, with nobody to answer a question. */
+  | { type: 'quit'; signal?: boolean };
 
 export type TransportEffect =
   /** From `at` s; with `inStep`, its first sound placed where a song started at `positionMs` at daemon instant `atMs` has reached then (a handoff). */
@@ -184,6 +188,8 @@ export type PlayerEvent =
   | { type: 'remote'; from: string; command: RemoteCommand }
   /** The device this one sent its music (`song`) to plays it now: it stops here, unless another song was chosen meanwhile. */
   | { type: 'handed-off'; to: string; song: number }
+  /** The music could not be handed to the player without a screen: it plays on here. */
+  | { type: 'hand-over-failed'; text: string }
   | { type: 'song-advanced'; song: SongInfo }
   | { type: 'position'; seconds: number }
   | { type: 'library'; songs: SongInfo[] }

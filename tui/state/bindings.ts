@@ -73,7 +73,7 @@ export const COMMANDS = {
     help: 'the song’s tags, file, format and bitrate, and what of it is cached',
   },
   help: { action: { type: 'help' }, help: 'this help' },
-  quit: { action: { type: 'quit' }, help: 'quit' },
+  quit: { action: { type: 'quit' }, help: 'quit (while a song plays: asks whether it plays on without a screen)' },
 } as const satisfies Record<string, Command>;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -18,6 +18,7 @@ import { cursorOn, libraryRows, selectedRow } from './selectors.js';
 import { afterEnd } from './transport.js';
 import { listened, marksFromStickers } from './marks.js';
 import { handedOff, remoteCommand } from './remote.js';
+import { handedOver, handOverFailed } from './quit.js';
 
 /** One update after another: the second's state, both effects. */
 export const chain = (first: Update, second: Update): Update => ({
@@ -99,7 +100,11 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
     case 'remote':
       return remoteCommand(state, event.from, event.command);
     case 'handed-off':
+      // The music handed over on the way out: the player quits, whatever plays.
+      if (state.handingOver === event.to) return handedOver(state);
       return handedOff(state, event.to, event.song);
+    case 'hand-over-failed':
+      return handOverFailed(state, event.text);
     case 'queue-restored':
       return none({ ...state, queue: event.queue });
     case 'key-bindings': {

@@ -73,7 +73,7 @@ export function keyToAction(key: Key, state: PlayerState): Action | undefined {
   const forCall = callKey(key, state);
   if (forCall) return forCall;
   if (state.confirm && (key.ch === 'y' || key.ch === 'n' || name === 'escape'))
-    return { type: 'confirm', yes: key.ch === 'y' };
+    return name === 'escape' ? { type: 'confirm', yes: false, cancel: true } : { type: 'confirm', yes: key.ch === 'y' };
   if (state.playlists.open) {
     const playlists = playlistsKey(key, name);
     if (playlists) return playlists;

@@ -113,6 +113,9 @@ export interface CallStats {
   roundTripMs?: number | undefined;
 }
 
+/** Quitting while a song plays: ask, hand it to a player without a screen on this machine, or stop it (as a player without a screen does). */
+export type KeepPlaying = 'ask' | 'always' | 'never';
+
 export interface PlayerState {
   /** This device's name (what `hello` said). */
   deviceName: string;
@@ -142,7 +145,11 @@ export interface PlayerState {
   queue: QueueState;
   selectedEntry: number;
   /** A question on the status line that y / n answer. */
-  confirm: 'clear-queue' | 'delete-playlist' | undefined;
+  confirm: 'clear-queue' | 'delete-playlist' | 'keep-playing' | undefined;
+  /** What quitting does while a song plays here: ask whether it plays on without a screen, play on, or stop. */
+  keepPlaying: KeepPlaying;
+  /** The player without a screen this one's music is being handed to, before this one quits. */
+  handingOver: string | undefined;
   playlists: PlaylistsView;
   /** The device this one follows (listen along), if any. */
   follow: { leader: string } | undefined;
@@ -212,6 +219,8 @@ export function initialState(deviceName: string, callsEnabled = true, seed = 1, 
     queue: emptyQueue(seed),
     selectedEntry: 0,
     confirm: undefined,
+    keepPlaying: 'never',
+    handingOver: undefined,
     playlists: { open: false, names: [], selected: 0, naming: undefined },
     follow: undefined,
     control: undefined,

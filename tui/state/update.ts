@@ -15,6 +15,7 @@ import { panelAction } from './panels.js';
 import { transportAction } from './transport.js';
 import { marksAction } from './marks.js';
 import { playlistAction } from './playlists.js';
+import { keepPlayingAnswer, quitAction } from './quit.js';
 
 /** Actions that end listening to the radio first: playing a song, or stopping. */
 const LEAVES_RADIO: ReadonlySet<Action['type']> = new Set<Action['type']>([
@@ -106,12 +107,14 @@ function route(state: PlayerState, action: Action, now: number): Update {
     case 'toggle-lyrics':
     case 'lyrics-scroll':
       return navigationAction(state, action);
+    case 'confirm':
+      if (state.confirm === 'keep-playing') return keepPlayingAnswer(state, action);
+      return panelAction(state, action);
     case 'queue-add':
     case 'queue-play':
     case 'queue-remove':
     case 'queue-move':
     case 'queue-clear':
-    case 'confirm':
     case 'toggle-shuffle':
     case 'set-shuffle':
     case 'toggle-view':
@@ -149,11 +152,7 @@ function route(state: PlayerState, action: Action, now: number): Update {
     case 'toggle-radio':
       return radioOn(state);
     case 'quit':
-      // Quitting during a call hangs up first.
-      return {
-        state,
-        effects: state.call ? [{ type: 'hangup', id: state.call.id }, { type: 'quit' }] : [{ type: 'quit' }],
-      };
+      return quitAction(state, action);
     default:
       return unreachable(action);
   }
