@@ -82,7 +82,8 @@ export async function handoffBench(): Promise<string> {
       }
       const pcm = await recording.stop();
       for (const { from, start, end } of windows) {
-        const slice = pcm.subarray(Math.round(start * ROOM_RATE) * 4, Math.round(end * ROOM_RATE) * 4);
+        // From 2 s before the ask: the sender's last second and more is in it; the receiver was silent then.
+        const slice = pcm.subarray(Math.round((start - 2) * ROOM_RATE) * 4, Math.round(end * ROOM_RATE) * 4);
         const sender = soundSpan(slice, from);
         const receiver = soundSpan(slice, from === 0 ? 1 : 0);
         if (!sender || !receiver) throw new Error('a room was silent through a handoff');
