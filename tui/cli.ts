@@ -270,6 +270,12 @@ async function main(): Promise<number> {
     });
   // Without a screen, nothing of the terminal is loaded (blessed, the view, the cover's renderer).
   const headless = values.headless === true;
+  // A terminal closed (SIGHUP) fails the writes still on their way to it: the player goes on
+  // without it (it may be handing its music over), where Node would end it on the error.
+  for (const stream of [process.stdout, process.stderr])
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EIO' && error.code !== 'EPIPE') throw error;
+    });
   const face = headless
     ? undefined
     : (await import('./views/screen-face.js')).createScreenFace({ cacheDir: cache.dir });

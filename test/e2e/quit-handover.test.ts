@@ -48,13 +48,13 @@ after(async () => {
 });
 
 /** The full-screen player "desk" in the recorded room, in tmux; each run with its own exit file, the same folders. */
-function deskPlayer(): Tmux {
+function deskPlayer(extra: readonly string[] = []): Tmux {
   const tty = mkdtempSync(path.join(work, 'tty-'));
   const flags = ['--port', String(daemon.port), '--name', 'desk', '--audio', 'pulse', '--no-calls', '--no-mpris'];
   const dirs = ['--cache-dir', path.join(desk, 'cache'), '--state-dir', path.join(desk, 'state')];
   return Tmux.start(
     tty,
-    [...streamtuiCommand(), ...flags, ...dirs],
+    [...streamtuiCommand(), ...flags, ...dirs, ...extra],
     { ...rooms.lead, XDG_CONFIG_HOME: path.join(desk, 'config'), STREAMTUI_LOG: path.join(tty, 'player.log') },
     110,
     36,
@@ -143,4 +143,19 @@ describe('quitting with the music playing on', () => {
       }
     },
   );
+
+  it('with keep_playing always, hands the music over when its terminal closes; that player ends when its music stops', async () => {
+    const tui = deskPlayer(['--keep-playing', 'always']);
+    try {
+      await tui.waitFor(/amber/);
+      tui.keys('Enter');
+      await until('the desk playing', playsAmber('desk'));
+      tui.kill(); // the terminal goes: SIGHUP
+      await until('desk headless playing, the desk gone', (d) => playsAmber('desk headless')(d) && gone('desk')(d));
+      assert.equal((await laptop.command('remote', 'desk headless', 'stop')).ok, true);
+      await until('desk headless gone once its music stopped', gone('desk headless'));
+    } finally {
+      tui.kill();
+    }
+  });
 });
