@@ -10,7 +10,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { TestClient } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
@@ -20,8 +19,8 @@ import { lossyRelay } from '../helpers/lossy-relay.js';
 import { DatagramType } from '../../common/datagram/codec.js';
 import { pulseNullSink, rms, type PulseNullSink } from '../helpers/audio-env.js';
 import { selectDevice, Tmux } from '../helpers/tmux.js';
+import { testStreamtui } from '../helpers/cli.js';
 
-const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-calls-'));
 let fixtures: FixtureLibrary;
 let daemon: TestDaemon;
@@ -59,10 +58,7 @@ function player(name: string, pulse?: PulseNullSink, udpPort = daemon.udpPort): 
   return Tmux.start(
     dir,
     [
-      process.execPath,
-      STREAMTUI,
-      '--keep-playing',
-      'never',
+      ...testStreamtui(),
       '--port',
       String(daemon.port),
       '--udp-port',

@@ -10,15 +10,14 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { filePcm, pulseNullSink } from '../helpers/audio-env.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { until } from '../helpers/log-capture.js';
 import { Tmux } from '../helpers/tmux.js';
 import { soundStretch } from '../helpers/tones.js';
+import { testStreamtui } from '../helpers/cli.js';
 
-const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-flac-'));
 const single = path.join(work, 'single');
 const halves = path.join(work, 'halves');
@@ -57,20 +56,7 @@ function player(port: number, env: Record<string, string>, audio: string, cache 
   const dir = mkdtempSync(path.join(work, 'tty-'));
   return Tmux.start(
     dir,
-    [
-      process.execPath,
-      STREAMTUI,
-      '--keep-playing',
-      'never',
-      '--port',
-      String(port),
-      '--name',
-      'flac',
-      '--cache-dir',
-      cache,
-      '--audio',
-      audio,
-    ],
+    [...testStreamtui(), '--port', String(port), '--name', 'flac', '--cache-dir', cache, '--audio', audio],
     { ...env, XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log') },
   );
 }

@@ -9,14 +9,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { recordSink, startPulseServer } from '../helpers/audio-env.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { until } from '../helpers/log-capture.js';
 import { Tmux } from '../helpers/tmux.js';
+import { testStreamtui } from '../helpers/cli.js';
 
-const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
 const RATE = 96_000;
 const SECONDS = 4;
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-hires-'));
@@ -67,18 +66,7 @@ describe('24-bit, 96 kHz FLAC through PulseAudio', () => {
     const tty = mkdtempSync(path.join(work, 'tty-'));
     const tui = Tmux.start(
       tty,
-      [
-        process.execPath,
-        STREAMTUI,
-        '--keep-playing',
-        'never',
-        '--port',
-        String(daemon.port),
-        '--name',
-        'hires',
-        '--audio',
-        'pulse',
-      ],
+      [...testStreamtui(), '--port', String(daemon.port), '--name', 'hires', '--audio', 'pulse'],
       { ...env, XDG_CONFIG_HOME: path.join(tty, 'config'), XDG_CACHE_HOME: path.join(tty, 'cache') },
     );
     try {

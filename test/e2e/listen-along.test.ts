@@ -9,13 +9,12 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { selectDevice, Tmux } from '../helpers/tmux.js';
 import { burstsWav, roomOffset, twoRooms, type TwoRooms } from '../helpers/two-rooms.js';
+import { testStreamtui } from '../helpers/cli.js';
 
-const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-along-'));
 /** The target for the offset between the two rooms: p95 under 20 ms (median under 5 ms: the benchmark's). */
 const TARGET_MS = 20;
@@ -54,7 +53,7 @@ function player(name: string, env: Record<string, string>): Tmux {
   ];
   return Tmux.start(
     dir,
-    [process.execPath, STREAMTUI, '--keep-playing', 'never', ...args],
+    [...testStreamtui(), ...args],
     { ...env, XDG_CONFIG_HOME: dir, STREAMTUI_LOG: path.join(dir, 'player.log') },
     120,
     36,

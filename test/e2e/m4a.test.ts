@@ -10,15 +10,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { pulseNullSink } from '../helpers/audio-env.js';
 import { startTestDaemon } from '../helpers/daemon.js';
 import { until } from '../helpers/log-capture.js';
 import { Tmux } from '../helpers/tmux.js';
 import { soundStretch } from '../helpers/tones.js';
+import { testStreamtui } from '../helpers/cli.js';
 
-const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-m4a-'));
 const halves = path.join(work, 'halves');
 
@@ -43,7 +42,7 @@ function player(port: number, audio: string, env: Record<string, string>): Tmux 
   return Tmux.start(
     dir,
     [
-      ...[process.execPath, STREAMTUI, '--keep-playing', 'never', '--port', String(port), '--name', 'm4a'],
+      ...[...testStreamtui(), '--port', String(port), '--name', 'm4a'],
       ...['--cache-dir', path.join(dir, 'cache'), '--audio', audio],
     ],
     { XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log'), ...env },

@@ -7,7 +7,6 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { pulseNullSink, type PulseNullSink } from '../helpers/audio-env.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
@@ -15,8 +14,8 @@ import { startSessionBus, type SessionBus } from '../helpers/dbus.js';
 import { until } from '../helpers/log-capture.js';
 import { Tmux } from '../helpers/tmux.js';
 import { toneLibrary, windowLevels } from '../helpers/tones.js';
+import { testStreamtui } from '../helpers/cli.js';
 
-const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-mpris-'));
 let library: ReturnType<typeof toneLibrary>;
 let daemon: TestDaemon;
@@ -68,7 +67,7 @@ describe('MPRIS (playerctl on a private session bus)', () => {
     ];
     const tui = Tmux.start(
       dir,
-      [process.execPath, STREAMTUI, '--keep-playing', 'never', ...args],
+      [...testStreamtui(), ...args],
       {
         ...pulse.env,
         ...bus.env,

@@ -10,7 +10,6 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { toInt16 } from '../../common/audio/pcm.js';
 import { filePcm, pulseNullSink } from '../helpers/audio-env.js';
@@ -18,8 +17,8 @@ import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { until } from '../helpers/log-capture.js';
 import { Tmux } from '../helpers/tmux.js';
 import { soundStretch } from '../helpers/tones.js';
+import { testStreamtui } from '../helpers/cli.js';
 
-const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-ogg-'));
 const single = path.join(work, 'single');
 const halves = { opus: path.join(work, 'opus-halves'), ogg: path.join(work, 'vorbis-halves') };
@@ -51,7 +50,7 @@ function player(port: number, env: Record<string, string>, audio: string): Tmux 
   return Tmux.start(
     dir,
     [
-      ...[process.execPath, STREAMTUI, '--keep-playing', 'never', '--port', String(port), '--name', 'ogg'],
+      ...[...testStreamtui(), '--port', String(port), '--name', 'ogg'],
       ...['--cache-dir', path.join(dir, 'cache'), '--audio', audio],
     ],
     { ...env, XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log') },

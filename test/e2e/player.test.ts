@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
@@ -11,8 +10,8 @@ import { mpg123Pcm, soxPcm } from '../helpers/decode.js';
 import { until } from '../helpers/log-capture.js';
 import { records, TestClient } from '../helpers/client.js';
 import { Tmux } from '../helpers/tmux.js';
+import { testStreamtui } from '../helpers/cli.js';
 
-const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
 let fixtures: FixtureLibrary;
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-e2e-'));
 let runs = 0;
@@ -39,20 +38,7 @@ function player(port: number, cacheDir: string, env: Record<string, string>, aud
   const dir = mkdtempSync(path.join(work, 'tty-'));
   return Tmux.start(
     dir,
-    [
-      process.execPath,
-      STREAMTUI,
-      '--keep-playing',
-      'never',
-      '--port',
-      String(port),
-      '--name',
-      'tester',
-      '--cache-dir',
-      cacheDir,
-      '--audio',
-      audio,
-    ],
+    [...testStreamtui(), '--port', String(port), '--name', 'tester', '--cache-dir', cacheDir, '--audio', audio],
     {
       XDG_CONFIG_HOME: path.join(dir, 'config'),
       STREAMTUI_LOG: path.join(dir, 'player.log'),

@@ -8,15 +8,14 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { pulseNullSink, type PulseNullSink } from '../helpers/audio-env.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { until } from '../helpers/log-capture.js';
 import { Tmux } from '../helpers/tmux.js';
 import { soundStretch, toneLibrary, toneSequence, type ToneSong } from '../helpers/tones.js';
+import { testStreamtui } from '../helpers/cli.js';
 
-const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-queue-'));
 let library: ReturnType<typeof toneLibrary>;
 let daemon: TestDaemon;
@@ -52,7 +51,7 @@ function player(stateDir: string, extra: string[] = [], env: Record<string, stri
   ];
   return Tmux.start(
     dir,
-    [process.execPath, STREAMTUI, '--keep-playing', 'never', ...args],
+    [...testStreamtui(), ...args],
     {
       ...pulse.env,
       XDG_CONFIG_HOME: path.join(dir, 'config'),

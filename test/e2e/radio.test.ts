@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BlockCache } from '../../tui/cache/block-cache.js';
@@ -13,8 +12,8 @@ import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js'
 import { until } from '../helpers/log-capture.js';
 import { lossyRelay } from '../helpers/lossy-relay.js';
 import { Tmux } from '../helpers/tmux.js';
+import { testStreamtui } from '../helpers/cli.js';
 
-const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
 const LOSS = 0.1;
 let fixtures: FixtureLibrary;
 let daemon: TestDaemon;
@@ -55,10 +54,7 @@ describe('streamtui listening to the radio through a lossy relay (PulseAudio nul
     const tui = Tmux.start(
       dir,
       [
-        process.execPath,
-        STREAMTUI,
-        '--keep-playing',
-        'never',
+        ...testStreamtui(),
         '--port',
         String(daemon.port),
         '--udp-port',
@@ -141,10 +137,7 @@ describe('streamtui listening to the radio through a lossy relay (PulseAudio nul
     const tui = Tmux.start(
       dir,
       [
-        process.execPath,
-        STREAMTUI,
-        '--keep-playing',
-        'never',
+        ...testStreamtui(),
         '--port',
         String(daemon.port),
         '--udp-port',

@@ -7,14 +7,13 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
 import { Tmux } from '../helpers/tmux.js';
+import { testStreamtui } from '../helpers/cli.js';
 
-const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-refused-'));
 const library = path.join(work, 'library');
 let fixtures: FixtureLibrary;
@@ -40,10 +39,7 @@ describe('a queued song the daemon no longer has', () => {
     const tui = Tmux.start(
       dir,
       [
-        process.execPath,
-        STREAMTUI,
-        '--keep-playing',
-        'never',
+        ...testStreamtui(),
         '--port',
         String(daemon.port),
         '--name',

@@ -9,15 +9,14 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { filePcm } from '../helpers/audio-env.js';
 import { startTestDaemon } from '../helpers/daemon.js';
 import { mpg123Pcm } from '../helpers/decode.js';
 import { until } from '../helpers/log-capture.js';
 import { Tmux } from '../helpers/tmux.js';
+import { testStreamtui } from '../helpers/cli.js';
 
-const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-replaygain-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
@@ -56,10 +55,7 @@ async function play(library: string, mode: string, first: RegExp, bytes: number)
   const tui = Tmux.start(
     dir,
     [
-      process.execPath,
-      STREAMTUI,
-      '--keep-playing',
-      'never',
+      ...testStreamtui(),
       '--port',
       String(daemon.port),
       '--name',

@@ -3,7 +3,6 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
@@ -12,8 +11,8 @@ import { soxPcm } from '../helpers/decode.js';
 import { until } from '../helpers/log-capture.js';
 import { throttleProxy } from '../helpers/throttle-proxy.js';
 import { Tmux } from '../helpers/tmux.js';
+import { testStreamtui } from '../helpers/cli.js';
 
-const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
 const SONG = 'wav/code-16bit.wav';
 let fixtures: FixtureLibrary;
 let daemon: TestDaemon;
@@ -36,20 +35,7 @@ function player(port: number, cacheDir: string, audio: string, env: Record<strin
   const dir = mkdtempSync(path.join(work, 'tty-'));
   return Tmux.start(
     dir,
-    [
-      process.execPath,
-      STREAMTUI,
-      '--keep-playing',
-      'never',
-      '--port',
-      String(port),
-      '--name',
-      'tester',
-      '--cache-dir',
-      cacheDir,
-      '--audio',
-      audio,
-    ],
+    [...testStreamtui(), '--port', String(port), '--name', 'tester', '--cache-dir', cacheDir, '--audio', audio],
     {
       HOME: dir,
       XDG_CONFIG_HOME: path.join(dir, 'config'),

@@ -7,14 +7,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { freePort, sandbox, type Sandbox } from '../helpers/cli.js';
+import { freePort, sandbox, type Sandbox, testStreamtui } from '../helpers/cli.js';
 import { hardLinkLibrary } from '../helpers/fixtures.js';
 import { until } from '../helpers/log-capture.js';
 import { Tmux } from '../helpers/tmux.js';
 
-const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
 const FILES = 20_000;
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamd-scan-e2e-'));
 let music = '';
@@ -40,10 +38,7 @@ describe('a long first scan', () => {
       const tui = Tmux.start(
         box.home,
         [
-          process.execPath,
-          STREAMTUI,
-          '--keep-playing',
-          'never',
+          ...testStreamtui(),
           '--port',
           String(port),
           '--name',

@@ -9,13 +9,12 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
 import { Tmux } from '../helpers/tmux.js';
+import { testStreamtui } from '../helpers/cli.js';
 
-const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-screen-'));
 const LONG = `${'A Very Long Name For A Song That Goes On '.repeat(4)}End.mp3`;
 let fixtures: FixtureLibrary;
@@ -77,10 +76,7 @@ function player(name: string, cols: number, rows: number): Tmux {
   return Tmux.start(
     dir,
     [
-      process.execPath,
-      STREAMTUI,
-      '--keep-playing',
-      'never',
+      ...testStreamtui(),
       '--port',
       String(daemon.port),
       '--udp-port',

@@ -6,13 +6,12 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
 import { Tmux } from '../helpers/tmux.js';
+import { testStreamtui } from '../helpers/cli.js';
 
-const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-session-'));
 const stateDir = path.join(work, 'state');
 let fixtures: FixtureLibrary;
@@ -41,10 +40,7 @@ function player(keys?: object): Tmux {
   return Tmux.start(
     dir,
     [
-      process.execPath,
-      STREAMTUI,
-      '--keep-playing',
-      'never',
+      ...testStreamtui(),
       ...['--port', String(daemon.port), '--name', 'desk', '--cache-dir', path.join(dir, 'cache')],
       ...['--state-dir', stateDir, '--audio', 'null', '--no-calls'],
     ],

@@ -8,12 +8,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { Tmux } from '../helpers/tmux.js';
+import { testStreamtui } from '../helpers/cli.js';
 
-const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-song-info-'));
 const library = path.join(work, 'library');
 let daemon: TestDaemon;
@@ -49,10 +48,7 @@ describe('album artist, discs and the song-info view', () => {
     const tui = Tmux.start(
       dir,
       [
-        process.execPath,
-        STREAMTUI,
-        '--keep-playing',
-        'never',
+        ...testStreamtui(),
         ...['--port', String(daemon.port), '--name', 'info', '--cache-dir', cacheDir, '--audio', 'null'],
       ],
       { XDG_CONFIG_HOME: path.join(dir, 'config'), STREAMTUI_LOG: path.join(dir, 'player.log') },

@@ -7,15 +7,14 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
 import { selectDevice, Tmux } from '../helpers/tmux.js';
 import { TestClient } from '../helpers/client.js';
 import { id3v2Tag } from '../../daemon/demo/id3-writer.js';
+import { testStreamtui } from '../helpers/cli.js';
 
-const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-wide-'));
 const NAMES = [
   '夜明けのブルース 東京の雨の中で 第二楽章 長い長い題名が続きます',
@@ -75,10 +74,7 @@ function player(cols: number, rows: number, name = 'wide'): Tmux {
   return Tmux.start(
     dir,
     [
-      process.execPath,
-      STREAMTUI,
-      '--keep-playing',
-      'never',
+      ...testStreamtui(),
       '--port',
       String(daemon.port),
       '--udp-port',

@@ -20,6 +20,14 @@ export function streamtuiCommand(): string[] {
   return [process.execPath, ...flags.split(' ').filter(Boolean), STREAMTUI];
 }
 
+/**
+ * The player as tests start it: quitting while a song plays quits, without the question whether
+ * the music plays on (test/e2e/quit-handover.test.ts asks it).
+ */
+export function testStreamtui(): string[] {
+  return [process.execPath, STREAMTUI, '--keep-playing', 'never'];
+}
+
 export interface Sandbox {
   home: string;
   stateDir: string;
