@@ -110,6 +110,8 @@ export interface AppDeps {
 const RENDER_AFTER_PLAY_MS = 30;
 /** A remote `start` placed in time waits for its instant at most this long. */
 const MAX_START_WAIT_MS = 10_000;
+/** Remote commands kept while the library has not come (a handoff is a few: clear, add, start). */
+const MAX_HELD_DELIVERIES = 256;
 /** A player started to take over music that has not had it within this long ends. */
 const TAKING_OVER_WAIT_MS = 30_000;
 /** No daemon within this long after start: say so (the cached songs play all the same). */
@@ -263,6 +265,10 @@ export function startApp(deps: AppDeps): App {
     // Before the library has come, the songs asked for could not be found in it: they wait for it.
     if (!libraryCame) {
       heldDeliveries.push(...deliveries);
+      // Other devices may send on while the library does not come (a daemon refusing `lista`): the oldest go.
+      const over = heldDeliveries.length - MAX_HELD_DELIVERIES;
+      if (over > 0)
+        log(`${heldDeliveries.splice(0, over).length} remote commands dropped: no library yet to do them with`);
       return;
     }
     for (const { from, command } of deliveries) {
