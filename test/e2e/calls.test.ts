@@ -214,7 +214,8 @@ describe('calls between two players', () => {
           );
           const silent = windows.filter((level) => level < 1000).length;
           // About 13 frames of fred's were dropped: without FEC and concealment at least as many
-          // windows would be silent. A few may be when a busy machine holds the output up (seen in CI).
+          // windows would be silent; a repaired frame may still fall under the level for a window.
+          // A player held up by a busy machine is not a gap (the voice's stream holds more then).
           assert.ok(silent <= 5, `${who}'s sink is silent in ${silent} of ${windows.length} windows of 10 ms`);
         }
         // The call panel: the voice coming in, counted, and the microphone's level.

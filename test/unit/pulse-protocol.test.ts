@@ -4,8 +4,10 @@ import {
   authPacket,
   commandPacket,
   PacketReader,
+  readBufferAttrReply,
   readLatencyReply,
   readMessage,
+  setBufferAttrPacket,
   volumeOfGain,
 } from '../../tui/audio/pulse/protocol.js';
 import { TagReader, TagWriter } from '../../tui/audio/pulse/tagstruct.js';
@@ -157,6 +159,22 @@ describe('PulseAudio packets', () => {
       readIndex: 88_200,
       serverMs: 1001,
     });
+  });
+
+  it('asks for new buffering (command 72): the stream, its four lengths, its two latency flags; reads the reply', () => {
+    const buffer = { maxLength: 0xffffffff, targetLength: 11_520, preBuffer: 960, minRequest: 960 };
+    const body = new TagReader(
+      setBufferAttrPacket(5, 3, buffer, { adjustLatency: false, earlyRequests: true }).subarray(20),
+    );
+    assert.deepEqual(
+      [body.u32(), body.u32(), body.u32(), body.u32(), body.u32(), body.u32(), body.u32(), body.bool(), body.bool()],
+      [72, 5, 3, 0xffffffff, 11_520, 960, 960, false, true],
+    );
+    const reply = new TagWriter().u32(0xffffffff).u32(11_520).u32(960).u32(960).toBuffer();
+    assert.deepEqual(
+      readBufferAttrReply(new TagReader(Buffer.concat([reply, Buffer.from('55' + '00'.repeat(8), 'hex')]))),
+      buffer,
+    );
   });
 
   const gains: Array<[number, number]> = [

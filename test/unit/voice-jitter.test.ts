@@ -12,6 +12,8 @@ import { MAX_DEPTH_MS, MIN_DEPTH_MS, VoiceJitterBuffer } from '../../tui/calls/v
 import { rms } from '../helpers/audio-env.js';
 
 const FRAMES = 100;
+/** Frames concealed after the last packet (the sender stopped, or went quiet): it may be held up. */
+const TAIL = 5;
 let packets: Uint8Array[];
 
 /** 2 s of a 440 Hz tone, as 100 Opus packets of 20 ms. */
@@ -35,10 +37,11 @@ async function tonePackets(encoder: VoiceEncoder): Promise<Uint8Array[]> {
  */
 async function play(
   arrivals: Array<[number, number, number?]>,
-): Promise<{ frames: Int16Array[]; times: number[]; buffer: VoiceJitterBuffer }> {
+): Promise<{ frames: Int16Array[]; times: number[]; silent: number[]; buffer: VoiceJitterBuffer }> {
   const buffer = new VoiceJitterBuffer(await createVoiceDecoder());
   const frames: Int16Array[] = [];
   const times: number[] = [];
+  const silent: number[] = [];
   const sorted = [...arrivals].sort((a, b) => a[1] - b[1]);
   const end = Math.max(FRAMES * 20, ...arrivals.map(([, arrival]) => arrival)) + 500;
   let at = 0;
@@ -52,9 +55,14 @@ async function play(
     if (frame) {
       frames.push(frame);
       times.push(now);
-    }
+    } else silent.push(now);
   }
-  return { frames, times, buffer };
+  return {
+    frames,
+    times,
+    silent: silent.filter((at) => at > (times[0] ?? Infinity) && at < (times.at(-1) ?? 0)),
+    buffer,
+  };
 }
 
 before(async () => {
@@ -64,8 +72,13 @@ before(async () => {
 describe('VoiceJitterBuffer', () => {
   it('plays packets in order, one 20 ms frame each, after the minimum depth', async () => {
     const { frames, buffer } = await play(packets.map((_, i) => [i, i * 20]));
-    assert.equal(frames.length, FRAMES);
+    assert.equal(frames.length, FRAMES + TAIL);
     assert.ok(frames.every((frame) => frame.length === FRAME_SAMPLES));
+    const tail = frames.slice(FRAMES).map((frame) => rms(frame));
+    assert.ok(
+      tail.every((level, i) => i === 0 || level <= (tail[i - 1] as number)),
+      `the tail fades: ${tail.map((level) => level.toFixed(0)).join(' ')}`,
+    );
     assert.deepEqual(buffer.counts, { received: FRAMES, lost: 0, recovered: 0, late: 0, duplicate: 0, corrupt: 0 });
     assert.equal(buffer.depthMs, MIN_DEPTH_MS);
   });
@@ -76,11 +89,11 @@ describe('VoiceJitterBuffer', () => {
     const { frames, buffer } = await play(
       packets.map((_, i): [number, number] => [i, i * 20]).filter(([i]) => !lost.has(i)),
     );
-    assert.equal(frames.length, FRAMES, 'not a frame more or less than was sent');
+    assert.equal(frames.length, FRAMES + TAIL, 'not a frame more or less than was sent');
     assert.equal(buffer.counts.lost, lost.size);
     assert.equal(buffer.counts.recovered, lost.size - 1, 'all but 50 from FEC');
     // The tone goes on: no frame after the first few falls silent.
-    const quiet = frames.slice(3).filter((frame) => rms(frame) < 1000).length;
+    const quiet = frames.slice(3, -TAIL).filter((frame) => rms(frame) < 1000).length;
     assert.equal(quiet, 0, `${quiet} near-silent frames`);
   });
 
@@ -92,7 +105,7 @@ describe('VoiceJitterBuffer', () => {
     arrivals.push([70, 70 * 20 + 5]); // a duplicate while 70 waits
     arrivals.push([20, 90 * 20]); // a duplicate of one long played
     const { frames, buffer } = await play(arrivals);
-    assert.equal(frames.length, FRAMES);
+    assert.equal(frames.length, FRAMES + TAIL);
     assert.equal(buffer.counts.late, 1, '60');
     assert.equal(buffer.counts.duplicate, 2);
     assert.equal(buffer.counts.lost, 1, 'only 80');
@@ -115,7 +128,8 @@ describe('VoiceJitterBuffer', () => {
     const { frames, times, buffer } = await play(arrivals);
     assert.equal(buffer.counts.lost, 0, 'nothing was lost');
     assert.equal(buffer.counts.received, 62);
-    assert.equal(frames.length, 62);
+    // A few frames concealed after each talkspurt and comfort packet: Opus's comfort noise, fading.
+    assert.equal(frames.length, 62 + 5 * TAIL);
     // Each talkspurt's first frame plays at the first pull its depth (40 ms) after it came (5 ms
     // late): 60 ms after its time, whatever the silence before it.
     const delays = spurts.map((first) => (times.find((t) => t >= first * 20) as number) - first * 20);
@@ -129,7 +143,7 @@ describe('VoiceJitterBuffer', () => {
     );
     const { frames, times, buffer } = await play(arrivals);
     assert.equal(buffer.counts.lost, 0);
-    assert.equal(frames.length, FRAMES);
+    assert.equal(frames.length, FRAMES + TAIL);
     const gap = times.findIndex((t, i) => i > 0 && t - (times[i - 1] as number) > 20);
     assert.equal(gap, 10, 'one frame of silence, where frame 10 would have been');
     assert.equal((times[10] as number) - (times[9] as number), 40);
@@ -140,12 +154,18 @@ describe('VoiceJitterBuffer', () => {
     const arrivals = packets
       .map((_, i): [number, number] => [i, i === 21 || i === 22 ? 470 : i * 20])
       .filter(([i]) => i !== 20);
-    const { frames, buffer } = await play(arrivals);
+    const { frames, silent, buffer } = await play(arrivals);
     assert.equal(buffer.counts.lost, 1);
     assert.equal(buffer.counts.late, 0);
-    assert.equal(frames.length, FRAMES, 'every frame, 20 a turn late');
-    const quiet = frames.slice(3).filter((frame) => rms(frame) < 1000).length;
-    assert.equal(quiet, 0, `${quiet} near-silent frames`);
+    assert.equal(
+      frames.length,
+      FRAMES + TAIL + 1,
+      'every frame, 20 a turn late, and one concealed while none was there',
+    );
+    assert.deepEqual(silent, [], 'no silence from the first frame to the last');
+    // Two concealed in a row (while it waited, then 20 itself): Opus fades the second.
+    const quiet = frames.slice(3, -TAIL).filter((frame) => rms(frame) < 1000).length;
+    assert.ok(quiet <= 1, `${quiet} near-silent frames`);
   });
 
   it('after a burst of loss longer than its depth, drops back to its depth: the burst counted lost', async () => {
@@ -156,7 +176,8 @@ describe('VoiceJitterBuffer', () => {
     assert.equal(buffer.counts.lost, 5);
     assert.equal(buffer.counts.recovered, 1, '24 from 25’s FEC');
     assert.equal(buffer.playedWithout, 5);
-    assert.equal(frames.length, FRAMES - 4, '20-23 skipped to keep to the depth');
+    // 20-22's turns come before 25 does: concealed; then 20-23 are skipped to keep to the depth.
+    assert.equal(frames.length, FRAMES + 3 - 4 + TAIL);
   });
 
   it('holds a bounded number of packets from a peer that sends faster than it speaks', async () => {
@@ -184,6 +205,30 @@ describe('VoiceJitterBuffer', () => {
     for (let now = 720; buffer.pull(now); now += 20);
     assert.equal(buffer.counts.late, skipped, 'no more after');
     assert.equal(buffer.counts.received + buffer.counts.late, 35);
+  });
+
+  it('deepens to how late a sender held up on a busy machine sends: the first stall concealed, the next as long not heard', async () => {
+    // The sender is held up 120 ms twice: 30-35 come with 36, and 60-65 with 66.
+    const held = (i: number): number => (i >= 30 && i < 36 ? 36 * 20 : i >= 60 && i < 66 ? 66 * 20 : i * 20);
+    const { frames, silent, buffer } = await play(packets.map((_, i) => [i, held(i)]));
+    assert.deepEqual(silent, [], 'no silence from the first frame to the last');
+    assert.ok(buffer.depthMs >= 140, `depth ${buffer.depthMs} ms: the lateness and a frame`);
+    assert.deepEqual([buffer.counts.lost, buffer.counts.late], [0, 0], 'every packet played');
+    // 30's turn to 36's: four frames concealed while it waited (no silence), none at 60.
+    assert.equal(frames.length, FRAMES + 4 + TAIL);
+    const quiet = frames.slice(3, FRAMES + 4).filter((frame) => rms(frame) < 1000).length;
+    assert.equal(quiet, 0, `${quiet} near-silent frames`);
+  });
+
+  it('comes back to its minimum depth once no packet has been late for ten seconds', async () => {
+    const buffer = new VoiceJitterBuffer(await createVoiceDecoder());
+    const late = (i: number): number => (i >= 30 && i < 36 ? 36 * 20 : i * 20);
+    for (let i = 0; i < 600; i++) {
+      buffer.push(i, i * FRAME_SAMPLES, packets[i % FRAMES] as Uint8Array, late(i));
+      buffer.pull(i * 20);
+      if (i === 40) assert.ok(buffer.depthMs >= 140, `depth ${buffer.depthMs} ms after the stall`);
+    }
+    assert.equal(buffer.depthMs, MIN_DEPTH_MS);
   });
 
   it('deepens with jitter, up to its maximum', async () => {

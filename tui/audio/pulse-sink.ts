@@ -7,8 +7,9 @@
  *   machine, a compile, a garbage collection) is not heard. The sink's own latency stays short
  *   (20 ms), so a flush, a pause or a volume, which the server applies to what it holds, is heard
  *   at once.
- * - A call's voice is a second stream, short and asked for every 20 ms: the server mixes it over
+ * - A call's voice is a second stream, short and asked for every 10 ms: the server mixes it over
  *   the music and paces it by the device's clock, and the music's volume (ducking) is the stream's.
+ *   It holds 30 ms, more for a while after the player was held up longer (stall-headroom.ts).
  * - The clock is the server's: the stream's read index less what the sink still holds, taken
  *   when it asks for more and when the player asks, moved on by the wall clock in between.
  * - With nothing to play for a while the stream is corked: the device may sleep and nothing in
@@ -19,6 +20,7 @@ import { PulsePlaybackStream } from './pulse/playback-stream.js';
 import { volumeOfGain, type BufferAttr } from './pulse/protocol.js';
 import { SampleFormat } from './pulse/tagstruct.js';
 import { PcmQueue } from './pcm-queue.js';
+import { StallHeadroom } from './stall-headroom.js';
 import { AHEAD_SECONDS, frameBytes, type AudioSink, type PcmFormat, type VoiceSource } from './sink.js';
 
 /**
@@ -27,8 +29,12 @@ import { AHEAD_SECONDS, frameBytes, type AudioSink, type PcmFormat, type VoiceSo
  * asks. Without latency flags, PulseAudio gives the device target - 2 request: 20 ms.
  */
 const MUSIC_BUFFER = { target: 1000, request: 490, preBuffer: 10 };
-/** The voice's: asked for every 10 ms, 30 ms held, and the device's latency 10 ms (early requests). */
+/**
+ * The voice's: asked for every 10 ms, 30 ms held, and the device's latency 10 ms (early
+ * requests). On a busy machine it holds more, up to VOICE_MAX_HELD_MS (voiceHeadroom).
+ */
 const VOICE_BUFFER = { target: 30, request: 10, preBuffer: 10 };
+const VOICE_MAX_HELD_MS = 150;
 const VOICE_FORMAT: PcmFormat = { sampleRate: 48000, channels: 1 };
 /** With nothing to play for this long, the stream is corked (the device may suspend). */
 const IDLE_CORK_MS = 10_000;
@@ -61,6 +67,8 @@ export class PulseSink implements AudioSink {
   private opening: Promise<void> | undefined;
   private readonly music = new PcmQueue();
   private voice: { source: VoiceSource; stream?: PulsePlaybackStream } | undefined;
+  /** How much the voice's stream holds: enough to outlast the player's stalls of late. */
+  private readonly voiceHeadroom = new StallHeadroom(VOICE_BUFFER.target, VOICE_MAX_HELD_MS);
   private gain = 1;
   private paused = false;
   private closed = false;
@@ -96,12 +104,14 @@ export class PulseSink implements AudioSink {
     this.voice = voice ? { source: voice } : undefined;
     if (!voice) return;
     const holder = this.voice as { source: VoiceSource; stream?: PulsePlaybackStream };
+    this.voiceHeadroom.reset();
+    const buffer = { ...VOICE_BUFFER, target: this.voiceHeadroom.targetMs };
     void this.connect()
       .then((client) =>
         PulsePlaybackStream.open(
           client,
           specOf(VOICE_FORMAT),
-          bufferAttr(VOICE_BUFFER, VOICE_FORMAT),
+          bufferAttr(buffer, VOICE_FORMAT),
           { sink: this.sinkName(), volume: volumeOfGain(1), corked: false, earlyRequests: true, name: 'call' },
           {
             onRequest: () => this.feedVoice(holder),
@@ -252,7 +262,11 @@ export class PulseSink implements AudioSink {
 
   private feedVoice(holder: { source: VoiceSource; stream?: PulsePlaybackStream }): void {
     const stream = holder.stream;
-    if (!stream || stream.requested < 2) return;
+    if (!stream) return;
+    const held = this.voiceHeadroom.fed(performance.now());
+    if (held !== undefined)
+      stream.setTargetLength(bufferAttr({ ...VOICE_BUFFER, target: held }, VOICE_FORMAT).targetLength);
+    if (stream.requested < 2) return;
     stream.write(holder.source.read(stream.requested - (stream.requested % 2), VOICE_FORMAT));
   }
 

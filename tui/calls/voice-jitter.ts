@@ -3,8 +3,13 @@
  * the sender's 48 kHz sample clock; one 20 ms frame goes out each time the output asks. A missing
  * frame is decoded from the FEC copy the next packet carries when that one is here, else
  * concealed: exactly 20 ms either way, so the voice never loses or gains time. The depth adapts to
- * the jitter measured (RFC 3550's estimator over position vs arrival): twice the jitter plus one
- * frame, between 40 and 200 ms; a buffer that has grown past its depth drops back to it at once.
+ * how late packets come: twice the jitter (RFC 3550's estimator over position vs arrival) plus one
+ * frame, or, when more, the latest a packet came in the last PEAK_HOLD_MS against the quickest
+ * of the BASELINE_MS before it, plus one frame (a sender or a relay held up on a busy machine
+ * sends its voice late in a burst: a peak the smoothed jitter hides), between 40 and 200 ms; a
+ * buffer that has grown past its depth drops back to it at once. Run dry in the middle of speech,
+ * it conceals a few frames (Opus's loss concealment fades out) before it falls silent, and plays
+ * on where it was when the voice comes: the delay grows by the time it waited, up to the depth.
  *
  * The sender sends nothing in silence (Opus DTX): its sequence numbers run on while its clock
  * jumps over the frames it kept. When the buffer has run dry and the next packet's clock is
@@ -24,6 +29,44 @@ const FRAME_MS = (1000 * FRAME_SAMPLES) / VOICE_RATE;
 const MAX_HELD = 64;
 /** Sequence numbers further than this from the expected one are a new stream (the sender restarted). */
 const RESET_SEQUENCES = 500;
+/** A packet's lateness is kept this long (ms): the depth stays up to it for as long. */
+const PEAK_HOLD_MS = 10_000;
+/** Lateness is measured against the quickest packet of this long before (ms): the clocks may drift. */
+const BASELINE_MS = 2_000;
+/** Frames concealed at most while it waits, run dry in speech: then silence. */
+const MAX_DRY_CONCEALED = 5;
+
+interface Timed {
+  at: number;
+  ms: number;
+}
+
+/**
+ * The largest (or, with `sign` -1, the smallest) of values over a sliding window of time: each
+ * kept value beats every one after it, the best first.
+ */
+class WindowExtreme {
+  private readonly values: Timed[] = [];
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly sign: 1 | -1 = 1,
+  ) {}
+
+  add(at: number, ms: number): void {
+    while (this.values.length > 0 && this.sign * (this.values.at(-1) as Timed).ms <= this.sign * ms) this.values.pop();
+    this.values.push({ at, ms });
+    while (at - (this.values[0] as Timed).at > this.windowMs) this.values.shift();
+  }
+
+  get best(): number | undefined {
+    return this.values[0]?.ms;
+  }
+
+  clear(): void {
+    this.values.length = 0;
+  }
+}
 
 export interface VoiceCounts {
   /** Frames played from their own packet. */
@@ -60,6 +103,11 @@ export class VoiceJitterBuffer {
   private dry = false;
   private jitter = 0;
   private transit: number | undefined;
+  private readonly quickest = new WindowExtreme(BASELINE_MS, -1);
+  private readonly latest = new WindowExtreme(PEAK_HOLD_MS);
+  /** Frames concealed since it ran dry in speech, and whether what played last was speech (not a pause). */
+  private dryConcealed = 0;
+  private speaking = false;
   /** Frames played without their packet lately, and whether from FEC: one that comes later is late, not lost. */
   private readonly missed = new Map<number, boolean>();
   /** Frames played without their own packet (lost or late): what the listener missed. */
@@ -70,7 +118,8 @@ export class VoiceJitterBuffer {
 
   /** The depth aimed at now, ms. */
   get depthMs(): number {
-    return Math.min(MAX_DEPTH_MS, Math.max(MIN_DEPTH_MS, 2 * this.jitter + FRAME_MS));
+    const wanted = Math.max(2 * this.jitter, this.latest.best ?? 0) + FRAME_MS;
+    return Math.min(MAX_DEPTH_MS, Math.max(MIN_DEPTH_MS, wanted));
   }
 
   /** Jitter measured so far (RFC 3550 interarrival jitter), ms. */
@@ -88,15 +137,23 @@ export class VoiceJitterBuffer {
     const transit = arrivalMs - (position / VOICE_RATE) * 1000;
     if (this.transit !== undefined) this.jitter += (Math.abs(transit - this.transit) - this.jitter) / 16;
     this.transit = transit;
+    this.quickest.add(arrivalMs, transit);
+    this.latest.add(arrivalMs, transit - (this.quickest.best as number));
   }
 
   /** The next 20 ms of voice, or undefined: silence (the buffer fills, or the other side sends nothing). */
   pull(nowMs: number): Int16Array | undefined {
     if (this.packets.size === 0) {
-      // Nothing here: the other side is quiet (DTX) or its packets are lost or late; do not run ahead of it.
+      // Nothing here: the other side is quiet (DTX) or its packets are lost or late; do not run
+      // ahead of it. In speech, what would be a hard gap is concealed for a while (faded).
       this.dry = this.next !== undefined;
+      if (this.speaking && this.dryConcealed < MAX_DRY_CONCEALED) {
+        this.dryConcealed++;
+        return this.decoder.conceal();
+      }
       return undefined;
     }
+    this.dryConcealed = 0;
     if (this.next === undefined || this.dry) this.resume();
     if (this.next === undefined) return undefined;
     if (this.fillingFrom !== undefined) {
@@ -125,13 +182,16 @@ export class VoiceJitterBuffer {
       const ahead = (held.position - this.position) | 0;
       if (ahead >= FRAME_SAMPLES && ahead <= MAX_HELD * FRAME_SAMPLES) {
         this.position = (this.position + FRAME_SAMPLES) >>> 0;
+        this.speaking = false;
         return undefined;
       }
       this.played(sequence, held.position);
       this.packets.delete(sequence);
       this.counts.received++;
+      this.speaking = true;
       return this.decodeOrConceal(() => this.decoder.decode(held.packet));
     }
+    this.speaking = true;
     this.played(sequence, this.position);
     this.playedWithout++;
     const following = this.packets.get(sequence + 1);
@@ -166,6 +226,7 @@ export class VoiceJitterBuffer {
     this.next = first;
     this.position = held.position;
     this.fillingFrom = held.arrival;
+    this.speaking = false;
   }
 
   private played(sequence: number, position: number): void {
@@ -208,5 +269,8 @@ export class VoiceJitterBuffer {
     this.fillingFrom = undefined;
     this.dry = false;
     this.transit = undefined;
+    this.quickest.clear();
+    this.latest.clear();
+    this.speaking = false;
   }
 }

@@ -13,8 +13,10 @@ import {
   latencyPacket,
   MAX_AUDIO_PACKET_BYTES,
   audioPacket,
+  readBufferAttrReply,
   readCreatePlaybackStreamReply,
   readLatencyReply,
+  setBufferAttrPacket,
   setSinkInputVolumePacket,
   streamPacket,
   type BufferAttr,
@@ -68,14 +70,18 @@ export class PulsePlaybackStream {
   private fresh = false;
   private corked: boolean;
   private ended = false;
+  /** The buffering the server gave it last. */
+  private attr: BufferAttr;
 
   private constructor(
     private readonly client: PulseClient,
     private readonly created: CreatedStream,
     readonly spec: SampleSpec,
     corked: boolean,
+    private readonly latencyFlags: { adjustLatency: boolean; earlyRequests: boolean },
     private readonly events: StreamEvents,
   ) {
+    this.attr = created.buffer;
     this.requested = created.requested;
     this.corked = corked;
     this.frameBytes = (spec.format === SampleFormat.s32le ? 4 : 2) * spec.channels;
@@ -97,6 +103,7 @@ export class PulsePlaybackStream {
     },
     events: StreamEvents,
   ): Promise<PulsePlaybackStream> {
+    const flags = { adjustLatency: options.adjustLatency ?? false, earlyRequests: options.earlyRequests ?? false };
     const reply = await client.request((tag) =>
       createPlaybackStreamPacket(tag, {
         spec,
@@ -105,17 +112,33 @@ export class PulsePlaybackStream {
         volume: options.volume,
         syncId: nextSyncId++,
         corked: options.corked,
-        adjustLatency: options.adjustLatency ?? false,
-        earlyRequests: options.earlyRequests ?? false,
+        ...flags,
         props: { 'media.name': options.name, 'media.role': 'music' },
       }),
     );
-    return new PulsePlaybackStream(client, readCreatePlaybackStreamReply(reply), spec, options.corked, events);
+    return new PulsePlaybackStream(client, readCreatePlaybackStreamReply(reply), spec, options.corked, flags, events);
   }
 
   /** The buffering the server gave it (it may round what was asked). */
   get buffer(): BufferAttr {
-    return this.created.buffer;
+    return this.attr;
+  }
+
+  /**
+   * Asks the server to hold `bytes` from now on, the rest of its buffering as it is: more, and it
+   * asks for them at once; less, and it asks for nothing until what it holds has played down to them.
+   */
+  setTargetLength(bytes: number): void {
+    if (this.ended) return;
+    const buffer = { ...this.attr, targetLength: bytes };
+    this.client
+      .request((tag) => setBufferAttrPacket(tag, this.created.channel, buffer, this.latencyFlags))
+      .then((reply) => {
+        this.attr = readBufferAttrReply(reply);
+      })
+      .catch((error: Error) => {
+        if (!this.ended) this.events.onEnd(error.message);
+      });
   }
 
   get isCorked(): boolean {
@@ -153,7 +176,7 @@ export class PulsePlaybackStream {
     this.dryAt = undefined;
     this.fresh = true;
     // What it lacks now is its whole target (the server says so too, in a request).
-    this.requested = this.created.buffer.targetLength;
+    this.requested = this.attr.targetLength;
   }
 
   cork(corked: boolean): void {

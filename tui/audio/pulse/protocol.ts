@@ -26,6 +26,7 @@ export const Command = {
   underflow: 63,
   playbackStreamKilled: 64,
   subscribeEvent: 66,
+  setPlaybackStreamBufferAttr: 72,
   playbackStreamSuspended: 76,
   playbackStreamMoved: 78,
   started: 86,
@@ -251,6 +252,30 @@ export function setSinkInputVolumePacket(tag: number, sinkInput: number, volume:
   return commandPacket(Command.setSinkInputVolume, tag, (w) =>
     w.u32(sinkInput).cvolume(new Array<number>(channels).fill(volume)),
   );
+}
+
+/** New buffering for a playback stream (its latency flags as at its creation). */
+export function setBufferAttrPacket(
+  tag: number,
+  channel: number,
+  buffer: BufferAttr,
+  flags: { adjustLatency: boolean; earlyRequests: boolean },
+): Buffer {
+  return commandPacket(Command.setPlaybackStreamBufferAttr, tag, (w) =>
+    w
+      .u32(channel)
+      .u32(buffer.maxLength)
+      .u32(buffer.targetLength)
+      .u32(buffer.preBuffer)
+      .u32(buffer.minRequest)
+      .bool(flags.adjustLatency)
+      .bool(flags.earlyRequests),
+  );
+}
+
+/** The buffering the server gave, from its reply to setBufferAttrPacket (the sink's latency after it is left). */
+export function readBufferAttrReply(body: TagReader): BufferAttr {
+  return { maxLength: body.u32(), targetLength: body.u32(), preBuffer: body.u32(), minRequest: body.u32() };
 }
 
 export function latencyPacket(tag: number, channel: number, nowMs: number): Buffer {
