@@ -76,7 +76,16 @@ describe('a call’s voice', () => {
         for (const side of sides) {
           const token = field(await side.tcp.command('calls'), 'token');
           const call = await VoiceCall.start(side.link, Number(id), token);
-          side.clock = new VoiceClock(call, (frame) => side.heard.push(frame)); // played by the wall clock, as for the speaker
+          // Played by the wall clock, as for the speaker; what the listener hears, silence included.
+          const silence = new Int16Array(FRAME_SAMPLES);
+          const listened = {
+            nextFrame: (): Int16Array | undefined => {
+              const frame = call.nextFrame();
+              side.heard.push(frame ?? silence);
+              return frame;
+            },
+          };
+          side.clock = new VoiceClock(listened, () => {});
           const errors: string[] = [];
           call.setInput(
             openMicrophone('pulse', call.takeFrame, (text) => errors.push(text), { ...process.env, ...side.pulse.env }),
@@ -103,9 +112,11 @@ describe('a call’s voice', () => {
         assert.ok(Math.abs(bobHz - 440) < 10, `bob hears ${bobHz.toFixed(0)} Hz`);
         for (const side of sides) {
           // 15 of these 150 frames were dropped on the way: without FEC and concealment as many would
-          // be silent. One or two may be, when a busy machine holds the playout up past a packet's turn.
+          // be silent. A few may be quiet when a busy machine holds this process up: it is both
+          // callers, their relays and both playouts, so a stall leaves the playout with nothing, and
+          // the frames concealed in a row fade (5 seen in CI beside a CPU-bound process).
           const quiet = tone(side.heard).filter((frame) => rms(frame) < 1000).length;
-          assert.ok(quiet <= 2, `${side.name}: ${quiet} near-silent frames in 3 s of tone`);
+          assert.ok(quiet <= 5, `${side.name}: ${quiet} near-silent frames in 3 s of tone`);
           const stats = (side.call as VoiceCall).stats();
           const seen = (100 * stats.lost) / (stats.received + stats.lost);
           assert.ok(Math.abs(seen - 10) <= 1, `${side.name} saw ${seen.toFixed(1)}% lost (its relay drops 10%)`);
