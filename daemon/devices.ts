@@ -18,17 +18,24 @@ interface DeviceStatus {
   updated: Date;
 }
 
-/** What a device says of its playback (`att playback`, `att follow`) and of itself (`att player`). */
+/** What a device says of its playback (`att playback`, `att follow`) and of itself (`att player`, `att queue`). */
 interface DeviceSync {
   playback?: PlaybackRecord | undefined;
   follows?: string | undefined;
   player?: PlayerReport | undefined;
+  /** Its queue's songs (the catalog's paths), and a number that moves each time they change. */
+  queue?: { files: readonly string[]; version: number } | undefined;
 }
+
+/** Entries of a device's queue the daemon keeps at most: the rest is the device's own. */
+export const MAX_PUBLISHED_QUEUE = 10_000;
 
 export class DeviceRegistry {
   private readonly connections = new Map<number, ConnectionEntry>();
   private readonly statuses = new Map<string, DeviceStatus>();
   private readonly syncs = new Map<string, DeviceSync>();
+  /** Counts every queue change, so that a device gone and back never shows an old version again. */
+  private queueVersions = 0;
 
   /**
    * `onChange` is told whenever `list()` may answer differently (`idle devices`); `onGone` when a
@@ -103,6 +110,29 @@ export class DeviceRegistry {
     this.setSync(connectionId, { player: { ...before, ...Object.fromEntries(defined) } });
   }
 
+  /**
+   * `att queue`: the device's queue from entry `offset` on is `files` (it ends after them). Why
+   * not, or undefined: `offset` past the queue's end, or a queue longer than MAX_PUBLISHED_QUEUE.
+   */
+  setQueue(connectionId: number, offset: number, files: readonly string[]): string | undefined {
+    const entry = this.connections.get(connectionId);
+    if (!entry) return undefined;
+    const kept = this.syncs.get(this.deviceName(entry))?.queue?.files ?? [];
+    if (offset > kept.length) return `the queue has ${kept.length} entries: the offset is at most that`;
+    if (offset + files.length > MAX_PUBLISHED_QUEUE) return `a queue of at most ${MAX_PUBLISHED_QUEUE} entries is kept`;
+    this.setSync(connectionId, {
+      queue: { files: [...kept.slice(0, offset), ...files], version: ++this.queueVersions },
+    });
+    return undefined;
+  }
+
+  /** The queue the device called `name` said (`att queue`), or undefined: it never did. */
+  queueOf(name: string): { files: readonly string[]; version: number } | undefined {
+    const wanted = name.toLowerCase();
+    for (const [device, sync] of this.syncs) if (device.toLowerCase() === wanted) return sync.queue;
+    return undefined;
+  }
+
   private setSync(connectionId: number, change: DeviceSync): void {
     const entry = this.connections.get(connectionId);
     if (!entry) return;
@@ -142,6 +172,7 @@ export class DeviceRegistry {
         ...(sync?.playback ? { playback: sync.playback } : {}),
         ...(sync?.follows ? { follows: sync.follows } : {}),
         ...sync?.player,
+        ...(sync?.queue ? { queueVersion: sync.queue.version } : {}),
       };
     });
   }

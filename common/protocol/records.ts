@@ -162,6 +162,8 @@ export interface DeviceInfo {
   volume?: number | undefined;
   queueLength?: number | undefined;
   control?: boolean | undefined;
+  /** Moves each time the queue it says (`att queue`) changes: `queue <device>` has the songs. */
+  queueVersion?: number | undefined;
 }
 
 export function deviceFields(device: DeviceInfo): Field[] {
@@ -177,6 +179,7 @@ export function deviceFields(device: DeviceInfo): Field[] {
   if (device.volume !== undefined) fields.push(['volume', device.volume]);
   if (device.queueLength !== undefined) fields.push(['queue_length', device.queueLength]);
   if (device.control !== undefined) fields.push(['control', device.control ? 'yes' : 'no']);
+  if (device.queueVersion !== undefined) fields.push(['queue_version', device.queueVersion]);
   return fields;
 }
 
@@ -199,6 +202,8 @@ export function parseDeviceFields(fields: ReadonlyMap<string, string>): DeviceIn
   if (queueLength !== undefined && /^\d{1,7}$/.test(queueLength)) device.queueLength = Number(queueLength);
   const control = fields.get('control');
   if (control === 'yes' || control === 'no') device.control = control === 'yes';
+  const queueVersion = fields.get('queue_version');
+  if (queueVersion !== undefined && /^\d{1,15}$/.test(queueVersion)) device.queueVersion = Number(queueVersion);
   return device;
 }
 

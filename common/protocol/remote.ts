@@ -7,11 +7,37 @@
  * @example parseRemote(['seek', '61.5']) // { action: 'seek', seconds: 61.5 }
  * @example remoteFields({ action: 'add', songs: ['A/1.mp3'] }) // [['action', 'add'], ['file', 'A/1.mp3']]
  */
-import { deviceName, DEVICE_NAME_RULE } from '../limits.js';
+import { DEFAULT_LIMITS, deviceName, DEVICE_NAME_RULE } from '../limits.js';
+import { quoteArg } from './args.js';
 import type { Field } from './response.js';
 
 /** Songs one command names at most (an album, a queue handed over in parts). */
 export const MAX_REMOTE_SONGS = 200;
+
+/**
+ * Songs in runs that each fit one command line after `prefix` (the command's words before them,
+ * as `['remote', 'kitchen', 'add']`): at most MAX_REMOTE_SONGS a run, and each line, quoted as
+ * it is sent, within the daemon's default line length (a longer line closes the connection).
+ */
+export function songRuns(songs: readonly string[], prefix: readonly string[]): string[][] {
+  const lineBytes = (words: readonly string[]): number => Buffer.byteLength(words.map(quoteArg).join(' '));
+  const base = lineBytes(prefix) + 2; // CR LF
+  const runs: string[][] = [];
+  let run: string[] = [];
+  let bytes = base;
+  for (const song of songs) {
+    const size = lineBytes([song]) + 1;
+    if (run.length === MAX_REMOTE_SONGS || (run.length > 0 && bytes + size > DEFAULT_LIMITS.max_line_bytes)) {
+      runs.push(run);
+      run = [];
+      bytes = base;
+    }
+    run.push(song);
+    bytes += size;
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
 
 export type RemoteCommand =
   /** With songs: they become the queue and the first plays. Without: play (start or resume). */

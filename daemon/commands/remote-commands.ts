@@ -52,6 +52,43 @@ export const remoteCommands: Command[] = [
     },
   },
   {
+    name: 'att queue',
+    aliases: ['att_queue'],
+    minArgs: 1,
+    maxArgs: 1 + MAX_REMOTE_SONGS,
+    usage: 'att queue <offset> [<song>...]',
+    summary:
+      "extension (remote control): this device's queue from entry <offset> on is these songs; a longer queue is said in several lines",
+    async run(ctx, [offsetWord, ...songs]) {
+      if (!/^\d{1,7}$/.test(offsetWord as string))
+        throw new ProtocolError('bad_argument', 'usage: att queue <offset> [<song>...] (offset: a whole number)');
+      // Names become the catalog's paths: what a driver is shown, and can ask for.
+      const files = songs.map((song) => ctx.services.catalog.find(song).info.file);
+      const refused = ctx.services.devices.setQueue(ctx.session.id, Number(offsetWord), files);
+      if (refused !== undefined) throw new ProtocolError('bad_argument', refused);
+      await ctx.out.write(okLine());
+    },
+  },
+  {
+    name: 'queue',
+    aliases: [],
+    minArgs: 1,
+    maxArgs: 1,
+    usage: 'queue <device>',
+    summary: "extension (remote control): the device's queue as it last said it, a file: line per entry",
+    async run(ctx, [given]) {
+      const name = deviceName(given as string);
+      if (name === undefined) throw new ProtocolError('bad_argument', `a device name is ${DEVICE_NAME_RULE}`);
+      const device = ctx.services.devices.find(name);
+      if (!device) throw new ProtocolError('not_found', `no device '${printable(name)}'`);
+      const queue = ctx.services.devices.queueOf(device.name);
+      if (!queue)
+        throw new ProtocolError('unavailable', `'${printable(device.name)}' has not said its queue (an older player?)`);
+      const fields: Field[] = [['queue_version', queue.version], ...queue.files.map((file): Field => ['file', file])];
+      await ctx.out.write(encodeFields(fields) + okLine());
+    },
+  },
+  {
     name: 'remote',
     aliases: [],
     minArgs: 2,

@@ -3,7 +3,8 @@
  * each in a room of its own on one PulseAudio server, both rooms recorded on one timeline (left:
  * the kitchen, right: the bedroom); "desk", the full-screen player in tmux, drives them. From the
  * desk: a song played on the kitchen, its volume lowered (the kitchen's recording follows), a song
- * queued there, a skip, a skip back and a seek; then the kitchen's music sent to the bedroom (S in
+ * queued there (the desk's queue panel shows the kitchen's queue), a skip, a skip back and a
+ * seek; then the kitchen's music sent to the bedroom (S in
  * the devices panel), whose recording continues the kitchen's song at the place it had reached;
  * then moved to the desk (M). Where each room is in the song is found in the recording itself.
  */
@@ -99,6 +100,8 @@ describe('three players in a house', () => {
         await find(desk, 'basil');
         desk.keys('a');
         await recordOf('kitchen', (r) => r.get('queue_length') === '2');
+        // The desk's queue panel shows the kitchen's queue, its song marked.
+        await desk.waitFor(/Queue on kitchen \(2, [\s\S]*▶Rooms\/amber[\s\S]* {2}Rooms\/basil/);
         const loud = recording.seconds();
         await sleep(1500);
         desk.keys(...Array<string>(6).fill('-'));
@@ -121,6 +124,11 @@ describe('three players in a house', () => {
         await desk.waitFor(/Now playing on bedroom/);
         await sleep(2500);
         const pcm = await recording.stop();
+        // The queue went with the music; the desk's queue panel now shows the bedroom's, and moves an entry there.
+        await desk.waitFor(/Queue on bedroom \(2, [\s\S]*▶Rooms\/amber[\s\S]* {2}Rooms\/basil/);
+        desk.keys('Tab', 'Tab', 'Down', 'K'); // devices -> library -> queue; basil up
+        await desk.waitFor(/bedroom: 'Rooms\/basil\.wav' moved/);
+        await desk.waitFor(/Queue on bedroom \(2, [\s\S]*>.Rooms\/basil[\s\S]*▶Rooms\/amber/);
 
         // The volume: the kitchen's level against the song's, before and after.
         const before = placeInSong(pcm, 0, loud, first.samples);
@@ -146,6 +154,7 @@ describe('three players in a house', () => {
         assert.ok(bedroom.first > kitchen.last - 1, `${said}: the kitchen stops as the bedroom starts`);
 
         // And back to the desk: M on the bedroom.
+        desk.keys('Tab'); // queue -> devices
         desk.keys('M');
         await desk.waitFor(/moving bedroom's music to this device/);
         await recordOf('desk', status(/^playing Rooms\/amber\.wav/));

@@ -105,7 +105,7 @@ describe('remote control of a player', () => {
       await recordOf('kitchen', (r) => r.get('control') === 'yes');
       await selectDevice(desk, 'kitchen');
       desk.keys('D');
-      await desk.waitFor(/driving kitchen: the playback keys act on it/);
+      await desk.waitFor(/driving kitchen: the playback keys and its queue act on it/);
       await desk.waitFor(/Now playing on kitchen/);
       // Back in the library: Enter on Basil plays it on the kitchen, not here.
       desk.keys('Tab', 'g', 'Down');

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { TestClient, records, type Response } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
+import { until } from '../helpers/log-capture.js';
 
 let library: FixtureLibrary;
 let daemon: TestDaemon;
@@ -119,6 +120,42 @@ describe('remote control', () => {
     assert.match(refusal(await laptop.command('remote', 'kitchen-s', 'send', 'KITCHEN-S')), /^bad_argument: .*itself/);
     assert.match(refusal(await laptop.command('remote', 'kitchen-s', 'send', 'a/b')), /^bad_argument: .*device name/);
     assert.equal((await kitchen.command('remotes')).fields.length, 0, 'no refused send was kept');
+  });
+
+  it('keeps the queue a device says, in lines from an offset, for any client to read; a change wakes idle devices', async () => {
+    const kitchen = await device('kitchen-q', 'control', 'yes');
+    const laptop = await device('laptop-q');
+    assert.equal((await laptop.command('queue', 'kitchen-q')).code, 'unavailable', 'said none yet');
+    laptop.send('idle devices\n');
+    const first = await kitchen.command('att queue', '0', 'lamejs-cbr', 'lame/vbr-xing.mp3');
+    assert.equal(first.ok, true, first.text);
+    assert.deepEqual(changed(await laptop.next()), ['devices']);
+    const version = (response: Response): string | undefined =>
+      response.fields.find(([key]) => key === 'queue_version')?.[1];
+    const files = (response: Response): string[] => response.fields.filter(([k]) => k === 'file').map(([, v]) => v);
+    const read = await laptop.command('queue', 'KITCHEN-Q');
+    assert.deepEqual(files(read), ['lamejs-cbr.mp3', 'lame/vbr-xing.mp3'], 'names become paths');
+    const record = records(await laptop.command('lista dispositivos'), 'device').find(
+      (fields) => fields.get('device') === 'kitchen-q',
+    );
+    assert.equal(record?.get('queue_version'), version(read), 'the record says which version it is');
+    // From entry 1 on: one more song after the first; then the queue cut to its first entry.
+    assert.equal((await kitchen.command('att queue', '1', 'lame/mono-22k.mp3', 'lame/rate-48k.mp3')).ok, true);
+    const second = await laptop.command('queue', 'kitchen-q');
+    assert.deepEqual(files(second), ['lamejs-cbr.mp3', 'lame/mono-22k.mp3', 'lame/rate-48k.mp3']);
+    assert.notEqual(version(second), version(read));
+    assert.equal((await kitchen.command('att queue', '1')).ok, true);
+    assert.deepEqual(files(await laptop.command('queue', 'kitchen-q')), ['lamejs-cbr.mp3']);
+    // What cannot be kept changes nothing.
+    assert.match(refusal(await kitchen.command('att queue', '5', 'lamejs-cbr')), /^bad_argument: the queue has 1/);
+    assert.match(refusal(await kitchen.command('att queue', '0', '../../etc/passwd')), /^not_found/);
+    assert.match(refusal(await kitchen.command('att queue', '-1')), /^bad_argument/);
+    assert.match(refusal(await kitchen.command('att queue', '9999999', 'lamejs-cbr')), /^bad_argument/);
+    assert.deepEqual(files(await laptop.command('queue', 'kitchen-q')), ['lamejs-cbr.mp3']);
+    assert.match(refusal(await laptop.command('queue', 'nobody-q')), /^not_found/);
+    // Forgotten with the device.
+    kitchen.close();
+    await until('the kitchen gone', async () => (await laptop.command('queue', 'kitchen-q')).code === 'not_found');
   });
 
   it('keeps 64 commands a device has not taken, refuses more, and forgets them with the device', async () => {

@@ -80,6 +80,53 @@ describe('driving another device', () => {
     ]);
   });
 
+  it('shows the queue the driven device says, fetched when D takes it and when its record says it moved', () => {
+    const saying = devices.map((d) => (d.name === 'kitchen' ? { ...d, queueVersion: 7 } : d));
+    const taken = applyAction({ ...base, devices: saying, selectedDevice: 0 }, { type: 'control-device' });
+    assert.deepEqual(taken.effects, [{ type: 'fetch-driven-queue', device: 'kitchen' }]);
+    const files = [library[2]?.file as string, 'gone/from-here.mp3', library[0]?.file as string];
+    const shown = applyEvent(taken.state, { type: 'driven-queue', device: 'kitchen', version: 7, files }).state;
+    assert.deepEqual(
+      shown.drivenQueue?.songs.map((s) => s.id),
+      [3, 1],
+    );
+    assert.equal(shown.drivenQueue?.missing, 1, 'a song this library lacks is counted, not shown');
+    // The same version listed again: nothing fetched; a new one: fetched.
+    const again = saying.map((d) => ({ ...d, status: 'playing' }));
+    assert.deepEqual(applyEvent(shown, { type: 'devices', devices: again }).effects, []);
+    const moved = again.map((d) => (d.name === 'kitchen' ? { ...d, queueVersion: 8 } : d));
+    assert.deepEqual(applyEvent(shown, { type: 'devices', devices: moved }).effects, [
+      { type: 'fetch-driven-queue', device: 'kitchen' },
+    ]);
+    // An older player says no queue: nothing to fetch.
+    assert.deepEqual(applyAction({ ...base, selectedDevice: 0 }, { type: 'control-device' }).effects, []);
+  });
+
+  it("the queue panel's keys act on the driven device's queue by position; the cursor moves with the entry", () => {
+    const drivenQueue = { device: 'kitchen', version: 1, songs: [...library], missing: 0 };
+    const atQueue: PlayerState = { ...driving, drivenQueue, focus: 'queue', selectedEntry: 1 };
+    const table: Array<[Parameters<typeof applyAction>[1], RemoteCommand[]]> = [
+      [{ type: 'queue-play' }, [{ action: 'start', pos: 1, positionMs: 0 }]],
+      [{ type: 'queue-remove' }, [{ action: 'delete', pos: 1 }]],
+      [{ type: 'queue-move', by: 1 }, [{ action: 'move', from: 1, to: 2 }]],
+      [{ type: 'queue-move', by: -1 }, [{ action: 'move', from: 1, to: 0 }]],
+      [{ type: 'queue-clear' }, [{ action: 'clear' }]],
+    ];
+    for (const [action, commands] of table) {
+      const update = applyAction(atQueue, action);
+      assert.deepEqual(remoteOf(update.effects), commands, action.type);
+      assert.deepEqual(update.state.queue, atQueue.queue, `${action.type}: this device's queue untouched`);
+    }
+    assert.equal(applyAction(atQueue, { type: 'queue-move', by: 1 }).state.selectedEntry, 2);
+    assert.deepEqual(
+      remoteOf(applyAction({ ...atQueue, selectedEntry: 2 }, { type: 'queue-move', by: 1 }).effects),
+      [],
+    );
+    // The cursor goes over the driven queue, not this device's (empty) one.
+    assert.equal(applyAction(atQueue, { type: 'move', by: 1 }).state.selectedEntry, 2);
+    assert.equal(applyAction(atQueue, { type: 'release-control' }).state.selectedEntry, 0, 'back on this queue');
+  });
+
   it('lets go of a device that left', () => {
     const next = applyEvent(driving, { type: 'devices', devices: devices.slice(1) }).state;
     assert.equal(next.control, undefined);

@@ -9,8 +9,10 @@ import {
   parseRemoteRecord,
   remoteFields,
   remoteWords,
+  songRuns,
   type RemoteCommand,
 } from '../../common/protocol/remote.js';
+import { formatCommand } from '../../common/protocol/args.js';
 
 describe('remote commands', () => {
   const read: Array<[string[], RemoteCommand]> = [
@@ -112,4 +114,42 @@ describe('att player', () => {
   });
   for (const words of [[], ['volume'], ['volume', '101'], ['control', 'maybe'], ['queue', '-1'], ['colour', 'red']])
     it(`refuses ${words.join(' ') || '(nothing)'}`, () => assert.equal(typeof parsePlayerReport(words), 'string'));
+});
+
+describe('song runs (a song list cut into command lines)', () => {
+  const lineOf = (prefix: string[], run: string[]): number =>
+    Buffer.byteLength(formatCommand(prefix[0] as string, ...prefix.slice(1), ...run));
+  const prefix = ['remote', 'Living Room', 'add'];
+  const cases: Array<[string, string[], number[]]> = [
+    ['none: no line', [], []],
+    ['a few short ones: one line', ['a.mp3', 'b.mp3', 'c.mp3'], [3]],
+    ['450 short ones: 200 a line at most', Array.from({ length: 450 }, (_, i) => `${i}.mp3`), [200, 200, 50]],
+    [
+      '100 long paths (with spaces, quoted): as many a line as fit in 4096 bytes',
+      Array.from(
+        { length: 100 },
+        (_, i) => `Some Artist/Some Long Album Title (Deluxe)/${String(i).padStart(2, '0')} Tïtle.flac`,
+      ),
+      [67, 33],
+    ],
+  ];
+  for (const [name, songs, sizes] of cases) {
+    it(name, () => {
+      const runs = songRuns(songs, prefix);
+      assert.deepEqual(
+        runs.map((run) => run.length),
+        sizes,
+      );
+      assert.deepEqual(runs.flat(), songs, 'every song, in order');
+      for (const run of runs) assert.ok(lineOf(prefix, run) <= 4096, `${lineOf(prefix, run)} bytes`);
+    });
+  }
+
+  it('a path longer than a line goes alone (the daemon says why it refuses it)', () => {
+    const long = 'x'.repeat(5000);
+    assert.deepEqual(
+      songRuns(['a', long, 'b'], prefix).map((run) => run.length),
+      [1, 1, 1],
+    );
+  });
 });

@@ -183,6 +183,7 @@ export function startApp(deps: AppDeps): App {
     warn,
     devices: () => holder.state.devices,
     daemonNow: () => along.daemonNow(),
+    queue: (device, version, files) => tell({ type: 'driven-queue', device, version, files }),
   });
   const handoff = new HandoffSender(control, {
     warn,
@@ -257,6 +258,10 @@ export function startApp(deps: AppDeps): App {
       queueLength: holder.state.queue.entries.length,
       control: deps.remoteControl,
     });
+  /** `att queue`, for the devices that drive this one: only a player that takes remote control says it. */
+  const publishQueue = (): void => {
+    if (deps.remoteControl) sync.publishQueue(holder.state.queue.entries.map((entry) => entry.song.file));
+  };
   /**
    * Commands from other devices, in the order sent. A `start` placed in time (a handoff) waits
    * for its instant on the daemon's clock; its sound is placed where the song has reached (playInStep).
@@ -404,6 +409,7 @@ export function startApp(deps: AppDeps): App {
     else ticker.wake(); // a play, a call, the radio: ticks may be wanted again
     if (statusMoved(before, after) && !screenUpdates.quieting) publishStatus();
     if (after.volume !== before.volume || after.queue.entries.length !== before.queue.entries.length) publishPlayer();
+    if (after.queue.entries !== before.queue.entries) publishQueue();
     if (after !== before) screenUpdates.render(); // the state machine returns the same object when nothing changed
   });
   playback.listen({
@@ -451,6 +457,7 @@ export function startApp(deps: AppDeps): App {
     dispatch({ type: 'play' });
   takeBack?.start();
   publishPlayer(); // said once the control connection is up, and again after each reconnect
+  publishQueue();
   control.start();
   along.start();
   downloads.start();

@@ -103,6 +103,9 @@ export function runEffects(effects: readonly Effect[], to: EffectTargets): void 
       case 'remote-seek-by':
         to.remote.run(effect);
         break;
+      case 'fetch-driven-queue':
+        to.remote.fetchQueue(effect.device);
+        break;
       case 'send-playback':
         void to.handoff.send(effect.to);
         break;

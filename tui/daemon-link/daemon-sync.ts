@@ -24,6 +24,7 @@ import {
   formatPlayerReport,
   parsePlayerReport,
   parseRemotes,
+  songRuns,
   type PlayerReport,
   type RemoteDelivery,
 } from '../../common/protocol/remote.js';
@@ -58,6 +59,10 @@ export class DaemonSync {
   private catalogVersion = '';
   private lastStatus = '';
   private lastPlayer = '';
+  /** The queue to say (`att queue`), what the daemon has been told of it, and whether it knows the command. */
+  private queueWanted: readonly string[] | undefined;
+  private queueSaid: readonly string[] | undefined;
+  private queueRefused = false;
   private watching = false;
   private closed = false;
   /** A refusal for want of the password is said once per connection, not once per request. */
@@ -109,6 +114,43 @@ export class DaemonSync {
     );
   }
 
+  /**
+   * `att queue`: this device's queue (the catalog's paths) for the devices that drive it, said from
+   * the first entry that differs from what was said last, in lines that fit (songRuns); all of it
+   * again after a reconnect, or after a line was refused.
+   */
+  publishQueue(files: readonly string[]): void {
+    this.queueWanted = files;
+    if (!this.control.online || this.queueRefused) return;
+    const said = this.queueSaid;
+    let offset = 0;
+    if (said) {
+      const common = Math.min(said.length, files.length);
+      while (offset < common && said[offset] === files[offset]) offset++;
+      if (offset === files.length && offset === said.length) return;
+    }
+    this.queueSaid = files;
+    // The widest offset a queue may have: a later line's offset is longer than the first's.
+    const runs = songRuns(files.slice(offset), ['att', 'queue', '0000000']);
+    if (runs.length === 0) runs.push([]); // the queue ends at `offset`
+    for (const run of runs) {
+      const at = offset;
+      offset += run.length;
+      this.control.request('att queue', String(at), ...run).then(
+        (reply) => {
+          if (reply.ok) return;
+          this.queueSaid = undefined;
+          if (reply.code === 'unknown_command') this.queueRefused = true; // an older daemon
+          this.out.debug(`streamd refused att queue: ${reply.text}`);
+        },
+        (error: Error) => {
+          this.queueSaid = undefined;
+          this.out.debug(`att queue: ${error.message}`);
+        },
+      );
+    }
+  }
+
   close(): void {
     this.closed = true;
     this.control.off('online', this.onControlOnline);
@@ -123,6 +165,9 @@ export class DaemonSync {
     const player = this.lastPlayer;
     this.lastPlayer = '';
     if (player) this.publishPlayer(parsePlayerReport(player.split(' ')) as PlayerReport);
+    this.queueSaid = undefined;
+    this.queueRefused = false;
+    if (this.queueWanted) this.publishQueue(this.queueWanted);
     this.refresh(this.watched);
   };
 

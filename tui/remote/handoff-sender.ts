@@ -7,7 +7,7 @@
  * If the receiver refuses, nothing stops here.
  */
 import type { SongInfo } from '../../common/protocol/records.js';
-import { MAX_REMOTE_SONGS, remoteWords, type RemoteCommand } from '../../common/protocol/remote.js';
+import { remoteWords, songRuns, type RemoteCommand } from '../../common/protocol/remote.js';
 import { OfflineError, type DaemonClient } from '../daemon-link/daemon-client.js';
 
 /** How far ahead the receiver's sound is placed: the commands' round trips and its fetch fit in it on a busy machine. */
@@ -71,8 +71,7 @@ export class HandoffSender {
     const atMs = now + HANDOFF_LEAD_MS;
     const files = here.songs.map((song) => song.file);
     const commands: RemoteCommand[] = [{ action: 'clear' }];
-    for (let first = 0; first < files.length; first += MAX_REMOTE_SONGS)
-      commands.push({ action: 'add', songs: files.slice(first, first + MAX_REMOTE_SONGS) });
+    for (const songs of songRuns(files, ['remote', to, 'add'])) commands.push({ action: 'add', songs });
     // A paused song is where it is at the instant; it plays there from that place.
     const positionMs = Math.round(here.position * 1000 + (here.playing ? HANDOFF_LEAD_MS : 0));
     commands.push({ action: 'start', pos: here.pos, positionMs, atMs });

@@ -67,7 +67,7 @@ export type PanelAction =
 /** Listening along: follow the selected device, or the one called `name` (--follow); or stop. */
 export type ListenAlongAction = { type: 'follow-device'; name?: string | undefined } | { type: 'unfollow' };
 
-/** Driving another device: the playback keys act on it until Esc. */
+/** Driving another device: the playback keys and the queue panel act on it until Esc. */
 export type ControlAction =
   | { type: 'control-device' }
   | { type: 'release-control' }
@@ -81,7 +81,9 @@ export type ControlEffect =
   /** This device's song, its place and its queue handed to another device, which plays on from there. */
   | { type: 'send-playback'; to: string }
   /** Quitting: what plays goes to `to`, a player without a screen on this machine (started if it is not there). */
-  | { type: 'hand-over'; to: string };
+  | { type: 'hand-over'; to: string }
+  /** The queue the device driven said last (`queue <device>`), for the queue panel. */
+  | { type: 'fetch-driven-queue'; device: string };
 
 /** The stored playlists view (`P`). */
 export type PlaylistAction =
@@ -188,6 +190,8 @@ export type PlayerEvent =
   | { type: 'remote'; from: string; command: RemoteCommand }
   /** The device this one sent its music (`song`) to plays it now: it stops here, unless another song was chosen meanwhile. */
   | { type: 'handed-off'; to: string; song: number }
+  /** The queue another device said (`queue <device>`), by the catalog's paths. */
+  | { type: 'driven-queue'; device: string; version: number; files: string[] }
   /** The music could not be handed to the player without a screen: it plays on here. */
   | { type: 'hand-over-failed'; text: string }
   | { type: 'song-advanced'; song: SongInfo }

@@ -6,11 +6,11 @@
  */
 import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
 import type { RemoteCommand } from '../../common/protocol/remote.js';
-import type { Action, ControlAction, Update } from './actions.js';
+import type { Action, ControlAction, Effect, Update } from './actions.js';
 import { rowSongs } from './library-tree.js';
 import type { PlayerState } from './model.js';
 import { clamp } from './play.js';
-import { selectedRow } from './selectors.js';
+import { drivenQueueShown, selectedRow } from './selectors.js';
 
 /** The keys that act on the driven device instead of this one. */
 export const DRIVEN: ReadonlySet<Action['type']> = new Set<Action['type']>([
@@ -27,7 +27,15 @@ export const DRIVEN: ReadonlySet<Action['type']> = new Set<Action['type']>([
   'set-volume',
   'play-selected',
   'queue-add',
+  'queue-play',
+  'queue-remove',
+  'queue-move',
+  'queue-clear',
 ]);
+
+/** The device's queue for the queue panel, when it says one (a newer player). */
+const fetchQueue = (device: DeviceInfo): Effect[] =>
+  device.queueVersion === undefined ? [] : [{ type: 'fetch-driven-queue', device: device.name }];
 
 const say = (state: PlayerState, text: string, error = false): PlayerState => ({
   ...state,
@@ -57,13 +65,14 @@ function handoff(state: PlayerState, way: 'here' | 'there'): Update {
   const refused = refusal(chosen);
   if (refused) return { state: say(state, refused, true), effects: [] };
   const keys = { ...state, control: to === state.deviceName ? undefined : to };
+  const queueThere = to === state.deviceName ? [] : fetchQueue(chosen);
   if (from === state.deviceName) {
     if (!state.now) return { state: say(state, 'nothing plays here to send', true), effects: [] };
-    return { state: say(keys, `sending the music to ${to}`), effects: [{ type: 'send-playback', to }] };
+    return { state: say(keys, `sending the music to ${to}`), effects: [{ type: 'send-playback', to }, ...queueThere] };
   }
   return {
     state: say(keys, `moving ${from}'s music to ${to === state.deviceName ? 'this device' : to}`),
-    effects: [{ type: 'remote', device: from, command: { action: 'send', to } }],
+    effects: [{ type: 'remote', device: from, command: { action: 'send', to } }, ...queueThere],
   };
 }
 
@@ -71,7 +80,16 @@ export function controlAction(state: PlayerState, action: ControlAction): Update
   if (action.type === 'handoff') return handoff(state, action.way);
   if (action.type === 'release-control')
     return {
-      state: state.control ? say({ ...state, control: undefined }, 'the keys play here again') : state,
+      state: state.control
+        ? say(
+            {
+              ...state,
+              control: undefined,
+              selectedEntry: clamp(state.selectedEntry, 0, Math.max(0, state.queue.entries.length - 1)),
+            },
+            'the keys play here again',
+          )
+        : state,
       effects: [],
     };
   const chosen = state.devices[state.selectedDevice];
@@ -79,8 +97,8 @@ export function controlAction(state: PlayerState, action: ControlAction): Update
     return { state: say({ ...state, control: undefined }, 'the keys play here'), effects: [] };
   const refused = refusal(chosen);
   if (refused) return { state: say(state, refused, true), effects: [] };
-  const text = `driving ${chosen.name}: the playback keys act on it; Esc comes back here`;
-  return { state: say({ ...state, control: chosen.name }, text), effects: [] };
+  const text = `driving ${chosen.name}: the playback keys and its queue act on it; Esc comes back here`;
+  return { state: say({ ...state, control: chosen.name }, text), effects: fetchQueue(chosen) };
 }
 
 /** A playback key while driving `state.control`: the command it means there. */
@@ -136,6 +154,11 @@ export function drive(state: PlayerState, action: Action): Update {
         ],
       };
     }
+    case 'queue-play':
+    case 'queue-remove':
+    case 'queue-move':
+    case 'queue-clear':
+      return driveQueue(state, device, action);
     case 'queue-add': {
       const songs = state.focus === 'library' ? songsHere() : [];
       if (songs.length === 0) return { state, effects: [] };
@@ -144,5 +167,38 @@ export function drive(state: PlayerState, action: Action): Update {
     }
     default:
       return { state, effects: [] };
+  }
+}
+
+/**
+ * The queue panel's keys on the driven device's queue as it said it: Enter plays the entry, d
+ * removes it, J and K move it (the cursor with it), X clears it. What it then is comes back when
+ * the device says its queue again.
+ */
+function driveQueue(
+  state: PlayerState,
+  device: string,
+  action: Extract<Action, { type: 'queue-play' | 'queue-remove' | 'queue-move' | 'queue-clear' }>,
+): Update {
+  const queue = drivenQueueShown(state);
+  const pos = state.selectedEntry;
+  const entry = queue?.songs[pos];
+  const send = (command: RemoteCommand, text: string, next = state): Update => ({
+    state: say(next, `${device}: ${text}`),
+    effects: [{ type: 'remote', device, command }],
+  });
+  if (action.type === 'queue-clear') return send({ action: 'clear' }, 'queue cleared');
+  if (!queue || !entry) return { state, effects: [] };
+  const name = `'${entry.title || entry.file}'`;
+  switch (action.type) {
+    case 'queue-play':
+      return send({ action: 'start', pos, positionMs: 0 }, `playing ${name}`);
+    case 'queue-remove':
+      return send({ action: 'delete', pos }, `${name} removed from its queue`);
+    case 'queue-move': {
+      const to = pos + action.by;
+      if (to < 0 || to >= queue.songs.length) return { state, effects: [] };
+      return send({ action: 'move', from: pos, to }, `${name} moved`, { ...state, selectedEntry: to });
+    }
   }
 }

@@ -105,6 +105,17 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
       return handedOff(state, event.to, event.song);
     case 'hand-over-failed':
       return handOverFailed(state, event.text);
+    case 'driven-queue': {
+      const byFile = new Map(state.library.map((song) => [song.file.normalize('NFC'), song]));
+      const songs = event.files.flatMap((file) => byFile.get(file.normalize('NFC')) ?? []);
+      const drivenQueue = {
+        device: event.device,
+        version: event.version,
+        songs,
+        missing: event.files.length - songs.length,
+      };
+      return none({ ...state, drivenQueue });
+    }
     case 'queue-restored':
       return none({ ...state, queue: event.queue });
     case 'key-bindings': {
@@ -214,7 +225,18 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
           ? { control: undefined, message: { text: `${state.control} is gone: the keys play here again`, error: true } }
           : {}),
       };
-      return followAtStart(leaderChanged(state, next, event.daemonNow));
+      const update = followAtStart(leaderChanged(state, next, event.daemonNow));
+      // The device driven said a new queue: the queue panel fetches it.
+      const version = update.state.control === undefined ? undefined : driven?.queueVersion;
+      if (
+        version === undefined ||
+        (state.drivenQueue?.device === driven?.name && state.drivenQueue?.version === version)
+      )
+        return update;
+      return {
+        ...update,
+        effects: [...update.effects, { type: 'fetch-driven-queue', device: driven?.name as string }],
+      };
     }
     case 'offline-library': {
       const songs = [...event.songs].sort((a, b) => (a.file < b.file ? -1 : 1));

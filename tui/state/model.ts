@@ -116,6 +116,14 @@ export interface CallStats {
 /** Quitting while a song plays: ask, hand it to a player without a screen on this machine, or stop it (as a player without a screen does). */
 export type KeepPlaying = 'ask' | 'always' | 'never';
 
+/** Another device's queue as it said it: its songs as this library has them, and how many it lacks. */
+export interface DrivenQueue {
+  device: string;
+  version: number;
+  songs: SongInfo[];
+  missing: number;
+}
+
 export interface PlayerState {
   /** This device's name (what `hello` said). */
   deviceName: string;
@@ -155,6 +163,8 @@ export interface PlayerState {
   follow: { leader: string } | undefined;
   /** The device the playback keys drive (remote control), or none: this one. */
   control: string | undefined;
+  /** The queue of a device driven, as it last said it (`queue <device>`): the queue panel shows it while driving it. */
+  drivenQueue: DrivenQueue | undefined;
   /** --follow: the device to follow once the device list has it. */
   followAtStart: string | undefined;
   devices: DeviceInfo[];
@@ -224,6 +234,7 @@ export function initialState(deviceName: string, callsEnabled = true, seed = 1, 
     playlists: { open: false, names: [], selected: 0, naming: undefined },
     follow: undefined,
     control: undefined,
+    drivenQueue: undefined,
     followAtStart,
     devices: [],
     selectedDevice: 0,

@@ -5,7 +5,7 @@ import { albumKey, artistKey } from './library-tree.js';
 import { PANELS, type PlayerState } from './model.js';
 import { clamp } from './play.js';
 import { helpLines } from './bindings.js';
-import { cursorOn, libraryRows, selectedRow, songUnderCursor } from './selectors.js';
+import { cursorOn, libraryRows, queuePanelLength, selectedRow, songUnderCursor } from './selectors.js';
 
 /** The state with the cursor on `song`, its artist and album opened when the tree shows. */
 export function reveal(state: PlayerState, song: SongInfo): PlayerState {
@@ -42,7 +42,7 @@ export function navigationAction(state: PlayerState, action: NavigationAction): 
         state.focus === 'devices'
           ? state.devices.length
           : state.focus === 'queue'
-            ? state.queue.entries.length
+            ? queuePanelLength(state)
             : libraryRows(state).length;
       const target = action.type === 'move' ? state[field] + action.by : action.where === 'top' ? 0 : count - 1;
       return none({ ...state, [field]: clamp(target, 0, Math.max(0, count - 1)) });

@@ -13,7 +13,7 @@ import {
   treeRows,
   type LibraryRow,
 } from './library-tree.js';
-import type { LibraryOrder, PlayerState } from './model.js';
+import type { DrivenQueue, LibraryOrder, PlayerState } from './model.js';
 
 const listRows = new WeakMap<readonly SongInfo[], LibraryRow[]>();
 
@@ -37,6 +37,16 @@ function orderedRows(library: readonly SongInfo[], marks: PlayerState['marks'], 
   const rows = orderedLibrary(library, marks, order).map((song): LibraryRow => ({ kind: 'song', song, depth: 0 }));
   ordered = { key, rows };
   return rows;
+}
+
+/** The queue of the device driven, while the keys drive one that said its queue. */
+export function drivenQueueShown(state: PlayerState): DrivenQueue | undefined {
+  return state.control !== undefined && state.drivenQueue?.device === state.control ? state.drivenQueue : undefined;
+}
+
+/** Entries the queue panel shows: the driven device's queue, or this one's. */
+export function queuePanelLength(state: PlayerState): number {
+  return drivenQueueShown(state)?.songs.length ?? state.queue.entries.length;
 }
 
 /** The row under the library cursor. */

@@ -8,7 +8,7 @@ import type { SongInfo } from '../../common/protocol/records.js';
 import { demoText, scanText } from '../../common/protocol/replies.js';
 import { helpLines } from '../state/bindings.js';
 import { songName, type LibraryRow } from '../state/library-tree.js';
-import { type CoverView, type PlayerState } from '../state/model.js';
+import { type CoverView, type DrivenQueue, type PlayerState } from '../state/model.js';
 import { lossPercent } from '../../common/datagram/loss-meter.js';
 import {
   displayWidth,
@@ -26,7 +26,7 @@ import { computeLayout, NOW_ROWS, type Layout, type Rect } from './layout.js';
 import { createLossChart } from './loss-chart.js';
 import { callLine, voiceLine, voiceOutLine } from './call-lines.js';
 import { clock } from '../../common/protocol/device-status.js';
-import { deviceActivityText, libraryRows, songInfoLines } from '../state/selectors.js';
+import { deviceActivityText, drivenQueueShown, libraryRows, songInfoLines } from '../state/selectors.js';
 import { marksOf, ORDER_NAMES } from '../state/marks.js';
 import { currentLyricLine } from '../../common/lyrics/lrc.js';
 import type { SongMarks } from '../../common/protocol/stickers.js';
@@ -298,6 +298,8 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
   }
 
   function renderQueue(state: PlayerState): void {
+    const driven = drivenQueueShown(state);
+    if (driven) return renderDrivenQueue(state, driven);
     const playingEntry = state.playState === 'Stopped' ? undefined : state.now?.entry;
     if (unchanged('queue', [current.queue, state.queue, state.selectedEntry, state.focus, playingEntry])) return;
     const inner = current.queue.width - 2;
@@ -331,6 +333,39 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
       queue,
       lines.join('\n') || esc(fit(' empty: a adds, A plays next', inner)),
       label(`Queue (${entries.length}${length}${shuffle})`, focused),
+    );
+  }
+
+  /** The queue of the device driven, as it said it: its song playing marked, the keys acting on it. */
+  function renderDrivenQueue(state: PlayerState, driven: DrivenQueue): void {
+    const record = state.devices.find((device) => device.name === driven.device);
+    const playingSong = record?.playback?.song;
+    if (unchanged('queue', [current.queue, driven, state.selectedEntry, state.focus, playingSong])) return;
+    const inner = current.queue.width - 2;
+    const height = current.queue.height - 2;
+    const focused = state.focus === 'queue';
+    const selected = Math.min(state.selectedEntry, Math.max(0, driven.songs.length - 1));
+    const first = windowOf(driven.songs.length, selected, height);
+    const lines: string[] = [];
+    for (let i = first; i < Math.min(driven.songs.length, first + height); i++) {
+      const song = driven.songs[i] as SongInfo;
+      const cursor = focused && i === selected ? '>' : ' ';
+      const playing = song.id === playingSong ? '▶' : ' ';
+      const duration = ` ${clock(song.duration).padStart(5)}`;
+      const line = esc(
+        fit(`${cursor}${playing}${fit(songName(song), Math.max(1, inner - 2 - duration.length))}${duration}`, inner),
+      );
+      lines.push(focused && i === selected ? `{inverse}${line}{/inverse}` : line);
+    }
+    const total = driven.songs.reduce((sum, song) => sum + song.duration, 0);
+    const missing = driven.missing > 0 ? `, ${driven.missing} not here` : '';
+    show(
+      queue,
+      lines.join('\n') || esc(fit(' empty: a adds to it', inner)),
+      label(
+        `Queue on ${driven.device} (${driven.songs.length}${driven.songs.length > 0 ? `, ${clock(total)}` : ''}${missing})`,
+        focused,
+      ),
     );
   }
 
