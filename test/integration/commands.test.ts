@@ -227,6 +227,8 @@ describe('session commands', () => {
       'playqueue',
       'saveplayqueue',
       'att player',
+      'att queue',
+      'queue',
       'remote',
       'remotes',
       'readpicture',
