@@ -64,6 +64,8 @@ describe('a call’s voice', () => {
             link,
             pulse: pulses[i] as PulseNullSink,
             heard: [] as Int16Array[],
+            /** When each frame was taken (performance.now()). */
+            pulledAt: [] as number[],
             call: undefined as VoiceCall | undefined,
             clock: undefined as VoiceClock | undefined,
           };
@@ -82,6 +84,7 @@ describe('a call’s voice', () => {
             nextFrame: (): Int16Array | undefined => {
               const frame = call.nextFrame();
               side.heard.push(frame ?? silence);
+              side.pulledAt.push(performance.now());
               return frame;
             },
           };
@@ -112,11 +115,22 @@ describe('a call’s voice', () => {
         assert.ok(Math.abs(bobHz - 440) < 10, `bob hears ${bobHz.toFixed(0)} Hz`);
         for (const side of sides) {
           // 15 of these 150 frames were dropped on the way: without FEC and concealment as many would
-          // be silent. A few may be quiet when a busy machine holds this process up: it is both
-          // callers, their relays and both playouts, so a stall leaves the playout with nothing, and
-          // the frames concealed in a row fade (5 seen in CI beside a CPU-bound process).
-          const quiet = tone(side.heard).filter((frame) => rms(frame) < 1000).length;
-          assert.ok(quiet <= 5, `${side.name}: ${quiet} near-silent frames in 3 s of tone`);
+          // be silent. This one process is both callers, their relays, the daemon and both playouts:
+          // held up by a busy machine, all of them stop at once, and the wall clock's playout then
+          // finds nothing come yet (the e2e call test has each party in a process of its own). The
+          // frames from such a stall (the playout taken 60 ms late or more) to 300 ms after it are
+          // not judged: the path's loss is, in the others.
+          const first = toneFrom(side.heard) + 10;
+          const stalls = side.pulledAt.flatMap((at, i) =>
+            i > 0 && at - (side.pulledAt[i - 1] as number) >= 60 ? [i] : [],
+          );
+          const judged = tone(side.heard).filter((_, k) => !stalls.some((i) => first + k >= i && first + k < i + 15));
+          assert.ok(
+            judged.length >= 75,
+            `${side.name}: ${judged.length} of 150 frames judged (${stalls.length} stalls)`,
+          );
+          const quiet = judged.filter((frame) => rms(frame) < 1000).length;
+          assert.ok(quiet <= 2, `${side.name}: ${quiet} near-silent frames of ${judged.length} judged in 3 s of tone`);
           const stats = (side.call as VoiceCall).stats();
           const seen = (100 * stats.lost) / (stats.received + stats.lost);
           assert.ok(Math.abs(seen - 10) <= 1, `${side.name} saw ${seen.toFixed(1)}% lost (its relay drops 10%)`);
