@@ -6,7 +6,9 @@
  * queued there (the desk's queue panel shows the kitchen's queue), a skip, a skip back and a
  * seek; then the kitchen's music sent to the bedroom (S in
  * the devices panel), whose recording continues the kitchen's song at the place it had reached;
- * then moved to the desk (M). Where each room is in the song is found in the recording itself.
+ * then moved to the desk (M). Then both rooms through a daemon restarted mid-song (no gap in
+ * either), and the kitchen killed and started again (its queue and song back) while the bedroom
+ * plays on. Where each room is in the song is found in the recording itself.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -19,21 +21,25 @@ import { TestClient, records } from '../helpers/client.js';
 import { streamtuiCommand } from '../helpers/cli.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { selectDevice, silentPlayer, type Tmux } from '../helpers/tmux.js';
-import { levelsSong, placeInSong, soundSpan, twoRooms, type TwoRooms } from '../helpers/two-rooms.js';
+import { levelsSong, longestSilenceMs, placeInSong, soundSpan, twoRooms, type TwoRooms } from '../helpers/two-rooms.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-handoff-'));
 const first = levelsSong(90, 11);
 let daemon: TestDaemon;
+let musicDir: string;
 let rooms: TwoRooms;
 let laptop: TestClient;
 const headless: ChildProcess[] = [];
+/** The players without a screen, by name, as last started. */
+const players = new Map<string, ChildProcess>();
 
 before(async () => {
   const library = path.join(work, 'library', 'Rooms');
   mkdirSync(library, { recursive: true });
   writeFileSync(path.join(library, 'amber.wav'), first.wav);
   writeFileSync(path.join(library, 'basil.wav'), levelsSong(60, 23).wav);
-  daemon = await startTestDaemon(path.dirname(library));
+  musicDir = path.dirname(library);
+  daemon = await startTestDaemon(musicDir);
   rooms = await twoRooms();
   laptop = (await TestClient.connect(daemon.port)).client;
   assert.equal((await laptop.command('hello', 'laptop')).ok, true);
@@ -56,6 +62,7 @@ function headlessPlayer(name: string, env: Record<string, string>): ChildProcess
     stdio: 'ignore',
   });
   headless.push(player);
+  players.set(name, player);
   return player;
 }
 
@@ -76,6 +83,11 @@ async function find(tui: Tmux, title: string): Promise<void> {
   tui.keys('Enter');
 }
 const status = (pattern: RegExp) => (record: Map<string, string>) => pattern.test(record.get('status') ?? '');
+/** The place in its song a status line says, s. */
+const seconds = (status: string): number => {
+  const [, m, s] = /(\d+):(\d\d)\/\d+:\d\d$/.exec(status) ?? [];
+  return Number(m) * 60 + Number(s);
+};
 
 describe('three players in a house', () => {
   it(
@@ -165,6 +177,74 @@ describe('three players in a house', () => {
       } finally {
         desk.kill();
       }
+    },
+  );
+  it(
+    'both players without a screen play on through a daemon restart; one killed comes back with its queue and song, the other playing on',
+    { timeout: 120_000 },
+    async () => {
+      const remote = async (device: string, ...words: string[]): Promise<void> => {
+        const answer = await laptop.command('remote', device, ...words);
+        assert.equal(answer.ok, true, answer.text);
+      };
+      await remote('kitchen', 'play', 'Rooms/amber.wav', 'Rooms/basil.wav');
+      await remote('bedroom', 'play', 'Rooms/basil.wav');
+      await recordOf('kitchen', status(/^playing Rooms\/amber\.wav/));
+      await recordOf('bedroom', status(/^playing Rooms\/basil\.wav/));
+      const recording = await rooms.record();
+      await sleep(1500);
+
+      // The daemon stopped mid-song and started again where it was: both reconnect, and play on meanwhile.
+      const stoppedAt = recording.seconds();
+      laptop.close();
+      const { port, udpPort } = daemon;
+      await daemon.stop();
+      await sleep(1000);
+      daemon = await startTestDaemon(musicDir, { port, udpPort });
+      laptop = (await TestClient.connect(daemon.port)).client;
+      assert.equal((await laptop.command('hello', 'laptop')).ok, true);
+      await recordOf('kitchen', (r) => status(/^playing Rooms\/amber\.wav/)(r) && r.get('control') === 'yes');
+      await recordOf('bedroom', (r) => status(/^playing Rooms\/basil\.wav/)(r) && r.get('control') === 'yes');
+      await remote('bedroom', 'volume', '90'); // and takes commands again
+      await recordOf('bedroom', (r) => r.get('volume') === '90');
+      const backAt = recording.seconds();
+
+      // The kitchen killed without a word, and started again: its queue and song are back, near
+      // where it was; the bedroom plays on all the while.
+      const before = seconds((await recordOf('kitchen', status(/^playing/))).get('status') ?? '');
+      const killed = players.get('kitchen') as ChildProcess;
+      const exited = new Promise((resolve) => killed.once('exit', resolve));
+      killed.kill('SIGKILL');
+      await exited;
+      const killedAt = recording.seconds();
+      await recordOf('bedroom', status(/^playing/)); // still listed, still playing
+      for (const deadline = Date.now() + 20_000; ; await sleep(100)) {
+        const list = records(await laptop.command('lista dispositivos'), 'device');
+        if (!list.some((r) => r.get('device') === 'kitchen')) break;
+        assert.ok(Date.now() < deadline, 'the kitchen stayed listed after its kill');
+      }
+      headlessPlayer('kitchen', rooms.lead);
+      const back = await recordOf(
+        'kitchen',
+        (r) => status(/^playing Rooms\/amber\.wav/)(r) && r.get('queue_length') === '2',
+      );
+      const at = seconds(back.get('status') ?? '');
+      assert.ok(at >= before - 6 && at <= before + 20, `the kitchen was at ${before} s, plays on at ${at} s`);
+      await sleep(1500);
+      const pcm = await recording.stop();
+      const end = pcm.length / 4 / 44100;
+
+      for (const [room, name] of [
+        [0, 'kitchen'],
+        [1, 'bedroom'],
+      ] as const) {
+        const gap = longestSilenceMs(pcm, room, stoppedAt, backAt);
+        assert.ok(gap < 50, `the ${name} went silent for ${gap} ms while the daemon restarted`);
+      }
+      const bedroomGap = longestSilenceMs(pcm, 1, killedAt, end);
+      assert.ok(bedroomGap < 50, `the bedroom went silent for ${bedroomGap} ms while the kitchen was killed and back`);
+      const kitchenBack = longestSilenceMs(pcm, 0, end - 1, end);
+      assert.ok(kitchenBack < 50, `the kitchen sounds again: ${kitchenBack} ms silent in its last second`);
     },
   );
 });

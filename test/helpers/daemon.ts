@@ -47,6 +47,9 @@ export async function startTestDaemon(
     /** Users of the Subsonic API: given, its HTTP port is opened (port 0). */
     users?: readonly ApiUserSettings[];
     httpMaxStreams?: number;
+    /** The ports to listen on (a daemon restarted where the last one was); else any free ones. */
+    port?: number;
+    udpPort?: number;
   } = {},
 ): Promise<TestDaemon> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'streamd-state-'));
@@ -60,8 +63,8 @@ export async function startTestDaemon(
   const server = createStreamd(
     {
       host: options.host ?? '127.0.0.1',
-      port: 0,
-      udpPort: 0,
+      port: options.port ?? 0,
+      udpPort: options.udpPort ?? 0,
       radio: { ...DEFAULT_RADIO, ...options.radio },
       udp: { ...DEFAULT_UDP, ...options.udp },
       // Every test device registers from 127.0.0.1 and tests call fast: the per-address cap and the
