@@ -26,9 +26,11 @@ import { AHEAD_SECONDS, frameBytes, type AudioSink, type PcmFormat, type VoiceSo
 /**
  * The music's buffering in the server, in ms: `target` held at most, asked for in pieces of
  * `request` at least (fewer wake-ups), so it holds target - request (over half a second) when it
- * asks. Without latency flags, PulseAudio gives the device target - 2 request: 20 ms.
+ * asks. Without latency flags, PulseAudio gives the device target - 2 request: 20 ms. It starts
+ * once it holds 40 ms (`preBuffer`): not on a song's first few ms alone, which a player held up
+ * for a moment right after could not follow in time.
  */
-const MUSIC_BUFFER = { target: 1000, request: 490, preBuffer: 10 };
+const MUSIC_BUFFER = { target: 1000, request: 490, preBuffer: 40 };
 /**
  * The voice's: asked for every 10 ms, 30 ms held, and the device's latency 10 ms (early
  * requests). On a busy machine it holds more, up to VOICE_MAX_HELD_MS (voiceHeadroom).

@@ -20,7 +20,11 @@ import { primeDecoder } from './priming.js';
  * tenth more of its CPU.
  */
 const DECODE_PIECE_BYTES = 16 * 1024;
-/** About four frames of a 128 kbit/s MP3: about 100 ms of sound, decoded in well under a ms. */
+/**
+ * About four frames of a 128 kbit/s MP3: about 100 ms of sound, decoded in well under a ms. The
+ * pieces after it double up to DECODE_PIECE_BYTES: each is decoded well before the sound already
+ * written has played, even on a busy machine, where a whole piece next could leave a gap.
+ */
 const FIRST_PIECE_BYTES = 2 * 1024;
 
 export interface SongSession {
@@ -156,6 +160,7 @@ export async function writeSong(session: SongSession, out: SongOutput): Promise<
       skipFrames = skipFrom(start ?? Math.round(first * BLOCK_SECONDS * song.sampleRate));
       return bytes;
     };
+    let piece = FIRST_PIECE_BYTES;
     for (let index = first; index < song.blocks; index++) {
       for await (const given of index === first ? firstBlock : out.blocks.block(song, index, signal)) {
         const chunk = sayingStart(given, false);
@@ -164,8 +169,9 @@ export async function writeSong(session: SongSession, out: SongOutput): Promise<
         // one piece's work instead of the whole block's.
         for (let at = 0; at < chunk.length;) {
           if (signal.aborted) return;
-          // The song's very first piece is small: its sound is out before the rest is decoded.
-          const size = at === 0 && index === first ? FIRST_PIECE_BYTES : DECODE_PIECE_BYTES;
+          // The song's first pieces are small: its sound is out before the rest is decoded.
+          const size = piece;
+          piece = Math.min(DECODE_PIECE_BYTES, 2 * piece);
           const decoded = decoder.decode(chunk.subarray(at, at + size));
           at += size;
           await emit(decoded instanceof Promise ? await decoded : decoded);
