@@ -8,28 +8,26 @@
  * their wake-up watermark the same way. Pure: times are passed in.
  */
 
+import { WindowExtreme } from '../../common/window-extreme.js';
+
 /** Above the longest gap: a request's own period, and the time to answer it. */
 const MARGIN_MS = 10;
 /** Targets move in steps of this, so that a gap a ms longer does not ask the server again. */
 const STEP_MS = 10;
 
-interface Gap {
-  at: number;
-  ms: number;
-}
-
 export class StallHeadroom {
   private lastFed: number | undefined;
-  /** The gaps of the last `holdMs`, each longer than every one after it (the longest first). */
-  private readonly gaps: Gap[] = [];
+  /** The longest gap of the last `holdMs`. */
+  private readonly longest: WindowExtreme;
   private target: number;
 
   constructor(
     private readonly minMs: number,
     private readonly maxMs: number,
-    private readonly holdMs = 10_000,
+    holdMs = 10_000,
   ) {
     this.target = minMs;
+    this.longest = new WindowExtreme(holdMs);
   }
 
   /** The headroom aimed at now, ms. */
@@ -39,11 +37,10 @@ export class StallHeadroom {
 
   /** The stream was fed at `now` (ms): the new target when it moves, else undefined. */
   fed(now: number): number | undefined {
-    if (this.lastFed !== undefined) this.add({ at: now, ms: now - this.lastFed });
+    if (this.lastFed !== undefined) this.longest.add(now, now - this.lastFed);
     this.lastFed = now;
-    while (this.gaps.length > 0 && now - (this.gaps[0] as Gap).at > this.holdMs) this.gaps.shift();
-    const longest = this.gaps[0]?.ms ?? 0;
-    const wanted = Math.ceil((longest + MARGIN_MS) / STEP_MS) * STEP_MS;
+    this.longest.expire(now);
+    const wanted = Math.ceil(((this.longest.best ?? 0) + MARGIN_MS) / STEP_MS) * STEP_MS;
     const target = Math.min(this.maxMs, Math.max(this.minMs, wanted));
     if (target === this.target) return undefined;
     this.target = target;
@@ -53,10 +50,5 @@ export class StallHeadroom {
   /** Starts again (the stream was opened anew): the first feed has no gap before it. */
   reset(): void {
     this.lastFed = undefined;
-  }
-
-  private add(gap: Gap): void {
-    while (this.gaps.length > 0 && (this.gaps.at(-1) as Gap).ms <= gap.ms) this.gaps.pop();
-    this.gaps.push(gap);
   }
 }

@@ -20,6 +20,7 @@
  * packets held is played as silence, not loss.
  * Pure but for the decoder it is given; times are passed in.
  */
+import { WindowExtreme } from '../../common/window-extreme.js';
 import { FRAME_SAMPLES, VOICE_RATE, type VoiceDecoder } from '../audio/opus-codec.js';
 
 export const MIN_DEPTH_MS = 40;
@@ -35,38 +36,6 @@ const PEAK_HOLD_MS = 10_000;
 const BASELINE_MS = 2_000;
 /** Frames concealed at most while it waits, run dry in speech: then silence. */
 const MAX_DRY_CONCEALED = 5;
-
-interface Timed {
-  at: number;
-  ms: number;
-}
-
-/**
- * The largest (or, with `sign` -1, the smallest) of values over a sliding window of time: each
- * kept value beats every one after it, the best first.
- */
-class WindowExtreme {
-  private readonly values: Timed[] = [];
-
-  constructor(
-    private readonly windowMs: number,
-    private readonly sign: 1 | -1 = 1,
-  ) {}
-
-  add(at: number, ms: number): void {
-    while (this.values.length > 0 && this.sign * (this.values.at(-1) as Timed).ms <= this.sign * ms) this.values.pop();
-    this.values.push({ at, ms });
-    while (at - (this.values[0] as Timed).at > this.windowMs) this.values.shift();
-  }
-
-  get best(): number | undefined {
-    return this.values[0]?.ms;
-  }
-
-  clear(): void {
-    this.values.length = 0;
-  }
-}
 
 export interface VoiceCounts {
   /** Frames played from their own packet. */
