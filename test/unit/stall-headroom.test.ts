@@ -1,13 +1,15 @@
-/** How much a call's voice stream holds: enough to outlast the player's stalls of late, and no more. */
+/** How much a call's voice stream holds: enough to outlast the stalls that ran it dry of late, and no more. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { StallHeadroom } from '../../tui/audio/stall-headroom.js';
 
-/** Feeds at `times` (ms): the targets each feed set, as [time, target]. */
-function feed(times: number[], headroom = new StallHeadroom(30, 150, 10_000)): Array<[number, number]> {
+/** Feeds at the times given, and runs dry at those marked `dry` (ms): the targets set, as [time, target]. */
+function run(events: Array<number | { dry: number }>): Array<[number, number]> {
+  const headroom = new StallHeadroom(30, 150, 10_000);
   const moves: Array<[number, number]> = [];
-  for (const at of times) {
-    const target = headroom.fed(at);
+  for (const event of events) {
+    const at = typeof event === 'number' ? event : event.dry;
+    const target = typeof event === 'number' ? headroom.fed(at) : headroom.ranDry(at);
     if (target !== undefined) moves.push([at, target]);
   }
   return moves;
@@ -18,42 +20,35 @@ const every10 = (from: number, to: number): number[] =>
   Array.from({ length: (to - from) / 10 + 1 }, (_, i) => from + 10 * i);
 
 describe('StallHeadroom', () => {
-  const cases: Array<[string, number[], Array<[number, number]>]> = [
+  const cases: Array<[string, Array<number | { dry: number }>, Array<[number, number]>]> = [
     ['fed every 10 ms: stays at its minimum', every10(0, 5000), []],
-    ['a gap shorter than the minimum less its margin: stays', [...every10(0, 1000), 1020, ...every10(1030, 2000)], []],
+    ['a gap the stream outlasted (never ran dry): stays', [...every10(0, 1000), 1045, ...every10(1055, 2000)], []],
     [
-      'a 95 ms gap: at once to 110 (the gap, 10 more, in steps of 10)',
-      [...every10(0, 1000), 1095, 1105],
-      [[1095, 110]],
+      'ran dry in a 75 ms gap, told after the feed that ended it: at once to 140 (half as long again, 20 more)',
+      [...every10(0, 1000), 1075, { dry: 1076 }, 1085],
+      [[1076, 140]],
     ],
-    ['a gap longer than its maximum: its maximum', [0, 10, 400, 410], [[400, 150]]],
+    ['ran dry, told before the feed: the gap so far', [0, 10, { dry: 50 }, 60], [[50, 80]]],
+    ['a gap longer than its maximum: its maximum', [0, 10, 400, { dry: 400 }], [[400, 150]]],
     [
-      'a longer gap while it is up: up again, never down for a shorter one',
-      [0, 10, 60, 70, 200, 210, 240],
+      'down once it has not run dry for ten seconds',
+      [0, 10, 70, { dry: 70 }, ...every10(80, 10_200)],
       [
-        [60, 60],
-        [200, 140],
-      ],
-    ],
-    [
-      'down once no gap that long has been seen for ten seconds, to the longest since',
-      [0, 10, 110, ...every10(120, 5000), 5050, ...every10(5060, 15_100)],
-      [
-        [110, 110],
-        [10_120, 60],
-        [15_060, 30],
+        [70, 110],
+        [10_080, 30],
       ],
     ],
   ];
-  for (const [name, times, moves] of cases) {
-    it(name, () => assert.deepEqual(feed(times), moves));
+  for (const [name, events, moves] of cases) {
+    it(name, () => assert.deepEqual(run(events), moves));
   }
 
   it('a stream opened anew has no gap before its first feed', () => {
     const headroom = new StallHeadroom(30, 150);
     headroom.fed(0);
     headroom.reset();
-    assert.equal(headroom.fed(5000), undefined);
+    headroom.fed(5000);
+    assert.equal(headroom.ranDry(5001), undefined, 'a ms since the last feed: no stall to outlast');
     assert.equal(headroom.targetMs, 30);
   });
 });

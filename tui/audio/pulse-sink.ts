@@ -117,7 +117,7 @@ export class PulseSink implements AudioSink {
           { sink: this.sinkName(), volume: volumeOfGain(1), corked: false, earlyRequests: true, name: 'call' },
           {
             onRequest: () => this.feedVoice(holder),
-            onUnderflow: () => {},
+            onUnderflow: () => this.holdVoice(holder, this.voiceHeadroom.ranDry(performance.now())),
             onEnd: (reason) => this.fail(new Error(reason)),
           },
         ),
@@ -265,11 +265,15 @@ export class PulseSink implements AudioSink {
   private feedVoice(holder: { source: VoiceSource; stream?: PulsePlaybackStream }): void {
     const stream = holder.stream;
     if (!stream) return;
-    const held = this.voiceHeadroom.fed(performance.now());
-    if (held !== undefined)
-      stream.setTargetLength(bufferAttr({ ...VOICE_BUFFER, target: held }, VOICE_FORMAT).targetLength);
+    this.holdVoice(holder, this.voiceHeadroom.fed(performance.now()));
     if (stream.requested < 2) return;
     stream.write(holder.source.read(stream.requested - (stream.requested % 2), VOICE_FORMAT));
+  }
+
+  /** The voice's stream asked to hold `ms` from now on (undefined: as it does). */
+  private holdVoice(holder: { stream?: PulsePlaybackStream }, ms: number | undefined): void {
+    if (ms !== undefined)
+      holder.stream?.setTargetLength(bufferAttr({ ...VOICE_BUFFER, target: ms }, VOICE_FORMAT).targetLength);
   }
 
   /** The sink named by PULSE_SINK, as libpulse takes it for a stream that names none. */

@@ -1,24 +1,31 @@
 /**
  * How much sound a short-latency stream (a call's voice) keeps in the server: enough to outlast
- * the longest the player went without feeding it lately, and no more. The server asks every few
- * ms; a player held up longer than the stream holds (a busy machine, a collection, a redraw) is
- * a gap the listener hears, so the headroom rises at once to the longest gap seen, plus a margin,
- * and comes down once no gap that long has been seen for `holdMs`: a calm machine keeps the short
- * delay a call wants, a busy one trades a little delay for no gaps. PulseAudio's own sinks move
- * their wake-up watermark the same way. Pure: times are passed in.
+ * the player's stalls of late, and no more. The server asks every few ms; a player held up longer
+ * than the stream holds (a busy machine, a collection, a redraw) lets it run dry, a gap the
+ * listener hears. When it runs dry, the headroom rises at once past the gap that did it (half
+ * as long again, and a margin), and comes down once the stream has not run dry for `holdMs`: a calm machine keeps the
+ * short delay a call wants (a gap the stream outlasted raises nothing), a busy one trades a
+ * little delay for no gaps. PulseAudio's own sinks move their wake-up watermark the same way.
+ * Pure: times are passed in.
  */
-
 import { WindowExtreme } from '../../common/window-extreme.js';
 
-/** Above the longest gap: a request's own period, and the time to answer it. */
-const MARGIN_MS = 10;
+/**
+ * A stall that ran it dry is held half as long again, and this more (a request's own period,
+ * the device's latency): the next stall on a busy machine is seldom just as long.
+ */
+const MARGIN_MS = 20;
+/** Gaps are looked back on this far (ms) when the server says the stream ran dry. */
+const RECENT_MS = 1000;
 /** Targets move in steps of this, so that a gap a ms longer does not ask the server again. */
 const STEP_MS = 10;
 
 export class StallHeadroom {
   private lastFed: number | undefined;
-  /** The longest gap of the last `holdMs`. */
-  private readonly longest: WindowExtreme;
+  /** The longest gap of the last second: the server tells of a run dry after the feeds that ended it. */
+  private readonly recentGaps = new WindowExtreme(RECENT_MS);
+  /** The gaps that ran the stream dry in the last `holdMs`. */
+  private readonly stalls: WindowExtreme;
   private target: number;
 
   constructor(
@@ -27,7 +34,7 @@ export class StallHeadroom {
     holdMs = 10_000,
   ) {
     this.target = minMs;
-    this.longest = new WindowExtreme(holdMs);
+    this.stalls = new WindowExtreme(holdMs);
   }
 
   /** The headroom aimed at now, ms. */
@@ -35,20 +42,34 @@ export class StallHeadroom {
     return this.target;
   }
 
-  /** The stream was fed at `now` (ms): the new target when it moves, else undefined. */
+  /** The stream was fed at `now` (ms): the new target when it moves (down), else undefined. */
   fed(now: number): number | undefined {
-    if (this.lastFed !== undefined) this.longest.add(now, now - this.lastFed);
+    if (this.lastFed !== undefined) this.recentGaps.add(now, now - this.lastFed);
     this.lastFed = now;
-    this.longest.expire(now);
-    const wanted = Math.ceil(((this.longest.best ?? 0) + MARGIN_MS) / STEP_MS) * STEP_MS;
-    const target = Math.min(this.maxMs, Math.max(this.minMs, wanted));
-    if (target === this.target) return undefined;
-    this.target = target;
-    return target;
+    this.stalls.expire(now);
+    return this.retarget();
+  }
+
+  /** The stream ran dry (the server said so) at `now`: the new target when it moves (up), else undefined. */
+  ranDry(now: number): number | undefined {
+    this.recentGaps.expire(now);
+    const gap = Math.max(this.recentGaps.best ?? 0, this.lastFed === undefined ? 0 : now - this.lastFed);
+    this.stalls.add(now, gap);
+    return this.retarget();
   }
 
   /** Starts again (the stream was opened anew): the first feed has no gap before it. */
   reset(): void {
     this.lastFed = undefined;
+    this.recentGaps.clear();
+  }
+
+  private retarget(): number | undefined {
+    const stall = this.stalls.best;
+    const wanted = stall === undefined ? this.minMs : Math.ceil((1.5 * stall + MARGIN_MS) / STEP_MS) * STEP_MS;
+    const target = Math.min(this.maxMs, Math.max(this.minMs, wanted));
+    if (target === this.target) return undefined;
+    this.target = target;
+    return target;
   }
 }

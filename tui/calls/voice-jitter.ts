@@ -6,7 +6,8 @@
  * how late packets come: twice the jitter (RFC 3550's estimator over position vs arrival) plus one
  * frame, or, when more, the latest a packet came in the last PEAK_HOLD_MS against the quickest
  * of the BASELINE_MS before it, plus one frame (a sender or a relay held up on a busy machine
- * sends its voice late in a burst: a peak the smoothed jitter hides), between 40 and 200 ms; a
+ * sends its voice late in a burst: a peak the smoothed jitter hides; packets that follow a pause
+ * are not measured), between 40 and 200 ms; a
  * buffer that has grown past its depth drops back to it at once. Run dry in the middle of speech,
  * it conceals a few frames (Opus's loss concealment fades out) before it falls silent, and plays
  * on where it was when the voice comes: the delay grows by the time it waited, up to the depth.
@@ -74,6 +75,7 @@ export class VoiceJitterBuffer {
   private transit: number | undefined;
   private readonly quickest = new WindowExtreme(BASELINE_MS, -1);
   private readonly latest = new WindowExtreme(PEAK_HOLD_MS);
+  private lastPushed: { sequence: number; position: number } | undefined;
   /** Frames concealed since it ran dry in speech, and whether what played last was speech (not a pause). */
   private dryConcealed = 0;
   private speaking = false;
@@ -106,6 +108,11 @@ export class VoiceJitterBuffer {
     const transit = arrivalMs - (position / VOICE_RATE) * 1000;
     if (this.transit !== undefined) this.jitter += (Math.abs(transit - this.transit) - this.jitter) / 16;
     this.transit = transit;
+    // Lateness only from a packet a frame on from the one before it: across a pause (DTX) the
+    // sender's clock is placed by its timer, not by its microphone, and would read as lateness.
+    const before = this.lastPushed;
+    this.lastPushed = { sequence, position };
+    if (!before || sequence !== before.sequence + 1 || ((position - before.position) | 0) !== FRAME_SAMPLES) return;
     this.quickest.add(arrivalMs, transit);
     this.latest.add(arrivalMs, transit - (this.quickest.best as number));
   }
@@ -240,6 +247,7 @@ export class VoiceJitterBuffer {
     this.transit = undefined;
     this.quickest.clear();
     this.latest.clear();
+    this.lastPushed = undefined;
     this.speaking = false;
   }
 }
