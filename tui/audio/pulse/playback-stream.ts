@@ -136,9 +136,9 @@ export class PulsePlaybackStream {
       .then((reply) => {
         this.attr = readBufferAttrReply(reply);
       })
-      .catch((error: Error) => {
-        if (!this.ended) this.events.onEnd(error.message);
-      });
+      // A server that refuses new buffering plays on with the old: no reason to end the stream.
+      // A connection gone is told by the client itself.
+      .catch(() => {});
   }
 
   get isCorked(): boolean {
