@@ -59,7 +59,9 @@ export type RemoteCommand =
   /** The queue entry `pos` played from `positionMs` (a handoff); with `atMs`, its sound starting at that daemon-clock instant. */
   | { action: 'start'; pos: number; positionMs: number; atMs?: number | undefined }
   /** Hand the song, its place and the queue to another device (a handoff): it plays on there, and stops here as it starts. */
-  | { action: 'send'; to: string };
+  | { action: 'send'; to: string }
+  /** Listen along with another device: play what it plays, where it is, until a playback command of one's own. */
+  | { action: 'follow'; leader: string };
 
 export type RemoteAction = RemoteCommand['action'];
 
@@ -80,6 +82,7 @@ const USAGE: Record<RemoteAction, string> = {
   clear: 'clear',
   start: 'start <pos> <position_ms> [<at_ms>]',
   send: 'send <device>',
+  follow: 'follow <device>',
 };
 export const REMOTE_ACTIONS = Object.keys(USAGE) as RemoteAction[];
 
@@ -129,10 +132,12 @@ export function parseRemote(words: readonly string[]): RemoteCommand | string {
         atMs: at === undefined ? undefined : Number(at),
       };
     }
-    case 'send': {
-      const [to] = args;
-      const name = args.length === 1 ? deviceName(to as string) : undefined;
-      return name === undefined ? `${usage}: a device name is ${DEVICE_NAME_RULE}` : { action, to: name };
+    case 'send':
+    case 'follow': {
+      const [device] = args;
+      const name = args.length === 1 ? deviceName(device as string) : undefined;
+      if (name === undefined) return `${usage}: a device name is ${DEVICE_NAME_RULE}`;
+      return action === 'send' ? { action, to: name } : { action, leader: name };
     }
     default:
       return args.length === 0 ? { action } : usage;
@@ -171,6 +176,9 @@ export function remoteFields(command: RemoteCommand): Field[] {
       break;
     case 'send':
       fields.push(['to', command.to]);
+      break;
+    case 'follow':
+      fields.push(['leader', command.leader]);
       break;
     default:
       break;
@@ -220,6 +228,9 @@ export function parseRemoteRecord(lines: ReadonlyArray<readonly [string, string]
     }
     case 'send':
       words.push(value('to') ?? '');
+      break;
+    case 'follow':
+      words.push(value('leader') ?? '');
       break;
     default:
       break;

@@ -36,6 +36,15 @@ function receiverOf(devices: DeviceRegistry, sender: DeviceInfo, name: string): 
   return receiver.name;
 }
 
+/** The device another is asked to listen along with, as the daemon names it; checked here so that the one who asked hears why not. */
+function leaderOf(devices: DeviceRegistry, follower: DeviceInfo, name: string): string {
+  const leader = devices.find(name);
+  if (!leader) throw new ProtocolError('not_found', `no device '${printable(name)}' to listen along with`);
+  if (leader.name === follower.name)
+    throw new ProtocolError('bad_argument', `'${printable(follower.name)}' cannot listen along with itself`);
+  return leader.name;
+}
+
 export const remoteCommands: Command[] = [
   {
     name: 'att player',
@@ -95,7 +104,7 @@ export const remoteCommands: Command[] = [
     maxArgs: 2 + MAX_REMOTE_SONGS,
     usage: 'remote <device> <action> [<argument>...]',
     summary:
-      'extension: asks another device to play, pause, resume, stop, seek, skip, set its volume or change its queue',
+      'extension: asks another device to play, pause, resume, stop, seek, skip, set its volume, change its queue, hand its music on or listen along',
     async run(ctx, [given, ...words]) {
       const name = deviceName(given as string);
       if (name === undefined) throw new ProtocolError('bad_argument', `a device name is ${DEVICE_NAME_RULE}`);
@@ -118,6 +127,8 @@ export const remoteCommands: Command[] = [
         };
       if (parsed.action === 'send')
         command = { action: 'send', to: receiverOf(ctx.services.devices, target, parsed.to) };
+      if (parsed.action === 'follow')
+        command = { action: 'follow', leader: leaderOf(ctx.services.devices, target, parsed.leader) };
       const from = ctx.services.devices.nameOf(ctx.session.id) ?? '?';
       const id = ctx.services.remotes.post(target.name, from, command);
       if (id === undefined)

@@ -122,6 +122,24 @@ describe('remote control', () => {
     assert.equal((await kitchen.command('remotes')).fields.length, 0, 'no refused send was kept');
   });
 
+  it('hands a follow on with the leader as the daemon names it; the leader need not take remote control', async () => {
+    const bedroom = await device('bedroom-f', 'control', 'yes');
+    await device('Kitchen-F', 'control', 'no');
+    const laptop = await device('laptop-f');
+    assert.equal((await laptop.command('remote', 'bedroom-f', 'follow', 'kitchen-f')).ok, true);
+    const [record] = records(await bedroom.command('remotes'), 'remote');
+    assert.equal(record?.get('action'), 'follow');
+    assert.equal(record?.get('leader'), 'Kitchen-F');
+    assert.match(refusal(await laptop.command('remote', 'bedroom-f', 'follow', 'nobody-f')), /^not_found: no device/);
+    assert.match(
+      refusal(await laptop.command('remote', 'bedroom-f', 'follow', 'BEDROOM-F')),
+      /^bad_argument: .*itself/,
+    );
+    assert.match(refusal(await laptop.command('remote', 'bedroom-f', 'follow')), /^bad_argument: .*device name/);
+    assert.match(refusal(await laptop.command('remote', 'kitchen-f', 'follow', 'bedroom-f')), /^permission: /);
+    assert.equal((await bedroom.command('remotes')).fields.length, 0, 'no refused follow was kept');
+  });
+
   it('keeps the queue a device says, in lines from an offset, for any client to read; a change wakes idle devices', async () => {
     const kitchen = await device('kitchen-q', 'control', 'yes');
     const laptop = await device('laptop-q');

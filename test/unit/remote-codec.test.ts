@@ -36,6 +36,8 @@ describe('remote commands', () => {
     [['start', '0', '0', '123456.5'], { action: 'start', pos: 0, positionMs: 0, atMs: 123456.5 }],
     [['send', 'Living Room'], { action: 'send', to: 'Living Room' }],
     [['send', 'Ku\u0308che'], { action: 'send', to: 'Küche' }],
+    [['follow', 'kitchen'], { action: 'follow', leader: 'kitchen' }],
+    [['FOLLOW', 'Living Room'], { action: 'follow', leader: 'Living Room' }],
   ];
   for (const [words, command] of read)
     it(`reads ${words.join(' ')}`, () => assert.deepEqual(parseRemote(words), command));
@@ -62,6 +64,9 @@ describe('remote commands', () => {
     ['send', ' lead'],
     ['send', 'x'.repeat(65)],
     ['send', 'a/b'],
+    ['follow'],
+    ['follow', 'a', 'b'],
+    ['follow', 'a/b'],
     ['play', ...Array.from({ length: MAX_REMOTE_SONGS + 1 }, (_, i) => String(i + 1))],
     ['toString'],
     ['__proto__'],
