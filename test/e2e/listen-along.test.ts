@@ -3,7 +3,7 @@
  * own (a sink each, PULSE_SINK), both rooms recorded on one timeline by one parec (left: the
  * leader's room, right: the follower's). The follower's sound is matched to the leader's by
  * cross-correlation after it starts following, after the leader seeks, after a pause and resume,
- * and after a new song.
+ * and after a new song; and once more when the leader, not the follower, asks for it (B).
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -99,7 +99,7 @@ function roomPeaks(file: string, seconds: number): { lead: number; follow: numbe
 }
 
 describe('listening along, two rooms', () => {
-  it("the follower plays the leader's song at the same moment: after it starts, a seek, a pause and resume, a new song; Esc ends it", async () => {
+  it("the follower plays the leader's song at the same moment: after it starts, a seek, a pause and resume, a new song; Esc ends it; B on the leader starts it again", async () => {
     const recording = await rooms.record();
     const leader = player('leader', rooms.lead);
     const follower = player('follower', rooms.follow);
@@ -143,6 +143,17 @@ describe('listening along, two rooms', () => {
       follower.keys('Escape');
       await follower.waitFor(/stopped following leader/);
       await leader.waitFor(/\sfollower\s+▶ b bursts/);
+
+      // From the leader, B on the follower: it plays along again, asked through the daemon.
+      follower.keys('s');
+      await follower.waitFor(/Stopped/);
+      await selectDevice(leader, 'follower');
+      leader.keys('B');
+      await leader.waitFor(/follower plays along with this device/);
+      await follower.waitFor(/leader: playing along with leader/);
+      await leader.waitFor(/follower\s+→ leader/);
+      await sleep(4000);
+      assertInSync(recording.file, 'asked by the leader to play along', () => follower.logs());
       await recording.stop();
       for (const tui of [leader, follower]) {
         tui.keys('q');

@@ -202,6 +202,49 @@ describe('handing the music to another device', () => {
     const chosenSince = applyEvent(playing, { type: 'handed-off', to: 'bedroom', song: library[0]?.id as number });
     assert.equal(chosenSince.state.playState, 'Playing', 'a song chosen here since the handoff plays on');
   });
+
+  it('B asks the selected device to play along with what plays here, or with the device driven; the keys stay', () => {
+    const here = applyAction(onKitchen, { type: 'handoff', way: 'both' });
+    assert.deepEqual(here.effects, [
+      { type: 'remote', device: 'kitchen', command: { action: 'follow', leader: 'me' } },
+    ]);
+    assert.equal(here.state.control, undefined);
+    assert.equal(here.state.playState, 'Playing', 'this one plays on');
+    assert.match(here.state.message?.text ?? '', /kitchen plays along with this device/);
+    const kitchenPlays = device('kitchen', {
+      control: true,
+      status: `playing ${library[0]?.file as string} 0:10/3:00`,
+    });
+    const withBedroom: PlayerState = {
+      ...driving,
+      focus: 'devices',
+      devices: [kitchenPlays, ...devices.slice(1), device('bedroom', { control: true })],
+      selectedDevice: 4,
+    };
+    const fromDriven = applyAction(withBedroom, { type: 'handoff', way: 'both' });
+    assert.deepEqual(fromDriven.effects, [
+      { type: 'remote', device: 'bedroom', command: { action: 'follow', leader: 'kitchen' } },
+    ]);
+    assert.equal(fromDriven.state.control, 'kitchen');
+    // B on this device while driving the kitchen: this one listens along with it, as Enter on it would.
+    const alongHere = applyAction({ ...withBedroom, selectedDevice: 1 }, { type: 'handoff', way: 'both' });
+    assert.equal(alongHere.state.follow?.leader, 'kitchen');
+    assert.deepEqual(remoteOf(alongHere.effects), []);
+  });
+
+  it('B refuses a device that does not take remote control, the device that has the music, and nothing to play', () => {
+    for (const [state, selectedDevice, why] of [
+      [playing, 2, /shy refuses remote control/],
+      [playing, 3, /old does not take remote control/],
+      [playing, 1, /me plays it already/],
+      [{ ...driving, focus: 'devices' as const }, 0, /kitchen plays it already/],
+      [base, 0, /nothing plays here/],
+    ] as const) {
+      const refused = applyAction({ ...state, selectedDevice }, { type: 'handoff', way: 'both' });
+      assert.deepEqual(refused.effects, []);
+      assert.match(refused.state.message?.text ?? '', why);
+    }
+  });
 });
 
 describe('driven by another device', () => {
@@ -217,6 +260,24 @@ describe('driven by another device', () => {
     );
     assert.equal(effects[0]?.type, 'play');
     assert.match(state.message?.text ?? '', /desk: playing 1 song; 1 song not in the library/);
+  });
+
+  it('listens along with the device it is told to, as Enter on it would; a device not listed is said', () => {
+    const kitchenPlays = device('kitchen', {
+      control: true,
+      status: `playing ${library[0]?.file as string} 0:10/3:00`,
+    });
+    const state: PlayerState = { ...base, devices: [kitchenPlays, ...devices.slice(1)] };
+    const along = remote(state, { action: 'follow', leader: 'kitchen' });
+    assert.equal(along.state.follow?.leader, 'kitchen');
+    assert.ok(along.effects.some((effect) => effect.type === 'follow-set'));
+    assert.match(along.state.message?.text ?? '', /desk: playing along with kitchen/);
+    const gone = remote(state, { action: 'follow', leader: 'attic' });
+    assert.equal(gone.state.follow, undefined);
+    assert.match(gone.state.message?.text ?? '', /no device called attic/);
+    // A playback command of the driver's own ends it, as a key of one's own does.
+    const paused = remote(along.state, { action: 'pause' });
+    assert.equal(paused.state.follow, undefined);
   });
 
   it('moves, removes and clears queue entries by position, and plays one from a place', () => {

@@ -71,8 +71,11 @@ export type ListenAlongAction = { type: 'follow-device'; name?: string | undefin
 export type ControlAction =
   | { type: 'control-device' }
   | { type: 'release-control' }
-  /** A handoff with the selected device: its music moves here, or what plays (here, or on the device driven) goes there. */
-  | { type: 'handoff'; way: 'here' | 'there' };
+  /**
+   * A handoff with the selected device: its music moves here, or what plays (here, or on the device
+   * driven) goes there; or `both`: it plays there too, the selected device listening along.
+   */
+  | { type: 'handoff'; way: 'here' | 'there' | 'both' };
 
 export type ControlEffect =
   | { type: 'remote'; device: string; command: RemoteCommand }

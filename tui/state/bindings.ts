@@ -217,6 +217,7 @@ const PANEL_HELP: ReadonlyArray<readonly [string, string]> = [
   ['C', 'call the selected device (devices panel); y / n answer a call'],
   ['D', 'drive the selected device (devices panel): the playback keys, a and Enter act on it'],
   ['M, S', "devices panel: move the selected device's music here / send what plays to it (song, place, queue)"],
+  ['B', 'devices panel: what plays (here, or on the device driven) plays on the selected device too, in step'],
   ['h, m', 'in a call: hang up, mute the microphone (Esc cancels a call that rings)'],
 ];
 

@@ -2,12 +2,14 @@
  * Driving another device (docs/protocol.md, Remote control): `D` on a device in the devices panel
  * points the playback keys at it, as ncmpcpp's are when pointed at another MPD; each key becomes a
  * command the daemon hands to that device, and what it then does comes back in its record. Esc
- * points them at this device again. `M` and `S` move the music between devices (a handoff). Pure.
+ * points them at this device again. `M` and `S` move the music between devices (a handoff); `B` plays
+ * it on the selected device too, listening along. Pure.
  */
 import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
 import type { RemoteCommand } from '../../common/protocol/remote.js';
 import type { Action, ControlAction, Effect, Update } from './actions.js';
 import { rowSongs } from './library-tree.js';
+import { followAction } from './listen-along.js';
 import type { PlayerState } from './model.js';
 import { clamp } from './play.js';
 import { drivenQueueShown, selectedRow } from './selectors.js';
@@ -49,11 +51,30 @@ function refusal(device: DeviceInfo): string | undefined {
 }
 
 /**
+ * `B` on a device: what plays (here, or on the device driven) plays there too, in step: the device
+ * listens along with it, as Enter on the player makes this one do. The keys stay where they were.
+ */
+function bothPlay(state: PlayerState, chosen: DeviceInfo): Update {
+  const leader = state.control ?? state.deviceName;
+  if (chosen.name === leader) return { state: say(state, `${leader} plays it already`), effects: [] };
+  if (chosen.name === state.deviceName) return followAction(state, { type: 'follow-device', name: leader }, undefined);
+  const refused = refusal(chosen);
+  if (refused) return { state: say(state, refused, true), effects: [] };
+  if (leader === state.deviceName && !state.now)
+    return { state: say(state, 'nothing plays here to play there too', true), effects: [] };
+  return {
+    state: say(state, `${chosen.name} plays along with ${leader === state.deviceName ? 'this device' : leader}`),
+    effects: [{ type: 'remote', device: chosen.name, command: { action: 'follow', leader } }],
+  };
+}
+
+/**
  * `M` on a device: its music moves to this one. `S`: what plays (here, or on the device driven)
  * goes to it. The keys follow the music: they drive the device it went to (this one: they play here).
  */
-function handoff(state: PlayerState, way: 'here' | 'there'): Update {
+function handoff(state: PlayerState, way: 'here' | 'there' | 'both'): Update {
   const chosen = state.devices[state.selectedDevice];
+  if (way === 'both') return chosen ? bothPlay(state, chosen) : { state, effects: [] };
   const from = way === 'here' ? chosen?.name : (state.control ?? state.deviceName);
   const to = way === 'here' ? state.deviceName : chosen?.name;
   if (!chosen || from === undefined || to === undefined) return { state, effects: [] };

@@ -130,6 +130,7 @@ function panelKey(key: Key, name: string | undefined, state: PlayerState): Actio
   if (state.focus === 'devices' && key.ch === 'D') return { type: 'control-device' };
   if (state.focus === 'devices' && key.ch === 'M') return { type: 'handoff', way: 'here' };
   if (state.focus === 'devices' && key.ch === 'S') return { type: 'handoff', way: 'there' };
+  if (state.focus === 'devices' && key.ch === 'B') return { type: 'handoff', way: 'both' };
   if (state.focus !== 'library') return undefined;
   if (key.ch === 'a') return { type: 'queue-add', where: 'end' };
   if (key.ch === 'A') return { type: 'queue-add', where: 'next' };

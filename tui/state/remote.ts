@@ -123,6 +123,11 @@ export function remoteCommand(state: PlayerState, from: string, command: RemoteC
             );
       return said({ ...started, effects }, `${from}: playing from here`);
     }
+    case 'follow': {
+      const along = applyAction(state, { type: 'follow-device', name: command.leader }, now);
+      if (along.state.follow?.leader !== command.leader) return along; // why not is said
+      return said(along, `${from}: playing along with ${command.leader}: Esc stops`);
+    }
     case 'send':
       if (!state.now) return said(none, `${from} asked to send the music to ${command.to}, and none plays here`, true);
       return said(
