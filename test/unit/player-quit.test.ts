@@ -75,9 +75,18 @@ describe('quitting while a song plays', () => {
     assert.deepEqual(types(applyAction(handing, { type: 'quit' }).effects), ['quit'], 'q again: quit at once');
   });
 
-  it('hangs up a call on the way out', () => {
+  it('hangs up a call on the way out, and not before: a hand-over that fails leaves it going', () => {
     const inCall = { ...playing, keepPlaying: 'always' as const, call: { id: 7 } as never };
-    assert.deepEqual(types(applyAction(inCall, { type: 'quit' }).effects), ['hangup', 'hand-over']);
+    const handing = applyAction(inCall, { type: 'quit' });
+    assert.deepEqual(types(handing.effects), ['hand-over']);
+    const done = applyEvent(handing.state, { type: 'handed-off', to: 'desk headless', song: 999 });
+    assert.deepEqual(types(done.effects), ['hangup', 'stop', 'quit']);
+    const failed = applyEvent(handing.state, { type: 'hand-over-failed', text: 'refused' });
+    assert.deepEqual(types(failed.effects), []);
+    assert.equal(failed.state.call?.id, 7);
+    const asked = applyAction({ ...inCall, keepPlaying: 'ask' as const }, { type: 'quit' });
+    assert.deepEqual(types(applyAction(asked.state, { type: 'confirm', yes: true }).effects), ['hand-over']);
+    assert.deepEqual(types(applyAction(asked.state, { type: 'confirm', yes: false }).effects), ['hangup', 'quit']);
   });
 
   it('names the player without a screen after this one, within a device name', () => {

@@ -32,7 +32,8 @@ function handOver(state: PlayerState): Update {
       handingOver: to,
       message: { text: `handing the music to ${to}; the player quits once it plays there`, error: false },
     },
-    effects: [...endCall(state), { type: 'hand-over', to }],
+    // A call goes on until the player quits: if the music cannot be handed over, it stays.
+    effects: [{ type: 'hand-over', to }],
   };
 }
 
@@ -61,7 +62,7 @@ export function keepPlayingAnswer(state: PlayerState, action: Extract<Action, { 
 export function handedOver(state: PlayerState): Update {
   return {
     state: { ...state, handingOver: undefined, playState: 'Stopped' },
-    effects: [{ type: 'stop' }, { type: 'quit' }],
+    effects: [...endCall(state), { type: 'stop' }, { type: 'quit' }],
   };
 }
 
