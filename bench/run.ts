@@ -80,7 +80,8 @@ if (process.argv.includes('--write')) {
     .map(([title]) => ran.find((part) => titleOf(part) === title) ?? kept.find((part) => titleOf(part) === title))
     .filter((part): part is string => part !== undefined)
     .map((part) => part.trim());
-  const oldMachine = old.split(/\n(?=### )/)[0] as string;
+  // Trimmed: the blank line before the first section is the join's, not the machine line's.
+  const oldMachine = (old.split(/\n(?=### )/)[0] as string).trim();
   const machineLine = only.length > 0 ? oldMachine : (parts[0] as string);
   writeFileSync(
     file,
