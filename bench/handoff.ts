@@ -5,18 +5,23 @@
  * other (`remote A send B`, what S and M in the devices panel send), back and forth. For each
  * handoff, in the recording: the silence between the sender's last sound and the receiver's first
  * (negative: both played at once), and how far on in the song the receiver started against where
- * the sender was (each room's place found by matching the recording to the song). No peer here
- * moves a playing song between two players; MPD's nearest is a client copying a queue and seeking.
+ * the sender was (each room's place found by matching the recording to the song). Then both rooms
+ * at once: the stopped one asked to listen along with the other (`remote B follow A`), and how far
+ * apart they play. No peer here moves a playing song between two players; MPD's nearest is a
+ * client copying a queue and seeking.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TestClient, records } from '../test/helpers/client.js';
-import { levelsSong, placeInSong, soundSpan, twoRooms, ROOM_RATE } from '../test/helpers/two-rooms.js';
+import { levelsSong, placeInSong, roomOffset, soundSpan, twoRooms, ROOM_RATE } from '../test/helpers/two-rooms.js';
 import { freePort, median, missingTools, spawnDaemon, streamtuiCommand, table } from './lib.js';
 
 const HANDOFFS = 10;
+/** Rounds of both rooms at once (`remote B follow A`), and the seconds of each measured. */
+const ALONG_ROUNDS = 3;
+const ALONG_SECONDS = 6;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function handoffBench(): Promise<string> {
@@ -31,6 +36,8 @@ export async function handoffBench(): Promise<string> {
   const players: ChildProcess[] = [];
   const silences: number[] = [];
   const jumps: number[] = [];
+  const alongOffsets: number[] = [];
+  let alongUnmatched = 0;
   try {
     const daemon = await spawnDaemon(path.join(work, 'music'), path.join(work, 'daemon'), await freePort(), [
       '--udp-port',
@@ -80,7 +87,31 @@ export async function handoffBench(): Promise<string> {
         await sleep(2500);
         windows.push({ from: i % 2 === 0 ? 0 : 1, start, end: recording.seconds() });
       }
+      // Both at once: the kitchen plays (the last handoff went there); the bedroom is asked to listen along.
+      const alongAsks: number[] = [];
+      for (let i = 0; i < ALONG_ROUNDS; i++) {
+        alongAsks.push(recording.seconds());
+        const asked = await client.command('remote', 'bedroom', 'follow', 'kitchen');
+        if (!asked.ok) throw new Error(`remote follow: ${asked.text}`);
+        await until('bedroom', /^playing Rooms\/long\.wav/);
+        await sleep(ALONG_SECONDS * 1000 + 1500);
+        const stopped = await client.command('remote', 'bedroom', 'stop');
+        if (!stopped.ok) throw new Error(`remote stop: ${stopped.text}`);
+        await until('bedroom', /^(stopped|idle)/);
+        await sleep(1000);
+      }
       const pcm = await recording.stop();
+      for (const asked of alongAsks) {
+        const slice = pcm.subarray(Math.round(asked * ROOM_RATE) * 4, Math.round((asked + 4) * ROOM_RATE) * 4);
+        const joined = soundSpan(slice, 1);
+        if (!joined) throw new Error('the bedroom never sounded along');
+        // From a second after its first sound (a start's error taken out), each 0.5 s.
+        for (let at = asked + joined.first + 1; at + 0.5 <= asked + joined.first + 1 + ALONG_SECONDS; at += 0.5) {
+          const offset = roomOffset(pcm, at, 0.5);
+          if (offset && offset.strength > 0.5) alongOffsets.push(offset.ms);
+          else alongUnmatched++;
+        }
+      }
       for (const { from, start, end } of windows) {
         // From 2 s before the ask: the sender's last second and more is in it; the receiver was silent then.
         const slice = pcm.subarray(Math.round((start - 2) * ROOM_RATE) * 4, Math.round(end * ROOM_RATE) * 4);
@@ -126,6 +157,22 @@ export async function handoffBench(): Promise<string> {
           Math.min(...abs(jumps)).toFixed(1),
           Math.max(...abs(jumps)).toFixed(1),
           '',
+        ],
+      ],
+    ),
+    '',
+    `Both rooms at once: ${ALONG_ROUNDS} times, the bedroom stopped is asked to listen along with the kitchen (\`remote bedroom follow kitchen\`, what B in the devices panel sends); the bedroom's offset from the kitchen in each 0.5 s of the ${ALONG_SECONDS} s from a second after its first sound (cross-correlation of the rooms' 1 ms loudness envelopes; positive: the bedroom late), ${alongOffsets.length} windows matched, ${alongUnmatched} not.`,
+    '',
+    table(
+      ['measure', 'median ms', 'p95 ms', 'min ms', 'max ms', 'target'],
+      [
+        [
+          'the bedroom against the kitchen (|ms|)',
+          median(abs(alongOffsets)).toFixed(1),
+          p95(abs(alongOffsets)).toFixed(1),
+          Math.min(...abs(alongOffsets)).toFixed(1),
+          Math.max(...abs(alongOffsets)).toFixed(1),
+          'median under 5 ms, p95 under 20 ms',
         ],
       ],
     ),
