@@ -31,6 +31,7 @@ import { probeSpeaker, SpeakerSink } from './audio/speaker-sink.js';
 import { BlockCache } from './cache/block-cache.js';
 import { DaemonClient } from './daemon-link/daemon-client.js';
 import { VoiceLink } from './calls/voice-link.js';
+import { headlessFlags } from './app/headless-flags.js';
 import { loadKeyBindings, loadSettings, type TuiSettings } from './app/settings.js';
 import { udpSummary } from './views/summary.js';
 
@@ -134,25 +135,24 @@ async function chooseSink(
 }
 
 /**
- * The player without a screen a quitting full-screen player hands its music to: this player's
- * daemon, folders and sound, in a session of its own (the terminal closing does not end it). The
- * password goes in the environment, not on a command line every user can read.
+ * The player without a screen a quitting full-screen player hands its music to: started with this
+ * player's flags (app/headless-flags.ts), in a session of its own (the terminal closing does not
+ * end it). The password goes in the environment, not on a command line every user can read.
  */
-function startHeadless(name: string, settings: TuiSettings, config: string | undefined): void {
+function startHeadless(
+  name: string,
+  given: Record<string, string | boolean | undefined>,
+  password: string | null,
+): void {
   const cli = fileURLToPath(import.meta.url);
-  const flags = [
-    ...['--headless', '--taking-over', '--name', name, '--no-calls'],
-    ...['--host', settings.host, '--port', String(settings.port), '--udp-port', String(settings.udp_port)],
-    ...['--transport', settings.transport, '--jitter-ms', String(settings.jitter_ms), '--user', settings.user],
-    ...['--cache-dir', settings.cache_dir, '--state-dir', settings.state_dir, '--audio', settings.audio],
-    ...['--replaygain', settings.replaygain, '--replaygain-preamp', String(settings.replaygain_preamp)],
-    ...(settings.mpris ? [] : ['--no-mpris']),
-    ...(config === undefined ? [] : ['--config', config]),
-  ];
   const env = { ...process.env };
-  if (settings.password) env['STREAMTUI_PASSWORD'] = settings.password;
+  if (password) env['STREAMTUI_PASSWORD'] = password;
   delete env['STREAMTUI_LOG']; // its own log: --log-file's default
-  const child = spawn(process.execPath, [...process.execArgv, cli, ...flags], { detached: true, stdio: 'ignore', env });
+  const child = spawn(process.execPath, [...process.execArgv, cli, ...headlessFlags(given, name)], {
+    detached: true,
+    stdio: 'ignore',
+    env,
+  });
   child.on('error', (error) => app?.log(`${name} could not be started: ${error.message}`));
   child.unref();
 }
@@ -289,7 +289,7 @@ async function main(): Promise<number> {
       resume: headless && values['taking-over'] !== true,
       takingOver: headless && values['taking-over'] === true,
       keepPlaying: settings.keep_playing,
-      startHeadless: (name) => startHeadless(name, settings, values.config),
+      startHeadless: (name) => startHeadless(name, values, settings.password),
       // The control connection registers the device for calls (unless --no-calls).
       control: client(settings.calls, KEEPALIVE_MS),
       calls: settings.calls,
