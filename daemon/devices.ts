@@ -101,7 +101,7 @@ export class DeviceRegistry {
     this.setSync(connectionId, { follows });
   }
 
-  /** `att player`: its volume, queue length, whether it takes remote control (parts left out stay as they were). */
+  /** `att player`: its volume, queue length, whether it takes remote control, the entry playing (parts left out stay as they were). */
   setPlayer(connectionId: number, report: PlayerReport): void {
     const entry = this.connections.get(connectionId);
     if (!entry) return;
@@ -163,6 +163,8 @@ export class DeviceRegistry {
     return [...byName].map(([name, entry]) => {
       const status = this.statuses.get(name);
       const sync = this.syncs.get(name);
+      // `pos none` (nothing of its queue plays) is said by leaving the field out.
+      const { queuePos, ...player } = sync?.player ?? {};
       return {
         name,
         address: entry.address,
@@ -171,8 +173,9 @@ export class DeviceRegistry {
         updated: (status?.updated ?? entry.connected).toISOString(),
         ...(sync?.playback ? { playback: sync.playback } : {}),
         ...(sync?.follows ? { follows: sync.follows } : {}),
-        ...sync?.player,
+        ...player,
         ...(sync?.queue ? { queueVersion: sync.queue.version } : {}),
+        ...(typeof queuePos === 'number' ? { queuePos } : {}),
       };
     });
   }

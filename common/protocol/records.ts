@@ -164,6 +164,8 @@ export interface DeviceInfo {
   control?: boolean | undefined;
   /** Moves each time the queue it says (`att queue`) changes: `queue <device>` has the songs. */
   queueVersion?: number | undefined;
+  /** The entry of that queue playing (from 0), when it says one (`att player pos`). */
+  queuePos?: number | undefined;
 }
 
 export function deviceFields(device: DeviceInfo): Field[] {
@@ -180,6 +182,7 @@ export function deviceFields(device: DeviceInfo): Field[] {
   if (device.queueLength !== undefined) fields.push(['queue_length', device.queueLength]);
   if (device.control !== undefined) fields.push(['control', device.control ? 'yes' : 'no']);
   if (device.queueVersion !== undefined) fields.push(['queue_version', device.queueVersion]);
+  if (device.queuePos !== undefined) fields.push(['queue_pos', device.queuePos]);
   return fields;
 }
 
@@ -204,6 +207,8 @@ export function parseDeviceFields(fields: ReadonlyMap<string, string>): DeviceIn
   if (control === 'yes' || control === 'no') device.control = control === 'yes';
   const queueVersion = fields.get('queue_version');
   if (queueVersion !== undefined && /^\d{1,15}$/.test(queueVersion)) device.queueVersion = Number(queueVersion);
+  const queuePos = fields.get('queue_pos');
+  if (queuePos !== undefined && /^\d{1,7}$/.test(queuePos)) device.queuePos = Number(queuePos);
   return device;
 }
 

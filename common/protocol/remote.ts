@@ -256,11 +256,13 @@ export interface PlayerReport {
   queueLength?: number | undefined;
   /** Whether it does what other devices ask (`remote`). */
   control?: boolean | undefined;
+  /** The queue entry playing (from 0), or null: none (stopped, or a song from outside its queue). */
+  queuePos?: number | null | undefined;
 }
 
-/** `att player` words: `volume <0-100>`, `queue <n>`, `control yes|no`, any of them, in any order; or why not. */
+/** `att player` words: `volume <0-100>`, `queue <n>`, `control yes|no`, `pos <n>|none`, any of them, in any order; or why not. */
 export function parsePlayerReport(words: readonly string[]): PlayerReport | string {
-  const usage = 'att player [volume <0-100>] [queue <length>] [control yes|no]';
+  const usage = 'att player [volume <0-100>] [queue <length>] [control yes|no] [pos <entry>|none]';
   if (words.length === 0 || words.length % 2 !== 0) return usage;
   const report: PlayerReport = {};
   for (let i = 0; i < words.length; i += 2) {
@@ -269,6 +271,8 @@ export function parsePlayerReport(words: readonly string[]): PlayerReport | stri
     if (key === 'volume' && /^\d{1,3}$/.test(value) && Number(value) <= 100) report.volume = Number(value);
     else if (key === 'queue' && /^\d{1,7}$/.test(value)) report.queueLength = Number(value);
     else if (key === 'control' && (value === 'yes' || value === 'no')) report.control = value === 'yes';
+    else if (key === 'pos' && (value === 'none' || /^\d{1,7}$/.test(value)))
+      report.queuePos = value === 'none' ? null : Number(value);
     else return usage;
   }
   return report;
@@ -279,5 +283,6 @@ export function formatPlayerReport(report: PlayerReport): string[] {
   if (report.volume !== undefined) words.push('volume', String(report.volume));
   if (report.queueLength !== undefined) words.push('queue', String(report.queueLength));
   if (report.control !== undefined) words.push('control', report.control ? 'yes' : 'no');
+  if (report.queuePos !== undefined) words.push('pos', report.queuePos === null ? 'none' : String(report.queuePos));
   return words;
 }

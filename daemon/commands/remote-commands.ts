@@ -50,9 +50,10 @@ export const remoteCommands: Command[] = [
     name: 'att player',
     aliases: ['att_player'],
     minArgs: 2,
-    maxArgs: 6,
-    usage: 'att player [volume <0-100>] [queue <length>] [control yes|no]',
-    summary: "extension (remote control): this device's volume, queue length and whether it takes remote control",
+    maxArgs: 8,
+    usage: 'att player [volume <0-100>] [queue <length>] [control yes|no] [pos <entry>|none]',
+    summary:
+      "extension (remote control): this device's volume, queue length, whether it takes remote control, and the queue entry playing",
     async run(ctx, words) {
       const report = parsePlayerReport(words);
       if (typeof report === 'string') throw new ProtocolError('bad_argument', report);

@@ -44,8 +44,22 @@ describe('remote control', () => {
     assert.equal(record?.get('volume'), '35');
     assert.equal(record?.get('queue_length'), '12');
     assert.equal(record?.get('control'), 'yes');
+    assert.equal(record?.get('queue_pos'), undefined, 'no entry said yet');
     const bad = await kitchen.command('att player', 'volume', '140');
     assert.equal(bad.code, 'bad_argument');
+    // The entry playing: said, kept with the rest, and left out once none plays.
+    const posOf = async (): Promise<string | undefined> =>
+      records(await kitchen.command('lista dispositivos'), 'device')
+        .find((fields) => fields.get('device') === 'kitchen-a')
+        ?.get('queue_pos');
+    assert.equal((await kitchen.command('att player', 'pos', '4')).ok, true);
+    assert.equal(await posOf(), '4');
+    assert.equal((await kitchen.command('att player', 'volume', '30')).ok, true);
+    assert.equal(await posOf(), '4');
+    assert.equal((await kitchen.command('att player', 'pos', '0')).ok, true);
+    assert.equal(await posOf(), '0');
+    assert.equal((await kitchen.command('att player', 'pos', 'none')).ok, true);
+    assert.equal(await posOf(), undefined);
   });
 
   it('keeps a command for its device, wakes only its idle, and hands the commands over in order', async () => {

@@ -116,8 +116,21 @@ describe('att player', () => {
       'control',
       'no',
     ]);
+    assert.deepEqual(parsePlayerReport(['pos', '3']), { queuePos: 3 });
+    assert.deepEqual(parsePlayerReport(['pos', 'none']), { queuePos: null });
+    assert.deepEqual(formatPlayerReport({ queuePos: 0 }), ['pos', '0']);
+    assert.deepEqual(formatPlayerReport({ queuePos: null }), ['pos', 'none']);
   });
-  for (const words of [[], ['volume'], ['volume', '101'], ['control', 'maybe'], ['queue', '-1'], ['colour', 'red']])
+  for (const words of [
+    [],
+    ['volume'],
+    ['volume', '101'],
+    ['control', 'maybe'],
+    ['queue', '-1'],
+    ['colour', 'red'],
+    ['pos', '-1'],
+    ['pos', 'first'],
+  ])
     it(`refuses ${words.join(' ') || '(nothing)'}`, () => assert.equal(typeof parsePlayerReport(words), 'string'));
 });
 
