@@ -36,7 +36,7 @@ import { initialState, type KeepPlaying, type PlayerState } from '../state/model
 import { headlessNameOf } from '../state/quit.js';
 import { queueFromSnapshot, queueSnapshot } from '../state/queue.js';
 import { sessionSnapshot, type SessionSnapshot } from '../state/session.js';
-import { statusMoved, statusText } from '../state/selectors.js';
+import { playingQueuePos, statusMoved, statusText } from '../state/selectors.js';
 import { QueueStore } from '../store/queue-store.js';
 import { RenderScheduler } from '../timing/render-scheduler.js';
 import type { PlayerFace } from '../views/face.js';
@@ -257,6 +257,7 @@ export function startApp(deps: AppDeps): App {
       volume: holder.state.volume,
       queueLength: holder.state.queue.entries.length,
       control: deps.remoteControl,
+      queuePos: playingQueuePos(holder.state),
     });
   /** `att queue`, for the devices that drive this one: only a player that takes remote control says it. */
   const publishQueue = (): void => {
@@ -408,7 +409,13 @@ export function startApp(deps: AppDeps): App {
     if (effects.some((effect) => effect.type === 'seek' || effect.type === 'resume')) ticker.retime();
     else ticker.wake(); // a play, a call, the radio: ticks may be wanted again
     if (statusMoved(before, after) && !screenUpdates.quieting) publishStatus();
-    if (after.volume !== before.volume || after.queue.entries.length !== before.queue.entries.length) publishPlayer();
+    if (
+      after.volume !== before.volume ||
+      after.queue.entries !== before.queue.entries ||
+      after.now?.entry !== before.now?.entry ||
+      (after.playState === 'Stopped') !== (before.playState === 'Stopped')
+    )
+      publishPlayer(); // said only when what it says changed
     if (after.queue.entries !== before.queue.entries) publishQueue();
     if (after !== before) screenUpdates.render(); // the state machine returns the same object when nothing changed
   });

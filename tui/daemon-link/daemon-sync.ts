@@ -22,7 +22,6 @@ import {
 import type { DeviceInfo, SongInfo } from '../../common/protocol/records.js';
 import {
   formatPlayerReport,
-  parsePlayerReport,
   parseRemotes,
   songRuns,
   type PlayerReport,
@@ -59,6 +58,10 @@ export class DaemonSync {
   private catalogVersion = '';
   private lastStatus = '';
   private lastPlayer = '';
+  /** What this device last said of itself, said again to a new connection. */
+  private playerReport: PlayerReport | undefined;
+  /** The daemon refused `att player pos` (older than it). */
+  private posRefused = false;
   /** The queue to say (`att queue`), what the daemon has been told of it, and whether it knows the command. */
   private queueWanted: readonly string[] | undefined;
   private queueSaid: readonly string[] | undefined;
@@ -100,18 +103,27 @@ export class DaemonSync {
     );
   }
 
-  /** `att player` (volume, queue length, whether it takes remote control), when it says something new; said again after a reconnect. */
+  /**
+   * `att player` (volume, queue length, whether it takes remote control, the entry playing), when it
+   * says something new; said again after a reconnect. A daemon older than `pos` refuses the whole
+   * line: it is said again without it, and `pos` no more on that connection.
+   */
   publishPlayer(report: PlayerReport): void {
-    const words = formatPlayerReport(report);
+    this.playerReport = report;
+    const words = formatPlayerReport(this.posRefused ? { ...report, queuePos: undefined } : report);
     const text = words.join(' ');
     if (text === this.lastPlayer || words.length === 0) return;
     this.lastPlayer = text;
     if (!this.control.online) return;
-    this.request(
-      'att player',
-      () => this.control.request('att player', ...words),
-      () => {},
-    );
+    const send = async (): Promise<Reply> => {
+      const reply = await this.control.request('att player', ...words);
+      if (reply.ok || reply.code !== 'bad_argument' || report.queuePos === undefined || this.posRefused) return reply;
+      this.posRefused = true;
+      const without = formatPlayerReport({ ...report, queuePos: undefined });
+      this.lastPlayer = without.join(' ');
+      return this.control.request('att player', ...without);
+    };
+    this.request('att player', send, () => {});
   }
 
   /**
@@ -162,9 +174,9 @@ export class DaemonSync {
     this.catalogVersion = '';
     this.lastStatus = '';
     // What this device said of itself is the new connection's to say again (a daemon restarted forgot it).
-    const player = this.lastPlayer;
     this.lastPlayer = '';
-    if (player) this.publishPlayer(parsePlayerReport(player.split(' ')) as PlayerReport);
+    this.posRefused = false; // perhaps a newer daemon
+    if (this.playerReport) this.publishPlayer(this.playerReport);
     this.queueSaid = undefined;
     this.queueRefused = false;
     if (this.queueWanted) this.publishQueue(this.queueWanted);

@@ -44,9 +44,16 @@ export function drivenQueueShown(state: PlayerState): DrivenQueue | undefined {
   return state.control !== undefined && state.drivenQueue?.device === state.control ? state.drivenQueue : undefined;
 }
 
+/** The queue entry playing (from 0), or null: stopped, or a song from outside the queue (what `att player pos` says). */
+export function playingQueuePos(state: PlayerState): number | null {
+  const entry = state.playState === 'Stopped' ? undefined : state.now?.entry;
+  const at = entry === undefined ? -1 : state.queue.entries.findIndex((queued) => queued.id === entry);
+  return at < 0 ? null : at;
+}
+
 /** Entries the queue panel shows: the driven device's queue, or this one's. */
 export function queuePanelLength(state: PlayerState): number {
-  return drivenQueueShown(state)?.songs.length ?? state.queue.entries.length;
+  return drivenQueueShown(state)?.entries.length ?? state.queue.entries.length;
 }
 
 /** The row under the library cursor. */
