@@ -111,9 +111,11 @@ describe('three players in a house', () => {
         await recordOf('kitchen', status(/^playing Rooms\/amber\.wav/));
         await find(desk, 'basil');
         desk.keys('a');
-        await recordOf('kitchen', (r) => r.get('queue_length') === '2');
-        // The desk's queue panel shows the kitchen's queue, its song marked.
-        await desk.waitFor(/Queue on kitchen \(2, [\s\S]*▶Rooms\/amber[\s\S]* {2}Rooms\/basil/);
+        await find(desk, 'amber');
+        desk.keys('a');
+        await recordOf('kitchen', (r) => r.get('queue_length') === '3' && r.get('queue_pos') === '0');
+        // The desk's queue panel shows the kitchen's queue, the entry playing marked (not the same song queued again).
+        await desk.waitFor(/Queue on kitchen \(3, [\s\S]*▶Rooms\/amber[\s\S]* {2}Rooms\/basil[\s\S]* {2}Rooms\/amber/);
         const loud = recording.seconds();
         await sleep(1500);
         desk.keys(...Array<string>(6).fill('-'));
@@ -137,10 +139,10 @@ describe('three players in a house', () => {
         await sleep(2500);
         const pcm = await recording.stop();
         // The queue went with the music; the desk's queue panel now shows the bedroom's, and moves an entry there.
-        await desk.waitFor(/Queue on bedroom \(2, [\s\S]*▶Rooms\/amber[\s\S]* {2}Rooms\/basil/);
+        await desk.waitFor(/Queue on bedroom \(3, [\s\S]*▶Rooms\/amber[\s\S]* {2}Rooms\/basil[\s\S]* {2}Rooms\/amber/);
         desk.keys('Tab', 'Tab', 'Down', 'K'); // devices -> library -> queue; basil up
         await desk.waitFor(/bedroom: 'Rooms\/basil\.wav' moved/);
-        await desk.waitFor(/Queue on bedroom \(2, [\s\S]*>.Rooms\/basil[\s\S]*▶Rooms\/amber/);
+        await desk.waitFor(/Queue on bedroom \(3, [\s\S]*>.Rooms\/basil[\s\S]*▶Rooms\/amber[\s\S]* {2}Rooms\/amber/);
 
         // The volume: the kitchen's level against the song's, before and after.
         const before = placeInSong(pcm, 0, loud, first.samples);

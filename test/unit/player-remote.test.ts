@@ -7,6 +7,7 @@ import type { Effect } from '../../tui/state/actions.js';
 import { applyEvent } from '../../tui/state/events.js';
 import { initialState, type PlayerState } from '../../tui/state/model.js';
 import { addSongs } from '../../tui/state/queue.js';
+import { playingQueuePos } from '../../tui/state/selectors.js';
 import { applyAction } from '../../tui/state/update.js';
 import { song } from '../helpers/songs.js';
 
@@ -87,10 +88,18 @@ describe('driving another device', () => {
     const files = [library[2]?.file as string, 'gone/from-here.mp3', library[0]?.file as string];
     const shown = applyEvent(taken.state, { type: 'driven-queue', device: 'kitchen', version: 7, files }).state;
     assert.deepEqual(
-      shown.drivenQueue?.songs.map((s) => s.id),
-      [3, 1],
+      shown.drivenQueue?.entries.map((entry) => entry.song?.id ?? entry.file),
+      [3, 'gone/from-here.mp3', 1],
     );
-    assert.equal(shown.drivenQueue?.missing, 1, 'a song this library lacks is counted, not shown');
+    assert.equal(shown.drivenQueue?.missing, 1, 'a song this library lacks is counted, and keeps its place');
+    // So the keys act on the device's own positions: the entry after the one lacking is its third.
+    const onLast: PlayerState = { ...shown, focus: 'queue', selectedEntry: 2 };
+    assert.deepEqual(remoteOf(applyAction(onLast, { type: 'queue-play' }).effects), [
+      { action: 'start', pos: 2, positionMs: 0 },
+    ]);
+    assert.deepEqual(remoteOf(applyAction({ ...onLast, selectedEntry: 1 }, { type: 'queue-remove' }).effects), [
+      { action: 'delete', pos: 1 },
+    ]);
     // The same version listed again: nothing fetched; a new one: fetched.
     const again = saying.map((d) => ({ ...d, status: 'playing' }));
     assert.deepEqual(applyEvent(shown, { type: 'devices', devices: again }).effects, []);
@@ -103,7 +112,12 @@ describe('driving another device', () => {
   });
 
   it("the queue panel's keys act on the driven device's queue by position; the cursor moves with the entry", () => {
-    const drivenQueue = { device: 'kitchen', version: 1, songs: [...library], missing: 0 };
+    const drivenQueue = {
+      device: 'kitchen',
+      version: 1,
+      entries: library.map((song) => ({ file: song.file, song })),
+      missing: 0,
+    };
     const atQueue: PlayerState = { ...driving, drivenQueue, focus: 'queue', selectedEntry: 1 };
     const table: Array<[Parameters<typeof applyAction>[1], RemoteCommand[]]> = [
       [{ type: 'queue-play' }, [{ action: 'start', pos: 1, positionMs: 0 }]],
@@ -244,6 +258,20 @@ describe('handing the music to another device', () => {
       assert.deepEqual(refused.effects, []);
       assert.match(refused.state.message?.text ?? '', why);
     }
+  });
+});
+
+describe('the queue entry a player says it plays (att player pos)', () => {
+  it('is the entry, not the song: a song queued twice is told apart; none while stopped', () => {
+    const twice: PlayerState = { ...base, queue: addSongs(base.queue, [song(1), song(2), song(1)], 'end') };
+    const third = applyEvent(twice, {
+      type: 'remote',
+      from: 'desk',
+      command: { action: 'start', pos: 2, positionMs: 0 },
+    }).state;
+    assert.equal(playingQueuePos(third), 2);
+    assert.equal(playingQueuePos(applyAction(third, { type: 'stop' }).state), null);
+    assert.equal(playingQueuePos(twice), null, 'nothing played yet');
   });
 });
 

@@ -203,14 +203,14 @@ function driveQueue(
 ): Update {
   const queue = drivenQueueShown(state);
   const pos = state.selectedEntry;
-  const entry = queue?.songs[pos];
+  const entry = queue?.entries[pos];
   const send = (command: RemoteCommand, text: string, next = state): Update => ({
     state: say(next, `${device}: ${text}`),
     effects: [{ type: 'remote', device, command }],
   });
   if (action.type === 'queue-clear') return send({ action: 'clear' }, 'queue cleared');
   if (!queue || !entry) return { state, effects: [] };
-  const name = `'${entry.title || entry.file}'`;
+  const name = `'${entry.song?.title || entry.file}'`;
   switch (action.type) {
     case 'queue-play':
       return send({ action: 'start', pos, positionMs: 0 }, `playing ${name}`);
@@ -218,7 +218,7 @@ function driveQueue(
       return send({ action: 'delete', pos }, `${name} removed from its queue`);
     case 'queue-move': {
       const to = pos + action.by;
-      if (to < 0 || to >= queue.songs.length) return { state, effects: [] };
+      if (to < 0 || to >= queue.entries.length) return { state, effects: [] };
       return send({ action: 'move', from: pos, to }, `${name} moved`, { ...state, selectedEntry: to });
     }
   }

@@ -107,12 +107,12 @@ export function applyEvent(state: PlayerState, event: PlayerEvent): Update {
       return handOverFailed(state, event.text);
     case 'driven-queue': {
       const byFile = new Map(state.library.map((song) => [song.file.normalize('NFC'), song]));
-      const songs = event.files.flatMap((file) => byFile.get(file.normalize('NFC')) ?? []);
+      const entries = event.files.map((file) => ({ file, song: byFile.get(file.normalize('NFC')) }));
       const drivenQueue = {
         device: event.device,
         version: event.version,
-        songs,
-        missing: event.files.length - songs.length,
+        entries,
+        missing: entries.filter((entry) => entry.song === undefined).length,
       };
       return none({ ...state, drivenQueue });
     }

@@ -116,11 +116,17 @@ export interface CallStats {
 /** Quitting while a song plays: ask, hand it to a player without a screen on this machine, or stop it (as a player without a screen does). */
 export type KeepPlaying = 'ask' | 'always' | 'never';
 
-/** Another device's queue as it said it: its songs as this library has them, and how many it lacks. */
+/** An entry of another device's queue: its song as this library has it, or only its name when the library lacks it. */
+export interface DrivenEntry {
+  file: string;
+  song: SongInfo | undefined;
+}
+
+/** Another device's queue as it said it, entry for entry (positions are its own), and how many songs this library lacks. */
 export interface DrivenQueue {
   device: string;
   version: number;
-  songs: SongInfo[];
+  entries: DrivenEntry[];
   missing: number;
 }
 

@@ -340,30 +340,34 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
   function renderDrivenQueue(state: PlayerState, driven: DrivenQueue): void {
     const record = state.devices.find((device) => device.name === driven.device);
     const playingSong = record?.playback?.song;
-    if (unchanged('queue', [current.queue, driven, state.selectedEntry, state.focus, playingSong])) return;
+    // The entry the device says plays (a song may be queued twice); an older player's: its song's entries.
+    const playingAt = record?.queuePos;
+    if (unchanged('queue', [current.queue, driven, state.selectedEntry, state.focus, playingSong, playingAt])) return;
     const inner = current.queue.width - 2;
     const height = current.queue.height - 2;
     const focused = state.focus === 'queue';
-    const selected = Math.min(state.selectedEntry, Math.max(0, driven.songs.length - 1));
-    const first = windowOf(driven.songs.length, selected, height);
+    const entries = driven.entries;
+    const selected = Math.min(state.selectedEntry, Math.max(0, entries.length - 1));
+    const first = windowOf(entries.length, selected, height);
     const lines: string[] = [];
-    for (let i = first; i < Math.min(driven.songs.length, first + height); i++) {
-      const song = driven.songs[i] as SongInfo;
+    for (let i = first; i < Math.min(entries.length, first + height); i++) {
+      const { file, song } = entries[i] as DrivenQueue['entries'][number];
       const cursor = focused && i === selected ? '>' : ' ';
-      const playing = song.id === playingSong ? '▶' : ' ';
-      const duration = ` ${clock(song.duration).padStart(5)}`;
+      const plays = playingAt === undefined ? song !== undefined && song.id === playingSong : i === playingAt;
+      const duration = song ? ` ${clock(song.duration).padStart(5)}` : '';
+      const name = song ? songName(song) : `${file} (not in this library)`;
       const line = esc(
-        fit(`${cursor}${playing}${fit(songName(song), Math.max(1, inner - 2 - duration.length))}${duration}`, inner),
+        fit(`${cursor}${plays ? '▶' : ' '}${fit(name, Math.max(1, inner - 2 - duration.length))}${duration}`, inner),
       );
       lines.push(focused && i === selected ? `{inverse}${line}{/inverse}` : line);
     }
-    const total = driven.songs.reduce((sum, song) => sum + song.duration, 0);
+    const total = entries.reduce((sum, entry) => sum + (entry.song?.duration ?? 0), 0);
     const missing = driven.missing > 0 ? `, ${driven.missing} not here` : '';
     show(
       queue,
       lines.join('\n') || esc(fit(' empty: a adds to it', inner)),
       label(
-        `Queue on ${driven.device} (${driven.songs.length}${driven.songs.length > 0 ? `, ${clock(total)}` : ''}${missing})`,
+        `Queue on ${driven.device} (${entries.length}${entries.length > 0 ? `, ${clock(total)}` : ''}${missing})`,
         focused,
       ),
     );
