@@ -72,8 +72,16 @@ export const remoteCommands: Command[] = [
     async run(ctx, [offsetWord, ...songs]) {
       if (!/^\d{1,7}$/.test(offsetWord as string))
         throw new ProtocolError('bad_argument', 'usage: att queue <offset> [<song>...] (offset: a whole number)');
-      // Names become the catalog's paths: what a driver is shown, and can ask for.
-      const files = songs.map((song) => ctx.services.catalog.find(song).info.file);
+      // Names become the catalog's paths: what a driver is shown, and can ask for. A song that has
+      // left the library stays in the queue by its name (the player shows it so), as in a playlist.
+      const files = songs.map((song) => {
+        try {
+          return ctx.services.catalog.find(song).info.file;
+        } catch (error) {
+          if (error instanceof ProtocolError && error.code === 'not_found') return song;
+          throw error;
+        }
+      });
       const refused = ctx.services.devices.setQueue(ctx.session.id, Number(offsetWord), files);
       if (refused !== undefined) throw new ProtocolError('bad_argument', refused);
       await ctx.out.write(okLine());

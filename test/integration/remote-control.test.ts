@@ -180,10 +180,18 @@ describe('remote control', () => {
     assert.deepEqual(files(await laptop.command('queue', 'kitchen-q')), ['lamejs-cbr.mp3']);
     // What cannot be kept changes nothing.
     assert.match(refusal(await kitchen.command('att queue', '5', 'lamejs-cbr')), /^bad_argument: the queue has 1/);
-    assert.match(refusal(await kitchen.command('att queue', '0', '../../etc/passwd')), /^not_found/);
     assert.match(refusal(await kitchen.command('att queue', '-1')), /^bad_argument/);
     assert.match(refusal(await kitchen.command('att queue', '9999999', 'lamejs-cbr')), /^bad_argument/);
     assert.deepEqual(files(await laptop.command('queue', 'kitchen-q')), ['lamejs-cbr.mp3']);
+    // A song that left the library stays in its place by its name: it is a name, never opened.
+    assert.equal((await kitchen.command('att queue', '1', 'Gone/away.mp3', '../../etc/passwd', 'lamejs-cbr')).ok, true);
+    assert.deepEqual(files(await laptop.command('queue', 'kitchen-q')), [
+      'lamejs-cbr.mp3',
+      'Gone/away.mp3',
+      '../../etc/passwd',
+      'lamejs-cbr.mp3',
+    ]);
+    assert.equal((await kitchen.command('att queue', '1')).ok, true);
     assert.match(refusal(await laptop.command('queue', 'nobody-q')), /^not_found/);
     // Forgotten with the device.
     kitchen.close();
