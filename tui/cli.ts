@@ -278,7 +278,10 @@ async function main(): Promise<number> {
     });
   const face = headless
     ? undefined
-    : (await import('./views/screen-face.js')).createScreenFace({ cacheDir: cache.dir });
+    : (await import('./views/screen-face.js')).createScreenFace({
+        cacheDir: cache.dir,
+        graphics: await (await import('./app/terminal-probe.js')).probeTerminalGraphics(),
+      });
   const logFile =
     values['log-file'] ?? (headless ? path.join(settings.state_dir, `headless-${settings.name}.log`) : undefined);
   if (logFile) keepLogSmall(logFile);

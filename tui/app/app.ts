@@ -309,7 +309,7 @@ export function startApp(deps: AppDeps): App {
     keepSession: () => store?.save({ ...queueSnapshot(holder.state.queue), session: sessionSnapshot(holder.state) }),
   });
   const ticker = periodic.ticker;
-  const cover = face && new CoverArt(control, cache.dir, tell, log);
+  const cover = face && new CoverArt(control, cache.dir, tell, log, face.graphics);
   const reactions = new Reactions({
     store,
     playback,

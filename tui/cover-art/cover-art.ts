@@ -9,7 +9,11 @@ import path from 'node:path';
 import type { SongInfo } from '../../common/protocol/records.js';
 import { OfflineError, type DaemonClient } from '../daemon-link/daemon-client.js';
 import type { PlayerEvent } from '../state/actions.js';
+import type { CoverGraphics } from '../views/terminal-graphics.js';
 import { renderCover } from './cover-render.js';
+
+/** A blank cell (a space on black): where the terminal draws the picture itself. */
+const BLANK: readonly [number, number, number] = [0x20, 0, 0];
 
 /** The most of a picture taken from the daemon (it serves at most 16 MiB). */
 const MAX_PICTURE_BYTES = 16 * 1024 * 1024;
@@ -33,6 +37,8 @@ export class CoverArt {
     cacheDir: string,
     private readonly tell: (event: PlayerEvent) => void,
     private readonly log: (text: string) => void,
+    /** What the terminal draws a cover as (app/terminal-probe.ts). */
+    private readonly graphics: CoverGraphics,
   ) {
     this.dir = path.join(cacheDir, 'covers');
   }
@@ -64,10 +70,16 @@ export class CoverArt {
       }
       await this.drawing.catch(() => undefined);
       if (this.wanted !== wanted) return; // a later song's cover is wanted by now
-      const drawn = renderCover(picture, size.cols, size.rows);
+      const drawn = renderCover(picture, size.cols, size.rows, this.graphics);
       this.drawing = drawn;
-      const cells = await drawn;
-      if (this.wanted === wanted) this.tell({ type: 'cover', cover: { etag: song.etag, cells } });
+      const drawing = await drawn;
+      if (this.wanted !== wanted) return;
+      if ('matrix' in drawing) this.tell({ type: 'cover', cover: { etag: song.etag, cells: drawing.matrix } });
+      else {
+        const { image } = drawing;
+        const cells = Array.from({ length: image.rows }, () => Array.from({ length: image.cols }, () => BLANK));
+        this.tell({ type: 'cover', cover: { etag: song.etag, cells, image } });
+      }
     } catch (error) {
       // No cover is shown: the player plays on; the log says why.
       this.log(

@@ -50,7 +50,10 @@ export interface PlaylistsView {
 /** The cover of a song drawn as half blocks: rows of cells, each its code point and two colours (0xRRGGBB); none: no picture. */
 export interface CoverView {
   etag: string;
+  /** Half-block cells; blank ones where the terminal draws the picture itself (`image`). */
   cells: ReadonlyArray<ReadonlyArray<readonly [number, number, number]>>;
+  /** The picture as the terminal's own drawing (the kitty graphics protocol), placed over the blank cells. */
+  image?: { escape: string; cols: number; rows: number } | undefined;
 }
 
 /** The library's order (`o`): by path, or by the marks kept on the daemon. */

@@ -4,6 +4,7 @@
  * player without a screen loads none of it.
  */
 import type { PlayerState } from '../state/model.js';
+import type { CoverGraphics } from './terminal-graphics.js';
 
 export interface KeyPress {
   ch?: string | undefined;
@@ -18,6 +19,8 @@ export interface PlayerFace {
   bell(): void;
   /** The cells the cover has now. */
   coverRoom(): { cols: number; rows: number };
+  /** What the terminal draws a cover as: half blocks, or a picture of its own (kitty's protocol). */
+  readonly graphics: CoverGraphics;
   onKey(handler: (key: KeyPress) => void): void;
   onResize(handler: () => void): void;
 }

@@ -2,12 +2,14 @@
 import blessed from 'blessed';
 import type { PlayerFace } from './face.js';
 import { coverSize } from './layout.js';
+import { HALF_BLOCKS } from './terminal-graphics.js';
 import { createView, type ViewOptions } from './view.js';
 
 export function createScreenFace(options: ViewOptions): PlayerFace {
   const screen = blessed.screen({ smartCSR: true, fullUnicode: true, title: 'streamtui', autoPadding: false });
   const view = createView(screen, options);
   return {
+    graphics: options.graphics ?? HALF_BLOCKS,
     render: (state) => view.render(state),
     destroy: () => view.destroy(),
     bell: () => screen.program.bell(),

@@ -30,6 +30,7 @@ import { deviceActivityText, drivenQueueShown, libraryRows, songInfoLines } from
 import { marksOf, ORDER_NAMES } from '../state/marks.js';
 import { currentLyricLine } from '../../common/lyrics/lrc.js';
 import type { SongMarks } from '../../common/protocol/stickers.js';
+import { DELETE_COVER, type CoverGraphics } from './terminal-graphics.js';
 
 const esc = screenText;
 const label = (text: string, focused: boolean): string =>
@@ -91,6 +92,8 @@ export interface View {
 /** What the screen says that is not the state's: where the cache is (the song-info view names it). */
 export interface ViewOptions {
   cacheDir?: string | undefined;
+  /** What the terminal draws a cover as (half blocks unless it said it draws pictures). */
+  graphics?: CoverGraphics | undefined;
 }
 
 export function createView(screen: blessed.Widgets.Screen, options: ViewOptions = {}): View {
@@ -685,6 +688,27 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
     call.setFront();
   }
 
+  /** What of the cover the terminal draws itself is placed now (where, at which size), if any. */
+  let placedCover: string | undefined;
+
+  /**
+   * The cover as the terminal's own picture (kitty's protocol), over the blank cells the now-playing
+   * area keeps for it: placed when it or its place changes, deleted when it goes. Written after
+   * blessed's output, the cursor put back where blessed left it.
+   */
+  function placeCover(state: PlayerState): void {
+    const image = !state.control && coverShown(state) && state.cover?.image;
+    const top = (now.atop as number) + 1;
+    const left = (now.aleft as number) + 1;
+    const key = image ? `${state.cover?.etag} ${top} ${left} ${screen.width}x${screen.height}` : undefined;
+    if (key === placedCover) return;
+    const out = [placedCover === undefined ? '' : DELETE_COVER];
+    if (image) out.push(`\x1b7\x1b[${top + 1};${left + 1}H`, image.escape, '\x1b8');
+    placedCover = key;
+    screen.program.flush();
+    screen.program.output.write(out.join(''));
+  }
+
   return {
     render(state) {
       const shown = lossShown(state);
@@ -713,8 +737,13 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
         }
       } else screen.render();
       changed.clear();
+      placeCover(state);
     },
     destroy() {
+      if (placedCover !== undefined) {
+        screen.program.flush();
+        screen.program.output.write(DELETE_COVER);
+      }
       screen.destroy();
     },
   };
