@@ -4,13 +4,13 @@
  * keeps none of that memory between songs, and a large picture never holds up the event loop.
  */
 import { Worker } from 'node:worker_threads';
-import type { CoverGraphics } from '../views/terminal-graphics.js';
+import type { CoverGraphics, CoverImage } from '../views/terminal-graphics.js';
 import type { Cell, RenderRequest } from './cover-render-worker.js';
 
 export type { Cell };
 
 /** What a cover is drawn as: half-block cells, or a picture the terminal draws over blank cells of its room. */
-export type CoverDrawing = { matrix: Cell[][] } | { image: { escape: string; cols: number; rows: number } };
+export type CoverDrawing = { matrix: Cell[][] } | { image: CoverImage };
 
 /** A render that takes longer than this (a picture made to be slow) is given up. */
 const RENDER_MS = 10_000;

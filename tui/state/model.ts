@@ -52,8 +52,8 @@ export interface CoverView {
   etag: string;
   /** Half-block cells; blank ones where the terminal draws the picture itself (`image`). */
   cells: ReadonlyArray<ReadonlyArray<readonly [number, number, number]>>;
-  /** The picture as the terminal's own drawing (the kitty graphics protocol), placed over the blank cells. */
-  image?: { escape: string; cols: number; rows: number } | undefined;
+  /** The picture as the terminal's own drawing (the kitty graphics protocol, sixels), placed over the blank cells. */
+  image?: { kind: 'kitty' | 'sixel'; escape: string; cols: number; rows: number } | undefined;
 }
 
 /** The library's order (`o`): by path, or by the marks kept on the daemon. */

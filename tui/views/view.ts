@@ -30,7 +30,7 @@ import { deviceActivityText, drivenQueueShown, libraryRows, songInfoLines } from
 import { marksOf, ORDER_NAMES } from '../state/marks.js';
 import { currentLyricLine } from '../../common/lyrics/lrc.js';
 import type { SongMarks } from '../../common/protocol/stickers.js';
-import { DELETE_COVER, type CoverGraphics } from './terminal-graphics.js';
+import { DELETE_COVER, eraseCells, type CoverGraphics } from './terminal-graphics.js';
 
 const esc = screenText;
 const label = (text: string, focused: boolean): string =>
@@ -688,23 +688,33 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
     call.setFront();
   }
 
-  /** What of the cover the terminal draws itself is placed now (where, at which size), if any. */
-  let placedCover: string | undefined;
+  /** The cover the terminal draws itself as it is placed now (which, where, at which screen size), if any. */
+  let placedCover:
+    { key: string; kind: 'kitty' | 'sixel'; top: number; left: number; cols: number; rows: number } | undefined;
+
+  /** What takes the placed cover away: kitty deletes its image; sixel pixels go when their cells are written. */
+  const unplaced = (placed: NonNullable<typeof placedCover>): string =>
+    placed.kind === 'kitty'
+      ? DELETE_COVER
+      : `\x1b7${eraseCells(placed.top, placed.left, placed.cols, placed.rows)}\x1b8`;
 
   /**
-   * The cover as the terminal's own picture (kitty's protocol), over the blank cells the now-playing
-   * area keeps for it: placed when it or its place changes, deleted when it goes. Written after
-   * blessed's output, the cursor put back where blessed left it.
+   * The cover as the terminal's own picture (kitty's protocol, sixels), over the blank cells the
+   * now-playing area keeps for it: placed when it or its place changes, taken away when it goes.
+   * Written after blessed's output, the cursor put back where blessed left it. Blessed writes
+   * only cells that change, and those stay blank, so sixel pixels are not written over.
    */
   function placeCover(state: PlayerState): void {
-    const image = !state.control && coverShown(state) && state.cover?.image;
+    const image = !state.control && coverShown(state) ? state.cover?.image : undefined;
     const top = (now.atop as number) + 1;
     const left = (now.aleft as number) + 1;
     const key = image ? `${state.cover?.etag} ${top} ${left} ${screen.width}x${screen.height}` : undefined;
-    if (key === placedCover) return;
-    const out = [placedCover === undefined ? '' : DELETE_COVER];
-    if (image) out.push(`\x1b7\x1b[${top + 1};${left + 1}H`, image.escape, '\x1b8');
-    placedCover = key;
+    if (key === placedCover?.key) return;
+    const out = [placedCover ? unplaced(placedCover) : ''];
+    if (image && key) {
+      out.push(`\x1b7\x1b[${top + 1};${left + 1}H`, image.escape, '\x1b8');
+      placedCover = { key, kind: image.kind, top, left, cols: image.cols, rows: image.rows };
+    } else placedCover = undefined;
     screen.program.flush();
     screen.program.output.write(out.join(''));
   }
@@ -740,9 +750,9 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
       placeCover(state);
     },
     destroy() {
-      if (placedCover !== undefined) {
+      if (placedCover) {
         screen.program.flush();
-        screen.program.output.write(DELETE_COVER);
+        screen.program.output.write(unplaced(placedCover));
       }
       screen.destroy();
     },
