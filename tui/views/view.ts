@@ -30,7 +30,7 @@ import { deviceActivityText, drivenQueueShown, libraryRows, songInfoLines } from
 import { marksOf, ORDER_NAMES } from '../state/marks.js';
 import { currentLyricLine } from '../../common/lyrics/lrc.js';
 import type { SongMarks } from '../../common/protocol/stickers.js';
-import { DELETE_COVER, eraseCells, type CoverGraphics } from './terminal-graphics.js';
+import { DELETE_COVER, eraseCells, type CoverGraphics, type CoverImage } from './terminal-graphics.js';
 
 const esc = screenText;
 const label = (text: string, focused: boolean): string =>
@@ -689,14 +689,13 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
   }
 
   /** The cover the terminal draws itself as it is placed now (which, where, at which screen size), if any. */
-  let placedCover:
-    { key: string; kind: 'kitty' | 'sixel'; top: number; left: number; cols: number; rows: number } | undefined;
+  let placedCover: { key: string; image: CoverImage; top: number; left: number } | undefined;
 
   /** What takes the placed cover away: kitty deletes its image; sixel pixels go when their cells are written. */
   const unplaced = (placed: NonNullable<typeof placedCover>): string =>
-    placed.kind === 'kitty'
+    placed.image.kind === 'kitty'
       ? DELETE_COVER
-      : `\x1b7${eraseCells(placed.top, placed.left, placed.cols, placed.rows)}\x1b8`;
+      : `\x1b7${eraseCells(placed.top, placed.left, placed.image.cols, placed.image.rows)}\x1b8`;
 
   /**
    * The cover as the terminal's own picture (kitty's protocol, sixels), over the blank cells the
@@ -709,11 +708,12 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
     const top = (now.atop as number) + 1;
     const left = (now.aleft as number) + 1;
     const key = image ? `${state.cover?.etag} ${top} ${left} ${screen.width}x${screen.height}` : undefined;
-    if (key === placedCover?.key) return;
+    // A drawing for a new room (the screen resized) comes for the same song: the image is compared too.
+    if (key === placedCover?.key && image === placedCover?.image) return;
     const out = [placedCover ? unplaced(placedCover) : ''];
     if (image && key) {
       out.push(`\x1b7\x1b[${top + 1};${left + 1}H`, image.escape, '\x1b8');
-      placedCover = { key, kind: image.kind, top, left, cols: image.cols, rows: image.rows };
+      placedCover = { key, image, top, left };
     } else placedCover = undefined;
     screen.program.flush();
     screen.program.output.write(out.join(''));
