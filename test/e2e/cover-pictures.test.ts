@@ -39,7 +39,7 @@ before(async () => {
     path.join(library, 'a.mp3'),
   ]);
   daemon = await startTestDaemon(library);
-  x = await startXvfb();
+  x = await startXvfb(1024, 1000);
 });
 after(async () => {
   await daemon.stop();
@@ -51,11 +51,17 @@ after(async () => {
 const kittyAt = (...args: string[]): string =>
   execFileSync('kitty', ['@', '--to', `unix:${socket}`, ...args], { encoding: 'utf8' });
 
-/** The most red-to-blue and blue-to-red changes between neighbouring pixels in one row of the screen. */
-function stripesSeen(shot: Screenshot): number {
+/** Rows of the screen with at least this many changes of colour are the stripes'. */
+const STRIPED = 16;
+
+/**
+ * The stripes on the screen: the most red-to-blue and blue-to-red changes between neighbouring
+ * pixels in one row, and the first and last rows with STRIPED of them or more (none: -1).
+ */
+function stripes(shot: Screenshot): { changes: number; top: number; bottom: number } {
   const kind = ([r, g, b]: [number, number, number]): 'red' | 'blue' | undefined =>
     r > 200 && g < 60 && b < 60 ? 'red' : b > 200 && r < 60 && g < 60 ? 'blue' : undefined;
-  let most = 0;
+  const seen = { changes: 0, top: -1, bottom: -1 };
   for (let y = 0; y < shot.height; y += 2) {
     let changes = 0;
     let last: 'red' | 'blue' | undefined;
@@ -64,10 +70,15 @@ function stripesSeen(shot: Screenshot): number {
       if (now && last && now !== last) changes++;
       if (now) last = now;
     }
-    most = Math.max(most, changes);
+    seen.changes = Math.max(seen.changes, changes);
+    if (changes >= STRIPED) {
+      if (seen.top < 0) seen.top = y;
+      seen.bottom = y;
+    }
   }
-  return most;
+  return seen;
 }
+const stripesSeen = (shot: Screenshot): number => stripes(shot).changes;
 
 /** Waits for the striped cover on the screen; the player's log in the error when it does not come. */
 async function stripedCover(log: string): Promise<number> {
@@ -75,7 +86,7 @@ async function stripedCover(log: string): Promise<number> {
     'the striped cover drawn',
     () => {
       const seen = stripesSeen(screenshot(x.display));
-      return seen >= 16 ? seen : undefined;
+      return seen >= STRIPED ? seen : undefined;
     },
     20_000,
   ).catch((error: Error) => {
@@ -84,58 +95,74 @@ async function stripedCover(log: string): Promise<number> {
 }
 
 describe('the cover in terminals that draw pictures', () => {
-  it("kitty: drawn with its graphics protocol, at the terminal's pixels", { timeout: 90_000 }, async () => {
-    const log = path.join(work, 'kitty-player.log');
-    const flags = ['--port', String(daemon.port), '--name', 'kitty', '--audio', 'null', '--no-calls', '--no-mpris'];
-    const dirs = ['--cache-dir', path.join(work, 'kitty-cache'), '--state-dir', path.join(work, 'kitty-state')];
-    const kitty: ChildProcess = spawn(
-      'kitty',
-      [
-        ...[
-          '--config',
-          'NONE',
-          '-o',
-          'font_size=10',
-          '-o',
-          'allow_remote_control=yes',
-          '--listen-on',
-          `unix:${socket}`,
+  it(
+    "kitty: drawn with its graphics protocol, at the terminal's pixels, and placed again when the window grows",
+    { timeout: 90_000 },
+    async () => {
+      const log = path.join(work, 'kitty-player.log');
+      const flags = ['--port', String(daemon.port), '--name', 'kitty', '--audio', 'null', '--no-calls', '--no-mpris'];
+      const dirs = ['--cache-dir', path.join(work, 'kitty-cache'), '--state-dir', path.join(work, 'kitty-state')];
+      const kitty: ChildProcess = spawn(
+        'kitty',
+        [
+          ...[
+            '--config',
+            'NONE',
+            '-o',
+            'font_size=10',
+            '-o',
+            'allow_remote_control=yes',
+            '--listen-on',
+            `unix:${socket}`,
+          ],
+          ...['-o', 'remember_window_size=no', '-o', 'initial_window_width=900', '-o', 'initial_window_height=700'],
+          ...testStreamtui(),
+          ...flags,
+          ...dirs,
         ],
-        ...['-o', 'remember_window_size=no', '-o', 'initial_window_width=900', '-o', 'initial_window_height=700'],
-        ...testStreamtui(),
-        ...flags,
-        ...dirs,
-      ],
-      {
-        env: {
-          ...process.env,
-          DISPLAY: x.display,
-          XDG_CONFIG_HOME: path.join(work, 'kitty-config'),
-          STREAMTUI_LOG: log,
+        {
+          env: {
+            ...process.env,
+            DISPLAY: x.display,
+            XDG_CONFIG_HOME: path.join(work, 'kitty-config'),
+            STREAMTUI_LOG: log,
+          },
+          stdio: 'ignore',
         },
-        stdio: 'ignore',
-      },
-    );
-    const exited = new Promise<number | null>((resolve) => kitty.once('exit', resolve));
-    try {
-      const text = (): string | undefined => {
-        try {
-          return kittyAt('get-text');
-        } catch {
-          return undefined; // kitty not listening yet
-        }
-      };
-      await until('the library on screen', () => (/Library \(1\)/.test(text() ?? '') ? true : undefined), 30_000);
-      kittyAt('send-text', '\r');
-      await until('the song playing', () => (/Playing\s+Striped/.test(text() ?? '') ? true : undefined), 15_000);
-      const changes = await stripedCover(log);
-      assert.ok(changes >= 16, `stripes 4 pixels wide: ${changes} changes of colour in a row`);
-      kittyAt('send-text', 'q');
-      assert.equal(await exited, 0);
-    } finally {
-      kitty.kill();
-    }
-  });
+      );
+      const exited = new Promise<number | null>((resolve) => kitty.once('exit', resolve));
+      try {
+        const text = (): string | undefined => {
+          try {
+            return kittyAt('get-text');
+          } catch {
+            return undefined; // kitty not listening yet
+          }
+        };
+        await until('the library on screen', () => (/Library \(1\)/.test(text() ?? '') ? true : undefined), 30_000);
+        kittyAt('send-text', '\r');
+        await until('the song playing', () => (/Playing\s+Striped/.test(text() ?? '') ? true : undefined), 15_000);
+        const changes = await stripedCover(log);
+        assert.ok(changes >= STRIPED, `stripes 4 pixels wide: ${changes} changes of colour in a row`);
+        // A taller window: the now-playing area goes down, and the cover with it; nothing stays behind.
+        const before = stripes(screenshot(x.display));
+        kittyAt('resize-os-window', '--unit', 'pixels', '--width', '900', '--height', '950');
+        const after = await until(
+          'the cover placed again lower down',
+          () => {
+            const seen = stripes(screenshot(x.display));
+            return seen.top > before.bottom ? seen : undefined;
+          },
+          15_000,
+        );
+        assert.ok(after.changes >= STRIPED, `the stripes again: ${after.changes} changes of colour in a row`);
+        kittyAt('send-text', 'q');
+        assert.equal(await exited, 0);
+      } finally {
+        kitty.kill();
+      }
+    },
+  );
 
   it("xterm as a VT340: drawn in sixels, at the terminal's pixels", { timeout: 90_000 }, async () => {
     const log = path.join(work, 'xterm-player.log');
@@ -181,7 +208,7 @@ describe('the cover in terminals that draw pictures', () => {
       const asked = await client.command('remote', 'xterm', 'play', 'a.mp3');
       assert.equal(asked.ok, true, asked.text);
       const changes = await stripedCover(log);
-      assert.ok(changes >= 16, `stripes 4 pixels wide: ${changes} changes of colour in a row`);
+      assert.ok(changes >= STRIPED, `stripes 4 pixels wide: ${changes} changes of colour in a row`);
     } finally {
       client.close();
       xterm.kill();
