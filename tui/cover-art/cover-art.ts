@@ -1,7 +1,8 @@
 /**
  * The cover of the song playing, for the now-playing area: its picture from the disk cache
  * (`covers/` beside the blocks), else from the daemon (`readpicture`, then `albumart`, read in
- * pieces), drawn as half blocks to the size the screen gives it, and told to the state machine.
+ * pieces), drawn to the size the screen gives it (half blocks, or the terminal's own picture:
+ * kitty's protocol, sixels), and told to the state machine.
  * A song with no picture is remembered as such (an empty file), so it is not asked for again.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
