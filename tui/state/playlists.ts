@@ -7,6 +7,7 @@ import type { PlaylistAction, Update } from './actions.js';
 import { unreachable } from './actions.js';
 import type { PlayerState } from './model.js';
 import { clamp } from './play.js';
+import { entryIndex } from './queue.js';
 
 /** What the view's keys do with the state as it is. */
 export function playlistAction(state: PlayerState, action: PlaylistAction): Update {
@@ -52,8 +53,7 @@ export function playlistAction(state: PlayerState, action: PlaylistAction): Upda
       if (songs.length === 0 && !state.now)
         return none({ ...state, message: { text: 'the queue is empty: nothing to hand on', error: true } });
       // The entry playing, else the song playing alone (the queue is then that song).
-      const playing =
-        state.now?.entry === undefined ? -1 : state.queue.entries.findIndex((e) => e.id === state.now?.entry);
+      const playing = entryIndex(state.queue, state.now?.entry);
       const handed = playing < 0 && state.now ? [state.now.song] : songs;
       const current = playing >= 0 ? playing : state.now ? 0 : -1;
       return {

@@ -97,9 +97,14 @@ function previousInOrder(queue: QueueState, id: number): number | undefined {
   return at > 0 ? order[at - 1] : undefined;
 }
 
+/** Where entry `id` stands in the queue (from 0), or -1: no entry, or one not in it. */
+export function entryIndex(queue: QueueState, id: number | undefined): number {
+  return id === undefined ? -1 : queue.entries.findIndex((entry) => entry.id === id);
+}
+
 /** One step down (+1) or up (-1) in the list. */
 export function moveEntry(queue: QueueState, id: number, by: 1 | -1): QueueState {
-  const at = queue.entries.findIndex((entry) => entry.id === id);
+  const at = entryIndex(queue, id);
   const to = at + by;
   if (at < 0 || to < 0 || to >= queue.entries.length) return queue;
   const entries = [...queue.entries];

@@ -14,6 +14,7 @@ import {
   type LibraryRow,
 } from './library-tree.js';
 import type { DrivenQueue, LibraryOrder, PlayerState } from './model.js';
+import { entryIndex } from './queue.js';
 
 const listRows = new WeakMap<readonly SongInfo[], LibraryRow[]>();
 
@@ -46,8 +47,7 @@ export function drivenQueueShown(state: PlayerState): DrivenQueue | undefined {
 
 /** The queue entry playing (from 0), or null: stopped, or a song from outside the queue (what `att player pos` says). */
 export function playingQueuePos(state: PlayerState): number | null {
-  const entry = state.playState === 'Stopped' ? undefined : state.now?.entry;
-  const at = entry === undefined ? -1 : state.queue.entries.findIndex((queued) => queued.id === entry);
+  const at = entryIndex(state.queue, state.playState === 'Stopped' ? undefined : state.now?.entry);
   return at < 0 ? null : at;
 }
 

@@ -5,6 +5,7 @@
  */
 import type { SongInfo } from '../../common/protocol/records.js';
 import type { LoopMode, PlayerState } from './model.js';
+import { entryIndex } from './queue.js';
 
 export interface SessionSnapshot {
   /** The song it was at, where, and its queue entry as an index into the kept queue (null: none). */
@@ -23,7 +24,7 @@ const LOOPS: readonly LoopMode[] = ['off', 'one', 'all'];
 /** The session as it is kept; the entry as its index among the queue's entries. */
 export function sessionSnapshot(state: PlayerState): SessionSnapshot {
   const now = state.now;
-  const index = now?.entry === undefined ? -1 : state.queue.entries.findIndex((entry) => entry.id === now.entry);
+  const index = entryIndex(state.queue, now?.entry);
   return {
     song: now?.song,
     position: now ? Math.floor(now.position) : undefined,
