@@ -20,29 +20,24 @@ import { MAX_WAITING_REMOTES } from '../remote-inbox.js';
 import type { Command } from './types.js';
 
 /**
- * The device a handoff goes to, as the daemon names it. The sender asks it with the same commands in
- * its own name; checked here first, so that the one who asked hears why not.
+ * The device `target` is asked to hand its music to (`send`) or to listen along with (`follow`),
+ * as the daemon names it: another device than `target`, and for a handoff one that takes remote
+ * control (the sender asks it with the same commands in its own name). Checked here first, so
+ * that the one who asked hears why not.
  */
-function receiverOf(devices: DeviceRegistry, sender: DeviceInfo, name: string): string {
-  const receiver = devices.find(name);
-  if (!receiver) throw new ProtocolError('not_found', `no device '${printable(name)}' to send to`);
-  if (receiver.name === sender.name)
-    throw new ProtocolError('bad_argument', `'${printable(sender.name)}' cannot send its music to itself`);
-  if (receiver.control !== true)
+function otherDevice(devices: DeviceRegistry, target: DeviceInfo, name: string, action: 'send' | 'follow'): string {
+  const [purpose, itself] =
+    action === 'send' ? ['send to', 'send its music to'] : ['listen along with', 'listen along with'];
+  const other = devices.find(name);
+  if (!other) throw new ProtocolError('not_found', `no device '${printable(name)}' to ${purpose}`);
+  if (other.name === target.name)
+    throw new ProtocolError('bad_argument', `'${printable(target.name)}' cannot ${itself} itself`);
+  if (action === 'send' && other.control !== true)
     throw new ProtocolError(
-      receiver.control === false ? 'permission' : 'unavailable',
-      `'${printable(receiver.name)}' does not take remote control: no music can be sent to it`,
+      other.control === false ? 'permission' : 'unavailable',
+      `'${printable(other.name)}' does not take remote control: no music can be sent to it`,
     );
-  return receiver.name;
-}
-
-/** The device another is asked to listen along with, as the daemon names it; checked here so that the one who asked hears why not. */
-function leaderOf(devices: DeviceRegistry, follower: DeviceInfo, name: string): string {
-  const leader = devices.find(name);
-  if (!leader) throw new ProtocolError('not_found', `no device '${printable(name)}' to listen along with`);
-  if (leader.name === follower.name)
-    throw new ProtocolError('bad_argument', `'${printable(follower.name)}' cannot listen along with itself`);
-  return leader.name;
+  return other.name;
 }
 
 export const remoteCommands: Command[] = [
@@ -135,9 +130,9 @@ export const remoteCommands: Command[] = [
           songs: parsed.songs.map((song) => ctx.services.catalog.find(song).info.file),
         };
       if (parsed.action === 'send')
-        command = { action: 'send', to: receiverOf(ctx.services.devices, target, parsed.to) };
+        command = { action: 'send', to: otherDevice(ctx.services.devices, target, parsed.to, 'send') };
       if (parsed.action === 'follow')
-        command = { action: 'follow', leader: leaderOf(ctx.services.devices, target, parsed.leader) };
+        command = { action: 'follow', leader: otherDevice(ctx.services.devices, target, parsed.leader, 'follow') };
       const from = ctx.services.devices.nameOf(ctx.session.id) ?? '?';
       const id = ctx.services.remotes.post(target.name, from, command);
       if (id === undefined)
