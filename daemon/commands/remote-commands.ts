@@ -40,6 +40,9 @@ function otherDevice(devices: DeviceRegistry, target: DeviceInfo, name: string, 
   return other.name;
 }
 
+/** Songs not in the library (kept by the name the device gave) one device's queue holds at most. */
+export const MAX_QUEUED_BY_NAME = 64;
+
 export const remoteCommands: Command[] = [
   {
     name: 'att player',
@@ -77,7 +80,15 @@ export const remoteCommands: Command[] = [
           throw error;
         }
       });
-      const refused = ctx.services.devices.setQueue(ctx.session.id, Number(offsetWord), files);
+      // A name not in the catalog is the device's own text: so few are kept that no queue grows large by them.
+      const { devices, catalog } = ctx.services;
+      const device = devices.nameOf(ctx.session.id);
+      const before =
+        (device === undefined ? undefined : devices.queueOf(device)?.files.slice(0, Number(offsetWord))) ?? [];
+      const byName = [...before, ...files].filter((file) => catalog.songAt(file) === undefined).length;
+      if (byName > MAX_QUEUED_BY_NAME)
+        throw new ProtocolError('bad_argument', `a queue keeps at most ${MAX_QUEUED_BY_NAME} songs not in the library`);
+      const refused = devices.setQueue(ctx.session.id, Number(offsetWord), files);
       if (refused !== undefined) throw new ProtocolError('bad_argument', refused);
       await ctx.out.write(okLine());
     },

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { TestClient, records, type Response } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { MAX_QUEUED_BY_NAME } from '../../daemon/commands/remote-commands.js';
 import { makeFixtureLibrary, type FixtureLibrary } from '../helpers/fixtures.js';
 import { until } from '../helpers/log-capture.js';
 
@@ -192,6 +193,15 @@ describe('remote control', () => {
       'lamejs-cbr.mp3',
     ]);
     assert.equal((await kitchen.command('att queue', '1')).ok, true);
+    // Names from outside the catalog are few: past MAX_QUEUED_BY_NAME, refused, and nothing changes.
+    const gone = (from: number, count: number): string[] =>
+      Array.from({ length: count }, (_, i) => `Gone/${from + i}.mp3`);
+    assert.equal((await kitchen.command('att queue', '1', ...gone(0, MAX_QUEUED_BY_NAME))).ok, true);
+    const over = await kitchen.command('att queue', String(1 + MAX_QUEUED_BY_NAME), ...gone(MAX_QUEUED_BY_NAME, 1));
+    assert.match(refusal(over), /^bad_argument: a queue keeps at most 64 songs not in the library/);
+    assert.equal(files(await laptop.command('queue', 'kitchen-q')).length, 1 + MAX_QUEUED_BY_NAME);
+    assert.equal((await kitchen.command('att queue', '1')).ok, true);
+    assert.deepEqual(files(await laptop.command('queue', 'kitchen-q')), ['lamejs-cbr.mp3']);
     assert.match(refusal(await laptop.command('queue', 'nobody-q')), /^not_found/);
     // Forgotten with the device.
     kitchen.close();
