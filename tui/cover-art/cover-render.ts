@@ -4,7 +4,8 @@
  * keeps none of that memory between songs, and a large picture never holds up the event loop.
  */
 import { Worker } from 'node:worker_threads';
-import type { CoverGraphics, CoverImage } from '../views/terminal-graphics.js';
+import type { CoverImage } from '../state/model.js';
+import type { CoverGraphics } from '../views/terminal-graphics.js';
 import type { Cell, RenderRequest } from './cover-render-worker.js';
 
 export type { Cell };

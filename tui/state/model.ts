@@ -53,7 +53,15 @@ export interface CoverView {
   /** Half-block cells; blank ones where the terminal draws the picture itself (`image`). */
   cells: ReadonlyArray<ReadonlyArray<readonly [number, number, number]>>;
   /** The picture as the terminal's own drawing (the kitty graphics protocol, sixels), placed over the blank cells. */
-  image?: { kind: 'kitty' | 'sixel'; escape: string; cols: number; rows: number } | undefined;
+  image?: CoverImage | undefined;
+}
+
+/** A cover as the terminal draws it: its escape sequence, and the cells it covers. */
+export interface CoverImage {
+  kind: 'kitty' | 'sixel';
+  escape: string;
+  cols: number;
+  rows: number;
 }
 
 /** The library's order (`o`): by path, or by the marks kept on the daemon. */

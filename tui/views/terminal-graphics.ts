@@ -10,6 +10,8 @@
  * @example graphicsOf('\x1b_Gi=31;OK\x1b\\\x1b[6;16;8t\x1b[?62;22c') // { kind: 'kitty', cellWidth: 8, cellHeight: 16 }
  */
 
+import type { CoverImage } from '../state/model.js';
+
 export interface CoverGraphics {
   kind: 'cells' | 'kitty' | 'sixel';
   /** A cell's size in pixels, as the terminal says it (8 by 16 when it does not). */
@@ -44,14 +46,6 @@ export function graphicsOf(answers: string): CoverGraphics {
 
 /** The kitty image id the cover is drawn as: one cover at a time, each drawing replacing the last. */
 export const COVER_IMAGE_ID = 4207;
-
-/** The cover as the terminal draws it: its escape sequence, and the cells it covers. */
-export interface CoverImage {
-  kind: 'kitty' | 'sixel';
-  escape: string;
-  cols: number;
-  rows: number;
-}
 
 /** Deletes the cover's image and its placement (kitty's protocol), quietly. */
 export const DELETE_COVER = `\x1b_Ga=d,d=I,i=${COVER_IMAGE_ID},q=2\x1b\\`;

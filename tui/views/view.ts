@@ -8,7 +8,7 @@ import type { SongInfo } from '../../common/protocol/records.js';
 import { demoText, scanText } from '../../common/protocol/replies.js';
 import { helpLines } from '../state/bindings.js';
 import { songName, type LibraryRow } from '../state/library-tree.js';
-import { type CoverView, type DrivenQueue, type PlayerState } from '../state/model.js';
+import { type CoverImage, type CoverView, type DrivenQueue, type PlayerState } from '../state/model.js';
 import { lossPercent } from '../../common/datagram/loss-meter.js';
 import {
   displayWidth,
@@ -30,7 +30,7 @@ import { deviceActivityText, drivenQueueShown, libraryRows, songInfoLines } from
 import { marksOf, ORDER_NAMES } from '../state/marks.js';
 import { currentLyricLine } from '../../common/lyrics/lrc.js';
 import type { SongMarks } from '../../common/protocol/stickers.js';
-import { DELETE_COVER, eraseCells, type CoverGraphics, type CoverImage } from './terminal-graphics.js';
+import { DELETE_COVER, eraseCells, type CoverGraphics } from './terminal-graphics.js';
 
 const esc = screenText;
 const label = (text: string, focused: boolean): string =>
@@ -707,8 +707,8 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
     const image = !state.control && coverShown(state) ? state.cover?.image : undefined;
     const top = (now.atop as number) + 1;
     const left = (now.aleft as number) + 1;
-    const key = image ? `${state.cover?.etag} ${top} ${left} ${screen.width}x${screen.height}` : undefined;
-    // A drawing for a new room (the screen resized) comes for the same song: the image is compared too.
+    // Each drawing is an image of its own (a new song's, or the same song's for a resized screen).
+    const key = image ? `${top} ${left} ${screen.width}x${screen.height}` : undefined;
     if (key === placedCover?.key && image === placedCover?.image) return;
     const out = [placedCover ? unplaced(placedCover) : ''];
     if (image && key) {
