@@ -2,10 +2,11 @@
 import blessed from 'blessed';
 import type { PlayerFace } from './face.js';
 import { coverSize } from './layout.js';
-import { HALF_BLOCKS } from './terminal-graphics.js';
+import { HALF_BLOCKS, type CoverGraphics } from './terminal-graphics.js';
 import { createView, type ViewOptions } from './view.js';
 
-export function createScreenFace(options: ViewOptions): PlayerFace {
+/** `graphics`: what the terminal said it draws a cover as (half blocks unless it said it draws pictures). */
+export function createScreenFace(options: ViewOptions & { graphics?: CoverGraphics | undefined }): PlayerFace {
   const screen = blessed.screen({ smartCSR: true, fullUnicode: true, title: 'streamtui', autoPadding: false });
   const view = createView(screen, options);
   return {

@@ -30,7 +30,7 @@ import { deviceActivityText, drivenQueueShown, libraryRows, songInfoLines } from
 import { marksOf, ORDER_NAMES } from '../state/marks.js';
 import { currentLyricLine } from '../../common/lyrics/lrc.js';
 import type { SongMarks } from '../../common/protocol/stickers.js';
-import { DELETE_COVER, eraseCells, type CoverGraphics } from './terminal-graphics.js';
+import { DELETE_COVER, eraseCells } from './terminal-graphics.js';
 
 const esc = screenText;
 const label = (text: string, focused: boolean): string =>
@@ -92,8 +92,6 @@ export interface View {
 /** What the screen says that is not the state's: where the cache is (the song-info view names it). */
 export interface ViewOptions {
   cacheDir?: string | undefined;
-  /** What the terminal draws a cover as (half blocks unless it said it draws pictures). */
-  graphics?: CoverGraphics | undefined;
 }
 
 export function createView(screen: blessed.Widgets.Screen, options: ViewOptions = {}): View {
