@@ -151,7 +151,12 @@ describe('a hostile daemon’s text', () => {
       // The song-change hook gets the song in its environment: a NUL there stopped spawn.
       const out = path.join(dir, 'hook.txt');
       const logged: string[] = [];
-      const hook = new SongHook(`printf %s "$STREAMTUI_TITLE" > '${out}'`, 'x', (text) => logged.push(text));
+      // Written beside and renamed: the shell's `>` makes the file empty before printf writes.
+      const hook = new SongHook(
+        `printf %s "$STREAMTUI_TITLE" > '${out}.part' && mv '${out}.part' '${out}'`,
+        'x',
+        (text) => logged.push(text),
+      );
       hook.songChanged(song);
       const written = await until('the hook ran', () => (existsSync(out) ? readFileSync(out, 'utf8') : undefined));
       assert.equal(written, 'x y 2J');
