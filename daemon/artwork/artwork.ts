@@ -9,22 +9,11 @@ import type { EmbeddedReader } from '../catalog/embedded-reader.js';
 import { MAX_PICTURE_BYTES, type Picture } from '../catalog/embedded.js';
 import { readBesideFile, SongFileError } from '../catalog/open-song.js';
 import type { CatalogSong } from '../catalog/song.js';
+import { imageType, pickCoverFile, stamp } from './cover-file.js';
 
 /** The cache holds at most this many pictures and bytes: a client reading pieces of a few covers at once. */
 const CACHE_ENTRIES = 16;
 const CACHE_BYTES = 64 * 1024 * 1024;
-const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.gif', '.bmp'];
-
-/** A picture's type from its first bytes (a cover file's extension may lie). */
-export function imageType(data: Uint8Array): string | undefined {
-  const b = Buffer.from(data.buffer, data.byteOffset, Math.min(data.length, 12));
-  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'image/jpeg';
-  if (b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
-  if (b.toString('latin1', 0, 4) === 'GIF8') return 'image/gif';
-  if (b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP') return 'image/webp';
-  if (b.toString('latin1', 0, 2) === 'BM') return 'image/bmp';
-  return undefined;
-}
 
 /** Why a picture cannot be served (the song's file unreadable, a cover file refused). */
 export class PictureError extends Error {
@@ -38,7 +27,7 @@ export class Artwork {
   constructor(
     private readonly reader: EmbeddedReader,
     /** File names (without extension) taken as an album's cover, in order of preference, compared case-insensitively. */
-    private readonly coverNames: readonly string[],
+    readonly coverNames: readonly string[],
   ) {}
 
   /** The picture in the song's tags (the front cover first), if it has one. @throws PictureError */
@@ -64,17 +53,12 @@ export class Artwork {
   async folder(song: CatalogSong): Promise<Picture | undefined> {
     const dir = path.dirname(song.path);
     const names = await readdir(dir).catch(() => [] as string[]);
-    const rank = (name: string): number => {
-      const ext = path.extname(name).toLowerCase();
-      if (!IMAGE_EXTENSIONS.includes(ext)) return -1;
-      return this.coverNames.indexOf(name.slice(0, -ext.length).toLowerCase());
-    };
-    const cover = names.filter((name) => rank(name) >= 0).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1))[0];
+    const cover = pickCoverFile(names, this.coverNames);
     if (!cover) return undefined;
     const file = path.join(dir, cover);
     const shown = path.posix.join(path.posix.dirname(song.info.file), cover);
     const info = await stat(file).catch(() => undefined);
-    return this.cached(`folder:${file}:${info?.size}:${info?.mtimeMs}:${info?.ino}`, async () => {
+    return this.cached(`folder:${file}:${info && stamp(info)}`, async () => {
       let data: Buffer | undefined;
       try {
         data = await readBesideFile(file, MAX_PICTURE_BYTES, shown);

@@ -5,24 +5,39 @@
  * crashes the decoder costs that process, not the daemon; without sharp (a platform it has no
  * build for), by the system's ffmpeg. What was scaled is kept in a small cache by bytes: a client
  * shows the same covers again and again. docs/benchmarks.md has why: sharp takes ~8 ms for a
- * 600-pixel cover, ffmpeg ~80 ms.
+ * 600-pixel cover, ffmpeg ~80 ms. An album's cover file is found and read by that process too
+ * (folderCover); one kept is served again while its folder and file are unchanged.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { lstat, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Picture } from '../catalog/embedded.js';
 import { hasFfmpeg } from '../ffmpeg.js';
 import type { Logger } from '../log.js';
-import type { ScaleReply, ScaleRequest } from './picture-messages.js';
+import { PictureError } from './artwork.js';
+import { scaledType, stamp } from './cover-file.js';
+import type { CoverOrigin, FolderCoverRequest, ScaleReply, ScaleRequest } from './picture-messages.js';
 
-/** Scaled pictures kept, by bytes. */
+/** Scaled pictures kept, by bytes, and entries (a folder without a cover is an entry of no bytes). */
 const CACHE_BYTES = 16 * 1024 * 1024;
+const CACHE_ENTRIES = 8192;
 /** The picture process ends after this long without a picture. */
 const IDLE_MS = 5_000;
 /** A picture not scaled in this long is sent as it is, and the process that stalled on it ends. */
 const PICTURE_MS = 10_000;
 
-type Outcome = { data: Uint8Array } | { error: string } | { unavailable: string } | { ended: string };
+type Outcome = ScaleReply | { id: number; ended: string };
+
+/** A scaled picture kept; for a folder's cover, where it came from (none: the folder has no cover). */
+interface Kept {
+  picture?: Picture;
+  origin?: CoverOrigin;
+}
+
+/** An album's cover from folderCover: scaled, none in the folder, or undefined when it cannot be now (read it in the daemon). */
+export type FolderCover = Picture | 'none' | undefined;
 
 interface Scaling {
   id: number;
@@ -37,7 +52,7 @@ export class PictureScaler {
   /** sharp did not load here: ffmpeg scales from then on. */
   private sharpMissing = false;
   private closed = false;
-  private readonly kept = new Map<string, Picture>();
+  private readonly kept = new Map<string, Kept>();
   private keptBytes = 0;
   /** Pictures are scaled one at a time (one process, one thread); these wait their turn. */
   private turn: Promise<void> = Promise.resolve();
@@ -52,36 +67,53 @@ export class PictureScaler {
   /** The picture fitted within `size` pixels (never enlarged); undefined when it cannot be now (busy, no scaler, a bad picture). */
   async scale(picture: Picture, size: number): Promise<Picture | undefined> {
     const key = `${createHash('sha1').update(picture.data).digest('hex')}:${size}`;
-    const kept = this.kept.get(key);
-    if (kept) {
-      this.kept.delete(key); // to the back: most recently used
-      this.kept.set(key, kept);
-      return kept;
-    }
-    if (this.waiting >= this.maxWaiting || this.closed) return undefined;
-    this.waiting++;
-    const before = this.turn;
-    let done = (): void => {};
-    this.turn = new Promise((resolve) => (done = resolve));
-    try {
-      await before;
-      // PNG, GIF and WebP may be transparent: PNG they stay; a photograph becomes a JPEG.
-      const mime = ['image/png', 'image/gif', 'image/webp'].includes(picture.mime) ? 'image/png' : 'image/jpeg';
-      const data = this.sharpMissing ? await byFfmpeg(picture, size, mime) : await this.bySharp(picture, size, mime);
-      if (!data) return undefined;
-      const scaled = { mime, data };
-      this.kept.set(key, scaled);
-      this.keptBytes += data.length;
-      for (const [oldest, entry] of this.kept) {
-        if (this.keptBytes <= CACHE_BYTES) break;
-        this.kept.delete(oldest);
-        this.keptBytes -= entry.data.length;
+    const kept = this.recall(key);
+    if (kept?.picture) return kept.picture;
+    const mime = scaledType(picture.mime);
+    const outcome = await this.inTurn(async () => {
+      if (this.sharpMissing) {
+        const data = await byFfmpeg(picture, size, mime);
+        return data ? { id: 0, data, mime } : { id: 0, error: 'ffmpeg did not scale it' };
       }
-      return scaled;
-    } finally {
-      this.waiting--;
-      done();
+      return this.bySharp({ id: this.nextId++, data: picture.data, size, mime });
+    });
+    if (outcome && 'unavailable' in outcome) return this.scale(picture, size); // by ffmpeg now
+    if (!outcome || !('data' in outcome)) return undefined;
+    const scaled = { mime: outcome.mime, data: outcome.data };
+    this.keep(key, { picture: scaled });
+    return scaled;
+  }
+
+  /**
+   * The cover file in `folder` (named as `coverNames` rank them) fitted within `size`, found, read
+   * and scaled in the picture process. 'none' when the folder has no cover file; undefined when it
+   * cannot be done there now (busy, no sharp, a picture sharp cannot read): the daemon reads it.
+   * @throws PictureError when the cover file is there but may not be served.
+   */
+  async folderCover(
+    folder: string,
+    shownFolder: string,
+    coverNames: readonly string[],
+    size: number,
+  ): Promise<FolderCover> {
+    const key = `folder:${size}:${coverNames.join('/')}:${folder}`;
+    const kept = this.kept.get(key);
+    if (kept?.origin && (await unchanged(folder, kept.origin))) {
+      this.recall(key);
+      return kept.picture ?? 'none';
     }
+    if (this.sharpMissing) return undefined;
+    const outcome = await this.inTurn(() => this.bySharp({ id: this.nextId++, folder, shownFolder, coverNames, size }));
+    if (!outcome) return undefined;
+    if ('refused' in outcome) throw new PictureError(outcome.refused);
+    if ('none' in outcome) {
+      this.keep(key, { origin: outcome.none });
+      return 'none';
+    }
+    if (!('data' in outcome)) return undefined;
+    const picture = { mime: outcome.mime, data: outcome.data };
+    this.keep(key, { picture, origin: outcome.origin });
+    return picture;
   }
 
   /** Ends the picture process; pictures asked for from now on are sent as they are. */
@@ -90,23 +122,63 @@ export class PictureScaler {
     this.stop('the daemon is stopping');
   }
 
-  private async bySharp(picture: Picture, size: number, mime: string): Promise<Uint8Array | undefined> {
-    let outcome = await this.inWorker({ id: this.nextId++, data: picture.data, size, mime });
-    // The process ended under it (killed, or gone before its end was heard): once more, in a new one.
-    if ('ended' in outcome) outcome = await this.inWorker({ id: this.nextId++, data: picture.data, size, mime });
-    if ('data' in outcome) return outcome.data;
-    if ('error' in outcome || 'ended' in outcome) {
-      this.log.debug(`pictures: not scaled: ${'error' in outcome ? outcome.error : outcome.ended}`);
-      return undefined;
+  /** `work` when its turn comes (one picture at a time); undefined at once when too many wait or the scaler is closed. */
+  private async inTurn(work: () => Promise<Outcome>): Promise<Outcome | undefined> {
+    if (this.waiting >= this.maxWaiting || this.closed) return undefined;
+    this.waiting++;
+    const before = this.turn;
+    let done = (): void => {};
+    this.turn = new Promise((resolve) => (done = resolve));
+    try {
+      await before;
+      return await work();
+    } finally {
+      this.waiting--;
+      done();
     }
-    this.log.warn(`pictures: sharp did not load (${outcome.unavailable}); scaling with ffmpeg`);
-    this.sharpMissing = true;
-    this.stop();
-    return byFfmpeg(picture, size, mime);
   }
 
-  private inWorker(request: ScaleRequest): Promise<Outcome> {
-    if (this.closed) return Promise.resolve({ error: 'the daemon is stopping' });
+  /** The picture process's answer; it says when sharp is missing here, and the process is ended for good. */
+  private async bySharp(request: ScaleRequest | FolderCoverRequest): Promise<Outcome> {
+    let outcome = await this.inWorker(request);
+    // The process ended under it (killed, or gone before its end was heard): once more, in a new one.
+    if ('ended' in outcome) outcome = await this.inWorker({ ...request, id: this.nextId++ });
+    if ('error' in outcome || 'ended' in outcome)
+      this.log.debug(`pictures: not scaled: ${'error' in outcome ? outcome.error : outcome.ended}`);
+    if ('unavailable' in outcome) {
+      this.log.warn(`pictures: sharp did not load (${outcome.unavailable}); scaling with ffmpeg`);
+      this.sharpMissing = true;
+      this.stop();
+    }
+    return outcome;
+  }
+
+  /** What is kept under `key`, made the most recently used. */
+  private recall(key: string): Kept | undefined {
+    const kept = this.kept.get(key);
+    if (!kept) return undefined;
+    this.kept.delete(key);
+    this.kept.set(key, kept);
+    return kept;
+  }
+
+  private keep(key: string, entry: Kept): void {
+    const before = this.kept.get(key);
+    if (before) {
+      this.kept.delete(key);
+      this.keptBytes -= before.picture?.data.length ?? 0;
+    }
+    this.kept.set(key, entry);
+    this.keptBytes += entry.picture?.data.length ?? 0;
+    for (const [oldest, dropped] of this.kept) {
+      if (this.keptBytes <= CACHE_BYTES && this.kept.size <= CACHE_ENTRIES) break;
+      this.kept.delete(oldest);
+      this.keptBytes -= dropped.picture?.data.length ?? 0;
+    }
+  }
+
+  private inWorker(request: ScaleRequest | FolderCoverRequest): Promise<Outcome> {
+    if (this.closed) return Promise.resolve({ id: request.id, error: 'the daemon is stopping' });
     const worker = this.started();
     clearTimeout(this.idleTimer);
     return new Promise((resolve) => {
@@ -125,7 +197,7 @@ export class PictureScaler {
         // Dead but not yet heard of: forgotten now, so that the next picture starts a new one.
         if (this.worker === worker) this.worker = undefined;
         worker.kill('SIGKILL');
-        finish({ ended: `did not take the picture: ${error.message}` });
+        finish({ id: request.id, ended: `did not take the picture: ${error.message}` });
       });
     });
   }
@@ -143,16 +215,13 @@ export class PictureScaler {
     worker.unref();
     worker.channel?.unref();
     worker.on('message', (reply: ScaleReply) => {
-      if (this.scaling?.id !== reply.id) return;
-      if ('data' in reply) this.scaling.finish({ data: reply.data });
-      else if ('error' in reply) this.scaling.finish({ error: reply.error });
-      else this.scaling.finish({ unavailable: reply.unavailable });
+      if (this.scaling?.id === reply.id) this.scaling.finish(reply);
     });
     const ended = (why: string): void => {
       if (this.worker !== worker) return;
       this.worker = undefined;
       this.log.warn(`pictures: the scaling process ${why}`);
-      this.scaling?.finish({ ended: why });
+      if (this.scaling) this.scaling.finish({ id: this.scaling.id, ended: why });
     };
     worker.on('error', (error) => ended(`failed: ${error.message}`));
     worker.on('exit', (code, signal) => ended(`ended (${signal ?? `exit code ${code}`})`));
@@ -172,7 +241,7 @@ export class PictureScaler {
     const worker = this.worker;
     this.worker = undefined;
     const busy = this.scaling !== undefined;
-    this.scaling?.finish({ error: why });
+    if (this.scaling) this.scaling.finish({ id: this.scaling.id, error: why });
     if (!worker) return;
     if (!busy && worker.connected)
       worker.disconnect(); // it leaves when its channel closes
@@ -202,4 +271,15 @@ function byFfmpeg(picture: Picture, size: number, mime: string): Promise<Buffer 
     child.once('error', () => resolve(undefined));
     child.once('close', (code) => resolve(code === 0 && bytes > 0 ? Buffer.concat(chunks) : undefined));
   });
+}
+
+/** True when the folder, and the cover file it had, are as they were when `origin` was taken. */
+async function unchanged(folder: string, origin: CoverOrigin): Promise<boolean> {
+  // Both at once: one wait on the thread pool instead of two.
+  const [folderNow, fileNow] = await Promise.all([
+    stat(folder).catch(() => undefined),
+    origin.file && lstat(path.join(folder, origin.file.name)).catch(() => undefined),
+  ]);
+  if (!folderNow || stamp(folderNow) !== origin.folderStamp) return false;
+  return !origin.file || (fileNow !== undefined && stamp(fileNow) === origin.file.stamp);
 }

@@ -2,9 +2,16 @@
  * The picture scaler's own process (picture-scaler.ts starts it): sharp scales one picture per
  * message and answers with the result. libvips and its buffers live here, not in the daemon: its
  * memory goes back to the system when this process ends after a quiet while, and a picture made
- * to crash the decoder ends this process, not the daemon.
+ * to crash the decoder ends this process, not the daemon. An album's cover is also found and read
+ * here, with blocking calls: one message instead of the daemon's half a dozen trips to its thread
+ * pool, each of which can wait milliseconds on a busy machine.
  */
-import type { ScaleReply, ScaleRequest } from './picture-messages.js';
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { MAX_PICTURE_BYTES } from '../catalog/embedded.js';
+import { readBesideFileSync, SongFileError } from '../catalog/open-song.js';
+import { imageType, pickCoverFile, scaledType, stamp } from './cover-file.js';
+import type { CoverOrigin, FolderCoverRequest, ScaleReply, ScaleRequest } from './picture-messages.js';
 
 /** A picture larger than this many pixels is not decoded (a decompression bomb in a cover file). */
 const MAX_INPUT_PIXELS = 50_000_000;
@@ -27,22 +34,59 @@ const send = (reply: ScaleReply): void => {
   process.send?.(reply);
 };
 
-const loaded = loadSharp();
-process.on('message', (request: ScaleRequest) => {
-  void loaded.then(async (sharp) => {
-    if (typeof sharp === 'string') return send({ id: request.id, unavailable: sharp });
-    try {
-      const resized = sharp(request.data, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' }).resize(
-        request.size,
-        request.size,
-        { fit: 'inside', withoutEnlargement: true },
-      );
-      const data = await (request.mime === 'image/png' ? resized.png() : resized.jpeg({ quality: 85 })).toBuffer();
-      send({ id: request.id, data });
-    } catch (error) {
-      send({ id: request.id, error: (error as Error).message });
-    }
+async function scale(sharp: Sharp, data: Uint8Array, size: number, mime: string): Promise<Uint8Array> {
+  const resized = sharp(data, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' }).resize(size, size, {
+    fit: 'inside',
+    withoutEnlargement: true,
   });
+  return (mime === 'image/png' ? resized.png() : resized.jpeg({ quality: 85 })).toBuffer();
+}
+
+/** The folder's cover read, or why not; its stamps taken before it is looked in and from the open file. */
+function readCover(
+  request: FolderCoverRequest,
+): { data: Buffer; mime: string; origin: CoverOrigin } | { none: CoverOrigin } {
+  const folderStamp = stamp(statSync(request.folder));
+  const name = pickCoverFile(readdirSync(request.folder), request.coverNames);
+  if (!name) return { none: { folderStamp } };
+  const shown = path.posix.join(request.shownFolder, name);
+  const read = readBesideFileSync(path.join(request.folder, name), MAX_PICTURE_BYTES, shown);
+  if (!read) return { none: { folderStamp } }; // gone between the listing and the open
+  const mime = imageType(read.data);
+  if (!mime) throw new SongFileError(`'${shown}' is not a picture (JPEG, PNG, WebP, GIF or BMP)`);
+  return { data: read.data, mime, origin: { folderStamp, file: { name, stamp: stamp(read.stats) } } };
+}
+
+async function answer(sharp: Sharp | string, request: ScaleRequest | FolderCoverRequest): Promise<ScaleReply> {
+  const { id } = request;
+  if (typeof sharp === 'string') return { id, unavailable: sharp };
+  if ('data' in request) {
+    try {
+      return { id, data: await scale(sharp, request.data, request.size, request.mime), mime: request.mime };
+    } catch (error) {
+      return { id, error: (error as Error).message };
+    }
+  }
+  let cover;
+  try {
+    cover = readCover(request);
+  } catch (error) {
+    if (error instanceof SongFileError) return { id, refused: error.message };
+    // The folder itself unreadable or gone: as a folder without a cover, but not kept.
+    return { id, error: `cannot look in '${request.shownFolder}': ${(error as NodeJS.ErrnoException).code ?? error}` };
+  }
+  if ('none' in cover) return { id, none: cover.none };
+  const mime = scaledType(cover.mime);
+  try {
+    return { id, data: await scale(sharp, cover.data, request.size, mime), mime, origin: cover.origin };
+  } catch (error) {
+    return { id, error: (error as Error).message };
+  }
+}
+
+const loaded = loadSharp();
+process.on('message', (request: ScaleRequest | FolderCoverRequest) => {
+  void loaded.then(async (sharp) => send(await answer(sharp, request)));
 });
 // The daemon gone (or done with pictures): nothing is left to do.
 process.on('disconnect', () => process.exit(0));

@@ -5,7 +5,7 @@
  * must be a regular file with the inode, size and mtime that were scanned, which also catches a
  * folder above it swapped for a symlink to somewhere else.
  */
-import { constants } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { FileStamp } from './song.js';
 
@@ -73,5 +73,43 @@ export async function readBesideFile(path: string, maxBytes: number, name: strin
     return await handle.readFile();
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * readBesideFile for a process that may block (the picture process, picture-worker.ts), with the
+ * descriptor's own stat: what was read is that file as it was then.
+ */
+export function readBesideFileSync(
+  path: string,
+  maxBytes: number,
+  name: string,
+): { data: Buffer; stats: Stats } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, FLAGS);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    if (code === 'ENOENT') return undefined;
+    throw new SongFileError(
+      code === 'ELOOP' ? `'${name}' is a symlink; not read` : `cannot open '${name}': ${code}`,
+      code,
+    );
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw new SongFileError(`'${name}' is not a regular file; not read`);
+    if (stats.size > maxBytes) throw new SongFileError(`'${name}' is larger than ${maxBytes} bytes; not read`);
+    // What fstat said, and no more: a file that grows meanwhile is read as it was.
+    const data = Buffer.allocUnsafe(stats.size);
+    let read = 0;
+    while (read < data.length) {
+      const got = readSync(fd, data, read, data.length - read, read);
+      if (got === 0) break;
+      read += got;
+    }
+    return { data: data.subarray(0, read), stats };
+  } finally {
+    closeSync(fd);
   }
 }

@@ -58,19 +58,28 @@ export const mediaEndpoints: Record<string, Endpoint> = {
     async run(ctx) {
       const id = ctx.params.need('id');
       const { song, album } = pictureSong(ctx, id);
-      const { artwork } = ctx.services;
+      const size = ctx.params.int('size', undefined, 1, 100_000);
+      const { artwork, media } = ctx.services;
+      let scaled = false;
+      // The cover file scaled where it is read (the picture process) when a size is asked; else read here.
+      const folder = async (): Promise<Picture | undefined> => {
+        const cover = await media.folderCover(song, size, artwork.coverNames);
+        if (cover === 'none') return undefined;
+        scaled = cover !== undefined;
+        return cover ?? artwork.folder(song);
+      };
       let picture: Picture | undefined;
       try {
         // A song's own picture first; an album's cover file first.
         picture = album
-          ? ((await artwork.folder(song)) ?? (await artwork.embedded(song)))
-          : ((await artwork.embedded(song)) ?? (await artwork.folder(song)));
+          ? ((await folder()) ?? (await artwork.embedded(song)))
+          : ((await artwork.embedded(song)) ?? (await folder()));
       } catch (error) {
         if (error instanceof PictureError) throw new SubsonicError(SubsonicCode.generic, error.message);
         throw error;
       }
       if (!picture) throw notFound('cover art', id);
-      return ctx.services.media.picture(picture, ctx.params.int('size', undefined, 1, 100_000), ctx.method);
+      return media.picture(picture, scaled ? undefined : size, ctx.method);
     },
   },
   getLyricsBySongId: {

@@ -8,13 +8,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
 import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
 import { byteRange } from '../../common/http/byte-range.js';
 import { SubsonicCode, SubsonicError } from '../../common/subsonic/response.js';
 import type { Picture } from '../catalog/embedded.js';
 import { openScanned, SongFileError } from '../catalog/open-song.js';
 import type { CatalogSong } from '../catalog/song.js';
-import { PictureScaler } from '../artwork/picture-scaler.js';
+import { type FolderCover, PictureScaler } from '../artwork/picture-scaler.js';
 import { hasFfmpeg } from '../ffmpeg.js';
 import type { Logger } from '../log.js';
 import { bitRateOf, CONTENT_TYPES } from './records.js';
@@ -269,12 +270,22 @@ export class MediaServer {
 
   /** The picture, scaled down to fit `size` pixels when asked (and it can be now), else as it is. */
   async picture(picture: Picture, size: number | undefined, method: string): Promise<MediaAnswer> {
-    const scaled =
-      size !== undefined && size > 0 && size <= MAX_PICTURE_SIZE ? await this.scaler.scale(picture, size) : undefined;
+    const scaled = size !== undefined && scalable(size) ? await this.scaler.scale(picture, size) : undefined;
     const { mime, data } = scaled ?? picture;
     const headers = { 'content-type': mime, 'content-length': data.length, 'cache-control': 'private, max-age=86400' };
     const body = Buffer.from(data.buffer, data.byteOffset, data.length);
     return method === 'HEAD' ? { media: true, status: 200, headers } : { media: true, status: 200, headers, body };
+  }
+
+  /**
+   * The album's cover file in the song's folder fitted within `size`, by the picture process
+   * (PictureScaler.folderCover); undefined when no size to scale to is asked, or it must be read
+   * here. @throws PictureError
+   */
+  async folderCover(song: CatalogSong, size: number | undefined, coverNames: readonly string[]): Promise<FolderCover> {
+    if (size === undefined || !scalable(size)) return undefined;
+    const shownFolder = path.posix.dirname(song.info.file);
+    return this.scaler.folderCover(path.dirname(song.path), shownFolder, coverNames, size);
   }
 
   /**
@@ -294,6 +305,8 @@ export class MediaServer {
     }
   }
 }
+
+const scalable = (size: number): boolean => size > 0 && size <= MAX_PICTURE_SIZE;
 
 function fileError(error: unknown): SubsonicError {
   if (error instanceof SongFileError) return new SubsonicError(SubsonicCode.generic, error.message);

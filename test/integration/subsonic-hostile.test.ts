@@ -6,7 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import zlib from 'node:zlib';
 import net from 'node:net';
 import os from 'node:os';
@@ -63,6 +72,18 @@ function jpegSize(jpeg: Buffer): { width: number; height: number } {
   throw new Error('no frame header');
 }
 
+/** The Subsonic error code of an answer's text. */
+function failureOf(text: string): { code?: number } {
+  const parsed = JSON.parse(text) as { 'subsonic-response': { error?: { code: number } } };
+  return { code: parsed['subsonic-response'].error?.code };
+}
+
+/** A picture's width and height alone. */
+async function size(answer: Promise<{ width: number; height: number } | { code?: number }>): Promise<unknown> {
+  const got = await answer;
+  return 'width' in got ? { width: got.width, height: got.height } : got;
+}
+
 async function until(condition: () => boolean, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
   while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
@@ -106,6 +127,9 @@ before(async () => {
     '1',
     path.join(music, 'Covered', 'cover.jpg'),
   ]);
+  // A folder whose cover comes, changes and goes while the daemon runs.
+  mkdirSync(path.join(music, 'Changing'));
+  sineWav(path.join(music, 'Changing', 'tick.wav'), 440, 1);
   daemon = await startTestDaemon(music, {
     users: [{ name: 'eve', password: 'secret' }],
     httpMaxStreams: MAX_STREAMS,
@@ -185,6 +209,56 @@ describe('the Subsonic API under hostile input', () => {
       assert.ok(second !== undefined && second !== first);
       await until(() => pictureProcesses().length === 0, 20_000);
       assert.deepEqual(pictureProcesses(), [], 'no picture process left once quiet');
+      await servesOn();
+    },
+  );
+
+  it(
+    'serves a scaled cover again only while its folder and file are as they were: one added, rewritten, made a symlink, taken away',
+    { timeout: 60_000 },
+    async () => {
+      const id = String(daemon.catalog.songAt('Changing/tick.wav')?.info.id);
+      const cover = path.join(music, 'Changing', 'cover.jpg');
+      const picture = (width: number, height: number, file: string): void => {
+        execFileSync('ffmpeg', [
+          '-v',
+          'error',
+          '-f',
+          'lavfi',
+          '-i',
+          `testsrc=s=${width}x${height}`,
+          '-frames:v',
+          '1',
+          '-y',
+          file,
+        ]);
+      };
+      const ask = async (): Promise<{ width: number; height: number; bytes: Buffer } | { code?: number }> => {
+        const response = await fetch(`${base}/rest/getCoverArt?${auth}&id=${id}&size=50`);
+        if (response.headers.get('content-type') !== 'image/jpeg') return failureOf(await response.text());
+        const bytes = Buffer.from(await response.arrayBuffer());
+        return { ...jpegSize(bytes), bytes };
+      };
+      assert.deepEqual(await ask(), { code: 70 }, 'no cover yet');
+      picture(200, 100, cover);
+      assert.deepEqual(await size(ask()), { width: 50, height: 25 }, 'the cover added since');
+      // Rewritten in place: the same inode, another picture.
+      picture(100, 200, path.join(work, 'tall.jpg'));
+      writeFileSync(cover, readFileSync(path.join(work, 'tall.jpg')));
+      const tall = await ask();
+      assert.deepEqual(await size(Promise.resolve(tall)), { width: 25, height: 50 }, 'the cover rewritten');
+      // Kept: asked again once the picture process has gone, it is served without one.
+      await until(() => pictureProcesses().length === 0, 20_000);
+      assert.deepEqual(pictureProcesses(), []);
+      assert.deepEqual(await ask(), tall, 'the same cover, the same bytes');
+      assert.deepEqual(pictureProcesses(), [], 'served from what was kept');
+      // Swapped for a symlink to a picture elsewhere: refused, not the one kept.
+      renameSync(cover, path.join(work, 'was-cover.jpg'));
+      symlinkSync(path.join(music, 'Covered', 'cover.jpg'), cover);
+      const refused = await ask();
+      assert.equal('code' in refused && refused.code, 0, 'a symlink is not followed');
+      rmSync(cover);
+      assert.deepEqual(await ask(), { code: 70 }, 'the cover taken away');
       await servesOn();
     },
   );
