@@ -203,14 +203,7 @@ export async function createDecoder(
     // Its libFLAC decodes up to 24 bits: a 32-bit stream (flac 1.4 writes them) comes out silent.
     if (song.format === 'flac' && (song.bits ?? 16) > 24)
       throw new Error(`${song.bits}-bit FLAC is not played yet (24 bits at most)`);
-    // Loaded with the first song of its format: a player of MP3s never compiles them.
-    const wasm: WasmDecoder =
-      song.format === 'flac'
-        ? new (await import('@wasm-audio-decoders/flac')).FLACDecoder()
-        : song.format === 'opus'
-          ? new (await import('ogg-opus-decoder')).OggOpusDecoder()
-          : new (await import('@wasm-audio-decoders/ogg-vorbis')).OggVorbisDecoder();
-    await wasm.ready;
+    const wasm = await spareOr(song.format, () => newWasmDecoder(song.format as HeaderedFormat));
     const failsOn = song.format === 'flac' ? 'FLAC' : undefined;
     const decoder = new HeaderedDecoder(wasm, outputChannels(song), failsOn, bits);
     try {
@@ -221,23 +214,51 @@ export async function createDecoder(
     }
     return decoder;
   }
-  // A decoder made ahead is taken, and the next one made a moment later: WebAssembly's
-  // instantiation takes 5-20 ms on a busy event loop, and made at once it held up the first bytes
-  // of the song's download as they came (traced: 1-6 ms between their arrival and their decoding).
-  const made = spare ?? newMpegDecoder(true);
-  spare = undefined;
-  clearTimeout(spareTimer);
-  spareTimer = setTimeout(() => (spare ??= newMpegDecoder(true)), SPARE_AFTER_MS).unref();
-  return new Mp3Decoder(await made, outputChannels(song));
+  return new Mp3Decoder(await spareOr('mp3', () => newMpegDecoder(true)), outputChannels(song));
+}
+
+type HeaderedFormat = 'flac' | 'ogg' | 'opus';
+
+/** A WebAssembly decoder of FLAC, Ogg Vorbis or Opus, ready. Loaded with the first song of its format: a player of MP3s never compiles them. */
+async function newWasmDecoder(format: HeaderedFormat): Promise<WasmDecoder> {
+  const wasm: WasmDecoder =
+    format === 'flac'
+      ? new (await import('@wasm-audio-decoders/flac')).FLACDecoder()
+      : format === 'opus'
+        ? new (await import('ogg-opus-decoder')).OggOpusDecoder()
+        : new (await import('@wasm-audio-decoders/ogg-vorbis')).OggVorbisDecoder();
+  await wasm.ready;
+  return wasm;
 }
 
 /** After a song's start, its first sound is out by then (a play is 10-20 ms from key to sound). */
 const SPARE_AFTER_MS = 200;
-let spareTimer: NodeJS.Timeout | undefined;
 
-/** The next song's MP3 decoder (gapless), made ahead. */
-let spare: Promise<MPEGDecoder> | undefined;
+/**
+ * Decoders made ahead, one for each format played so far: a song takes its format's spare, and
+ * the next is made a moment later. WebAssembly's instantiation takes 0.5-40 ms (the first few of
+ * a format the longest), and made at once it held up the song's first sound; made at the song's
+ * start, it held up the first bytes of its download as they came (traced for MP3: 1-6 ms).
+ */
+const spares = new Map<SongFormat, { made?: Promise<unknown> | undefined; timer?: NodeJS.Timeout }>();
 
+function spareOr<T>(format: SongFormat, make: () => Promise<T>): Promise<T> {
+  const spare = spares.get(format) ?? {};
+  const made = (spare.made as Promise<T> | undefined) ?? make();
+  spare.made = undefined;
+  clearTimeout(spare.timer);
+  spare.timer = setTimeout(() => (spare.made ??= madeAhead(make())), SPARE_AFTER_MS).unref();
+  spares.set(format, spare);
+  return made;
+}
+
+/** A decoder being made ahead: its failure is the song's that takes it, not an unhandled rejection meanwhile. */
+function madeAhead<T>(made: Promise<T>): Promise<T> {
+  made.catch(() => {});
+  return made;
+}
+
+/** An MP3 decoder, ready; gapless: LAME's encoder delay and padding trimmed when its Info frame is read. */
 async function newMpegDecoder(gapless: boolean): Promise<MPEGDecoder> {
   const decoder = new MPEGDecoder({ enableGapless: gapless });
   await decoder.ready;
@@ -256,7 +277,9 @@ export async function warmUpDecoders(): Promise<void> {
   const decoder = await createMp3Decoder(2, true);
   decoder.decode(Buffer.concat([frame, frame, frame, frame]));
   decoder.free();
-  spare ??= newMpegDecoder(true);
+  const spare = spares.get('mp3') ?? {};
+  spare.made ??= madeAhead(newMpegDecoder(true));
+  spares.set('mp3', spare);
 }
 
 /** An MP3 decoder on its own (the radio: frames of any song, no Info frame, nothing to trim). */
