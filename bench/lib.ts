@@ -253,7 +253,21 @@ export async function closeTui(tui: Tmux, dir?: string): Promise<void> {
   tui.keys('q');
   await new Promise((resolve) => setTimeout(resolve, 300));
   tui.kill();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  if (!dir) return;
+  // The player, hung up on, still writes its queue and cache into `dir` as it goes: gone first.
+  for (const deadline = Date.now() + 5000; Date.now() < deadline && processesNaming(dir);)
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Whether a process has `text` in its command line (pgrep's answer). */
+function processesNaming(text: string): boolean {
+  try {
+    execFileSync('pgrep', ['-f', text], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
