@@ -59,21 +59,30 @@ export async function readBesideFile(path: string, maxBytes: number, name: strin
   try {
     handle = await open(path, FLAGS);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    if (code === 'ENOENT') return undefined;
-    throw new SongFileError(
-      code === 'ELOOP' ? `'${name}' is a symlink; not read` : `cannot open '${name}': ${code}`,
-      code,
-    );
+    return besideOpenFailed(error, name);
   }
   try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw new SongFileError(`'${name}' is not a regular file; not read`);
-    if (stat.size > maxBytes) throw new SongFileError(`'${name}' is larger than ${maxBytes} bytes; not read`);
+    checkBeside(await handle.stat(), maxBytes, name);
     return await handle.readFile();
   } finally {
     await handle.close();
   }
+}
+
+/** An open() of a file beside the songs failed: none there (undefined), or why it may not be read. */
+function besideOpenFailed(error: unknown, name: string): undefined {
+  const code = (error as NodeJS.ErrnoException).code ?? 'error';
+  if (code === 'ENOENT') return undefined;
+  throw new SongFileError(
+    code === 'ELOOP' ? `'${name}' is a symlink; not read` : `cannot open '${name}': ${code}`,
+    code,
+  );
+}
+
+/** @throws SongFileError unless the opened file beside the songs is a regular file of at most `maxBytes`. */
+function checkBeside(stats: Stats, maxBytes: number, name: string): void {
+  if (!stats.isFile()) throw new SongFileError(`'${name}' is not a regular file; not read`);
+  if (stats.size > maxBytes) throw new SongFileError(`'${name}' is larger than ${maxBytes} bytes; not read`);
 }
 
 /**
@@ -89,17 +98,11 @@ export function readBesideFileSync(
   try {
     fd = openSync(path, FLAGS);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    if (code === 'ENOENT') return undefined;
-    throw new SongFileError(
-      code === 'ELOOP' ? `'${name}' is a symlink; not read` : `cannot open '${name}': ${code}`,
-      code,
-    );
+    return besideOpenFailed(error, name);
   }
   try {
     const stats = fstatSync(fd);
-    if (!stats.isFile()) throw new SongFileError(`'${name}' is not a regular file; not read`);
-    if (stats.size > maxBytes) throw new SongFileError(`'${name}' is larger than ${maxBytes} bytes; not read`);
+    checkBeside(stats, maxBytes, name);
     // What fstat said, and no more: a file that grows meanwhile is read as it was.
     const data = Buffer.allocUnsafe(stats.size);
     let read = 0;

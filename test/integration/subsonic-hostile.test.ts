@@ -72,6 +72,22 @@ function jpegSize(jpeg: Buffer): { width: number; height: number } {
   throw new Error('no frame header');
 }
 
+/** ffmpeg's test picture, `width` x `height`, as a JPEG in `file`. */
+function testPicture(width: number, height: number, file: string): void {
+  execFileSync('ffmpeg', [
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc=s=${width}x${height}`,
+    '-frames:v',
+    '1',
+    '-y',
+    file,
+  ]);
+}
+
 /** The Subsonic error code of an answer's text. */
 function failureOf(text: string): { code?: number } {
   const parsed = JSON.parse(text) as { 'subsonic-response': { error?: { code: number } } };
@@ -116,17 +132,7 @@ before(async () => {
   // An ordinary cover, made by ffmpeg: 400 x 400.
   mkdirSync(path.join(music, 'Covered'));
   sineWav(path.join(music, 'Covered', 'tick.wav'), 440, 1);
-  execFileSync('ffmpeg', [
-    '-v',
-    'error',
-    '-f',
-    'lavfi',
-    '-i',
-    'testsrc=s=400x400',
-    '-frames:v',
-    '1',
-    path.join(music, 'Covered', 'cover.jpg'),
-  ]);
+  testPicture(400, 400, path.join(music, 'Covered', 'cover.jpg'));
   // A folder whose cover comes, changes and goes while the daemon runs.
   mkdirSync(path.join(music, 'Changing'));
   sineWav(path.join(music, 'Changing', 'tick.wav'), 440, 1);
@@ -219,20 +225,6 @@ describe('the Subsonic API under hostile input', () => {
     async () => {
       const id = String(daemon.catalog.songAt('Changing/tick.wav')?.info.id);
       const cover = path.join(music, 'Changing', 'cover.jpg');
-      const picture = (width: number, height: number, file: string): void => {
-        execFileSync('ffmpeg', [
-          '-v',
-          'error',
-          '-f',
-          'lavfi',
-          '-i',
-          `testsrc=s=${width}x${height}`,
-          '-frames:v',
-          '1',
-          '-y',
-          file,
-        ]);
-      };
       const ask = async (): Promise<{ width: number; height: number; bytes: Buffer } | { code?: number }> => {
         const response = await fetch(`${base}/rest/getCoverArt?${auth}&id=${id}&size=50`);
         if (response.headers.get('content-type') !== 'image/jpeg') return failureOf(await response.text());
@@ -240,10 +232,10 @@ describe('the Subsonic API under hostile input', () => {
         return { ...jpegSize(bytes), bytes };
       };
       assert.deepEqual(await ask(), { code: 70 }, 'no cover yet');
-      picture(200, 100, cover);
+      testPicture(200, 100, cover);
       assert.deepEqual(await size(ask()), { width: 50, height: 25 }, 'the cover added since');
       // Rewritten in place: the same inode, another picture.
-      picture(100, 200, path.join(work, 'tall.jpg'));
+      testPicture(100, 200, path.join(work, 'tall.jpg'));
       writeFileSync(cover, readFileSync(path.join(work, 'tall.jpg')));
       const tall = await ask();
       assert.deepEqual(await size(Promise.resolve(tall)), { width: 25, height: 50 }, 'the cover rewritten');
