@@ -133,10 +133,11 @@ const FRAMES_IN_FLIGHT = 3;
 /** The longest a decode waits for ffmpeg's answer before it gives what it has (a later one gives the rest). */
 const ANSWER_WAIT_MS = 200;
 /**
- * A song's first sound waits for this much of it decoded (or all it was given), up to
- * FIRST_ANSWER_WAIT_MS: a first piece of one AAC frame (23 ms) plays out before the next comes
- * when ffmpeg is slowed by a busy machine, and the gap after it is heard (seen in CI: 20 ms of
- * sound, then 90 ms of silence). Its first quarter second costs ffmpeg a few ms otherwise.
+ * A song's first sound is given once this much of it is decoded (or the song ends first), each
+ * wait for ffmpeg up to FIRST_ANSWER_WAIT_MS: a first piece plays out before the next comes when
+ * ffmpeg is slowed by a busy machine, and the gap after it is heard (seen in CI: 20 ms of sound,
+ * then 90 ms of silence; and, while the first answer was only what the first small piece of the
+ * song held, 80 ms of sound, then 20 of silence). Its first quarter second costs ffmpeg a few ms.
  */
 const FIRST_ANSWER_SECONDS = 0.25;
 const FIRST_ANSWER_WAIT_MS = 1500;
@@ -235,15 +236,18 @@ export class FfmpegDecoder {
         await Promise.race([new Promise((resolve) => this.process.stdin.once('drain', resolve)), this.exited]);
       const given = this.framesIn - FRAMES_IN_FLIGHT * (this.table.durations[0] ?? 1024);
       if (this.sounded) await this.answered(given, ANSWER_WAIT_MS);
-      else
-        await this.answered(
-          Math.min(given, this.table.delay + FIRST_ANSWER_SECONDS * this.table.sampleRate),
-          FIRST_ANSWER_WAIT_MS,
-        );
+      else await this.answered(Math.min(given, this.firstFrames()), FIRST_ANSWER_WAIT_MS);
     }
+    // Held until the first quarter second is there: the song's next pieces come at once.
+    if (!this.sounded && this.framesOut < this.firstFrames()) return Buffer.alloc(0);
     const pcm = this.take();
     if (pcm.length > 0) this.sounded = true;
     return pcm;
+  }
+
+  /** Frames out of ffmpeg before the first sound is given: the encoder delay, then FIRST_ANSWER_SECONDS of sound. */
+  private firstFrames(): number {
+    return this.table.delay + FIRST_ANSWER_SECONDS * this.table.sampleRate;
   }
 
   /** The rest, once ffmpeg has decoded all it was given. */
