@@ -123,6 +123,8 @@ export async function writeSong(session: SongSession, out: SongOutput): Promise<
     let head: Buffer[] = [];
     let sounding = false;
     const emit = async (decoded: Buffer): Promise<void> => {
+      // Given up while it was decoded (a stop, another song): its sound would play into the next's.
+      if (signal.aborted) return;
       let pcm = decoded;
       if (skipFrames && skipFrames > 0) {
         const drop = Math.min(skipFrames, pcm.length / frameBytes);
