@@ -37,6 +37,8 @@ export type ScaleReply =
   | { id: number; none: CoverOrigin }
   /** The cover file is there but may not be served (a symlink, too large, not a picture). */
   | { id: number; refused: string }
+  /** The cover file read, but sharp could not scale it (too many pixels, broken): sent as it is. */
+  | { id: number; unscaled: Uint8Array; mime: string; error: string }
   /** The picture could not be scaled (a bad or too large picture). */
   | { id: number; error: string }
   /** sharp did not load on this machine. */

@@ -36,8 +36,11 @@ interface Kept {
   origin?: CoverOrigin;
 }
 
-/** An album's cover from folderCover: scaled, none in the folder, or undefined when it cannot be now (read it in the daemon). */
-export type FolderCover = Picture | 'none' | undefined;
+/**
+ * An album's cover from folderCover: the picture to send (scaled, or as it is when it cannot be
+ * scaled), none in the folder, or undefined when it cannot be asked for now (read it in the daemon).
+ */
+export type FolderCover = { picture: Picture } | 'none' | undefined;
 
 interface Scaling {
   id: number;
@@ -100,7 +103,7 @@ export class PictureScaler {
     const kept = this.kept.get(key);
     if (kept?.origin && (await unchanged(folder, kept.origin))) {
       this.recall(key);
-      return kept.picture ?? 'none';
+      return kept.picture ? { picture: kept.picture } : 'none';
     }
     if (this.sharpMissing) return undefined;
     const outcome = await this.inTurn(() => this.bySharp({ id: this.nextId++, folder, shownFolder, coverNames, size }));
@@ -110,10 +113,11 @@ export class PictureScaler {
       this.keep(key, { origin: outcome.none });
       return 'none';
     }
+    if ('unscaled' in outcome) return { picture: { mime: outcome.mime, data: outcome.unscaled } };
     if (!('data' in outcome)) return undefined;
     const picture = { mime: outcome.mime, data: outcome.data };
     this.keep(key, { picture, origin: outcome.origin });
-    return picture;
+    return { picture };
   }
 
   /** Ends the picture process; pictures asked for from now on are sent as they are. */

@@ -80,7 +80,8 @@ async function answer(sharp: Sharp | string, request: ScaleRequest | FolderCover
   try {
     return { id, data: await scale(sharp, cover.data, request.size, mime), mime, origin: cover.origin };
   } catch (error) {
-    return { id, error: (error as Error).message };
+    // Read already: the daemon sends it as it is rather than read it and have it fail again.
+    return { id, unscaled: cover.data, mime: cover.mime, error: (error as Error).message };
   }
 }
 

@@ -60,26 +60,25 @@ export const mediaEndpoints: Record<string, Endpoint> = {
       const { song, album } = pictureSong(ctx, id);
       const size = ctx.params.int('size', undefined, 1, 100_000);
       const { artwork, media } = ctx.services;
-      let scaled = false;
-      // The cover file scaled where it is read (the picture process) when a size is asked; else read here.
-      const folder = async (): Promise<Picture | undefined> => {
+      // `final`: sent as it is (from the picture process: scaled there, or it cannot be).
+      const readHere = (picture: Picture | undefined) => picture && { picture, final: false };
+      // The cover file found, read and scaled in the picture process when a size is asked; else read here.
+      const folder = async () => {
         const cover = await media.folderCover(song, size, artwork.coverNames);
         if (cover === 'none') return undefined;
-        scaled = cover !== undefined;
-        return cover ?? artwork.folder(song);
+        return cover ? { picture: cover.picture, final: true } : readHere(await artwork.folder(song));
       };
-      let picture: Picture | undefined;
+      const embedded = async () => readHere(await artwork.embedded(song));
+      let found: { picture: Picture; final: boolean } | undefined;
       try {
         // A song's own picture first; an album's cover file first.
-        picture = album
-          ? ((await folder()) ?? (await artwork.embedded(song)))
-          : ((await artwork.embedded(song)) ?? (await folder()));
+        found = album ? ((await folder()) ?? (await embedded())) : ((await embedded()) ?? (await folder()));
       } catch (error) {
         if (error instanceof PictureError) throw new SubsonicError(SubsonicCode.generic, error.message);
         throw error;
       }
-      if (!picture) throw notFound('cover art', id);
-      return media.picture(picture, scaled ? undefined : size, ctx.method);
+      if (!found) throw notFound('cover art', id);
+      return media.picture(found.picture, found.final ? undefined : size, ctx.method);
     },
   },
   getLyricsBySongId: {
