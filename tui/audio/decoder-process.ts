@@ -1,0 +1,227 @@
+/**
+ * A song decoded by a program of the system's (ffmpeg, mpg123, flac): the song's bytes written to
+ * its standard input as they come, its PCM read back from its standard output. One process a
+ * song, started ahead as a spare for the next song of the same command line: a process takes
+ * 10-70 ms to start (ffmpeg loads some 200 libraries), which would be most of a song's time from
+ * key to sound.
+ */
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+
+/** Whether a program is on the PATH (looked at once a name). */
+export const onPath = ((): ((name: string) => boolean) => {
+  const found = new Map<string, boolean>();
+  const look = (name: string): boolean =>
+    (process.env['PATH'] ?? '').split(path.delimiter).some((dir) => {
+      try {
+        accessSync(path.join(dir || '.', name), constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  return (name) => found.get(name) ?? found.set(name, look(name)).get(name) === true;
+})();
+
+type PipeProcess = ChildProcessByStdio<Writable, Readable, Readable>;
+
+/** A spare is started this long after a song's process, so as not to slow that song's start. */
+const SPARE_AFTER_MS = 300;
+/** A spare not taken for this long is let go: songs of its kind are not being played. */
+const SPARE_IDLE_MS = 5 * 60_000;
+
+/**
+ * Processes started ahead and waiting on their input, one for each command line used so far.
+ * Each holds nothing open that keeps the player from exiting, and dies with it.
+ */
+const spares = new Map<string, { process: PipeProcess; idle: NodeJS.Timeout }>();
+
+const holdsLoop = (child: PipeProcess, hold: boolean): void => {
+  for (const handle of [child, child.stdin, child.stdout, child.stderr] as Array<{ ref(): void; unref(): void }>)
+    if (hold) handle.ref();
+    else handle.unref();
+};
+
+const keyOf = (command: readonly string[]): string => command.join('\0');
+
+function letSpareGo(key: string): void {
+  const spare = spares.get(key);
+  if (!spare) return;
+  clearTimeout(spare.idle);
+  spare.process.kill('SIGKILL');
+  spares.delete(key);
+}
+
+const start = (command: readonly string[]): PipeProcess =>
+  spawn(command[0] as string, command.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+
+function makeSpare(command: readonly string[]): void {
+  const key = keyOf(command);
+  if (spares.has(key)) return;
+  const child = start(command);
+  child.on('error', () => {}); // no such program after all: the song that takes it says so
+  child.stdin.on('error', () => {});
+  holdsLoop(child, false);
+  const made = { process: child, idle: setTimeout(() => letSpareGo(key), SPARE_IDLE_MS).unref() };
+  child.once('exit', () => {
+    if (spares.get(key) === made) spares.delete(key);
+  });
+  spares.set(key, made);
+}
+
+process.once('exit', () => {
+  for (const key of [...spares.keys()]) letSpareGo(key);
+});
+
+/** The spare for this command line when it is alive, else a new process; a spare for the next song follows. */
+function take(command: readonly string[]): PipeProcess {
+  const key = keyOf(command);
+  const kept = spares.get(key);
+  let child: PipeProcess;
+  if (kept && kept.process.exitCode === null && !kept.process.killed) {
+    clearTimeout(kept.idle);
+    spares.delete(key);
+    holdsLoop(kept.process, true);
+    child = kept.process;
+  } else {
+    letSpareGo(key);
+    child = start(command);
+  }
+  setTimeout(() => makeSpare(command), SPARE_AFTER_MS).unref();
+  return child;
+}
+
+/** The longest a piece waits for the process's answer before it gives what it has (a later one gives the rest). */
+const ANSWER_WAIT_MS = 200;
+/**
+ * A song's first sound is given once this much of it is decoded (or the song ends first), each
+ * wait for the process up to FIRST_ANSWER_WAIT_MS: a first piece plays out before the next comes
+ * when the process is slowed by a busy machine, and the gap after it is heard (seen in CI with
+ * ffmpeg: 20 ms of sound, then 90 ms of silence; and, while the first answer was only what the
+ * first small piece of the song held, 80 ms of sound, then 20 of silence). Its first quarter
+ * second costs a decoder a few ms.
+ */
+export const FIRST_ANSWER_SECONDS = 0.25;
+const FIRST_ANSWER_WAIT_MS = 1500;
+
+export class DecoderProcess {
+  private readonly process: PipeProcess;
+  private pcm: Buffer[] = [];
+  /** Frames it gave back so far. */
+  private framesOut = 0;
+  private readonly exited: Promise<void>;
+  private failure: Error | undefined;
+  private stderr = '';
+  private wake: (() => void) | undefined;
+  private freed = false;
+  /** Whether sound was given yet. */
+  private sounded = false;
+  /** Frames of its output still to drop, and all it was told to drop. */
+  private dropping = 0;
+  private dropped = 0;
+
+  /**
+   * @param command the program and its arguments: song bytes in, PCM of `frameBytes` a frame out
+   * @param signal the song given up: the process ends then, not when the writer comes back
+   */
+  constructor(
+    command: readonly string[],
+    readonly frameBytes: number,
+    signal?: AbortSignal,
+  ) {
+    const name = command[0] as string;
+    this.process = take(command);
+    this.process.stdout.on('data', (data: Buffer) => {
+      this.framesOut += data.length / frameBytes;
+      this.pcm.push(data);
+      this.wake?.();
+    });
+    this.process.stderr.on('data', (data: Buffer) => (this.stderr = (this.stderr + data.toString()).slice(-500)));
+    this.process.stdin.on('error', () => {}); // the process gone: said by its exit
+    this.exited = new Promise((resolve) => {
+      this.process.on('error', (error) => {
+        this.failure = new Error(`${name} could not start: ${error.message}`);
+        resolve();
+      });
+      this.process.on('close', (code, signal) => {
+        if (code !== 0 && !this.failure && !this.freed)
+          this.failure = new Error(`${name} ended (${signal ?? code}): ${this.stderr.trim() || 'no reason given'}`);
+        resolve();
+      });
+    });
+    this.exited.then(() => this.wake?.());
+    signal?.addEventListener('abort', () => this.free(), { once: true });
+  }
+
+  /** Song bytes to the process; resolves once its input takes more. */
+  async write(bytes: Uint8Array): Promise<void> {
+    if (!this.process.stdin.write(bytes))
+      await Promise.race([new Promise((resolve) => this.process.stdin.once('drain', resolve)), this.exited]);
+  }
+
+  /** Song bytes whose `frames` of output are dropped: fed for what they leave in the decoder (an MP3's bit reservoir). */
+  async prime(bytes: Uint8Array, frames: number): Promise<void> {
+    this.dropping += frames;
+    this.dropped += frames;
+    await this.write(bytes);
+  }
+
+  /**
+   * Waits for the process to give back `given` frames: up to ANSWER_WAIT_MS; before the song's
+   * first sound, for as many of `firstFrames` as were given, up to FIRST_ANSWER_WAIT_MS.
+   */
+  async answer(given: number, firstFrames: number): Promise<void> {
+    if (this.sounded) await this.answered(given, ANSWER_WAIT_MS);
+    else await this.answered(Math.min(given, firstFrames), FIRST_ANSWER_WAIT_MS);
+  }
+
+  /**
+   * The whole frames it gave back, `most` at most (the rest is dropped: past the song's end); none
+   * until `firstFrames` are there for the song's first sound, so that its next pieces come at once.
+   */
+  take(firstFrames: number, most = Infinity): Buffer {
+    if (this.failure) throw this.failure;
+    if (!this.sounded && this.framesOut - this.dropped < firstFrames) return Buffer.alloc(0);
+    let pcm = this.pcm.length === 1 ? (this.pcm[0] as Buffer) : Buffer.concat(this.pcm);
+    this.pcm = [];
+    // A frame split between two reads of the pipe waits for its other half.
+    let frames = Math.floor(pcm.length / this.frameBytes);
+    if (frames * this.frameBytes < pcm.length) this.pcm.push(Buffer.from(pcm.subarray(frames * this.frameBytes)));
+    const drop = Math.min(this.dropping, frames);
+    this.dropping -= drop;
+    frames = Math.min(frames - drop, most);
+    pcm = pcm.subarray(drop * this.frameBytes, (drop + frames) * this.frameBytes);
+    if (pcm.length > 0) this.sounded = true;
+    return pcm;
+  }
+
+  /** Once the process has decoded all it was given and ended. */
+  async end(): Promise<void> {
+    this.process.stdin.end();
+    await this.exited;
+    if (this.failure) throw this.failure;
+  }
+
+  /** Ends the process: at the song's end, or at once when the song is given up (a write to a closed output may never return). */
+  free(): void {
+    this.freed = true;
+    // SIGKILL: ffmpeg takes SIGTERM as "finish what you read", and it sits in a read of its input.
+    if (this.process.exitCode === null) this.process.kill('SIGKILL');
+    this.process.stdin.destroy();
+  }
+
+  /** Until the process has given back `frames` frames, it has ended, or `waitMs` passed. */
+  private async answered(frames: number, waitMs: number): Promise<void> {
+    if (this.framesOut >= frames || this.process.exitCode !== null) return;
+    let late: NodeJS.Timeout | undefined;
+    const timer = new Promise<'late'>((resolve) => (late = setTimeout(() => resolve('late'), waitMs)));
+    while (this.framesOut < frames && this.process.exitCode === null && !this.failure) {
+      const woken = new Promise<'woken'>((resolve) => (this.wake = () => resolve('woken')));
+      if ((await Promise.race([woken, timer])) === 'late') break;
+    }
+    clearTimeout(late);
+    this.wake = undefined;
+  }
+}
