@@ -144,6 +144,25 @@ export function cpuSecondsExact(pid: number): number {
   return sumOverThreads(pid, (task) => Number(readFileSync(`${task}/schedstat`, 'utf8').split(' ')[0])) / 1e9;
 }
 
+/**
+ * CPU seconds of a process and of every process it started: its own and its live descendants'
+ * threads (as cpuSecondsExact), and what the children that ended have used (its cutime and
+ * cstime: clock ticks). Between two readings, a child that ended meanwhile counts whole: the
+ * player's decoders (mpg123, flac, ffmpeg, a process a song) are part of what it costs.
+ */
+export function treeCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ended = (Number(fields[13]) + Number(fields[14])) / 100;
+  return treeOf([pid]).reduce((sum, each) => {
+    try {
+      return sum + cpuSecondsExact(each);
+    } catch {
+      return sum; // ended meanwhile: in `ended` at the next reading
+    }
+  }, ended);
+}
+
 /** `read` of each live thread of `pid`, summed (a thread that ends meanwhile counts 0); throws when the process is gone. */
 function sumOverThreads(pid: number, read: (taskDir: string) => number): number {
   let sum = 0;

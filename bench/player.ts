@@ -12,7 +12,8 @@ import { throttleProxy } from '../test/helpers/throttle-proxy.js';
 import { Tmux } from '../test/helpers/tmux.js';
 import {
   benchLibrary,
-  cpuSecondsExact,
+  treeCpuSeconds,
+  treeRssMiB,
   freePort,
   median,
   missingTools,
@@ -95,7 +96,7 @@ async function ourCpu(
   song: string,
   seconds: number,
   playing: boolean,
-): Promise<{ cpu: number; daemon: number; rss: number; memory: MemoryParts }> {
+): Promise<{ cpu: number; daemon: number; rss: number; withDecoder: number; memory: MemoryParts }> {
   const sink = await pulseNullSink();
   try {
     return await ourCpuOn(sink.env, root, song, seconds, playing);
@@ -110,7 +111,7 @@ async function ourCpuOn(
   song: string,
   seconds: number,
   playing: boolean,
-): Promise<{ cpu: number; daemon: number; rss: number; memory: MemoryParts }> {
+): Promise<{ cpu: number; daemon: number; rss: number; withDecoder: number; memory: MemoryParts }> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'streamd-bench-cpu-'));
   const daemon = await spawnDaemon(root, stateDir, await freePort());
   const dir = mkdtempSync(path.join(os.tmpdir(), 'streamtui-bench-tty-'));
@@ -132,15 +133,17 @@ async function ourCpuOn(
     }
     await sleep(WARM_UP_MS);
     const pids = [daemon.child.pid as number, pidOf(cacheDir)];
-    const start = pids.map(cpuSecondsExact);
+    const start = pids.map(treeCpuSeconds);
     await sleep(seconds * 1000);
-    const used = pids.map((pid, i) => cpuSecondsExact(pid) - (start[i] as number));
+    const used = pids.map((pid, i) => treeCpuSeconds(pid) - (start[i] as number));
     const memory = memoryParts(pids[1] as number);
+    const withDecoder = treeRssMiB(pids[1] as number);
     tui.keys('q');
     return {
       cpu: (((used[0] as number) + (used[1] as number)) / seconds) * 60,
       daemon: ((used[0] as number) / seconds) * 60,
       rss: memory.rss,
+      withDecoder,
       memory,
     };
   } finally {
@@ -165,9 +168,9 @@ async function mpdCpu(
     if (playing) mpd.mpc('play');
     await sleep(WARM_UP_MS);
     const pids = [mpd.process.pid as number, mpd.ncmpcppPid()];
-    const start = pids.map(cpuSecondsExact);
+    const start = pids.map(treeCpuSeconds);
     await sleep(seconds * 1000);
-    const cpu = pids.reduce((sum, pid, i) => sum + cpuSecondsExact(pid) - (start[i] as number), 0);
+    const cpu = pids.reduce((sum, pid, i) => sum + treeCpuSeconds(pid) - (start[i] as number), 0);
     return { cpu: (cpu / seconds) * 60, rss: rssMiB(pids[1] as number), mpdRss: rssMiB(pids[0] as number) };
   } finally {
     mpd?.stop();
@@ -232,7 +235,7 @@ export async function playerBench(): Promise<string> {
   // this table had before, are in the notes of docs/benchmarks.md.
   const memories: MemoryParts[] = [];
   for (const playing of [false, true]) {
-    const ours: Array<{ cpu: number; daemon: number; rss: number; memory: MemoryParts }> = [];
+    const ours: Array<{ cpu: number; daemon: number; rss: number; withDecoder: number; memory: MemoryParts }> = [];
     const theirs: Array<{ cpu: number; rss: number; mpdRss: number }> = [];
     for (let round = 0; round < ROUNDS; round++) {
       ours.push(await ourCpu(root, path.basename(file, '.mp3'), seconds, playing));
@@ -243,6 +246,7 @@ export async function playerBench(): Promise<string> {
     const ourCpuMedian = median(ours.map((run) => run.cpu));
     const theirCpuMedian = median(theirs.map((run) => run.cpu));
     const ourRss = median(ours.map((run) => run.rss));
+    const ourWithDecoder = median(ours.map((run) => run.withDecoder));
     const theirRss = median(theirs.map((run) => run.rss));
     const mpdRss = median(theirs.map((run) => run.mpdRss));
     rows.push([
@@ -251,7 +255,7 @@ export async function playerBench(): Promise<string> {
       range(ours.map((run) => run.cpu)),
       median(ours.map((run) => run.daemon)).toFixed(2),
       ourRss.toFixed(1),
-      ourRss.toFixed(1),
+      ourWithDecoder.toFixed(1),
     ]);
     rows.push([
       `ncmpcpp + MPD, ${what}`,
@@ -267,11 +271,11 @@ export async function playerBench(): Promise<string> {
       '',
       '',
       (ourRss / theirRss).toFixed(1),
-      (ourRss / (theirRss + mpdRss)).toFixed(2),
+      (ourWithDecoder / (theirRss + mpdRss)).toFixed(2),
     ]);
   }
   out.push(
-    `CPU per minute, player and daemon together, of the same 200 s MP3 played through a PulseAudio null sink (a server of its own for each run), measured over ${seconds} s after ${WARM_UP_MS / 1000} s (CPU time of each process's threads, to the ns), the median of ${ROUNDS} runs each (the two systems taking turns): streamtui (in tmux, --audio pulse, started as its command starts it) + streamd, against ncmpcpp (in tmux) + MPD 0.23 (pulse output); idle, then playing. Memory at the end: the player's RSS (streamtui's one process; ncmpcpp), and the RSS of what decodes and plays as well (streamtui does both; ncmpcpp + MPD).`,
+    `CPU per minute, player and daemon together, of the same 200 s MP3 played through a PulseAudio null sink (a server of its own for each run), measured over ${seconds} s after ${WARM_UP_MS / 1000} s (CPU time of each process's threads, to the ns, and of the processes it started: the player's decoders, mpg123 for this MP3 when it is installed), the median of ${ROUNDS} runs each (the two systems taking turns): streamtui (in tmux, --audio pulse, started as its command starts it) + streamd, against ncmpcpp (in tmux) + MPD 0.23 (pulse output); idle, then playing. Memory at the end: the player's RSS (streamtui's process; ncmpcpp), and the RSS of what decodes and plays as well (streamtui and its decoder process with its spare; ncmpcpp + MPD).`,
     '',
     table(
       [

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { VERSION } from '../common/version.js';
 import { startApp, type App } from './app/app.js';
-import { extraFormats } from './audio/decoder.js';
+import { extraFormats, useSystemDecoders } from './audio/decoder.js';
 import { NullSink } from './audio/null-sink.js';
 import { resolveMicrophone } from './calls/microphone.js';
 import type { AudioSink } from './audio/sink.js';
@@ -81,6 +81,8 @@ const USAGE = `usage: streamtui [options]
   --replaygain-preamp DB   added to the tagged gain, -15 to 15 (default 0)
   --audio MODE         auto | pulse | speaker | null (default auto: PulseAudio or PipeWire
                        when a server answers, else ALSA's default device through speaker)
+  --decoders MODE      auto | built-in: MP3 and FLAC decoded by the system's mpg123 and flac
+                       when installed (default auto: less CPU), or always by the player's own
   --password SECRET    streamd's password, if it has one (or STREAMTUI_PASSWORD in the environment)
   --config FILE        settings file (default ~/.config/streamtui/config.json)
   --save               also store the options given in the settings file, for later runs
@@ -188,6 +190,7 @@ async function main(): Promise<number> {
       follow: { type: 'string' },
       'latency-ms': { type: 'string' },
       audio: { type: 'string' },
+      decoders: { type: 'string' },
       password: { type: 'string' },
       config: { type: 'string' },
       'start-daemon': { type: 'boolean' },
@@ -222,6 +225,7 @@ async function main(): Promise<number> {
       user: values.user,
       cache_dir: values['cache-dir'],
       audio: values.audio as TuiSettings['audio'] | undefined,
+      decoders: values.decoders as TuiSettings['decoders'] | undefined,
       password: values.password,
       calls: values['no-calls'] ? false : undefined,
       remote_control: values['no-remote-control'] ? false : undefined,
@@ -250,6 +254,7 @@ async function main(): Promise<number> {
 
   const cache = new BlockCache(settings.cache_dir, settings.cache_max_bytes, (text) => app?.log(text));
   cache.init();
+  useSystemDecoders(settings.decoders === 'auto');
   const { sink, notice } = await chooseSink(settings.audio, (reason) => app?.audioFailed(reason));
   // Calls: the voice's UDP socket first, since the device registers with its port.
   const voice = settings.calls

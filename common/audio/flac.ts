@@ -334,3 +334,28 @@ export function flacBlockFirstSample(header: Uint8Array, block: Uint8Array): num
   const info = parseStreamInfo(header.subarray(8, 8 + STREAMINFO_BYTES));
   return info && parseFlacFrameHeader(block, 0, info)?.sample;
 }
+
+/** Where STREAMINFO is in a decoder header (`fLaC`, a block header, then STREAMINFO), and its total of samples and MD5 in it. */
+const STREAMINFO_AT = 8;
+const TOTAL_SAMPLES_AT = STREAMINFO_AT + 13;
+const MD5_AT = STREAMINFO_AT + 18;
+
+/**
+ * A copy of the song's decoder header whose STREAMINFO says neither how many samples the audio
+ * has nor their MD5 (both unknown, as a live encoder writes them): the flac program checks both
+ * at the end, and a play that starts after the first block decodes neither all the samples nor
+ * the same audio. Anything else is returned as it is.
+ */
+export function withoutLengthAndMd5(header: Uint8Array): Buffer {
+  const copy = Buffer.from(header);
+  const isStreamInfo =
+    copy.length >= STREAMINFO_AT + STREAMINFO_BYTES &&
+    copy.toString('latin1', 0, 4) === 'fLaC' &&
+    ((copy[4] as number) & 0x7f) === STREAMINFO;
+  if (!isStreamInfo) return copy;
+  // The total is the low 4 bits of its first byte and the 4 bytes after; the bits before are the sample size's.
+  copy[TOTAL_SAMPLES_AT] = (copy[TOTAL_SAMPLES_AT] as number) & 0xf0;
+  copy.fill(0, TOTAL_SAMPLES_AT + 1, TOTAL_SAMPLES_AT + 5);
+  copy.fill(0, MD5_AT, MD5_AT + 16);
+  return copy;
+}

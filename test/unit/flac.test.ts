@@ -5,6 +5,7 @@ import {
   flacBlockFirstSample,
   parseFlacFrameHeader,
   readFlacHead,
+  withoutLengthAndMd5,
   type FlacStreamInfo,
 } from '../../common/audio/flac.js';
 
@@ -204,4 +205,53 @@ describe('FLAC metadata', () => {
       assert.match(head.reason, reason);
     });
   }
+});
+
+describe('a decoder header without the length and MD5 of the audio', () => {
+  const md5 = Buffer.alloc(16, 0xab);
+  const header = (marker: string, blockType: number, length = 42): Buffer => {
+    const bytes = Buffer.alloc(length, 0xff);
+    bytes.write(marker, 0, 'latin1');
+    bytes[4] = 0x80 | blockType;
+    if (length >= 42) md5.copy(bytes, 26);
+    return bytes;
+  };
+  const cases: Array<[string, Buffer, (out: Buffer, given: Buffer) => void]> = [
+    [
+      'zeroes the total of samples and the MD5 of STREAMINFO, and keeps every other bit',
+      header('fLaC', 0),
+      (out, given) => {
+        assert.deepEqual(out.subarray(26, 42), Buffer.alloc(16));
+        assert.deepEqual(out.subarray(22, 26), Buffer.alloc(4));
+        assert.equal(out[21], 0xf0, "the sample size's last bits stay");
+        assert.deepEqual(out.subarray(0, 21), given.subarray(0, 21));
+      },
+    ],
+    ['leaves a header that is not FLAC as it is', header('OggS', 0), (out, given) => assert.deepEqual(out, given)],
+    ['leaves a first block that is not STREAMINFO', header('fLaC', 4), (out, given) => assert.deepEqual(out, given)],
+    ['leaves a header cut short', header('fLaC', 0, 30), (out, given) => assert.deepEqual(out, given)],
+  ];
+  for (const [name, given, check] of cases)
+    it(name, () => {
+      const before = Buffer.from(given);
+      check(withoutLengthAndMd5(given), given);
+      assert.deepEqual(given, before, 'the header given is not changed');
+    });
+
+  it('reads back as the same stream of unknown length', async () => {
+    const file = Buffer.concat([header('fLaC', 0), frameHeader()]);
+    // A STREAMINFO that reads: 4096-sample blocks, 44.1 kHz, 2 channels, 16 bits, 1,000,000 samples.
+    file.set([0, 0, 34], 5);
+    file.writeUInt16BE(4096, 8);
+    file.writeUInt16BE(4096, 10);
+    file.set([44100 >> 12, (44100 >> 4) & 0xff, ((44100 & 0x0f) << 4) | (1 << 1) | 0, 15 << 4], 18);
+    file.writeUInt32BE(1_000_000, 22);
+    const read = (bytes: Buffer) => async (at: number, length: number) => bytes.subarray(at, at + length);
+    const given = await readFlacHead(read(file), 0, file.length);
+    const stripped = withoutLengthAndMd5(file);
+    const after = await readFlacHead(read(stripped), 0, stripped.length);
+    assert.ok(given.ok && after.ok);
+    assert.equal(given.layout.info.totalSamples, 1_000_000);
+    assert.deepEqual(after.layout.info, { ...given.layout.info, totalSamples: 0 });
+  });
 });

@@ -23,6 +23,8 @@ export interface TuiSettings {
   /** Bytes of blocks kept on disk; least recently played songs go first. */
   cache_max_bytes: number;
   audio: 'auto' | 'pulse' | 'speaker' | 'null';
+  /** MP3 and FLAC decoded by the system's mpg123 and flac when installed (auto), or always by the player's own. */
+  decoders: 'auto' | 'built-in';
   password: string | null;
   /** streamd's UDP port (radio, songs over UDP), or a relay's in front of it. */
   udp_port: number;
@@ -58,6 +60,7 @@ const SCHEMA = {
   cache_dir: { type: 'string', minLength: 1 },
   cache_max_bytes: { type: 'integer', minimum: 1048576 },
   audio: { enum: ['auto', 'pulse', 'speaker', 'null'] },
+  decoders: { enum: ['auto', 'built-in'] },
   password: { type: ['string', 'null'] },
   udp_port: { type: 'integer', minimum: 1, maximum: 65535 },
   transport: { enum: ['tcp', 'udp'] },
@@ -96,6 +99,7 @@ function defaults(): TuiSettings {
     cache_dir: path.join(cacheBase, 'streamtui'),
     cache_max_bytes: 2 * 1024 ** 3,
     audio: 'auto',
+    decoders: 'auto',
     password: null,
     udp_port: 9191,
     transport: 'tcp',

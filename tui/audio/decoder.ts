@@ -1,13 +1,16 @@
 /**
- * Song bytes to PCM (16-bit; 32-bit for a song of more than 16 bits to a sink that takes it), fed block after block (docs/protocol.md: one decoder fed block after block
- * gives the whole file's output bit-exactly). MP3 through mpg123-decoder, FLAC through
- * @wasm-audio-decoders/flac (libFLAC), Ogg Vorbis and Opus through @wasm-audio-decoders/ogg-vorbis
- * (libvorbis) and ogg-opus-decoder (libopus), all WebAssembly; WAV is PCM already, only converted
- * to the output's bits.
+ * Song bytes to PCM (16-bit; 32-bit for a song of more than 16 bits to a sink that takes it), fed
+ * block after block (docs/protocol.md: one decoder fed block after block gives the whole file's
+ * output bit-exactly). MP3 and 16-bit FLAC through the system's mpg123 and flac when they are
+ * installed (native-decoder.ts), else, as Ogg Vorbis and Opus always, through WebAssembly builds:
+ * mpg123-decoder, @wasm-audio-decoders/flac (libFLAC), @wasm-audio-decoders/ogg-vorbis (libvorbis)
+ * and ogg-opus-decoder (libopus); M4A through ffmpeg; WAV is PCM already, only converted to the
+ * output's bits.
  */
 import { MPEGDecoder } from 'mpg123-decoder';
 import { toInt16, toInt32 } from '../../common/audio/pcm.js';
 import { FfmpegDecoder, hasFfmpeg } from './ffmpeg-decoder.js';
+import { NativeDecoder, nativeDecoderOf } from './native-decoder.js';
 import type { SongFormat, SongInfo } from '../../common/protocol/records.js';
 
 /**
@@ -36,6 +39,11 @@ export interface PcmDecoder {
   decode(bytes: Uint8Array): Buffer | Promise<Buffer>;
   /** What it still holds once the song's last bytes are in (a FLAC frame ends only where the next begins). */
   end?(): Promise<Buffer>;
+  /**
+   * Bytes fed for what they leave in the decoder (an MP3's bit reservoir), their `frames` of sound
+   * dropped; a decoder without it is fed them with decode, its answer dropped.
+   */
+  prime?(bytes: Uint8Array, frames: number): Promise<void>;
   free(): void;
 }
 
@@ -179,6 +187,16 @@ class WavDecoder implements PcmDecoder {
   free(): void {}
 }
 
+let systemDecoders = true;
+
+/**
+ * Whether MP3 and FLAC are decoded by the system's mpg123 and flac when installed (the default),
+ * or always by the player's own WebAssembly decoders (`--decoders built-in`).
+ */
+export function useSystemDecoders(use: boolean): void {
+  systemDecoders = use;
+}
+
 /**
  * A song's decoder, to be fed from block `firstBlock` on. MP3 is decoded gapless, as MPD and
  * cmus do: when it starts at the song's first frame, the encoder delay and padding that LAME
@@ -194,6 +212,8 @@ export async function createDecoder(
   /** 32: the song's more than 16 bits to a sink that takes them (outputBits). */
   bits: 16 | 32 = 16,
 ): Promise<PcmDecoder> {
+  const native = systemDecoders ? nativeDecoderOf(song, bits) : undefined;
+  if (native) return new NativeDecoder(native, song, header, signal);
   if (song.format === 'wav') return new WavDecoder(song.bits ?? 16, song.channels, outputChannels(song), bits);
   if (song.format === 'm4a') {
     if (!hasFfmpeg()) throw new Error(NO_FFMPEG);

@@ -29,6 +29,9 @@ export async function primeDecoder(
     starts.push(at);
     at += header.frameBytes;
   }
-  const from = starts[Math.max(0, starts.length - PRIMING_FRAMES)] ?? scan.audioStart;
-  decoder.decode(before.subarray(from));
+  const first = Math.max(0, starts.length - PRIMING_FRAMES);
+  const from = starts[first] ?? scan.audioStart;
+  const bytes = before.subarray(from, scan.audioEnd);
+  if (decoder.prime) await decoder.prime(bytes, (starts.length - first) * scan.header.samples);
+  else await decoder.decode(bytes);
 }
