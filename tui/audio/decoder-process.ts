@@ -57,7 +57,8 @@ function letSpareGo(key: string): void {
 const start = (command: readonly string[]): PipeProcess =>
   spawn(command[0] as string, command.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
 
-function makeSpare(command: readonly string[]): void {
+/** Starts a spare for this command line now, if none waits: the first song of its kind then starts no process. */
+export function makeSpare(command: readonly string[]): void {
   const key = keyOf(command);
   if (spares.has(key)) return;
   const child = start(command);

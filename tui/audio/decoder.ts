@@ -10,7 +10,7 @@
 import { MPEGDecoder } from 'mpg123-decoder';
 import { toInt16, toInt32 } from '../../common/audio/pcm.js';
 import { FfmpegDecoder, hasFfmpeg } from './ffmpeg-decoder.js';
-import { NativeDecoder, nativeDecoderOf } from './native-decoder.js';
+import { NativeDecoder, nativeDecoderOf, warmUpMpg123 } from './native-decoder.js';
 import type { SongFormat, SongInfo } from '../../common/protocol/records.js';
 
 /**
@@ -286,12 +286,15 @@ async function newMpegDecoder(gapless: boolean): Promise<MPEGDecoder> {
 }
 
 /**
- * Compiles the MP3 decoder's WebAssembly and runs its decoding once, ahead of the first play: the
- * first decoder costs ~25 ms and its first frames ~8 ms more, later ones well under 1 ms. It
- * decodes frames of silence made here: a Layer III header (MPEG-1, 128 kbit/s, 44.1 kHz) over
- * zeros, whose side information is empty.
+ * Readies the MP3 decoder ahead of the first play. With the system's mpg123, starts one (10 ms
+ * here). Else compiles the decoder's WebAssembly and runs its decoding once: the first decoder
+ * costs ~25 ms and its first frames ~8 ms more, later ones well under 1 ms; it decodes frames of
+ * silence made here, a Layer III header (MPEG-1, 128 kbit/s, 44.1 kHz) over zeros, whose side
+ * information is empty. The radio's decoder is the WebAssembly one either way, compiled when the
+ * radio is first turned on.
  */
 export async function warmUpDecoders(): Promise<void> {
+  if (systemDecoders && warmUpMpg123()) return;
   const frame = Buffer.alloc(417);
   frame.set([0xff, 0xfb, 0x90, 0x64]);
   const decoder = await createMp3Decoder(2, true);

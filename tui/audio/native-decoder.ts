@@ -12,7 +12,7 @@
  */
 import { withoutLengthAndMd5 } from '../../common/audio/flac.js';
 import type { SongInfo } from '../../common/protocol/records.js';
-import { DecoderProcess, FIRST_ANSWER_SECONDS, onPath } from './decoder-process.js';
+import { DecoderProcess, FIRST_ANSWER_SECONDS, makeSpare, onPath } from './decoder-process.js';
 
 /** Raw 16-bit little-endian PCM on the standard output, the song's own rate and channels. */
 const MPG123 = ['mpg123', '-q', '--gapless', '-e', 's16', '-s', '-'];
@@ -32,6 +32,13 @@ export function nativeDecoderOf(song: SongInfo, bits: 16 | 32): readonly string[
         ? FLAC
         : undefined;
   return command && onPath(command[0] as string) ? command : undefined;
+}
+
+/** An mpg123 started ahead of the first MP3 song, when mpg123 is installed; whether it was. */
+export function warmUpMpg123(): boolean {
+  if (!onPath('mpg123')) return false;
+  makeSpare(MPG123);
+  return true;
 }
 
 export class NativeDecoder {
