@@ -193,3 +193,15 @@ export function scanMpeg(buf: Uint8Array, blockSeconds?: number): MpegScan | und
   walker.walk(buf, 0, true);
   return walker.finish();
 }
+
+/** Where each frame of a scanned MP3 starts, from its first to its last whole frame. */
+export function mpegFrameStarts(buf: Uint8Array, scan: Pick<MpegScan, 'audioStart' | 'audioEnd'>): number[] {
+  const starts: number[] = [];
+  for (let at = scan.audioStart; at < scan.audioEnd;) {
+    const header = parseMpegHeader(buf, at);
+    if (!header) break;
+    starts.push(at);
+    at += header.frameBytes;
+  }
+  return starts;
+}

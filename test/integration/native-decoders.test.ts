@@ -12,8 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { findFlacFrame, readFlacHead, type FlacLayout } from '../../common/audio/flac.js';
-import { scanMpeg } from '../../common/audio/mpeg-frames.js';
-import { parseMpegHeader } from '../../common/audio/mpeg-header.js';
+import { mpegFrameStarts, scanMpeg } from '../../common/audio/mpeg-frames.js';
 import type { SongInfo } from '../../common/protocol/records.js';
 import { createDecoder, useSystemDecoders, type PcmDecoder } from '../../tui/audio/decoder.js';
 import { NativeDecoder } from '../../tui/audio/native-decoder.js';
@@ -95,17 +94,10 @@ before(() => {
 after(() => rmSync(work, { recursive: true, force: true }));
 
 /** Every frame's start in an MP3. */
-function mpegFrameStarts(file: Buffer): number[] {
+function frameStarts(file: Buffer): number[] {
   const scan = scanMpeg(file);
   assert.ok(scan);
-  const starts: number[] = [];
-  for (let at = scan.audioStart; at < scan.audioEnd;) {
-    const header = parseMpegHeader(file, at);
-    if (!header) break;
-    starts.push(at);
-    at += header.frameBytes;
-  }
-  return starts;
+  return mpegFrameStarts(file, scan);
 }
 
 async function flacLayout(file: Buffer): Promise<FlacLayout> {
@@ -136,7 +128,7 @@ describe('MP3 and FLAC through the system mpg123 and flac', () => {
     it(`${name}: from a frame in the middle, primed with the two before it, whose sound is dropped`, async () => {
       const file = readFileSync(path.join(work, name));
       const song = songOf('mp3', name.endsWith('-1.mp3') ? 1 : 2);
-      const starts = mpegFrameStarts(file);
+      const starts = frameStarts(file);
       const middle = Math.floor(starts.length / 2);
       const priming = { bytes: file.subarray(starts[middle - 2], starts[middle]), frames: 2 * 1152 };
       const rest = file.subarray(starts[middle]);

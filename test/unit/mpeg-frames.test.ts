@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import CodecParser, { type CodecFrame } from 'codec-parser';
 import { parseMpegHeader } from '../../common/audio/mpeg-header.js';
-import { MpegWalker, scanMpeg, type MpegScan } from '../../common/audio/mpeg-frames.js';
+import { MpegWalker, mpegFrameStarts, scanMpeg, type MpegScan } from '../../common/audio/mpeg-frames.js';
 import { id3v2Length, skipId3v2Tags } from '../../common/audio/id3.js';
 import { FIXTURE_SONGS, makeFixtureLibrary } from '../helpers/fixtures.js';
 
@@ -86,6 +86,11 @@ describe('scanMpeg against codec-parser', () => {
         ...new CodecParser('audio/mpeg', { enableLogging: false }).parseAll(buf.subarray(tagEnd, scan.audioEnd)),
       ] as CodecFrame[];
       assert.equal(frames.length, scan.frames);
+      assert.deepEqual(
+        mpegFrameStarts(buf, scan),
+        frames.map((frame) => tagEnd + frame.totalBytesOut),
+        'every frame start, as codec-parser has them',
+      );
       assert.equal(tagEnd + (frames[0]?.totalBytesOut ?? -1), scan.audioStart);
       const last = frames[frames.length - 1] as CodecFrame;
       assert.equal(tagEnd + last.totalBytesOut + last.data.length, scan.audioEnd);

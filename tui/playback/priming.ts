@@ -3,8 +3,7 @@
  * starts at block `index` is first fed the last frames of block `index - 1`, when that block is on
  * disk, and their output is dropped (docs/protocol.md, Downloads).
  */
-import { scanMpeg } from '../../common/audio/mpeg-frames.js';
-import { parseMpegHeader } from '../../common/audio/mpeg-header.js';
+import { mpegFrameStarts, scanMpeg } from '../../common/audio/mpeg-frames.js';
 import type { SongInfo } from '../../common/protocol/records.js';
 import type { PcmDecoder } from '../audio/decoder.js';
 import type { BlockSource } from './block-source.js';
@@ -22,13 +21,7 @@ export async function primeDecoder(
   const before = await blocks.cached(song, index - 1);
   const scan = before && scanMpeg(before);
   if (!before || !scan) return;
-  const starts: number[] = [];
-  for (let at = scan.audioStart; at < scan.audioEnd;) {
-    const header = parseMpegHeader(before, at);
-    if (!header) break;
-    starts.push(at);
-    at += header.frameBytes;
-  }
+  const starts = mpegFrameStarts(before, scan);
   const first = Math.max(0, starts.length - PRIMING_FRAMES);
   const from = starts[first] ?? scan.audioStart;
   const bytes = before.subarray(from, scan.audioEnd);
