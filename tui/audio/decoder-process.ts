@@ -22,7 +22,11 @@ export const onPath = ((): ((name: string) => boolean) => {
         return false;
       }
     });
-  return (name) => found.get(name) ?? found.set(name, look(name)).get(name) === true;
+  return (name) => {
+    let there = found.get(name);
+    if (there === undefined) found.set(name, (there = look(name)));
+    return there;
+  };
 })();
 
 type PipeProcess = ChildProcessByStdio<Writable, Readable, Readable>;
