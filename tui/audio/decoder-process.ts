@@ -119,7 +119,8 @@ export class DecoderProcess {
   private readonly exited: Promise<void>;
   private failure: Error | undefined;
   private stderr = '';
-  private wake: (() => void) | undefined;
+  /** Waits for the process's output or its end, woken by each. */
+  private readonly waits = new Set<() => void>();
   private freed = false;
   /** Whether sound was given yet. */
   private sounded = false;
@@ -141,7 +142,7 @@ export class DecoderProcess {
     this.process.stdout.on('data', (data: Buffer) => {
       this.framesOut += data.length / frameBytes;
       this.pcm.push(data);
-      this.wake?.();
+      for (const wake of this.waits) wake();
     });
     this.process.stderr.on('data', (data: Buffer) => (this.stderr = (this.stderr + data.toString()).slice(-500)));
     this.process.stdin.on('error', () => {}); // the process gone: said by its exit
@@ -156,14 +157,26 @@ export class DecoderProcess {
         resolve();
       });
     });
-    this.exited.then(() => this.wake?.());
+    this.exited.then(() => {
+      for (const wake of this.waits) wake();
+    });
     signal?.addEventListener('abort', () => this.free(), { once: true });
   }
 
-  /** Song bytes to the process; resolves once its input takes more. */
-  async write(bytes: Uint8Array): Promise<void> {
-    if (!this.process.stdin.write(bytes))
-      await Promise.race([new Promise((resolve) => this.process.stdin.once('drain', resolve)), this.exited]);
+  /**
+   * Song bytes to the process; resolves once its input takes more, or, given `firstFrames` and
+   * before the song's first sound, once that much sound is back: a program reads far ahead of
+   * its answers (mpg123 took 200 KiB, 7 s of sound, before its input drained: 20 ms to decode),
+   * and the first sound should not wait for all of it.
+   */
+  async write(bytes: Uint8Array, firstFrames?: number): Promise<void> {
+    if (this.process.stdin.write(bytes)) return;
+    const drained = new Promise<void>((resolve) => this.process.stdin.once('drain', resolve));
+    if (this.sounded || firstFrames === undefined) {
+      await Promise.race([drained, this.exited]);
+      return;
+    }
+    await Promise.race([drained, this.until(() => this.framesOut - this.dropped >= firstFrames)]);
   }
 
   /** Song bytes whose `frames` of output are dropped: fed for what they leave in the decoder (an MP3's bit reservoir). */
@@ -219,14 +232,22 @@ export class DecoderProcess {
 
   /** Until the process has given back `frames` frames, it has ended, or `waitMs` passed. */
   private async answered(frames: number, waitMs: number): Promise<void> {
-    if (this.framesOut >= frames || this.process.exitCode !== null) return;
     let late: NodeJS.Timeout | undefined;
-    const timer = new Promise<'late'>((resolve) => (late = setTimeout(() => resolve('late'), waitMs)));
-    while (this.framesOut < frames && this.process.exitCode === null && !this.failure) {
-      const woken = new Promise<'woken'>((resolve) => (this.wake = () => resolve('woken')));
-      if ((await Promise.race([woken, timer])) === 'late') break;
-    }
+    const timer = new Promise<void>((resolve) => (late = setTimeout(resolve, waitMs)));
+    await Promise.race([timer, this.until(() => this.framesOut >= frames)]);
     clearTimeout(late);
-    this.wake = undefined;
+  }
+
+  /** Until `done` holds after some output, or the process has ended. */
+  private async until(done: () => boolean): Promise<void> {
+    let wake: (() => void) | undefined;
+    await new Promise<void>((resolve) => {
+      wake = () => {
+        if (done() || this.process.exitCode !== null || this.failure) resolve();
+      };
+      this.waits.add(wake);
+      wake();
+    });
+    if (wake) this.waits.delete(wake);
   }
 }

@@ -53,7 +53,7 @@ export class NativeDecoder {
   }
 
   async decode(bytes: Uint8Array): Promise<Buffer> {
-    await this.process.write(bytes);
+    await this.process.write(bytes, this.firstFrames);
     return this.process.take(this.firstFrames);
   }
 
