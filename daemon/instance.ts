@@ -28,6 +28,7 @@ import { coalesce, type Coalesced } from './events/coalesce.js';
 import { IcecastSource } from './icecast/icecast-source.js';
 import type { Logger } from './log.js';
 import { Radio } from './radio/radio.js';
+import { Activity } from './server/activity.js';
 import { watchDescriptors } from './server/descriptors.js';
 import { watchLoopDelay } from './server/loop-delay.js';
 import { createTcpServer } from './server/tcp-server.js';
@@ -159,6 +160,17 @@ export function createStreamd(
   const voice = new VoiceRelay(calls, newVoiceCounters(), udp.sendLive, callSettings.voice_packets_per_second);
   const loopDelay = watchLoopDelay();
   const descriptors = watchDescriptors(log);
+  // Awake while something arrives or goes out; the watches sample only then (server/activity.ts).
+  const activity = new Activity(
+    () =>
+      services.counters.downloadsActive > 0 ||
+      streams.active > 0 ||
+      radio.sending ||
+      media.activeStreams > 0 ||
+      catalog.state !== 'ready',
+  );
+  activity.add(loopDelay);
+  activity.add(descriptors);
   catalog.onChange(() => changes.notify('catalog'));
   radio.onChange = () => changes.notify('radio');
   stickers.onChange(() => changes.notify('sticker'));
@@ -213,6 +225,7 @@ export function createStreamd(
   };
 
   udp.receive((datagram: Datagram, from: Peer, size: number) => {
+    activity.arrived();
     const { type } = datagram;
     if (type === DatagramType.VOICE || type === DatagramType.VOICE_REPORT) voice.handle(datagram, from);
     else if ((type === DatagramType.KEEPALIVE || type === DatagramType.LEAVE) && streams.owns(datagram.stream))
@@ -238,6 +251,7 @@ export function createStreamd(
         devices.disconnect(session.id);
         streams.closeSession(session.id);
       },
+      arrived: () => activity.arrived(),
     },
   );
 
@@ -278,6 +292,7 @@ export function createStreamd(
       api,
       { type: 'streamd', serverVersion: options.version },
       log,
+      () => activity.arrived(),
     );
   }
 
@@ -319,6 +334,7 @@ export function createStreamd(
       media.close();
       listeners.close();
       await connectionsClosed;
+      activity.stop();
       loopDelay.stop();
       descriptors.stop();
       await embedded.close();

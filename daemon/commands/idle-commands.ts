@@ -10,6 +10,7 @@ export const idleCommands: Command[] = [
     aliases: [],
     minArgs: 0,
     maxArgs: IDLE_TOPICS.length,
+    light: true,
     usage: `idle [${IDLE_TOPICS.join('|')}]...`,
     summary: 'waits until one of the topics changes, then `changed:` lines and OK',
     async run(ctx, args) {
@@ -38,6 +39,7 @@ export const idleCommands: Command[] = [
     minArgs: 0,
     maxArgs: 0,
     open: true, // never answered, so never refused either
+    light: true,
     usage: 'noidle',
     summary: 'ends a pending idle; gets no answer of its own',
     async run() {},

@@ -80,6 +80,7 @@ export const sessionCommands: Command[] = [
     minArgs: 0,
     maxArgs: 0,
     open: true,
+    light: true,
     usage: 'ping',
     summary: 'OK',
     async run(ctx) {
@@ -91,6 +92,7 @@ export const sessionCommands: Command[] = [
     aliases: [],
     minArgs: 0,
     maxArgs: 0,
+    light: true,
     usage: 'time',
     summary: "extension (listen along): the daemon's monotonic clock in ms (time_ms), for a client's offset estimate",
     async run(ctx) {

@@ -124,6 +124,12 @@ export interface Command {
   rest?: boolean;
   /** Allowed before the password is given. */
   open?: boolean;
+  /**
+   * Answered from what the daemon holds, with no work behind it (a keep-alive, a clock round trip,
+   * waiting in `idle`): it does not wake the daemon's watches (server/activity.ts), which an idle
+   * player's every 30-45 s did for 10 s each.
+   */
+  light?: boolean;
   usage: string;
   summary: string;
   run(ctx: CommandContext, args: string[]): Promise<void>;

@@ -211,6 +211,11 @@ export class Radio {
     };
   }
 
+  /** Datagrams are going out (to listeners, or to Icecast). */
+  get sending(): boolean {
+    return this.timer !== undefined;
+  }
+
   private startSending(): void {
     if (this.timer || this.closed) return;
     this.timer = setInterval(() => this.tick(), this.settings.interval_ms);

@@ -4,17 +4,19 @@
  * descriptors looks alive and says nothing. This watch counts them every few seconds, reports them
  * in `stats`, and says so loudly in the log when they run short; open() failures with EMFILE or
  * ENFILE (reported by whoever meets them) are logged as errors too, at most once per interval.
- * Linux only (/proc); elsewhere the counts read 0 and nothing is logged.
+ * Linux only (/proc); elsewhere the counts read 0 and nothing is logged. It counts while the daemon
+ * is awake (activity.ts): asleep, nothing opens a descriptor, and a connection that would wakes it.
  */
 import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import type { Logger } from '../log.js';
+import type { Watch } from './activity.js';
 
 const EVERY_MS = 5000;
 /** Warn above this share of the limit; say it recovered below the lower one. */
 const HIGH = 0.85;
 const LOW = 0.7;
 
-export interface DescriptorWatch {
+export interface DescriptorWatch extends Watch {
   open(): number;
   limit(): number;
   /** An open() failed with `code`: EMFILE and ENFILE are logged (rate-limited); others are not this watch's business. */
@@ -71,8 +73,8 @@ function descriptorCounter(limit: number): { count(): number; release(): void } 
 export function watchDescriptors(log: Logger): DescriptorWatch {
   const limit = softLimit();
   const counter = descriptorCounter(limit);
-  let open = counter.count();
-  let countedAt = Date.now();
+  let open = 0; // counted by the first wake (below)
+  let countedAt = 0;
   let short = false;
   let lastAlarm = 0;
   const check = (): void => {
@@ -89,8 +91,18 @@ export function watchDescriptors(log: Logger): DescriptorWatch {
       log.info(`file descriptors: ${open} of ${limit} open again`);
     }
   };
-  const timer = setInterval(check, EVERY_MS);
-  timer.unref();
+  let timer: NodeJS.Timeout | undefined;
+  const wake = (): void => {
+    if (timer) return;
+    check();
+    timer = setInterval(check, EVERY_MS);
+    timer.unref();
+  };
+  const sleep = (): void => {
+    clearInterval(timer);
+    timer = undefined;
+  };
+  wake();
   return {
     // Counted afresh when asked (stats), but at most once a second: players ask on every catalog change.
     open() {
@@ -112,8 +124,10 @@ export function watchDescriptors(log: Logger): DescriptorWatch {
         `out of file descriptors (${code}): ${what}; ${open} of ${limit || 'unlimited'} open; serving what is already open`,
       );
     },
+    wake,
+    sleep,
     stop() {
-      clearInterval(timer);
+      sleep();
       counter.release();
     },
   };

@@ -49,6 +49,8 @@ export function createHttpServer(
   api: SubsonicApi,
   about: ServerAbout,
   log: Logger,
+  /** A request came (server/activity.ts). */
+  arrived: () => void,
 ): HttpServer {
   const app = Fastify({
     logger: false,
@@ -62,6 +64,10 @@ export function createHttpServer(
     routerOptions: { querystringParser: () => ({}) },
   });
   const collector = collectWhenQuiet();
+  app.addHook('onRequest', (_request, _reply, done) => {
+    arrived();
+    done();
+  });
   app.addHook('onResponse', (_request, _reply, done) => {
     collector.served();
     done();

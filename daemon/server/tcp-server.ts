@@ -29,6 +29,8 @@ export interface TcpServerDeps {
   opened(session: Session): void;
   /** A connection closed: the instance forgets its session. */
   closed(session: Session): void;
+  /** A connection, or a command that asks for work, came (server/activity.ts). */
+  arrived(): void;
 }
 
 export interface TcpServer {
@@ -56,6 +58,7 @@ export function createTcpServer(options: TcpServerOptions, deps: TcpServerDeps):
   };
 
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+    deps.arrived();
     const ip = socket.remoteAddress ?? '?';
     if (connections.size >= limits.max_connections)
       return refuse(socket, `${limits.max_connections} connections are open; try again later`);
@@ -78,6 +81,7 @@ export function createTcpServer(options: TcpServerOptions, deps: TcpServerDeps):
           limits.max_output_bytes,
           Math.max(MIN_OUTPUT_SHARE, Math.floor(limits.max_output_bytes_total / Math.max(1, connections.size))),
         ),
+      arrived: deps.arrived,
       onClose(closed) {
         connections.delete(closed);
         const left = (perAddress.get(ip) ?? 1) - 1;
