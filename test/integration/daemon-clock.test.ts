@@ -1,6 +1,7 @@
 /**
  * The player's estimate of the daemon's clock, over real TCP to a real daemon: a burst of round
- * trips once connected, and another as soon as listening along starts (not after the idle wait).
+ * trips once connected, and another as soon as listening along starts (not after the idle wait);
+ * idle, the control connection's keep-alive is the round trip.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -56,6 +57,24 @@ describe('daemon clock', () => {
       clock.busy = true; // still listening: no new burst
       await sleep(500);
       assert.ok(clock.estimate.count <= burstDone + 2, `no second burst while listening on: ${clock.estimate.count}`);
+    } finally {
+      clock.close();
+      control.close();
+    }
+  });
+
+  it("takes a round trip at each of the control connection's keep-alives while not listening along", async () => {
+    const control = new DaemonClient({ host: '127.0.0.1', port: daemon.port, name: 'kept', keepAliveMs: 300 });
+    const clock = new DaemonClock(control, () => {});
+    try {
+      control.start();
+      await once(control, 'online');
+      clock.start();
+      assert.ok(await until(() => clock.estimate.count >= 5, 3000), 'the burst');
+      assert.ok(
+        await until(() => clock.estimate.count >= 8, 10_000),
+        `round trips on the keep-alive: ${clock.estimate.count}`,
+      );
     } finally {
       clock.close();
       control.close();

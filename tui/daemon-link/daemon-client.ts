@@ -83,6 +83,8 @@ export class DaemonClient extends EventEmitter {
   /** The keep-alive's wait: `keepAliveMs`, shortened when the daemon's connection_timeout proves shorter. */
   private keepAliveMs: number | undefined;
   private lastSentAt = 0;
+  /** What a quiet connection asks (keepAliveWith); `ping` by default. */
+  private keepAliveRequest = (): Promise<unknown> => this.request('ping');
   online = false;
 
   constructor(private readonly options: ClientOptions) {
@@ -92,6 +94,14 @@ export class DaemonClient extends EventEmitter {
 
   start(): void {
     this.connect();
+  }
+
+  /**
+   * A quiet connection asks this instead of `ping`: a request that is wanted now and then anyway
+   * (the daemon clock's round trip) keeps it open, and the player wakes once for both.
+   */
+  keepAliveWith(request: () => Promise<unknown>): void {
+    this.keepAliveRequest = request;
   }
 
   /** Sends a command (arguments quoted by the common codec) and resolves with its reply. */
@@ -140,7 +150,7 @@ export class DaemonClient extends EventEmitter {
     });
   }
 
-  /** Quiet for the keep-alive's wait: a `ping`, and the wait starts again (a download in progress counts as not quiet). */
+  /** Quiet for the keep-alive's wait: a `ping` (or keepAliveWith's), and the wait starts again (a download in progress counts as not quiet). */
   private armKeepAlive(): void {
     const every = this.keepAliveMs;
     this.stopKeepAlive();
@@ -148,7 +158,7 @@ export class DaemonClient extends EventEmitter {
     this.keepAlive = setTimeout(() => {
       // A ping that fails went with its connection: the reconnect greets anew, and says why.
       if (this.online && this.pending.length === 0)
-        void this.request('ping').catch((error: Error) => this.emit('debug', `keep-alive ping: ${error.message}`));
+        void this.keepAliveRequest().catch((error: Error) => this.emit('debug', `keep-alive: ${error.message}`));
       this.keepAlive?.refresh();
     }, every);
     this.keepAlive.unref();
