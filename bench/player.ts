@@ -31,6 +31,11 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * collections, ~75 ms of CPU, once), so 15 s was not enough.
  */
 const WARM_UP_MS = 30_000;
+/**
+ * Idle, longer: the player's heap is reduced once 10-40 s after its start (V8's memory reducer: a
+ * compacting collection, ~50 ms of CPU, once), which a window from 30 s caught in 3 runs of 7.
+ */
+const IDLE_WARM_UP_MS = 60_000;
 const ROUNDS = 3;
 /** Seconds of CPU time measured, after WARM_UP_MS. */
 const CPU_SECONDS = 40;
@@ -131,7 +136,7 @@ async function ourCpuOn(
       tui.keys('Enter', 'Enter');
       await tui.waitFor(/Playing/);
     }
-    await sleep(WARM_UP_MS);
+    await sleep(playing ? WARM_UP_MS : IDLE_WARM_UP_MS);
     const pids = [daemon.child.pid as number, pidOf(cacheDir)];
     const start = pids.map(treeCpuSeconds);
     await sleep(seconds * 1000);
@@ -166,7 +171,7 @@ async function mpdCpu(
     mpd = await startMpd(root, 'pulse', sink.env);
     mpd.mpc('add', file);
     if (playing) mpd.mpc('play');
-    await sleep(WARM_UP_MS);
+    await sleep(playing ? WARM_UP_MS : IDLE_WARM_UP_MS);
     const pids = [mpd.process.pid as number, mpd.ncmpcppPid()];
     const start = pids.map(treeCpuSeconds);
     await sleep(seconds * 1000);
@@ -275,7 +280,7 @@ export async function playerBench(): Promise<string> {
     ]);
   }
   out.push(
-    `CPU per minute, player and daemon together, of the same 200 s MP3 played through a PulseAudio null sink (a server of its own for each run), measured over ${seconds} s after ${WARM_UP_MS / 1000} s (CPU time of each process's threads, to the ns, and of the processes it started: the player's decoders, mpg123 for this MP3 when it is installed), the median of ${ROUNDS} runs each (the two systems taking turns): streamtui (in tmux, --audio pulse, started as its command starts it) + streamd, against ncmpcpp (in tmux) + MPD 0.23 (pulse output); idle, then playing. Memory at the end: the player's RSS (streamtui's process; ncmpcpp), and the RSS of what decodes and plays as well (streamtui and its decoder process with its spare; ncmpcpp + MPD).`,
+    `CPU per minute, player and daemon together, of the same 200 s MP3 played through a PulseAudio null sink (a server of its own for each run), measured over ${seconds} s after ${WARM_UP_MS / 1000} s (idle: after ${IDLE_WARM_UP_MS / 1000} s, past the player's one heap reduction after its start) (CPU time of each process's threads, to the ns, and of the processes it started: the player's decoders, mpg123 for this MP3 when it is installed), the median of ${ROUNDS} runs each (the two systems taking turns): streamtui (in tmux, --audio pulse, started as its command starts it) + streamd, against ncmpcpp (in tmux) + MPD 0.23 (pulse output); idle, then playing. Memory at the end: the player's RSS (streamtui's process; ncmpcpp), and the RSS of what decodes and plays as well (streamtui and its decoder process with its spare; ncmpcpp + MPD).`,
     '',
     table(
       [
