@@ -251,7 +251,7 @@ export function createStreamd(
         devices.disconnect(session.id);
         streams.closeSession(session.id);
       },
-      arrived: () => activity.arrived(),
+      arrived: (light) => (light ? activity.arrivedLight() : activity.arrived()),
     },
   );
 

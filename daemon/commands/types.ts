@@ -127,7 +127,7 @@ export interface Command {
   /**
    * Answered from what the daemon holds, with no work behind it (a keep-alive, a clock round trip,
    * waiting in `idle`): it does not wake the daemon's watches (server/activity.ts), which an idle
-   * player's every 30-45 s did for 10 s each.
+   * player's every 30-45 s did for 10 s each; a flood of them does.
    */
   light?: boolean;
   usage: string;

@@ -9,6 +9,11 @@
 
 /** Quiet this long, asleep: checked once per this while awake. */
 const QUIET_MS = 10_000;
+/**
+ * Light requests (keep-alives, clock round trips) wake it only this many within QUIET_MS: a
+ * player's come every 45 s, a flood of them is load.
+ */
+const LIGHT_FLOOD = 50;
 
 export interface Watch {
   wake(): void;
@@ -21,6 +26,8 @@ export class Activity {
   private timer: NodeJS.Timeout | undefined;
   private readonly watches: Watch[] = [];
   private stopped = false;
+  private lightCount = 0;
+  private lightSince = 0;
 
   /** `sending`: whether something is still going out with nothing coming in (it keeps the daemon awake). */
   constructor(
@@ -46,6 +53,20 @@ export class Activity {
     this.arrivalsSeen = this.arrivals;
     this.checkLater();
     for (const watch of this.watches) watch.wake();
+  }
+
+  /** A light request arrived (Command.light): asleep, only a flood of them wakes it. */
+  arrivedLight(): void {
+    if (this.timer !== undefined) {
+      this.arrivals++;
+      return;
+    }
+    const now = Date.now();
+    if (now - this.lightSince > this.quietMs) {
+      this.lightSince = now;
+      this.lightCount = 0;
+    }
+    if (++this.lightCount >= LIGHT_FLOOD) this.arrived();
   }
 
   stop(): void {

@@ -31,8 +31,8 @@ export interface ConnectionDeps {
   onClose(connection: Connection): void;
   /** Bytes this connection may have queued now: max_output_bytes, or less when many are open (max_output_bytes_total). */
   outputShare(): number;
-  /** A command that asks for work came (not a light one: see Command.light). */
-  arrived(): void;
+  /** A command came: `light` as Command.light says. */
+  arrived(light: boolean): void;
 }
 
 const OVERFLOW = Symbol('line too long');
@@ -254,7 +254,7 @@ export class Connection implements Output {
       if (!line.ok) throw new ProtocolError('bad_request', 'the line is not valid UTF-8');
       const parsed = this.deps.table.parse(line.text);
       if (!parsed) return;
-      if (!parsed.command.light) this.deps.arrived();
+      this.deps.arrived(parsed.command.light === true);
       if (!this.session.authorized && !parsed.command.open) {
         throw new ProtocolError('permission', 'this daemon has a password: send password <secret> first');
       }
@@ -264,7 +264,7 @@ export class Connection implements Output {
       if (this.queue.length > 0 || this.inputEnded) this.interrupt.abort();
       await parsed.command.run({ ...this.context, interrupted: this.interrupt.signal }, parsed.args);
     } catch (error) {
-      this.deps.arrived(); // refusals are work too: a flood of bad lines is load
+      this.deps.arrived(false); // refusals are work too: a flood of bad lines is load
       if (error instanceof ProtocolError) {
         if (error.cause instanceof SongFileError)
           this.deps.services.counters.descriptors.failed(error.cause.code, error.message);

@@ -29,8 +29,8 @@ export interface TcpServerDeps {
   opened(session: Session): void;
   /** A connection closed: the instance forgets its session. */
   closed(session: Session): void;
-  /** A connection, or a command that asks for work, came (server/activity.ts). */
-  arrived(): void;
+  /** A connection (`light` false) or a command came (server/activity.ts). */
+  arrived(light: boolean): void;
 }
 
 export interface TcpServer {
@@ -58,7 +58,7 @@ export function createTcpServer(options: TcpServerOptions, deps: TcpServerDeps):
   };
 
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
-    deps.arrived();
+    deps.arrived(false);
     const ip = socket.remoteAddress ?? '?';
     if (connections.size >= limits.max_connections)
       return refuse(socket, `${limits.max_connections} connections are open; try again later`);

@@ -17,7 +17,7 @@ function recorder(): { told: string[]; wake(): void; sleep(): void } {
 }
 
 describe('activity', () => {
-  beforeEach(() => mock.timers.enable({ apis: ['setTimeout'] }));
+  beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'Date'] }));
   afterEach(() => mock.timers.reset());
 
   it('wakes a watch as it is added, and puts it to sleep after a quiet spell', () => {
@@ -56,6 +56,24 @@ describe('activity', () => {
       activity.stop();
     });
   }
+
+  it('is not woken by light requests at a keep-alive pace, and is by a flood of them', () => {
+    const activity = new Activity(() => false, QUIET_MS);
+    const watch = recorder();
+    activity.add(watch);
+    mock.timers.tick(QUIET_MS);
+    for (let i = 0; i < 200; i++) {
+      activity.arrivedLight();
+      mock.timers.tick(QUIET_MS / 4);
+    }
+    assert.deepEqual(watch.told, ['wake', 'sleep'], 'four a quiet spell: asleep');
+    mock.timers.tick(QUIET_MS + 1); // a fresh count
+    for (let i = 0; i < 49; i++) activity.arrivedLight();
+    assert.equal(activity.awake, false, 'not yet a flood');
+    activity.arrivedLight();
+    assert.deepEqual(watch.told, ['wake', 'sleep', 'wake'], 'fifty in a quiet spell: awake');
+    activity.stop();
+  });
 
   it('wakes every watch again at the next arrival, once', () => {
     const activity = new Activity(() => false, QUIET_MS);
