@@ -145,22 +145,27 @@ export function cpuSecondsExact(pid: number): number {
 }
 
 /**
- * CPU seconds of a process and of every process it started: its own and its live descendants'
- * threads (as cpuSecondsExact), and what the children that ended have used (its cutime and
- * cstime: clock ticks). Between two readings, a child that ended meanwhile counts whole: the
- * player's decoders (mpg123, flac, ffmpeg, a process a song) are part of what it costs.
+ * CPU seconds of a process and of every process it started, and what the children that ended have
+ * used (each live process's cutime and cstime: clock ticks), so that between two readings a child
+ * that ended meanwhile counts whole: the player's decoders (mpg123, flac, ffmpeg, a process a
+ * song) are part of what it costs. `threads`: each live process's live threads, to the ns (as
+ * cpuSecondsExact), for idle figures; a thread that ends between the readings drops out of the
+ * sum (a daemon's picture worker done with a cover read a negative streamd figure once).
+ * `ticks`: each process's own utime and stime, which keep what its ended threads used, for busy
+ * figures, where ticks (10 ms) are fine enough.
  */
-export function treeCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ended = (Number(fields[13]) + Number(fields[14])) / 100;
+export function treeCpuSeconds(pid: number, precision: 'threads' | 'ticks' = 'threads'): number {
   return treeOf([pid]).reduce((sum, each) => {
     try {
-      return sum + cpuSecondsExact(each);
+      const stat = readFileSync(`/proc/${each}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ended = (Number(fields[13]) + Number(fields[14])) / 100;
+      const own = precision === 'ticks' ? (Number(fields[11]) + Number(fields[12])) / 100 : cpuSecondsExact(each);
+      return sum + own + ended;
     } catch {
-      return sum; // ended meanwhile: in `ended` at the next reading
+      return sum; // ended meanwhile: in its parent's cutime at the next reading
     }
-  }, ended);
+  }, 0);
 }
 
 /** `read` of each live thread of `pid`, summed (a thread that ends meanwhile counts 0); throws when the process is gone. */

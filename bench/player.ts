@@ -138,9 +138,10 @@ async function ourCpuOn(
     }
     await sleep(playing ? WARM_UP_MS : IDLE_WARM_UP_MS);
     const pids = [daemon.child.pid as number, pidOf(cacheDir)];
-    const start = pids.map(treeCpuSeconds);
+    const cpuOf = (pid: number): number => treeCpuSeconds(pid, playing ? 'ticks' : 'threads');
+    const start = pids.map(cpuOf);
     await sleep(seconds * 1000);
-    const used = pids.map((pid, i) => treeCpuSeconds(pid) - (start[i] as number));
+    const used = pids.map((pid, i) => cpuOf(pid) - (start[i] as number));
     const memory = memoryParts(pids[1] as number);
     const withDecoder = treeRssMiB(pids[1] as number);
     tui.keys('q');
@@ -173,9 +174,10 @@ async function mpdCpu(
     if (playing) mpd.mpc('play');
     await sleep(playing ? WARM_UP_MS : IDLE_WARM_UP_MS);
     const pids = [mpd.process.pid as number, mpd.ncmpcppPid()];
-    const start = pids.map(treeCpuSeconds);
+    const cpuOf = (pid: number): number => treeCpuSeconds(pid, playing ? 'ticks' : 'threads');
+    const start = pids.map(cpuOf);
     await sleep(seconds * 1000);
-    const cpu = pids.reduce((sum, pid, i) => sum + treeCpuSeconds(pid) - (start[i] as number), 0);
+    const cpu = pids.reduce((sum, pid, i) => sum + cpuOf(pid) - (start[i] as number), 0);
     return { cpu: (cpu / seconds) * 60, rss: rssMiB(pids[1] as number), mpdRss: rssMiB(pids[0] as number) };
   } finally {
     mpd?.stop();
@@ -280,7 +282,7 @@ export async function playerBench(): Promise<string> {
     ]);
   }
   out.push(
-    `CPU per minute, player and daemon together, of the same 200 s MP3 played through a PulseAudio null sink (a server of its own for each run), measured over ${seconds} s after ${WARM_UP_MS / 1000} s (idle: after ${IDLE_WARM_UP_MS / 1000} s, past the player's one heap reduction after its start) (CPU time of each process's threads, to the ns, and of the processes it started: the player's decoders, mpg123 for this MP3 when it is installed), the median of ${ROUNDS} runs each (the two systems taking turns): streamtui (in tmux, --audio pulse, started as its command starts it) + streamd, against ncmpcpp (in tmux) + MPD 0.23 (pulse output); idle, then playing. Memory at the end: the player's RSS (streamtui's process; ncmpcpp), and the RSS of what decodes and plays as well (streamtui and its decoder process with its spare; ncmpcpp + MPD).`,
+    `CPU per minute, player and daemon together, of the same 200 s MP3 played through a PulseAudio null sink (a server of its own for each run), measured over ${seconds} s after ${WARM_UP_MS / 1000} s (idle: after ${IDLE_WARM_UP_MS / 1000} s, past the player's one heap reduction after its start) (CPU time of each process, idle of its threads to the ns, playing in clock ticks, which keep what ended threads used; and of the processes it started: the player's decoders, mpg123 for this MP3 when it is installed), the median of ${ROUNDS} runs each (the two systems taking turns): streamtui (in tmux, --audio pulse, started as its command starts it) + streamd, against ncmpcpp (in tmux) + MPD 0.23 (pulse output); idle, then playing. Memory at the end: the player's RSS (streamtui's process; ncmpcpp), and the RSS of what decodes and plays as well (streamtui and its decoder process with its spare; ncmpcpp + MPD).`,
     '',
     table(
       [
