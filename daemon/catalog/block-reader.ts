@@ -11,13 +11,13 @@ import { openScanned } from './open-song.js';
 import type { CatalogBlock, CatalogSong } from './song.js';
 
 /** Large enough that a read is cheap per byte, small enough to pause between chunks. */
-export const READ_CHUNK_BYTES = 256 * 1024;
+const READ_CHUNK_BYTES = 256 * 1024;
 /**
  * A block's first bytes go out in a piece this small: a song's first sound waits for them, and a
  * fresh buffer of READ_CHUNK_BYTES costs its page faults first (1-1.5 ms to fill here, measured;
  * the daemon's malloc maps every buffer of 32 KiB and more afresh: see cli.ts).
  */
-export const FIRST_CHUNK_BYTES = 16 * 1024;
+const FIRST_CHUNK_BYTES = 16 * 1024;
 /** A block is hashed through a buffer of this size, kept for the next: fresh ones cost 2.5 ms a block in page faults, 0.6 kept. */
 const HASH_READ_BYTES = 256 * 1024;
 const KEPT_BUFFERS = 2;
@@ -43,18 +43,13 @@ export class SongFile {
   }
 
   /**
-   * The block's bytes from `from` on, chunk by chunk, the first `firstBytes` at most; each chunk
-   * is a fresh buffer the caller may keep.
+   * The block's bytes from `from` on, chunk by chunk, READ_CHUNK_BYTES at most (FIRST_CHUNK_BYTES
+   * when they start at the block's start); each chunk is a fresh buffer the caller may keep.
    */
-  async *chunks(
-    block: CatalogBlock,
-    chunkBytes = READ_CHUNK_BYTES,
-    from = 0,
-    firstBytes = chunkBytes,
-  ): AsyncGenerator<Buffer> {
+  async *chunks(block: CatalogBlock, from = 0): AsyncGenerator<Buffer> {
     let position = block.offset + from;
     const end = block.offset + block.length;
-    for (let size = firstBytes; position < end; size = chunkBytes) {
+    for (let size = from === 0 ? FIRST_CHUNK_BYTES : READ_CHUNK_BYTES; position < end; size = READ_CHUNK_BYTES) {
       const want = Math.min(size, end - position);
       const { buffer, bytesRead } = await this.handle.read(Buffer.allocUnsafe(want), 0, want, position);
       if (bytesRead === 0) throw this.shorter();

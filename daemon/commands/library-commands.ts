@@ -9,7 +9,7 @@ import {
   type SongFormat,
 } from '../../common/protocol/records.js';
 import { blockLine, encodeFields, errLine, okLine, TRACK_END, TRACK_START } from '../../common/protocol/response.js';
-import { FIRST_CHUNK_BYTES, READ_CHUNK_BYTES, SongFile } from '../catalog/block-reader.js';
+import { SongFile } from '../catalog/block-reader.js';
 import { decoderHeader } from '../catalog/decoder-header.js';
 import type { CatalogBlock, CatalogSong } from '../catalog/song.js';
 import type { Command, CommandContext } from './types.js';
@@ -100,14 +100,8 @@ async function download(ctx: CommandContext, args: string[]): Promise<void> {
         counters.bytesSent += chunk.length;
       };
       if (head) await send(head);
-      // Unhashed, the block's first bytes came with its hash; else its first read is a small one.
-      for await (const chunk of file.chunks(
-        block,
-        READ_CHUNK_BYTES,
-        head?.length ?? 0,
-        head ? READ_CHUNK_BYTES : FIRST_CHUNK_BYTES,
-      ))
-        await send(chunk);
+      // Hashed just now, the block's first bytes came with its hash.
+      for await (const chunk of file.chunks(block, head?.length ?? 0)) await send(chunk);
       if (line) await ctx.out.write(line); // a block of no bytes: none is made, but the line is owed
       midBlock = false;
     }

@@ -84,7 +84,7 @@ export class DaemonClient extends EventEmitter {
   private keepAliveMs: number | undefined;
   private lastSentAt = 0;
   /** What a quiet connection asks (keepAliveWith); `ping` by default. */
-  private keepAliveRequest = (): Promise<unknown> => this.request('ping');
+  private keepAliveRequest: (() => Promise<unknown>) | undefined;
   online = false;
 
   constructor(private readonly options: ClientOptions) {
@@ -98,9 +98,10 @@ export class DaemonClient extends EventEmitter {
 
   /**
    * A quiet connection asks this instead of `ping`: a request that is wanted now and then anyway
-   * (the daemon clock's round trip) keeps it open, and the player wakes once for both.
+   * (the daemon clock's round trip) keeps it open, and the player wakes once for both. Undefined:
+   * `ping` again.
    */
-  keepAliveWith(request: () => Promise<unknown>): void {
+  keepAliveWith(request: (() => Promise<unknown>) | undefined): void {
     this.keepAliveRequest = request;
   }
 
@@ -158,7 +159,9 @@ export class DaemonClient extends EventEmitter {
     this.keepAlive = setTimeout(() => {
       // A ping that fails went with its connection: the reconnect greets anew, and says why.
       if (this.online && this.pending.length === 0)
-        void this.keepAliveRequest().catch((error: Error) => this.emit('debug', `keep-alive: ${error.message}`));
+        void (this.keepAliveRequest?.() ?? this.request('ping')).catch((error: Error) =>
+          this.emit('debug', `keep-alive: ${error.message}`),
+        );
       this.keepAlive?.refresh();
     }, every);
     this.keepAlive.unref();

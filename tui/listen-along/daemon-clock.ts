@@ -71,6 +71,7 @@ export class DaemonClock {
 
   close(): void {
     this.closed = true;
+    this.control.keepAliveWith(undefined);
     this.control.off('online', this.onOnline);
     clearTimeout(this.timer);
   }
