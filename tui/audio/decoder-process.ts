@@ -37,10 +37,29 @@ const SPARE_AFTER_MS = 300;
 const SPARE_IDLE_MS = 5 * 60_000;
 
 /**
- * Processes started ahead and waiting on their input, one for each command line used so far.
- * Each holds nothing open that keeps the player from exiting, and dies with it.
+ * What a process is given before its song, and the bytes of output that makes, dropped. ffmpeg
+ * does its one-time setup on its first frame (10-14 ms here, measured): a spare given the song's
+ * Matroska head and a silent frame ahead gives its song's first sound 1-2 ms after its first
+ * frame. Made by the caller, which knows the program and the song.
  */
-const spares = new Map<string, { process: PipeProcess; idle: NodeJS.Timeout }>();
+export interface WarmUp {
+  input: Buffer;
+  outputBytes: number;
+}
+
+interface Spare {
+  process: PipeProcess;
+  idle: NodeJS.Timeout;
+  /** Output of the warm-up still to come (dropped as it comes). */
+  warmBytesLeft: number;
+  dropWarmOutput(data: Buffer): void;
+}
+
+/**
+ * Processes started ahead and waiting on their input, one for each command line (and warm-up)
+ * used so far. Each holds nothing open that keeps the player from exiting, and dies with it.
+ */
+const spares = new Map<string, Spare>();
 
 const holdsLoop = (child: PipeProcess, hold: boolean): void => {
   for (const handle of [child, child.stdin, child.stdout, child.stderr] as Array<{ ref(): void; unref(): void }>)
@@ -48,7 +67,8 @@ const holdsLoop = (child: PipeProcess, hold: boolean): void => {
     else handle.unref();
 };
 
-const keyOf = (command: readonly string[]): string => command.join('\0');
+const keyOf = (command: readonly string[], warmUp: WarmUp | undefined): string =>
+  [...command, warmUp?.input.toString('base64') ?? ''].join('\0');
 
 function letSpareGo(key: string): void {
   const spare = spares.get(key);
@@ -58,18 +78,29 @@ function letSpareGo(key: string): void {
   spares.delete(key);
 }
 
-const start = (command: readonly string[]): PipeProcess =>
-  spawn(command[0] as string, command.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+const start = (command: readonly string[], warmUp: WarmUp | undefined): PipeProcess => {
+  const child = spawn(command[0] as string, command.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin.on('error', () => {}); // the process gone: said by its exit
+  if (warmUp) child.stdin.write(warmUp.input);
+  return child;
+};
 
 /** Starts a spare for this command line now, if none waits: the first song of its kind then starts no process. */
-export function makeSpare(command: readonly string[]): void {
-  const key = keyOf(command);
+export function makeSpare(command: readonly string[], warmUp?: WarmUp): void {
+  const key = keyOf(command, warmUp);
   if (spares.has(key)) return;
-  const child = start(command);
+  const child = start(command, warmUp);
   child.on('error', () => {}); // no such program after all: the song that takes it says so
-  child.stdin.on('error', () => {});
   holdsLoop(child, false);
-  const made = { process: child, idle: setTimeout(() => letSpareGo(key), SPARE_IDLE_MS).unref() };
+  const made: Spare = {
+    process: child,
+    idle: setTimeout(() => letSpareGo(key), SPARE_IDLE_MS).unref(),
+    warmBytesLeft: warmUp?.outputBytes ?? 0,
+    dropWarmOutput: (data) => {
+      made.warmBytesLeft = Math.max(0, made.warmBytesLeft - data.length);
+    },
+  };
+  if (warmUp) child.stdout.on('data', made.dropWarmOutput);
   child.once('exit', () => {
     if (spares.get(key) === made) spares.delete(key);
   });
@@ -80,22 +111,23 @@ process.once('exit', () => {
   for (const key of [...spares.keys()]) letSpareGo(key);
 });
 
-/** The spare for this command line when it is alive, else a new process; a spare for the next song follows. */
-function take(command: readonly string[]): PipeProcess {
-  const key = keyOf(command);
+/**
+ * The spare for this command line and warm-up when it is alive, else a new process given the
+ * warm-up now; a spare for the next song follows. With the output of its warm-up still to come.
+ */
+function take(command: readonly string[], warmUp: WarmUp | undefined): { child: PipeProcess; warmBytesLeft: number } {
+  const key = keyOf(command, warmUp);
   const kept = spares.get(key);
-  let child: PipeProcess;
+  setTimeout(() => makeSpare(command, warmUp), SPARE_AFTER_MS).unref();
   if (kept && kept.process.exitCode === null && !kept.process.killed) {
     clearTimeout(kept.idle);
     spares.delete(key);
+    kept.process.stdout.off('data', kept.dropWarmOutput);
     holdsLoop(kept.process, true);
-    child = kept.process;
-  } else {
-    letSpareGo(key);
-    child = start(command);
+    return { child: kept.process, warmBytesLeft: kept.warmBytesLeft };
   }
-  setTimeout(() => makeSpare(command), SPARE_AFTER_MS).unref();
-  return child;
+  letSpareGo(key);
+  return { child: start(command, warmUp), warmBytesLeft: warmUp?.outputBytes ?? 0 };
 }
 
 /** The longest a piece waits for the process's answer before it gives what it has (a later one gives the rest). */
@@ -131,21 +163,27 @@ export class DecoderProcess {
   /**
    * @param command the program and its arguments: song bytes in, PCM of `frameBytes` a frame out
    * @param signal the song given up: the process ends then, not when the writer comes back
+   * @param warmUp what it is given before the song (a spare was given it ahead), its output dropped
    */
   constructor(
     command: readonly string[],
     readonly frameBytes: number,
     signal?: AbortSignal,
+    warmUp?: WarmUp,
   ) {
     const name = command[0] as string;
-    this.process = take(command);
-    this.process.stdout.on('data', (data: Buffer) => {
+    const { child, warmBytesLeft } = take(command, warmUp);
+    this.process = child;
+    let warmOutput = warmBytesLeft;
+    this.process.stdout.on('data', (given: Buffer) => {
+      const data = warmOutput > 0 ? given.subarray(Math.min(warmOutput, given.length)) : given;
+      warmOutput -= given.length - data.length;
+      if (data.length === 0) return;
       this.framesOut += data.length / frameBytes;
       this.pcm.push(data);
       for (const wake of this.waits) wake();
     });
     this.process.stderr.on('data', (data: Buffer) => (this.stderr = (this.stderr + data.toString()).slice(-500)));
-    this.process.stdin.on('error', () => {}); // the process gone: said by its exit
     this.exited = new Promise((resolve) => {
       this.process.on('error', (error) => {
         this.failure = new Error(`${name} could not start: ${error.message}`);

@@ -6,9 +6,10 @@
  * PCM comes back on its standard output. ffmpeg is looked for on the PATH; a player without it
  * lists M4A songs as not playable.
  */
+import { AAC_FRAME_SAMPLES, plainAacConfig, silentAacFrame } from '../../common/audio/aac.js';
 import { MatroskaWriter } from '../../common/audio/matroska-writer.js';
 import { parseMp4DecoderHeader, type Mp4DecoderHeader } from '../../common/audio/mp4.js';
-import { DecoderProcess, FIRST_ANSWER_SECONDS, onPath } from './decoder-process.js';
+import { DecoderProcess, FIRST_ANSWER_SECONDS, onPath, type WarmUp } from './decoder-process.js';
 
 /** Whether an `ffmpeg` is on the PATH (looked at once). */
 export const hasFfmpeg = (): boolean => onPath('ffmpeg');
@@ -59,8 +60,29 @@ export class FfmpegDecoder {
       channels: table.channels,
       ...(table.codec === 'alac' ? { bits: table.bits } : {}),
     });
-    this.process = new DecoderProcess(ffmpegCommand(channels, bits), (bits / 8) * channels, signal);
-    void this.process.write(this.writer.head());
+    const frameBytes = (bits / 8) * channels;
+    this.process = new DecoderProcess(ffmpegCommand(channels, bits), frameBytes, signal, this.warmUp(frameBytes));
+  }
+
+  /**
+   * The stream's head, and for plain AAC-LC a silent frame after it (common/audio/aac.ts): a
+   * spare given both ahead has done ffmpeg's setup, and the same bytes make the same spare for
+   * the next song of the kind. Not for SBR found in the frames without being signalled (each
+   * frame's 1024 samples last 2048 of the track's: the silent frame would have ffmpeg decide
+   * against it), nor ALAC (its setup is quick).
+   */
+  private warmUp(frameBytes: number): WarmUp {
+    const head = this.writer.head();
+    const plain = this.table.codec === 'aac' ? plainAacConfig(this.table.config) : undefined;
+    if (
+      !plain ||
+      plain.sampleRate !== this.table.sampleRate ||
+      plain.channels !== this.table.channels ||
+      this.table.durations[0] !== AAC_FRAME_SAMPLES
+    )
+      return { input: head, outputBytes: 0 };
+    const silence = this.writer.frame(silentAacFrame(plain.channels), AAC_FRAME_SAMPLES);
+    return { input: Buffer.concat([head, silence]), outputBytes: AAC_FRAME_SAMPLES * frameBytes };
   }
 
   /** `channels`: what the output takes; ffmpeg folds more to it. `bits`: 32 for a 24-bit ALAC to a sink that takes it. */

@@ -1,0 +1,76 @@
+/**
+ * M4A's ffmpeg started ahead with a silent AAC frame (tui/audio/ffmpeg-decoder.ts): songs made
+ * by ffmpeg's AAC encoder (stereo 44.1 kHz, mono 48 kHz) decoded by the player's FfmpegDecoder,
+ * first by a process given the silent frame as it starts, then by the spare given it ahead, give
+ * exactly the samples ffmpeg decodes the file to on its own, priming included, and no more.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { mp4Blocks, mp4DecoderHeader, readMp4Audio } from '../../common/audio/mp4.js';
+import { FfmpegDecoder } from '../../tui/audio/ffmpeg-decoder.js';
+
+const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-ffmpeg-warm-up-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+const PIECE = 16 * 1024;
+
+/** Five seconds of a sweep over pink noise, encoded by ffmpeg's AAC encoder. */
+function aacSong(name: string, rate: number, channels: 1 | 2): string {
+  const wav = path.join(work, `${name}.wav`);
+  execFileSync('sox', [
+    ...['-n', '-r', String(rate), '-c', String(channels), '-b', '16', wav],
+    ...['synth', '5', 'sine', '100-3000', 'pinknoise', 'vol', '0.4'],
+  ]);
+  const file = path.join(work, `${name}.m4a`);
+  execFileSync('ffmpeg', ['-loglevel', 'error', '-i', wav, '-c:a', 'aac', '-b:a', '160k', file]);
+  return file;
+}
+
+/** The song's samples, priming and padding too (the edit list not applied), 16-bit, by ffmpeg on its own. */
+const allSamplesOf = (file: string): Buffer =>
+  execFileSync('ffmpeg', ['-loglevel', 'error', '-ignore_editlist', '1', '-i', file, '-f', 's16le', 'pipe:1'], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+
+/** What the player's decoder gives for the song's audio bytes fed in pieces, to the song's end. */
+async function decode(file: string): Promise<{ pcm: Buffer; channels: number; ends: number }> {
+  const bytes = readFileSync(file);
+  const audio = await readMp4Audio(async (at, length) => bytes.subarray(at, at + length), bytes.length);
+  const blocks = mp4Blocks(audio);
+  const last = blocks[blocks.length - 1] as { offset: number; length: number };
+  const decoder = FfmpegDecoder.open(mp4DecoderHeader(audio, blocks), 0, audio.channels as 1 | 2);
+  const parts: Buffer[] = [];
+  try {
+    for (let at = audio.dataStart; at < last.offset + last.length; at += PIECE)
+      parts.push(await decoder.decode(bytes.subarray(at, Math.min(at + PIECE, last.offset + last.length))));
+    parts.push(await decoder.end());
+  } finally {
+    decoder.free();
+  }
+  return { pcm: Buffer.concat(parts), channels: audio.channels, ends: audio.delay + audio.totalSamples };
+}
+
+describe('M4A through an ffmpeg warmed with a silent frame', () => {
+  for (const [name, rate, channels] of [
+    ['stereo', 44100, 2],
+    ['mono', 48000, 1],
+  ] as const) {
+    it(`${name} ${rate / 1000} kHz: the same samples from a new process and from the spare warmed ahead`, async () => {
+      const file = aacSong(name, rate, channels);
+      const expected = allSamplesOf(file);
+      for (const process of ['a new process', 'the spare']) {
+        const { pcm, ends } = await decode(file);
+        assert.equal(
+          pcm.length,
+          ends * 2 * channels,
+          `${process}: the song to its last sample, not the silence before it`,
+        );
+        assert.ok(pcm.equals(expected.subarray(0, pcm.length)), `${process}: the samples ffmpeg decodes the file to`);
+        await new Promise((resolve) => setTimeout(resolve, 500)); // the spare is started 300 ms after a song's process
+      }
+    });
+  }
+});
