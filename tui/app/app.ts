@@ -8,7 +8,7 @@
 import { appendFileSync } from 'node:fs';
 import type { LossCounts } from '../../common/datagram/loss-meter.js';
 import type { RemoteDelivery } from '../../common/protocol/remote.js';
-import { unplayableFormats, warmUpDecoders } from '../audio/decoder.js';
+import { unplayableFormats, warmUpDecoders, warmUpFor } from '../audio/decoder.js';
 import { NullSink } from '../audio/null-sink.js';
 import type { AudioSink } from '../audio/sink.js';
 import type { BlockCache } from '../cache/block-cache.js';
@@ -228,6 +228,7 @@ export function startApp(deps: AppDeps): App {
     {
       library: (songs) => {
         tell({ type: 'library', songs });
+        warmUpFor(songs);
         libraryCame = true;
         if (heldDeliveries.length > 0) remoteCommands(heldDeliveries.splice(0));
         for (const song of songs) {

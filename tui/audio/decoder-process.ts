@@ -111,23 +111,32 @@ process.once('exit', () => {
   for (const key of [...spares.keys()]) letSpareGo(key);
 });
 
+/** The spare under `key` when it is alive (then no longer a spare). */
+function takeSpare(key: string): Spare | undefined {
+  const kept = spares.get(key);
+  if (!kept) return undefined;
+  clearTimeout(kept.idle);
+  spares.delete(key);
+  if (kept.process.exitCode !== null || kept.process.killed) return undefined;
+  kept.process.stdout.off('data', kept.dropWarmOutput);
+  holdsLoop(kept.process, true);
+  return kept;
+}
+
 /**
- * The spare for this command line and warm-up when it is alive, else a new process given the
- * warm-up now; a spare for the next song follows. With the output of its warm-up still to come.
+ * The spare for this command line and warm-up when it is alive, else one of the command line
+ * given nothing yet (started before any song of it: warmUpFor), else a new process; either is
+ * given the warm-up now. A spare for the next song follows. With the output of its warm-up still
+ * to come.
  */
 function take(command: readonly string[], warmUp: WarmUp | undefined): { child: PipeProcess; warmBytesLeft: number } {
-  const key = keyOf(command, warmUp);
-  const kept = spares.get(key);
   setTimeout(() => makeSpare(command, warmUp), SPARE_AFTER_MS).unref();
-  if (kept && kept.process.exitCode === null && !kept.process.killed) {
-    clearTimeout(kept.idle);
-    spares.delete(key);
-    kept.process.stdout.off('data', kept.dropWarmOutput);
-    holdsLoop(kept.process, true);
-    return { child: kept.process, warmBytesLeft: kept.warmBytesLeft };
-  }
-  letSpareGo(key);
-  return { child: start(command, warmUp), warmBytesLeft: warmUp?.outputBytes ?? 0 };
+  const warmed = takeSpare(keyOf(command, warmUp));
+  if (warmed) return { child: warmed.process, warmBytesLeft: warmed.warmBytesLeft };
+  const plain = warmUp ? takeSpare(keyOf(command, undefined)) : undefined;
+  if (!plain) return { child: start(command, warmUp), warmBytesLeft: warmUp?.outputBytes ?? 0 };
+  if (warmUp) plain.process.stdin.write(warmUp.input);
+  return { child: plain.process, warmBytesLeft: warmUp?.outputBytes ?? 0 };
 }
 
 /** The longest a piece waits for the process's answer before it gives what it has (a later one gives the rest). */

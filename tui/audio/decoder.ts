@@ -9,7 +9,7 @@
  */
 import { MPEGDecoder } from 'mpg123-decoder';
 import { toInt16, toInt32 } from '../../common/audio/pcm.js';
-import { FfmpegDecoder, hasFfmpeg } from './ffmpeg-decoder.js';
+import { FfmpegDecoder, hasFfmpeg, warmUpFfmpeg } from './ffmpeg-decoder.js';
 import { NativeDecoder, nativeDecoderOf, warmUpMpg123 } from './native-decoder.js';
 import type { SongFormat, SongInfo } from '../../common/protocol/records.js';
 
@@ -303,6 +303,11 @@ export async function warmUpDecoders(): Promise<void> {
   const spare = spares.get('mp3') ?? {};
   spare.made ??= madeAhead(newMpegDecoder(true));
   spares.set('mp3', spare);
+}
+
+/** Readies what a library's songs need beyond MP3's decoder: an ffmpeg started ahead when it holds M4A songs. */
+export function warmUpFor(songs: readonly SongInfo[]): void {
+  if (songs.some((song) => song.format === 'm4a')) warmUpFfmpeg();
 }
 
 /** An MP3 decoder on its own (the radio: frames of any song, no Info frame, nothing to trim). */

@@ -9,7 +9,7 @@
 import { AAC_FRAME_SAMPLES, plainAacConfig, silentAacFrame } from '../../common/audio/aac.js';
 import { MatroskaWriter } from '../../common/audio/matroska-writer.js';
 import { parseMp4DecoderHeader, type Mp4DecoderHeader } from '../../common/audio/mp4.js';
-import { DecoderProcess, FIRST_ANSWER_SECONDS, onPath, type WarmUp } from './decoder-process.js';
+import { DecoderProcess, FIRST_ANSWER_SECONDS, makeSpare, onPath, type WarmUp } from './decoder-process.js';
 
 /** Whether an `ffmpeg` is on the PATH (looked at once). */
 export const hasFfmpeg = (): boolean => onPath('ffmpeg');
@@ -28,6 +28,17 @@ const ffmpegCommand = (channels: 1 | 2, bits: 16 | 32): string[] => [
   ...['-hide_banner', '-loglevel', 'error', '-probesize', '32', '-analyzeduration', '0'],
   ...['-f', 'matroska', '-i', 'pipe:0', '-ac', String(channels), '-f', `s${bits}le`, '-flush_packets', '1', 'pipe:1'],
 ];
+
+/** Whether an M4A song was played: its ffmpeg's spares follow it from then on. */
+let played = false;
+
+/**
+ * An ffmpeg started ahead of the first M4A song, given nothing yet (the song's head is not known):
+ * a process takes 70-140 ms to start here, most of it loading its libraries.
+ */
+export function warmUpFfmpeg(): void {
+  if (!played && hasFfmpeg()) makeSpare(ffmpegCommand(2, 16));
+}
 
 /** Frames ffmpeg may hold before its answer is waited for: the demuxer and decoder each keep about one. */
 const FRAMES_IN_FLIGHT = 3;
@@ -95,6 +106,7 @@ export class FfmpegDecoder {
   ): FfmpegDecoder {
     const table = parseMp4DecoderHeader(header);
     if (!table) throw new Error('the M4A decoder header does not read');
+    played = true;
     return new FfmpegDecoder(table, firstBlock, channels, bits, signal);
   }
 
