@@ -424,12 +424,14 @@ export function startApp(deps: AppDeps): App {
     songEnded: () => tell({ type: 'song-ended' }),
     songAdvanced: (song) => {
       tell({ type: 'song-advanced', song });
+      cover?.soundOut();
       desktop.songStarted(song);
       along.playbackMoved();
     },
     sounding: () => {
       ticker.retime();
       screenUpdates.soundOut();
+      cover?.soundOut();
     },
     failed: (text, offline) => tell({ type: 'playback-failed', text, offline }),
     radioChanged: (view) =>

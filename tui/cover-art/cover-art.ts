@@ -2,7 +2,7 @@
  * The cover of the song playing, for the now-playing area: its picture from the disk cache
  * (`covers/` beside the blocks), else from the daemon (`readpicture`, then `albumart`, read in
  * pieces), drawn to the size the screen gives it (half blocks, or the terminal's own picture:
- * kitty's protocol, sixels), and told to the state machine.
+ * kitty's protocol, sixels), and told to the state machine; a new song's once its sound is out.
  * A song with no picture is remembered as such (an empty file), so it is not asked for again.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -20,6 +20,12 @@ const BLANK: readonly [number, number, number] = [0x20, 0, 0];
 const MAX_PICTURE_BYTES = 16 * 1024 * 1024;
 /** Pictures kept on disk; past this, the ones used least lately go. */
 const MAX_KEPT = 256;
+/**
+ * A new song's cover waits for its first sound (`soundOut`), this long at most: asked for and
+ * drawn at once, it took the daemon and the cores from that sound (an uncached M4A's decoder
+ * header waited 15-20 ms behind the `readpicture`, traced).
+ */
+const SOUND_WAIT_MS = 500;
 
 export interface CoverSize {
   cols: number;
@@ -32,6 +38,8 @@ export class CoverArt {
   private wanted: { song: SongInfo; size: CoverSize } | undefined;
   /** The drawing in progress: one at a time, so a run of `n` keys starts no pile of workers. */
   private drawing: Promise<unknown> = Promise.resolve();
+  /** A new song's cover, drawn once its sound is out or SOUND_WAIT_MS have passed. */
+  private afterSound: { draw(): void; timer: NodeJS.Timeout } | undefined;
 
   constructor(
     private readonly control: DaemonClient,
@@ -40,24 +48,42 @@ export class CoverArt {
     private readonly log: (text: string) => void,
     /** What the terminal draws a cover as (app/terminal-probe.ts). */
     private readonly graphics: CoverGraphics,
+    private readonly soundWaitMs = SOUND_WAIT_MS,
   ) {
     this.dir = path.join(cacheDir, 'covers');
   }
 
   /** Shows `song`'s cover at `size` (none: nothing playing, no cover). */
   show(song: SongInfo | undefined, size: CoverSize): void {
+    const sameSong = song !== undefined && this.wanted?.song.etag === song.etag;
+    if (!song || !sameSong) {
+      clearTimeout(this.afterSound?.timer);
+      this.afterSound = undefined;
+    }
     if (!song) {
       this.wanted = undefined;
       return;
     }
-    const same =
-      this.wanted?.song.etag === song.etag &&
-      this.wanted.size.cols === size.cols &&
-      this.wanted.size.rows === size.rows;
-    if (same) return;
+    const sameSize = this.wanted?.size.cols === size.cols && this.wanted.size.rows === size.rows;
+    if (sameSong && sameSize) return;
     const wanted = { song, size };
     this.wanted = wanted;
-    void this.draw(wanted);
+    if (sameSong && !this.afterSound) {
+      void this.draw(wanted); // drawn again to the room the screen gives it now
+      return;
+    }
+    clearTimeout(this.afterSound?.timer);
+    const draw = (): void => {
+      clearTimeout(this.afterSound?.timer);
+      this.afterSound = undefined;
+      if (this.wanted === wanted) void this.draw(wanted);
+    };
+    this.afterSound = { draw, timer: setTimeout(draw, this.soundWaitMs).unref() };
+  }
+
+  /** The song's first sound is out: its cover is fetched and drawn now. */
+  soundOut(): void {
+    this.afterSound?.draw();
   }
 
   private async draw(wanted: { song: SongInfo; size: CoverSize }): Promise<void> {
