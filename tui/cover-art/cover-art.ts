@@ -48,6 +48,7 @@ export class CoverArt {
     private readonly log: (text: string) => void,
     /** What the terminal draws a cover as (app/terminal-probe.ts). */
     private readonly graphics: CoverGraphics,
+    /** The longest a new song's cover waits for its sound. */
     private readonly soundWaitMs = SOUND_WAIT_MS,
   ) {
     this.dir = path.join(cacheDir, 'covers');
