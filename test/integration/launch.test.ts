@@ -1,5 +1,5 @@
 /**
- * How streamtui is started: its shebang gives node its flags (the memory reducer at one collection at a time, a small young generation), `npm start`
+ * How streamtui is started: its shebang gives node its flags (the memory reducer at one collection at a time, a small young generation, bytecode kept), `npm start`
  * gives the same ones, and node takes them (a flag it does not know would stop every start).
  */
 import assert from 'node:assert/strict';
@@ -15,8 +15,8 @@ const PACKAGE = fileURLToPath(new URL('../../../package.json', import.meta.url))
 describe('starting streamtui', () => {
   const [, ...flags] = streamtuiCommand().slice(0, -1);
 
-  it('runs node with the memory reducer at one collection at a time and a young generation of 1 MiB, from its shebang', () => {
-    assert.deepEqual(flags, ['--memory-reducer-single-gc', '--max-semi-space-size=1']);
+  it('runs node with the memory reducer at one collection at a time, a young generation of 1 MiB and bytecode kept, from its shebang', () => {
+    assert.deepEqual(flags, ['--memory-reducer-single-gc', '--max-semi-space-size=1', '--no-flush-bytecode']);
   });
 
   it('npm start gives node the same flags', () => {
