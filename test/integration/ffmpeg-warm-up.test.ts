@@ -3,16 +3,18 @@
  * by ffmpeg's AAC encoder (stereo 44.1 kHz, mono 48 kHz) decoded by the player's FfmpegDecoder,
  * first by an ffmpeg started before any song or a new process, each given the silent frame then,
  * and then by the spare given it ahead, give exactly the samples ffmpeg decodes the file to on its
- * own, priming included, and no more.
+ * own, priming included, and no more; a song of another config lets the spare of its command line
+ * go, so one ffmpeg at most waits for each.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { mp4Blocks, mp4DecoderHeader, readMp4Audio } from '../../common/audio/mp4.js';
 import { FfmpegDecoder, warmUpFfmpeg } from '../../tui/audio/ffmpeg-decoder.js';
+import { until } from '../helpers/log-capture.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamtui-ffmpeg-warm-up-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -82,4 +84,16 @@ describe('M4A through an ffmpeg warmed with a silent frame', () => {
       }
     });
   }
+
+  it('keeps one spare for each command line: a song of another config lets the last one go', async () => {
+    const { pcm } = await decode(aacSong('stereo-48k', 48000, 2)); // the stereo command line, another head
+    assert.ok(pcm.length > 0);
+    await sleep(500);
+    // The spares of the stereo and the mono command lines; the 44.1 kHz stereo one is gone.
+    const waiting = (): number => {
+      const listed = spawnSync('pgrep', ['-P', String(process.pid), '-x', 'ffmpeg'], { encoding: 'utf8' }).stdout;
+      return listed.split('\n').filter(Boolean).length;
+    };
+    await until('one ffmpeg waiting for each command line', () => (waiting() === 2 ? true : undefined));
+  });
 });

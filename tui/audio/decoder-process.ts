@@ -50,14 +50,17 @@ export interface WarmUp {
 interface Spare {
   process: PipeProcess;
   idle: NodeJS.Timeout;
+  /** What it was given ahead (empty: nothing). */
+  given: Buffer;
   /** Output of the warm-up still to come (dropped as it comes). */
   warmBytesLeft: number;
   dropWarmOutput(data: Buffer): void;
 }
 
 /**
- * Processes started ahead and waiting on their input, one for each command line (and warm-up)
- * used so far. Each holds nothing open that keeps the player from exiting, and dies with it.
+ * Processes started ahead and waiting on their input, one for each command line used so far (a
+ * song of another warm-up lets it go: songs whose heads all differ start no pile of processes).
+ * Each holds nothing open that keeps the player from exiting, and dies with it.
  */
 const spares = new Map<string, Spare>();
 
@@ -67,8 +70,8 @@ const holdsLoop = (child: PipeProcess, hold: boolean): void => {
     else handle.unref();
 };
 
-const keyOf = (command: readonly string[], warmUp: WarmUp | undefined): string =>
-  [...command, warmUp?.input.toString('base64') ?? ''].join('\0');
+const keyOf = (command: readonly string[]): string => command.join('\0');
+const NOTHING = Buffer.alloc(0);
 
 function letSpareGo(key: string): void {
   const spare = spares.get(key);
@@ -85,16 +88,22 @@ const start = (command: readonly string[], warmUp: WarmUp | undefined): PipeProc
   return child;
 };
 
-/** Starts a spare for this command line now, if none waits: the first song of its kind then starts no process. */
+/**
+ * Starts a spare for this command line now, given `warmUp`, unless one given the same waits: the
+ * first song of its kind then starts no process.
+ */
 export function makeSpare(command: readonly string[], warmUp?: WarmUp): void {
-  const key = keyOf(command, warmUp);
-  if (spares.has(key)) return;
+  const key = keyOf(command);
+  const given = warmUp?.input ?? NOTHING;
+  if (spares.get(key)?.given.equals(given)) return;
+  letSpareGo(key);
   const child = start(command, warmUp);
   child.on('error', () => {}); // no such program after all: the song that takes it says so
   holdsLoop(child, false);
   const made: Spare = {
     process: child,
     idle: setTimeout(() => letSpareGo(key), SPARE_IDLE_MS).unref(),
+    given,
     warmBytesLeft: warmUp?.outputBytes ?? 0,
     dropWarmOutput: (data) => {
       made.warmBytesLeft = Math.max(0, made.warmBytesLeft - data.length);
@@ -111,32 +120,29 @@ process.once('exit', () => {
   for (const key of [...spares.keys()]) letSpareGo(key);
 });
 
-/** The spare under `key` when it is alive (then no longer a spare). */
-function takeSpare(key: string): Spare | undefined {
-  const kept = spares.get(key);
-  if (!kept) return undefined;
-  clearTimeout(kept.idle);
-  spares.delete(key);
-  if (kept.process.exitCode !== null || kept.process.killed) return undefined;
-  kept.process.stdout.off('data', kept.dropWarmOutput);
-  holdsLoop(kept.process, true);
-  return kept;
-}
-
 /**
- * The spare for this command line and warm-up when it is alive, else one of the command line
- * given nothing yet (started before any song of it: warmUpFor), else a new process; either is
- * given the warm-up now. A spare for the next song follows. With the output of its warm-up still
- * to come.
+ * The command line's spare when it is alive and was given this warm-up, or nothing yet (then it
+ * is given the warm-up now), else a new process; a spare for the next song follows. With the
+ * output of its warm-up still to come.
  */
 function take(command: readonly string[], warmUp: WarmUp | undefined): { child: PipeProcess; warmBytesLeft: number } {
+  const key = keyOf(command);
   setTimeout(() => makeSpare(command, warmUp), SPARE_AFTER_MS).unref();
-  const warmed = takeSpare(keyOf(command, warmUp));
-  if (warmed) return { child: warmed.process, warmBytesLeft: warmed.warmBytesLeft };
-  const plain = warmUp ? takeSpare(keyOf(command, undefined)) : undefined;
-  if (!plain) return { child: start(command, warmUp), warmBytesLeft: warmUp?.outputBytes ?? 0 };
-  if (warmUp) plain.process.stdin.write(warmUp.input);
-  return { child: plain.process, warmBytesLeft: warmUp?.outputBytes ?? 0 };
+  const kept = spares.get(key);
+  const given = warmUp?.input ?? NOTHING;
+  const usable =
+    kept && kept.process.exitCode === null && !kept.process.killed && (kept.given.equals(given) || !kept.given.length);
+  if (!kept || !usable) {
+    letSpareGo(key);
+    return { child: start(command, warmUp), warmBytesLeft: warmUp?.outputBytes ?? 0 };
+  }
+  clearTimeout(kept.idle);
+  spares.delete(key);
+  kept.process.stdout.off('data', kept.dropWarmOutput);
+  holdsLoop(kept.process, true);
+  if (kept.given.length) return { child: kept.process, warmBytesLeft: kept.warmBytesLeft };
+  if (warmUp) kept.process.stdin.write(warmUp.input);
+  return { child: kept.process, warmBytesLeft: warmUp?.outputBytes ?? 0 };
 }
 
 /** The longest a piece waits for the process's answer before it gives what it has (a later one gives the rest). */

@@ -72,18 +72,21 @@ export class FfmpegDecoder {
       ...(table.codec === 'alac' ? { bits: table.bits } : {}),
     });
     const frameBytes = (bits / 8) * channels;
-    this.process = new DecoderProcess(ffmpegCommand(channels, bits), frameBytes, signal, this.warmUp(frameBytes));
+    const head = this.writer.head();
+    const warmUp = this.warmUp(head, frameBytes);
+    this.process = new DecoderProcess(ffmpegCommand(channels, bits), frameBytes, signal, warmUp);
+    if (!warmUp) void this.process.write(head);
   }
 
   /**
-   * The stream's head, and for plain AAC-LC a silent frame after it (common/audio/aac.ts): a
-   * spare given both ahead has done ffmpeg's setup, and the same bytes make the same spare for
-   * the next song of the kind. Not for SBR found in the frames without being signalled (each
-   * frame's 1024 samples last 2048 of the track's: the silent frame would have ffmpeg decide
-   * against it), nor ALAC (its setup is quick).
+   * For plain AAC-LC, the stream's head and a silent frame (common/audio/aac.ts): a spare given
+   * both ahead has done ffmpeg's setup, and the same bytes make the same spare for the next song
+   * of the kind. Undefined (the head written with the song) for SBR found in the frames without
+   * being signalled (each frame's 1024 samples last 2048 of the track's: the silent frame would
+   * have ffmpeg decide against it), and for ALAC: its setup is quick, and its head holds the
+   * song's own sizes, so that no spare given one would serve the next song.
    */
-  private warmUp(frameBytes: number): WarmUp {
-    const head = this.writer.head();
+  private warmUp(head: Buffer, frameBytes: number): WarmUp | undefined {
     const plain = this.table.codec === 'aac' ? plainAacConfig(this.table.config) : undefined;
     if (
       !plain ||
@@ -91,7 +94,7 @@ export class FfmpegDecoder {
       plain.channels !== this.table.channels ||
       this.table.durations[0] !== AAC_FRAME_SAMPLES
     )
-      return { input: head, outputBytes: 0 };
+      return undefined;
     const silence = this.writer.frame(silentAacFrame(plain.channels), AAC_FRAME_SAMPLES);
     return { input: Buffer.concat([head, silence]), outputBytes: AAC_FRAME_SAMPLES * frameBytes };
   }
