@@ -87,13 +87,14 @@ function checkBeside(stats: Stats, maxBytes: number, name: string): void {
 
 /**
  * readBesideFile for a process that may block (the picture process, picture-worker.ts), with the
- * descriptor's own stat: what was read is that file as it was then.
+ * descriptor's own stat: what was read is that file as it was then. The descriptor is left open
+ * for the caller to hand on (as /proc/self/fd/N) and close.
  */
 export function readBesideFileSync(
   path: string,
   maxBytes: number,
   name: string,
-): { data: Buffer; stats: Stats } | undefined {
+): { fd: number; data: Buffer; stats: Stats } | undefined {
   let fd: number;
   try {
     fd = openSync(path, FLAGS);
@@ -111,8 +112,9 @@ export function readBesideFileSync(
       if (got === 0) break;
       read += got;
     }
-    return { data: data.subarray(0, read), stats };
-  } finally {
+    return { fd, data: data.subarray(0, read), stats };
+  } catch (error) {
     closeSync(fd);
+    throw error;
   }
 }
