@@ -7,6 +7,7 @@
  * pool, each of which can wait milliseconds on a busy machine.
  */
 import { closeSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { MAX_PICTURE_BYTES } from '../catalog/embedded.js';
 import { readBesideFileSync, SongFileError } from '../catalog/open-song.js';
@@ -20,7 +21,9 @@ type Sharp = (typeof import('sharp'))['default'];
 
 async function loadSharp(): Promise<Sharp | string> {
   try {
-    const sharp = (await import('sharp')).default;
+    // Its CommonJS build: loaded in about half the time of its ES module's (60-70 ms here against
+    // 110-160), which a cover asked after a quiet while waits for.
+    const sharp = createRequire(import.meta.url)('sharp') as Sharp;
     // No cache of its own (the daemon keeps what is asked again), one thread: this process stays small.
     sharp.cache(false);
     sharp.concurrency(1);
