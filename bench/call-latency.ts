@@ -8,7 +8,7 @@
  * speaker, whatever the recording's own start.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startPulseServer } from '../test/helpers/audio-env.js';
@@ -19,6 +19,7 @@ import {
   benchLibrary,
   freePort,
   median,
+  missingTools,
   spawnDaemon,
   table,
   treeOf,
@@ -28,6 +29,8 @@ import {
 } from './lib.js';
 
 const CLICKS = 15;
+/** baresip's PulseAudio module: Debian ships it in baresip-x11, not in baresip-core. */
+const BARESIP_PULSE = '/usr/lib/baresip/modules/pulse.so';
 const RATE = 48000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const tone = (hz: number, amplitude: number): Buffer => {
@@ -67,6 +70,10 @@ function pacat(env: NodeJS.ProcessEnv, sink: string): ChildProcess {
 }
 
 export async function callLatencyBench(): Promise<string> {
+  // The baresip row is the target's measure: without it (a call with no sound) the ratio means nothing.
+  const missing = missingTools(['baresip', 'parec']);
+  if (!existsSync(BARESIP_PULSE)) missing.push(`${BARESIP_PULSE} (Debian's baresip-x11)`);
+  if (missing.length > 0) return `Not run: ${missing.join(', ')} missing.`;
   const work = mkdtempSync(path.join(os.tmpdir(), 'streamd-bench-latency-'));
   const pulse = await startPulseServer([
     'load-module module-null-sink sink_name=erin_out rate=44100 channels=2',
