@@ -65,6 +65,8 @@ export class VoiceCall implements VoiceFrames {
   /** When the sender's clock last moved on (a frame sent or kept back), and when a packet last went. */
   private movedAt = 0;
   private sentAt = -Infinity;
+  /** Keep-alives have moved the clock on since the microphone's last frame. */
+  private stoodIn = false;
   /** Frames of the microphone's since it was muted. */
   private mutedFrames = 0;
   private readonly silencePacket: Uint8Array;
@@ -110,6 +112,12 @@ export class VoiceCall implements VoiceFrames {
   readonly takeFrame = (frame: Int16Array): void => {
     if (this.stopped) return; // the microphone's last chunk may still come after the call ended
     const now = performance.now();
+    // The keep-alives stood in for a microphone that had not started (or had stalled), moving the
+    // clock on only every KEEPALIVE_MS: it catches up to now first, as they do. Else its first
+    // frame went out up to that much behind the last keep-alive's clock, read by the other side as
+    // a packet that late, and its jitter buffer stayed that much deeper for the call's first 10 s.
+    if (this.stoodIn) this.skip(Math.max(0, Math.round((now - this.movedAt) / FRAME_MS) - 1));
+    this.stoodIn = false;
     this.lastMicFrame = now;
     if (this.muted) {
       const due = this.mutedFrames++ < MUTE_HANGOVER_FRAMES || now - this.sentAt >= KEEPALIVE_MS;
@@ -161,6 +169,7 @@ export class VoiceCall implements VoiceFrames {
     if (now - this.lastMicFrame <= MIC_STALL_MS) return;
     this.skip(Math.max(0, Math.round((now - this.movedAt) / FRAME_MS) - 1));
     this.send(this.silencePacket);
+    this.stoodIn = true;
   }
 
   private report(): void {
