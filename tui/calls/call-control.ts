@@ -5,6 +5,7 @@
  * (DaemonSync), never from these answers, so every screen shows the daemon's view.
  */
 import { openMicrophone } from './microphone.js';
+import { prepareVoiceCodec } from '../audio/opus-codec.js';
 import type { VoiceFrames } from '../audio/sink.js';
 import { OfflineError, type DaemonClient, type Reply } from '../daemon-link/daemon-client.js';
 import type { VoiceLink } from './voice-link.js';
@@ -44,6 +45,8 @@ export class CallControl {
 
   /** The state's call, after every change: the voice starts when a call is answered and stops when it ends. */
   callChanged(call: CallView | undefined): void {
+    // The codec is made ready while the call rings, not once it is answered.
+    if (call && this.voice) void prepareVoiceCodec().catch(() => undefined); // said when the voice starts
     const active = call?.state === 'active' ? call : undefined;
     if (active?.id === this.voiceFor) return;
     this.stopVoice();
@@ -86,13 +89,15 @@ export class CallControl {
     const voiceCall = await VoiceCall.start(setup.link, id, call.token);
     if (this.voiceFor !== id) return voiceCall.stop(); // the call ended while the codec loaded
     this.voiceCall = voiceCall;
-    this.out.setVoice(voiceCall);
     voiceCall.setMuted(this.muted);
-    if (setup.mic === 'none')
-      return this.out.warn(`in call with ${call.peer}: no microphone (--mic), they do not hear you`);
-    voiceCall.setInput(
-      openMicrophone(setup.mic, voiceCall.takeFrame, (text) => this.out.warn(`${text}: they do not hear you`)),
-    );
+    // The microphone first: starting its process holds the event loop up (20-150 ms here), which
+    // the voice's short stream, once playing, would hear as a gap.
+    if (setup.mic !== 'none')
+      voiceCall.setInput(
+        openMicrophone(setup.mic, voiceCall.takeFrame, (text) => this.out.warn(`${text}: they do not hear you`)),
+      );
+    this.out.setVoice(voiceCall);
+    if (setup.mic === 'none') this.out.warn(`in call with ${call.peer}: no microphone (--mic), they do not hear you`);
   }
 
   private stopVoice(): void {
