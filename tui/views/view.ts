@@ -23,7 +23,7 @@ import {
 } from './format.js';
 import { teachBlessedWidths, unwrapped } from './terminal-text.js';
 import { computeLayout, NOW_ROWS, type Layout, type Rect } from './layout.js';
-import { createLossChart } from './loss-chart.js';
+import { createLossChart, loadLineChart } from './loss-chart.js';
 import { callLine, voiceLine, voiceOutLine } from './call-lines.js';
 import { clock } from '../../common/protocol/device-status.js';
 import { deviceActivityText, drivenQueueShown, libraryRows, songInfoLines } from '../state/selectors.js';
@@ -670,6 +670,8 @@ export function createView(screen: blessed.Widgets.Screen, options: ViewOptions 
   function renderCall(state: PlayerState): void {
     call.hidden = state.call === undefined;
     if (!state.call) return;
+    // Its chart shows once the voice runs: loaded while it rings, not under the voice.
+    loadLineChart();
     const text = callLine(state.call, Date.now());
     const voice =
       state.call.state === 'active' && state.callStats
