@@ -46,9 +46,20 @@ describe('StallHeadroom', () => {
   it('a stream opened anew has no gap before its first feed', () => {
     const headroom = new StallHeadroom(30, 150);
     headroom.fed(0);
-    headroom.reset();
+    headroom.reset(2000);
     headroom.fed(5000);
     assert.equal(headroom.ranDry(5001), undefined, 'a ms since the last feed: no stall to outlast');
     assert.equal(headroom.targetMs, 30);
+  });
+
+  it('runs dry in its first two seconds without holding more: a call’s own start', () => {
+    const headroom = new StallHeadroom(30, 150);
+    headroom.reset(1000);
+    for (const at of every10(1000, 1500)) headroom.fed(at);
+    headroom.fed(1590);
+    assert.equal(headroom.ranDry(1591), undefined, '90 ms dry, 0.6 s after its start');
+    for (const at of every10(1600, 3000)) headroom.fed(at);
+    headroom.fed(3090);
+    assert.equal(headroom.ranDry(3091), 150, 'the same after two seconds: held (1.5 x 90 + 20, to its maximum)');
   });
 });

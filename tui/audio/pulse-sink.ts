@@ -106,7 +106,7 @@ export class PulseSink implements AudioSink {
     this.voice = voice ? { source: voice } : undefined;
     if (!voice) return;
     const holder = this.voice as { source: VoiceSource; stream?: PulsePlaybackStream };
-    this.voiceHeadroom.reset();
+    this.voiceHeadroom.reset(performance.now());
     const buffer = { ...VOICE_BUFFER, target: this.voiceHeadroom.targetMs };
     void this.connect()
       .then((client) =>

@@ -19,9 +19,18 @@ const MARGIN_MS = 20;
 const RECENT_MS = 1000;
 /** Targets move in steps of this, so that a gap a ms longer does not ask the server again. */
 const STEP_MS = 10;
+/**
+ * A stream runs dry in its first moments without it saying anything of the stalls to come: a
+ * call's voice starts as the call's own first work runs (its first renders, its loss chart), and
+ * nothing has been said yet. Held for 10 s, that start kept a call 100-120 ms later for its first
+ * words, every call (the mouth-to-ear benchmark's first clicks, traced). Not counted for this long.
+ */
+const START_GRACE_MS = 2000;
 
 export class StallHeadroom {
   private lastFed: number | undefined;
+  /** When the stream was opened, for its start's grace. */
+  private startedAt: number | undefined;
   /** The longest gap of the last second: the server tells of a run dry after the feeds that ended it. */
   private readonly recentGaps = new WindowExtreme(RECENT_MS);
   /** The gaps that ran the stream dry in the last `holdMs`. */
@@ -52,14 +61,16 @@ export class StallHeadroom {
 
   /** The stream ran dry (the server said so) at `now`: the new target when it moves (up), else undefined. */
   ranDry(now: number): number | undefined {
+    if (this.startedAt !== undefined && now - this.startedAt < START_GRACE_MS) return undefined;
     this.recentGaps.expire(now);
     const gap = Math.max(this.recentGaps.best ?? 0, this.lastFed === undefined ? 0 : now - this.lastFed);
     this.stalls.add(now, gap);
     return this.retarget();
   }
 
-  /** Starts again (the stream was opened anew): the first feed has no gap before it. */
-  reset(): void {
+  /** Starts again (the stream was opened anew at `now`): the first feed has no gap before it, and its start runs dry freely. */
+  reset(now: number): void {
+    this.startedAt = now;
     this.lastFed = undefined;
     this.recentGaps.clear();
   }
