@@ -19,7 +19,7 @@ interface LineChart extends blessed.Widgets.BoxElement {
 }
 
 type LineFactory = (options: Record<string, unknown>) => LineChart;
-/** Loaded the first time a chart is shown (a radio, a call, songs over UDP): ~1 MiB of heap that a player of TCP songs never needs. */
+/** Loaded the first time a chart is shown (a radio, songs over UDP) or a call rings: ~1 MiB of heap that a player of TCP songs never needs. */
 let lineFactory: LineFactory | undefined;
 
 /**
