@@ -132,7 +132,7 @@ function take(command: readonly string[], warmUp: WarmUp | undefined): { child: 
   const given = warmUp?.input ?? NOTHING;
   const usable =
     kept && kept.process.exitCode === null && !kept.process.killed && (kept.given.equals(given) || !kept.given.length);
-  if (!kept || !usable) {
+  if (!usable) {
     letSpareGo(key);
     return { child: start(command, warmUp), warmBytesLeft: warmUp?.outputBytes ?? 0 };
   }

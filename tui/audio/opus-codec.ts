@@ -31,19 +31,18 @@ export interface VoiceDecoder {
 
 type Libopus = typeof import('libopus-wasm');
 
-/** libopus is loaded when the first call starts: a player that never calls does not carry it. */
+/** libopus is loaded when the first call rings: a player that never calls does not carry it. */
 let loaded: Promise<Libopus> | undefined;
 const libopus = (): Promise<Libopus> =>
-  (loaded ??= import('libopus-wasm').then(
-    async (lib) => {
+  (loaded ??= import('libopus-wasm')
+    .then(async (lib) => {
       await warmUp(lib);
       return lib;
-    },
-    (error: unknown) => {
-      loaded = undefined; // the next call tries again
+    })
+    .catch((error: unknown) => {
+      loaded = undefined; // not loaded, or its codec would not run: the next call tries again
       throw error;
-    },
-  ));
+    }));
 
 /**
  * libopus loaded and run once through a codec of its own, before a call's voice plays: V8 compiles
