@@ -6,11 +6,11 @@
  * here, with blocking calls: one message instead of the daemon's half a dozen trips to its thread
  * pool, each of which can wait milliseconds on a busy machine.
  */
-import { closeSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { MAX_PICTURE_BYTES } from '../catalog/embedded.js';
-import { readBesideFileSync, SongFileError } from '../catalog/open-song.js';
+import { readBesideFileSync, readRestSync, SongFileError } from '../catalog/open-song.js';
 import { imageType, jpegShrink, jpegSize, pickCoverFile, scaledType, stamp } from './cover-file.js';
 import type { CoverOrigin, FolderCoverRequest, ScaleReply, ScaleRequest } from './picture-messages.js';
 
@@ -39,46 +39,61 @@ const send = (reply: ScaleReply): void => {
 
 /** An open descriptor can be named as a path (Linux's /proc). */
 const FD_PATHS = existsSync('/proc/self/fd');
+/**
+ * A cover file's first bytes, read before the rest: enough for its type and a JPEG's frame header
+ * (after its EXIF and colour profile, as a rule), which may be all the picture process reads of it.
+ */
+const HEAD_BYTES = 64 * 1024;
 
-async function scale(sharp: Sharp, data: Uint8Array, size: number, mime: string, fd?: number): Promise<Uint8Array> {
-  const resized = sharp(shrunkInput(data, fd, size) ?? data, {
-    limitInputPixels: MAX_INPUT_PIXELS,
-    failOn: 'error',
-  }).resize(size, size, { fit: 'inside', withoutEnlargement: true });
+/** The picture (its bytes, or libvips' path to them) fitted within `size`, as `mime`. */
+async function scale(sharp: Sharp, input: Uint8Array | string, size: number, mime: string): Promise<Uint8Array> {
+  const resized = sharp(input, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' }).resize(size, size, {
+    fit: 'inside',
+    withoutEnlargement: true,
+  });
   return (mime === 'image/png' ? resized.png() : resized.jpeg({ quality: 85 })).toBuffer();
 }
 
 /**
  * A JPEG cover file's open descriptor as a path libvips opens with an option: decoded smaller in its
  * DCT by libjpeg's `shrink`, which sharp does not ask for at a factor of exactly 2 (a cover of 600
- * pixels asked at 300: it decodes the whole and scales that down, about twice the time). Undefined
- * when no shrink applies.
+ * pixels asked at 300: it decodes the whole and scales that down, about twice the time). libvips
+ * reads the file itself, so the picture process reads no more than its head. Undefined when no
+ * shrink applies (or the frame header is not in the head).
  */
-function shrunkInput(data: Uint8Array, fd: number | undefined, size: number): string | undefined {
-  if (fd === undefined || !FD_PATHS || imageType(data) !== 'image/jpeg') return undefined;
-  const frame = jpegSize(data);
+function shrunkInput(cover: ReadCover, size: number): string | undefined {
+  if (!FD_PATHS || cover.mime !== 'image/jpeg') return undefined;
+  const frame = jpegSize(cover.head);
   // Too many pixels: sharp refuses it from its header, as from the bytes.
   if (!frame || frame.width * frame.height > MAX_INPUT_PIXELS) return undefined;
   const shrink = jpegShrink(frame.width, frame.height, size);
-  return shrink > 1 ? `/proc/self/fd/${fd}[shrink=${shrink}]` : undefined;
+  return shrink > 1 ? `/proc/self/fd/${cover.fd}[shrink=${shrink}]` : undefined;
 }
 
-/** The folder's cover read, its descriptor left open, or why not; its stamps taken before it is looked in and from the open file. */
-function readCover(
-  request: FolderCoverRequest,
-): { fd: number; data: Buffer; mime: string; origin: CoverOrigin } | { none: CoverOrigin } {
+/** A folder's cover file, open, its first HEAD_BYTES read. */
+interface ReadCover {
+  fd: number;
+  head: Buffer;
+  stats: Stats;
+  mime: string;
+  origin: CoverOrigin;
+}
+
+/** The folder's cover opened and its head read, its descriptor left open, or why not; its stamps taken before it is looked in and from the open file. */
+function readCover(request: FolderCoverRequest): ReadCover | { none: CoverOrigin } {
   const folderStamp = stamp(statSync(request.folder));
   const name = pickCoverFile(readdirSync(request.folder), request.coverNames);
   if (!name) return { none: { folderStamp } };
   const shown = path.posix.join(request.shownFolder, name);
-  const read = readBesideFileSync(path.join(request.folder, name), MAX_PICTURE_BYTES, shown);
+  const read = readBesideFileSync(path.join(request.folder, name), MAX_PICTURE_BYTES, shown, HEAD_BYTES);
   if (!read) return { none: { folderStamp } }; // gone between the listing and the open
   const mime = imageType(read.data);
   if (!mime) {
     closeSync(read.fd);
     throw new SongFileError(`'${shown}' is not a picture (JPEG, PNG, WebP, GIF or BMP)`);
   }
-  return { fd: read.fd, data: read.data, mime, origin: { folderStamp, file: { name, stamp: stamp(read.stats) } } };
+  const origin = { folderStamp, file: { name, stamp: stamp(read.stats) } };
+  return { fd: read.fd, head: read.data, stats: read.stats, mime, origin };
 }
 
 async function answer(sharp: Sharp | string, request: ScaleRequest | FolderCoverRequest): Promise<ScaleReply> {
@@ -101,16 +116,24 @@ async function answer(sharp: Sharp | string, request: ScaleRequest | FolderCover
   }
   if ('none' in cover) return { id, none: cover.none };
   const mime = scaledType(cover.mime);
+  let whole: Buffer | undefined;
+  /** The whole file, past its head read now (once); undefined when it cannot be read. */
+  const wholeFile = (): Buffer | undefined => {
+    try {
+      return (whole ??= readRestSync(cover.fd, cover.head, cover.stats));
+    } catch {
+      return undefined;
+    }
+  };
   try {
-    return {
-      id,
-      data: await scale(sharp, cover.data, request.size, mime, cover.fd),
-      mime,
-      origin: cover.origin,
-    };
+    const input = shrunkInput(cover, request.size) ?? wholeFile();
+    if (!input) return { id, error: `cannot read the cover in '${request.shownFolder}'` };
+    return { id, data: await scale(sharp, input, request.size, mime), mime, origin: cover.origin };
   } catch (error) {
-    // Read already: the daemon sends it as it is rather than read it and have it fail again.
-    return { id, unscaled: cover.data, mime: cover.mime, error: (error as Error).message };
+    // Read: the daemon sends it as it is rather than read it and have it fail again.
+    const data = wholeFile();
+    const message = (error as Error).message;
+    return data ? { id, unscaled: data, mime: cover.mime, error: message } : { id, error: message };
   } finally {
     closeSync(cover.fd);
   }

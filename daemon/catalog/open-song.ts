@@ -87,13 +87,15 @@ function checkBeside(stats: Stats, maxBytes: number, name: string): void {
 
 /**
  * readBesideFile for a process that may block (the picture process, picture-worker.ts), with the
- * descriptor's own stat: what was read is that file as it was then. The descriptor is left open
- * for the caller to hand on (as /proc/self/fd/N) and close.
+ * descriptor's own stat: what was read is that file as it was then. Its first `firstBytes` only
+ * when asked (the rest by readRestSync); the descriptor is left open for the caller to read on,
+ * hand on (as /proc/self/fd/N) and close.
  */
 export function readBesideFileSync(
   path: string,
   maxBytes: number,
   name: string,
+  firstBytes = Infinity,
 ): { fd: number; data: Buffer; stats: Stats } | undefined {
   let fd: number;
   try {
@@ -104,17 +106,28 @@ export function readBesideFileSync(
   try {
     const stats = fstatSync(fd);
     checkBeside(stats, maxBytes, name);
-    // What fstat said, and no more: a file that grows meanwhile is read as it was.
-    const data = Buffer.allocUnsafe(stats.size);
-    let read = 0;
-    while (read < data.length) {
-      const got = readSync(fd, data, read, data.length - read, read);
-      if (got === 0) break;
-      read += got;
-    }
-    return { fd, data: data.subarray(0, read), stats };
+    return { fd, data: readSyncFrom(fd, Buffer.allocUnsafe(Math.min(stats.size, firstBytes)), 0), stats };
   } catch (error) {
     closeSync(fd);
     throw error;
   }
+}
+
+/** The whole file of readBesideFileSync's `first` bytes, as fstat said it was then: the rest read after them. */
+export function readRestSync(fd: number, first: Buffer, stats: Stats): Buffer {
+  if (first.length >= stats.size) return first;
+  const whole = Buffer.allocUnsafe(stats.size);
+  first.copy(whole);
+  return readSyncFrom(fd, whole, first.length);
+}
+
+/** `into` filled from the file's byte `from` on; shorter when the file ends first (it shrank since its fstat). */
+function readSyncFrom(fd: number, into: Buffer, from: number): Buffer {
+  let read = from;
+  while (read < into.length) {
+    const got = readSync(fd, into, read, into.length - read, read);
+    if (got === 0) break;
+    read += got;
+  }
+  return into.subarray(0, read);
 }

@@ -110,6 +110,25 @@ describe('a JPEG cover file scaled by the picture process', () => {
       );
     });
 
+  it('a frame header past the first 64 KiB (large comments before it): scaled from the whole', async () => {
+    const folder = path.join(work, 'commented');
+    mkdirSync(folder, { recursive: true });
+    const plain = readFileSync(path.join(work, '600x600', 'cover.jpg'));
+    const comment = (fill: number): Buffer =>
+      Buffer.concat([Buffer.from([0xff, 0xfe, 0xea, 0x62]), Buffer.alloc(60_000, fill)]); // 60,000 bytes + length
+    const data = Buffer.concat([plain.subarray(0, 2), comment(0x61), comment(0x62), plain.subarray(2)]);
+    writeFileSync(path.join(folder, 'cover.jpg'), data);
+    assert.deepEqual(jpegSize(data.subarray(0, 64 * 1024)), undefined, 'not in the head');
+    const found = await scaler.folderCover(folder, 'Album', ['cover'], 300);
+    assert.ok(found && found !== 'none', 'a picture');
+    const sent = path.join(work, 'sent-commented.jpg');
+    writeFileSync(sent, found.picture.data);
+    assert.equal(dimensions(sent), '300,300');
+    const whole = await scaler.scale({ mime: 'image/jpeg', data }, 300);
+    assert.ok(whole);
+    assert.deepEqual(Buffer.from(found.picture.data), Buffer.from(whole.data), 'what sharp makes of the bytes');
+  });
+
   it('keeps no descriptor of the covers it read', async () => {
     const folder = path.join(work, '600x600');
     const before = pictureProcessFds();
