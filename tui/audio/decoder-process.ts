@@ -249,6 +249,16 @@ export class DecoderProcess {
   }
 
   /**
+   * Resolves true once `take(firstFrames)` has sound to give (or a failure to throw), false if
+   * the process ended without: a writer waiting for its song's next bytes takes what came back
+   * meanwhile, instead of leaving it until those bytes come.
+   */
+  async soundBack(firstFrames: number): Promise<boolean> {
+    await this.until(() => this.hasSound(firstFrames));
+    return this.hasSound(firstFrames) || this.failure !== undefined;
+  }
+
+  /**
    * The whole frames it gave back, `most` at most (the rest is dropped: past the song's end); none
    * until `firstFrames` are there for the song's first sound, so that its next pieces come at once.
    */
@@ -291,12 +301,18 @@ export class DecoderProcess {
     clearTimeout(late);
   }
 
+  /** Whether frames past those to drop are back: all of `firstFrames` before the first sound, any after. */
+  private hasSound(firstFrames: number): boolean {
+    const frames = Math.floor(this.pcm.reduce((sum, piece) => sum + piece.length, 0) / this.frameBytes);
+    return frames > this.dropping && (this.sounded || this.framesOut - this.dropped >= firstFrames);
+  }
+
   /** Until `done` holds after some output, or the process has ended. */
   private async until(done: () => boolean): Promise<void> {
     let wake: (() => void) | undefined;
     await new Promise<void>((resolve) => {
       wake = () => {
-        if (done() || this.process.exitCode !== null || this.failure) resolve();
+        if (done() || this.process.exitCode !== null || this.process.signalCode !== null || this.failure) resolve();
       };
       this.waits.add(wake);
       wake();

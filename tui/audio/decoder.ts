@@ -37,6 +37,12 @@ export interface PcmDecoder {
    * completes). A decoder whose library answers through a promise returns one.
    */
   decode(bytes: Uint8Array): Buffer | Promise<Buffer>;
+  /**
+   * A decoder in another process answers after `decode` returns: resolves true once sound came
+   * back that no decode gave yet (decode of no bytes gives it), false if none will come without
+   * more bytes. Its writer takes that sound while it waits for the song's next bytes.
+   */
+  soundBack?(): Promise<boolean>;
   /** What it still holds once the song's last bytes are in (a FLAC frame ends only where the next begins). */
   end?(): Promise<Buffer>;
   /**

@@ -53,8 +53,13 @@ export class NativeDecoder {
   }
 
   async decode(bytes: Uint8Array): Promise<Buffer> {
-    await this.process.write(bytes, this.firstFrames);
+    if (bytes.length > 0) await this.process.write(bytes, this.firstFrames);
     return this.process.take(this.firstFrames);
+  }
+
+  /** Once sound came back that no decode gave yet (decode of no bytes gives it); false: the process ended without. */
+  soundBack(): Promise<boolean> {
+    return this.process.soundBack(this.firstFrames);
   }
 
   /** Frames of an MP3's block before the first, decoded for its bit reservoir: their sound is dropped. */

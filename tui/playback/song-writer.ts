@@ -96,6 +96,36 @@ function started<T>(source: AsyncIterable<T>): AsyncIterable<T> {
   };
 }
 
+const NO_BYTES = Buffer.alloc(0);
+
+/**
+ * `chunks`, with an empty one between two whenever `decoder` has sound back while the next is
+ * awaited: a decoder in another process answers after its bytes went in, and that sound (the
+ * song's first, at a play) should not wait for the song's next bytes to come from the daemon.
+ */
+async function* withSoundBack(chunks: AsyncIterable<Buffer>, decoder: PcmDecoder): AsyncGenerator<Buffer> {
+  if (!decoder.soundBack) return yield* chunks;
+  const iterator = chunks[Symbol.asyncIterator]();
+  /** False once the decoder said that no sound comes without more bytes (its process ended). */
+  let listening = true;
+  try {
+    for (;;) {
+      const next = iterator.next();
+      let result: IteratorResult<Buffer> | undefined;
+      while (!result) {
+        const first = listening ? await Promise.race([next, decoder.soundBack()]) : await next;
+        if (first === true) yield NO_BYTES;
+        else if (first === false) listening = false;
+        else result = first;
+      }
+      if (result.done) return;
+      yield result.value;
+    }
+  } finally {
+    await iterator.return?.();
+  }
+}
+
 /** Decodes one song into the sink, from its origin to its end. */
 export async function writeSong(session: SongSession, out: SongOutput): Promise<void> {
   const { song } = session;
@@ -164,7 +194,13 @@ export async function writeSong(session: SongSession, out: SongOutput): Promise<
     };
     let piece = FIRST_PIECE_BYTES;
     for (let index = first; index < song.blocks; index++) {
-      for await (const given of index === first ? firstBlock : out.blocks.block(song, index, signal)) {
+      const chunks = index === first ? firstBlock : out.blocks.block(song, index, signal);
+      for await (const given of withSoundBack(chunks, decoder)) {
+        if (given.length === 0) {
+          if (signal.aborted) return;
+          await emit(await decoder.decode(given)); // sound back from the decoder meanwhile
+          continue;
+        }
         const chunk = sayingStart(given, false);
         if (!chunk) continue;
         // A cached block comes whole (30 s): decoded in pieces, its first sound is out after
