@@ -35,6 +35,17 @@ describe('BlockCache', () => {
     assert.equal(await again.read(song(1).etag, 1), undefined);
   });
 
+  it("stores a block given in a download's chunks as the block they make", async () => {
+    const dir = freshDir();
+    const cache = new BlockCache(dir, 10 * 2 ** 20);
+    cache.init();
+    const chunks = [bytes(70_000, 1), bytes(0, 0), bytes(3, 2), bytes(65_536, 3)];
+    const block = Buffer.concat(chunks);
+    await cache.write(song(3), 0, sha(block), chunks);
+    assert.deepEqual(await cache.read(song(3).etag, 0), block);
+    assert.equal(cache.totalBytes, block.length);
+  });
+
   it('keeps every block of a new song written at once (blocks over UDP arrive together)', async () => {
     const dir = freshDir();
     const cache = new BlockCache(dir, 10 * 2 ** 20);

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { open, rename, rm, writeFile } from 'node:fs/promises';
+import { open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { SongInfo } from '../../common/protocol/records.js';
 
@@ -21,6 +21,18 @@ interface SongMeta {
 
 const ETAG = /^[0-9a-f]{16}$/;
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
+/** All of `chunks` to `handle`, in order: a write of several buffers, again for what a short one left. */
+async function writeAll(handle: FileHandle, chunks: readonly Buffer[]): Promise<void> {
+  const rest = chunks.filter((chunk) => chunk.length > 0);
+  while (rest.length > 0) {
+    let { bytesWritten } = await handle.writev(rest);
+    if (bytesWritten === 0) throw new Error('the disk took none of a block');
+    while (rest.length > 0 && bytesWritten >= (rest[0] as Buffer).length)
+      bytesWritten -= (rest.shift() as Buffer).length;
+    if (rest.length > 0) rest[0] = (rest[0] as Buffer).subarray(bytesWritten);
+  }
+}
 
 /**
  * Whether a temp file is a crash's leftover: its writer (the pid in its name) is gone. Another
@@ -126,13 +138,22 @@ export class BlockCache {
    * fetched ahead (false) does not make its song recent for eviction: it is when it plays (touch).
    * @throws CacheFullError when the disk is full (nothing is left behind).
    */
-  async write(song: SongInfo, index: number, hash: string, bytes: Buffer, played = true): Promise<void> {
-    await this.install(song, index, hash, bytes.length, played, async (target) => {
+  async write(
+    song: SongInfo,
+    index: number,
+    hash: string,
+    bytes: Buffer | readonly Buffer[],
+    played = true,
+  ): Promise<void> {
+    // A download's chunks are written as they are, not joined first (a copy of the block).
+    const chunks = Buffer.isBuffer(bytes) ? [bytes] : bytes;
+    const size = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+    await this.install(song, index, hash, size, played, async (target) => {
       const tmp = `${target}.${process.pid}.tmp`;
       try {
         const handle = await open(tmp, 'w');
         try {
-          await handle.writeFile(bytes);
+          await writeAll(handle, chunks);
           await handle.sync();
         } finally {
           await handle.close();

@@ -55,6 +55,8 @@ export class BlockBuffer {
   private readonly chunks: Array<Buffer | undefined> = [];
   private readonly offsets: number[] = [];
   private readonly lengths: number[] = [];
+  /** The memory each chunk holds: a chunk kept as it came holds all of the read under it. */
+  private readonly held: number[] = [];
   private inMemory = 0;
   /** Bytes written to the spill file (the first ones of the block, in order). */
   private spilledBytes = 0;
@@ -102,12 +104,17 @@ export class BlockBuffer {
   }
 
   add(bytes: Buffer): void {
-    const copy = Buffer.from(bytes);
+    // A chunk is kept as it is when it is most of the memory under it (a read of the socket);
+    // a small piece of a larger read is copied, or it would hold all of that read.
+    const kept = 2 * bytes.length >= bytes.buffer.byteLength;
+    const copy = kept ? bytes : Buffer.from(bytes);
+    const held = kept ? bytes.buffer.byteLength : copy.length;
     this.offsets.push(this.received);
     this.lengths.push(copy.length);
+    this.held.push(held);
     this.chunks.push(copy);
     this.received += copy.length;
-    this.inMemory += copy.length;
+    this.inMemory += held;
     this.hash.update(copy);
     if (this.inMemory > MEMORY_BYTES) this.spill();
     this.wake();
@@ -126,8 +133,8 @@ export class BlockBuffer {
         const chunk = this.chunks[this.firstInMemory] as Buffer;
         appendFileSync((this.paths as { spill: string }).spill, chunk);
         this.spilledBytes += chunk.length;
+        this.inMemory -= this.held[this.firstInMemory] as number;
         this.chunks[this.firstInMemory++] = undefined;
-        this.inMemory -= chunk.length;
       }
     } catch {
       // A full or failing disk: the block stays in memory as before the spill, and is not cached.
@@ -147,9 +154,9 @@ export class BlockBuffer {
     return this.paths.spill;
   }
 
-  /** The whole block from memory (a block that never spilled). */
-  bytes(): Buffer {
-    return Buffer.concat(this.chunks as Buffer[]);
+  /** The whole block from memory, in its chunks (a block that never spilled). */
+  inMemoryChunks(): readonly Buffer[] {
+    return this.chunks as Buffer[];
   }
 
   finish(): boolean {

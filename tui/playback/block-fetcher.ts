@@ -393,7 +393,7 @@ export class BlockFetcher extends EventEmitter implements BlockSource {
     try {
       const file = buffer.completeFile();
       if (file) await this.cache.adopt(song, index, sha256, file, buffer.received, played);
-      else await this.cache.write(song, index, sha256, buffer.bytes(), played);
+      else await this.cache.write(song, index, sha256, buffer.inMemoryChunks(), played);
       this.emit('cached', song.etag);
       return true;
     } catch (error) {
