@@ -10,14 +10,14 @@
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstat, stat } from 'node:fs/promises';
+import { lstat, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Picture } from '../catalog/embedded.js';
 import { hasFfmpeg } from '../ffmpeg.js';
 import type { Logger } from '../log.js';
 import { PictureError } from './artwork.js';
-import { scaledType, stamp } from './cover-file.js';
+import { pickCoverFile, scaledType, stamp } from './cover-file.js';
 import type { CoverOrigin, FolderCoverRequest, ScaleReply, ScaleRequest } from './picture-messages.js';
 
 /** Scaled pictures kept, by bytes, and entries (a folder without a cover is an entry of no bytes). */
@@ -106,6 +106,13 @@ export class PictureScaler {
       return kept.picture ? { picture: kept.picture } : 'none';
     }
     if (this.sharpMissing) return undefined;
+    // With no picture process running, a folder without a cover file is told here: starting one
+    // (a node and sharp, 200-300 ms) only to hear that was most of such an answer.
+    const none = this.worker ? undefined : await withoutCoverFile(folder, coverNames);
+    if (none) {
+      this.keep(key, { origin: none });
+      return 'none';
+    }
     const outcome = await this.inTurn(() => this.bySharp({ id: this.nextId++, folder, shownFolder, coverNames, size }));
     if (!outcome) return undefined;
     if ('refused' in outcome) throw new PictureError(outcome.refused);
@@ -278,6 +285,19 @@ function byFfmpeg(picture: Picture, size: number, mime: string): Promise<Buffer 
 }
 
 /** True when the folder, and the cover file it had, are as they were when `origin` was taken. */
+/**
+ * The folder's stamp when it holds no cover file (taken before it is looked in, as the picture
+ * process takes it); undefined when it holds one, or cannot be looked in (the process says why).
+ */
+async function withoutCoverFile(folder: string, coverNames: readonly string[]): Promise<CoverOrigin | undefined> {
+  try {
+    const folderStamp = stamp(await stat(folder));
+    return pickCoverFile(await readdir(folder), coverNames) ? undefined : { folderStamp };
+  } catch {
+    return undefined;
+  }
+}
+
 async function unchanged(folder: string, origin: CoverOrigin): Promise<boolean> {
   // Both at once: one wait on the thread pool instead of two.
   const [folderNow, fileNow] = await Promise.all([
