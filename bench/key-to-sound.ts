@@ -14,8 +14,8 @@ import { closeTui, freePort, median, missingTools, rssMiB, spawnDaemon, table, s
 import { startMpd } from './mpd.js';
 
 const RUNS = 10;
-/** Plays after the output sat idle: each waits past the sink's idle time (10 s), so fewer. */
-const IDLE_RUNS = 3;
+/** Plays after the output sat idle: each waits past the sink's idle time (10 s), so fewer (3 made a median too noisy to read: 22 and 28 ms in two runs of the same code). */
+const IDLE_RUNS = 7;
 const IDLE_MS = 11_000;
 const RATE = 44100;
 /** A window of this many samples over the threshold is "sound". */
@@ -350,7 +350,7 @@ export async function keyToSoundBench(): Promise<string> {
       (median(values) - median(against)).toFixed(1),
     ];
     return [
-      `Enter (tmux send-keys) to the first 5 ms of sound in a PulseAudio null sink's recording (parec on its monitor; the recording's samples placed on the wall clock by the least lag seen between the two over the run), ${RUNS} runs of each path, both systems on the same server in the same run; streamtui plays through --audio pulse (what auto picks with a PulseAudio server: its native protocol, a second held in the server, 20 ms in the device, PulseAudio's clock). tmux's delivery of the key, parec's latency and the null sink rendering ahead of its clock are in every figure alike, so a figure is only meaningful beside the others: the last column is what counts (target: 0 or less; the rows after the output sat idle are set against MPD's after the same silence, 3 runs each). The song the cursor rests on for a quarter of a second has its first block fetched ahead (and so does the first song, the cursor on it since start), so a person who reads a title and presses Enter is on the rested path; the uncached path is Enter in the same key press as the move. The FLAC and M4A rows play the same tone encoded by Debian's flac and by ffmpeg's AAC encoder, each set against MPD playing those files.`,
+      `Enter (tmux send-keys) to the first 5 ms of sound in a PulseAudio null sink's recording (parec on its monitor; the recording's samples placed on the wall clock by the least lag seen between the two over the run), ${RUNS} runs of each path, both systems on the same server in the same run; streamtui plays through --audio pulse (what auto picks with a PulseAudio server: its native protocol, a second held in the server, 20 ms in the device, PulseAudio's clock). tmux's delivery of the key, parec's latency and the null sink rendering ahead of its clock are in every figure alike, so a figure is only meaningful beside the others: the last column is what counts (target: 0 or less; the rows after the output sat idle are set against MPD's after the same silence, ${IDLE_RUNS} runs each). The song the cursor rests on for a quarter of a second has its first block fetched ahead (and so does the first song, the cursor on it since start), so a person who reads a title and presses Enter is on the rested path; the uncached path is Enter in the same key press as the move. The FLAC and M4A rows play the same tone encoded by Debian's flac and by ffmpeg's AAC encoder, each set against MPD playing those files.`,
       '',
       table(
         ['path', 'median ms', 'p90 ms', "median minus ncmpcpp + MPD's, ms"],
