@@ -247,3 +247,19 @@ export function hardLinkLibrary(dir: string, count: number): string {
   }
   return music;
 }
+
+/** ffmpeg's test picture, `width` x `height`, as a JPEG in `file`. */
+export function testPicture(width: number, height: number, file: string): void {
+  execFileSync('ffmpeg', [
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc=s=${width}x${height}`,
+    '-frames:v',
+    '1',
+    '-y',
+    file,
+  ]);
+}

@@ -4,13 +4,13 @@
  * the folder afterwards is found; with the process running, it answers for such folders itself.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PictureScaler } from '../../daemon/artwork/picture-scaler.js';
 import type { Logger } from '../../daemon/log.js';
+import { testPicture } from '../helpers/fixtures.js';
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const COVER_NAMES = ['cover', 'folder', 'front'];
@@ -44,17 +44,7 @@ describe('a folder without a cover file', () => {
     assert.equal(await scaler.folderCover(folder, 'bare', COVER_NAMES, 300), 'none');
     assert.equal(await scaler.folderCover(folder, 'bare', COVER_NAMES, 300), 'none', 'kept');
     assert.deepEqual(children(), [], 'no picture process started');
-    execFileSync('ffmpeg', [
-      '-v',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc=size=600x600',
-      '-frames:v',
-      '1',
-      path.join(folder, 'cover.jpg'),
-    ]);
+    testPicture(600, 600, path.join(folder, 'cover.jpg'));
     const cover = await scaler.folderCover(folder, 'bare', COVER_NAMES, 300);
     assert.ok(cover && cover !== 'none', 'the cover added is found');
     assert.equal(cover.picture.mime, 'image/jpeg');

@@ -5,7 +5,6 @@
  * gets the spec's error or a bounded cost, and the daemon serves on.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import {
   mkdirSync,
   mkdtempSync,
@@ -22,6 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { testPicture } from '../helpers/fixtures.js';
 import { sineWav } from '../helpers/tones.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamd-subsonic-hostile-'));
@@ -70,22 +70,6 @@ function jpegSize(jpeg: Buffer): { width: number; height: number } {
     at += 2 + jpeg.readUInt16BE(at + 2);
   }
   throw new Error('no frame header');
-}
-
-/** ffmpeg's test picture, `width` x `height`, as a JPEG in `file`. */
-function testPicture(width: number, height: number, file: string): void {
-  execFileSync('ffmpeg', [
-    '-v',
-    'error',
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc=s=${width}x${height}`,
-    '-frames:v',
-    '1',
-    '-y',
-    file,
-  ]);
 }
 
 /** The Subsonic error code of an answer's text. */
