@@ -284,7 +284,6 @@ function byFfmpeg(picture: Picture, size: number, mime: string): Promise<Buffer 
   });
 }
 
-/** True when the folder, and the cover file it had, are as they were when `origin` was taken. */
 /**
  * The folder's stamp when it holds no cover file (taken before it is looked in, as the picture
  * process takes it); undefined when it holds one, or cannot be looked in (the process says why).
@@ -298,6 +297,7 @@ async function withoutCoverFile(folder: string, coverNames: readonly string[]): 
   }
 }
 
+/** True when the folder, and the cover file it had, are as they were when `origin` was taken. */
 async function unchanged(folder: string, origin: CoverOrigin): Promise<boolean> {
   // Both at once: one wait on the thread pool instead of two.
   const [folderNow, fileNow] = await Promise.all([

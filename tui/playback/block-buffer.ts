@@ -107,15 +107,15 @@ export class BlockBuffer {
     // A chunk is kept as it is when it is most of the memory under it (a read of the socket);
     // a small piece of a larger read is copied, or it would hold all of that read.
     const kept = 2 * bytes.length >= bytes.buffer.byteLength;
-    const copy = kept ? bytes : Buffer.from(bytes);
-    const held = kept ? bytes.buffer.byteLength : copy.length;
+    const chunk = kept ? bytes : Buffer.from(bytes);
+    const held = kept ? bytes.buffer.byteLength : chunk.length;
     this.offsets.push(this.received);
-    this.lengths.push(copy.length);
+    this.lengths.push(chunk.length);
     this.held.push(held);
-    this.chunks.push(copy);
-    this.received += copy.length;
+    this.chunks.push(chunk);
+    this.received += chunk.length;
     this.inMemory += held;
-    this.hash.update(copy);
+    this.hash.update(chunk);
     if (this.inMemory > MEMORY_BYTES) this.spill();
     this.wake();
   }
