@@ -99,12 +99,14 @@ function started<T>(source: AsyncIterable<T>): AsyncIterable<T> {
 const NO_BYTES = Buffer.alloc(0);
 
 /**
- * `chunks`, with an empty one between two whenever `decoder` has sound back while the next is
- * awaited: a decoder in another process answers after its bytes went in, and that sound (the
- * song's first, at a play) should not wait for the song's next bytes to come from the daemon.
+ * `chunks`, with an empty one between two whenever the decoder says it has sound back (PcmDecoder's
+ * `soundBack`) while the next is awaited: a decoder in another process answers after its bytes went
+ * in, and that sound (the song's first, at a play) should not wait for the song's next bytes.
  */
-async function* withSoundBack(chunks: AsyncIterable<Buffer>, decoder: PcmDecoder): AsyncGenerator<Buffer> {
-  if (!decoder.soundBack) return yield* chunks;
+async function* withSoundBack(
+  chunks: AsyncIterable<Buffer>,
+  soundBack: () => Promise<boolean>,
+): AsyncGenerator<Buffer> {
   const iterator = chunks[Symbol.asyncIterator]();
   /** False once the decoder said that no sound comes without more bytes (its process ended). */
   let listening = true;
@@ -113,7 +115,7 @@ async function* withSoundBack(chunks: AsyncIterable<Buffer>, decoder: PcmDecoder
       const next = iterator.next();
       let result: IteratorResult<Buffer> | undefined;
       while (!result) {
-        const first = listening ? await Promise.race([next, decoder.soundBack()]) : await next;
+        const first = listening ? await Promise.race([next, soundBack()]) : await next;
         if (first === true) yield NO_BYTES;
         else if (first === false) listening = false;
         else result = first;
@@ -195,7 +197,9 @@ export async function writeSong(session: SongSession, out: SongOutput): Promise<
     let piece = FIRST_PIECE_BYTES;
     for (let index = first; index < song.blocks; index++) {
       const chunks = index === first ? firstBlock : out.blocks.block(song, index, signal);
-      for await (const given of withSoundBack(chunks, decoder)) {
+      // A decoder that answers in decode itself (in this process) is given the chunks as they are.
+      const fed = decoder.soundBack ? withSoundBack(chunks, decoder.soundBack.bind(decoder)) : chunks;
+      for await (const given of fed) {
         if (given.length === 0) {
           if (signal.aborted) return;
           await emit(await decoder.decode(given)); // sound back from the decoder meanwhile
