@@ -57,6 +57,20 @@ describe('streamtui settings', () => {
     assert.throws(() => loadSettings({}, file), new RegExp(`settings file ${file}: not valid JSON \\(`));
   });
 
+  it('a value in the file that does not fit is named with the file and its key', () => {
+    const file = fresh();
+    writeFileSync(file, JSON.stringify({ port: 70000 }), { mode: 0o600 });
+    assert.throws(() => loadSettings({}, file), new RegExp(`^Error: settings file ${file}: port must be <= 65535$`));
+    writeFileSync(file, JSON.stringify({ transport: 'sctp' }), { mode: 0o600 });
+    assert.throws(() => loadSettings({}, file), /: transport must be one of tcp, udp$/);
+    writeFileSync(file, JSON.stringify({ password: 5 }), { mode: 0o600 });
+    assert.throws(() => loadSettings({}, file), /: password must be string or null$/);
+    writeFileSync(file, '[9090]', { mode: 0o600 });
+    assert.throws(() => loadSettings({}, file), /: not a JSON object of settings$/);
+    writeFileSync(file, JSON.stringify({ some_later_setting: true, port: 9100 }), { mode: 0o600 });
+    assert.equal(loadSettings({}, file).port, 9100, 'a key it does not know is let through');
+  });
+
   it('--save stores the flags, in a file only its owner can read', () => {
     const file = fresh();
     loadSettings({ host: 'music.lan', password: 'secret' }, file, true);
@@ -64,6 +78,13 @@ describe('streamtui settings', () => {
     const next = loadSettings({}, file);
     assert.equal(next.host, 'music.lan');
     assert.equal(next.password, 'secret');
+    loadSettings({ port: 9100 }, file, true);
+    assert.deepEqual(
+      JSON.parse(readFileSync(file, 'utf8')),
+      { host: 'music.lan', password: 'secret', port: 9100 },
+      'added to what was stored',
+    );
+    assert.equal(statSync(file).mode & 0o777, 0o600);
   });
 
   it('refuses a file that holds a password and others can read, saying how to fix it', () => {
@@ -80,5 +101,6 @@ describe('streamtui settings', () => {
   it('a bad flag is named', () => {
     assert.throws(() => loadSettings({ port: 70000 }, fresh()), /--port must be <= 65535/);
     assert.throws(() => loadSettings({ jitter_ms: 1 }, fresh()), /--jitter-ms must be >= 20/);
+    assert.throws(() => loadSettings({ port: Number('x') }, fresh()), /--port must be integer/);
   });
 });

@@ -1,17 +1,17 @@
 /**
- * streamtui's settings: defaults, then the settings file (~/.config/streamtui/config.json, read
- * through conf with a schema), then the flags of this run. A flag applies to the run it is given
- * on; the file holds what the user wrote there, or what `--save` stored. A file that holds a
+ * streamtui's settings: defaults, then the settings file (~/.config/streamtui/config.json, JSON
+ * checked against the schema below), then the flags of this run. A flag applies to the run it is
+ * given on; the file holds what the user wrote there, or what `--save` stored. A file that holds a
  * password is written owner-only, and one readable by others is refused (as ssh does with keys).
  */
 import { readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Ajv from 'ajv';
-import Conf from 'conf';
 import { readConfigText } from '../../common/config-schema.js';
-import { SECRET_FILE_MODE, secretFileProblem } from '../../common/secret-file.js';
+import { flatSchemaProblem, type FieldRule } from '../../common/flat-schema.js';
+import { secretFileProblem } from '../../common/secret-file.js';
 import { DEVICE_NAME_RULE, deviceName } from '../../common/limits.js';
+import { writeAtomically } from '../store/atomic-file.js';
 
 export interface TuiSettings {
   host: string;
@@ -74,9 +74,7 @@ const SCHEMA = {
   replaygain: { enum: ['off', 'track', 'album', 'auto'] },
   replaygain_preamp: { type: 'number', minimum: -15, maximum: 15 },
   keep_playing: { enum: ['ask', 'always', 'never'] },
-} as const;
-
-const validateFlags = new Ajv.default().compile({ type: 'object', properties: SCHEMA });
+} as const satisfies Record<keyof TuiSettings, FieldRule>;
 
 /** The host name as a device name (a host name's letters, digits, dots and hyphens all are). */
 export function defaultDeviceName(): string {
@@ -116,24 +114,35 @@ function defaults(): TuiSettings {
   };
 }
 
-/** The settings file through conf; a file that does not read is said with its name. */
-function openSettings(
-  options: { cwd: string; configName: string } | { projectName: string; projectSuffix: string },
-): Conf<Partial<TuiSettings>> {
-  const where = 'cwd' in options ? path.join(options.cwd, `${options.configName}.json`) : 'of streamtui';
+/** The settings file: `--config FILE`, or config.json in streamtui's folder of $XDG_CONFIG_HOME. */
+function settingsFile(configFile?: string): string {
+  if (configFile) return path.resolve(configFile);
+  return path.join(process.env['XDG_CONFIG_HOME'] || path.join(os.homedir(), '.config'), 'streamtui', 'config.json');
+}
+
+/**
+ * What the settings file holds (none: no file), checked against the schema.
+ * @throws Error naming the file and the key when it does not read or a value does not fit.
+ */
+function readSettingsFile(file: string): Partial<TuiSettings> {
+  let text: string;
   try {
-    const conf = new Conf<Partial<TuiSettings>>({
-      ...options,
-      schema: SCHEMA as never,
-      accessPropertiesByDotNotation: false,
-      configFileMode: SECRET_FILE_MODE,
-      deserialize: readConfigText as never,
-    });
-    void conf.store; // read now: a file that does not read is said here, with its name
-    return conf;
+    text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new Error(`settings file ${where}: ${(error as Error).message}`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new Error(`settings file ${file}: ${(error as Error).message}`);
   }
+  let stored: Record<string, unknown>;
+  try {
+    stored = readConfigText(text);
+  } catch (error) {
+    throw new Error(`settings file ${file}: ${(error as Error).message}`);
+  }
+  if (typeof stored !== 'object' || stored === null || Array.isArray(stored))
+    throw new Error(`settings file ${file}: not a JSON object of settings`);
+  const wrong = flatSchemaProblem(SCHEMA, stored);
+  if (wrong) throw new Error(`settings file ${file}: ${wrong.key} ${wrong.problem}`);
+  return stored as Partial<TuiSettings>;
 }
 
 /**
@@ -143,29 +152,25 @@ function openSettings(
  *   password and others can read it.
  */
 export function loadSettings(given: Partial<TuiSettings>, configFile?: string, save = false): TuiSettings {
-  const options = configFile
-    ? { cwd: path.dirname(path.resolve(configFile)), configName: path.basename(configFile, '.json') }
-    : { projectName: 'streamtui', projectSuffix: '' };
-  const conf = openSettings(options);
-  const stored = conf.store;
-  const mode = statSync(conf.path, { throwIfNoEntry: false })?.mode;
-  const problem =
-    mode === undefined ? undefined : secretFileProblem(conf.path, mode, typeof stored.password === 'string');
+  const file = settingsFile(configFile);
+  const stored = readSettingsFile(file);
+  const mode = statSync(file, { throwIfNoEntry: false })?.mode;
+  const problem = mode === undefined ? undefined : secretFileProblem(file, mode, typeof stored.password === 'string');
   if (problem) throw new Error(problem);
   const wanted = Object.fromEntries(
     Object.entries(given).filter(([, value]) => value !== undefined),
   ) as Partial<TuiSettings>;
-  if (!validateFlags(wanted)) {
-    const error = validateFlags.errors?.[0];
-    throw new Error(`--${(error?.instancePath.slice(1) ?? '').replaceAll('_', '-')} ${error?.message ?? 'is invalid'}`);
-  }
+  const wrong = flatSchemaProblem(SCHEMA, wanted);
+  if (wrong) throw new Error(`--${wrong.key.replaceAll('_', '-')} ${wrong.problem}`);
   const settings = { ...defaults(), ...stored, ...wanted };
   const name = deviceName(settings.name);
   if (name === undefined) {
-    const from = wanted.name === undefined ? `settings file ${conf.path}: name` : '--name';
+    const from = wanted.name === undefined ? `settings file ${file}: name` : '--name';
     throw new Error(`${from} '${settings.name}': a device name is ${DEVICE_NAME_RULE}`);
   }
-  if (save && Object.keys(wanted).length > 0) conf.set(wanted);
+  // Indented with tabs, as earlier versions wrote it: a diff of the file shows only what changed.
+  if (save && Object.keys(wanted).length > 0)
+    writeAtomically(file, JSON.stringify({ ...stored, ...wanted }, null, '\t'));
   return { ...settings, name };
 }
 

@@ -4,10 +4,11 @@
  * out (W). A save is written whole to a temporary file and renamed over the old one, so a crash or
  * a full disk leaves the last good queue; saves close together are made one.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import type { SongInfo } from '../../common/protocol/records.js';
 import { formatM3u8, parseM3u8 } from '../../common/playlist/m3u8.js';
+import { writeAtomically } from './atomic-file.js';
 
 const FORMAT = 1;
 /** Changes within this long are saved together (a J held down, an album added song by song). */
@@ -98,13 +99,6 @@ export class QueueStore {
       this.warn(`the queue could not be saved: ${(error as Error).message}`);
     }
   }
-}
-
-function writeAtomically(file: string, text: string): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  renameSync(tmp, file);
 }
 
 /** Writes `songs` as an M3U8 playlist. @throws what the file system says (the caller tells the user). */
