@@ -56,6 +56,23 @@ describe('ReplayGain', () => {
     assert.equal(scalePcm(pcm, 1), pcm, 'a gain of 1 is the same buffer');
   });
 
+  it('scales a piece that starts at an odd byte, and leaves a last odd byte out', () => {
+    const whole = Buffer.alloc(10);
+    [1000, -1001, 30000, -30000].forEach((v, i) => whole.writeInt16LE(v, 1 + i * 2));
+    const piece = whole.subarray(1, 10);
+    const out = scalePcm(piece, 0.5);
+    assert.equal(out.length, 8);
+    assert.deepEqual(
+      [0, 1, 2, 3].map((i) => out.readInt16LE(i * 2)),
+      [500, -501, 15000, -15000],
+    );
+    assert.deepEqual(
+      [0, 1, 2, 3].map((i) => piece.readInt16LE(i * 2)),
+      [1000, -1001, 30000, -30000],
+      'the piece itself unchanged',
+    );
+  });
+
   it('scales 32-bit samples, rounded and held to 32 bits', () => {
     const pcm = Buffer.alloc(16);
     [1000 * 256, -1001, 2_000_000_000, -2_000_000_000].forEach((v, i) => pcm.writeInt32LE(v, i * 4));
