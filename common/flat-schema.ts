@@ -1,8 +1,8 @@
 /**
  * A flat settings object (one level of keys) checked against the few JSON-schema rules its keys
  * use: type, enum, minimum, maximum, minLength, maxLength; keys it does not name are let through.
- * streamtui's settings are checked so: ajv and conf, loaded and compiled for twenty keys, were 6
- * MiB of the player's memory and 165 ms of its start (docs/benchmarks.md). Pure.
+ * streamtui's settings are checked so: conf and ajv, loaded and compiled for twenty keys, were
+ * 130 ms of the player's start and 2-3 MiB of its memory playing (docs/benchmarks.md). Pure.
  *
  * @example flatSchemaProblem({ port: { type: 'integer', maximum: 65535 } }, { port: 70000 })
  *   // { key: 'port', problem: 'must be <= 65535' }

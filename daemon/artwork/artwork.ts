@@ -31,7 +31,9 @@ export class Artwork {
   ) {}
 
   /** The picture in the song's tags (the front cover first), if it has one. @throws PictureError */
-  embedded(song: CatalogSong): Promise<Picture | undefined> {
+  async embedded(song: CatalogSong): Promise<Picture | undefined> {
+    // The scan read all its tags and saw none: no worker is started to look again.
+    if (song.tagsHold?.picture === false) return undefined;
     return this.cached(`tags:${song.path}:${song.info.etag}`, async () => {
       const result = await this.reader.read({
         path: song.path,

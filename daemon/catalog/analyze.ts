@@ -14,8 +14,8 @@ import { MpegWalker, type MpegScan } from '../../common/audio/mpeg-frames.js';
 import { parseWav, wavBlocks, type WavLayout } from '../../common/audio/wav.js';
 import { replayGainValue, type SongInfo } from '../../common/protocol/records.js';
 import { openScanned } from './open-song.js';
-import type { CatalogSong } from './song.js';
-import { quickTags } from './quick-tags.js';
+import type { CatalogSong, TagsHold } from './song.js';
+import { quickRead } from './quick-tags.js';
 import type { FoundFile } from './walk.js';
 import { boundTags, pickTags, readWavTags, type Tags } from './wav-tags.js';
 
@@ -88,6 +88,8 @@ async function servable(
   audio: Pick<SongInfo, 'duration' | 'format' | 'sampleRate' | 'channels' | 'bits' | 'bytes'>,
   tags: Tags,
   warning: string | undefined,
+  /** What the tags hold, when the scan read all of them (plain ID3 alone). */
+  holds?: TagsHold,
 ): Promise<Analysis> {
   return {
     ok: true,
@@ -98,6 +100,7 @@ async function servable(
       audioKey: await audioKeyOf(handle, audio.format, blocks, audio.bytes),
       blocks,
       info: { file: file.rel, ...tags, ...audio, blocks: blocks.length, etag: etagOf(file) },
+      ...(holds ? { tagsHold: holds } : {}),
     },
   };
 }
@@ -170,14 +173,18 @@ async function walkFrames(handle: FileHandle, size: number, deadline: number): P
  * Tags sit before the audio (ID3v2) or after it (ID3v1, APE): only those stretches are read, and
  * music-metadata is given them alone, which also halves its time on a long song.
  */
-async function readMp3Tags(handle: FileHandle, size: number, audioStart: number): Promise<Tags> {
+async function readMp3Tags(
+  handle: FileHandle,
+  size: number,
+  audioStart: number,
+): Promise<{ tags: Tags; holds?: TagsHold }> {
   const headEnd = Math.min(size, audioStart + 4096, MAX_TAG_HEAD_BYTES);
   const tags =
     size <= headEnd + TAG_TAIL_BYTES
       ? await readAt(handle, 0, size)
       : Buffer.concat([await readAt(handle, 0, headEnd), await readAt(handle, size - TAG_TAIL_BYTES, TAG_TAIL_BYTES)]);
-  const quick = quickTags(tags);
-  if (quick) return boundTags(quick);
+  const quick = quickRead(tags);
+  if (quick) return { tags: boundTags(quick.tags), holds: quick.holds };
   try {
     // Loaded when first needed: a tenth of a second of every daemon's start otherwise, and a
     // catalog kept from the last run, or tags the quick reader takes, need none (docs/benchmarks.md).
@@ -187,9 +194,9 @@ async function readMp3Tags(handle: FileHandle, size: number, audioStart: number)
       { mimeType: 'audio/mpeg', size: tags.length },
       { duration: false, skipCovers: true },
     );
-    return pickTags(meta.common);
+    return { tags: pickTags(meta.common) };
   } catch {
-    return {}; // unreadable tags do not make the audio unplayable
+    return { tags: {} }; // unreadable tags do not make the audio unplayable
   }
 }
 
@@ -199,7 +206,7 @@ async function analyzeMp3(file: FoundFile, deadline: number): Promise<Analysis> 
     const size = file.stamp.size;
     const scan = await walkFrames(handle, size, deadline);
     if (!scan) return { ok: false, reason: 'no MPEG audio frames found' };
-    const tags = await readMp3Tags(handle, size, scan.audioStart);
+    const { tags, holds } = await readMp3Tags(handle, size, scan.audioStart);
     const audio = {
       duration: scan.duration,
       format: 'mp3' as const,
@@ -208,7 +215,8 @@ async function analyzeMp3(file: FoundFile, deadline: number): Promise<Analysis> 
       bytes: scan.audioEnd - scan.audioStart,
     };
     const tail = await readAt(handle, scan.audioEnd, Math.min(16, size - scan.audioEnd));
-    return await servable(handle, file, scan.blocks, audio, tags, describeTail(tail, size - scan.audioEnd));
+    const warning = describeTail(tail, size - scan.audioEnd);
+    return await servable(handle, file, scan.blocks, audio, tags, warning, holds);
   } finally {
     await handle.close();
   }
@@ -322,7 +330,7 @@ async function analyzeFlac(file: FoundFile, deadline: number): Promise<Analysis>
       bytes: end - layout.audioStart,
     };
     // An ID3v2 tag some taggers put before `fLaC`: its tags where the Vorbis comments have none.
-    const id3 = id3End > 0 ? await readMp3Tags(handle, id3End, id3End) : {};
+    const id3 = id3End > 0 ? (await readMp3Tags(handle, id3End, id3End)).tags : {};
     return await servable(handle, file, blocks, audio, { ...id3, ...readVorbisCommentTags(head.comments) }, undefined);
   } finally {
     await handle.close();

@@ -23,6 +23,11 @@ export class EmbeddedReader {
   private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
+  /** A worker is running (started by a request, not yet ended by a quiet while). */
+  get running(): boolean {
+    return this.worker !== undefined;
+  }
+
   read(request: EmbeddedRequest): Promise<EmbeddedResult> {
     // A command still running as the daemon stops starts no worker after close().
     if (this.closed) return Promise.resolve({ error: 'the daemon is stopping' });

@@ -24,6 +24,17 @@ export interface CatalogSong {
   blocks: CatalogBlock[];
   /** Set once the daemon has measured the loudness of a song without ReplayGain tags (loudness-pass.ts). */
   measured?: MeasuredLoudness;
+  /**
+   * Whether its tags hold a picture and lyrics, when the scan read them all (plain ID3 tags, most
+   * MP3s); absent, they are looked in when asked for (embedded.ts, in a worker thread).
+   */
+  tagsHold?: TagsHold;
+}
+
+/** What a song's tags hold besides their text. */
+export interface TagsHold {
+  picture: boolean;
+  lyrics: boolean;
 }
 
 /** The daemon's own measure of a song's loudness: the gains themselves are in `info`, as tags' are. */

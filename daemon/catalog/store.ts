@@ -7,7 +7,7 @@ import path from 'node:path';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { SongInfo } from '../../common/protocol/records.js';
 import { ANALYZER_VERSION } from './analyze.js';
-import type { CatalogBlock, CatalogSong, FileStamp, MeasuredLoudness } from './song.js';
+import type { CatalogBlock, CatalogSong, FileStamp, MeasuredLoudness, TagsHold } from './song.js';
 import type { LibraryRoot } from './walk.js';
 
 export interface StoredCatalog {
@@ -28,6 +28,8 @@ interface StoredSong {
   blocks: StoredBlock[];
   /** Only when the daemon measured the song's loudness itself. */
   measured?: MeasuredLoudness;
+  /** Only when the scan read all its tags (a catalog stored before: looked in when asked). */
+  tagsHold?: TagsHold;
 }
 
 interface StoredFile {
@@ -70,6 +72,7 @@ export async function loadStoredCatalog(
         return block;
       }),
       ...(song.measured ? { measured: song.measured } : {}),
+      ...(song.tagsHold ? { tagsHold: song.tagsHold } : {}),
     }));
     return { roots, nextId: data.nextId, songs };
   } catch {
@@ -96,6 +99,7 @@ export async function saveStoredCatalog(file: string, catalog: StoredCatalog): P
       audioKey: song.audioKey,
       blocks: song.blocks.map((b): StoredBlock => [b.offset, b.length, b.start, b.end, b.sha256 ?? '']),
       ...(song.measured ? { measured: song.measured } : {}),
+      ...(song.tagsHold ? { tagsHold: song.tagsHold } : {}),
     }));
     parts.push(batch.map((song) => JSON.stringify(song)).join(','));
     await new Promise((resolve) => setImmediate(resolve));

@@ -29,6 +29,7 @@ export async function songLyrics(song: CatalogSong, reader: EmbeddedReader): Pro
     const text = await readBesideFile(path.join(dir, lrc), MAX_LRC_BYTES, shown);
     if (text) return { source: 'lrc', ...parseLyrics(text.toString('utf8')) };
   }
+  if (song.tagsHold?.lyrics === false) return undefined; // the scan read all its tags and saw none
   const result = await reader.read({ path: song.path, stamp: song.stamp, file: song.info.file, want: 'lyrics' });
   if ('error' in result) throw new Error(result.error);
   return result.lyrics ? { source: 'tags', ...parseLyrics(result.lyrics) } : undefined;

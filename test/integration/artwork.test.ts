@@ -7,13 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PICTURE_PIECE_BYTES } from '../../daemon/commands/artwork-commands.js';
 import { TestClient, type Response } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { until } from '../helpers/log-capture.js';
 import { sineWav } from '../helpers/tones.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamd-artwork-'));
@@ -145,6 +146,7 @@ t.save(${JSON.stringify(path.join(music, 'Other', 'sylt.mp3'))})`);
   writeFileSync(path.join(music, 'Album', 'COVER.JPG'), jpeg);
   // A song with no picture anywhere, a .lrc beside it; a cover that is a symlink out of the library.
   run('lame', ['--quiet', wav, path.join(music, 'Bare', 'plain.mp3')]);
+  run('lame', ['--quiet', '--tt', 'Quiet', wav, path.join(music, 'Bare', 'quiet.mp3')]);
   writeFileSync(path.join(music, 'Bare', 'plain.lrc'), LRC);
   writeFileSync(path.join(work, 'secret.jpg'), jpeg);
   symlinkSync(path.join(work, 'secret.jpg'), path.join(music, 'Other', 'cover.jpg'));
@@ -179,6 +181,27 @@ async function readWhole(command: string, song: string): Promise<{ type?: string
 }
 
 describe('pictures', () => {
+  // First in the file: the tests after it start the tag reader.
+  it('a song whose tags the scan read whole, with no picture or lyrics, is answered without the tag reader', async () => {
+    assert.deepEqual((await client.command('readpicture', 'Other/sylt.mp3', 0)).fields, [], 'mutagen, ID3v2.4');
+    assert.deepEqual((await client.command('readpicture', 'Bare/quiet.mp3', 0)).fields, [], 'lame, ID3v2.3');
+    assert.equal((await client.command('lyrics', 'Bare/quiet.mp3')).code, 'not_found');
+    assert.equal(daemon.server.services.embedded.running, false, 'no worker thread started');
+  });
+
+  it('what the scan saw in the tags is kept in the stored catalog, for the next start', async () => {
+    const file = path.join(daemon.stateDir, 'catalog.json');
+    const holds = await until('the stored catalog', () => {
+      const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+      if (!text.includes('Bare/quiet.mp3')) return undefined;
+      const songs = (JSON.parse(text) as { songs: Array<{ info: { file: string }; tagsHold?: object }> }).songs;
+      return new Map(songs.map((song) => [song.info.file, song.tagsHold]));
+    });
+    assert.deepEqual(holds.get('Bare/quiet.mp3'), { picture: false, lyrics: false });
+    assert.deepEqual(holds.get('Album/01 mp3.mp3'), { picture: true, lyrics: true }, 'ffmpeg and mutagen');
+    assert.equal(holds.get('Album/02 flac.flac'), undefined, 'looked in when asked');
+  });
+
   const embedded: Array<[string, string, () => Buffer, string]> = [
     ['an MP3 from ffmpeg (ID3 APIC)', 'Album/01 mp3.mp3', () => png, 'image/png'],
     ['a FLAC from metaflac (PICTURE)', 'Album/02 flac.flac', () => jpeg, 'image/jpeg'],

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseBuffer } from 'music-metadata';
-import { quickTags } from '../../daemon/catalog/quick-tags.js';
+import { quickRead, quickTags } from '../../daemon/catalog/quick-tags.js';
 import { id3v2Tag } from '../../daemon/demo/id3-writer.js';
 import { FIXTURE_SONGS, makeFixtureLibrary } from '../helpers/fixtures.js';
 
@@ -105,6 +105,33 @@ describe('quickTags', () => {
   for (const [name, bytes, expected] of cases) {
     it(name, () => assert.deepEqual(quickTags(bytes), expected));
   }
+
+  it('says whether the tags hold a picture (APIC) and lyrics (USLT, SYLT)', () => {
+    const title = frame('TIT2', text(0, Buffer.from('x')));
+    const body = Buffer.from('\0image/png\0\x03\0\x89PNG', 'latin1');
+    const holds = (bytes: Buffer) => quickRead(bytes)?.holds;
+    assert.deepEqual(holds(tag(3, [title])), { picture: false, lyrics: false });
+    assert.deepEqual(holds(Buffer.alloc(200)), { picture: false, lyrics: false }, 'no tags at all');
+    assert.deepEqual(holds(tag(3, [title, frame('APIC', body)])), { picture: true, lyrics: false });
+    assert.deepEqual(holds(tag(4, [frame('USLT', text(3, Buffer.from('eng\0words')))])), {
+      picture: false,
+      lyrics: true,
+    });
+    assert.deepEqual(holds(tag(3, [frame('SYLT', Buffer.alloc(12)), frame('APIC', body)])), {
+      picture: true,
+      lyrics: true,
+    });
+  });
+
+  it('leaves a file with an ID3v2 tag appended at the end to music-metadata', () => {
+    const footer = Buffer.from('3DI\x04\0\0\0\0\0\x10', 'latin1');
+    const v1 = Buffer.alloc(128);
+    v1.write('TAG', 0, 'latin1');
+    const head = tag(3, [frame('TIT2', text(0, Buffer.from('x')))]);
+    assert.equal(quickRead(Buffer.concat([head, Buffer.alloc(500), footer])), undefined, 'at the end');
+    assert.equal(quickRead(Buffer.concat([head, Buffer.alloc(500), footer, v1])), undefined, 'before ID3v1');
+    assert.ok(quickRead(Buffer.concat([head, Buffer.alloc(500), v1])), 'without one');
+  });
 
   it('takes from ID3v1 what ID3v2 lacks', () => {
     const v1 = Buffer.alloc(128);
