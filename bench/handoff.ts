@@ -45,7 +45,7 @@ export async function handoffBench(): Promise<string> {
     ]);
     const { client } = await TestClient.connect(daemon.port);
     try {
-      const [node, ...args] = streamtuiCommand() as [string, ...string[]];
+      const [program, ...args] = streamtuiCommand() as [string, ...string[]];
       for (const [name, env] of [
         ['kitchen', rooms.lead],
         ['bedroom', rooms.follow],
@@ -54,7 +54,7 @@ export async function handoffBench(): Promise<string> {
         const flags = ['--headless', '--port', String(daemon.port), '--name', name, '--audio', 'pulse', '--no-calls'];
         const dirs = ['--cache-dir', path.join(dir, 'cache'), '--state-dir', path.join(dir, 'state')];
         players.push(
-          spawn(node, [...args, ...flags, ...dirs, '--no-mpris'], {
+          spawn(program, [...args, ...flags, ...dirs, '--no-mpris'], {
             env: { ...process.env, ...env, XDG_CONFIG_HOME: path.join(dir, 'config') },
             stdio: 'ignore',
           }),

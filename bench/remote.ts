@@ -69,10 +69,10 @@ export async function remoteBench(): Promise<string> {
   try {
     const daemon = await spawnDaemon(music, stateDir, await freePort(), ['--udp-port', String(await freePort())]);
     try {
-      const [node, ...args] = streamtuiCommand() as [string, ...string[]];
+      const [program, ...args] = streamtuiCommand() as [string, ...string[]];
       const flags = ['--headless', '--port', String(daemon.port), '--name', 'kitchen', '--audio', 'pulse'];
       const dirs = ['--cache-dir', path.join(work, 'kitchen-cache'), '--state-dir', path.join(work, 'kitchen-state')];
-      kitchen = spawn(node, [...args, ...flags, ...dirs, '--no-calls', '--no-mpris'], {
+      kitchen = spawn(program, [...args, ...flags, ...dirs, '--no-calls', '--no-mpris'], {
         env: { ...process.env, ...pulse.env, XDG_CONFIG_HOME: path.join(work, 'kitchen-config') },
         stdio: 'ignore',
       });

@@ -53,11 +53,11 @@ after(async () => {
 });
 
 function headlessPlayer(name: string, env: Record<string, string>): ChildProcess {
-  const [node, ...args] = streamtuiCommand() as [string, ...string[]];
+  const [program, ...args] = streamtuiCommand() as [string, ...string[]];
   const dir = path.join(work, name);
   const flags = ['--headless', '--port', String(daemon.port), '--name', name, '--audio', 'pulse', '--no-calls'];
   const dirs = ['--cache-dir', path.join(dir, 'cache'), '--state-dir', path.join(dir, 'state')];
-  const player = spawn(node, [...args, ...flags, ...dirs, '--no-mpris'], {
+  const player = spawn(program, [...args, ...flags, ...dirs, '--no-mpris'], {
     env: { ...process.env, ...env, XDG_CONFIG_HOME: path.join(dir, 'config') },
     stdio: 'ignore',
   });

@@ -41,10 +41,10 @@ async function stopDaemon(child: ChildProcess): Promise<void> {
 }
 
 function startPlayer(): ChildProcess {
-  const [node, ...args] = streamtuiCommand() as [string, ...string[]];
+  const [program, ...args] = streamtuiCommand(['--require', preload]) as [string, ...string[]];
   const flags = ['--headless', '--port', String(port), '--name', 'kitchen', '--audio', 'null', '--no-calls'];
   const dirs = ['--cache-dir', path.join(playerDir, 'cache'), '--state-dir', path.join(playerDir, 'state')];
-  return spawn(node, ['--require', preload, ...args, ...flags, ...dirs], {
+  return spawn(program, [...args, ...flags, ...dirs], {
     env: { ...process.env, XDG_CONFIG_HOME: path.join(playerDir, 'config'), MODULES_FILE: modulesFile },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -10,14 +10,18 @@ export const STREAMD = fileURLToPath(new URL('../../daemon/cli.js', import.meta.
 const STREAMTUI = fileURLToPath(new URL('../../tui/cli.js', import.meta.url));
 
 /**
- * The player's command as a user's `streamtui` runs it: node with the flags of its shebang, so
- * that the benchmarks measure what is shipped.
+ * The player's command as a user's `streamtui` runs it: node with the environment and flags of
+ * its shebang (through env, as the shebang does), so that the benchmarks measure what is shipped;
+ * `nodeOptions` go to node before them.
  */
-export function streamtuiCommand(): string[] {
+export function streamtuiCommand(nodeOptions: readonly string[] = []): string[] {
   const shebang = readFileSync(STREAMTUI, 'utf8').split('\n', 1)[0] as string;
-  const flags = /^#!\/usr\/bin\/env -S node(?<flags>( --[\w-]+(=\w+)?)*)$/.exec(shebang)?.groups?.['flags'];
-  if (flags === undefined) throw new Error(`streamtui's shebang is not '#!/usr/bin/env -S node --flags': ${shebang}`);
-  return [process.execPath, ...flags.split(' ').filter(Boolean), STREAMTUI];
+  const parts = /^#!\/usr\/bin\/env -S (?<vars>(\w+=\w+ )*)node(?<flags>( --[\w-]+(=\w+)?)*)$/.exec(shebang)?.groups;
+  if (parts === undefined)
+    throw new Error(`streamtui's shebang is not '#!/usr/bin/env -S [NAME=value...] node --flags': ${shebang}`);
+  const vars = (parts['vars'] ?? '').split(' ').filter(Boolean);
+  const node = [process.execPath, ...nodeOptions, ...(parts['flags'] ?? '').split(' ').filter(Boolean), STREAMTUI];
+  return vars.length > 0 ? ['/usr/bin/env', ...vars, ...node] : node;
 }
 
 /**
