@@ -1,5 +1,5 @@
 /** The real TUI in a real terminal: tmux on a private socket, send-keys to type, capture-pane to read. */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,12 +116,41 @@ export class Tmux {
     return `stderr:\n${read('stderr')}\nplayer.log:\n${read('player.log')}`;
   }
 
+  /**
+   * Ends the session and waits until what ran in it has exited (a player ending on the hang-up
+   * still writes its cache and state): a caller that removes the dir next finds it no longer
+   * written. What has not ended in 5 s is killed.
+   */
   kill(): void {
+    let session: number | undefined;
     try {
+      const panes = execFileSync('tmux', ['-L', this.socket, 'list-panes', '-F', '#{pane_pid}'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+        timeout: 10_000,
+      });
+      session = Number(panes.split('\n')[0]) || undefined;
       execFileSync('tmux', ['-L', this.socket, 'kill-server'], { stdio: 'ignore', timeout: 10_000 });
     } catch {
       // already gone
     }
+    if (session === undefined) return;
+    const running = (): number[] => {
+      const found = spawnSync('pgrep', ['-s', String(session)], { encoding: 'utf8' }).stdout;
+      return found.split('\n').filter(Boolean).map(Number);
+    };
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    for (const deadline = Date.now() + 5000; running().length > 0 && Date.now() < deadline;)
+      Atomics.wait(pause, 0, 0, 20);
+    for (const pid of running()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // ended meanwhile
+      }
+    }
+    for (const deadline = Date.now() + 2000; running().length > 0 && Date.now() < deadline;)
+      Atomics.wait(pause, 0, 0, 20);
   }
 }
 
