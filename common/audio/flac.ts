@@ -41,6 +41,7 @@ export type ReadAt = (position: number, length: number) => Promise<Uint8Array>;
 const STREAMINFO = 0;
 const STREAMINFO_BYTES = 34;
 const VORBIS_COMMENT = 4;
+const PICTURE = 6;
 /** Tags, lyrics and all: more is not read (a picture belongs in its own block). */
 const MAX_COMMENT_BYTES = 8 * 1024 * 1024;
 /** A frame header is at most 16 bytes (2 sync, 2 codes, 7 number, 2 size, 2 rate, 1 CRC). */
@@ -56,6 +57,18 @@ const CRC8 = (() => {
   return table;
 })();
 
+/** What the metadata at the head of a FLAC file gives. */
+export interface FlacHead {
+  ok: true;
+  layout: FlacLayout;
+  /** The (first) Vorbis comment block's body, where the tags are. */
+  comments?: Uint8Array;
+  /** A PICTURE block is among the metadata. */
+  picture: boolean;
+  /** A Vorbis comment block was not read (over 8 MiB, or a second one). */
+  commentsUnread: boolean;
+}
+
 /**
  * The metadata at the head of a FLAC file, from `start` (past any ID3v2 tag): each block's header
  * is read and its body stepped over, so a large picture costs no read. The Vorbis comment block,
@@ -66,12 +79,14 @@ export async function readFlacHead(
   read: ReadAt,
   start: number,
   size: number,
-): Promise<{ ok: true; layout: FlacLayout; comments?: Uint8Array } | { ok: false; reason: string }> {
+): Promise<FlacHead | { ok: false; reason: string }> {
   if (Buffer.from(await read(start, 4)).toString('latin1') !== 'fLaC') return { ok: false, reason: 'no fLaC marker' };
   let at = start + 4;
   let info: FlacStreamInfo | undefined;
   let infoBytes: Uint8Array | undefined;
   let comments: Uint8Array | undefined;
+  let picture = false;
+  let commentsUnread = false;
   for (let blocks = 0; ; blocks++) {
     const header = await read(at, 4);
     if (header.length < 4 || blocks > 1024) return { ok: false, reason: 'metadata cut off' };
@@ -86,6 +101,8 @@ export async function readFlacHead(
       if (!info) return { ok: false, reason: 'STREAMINFO out of range' };
     } else if (type === VORBIS_COMMENT && !comments && length <= MAX_COMMENT_BYTES)
       comments = await read(at + 4, length);
+    else if (type === VORBIS_COMMENT) commentsUnread = true;
+    else if (type === PICTURE) picture = true;
     else if (type === 127) return { ok: false, reason: 'invalid metadata block' };
     at += 4 + length;
     if (last) break;
@@ -94,7 +111,13 @@ export async function readFlacHead(
   decoderHeader.write('fLaC', 0, 'latin1');
   decoderHeader.set([0x80 | STREAMINFO, 0, 0, STREAMINFO_BYTES], 4);
   decoderHeader.set(infoBytes as Uint8Array, 8);
-  return { ok: true, layout: { info, decoderHeader, audioStart: at }, ...(comments ? { comments } : {}) };
+  return {
+    ok: true,
+    layout: { info, decoderHeader, audioStart: at },
+    ...(comments ? { comments } : {}),
+    picture,
+    commentsUnread,
+  };
 }
 
 function parseStreamInfo(bytes: Uint8Array): FlacStreamInfo | undefined {

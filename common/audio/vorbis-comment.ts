@@ -15,6 +15,8 @@ export interface VorbisTags {
   genre?: string;
   /** REPLAYGAIN_* as written ("-6.20 dB", "0.988"), for the caller to check. */
   replayGain: Record<string, string>;
+  /** A picture (METADATA_BLOCK_PICTURE) and lyrics (LYRICS, UNSYNCEDLYRICS) are among the comments. */
+  holds: { picture: boolean; lyrics: boolean };
 }
 
 /** The leading whole number of `7`, `07/12`, `2019-05-01`, when it is a sane one (1-9999). */
@@ -51,7 +53,7 @@ export function parseVorbisComments(body: Uint8Array): VorbisTags | undefined {
   if (at + 4 > view.length) return undefined;
   const count = view.readUInt32LE(at);
   at += 4;
-  const tags: VorbisTags = { replayGain: {} };
+  const tags: VorbisTags = { replayGain: {}, holds: { picture: false, lyrics: false } };
   for (let n = 0; n < count; n++) {
     if (at + 4 > view.length) return undefined;
     const length = view.readUInt32LE(at);
@@ -64,6 +66,8 @@ export function parseVorbisComments(body: Uint8Array): VorbisTags | undefined {
       continue;
     }
     const key = view.toString('latin1', at, equals).toUpperCase();
+    if (key === 'METADATA_BLOCK_PICTURE') tags.holds.picture = true;
+    if (key === 'LYRICS' || key === 'UNSYNCEDLYRICS') tags.holds.lyrics = true;
     const text = TEXT_KEYS[key];
     const number = NUMBER_KEYS[key];
     if (text || number || key.startsWith('REPLAYGAIN_')) {

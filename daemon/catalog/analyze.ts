@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import type { BlockSpan } from '../../common/audio/blocks.js';
-import { flacBlocks, readFlacHead, type FlacLayout } from '../../common/audio/flac.js';
+import { flacBlocks, readFlacHead, type FlacHead } from '../../common/audio/flac.js';
 import { parseVorbisComments } from '../../common/audio/vorbis-comment.js';
 import { id3v2Length } from '../../common/audio/id3.js';
 import { commentBody, scanOgg, type OggScan } from '../../common/audio/ogg.js';
@@ -88,7 +88,7 @@ async function servable(
   audio: Pick<SongInfo, 'duration' | 'format' | 'sampleRate' | 'channels' | 'bits' | 'bytes'>,
   tags: Tags,
   warning: string | undefined,
-  /** What the tags hold, when the scan read all of them (plain ID3 alone). */
+  /** What the tags hold, when the scan read all of them (plain ID3, Vorbis comments, FLAC's PICTURE). */
   holds?: TagsHold,
 ): Promise<Analysis> {
   return {
@@ -270,7 +270,7 @@ export async function flacLayoutOf(
   size: number,
   /** Where `fLaC` is, past any ID3v2 tag, when the caller knows it already. */
   start?: number,
-): Promise<{ ok: true; layout: FlacLayout; comments?: Uint8Array } | { ok: false; reason: string }> {
+): Promise<FlacHead | { ok: false; reason: string }> {
   return readFlacHead(headReader(handle, size), start ?? (await audioSearchStart(handle, size)), size);
 }
 
@@ -297,14 +297,19 @@ function replayGainTags(texts: Record<string, string>): Tags {
   return gains;
 }
 
-/** Tags from Vorbis comments, FLAC's or Ogg's (unreadable ones: none; the audio still plays). */
-function readVorbisCommentTags(comments: Uint8Array | undefined, opusGain?: number): Tags {
-  const read = comments && parseVorbisComments(comments);
-  if (!read) return {};
-  const { replayGain, ...tags } = read;
+/**
+ * Tags from Vorbis comments, FLAC's or Ogg's (unreadable ones: none; the audio still plays), and
+ * whether they hold a picture and lyrics (none when there are no comments; unknown when they do
+ * not read).
+ */
+function readVorbisCommentTags(comments: Uint8Array | undefined, opusGain?: number): { tags: Tags; holds?: TagsHold } {
+  if (!comments) return { tags: {}, holds: { picture: false, lyrics: false } };
+  const read = parseVorbisComments(comments);
+  if (!read) return { tags: {} };
+  const { replayGain, holds, ...tags } = read;
   const gains = replayGainTags(replayGain);
   if (opusGain !== undefined) Object.assign(gains, opusReplayGain(replayGain, opusGain));
-  return boundTags({ ...tags, ...gains });
+  return { tags: boundTags({ ...tags, ...gains }), holds };
 }
 
 async function analyzeFlac(file: FoundFile, deadline: number): Promise<Analysis> {
@@ -331,7 +336,13 @@ async function analyzeFlac(file: FoundFile, deadline: number): Promise<Analysis>
     };
     // An ID3v2 tag some taggers put before `fLaC`: its tags where the Vorbis comments have none.
     const id3 = id3End > 0 ? (await readMp3Tags(handle, id3End, id3End)).tags : {};
-    return await servable(handle, file, blocks, audio, { ...id3, ...readVorbisCommentTags(head.comments) }, undefined);
+    const vorbis = readVorbisCommentTags(head.comments);
+    // Known when every tag was read: no ID3v2 before it (music-metadata reads its pictures too).
+    const holds =
+      id3End === 0 && !head.commentsUnread && vorbis.holds
+        ? { picture: head.picture || vorbis.holds.picture, lyrics: vorbis.holds.lyrics }
+        : undefined;
+    return await servable(handle, file, blocks, audio, { ...id3, ...vorbis.tags }, undefined, holds);
   } finally {
     await handle.close();
   }
@@ -383,8 +394,8 @@ async function analyzeOgg(file: FoundFile, deadline: number): Promise<Analysis> 
       bytes: scan.audioEnd - scan.audioStart,
     };
     const comments = commentBody(id.codec, scan.headerPackets[1] as Uint8Array);
-    const tags = readVorbisCommentTags(comments, id.codec === 'opus' ? id.outputGain : undefined);
-    return await servable(handle, file, scan.blocks, audio, tags, scan.stoppedEarly);
+    const { tags, holds } = readVorbisCommentTags(comments, id.codec === 'opus' ? id.outputGain : undefined);
+    return await servable(handle, file, scan.blocks, audio, tags, scan.stoppedEarly, holds);
   } finally {
     await handle.close();
   }

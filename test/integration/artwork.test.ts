@@ -147,6 +147,7 @@ t.save(${JSON.stringify(path.join(music, 'Other', 'sylt.mp3'))})`);
   // A song with no picture anywhere, a .lrc beside it; a cover that is a symlink out of the library.
   run('lame', ['--quiet', wav, path.join(music, 'Bare', 'plain.mp3')]);
   run('lame', ['--quiet', '--tt', 'Quiet', wav, path.join(music, 'Bare', 'quiet.mp3')]);
+  run('flac', ['-s', '-f', '-T', 'TITLE=Quiet', '-o', path.join(music, 'Bare', 'quiet.flac'), wav]);
   writeFileSync(path.join(music, 'Bare', 'plain.lrc'), LRC);
   writeFileSync(path.join(work, 'secret.jpg'), jpeg);
   symlinkSync(path.join(work, 'secret.jpg'), path.join(music, 'Other', 'cover.jpg'));
@@ -185,7 +186,9 @@ describe('pictures', () => {
   it('a song whose tags the scan read whole, with no picture or lyrics, is answered without the tag reader', async () => {
     assert.deepEqual((await client.command('readpicture', 'Other/sylt.mp3', 0)).fields, [], 'mutagen, ID3v2.4');
     assert.deepEqual((await client.command('readpicture', 'Bare/quiet.mp3', 0)).fields, [], 'lame, ID3v2.3');
+    assert.deepEqual((await client.command('readpicture', 'Bare/quiet.flac', 0)).fields, [], 'flac');
     assert.equal((await client.command('lyrics', 'Bare/quiet.mp3')).code, 'not_found');
+    assert.equal((await client.command('lyrics', 'Bare/quiet.flac')).code, 'not_found');
     assert.equal(daemon.server.services.embedded.running, false, 'no worker thread started');
   });
 
@@ -199,7 +202,11 @@ describe('pictures', () => {
     });
     assert.deepEqual(holds.get('Bare/quiet.mp3'), { picture: false, lyrics: false });
     assert.deepEqual(holds.get('Album/01 mp3.mp3'), { picture: true, lyrics: true }, 'ffmpeg and mutagen');
-    assert.equal(holds.get('Album/02 flac.flac'), undefined, 'looked in when asked');
+    assert.deepEqual(holds.get('Album/02 flac.flac'), { picture: true, lyrics: true }, 'metaflac');
+    assert.deepEqual(holds.get('Other/opus.opus'), { picture: true, lyrics: false }, 'opusenc');
+    assert.deepEqual(holds.get('Other/vorbis.ogg'), { picture: true, lyrics: false }, 'vorbiscomment');
+    assert.deepEqual(holds.get('Bare/quiet.flac'), { picture: false, lyrics: false });
+    assert.equal(holds.get('Other/m4a.m4a'), undefined, 'looked in when asked');
   });
 
   const embedded: Array<[string, string, () => Buffer, string]> = [
