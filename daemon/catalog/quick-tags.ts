@@ -87,6 +87,9 @@ function id3v2(buf: Uint8Array): { tags: QuickTags; holds: TagsHold } | undefine
   const flags = buf[5] as number;
   if ((major !== 3 && major !== 4) || (flags & 0xc0) !== 0) return undefined;
   const end = Math.min(buf.length, 10 + readSyncsafe(buf, 6));
+  // A second tag right after the first (some taggers add one): music-metadata reads both.
+  const next = 10 + readSyncsafe(buf, 6) + (flags & 0x10 ? 10 : 0);
+  if (buf[next] === 0x49 && buf[next + 1] === 0x44 && buf[next + 2] === 0x33) return undefined;
   const tags: QuickTags = {};
   for (let at = 10; at + 10 <= end;) {
     if (buf[at] === 0) break; // padding

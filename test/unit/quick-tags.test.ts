@@ -133,6 +133,12 @@ describe('quickTags', () => {
     assert.ok(quickRead(Buffer.concat([head, Buffer.alloc(500), v1])), 'without one');
   });
 
+  it('leaves a file with a second ID3v2 tag right after the first to music-metadata', () => {
+    const first = tag(3, [frame('TIT2', text(0, Buffer.from('x')))]).subarray(0, -20); // without what follows it
+    const second = tag(3, [frame('APIC', Buffer.from('\0image/png\0\x03\0', 'latin1'))]);
+    assert.equal(quickRead(Buffer.concat([first, second, Buffer.alloc(500)])), undefined);
+  });
+
   it('takes from ID3v1 what ID3v2 lacks', () => {
     const v1 = Buffer.alloc(128);
     v1.write('TAG', 0, 'latin1');
