@@ -57,7 +57,12 @@ function npmStart(dir: string, env: Record<string, string>, port: number, udpPor
   const start = (
     JSON.parse(readFileSync(path.join(clone, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
   ).scripts['start'] as string;
-  const [node, ...args] = start.split(' ');
+  const words = start.split(' ');
+  // The script's leading NAME=value words are its environment, as the shell takes them.
+  let first = 0;
+  while (/^\w+=/.test(words[first] ?? '')) first++;
+  const assigned = words.slice(0, first);
+  const [node, ...args] = words.slice(first);
   assert.equal(node, 'node');
   const tuiDir = mkdtempSync(path.join(dir, 'tty-'));
   return Tmux.start(
@@ -71,7 +76,11 @@ function npmStart(dir: string, env: Record<string, string>, port: number, udpPor
       String(udpPort),
       '--no-calls',
     ],
-    { ...env, STREAMTUI_LOG: path.join(tuiDir, 'player.log') },
+    {
+      ...Object.fromEntries(assigned.map((word) => word.split('='))),
+      ...env,
+      STREAMTUI_LOG: path.join(tuiDir, 'player.log'),
+    },
     120,
     30,
   );
