@@ -153,7 +153,7 @@ async function ourCpuOn(
       memory,
     };
   } finally {
-    tui.kill();
+    await tui.close();
     await daemon.stop();
     rmSync(stateDir, { recursive: true, force: true });
     rmSync(dir, { recursive: true, force: true });
@@ -214,7 +214,7 @@ export async function playerBench(): Promise<string> {
         '',
       );
     } finally {
-      tui.kill();
+      await tui.close();
       await slow.close();
       rmSync(dir, { recursive: true, force: true });
     }

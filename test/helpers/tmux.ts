@@ -116,12 +116,21 @@ export class Tmux {
     return `stderr:\n${read('stderr')}\nplayer.log:\n${read('player.log')}`;
   }
 
+  kill(): void {
+    try {
+      execFileSync('tmux', ['-L', this.socket, 'kill-server'], { stdio: 'ignore', timeout: 10_000 });
+    } catch {
+      // already gone
+    }
+  }
+
   /**
    * Ends the session and waits until what ran in it has exited (a player ending on the hang-up
-   * still writes its cache and state): a caller that removes the dir next finds it no longer
-   * written. What has not ended in 5 s is killed.
+   * still writes its cache and state), so that a caller that removes its dir next finds it no
+   * longer written; what has not ended in 5 s is killed. Waits without holding the event loop: a
+   * daemon in this process may be what the player is finishing with.
    */
-  kill(): void {
+  async close(): Promise<void> {
     let session: number | undefined;
     try {
       const panes = execFileSync('tmux', ['-L', this.socket, 'list-panes', '-F', '#{pane_pid}'], {
@@ -130,18 +139,21 @@ export class Tmux {
         timeout: 10_000,
       });
       session = Number(panes.split('\n')[0]) || undefined;
-      execFileSync('tmux', ['-L', this.socket, 'kill-server'], { stdio: 'ignore', timeout: 10_000 });
     } catch {
       // already gone
     }
+    this.kill();
     if (session === undefined) return;
-    const running = (): number[] => {
-      const found = spawnSync('pgrep', ['-s', String(session)], { encoding: 'utf8' }).stdout;
-      return found.split('\n').filter(Boolean).map(Number);
+    const running = (): number[] =>
+      spawnSync('pgrep', ['-s', String(session)], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter(Boolean)
+        .map(Number);
+    const settled = async (ms: number): Promise<void> => {
+      for (const deadline = Date.now() + ms; running().length > 0 && Date.now() < deadline;)
+        await new Promise((resolve) => setTimeout(resolve, 20));
     };
-    const pause = new Int32Array(new SharedArrayBuffer(4));
-    for (const deadline = Date.now() + 5000; running().length > 0 && Date.now() < deadline;)
-      Atomics.wait(pause, 0, 0, 20);
+    await settled(5000);
     for (const pid of running()) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -149,8 +161,7 @@ export class Tmux {
         // ended meanwhile
       }
     }
-    for (const deadline = Date.now() + 2000; running().length > 0 && Date.now() < deadline;)
-      Atomics.wait(pause, 0, 0, 20);
+    await settled(2000);
   }
 }
 
