@@ -3,13 +3,18 @@
  * reader (or a player killed mid-write) sees the old contents or the new, never half. Owner-only:
  * what the player keeps may hold a password or what a person listens to.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** @throws what the file system says (the caller tells the user). */
 export function writeAtomically(file: string, text: string): void {
   mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  renameSync(tmp, file);
+  try {
+    writeFileSync(tmp, text, { mode: 0o600 });
+    renameSync(tmp, file);
+  } catch (error) {
+    rmSync(tmp, { force: true }); // a full disk leaves no half-written file behind
+    throw error;
+  }
 }
