@@ -36,6 +36,11 @@ export interface DaemonSettings extends Limits {
   users: readonly ApiUserSettings[];
   /** Songs the Subsonic API sends at once (past it, error 0: busy). */
   http_max_streams: number;
+  /**
+   * Covers the Subsonic API scaled, kept in the state dir (`covers/`) up to this many MiB, and made
+   * ahead at 300 pixels after a scan; 0: none kept, none made ahead.
+   */
+  cover_cache_mb: number;
   log_level: LogLevel;
   /** Where `run` logs; null: stderr (the journal under systemd). `start` logs to streamd.log in the state dir. */
   log_file: string | null;
@@ -158,6 +163,7 @@ export const DEFAULT_SETTINGS: Readonly<DaemonSettings> = Object.freeze({
   http_port: 4533,
   users: [],
   http_max_streams: 256,
+  cover_cache_mb: 100,
   log_level: 'info',
   log_file: null,
   log_max_bytes: 10 * 1024 * 1024,
@@ -208,6 +214,7 @@ export const SETTINGS_SCHEMA = {
     },
   },
   http_max_streams: integer(1, 100_000),
+  cover_cache_mb: integer(0, 1024 * 1024),
   log_level: { enum: ['debug', 'info', 'warn', 'error'] },
   log_file: { type: ['string', 'null'], minLength: 1 },
   log_max_bytes: integer(4096, 1024 * 1024 * 1024),

@@ -79,7 +79,13 @@ export interface StreamdOptions {
   limits: Limits;
   password?: string | undefined;
   /** The Subsonic API: its port (0: any free one, as for the others) and who may use it; unset: none. */
-  http?: { port: number; users: readonly ApiUserSettings[]; maxStreams: number };
+  http?: {
+    port: number;
+    users: readonly ApiUserSettings[];
+    maxStreams: number;
+    /** Where its scaled covers are kept on disk, and at most how many bytes; unset: nowhere. */
+    coverStore?: { dir: string; maxBytes: number };
+  };
   version: string;
 }
 
@@ -179,9 +185,24 @@ export function createStreamd(
   const embedded = new EmbeddedReader();
   const artwork = new Artwork(embedded, options.coverNames ?? DEFAULT_COVER_NAMES);
   const media = new MediaServer(
-    { maxStreams: options.http?.maxStreams ?? 256, maxTranscodes: 2 * availableParallelism() },
+    {
+      maxStreams: options.http?.maxStreams ?? 256,
+      maxTranscodes: 2 * availableParallelism(),
+      ...(options.http?.coverStore && { coverStore: options.http.coverStore }),
+    },
     log,
   );
+  // Each version of a library the API serves has its covers made ahead, once it is ready.
+  let coversAheadOf: number | undefined;
+  const coversAhead = (): void => {
+    if (catalog.state !== 'ready' || catalog.version === coversAheadOf) return;
+    coversAheadOf = catalog.version;
+    void media.coversAhead(catalog.songs(), artwork.coverNames);
+  };
+  if (options.http?.coverStore) {
+    catalog.onChange(coversAhead);
+    coversAhead(); // a catalog opened before the daemon was made
+  }
   const services: Services = {
     version: options.version,
     catalog,

@@ -69,7 +69,16 @@ export async function runDaemon(config: DaemonConfig): Promise<void> {
       password: config.password ?? undefined,
       // No users: nobody could log in, and the port is left to others.
       ...(config.http_port !== 0 && config.users.length > 0
-        ? { http: { port: config.http_port, users: config.users, maxStreams: config.http_max_streams } }
+        ? {
+            http: {
+              port: config.http_port,
+              users: config.users,
+              maxStreams: config.http_max_streams,
+              ...(config.cover_cache_mb > 0 && {
+                coverStore: { dir: path.join(config.state_dir, 'covers'), maxBytes: config.cover_cache_mb * 2 ** 20 },
+              }),
+            },
+          }
         : {}),
       version: VERSION,
     },

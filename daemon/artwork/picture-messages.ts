@@ -22,6 +22,8 @@ export interface FolderCoverRequest {
   shownFolder: string;
   coverNames: readonly string[];
   size: number;
+  /** Made ahead of being asked (picture-scaler.ts's makeAhead): kept in the store, not sent back. */
+  ahead?: boolean;
 }
 
 /** Where a folder's cover came from, for the daemon to tell it unchanged (cover-file.ts's stamps). */
@@ -42,4 +44,8 @@ export type ScaleReply =
   /** The picture could not be scaled (a bad or too large picture). */
   | { id: number; error: string }
   /** sharp did not load on this machine. */
-  | { id: number; unavailable: string };
+  | { id: number; unavailable: string }
+  /** Made ahead: the picture is in the store (scaled-store.ts). */
+  | { id: number; kept: true }
+  /** Made ahead, but the store takes no more (full, or it cannot be written): the pass ends. */
+  | { id: number; full: true };

@@ -6,7 +6,10 @@
  * build for), by the system's ffmpeg. What was scaled is kept in a small cache by bytes: a client
  * shows the same covers again and again. docs/benchmarks.md has why: sharp takes ~8 ms for a
  * 600-pixel cover, ffmpeg ~80 ms. An album's cover file is found and read by that process too
- * (folderCover); one kept is served again while its folder and file are unchanged.
+ * (folderCover); one kept is served again while its folder and file are unchanged. Given a store on
+ * disk, that process keeps the covers it scales there, and makeAhead scales a library's covers
+ * into it before they are asked for, as Navidrome does after a scan: a phone's grid of albums is
+ * then read, not scaled, even after a restart.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -60,11 +63,15 @@ export class PictureScaler {
   /** Pictures are scaled one at a time (one process, one thread); these wait their turn. */
   private turn: Promise<void> = Promise.resolve();
   private waiting = 0;
+  /** The pass of makeAhead running; a new one ends it. */
+  private aheadPass = 0;
 
   constructor(
     /** Pictures waiting their turn at most; past it a picture is sent as it is. */
     private readonly maxWaiting: number,
     private readonly log: Logger,
+    /** Where the picture process keeps the covers it scales (scaled-store.ts), and at most how many bytes; none: nowhere. */
+    private readonly store?: { dir: string; maxBytes: number },
   ) {}
 
   /** The picture fitted within `size` pixels (never enlarged); undefined when it cannot be now (busy, no scaler, a bad picture). */
@@ -125,6 +132,34 @@ export class PictureScaler {
     const picture = { mime: outcome.mime, data: outcome.data };
     this.keep(key, { picture, origin: outcome.origin });
     return { picture };
+  }
+
+  /**
+   * The covers of `folders` fitted within `size` into the store, before they are asked for: one at a
+   * time, each when no picture asked for is waiting (which then waits for one at most). Ends when
+   * the store takes no more, at a later call, or when the scaler closes. Resolves with the covers
+   * scaled now or found kept.
+   */
+  async makeAhead(
+    folders: Iterable<{ folder: string; shownFolder: string }>,
+    coverNames: readonly string[],
+    size: number,
+  ): Promise<number> {
+    if (!this.store) return 0;
+    const pass = ++this.aheadPass;
+    let made = 0;
+    for (const { folder, shownFolder } of folders) {
+      while (this.waiting > 0) await this.turn;
+      if (pass !== this.aheadPass || this.closed || this.sharpMissing) break;
+      const request = { id: this.nextId++, folder, shownFolder, coverNames, size, ahead: true };
+      const outcome = await this.inTurn(() => this.bySharp(request));
+      if (outcome && 'kept' in outcome) made++;
+      if (outcome && 'full' in outcome) {
+        this.log.info(`pictures: the store of scaled covers takes no more (full, or not writable); ${made} made ahead`);
+        break;
+      }
+    }
+    return made;
   }
 
   /** Ends the picture process; pictures asked for from now on are sent as they are. */
@@ -218,7 +253,8 @@ export class PictureScaler {
     // The daemon's young generation and malloc arenas, but not its small mmap threshold: libvips'
     // buffers mapped one by one cost each picture a few ms, and this process's memory goes back whole.
     const { MALLOC_MMAP_THRESHOLD_: _threshold, ...env } = process.env;
-    const worker = fork(fileURLToPath(new URL('./picture-worker.js', import.meta.url)), [], {
+    const storeArgs = this.store ? [this.store.dir, String(this.store.maxBytes)] : [];
+    const worker = fork(fileURLToPath(new URL('./picture-worker.js', import.meta.url)), storeArgs, {
       env,
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],

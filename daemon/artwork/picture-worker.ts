@@ -4,7 +4,8 @@
  * memory goes back to the system when this process ends after a quiet while, and a picture made
  * to crash the decoder ends this process, not the daemon. An album's cover is also found and read
  * here, with blocking calls: one message instead of the daemon's half a dozen trips to its thread
- * pool, each of which can wait milliseconds on a busy machine.
+ * pool, each of which can wait milliseconds on a busy machine. Scaled covers are kept on disk
+ * (scaled-store.ts) when the daemon gives a folder for them: its arguments, the folder and its bound.
  */
 import { closeSync, existsSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -13,6 +14,7 @@ import { MAX_PICTURE_BYTES } from '../catalog/embedded.js';
 import { readBesideFileSync, readRestSync, SongFileError } from '../catalog/open-song.js';
 import { imageType, jpegShrink, jpegSize, pickCoverFile, scaledType, stamp } from './cover-file.js';
 import type { CoverOrigin, FolderCoverRequest, ScaleReply, ScaleRequest } from './picture-messages.js';
+import { ScaledStore } from './scaled-store.js';
 
 /** A picture larger than this many pixels is not decoded (a decompression bomb in a cover file). */
 const MAX_INPUT_PIXELS = 50_000_000;
@@ -44,6 +46,10 @@ const FD_PATHS = existsSync('/proc/self/fd');
  * (after its EXIF and colour profile, as a rule), which may be all the picture process reads of it.
  */
 const HEAD_BYTES = 64 * 1024;
+
+/** Scaled covers kept on disk, when the daemon gives a folder and a bound (its two arguments). */
+const [storeDir, storeBytes] = process.argv.slice(2);
+const store = storeDir && storeBytes ? new ScaledStore(storeDir, Number(storeBytes)) : undefined;
 
 /** The picture (its bytes, or libvips' path to them) fitted within `size`, as `mime`. */
 async function scale(sharp: Sharp, input: Uint8Array | string, size: number, mime: string): Promise<Uint8Array> {
@@ -116,6 +122,8 @@ async function answer(sharp: Sharp | string, request: ScaleRequest | FolderCover
   }
   if ('none' in cover) return { id, none: cover.none };
   const mime = scaledType(cover.mime);
+  const { file } = cover.origin;
+  const key = store && file && { folder: request.folder, name: file.name, stamp: file.stamp, size: request.size, mime };
   let whole: Buffer | undefined;
   /** The whole file, past its head read now (once); undefined when it cannot be read. */
   const wholeFile = (): Buffer | undefined => {
@@ -126,13 +134,25 @@ async function answer(sharp: Sharp | string, request: ScaleRequest | FolderCover
     }
   };
   try {
+    if (store && key) {
+      if (request.ahead && store.has(key)) return { id, kept: true };
+      const kept = request.ahead ? undefined : store.get(key);
+      if (kept) return { id, data: kept, mime, origin: cover.origin };
+    }
     const input = shrunkInput(cover, request.size) ?? wholeFile();
     if (!input) return { id, error: `cannot read the cover in '${request.shownFolder}'` };
-    return { id, data: await scale(sharp, input, request.size, mime), mime, origin: cover.origin };
+    const data = await scale(sharp, input, request.size, mime);
+    if (store && key) {
+      // Made ahead, a picture is kept only while it pushes out none: those were asked for, or made first.
+      if (request.ahead && store.wouldEvict(data.length)) return { id, full: true };
+      if (!store.put(key, data) && request.ahead) return { id, full: true }; // a full disk, say
+    }
+    return request.ahead ? { id, kept: true } : { id, data, mime, origin: cover.origin };
   } catch (error) {
+    const message = (error as Error).message;
+    if (request.ahead) return { id, error: message };
     // Read: the daemon sends it as it is rather than read it and have it fail again.
     const data = wholeFile();
-    const message = (error as Error).message;
     return data ? { id, unscaled: data, mime: cover.mime, error: message } : { id, error: message };
   } finally {
     closeSync(cover.fd);

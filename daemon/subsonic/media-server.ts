@@ -44,10 +44,14 @@ const ESTIMATE_SLACK_BYTES = 8192;
 const PICTURES_WAITING = 256;
 /** A picture scaled to more than this is sent as it is. */
 const MAX_PICTURE_SIZE = 2048;
+/** The size covers are made at ahead of being asked: what Navidrome makes ahead, and its clients' grids ask. */
+export const COVER_SIZE_AHEAD = 300;
 
 export interface MediaLimits {
   /** Songs sent at once, transcoded or not. */
   maxStreams: number;
+  /** Where scaled covers are kept on disk, and at most how many bytes; none: nowhere, and none made ahead. */
+  coverStore?: { dir: string; maxBytes: number };
   /** ffmpeg processes at once (transcodes). */
   maxTranscodes: number;
 }
@@ -117,7 +121,24 @@ export class MediaServer {
     private readonly limits: MediaLimits,
     private readonly log: Logger,
   ) {
-    this.scaler = new PictureScaler(PICTURES_WAITING, log);
+    this.scaler = new PictureScaler(PICTURES_WAITING, log, limits.coverStore);
+  }
+
+  /**
+   * The album covers of `songs`' folders scaled to COVER_SIZE_AHEAD into the store before any is
+   * asked for (PictureScaler.makeAhead), in the songs' order; a later call ends an earlier pass.
+   */
+  async coversAhead(songs: readonly CatalogSong[], coverNames: readonly string[]): Promise<void> {
+    const folders = new Map<string, string>();
+    for (const song of songs) folders.set(path.dirname(song.path), path.posix.dirname(song.info.file));
+    const started = performance.now();
+    const made = await this.scaler.makeAhead(
+      [...folders].map(([folder, shownFolder]) => ({ folder, shownFolder })),
+      coverNames,
+      COVER_SIZE_AHEAD,
+    );
+    if (made > 0)
+      this.log.debug(`pictures: ${made} covers made or found ahead in ${(performance.now() - started).toFixed(0)} ms`);
   }
 
   /** Ends the picture scaler's process. */

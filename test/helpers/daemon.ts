@@ -47,6 +47,8 @@ export async function startTestDaemon(
     /** Users of the Subsonic API: given, its HTTP port is opened (port 0). */
     users?: readonly ApiUserSettings[];
     httpMaxStreams?: number;
+    /** Scaled covers kept in the state dir's `covers/` up to this many bytes, and made ahead (streamd's default: 100 MiB); unset: none. */
+    coverStoreBytes?: number;
     /** The ports to listen on (a daemon restarted where the last one was); else any free ones. */
     port?: number;
     udpPort?: number;
@@ -79,7 +81,18 @@ export async function startTestDaemon(
       // Every test client comes from 127.0.0.1: the per-address limit is lifted unless a test sets it.
       limits: { ...DEFAULT_LIMITS, max_connections_per_address: 100_000, ...options.limits },
       password: options.password,
-      ...(options.users ? { http: { port: 0, users: options.users, maxStreams: options.httpMaxStreams ?? 256 } } : {}),
+      ...(options.users
+        ? {
+            http: {
+              port: 0,
+              users: options.users,
+              maxStreams: options.httpMaxStreams ?? 256,
+              ...(options.coverStoreBytes && {
+                coverStore: { dir: path.join(stateDir, 'covers'), maxBytes: options.coverStoreBytes },
+              }),
+            },
+          }
+        : {}),
       version: 'test',
     },
     { catalog, stickers, playlists, playQueues: await PlayQueueStore.open(stateDir), log },
