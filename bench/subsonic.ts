@@ -1,11 +1,13 @@
 /**
  * The Subsonic API beside Debian's supysonic (waitress, 8 threads) on the same library and
  * machine, one after the other under the same load: `getAlbumList2`, `search3` and `getCoverArt`
- * latency (median, p99) with 1 client and with 50 at once; `stream` throughput (50 songs at once,
- * whole files); each server's RSS 5 s after, with its child processes (streamd started as its command starts it, on a catalog
- * it stored: supysonic's server, too, reads a library scanned before). Then streamd's transcoding to MP3 at 128 kb/s and to Opus
- * at 96 of a three-minute FLAC: time to the first byte and speed against real time; beside it,
- * lamejs (which the project has) encoding the same sound in-process, which is why ffmpeg was chosen.
+ * latency (median, p99) with 1 client and with 50 at once (covers at 300 pixels, which streamd
+ * makes ahead after a scan, and at 250, which both scale when first asked); `stream` throughput
+ * (50 songs at once, whole files); each server's RSS 5 s after, with its child processes (streamd
+ * started as its command starts it, on a catalog it stored: supysonic's server, too, reads a
+ * library scanned before). Then streamd's transcoding to MP3 at 128 kb/s and to Opus at 96 of a
+ * three-minute FLAC: time to the first byte and speed against real time; beside it, lamejs (which
+ * the project has) encoding the same sound in-process, which is why ffmpeg was chosen.
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -76,6 +78,11 @@ function addCovers(music: string): void {
     }
 }
 
+/** The library's album folders with a cover file. */
+const countCovers = (music: string): number =>
+  readdirSync(music, { recursive: true, encoding: 'utf8' }).filter((file) => path.basename(file) === 'cover.jpg')
+    .length;
+
 async function measure(target: Target): Promise<Array<string | number>[]> {
   const albums = (
     (await json(target, 'getAlbumList2', { type: 'alphabeticalByName', size: '500' }))['albumList2'] as {
@@ -98,6 +105,10 @@ async function measure(target: Target): Promise<Array<string | number>[]> {
     [
       'getCoverArt (size 300)',
       get('getCoverArt', () => ({ id: albums[n++ % albums.length]?.coverArt ?? '', size: '300' })),
+    ],
+    [
+      'getCoverArt (size 250: scaled when asked)',
+      get('getCoverArt', () => ({ id: albums[n++ % albums.length]?.coverArt ?? '', size: '250' })),
     ],
   ];
   const rows: Array<Array<string | number>> = [];
@@ -200,8 +211,15 @@ export async function subsonicBench(): Promise<string> {
     const httpPort = await freePort();
     const args = ['--config', config, '--http-port', String(httpPort)];
     // Both servers serve a library scanned before they started (supysonic's is in its database):
-    // streamd scans it once, then starts again on its stored catalog.
-    await (await spawnDaemon(music, path.join(work, 'state'), await freePort(), args)).stop();
+    // streamd scans it once, and makes its covers at 300 pixels, as it does after a scan; then it
+    // starts again on its stored catalog and covers.
+    const scanned = await spawnDaemon(music, path.join(work, 'state'), await freePort(), args);
+    const covers = path.join(work, 'state', 'covers');
+    const albums = countCovers(music);
+    for (const deadline = Date.now() + 120_000; Date.now() < deadline;)
+      if (existsSync(covers) && readdirSync(covers).length >= albums) break;
+      else await new Promise((resolve) => setTimeout(resolve, 100));
+    await scanned.stop();
     const daemon = await spawnDaemon(music, path.join(work, 'state'), await freePort(), args);
     const rows: Array<Array<string | number>> = [];
     let transcodeRows: Array<Array<string | number>> = [];

@@ -102,7 +102,12 @@ function readCover(request: FolderCoverRequest): ReadCover | { none: CoverOrigin
   return { fd: read.fd, head: read.data, stats: read.stats, mime, origin };
 }
 
-async function answer(sharp: Sharp | string, request: ScaleRequest | FolderCoverRequest): Promise<ScaleReply> {
+/** The reply to `request`; what `afterReply` is given is done once the reply is sent. */
+async function answer(
+  sharp: Sharp | string,
+  request: ScaleRequest | FolderCoverRequest,
+  afterReply: (work: () => void) => void,
+): Promise<ScaleReply> {
   const { id } = request;
   if (typeof sharp === 'string') return { id, unavailable: sharp };
   if ('data' in request) {
@@ -145,9 +150,11 @@ async function answer(sharp: Sharp | string, request: ScaleRequest | FolderCover
     if (store && key) {
       // Made ahead, a picture is kept only while it pushes out none: those were asked for, or made first.
       if (request.ahead && store.wouldEvict(data.length)) return { id, full: true };
-      if (!store.put(key, data) && request.ahead) return { id, full: true }; // a full disk, say
+      if (request.ahead) return store.put(key, data) ? { id, kept: true } : { id, full: true }; // a full disk, say
+      // Written once the picture is on its way: the client does not wait for the disk.
+      afterReply(() => store.put(key, data));
     }
-    return request.ahead ? { id, kept: true } : { id, data, mime, origin: cover.origin };
+    return { id, data, mime, origin: cover.origin };
   } catch (error) {
     const message = (error as Error).message;
     if (request.ahead) return { id, error: message };
@@ -161,7 +168,11 @@ async function answer(sharp: Sharp | string, request: ScaleRequest | FolderCover
 
 const loaded = loadSharp();
 process.on('message', (request: ScaleRequest | FolderCoverRequest) => {
-  void loaded.then(async (sharp) => send(await answer(sharp, request)));
+  void loaded.then(async (sharp) => {
+    const later: Array<() => void> = [];
+    send(await answer(sharp, request, (work) => later.push(work)));
+    for (const work of later) work();
+  });
 });
 // The daemon gone (or done with pictures): nothing is left to do.
 process.on('disconnect', () => process.exit(0));

@@ -62,11 +62,22 @@ const dimensions = (data: Uint8Array): string => {
   }
 };
 
-/** The store's pictures: name -> mtime. */
-const kept = (dir: string): Map<string, number> =>
-  new Map(
-    (existsSync(dir) ? readdirSync(dir) : []).map((name) => [name, statSync(path.join(dir, name)).mtimeMs] as const),
-  );
+/** The store's pictures (not a write under way): name -> mtime. */
+function kept(dir: string): Map<string, number> {
+  const pictures = new Map<string, number>();
+  for (const name of existsSync(dir) ? readdirSync(dir) : []) {
+    if (name.endsWith('.partial')) continue;
+    const stats = statSync(path.join(dir, name), { throwIfNoEntry: false });
+    if (stats) pictures.set(name, stats.mtimeMs);
+  }
+  return pictures;
+}
+
+/** Once the scaler is closed: its process gone, and with it any picture it was still keeping after its reply. */
+async function pictureProcessEnded(): Promise<void> {
+  const children = (): string => readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8').trim();
+  while (children() !== '') await new Promise((resolve) => setTimeout(resolve, 20));
+}
 
 before(() => {
   work = mkdtempSync(path.join(os.tmpdir(), 'cover-store-'));
@@ -174,6 +185,7 @@ describe('covers made ahead by the picture process', () => {
     } finally {
       second.close();
     }
+    await pictureProcessEnded();
     assert.deepEqual(kept(store()), made, 'nothing written again');
   });
 
@@ -188,6 +200,7 @@ describe('covers made ahead by the picture process', () => {
     } finally {
       scaler.close();
     }
+    await pictureProcessEnded();
     assert.equal(kept(store()).size, before.size + 1, 'kept beside the old, which leaves first when full');
   });
 
@@ -210,6 +223,7 @@ describe('covers made ahead by the picture process', () => {
     } finally {
       scaler.close();
     }
+    await pictureProcessEnded();
     const bytes = [...kept(small).keys()].reduce((sum, name) => sum + statSync(path.join(small, name)).size, 0);
     assert.ok(bytes <= bound, `${bytes} bytes kept of ${bound}`);
 
