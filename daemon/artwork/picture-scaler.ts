@@ -65,6 +65,8 @@ export class PictureScaler {
   private waiting = 0;
   /** The pass of makeAhead running; a new one ends it. */
   private aheadPass = 0;
+  /** Folders (and sizes) a pass has made or found kept, or found without a cover: later passes skip them. */
+  private readonly aheadDone = new Set<string>();
 
   constructor(
     /** Pictures waiting their turn at most; past it a picture is sent as it is. */
@@ -137,8 +139,9 @@ export class PictureScaler {
   /**
    * The covers of `folders` fitted within `size` into the store, before they are asked for: one at a
    * time, each when no picture asked for is waiting (which then waits for one at most). Ends when
-   * the store takes no more, at a later call, or when the scaler closes. Resolves with the covers
-   * scaled now or found kept.
+   * the store takes no more, at a later call, or when the scaler closes. A folder an earlier pass
+   * saw is skipped (a cover changed since is scaled when asked, and kept then). Resolves with the
+   * covers scaled now or found kept.
    */
   async makeAhead(
     folders: Iterable<{ folder: string; shownFolder: string }>,
@@ -149,10 +152,13 @@ export class PictureScaler {
     const pass = ++this.aheadPass;
     let made = 0;
     for (const { folder, shownFolder } of folders) {
+      const done = `${size}:${folder}`;
+      if (this.aheadDone.has(done)) continue;
       while (this.waiting > 0) await this.turn;
       if (pass !== this.aheadPass || this.closed || this.sharpMissing) break;
       const request = { id: this.nextId++, folder, shownFolder, coverNames, size, ahead: true };
       const outcome = await this.inTurn(() => this.bySharp(request));
+      if (outcome && ('kept' in outcome || 'none' in outcome)) this.aheadDone.add(done);
       if (outcome && 'kept' in outcome) made++;
       if (outcome && 'full' in outcome) {
         this.log.info(`pictures: the store of scaled covers takes no more (full, or not writable); ${made} made ahead`);

@@ -177,6 +177,7 @@ describe('covers made ahead by the picture process', () => {
     const second = new PictureScaler(8, log, { dir: store(), maxBytes: 1 << 20 });
     try {
       assert.equal(await second.makeAhead(folders, ['cover', 'folder'], 300), 3, 'found kept');
+      assert.equal(await second.makeAhead(folders, ['cover', 'folder'], 300), 0, 'seen by the pass before: skipped');
       const found = await second.folderCover(path.join(library, 'B'), 'B', ['cover', 'folder'], 300);
       assert.ok(found && found !== 'none');
       assert.equal(found.picture.mime, 'image/png');
