@@ -155,9 +155,27 @@ function readTags(buf: Buffer, ilst: Box | undefined): Mp4Tags {
 }
 
 /** The first `moov` of the file and its top-level boxes' places, read box header by box header. */
+/**
+ * Bytes read at a time while the boxes are walked: a box's header and, as a rule, the box after it
+ * or the whole moov come in one read. A moov at the end (ffmpeg's and many taggers' layout) is then
+ * two reads, where a read per box header was five or more: each is a wait on the daemon's thread
+ * pool between a key and the song's first sound.
+ */
+const WALK_READ_BYTES = 64 * 1024;
+
 async function readMoov(read: ReadAt, size: number): Promise<Buffer> {
+  let window = Buffer.alloc(0);
+  let windowAt = 0;
+  /** The bytes at [at, at + length), from the window when it holds them, else a new window read there. */
+  const bytesAt = async (at: number, length: number): Promise<Buffer> => {
+    if (at < windowAt || at + length > windowAt + window.length) {
+      window = Buffer.from(await read(at, Math.min(size - at, Math.max(length, WALK_READ_BYTES))));
+      windowAt = at;
+    }
+    return window.subarray(at - windowAt, at - windowAt + length);
+  };
   for (let at = 0; at + 8 <= size;) {
-    const head = Buffer.from(await read(at, 16));
+    const head = await bytesAt(at, Math.min(16, size - at));
     if (head.length < 8) break;
     let boxSize = head.readUInt32BE(0);
     const type = head.toString('latin1', 4, 8);
@@ -167,7 +185,7 @@ async function readMoov(read: ReadAt, size: number): Promise<Buffer> {
     if (boxSize < 8) throw new Error(`a box of ${boxSize} bytes at byte ${at}`);
     if (type === 'moov') {
       if (boxSize > MAX_MOOV_BYTES) throw new Error('its moov box is over 64 MiB');
-      const moov = Buffer.from(await read(at, boxSize));
+      const moov = Buffer.from(await bytesAt(at, Math.min(boxSize, size - at)));
       if (moov.length < boxSize) throw new Error('its moov box is cut off');
       return moov;
     }

@@ -126,6 +126,10 @@ interface Made {
   stcoCount?: number;
   /** Offsets of a second chunk that does not follow the first (another track's data between). */
   interleaved?: boolean;
+  /** The moov after the mdat, as ffmpeg writes it (without faststart). */
+  moovLast?: boolean;
+  /** A free box of this many bytes after the ftyp (a tagger's padding). */
+  padding?: number;
 }
 
 /** An M4A of AAC-LC, 44.1 kHz stereo, `units` access units of 1024 samples in one chunk, then mdat. */
@@ -184,10 +188,11 @@ function m4a(made: Made): Buffer {
     return box('moov', mvhd, trak, udta);
   };
   const ftyp = box('ftyp', Buffer.from('M4A '), u32(0), Buffer.from('M4A mp42isom'));
-  const moovLength = build(0).length;
-  const dataStart = ftyp.length + moovLength + 8;
+  const free = made.padding ? box('free', Buffer.alloc(made.padding - 8)) : Buffer.alloc(0);
   const mdat = box('mdat', Buffer.alloc(made.units * made.unitBytes + (made.interleaved ? 100 : 0), 0x21));
-  return Buffer.concat([ftyp, build(dataStart), mdat]);
+  if (made.moovLast) return Buffer.concat([ftyp, free, mdat, build(ftyp.length + free.length + 8)]);
+  const dataStart = ftyp.length + free.length + build(0).length + 8;
+  return Buffer.concat([ftyp, free, build(dataStart), mdat]);
 }
 
 const readerOf =
@@ -220,6 +225,26 @@ describe('MP4 sample tables as a file states them', () => {
     const audio = await readMp4Audio(readerOf(file), file.length);
     assert.deepEqual([audio.delay, audio.totalSamples], [0, 10240]);
   });
+
+  const layouts: Array<[string, Made, number]> = [
+    ['its moov first: one read', { units: 100, unitBytes: 200 }, 1],
+    ["its moov after the samples (ffmpeg's layout): two reads", { units: 1000, unitBytes: 400, moovLast: true }, 2],
+    ['a moov past padding larger than a read', { units: 100, unitBytes: 200, padding: 100_000 }, 2],
+    ['a moov larger than a read', { units: 20_000, unitBytes: 10 }, 2],
+  ];
+  for (const [name, made, reads] of layouts)
+    it(`are found with few reads: ${name}`, async () => {
+      const file = m4a(made);
+      const asked: Array<[number, number]> = [];
+      const read: ReadAt = async (position, length) => {
+        asked.push([position, length]);
+        return file.subarray(position, position + length);
+      };
+      const audio = await readMp4Audio(read, file.length);
+      assert.equal(audio.durations.length, made.units);
+      assert.equal(file.readUInt32BE(audio.dataStart - 8), made.units * made.unitBytes + 8, 'the mdat found');
+      assert.equal(asked.length, reads, JSON.stringify(asked));
+    });
 
   const refused: Array<[string, Made, RegExp]> = [
     ['a stts run of four billion samples', { units: 10, unitBytes: 50, sttsRun: 0xffffffff }, /disagree/],
