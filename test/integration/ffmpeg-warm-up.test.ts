@@ -3,8 +3,8 @@
  * by ffmpeg's AAC encoder (stereo 44.1 kHz, mono 48 kHz) decoded by the player's FfmpegDecoder,
  * first by an ffmpeg started before any song or a new process, each given the silent frame then,
  * and then by the spare given it ahead, give exactly the samples ffmpeg decodes the file to on its
- * own, priming included, and no more; a song of another config lets the spare of its command line
- * go, so one ffmpeg at most waits for each.
+ * own, priming included, and no more; a song's first piece is its whole first answer; a song of
+ * another config lets the spare of its command line go, so one ffmpeg at most waits for each.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -84,6 +84,22 @@ describe('M4A through an ffmpeg warmed with a silent frame', () => {
       }
     });
   }
+
+  it('asks for a first piece that holds its whole first answer: the song sounds after one round trip', async () => {
+    const file = aacSong('first-piece', 44100, 2);
+    const bytes = readFileSync(file);
+    const audio = await readMp4Audio(async (at, length) => bytes.subarray(at, at + length), bytes.length);
+    const decoder = FfmpegDecoder.open(mp4DecoderHeader(audio, mp4Blocks(audio)), 0, 2);
+    try {
+      const piece = decoder.firstPieceBytes;
+      // A quarter of a second at 160 kb/s and the frames held back: some KiB, far from the whole song.
+      assert.ok(piece > 4096 && piece < 16_384, `${piece} bytes`);
+      const pcm = await decoder.decode(bytes.subarray(audio.dataStart, audio.dataStart + piece));
+      assert.ok(pcm.length >= (0.25 * 44100 - 1024) * 4, `${pcm.length} bytes of sound from the first piece`);
+    } finally {
+      decoder.free();
+    }
+  });
 
   it('keeps one spare for each command line: a song of another config lets the last one go', async () => {
     const { pcm } = await decode(aacSong('stereo-48k', 48000, 2)); // the stereo command line, another head

@@ -43,6 +43,12 @@ export interface PcmDecoder {
    * more bytes. Its writer takes that sound while it waits for the song's next bytes.
    */
   soundBack?(): Promise<boolean>;
+  /**
+   * The bytes of the song's first piece, for a decoder in another process: each piece waits for
+   * its answer, so a first piece that holds the whole first answer is one round trip to it where
+   * small pieces would be several. Unset: the writer's own small first piece.
+   */
+  readonly firstPieceBytes?: number;
   /** What it still holds once the song's last bytes are in (a FLAC frame ends only where the next begins). */
   end?(): Promise<Buffer>;
   /**

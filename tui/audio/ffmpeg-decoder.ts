@@ -53,6 +53,8 @@ export class FfmpegDecoder {
   /** The next sample of the table, and the bytes of it come so far. */
   private sample: number;
   private carry = Buffer.alloc(0);
+  /** The samples up to ffmpeg's first answer and the frames it holds back, in bytes (PcmDecoder's). */
+  readonly firstPieceBytes: number;
 
   private constructor(
     private readonly table: Mp4DecoderHeader,
@@ -71,6 +73,14 @@ export class FfmpegDecoder {
       channels: table.channels,
       ...(table.codec === 'alac' ? { bits: table.bits } : {}),
     });
+    let pieceFrames = 0;
+    let pieceBytes = 0;
+    const answerFrames = this.firstFrames() + (FRAMES_IN_FLIGHT + 1) * (table.durations[0] ?? AAC_FRAME_SAMPLES);
+    for (let sample = this.sample; pieceFrames < answerFrames && sample < table.sizes.length; sample++) {
+      pieceFrames += table.durations[sample] as number;
+      pieceBytes += table.sizes[sample] as number;
+    }
+    this.firstPieceBytes = pieceBytes;
     const frameBytes = (bits / 8) * channels;
     const head = this.writer.head();
     const warmUp = this.warmUp(head, frameBytes);

@@ -194,7 +194,7 @@ export async function writeSong(session: SongSession, out: SongOutput): Promise<
       skipFrames = skipFrom(start ?? Math.round(first * BLOCK_SECONDS * song.sampleRate));
       return bytes;
     };
-    let piece = FIRST_PIECE_BYTES;
+    let piece = decoder.firstPieceBytes ?? FIRST_PIECE_BYTES;
     for (let index = first; index < song.blocks; index++) {
       const chunks = index === first ? firstBlock : out.blocks.block(song, index, signal);
       // A decoder that answers in decode itself (in this process) is given the chunks as they are.
