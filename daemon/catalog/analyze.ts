@@ -8,7 +8,7 @@ import type { BlockSpan } from '../../common/audio/blocks.js';
 import { flacBlocks, readFlacHead, type FlacHead } from '../../common/audio/flac.js';
 import { parseVorbisComments } from '../../common/audio/vorbis-comment.js';
 import { id3v2Length } from '../../common/audio/id3.js';
-import { commentBody, scanOgg, type OggScan } from '../../common/audio/ogg.js';
+import { commentBody, oggHeaderPages, scanOgg, type OggScan } from '../../common/audio/ogg.js';
 import { mp4Blocks, readMp4Audio, type Mp4Audio } from '../../common/audio/mp4.js';
 import { MpegWalker, type MpegScan } from '../../common/audio/mpeg-frames.js';
 import { parseWav, wavBlocks, type WavLayout } from '../../common/audio/wav.js';
@@ -90,7 +90,10 @@ async function servable(
   warning: string | undefined,
   /** What the tags hold, when the scan read all of them (plain ID3, Vorbis comments, FLAC's PICTURE). */
   holds?: TagsHold,
+  /** Its decoder header, kept when it is at most KEPT_HEADER_BYTES. */
+  decoderHeader?: Uint8Array,
 ): Promise<Analysis> {
+  const keptHeader = decoderHeader && decoderHeader.length <= KEPT_HEADER_BYTES ? decoderHeader : undefined;
   return {
     ok: true,
     ...(warning ? { warning } : {}),
@@ -101,9 +104,13 @@ async function servable(
       blocks,
       info: { file: file.rel, ...tags, ...audio, blocks: blocks.length, etag: etagOf(file) },
       ...(holds ? { tagsHold: holds } : {}),
+      ...(keptHeader ? { decoderHeader: Buffer.from(keptHeader).toString('base64') } : {}),
     },
   };
 }
+
+/** A decoder header kept in the catalog at most: FLAC's 42 bytes, Opus's pages; Vorbis's setup is KiBs. */
+const KEPT_HEADER_BYTES = 1024;
 
 /** Trailing bytes that are a known tag are expected; anything else means a cut-off file. */
 function describeTail(start: Buffer, tail: number): string | undefined {
@@ -342,7 +349,8 @@ async function analyzeFlac(file: FoundFile, deadline: number): Promise<Analysis>
       id3End === 0 && !head.commentsUnread && vorbis.holds
         ? { picture: head.picture || vorbis.holds.picture, lyrics: vorbis.holds.lyrics }
         : undefined;
-    return await servable(handle, file, blocks, audio, { ...id3, ...vorbis.tags }, undefined, holds);
+    const tags = { ...id3, ...vorbis.tags };
+    return await servable(handle, file, blocks, audio, tags, undefined, holds, layout.decoderHeader);
   } finally {
     await handle.close();
   }
@@ -395,7 +403,8 @@ async function analyzeOgg(file: FoundFile, deadline: number): Promise<Analysis> 
     };
     const comments = commentBody(id.codec, scan.headerPackets[1] as Uint8Array);
     const { tags, holds } = readVorbisCommentTags(comments, id.codec === 'opus' ? id.outputGain : undefined);
-    return await servable(handle, file, scan.blocks, audio, tags, scan.stoppedEarly, holds);
+    const header = oggHeaderPages(scan.headerPackets, scan.serial);
+    return await servable(handle, file, scan.blocks, audio, tags, scan.stoppedEarly, holds, header);
   } finally {
     await handle.close();
   }

@@ -1,6 +1,7 @@
 /**
- * What a song's decoder needs before any of its blocks (docs/protocol.md, `header`): read from the
- * file when asked, since it is small and rarely asked for (once per song per player cache).
+ * What a song's decoder needs before any of its blocks (docs/protocol.md, `header`): kept by the
+ * scan when it is small (FLAC, Opus: song.ts's decoderHeader), else read from the file when asked
+ * (an M4A's sample table, Vorbis's setup: once per song per player cache).
  */
 import { ProtocolError } from '../../common/protocol/errors.js';
 import { mp4Blocks, mp4DecoderHeader } from '../../common/audio/mp4.js';
@@ -11,6 +12,7 @@ import type { CatalogSong } from './song.js';
 
 /** @throws ProtocolError io_error when the file is gone or no longer reads as it did. */
 export async function decoderHeader(song: CatalogSong): Promise<Buffer> {
+  if (song.decoderHeader !== undefined) return Buffer.from(song.decoderHeader, 'base64');
   switch (song.info.format) {
     case 'mp3':
     case 'wav':

@@ -29,6 +29,12 @@ export interface CatalogSong {
    * MP3s); absent, they are looked in when asked for (embedded.ts, in a worker thread).
    */
   tagsHold?: TagsHold;
+  /**
+   * Its decoder header (docs/protocol.md, `header`) in base64, when it is small (FLAC's STREAMINFO,
+   * Opus's header pages): answered from here, where reading it from the file put a few waits on the
+   * thread pool between a key and an uncached song's first sound.
+   */
+  decoderHeader?: string;
 }
 
 /** What a song's tags hold besides their text. */

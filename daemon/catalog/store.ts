@@ -30,6 +30,8 @@ interface StoredSong {
   measured?: MeasuredLoudness;
   /** Only when the scan read all its tags (a catalog stored before: looked in when asked). */
   tagsHold?: TagsHold;
+  /** Only when small (a catalog stored before: read from the file when asked). */
+  decoderHeader?: string;
 }
 
 interface StoredFile {
@@ -73,6 +75,7 @@ export async function loadStoredCatalog(
       }),
       ...(song.measured ? { measured: song.measured } : {}),
       ...(song.tagsHold ? { tagsHold: song.tagsHold } : {}),
+      ...(typeof song.decoderHeader === 'string' ? { decoderHeader: song.decoderHeader } : {}),
     }));
     return { roots, nextId: data.nextId, songs };
   } catch {
@@ -100,6 +103,7 @@ export async function saveStoredCatalog(file: string, catalog: StoredCatalog): P
       blocks: song.blocks.map((b): StoredBlock => [b.offset, b.length, b.start, b.end, b.sha256 ?? '']),
       ...(song.measured ? { measured: song.measured } : {}),
       ...(song.tagsHold ? { tagsHold: song.tagsHold } : {}),
+      ...(song.decoderHeader ? { decoderHeader: song.decoderHeader } : {}),
     }));
     parts.push(batch.map((song) => JSON.stringify(song)).join(','));
     await new Promise((resolve) => setImmediate(resolve));

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,7 +17,7 @@ import { parseDecoderHeader } from '../../common/protocol/replies.js';
 import { id3v2Tag } from '../../daemon/demo/id3-writer.js';
 import { records, TestClient } from '../helpers/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { captureLog } from '../helpers/log-capture.js';
+import { captureLog, until } from '../helpers/log-capture.js';
 import { assertRadioPlaysSine } from '../helpers/radio-song.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'streamd-flac-'));
@@ -240,6 +240,8 @@ describe('FLAC', () => {
         const header = parseDecoderHeader(reply.fields);
         assert.equal(createHash('sha256').update(header.bytes).digest('hex'), header.sha256);
         assert.equal(header.bytes.length, 42, 'fLaC and STREAMINFO');
+        // Kept by the scan and answered from it: no read of the file between a key and the sound.
+        assert.equal(daemon.catalog.songAt(made.file)?.decoderHeader, header.bytes.toString('base64'));
         const download = await client.command('download', made.file);
         assert.ok(download.ok && download.trackEnd, download.text);
         for (const { header: block, data } of download.blocks)
@@ -269,6 +271,30 @@ describe('FLAC', () => {
       }
     } finally {
       client.close();
+    }
+  });
+
+  it('the header the scan kept is in the stored catalog, for the next start', async () => {
+    const file = path.join(daemon.stateDir, 'catalog.json');
+    const stored = await until('the stored catalog', () => {
+      const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+      const songs = text
+        ? (JSON.parse(text) as { songs: Array<{ info: { file: string }; decoderHeader?: string }> }).songs
+        : [];
+      return MADE.every((made) => songs.some((song) => song.info.file === made.file))
+        ? new Map(songs.map((song) => [song.info.file, song.decoderHeader]))
+        : undefined;
+    });
+    for (const made of MADE) {
+      const kept = stored.get(made.file);
+      assert.equal(kept, daemon.catalog.songAt(made.file)?.decoderHeader, made.file);
+      assert.equal(
+        Buffer.from(kept as string, 'base64')
+          .subarray(0, 4)
+          .toString('latin1'),
+        'fLaC',
+        made.file,
+      );
     }
   });
 
