@@ -248,15 +248,18 @@ export function hardLinkLibrary(dir: string, count: number): string {
   return music;
 }
 
-/** ffmpeg's test picture, `width` x `height`, as a JPEG in `file`. */
-export function testPicture(width: number, height: number, file: string): void {
+/**
+ * One of ffmpeg's test pictures (`source`: testsrc, smptebars, mandelbrot...), `width` x `height`,
+ * in `file`, whose extension gives its type.
+ */
+export function testPicture(width: number, height: number, file: string, source = 'testsrc'): void {
   execFileSync('ffmpeg', [
     '-v',
     'error',
     '-f',
     'lavfi',
     '-i',
-    `testsrc=s=${width}x${height}`,
+    `${source}=s=${width}x${height}`,
     '-frames:v',
     '1',
     '-y',

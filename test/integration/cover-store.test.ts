@@ -23,6 +23,7 @@ import { PictureScaler } from '../../daemon/artwork/picture-scaler.js';
 import { type ScaledKey, ScaledStore } from '../../daemon/artwork/scaled-store.js';
 import type { Logger } from '../../daemon/log.js';
 import { startTestDaemon } from '../helpers/daemon.js';
+import { testPicture } from '../helpers/fixtures.js';
 
 let work: string;
 const said: string[] = [];
@@ -33,21 +34,10 @@ const log: Logger = {
   error: (message) => void said.push(message),
 };
 
-/** A cover by ffmpeg: `source` is a lavfi picture (testsrc, smptebars, mandelbrot...). */
+/** A cover by ffmpeg, its folder made. */
 function makeCover(file: string, source: string, width: number, height: number): void {
   mkdirSync(path.dirname(file), { recursive: true });
-  execFileSync('ffmpeg', [
-    '-v',
-    'error',
-    '-f',
-    'lavfi',
-    '-i',
-    `${source}=s=${width}x${height}`,
-    '-frames:v',
-    '1',
-    '-y',
-    file,
-  ]);
+  testPicture(width, height, file, source);
 }
 
 const dimensions = (data: Uint8Array): string => {
