@@ -154,7 +154,6 @@ function readTags(buf: Buffer, ilst: Box | undefined): Mp4Tags {
   return tags;
 }
 
-/** The first `moov` of the file and its top-level boxes' places, read box header by box header. */
 /**
  * Bytes read at a time while the boxes are walked: a box's header and, as a rule, the box after it
  * or the whole moov come in one read. A moov at the end (ffmpeg's and many taggers' layout) is then
@@ -163,6 +162,7 @@ function readTags(buf: Buffer, ilst: Box | undefined): Mp4Tags {
  */
 const WALK_READ_BYTES = 64 * 1024;
 
+/** The first `moov` of the file, found by walking its top-level boxes. */
 async function readMoov(read: ReadAt, size: number): Promise<Buffer> {
   let window = Buffer.alloc(0);
   let windowAt = 0;

@@ -80,7 +80,7 @@ export class FfmpegDecoder {
       pieceFrames += table.durations[sample] as number;
       pieceBytes += table.sizes[sample] as number;
     }
-    this.firstPieceBytes = pieceBytes;
+    this.firstPieceBytes = Math.max(1, pieceBytes); // a piece of nothing would never move on
     const frameBytes = (bits / 8) * channels;
     const head = this.writer.head();
     const warmUp = this.warmUp(head, frameBytes);
