@@ -4,7 +4,7 @@
  * ended after a quiet while, so that libvips' memory is not the daemon's and a picture that
  * crashes the decoder costs that process, not the daemon; without sharp (a platform it has no
  * build for), by the system's ffmpeg. What was scaled is kept in a small cache by bytes: a client
- * shows the same covers again and again. docs/benchmarks.md has why: sharp takes ~8 ms for a
+ * shows the same covers again and again. docs/benchmarks.md has why: sharp takes 3-5 ms for a
  * 600-pixel cover, ffmpeg ~80 ms. An album's cover file is found and read by that process too
  * (folderCover); one kept is served again while its folder and file are unchanged. Given a store on
  * disk, that process keeps the covers it scales there, and makeAhead scales a library's covers
