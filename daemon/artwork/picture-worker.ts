@@ -7,7 +7,7 @@
  * pool, each of which can wait milliseconds on a busy machine. Scaled covers are kept on disk
  * (scaled-store.ts) when the daemon gives a folder for them: its arguments, the folder and its bound.
  */
-import { closeSync, existsSync, readdirSync, statSync, type Stats } from 'node:fs';
+import { closeSync, existsSync, lstatSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { MAX_PICTURE_BYTES } from '../catalog/embedded.js';
@@ -102,6 +102,24 @@ function readCover(request: FolderCoverRequest): ReadCover | { none: CoverOrigin
   return { fd: read.fd, head: read.data, stats: read.stats, mime, origin };
 }
 
+/**
+ * Whether a cover to be made ahead is in the store already, told from the folder's listing and the
+ * file's stamp without opening it: a pass over a library made before reads no cover file. The
+ * store's key has the type the picture is scaled to, which only its bytes tell: either is it.
+ */
+function keptAlready(request: FolderCoverRequest): boolean {
+  if (!store) return false;
+  try {
+    const name = pickCoverFile(readdirSync(request.folder), request.coverNames);
+    const stats = name && lstatSync(path.join(request.folder, name));
+    if (!name || !stats || !stats.isFile()) return false;
+    const key = { folder: request.folder, name, stamp: stamp(stats), size: request.size };
+    return store.has({ ...key, mime: 'image/jpeg' }) || store.has({ ...key, mime: 'image/png' });
+  } catch {
+    return false; // readCover says why
+  }
+}
+
 /** The reply to `request`; what `afterReply` is given is done once the reply is sent. */
 async function answer(
   sharp: Sharp | string,
@@ -117,6 +135,7 @@ async function answer(
       return { id, error: (error as Error).message };
     }
   }
+  if (request.ahead && keptAlready(request)) return { id, kept: true };
   let cover;
   try {
     cover = readCover(request);
