@@ -150,8 +150,12 @@ export class PictureScaler {
   ): Promise<number> {
     if (!this.store) return 0;
     const pass = ++this.aheadPass;
+    const list = [...folders];
+    // Folders gone from the library are forgotten: the set stays the size of the library.
+    const now = new Set(list.map(({ folder }) => `${size}:${folder}`));
+    for (const done of this.aheadDone) if (!now.has(done)) this.aheadDone.delete(done);
     let made = 0;
-    for (const { folder, shownFolder } of folders) {
+    for (const { folder, shownFolder } of list) {
       const done = `${size}:${folder}`;
       if (this.aheadDone.has(done)) continue;
       while (this.waiting > 0) await this.turn;

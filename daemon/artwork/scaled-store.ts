@@ -15,6 +15,11 @@ import { imageType } from './cover-file.js';
 
 /** When full, the oldest pictures go until the store holds this share of its bound. */
 const AFTER_EVICTION = 0.9;
+/**
+ * Pictures kept at most, whatever their bytes: each is a file and an entry in this process's
+ * memory, and a client may ask every size from 1 to 2048 of every album.
+ */
+const MAX_PICTURES = 50_000;
 
 /** What a kept picture was made from. */
 export interface ScaledKey {
@@ -66,8 +71,8 @@ export class ScaledStore {
 
   /** True when one more picture of `bytes` would push out others. */
   wouldEvict(bytes: number): boolean {
-    this.load();
-    return this.bytes + bytes > this.maxBytes;
+    const entries = this.load();
+    return this.bytes + bytes > this.maxBytes || entries.size + 1 > MAX_PICTURES;
   }
 
   /** Keeps `data` for `key`, the oldest pictures removed past the bound; false when it could not be written. */
@@ -93,7 +98,7 @@ export class ScaledStore {
     this.forget(name);
     entries.set(name, { bytes: data.length, at: Date.now() });
     this.bytes += data.length;
-    if (this.bytes > this.maxBytes) this.evict();
+    if (this.bytes > this.maxBytes || entries.size > MAX_PICTURES) this.evict();
     return true;
   }
 
@@ -121,14 +126,15 @@ export class ScaledStore {
     }
     this.entries = new Map([...entries].sort(([, a], [, b]) => a.at - b.at));
     this.bytes = [...entries.values()].reduce((sum, entry) => sum + entry.bytes, 0);
-    if (this.bytes > this.maxBytes) this.evict(); // the bound was lowered since
+    if (this.bytes > this.maxBytes || this.entries.size > MAX_PICTURES) this.evict(); // the bound was lowered since
     return this.entries;
   }
 
-  /** The oldest pictures removed until the store holds AFTER_EVICTION of its bound. */
+  /** The oldest pictures removed until the store holds AFTER_EVICTION of its bounds. */
   private evict(): void {
-    for (const name of this.load().keys()) {
-      if (this.bytes <= this.maxBytes * AFTER_EVICTION) break;
+    const entries = this.load();
+    for (const name of entries.keys()) {
+      if (this.bytes <= this.maxBytes * AFTER_EVICTION && entries.size <= MAX_PICTURES * AFTER_EVICTION) break;
       this.remove(name);
     }
   }
